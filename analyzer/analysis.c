@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/* Correlation and ranking (see README "How vfioexplain decides"): evidence is grouped by cause and
+ * device; symptoms attach to the causes found that explain them, or else point at the causes they
+ * suggest; causes fold in the causes they explain; the rest is ordered by confidence and weight. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/capture.h"
+#include "vfioexplain/limits.h"
+
+/* A symptom or fact occurrence, kept once per (rule, device, group) with a repeat count. */
+typedef struct Hit {
+        size_t rule;
+        char device[16];
+        char group[12];
+        Evidence ev;
+        size_t repeats;
+        char *vars[_VAR_CAPTURE_MAX];
+        bool attached;
+} Hit;
+
+typedef struct GroupLink {
+        char group[12];
+        char address[16];
+} GroupLink;
+
+typedef struct FindingState {
+        Finding f;
+        size_t seen_rules[VX_LIST_ITEMS_MAX];
+        unsigned seen_hits[VX_LIST_ITEMS_MAX];
+        size_t n_seen_rules;
+} FindingState;
+
+struct Analysis {
+        const RuleSet *rs;
+        LineClassifier *lc;
+        Matcher *m;
+        FindingState *findings;
+        size_t n_findings;
+        const Finding **sorted;
+        size_t n_sorted;
+        Hit *symptoms;
+        size_t n_symptoms;
+        Hit *facts;
+        size_t n_facts;
+        GroupLink links[VX_GROUP_MAP_MAX];
+        size_t n_links;
+        char *inputs[VX_INPUTS_MAX];
+        size_t n_inputs;
+        uint64_t seq;
+        unsigned epoch;
+        AnalysisStats stats;
+        size_t dropped;
+        /* the line being fed */
+        const char *cur_input;
+        unsigned long cur_line;
+        const char *cur_raw;
+        size_t cur_len;
+        bool cur_matched;
+};
+
+enum {
+        WEIGHT_CONFIRMED = 100,
+        WEIGHT_LIKELY = 60,
+        WEIGHT_POSSIBLE = 30,
+        WEIGHT_SYMPTOM_ATTACHED = 10,
+        WEIGHT_FOLDED = 10,
+        WEIGHT_REPEAT_MAX = 5,
+};
+
+int analysis_new(const RuleSet *rs, Analysis **ret) {
+        Analysis *a = calloc(1, sizeof(*a));
+        int r;
+        if (!a)
+                return -ENOMEM;
+        a->rs = rs;
+        a->findings = calloc(VX_FINDINGS_MAX, sizeof(FindingState));
+        a->sorted = calloc(VX_FINDINGS_MAX, sizeof(Finding *));
+        a->symptoms = calloc(VX_SYMPTOMS_MAX, sizeof(Hit));
+        a->facts = calloc(VX_FACTS_MAX, sizeof(Hit));
+        if (!a->findings || !a->sorted || !a->symptoms || !a->facts) {
+                analysis_free(a);
+                return -ENOMEM;
+        }
+        if ((r = line_classifier_new(&a->lc)) < 0 || (r = matcher_new(rs, &a->m)) < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static void vars_free(char **vars) {
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                free(vars[i]);
+}
+
+Analysis *analysis_free(Analysis *a) {
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                for (size_t j = 0; j < f->n_evidence; j++)
+                        free(f->evidence[j].text);
+                free(f->evidence);
+                vars_free(f->vars);
+        }
+        free(a->findings);
+        free(a->sorted);
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                free(a->symptoms[i].ev.text);
+                vars_free(a->symptoms[i].vars);
+        }
+        free(a->symptoms);
+        for (size_t i = 0; i < a->n_facts; i++) {
+                free(a->facts[i].ev.text);
+                vars_free(a->facts[i].vars);
+        }
+        free(a->facts);
+        for (size_t i = 0; i < a->n_inputs; i++)
+                free(a->inputs[i]);
+        line_classifier_free(a->lc);
+        matcher_free(a->m);
+        free(a);
+        return NULL;
+}
+
+static const char *intern_input(Analysis *a, const char *name) {
+        for (size_t i = 0; i < a->n_inputs; i++)
+                if (strcmp(a->inputs[i], name) == 0)
+                        return a->inputs[i];
+        if (a->n_inputs >= VX_INPUTS_MAX)
+                return a->inputs[a->n_inputs - 1];
+        char *s = strdup(name);
+        if (!s)
+                return NULL;
+        a->inputs[a->n_inputs++] = s;
+        return s;
+}
+
+static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
+        size_t n = MIN(a->cur_len, (size_t) VX_EVIDENCE_TEXT_MAX);
+        char *t = strndup(a->cur_raw, n);
+        if (!t)
+                return -ENOMEM;
+        /* strndup stops at a NUL byte: the text is what precedes it, which is what a terminal showed. */
+        *ret = (Evidence){
+                .source = m->source == SOURCE_UNKNOWN ? SOURCE_KERNEL : m->source,
+                .input = intern_input(a, a->cur_input),
+                .line = a->cur_line,
+                .text = t,
+                .cut = a->cur_len > n,
+                .rule = m->rule_index,
+                .seq = a->seq,
+                .epoch = a->epoch,
+        };
+        /* A bare line is reported as the source its rule expects. */
+        if (m->source == SOURCE_UNKNOWN)
+                for (Source s = 0; s < SOURCE_UNKNOWN; s++)
+                        if (m->rule->source_mask & (1u << s)) {
+                                ret->source = s;
+                                break;
+                        }
+        return 0;
+}
+
+static void link_group(Analysis *a, const char *group, const char *address) {
+        if (!group[0] || !address[0])
+                return;
+        for (size_t i = 0; i < a->n_links; i++)
+                if (strcmp(a->links[i].address, address) == 0) {
+                        strcpy(a->links[i].group, group); /* the latest binding wins */
+                        return;
+                }
+        if (a->n_links >= VX_GROUP_MAP_MAX)
+                return;
+        strcpy(a->links[a->n_links].group, group);
+        strcpy(a->links[a->n_links].address, address);
+        a->n_links++;
+}
+
+static const char *address_of_group(const Analysis *a, const char *group) {
+        const char *found = NULL;
+        for (size_t i = 0; i < a->n_links; i++)
+                if (strcmp(a->links[i].group, group) == 0) {
+                        if (found && strcmp(found, a->links[i].address) != 0)
+                                return NULL; /* several devices share it: the group names none of them */
+                        found = a->links[i].address;
+                }
+        return found;
+}
+
+static const char *group_of_address(const Analysis *a, const char *address) {
+        for (size_t i = 0; i < a->n_links; i++)
+                if (strcmp(a->links[i].address, address) == 0)
+                        return a->links[i].group;
+        return NULL;
+}
+
+static void vars_from_match(const Match *m, char **vars) {
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++) {
+                if (!m->captures[v].p || vars[v])
+                        continue;
+                char buf[VX_CAPTURE_MAX + 1];
+                if (capture_normalize(v, m->captures[v].p, m->captures[v].len, buf) >= 0)
+                        vars[v] = strdup(buf);
+        }
+}
+
+static void vars_merge(char **into, char *const *from) {
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                if (!into[v] && from[v])
+                        into[v] = strdup(from[v]);
+}
+
+static FindingState *finding_get(Analysis *a, size_t cause, const char *device) {
+        for (size_t i = 0; i < a->n_findings; i++)
+                if (a->findings[i].f.cause == cause && strcmp(a->findings[i].f.device, device) == 0)
+                        return &a->findings[i];
+        if (a->n_findings >= VX_FINDINGS_MAX) {
+                a->dropped++;
+                return NULL;
+        }
+        FindingState *s = &a->findings[a->n_findings++];
+        *s = (FindingState){0};
+        s->f.cause = cause;
+        strcpy(s->f.device, device);
+        s->f.first_seq = UINT64_MAX;
+        return s;
+}
+
+/* Takes ownership of ev->text. */
+static int finding_add_evidence(FindingState *s, Evidence *ev) {
+        Finding *f = &s->f;
+        if (ev->seq < f->first_seq)
+                f->first_seq = ev->seq;
+        for (size_t i = 0; i < f->n_evidence; i++)
+                if (f->evidence[i].input == ev->input && f->evidence[i].line == ev->line) {
+                        free(ev->text);
+                        ev->text = NULL;
+                        return 0;
+                }
+        if (f->n_evidence >= VX_EVIDENCE_PER_FINDING_MAX) {
+                f->more_evidence++;
+                free(ev->text);
+                ev->text = NULL;
+                return 0;
+        }
+        if (!f->evidence) {
+                f->evidence = calloc(VX_EVIDENCE_PER_FINDING_MAX, sizeof(Evidence));
+                if (!f->evidence)
+                        return -ENOMEM;
+        }
+        /* Kept in input order. */
+        size_t i = f->n_evidence;
+        while (i > 0 && f->evidence[i - 1].seq > ev->seq) {
+                f->evidence[i] = f->evidence[i - 1];
+                i--;
+        }
+        f->evidence[i] = *ev;
+        f->n_evidence++;
+        ev->text = NULL;
+        return 0;
+}
+
+static void finding_add_weight(FindingState *s, size_t rule, long weight) {
+        for (size_t i = 0; i < s->n_seen_rules; i++)
+                if (s->seen_rules[i] == rule) {
+                        if (s->seen_hits[i]++ < WEIGHT_REPEAT_MAX)
+                                s->f.score++;
+                        return;
+                }
+        if (s->n_seen_rules < VX_LIST_ITEMS_MAX) {
+                s->seen_rules[s->n_seen_rules] = rule;
+                s->seen_hits[s->n_seen_rules++] = 1;
+        }
+        s->f.score += weight;
+}
+
+static void finding_add_explains(Finding *f, const char *id) {
+        for (size_t i = 0; i < f->n_explains; i++)
+                if (strcmp(f->explains[i], id) == 0)
+                        return;
+        if (f->n_explains < VX_LIST_ITEMS_MAX)
+                f->explains[f->n_explains++] = id;
+}
+
+static long strength_weight(Strength s) {
+        return s == STRENGTH_CONFIRMED ? WEIGHT_CONFIRMED
+                : s == STRENGTH_LIKELY ? WEIGHT_LIKELY
+                                       : WEIGHT_POSSIBLE;
+}
+
+static int on_cause(Analysis *a, const Match *m, char **vars) {
+        const CauseDef *c = &a->rs->causes[m->rule->target];
+        const char *device = !c->host_scope && vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
+        FindingState *s = finding_get(a, m->rule->target, device);
+        Evidence ev;
+        int r;
+
+        if (!s)
+                return 0;
+        if ((r = evidence_make(a, m, &ev)) < 0)
+                return r;
+        s->f.direct = true;
+        if (m->rule->strength > s->f.confidence)
+                s->f.confidence = m->rule->strength;
+        finding_add_weight(s, m->rule_index, strength_weight(m->rule->strength));
+        vars_merge(s->f.vars, vars);
+        if (!s->f.group[0] && vars[VAR_GROUP])
+                snprintf(s->f.group, sizeof(s->f.group), "%s", vars[VAR_GROUP]);
+        return finding_add_evidence(s, &ev);
+}
+
+static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max) {
+        const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
+        const char *group = vars[VAR_GROUP] ? vars[VAR_GROUP] : "";
+        for (size_t i = 0; i < *n; i++) {
+                Hit *h = &list[i];
+                if (h->rule == m->rule_index && strcmp(h->device, device) == 0 &&
+                    strcmp(h->group, group) == 0 && h->ev.epoch == a->epoch) {
+                        h->repeats++;
+                        return 0;
+                }
+        }
+        if (*n >= max) {
+                a->dropped++;
+                return 0;
+        }
+        Hit *h = &list[(*n)++];
+        *h = (Hit){.rule = m->rule_index};
+        snprintf(h->device, sizeof(h->device), "%s", device);
+        snprintf(h->group, sizeof(h->group), "%s", group);
+        int r = evidence_make(a, m, &h->ev);
+        if (r < 0) {
+                (*n)--;
+                return r;
+        }
+        memcpy(h->vars, vars, sizeof(h->vars));
+        memset(vars, 0, sizeof(h->vars));
+        return 0;
+}
+
+static int on_match(const Match *m, void *userdata) {
+        Analysis *a = userdata;
+        char *vars[_VAR_CAPTURE_MAX] = {0};
+        int r = 0;
+
+        a->cur_matched = true;
+        vars_from_match(m, vars);
+        if (vars[VAR_GROUP] && vars[VAR_ADDRESS])
+                link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
+        switch (m->rule->kind) {
+        case RULE_CAUSE:
+                r = on_cause(a, m, vars);
+                break;
+        case RULE_SYMPTOM:
+                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX);
+                break;
+        case RULE_FACT:
+                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX);
+                break;
+        }
+        vars_free(vars);
+        return r;
+}
+
+int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+        Line line;
+        int r;
+
+        a->stats.lines++;
+        a->seq++;
+        line_classify(a->lc, raw, len, &line);
+        for (size_t v = 0; v < line.n_views; v++)
+                if (line.views[v].source == SOURCE_KERNEL &&
+                    span_starts_with(line.views[v].text, "Linux version "))
+                        a->epoch++;
+        a->cur_input = input;
+        a->cur_line = lineno;
+        a->cur_raw = raw;
+        a->cur_len = len;
+        a->cur_matched = false;
+        r = matcher_match_line(a->m, &line, on_match, a);
+        if (a->cur_matched)
+                a->stats.matched_lines++;
+        if (!intern_input(a, input))
+                return -ENOMEM;
+        return r;
+}
+
+static bool devices_compatible(const Analysis *a, const Finding *f, const char *device) {
+        return a->rs->causes[f->cause].host_scope || !f->device[0] || !device[0] ||
+                strcmp(f->device, device) == 0;
+}
+
+static bool refuted(const Analysis *a, size_t cause, unsigned epoch) {
+        const CauseDef *c = &a->rs->causes[cause];
+        for (size_t i = 0; i < c->n_refuted_by; i++)
+                for (size_t j = 0; j < a->n_facts; j++)
+                        if (a->rs->rules[a->facts[j].rule].target == c->refuted_by[i] &&
+                            a->facts[j].ev.epoch == epoch)
+                                return true;
+        return false;
+}
+
+static int attach_copy(FindingState *s, const Hit *h) {
+        Evidence ev = h->ev;
+        ev.text = strdup(h->ev.text);
+        if (!ev.text)
+                return -ENOMEM;
+        vars_merge(s->f.vars, h->vars);
+        return finding_add_evidence(s, &ev);
+}
+
+/* Device-scoped findings that no line tied to a device join the one device the cause was found for. */
+static int merge_deviceless(Analysis *a) {
+        for (size_t i = 0; i < a->n_findings; i++) {
+                FindingState *s = &a->findings[i];
+                if (s->f.folded || s->f.device[0] || a->rs->causes[s->f.cause].host_scope)
+                        continue;
+                FindingState *only = NULL;
+                size_t count = 0;
+                for (size_t j = 0; j < a->n_findings; j++) {
+                        FindingState *t = &a->findings[j];
+                        if (j != i && !t->f.folded && t->f.cause == s->f.cause && t->f.device[0]) {
+                                only = t;
+                                count++;
+                        }
+                }
+                if (count != 1)
+                        continue;
+                for (size_t k = 0; k < s->f.n_evidence; k++) {
+                        int r = finding_add_evidence(only, &s->f.evidence[k]);
+                        if (r < 0)
+                                return r;
+                }
+                s->f.n_evidence = 0;
+                only->f.more_evidence += s->f.more_evidence;
+                if (s->f.confidence > only->f.confidence)
+                        only->f.confidence = s->f.confidence;
+                for (size_t k = 0; k < s->n_seen_rules; k++)
+                        finding_add_weight(only, s->seen_rules[k], 0);
+                only->f.score += s->f.score;
+                only->f.direct |= s->f.direct;
+                vars_merge(only->f.vars, s->f.vars);
+                if (s->f.first_seq < only->f.first_seq)
+                        only->f.first_seq = s->f.first_seq;
+                s->f.folded = true;
+        }
+        return 0;
+}
+
+static int attach_symptoms(Analysis *a) {
+        int r;
+        /* First: to the causes found directly that explain them. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const RuleDef *rule = &a->rs->rules[h->rule];
+                const SymptomDef *sy = &a->rs->symptoms[rule->target];
+                size_t n_direct = a->n_findings;
+                for (size_t k = 0; k < sy->n_suggests; k++)
+                        for (size_t j = 0; j < n_direct; j++) {
+                                FindingState *s = &a->findings[j];
+                                if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
+                                    !devices_compatible(a, &s->f, h->device))
+                                        continue;
+                                if ((r = attach_copy(s, h)) < 0)
+                                        return r;
+                                finding_add_weight(s, h->rule, WEIGHT_SYMPTOM_ATTACHED);
+                                finding_add_explains(&s->f, sy->id);
+                                h->attached = true;
+                        }
+        }
+        /* Then: what no found cause explains points at every cause it suggests that the input does not
+         * refute. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                if (h->attached)
+                        continue;
+                const RuleDef *rule = &a->rs->rules[h->rule];
+                const SymptomDef *sy = &a->rs->symptoms[rule->target];
+                for (size_t k = 0; k < sy->n_suggests; k++) {
+                        size_t cause = sy->suggests[k];
+                        if (refuted(a, cause, h->ev.epoch))
+                                continue;
+                        const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
+                        FindingState *s = finding_get(a, cause, device);
+                        if (!s)
+                                continue;
+                        if ((r = attach_copy(s, h)) < 0)
+                                return r;
+                        finding_add_weight(s, h->rule, MAX(10, 30 - 5 * (long) k));
+                        finding_add_explains(&s->f, sy->id);
+                        if (!s->f.group[0] && h->group[0])
+                                snprintf(s->f.group, sizeof(s->f.group), "%s", h->group);
+                }
+        }
+        return 0;
+}
+
+static int cmp_findings(const void *x, const void *y) {
+        const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
+        if (a->confidence != b->confidence)
+                return a->confidence > b->confidence ? -1 : 1;
+        if (a->score != b->score)
+                return a->score > b->score ? -1 : 1;
+        if (a->first_seq != b->first_seq)
+                return a->first_seq < b->first_seq ? -1 : 1;
+        if (a->cause != b->cause)
+                return a->cause < b->cause ? -1 : 1;
+        return strcmp(a->device, b->device);
+}
+
+static int fold_explained(Analysis *a) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_findings; i++)
+                if (!a->findings[i].f.folded &&
+                    (a->findings[i].f.n_evidence > 0 || a->findings[i].f.more_evidence))
+                        a->sorted[n++] = &a->findings[i].f;
+        qsort(a->sorted, n, sizeof(Finding *), cmp_findings);
+
+        for (size_t i = 0; i < n; i++) {
+                Finding *f = (Finding *) a->sorted[i];
+                if (f->folded)
+                        continue;
+                const CauseDef *c = &a->rs->causes[f->cause];
+                FindingState *fs = (FindingState *) f;
+                for (size_t k = 0; k < c->n_explains; k++)
+                        for (size_t j = 0; j < n; j++) {
+                                Finding *g = (Finding *) a->sorted[j];
+                                if (g == f || g->folded || g->cause != c->explains[k] ||
+                                    g->confidence > f->confidence || !devices_compatible(a, f, g->device))
+                                        continue;
+                                for (size_t e = 0; e < g->n_evidence; e++) {
+                                        int r = finding_add_evidence(fs, &g->evidence[e]);
+                                        if (r < 0)
+                                                return r;
+                                }
+                                g->n_evidence = 0;
+                                f->more_evidence += g->more_evidence;
+                                f->score += WEIGHT_FOLDED;
+                                vars_merge(f->vars, g->vars);
+                                finding_add_explains(f, a->rs->causes[g->cause].id);
+                                for (size_t e = 0; e < g->n_explains; e++)
+                                        finding_add_explains(f, g->explains[e]);
+                                g->folded = true;
+                        }
+        }
+
+        a->n_sorted = 0;
+        for (size_t i = 0; i < n; i++)
+                if (!a->sorted[i]->folded)
+                        a->sorted[a->n_sorted++] = a->sorted[i];
+        qsort(a->sorted, a->n_sorted, sizeof(Finding *), cmp_findings);
+        for (size_t i = 0; i < a->n_sorted; i++)
+                ((Finding *) a->sorted[i])->rank = (unsigned) i + 1;
+        return 0;
+}
+
+/* Devices named only by their group, and groups of named devices, from "Adding to iommu group" and kin. */
+static void resolve_groups(Analysis *a) {
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const char *addr;
+                if (!h->device[0] && h->group[0] && (addr = address_of_group(a, h->group)))
+                        snprintf(h->device, sizeof(h->device), "%s", addr);
+        }
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                const char *addr, *g;
+                if (!f->device[0] && f->group[0] && !a->rs->causes[f->cause].host_scope &&
+                    (addr = address_of_group(a, f->group))) {
+                        FindingState *t = NULL;
+                        for (size_t j = 0; j < a->n_findings; j++)
+                                if (j != i && a->findings[j].f.cause == f->cause &&
+                                    strcmp(a->findings[j].f.device, addr) == 0)
+                                        t = &a->findings[j];
+                        if (!t)
+                                snprintf(f->device, sizeof(f->device), "%s", addr);
+                }
+                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
+                        snprintf(f->group, sizeof(f->group), "%s", g);
+        }
+}
+
+int analysis_finish(Analysis *a) {
+        int r;
+        resolve_groups(a);
+        if ((r = merge_deviceless(a)) < 0)
+                return r;
+        if ((r = attach_symptoms(a)) < 0)
+                return r;
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                const char *g;
+                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
+                        snprintf(f->group, sizeof(f->group), "%s", g);
+                if (!f->vars[VAR_ADDRESS] && f->device[0])
+                        f->vars[VAR_ADDRESS] = strdup(f->device);
+                if (!f->vars[VAR_GROUP] && f->group[0])
+                        f->vars[VAR_GROUP] = strdup(f->group);
+        }
+        if ((r = fold_explained(a)) < 0)
+                return r;
+        a->stats.limit_hits = matcher_limit_hits(a->m);
+        a->stats.inputs = a->n_inputs;
+        return 0;
+}
+
+const Finding *const *analysis_findings(const Analysis *a, size_t *n) {
+        *n = a->n_sorted;
+        return a->sorted;
+}
+
+AnalysisStats analysis_stats(const Analysis *a) {
+        return a->stats;
+}
+
+const RuleSet *analysis_rules(const Analysis *a) {
+        return a->rs;
+}

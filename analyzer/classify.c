@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/* Line classification: recognises each log format by its prefix and strips it. No I/O. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_json.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/line.h"
+#include "vfioexplain/macro.h"
+
+struct LineClassifier {
+        char *scratch; /* decoded journal JSON message */
+        JournalJsonFields json;
+};
+
+int line_classifier_new(LineClassifier **ret) {
+        _cleanup_free_ LineClassifier *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->scratch = malloc(VX_MESSAGE_MAX + 1);
+        if (!c->scratch)
+                return -ENOMEM;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+LineClassifier *line_classifier_free(LineClassifier *c) {
+        if (!c)
+                return NULL;
+        if (c->json.root)
+                json_object_put(c->json.root);
+        free(c->scratch);
+        free(c);
+        return NULL;
+}
+
+static const char *const source_names[_SOURCE_MAX] = {
+        [SOURCE_KERNEL] = "kernel", [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
+        [SOURCE_TRACE] = "trace",   [SOURCE_JOURNAL] = "journal", [SOURCE_UNKNOWN] = "unknown",
+};
+
+const char *source_to_string(Source s) {
+        return s < _SOURCE_MAX ? source_names[s] : NULL;
+}
+
+int source_from_string(const char *s, size_t len) {
+        for (Source i = 0; i < SOURCE_UNKNOWN; i++)
+                if (strlen(source_names[i]) == len && memcmp(source_names[i], s, len) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+static const char *const format_names[_FORMAT_MAX] = {
+        [FORMAT_BARE] = "bare",
+        [FORMAT_DMESG] = "dmesg",
+        [FORMAT_DMESG_CTIME] = "dmesg-ctime",
+        [FORMAT_DMESG_DECODE] = "dmesg-decode",
+        [FORMAT_DMESG_RAW] = "dmesg-raw",
+        [FORMAT_KMSG] = "kmsg",
+        [FORMAT_JOURNAL_SHORT] = "journal",
+        [FORMAT_JOURNAL_JSON] = "journal-json",
+        [FORMAT_AUDIT] = "audit",
+        [FORMAT_QEMU] = "qemu",
+        [FORMAT_LIBVIRT_LOG] = "libvirt-log",
+        [FORMAT_VIRSH] = "virsh",
+        [FORMAT_QEMU_TRACE] = "qemu-trace",
+        [FORMAT_KERNEL_TRACE] = "kernel-trace",
+};
+
+const char *line_format_to_string(LineFormat f) {
+        return f < _FORMAT_MAX ? format_names[f] : NULL;
+}
+
+int pci_address_normalize(const char *s, size_t len, char ret[static 16]) {
+        Span sp = span_make(s, len);
+        uint64_t domain = 0, bus, dev, fn;
+        size_t ndom = 0;
+
+        /* Domain: 4 hex digits, up to 8 on hosts with VMD-style segments. */
+        for (size_t i = 0; i < sp.len && i <= 8 && span_is_xdigit(sp.p[i]); i++)
+                ndom = i + 1;
+        if (ndom >= 4 && ndom <= 8 && ndom < sp.len && sp.p[ndom] == ':') {
+                if (!span_eat_xdigits(&sp, ndom, &domain) || !span_eat_char(&sp, ':'))
+                        return -EINVAL;
+        }
+        if (!span_eat_xdigits(&sp, 2, &bus) || !span_eat_char(&sp, ':') || !span_eat_xdigits(&sp, 2, &dev) ||
+            !span_eat_char(&sp, '.') || !span_eat_xdigits(&sp, 1, &fn))
+                return -EINVAL;
+        if (sp.len != 0 || dev > 0x1f || fn > 7)
+                return -EINVAL;
+
+        static const char hex[] = "0123456789abcdef";
+        char out[16];
+        size_t n = 0;
+        size_t dw = ndom > 4 ? ndom : 4;
+        for (size_t i = dw; i > 0; i--)
+                out[n++] = hex[(domain >> (4 * (i - 1))) & 0xf];
+        out[n++] = ':';
+        out[n++] = hex[bus >> 4];
+        out[n++] = hex[bus & 0xf];
+        out[n++] = ':';
+        out[n++] = hex[dev >> 4];
+        out[n++] = hex[dev & 0xf];
+        out[n++] = '.';
+        out[n++] = hex[fn];
+        out[n] = 0;
+        memcpy(ret, out, n + 1);
+        return 0;
+}
+
+static bool is_lower_word_char(char c) {
+        return (c >= 'a' && c <= 'z') || span_is_digit(c) || c == '_';
+}
+
+/* "[    1.234567]" seconds since boot. */
+static bool eat_mono_stamp(Span *s, double *mono) {
+        Span t = *s;
+        uint64_t sec, usec;
+        Span digits;
+
+        if (!span_eat_char(&t, '['))
+                return false;
+        span_eat_blanks(&t);
+        if (!span_eat_digits(&t, 1, 12, &sec) || !span_eat_char(&t, '.'))
+                return false;
+        digits = t;
+        if (!span_eat_digits(&t, 1, 9, &usec))
+                return false;
+        /* dmesg -d appends the delta: [    1.234567 <    0.000012>] */
+        if (span_eat_char(&t, ' ')) {
+                Span skip;
+                if (!span_eat_char(&t, '<') || !span_eat_until(&t, '>', &skip) || !span_eat_char(&t, '>'))
+                        return false;
+        }
+        if (!span_eat_char(&t, ']'))
+                return false;
+        if (mono) {
+                size_t nd = (size_t) (t.p - digits.p) - 1;
+                double frac = (double) usec;
+                while (nd-- > 0)
+                        frac /= 10.0;
+                *mono = (double) sec + frac;
+        }
+        *s = t;
+        return true;
+}
+
+static bool eat_month(Span *s) {
+        static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        for (size_t i = 0; i < ELEMENTSOF(months); i++)
+                if (span_eat_literal(s, months[i]))
+                        return true;
+        return false;
+}
+
+static bool eat_weekday(Span *s) {
+        static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+        for (size_t i = 0; i < ELEMENTSOF(days); i++)
+                if (span_eat_literal(s, days[i]))
+                        return true;
+        return false;
+}
+
+static bool eat_hms(Span *s) {
+        Span t = *s;
+        if (!span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, ':') ||
+            !span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, ':') || !span_eat_digits(&t, 2, 2, NULL))
+                return false;
+        *s = t;
+        return true;
+}
+
+/* dmesg -T: "[Mon Nov 23 19:49:55 2026]"; the day of month is space padded. */
+static bool eat_ctime_stamp(Span *s) {
+        Span t = *s;
+        if (!span_eat_char(&t, '[') || !eat_weekday(&t) || !span_eat_char(&t, ' ') || !eat_month(&t) ||
+            !span_eat_char(&t, ' '))
+                return false;
+        span_eat_blanks(&t);
+        if (!span_eat_digits(&t, 1, 2, NULL) || !span_eat_char(&t, ' ') || !eat_hms(&t) ||
+            !span_eat_char(&t, ' ') || !span_eat_digits(&t, 4, 4, NULL) || !span_eat_char(&t, ']'))
+                return false;
+        *s = t;
+        return true;
+}
+
+/* dmesg -H: "[Nov23 19:49]" or "[  +0.000123]". */
+static bool eat_human_stamp(Span *s) {
+        Span t = *s;
+        if (!span_eat_char(&t, '['))
+                return false;
+        if (eat_month(&t)) {
+                if (!span_eat_digits(&t, 1, 2, NULL) || !span_eat_char(&t, ' ') ||
+                    !span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, ':') ||
+                    !span_eat_digits(&t, 2, 2, NULL))
+                        return false;
+        } else {
+                span_eat_blanks(&t);
+                if (!span_eat_char(&t, '+') || !span_eat_digits(&t, 1, 12, NULL) ||
+                    !span_eat_char(&t, '.') || !span_eat_digits(&t, 1, 9, NULL))
+                        return false;
+        }
+        if (!span_eat_char(&t, ']'))
+                return false;
+        *s = t;
+        return true;
+}
+
+/* "2026-11-23T19:49:55[.123456](Z|+0000|+00:00)" as journalctl short-iso, QEMU -msg timestamp=on, rsyslog.
+ */
+static bool eat_iso_stamp(Span *s, bool need_t) {
+        Span t = *s;
+        if (!span_eat_digits(&t, 4, 4, NULL) || !span_eat_char(&t, '-') ||
+            !span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, '-') || !span_eat_digits(&t, 2, 2, NULL))
+                return false;
+        if (!span_eat_char(&t, 'T') && (need_t || !span_eat_char(&t, ' ')))
+                return false;
+        if (!eat_hms(&t))
+                return false;
+        if (span_eat_char(&t, '.') && !span_eat_digits(&t, 1, 9, NULL))
+                return false;
+        if (!span_eat_char(&t, 'Z')) {
+                if (!span_eat_char(&t, '+') && !span_eat_char(&t, '-'))
+                        return false;
+                if (!span_eat_digits(&t, 2, 2, NULL))
+                        return false;
+                span_eat_char(&t, ':');
+                if (!span_eat_digits(&t, 2, 2, NULL))
+                        return false;
+        }
+        *s = t;
+        return true;
+}
+
+/* journalctl short: "Nov 23 19:49:55[.123456]" */
+static bool eat_syslog_stamp(Span *s) {
+        Span t = *s;
+        if (!eat_month(&t) || !span_eat_char(&t, ' '))
+                return false;
+        span_eat_blanks(&t);
+        if (!span_eat_digits(&t, 1, 2, NULL) || !span_eat_char(&t, ' ') || !eat_hms(&t))
+                return false;
+        if (span_eat_char(&t, '.') && !span_eat_digits(&t, 1, 9, NULL))
+                return false;
+        *s = t;
+        return true;
+}
+
+static bool is_ident_char(char c) {
+        return c > ' ' && c != '[' && c != ']' && c != ':' && (unsigned char) c < 0x7f;
+}
+
+static bool span_equals(Span s, const char *lit) {
+        return s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0;
+}
+
+static bool ident_is_qemu(Span ident) {
+        return span_starts_with(ident, "qemu-system-") || span_equals(ident, "qemu-kvm") ||
+                span_equals(ident, "qemu");
+}
+
+static Source source_of_ident(Span ident) {
+        if (span_equals(ident, "kernel") || span_equals(ident, "audit"))
+                return SOURCE_KERNEL;
+        if (ident_is_qemu(ident))
+                return SOURCE_QEMU;
+        if (span_equals(ident, "libvirtd") || span_equals(ident, "virtqemud") ||
+            span_equals(ident, "virtproxyd") || span_equals(ident, "virtnodedevd") ||
+            span_equals(ident, "libvirt") || span_equals(ident, "virsh"))
+                return SOURCE_LIBVIRT;
+        return SOURCE_JOURNAL;
+}
+
+/* "host ident[pid]: " after a journal timestamp. The identifier must be "kernel" or carry a [pid] when
+ * strict, so that a dmesg message such as "pci 0000:00:01.0: ..." is not mistaken for one. */
+static bool eat_host_ident(Span *s, bool strict, Line *l) {
+        Span t = *s, host, ident;
+        bool pid = false;
+
+        if (!span_eat_char(&t, ' '))
+                return false;
+        host.p = t.p;
+        while (t.len > 0 && t.p[0] != ' ' && (unsigned char) t.p[0] > ' ')
+                span_advance(&t, 1);
+        host.len = (size_t) (t.p - host.p);
+        if (host.len == 0 || !span_eat_char(&t, ' '))
+                return false;
+        ident.p = t.p;
+        while (t.len > 0 && is_ident_char(t.p[0]))
+                span_advance(&t, 1);
+        ident.len = (size_t) (t.p - ident.p);
+        if (ident.len == 0)
+                return false;
+        if (span_eat_char(&t, '[')) {
+                if (!span_eat_digits(&t, 1, 10, NULL) || !span_eat_char(&t, ']'))
+                        return false;
+                pid = true;
+        }
+        if (!span_eat_char(&t, ':'))
+                return false;
+        if (strict && !pid && !span_equals(ident, "kernel"))
+                return false;
+        span_eat_char(&t, ' ');
+        l->host = host;
+        l->ident = ident;
+        *s = t;
+        return true;
+}
+
+static void set_view(Line *l, Source src, Span text) {
+        l->views[0] = (LineView){.source = src, .text = text};
+        l->n_views = 1;
+}
+
+static void add_view(Line *l, Source src, Span text) {
+        if (l->n_views < ELEMENTSOF(l->views))
+                l->views[l->n_views++] = (LineView){.source = src, .text = text};
+}
+
+/* QEMU's address of the assigned device in an option location: host=01:00.0, "host":"0000:01:00.0",
+ * or sysfsdev=/sys/bus/pci/devices/0000:01:00.0. */
+static void location_address(Line *l) {
+        Span loc = l->location, v;
+        const char *p;
+
+        if ((p = span_find(loc, "host="))) {
+                v = span_make(p + 5, loc.len - (size_t) (p + 5 - loc.p));
+                const char *e = memchr(v.p, ',', v.len);
+                if (e)
+                        v.len = (size_t) (e - v.p);
+        } else if ((p = span_find(loc, "\"host\":\""))) {
+                v = span_make(p + 8, loc.len - (size_t) (p + 8 - loc.p));
+                const char *e = memchr(v.p, '"', v.len);
+                if (!e)
+                        return;
+                v.len = (size_t) (e - v.p);
+        } else if ((p = span_find(loc, "/sys/bus/pci/devices/"))) {
+                v = span_make(p + 21, loc.len - (size_t) (p + 21 - loc.p));
+                size_t n = 0;
+                while (n < v.len && v.p[n] != ',' && v.p[n] != '"' && v.p[n] != '/')
+                        n++;
+                v.len = n;
+        } else
+                return;
+        (void) pci_address_normalize(v.p, v.len, l->location_address);
+}
+
+/* After an optional ISO time: "qemu-system-x86_64: " (or a path to it), then an optional option location. */
+static bool parse_qemu(Span s, Line *l, bool with_stamp) {
+        Span t = s, stamp = {0}, prog;
+
+        if (with_stamp) {
+                Span before = t;
+                if (eat_iso_stamp(&t, true)) {
+                        stamp = span_make(before.p, (size_t) (t.p - before.p));
+                        if (!span_eat_char(&t, ' '))
+                                return false;
+                }
+        }
+        prog.p = t.p;
+        while (t.len > 0 && t.p[0] != ':' && t.p[0] != ' ')
+                span_advance(&t, 1);
+        prog.len = (size_t) (t.p - prog.p);
+        if (!span_eat_literal(&t, ": "))
+                return false;
+        const char *slash = memrchr(prog.p, '/', prog.len);
+        Span base = slash ? span_make(slash + 1, prog.len - (size_t) (slash + 1 - prog.p)) : prog;
+        if (!ident_is_qemu(base))
+                return false;
+
+        l->format = FORMAT_QEMU;
+        l->ident = base;
+        if (stamp.len > 0)
+                l->stamp = stamp;
+        /* error_print_loc(): "-device vfio-pci,host=...: " or "-device {json}: " */
+        if (t.len > 1 && t.p[0] == '-' && t.p[1] != ' ') {
+                Span loc;
+                Span u = t;
+                if (span_eat_until_literal(&u, ": ", &loc) && memchr(loc.p, ' ', loc.len)) {
+                        l->location = loc;
+                        span_advance(&u, 2);
+                        t = u;
+                        location_address(l);
+                }
+        }
+        set_view(l, SOURCE_QEMU, t);
+        return true;
+}
+
+/* QEMU text that libvirt or virsh quotes inside its own message. */
+static void add_embedded_qemu(Line *l) {
+        Span msg = l->views[0].text;
+        const char *p = span_find(msg, "qemu-system-");
+        if (!p)
+                p = span_find(msg, "qemu-kvm: ");
+        if (!p)
+                return;
+        Line q = {0};
+        if (!parse_qemu(span_make(p, msg.len - (size_t) (p - msg.p)), &q, false))
+                return;
+        add_view(l, SOURCE_QEMU, q.views[0].text);
+        if (!l->location.len) {
+                l->location = q.location;
+                memcpy(l->location_address, q.location_address, sizeof(l->location_address));
+        }
+}
+
+/* dmesg -x "kern  :err   : " */
+static bool eat_decode_prefix(Span *s, int *prio) {
+        static const char *const levels[] = {"emerg", "alert",  "crit", "err",
+                                             "warn",  "notice", "info", "debug"};
+        Span t = *s, fac;
+        if (!span_eat_until(&t, ':', &fac) || fac.len < 2 || fac.len > 8)
+                return false;
+        for (size_t i = 0; i < fac.len; i++)
+                if (!(fac.p[i] >= 'a' && fac.p[i] <= 'z') && !span_is_digit(fac.p[i]) && fac.p[i] != ' ')
+                        return false;
+        span_advance(&t, 1);
+        for (size_t i = 0; i < ELEMENTSOF(levels); i++) {
+                Span u = t;
+                if (span_eat_literal(&u, levels[i])) {
+                        span_eat_blanks(&u);
+                        if (!span_eat_literal(&u, ": "))
+                                return false;
+                        *prio = (int) i;
+                        *s = u;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool parse_kernel_stamped(Span t, Line *l, LineFormat format) {
+        Span before = t;
+        double mono = -1;
+
+        if (eat_mono_stamp(&t, &mono) || eat_ctime_stamp(&t) || eat_human_stamp(&t)) {
+                l->stamp = span_make(before.p, (size_t) (t.p - before.p));
+                l->mono = mono;
+                span_eat_char(&t, ' ');
+                l->format = format;
+                set_view(l, SOURCE_KERNEL, t);
+                return true;
+        }
+        return false;
+}
+
+/* /dev/kmsg: "PRI,SEQ,USEC,FLAGS[,...];MESSAGE" */
+static bool parse_kmsg(Span s, Line *l) {
+        Span t = s, rest;
+        uint64_t pri, usec;
+        if (!span_eat_digits(&t, 1, 5, &pri) || !span_eat_char(&t, ',') ||
+            !span_eat_digits(&t, 1, 20, NULL) || !span_eat_char(&t, ',') ||
+            !span_eat_digits(&t, 1, 20, &usec) || !span_eat_char(&t, ','))
+                return false;
+        if (!span_eat_until(&t, ';', &rest) || rest.len == 0 || rest.len > 32)
+                return false;
+        l->stamp = span_make(s.p, (size_t) (t.p - s.p));
+        span_advance(&t, 1);
+        l->format = FORMAT_KMSG;
+        l->priority = (int) (pri & 7);
+        l->mono = (double) usec / 1e6;
+        set_view(l, SOURCE_KERNEL, t);
+        return true;
+}
+
+/* Kernel trace text: "  task-1234   [001] d.h1. 12345.678901: event: args" */
+static bool parse_kernel_trace(Span s, Line *l) {
+        Span t = s;
+        const char *br = span_find(t, " [");
+        if (!br || br == t.p)
+                return false;
+        span_advance(&t, (size_t) (br - t.p) + 2);
+        if (!span_eat_digits(&t, 3, 4, NULL) || !span_eat_char(&t, ']') || span_eat_blanks(&t) == 0)
+                return false;
+        /* Optional irq-flags column: 4 or 5 characters of [.a-zA-Z0-9] */
+        Span u = t;
+        if (!span_eat_digits(&u, 1, 12, NULL) || !span_eat_char(&u, '.')) {
+                size_t n = 0;
+                while (n < t.len && t.p[n] != ' ')
+                        n++;
+                if (n < 3 || n > 6)
+                        return false;
+                span_advance(&t, n);
+                span_eat_blanks(&t);
+        }
+        Span stamp_start = t;
+        if (!span_eat_digits(&t, 1, 12, NULL) || !span_eat_char(&t, '.') ||
+            !span_eat_digits(&t, 1, 9, NULL) || !span_eat_literal(&t, ": "))
+                return false;
+        Span ev = t;
+        size_t n = 0;
+        while (n < ev.len && is_lower_word_char(ev.p[n]))
+                n++;
+        if (n == 0 || n >= ev.len || ev.p[n] != ':')
+                return false;
+        l->format = FORMAT_KERNEL_TRACE;
+        l->stamp = span_make(stamp_start.p, (size_t) (t.p - stamp_start.p) - 2);
+        set_view(l, SOURCE_TRACE, t);
+        return true;
+}
+
+/* QEMU -trace with the log backend: "1234@1700000000.123456:vfio_x args" or a bare "vfio_x args". */
+static bool parse_qemu_trace(Span s, Line *l) {
+        Span t = s;
+        Span u = s;
+        if (span_eat_digits(&u, 1, 10, NULL) && span_eat_char(&u, '@') && span_eat_digits(&u, 1, 12, NULL) &&
+            span_eat_char(&u, '.') && span_eat_digits(&u, 1, 9, NULL) && span_eat_char(&u, ':')) {
+                l->stamp = span_make(s.p, (size_t) (u.p - s.p) - 1);
+                t = u;
+        } else if (!span_starts_with(t, "vfio_"))
+                return false;
+        size_t n = 0;
+        while (n < t.len && is_lower_word_char(t.p[n]))
+                n++;
+        if (n < 3 || (n < t.len && t.p[n] != ' '))
+                return false;
+        l->format = FORMAT_QEMU_TRACE;
+        set_view(l, SOURCE_TRACE, t);
+        return true;
+}
+
+/* libvirt: "2024-05-01 10:00:00.123+0000: 1234: error : virFoo:123 : msg" or "...+0000: starting up ..." */
+static bool parse_libvirt_log(Span s, Line *l) {
+        Span t = s;
+        if (!eat_iso_stamp(&t, false) || !span_eat_literal(&t, ": "))
+                return false;
+        l->stamp = span_make(s.p, (size_t) (t.p - s.p) - 2);
+        l->format = FORMAT_LIBVIRT_LOG;
+        Span u = t, func;
+        if (span_eat_digits(&u, 1, 20, NULL) && span_eat_literal(&u, ": ")) {
+                static const char *const levels[] = {"debug", "info", "warning", "error"};
+                for (size_t i = 0; i < ELEMENTSOF(levels); i++) {
+                        Span w = u;
+                        if (!span_eat_literal(&w, levels[i]))
+                                continue;
+                        span_eat_blanks(&w);
+                        if (!span_eat_literal(&w, ": ") || !span_eat_until_literal(&w, " : ", &func))
+                                break;
+                        span_advance(&w, 3);
+                        l->priority = i == 0 ? 7 : i == 1 ? 6 : i == 2 ? 4 : 3;
+                        l->ident = func;
+                        t = w;
+                        break;
+                }
+        }
+        set_view(l, SOURCE_LIBVIRT, t);
+        add_embedded_qemu(l);
+        return true;
+}
+
+static bool parse_journal_short(Span s, Line *l) {
+        Span t = s, before = s;
+        double mono = -1;
+        bool strict = false;
+
+        if (eat_syslog_stamp(&t) || eat_iso_stamp(&t, true))
+                ;
+        else if (eat_mono_stamp(&t, &mono))
+                strict = true; /* short-monotonic looks like dmesg */
+        else
+                return false;
+        l->stamp = span_make(before.p, (size_t) (t.p - before.p));
+        if (!eat_host_ident(&t, strict, l))
+                return false;
+        l->format = FORMAT_JOURNAL_SHORT;
+        l->mono = mono;
+        Source src = source_of_ident(l->ident);
+        if (src == SOURCE_KERNEL) {
+                /* syslog daemons of old kept the kernel's own "[    1.234567] " */
+                Span k = t;
+                double m;
+                if (eat_mono_stamp(&k, &m)) {
+                        span_eat_char(&k, ' ');
+                        l->mono = m;
+                        t = k;
+                }
+        }
+        if (src == SOURCE_QEMU) {
+                Line q = {0};
+                if (parse_qemu(t, &q, true)) {
+                        l->location = q.location;
+                        memcpy(l->location_address, q.location_address, sizeof(l->location_address));
+                        t = q.views[0].text;
+                }
+        }
+        set_view(l, src, t);
+        if (src == SOURCE_LIBVIRT)
+                add_embedded_qemu(l);
+        return true;
+}
+
+static bool parse_json(LineClassifier *c, Span s, Line *l) {
+        JournalJsonFields *f = &c->json;
+        if (journal_json_parse(s.p, s.len, c->scratch, VX_MESSAGE_MAX, f) < 0)
+                return false;
+        l->format = FORMAT_JOURNAL_JSON;
+        l->priority = f->priority;
+        l->host = f->hostname;
+        l->ident = f->identifier;
+        l->stamp = f->realtime;
+        Span msg = f->message;
+        Source src;
+        if (f->kernel_transport)
+                src = SOURCE_KERNEL;
+        else
+                src = source_of_ident(f->identifier);
+        if (src == SOURCE_QEMU) {
+                Line q = {0};
+                if (parse_qemu(msg, &q, true)) {
+                        l->location = q.location;
+                        memcpy(l->location_address, q.location_address, sizeof(l->location_address));
+                        msg = q.views[0].text;
+                }
+        }
+        set_view(l, src, msg);
+        if (src == SOURCE_LIBVIRT)
+                add_embedded_qemu(l);
+        return true;
+}
+
+void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
+        Line l = {.priority = -1, .mono = -1};
+        Span s = span_make(buf, len);
+
+        /* A CR of a CRLF file, and trailing blanks, are never part of the message. */
+        while (s.len > 0 && (s.p[s.len - 1] == '\r' || s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+                s.len--;
+
+        if (s.len > 0 && s.p[0] == '{' && parse_json(c, s, &l))
+                goto done;
+
+        if (s.len > 2 && s.p[0] == '<') {
+                Span t = s;
+                uint64_t pri;
+                if (span_eat_char(&t, '<') && span_eat_digits(&t, 1, 4, &pri) && span_eat_char(&t, '>')) {
+                        l.priority = (int) (pri & 7);
+                        if (!parse_kernel_stamped(t, &l, FORMAT_DMESG_RAW)) {
+                                l.format = FORMAT_DMESG_RAW;
+                                set_view(&l, SOURCE_KERNEL, t);
+                        }
+                        goto done;
+                }
+        }
+
+        if (s.len > 0 && s.p[0] == '[') {
+                if (parse_journal_short(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_kernel_stamped(s, &l, FORMAT_DMESG))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+        }
+
+        if (s.len > 0 && span_is_digit(s.p[0])) {
+                if (parse_kmsg(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_qemu_trace(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_journal_short(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_libvirt_log(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_qemu(s, &l, true))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+        }
+
+        if (s.len > 0 && s.p[0] >= 'A' && s.p[0] <= 'Z') {
+                if (parse_journal_short(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+        }
+
+        {
+                Span t = s;
+                int prio;
+                if (eat_decode_prefix(&t, &prio)) {
+                        l.priority = prio;
+                        if (!parse_kernel_stamped(t, &l, FORMAT_DMESG_DECODE)) {
+                                l.format = FORMAT_DMESG_DECODE;
+                                set_view(&l, SOURCE_KERNEL, t);
+                        }
+                        goto done;
+                }
+        }
+
+        if (span_starts_with(s, "type=")) {
+                l.format = FORMAT_AUDIT;
+                set_view(&l, SOURCE_KERNEL, s);
+                goto done;
+        }
+
+        if (span_starts_with(s, "error: ")) {
+                l.format = FORMAT_VIRSH;
+                l.priority = 3;
+                set_view(&l, SOURCE_LIBVIRT, span_make(s.p + 7, s.len - 7));
+                add_embedded_qemu(&l);
+                goto done;
+        }
+
+        if (parse_qemu(s, &l, false))
+                goto done;
+        l = (Line){.priority = -1, .mono = -1};
+
+        if (parse_qemu_trace(s, &l))
+                goto done;
+        l = (Line){.priority = -1, .mono = -1};
+
+        {
+                Span t = s;
+                span_eat_blanks(&t);
+                if (parse_kernel_trace(t, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+        }
+
+        l.format = FORMAT_BARE;
+        set_view(&l, SOURCE_UNKNOWN, s);
+        add_embedded_qemu(&l);
+done:
+        *ret = l;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The fields of one `journalctl -o json` line that classification needs. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfioexplain/strparse.h"
+
+typedef struct JournalJsonFields {
+        Span message; /* decoded into the caller's scratch buffer */
+        Span identifier; /* SYSLOG_IDENTIFIER, else _COMM */
+        Span hostname;
+        Span realtime; /* __REALTIME_TIMESTAMP, microseconds as printed */
+        int priority; /* PRIORITY, -1 if absent */
+        bool kernel_transport;
+        struct json_object *root; /* owns the spans above except message */
+} JournalJsonFields;
+
+/* Parses one JSON object of buf[0..len). MESSAGE may be a string or journald's byte array (for
+ * non-UTF-8 text); it is copied to scratch (at most scratch_max bytes, cut beyond). Returns 0, or
+ * -EINVAL if the line is not a journal JSON entry with a MESSAGE. */
+int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratch_max, JournalJsonFields *f);

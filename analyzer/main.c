@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: options, inputs, and the one place that prints. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/escape.h"
+#include "vfioexplain/facts.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/output.h"
+#include "vfioexplain/reader.h"
+#include "vfioexplain/rules.h"
+#include "vfioexplain/rules_cmd.h"
+
+#ifndef VX_VERSION
+#define VX_VERSION "0"
+#endif
+
+enum {
+        EXIT_NO_CAUSE = 0,
+        EXIT_CAUSE = 1,
+        EXIT_USAGE = 2,
+        EXIT_INTERNAL = 3,
+};
+
+typedef struct Options {
+        OutputFormat format;
+        bool format_set;
+        int color; /* -1 auto */
+        bool no_probe;
+        const char *sysroot;
+        const char *rules_dir;
+} Options;
+
+static void help(void) {
+        printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
+               "       vfioexplain rules check|test|list [OPTIONS]\n"
+               "\n"
+               "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
+               "dmesg,\n"
+               "journalctl output, libvirt logs and virsh errors from FILEs or a pipe ('-' is stdin), and "
+               "prints\n"
+               "the root causes, most likely first, each with its evidence and the commands that fix it.\n"
+               "\n"
+               "Options:\n"
+               "  --format text|markdown|json  output format (default: text)\n"
+               "  --color auto|always|never    colour the text output (default: auto; NO_COLOR is "
+               "honoured)\n"
+               "  --no-probe                   judge from the logs alone (logs from another machine)\n"
+               "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
+               "  --rules DIR                  load rule files from DIR (default: %s)\n"
+               "  -h, --help                   this help\n"
+               "  --version                    the version\n"
+               "\n"
+               "Exit status: 0 no failure cause found, 1 at least one cause, 2 bad usage or unreadable "
+               "input.\n",
+               VX_RULES_DIR);
+}
+
+static void errorf(const char *fmt, ...) _printf_(1, 2);
+static void errorf(const char *fmt, ...) {
+        va_list ap;
+        StrBuf b = {0}, raw = {0};
+        va_start(ap, fmt);
+        char *s = NULL;
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        /* File names and rule text can hold anything: never let them reach the terminal raw. */
+        if (s)
+                escape_append(&b, s, strlen(s));
+        fprintf(stderr, "vfioexplain: %s\n", s ? strbuf_str(&b) : "out of memory");
+        free(s);
+        strbuf_done(&b);
+        strbuf_done(&raw);
+}
+
+static bool dir_exists(const char *p) {
+        struct stat st;
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int load_rules(const Options *o, RuleSet **ret) {
+        const char *dir = o->rules_dir;
+        Diag d = {0};
+        if (!dir)
+                dir = dir_exists(VX_RULES_DIR) ? VX_RULES_DIR : VX_SOURCE_RULES_DIR;
+        int r = ruleset_load_dir(dir, &d, ret);
+        if (r == -ENOMEM) {
+                diag_done(&d);
+                errorf("out of memory loading rules");
+                return -ENOMEM;
+        }
+        if (r < 0) {
+                size_t more = d.n - 1 + d.dropped;
+                if (more > 0)
+                        errorf("%s (and %zu more; see 'vfioexplain rules check --rules %s')",
+                               d.n ? d.lines[0] : "bad rules", more, dir);
+                else
+                        errorf("%s", d.n ? d.lines[0] : "bad rules");
+        }
+        diag_done(&d);
+        return r;
+}
+
+static int write_all(const char *s, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(STDOUT_FILENO, s, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                s += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int cmd_rules(const Options *o, int argc, char **argv) {
+        RuleSet *rs = NULL;
+        StrBuf out = {0};
+        int r, ret;
+
+        if (argc != 1) {
+                errorf("usage: vfioexplain rules check|test|list");
+                return EXIT_USAGE;
+        }
+        const char *verb = argv[0];
+        if (strcmp(verb, "check") == 0) {
+                Diag d = {0};
+                const char *dir = o->rules_dir     ? o->rules_dir
+                        : dir_exists(VX_RULES_DIR) ? VX_RULES_DIR
+                                                   : VX_SOURCE_RULES_DIR;
+                r = ruleset_load_dir(dir, &d, &rs);
+                for (size_t i = 0; i < d.n; i++) {
+                        StrBuf b = {0};
+                        escape_append(&b, d.lines[i], strlen(d.lines[i]));
+                        fprintf(stderr, "%s\n", strbuf_str(&b));
+                        strbuf_done(&b);
+                }
+                if (d.dropped)
+                        fprintf(stderr, "... and %zu more errors\n", d.dropped);
+                diag_done(&d);
+                if (r < 0) {
+                        fprintf(stderr, "rules check: %s: invalid\n", dir);
+                        return EXIT_CAUSE;
+                }
+                printf("rules check: %zu files, %zu causes, %zu symptoms, %zu facts, %zu rules: valid\n",
+                       rs->n_files, rs->n_causes, rs->n_symptoms, rs->n_facts, rs->n_rules);
+                ruleset_free(rs);
+                return EXIT_NO_CAUSE;
+        }
+        if (strcmp(verb, "test") != 0 && strcmp(verb, "list") != 0) {
+                errorf("unknown rules command '%s' (check, test or list)", verb);
+                return EXIT_USAGE;
+        }
+        if (load_rules(o, &rs) < 0)
+                return EXIT_USAGE;
+        if (strcmp(verb, "list") == 0) {
+                r = rules_list(rs, o->format, &out);
+                ret = r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
+        } else {
+                RulesTestResult res;
+                r = rules_test(rs, &out, &res);
+                if (r >= 0)
+                        strbuf_printf(
+                                &out,
+                                "rules test: %zu examples, %zu counter-examples: %zu passed, %zu failed\n",
+                                res.examples, res.counters, res.examples + res.counters - res.failures,
+                                res.failures);
+                ret = r < 0 ? EXIT_INTERNAL : res.failures ? EXIT_CAUSE : EXIT_NO_CAUSE;
+        }
+        if (r >= 0)
+                (void) write_all(strbuf_str(&out), out.len);
+        strbuf_done(&out);
+        ruleset_free(rs);
+        return ret;
+}
+
+typedef struct Input {
+        const char *name;
+        int fd;
+} Input;
+
+static bool has_journal_magic(const char *s, size_t len) {
+        return len >= 8 && memcmp(s, "LPKSHHRH", 8) == 0;
+}
+
+/* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
+static int feed_input(Analysis *a, const Input *in) {
+        LineReader rd;
+        ReadLine l;
+        uint64_t cut = 0, nul_lines = 0, bad_utf8 = 0;
+        int r;
+
+        if ((r = line_reader_init(&rd, in->fd)) < 0)
+                return r;
+        while ((r = line_reader_next(&rd, &l)) > 0) {
+                if (l.lineno == 1 && has_journal_magic(l.text, l.len)) {
+                        errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "
+                               "vfioexplain'",
+                               in->name, in->name);
+                        r = -EINVAL;
+                        break;
+                }
+                if (memchr(l.text, 0, l.len)) {
+                        /* NUL in the first bytes means a binary file, not a log; later, the zeroed tail of a
+                         * log that a crash cut short (common in syslog files): skip those lines, and say so.
+                         */
+                        if (l.offset < 4096) {
+                                errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name,
+                                       l.lineno);
+                                r = -EINVAL;
+                                break;
+                        }
+                        nul_lines++;
+                        continue;
+                }
+                if (l.cut)
+                        cut++;
+                StrBuf probe = {0};
+                (void) probe;
+                for (size_t i = 0; i < l.len; i++)
+                        if ((unsigned char) l.text[i] >= 0x80) {
+                                StrBuf e = {0};
+                                escape_append(&e, l.text + i, MIN(l.len - i, (size_t) 4));
+                                if (e.len >= 4 && memcmp(e.s, "\\x", 2) == 0)
+                                        bad_utf8++;
+                                strbuf_done(&e);
+                                break;
+                        }
+                if ((r = analysis_feed(a, in->name, l.lineno, l.text, l.len)) < 0)
+                        break;
+        }
+        line_reader_done(&rd);
+        if (r < 0 && r != -EINVAL) {
+                if (r == -ENOMEM)
+                        errorf("out of memory");
+                else
+                        errorf("%s: read error: %s", in->name, strerror(-r));
+        }
+        if (r >= 0) {
+                if (cut)
+                        errorf("warning: %s: %llu line(s) longer than %u bytes were cut there", in->name,
+                               (unsigned long long) cut, VX_LINE_MAX);
+                if (nul_lines)
+                        errorf("warning: %s: %llu line(s) with NUL bytes skipped", in->name,
+                               (unsigned long long) nul_lines);
+                if (bad_utf8)
+                        errorf("warning: %s: %llu line(s) are not valid UTF-8 (shown with \\xNN escapes)",
+                               in->name, (unsigned long long) bad_utf8);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int cmd_explain(const Options *o, int argc, char **argv) {
+        Input inputs[VX_INPUTS_MAX];
+        size_t n_inputs = 0;
+        RuleSet *rs = NULL;
+        Analysis *a = NULL;
+        HostFacts host;
+        StrBuf out = {0};
+        int ret = EXIT_USAGE, r;
+
+        if ((size_t) argc > VX_INPUTS_MAX) {
+                errorf("too many inputs (%d, at most %u)", argc, VX_INPUTS_MAX);
+                return EXIT_USAGE;
+        }
+        if (argc == 0) {
+                if (isatty(STDIN_FILENO)) {
+                        errorf("no input: pipe a log in (qemu-system-x86_64 ... 2>&1 | vfioexplain, "
+                               "journalctl -b | vfioexplain) or name log files; see --help");
+                        return EXIT_USAGE;
+                }
+                inputs[n_inputs++] = (Input){.name = "-", .fd = STDIN_FILENO};
+        }
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "-") == 0) {
+                        inputs[n_inputs++] = (Input){.name = "-", .fd = STDIN_FILENO};
+                        continue;
+                }
+                int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                struct stat st;
+                if (fd < 0) {
+                        errorf("%s: %s", argv[i], strerror(errno));
+                        goto out;
+                }
+                if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+                        errorf("%s: %s", argv[i], S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+                        close(fd);
+                        goto out;
+                }
+                inputs[n_inputs++] = (Input){.name = argv[i], .fd = fd};
+        }
+
+        if (load_rules(o, &rs) < 0)
+                goto out;
+        if (o->no_probe)
+                host_facts_init_unprobed(&host);
+        else if (probe_host(o->sysroot, &host) < 0) {
+                errorf("%s: cannot open as the system root", o->sysroot);
+                goto out;
+        }
+        if ((r = analysis_new(rs, &a)) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        for (size_t i = 0; i < n_inputs; i++) {
+                r = feed_input(a, &inputs[i]);
+                if (r < 0) {
+                        ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+                        goto out;
+                }
+        }
+        if (analysis_finish(a) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        OutputOptions oo = {.format = o->format, .host = &host};
+        oo.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+        if (output_render(a, &oo, &out) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        if ((r = write_all(strbuf_str(&out), out.len)) < 0 && r != -EPIPE) {
+                errorf("writing output: %s", strerror(-r));
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        size_t n;
+        analysis_findings(a, &n);
+        ret = n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+out:
+        for (size_t i = 0; i < n_inputs; i++)
+                if (inputs[i].fd != STDIN_FILENO)
+                        close(inputs[i].fd);
+        strbuf_done(&out);
+        analysis_free(a);
+        ruleset_free(rs);
+        return ret;
+}
+
+int main(int argc, char **argv) {
+        static const struct option longopts[] = {
+                {"format", required_argument, NULL, 'f'}, {"color", required_argument, NULL, 'c'},
+                {"no-probe", no_argument, NULL, 'n'},     {"sysroot", required_argument, NULL, 's'},
+                {"rules", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},      {},
+        };
+        Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/"};
+        int c;
+
+        /* A closed pipe ends the output quietly instead of killing us mid-write. */
+        signal(SIGPIPE, SIG_IGN);
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'f':
+                        if (output_format_from_string(optarg, &o.format) < 0) {
+                                errorf("--format: expected text, markdown or json, not '%s'", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.format_set = true;
+                        break;
+                case 'c':
+                        if (strcmp(optarg, "auto") == 0)
+                                o.color = -1;
+                        else if (strcmp(optarg, "always") == 0)
+                                o.color = 1;
+                        else if (strcmp(optarg, "never") == 0)
+                                o.color = 0;
+                        else {
+                                errorf("--color: expected auto, always or never, not '%s'", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'n':
+                        o.no_probe = true;
+                        break;
+                case 's':
+                        o.sysroot = optarg;
+                        break;
+                case 'r':
+                        o.rules_dir = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_NO_CAUSE;
+                case 'V':
+                        printf("vfioexplain %s\n", VX_VERSION);
+                        return EXIT_NO_CAUSE;
+                default:
+                        if (optopt)
+                                errorf("option -%c: unknown or missing its argument; see --help", optopt);
+                        else
+                                errorf("%s: unknown option or missing argument; see --help",
+                                       argv[optind - 1]);
+                        return EXIT_USAGE;
+                }
+        }
+        argc -= optind;
+        argv += optind;
+        if (argc > 0 && strcmp(argv[0], "rules") == 0)
+                return cmd_rules(&o, argc - 1, argv + 1);
+        static const char *const later[] = {"check", "groups", "plan", "watch", "run", "report", "snapshot"};
+        for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
+                if (strcmp(argv[0], later[i]) == 0) {
+                        errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "
+                               "that name",
+                               argv[0], argv[0]);
+                        return EXIT_USAGE;
+                }
+        return cmd_explain(&o, argc, argv);
+}

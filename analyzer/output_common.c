@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfioexplain/output.h"
+#include "vfioexplain/template.h"
+
+int output_format_from_string(const char *s, OutputFormat *ret) {
+        if (strcmp(s, "text") == 0)
+                *ret = OUTPUT_TEXT;
+        else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+                *ret = OUTPUT_MARKDOWN;
+        else if (strcmp(s, "json") == 0)
+                *ret = OUTPUT_JSON;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
+        *v = (TemplateVars){0};
+        for (Var i = 0; i < _VAR_CAPTURE_MAX; i++)
+                v->v[i] = f->vars[i];
+        v->v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
+        v->v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(host);
+}
+
+static char *render(const char *t, const TemplateVars *v) {
+        StrBuf b = {0};
+        if (template_render(t, v, &b) < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
+void rendered_fixes_free(RenderedFix *fixes, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(fixes[i].command);
+                free(fixes[i].why);
+        }
+        free(fixes);
+}
+
+void strv_free_n(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v) {
+        _cleanup_free_ char *cmd = render(fix->command, v);
+        if (!cmd)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*fixes)[i].command, cmd) == 0)
+                        return 0;
+        char *why = render(fix->why, v);
+        if (!why)
+                return -ENOMEM;
+        RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
+        if (!a) {
+                free(why);
+                return -ENOMEM;
+        }
+        *fixes = a;
+        a[*n] = (RenderedFix){.command = TAKE_PTR(cmd), .why = why};
+        (*n)++;
+        return 0;
+}
+
+static bool rule_listed(const Finding *f, size_t upto, size_t rule) {
+        for (size_t i = 0; i < upto; i++)
+                if (f->evidence[i].rule == rule)
+                        return true;
+        return false;
+}
+
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
+                         size_t *n) {
+        const RuleSet *rs = analysis_rules(a);
+        RenderedFix *fixes = NULL;
+        size_t count = 0;
+        TemplateVars v;
+        int r;
+
+        vars_of(f, host, &v);
+        for (size_t e = 0; e < f->n_evidence; e++) {
+                const RuleDef *rule = &rs->rules[f->evidence[e].rule];
+                /* A folded-in cause's rule fixes belong to that cause, not to this one. */
+                if (rule->kind != RULE_CAUSE || rule->target != f->cause ||
+                    rule_listed(f, e, f->evidence[e].rule))
+                        continue;
+                for (size_t k = 0; k < rule->n_fixes; k++)
+                        if ((r = add_fix(&fixes, &count, &rule->fixes[k], &v)) < 0)
+                                goto fail;
+        }
+        const CauseDef *c = &rs->causes[f->cause];
+        for (size_t k = 0; k < c->n_fixes; k++)
+                if ((r = add_fix(&fixes, &count, &c->fixes[k], &v)) < 0)
+                        goto fail;
+        *ret = fixes;
+        *n = count;
+        return 0;
+fail:
+        rendered_fixes_free(fixes, count);
+        return r;
+}
+
+int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
+                                size_t *n) {
+        const RuleSet *rs = analysis_rules(a);
+        char **list = NULL;
+        size_t count = 0;
+        TemplateVars v;
+
+        vars_of(f, host, &v);
+        for (size_t e = 0; e < f->n_evidence; e++) {
+                const RuleDef *rule = &rs->rules[f->evidence[e].rule];
+                if (!rule->explain || rule_listed(f, e, f->evidence[e].rule))
+                        continue;
+                char *s = render(rule->explain, &v);
+                if (!s) {
+                        strv_free_n(list, count);
+                        return -ENOMEM;
+                }
+                bool dup = false;
+                for (size_t i = 0; i < count; i++)
+                        dup = dup || strcmp(list[i], s) == 0;
+                if (dup) {
+                        free(s);
+                        continue;
+                }
+                char **l = realloc(list, (count + 1) * sizeof(char *));
+                if (!l) {
+                        free(s);
+                        strv_free_n(list, count);
+                        return -ENOMEM;
+                }
+                list = l;
+                list[count++] = s;
+        }
+        *ret = list;
+        *n = count;
+        return 0;
+}
+
+int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        switch (o->format) {
+        case OUTPUT_MARKDOWN:
+                return output_render_markdown(a, o, out);
+        case OUTPUT_JSON:
+                return output_render_json(a, o, out);
+        default:
+                return output_render_text(a, o, out);
+        }
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON rendering (DESIGN.md "Output contract", version 1). Every string is valid UTF-8: log
+ * bytes that are not are written as \xNN text, as in the other formats. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "vfioexplain/escape.h"
+#include "vfioexplain/output.h"
+
+static struct json_object *jstr(const char *s) {
+        StrBuf b = {0};
+        escape_append(&b, s, strlen(s));
+        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
+        strbuf_done(&b);
+        return o;
+}
+
+static struct json_object *known_obj(Known k) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "state", json_object_new_string(known_to_string(k)));
+        return o;
+}
+
+static struct json_object *facts_json(const HostFacts *h) {
+        struct json_object *facts = json_object_new_object();
+        bool probed = h && h->root;
+        json_object_object_add(facts, "probed", json_object_new_boolean(probed));
+        if (!probed)
+                return facts;
+        json_object_object_add(facts, "root", jstr(h->root));
+        struct json_object *os = known_obj(h->os_release);
+        if (h->os_release == KNOWN_PRESENT) {
+                json_object_object_add(os, "id", jstr(h->os_id));
+                json_object_object_add(os, "pretty_name", jstr(h->os_pretty));
+        }
+        json_object_object_add(facts, "os_release", os);
+        struct json_object *cl = known_obj(h->cmdline);
+        if (h->cmdline == KNOWN_PRESENT)
+                json_object_object_add(cl, "value", jstr(h->cmdline_text));
+        json_object_object_add(facts, "kernel_cmdline", cl);
+        struct json_object *io = known_obj(h->iommu_class);
+        if (h->iommu_class != KNOWN_NOT_PROBED)
+                json_object_object_add(io, "count", json_object_new_int64((int64_t) h->n_iommus));
+        json_object_object_add(facts, "iommu_class", io);
+        return facts;
+}
+
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        const RuleSet *rs = analysis_rules(a);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        AnalysisStats st = analysis_stats(a);
+        struct json_object *root = json_object_new_object();
+        struct json_object *causes = json_object_new_array();
+        int r = 0;
+
+        if (!root || !causes) {
+                json_object_put(root);
+                json_object_put(causes);
+                return -ENOMEM;
+        }
+        json_object_object_add(root, "version", json_object_new_int(1));
+        json_object_object_add(root, "causes", causes);
+
+        for (size_t i = 0; i < n; i++) {
+                const Finding *f = fs[i];
+                const CauseDef *c = &rs->causes[f->cause];
+                struct json_object *jc = json_object_new_object();
+                json_object_array_add(causes, jc);
+                json_object_object_add(jc, "id", json_object_new_string(c->id));
+                json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
+                json_object_object_add(jc, "confidence",
+                                       json_object_new_string(strength_to_string(f->confidence)));
+                json_object_object_add(jc, "title", jstr(c->title));
+                json_object_object_add(jc, "means", jstr(c->means));
+                json_object_object_add(jc, "device",
+                                       f->device[0] ? json_object_new_string(f->device) : NULL);
+                json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
+                json_object_object_add(jc, "score", json_object_new_int64(f->score));
+
+                char **ex;
+                size_t n_ex;
+                if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
+                        goto out;
+                struct json_object *jx = json_object_new_array();
+                for (size_t k = 0; k < n_ex; k++)
+                        json_object_array_add(jx, jstr(ex[k]));
+                strv_free_n(ex, n_ex);
+                json_object_object_add(jc, "explanation", jx);
+
+                struct json_object *je = json_object_new_array();
+                for (size_t k = 0; k < f->n_evidence; k++) {
+                        const Evidence *e = &f->evidence[k];
+                        struct json_object *o1 = json_object_new_object();
+                        json_object_object_add(o1, "source",
+                                               json_object_new_string(source_to_string(e->source)));
+                        json_object_object_add(o1, "input", jstr(e->input));
+                        json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
+                        json_object_object_add(o1, "text", jstr(e->text));
+                        json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
+                        if (e->cut)
+                                json_object_object_add(o1, "cut", json_object_new_boolean(true));
+                        json_object_array_add(je, o1);
+                }
+                json_object_object_add(jc, "evidence", je);
+                json_object_object_add(jc, "more_evidence",
+                                       json_object_new_int64((int64_t) f->more_evidence));
+
+                RenderedFix *fixes;
+                size_t n_fixes;
+                if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+                        goto out;
+                struct json_object *jf = json_object_new_array();
+                for (size_t k = 0; k < n_fixes; k++) {
+                        struct json_object *o1 = json_object_new_object();
+                        json_object_object_add(o1, "command", jstr(fixes[k].command));
+                        json_object_object_add(o1, "why", jstr(fixes[k].why));
+                        json_object_array_add(jf, o1);
+                }
+                rendered_fixes_free(fixes, n_fixes);
+                json_object_object_add(jc, "fix", jf);
+
+                struct json_object *jexp = json_object_new_array();
+                for (size_t k = 0; k < f->n_explains; k++)
+                        json_object_array_add(jexp, json_object_new_string(f->explains[k]));
+                json_object_object_add(jc, "explains", jexp);
+        }
+
+        json_object_object_add(root, "facts", facts_json(o->host));
+        struct json_object *js = json_object_new_object();
+        json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
+        json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
+        json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
+        json_object_object_add(root, "stats", js);
+
+        size_t len;
+        const char *s = json_object_to_json_string_length(
+                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+                &len);
+        if (!s) {
+                r = -ENOMEM;
+                goto out;
+        }
+        strbuf_append(out, s, len);
+        strbuf_putc(out, '\n');
+        r = strbuf_failed(out) ? -ENOMEM : 0;
+out:
+        json_object_put(root);
+        return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Shared between the rule-file parser and the rule-set builder. */
+
+#include "vfioexplain/line.h"
+#include "vfioexplain/rules.h"
+
+typedef enum RefKind {
+        REF_CAUSE_EXPLAINS,
+        REF_CAUSE_REFUTED_BY,
+        REF_SYMPTOM_SUGGESTS,
+        REF_RULE_CAUSE,
+        REF_RULE_SYMPTOM,
+        REF_RULE_FACT,
+} RefKind;
+
+/* A name used before every file is read; resolved to an index once they are. */
+typedef struct Ref {
+        char *name;
+        RefKind kind;
+        size_t owner, item;
+        Origin at;
+        unsigned col;
+} Ref;
+
+typedef struct Loader {
+        Ref *refs;
+        size_t n_refs;
+        char **ids; /* every id defined so far, sorted for lookup */
+        size_t n_ids, cap_ids;
+} Loader;
+
+bool loader_id_taken(const Loader *ld, const char *id);
+int loader_id_add(Loader *ld, const char *id);
+
+int rulefile_parse(RuleSet *rs, Loader *ld, const char *file, const char *buf, size_t len, Diag *diag);

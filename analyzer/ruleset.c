@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* Builds a rule set from rule files: reads them within limits, resolves every reference,
+ * compiles every pattern once (PCRE2 with JIT) and builds the literal prefilter. */
+#define _GNU_SOURCE
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rules_internal.h"
+#include "vfioexplain/fileio.h"
+#include "vfioexplain/prefilter.h"
+#include "vfioexplain/vocab.h"
+
+static const char *const strength_names[_STRENGTH_MAX] = {
+        [STRENGTH_POSSIBLE] = "possible",
+        [STRENGTH_LIKELY] = "likely",
+        [STRENGTH_CONFIRMED] = "confirmed",
+};
+
+const char *strength_to_string(Strength s) {
+        return s < _STRENGTH_MAX ? strength_names[s] : NULL;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+bool loader_id_taken(const Loader *ld, const char *id) {
+        return ld->n_ids > 0 && bsearch(&id, ld->ids, ld->n_ids, sizeof(char *), cmp_str) != NULL;
+}
+
+int loader_id_add(Loader *ld, const char *id) {
+        if (ld->n_ids == ld->cap_ids) {
+                size_t cap = ld->cap_ids ? ld->cap_ids * 2 : 64;
+                char **a = realloc(ld->ids, cap * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                ld->ids = a;
+                ld->cap_ids = cap;
+        }
+        /* Insertion keeps the array sorted; rule sets are small. */
+        size_t i = ld->n_ids;
+        while (i > 0 && strcmp(ld->ids[i - 1], id) > 0) {
+                ld->ids[i] = ld->ids[i - 1];
+                i--;
+        }
+        ld->ids[i] = (char *) id;
+        ld->n_ids++;
+        return 0;
+}
+
+static void loader_done(Loader *ld) {
+        for (size_t i = 0; i < ld->n_refs; i++)
+                free(ld->refs[i].name);
+        free(ld->refs);
+        free(ld->ids);
+        *ld = (Loader){0};
+}
+
+static void fix_free(Fix *f, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(f[i].command);
+                free(f[i].why);
+        }
+}
+
+static void examples_free(RuleExample *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].line);
+                for (size_t j = 0; j < e[i].n_expect; j++)
+                        free(e[i].expect[j]);
+        }
+        free(e);
+}
+
+static void strv_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+RuleSet *ruleset_free(RuleSet *rs) {
+        if (!rs)
+                return NULL;
+        for (size_t i = 0; i < rs->n_causes; i++) {
+                CauseDef *c = &rs->causes[i];
+                free(c->id);
+                free(c->title);
+                free(c->means);
+                fix_free(c->fixes, c->n_fixes);
+        }
+        free(rs->causes);
+        for (size_t i = 0; i < rs->n_symptoms; i++) {
+                free(rs->symptoms[i].id);
+                free(rs->symptoms[i].title);
+        }
+        free(rs->symptoms);
+        strv_free(rs->facts, rs->n_facts);
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                RuleDef *r = &rs->rules[i];
+                free(r->id);
+                for (size_t j = 0; j < r->n_contents; j++)
+                        free(r->contents[j]);
+                free(r->pattern);
+                pcre2_code_free(r->code);
+                free(r->explain);
+                fix_free(r->fixes, r->n_fixes);
+                strv_free(r->versions, r->n_versions);
+                strv_free(r->origins, r->n_origins);
+                examples_free(r->examples, r->n_examples);
+                examples_free(r->counters, r->n_counters);
+        }
+        free(rs->rules);
+        strv_free(rs->files, rs->n_files);
+        prefilter_free(rs->prefilter);
+        pcre2_match_context_free(rs->match_context);
+        pcre2_jit_stack_free(rs->jit_stack);
+        free(rs);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(RuleSet *, ruleset_free);
+
+int ruleset_find_cause(const RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_causes; i++)
+                if (strcmp(rs->causes[i].id, id) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+static int find_symptom(const RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_symptoms; i++)
+                if (strcmp(rs->symptoms[i].id, id) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+static int find_fact(const RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_facts; i++)
+                if (strcmp(rs->facts[i], id) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+static void ref_error(Diag *diag, const Ref *r, const char *what) {
+        diag_addf(diag, "%s:%u:%u: %s: %s", r->at.file, r->at.line, r->col + 1, what, r->name);
+}
+
+static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
+        /* Facts exist because rules produce them: collect those first. */
+        for (size_t i = 0; i < ld->n_refs; i++) {
+                Ref *r = &ld->refs[i];
+                if (r->kind != REF_RULE_FACT)
+                        continue;
+                int f = find_fact(rs, r->name);
+                if (f < 0) {
+                        if (ld->n_refs > 0 && loader_id_taken(ld, r->name)) {
+                                ref_error(diag, r, "fact id is already the id of a cause, symptom or rule");
+                                (*errors)++;
+                                continue;
+                        }
+                        char **a = realloc(rs->facts, (rs->n_facts + 1) * sizeof(char *));
+                        if (!a)
+                                return -ENOMEM;
+                        rs->facts = a;
+                        if (!(rs->facts[rs->n_facts] = strdup(r->name)))
+                                return -ENOMEM;
+                        f = (int) rs->n_facts++;
+                }
+                rs->rules[r->owner].target = (size_t) f;
+        }
+
+        for (size_t i = 0; i < ld->n_refs; i++) {
+                Ref *r = &ld->refs[i];
+                int idx;
+                switch (r->kind) {
+                case REF_CAUSE_EXPLAINS:
+                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                                break;
+                        if ((size_t) idx == r->owner) {
+                                ref_error(diag, r, "a cause cannot explain itself");
+                                (*errors)++;
+                                continue;
+                        }
+                        rs->causes[r->owner].explains[r->item] = (size_t) idx;
+                        continue;
+                case REF_SYMPTOM_SUGGESTS:
+                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                                break;
+                        rs->symptoms[r->owner].suggests[r->item] = (size_t) idx;
+                        continue;
+                case REF_RULE_CAUSE:
+                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                                break;
+                        rs->rules[r->owner].target = (size_t) idx;
+                        continue;
+                case REF_RULE_SYMPTOM:
+                        if ((idx = find_symptom(rs, r->name)) < 0) {
+                                ref_error(diag, r, "unknown symptom");
+                                (*errors)++;
+                        } else
+                                rs->rules[r->owner].target = (size_t) idx;
+                        continue;
+                case REF_CAUSE_REFUTED_BY:
+                        if ((idx = find_fact(rs, r->name)) < 0) {
+                                ref_error(diag, r, "no rule produces this fact");
+                                (*errors)++;
+                        } else
+                                rs->causes[r->owner].refuted_by[r->item] = (size_t) idx;
+                        continue;
+                case REF_RULE_FACT:
+                        continue;
+                }
+                ref_error(diag, r, "unknown cause");
+                (*errors)++;
+        }
+        return 0;
+}
+
+static int compile_rule(RuleSet *rs, RuleDef *r, Diag *diag, size_t *errors) {
+        int err;
+        PCRE2_SIZE off;
+        uint32_t count, entry_size;
+        PCRE2_SPTR table;
+
+        r->code = pcre2_compile((PCRE2_SPTR) r->pattern, PCRE2_ZERO_TERMINATED, PCRE2_NEVER_BACKSLASH_C,
+                                &err, &off, NULL);
+        if (!r->code) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(err, msg, sizeof(msg));
+                diag_addf(diag, "%s:%u:%zu: pattern: %s", r->at.file, r->pattern_line,
+                          (size_t) r->pattern_col + off + 1, (const char *) msg);
+                (*errors)++;
+                return 0;
+        }
+        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+        for (uint32_t i = 0; i < count; i++) {
+                const unsigned char *e = table + (size_t) i * entry_size;
+                int group = (e[0] << 8) | e[1];
+                const char *name = (const char *) e + 2;
+                int v = var_from_string(name, strlen(name));
+                if (v < 0 || v >= _VAR_CAPTURE_MAX) {
+                        diag_addf(diag, "%s:%u:%u: pattern: capture name outside the vocabulary: %s",
+                                  r->at.file, r->pattern_line, r->pattern_col + 1, name);
+                        (*errors)++;
+                        continue;
+                }
+                if (r->n_captures >= VX_CAPTURES_MAX) {
+                        diag_addf(diag, "%s:%u:%u: pattern: too many named captures", r->at.file,
+                                  r->pattern_line, r->pattern_col + 1);
+                        (*errors)++;
+                        break;
+                }
+                r->capture_group[r->n_captures] = group;
+                r->capture_var[r->n_captures] = v;
+                r->n_captures++;
+        }
+        (void) rs;
+        return 0;
+}
+
+static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
+        size_t errors = 0;
+        int r;
+
+        if ((r = resolve(rs, ld, diag, &errors)) < 0)
+                return r;
+        for (size_t i = 0; i < rs->n_rules; i++)
+                if (rs->rules[i].pattern && (r = compile_rule(rs, &rs->rules[i], diag, &errors)) < 0)
+                        return r;
+        if (errors > 0)
+                return -EINVAL;
+
+        _cleanup_free_ const char **fast = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(char *));
+        if (!fast)
+                return -ENOMEM;
+        for (size_t i = 0; i < rs->n_rules; i++)
+                fast[i] = rs->rules[i].contents[rs->rules[i].fast_content];
+        if ((r = prefilter_new(fast, rs->n_rules, &rs->prefilter)) < 0)
+                return r;
+
+        rs->match_context = pcre2_match_context_create(NULL);
+        rs->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+        if (!rs->match_context || !rs->jit_stack)
+                return -ENOMEM;
+        pcre2_set_match_limit(rs->match_context, VX_PCRE2_MATCH_LIMIT);
+        pcre2_set_depth_limit(rs->match_context, VX_PCRE2_DEPTH_LIMIT);
+        pcre2_jit_stack_assign(rs->match_context, NULL, rs->jit_stack);
+        return 0;
+}
+
+static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_bounded(AT_FDCWD, path, VX_RULE_FILE_MAX, &buf, &len);
+        if (r == -EFBIG) {
+                diag_addf(diag, "%s:1:1: rule file larger than %u bytes", path, VX_RULE_FILE_MAX);
+                return -EINVAL;
+        }
+        if (r < 0) {
+                diag_addf(diag, "%s: cannot read: %s", path, strerror(-r));
+                return -EINVAL;
+        }
+        char **a = realloc(rs->files, (rs->n_files + 1) * sizeof(char *));
+        if (!a)
+                return -ENOMEM;
+        rs->files = a;
+        if (!(rs->files[rs->n_files] = strdup(path)))
+                return -ENOMEM;
+        const char *name = rs->files[rs->n_files++];
+        return rulefile_parse(rs, ld, name, buf, len, diag);
+}
+
+int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret) {
+        _cleanup_(ruleset_freep) RuleSet *rs = calloc(1, sizeof(*rs));
+        Loader ld = {0};
+        bool failed = false;
+        int r = 0;
+
+        if (!rs)
+                return -ENOMEM;
+        if (n > VX_RULE_FILES_MAX) {
+                diag_addf(diag, "too many rule files (%zu, at most %u)", n, VX_RULE_FILES_MAX);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                r = parse_file(rs, &ld, paths[i], diag);
+                if (r == -ENOMEM)
+                        goto out;
+                if (r < 0)
+                        failed = true;
+        }
+        if (failed) {
+                r = -EINVAL;
+                goto out;
+        }
+        if (rs->n_rules == 0) {
+                diag_addf(diag, "no rules found in %zu rule file(s)", n);
+                r = -EINVAL;
+                goto out;
+        }
+        r = finalize(rs, &ld, diag);
+        if (r >= 0)
+                *ret = TAKE_PTR(rs);
+out:
+        loader_done(&ld);
+        return r;
+}
+
+int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t len, Diag *diag) {
+        Loader ld = {0};
+        int r = rulefile_parse(rs, &ld, name, buf, len, diag);
+        if (r >= 0)
+                r = finalize(rs, &ld, diag);
+        loader_done(&ld);
+        return r;
+}
+
+static int is_rules_file(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+        return de->d_name[0] != '.' && n > 6 && strcmp(de->d_name + n - 6, ".rules") == 0;
+}
+
+int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {
+        struct dirent **list = NULL;
+        int n = scandir(dir, &list, is_rules_file, alphasort);
+        if (n < 0) {
+                diag_addf(diag, "%s: cannot read rule directory: %s", dir, strerror(errno));
+                return -EINVAL;
+        }
+        char **paths = calloc((size_t) n + 1, sizeof(char *));
+        int r = paths ? 0 : -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                if (r == 0 && asprintf(&paths[i], "%s/%s", dir, list[i]->d_name) < 0) {
+                        paths[i] = NULL;
+                        r = -ENOMEM;
+                }
+                free(list[i]);
+        }
+        free(list);
+        if (r == 0) {
+                if (n == 0) {
+                        diag_addf(diag, "%s: no *.rules files", dir);
+                        r = -EINVAL;
+                } else
+                        r = ruleset_load_files(paths, (size_t) n, diag, ret);
+        }
+        if (paths)
+                strv_free(paths, (size_t) n);
+        return r;
+}

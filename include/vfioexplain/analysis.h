@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Correlation and ranking: matched lines in, ranked root causes out. Memory stays bounded whatever
+ * the input size: repeated evidence is counted, not kept. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioexplain/line.h"
+#include "vfioexplain/matcher.h"
+#include "vfioexplain/rules.h"
+
+typedef struct Evidence {
+        Source source;
+        const char *input; /* input name, owned by the Analysis */
+        unsigned long line;
+        char *text; /* the line as read, cut at VX_EVIDENCE_TEXT_MAX */
+        bool cut;
+        size_t rule;
+        uint64_t seq;
+        unsigned epoch;
+} Evidence;
+
+typedef struct Finding {
+        size_t cause;
+        char device[16]; /* "" for a host-wide cause or when no line names the device */
+        char group[12]; /* "" unless known */
+        Strength confidence;
+        long score;
+        Evidence *evidence;
+        size_t n_evidence;
+        size_t more_evidence; /* matching lines beyond those kept */
+        char *vars[_VAR_CAPTURE_MAX];
+        const char *explains[VX_LIST_ITEMS_MAX]; /* symptom and cause ids it accounts for */
+        size_t n_explains;
+        bool direct; /* some evidence names this cause itself, not only a symptom */
+        bool folded;
+        uint64_t first_seq;
+        unsigned rank;
+} Finding;
+
+typedef struct Analysis Analysis;
+
+int analysis_new(const RuleSet *rs, Analysis **ret);
+Analysis *analysis_free(Analysis *a);
+
+/* Feeds one line read from input (a name: a path, "-" or "journal") at line number lineno. raw is
+ * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
+int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
+
+/* Correlates and ranks. After this, analysis_findings() lists the causes, rank 1 first. */
+int analysis_finish(Analysis *a);
+
+const Finding *const *analysis_findings(const Analysis *a, size_t *n);
+
+typedef struct AnalysisStats {
+        uint64_t lines;
+        uint64_t matched_lines;
+        uint64_t limit_hits;
+        size_t inputs;
+} AnalysisStats;
+
+AnalysisStats analysis_stats(const Analysis *a);
+const RuleSet *analysis_rules(const Analysis *a);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Reading whole small files within a limit. */
+
+#include <stddef.h>
+
+/* Reads an open fd to EOF into a NUL-terminated buffer; -EFBIG past max. Does not close fd.
+ * *ret untouched on failure. */
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
+/* The same for path relative to dirfd; -EISDIR for a directory. */
+int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* One log line, classified: which software printed it, in which format, its prefix fields and the
+ * message the rules see. All spans point into the caller's buffer or the classifier's scratch. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioexplain/strparse.h"
+
+typedef enum Source {
+        SOURCE_KERNEL,
+        SOURCE_QEMU,
+        SOURCE_LIBVIRT,
+        SOURCE_TRACE,
+        SOURCE_JOURNAL,
+        SOURCE_UNKNOWN, /* a bare message with no prefix: any rule may match it */
+        _SOURCE_MAX,
+} Source;
+
+#define SOURCE_MASK_ALL ((1u << SOURCE_UNKNOWN) - 1u)
+
+typedef enum LineFormat {
+        FORMAT_BARE,
+        FORMAT_DMESG, /* [    1.234567] msg */
+        FORMAT_DMESG_CTIME, /* dmesg -T: [Mon Nov 23 19:49:55 2026] msg */
+        FORMAT_DMESG_DECODE, /* dmesg -x: kern  :err   : [    1.234567] msg */
+        FORMAT_DMESG_RAW, /* dmesg -r: <3>[    1.234567] msg */
+        FORMAT_KMSG, /* /dev/kmsg record: 3,1234,5678901,-;msg */
+        FORMAT_JOURNAL_SHORT, /* journalctl short / short-precise / short-iso / short-monotonic, syslog files
+                               */
+        FORMAT_JOURNAL_JSON, /* journalctl -o json */
+        FORMAT_AUDIT, /* audit.log: type=AVC msg=audit(...): ... */
+        FORMAT_QEMU, /* qemu-system-x86_64: msg, with optional -msg timestamp=on */
+        FORMAT_LIBVIRT_LOG, /* 2024-05-01 10:00:00.123+0000: ... */
+        FORMAT_VIRSH, /* error: msg */
+        FORMAT_QEMU_TRACE, /* 1234@1700000000.123456:vfio_region_mmap ... */
+        FORMAT_KERNEL_TRACE, /* qemu-1234 [001] ..... 123.456: io_page_fault: ... */
+        _FORMAT_MAX,
+} LineFormat;
+
+typedef struct LineView {
+        Source source;
+        Span text;
+} LineView;
+
+typedef struct Line {
+        LineFormat format;
+        int priority; /* syslog level 0..7, -1 when the format does not say */
+        Span stamp; /* the timestamp exactly as printed, empty if none */
+        double mono; /* kernel seconds since boot, < 0 unknown */
+        Span host; /* journal hostname */
+        Span ident; /* journal identifier, libvirt function, QEMU program name */
+        Span location; /* QEMU option location: -device vfio-pci,host=01:00.0 */
+        char location_address[16]; /* normalised host= of the location, "" if none */
+        LineView views[2];
+        size_t n_views;
+} Line;
+
+typedef struct LineClassifier LineClassifier;
+
+int line_classifier_new(LineClassifier **ret);
+LineClassifier *line_classifier_free(LineClassifier *c);
+
+/* Classifies buf[0..len) (no newline). Never fails: an unrecognised line is FORMAT_BARE.
+ * The result stays valid until the next call or until buf changes. */
+void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret);
+
+const char *source_to_string(Source s);
+int source_from_string(const char *s, size_t len);
+const char *line_format_to_string(LineFormat f);
+
+/* Normalises a PCI address (dddd:bb:dd.f or bb:dd.f, hex) to "0000:01:00.0" form. Returns 0 or -EINVAL;
+ * ret (at least 16 bytes) is untouched on failure. */
+int pci_address_normalize(const char *s, size_t len, char ret[static 16]);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Rendering the ranked causes as text (a terminal), Markdown (a bug ticket) or JSON (scripts). */
+
+#include <stdbool.h>
+
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/facts.h"
+#include "vfioexplain/strbuf.h"
+
+typedef enum OutputFormat {
+        OUTPUT_TEXT,
+        OUTPUT_MARKDOWN,
+        OUTPUT_JSON,
+} OutputFormat;
+
+int output_format_from_string(const char *s, OutputFormat *ret);
+
+typedef struct OutputOptions {
+        OutputFormat format;
+        bool color;
+        const HostFacts *host;
+} OutputOptions;
+
+int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out);
+
+/* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated. */
+typedef struct RenderedFix {
+        char *command;
+        char *why;
+} RenderedFix;
+
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
+                         size_t *n);
+void rendered_fixes_free(RenderedFix *fixes, size_t n);
+/* The explanations of the rules that matched, rendered and deduplicated. */
+int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
+                                size_t *n);
+void strv_free_n(char **v, size_t n);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Opening files under a root directory (the host's "/", a fixture tree or a snapshot) without ever
+ * leaving it: symlinks resolve inside the root (openat2 RESOLVE_IN_ROOT), "..", absolute links and
+ * magic links cannot escape. */
+
+#include <stddef.h>
+
+/* Returns an O_PATH directory fd for root, or a negative errno. */
+int rootfs_open(const char *root);
+/* Opens relpath (no leading '/') under rootfd read-only. Returns an fd or a negative errno. */
+int rootfs_openat(int rootfd, const char *relpath, int flags);
+/* Reads a small file under the root, bounded by max. */
+int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, size_t *ret_len);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The rule set: causes, symptoms, facts and the rules that recognise their messages, loaded from
+ * rule files (docs/rule-format.md), validated, and compiled once. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfioexplain/diag.h"
+#include "vfioexplain/limits.h"
+
+typedef enum Strength {
+        STRENGTH_POSSIBLE,
+        STRENGTH_LIKELY,
+        STRENGTH_CONFIRMED,
+        _STRENGTH_MAX,
+} Strength;
+
+const char *strength_to_string(Strength s);
+
+typedef struct Fix {
+        char *command; /* template */
+        char *why; /* template */
+} Fix;
+
+typedef struct Origin {
+        char *file; /* the rule file */
+        unsigned line;
+} Origin;
+
+typedef struct CauseDef {
+        char *id, *title, *means;
+        bool host_scope;
+        Fix fixes[VX_FIXES_MAX];
+        size_t n_fixes;
+        size_t explains[VX_LIST_ITEMS_MAX]; /* cause indices */
+        size_t n_explains;
+        size_t refuted_by[VX_LIST_ITEMS_MAX]; /* fact indices */
+        size_t n_refuted_by;
+        Origin at;
+} CauseDef;
+
+typedef struct SymptomDef {
+        char *id, *title;
+        size_t suggests[VX_LIST_ITEMS_MAX]; /* cause indices, most likely first */
+        size_t n_suggests;
+        Origin at;
+} SymptomDef;
+
+typedef enum RuleKind {
+        RULE_CAUSE,
+        RULE_SYMPTOM,
+        RULE_FACT,
+} RuleKind;
+
+typedef struct RuleExample {
+        char *line;
+        unsigned at_line;
+        char *expect[VX_CAPTURES_MAX]; /* "name=value" */
+        size_t n_expect;
+} RuleExample;
+
+typedef struct RuleDef {
+        char *id;
+        unsigned source_mask; /* 1 << Source */
+        RuleKind kind;
+        size_t target; /* cause, symptom or fact index */
+        Strength strength;
+        char *contents[VX_CONTENTS_PER_RULE_MAX];
+        size_t n_contents;
+        size_t fast_content; /* the longest content: the one the prefilter looks for */
+        char *pattern;
+        unsigned pattern_line, pattern_col;
+        struct pcre2_real_code_8 *code;
+        bool jit;
+        int capture_group[VX_CAPTURES_MAX]; /* pcre2 group number per capture slot */
+        int capture_var[VX_CAPTURES_MAX]; /* vocabulary index per capture slot */
+        size_t n_captures;
+        char *explain;
+        Fix fixes[VX_FIXES_MAX];
+        size_t n_fixes;
+        char **versions;
+        size_t n_versions;
+        char **origins;
+        size_t n_origins;
+        RuleExample *examples;
+        size_t n_examples;
+        RuleExample *counters;
+        size_t n_counters;
+        Origin at;
+} RuleDef;
+
+typedef struct Prefilter Prefilter;
+
+typedef struct RuleSet {
+        CauseDef *causes;
+        size_t n_causes;
+        SymptomDef *symptoms;
+        size_t n_symptoms;
+        char **facts; /* fact ids, defined by the rules that produce them */
+        size_t n_facts;
+        RuleDef *rules;
+        size_t n_rules;
+        char **files; /* the files loaded, in order */
+        size_t n_files;
+        Prefilter *prefilter;
+        struct pcre2_real_match_context_8 *match_context;
+        struct pcre2_real_jit_stack_8 *jit_stack;
+} RuleSet;
+
+/* Loads every *.rules file of dir (in name order), validates the whole set and compiles it.
+ * Errors go to diag as "file:line:column: message"; on any error returns -EINVAL and *ret is untouched. */
+int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret);
+/* The same for explicit files (tests, fuzzers). */
+int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret);
+/* Parses one file's text without validating cross-references (the rule-file fuzzer's entry). */
+int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t len, Diag *diag);
+RuleSet *ruleset_free(RuleSet *rs);
+
+int ruleset_find_cause(const RuleSet *rs, const char *id);

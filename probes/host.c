@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* Host-wide facts: the distribution (for the right boot loader and initramfs commands), the kernel
+ * command line, and whether the kernel registered any IOMMU. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfioexplain/facts.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/rootfs.h"
+#include "vfioexplain/strparse.h"
+
+const char *known_to_string(Known k) {
+        switch (k) {
+        case KNOWN_ABSENT:
+                return "absent";
+        case KNOWN_PRESENT:
+                return "present";
+        default:
+                return "not-probed";
+        }
+}
+
+void host_facts_init_unprobed(HostFacts *f) {
+        *f = (HostFacts){0};
+}
+
+/* The value of KEY= in os-release text, unquoted, into out. */
+static bool os_release_value(const char *text, size_t len, const char *key, char *out, size_t outsz) {
+        Span s = span_make(text, len);
+        while (s.len > 0) {
+                Span line;
+                if (!span_eat_until(&s, '\n', &line)) {
+                        line = s;
+                        span_advance(&s, s.len);
+                } else
+                        span_advance(&s, 1);
+                if (!span_eat_literal(&line, key) || !span_eat_char(&line, '='))
+                        continue;
+                if (line.len >= 2 && (line.p[0] == '"' || line.p[0] == '\'') &&
+                    line.p[line.len - 1] == line.p[0]) {
+                        line.p++;
+                        line.len -= 2;
+                }
+                size_t n = 0;
+                for (size_t i = 0; i < line.len && n + 1 < outsz; i++)
+                        if ((unsigned char) line.p[i] >= 0x20 && line.p[i] != 0x7f)
+                                out[n++] = line.p[i];
+                out[n] = 0;
+                return true;
+        }
+        return false;
+}
+
+static bool word_in(const char *list, const char *word) {
+        size_t n = strlen(word);
+        for (const char *p = list; (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+                        return true;
+        return false;
+}
+
+static Distro distro_of(const char *id, const char *like) {
+        static const struct {
+                const char *word;
+                Distro d;
+        } table[] = {
+                {"debian", DISTRO_DEBIAN}, {"ubuntu", DISTRO_DEBIAN}, {"fedora", DISTRO_FEDORA},
+                {"rhel", DISTRO_FEDORA},   {"centos", DISTRO_FEDORA}, {"suse", DISTRO_SUSE},
+                {"opensuse", DISTRO_SUSE}, {"arch", DISTRO_ARCH},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (word_in(id, table[i].word))
+                        return table[i].d;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (word_in(like, table[i].word))
+                        return table[i].d;
+        return DISTRO_UNKNOWN;
+}
+
+static void probe_os_release(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        char like[256] = "";
+
+        if (rootfs_read_file(rootfd, "etc/os-release", VX_PROBE_FILE_MAX, &text, &len) < 0 &&
+            rootfs_read_file(rootfd, "usr/lib/os-release", VX_PROBE_FILE_MAX, &text, &len) < 0)
+                return;
+        f->os_release = KNOWN_PRESENT;
+        os_release_value(text, len, "ID", f->os_id, sizeof(f->os_id));
+        os_release_value(text, len, "ID_LIKE", like, sizeof(like));
+        os_release_value(text, len, "PRETTY_NAME", f->os_pretty, sizeof(f->os_pretty));
+        f->distro = distro_of(f->os_id, like);
+}
+
+static void probe_cmdline(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len, n = 0;
+
+        if (rootfs_read_file(rootfd, "proc/cmdline", VX_PROBE_FILE_MAX, &text, &len) < 0)
+                return;
+        for (size_t i = 0; i < len && n + 1 < sizeof(f->cmdline_text); i++)
+                if (text[i] != '\n')
+                        f->cmdline_text[n++] = (unsigned char) text[i] < 0x20 ? ' ' : text[i];
+        f->cmdline_text[n] = 0;
+        f->cmdline = KNOWN_PRESENT;
+}
+
+static void probe_iommu_class(int rootfd, HostFacts *f) {
+        int fd = rootfs_openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY);
+        if (fd < 0) {
+                /* No class directory at all on a sysfs that is there: no IOMMU driver registered. */
+                int sys = rootfs_openat(rootfd, "sys/class", O_RDONLY | O_DIRECTORY);
+                if (sys >= 0) {
+                        f->iommu_class = KNOWN_ABSENT;
+                        close(sys);
+                }
+                return;
+        }
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        f->n_iommus++;
+        closedir(d);
+        f->iommu_class = f->n_iommus > 0 ? KNOWN_PRESENT : KNOWN_ABSENT;
+}
+
+int probe_host(const char *root, HostFacts *ret) {
+        HostFacts f = {.root = root};
+        int rootfd = rootfs_open(root);
+        if (rootfd < 0)
+                return -EINVAL;
+        probe_os_release(rootfd, &f);
+        probe_cmdline(rootfd, &f);
+        probe_iommu_class(rootfd, &f);
+        close(rootfd);
+        *ret = f;
+        return 0;
+}
+
+const char *host_update_bootloader(const HostFacts *f) {
+        switch (f->distro) {
+        case DISTRO_DEBIAN:
+                return "sudo update-grub";
+        case DISTRO_FEDORA:
+                return "sudo grub2-mkconfig -o /boot/grub2/grub.cfg";
+        case DISTRO_SUSE:
+                return "sudo grub2-mkconfig -o /boot/grub2/grub.cfg";
+        case DISTRO_ARCH:
+                return "sudo grub-mkconfig -o /boot/grub/grub.cfg";
+        default:
+                return "sudo update-grub  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo "
+                       "grub2-mkconfig -o "
+                       "/boot/grub2/grub.cfg; Arch: sudo grub-mkconfig -o /boot/grub/grub.cfg; "
+                       "systemd-boot: "
+                       "edit /etc/kernel/cmdline, then sudo kernel-install add-all";
+        }
+}
+
+const char *host_update_initramfs(const HostFacts *f) {
+        switch (f->distro) {
+        case DISTRO_DEBIAN:
+                return "sudo update-initramfs -u -k all";
+        case DISTRO_FEDORA:
+        case DISTRO_SUSE:
+                return "sudo dracut -f --regenerate-all";
+        case DISTRO_ARCH:
+                return "sudo mkinitcpio -P";
+        default:
+                return "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: "
+                       "sudo dracut "
+                       "-f --regenerate-all; Arch: sudo mkinitcpio -P";
+        }
+}
