@@ -526,7 +526,8 @@ static int fold_explained(Analysis *a) {
 
         for (size_t i = 0; i < n; i++) {
                 Finding *f = (Finding *) a->sorted[i];
-                if (f->folded)
+                /* Only a cause the input names itself accounts for others; suggestions do not. */
+                if (f->folded || !f->direct)
                         continue;
                 const CauseDef *c = &a->rs->causes[f->cause];
                 FindingState *fs = (FindingState *) f;

@@ -287,7 +287,8 @@ static bool eat_host_ident(Span *s, bool strict, Line *l) {
         while (t.len > 0 && t.p[0] != ' ' && (unsigned char) t.p[0] > ' ')
                 span_advance(&t, 1);
         host.len = (size_t) (t.p - host.p);
-        if (host.len == 0 || !span_eat_char(&t, ' '))
+        /* "2024-...Z qemu-system-x86_64: mlockall: ..." is QEMU with -msg timestamp=on, not a host. */
+        if (host.len == 0 || host.p[host.len - 1] == ':' || !span_eat_char(&t, ' '))
                 return false;
         ident.p = t.p;
         while (t.len > 0 && is_ident_char(t.p[0]))
@@ -438,7 +439,10 @@ static bool parse_kernel_stamped(Span t, Line *l, LineFormat format) {
         Span before = t;
         double mono = -1;
 
-        if (eat_mono_stamp(&t, &mono) || eat_ctime_stamp(&t) || eat_human_stamp(&t)) {
+        bool ctime = false;
+        if (eat_mono_stamp(&t, &mono) || (ctime = eat_ctime_stamp(&t)) || eat_human_stamp(&t)) {
+                if (ctime && format == FORMAT_DMESG)
+                        format = FORMAT_DMESG_CTIME;
                 l->stamp = span_make(before.p, (size_t) (t.p - before.p));
                 l->mono = mono;
                 span_eat_char(&t, ' ');

@@ -576,7 +576,7 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
         while (k < len && (line[k] == ' ' || line[k] == '\t'))
                 k++;
         if (key_end == lead || k >= len || line[k] != '=') {
-                error_at(p, p->line, k < len ? k : lead, "expected 'key = value'", NULL);
+                error_at(p, p->line, k, "expected 'key = value'", NULL);
                 return 0;
         }
         size_t vcol = k + 1;

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/analysis.h"
+
+static RuleSet *rs;
+
+static int setup(void **state) {
+        rs = load_unit_rules();
+        return 0;
+}
+
+static int teardown(void **state) {
+        ruleset_free(rs);
+        return 0;
+}
+
+/* Runs the lines (separated by \n) and returns the findings as "id@device/confidence" joined by ", ". */
+static char result[1024];
+
+static const char *analyze(const char *text) {
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        unsigned long n = 0;
+        for (const char *p = text; *p;) {
+                const char *e = strchr(p, '\n');
+                size_t len = e ? (size_t) (e - p) : strlen(p);
+                assert_int_equal(analysis_feed(a, "t.log", ++n, p, len), 0);
+                p += len + (e ? 1 : 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        size_t count;
+        const Finding *const *fs = analysis_findings(a, &count);
+        result[0] = 0;
+        for (size_t i = 0; i < count; i++) {
+                char one[128];
+                snprintf(one, sizeof(one), "%s%s@%s/%s/%zu", i ? ", " : "", rs->causes[fs[i]->cause].id,
+                         fs[i]->device[0] ? fs[i]->device : "-", strength_to_string(fs[i]->confidence),
+                         fs[i]->n_evidence);
+                strncat(result, one, sizeof(result) - strlen(result) - 1);
+                assert_int_equal(fs[i]->rank, i + 1);
+        }
+        analysis_free(a);
+        return result;
+}
+
+#define DMAR_OFF "[    0.000000] DMAR: IOMMU disabled\n"
+#define ENOENT                                                                                  \
+        "qemu-system-x86_64: -device vfio-pci,host=01:00.0: vfio 0000:01:00.0: failed to open " \
+        "/dev/vfio/15: No such file or directory\n"
+#define GROUP_ADD "[    0.600000] pci 0000:01:00.0: Adding to iommu group 1\n"
+#define NOT_VIABLE "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"
+
+static void test_symptom_attaches_to_cause(void **state) {
+        /* One root cause with both pieces of evidence, not two causes. */
+        assert_string_equal(analyze(DMAR_OFF ENOENT), "iommu-off-kernel@-/confirmed/2");
+}
+
+static void test_symptom_alone_suggests(void **state) {
+        assert_string_equal(analyze(ENOENT),
+                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+}
+
+static void test_fact_refutes(void **state) {
+        /* "Adding to iommu group" proves the IOMMU is on. */
+        assert_string_equal(analyze(GROUP_ADD ENOENT), "not-bound-to-vfio@0000:01:00.0/possible/1");
+}
+
+static void test_fact_of_another_boot_does_not_refute(void **state) {
+        assert_string_equal(analyze(GROUP_ADD "[    0.000000] Linux version 6.1.0-18-amd64\n" ENOENT),
+                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+}
+
+static void test_group_ties_device(void **state) {
+        assert_string_equal(analyze(GROUP_ADD NOT_VIABLE),
+                            "group-companion-unbound@0000:01:00.0/possible/1, "
+                            "group-shared-no-acs@0000:01:00.0/possible/1");
+}
+
+static void test_explains_folds(void **state) {
+        assert_string_equal(analyze(DMAR_OFF "[    1.000000] boom: aa\n"), "iommu-off-kernel@-/confirmed/2");
+}
+
+static void test_agreement_ranks_first(void **state) {
+        /* Two symptoms agree on iommu-off-kernel: it ranks above what only one of them suggests. */
+        assert_string_equal(
+                analyze(ENOENT "[    3.000000] vfio-pci: probe of 0000:01:00.0 failed with error -22\n"),
+                "iommu-off-kernel@-/possible/2, not-bound-to-vfio@0000:01:00.0/possible/1");
+}
+
+static void test_healthy(void **state) {
+        assert_string_equal(analyze(GROUP_ADD "[    1.0] something normal\n"), "");
+}
+
+static void test_bounded(void **state) {
+        /* Many distinct symptoms: bounded findings and evidence, no failure. */
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (unsigned i = 0; i < 5000; i++) {
+                char line[200];
+                int n = snprintf(line, sizeof(line),
+                                 "qemu-system-x86_64: vfio 0000:%02x:%02x.%u: group %u is not viable",
+                                 i & 0xff, (i >> 8) & 0x1f, i % 8, i);
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) n), 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        size_t count;
+        const Finding *const *fs = analysis_findings(a, &count);
+        assert_true(count <= VX_FINDINGS_MAX);
+        for (size_t i = 0; i < count; i++)
+                assert_true(fs[i]->n_evidence <= VX_EVIDENCE_PER_FINDING_MAX);
+        analysis_free(a);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_symptom_attaches_to_cause),
+                cmocka_unit_test(test_symptom_alone_suggests),
+                cmocka_unit_test(test_fact_refutes),
+                cmocka_unit_test(test_fact_of_another_boot_does_not_refute),
+                cmocka_unit_test(test_group_ties_device),
+                cmocka_unit_test(test_explains_folds),
+                cmocka_unit_test(test_agreement_ranks_first),
+                cmocka_unit_test(test_healthy),
+                cmocka_unit_test(test_bounded),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

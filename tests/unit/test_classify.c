@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/line.h"
+
+static LineClassifier *lc;
+
+static int setup(void **state) {
+        return line_classifier_new(&lc);
+}
+
+static int teardown(void **state) {
+        line_classifier_free(lc);
+        return 0;
+}
+
+static Line classify(const char *s) {
+        Line l;
+        line_classify(lc, s, strlen(s), &l);
+        return l;
+}
+
+static void assert_span(Span s, const char *want) {
+        if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
+                fail_msg("got '%.*s', want '%s'", (int) s.len, s.p, want);
+}
+
+static void assert_line(const char *raw, LineFormat format, Source src, const char *msg) {
+        Line l = classify(raw);
+        if (l.format != format)
+                fail_msg("%s: format %s, want %s", raw, line_format_to_string(l.format),
+                         line_format_to_string(format));
+        assert_int_equal(l.views[0].source, src);
+        assert_span(l.views[0].text, msg);
+}
+
+static void test_kernel_formats(void **state) {
+        assert_line("[    1.234567] DMAR: IOMMU enabled", FORMAT_DMESG, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        assert_line("[Mon Nov 23 19:49:55 2026] DMAR: IOMMU enabled", FORMAT_DMESG_CTIME, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        assert_line("[Mon Nov  3 09:04:05 2026] vfio-pci 0000:01:00.0: enabling device (0000 -> 0003)",
+                    FORMAT_DMESG_CTIME, SOURCE_KERNEL,
+                    "vfio-pci 0000:01:00.0: enabling device (0000 -> 0003)");
+        assert_line("kern  :err   : [    2.000001] vfio-pci: probe of 0000:01:00.0 failed with error -22",
+                    FORMAT_DMESG_DECODE, SOURCE_KERNEL,
+                    "vfio-pci: probe of 0000:01:00.0 failed with error -22");
+        assert_line("<3>[    2.000001] vfio-pci: probe of 0000:01:00.0 failed with error -22",
+                    FORMAT_DMESG_RAW, SOURCE_KERNEL,
+                    "vfio-pci: probe of 0000:01:00.0 failed with error -22");
+        assert_line("<6>DMAR: IOMMU enabled", FORMAT_DMESG_RAW, SOURCE_KERNEL, "DMAR: IOMMU enabled");
+        assert_line("6,1234,5678901,-;DMAR: IOMMU enabled", FORMAT_KMSG, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        assert_line("[  +0.000012] DMAR: IOMMU enabled", FORMAT_DMESG, SOURCE_KERNEL, "DMAR: IOMMU enabled");
+
+        Line l = classify("<11>[    2.5] x: y");
+        assert_int_equal(l.priority, 3);
+        l = classify("[   12.500000] pci 0000:00:01.0: [8086:1901] type 01 class 0x060400");
+        assert_int_equal(l.format, FORMAT_DMESG);
+        assert_true(l.mono > 12.49 && l.mono < 12.51);
+}
+
+static void test_journal_formats(void **state) {
+        assert_line("Nov 23 10:00:01 host kernel: DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        assert_line("Nov  3 10:00:01.123456 host kernel: DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT,
+                    SOURCE_KERNEL, "DMAR: IOMMU enabled");
+        assert_line("2026-11-23T10:00:01+0000 host kernel: DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT,
+                    SOURCE_KERNEL, "DMAR: IOMMU enabled");
+        assert_line("2026-11-23T10:00:01.123456+00:00 host libvirtd[1234]: internal error: x",
+                    FORMAT_JOURNAL_SHORT, SOURCE_LIBVIRT, "internal error: x");
+        assert_line("[    5.000000] host kernel: DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        /* rsyslog's kern.log of old kept the kernel's own time */
+        assert_line("Nov 23 10:00:01 host kernel: [    0.100000] DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT,
+                    SOURCE_KERNEL, "DMAR: IOMMU enabled");
+        assert_line("Nov 23 10:00:01 host systemd-udevd[321]: something", FORMAT_JOURNAL_SHORT,
+                    SOURCE_JOURNAL, "something");
+        /* dmesg with a message that looks like "host ident:" stays dmesg */
+        assert_line("[    0.500000] pci 0000:00:01.0: PME# supported", FORMAT_DMESG, SOURCE_KERNEL,
+                    "pci 0000:00:01.0: PME# supported");
+        Line l = classify("Nov 23 10:00:01 myhost qemu-system-x86_64[999]: qemu-system-x86_64: -device "
+                          "vfio-pci,host=0000:02:00.0: vfio 0000:02:00.0: group 3 is not viable");
+        assert_int_equal(l.views[0].source, SOURCE_QEMU);
+        assert_span(l.views[0].text, "vfio 0000:02:00.0: group 3 is not viable");
+        assert_string_equal(l.location_address, "0000:02:00.0");
+        assert_span(l.host, "myhost");
+}
+
+static void test_journal_json(void **state) {
+        assert_line("{\"__REALTIME_TIMESTAMP\":\"1700000000000000\",\"_TRANSPORT\":\"kernel\",\"PRIORITY\":"
+                    "\"3\","
+                    "\"MESSAGE\":\"vfio-pci: probe of 0000:01:00.0 failed with error -22\"}",
+                    FORMAT_JOURNAL_JSON, SOURCE_KERNEL,
+                    "vfio-pci: probe of 0000:01:00.0 failed with error -22");
+        /* journald writes a message that is not UTF-8 as an array of bytes */
+        assert_line("{\"_TRANSPORT\":\"kernel\",\"MESSAGE\":[65,66,255,67]}", FORMAT_JOURNAL_JSON,
+                    SOURCE_KERNEL,
+                    "AB\xff"
+                    "C");
+        assert_line("{\"SYSLOG_IDENTIFIER\":\"virtqemud\",\"MESSAGE\":\"internal error: qemu unexpectedly "
+                    "closed "
+                    "the monitor\"}",
+                    FORMAT_JOURNAL_JSON, SOURCE_LIBVIRT,
+                    "internal error: qemu unexpectedly closed the monitor");
+        /* not JSON, or JSON without MESSAGE: a bare line */
+        assert_line("{\"a\":1}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"a\":1}");
+        assert_line("{\"MESSAGE\":\"x\"", FORMAT_BARE, SOURCE_UNKNOWN, "{\"MESSAGE\":\"x\"");
+        assert_line("{\"MESSAGE\":[1,2,300]}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"MESSAGE\":[1,2,300]}");
+}
+
+static void test_qemu_formats(void **state) {
+        Line l = classify(
+                "qemu-system-x86_64: -device vfio-pci,host=01:00.0,id=hostdev0: vfio 0000:01:00.0: group "
+                "15 is not viable");
+        assert_int_equal(l.format, FORMAT_QEMU);
+        assert_span(l.views[0].text, "vfio 0000:01:00.0: group 15 is not viable");
+        assert_span(l.location, "-device vfio-pci,host=01:00.0,id=hostdev0");
+        assert_string_equal(l.location_address, "0000:01:00.0");
+
+        l = classify("2024-05-01T10:00:00.123456Z qemu-system-x86_64: -device "
+                     "{\"driver\":\"vfio-pci\",\"host\":\"0000:03:00.1\",\"id\":\"hostdev0\"}: vfio "
+                     "0000:03:00.1: "
+                     "error getting device from group 7: Invalid argument");
+        assert_int_equal(l.format, FORMAT_QEMU);
+        assert_string_equal(l.location_address, "0000:03:00.1");
+        assert_span(l.views[0].text,
+                    "vfio 0000:03:00.1: error getting device from group 7: Invalid argument");
+
+        assert_line("qemu-kvm: warning: vfio: something", FORMAT_QEMU, SOURCE_QEMU,
+                    "warning: vfio: something");
+        assert_line(
+                "/usr/bin/qemu-system-x86_64: Could not access KVM kernel module: No such file or directory",
+                FORMAT_QEMU, SOURCE_QEMU, "Could not access KVM kernel module: No such file or directory");
+        l = classify("qemu-system-x86_64: -device vfio-pci,sysfsdev=/sys/bus/pci/devices/0000:05:00.0: vfio "
+                     "x: y");
+        assert_string_equal(l.location_address, "0000:05:00.0");
+}
+
+static void test_libvirt_formats(void **state) {
+        Line l = classify(
+                "2024-05-01 10:00:00.123+0000: 4478: error : virPCIDeviceNew:1744 : Device 0000:09:00.0 "
+                "not found: could not access /sys/bus/pci/devices/0000:09:00.0/config");
+        assert_int_equal(l.format, FORMAT_LIBVIRT_LOG);
+        assert_int_equal(l.views[0].source, SOURCE_LIBVIRT);
+        assert_span(l.ident, "virPCIDeviceNew:1744");
+        assert_span(l.views[0].text,
+                    "Device 0000:09:00.0 not found: could not access "
+                    "/sys/bus/pci/devices/0000:09:00.0/config");
+        assert_line("2024-05-01 10:00:00.123+0000: starting up libvirt version: 9.0.0", FORMAT_LIBVIRT_LOG,
+                    SOURCE_LIBVIRT, "starting up libvirt version: 9.0.0");
+
+        l = classify(
+                "error: internal error: qemu unexpectedly closed the monitor: 2024-05-01T10:00:00.123456Z "
+                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x5: "
+                "vfio "
+                "0000:01:00.0: group 1 is not viable");
+        assert_int_equal(l.format, FORMAT_VIRSH);
+        assert_int_equal(l.n_views, 2);
+        assert_int_equal(l.views[1].source, SOURCE_QEMU);
+        assert_span(l.views[1].text, "vfio 0000:01:00.0: group 1 is not viable");
+        assert_string_equal(l.location_address, "0000:01:00.0");
+}
+
+static void test_trace_and_audit(void **state) {
+        assert_line("12345@1700000000.123456:vfio_region_mmap Region 0000:01:00.0 BAR 0 mmaps[0] [0x0 - "
+                    "0xffffff]",
+                    FORMAT_QEMU_TRACE, SOURCE_TRACE,
+                    "vfio_region_mmap Region 0000:01:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]");
+        assert_line("vfio_intx_enable  (0000:01:00.0)", FORMAT_QEMU_TRACE, SOURCE_TRACE,
+                    "vfio_intx_enable  (0000:01:00.0)");
+        assert_line("  qemu-system-x86-1234    [001] d.h1.  1234.567890: io_page_fault: IOMMU:[drhd0] "
+                    "0000:01:00.0 "
+                    "iova=0x00000000fee00000 flags=0x0000",
+                    FORMAT_KERNEL_TRACE, SOURCE_TRACE,
+                    "io_page_fault: IOMMU:[drhd0] 0000:01:00.0 iova=0x00000000fee00000 flags=0x0000");
+        assert_line("type=AVC msg=audit(1700000000.123:456): avc:  denied  { read write } for  pid=1234",
+                    FORMAT_AUDIT, SOURCE_KERNEL,
+                    "type=AVC msg=audit(1700000000.123:456): avc:  denied  { read write } for  pid=1234");
+}
+
+static void test_bare_and_hostile(void **state) {
+        assert_line("vfio-pci 0000:01:00.0: something", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "vfio-pci 0000:01:00.0: something");
+        assert_line("", FORMAT_BARE, SOURCE_UNKNOWN, "");
+        assert_line("[", FORMAT_BARE, SOURCE_UNKNOWN, "[");
+        assert_line("<", FORMAT_BARE, SOURCE_UNKNOWN, "<");
+        assert_line("[    1.5", FORMAT_BARE, SOURCE_UNKNOWN, "[    1.5");
+        assert_line("qemu-system-x86_64:", FORMAT_BARE, SOURCE_UNKNOWN, "qemu-system-x86_64:");
+        assert_line("line with CRLF\r", FORMAT_BARE, SOURCE_UNKNOWN, "line with CRLF");
+        /* A location without its closing ": " is not a location. */
+        Line l = classify("qemu-system-x86_64: -device vfio-pci,host=zz:00.0 no colon");
+        assert_int_equal(l.format, FORMAT_QEMU);
+        assert_string_equal(l.location_address, "");
+        /* Every prefix of a long valid line classifies without reading past its end. */
+        const char *s = "2024-05-01 10:00:00.123+0000: 4478: error : virPCIDeviceNew:1744 : x";
+        for (size_t n = 0; n <= strlen(s); n++) {
+                char *copy = malloc(n ? n : 1);
+                memcpy(copy, s, n);
+                line_classify(lc, copy, n, &l);
+                free(copy);
+        }
+}
+
+static void test_pci_address(void **state) {
+        char out[16];
+        assert_int_equal(pci_address_normalize("01:00.0", 7, out), 0);
+        assert_string_equal(out, "0000:01:00.0");
+        assert_int_equal(pci_address_normalize("0000:0A:1f.7", 12, out), 0);
+        assert_string_equal(out, "0000:0a:1f.7");
+        assert_int_equal(pci_address_normalize("10000:e1:00.0", 13, out), 0);
+        assert_string_equal(out, "10000:e1:00.0");
+        strcpy(out, "unchanged");
+        assert_int_equal(pci_address_normalize("0000:01:20.0", 12, out), -EINVAL);
+        assert_int_equal(pci_address_normalize("0000:01:00.8", 12, out), -EINVAL);
+        assert_int_equal(pci_address_normalize("../../etc", 9, out), -EINVAL);
+        assert_int_equal(pci_address_normalize("0000:01:00.0/", 13, out), -EINVAL);
+        assert_int_equal(pci_address_normalize("0000:01:00.0\0x", 14, out), -EINVAL);
+        assert_string_equal(out, "unchanged");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_kernel_formats),   cmocka_unit_test(test_journal_formats),
+                cmocka_unit_test(test_journal_json),     cmocka_unit_test(test_qemu_formats),
+                cmocka_unit_test(test_libvirt_formats),  cmocka_unit_test(test_trace_and_audit),
+                cmocka_unit_test(test_bare_and_hostile), cmocka_unit_test(test_pci_address),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

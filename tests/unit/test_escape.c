@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/capture.h"
+#include "vfioexplain/escape.h"
+#include "vfioexplain/template.h"
+
+static void assert_escape(const char *in, size_t len, const char *want) {
+        StrBuf b = {0};
+        escape_append(&b, in, len);
+        assert_string_equal(strbuf_str(&b), want);
+        strbuf_done(&b);
+}
+
+static void test_escape(void **state) {
+        assert_escape("plain text", 10, "plain text");
+        assert_escape("tab\there", 8, "tab\there");
+        assert_escape("\x1b[2J", 4, "\\x1b[2J");
+        assert_escape("a\0b", 3, "a\\x00b");
+        assert_escape("del\x7f", 4, "del\\x7f");
+        assert_escape("caf\xc3\xa9", 5, "caf\xc3\xa9"); /* valid UTF-8 stays */
+        assert_escape("\xc2\x9b"
+                      "31m",
+                      5, "\\xc2\\x9b31m"); /* C1 CSI as UTF-8 */
+        assert_escape("\x9b", 1, "\\x9b"); /* raw C1 */
+        assert_escape("\xff\xfe", 2, "\\xff\\xfe");
+        assert_escape("\xe2\x80\xae"
+                      "abc",
+                      6, "\\xe2\\x80\\xaeabc"); /* RIGHT-TO-LEFT OVERRIDE */
+        assert_escape("\xc3", 1, "\\xc3"); /* truncated sequence */
+        assert_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"); /* a UTF-16 surrogate */
+        assert_escape("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"); /* emoji */
+        assert_int_equal(escape_longest_backtick_run("a``b```c`", 9), 3);
+}
+
+static void assert_capture(Var v, const char *in, const char *want) {
+        char out[VX_CAPTURE_MAX + 1] = "untouched";
+        int r = capture_normalize(v, in, strlen(in), out);
+        if (!want) {
+                assert_int_equal(r, -EINVAL);
+                assert_string_equal(out, "untouched");
+        } else {
+                assert_int_equal(r, 0);
+                assert_string_equal(out, want);
+        }
+}
+
+static void test_capture_grammars(void **state) {
+        assert_capture(VAR_ADDRESS, "01:00.0", "0000:01:00.0");
+        assert_capture(VAR_ADDRESS, "../../etc/passwd", NULL);
+        assert_capture(VAR_GROUP, "15", "15");
+        assert_capture(VAR_GROUP, "15; rm -rf /", NULL);
+        assert_capture(VAR_GROUP, "12345678901", NULL);
+        assert_capture(VAR_VENDOR, "10DE", "10de");
+        assert_capture(VAR_VENDOR, "10de1", NULL);
+        assert_capture(VAR_DRIVER, "snd_hda_intel", "snd_hda_intel");
+        assert_capture(VAR_DRIVER, "nvidia$(reboot)", NULL);
+        assert_capture(VAR_PATH, "/dev/vfio/12", "/dev/vfio/12");
+        assert_capture(VAR_PATH, "/dev/../etc/shadow", NULL);
+        assert_capture(VAR_PATH, "/dev/vfio/..", NULL);
+        assert_capture(VAR_PATH, "relative/path", NULL);
+        assert_capture(VAR_PATH, "/tmp/a b", NULL);
+        assert_capture(VAR_USER, "libvirt-qemu", "libvirt-qemu");
+        assert_capture(VAR_USER, "-rf", NULL);
+        assert_capture(VAR_ERRNO, "-22", "-22");
+        assert_capture(VAR_ERRNO, "Permission denied", "Permission denied");
+        assert_capture(VAR_ERRNO, "x`id`", NULL);
+        assert_capture(VAR_LABEL, "system_u:system_r:svirt_t:s0:c1,c2",
+                       "system_u:system_r:svirt_t:s0:c1,c2");
+        assert_capture(VAR_LABEL, "a'b", NULL);
+        assert_capture(VAR_VALUE, "-12", "-12");
+}
+
+static void test_template(void **state) {
+        size_t col;
+        const char *err;
+        assert_int_equal(template_validate("echo {address} {{literal}}", &col, &err), 0);
+        assert_int_equal(template_validate("echo {nope}", &col, &err), -EINVAL);
+        assert_int_equal(col, 6);
+        assert_int_equal(template_validate("echo {address", &col, &err), -EINVAL);
+        assert_int_equal(template_validate("echo }", &col, &err), -EINVAL);
+
+        TemplateVars v = {0};
+        v.v[VAR_ADDRESS] = "0000:01:00.0";
+        StrBuf b = {0};
+        assert_int_equal(template_render("bind {address} in {group} {{x}}", &v, &b), 0);
+        assert_string_equal(strbuf_str(&b), "bind 0000:01:00.0 in <group> {x}");
+        strbuf_done(&b);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_escape),
+                cmocka_unit_test(test_capture_grammars),
+                cmocka_unit_test(test_template),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

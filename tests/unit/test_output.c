@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/output.h"
+
+static RuleSet *rs;
+static Analysis *an;
+static HostFacts host;
+
+/* The location of a QEMU line is the user's own option text: a hostile one carries an escape
+ * sequence, backticks, a pipe and HTML. */
+static const char *hostile =
+        "qemu-system-x86_64: -device vfio-pci,host=01:00.0,x=\x1b[31m````|<b>\xff: vfio "
+        "0000:01:00.0: failed to open /dev/vfio/15: No such file or directory";
+
+static int setup(void **state) {
+        rs = load_unit_rules();
+        assert_int_equal(analysis_new(rs, &an), 0);
+        const char *l1 = "[    0.000000] DMAR: IOMMU disabled";
+        assert_int_equal(analysis_feed(an, "dmesg.log", 1, l1, strlen(l1)), 0);
+        assert_int_equal(analysis_feed(an, "qemu.log", 7, hostile, strlen(hostile)), 0);
+        assert_int_equal(analysis_finish(an), 0);
+        host_facts_init_unprobed(&host);
+        return 0;
+}
+
+static int teardown(void **state) {
+        analysis_free(an);
+        ruleset_free(rs);
+        return 0;
+}
+
+static char *render(OutputFormat f) {
+        StrBuf b = {0};
+        OutputOptions o = {.format = f, .host = &host};
+        assert_int_equal(output_render(an, &o, &b), 0);
+        return strbuf_steal(&b);
+}
+
+static void assert_no_controls(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 && *p != '\n' && *p != '\t')
+                        fail_msg("control byte 0x%02x in output", *p);
+}
+
+static void test_text(void **state) {
+        char *s = render(OUTPUT_TEXT);
+        assert_no_controls(s);
+        assert_non_null(strstr(s, "1. iommu-off-kernel [confirmed]"));
+        assert_non_null(strstr(s, "qemu.log:7 [qemu] "));
+        assert_non_null(strstr(s, "\\x1b[31m"));
+        assert_non_null(strstr(s, "\\xff"));
+        assert_non_null(strstr(s, "$ sudo sed -i"));
+        /* Unprobed host: the boot loader command names each distribution's variant. */
+        assert_non_null(strstr(s, "update-grub"));
+        assert_non_null(strstr(s, "grub2-mkconfig"));
+        assert_non_null(strstr(s, "explains: qemu-group-enoent"));
+        free(s);
+}
+
+static void test_markdown(void **state) {
+        char *s = render(OUTPUT_MARKDOWN);
+        assert_no_controls(s);
+        assert_non_null(strstr(s, "### 1. `iommu-off-kernel`"));
+        /* The evidence has a run of four backticks: its fence is five long. */
+        assert_non_null(strstr(s, "`````text\n"));
+        assert_null(strstr(s, "\n````text\n"));
+        free(s);
+}
+
+static void test_json(void **state) {
+        char *s = render(OUTPUT_JSON);
+        struct json_tokener *tok = json_tokener_new();
+        struct json_object *root = json_tokener_parse_ex(tok, s, (int) strlen(s));
+        assert_int_equal(json_tokener_get_error(tok), json_tokener_success);
+        json_tokener_free(tok);
+        struct json_object *v, *causes, *c, *ev;
+        assert_true(json_object_object_get_ex(root, "version", &v));
+        assert_int_equal(json_object_get_int(v), 1);
+        assert_true(json_object_object_get_ex(root, "causes", &causes));
+        assert_int_equal(json_object_array_length(causes), 1);
+        c = json_object_array_get_idx(causes, 0);
+        assert_true(json_object_object_get_ex(c, "id", &v));
+        assert_string_equal(json_object_get_string(v), "iommu-off-kernel");
+        assert_true(json_object_object_get_ex(c, "rank", &v));
+        assert_int_equal(json_object_get_int(v), 1);
+        assert_true(json_object_object_get_ex(c, "confidence", &v));
+        assert_string_equal(json_object_get_string(v), "confirmed");
+        assert_true(json_object_object_get_ex(c, "device", &v));
+        assert_null(v);
+        assert_true(json_object_object_get_ex(c, "evidence", &ev));
+        assert_int_equal(json_object_array_length(ev), 2);
+        struct json_object *e1 = json_object_array_get_idx(ev, 1);
+        assert_true(json_object_object_get_ex(e1, "source", &v));
+        assert_string_equal(json_object_get_string(v), "qemu");
+        assert_true(json_object_object_get_ex(e1, "line", &v));
+        assert_int_equal(json_object_get_int(v), 7);
+        assert_true(json_object_object_get_ex(e1, "text", &v));
+        assert_non_null(strstr(json_object_get_string(v), "\\x1b"));
+        assert_true(json_object_object_get_ex(c, "fix", &v));
+        assert_true(json_object_array_length(v) >= 2);
+        assert_true(json_object_object_get_ex(c, "explains", &v));
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 0)), "qemu-group-enoent");
+        assert_true(json_object_object_get_ex(root, "facts", &v));
+        json_object_put(root);
+        free(s);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_text),
+                cmocka_unit_test(test_markdown),
+                cmocka_unit_test(test_json),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

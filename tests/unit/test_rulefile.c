@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_common.h"
+
+/* Parses text as one rule file and returns the first diagnostic ("" when it loads). */
+static char first_error[512];
+
+static int parse(const char *text) {
+        RuleSet *rs = calloc(1, sizeof(*rs));
+        Diag d = {0};
+        int r = ruleset_parse_buffer(rs, "t.rules", text, strlen(text), &d);
+        snprintf(first_error, sizeof(first_error), "%s", d.n ? d.lines[0] : "");
+        diag_done(&d);
+        ruleset_free(rs);
+        return r;
+}
+
+#define CAUSE "[cause c1]\ntitle = T\nmeans = M\nscope = host\n"
+#define RULE_HEAD "[rule r1]\nsource = kernel\ncause = c1\ncontent = abc\n"
+#define RULE_TAIL "origin = linux x.c f()\nexample = [    1.000000] abc\ncounter = [    1.000000] xyz\n"
+
+static void test_valid(void **state) {
+        assert_int_equal(parse(CAUSE RULE_HEAD "pattern = ^abc$\n" RULE_TAIL), 0);
+        assert_string_equal(first_error, "");
+}
+
+static void assert_error(const char *text, const char *want) {
+        assert_int_equal(parse(text), -EINVAL);
+        if (strcmp(first_error, want) != 0)
+                fail_msg("got  '%s'\nwant '%s'", first_error, want);
+}
+
+static void test_errors(void **state) {
+        assert_error("title = x\n", "t.rules:1:1: key outside a section");
+        assert_error("[thing x]\n", "t.rules:1:2: expected [cause ID], [symptom ID] or [rule ID]");
+        assert_error("[cause Bad_Id]\n",
+                     "t.rules:1:8: invalid id (lower-case letters, digits and '-', at most 64)");
+        assert_error("[cause c1\n", "t.rules:1:10: expected ']' at the end of a section header");
+        assert_error(CAUSE "bogus = 1\n", "t.rules:5:1: unknown key: bogus");
+        assert_error(CAUSE "title = again\n", "t.rules:5:1: key given twice: title");
+        assert_error(CAUSE "scope =\n", "t.rules:5:8: empty value");
+        assert_error(CAUSE "  what\n", "t.rules:5:7: expected 'key = value'");
+        assert_error("[cause c1]\ntitle = T\nscope = host\n",
+                     "t.rules:1:1: section lacks required key: means");
+        assert_error(CAUSE "fix = ls\n", "t.rules:5:1: fix without a following 'why'");
+        assert_error(CAUSE "why = x\n", "t.rules:5:1: 'why' must follow a 'fix'");
+        assert_error(CAUSE "fix = ls {adress}\nwhy = w\n",
+                     "t.rules:5:11: unknown variable (the vocabulary is in docs/rule-format.md): adress");
+        assert_error(CAUSE "fix = awk '{print $2}'\nwhy = w\n",
+                     "t.rules:5:13: unknown variable (the vocabulary is in docs/rule-format.md): print $2");
+        assert_error(CAUSE "[cause c1]\ntitle = T\nmeans = M\nscope = host\n",
+                     "t.rules:5:8: duplicate id: c1");
+        assert_error(CAUSE RULE_HEAD "pattern = ^abc(\n" RULE_TAIL,
+                     "t.rules:9:16: pattern: missing closing parenthesis");
+        assert_error(CAUSE RULE_HEAD "pattern = ^(?<bogus>abc)$\n" RULE_TAIL,
+                     "t.rules:9:11: pattern: capture name outside the vocabulary: bogus");
+        assert_error(CAUSE
+                     "[rule r1]\nsource = kernel\ncause = nope\ncontent = abc\npattern = abc\n" RULE_TAIL,
+                     "t.rules:7:9: unknown cause: nope");
+        assert_error(CAUSE "[rule r1]\nsource = dmesg\ncause = c1\ncontent = abc\npattern = abc\n" RULE_TAIL,
+                     "t.rules:6:10: unknown source (kernel, qemu, libvirt, trace or journal)");
+        assert_error(CAUSE RULE_HEAD "pattern = abc\nversions = linux 6.2\n" RULE_TAIL,
+                     "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux "
+                     ">= 6.2'");
+        assert_error(CAUSE RULE_HEAD "pattern = abc\nstrength = sure\n" RULE_TAIL,
+                     "t.rules:10:12: strength is confirmed, likely or possible");
+        assert_error(CAUSE "[rule r1]\nsource = kernel\ncontent = abc\npattern = abc\n" RULE_TAIL,
+                     "t.rules:5:1: a rule needs exactly one of cause, symptom or fact");
+        assert_error(CAUSE "refuted-by = nothing\n" RULE_HEAD "pattern = abc\n" RULE_TAIL,
+                     "t.rules:5:14: no rule produces this fact: nothing");
+        assert_error(CAUSE "[rule r1]\nsource = kernel\ncause = c1\ncontent = ab\npattern = abc\n" RULE_TAIL,
+                     "t.rules:8:11: content too short to prefilter (3 bytes at least)");
+        assert_error(CAUSE "title\x1b = x\n", "t.rules:5:6: control character");
+        assert_error(CAUSE "means = \xff\n", "t.rules:5:9: invalid UTF-8");
+        assert_error(CAUSE "expect = address=1\n",
+                     "t.rules:5:1: key not allowed in this kind of section: expect");
+        assert_error(CAUSE RULE_HEAD "pattern = abc\nexpect = address=1\n" RULE_TAIL,
+                     "t.rules:10:1: 'expect' must follow an 'example'");
+}
+
+static void test_broken_header_is_one_error(void **state) {
+        /* The keys of a section whose header failed are not reported again. */
+        Diag d = {0};
+        RuleSet *rs = calloc(1, sizeof(*rs));
+        const char *text = CAUSE "[cause c1]\ntitle = T\nmeans = M\nscope = host\n";
+        assert_int_equal(ruleset_parse_buffer(rs, "t.rules", text, strlen(text), &d), -EINVAL);
+        assert_int_equal(d.n, 1);
+        diag_done(&d);
+        ruleset_free(rs);
+}
+
+static void test_unit_rules_load(void **state) {
+        RuleSet *rs = load_unit_rules();
+        assert_int_equal(rs->n_causes, 4);
+        assert_int_equal(rs->n_symptoms, 3);
+        assert_int_equal(rs->n_facts, 1);
+        assert_int_equal(rs->n_rules, 6);
+        assert_true(rs->rules[0].jit || !rs->rules[0].jit); /* JIT is optional on the platform */
+        ruleset_free(rs);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_broken_header_is_one_error),
+                cmocka_unit_test(test_unit_rules_load),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
