@@ -64,7 +64,7 @@ static void test_long_line_is_cut(void **state) {
 static void test_many_chunks(void **state) {
         /* Lines that straddle every read boundary come out whole. */
         size_t n = 200000;
-        char *data = malloc(n * 12);
+        char *data = malloc(n * 12 + 1);
         size_t len = 0;
         for (size_t i = 0; i < n; i++)
                 len += (size_t) sprintf(data + len, "line %06zu\n", i);

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* Replays one corpus case (corpus/README.md): runs vfioexplain on the case's logs and compares the
+ * causes it prints, in order, and its exit status with the case's expectations. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+#define MAX_CAUSES 64
+
+static int is_log(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+        return n > 4 && strcmp(de->d_name + n - 4, ".log") == 0;
+}
+
+static char *trim(char *s) {
+        while (*s == ' ' || *s == '\t')
+                s++;
+        size_t n = strlen(s);
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+                s[--n] = 0;
+        return s;
+}
+
+int main(int argc, char **argv) {
+        if (argc != 4) {
+                fprintf(stderr, "usage: corpus_runner VFIOEXPLAIN RULES_DIR CASE_DIR\n");
+                return 2;
+        }
+        const char *bin = argv[1], *rules = argv[2], *dir = argv[3];
+        char path[4096], line[8192];
+        char *expected[MAX_CAUSES];
+        size_t n_expected = 0;
+        char *extra[MAX_ARGS];
+        size_t n_extra = 0;
+        int want_exit = -1;
+        bool have_args = false;
+
+        snprintf(path, sizeof(path), "%s/case", dir);
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                fprintf(stderr, "%s: %s\n", path, strerror(errno));
+                return 1;
+        }
+        unsigned lineno = 0;
+        while (fgets(line, sizeof(line), f)) {
+                lineno++;
+                char *s = trim(line);
+                if (!*s || *s == '#')
+                        continue;
+                char *eq = strchr(s, '=');
+                if (!eq) {
+                        fprintf(stderr, "%s:%u: expected key = value\n", path, lineno);
+                        return 1;
+                }
+                *eq = 0;
+                char *key = trim(s), *val = trim(eq + 1);
+                if (strcmp(key, "cause") == 0 && n_expected < MAX_CAUSES) {
+                        /* "ID DEVICE" with runs of blanks folded */
+                        char id[128], dev[64];
+                        if (sscanf(val, "%127s %63s", id, dev) != 2) {
+                                fprintf(stderr, "%s:%u: expected 'cause = ID DEVICE'\n", path, lineno);
+                                return 1;
+                        }
+                        asprintf(&expected[n_expected++], "%s %s", id, dev);
+                } else if (strcmp(key, "exit") == 0)
+                        want_exit = atoi(val);
+                else if (strcmp(key, "args") == 0) {
+                        have_args = true;
+                        for (char *tok = strtok(val, " "); tok && n_extra < MAX_ARGS;
+                             tok = strtok(NULL, " "))
+                                extra[n_extra++] = strdup(tok);
+                } else {
+                        fprintf(stderr, "%s:%u: unknown key %s\n", path, lineno, key);
+                        return 1;
+                }
+        }
+        fclose(f);
+        if (want_exit < 0) {
+                fprintf(stderr, "%s: no 'exit =' line\n", path);
+                return 1;
+        }
+        if (!have_args)
+                extra[n_extra++] = strdup("--no-probe");
+
+        struct dirent **logs;
+        int n_logs = scandir(dir, &logs, is_log, alphasort);
+        if (n_logs <= 0) {
+                fprintf(stderr, "%s: no *.log inputs\n", dir);
+                return 1;
+        }
+        char *args[MAX_ARGS + 80];
+        size_t na = 0;
+        args[na++] = (char *) bin;
+        args[na++] = "--format";
+        args[na++] = "json";
+        args[na++] = "--rules";
+        args[na++] = (char *) rules;
+        for (size_t i = 0; i < n_extra; i++)
+                args[na++] = extra[i];
+        for (int i = 0; i < n_logs && na < MAX_ARGS + 78; i++)
+                asprintf(&args[na++], "%s/%s", dir, logs[i]->d_name);
+        args[na] = NULL;
+
+        int pipefd[2];
+        if (pipe(pipefd) < 0)
+                return 1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(pipefd[1], STDOUT_FILENO);
+                close(pipefd[0]);
+                close(pipefd[1]);
+                execv(bin, args);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        size_t cap = 65536, len = 0;
+        char *out = malloc(cap);
+        ssize_t n;
+        while ((n = read(pipefd[0], out + len, cap - len - 1)) > 0) {
+                len += (size_t) n;
+                if (cap - len < 4096)
+                        out = realloc(out, cap *= 2);
+        }
+        out[len] = 0;
+        close(pipefd[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        int got_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+        int failed = 0;
+        char *got[MAX_CAUSES];
+        size_t n_got = 0;
+        struct json_object *root = json_tokener_parse(out), *causes;
+        if (!root || !json_object_object_get_ex(root, "causes", &causes)) {
+                fprintf(stderr, "%s: output is not vfioexplain JSON:\n%s\n", dir, out);
+                return 1;
+        }
+        for (size_t i = 0; i < json_object_array_length(causes) && n_got < MAX_CAUSES; i++) {
+                struct json_object *c = json_object_array_get_idx(causes, i), *id, *dev;
+                json_object_object_get_ex(c, "id", &id);
+                json_object_object_get_ex(c, "device", &dev);
+                asprintf(&got[n_got++], "%s %s", json_object_get_string(id),
+                         dev ? json_object_get_string(dev) : "-");
+        }
+        if (got_exit != want_exit) {
+                fprintf(stderr, "%s: exit status %d, want %d\n", dir, got_exit, want_exit);
+                failed = 1;
+        }
+        size_t m = n_got > n_expected ? n_got : n_expected;
+        for (size_t i = 0; i < m; i++)
+                if (i >= n_got || i >= n_expected || strcmp(got[i], expected[i]) != 0)
+                        failed = 1;
+        if (failed) {
+                fprintf(stderr, "%s: causes differ (rank: got | want)\n", dir);
+                for (size_t i = 0; i < m; i++)
+                        fprintf(stderr, "  %zu: %-50s | %s\n", i + 1, i < n_got ? got[i] : "(none)",
+                                i < n_expected ? expected[i] : "(none)");
+                return 1;
+        }
+        printf("%s: %zu cause(s) as expected\n", dir, n_got);
+        json_object_put(root);
+        free(out);
+        for (size_t i = 0; i < n_got; i++)
+                free(got[i]);
+        for (size_t i = 0; i < n_expected; i++)
+                free(expected[i]);
+        for (size_t i = 0; i < n_extra; i++)
+                free(extra[i]);
+        for (size_t i = 5 + n_extra; i < na; i++)
+                free(args[i]);
+        for (int i = 0; i < n_logs; i++)
+                free(logs[i]);
+        free(logs);
+        return 0;
+}

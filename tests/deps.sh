@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what vfioexplain needs to build and test on Debian 12 (as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build pkg-config \
+        libpcre2-dev libsystemd-dev libtraceevent-dev libjson-c-dev libcmocka-dev util-linux clang-format >/dev/null
