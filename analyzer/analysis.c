@@ -455,49 +455,90 @@ static int merge_deviceless(Analysis *a) {
         return 0;
 }
 
+static const SymptomDef *symptom_of(const Analysis *a, const Hit *h) {
+        return &a->rs->symptoms[a->rs->rules[h->rule].target];
+}
+
+static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
+        int r = attach_copy(s, h);
+        if (r < 0)
+                return r;
+        finding_add_weight(s, h->rule, weight);
+        finding_add_explains(&s->f, sy->id);
+        if (!s->f.group[0] && h->group[0])
+                snprintf(s->f.group, sizeof(s->f.group), "%s", h->group);
+        h->attached = true;
+        return 0;
+}
+
+/* A symptom no found cause explains points at every cause it suggests that the input does not refute. */
+static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
+        for (size_t k = 0; k < sy->n_suggests; k++) {
+                size_t cause = sy->suggests[k];
+                if (refuted(a, cause, h->ev.epoch))
+                        continue;
+                const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
+                FindingState *s = finding_get(a, cause, device);
+                if (!s)
+                        continue;
+                int r = attach(s, h, sy, MAX(10, 30 - 5 * (long) k));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int attach_symptoms(Analysis *a) {
         int r;
-        /* First: to the causes found directly that explain them. */
+        /* First: specific symptoms attach to the causes found directly that explain them. */
         for (size_t i = 0; i < a->n_symptoms; i++) {
                 Hit *h = &a->symptoms[i];
-                const RuleDef *rule = &a->rs->rules[h->rule];
-                const SymptomDef *sy = &a->rs->symptoms[rule->target];
+                const SymptomDef *sy = symptom_of(a, h);
                 size_t n_direct = a->n_findings;
+                if (sy->generic)
+                        continue;
                 for (size_t k = 0; k < sy->n_suggests; k++)
                         for (size_t j = 0; j < n_direct; j++) {
                                 FindingState *s = &a->findings[j];
                                 if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
                                     !devices_compatible(a, &s->f, h->device))
                                         continue;
-                                if ((r = attach_copy(s, h)) < 0)
+                                if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
                                         return r;
-                                finding_add_weight(s, h->rule, WEIGHT_SYMPTOM_ATTACHED);
-                                finding_add_explains(&s->f, sy->id);
-                                h->attached = true;
                         }
         }
-        /* Then: what no found cause explains points at every cause it suggests that the input does not
-         * refute. */
         for (size_t i = 0; i < a->n_symptoms; i++) {
                 Hit *h = &a->symptoms[i];
-                if (h->attached)
+                const SymptomDef *sy = symptom_of(a, h);
+                if (!sy->generic && !h->attached && (r = suggest(a, h, sy)) < 0)
+                        return r;
+        }
+        /* Last: generic symptoms ("Failed to start domain") are the consequence of whatever was found, and
+         * attach to the most confident causes; only on their own do they suggest anything. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const SymptomDef *sy = symptom_of(a, h);
+                int best = -1;
+                if (!sy->generic)
                         continue;
-                const RuleDef *rule = &a->rs->rules[h->rule];
-                const SymptomDef *sy = &a->rs->symptoms[rule->target];
-                for (size_t k = 0; k < sy->n_suggests; k++) {
-                        size_t cause = sy->suggests[k];
-                        if (refuted(a, cause, h->ev.epoch))
-                                continue;
-                        const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
-                        FindingState *s = finding_get(a, cause, device);
-                        if (!s)
-                                continue;
-                        if ((r = attach_copy(s, h)) < 0)
+                for (size_t j = 0; j < a->n_findings; j++) {
+                        const Finding *f = &a->findings[j].f;
+                        if (!f->folded && f->n_evidence > 0 && devices_compatible(a, f, h->device))
+                                best = MAX(best, (int) f->confidence);
+                }
+                if (best < 0) {
+                        if ((r = suggest(a, h, sy)) < 0)
                                 return r;
-                        finding_add_weight(s, h->rule, MAX(10, 30 - 5 * (long) k));
-                        finding_add_explains(&s->f, sy->id);
-                        if (!s->f.group[0] && h->group[0])
-                                snprintf(s->f.group, sizeof(s->f.group), "%s", h->group);
+                        continue;
+                }
+                size_t n = a->n_findings;
+                for (size_t j = 0; j < n; j++) {
+                        FindingState *s = &a->findings[j];
+                        if (s->f.folded || s->f.n_evidence == 0 || (int) s->f.confidence != best ||
+                            !devices_compatible(a, &s->f, h->device))
+                                continue;
+                        if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
+                                return r;
                 }
         }
         return 0;

@@ -28,6 +28,7 @@ typedef enum Key {
         KEY_EXPLAINS,
         KEY_REFUTED_BY,
         KEY_SUGGESTS,
+        KEY_GENERIC,
         KEY_SOURCE,
         KEY_CAUSE,
         KEY_SYMPTOM,
@@ -58,6 +59,7 @@ static const struct {
         [KEY_EXPLAINS] = {"explains", IN(SECTION_CAUSE), 0, 1},
         [KEY_REFUTED_BY] = {"refuted-by", IN(SECTION_CAUSE), 0, 1},
         [KEY_SUGGESTS] = {"suggests", IN(SECTION_SYMPTOM), 1, 1},
+        [KEY_GENERIC] = {"generic", IN(SECTION_SYMPTOM), 0, 1},
         [KEY_SOURCE] = {"source", IN(SECTION_RULE), 1, 1},
         [KEY_CAUSE] = {"cause", IN(SECTION_RULE), 0, 1},
         [KEY_SYMPTOM] = {"symptom", IN(SECTION_RULE), 0, 1},
@@ -411,6 +413,12 @@ static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
                 return parse_id_list(p, v, vcol, REF_CAUSE_REFUTED_BY, p->index, &c->n_refuted_by);
         case KEY_SUGGESTS:
                 return parse_id_list(p, v, vcol, REF_SYMPTOM_SUGGESTS, p->index, &sy->n_suggests);
+        case KEY_GENERIC:
+                if (strcmp(v, "yes") == 0)
+                        sy->generic = true;
+                else if (strcmp(v, "no") != 0)
+                        error_at(p, p->line, vcol, "generic is 'yes' or 'no'", NULL);
+                return 0;
         case KEY_SOURCE: {
                 size_t i = 0;
                 while (v[i]) {

@@ -43,6 +43,7 @@ typedef struct CauseDef {
 
 typedef struct SymptomDef {
         char *id, *title;
+        bool generic; /* a consequence of any failure: explained by whatever cause is found */
         size_t suggests[VX_LIST_ITEMS_MAX]; /* cause indices, most likely first */
         size_t n_suggests;
         Origin at;

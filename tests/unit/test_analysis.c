@@ -90,6 +90,19 @@ static void test_agreement_ranks_first(void **state) {
                 "iommu-off-kernel@-/possible/2, not-bound-to-vfio@0000:01:00.0/possible/1");
 }
 
+static void test_generic_symptom(void **state) {
+        /* With a cause found, "Failed to start domain" is its consequence, whatever it suggests. */
+        assert_string_equal(analyze(DMAR_OFF "error: Failed to start domain 'win11'\n"),
+                            "iommu-off-kernel@-/confirmed/2");
+        /* Beside a specific symptom it joins the causes that one suggests. */
+        assert_string_equal(analyze(NOT_VIABLE "error: Failed to start domain 'win11'\n"),
+                            "group-companion-unbound@0000:01:00.0/possible/2, "
+                            "group-shared-no-acs@0000:01:00.0/possible/2");
+        /* Alone, it suggests its own. */
+        assert_string_equal(analyze("error: Failed to start domain 'win11'\n"),
+                            "not-bound-to-vfio@-/possible/1, group-shared-no-acs@-/possible/1");
+}
+
 static void test_healthy(void **state) {
         assert_string_equal(analyze(GROUP_ADD "[    1.0] something normal\n"), "");
 }
@@ -123,6 +136,7 @@ int main(void) {
                 cmocka_unit_test(test_group_ties_device),
                 cmocka_unit_test(test_explains_folds),
                 cmocka_unit_test(test_agreement_ranks_first),
+                cmocka_unit_test(test_generic_symptom),
                 cmocka_unit_test(test_healthy),
                 cmocka_unit_test(test_bounded),
         };
