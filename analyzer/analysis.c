@@ -99,25 +99,52 @@ static void vars_free(char **vars) {
                 free(vars[i]);
 }
 
+static void evidence_release(Evidence *e) {
+        free(e->text);
+        e->text = NULL;
+        if (e->vars) {
+                vars_free(e->vars);
+                free(e->vars);
+                e->vars = NULL;
+        }
+}
+
+/* A copy of a capture array for one piece of evidence; NULL when it holds nothing (or on OOM: the
+ * explanation then falls back to the cause's values). */
+static char **vars_dup(char *const *vars) {
+        bool any = false;
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                any = any || vars[i];
+        if (!any)
+                return NULL;
+        char **v = calloc(_VAR_CAPTURE_MAX, sizeof(char *));
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                if (vars[i])
+                        v[i] = strdup(vars[i]);
+        return v;
+}
+
 Analysis *analysis_free(Analysis *a) {
         if (!a)
                 return NULL;
         for (size_t i = 0; i < a->n_findings; i++) {
                 Finding *f = &a->findings[i].f;
                 for (size_t j = 0; j < f->n_evidence; j++)
-                        free(f->evidence[j].text);
+                        evidence_release(&f->evidence[j]);
                 free(f->evidence);
                 vars_free(f->vars);
         }
         free(a->findings);
         free(a->sorted);
         for (size_t i = 0; i < a->n_symptoms; i++) {
-                free(a->symptoms[i].ev.text);
+                evidence_release(&a->symptoms[i].ev);
                 vars_free(a->symptoms[i].vars);
         }
         free(a->symptoms);
         for (size_t i = 0; i < a->n_facts; i++) {
-                free(a->facts[i].ev.text);
+                evidence_release(&a->facts[i].ev);
                 vars_free(a->facts[i].vars);
         }
         free(a->facts);
@@ -240,20 +267,20 @@ static int finding_add_evidence(FindingState *s, Evidence *ev) {
                 f->first_seq = ev->seq;
         for (size_t i = 0; i < f->n_evidence; i++)
                 if (f->evidence[i].input == ev->input && f->evidence[i].line == ev->line) {
-                        free(ev->text);
-                        ev->text = NULL;
+                        evidence_release(ev);
                         return 0;
                 }
         if (f->n_evidence >= VX_EVIDENCE_PER_FINDING_MAX) {
                 f->more_evidence++;
-                free(ev->text);
-                ev->text = NULL;
+                evidence_release(ev);
                 return 0;
         }
         if (!f->evidence) {
                 f->evidence = calloc(VX_EVIDENCE_PER_FINDING_MAX, sizeof(Evidence));
-                if (!f->evidence)
+                if (!f->evidence) {
+                        evidence_release(ev);
                         return -ENOMEM;
+                }
         }
         /* Kept in input order. */
         size_t i = f->n_evidence;
@@ -264,6 +291,7 @@ static int finding_add_evidence(FindingState *s, Evidence *ev) {
         f->evidence[i] = *ev;
         f->n_evidence++;
         ev->text = NULL;
+        ev->vars = NULL;
         return 0;
 }
 
@@ -306,6 +334,7 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
                 return 0;
         if ((r = evidence_make(a, m, &ev)) < 0)
                 return r;
+        ev.vars = vars_dup(vars);
         s->f.direct = true;
         if (m->rule->strength > s->f.confidence)
                 s->f.confidence = m->rule->strength;
@@ -413,6 +442,7 @@ static int attach_copy(FindingState *s, const Hit *h) {
         ev.text = strdup(h->ev.text);
         if (!ev.text)
                 return -ENOMEM;
+        ev.vars = vars_dup(h->vars);
         vars_merge(s->f.vars, h->vars);
         return finding_add_evidence(s, &ev);
 }
@@ -488,6 +518,17 @@ static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
         return 0;
 }
 
+/* One line read two ways (two symptom rules) is one piece of evidence: once a found cause explains it,
+ * its other reading suggests nothing more. */
+static bool line_explained(const Analysis *a, const Hit *h) {
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                const Hit *o = &a->symptoms[i];
+                if (o != h && o->attached && o->ev.input == h->ev.input && o->ev.line == h->ev.line)
+                        return true;
+        }
+        return false;
+}
+
 static int attach_symptoms(Analysis *a) {
         int r;
         /* First: specific symptoms attach to the causes found directly that explain them. */
@@ -510,7 +551,7 @@ static int attach_symptoms(Analysis *a) {
         for (size_t i = 0; i < a->n_symptoms; i++) {
                 Hit *h = &a->symptoms[i];
                 const SymptomDef *sy = symptom_of(a, h);
-                if (!sy->generic && !h->attached && (r = suggest(a, h, sy)) < 0)
+                if (!sy->generic && !h->attached && !line_explained(a, h) && (r = suggest(a, h, sy)) < 0)
                         return r;
         }
         /* Last: generic symptoms ("Failed to start domain") are the consequence of whatever was found, and

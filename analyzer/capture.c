@@ -56,7 +56,7 @@ int capture_normalize(Var v, const char *s, size_t len, char out[static VX_CAPTU
                 break;
         case VAR_ERRNO:
                 /* -22, 22, EINVAL, "Invalid argument" */
-                ok = all_in(s, len, "- ") && len <= 64;
+                ok = all_in(s, len, "-/ ") && len <= 64; /* "Input/output error" */
                 break;
         case VAR_PATH:
         case VAR_NODE:

@@ -258,9 +258,13 @@ static bool span_equals(Span s, const char *lit) {
         return s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0;
 }
 
+/* qemu-system-x86_64, qemu-kvm (RHEL), kvm (Proxmox's wrapper name), qemu-8.2-system-x86_64 (versioned
+ * builds side by side), qemu. */
 static bool ident_is_qemu(Span ident) {
-        return span_starts_with(ident, "qemu-system-") || span_equals(ident, "qemu-kvm") ||
-                span_equals(ident, "qemu");
+        if (span_starts_with(ident, "qemu-system-") || span_equals(ident, "qemu-kvm") ||
+            span_equals(ident, "qemu") || span_equals(ident, "kvm"))
+                return true;
+        return span_starts_with(ident, "qemu-") && span_find(ident, "-system-") != NULL;
 }
 
 static Source source_of_ident(Span ident) {

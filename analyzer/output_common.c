@@ -119,9 +119,15 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
         vars_of(f, host, &v);
         for (size_t e = 0; e < f->n_evidence; e++) {
                 const RuleDef *rule = &rs->rules[f->evidence[e].rule];
-                if (!rule->explain || rule_listed(f, e, f->evidence[e].rule))
+                if (!rule->explain)
                         continue;
-                char *s = render(rule->explain, &v);
+                /* A line's explanation speaks of its own values; the cause's fill what it lacks. */
+                TemplateVars ev = v;
+                if (f->evidence[e].vars)
+                        for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
+                                if (f->evidence[e].vars[k])
+                                        ev.v[k] = f->evidence[e].vars[k];
+                char *s = render(rule->explain, &ev);
                 if (!s) {
                         strv_free_n(list, count);
                         return -ENOMEM;

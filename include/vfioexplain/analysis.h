@@ -17,6 +17,7 @@ typedef struct Evidence {
         const char *input; /* input name, owned by the Analysis */
         unsigned long line;
         char *text; /* the line as read, cut at VX_EVIDENCE_TEXT_MAX */
+        char **vars; /* this line's own captures (_VAR_CAPTURE_MAX slots), NULL if none */
         bool cut;
         size_t rule;
         uint64_t seq;

@@ -132,6 +132,12 @@ static void test_qemu_formats(void **state) {
 
         assert_line("qemu-kvm: warning: vfio: something", FORMAT_QEMU, SOURCE_QEMU,
                     "warning: vfio: something");
+        assert_line("kvm: -device vfio-pci,host=0000:01:00.0,id=hostpci0: vfio 0000:01:00.0: x", FORMAT_QEMU,
+                    SOURCE_QEMU, "vfio 0000:01:00.0: x");
+        assert_line("qemu-8.2-system-x86_64: vfio: x", FORMAT_QEMU, SOURCE_QEMU, "vfio: x");
+        assert_line("2024-05-01T10:00:00.123456Z qemu-system-x86_64: vfio: error", FORMAT_QEMU, SOURCE_QEMU,
+                    "vfio: error");
+        assert_line("kvmx: not qemu", FORMAT_BARE, SOURCE_UNKNOWN, "kvmx: not qemu");
         assert_line(
                 "/usr/bin/qemu-system-x86_64: Could not access KVM kernel module: No such file or directory",
                 FORMAT_QEMU, SOURCE_QEMU, "Could not access KVM kernel module: No such file or directory");

@@ -110,11 +110,32 @@ static void test_json(void **state) {
         free(s);
 }
 
+static void test_explanations_use_their_own_line(void **state) {
+        Analysis *a;
+        const char *l1 = "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable";
+        const char *l2 = "qemu-system-x86_64: vfio 0000:01:00.0: group 2 is not viable";
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "q.log", 1, l1, strlen(l1)), 0);
+        assert_int_equal(analysis_feed(a, "q.log", 2, l2, strlen(l2)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n, n_ex;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_true(n >= 1);
+        char **ex;
+        assert_int_equal(finding_render_explanations(a, fs[0], &host, &ex, &n_ex), 0);
+        assert_int_equal(n_ex, 2);
+        assert_string_equal(ex[0], "QEMU was refused group 1 of 0000:01:00.0.");
+        assert_string_equal(ex[1], "QEMU was refused group 2 of 0000:01:00.0.");
+        strv_free_n(ex, n_ex);
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_explanations_use_their_own_line),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
