@@ -69,7 +69,7 @@ static void help(void) {
 static void errorf(const char *fmt, ...) _printf_(1, 2);
 static void errorf(const char *fmt, ...) {
         va_list ap;
-        StrBuf b = {0}, raw = {0};
+        StrBuf b = {0};
         va_start(ap, fmt);
         char *s = NULL;
         if (vasprintf(&s, fmt, ap) < 0)
@@ -81,7 +81,6 @@ static void errorf(const char *fmt, ...) {
         fprintf(stderr, "vfioexplain: %s\n", s ? strbuf_str(&b) : "out of memory");
         free(s);
         strbuf_done(&b);
-        strbuf_done(&raw);
 }
 
 static bool dir_exists(const char *p) {
@@ -228,17 +227,8 @@ static int feed_input(Analysis *a, const Input *in) {
                 }
                 if (l.cut)
                         cut++;
-                StrBuf probe = {0};
-                (void) probe;
-                for (size_t i = 0; i < l.len; i++)
-                        if ((unsigned char) l.text[i] >= 0x80) {
-                                StrBuf e = {0};
-                                escape_append(&e, l.text + i, MIN(l.len - i, (size_t) 4));
-                                if (e.len >= 4 && memcmp(e.s, "\\x", 2) == 0)
-                                        bad_utf8++;
-                                strbuf_done(&e);
-                                break;
-                        }
+                if (!utf8_is_valid(l.text, l.len))
+                        bad_utf8++;
                 if ((r = analysis_feed(a, in->name, l.lineno, l.text, l.len)) < 0)
                         break;
         }

@@ -34,6 +34,10 @@ static void test_escape(void **state) {
         assert_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"); /* a UTF-16 surrogate */
         assert_escape("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"); /* emoji */
         assert_int_equal(escape_longest_backtick_run("a``b```c`", 9), 3);
+        assert_true(utf8_is_valid("caf\xc3\xa9 \x1b", 7));
+        assert_false(utf8_is_valid("caf\xc3", 4));
+        assert_false(utf8_is_valid("\xed\xa0\x80", 3));
+        assert_false(utf8_is_valid("ok \xff", 4));
 }
 
 static void assert_capture(Var v, const char *in, const char *want) {
