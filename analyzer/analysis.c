@@ -50,6 +50,7 @@ struct Analysis {
         GroupLink links[VX_GROUP_MAP_MAX];
         size_t n_links;
         char *inputs[VX_INPUTS_MAX];
+        char *input_domain[VX_INPUTS_MAX]; /* from /var/log/libvirt/qemu/NAME.log, NULL otherwise */
         size_t n_inputs;
         uint64_t seq;
         unsigned epoch;
@@ -148,11 +149,35 @@ Analysis *analysis_free(Analysis *a) {
                 vars_free(a->facts[i].vars);
         }
         free(a->facts);
-        for (size_t i = 0; i < a->n_inputs; i++)
+        for (size_t i = 0; i < a->n_inputs; i++) {
                 free(a->inputs[i]);
+                free(a->input_domain[i]);
+        }
         line_classifier_free(a->lc);
         matcher_free(a->m);
         free(a);
+        return NULL;
+}
+
+/* libvirt names each domain's log after the domain: /var/log/libvirt/qemu/NAME.log. */
+static char *domain_of_log(const char *path) {
+        const char *dir = strstr(path, "libvirt/qemu/");
+        char out[VX_CAPTURE_MAX + 1];
+        if (!dir)
+                return NULL;
+        const char *name = dir + strlen("libvirt/qemu/");
+        size_t len = strlen(name);
+        if (len <= 4 || strcmp(name + len - 4, ".log") != 0 || memchr(name, '/', len))
+                return NULL;
+        if (capture_normalize(VAR_DOMAIN, name, len - 4, out) < 0)
+                return NULL;
+        return strdup(out);
+}
+
+static const char *domain_of_input(const Analysis *a, const char *input) {
+        for (size_t i = 0; i < a->n_inputs; i++)
+                if (a->inputs[i] == input || strcmp(a->inputs[i], input) == 0)
+                        return a->input_domain[i];
         return NULL;
 }
 
@@ -165,6 +190,7 @@ static const char *intern_input(Analysis *a, const char *name) {
         char *s = strdup(name);
         if (!s)
                 return NULL;
+        a->input_domain[a->n_inputs] = domain_of_log(name);
         a->inputs[a->n_inputs++] = s;
         return s;
 }
@@ -381,6 +407,9 @@ static int on_match(const Match *m, void *userdata) {
 
         a->cur_matched = true;
         vars_from_match(m, vars);
+        const char *domain = domain_of_input(a, a->cur_input);
+        if (!vars[VAR_DOMAIN] && domain)
+                vars[VAR_DOMAIN] = strdup(domain);
         if (vars[VAR_GROUP] && vars[VAR_ADDRESS])
                 link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
         switch (m->rule->kind) {
@@ -409,6 +438,8 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
                 if (line.views[v].source == SOURCE_KERNEL &&
                     span_starts_with(line.views[v].text, "Linux version "))
                         a->epoch++;
+        if (!intern_input(a, input))
+                return -ENOMEM;
         a->cur_input = input;
         a->cur_line = lineno;
         a->cur_raw = raw;
@@ -417,8 +448,6 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
         r = matcher_match_line(a->m, &line, on_match, a);
         if (a->cur_matched)
                 a->stats.matched_lines++;
-        if (!intern_input(a, input))
-                return -ENOMEM;
         return r;
 }
 
@@ -427,13 +456,19 @@ static bool devices_compatible(const Analysis *a, const Finding *f, const char *
                 strcmp(f->device, device) == 0;
 }
 
-static bool refuted(const Analysis *a, size_t cause, unsigned epoch) {
+/* A fact rules a cause out within its boot. A fact about one device (its line names it) rules out a
+ * device's cause only for that device; it still rules out host-wide causes. */
+static bool refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
         const CauseDef *c = &a->rs->causes[cause];
         for (size_t i = 0; i < c->n_refuted_by; i++)
-                for (size_t j = 0; j < a->n_facts; j++)
-                        if (a->rs->rules[a->facts[j].rule].target == c->refuted_by[i] &&
-                            a->facts[j].ev.epoch == epoch)
-                                return true;
+                for (size_t j = 0; j < a->n_facts; j++) {
+                        const Hit *fact = &a->facts[j];
+                        if (a->rs->rules[fact->rule].target != c->refuted_by[i] || fact->ev.epoch != epoch)
+                                continue;
+                        if (!c->host_scope && fact->device[0] && strcmp(fact->device, device) != 0)
+                                continue;
+                        return true;
+                }
         return false;
 }
 
@@ -505,7 +540,7 @@ static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
 static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
         for (size_t k = 0; k < sy->n_suggests; k++) {
                 size_t cause = sy->suggests[k];
-                if (refuted(a, cause, h->ev.epoch))
+                if (refuted(a, cause, h->ev.epoch, h->device))
                         continue;
                 const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
                 FindingState *s = finding_get(a, cause, device);

@@ -74,7 +74,12 @@ static void test_fact_of_another_boot_does_not_refute(void **state) {
 }
 
 static void test_group_ties_device(void **state) {
+        /* The group is tied to 0000:01:00.0 by the kernel line; unit.rules lets "Adding to iommu group" of a
+         * device rule out group-shared-no-acs for that device only. */
         assert_string_equal(analyze(GROUP_ADD NOT_VIABLE),
+                            "group-companion-unbound@0000:01:00.0/possible/1");
+        assert_string_equal(analyze("[    0.6] pci 0000:02:00.0: Adding to iommu group 1\n"
+                                    "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"),
                             "group-companion-unbound@0000:01:00.0/possible/1, "
                             "group-shared-no-acs@0000:01:00.0/possible/1");
 }
@@ -101,6 +106,26 @@ static void test_generic_symptom(void **state) {
         /* Alone, it suggests its own. */
         assert_string_equal(analyze("error: Failed to start domain 'win11'\n"),
                             "not-bound-to-vfio@-/possible/1, group-shared-no-acs@-/possible/1");
+}
+
+static void test_domain_from_log_name(void **state) {
+        Analysis *a;
+        const char *q = "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable";
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "/var/log/libvirt/qemu/win11.log", 1, q, strlen(q)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_true(n >= 1);
+        assert_string_equal(fs[0]->vars[VAR_DOMAIN], "win11");
+        analysis_free(a);
+        /* A name that is not safe to paste is not taken. */
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "/var/log/libvirt/qemu/a;b.log", 1, q, strlen(q)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        fs = analysis_findings(a, &n);
+        assert_null(fs[0]->vars[VAR_DOMAIN]);
+        analysis_free(a);
 }
 
 static void test_healthy(void **state) {
@@ -137,6 +162,7 @@ int main(void) {
                 cmocka_unit_test(test_explains_folds),
                 cmocka_unit_test(test_agreement_ranks_first),
                 cmocka_unit_test(test_generic_symptom),
+                cmocka_unit_test(test_domain_from_log_name),
                 cmocka_unit_test(test_healthy),
                 cmocka_unit_test(test_bounded),
         };
