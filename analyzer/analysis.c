@@ -427,6 +427,46 @@ static int on_match(const Match *m, void *userdata) {
         return r;
 }
 
+int analysis_feed_probe(Analysis *a, const char *text, size_t len) {
+        Line line = {.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+        int r;
+
+        line.views[0] = (LineView){.source = SOURCE_PROBE, .text = span_make(text, len)};
+        a->stats.probe_lines++;
+        a->seq++;
+        if (!intern_input(a, "probe"))
+                return -ENOMEM;
+        a->cur_input = "probe";
+        a->cur_line = (unsigned long) a->stats.probe_lines;
+        a->cur_raw = text;
+        a->cur_len = len;
+        a->cur_matched = false;
+        r = matcher_match_line(a->m, &line, on_match, a);
+        return r;
+}
+
+static void add_device(char (*out)[16], size_t *n, size_t max, const char *d) {
+        if (!d[0] || *n >= max)
+                return;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp(out[i], d) == 0)
+                        return;
+        snprintf(out[(*n)++], 16, "%s", d);
+}
+
+size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_findings; i++)
+                add_device(out, &n, max, a->findings[i].f.device);
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                const char *d = a->symptoms[i].device;
+                if (!d[0] && a->symptoms[i].group[0])
+                        d = address_of_group(a, a->symptoms[i].group);
+                add_device(out, &n, max, d ? d : "");
+        }
+        return n;
+}
+
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
         Line line;
         int r;

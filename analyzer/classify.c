@@ -38,8 +38,9 @@ LineClassifier *line_classifier_free(LineClassifier *c) {
 }
 
 static const char *const source_names[_SOURCE_MAX] = {
-        [SOURCE_KERNEL] = "kernel", [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
-        [SOURCE_TRACE] = "trace",   [SOURCE_JOURNAL] = "journal", [SOURCE_UNKNOWN] = "unknown",
+        [SOURCE_KERNEL] = "kernel",   [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
+        [SOURCE_TRACE] = "trace",     [SOURCE_JOURNAL] = "journal", [SOURCE_PROBE] = "probe",
+        [SOURCE_UNKNOWN] = "unknown",
 };
 
 const char *source_to_string(Source s) {

@@ -17,6 +17,7 @@
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
+#include "vfioexplain/probe_lines.h"
 #include "vfioexplain/reader.h"
 #include "vfioexplain/rules.h"
 #include "vfioexplain/rules_cmd.h"
@@ -43,6 +44,8 @@ typedef struct Options {
 
 static void help(void) {
         printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
+               "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
+               "       vfioexplain groups                 IOMMU groups and their viability\n"
                "       vfioexplain rules check|test|list [OPTIONS]\n"
                "\n"
                "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
@@ -253,12 +256,26 @@ static int feed_input(Analysis *a, const Input *in) {
         return r < 0 ? r : 0;
 }
 
+static int feed_probe_line(const char *line, size_t len, void *userdata) {
+        return analysis_feed_probe(userdata, line, len);
+}
+
+/* The host's state, for the devices named (or, with none, those the logs so far name). */
+static int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n) {
+        char seen[64][16];
+        if (!devices) {
+                n = analysis_devices(a, seen, ELEMENTSOF(seen));
+                devices = seen;
+        }
+        return probe_lines(host, devices, n, feed_probe_line, a);
+}
+
 static int cmd_explain(const Options *o, int argc, char **argv) {
         Input inputs[VX_INPUTS_MAX];
         size_t n_inputs = 0;
         RuleSet *rs = NULL;
         Analysis *a = NULL;
-        HostFacts host;
+        HostFacts host = {0};
         StrBuf out = {0};
         int ret = EXIT_USAGE, r;
 
@@ -313,6 +330,11 @@ static int cmd_explain(const Options *o, int argc, char **argv) {
                         goto out;
                 }
         }
+        if (!o->no_probe && feed_probes(a, &host, NULL, 0) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
         if (analysis_finish(a) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
@@ -340,7 +362,158 @@ out:
         strbuf_done(&out);
         analysis_free(a);
         ruleset_free(rs);
+        host_facts_done(&host);
         return ret;
+}
+
+static int probe_or_fail(const Options *o, HostFacts *host) {
+        if (o->no_probe) {
+                errorf("--no-probe: this command is about the host itself");
+                return -EINVAL;
+        }
+        if (probe_host(o->sysroot, host) < 0) {
+                errorf("%s: cannot open as the system root", o->sysroot);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* vfioexplain check [ADDRESS...]: the host alone, no logs. */
+static int cmd_check(const Options *o, int argc, char **argv) {
+        char devices[64][16];
+        size_t n = 0;
+        RuleSet *rs = NULL;
+        Analysis *a = NULL;
+        HostFacts host = {0};
+        StrBuf out = {0};
+        int ret = EXIT_USAGE;
+
+        if ((size_t) argc > ELEMENTSOF(devices)) {
+                errorf("too many addresses (at most %zu)", ELEMENTSOF(devices));
+                return EXIT_USAGE;
+        }
+        for (int i = 0; i < argc; i++)
+                if (pci_address_normalize(argv[i], strlen(argv[i]), devices[n++]) < 0) {
+                        errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
+                        return EXIT_USAGE;
+                }
+        if (probe_or_fail(o, &host) < 0)
+                goto out;
+        if (n == 0)
+                n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
+        if (load_rules(o, &rs) < 0)
+                goto out;
+        if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, devices, n) < 0 || analysis_finish(a) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        OutputOptions oo = {.format = o->format, .host = &host};
+        oo.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+        if (output_render(a, &oo, &out) < 0) {
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        (void) write_all(strbuf_str(&out), out.len);
+        size_t nf;
+        analysis_findings(a, &nf);
+        ret = nf > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+out:
+        strbuf_done(&out);
+        analysis_free(a);
+        ruleset_free(rs);
+        host_facts_done(&host);
+        return ret;
+}
+
+static int cmp_group(const void *x, const void *y) {
+        const PciDevice *a = *(const PciDevice *const *) x, *b = *(const PciDevice *const *) y;
+        if (a->group != b->group)
+                return a->group == KNOWN_PRESENT ? -1 : 1;
+        if (a->group_id != b->group_id)
+                return a->group_id < b->group_id ? -1 : 1;
+        return strcmp(a->address, b->address);
+}
+
+/* vfioexplain groups: every IOMMU group, its members, and whether it can be passed through. */
+static int cmd_groups(const Options *o, int argc) {
+        HostFacts host = {0};
+        StrBuf out = {0};
+        if (argc != 0) {
+                errorf("usage: vfioexplain groups");
+                return EXIT_USAGE;
+        }
+        if (probe_or_fail(o, &host) < 0)
+                return EXIT_USAGE;
+        const PciDevice **order = calloc(host.n_devices + 1, sizeof(PciDevice *));
+        if (!order) {
+                host_facts_done(&host);
+                return EXIT_INTERNAL;
+        }
+        for (size_t i = 0; i < host.n_devices; i++)
+                order[i] = &host.devices[i];
+        qsort(order, host.n_devices, sizeof(PciDevice *), cmp_group);
+
+        bool json = o->format == OUTPUT_JSON;
+        if (json)
+                strbuf_puts(&out, "{\"version\": 1, \"groups\": [");
+        for (size_t i = 0; i < host.n_devices;) {
+                const PciDevice *first = order[i];
+                size_t j = i;
+                bool viable = true;
+                while (j < host.n_devices && order[j]->group == first->group &&
+                       (first->group != KNOWN_PRESENT || order[j]->group_id == first->group_id)) {
+                        viable = viable && !pci_device_blocks_group(order[j]);
+                        j++;
+                }
+                if (json) {
+                        strbuf_printf(&out, "%s\n  {\"group\": ", i ? "," : "");
+                        if (first->group == KNOWN_PRESENT)
+                                strbuf_printf(&out, "%u", first->group_id);
+                        else
+                                strbuf_puts(&out, "null");
+                        strbuf_printf(&out, ", \"viable\": %s, \"devices\": [",
+                                      first->group == KNOWN_PRESENT && viable ? "true" : "false");
+                } else if (first->group == KNOWN_PRESENT)
+                        strbuf_printf(
+                                &out, "IOMMU group %u: %s\n", first->group_id,
+                                viable ? "viable (every member on vfio-pci, pci-stub, pcieport or none)"
+                                       : "not viable while the members marked * keep their host driver");
+                else
+                        strbuf_puts(&out, "No IOMMU group (cannot be passed through):\n");
+                for (size_t k = i; k < j; k++) {
+                        const PciDevice *d = order[k];
+                        const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
+                        if (json)
+                                strbuf_printf(&out,
+                                              "%s{\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": "
+                                              "\"%04x\", "
+                                              "\"class\": \"%06x\", \"type\": \"%s\", \"driver\": \"%s\", "
+                                              "\"blocks\": %s}",
+                                              k > i ? ", " : "", d->address, d->vendor, d->device,
+                                              d->class_code, d->bridge ? "bridge" : "endpoint", drv,
+                                              pci_device_blocks_group(d) ? "true" : "false");
+                        else
+                                strbuf_printf(&out, "  %c %s [%04x:%04x] class %06x %-8s driver %s\n",
+                                              first->group == KNOWN_PRESENT && pci_device_blocks_group(d)
+                                                      ? '*'
+                                                      : ' ',
+                                              d->address, d->vendor, d->device, d->class_code,
+                                              d->bridge ? "bridge" : "endpoint", drv);
+                }
+                if (json)
+                        strbuf_puts(&out, "]}");
+                i = j;
+        }
+        if (json)
+                strbuf_puts(&out, "\n]}\n");
+        else if (host.n_devices == 0)
+                strbuf_puts(&out, "No PCI devices found under the root.\n");
+        (void) write_all(strbuf_str(&out), out.len);
+        free(order);
+        strbuf_done(&out);
+        host_facts_done(&host);
+        return EXIT_NO_CAUSE;
 }
 
 int main(int argc, char **argv) {
@@ -405,7 +578,11 @@ int main(int argc, char **argv) {
         argv += optind;
         if (argc > 0 && strcmp(argv[0], "rules") == 0)
                 return cmd_rules(&o, argc - 1, argv + 1);
-        static const char *const later[] = {"check", "groups", "plan", "watch", "run", "report", "snapshot"};
+        if (argc > 0 && strcmp(argv[0], "check") == 0)
+                return cmd_check(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "groups") == 0)
+                return cmd_groups(&o, argc - 1);
+        static const char *const later[] = {"plan", "watch", "run", "report", "snapshot"};
         for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
                 if (strcmp(argv[0], later[i]) == 0) {
                         errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "

@@ -44,12 +44,22 @@ static Span view_for(const Line *l, unsigned mask) {
         return (Span){0};
 }
 
+/* Probe lines never come through the classifier (a log cannot forge them): a probe rule's examples are
+ * probe lines as they are. */
+static void example_line(LineClassifier *lc, const RuleDef *r, const char *text, Line *line) {
+        if (r->source_mask == 1u << SOURCE_PROBE) {
+                *line = (Line){.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+                line->views[0] = (LineView){.source = SOURCE_PROBE, .text = span_from_str(text)};
+        } else
+                line_classify(lc, text, strlen(text), line);
+}
+
 static void check_example(LineClassifier *lc, Matcher *m, const RuleDef *r, size_t ri, const RuleExample *ex,
                           StrBuf *report, RulesTestResult *res) {
         Line line;
         Probe p = {.want = ri};
 
-        line_classify(lc, ex->line, strlen(ex->line), &line);
+        example_line(lc, r, ex->line, &line);
         Span view = view_for(&line, r->source_mask);
         if (!view.p) {
                 char buf[96];
@@ -125,7 +135,7 @@ int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
                         Line line;
                         Probe p = {.want = i};
                         res.counters++;
-                        line_classify(lc, rule->counters[k].line, strlen(rule->counters[k].line), &line);
+                        example_line(lc, rule, rule->counters[k].line, &line);
                         (void) matcher_match_line(m, &line, on_match, &p);
                         if (p.hit)
                                 fail(report, &res, rule, rule->counters[k].at_line,

@@ -136,6 +136,28 @@ static void probe_iommu_class(int rootfd, HostFacts *f) {
         f->iommu_class = f->n_iommus > 0 ? KNOWN_PRESENT : KNOWN_ABSENT;
 }
 
+static void probe_acpi(int rootfd, HostFacts *f) {
+        int fd = rootfs_openat(rootfd, "sys/firmware/acpi/tables", O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        f->acpi_dmar = faccessat(fd, "DMAR", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? KNOWN_PRESENT : KNOWN_ABSENT;
+        f->acpi_ivrs = faccessat(fd, "IVRS", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? KNOWN_PRESENT : KNOWN_ABSENT;
+        close(fd);
+}
+
+/* With interrupt remapping on, the kernel's MSI and IO-APIC chips are the IR- ones (IR-PCI-MSI ...). */
+static void probe_irq_remapping(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (rootfs_read_file(rootfd, "proc/interrupts", VX_PROBE_FILE_MAX * 64, &text, &len) < 0)
+                return;
+        bool msi = strstr(text, "PCI-MSI") != NULL || strstr(text, "IO-APIC") != NULL;
+        if (strstr(text, " IR-"))
+                f->irq_remapping = KNOWN_PRESENT;
+        else if (msi)
+                f->irq_remapping = KNOWN_ABSENT;
+}
+
 int probe_host(const char *root, HostFacts *ret) {
         HostFacts f = {.root = root};
         int rootfd = rootfs_open(root);
@@ -144,9 +166,23 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_os_release(rootfd, &f);
         probe_cmdline(rootfd, &f);
         probe_iommu_class(rootfd, &f);
+        probe_acpi(rootfd, &f);
+        probe_irq_remapping(rootfd, &f);
+        probe_pci(rootfd, &f);
+        probe_vfio(rootfd, &f);
+        probe_limits(rootfd, &f);
+        probe_iomem(rootfd, &f);
         close(rootfd);
         *ret = f;
         return 0;
+}
+
+void host_facts_done(HostFacts *f) {
+        free(f->devices);
+        free(f->group_nodes);
+        f->devices = NULL;
+        f->group_nodes = NULL;
+        f->n_devices = f->n_group_nodes = 0;
 }
 
 const char *host_update_bootloader(const HostFacts *f) {

@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,8 +19,11 @@ int rootfs_open(const char *root) {
 }
 
 int rootfs_openat(int rootfd, const char *relpath, int flags) {
+        /* openat2() refuses O_PATH with any flag but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC. */
+        if (!(flags & O_PATH))
+                flags |= O_NOCTTY;
         struct open_how how = {
-                .flags = (unsigned long long) (flags | O_CLOEXEC | O_NOCTTY),
+                .flags = (unsigned long long) (flags | O_CLOEXEC),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         while (*relpath == '/')
@@ -28,7 +34,7 @@ int rootfs_openat(int rootfd, const char *relpath, int flags) {
         if (errno != ENOSYS)
                 return -errno;
         /* Kernels before 5.6: refuse every symlink rather than follow one out of the root. */
-        int f = openat(rootfd, relpath, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        int f = openat(rootfd, relpath, flags | O_CLOEXEC | O_NOFOLLOW);
         return f < 0 ? -errno : f;
 }
 
@@ -45,4 +51,36 @@ int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, si
                 r = read_fd_bounded(fd, max, ret, ret_len);
         close(fd);
         return r;
+}
+
+int rootfs_read_attr(int dirfd, const char *name, char *buf, size_t size) {
+        char tmp[512];
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, tmp, sizeof(tmp) - 1);
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return -e;
+        tmp[n] = 0;
+        tmp[strcspn(tmp, "\n")] = 0;
+        if (size == 0)
+                return -ENOBUFS;
+        snprintf(buf, size, "%s", tmp);
+        return 0;
+}
+
+int rootfs_readlink_base(int dirfd, const char *name, char *buf, size_t size) {
+        char tmp[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, name, tmp, sizeof(tmp) - 1);
+        if (n < 0)
+                return -errno;
+        tmp[n] = 0;
+        const char *base = strrchr(tmp, '/');
+        base = base ? base + 1 : tmp;
+        if (!*base || size == 0)
+                return -EINVAL;
+        snprintf(buf, size, "%s", base);
+        return 0;
 }

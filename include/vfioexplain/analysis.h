@@ -51,6 +51,12 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 
+/* Feeds one line of probed host state (probe_lines.h). It is matched only by rules of source probe. */
+int analysis_feed_probe(Analysis *a, const char *text, size_t len);
+
+/* The devices the input so far names (findings and symptoms), for the probes to look at. */
+size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max);
+
 /* Correlates and ranks. After this, analysis_findings() lists the causes, rank 1 first. */
 int analysis_finish(Analysis *a);
 
@@ -58,6 +64,7 @@ const Finding *const *analysis_findings(const Analysis *a, size_t *n);
 
 typedef struct AnalysisStats {
         uint64_t lines;
+        uint64_t probe_lines;
         uint64_t matched_lines;
         uint64_t limit_hits;
         size_t inputs;

@@ -24,8 +24,65 @@ typedef enum Distro {
         _DISTRO_MAX,
 } Distro;
 
+typedef struct PciDevice {
+        char address[16];
+        unsigned vendor, device, subsystem_vendor, subsystem_device, class_code;
+        Known header; /* config space readable */
+        bool bridge; /* header type 1 or 2 */
+        bool multifunction;
+        Known driver; /* absent: no driver bound */
+        char driver_name[64];
+        char driver_override[64]; /* "" when "(null)" */
+        Known group; /* absent: no iommu_group link */
+        unsigned group_id;
+        int boot_vga; /* -1 where the kernel has no boot_vga file */
+        char reset_method[64];
+        char power_state[16];
+        int sriov_numvfs; /* -1 when not SR-IOV capable */
+        char physfn[16]; /* the PF of a VF, "" otherwise */
+        unsigned long long bar_start[6], bar_end[6];
+} PciDevice;
+
+typedef struct FileNode {
+        char path[64];
+        Known state;
+        unsigned uid, gid, mode;
+        char owner[64], group_name[64]; /* from etc/passwd and etc/group, "" if unknown */
+} FileNode;
+
+typedef enum ModuleId {
+        MODULE_VFIO,
+        MODULE_VFIO_IOMMU_TYPE1,
+        MODULE_VFIO_PCI,
+        MODULE_KVM,
+        _MODULE_MAX,
+} ModuleId;
+
+typedef struct ModuleState {
+        Known state; /* present: loaded or built in */
+        bool builtin;
+} ModuleState;
+
+typedef struct MemlockFact {
+        int pid; /* 0 for this process */
+        char comm[32];
+        char device[16]; /* a vfio-pci host= address on its command line, "" if none */
+        bool unlimited;
+        unsigned long long soft;
+} MemlockFact;
+
+typedef struct FramebufferHold {
+        char name[32];
+        unsigned long long start, end;
+        char device[16];
+        int bar;
+} FramebufferHold;
+
+#define FACTS_MEMLOCK_MAX 16
+#define FACTS_FRAMEBUFFER_MAX 8
+
 typedef struct HostFacts {
-        const char *root;
+        const char *root; /* NULL when nothing was probed */
         Known os_release;
         char os_id[64];
         char os_pretty[128];
@@ -34,12 +91,45 @@ typedef struct HostFacts {
         char cmdline_text[4096];
         Known iommu_class; /* /sys/class/iommu has entries */
         size_t n_iommus;
+        Known acpi_dmar, acpi_ivrs;
+        Known irq_remapping; /* present: interrupts go through IR- chips */
+        ModuleState modules[_MODULE_MAX];
+        char allow_unsafe_interrupts[8]; /* the vfio_iommu_type1 parameter, "" unknown */
+        char noiommu_mode[8]; /* the vfio parameter enable_unsafe_noiommu_mode */
+        Known pci;
+        PciDevice *devices;
+        size_t n_devices;
+        FileNode vfio_container, kvm;
+        FileNode *group_nodes;
+        size_t n_group_nodes;
+        Known qemu_conf;
+        char qemu_user[64], qemu_group[64];
+        unsigned qemu_uid, qemu_gid;
+        Known qemu_ids; /* the uid and gid above were found in etc/passwd and etc/group */
+        MemlockFact memlock[FACTS_MEMLOCK_MAX];
+        size_t n_memlock;
+        Known iomem; /* addresses readable (root) */
+        FramebufferHold framebuffers[FACTS_FRAMEBUFFER_MAX];
+        size_t n_framebuffers;
 } HostFacts;
 
 /* Probes the host under root ("/" for this host). Never writes. Facts that cannot be read stay
  * KNOWN_NOT_PROBED. Returns 0, or -EINVAL if root cannot be opened as a directory. */
 int probe_host(const char *root, HostFacts *ret);
 void host_facts_init_unprobed(HostFacts *f);
+void host_facts_done(HostFacts *f);
+
+/* The parts of probe_host(), each reading its own corner of the root. */
+void probe_pci(int rootfd, HostFacts *f);
+void probe_vfio(int rootfd, HostFacts *f);
+void probe_limits(int rootfd, HostFacts *f);
+void probe_iomem(int rootfd, HostFacts *f);
+
+const PciDevice *host_find_device(const HostFacts *f, const char *address);
+
+/* Whether an IOMMU group can be handed to a user: every endpoint on vfio-pci, pci-stub or no driver,
+ * bridges on pcieport or none (the kernel's vfio_dev_driver_allowed()). */
+bool pci_device_blocks_group(const PciDevice *d);
 
 /* The distribution's command to regenerate the boot loader configuration / the initramfs. */
 const char *host_update_bootloader(const HostFacts *f);

@@ -16,7 +16,8 @@ typedef enum Source {
         SOURCE_LIBVIRT,
         SOURCE_TRACE,
         SOURCE_JOURNAL,
-        SOURCE_UNKNOWN, /* a bare message with no prefix: any rule may match it */
+        SOURCE_PROBE, /* the host state as probes saw it: never from a log */
+        SOURCE_UNKNOWN, /* a bare message with no prefix: any rule but a probe rule may match it */
         _SOURCE_MAX,
 } Source;
 

@@ -13,3 +13,9 @@ int rootfs_open(const char *root);
 int rootfs_openat(int rootfd, const char *relpath, int flags);
 /* Reads a small file under the root, bounded by max. */
 int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, size_t *ret_len);
+
+/* A one-line sysfs/procfs attribute of the directory dirfd (no symlink followed): its first line,
+ * NUL-terminated, cut to size. Returns 0 or a negative errno; buf untouched on failure. */
+int rootfs_read_attr(int dirfd, const char *name, char *buf, size_t size);
+/* The last path component of the symlink dirfd/name (a driver, an iommu_group). */
+int rootfs_readlink_base(int dirfd, const char *name, char *buf, size_t size);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot framebuffers (efifb, simplefb, vesafb, BOOTFB) in /proc/iomem that sit inside a PCI BAR: the
+ * region vfio-pci then cannot claim ("BAR 1: can't reserve"). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vfioexplain/facts.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/rootfs.h"
+#include "vfioexplain/strparse.h"
+
+static bool is_framebuffer(Span name) {
+        static const char *const names[] = {"efifb", "simplefb", "vesafb", "BOOTFB", "simple-framebuffer"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (name.len == strlen(names[i]) && memcmp(name.p, names[i], name.len) == 0)
+                        return true;
+        return false;
+}
+
+static bool eat_hex(Span *s, unsigned long long *ret) {
+        size_t n = 0;
+        uint64_t v;
+        while (n < s->len && n < 16 && span_is_xdigit(s->p[n]))
+                n++;
+        if (n == 0 || !span_eat_xdigits(s, n, &v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+void probe_iomem(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        bool nonzero = false;
+
+        if (rootfs_read_file(rootfd, "proc/iomem", VX_PROBE_FILE_MAX * 16, &text, &len) < 0)
+                return;
+        Span s = span_make(text, len);
+        while (s.len > 0) {
+                Span line;
+                if (!span_eat_until(&s, '\n', &line)) {
+                        line = s;
+                        span_advance(&s, s.len);
+                } else
+                        span_advance(&s, 1);
+                unsigned long long start, end;
+                span_eat_blanks(&line);
+                if (!eat_hex(&line, &start) || !span_eat_char(&line, '-') || !eat_hex(&line, &end) ||
+                    !span_eat_literal(&line, " : "))
+                        continue;
+                if (end != 0)
+                        nonzero = true;
+                span_trim(&line);
+                if (!is_framebuffer(line) || f->n_framebuffers >= FACTS_FRAMEBUFFER_MAX)
+                        continue;
+                for (size_t i = 0; i < f->n_devices; i++)
+                        for (int bar = 0; bar < 6; bar++) {
+                                const PciDevice *d = &f->devices[i];
+                                if (!d->bar_end[bar] || start < d->bar_start[bar] || start > d->bar_end[bar])
+                                        continue;
+                                FramebufferHold *h = &f->framebuffers[f->n_framebuffers++];
+                                *h = (FramebufferHold){.start = start, .end = end, .bar = bar};
+                                snprintf(h->name, sizeof(h->name), "%.*s", (int) MIN(line.len, (size_t) 31),
+                                         line.p);
+                                snprintf(h->device, sizeof(h->device), "%s", d->address);
+                                goto next;
+                        }
+next:;
+        }
+        /* Unprivileged readers see every address as zero: then nothing here is known. */
+        f->iomem = nonzero ? KNOWN_PRESENT : KNOWN_NOT_PROBED;
+        if (!nonzero)
+                f->n_framebuffers = 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* RLIMIT_MEMLOCK of this process and of running QEMU processes, from /proc/PID/limits. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfioexplain/facts.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/line.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/rootfs.h"
+
+/* "Max locked memory         65536                65536                bytes" */
+static bool parse_memlock(const char *limits, MemlockFact *m) {
+        const char *p = strstr(limits, "\nMax locked memory");
+        if (!p)
+                return false;
+        p += strlen("\nMax locked memory");
+        while (*p == ' ')
+                p++;
+        if (strncmp(p, "unlimited", 9) == 0) {
+                m->unlimited = true;
+                return true;
+        }
+        char *end;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p)
+                return false;
+        m->soft = v;
+        return true;
+}
+
+/* The first host= address of a -device vfio-pci option in a NUL-separated command line. */
+static void vfio_device_of(const char *cmdline, size_t len, char out[16]) {
+        for (size_t i = 0; i < len; i += strlen(cmdline + i) + 1) {
+                const char *arg = cmdline + i;
+                if (!strstr(arg, "vfio-pci"))
+                        continue;
+                const char *h = strstr(arg, "host=");
+                size_t skip = 5;
+                if (!h) {
+                        h = strstr(arg, "\"host\":\"");
+                        skip = 8;
+                }
+                if (!h)
+                        continue;
+                h += skip;
+                size_t n = strcspn(h, ",\"");
+                if (pci_address_normalize(h, n, out) >= 0)
+                        return;
+        }
+}
+
+void probe_limits(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (rootfs_read_file(rootfd, "proc/self/limits", VX_PROBE_FILE_MAX, &text, &len) >= 0) {
+                MemlockFact m = {.pid = 0};
+                snprintf(m.comm, sizeof(m.comm), "%s", "self");
+                if (parse_memlock(text, &m))
+                        f->memlock[f->n_memlock++] = m;
+        }
+
+        int fd = rootfs_openat(rootfd, "proc", O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(dir)) && f->n_memlock < FACTS_MEMLOCK_MAX) {
+                if (strspn(de->d_name, "0123456789") != strlen(de->d_name) || strlen(de->d_name) > 9)
+                        continue;
+                char path[64], comm[32] = "";
+                int pfd = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (pfd < 0)
+                        continue;
+                if (rootfs_read_attr(pfd, "comm", comm, sizeof(comm)) < 0 ||
+                    !(strncmp(comm, "qemu", 4) == 0 || strcmp(comm, "kvm") == 0)) {
+                        close(pfd);
+                        continue;
+                }
+                MemlockFact m = {.pid = atoi(de->d_name)};
+                snprintf(m.comm, sizeof(m.comm), "%s", comm);
+                _cleanup_free_ char *limits = NULL, *cmdline = NULL;
+                size_t n;
+                snprintf(path, sizeof(path), "proc/%s/limits", de->d_name);
+                if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &limits, &n) >= 0 &&
+                    parse_memlock(limits, &m)) {
+                        snprintf(path, sizeof(path), "proc/%s/cmdline", de->d_name);
+                        if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX * 4, &cmdline, &n) >= 0)
+                                vfio_device_of(cmdline, n, m.device);
+                        f->memlock[f->n_memlock++] = m;
+                }
+                close(pfd);
+        }
+        closedir(dir);
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* Renders facts as probe lines (docs/probe-lines.md). Only what was really seen becomes a line: an
+ * unknown fact gives no line, so no rule can read "unknown" as "no". */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vfioexplain/macro.h"
+#include "vfioexplain/probe_lines.h"
+
+typedef struct Emitter {
+        probe_line_fn fn;
+        void *userdata;
+        int r;
+} Emitter;
+
+static void emit(Emitter *e, const char *fmt, ...) _printf_(2, 3);
+static void emit(Emitter *e, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        if (e->r < 0)
+                return;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        e->r = e->fn(buf, MIN((size_t) n, sizeof(buf) - 1), e->userdata);
+}
+
+static const char *module_name(ModuleId m) {
+        static const char *const names[_MODULE_MAX] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvm"};
+        return names[m];
+}
+
+static void emit_node(Emitter *e, const FileNode *n) {
+        if (n->state == KNOWN_ABSENT)
+                emit(e, "node %s: absent", n->path);
+        else if (n->state == KNOWN_PRESENT)
+                emit(e, "node %s: owner=%s group=%s mode=%04o", n->path, n->owner[0] ? n->owner : "?",
+                     n->group_name[0] ? n->group_name : "?", n->mode);
+}
+
+/* DAC only: whether uid/gid (and root) may open the node read-write. */
+static bool may_open(const FileNode *n, unsigned uid, unsigned gid) {
+        if (uid == 0)
+                return true;
+        if (n->uid == uid)
+                return (n->mode & 0600) == 0600;
+        if (n->gid == gid)
+                return (n->mode & 0060) == 0060;
+        return (n->mode & 0006) == 0006;
+}
+
+static void emit_host(Emitter *e, const HostFacts *f) {
+        if (f->acpi_dmar != KNOWN_NOT_PROBED && f->iommu_class != KNOWN_NOT_PROBED)
+                emit(e, "iommu: acpi-tables=%s units=%zu",
+                     f->acpi_dmar == KNOWN_PRESENT           ? "DMAR"
+                             : f->acpi_ivrs == KNOWN_PRESENT ? "IVRS"
+                                                             : "none",
+                     f->n_iommus);
+        if (f->cmdline == KNOWN_PRESENT)
+                emit(e, "kernel-cmdline: %s", f->cmdline_text);
+        if (f->irq_remapping != KNOWN_NOT_PROBED)
+                emit(e, "interrupt-remapping: %s allow_unsafe_interrupts=%s",
+                     f->irq_remapping == KNOWN_PRESENT ? "enabled" : "disabled",
+                     f->allow_unsafe_interrupts[0] ? f->allow_unsafe_interrupts : "?");
+        for (ModuleId m = 0; m < _MODULE_MAX; m++)
+                if (f->modules[m].state != KNOWN_NOT_PROBED)
+                        emit(e, "module %s: %s", module_name(m),
+                             f->modules[m].state == KNOWN_ABSENT ? "absent"
+                                     : f->modules[m].builtin     ? "builtin"
+                                                                 : "loaded");
+        if (f->noiommu_mode[0])
+                emit(e, "module-param vfio.enable_unsafe_noiommu_mode: %s", f->noiommu_mode);
+        emit_node(e, &f->vfio_container);
+        emit_node(e, &f->kvm);
+        if (f->qemu_conf == KNOWN_PRESENT && f->qemu_user[0])
+                emit(e, "qemu-user: %s group=%s", f->qemu_user, f->qemu_group[0] ? f->qemu_group : "?");
+        for (size_t i = 0; i < f->n_memlock; i++) {
+                const MemlockFact *m = &f->memlock[i];
+                char value[32];
+                if (m->unlimited)
+                        snprintf(value, sizeof(value), "unlimited");
+                else
+                        snprintf(value, sizeof(value), "%llu", m->soft);
+                if (m->pid == 0)
+                        emit(e, "memlock self: soft=%s", value);
+                else
+                        emit(e, "memlock qemu %d (%s) device=%s: soft=%s", m->pid, m->comm,
+                             m->device[0] ? m->device : "none", value);
+        }
+}
+
+static const FileNode *group_node(const HostFacts *f, unsigned group) {
+        char path[64];
+        snprintf(path, sizeof(path), "/dev/vfio/%u", group);
+        for (size_t i = 0; i < f->n_group_nodes; i++)
+                if (strcmp(f->group_nodes[i].path, path) == 0)
+                        return &f->group_nodes[i];
+        return NULL;
+}
+
+/* Same bus and slot: another function of the same card. */
+static bool same_card(const char *a, const char *b) {
+        const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+        return da && db && da - a == db - b && strncmp(a, b, (size_t) (da - a)) == 0;
+}
+
+static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
+        const PciDevice *d = host_find_device(f, address);
+        if (!d) {
+                if (f->pci == KNOWN_PRESENT)
+                        emit(e, "device %s: absent", address);
+                return;
+        }
+        char group[16];
+        if (d->group == KNOWN_PRESENT)
+                snprintf(group, sizeof(group), "%u", d->group_id);
+        else
+                snprintf(group, sizeof(group), "none");
+        emit(e, "device %s: id=%04x:%04x class=%06x type=%s driver=%s group=%s power=%s reset=%s",
+             d->address, d->vendor, d->device, d->class_code, d->bridge ? "bridge" : "endpoint",
+             d->driver == KNOWN_PRESENT ? d->driver_name : "none", group,
+             d->power_state[0] ? d->power_state : "?", d->reset_method[0] ? d->reset_method : "none");
+        if (d->driver_override[0])
+                emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
+
+        if (d->group == KNOWN_PRESENT) {
+                for (size_t i = 0; i < f->n_devices; i++) {
+                        const PciDevice *m = &f->devices[i];
+                        if (m == d || m->group != KNOWN_PRESENT || m->group_id != d->group_id ||
+                            !pci_device_blocks_group(m))
+                                continue;
+                        emit(e,
+                             "group %u of %s: member %s [%04x:%04x] class=%06x on %s blocks the group (%s)",
+                             d->group_id, d->address, m->address, m->vendor, m->device, m->class_code,
+                             m->driver_name,
+                             same_card(m->address, d->address) ? "same card" : "another device");
+                }
+                const FileNode *n = group_node(f, d->group_id);
+                if (n && n->state == KNOWN_PRESENT && f->qemu_ids == KNOWN_PRESENT &&
+                    !may_open(n, f->qemu_uid, f->qemu_gid))
+                        emit(e, "group-node %s: %s not openable by %s (owner %s:%s mode %04o)", d->address,
+                             n->path, f->qemu_user, n->owner[0] ? n->owner : "?",
+                             n->group_name[0] ? n->group_name : "?", n->mode);
+        }
+        for (size_t i = 0; i < f->n_framebuffers; i++) {
+                const FramebufferHold *h = &f->framebuffers[i];
+                if (strcmp(h->device, d->address) == 0)
+                        emit(e, "framebuffer %s: [mem 0x%llx-0x%llx] inside BAR %d of %s", h->name, h->start,
+                             h->end, h->bar, d->address);
+        }
+}
+
+int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe_line_fn fn,
+                void *userdata) {
+        Emitter e = {.fn = fn, .userdata = userdata};
+        if (!f->root)
+                return 0;
+        emit_host(&e, f);
+        for (size_t i = 0; i < n_devices; i++)
+                emit_device(&e, f, devices[i]);
+        return e.r;
+}
+
+size_t probe_vfio_devices(const HostFacts *f, char (*out)[16], size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < f->n_devices && n < max; i++) {
+                const PciDevice *d = &f->devices[i];
+                if ((d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0) ||
+                    strcmp(d->driver_override, "vfio-pci") == 0)
+                        snprintf(out[n++], 16, "%s", d->address);
+        }
+        return n;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* PCI devices as sysfs shows them under the root: ids, class, header type, driver, group, BARs. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfioexplain/facts.h"
+#include "vfioexplain/line.h"
+#include "vfioexplain/rootfs.h"
+#include "vfioexplain/strparse.h"
+
+static bool parse_hex(const char *s, unsigned *ret) {
+        Span sp = span_from_str(s);
+        uint64_t v = 0;
+        if (!span_eat_literal(&sp, "0x") || sp.len == 0 || sp.len > 8)
+                return false;
+        if (!span_eat_xdigits(&sp, sp.len, &v))
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
+static bool parse_hex64(Span *sp, unsigned long long *ret) {
+        uint64_t v = 0;
+        size_t n = 0;
+        if (!span_eat_literal(sp, "0x"))
+                return false;
+        while (n < sp->len && n < 16 && span_is_xdigit(sp->p[n]))
+                n++;
+        if (n == 0 || !span_eat_xdigits(sp, n, &v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+static void read_hex_attr(int dfd, const char *name, unsigned *ret) {
+        char buf[32];
+        if (rootfs_read_attr(dfd, name, buf, sizeof(buf)) >= 0)
+                (void) parse_hex(buf, ret);
+}
+
+static void read_resources(int dfd, PciDevice *d) {
+        char buf[2048];
+        int fd = openat(dfd, "resource", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return;
+        Span s = span_make(buf, (size_t) n);
+        for (int bar = 0; bar < 6 && s.len > 0; bar++) {
+                Span line;
+                if (!span_eat_until(&s, '\n', &line))
+                        break;
+                span_advance(&s, 1);
+                unsigned long long start, end;
+                if (parse_hex64(&line, &start) && span_eat_char(&line, ' ') && parse_hex64(&line, &end) &&
+                    end > start) {
+                        d->bar_start[bar] = start;
+                        d->bar_end[bar] = end;
+                }
+        }
+}
+
+static void probe_device(int rootfd, const char *address, PciDevice *d) {
+        char path[96], buf[64];
+        unsigned char config[64];
+
+        *d = (PciDevice){.boot_vga = -1, .sriov_numvfs = -1};
+        snprintf(d->address, sizeof(d->address), "%s", address);
+        snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", address);
+        int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        if (dfd < 0)
+                return;
+        read_hex_attr(dfd, "vendor", &d->vendor);
+        read_hex_attr(dfd, "device", &d->device);
+        read_hex_attr(dfd, "subsystem_vendor", &d->subsystem_vendor);
+        read_hex_attr(dfd, "subsystem_device", &d->subsystem_device);
+        read_hex_attr(dfd, "class", &d->class_code);
+
+        int cfd = openat(dfd, "config", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (cfd >= 0) {
+                if (read(cfd, config, sizeof(config)) >= 0x10) {
+                        d->header = KNOWN_PRESENT;
+                        d->bridge = (config[0x0e] & 0x7f) == 1 || (config[0x0e] & 0x7f) == 2;
+                        d->multifunction = config[0x0e] & 0x80;
+                }
+                close(cfd);
+        }
+        /* Without config space, the class says whether it is a bridge. */
+        if (d->header != KNOWN_PRESENT && (d->class_code >> 8) == 0x0604)
+                d->bridge = true;
+
+        if (rootfs_readlink_base(dfd, "driver", d->driver_name, sizeof(d->driver_name)) >= 0)
+                d->driver = KNOWN_PRESENT;
+        else
+                d->driver = KNOWN_ABSENT;
+        if (rootfs_read_attr(dfd, "driver_override", buf, sizeof(buf)) >= 0 && strcmp(buf, "(null)") != 0)
+                snprintf(d->driver_override, sizeof(d->driver_override), "%s", buf);
+        if (rootfs_readlink_base(dfd, "iommu_group", buf, sizeof(buf)) >= 0) {
+                char *end;
+                unsigned long g = strtoul(buf, &end, 10);
+                if (*end == 0 && end != buf) {
+                        d->group = KNOWN_PRESENT;
+                        d->group_id = (unsigned) g;
+                }
+        } else
+                d->group = KNOWN_ABSENT;
+        if (rootfs_read_attr(dfd, "boot_vga", buf, sizeof(buf)) >= 0)
+                d->boot_vga = buf[0] == '1';
+        (void) rootfs_read_attr(dfd, "reset_method", d->reset_method, sizeof(d->reset_method));
+        (void) rootfs_read_attr(dfd, "power_state", d->power_state, sizeof(d->power_state));
+        if (rootfs_read_attr(dfd, "sriov_numvfs", buf, sizeof(buf)) >= 0)
+                d->sriov_numvfs = atoi(buf);
+        (void) rootfs_readlink_base(dfd, "physfn", d->physfn, sizeof(d->physfn));
+        read_resources(dfd, d);
+        close(dfd);
+}
+
+static int cmp_dev(const void *a, const void *b) {
+        return strcmp(((const PciDevice *) a)->address, ((const PciDevice *) b)->address);
+}
+
+void probe_pci(int rootfd, HostFacts *f) {
+        int fd = rootfs_openat(rootfd, "sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        DIR *dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+                char norm[16];
+                /* Only names of the strict grammar build a path. */
+                if (pci_address_normalize(de->d_name, strlen(de->d_name), norm) < 0 ||
+                    strcmp(norm, de->d_name) != 0)
+                        continue;
+                if (f->n_devices >= 4096)
+                        break;
+                PciDevice *a = realloc(f->devices, (f->n_devices + 1) * sizeof(PciDevice));
+                if (!a)
+                        break;
+                f->devices = a;
+                probe_device(rootfd, norm, &f->devices[f->n_devices++]);
+        }
+        closedir(dir);
+        qsort(f->devices, f->n_devices, sizeof(PciDevice), cmp_dev);
+        f->pci = KNOWN_PRESENT;
+}
+
+const PciDevice *host_find_device(const HostFacts *f, const char *address) {
+        for (size_t i = 0; i < f->n_devices; i++)
+                if (strcmp(f->devices[i].address, address) == 0)
+                        return &f->devices[i];
+        return NULL;
+}
+
+bool pci_device_blocks_group(const PciDevice *d) {
+        if (d->driver != KNOWN_PRESENT)
+                return false;
+        if (strcmp(d->driver_name, "vfio-pci") == 0 || strcmp(d->driver_name, "pci-stub") == 0)
+                return false;
+        if (d->bridge && strcmp(d->driver_name, "pcieport") == 0)
+                return false;
+        return true;
+}

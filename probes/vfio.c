@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* The VFIO side of the host: modules and their parameters, /dev/vfio nodes and who may open them,
+ * the user libvirt runs QEMU as, /dev/kvm. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vfioexplain/facts.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/rootfs.h"
+#include "vfioexplain/strparse.h"
+
+static const char *const module_names[_MODULE_MAX] = {
+        [MODULE_VFIO] = "vfio",
+        [MODULE_VFIO_IOMMU_TYPE1] = "vfio_iommu_type1",
+        [MODULE_VFIO_PCI] = "vfio_pci",
+        [MODULE_KVM] = "kvm",
+};
+
+static void probe_modules(int rootfd, HostFacts *f) {
+        int sys = rootfs_openat(rootfd, "sys/module", O_PATH | O_DIRECTORY);
+        if (sys < 0)
+                return;
+        for (ModuleId m = 0; m < _MODULE_MAX; m++) {
+                int mfd = openat(sys, module_names[m], O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (mfd < 0) {
+                        f->modules[m].state = KNOWN_ABSENT;
+                        continue;
+                }
+                char buf[16];
+                f->modules[m].state = KNOWN_PRESENT;
+                /* A loadable module has an initstate; a built-in one does not. */
+                f->modules[m].builtin = rootfs_read_attr(mfd, "initstate", buf, sizeof(buf)) < 0;
+                if (m == MODULE_VFIO_IOMMU_TYPE1 || m == MODULE_VFIO) {
+                        int pfd = openat(mfd, "parameters", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (pfd >= 0) {
+                                if (m == MODULE_VFIO_IOMMU_TYPE1)
+                                        (void) rootfs_read_attr(pfd, "allow_unsafe_interrupts",
+                                                                f->allow_unsafe_interrupts,
+                                                                sizeof(f->allow_unsafe_interrupts));
+                                else
+                                        (void) rootfs_read_attr(pfd, "enable_unsafe_noiommu_mode",
+                                                                f->noiommu_mode, sizeof(f->noiommu_mode));
+                                close(pfd);
+                        }
+                }
+                close(mfd);
+        }
+        close(sys);
+}
+
+/* The name of id in an etc/passwd or etc/group text ("name:x:id:..."). */
+static bool name_of_id(const char *text, unsigned id, char *out, size_t size) {
+        for (const char *line = text; line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                const char *c1 = strchr(line, ':'), *nl = strchr(line, '\n');
+                if (!c1 || (nl && c1 > nl))
+                        continue;
+                const char *c2 = strchr(c1 + 1, ':');
+                if (!c2 || (nl && c2 > nl))
+                        continue;
+                char *end;
+                unsigned long v = strtoul(c2 + 1, &end, 10);
+                if (end == c2 + 1 || *end != ':' || v != id)
+                        continue;
+                snprintf(out, size, "%.*s", (int) MIN((size_t) (c1 - line), size - 1), line);
+                return true;
+        }
+        return false;
+}
+
+/* The id of name, and for etc/group whether user is a member. */
+static bool id_of_name(const char *text, const char *name, unsigned *ret) {
+        size_t n = strlen(name);
+        for (const char *line = text; line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                if (strncmp(line, name, n) != 0 || line[n] != ':')
+                        continue;
+                const char *c2 = strchr(line + n + 1, ':');
+                if (!c2)
+                        return false;
+                char *end;
+                unsigned long v = strtoul(c2 + 1, &end, 10);
+                if (end == c2 + 1 || *end != ':')
+                        return false;
+                *ret = (unsigned) v;
+                return true;
+        }
+        return false;
+}
+
+static void stat_node(int rootfd, const char *path, const char *passwd, const char *group, FileNode *n) {
+        struct stat st;
+        snprintf(n->path, sizeof(n->path), "%s", path);
+        int fd = rootfs_openat(rootfd, path + 1, O_PATH);
+        if (fd < 0) {
+                n->state = fd == -ENOENT ? KNOWN_ABSENT : KNOWN_NOT_PROBED;
+                return;
+        }
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return;
+        }
+        close(fd);
+        /* Fixture trees hold regular files where a host has character devices. */
+        n->state = S_ISCHR(st.st_mode) || S_ISREG(st.st_mode) ? KNOWN_PRESENT : KNOWN_ABSENT;
+        n->uid = st.st_uid;
+        n->gid = st.st_gid;
+        n->mode = st.st_mode & 07777;
+        if (passwd)
+                (void) name_of_id(passwd, n->uid, n->owner, sizeof(n->owner));
+        if (group)
+                (void) name_of_id(group, n->gid, n->group_name, sizeof(n->group_name));
+}
+
+/* qemu.conf: 'user = "libvirt-qemu"' and 'group = "kvm"', uncommented. */
+static void conf_value(const char *text, const char *key, char *out, size_t size) {
+        size_t n = strlen(key);
+        for (const char *line = text; line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                const char *p = line;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (strncmp(p, key, n) != 0)
+                        continue;
+                p += n;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p++ != '=')
+                        continue;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p++ != '"')
+                        continue;
+                const char *q = strchr(p, '"');
+                const char *nl = strchr(p, '\n');
+                if (!q || (nl && q > nl))
+                        continue;
+                snprintf(out, size, "%.*s", (int) MIN((size_t) (q - p), size - 1), p);
+        }
+}
+
+static int cmp_node(const void *a, const void *b) {
+        const FileNode *x = a, *y = b;
+        size_t lx = strlen(x->path), ly = strlen(y->path);
+        return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
+}
+
+void probe_vfio(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *passwd = NULL, *group = NULL, *conf = NULL;
+        size_t len;
+
+        probe_modules(rootfd, f);
+        (void) rootfs_read_file(rootfd, "etc/passwd", VX_PROBE_FILE_MAX * 16, &passwd, &len);
+        (void) rootfs_read_file(rootfd, "etc/group", VX_PROBE_FILE_MAX * 16, &group, &len);
+
+        stat_node(rootfd, "/dev/vfio/vfio", passwd, group, &f->vfio_container);
+        stat_node(rootfd, "/dev/kvm", passwd, group, &f->kvm);
+
+        int fd = rootfs_openat(rootfd, "dev/vfio", O_RDONLY | O_DIRECTORY);
+        if (fd >= 0) {
+                DIR *dir = fdopendir(fd);
+                struct dirent *de;
+                while (dir && (de = readdir(dir))) {
+                        /* Group nodes are numbers, or noiommu-N. */
+                        const char *num =
+                                strncmp(de->d_name, "noiommu-", 8) == 0 ? de->d_name + 8 : de->d_name;
+                        if (!*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 10)
+                                continue;
+                        if (f->n_group_nodes >= 1024)
+                                break;
+                        FileNode *a = realloc(f->group_nodes, (f->n_group_nodes + 1) * sizeof(FileNode));
+                        if (!a)
+                                break;
+                        f->group_nodes = a;
+                        char path[64];
+                        snprintf(path, sizeof(path), "/dev/vfio/%.20s", de->d_name);
+                        f->group_nodes[f->n_group_nodes] = (FileNode){0};
+                        stat_node(rootfd, path, passwd, group, &f->group_nodes[f->n_group_nodes++]);
+                }
+                if (dir)
+                        closedir(dir);
+                else
+                        close(fd);
+                qsort(f->group_nodes, f->n_group_nodes, sizeof(FileNode), cmp_node);
+        }
+
+        if (rootfs_read_file(rootfd, "etc/libvirt/qemu.conf", VX_PROBE_FILE_MAX * 16, &conf, &len) >= 0) {
+                f->qemu_conf = KNOWN_PRESENT;
+                conf_value(conf, "user", f->qemu_user, sizeof(f->qemu_user));
+                conf_value(conf, "group", f->qemu_group, sizeof(f->qemu_group));
+                /* Without both names the access check below would guess: leave it unknown. */
+                if (f->qemu_user[0] && f->qemu_group[0] && passwd && group &&
+                    id_of_name(passwd, f->qemu_user, &f->qemu_uid) &&
+                    id_of_name(group, f->qemu_group, &f->qemu_gid))
+                        f->qemu_ids = KNOWN_PRESENT;
+        } else
+                f->qemu_conf = KNOWN_ABSENT;
+}
