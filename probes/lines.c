@@ -126,6 +126,14 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
              d->power_state[0] ? d->power_state : "?", d->reset_method[0] ? d->reset_method : "none");
         if (d->driver_override[0])
                 emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
+        bool on_vfio = d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0;
+        for (size_t i = 0; i < f->n_vfio_ids && !on_vfio && d->driver == KNOWN_PRESENT; i++)
+                if (f->vfio_ids[i].vendor == d->vendor && f->vfio_ids[i].device == d->device) {
+                        emit(e, "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s",
+                             d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name);
+                        break;
+                }
+        const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
 
         if (d->group == KNOWN_PRESENT) {
                 for (size_t i = 0; i < f->n_devices; i++) {
@@ -134,8 +142,9 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                             !pci_device_blocks_group(m))
                                 continue;
                         emit(e,
-                             "group %u of %s: member %s [%04x:%04x] class=%06x on %s blocks the group (%s)",
-                             d->group_id, d->address, m->address, m->vendor, m->device, m->class_code,
+                             "group %u of %s (on %s): member %s [%04x:%04x] class=%06x on %s blocks the "
+                             "group (%s)",
+                             d->group_id, d->address, own, m->address, m->vendor, m->device, m->class_code,
                              m->driver_name,
                              same_card(m->address, d->address) ? "same card" : "another device");
                 }

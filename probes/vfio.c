@@ -153,11 +153,77 @@ static int cmp_node(const void *a, const void *b) {
         return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->path, y->path);
 }
 
+/* "10de:2206,10de:1aef" (ids= of vfio-pci) into f->vfio_ids. */
+static void add_ids(HostFacts *f, const char *list, size_t len, const char *source) {
+        Span s = span_make(list, len);
+        while (s.len > 0 && f->n_vfio_ids < ELEMENTSOF(f->vfio_ids)) {
+                uint64_t v, d;
+                if (!span_eat_xdigits(&s, 4, &v) || !span_eat_char(&s, ':') || !span_eat_xdigits(&s, 4, &d))
+                        return;
+                f->vfio_ids[f->n_vfio_ids].vendor = (unsigned) v;
+                f->vfio_ids[f->n_vfio_ids].device = (unsigned) d;
+                snprintf(f->vfio_ids[f->n_vfio_ids].source, sizeof(f->vfio_ids[0].source), "%s", source);
+                f->n_vfio_ids++;
+                /* ids may carry subsystem ids and class (":ffffffff:ffffffff"): skip to the next comma. */
+                const char *comma = memchr(s.p, ',', s.len);
+                if (!comma)
+                        return;
+                span_advance(&s, (size_t) (comma - s.p) + 1);
+        }
+}
+
+/* "options vfio-pci ids=..." in the .conf files of etc/modprobe.d, and vfio-pci.ids= on the command line. */
+static void probe_vfio_ids(int rootfd, HostFacts *f) {
+        static const char *const keys[] = {"vfio-pci.ids=", "vfio_pci.ids="};
+        for (size_t k = 0; k < ELEMENTSOF(keys) && f->cmdline == KNOWN_PRESENT; k++) {
+                const char *p = strstr(f->cmdline_text, keys[k]);
+                if (p)
+                        add_ids(f, p + strlen(keys[k]), strcspn(p + strlen(keys[k]), " "),
+                                "kernel command line");
+        }
+        int fd = rootfs_openat(rootfd, "etc/modprobe.d", O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        DIR *dir = fdopendir(fd);
+        struct dirent *de;
+        while (dir && (de = readdir(dir))) {
+                size_t n = strlen(de->d_name);
+                if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0 || n > 48)
+                        continue;
+                char path[80], source[96];
+                snprintf(path, sizeof(path), "etc/modprobe.d/%s", de->d_name);
+                snprintf(source, sizeof(source), "/%s", path);
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+                if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &text, &len) < 0)
+                        continue;
+                for (char *line = text; line && *line;
+                     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                        char *p = line;
+                        while (*p == ' ' || *p == '\t')
+                                p++;
+                        if (strncmp(p, "options vfio-pci ", 17) != 0 &&
+                            strncmp(p, "options vfio_pci ", 17) != 0)
+                                continue;
+                        char *eol = strchr(p, '\n');
+                        size_t l = eol ? (size_t) (eol - p) : strlen(p);
+                        char *ids = memmem(p, l, "ids=", 4);
+                        if (ids)
+                                add_ids(f, ids + 4, strcspn(ids + 4, " \t\n"), source);
+                }
+        }
+        if (dir)
+                closedir(dir);
+        else
+                close(fd);
+}
+
 void probe_vfio(int rootfd, HostFacts *f) {
         _cleanup_free_ char *passwd = NULL, *group = NULL, *conf = NULL;
         size_t len;
 
         probe_modules(rootfd, f);
+        probe_vfio_ids(rootfd, f);
         (void) rootfs_read_file(rootfd, "etc/passwd", VX_PROBE_FILE_MAX * 16, &passwd, &len);
         (void) rootfs_read_file(rootfd, "etc/group", VX_PROBE_FILE_MAX * 16, &group, &len);
 

@@ -102,6 +102,12 @@ typedef struct HostFacts {
         FileNode vfio_container, kvm;
         FileNode *group_nodes;
         size_t n_group_nodes;
+        /* vfio-pci ids= from modprobe.d and the kernel command line: "10de:2206" and where it was set */
+        struct {
+                unsigned vendor, device;
+                char source[64];
+        } vfio_ids[32];
+        size_t n_vfio_ids;
         Known qemu_conf;
         char qemu_user[64], qemu_group[64];
         unsigned qemu_uid, qemu_gid;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The probes against fixture trees that reproduce real host layouts (tests/fixtures/build.sh):
+# 'check' names the cause a person debugging that host would name first, with the real device,
+# group, driver and user; 'groups' lists the groups; probes never write; hostile addresses never
+# reach a path; an unprivileged run gives reduced but correct results.
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+rules="$src/rules"
+fx="$tmp/fixtures"
+mkdir -p "$fx"
+bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+
+# first FIXTURE "ID DEVICE" [ADDRESS...]: check's rank-1 cause.
+first() {
+        local name=$1 want=$2
+        shift 2
+        "$bin" --rules "$rules" --sysroot "$fx/$name" --format json check "$@" >"$tmp/out.json" 2>"$tmp/err"
+        local got
+        got=$(python3 - "$tmp/out.json" <<'PY'
+import json, sys
+causes = json.load(open(sys.argv[1]))["causes"]
+print(f'{causes[0]["id"]} {causes[0]["device"] or "-"}' if causes else "none")
+PY
+)
+        if [ "$got" != "$want" ]; then
+                echo "FAIL: $name check $*: first cause '$got', want '$want'"; cat "$tmp/err"; fails=$((fails + 1))
+        else
+                echo "ok: $name: $got"
+        fi
+}
+
+first gpu-audio-companion "group-companion-unbound 0000:01:00.0" 0000:01:00.0
+first group-shared-usb-sata "group-shared-no-acs 0000:03:00.0" 0000:03:00.0
+first iommu-off-firmware "iommu-off-firmware -" 0000:01:00.0
+first iommu-off-kernel "iommu-off-kernel -" 0000:01:00.0
+first gpu-on-nvidia "vfio-ids-not-applied -" 0000:0b:00.0
+first gpu-on-amdgpu "not-bound-to-vfio 0000:0c:00.0" 0000:0c:00.0
+first efifb-owns-bar "framebuffer-owns-bar -" 0000:01:00.0
+first vfio-node-root-only "vfio-permission-denied 0000:01:00.0"
+first memlock-64k "memlock-limit -"
+first bridge-address "device-is-bridge 0000:00:01.0" 0000:00:01.0
+first no-interrupt-remapping "interrupt-remapping-missing -"
+first healthy-vfio "none"
+first healthy-vfio "wrong-host-address 0000:09:00.0" 0000:09:00.0
+
+# The fixes name the real device, group, driver and user.
+"$bin" --rules "$rules" --sysroot "$fx/gpu-audio-companion" check 0000:01:00.0 >"$tmp/t1"
+grep -q 'echo vfio-pci | sudo tee /sys/bus/pci/devices/0000:01:00.1/driver_override' "$tmp/t1" &&
+        grep -q 'from snd_hda_intel to vfio-pci' "$tmp/t1" || { echo "FAIL: companion fix"; cat "$tmp/t1"; fails=$((fails + 1)); }
+"$bin" --rules "$rules" --sysroot "$fx/vfio-node-root-only" check >"$tmp/t2"
+grep -q 'sudo chown libvirt-qemu /dev/vfio/12' "$tmp/t2" || { echo "FAIL: permission fix"; cat "$tmp/t2"; fails=$((fails + 1)); }
+
+# explain correlates a log with the host: the QEMU line names the device, the host says why.
+printf 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 1 is not viable\n' >"$tmp/q.log"
+"$bin" --rules "$rules" --sysroot "$fx/gpu-audio-companion" --format json "$tmp/q.log" >"$tmp/e.json"
+python3 - "$tmp/e.json" <<'PY' || fails=$((fails + 1))
+import json, sys
+c = json.load(open(sys.argv[1]))["causes"]
+assert c[0]["id"] == "group-companion-unbound" and c[0]["confidence"] == "confirmed", c[0]
+srcs = {e["source"] for e in c[0]["evidence"]}
+assert srcs == {"qemu", "probe"}, srcs
+assert all(x["id"] != "group-shared-no-acs" for x in c), [x["id"] for x in c]
+print("ok: explain with probes: one confirmed cause, evidence from qemu and probe")
+PY
+
+# groups lists members, drivers and viability.
+"$bin" --sysroot "$fx/gpu-audio-companion" groups >"$tmp/g"
+grep -q '^IOMMU group 1: not viable' "$tmp/g" && grep -q '\* 0000:01:00.1 \[10de:10f0\]' "$tmp/g" ||
+        { echo "FAIL: groups"; cat "$tmp/g"; fails=$((fails + 1)); }
+"$bin" --sysroot "$fx/healthy-vfio" --format json groups | python3 -c 'import json,sys; g=json.load(sys.stdin)["groups"]; assert any(x["viable"] for x in g), g' ||
+        { echo "FAIL: groups json"; fails=$((fails + 1)); }
+
+# Probes never write: a read-only copy of a fixture gives the same answer and stays byte-identical.
+cp -a "$fx/gpu-audio-companion" "$tmp/ro"
+chmod -R a-w "$tmp/ro"
+(cd "$tmp/ro" && find . -printf '%p %m %s %T@\n' | sort) >"$tmp/before"
+"$bin" --rules "$rules" --sysroot "$tmp/ro" check 0000:01:00.0 >"$tmp/ro.out"
+"$bin" --sysroot "$tmp/ro" groups >/dev/null
+(cd "$tmp/ro" && find . -printf '%p %m %s %T@\n' | sort) >"$tmp/after"
+diff -q "$tmp/before" "$tmp/after" >/dev/null || { echo "FAIL: a probe changed the tree"; fails=$((fails + 1)); }
+grep -q group-companion-unbound "$tmp/ro.out" || { echo "FAIL: read-only tree"; fails=$((fails + 1)); }
+chmod -R u+w "$tmp/ro"
+
+# Hostile addresses never reach a path.
+for a in ../../etc/passwd 0000:01:00.0/../../x "0000:01:00.0 " 00000000000:01:00.0 0000:01:00.8 $'0000:01:00.0\n'; do
+        expect 2 'is not a PCI address' -- "$bin" --rules "$rules" --sysroot "$fx/healthy-vfio" check "$a"
+done
+# A symlink that points out of the root is resolved inside it, never outside.
+mkdir -p "$tmp/esc/etc" && ln -s /etc/os-release "$tmp/esc/etc/os-release.host" && ln -s ../../../../../../etc/passwd "$tmp/esc/etc/os-release"
+"$bin" --rules "$rules" --sysroot "$tmp/esc" --format json check | python3 -c 'import json,sys; f=json.load(sys.stdin)["facts"]; assert f["os_release"]["state"] != "present", f' ||
+        { echo "FAIL: a symlink led out of the root"; fails=$((fails + 1)); }
+
+# An unprivileged user gets reduced but correct results.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+        chmod -R a+rX "$fx" "$tmp"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" --rules "$rules" --sysroot "$fx/gpu-audio-companion" \
+                check 0000:01:00.0 >"$tmp/nobody" 2>&1
+        grep -q group-companion-unbound "$tmp/nobody" || { echo "FAIL: unprivileged run"; cat "$tmp/nobody"; fails=$((fails + 1)); }
+fi
+finish
