@@ -92,10 +92,10 @@ void probe_limits(int rootfd, HostFacts *f) {
                 snprintf(m.comm, sizeof(m.comm), "%s", comm);
                 _cleanup_free_ char *limits = NULL, *cmdline = NULL;
                 size_t n;
-                snprintf(path, sizeof(path), "proc/%s/limits", de->d_name);
+                snprintf(path, sizeof(path), "proc/%.9s/limits", de->d_name);
                 if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &limits, &n) >= 0 &&
                     parse_memlock(limits, &m)) {
-                        snprintf(path, sizeof(path), "proc/%s/cmdline", de->d_name);
+                        snprintf(path, sizeof(path), "proc/%.9s/cmdline", de->d_name);
                         if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX * 4, &cmdline, &n) >= 0)
                                 vfio_device_of(cmdline, n, m.device);
                         f->memlock[f->n_memlock++] = m;

@@ -152,7 +152,8 @@ void probe_pci(int rootfd, HostFacts *f) {
                 probe_device(rootfd, norm, &f->devices[f->n_devices++]);
         }
         closedir(dir);
-        qsort(f->devices, f->n_devices, sizeof(PciDevice), cmp_dev);
+        if (f->n_devices > 0)
+                qsort(f->devices, f->n_devices, sizeof(PciDevice), cmp_dev);
         f->pci = KNOWN_PRESENT;
 }
 

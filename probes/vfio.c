@@ -191,7 +191,7 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                 if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0 || n > 48)
                         continue;
                 char path[80], source[96];
-                snprintf(path, sizeof(path), "etc/modprobe.d/%s", de->d_name);
+                snprintf(path, sizeof(path), "etc/modprobe.d/%.48s", de->d_name);
                 snprintf(source, sizeof(source), "/%s", path);
                 _cleanup_free_ char *text = NULL;
                 size_t len;
@@ -255,7 +255,8 @@ void probe_vfio(int rootfd, HostFacts *f) {
                         closedir(dir);
                 else
                         close(fd);
-                qsort(f->group_nodes, f->n_group_nodes, sizeof(FileNode), cmp_node);
+                if (f->n_group_nodes > 0)
+                        qsort(f->group_nodes, f->n_group_nodes, sizeof(FileNode), cmp_node);
         }
 
         if (rootfs_read_file(rootfd, "etc/libvirt/qemu.conf", VX_PROBE_FILE_MAX * 16, &conf, &len) >= 0) {
