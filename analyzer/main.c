@@ -256,6 +256,29 @@ static int feed_input(Analysis *a, const Input *in) {
         return r < 0 ? r : 0;
 }
 
+/* Prints the ranked causes in the chosen format; the exit status says whether there were any. */
+static int report(const Options *o, const Analysis *a, const HostFacts *host) {
+        OutputOptions oo = {.format = o->format, .host = host};
+        StrBuf out = {0};
+        size_t n;
+        int r;
+
+        oo.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+        if (output_render(a, &oo, &out) < 0) {
+                strbuf_done(&out);
+                errorf("out of memory");
+                return EXIT_INTERNAL;
+        }
+        r = write_all(strbuf_str(&out), out.len);
+        strbuf_done(&out);
+        if (r < 0 && r != -EPIPE) {
+                errorf("writing output: %s", strerror(-r));
+                return EXIT_INTERNAL;
+        }
+        analysis_findings(a, &n);
+        return n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+}
+
 static int feed_probe_line(const char *line, size_t len, void *userdata) {
         return analysis_feed_probe(userdata, line, len);
 }
@@ -276,7 +299,6 @@ static int cmd_explain(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;
         Analysis *a = NULL;
         HostFacts host = {0};
-        StrBuf out = {0};
         int ret = EXIT_USAGE, r;
 
         if ((size_t) argc > VX_INPUTS_MAX) {
@@ -340,26 +362,11 @@ static int cmd_explain(const Options *o, int argc, char **argv) {
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        OutputOptions oo = {.format = o->format, .host = &host};
-        oo.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-        if (output_render(a, &oo, &out) < 0) {
-                errorf("out of memory");
-                ret = EXIT_INTERNAL;
-                goto out;
-        }
-        if ((r = write_all(strbuf_str(&out), out.len)) < 0 && r != -EPIPE) {
-                errorf("writing output: %s", strerror(-r));
-                ret = EXIT_INTERNAL;
-                goto out;
-        }
-        size_t n;
-        analysis_findings(a, &n);
-        ret = n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+        ret = report(o, a, &host);
 out:
         for (size_t i = 0; i < n_inputs; i++)
                 if (inputs[i].fd != STDIN_FILENO)
                         close(inputs[i].fd);
-        strbuf_done(&out);
         analysis_free(a);
         ruleset_free(rs);
         host_facts_done(&host);
@@ -385,7 +392,6 @@ static int cmd_check(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;
         Analysis *a = NULL;
         HostFacts host = {0};
-        StrBuf out = {0};
         int ret = EXIT_USAGE;
 
         if ((size_t) argc > ELEMENTSOF(devices)) {
@@ -408,18 +414,8 @@ static int cmd_check(const Options *o, int argc, char **argv) {
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        OutputOptions oo = {.format = o->format, .host = &host};
-        oo.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-        if (output_render(a, &oo, &out) < 0) {
-                ret = EXIT_INTERNAL;
-                goto out;
-        }
-        (void) write_all(strbuf_str(&out), out.len);
-        size_t nf;
-        analysis_findings(a, &nf);
-        ret = nf > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+        ret = report(o, a, &host);
 out:
-        strbuf_done(&out);
         analysis_free(a);
         ruleset_free(rs);
         host_facts_done(&host);

@@ -100,3 +100,14 @@ void span_trim(Span *s) {
                (s->p[s->len - 1] == ' ' || s->p[s->len - 1] == '\t' || s->p[s->len - 1] == '\r'))
                 s->len--;
 }
+
+bool span_next_line(Span *s, Span *line) {
+        if (s->len == 0)
+                return false;
+        if (!span_eat_until(s, '\n', line)) {
+                *line = *s;
+                span_advance(s, s->len);
+        } else
+                span_advance(s, 1);
+        return true;
+}

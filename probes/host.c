@@ -34,13 +34,8 @@ void host_facts_init_unprobed(HostFacts *f) {
 /* The value of KEY= in os-release text, unquoted, into out. */
 static bool os_release_value(const char *text, size_t len, const char *key, char *out, size_t outsz) {
         Span s = span_make(text, len);
-        while (s.len > 0) {
-                Span line;
-                if (!span_eat_until(&s, '\n', &line)) {
-                        line = s;
-                        span_advance(&s, s.len);
-                } else
-                        span_advance(&s, 1);
+        Span line;
+        while (span_next_line(&s, &line)) {
                 if (!span_eat_literal(&line, key) || !span_eat_char(&line, '='))
                         continue;
                 if (line.len >= 2 && (line.p[0] == '"' || line.p[0] == '\'') &&

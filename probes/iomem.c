@@ -39,13 +39,8 @@ void probe_iomem(int rootfd, HostFacts *f) {
         if (rootfs_read_file(rootfd, "proc/iomem", VX_PROBE_FILE_MAX * 16, &text, &len) < 0)
                 return;
         Span s = span_make(text, len);
-        while (s.len > 0) {
-                Span line;
-                if (!span_eat_until(&s, '\n', &line)) {
-                        line = s;
-                        span_advance(&s, s.len);
-                } else
-                        span_advance(&s, 1);
+        Span line;
+        while (span_next_line(&s, &line)) {
                 unsigned long long start, end;
                 span_eat_blanks(&line);
                 if (!eat_hex(&line, &start) || !span_eat_char(&line, '-') || !eat_hex(&line, &end) ||
