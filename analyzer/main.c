@@ -15,12 +15,15 @@
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/facts.h"
+#include "vfioexplain/fileio.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/probe_lines.h"
 #include "vfioexplain/reader.h"
 #include "vfioexplain/rules.h"
 #include "vfioexplain/rules_cmd.h"
+#include "vfioexplain/snapshot.h"
+#include <json-c/json.h>
 
 #ifndef VX_VERSION
 #define VX_VERSION "0"
@@ -40,12 +43,15 @@ typedef struct Options {
         bool no_probe;
         const char *sysroot;
         const char *rules_dir;
+        const char *snapshot;
+        const char *output; /* -o FILE of 'snapshot' */
 } Options;
 
 static void help(void) {
         printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
                "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
                "       vfioexplain groups                 IOMMU groups and their viability\n"
+               "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
                "       vfioexplain rules check|test|list [OPTIONS]\n"
                "\n"
                "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
@@ -60,6 +66,8 @@ static void help(void) {
                "honoured)\n"
                "  --no-probe                   judge from the logs alone (logs from another machine)\n"
                "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
+               "  --snapshot FILE              replay the host state saved by 'vfioexplain snapshot -o "
+               "FILE'\n"
                "  --rules DIR                  load rule files from DIR (default: %s)\n"
                "  -h, --help                   this help\n"
                "  --version                    the version\n"
@@ -256,6 +264,31 @@ static int feed_input(Analysis *a, const Input *in) {
         return r < 0 ? r : 0;
 }
 
+/* The host's facts: replayed from --snapshot, or probed under --sysroot. */
+static int get_facts(const Options *o, HostFacts *host) {
+        if (o->snapshot) {
+                _cleanup_free_ char *buf = NULL;
+                size_t len;
+                Diag d = {0};
+                int r = read_file_bounded(AT_FDCWD, o->snapshot, VX_SNAPSHOT_MAX, &buf, &len);
+                if (r < 0) {
+                        errorf("%s: %s", o->snapshot,
+                               r == -EFBIG ? "larger than a snapshot can be" : strerror(-r));
+                        return r;
+                }
+                r = facts_from_json(buf, len, o->snapshot, host, &d);
+                if (r < 0)
+                        errorf("%s: %s", o->snapshot, d.n ? d.lines[0] : "out of memory");
+                diag_done(&d);
+                return r;
+        }
+        if (probe_host(o->sysroot, host) < 0) {
+                errorf("%s: cannot open as the system root", o->sysroot);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* Prints the ranked causes in the chosen format; the exit status says whether there were any. */
 static int report(const Options *o, const Analysis *a, const HostFacts *host) {
         OutputOptions oo = {.format = o->format, .host = host};
@@ -336,10 +369,8 @@ static int cmd_explain(const Options *o, int argc, char **argv) {
                 goto out;
         if (o->no_probe)
                 host_facts_init_unprobed(&host);
-        else if (probe_host(o->sysroot, &host) < 0) {
-                errorf("%s: cannot open as the system root", o->sysroot);
+        else if (get_facts(o, &host) < 0)
                 goto out;
-        }
         if ((r = analysis_new(rs, &a)) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
@@ -378,11 +409,61 @@ static int probe_or_fail(const Options *o, HostFacts *host) {
                 errorf("--no-probe: this command is about the host itself");
                 return -EINVAL;
         }
-        if (probe_host(o->sysroot, host) < 0) {
-                errorf("%s: cannot open as the system root", o->sysroot);
-                return -EINVAL;
+        return get_facts(o, host);
+}
+
+/* vfioexplain snapshot -o FILE: the probed state as one file, for a bug ticket or a replay elsewhere. */
+static int cmd_snapshot(const Options *o, int argc, char **argv) {
+        HostFacts host = {0};
+        const char *path = NULL;
+        int ret = EXIT_USAGE;
+
+        path = o->output;
+        if (!path || argc != 0) {
+                errorf("usage: vfioexplain snapshot -o FILE ('-' for stdout)");
+                return EXIT_USAGE;
         }
-        return 0;
+        if (probe_or_fail(o, &host) < 0)
+                return EXIT_USAGE;
+        struct json_object *j = facts_to_json(&host);
+        const char *text = j
+                ? json_object_to_json_string_ext(j,
+                                                 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE)
+                : NULL;
+        if (!text) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        int fd = strcmp(path, "-") == 0
+                ? STDOUT_FILENO
+                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                errorf("%s: %s", path, strerror(errno));
+                goto out;
+        }
+        int r = 0;
+        for (size_t len = strlen(text), done = 0; done < len && r >= 0;) {
+                ssize_t n = write(fd, text + done, len - done);
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        done += (size_t) n;
+        }
+        if (r >= 0 && write(fd, "\n", 1) != 1)
+                r = -errno;
+        if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r < 0) {
+                errorf("%s: %s", path, strerror(-r));
+                goto out;
+        }
+        ret = EXIT_NO_CAUSE;
+out:
+        json_object_put(j);
+        host_facts_done(&host);
+        return ret;
 }
 
 /* vfioexplain check [ADDRESS...]: the host alone, no logs. */
@@ -516,7 +597,8 @@ int main(int argc, char **argv) {
         static const struct option longopts[] = {
                 {"format", required_argument, NULL, 'f'}, {"color", required_argument, NULL, 'c'},
                 {"no-probe", no_argument, NULL, 'n'},     {"sysroot", required_argument, NULL, 's'},
-                {"rules", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
+                {"rules", required_argument, NULL, 'r'},  {"snapshot", required_argument, NULL, 'S'},
+                {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},      {},
         };
         Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/"};
@@ -525,7 +607,7 @@ int main(int argc, char **argv) {
         /* A closed pipe ends the output quietly instead of killing us mid-write. */
         signal(SIGPIPE, SIG_IGN);
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         if (output_format_from_string(optarg, &o.format) < 0) {
@@ -555,6 +637,12 @@ int main(int argc, char **argv) {
                 case 'r':
                         o.rules_dir = optarg;
                         break;
+                case 'S':
+                        o.snapshot = optarg;
+                        break;
+                case 'o':
+                        o.output = optarg;
+                        break;
                 case 'h':
                         help();
                         return EXIT_NO_CAUSE;
@@ -578,7 +666,9 @@ int main(int argc, char **argv) {
                 return cmd_check(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "groups") == 0)
                 return cmd_groups(&o, argc - 1);
-        static const char *const later[] = {"plan", "watch", "run", "report", "snapshot"};
+        if (argc > 0 && strcmp(argv[0], "snapshot") == 0)
+                return cmd_snapshot(&o, argc - 1, argv + 1);
+        static const char *const later[] = {"plan", "watch", "run", "report"};
         for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
                 if (strcmp(argv[0], later[i]) == 0) {
                         errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "

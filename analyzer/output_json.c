@@ -7,6 +7,7 @@
 
 #include "vfioexplain/escape.h"
 #include "vfioexplain/output.h"
+#include "vfioexplain/snapshot.h"
 
 static struct json_object *jstr(const char *s) {
         StrBuf b = {0};
@@ -14,36 +15,6 @@ static struct json_object *jstr(const char *s) {
         struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
         strbuf_done(&b);
         return o;
-}
-
-static struct json_object *known_obj(Known k) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "state", json_object_new_string(known_to_string(k)));
-        return o;
-}
-
-static struct json_object *facts_json(const HostFacts *h) {
-        struct json_object *facts = json_object_new_object();
-        bool probed = h && h->root;
-        json_object_object_add(facts, "probed", json_object_new_boolean(probed));
-        if (!probed)
-                return facts;
-        json_object_object_add(facts, "root", jstr(h->root));
-        struct json_object *os = known_obj(h->os_release);
-        if (h->os_release == KNOWN_PRESENT) {
-                json_object_object_add(os, "id", jstr(h->os_id));
-                json_object_object_add(os, "pretty_name", jstr(h->os_pretty));
-        }
-        json_object_object_add(facts, "os_release", os);
-        struct json_object *cl = known_obj(h->cmdline);
-        if (h->cmdline == KNOWN_PRESENT)
-                json_object_object_add(cl, "value", jstr(h->cmdline_text));
-        json_object_object_add(facts, "kernel_cmdline", cl);
-        struct json_object *io = known_obj(h->iommu_class);
-        if (h->iommu_class != KNOWN_NOT_PROBED)
-                json_object_object_add(io, "count", json_object_new_int64((int64_t) h->n_iommus));
-        json_object_object_add(facts, "iommu_class", io);
-        return facts;
 }
 
 int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
@@ -127,7 +98,7 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 json_object_object_add(jc, "explains", jexp);
         }
 
-        json_object_object_add(root, "facts", facts_json(o->host));
+        json_object_object_add(root, "facts", facts_to_json(o->host));
         struct json_object *js = json_object_new_object();
         json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
         json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));

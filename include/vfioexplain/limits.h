@@ -42,5 +42,8 @@
 #define VX_FACTS_MAX 64u
 #define VX_INPUTS_MAX 256u
 
+/* A snapshot file (the probed state of one host, as JSON). */
+#define VX_SNAPSHOT_MAX (64u * 1024u * 1024u)
+
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/* HostFacts <-> JSON. The writer and the reader walk the same fields in the same order. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfioexplain/limits.h"
+#include "vfioexplain/line.h"
+#include "vfioexplain/snapshot.h"
+
+#define SNAPSHOT_VERSION 1
+
+static const char *const known_names[] = {"not-probed", "absent", "present"};
+static const char *const distro_names[_DISTRO_MAX] = {"unknown", "debian", "fedora", "suse", "arch"};
+static const char *const module_keys[_MODULE_MAX] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvm"};
+
+/* ---- writing ---- */
+
+static void put_str(struct json_object *o, const char *k, const char *v) {
+        json_object_object_add(o, k, json_object_new_string(v));
+}
+static void put_int(struct json_object *o, const char *k, long long v) {
+        json_object_object_add(o, k, json_object_new_int64(v));
+}
+static void put_known(struct json_object *o, const char *k, Known v) {
+        put_str(o, k, known_names[v]);
+}
+
+static struct json_object *node_json(const FileNode *n) {
+        struct json_object *o = json_object_new_object();
+        put_str(o, "path", n->path);
+        put_known(o, "state", n->state);
+        put_int(o, "uid", n->uid);
+        put_int(o, "gid", n->gid);
+        put_int(o, "mode", n->mode);
+        put_str(o, "owner", n->owner);
+        put_str(o, "group", n->group_name);
+        return o;
+}
+
+static struct json_object *device_json(const PciDevice *d) {
+        struct json_object *o = json_object_new_object(), *bars = json_object_new_array();
+        put_str(o, "address", d->address);
+        put_int(o, "vendor", d->vendor);
+        put_int(o, "device", d->device);
+        put_int(o, "subsystem_vendor", d->subsystem_vendor);
+        put_int(o, "subsystem_device", d->subsystem_device);
+        put_int(o, "class", d->class_code);
+        put_known(o, "header", d->header);
+        json_object_object_add(o, "bridge", json_object_new_boolean(d->bridge));
+        json_object_object_add(o, "multifunction", json_object_new_boolean(d->multifunction));
+        put_known(o, "driver_state", d->driver);
+        put_str(o, "driver", d->driver_name);
+        put_str(o, "driver_override", d->driver_override);
+        put_known(o, "group_state", d->group);
+        put_int(o, "group", d->group_id);
+        put_int(o, "boot_vga", d->boot_vga);
+        put_str(o, "reset_method", d->reset_method);
+        put_str(o, "power_state", d->power_state);
+        put_int(o, "sriov_numvfs", d->sriov_numvfs);
+        put_str(o, "physfn", d->physfn);
+        for (int i = 0; i < 6; i++) {
+                struct json_object *b = json_object_new_array();
+                json_object_array_add(b, json_object_new_uint64(d->bar_start[i]));
+                json_object_array_add(b, json_object_new_uint64(d->bar_end[i]));
+                json_object_array_add(bars, b);
+        }
+        json_object_object_add(o, "bars", bars);
+        return o;
+}
+
+struct json_object *facts_to_json(const HostFacts *f) {
+        struct json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        put_int(o, "version", SNAPSHOT_VERSION);
+        json_object_object_add(o, "probed", json_object_new_boolean(f->root != NULL));
+        if (!f->root)
+                return o;
+        put_str(o, "root", f->root);
+        put_known(o, "os_release", f->os_release);
+        put_str(o, "os_id", f->os_id);
+        put_str(o, "os_pretty", f->os_pretty);
+        put_str(o, "distro", distro_names[f->distro]);
+        put_known(o, "cmdline_state", f->cmdline);
+        put_str(o, "cmdline", f->cmdline_text);
+        put_known(o, "iommu_class", f->iommu_class);
+        put_int(o, "iommu_units", (long long) f->n_iommus);
+        put_known(o, "acpi_dmar", f->acpi_dmar);
+        put_known(o, "acpi_ivrs", f->acpi_ivrs);
+        put_known(o, "irq_remapping", f->irq_remapping);
+        struct json_object *mods = json_object_new_object();
+        for (ModuleId m = 0; m < _MODULE_MAX; m++) {
+                struct json_object *mo = json_object_new_object();
+                put_known(mo, "state", f->modules[m].state);
+                json_object_object_add(mo, "builtin", json_object_new_boolean(f->modules[m].builtin));
+                json_object_object_add(mods, module_keys[m], mo);
+        }
+        json_object_object_add(o, "modules", mods);
+        put_str(o, "allow_unsafe_interrupts", f->allow_unsafe_interrupts);
+        put_str(o, "noiommu_mode", f->noiommu_mode);
+        put_known(o, "pci", f->pci);
+        struct json_object *devs = json_object_new_array();
+        for (size_t i = 0; i < f->n_devices; i++)
+                json_object_array_add(devs, device_json(&f->devices[i]));
+        json_object_object_add(o, "devices", devs);
+        json_object_object_add(o, "vfio_container", node_json(&f->vfio_container));
+        json_object_object_add(o, "kvm", node_json(&f->kvm));
+        struct json_object *nodes = json_object_new_array();
+        for (size_t i = 0; i < f->n_group_nodes; i++)
+                json_object_array_add(nodes, node_json(&f->group_nodes[i]));
+        json_object_object_add(o, "group_nodes", nodes);
+        struct json_object *ids = json_object_new_array();
+        for (size_t i = 0; i < f->n_vfio_ids; i++) {
+                struct json_object *io = json_object_new_object();
+                put_int(io, "vendor", f->vfio_ids[i].vendor);
+                put_int(io, "device", f->vfio_ids[i].device);
+                put_str(io, "source", f->vfio_ids[i].source);
+                json_object_array_add(ids, io);
+        }
+        json_object_object_add(o, "vfio_ids", ids);
+        put_known(o, "qemu_conf", f->qemu_conf);
+        put_str(o, "qemu_user", f->qemu_user);
+        put_str(o, "qemu_group", f->qemu_group);
+        put_int(o, "qemu_uid", f->qemu_uid);
+        put_int(o, "qemu_gid", f->qemu_gid);
+        put_known(o, "qemu_ids", f->qemu_ids);
+        struct json_object *ml = json_object_new_array();
+        for (size_t i = 0; i < f->n_memlock; i++) {
+                struct json_object *mo = json_object_new_object();
+                put_int(mo, "pid", f->memlock[i].pid);
+                put_str(mo, "comm", f->memlock[i].comm);
+                put_str(mo, "device", f->memlock[i].device);
+                json_object_object_add(mo, "unlimited", json_object_new_boolean(f->memlock[i].unlimited));
+                json_object_object_add(mo, "soft", json_object_new_uint64(f->memlock[i].soft));
+                json_object_array_add(ml, mo);
+        }
+        json_object_object_add(o, "memlock", ml);
+        put_known(o, "iomem", f->iomem);
+        struct json_object *fbs = json_object_new_array();
+        for (size_t i = 0; i < f->n_framebuffers; i++) {
+                struct json_object *fo = json_object_new_object();
+                put_str(fo, "name", f->framebuffers[i].name);
+                json_object_object_add(fo, "start", json_object_new_uint64(f->framebuffers[i].start));
+                json_object_object_add(fo, "end", json_object_new_uint64(f->framebuffers[i].end));
+                put_str(fo, "device", f->framebuffers[i].device);
+                put_int(fo, "bar", f->framebuffers[i].bar);
+                json_object_array_add(fbs, fo);
+        }
+        json_object_object_add(o, "framebuffers", fbs);
+        return o;
+}
+
+/* ---- reading ---- */
+
+typedef struct Reader {
+        Diag *diag;
+        bool failed;
+} Reader;
+
+static void bad(Reader *r, const char *what, const char *key) {
+        if (!r->failed)
+                diag_addf(r->diag, "snapshot: %s: %s", key, what);
+        r->failed = true;
+}
+
+static struct json_object *field(Reader *r, struct json_object *o, const char *k, json_type t) {
+        struct json_object *v;
+        if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, t)) {
+                bad(r, "missing or of the wrong type", k);
+                return NULL;
+        }
+        return v;
+}
+
+/* Printable text that fits; control bytes would end up on a terminal or in a probe line. */
+static void get_str(Reader *r, struct json_object *o, const char *k, char *out, size_t size) {
+        struct json_object *v = field(r, o, k, json_type_string);
+        if (!v)
+                return;
+        const char *s = json_object_get_string(v);
+        size_t n = (size_t) json_object_get_string_len(v);
+        if (n >= size) {
+                bad(r, "too long", k);
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+                        bad(r, "holds a control character", k);
+                        return;
+                }
+        memcpy(out, s, n);
+        out[n] = 0;
+}
+
+static long long get_int(Reader *r, struct json_object *o, const char *k, long long min, long long max) {
+        struct json_object *v = field(r, o, k, json_type_int);
+        if (!v)
+                return min;
+        errno = 0;
+        long long x = json_object_get_int64(v);
+        if (errno != 0 || x < min || x > max) {
+                bad(r, "out of range", k);
+                return min;
+        }
+        return x;
+}
+
+static unsigned long long get_u64(Reader *r, struct json_object *o, const char *k) {
+        struct json_object *v = field(r, o, k, json_type_int);
+        return v ? json_object_get_uint64(v) : 0;
+}
+
+static bool get_bool(Reader *r, struct json_object *o, const char *k) {
+        struct json_object *v = field(r, o, k, json_type_boolean);
+        return v && json_object_get_boolean(v);
+}
+
+static int get_enum(Reader *r, struct json_object *o, const char *k, const char *const *names, size_t n) {
+        char buf[32] = "";
+        get_str(r, o, k, buf, sizeof(buf));
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(buf, names[i]) == 0)
+                        return (int) i;
+        bad(r, "not one of the known values", k);
+        return 0;
+}
+
+static Known get_known(Reader *r, struct json_object *o, const char *k) {
+        return (Known) get_enum(r, o, k, known_names, ELEMENTSOF(known_names));
+}
+
+static struct json_object *get_array(Reader *r, struct json_object *o, const char *k, size_t max) {
+        struct json_object *v = field(r, o, k, json_type_array);
+        if (v && json_object_array_length(v) > max) {
+                bad(r, "too many entries", k);
+                return NULL;
+        }
+        return v;
+}
+
+static void get_address(Reader *r, struct json_object *o, const char *k, char out[16], bool may_be_empty) {
+        char buf[32] = "";
+        get_str(r, o, k, buf, sizeof(buf));
+        if (may_be_empty && !buf[0]) {
+                out[0] = 0;
+                return;
+        }
+        /* An address builds paths and fix commands: only the strict grammar passes. */
+        if (pci_address_normalize(buf, strlen(buf), out) < 0 || strcmp(out, buf) != 0)
+                bad(r, "not a PCI address", k);
+}
+
+static void get_node(Reader *r, struct json_object *o, FileNode *n) {
+        if (!o || !json_object_is_type(o, json_type_object)) {
+                bad(r, "not an object", "node");
+                return;
+        }
+        get_str(r, o, "path", n->path, sizeof(n->path));
+        if (strncmp(n->path, "/dev/", 5) != 0 || strstr(n->path, "/.."))
+                bad(r, "not a /dev path", "node.path");
+        n->state = get_known(r, o, "state");
+        n->uid = (unsigned) get_int(r, o, "uid", 0, UINT_MAX);
+        n->gid = (unsigned) get_int(r, o, "gid", 0, UINT_MAX);
+        n->mode = (unsigned) get_int(r, o, "mode", 0, 07777);
+        get_str(r, o, "owner", n->owner, sizeof(n->owner));
+        get_str(r, o, "group", n->group_name, sizeof(n->group_name));
+}
+
+static void get_device(Reader *r, struct json_object *o, PciDevice *d) {
+        if (!json_object_is_type(o, json_type_object)) {
+                bad(r, "not an object", "devices[]");
+                return;
+        }
+        get_address(r, o, "address", d->address, false);
+        d->vendor = (unsigned) get_int(r, o, "vendor", 0, 0xffff);
+        d->device = (unsigned) get_int(r, o, "device", 0, 0xffff);
+        d->subsystem_vendor = (unsigned) get_int(r, o, "subsystem_vendor", 0, 0xffff);
+        d->subsystem_device = (unsigned) get_int(r, o, "subsystem_device", 0, 0xffff);
+        d->class_code = (unsigned) get_int(r, o, "class", 0, 0xffffff);
+        d->header = get_known(r, o, "header");
+        d->bridge = get_bool(r, o, "bridge");
+        d->multifunction = get_bool(r, o, "multifunction");
+        d->driver = get_known(r, o, "driver_state");
+        get_str(r, o, "driver", d->driver_name, sizeof(d->driver_name));
+        get_str(r, o, "driver_override", d->driver_override, sizeof(d->driver_override));
+        d->group = get_known(r, o, "group_state");
+        d->group_id = (unsigned) get_int(r, o, "group", 0, UINT_MAX);
+        d->boot_vga = (int) get_int(r, o, "boot_vga", -1, 1);
+        get_str(r, o, "reset_method", d->reset_method, sizeof(d->reset_method));
+        get_str(r, o, "power_state", d->power_state, sizeof(d->power_state));
+        d->sriov_numvfs = (int) get_int(r, o, "sriov_numvfs", -1, 65535);
+        get_address(r, o, "physfn", d->physfn, true);
+        struct json_object *bars = get_array(r, o, "bars", 6);
+        for (size_t i = 0; bars && i < json_object_array_length(bars); i++) {
+                struct json_object *b = json_object_array_get_idx(bars, i);
+                if (!json_object_is_type(b, json_type_array) || json_object_array_length(b) != 2) {
+                        bad(r, "expected [start, end]", "bars[]");
+                        return;
+                }
+                d->bar_start[i] = json_object_get_uint64(json_object_array_get_idx(b, 0));
+                d->bar_end[i] = json_object_get_uint64(json_object_array_get_idx(b, 1));
+        }
+}
+
+int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *ret, Diag *diag) {
+        Reader r = {.diag = diag};
+        HostFacts f = {.root = label};
+        struct json_tokener *tok;
+        struct json_object *o, *a;
+
+        if (len > INT_MAX)
+                return -EINVAL;
+        tok = json_tokener_new_ex(32);
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, buf, (int) len);
+        enum json_tokener_error err = json_tokener_get_error(tok);
+        json_tokener_free(tok);
+        if (!o || err != json_tokener_success || !json_object_is_type(o, json_type_object)) {
+                diag_addf(diag, "snapshot: not a JSON object (%s)", json_tokener_error_desc(err));
+                json_object_put(o);
+                return -EINVAL;
+        }
+        if (get_int(&r, o, "version", 0, INT_MAX) != SNAPSHOT_VERSION || !get_bool(&r, o, "probed")) {
+                bad(&r, "not a version 1 snapshot of a probed host", "version");
+                goto out;
+        }
+        f.os_release = get_known(&r, o, "os_release");
+        get_str(&r, o, "os_id", f.os_id, sizeof(f.os_id));
+        get_str(&r, o, "os_pretty", f.os_pretty, sizeof(f.os_pretty));
+        f.distro = (Distro) get_enum(&r, o, "distro", distro_names, _DISTRO_MAX);
+        f.cmdline = get_known(&r, o, "cmdline_state");
+        get_str(&r, o, "cmdline", f.cmdline_text, sizeof(f.cmdline_text));
+        f.iommu_class = get_known(&r, o, "iommu_class");
+        f.n_iommus = (size_t) get_int(&r, o, "iommu_units", 0, 4096);
+        f.acpi_dmar = get_known(&r, o, "acpi_dmar");
+        f.acpi_ivrs = get_known(&r, o, "acpi_ivrs");
+        f.irq_remapping = get_known(&r, o, "irq_remapping");
+        struct json_object *mods = field(&r, o, "modules", json_type_object);
+        for (ModuleId m = 0; mods && m < _MODULE_MAX; m++) {
+                struct json_object *mo = field(&r, mods, module_keys[m], json_type_object);
+                if (!mo)
+                        break;
+                f.modules[m].state = get_known(&r, mo, "state");
+                f.modules[m].builtin = get_bool(&r, mo, "builtin");
+        }
+        get_str(&r, o, "allow_unsafe_interrupts", f.allow_unsafe_interrupts,
+                sizeof(f.allow_unsafe_interrupts));
+        get_str(&r, o, "noiommu_mode", f.noiommu_mode, sizeof(f.noiommu_mode));
+        f.pci = get_known(&r, o, "pci");
+        if ((a = get_array(&r, o, "devices", 4096)) && json_object_array_length(a) > 0) {
+                f.n_devices = json_object_array_length(a);
+                f.devices = calloc(f.n_devices, sizeof(PciDevice));
+                if (!f.devices) {
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < f.n_devices && !r.failed; i++)
+                        get_device(&r, json_object_array_get_idx(a, i), &f.devices[i]);
+        }
+        get_node(&r, field(&r, o, "vfio_container", json_type_object), &f.vfio_container);
+        get_node(&r, field(&r, o, "kvm", json_type_object), &f.kvm);
+        if ((a = get_array(&r, o, "group_nodes", 1024)) && json_object_array_length(a) > 0) {
+                f.n_group_nodes = json_object_array_length(a);
+                f.group_nodes = calloc(f.n_group_nodes, sizeof(FileNode));
+                if (!f.group_nodes) {
+                        host_facts_done(&f);
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < f.n_group_nodes && !r.failed; i++)
+                        get_node(&r, json_object_array_get_idx(a, i), &f.group_nodes[i]);
+        }
+        if ((a = get_array(&r, o, "vfio_ids", ELEMENTSOF(f.vfio_ids))))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *io = json_object_array_get_idx(a, i);
+                        f.vfio_ids[i].vendor = (unsigned) get_int(&r, io, "vendor", 0, 0xffff);
+                        f.vfio_ids[i].device = (unsigned) get_int(&r, io, "device", 0, 0xffff);
+                        get_str(&r, io, "source", f.vfio_ids[i].source, sizeof(f.vfio_ids[i].source));
+                        f.n_vfio_ids++;
+                }
+        f.qemu_conf = get_known(&r, o, "qemu_conf");
+        get_str(&r, o, "qemu_user", f.qemu_user, sizeof(f.qemu_user));
+        get_str(&r, o, "qemu_group", f.qemu_group, sizeof(f.qemu_group));
+        f.qemu_uid = (unsigned) get_int(&r, o, "qemu_uid", 0, UINT_MAX);
+        f.qemu_gid = (unsigned) get_int(&r, o, "qemu_gid", 0, UINT_MAX);
+        f.qemu_ids = get_known(&r, o, "qemu_ids");
+        if ((a = get_array(&r, o, "memlock", FACTS_MEMLOCK_MAX)))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *mo = json_object_array_get_idx(a, i);
+                        MemlockFact *m = &f.memlock[f.n_memlock++];
+                        m->pid = (int) get_int(&r, mo, "pid", 0, INT_MAX);
+                        get_str(&r, mo, "comm", m->comm, sizeof(m->comm));
+                        get_address(&r, mo, "device", m->device, true);
+                        m->unlimited = get_bool(&r, mo, "unlimited");
+                        m->soft = get_u64(&r, mo, "soft");
+                }
+        f.iomem = get_known(&r, o, "iomem");
+        if ((a = get_array(&r, o, "framebuffers", FACTS_FRAMEBUFFER_MAX)))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *fo = json_object_array_get_idx(a, i);
+                        FramebufferHold *h = &f.framebuffers[f.n_framebuffers++];
+                        get_str(&r, fo, "name", h->name, sizeof(h->name));
+                        h->start = get_u64(&r, fo, "start");
+                        h->end = get_u64(&r, fo, "end");
+                        get_address(&r, fo, "device", h->device, false);
+                        h->bar = (int) get_int(&r, fo, "bar", 0, 5);
+                }
+out:
+        json_object_put(o);
+        if (r.failed) {
+                host_facts_done(&f);
+                return -EINVAL;
+        }
+        *ret = f;
+        return 0;
+}
