@@ -167,6 +167,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_vfio(rootfd, &f);
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);
+        probe_boot_config(rootfd, &f);
         close(rootfd);
         *ret = f;
         return 0;

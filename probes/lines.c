@@ -53,6 +53,39 @@ static bool may_open(const FileNode *n, unsigned uid, unsigned gid) {
         return (n->mode & 0006) == 0006;
 }
 
+static bool has_word(const char *list, const char *word) {
+        size_t n = strlen(word);
+        for (const char *p = list; (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+                        return true;
+        return false;
+}
+
+/* Parameters the GRUB defaults ask for that the running kernel did not get: the boot loader
+ * configuration was not regenerated, or the host not rebooted since. */
+static void emit_boot_config(Emitter *e, const HostFacts *f) {
+        if (f->grub_default == KNOWN_PRESENT && f->cmdline == KNOWN_PRESENT) {
+                char word[256];
+                for (const char *p = f->grub_cmdline; *p;) {
+                        size_t n = strcspn(p, " ");
+                        if (n > 0 && n < sizeof(word)) {
+                                snprintf(word, sizeof(word), "%.*s", (int) n, p);
+                                if (!has_word(f->cmdline_text, word))
+                                        emit(e,
+                                             "boot-config: %s is in /etc/default/grub but not on the "
+                                             "running kernel's "
+                                             "command line",
+                                             word);
+                        }
+                        p += n;
+                        while (*p == ' ')
+                                p++;
+                }
+        }
+        if (f->initramfs == KNOWN_PRESENT && f->vfio_conf_path[0] && f->initramfs_mtime < f->vfio_conf_mtime)
+                emit(e, "boot-config: %s is older than %s", f->initramfs_path, f->vfio_conf_path);
+}
+
 static void emit_host(Emitter *e, const HostFacts *f) {
         if (f->acpi_dmar != KNOWN_NOT_PROBED && f->iommu_class != KNOWN_NOT_PROBED)
                 emit(e, "iommu: acpi-tables=%s units=%zu",
@@ -76,6 +109,7 @@ static void emit_host(Emitter *e, const HostFacts *f) {
                 emit(e, "module-param vfio.enable_unsafe_noiommu_mode: %s", f->noiommu_mode);
         emit_node(e, &f->vfio_container);
         emit_node(e, &f->kvm);
+        emit_boot_config(e, f);
         if (f->qemu_conf == KNOWN_PRESENT && f->qemu_user[0])
                 emit(e, "qemu-user: %s group=%s", f->qemu_user, f->qemu_group[0] ? f->qemu_group : "?");
         for (size_t i = 0; i < f->n_memlock; i++) {

@@ -122,6 +122,13 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 json_object_array_add(ids, io);
         }
         json_object_object_add(o, "vfio_ids", ids);
+        put_known(o, "grub_default", f->grub_default);
+        put_str(o, "grub_cmdline", f->grub_cmdline);
+        put_known(o, "initramfs", f->initramfs);
+        put_str(o, "initramfs_path", f->initramfs_path);
+        put_int(o, "initramfs_mtime", f->initramfs_mtime);
+        put_str(o, "vfio_conf_path", f->vfio_conf_path);
+        put_int(o, "vfio_conf_mtime", f->vfio_conf_mtime);
         put_known(o, "qemu_conf", f->qemu_conf);
         put_str(o, "qemu_user", f->qemu_user);
         put_str(o, "qemu_group", f->qemu_group);
@@ -383,6 +390,13 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         get_str(&r, io, "source", f.vfio_ids[i].source, sizeof(f.vfio_ids[i].source));
                         f.n_vfio_ids++;
                 }
+        f.grub_default = get_known(&r, o, "grub_default");
+        get_str(&r, o, "grub_cmdline", f.grub_cmdline, sizeof(f.grub_cmdline));
+        f.initramfs = get_known(&r, o, "initramfs");
+        get_str(&r, o, "initramfs_path", f.initramfs_path, sizeof(f.initramfs_path));
+        f.initramfs_mtime = get_int(&r, o, "initramfs_mtime", LLONG_MIN, LLONG_MAX);
+        get_str(&r, o, "vfio_conf_path", f.vfio_conf_path, sizeof(f.vfio_conf_path));
+        f.vfio_conf_mtime = get_int(&r, o, "vfio_conf_mtime", LLONG_MIN, LLONG_MAX);
         f.qemu_conf = get_known(&r, o, "qemu_conf");
         get_str(&r, o, "qemu_user", f.qemu_user, sizeof(f.qemu_user));
         get_str(&r, o, "qemu_group", f.qemu_group, sizeof(f.qemu_group));

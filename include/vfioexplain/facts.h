@@ -108,6 +108,15 @@ typedef struct HostFacts {
                 char source[64];
         } vfio_ids[32];
         size_t n_vfio_ids;
+        /* Boot configuration: the GRUB defaults file, and the running kernel's initramfs against the
+         * newest modprobe.d file that configures vfio. */
+        Known grub_default;
+        char grub_cmdline[1024]; /* GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT, joined */
+        Known initramfs;
+        char initramfs_path[160];
+        long long initramfs_mtime;
+        char vfio_conf_path[96]; /* the newest etc/modprobe.d file naming vfio-pci, "" if none */
+        long long vfio_conf_mtime;
         Known qemu_conf;
         char qemu_user[64], qemu_group[64];
         unsigned qemu_uid, qemu_gid;
@@ -130,6 +139,7 @@ void probe_pci(int rootfd, HostFacts *f);
 void probe_vfio(int rootfd, HostFacts *f);
 void probe_limits(int rootfd, HostFacts *f);
 void probe_iomem(int rootfd, HostFacts *f);
+void probe_boot_config(int rootfd, HostFacts *f);
 
 const PciDevice *host_find_device(const HostFacts *f, const char *address);
 
