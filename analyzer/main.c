@@ -532,8 +532,7 @@ static int cmd_groups(const Options *o, int argc) {
         qsort(order, host.n_devices, sizeof(PciDevice *), cmp_group);
 
         bool json = o->format == OUTPUT_JSON;
-        if (json)
-                strbuf_puts(&out, "{\"version\": 1, \"groups\": [");
+        struct json_object *jgroups = json ? json_object_new_array() : NULL;
         for (size_t i = 0; i < host.n_devices;) {
                 const PciDevice *first = order[i];
                 size_t j = i;
@@ -543,15 +542,17 @@ static int cmd_groups(const Options *o, int argc) {
                         viable = viable && !pci_device_blocks_group(order[j]);
                         j++;
                 }
+                bool grouped = first->group == KNOWN_PRESENT;
+                struct json_object *jg = NULL, *jdevs = NULL;
                 if (json) {
-                        strbuf_printf(&out, "%s\n  {\"group\": ", i ? "," : "");
-                        if (first->group == KNOWN_PRESENT)
-                                strbuf_printf(&out, "%u", first->group_id);
-                        else
-                                strbuf_puts(&out, "null");
-                        strbuf_printf(&out, ", \"viable\": %s, \"devices\": [",
-                                      first->group == KNOWN_PRESENT && viable ? "true" : "false");
-                } else if (first->group == KNOWN_PRESENT)
+                        jg = json_object_new_object();
+                        jdevs = json_object_new_array();
+                        json_object_object_add(jg, "group",
+                                               grouped ? json_object_new_int64(first->group_id) : NULL);
+                        json_object_object_add(jg, "viable", json_object_new_boolean(grouped && viable));
+                        json_object_object_add(jg, "devices", jdevs);
+                        json_object_array_add(jgroups, jg);
+                } else if (grouped)
                         strbuf_printf(
                                 &out, "IOMMU group %u: %s\n", first->group_id,
                                 viable ? "viable (every member on vfio-pci, pci-stub, pcieport or none)"
@@ -561,30 +562,50 @@ static int cmd_groups(const Options *o, int argc) {
                 for (size_t k = i; k < j; k++) {
                         const PciDevice *d = order[k];
                         const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
-                        if (json)
-                                strbuf_printf(&out,
-                                              "%s{\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": "
-                                              "\"%04x\", "
-                                              "\"class\": \"%06x\", \"type\": \"%s\", \"driver\": \"%s\", "
-                                              "\"blocks\": %s}",
-                                              k > i ? ", " : "", d->address, d->vendor, d->device,
-                                              d->class_code, d->bridge ? "bridge" : "endpoint", drv,
-                                              pci_device_blocks_group(d) ? "true" : "false");
-                        else
-                                strbuf_printf(&out, "  %c %s [%04x:%04x] class %06x %-8s driver %s\n",
-                                              first->group == KNOWN_PRESENT && pci_device_blocks_group(d)
-                                                      ? '*'
-                                                      : ' ',
-                                              d->address, d->vendor, d->device, d->class_code,
-                                              d->bridge ? "bridge" : "endpoint", drv);
+                        char id[16];
+                        if (json) {
+                                struct json_object *jd = json_object_new_object();
+                                json_object_object_add(jd, "address", json_object_new_string(d->address));
+                                snprintf(id, sizeof(id), "%04x", d->vendor);
+                                json_object_object_add(jd, "vendor", json_object_new_string(id));
+                                snprintf(id, sizeof(id), "%04x", d->device);
+                                json_object_object_add(jd, "device", json_object_new_string(id));
+                                snprintf(id, sizeof(id), "%06x", d->class_code);
+                                json_object_object_add(jd, "class", json_object_new_string(id));
+                                json_object_object_add(
+                                        jd, "type",
+                                        json_object_new_string(d->bridge ? "bridge" : "endpoint"));
+                                json_object_object_add(jd, "driver", json_text(drv));
+                                json_object_object_add(jd, "name", json_text(d->name));
+                                json_object_object_add(jd, "blocks",
+                                                       json_object_new_boolean(pci_device_blocks_group(d)));
+                                json_object_array_add(jdevs, jd);
+                                continue;
+                        }
+                        strbuf_printf(&out, "  %c %s [%04x:%04x] class %06x %-8s driver ",
+                                      grouped && pci_device_blocks_group(d) ? '*' : ' ', d->address,
+                                      d->vendor, d->device, d->class_code,
+                                      d->bridge ? "bridge" : "endpoint");
+                        /* Names come from the tree under the root: never raw to the terminal. */
+                        escape_append(&out, drv, strlen(drv));
+                        strbuf_putc(&out, ' ');
+                        escape_append(&out, d->name, strlen(d->name));
+                        strbuf_putc(&out, '\n');
                 }
-                if (json)
-                        strbuf_puts(&out, "]}");
                 i = j;
         }
-        if (json)
-                strbuf_puts(&out, "\n]}\n");
-        else if (host.n_devices == 0)
+        if (json) {
+                struct json_object *root = json_object_new_object();
+                json_object_object_add(root, "version", json_object_new_int(1));
+                json_object_object_add(root, "groups", jgroups);
+                strbuf_puts(&out,
+                            json_object_to_json_string_ext(root,
+                                                           JSON_C_TO_STRING_PRETTY |
+                                                                   JSON_C_TO_STRING_SPACED |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+                strbuf_putc(&out, '\n');
+                json_object_put(root);
+        } else if (host.n_devices == 0)
                 strbuf_puts(&out, "No PCI devices found under the root.\n");
         (void) write_all(strbuf_str(&out), out.len);
         free(order);

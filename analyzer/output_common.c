@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "vfioexplain/escape.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/template.h"
 
@@ -162,4 +165,12 @@ int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         default:
                 return output_render_text(a, o, out);
         }
+}
+
+struct json_object *json_text(const char *s) {
+        StrBuf b = {0};
+        escape_append(&b, s, strlen(s));
+        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
+        strbuf_done(&b);
+        return o;
 }

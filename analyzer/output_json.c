@@ -9,14 +9,6 @@
 #include "vfioexplain/output.h"
 #include "vfioexplain/snapshot.h"
 
-static struct json_object *jstr(const char *s) {
-        StrBuf b = {0};
-        escape_append(&b, s, strlen(s));
-        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
-        strbuf_done(&b);
-        return o;
-}
-
 int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         const RuleSet *rs = analysis_rules(a);
         size_t n;
@@ -43,8 +35,8 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
                 json_object_object_add(jc, "confidence",
                                        json_object_new_string(strength_to_string(f->confidence)));
-                json_object_object_add(jc, "title", jstr(c->title));
-                json_object_object_add(jc, "means", jstr(c->means));
+                json_object_object_add(jc, "title", json_text(c->title));
+                json_object_object_add(jc, "means", json_text(c->means));
                 json_object_object_add(jc, "device",
                                        f->device[0] ? json_object_new_string(f->device) : NULL);
                 json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
@@ -56,7 +48,7 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                         goto out;
                 struct json_object *jx = json_object_new_array();
                 for (size_t k = 0; k < n_ex; k++)
-                        json_object_array_add(jx, jstr(ex[k]));
+                        json_object_array_add(jx, json_text(ex[k]));
                 strv_free_n(ex, n_ex);
                 json_object_object_add(jc, "explanation", jx);
 
@@ -66,9 +58,9 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                         struct json_object *o1 = json_object_new_object();
                         json_object_object_add(o1, "source",
                                                json_object_new_string(source_to_string(e->source)));
-                        json_object_object_add(o1, "input", jstr(e->input));
+                        json_object_object_add(o1, "input", json_text(e->input));
                         json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
-                        json_object_object_add(o1, "text", jstr(e->text));
+                        json_object_object_add(o1, "text", json_text(e->text));
                         json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
                         if (e->cut)
                                 json_object_object_add(o1, "cut", json_object_new_boolean(true));
@@ -85,8 +77,8 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 struct json_object *jf = json_object_new_array();
                 for (size_t k = 0; k < n_fixes; k++) {
                         struct json_object *o1 = json_object_new_object();
-                        json_object_object_add(o1, "command", jstr(fixes[k].command));
-                        json_object_object_add(o1, "why", jstr(fixes[k].why));
+                        json_object_object_add(o1, "command", json_text(fixes[k].command));
+                        json_object_object_add(o1, "why", json_text(fixes[k].why));
                         json_object_array_add(jf, o1);
                 }
                 rendered_fixes_free(fixes, n_fixes);

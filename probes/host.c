@@ -164,6 +164,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_acpi(rootfd, &f);
         probe_irq_remapping(rootfd, &f);
         probe_pci(rootfd, &f);
+        probe_names(rootfd, &f);
         probe_vfio(rootfd, &f);
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);

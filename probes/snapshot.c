@@ -62,6 +62,7 @@ static struct json_object *device_json(const PciDevice *d) {
         put_str(o, "power_state", d->power_state);
         put_int(o, "sriov_numvfs", d->sriov_numvfs);
         put_str(o, "physfn", d->physfn);
+        put_str(o, "name", d->name);
         for (int i = 0; i < 6; i++) {
                 struct json_object *b = json_object_new_array();
                 json_object_array_add(b, json_object_new_uint64(d->bar_start[i]));
@@ -301,6 +302,7 @@ static void get_device(Reader *r, struct json_object *o, PciDevice *d) {
         get_str(r, o, "power_state", d->power_state, sizeof(d->power_state));
         d->sriov_numvfs = (int) get_int(r, o, "sriov_numvfs", -1, 65535);
         get_address(r, o, "physfn", d->physfn, true);
+        get_str(r, o, "name", d->name, sizeof(d->name));
         struct json_object *bars = get_array(r, o, "bars", 6);
         for (size_t i = 0; bars && i < json_object_array_length(bars); i++) {
                 struct json_object *b = json_object_array_get_idx(bars, i);

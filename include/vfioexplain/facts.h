@@ -41,6 +41,7 @@ typedef struct PciDevice {
         int sriov_numvfs; /* -1 when not SR-IOV capable */
         char physfn[16]; /* the PF of a VF, "" otherwise */
         unsigned long long bar_start[6], bar_end[6];
+        char name[128]; /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids, "" if unknown */
 } PciDevice;
 
 typedef struct FileNode {
@@ -140,6 +141,7 @@ void probe_vfio(int rootfd, HostFacts *f);
 void probe_limits(int rootfd, HostFacts *f);
 void probe_iomem(int rootfd, HostFacts *f);
 void probe_boot_config(int rootfd, HostFacts *f);
+void probe_names(int rootfd, HostFacts *f);
 
 const PciDevice *host_find_device(const HostFacts *f, const char *address);
 

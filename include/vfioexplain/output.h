@@ -17,6 +17,9 @@ typedef enum OutputFormat {
 
 int output_format_from_string(const char *s, OutputFormat *ret);
 
+/* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. */
+struct json_object *json_text(const char *s);
+
 typedef struct OutputOptions {
         OutputFormat format;
         bool color;
