@@ -56,9 +56,38 @@ static void vfio_device_of(const char *cmdline, size_t len, char out[16]) {
         }
 }
 
+/* "HugePages_Total:       0" */
+static bool meminfo_value(const char *text, const char *key, unsigned long long *ret) {
+        const char *p = strstr(text, key);
+        if (!p || (p != text && p[-1] != '\n'))
+                return false;
+        p += strlen(key);
+        while (*p == ' ')
+                p++;
+        char *end;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p)
+                return false;
+        *ret = v;
+        return true;
+}
+
+static void probe_hugepages(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (rootfs_read_file(rootfd, "proc/meminfo", VX_PROBE_FILE_MAX, &text, &len) < 0)
+                return;
+        if (meminfo_value(text, "HugePages_Total:", &f->hugepages_total) &&
+            meminfo_value(text, "HugePages_Free:", &f->hugepages_free) &&
+            meminfo_value(text, "Hugepagesize:", &f->hugepage_kb))
+                f->hugepages = KNOWN_PRESENT;
+}
+
 void probe_limits(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len;
+
+        probe_hugepages(rootfd, f);
 
         if (rootfs_read_file(rootfd, "proc/self/limits", VX_PROBE_FILE_MAX, &text, &len) >= 0) {
                 MemlockFact m = {.pid = 0};

@@ -110,6 +110,11 @@ static void emit_host(Emitter *e, const HostFacts *f) {
         emit_node(e, &f->vfio_container);
         emit_node(e, &f->kvm);
         emit_boot_config(e, f);
+        if (f->hugepages == KNOWN_PRESENT)
+                emit(e, "hugepages: total=%llu free=%llu size=%llukB", f->hugepages_total, f->hugepages_free,
+                     f->hugepage_kb);
+        for (size_t i = 0; i < f->n_udev_vfio_rules; i++)
+                emit(e, "udev-rule %s", f->udev_vfio_rules[i]);
         if (f->qemu_conf == KNOWN_PRESENT && f->qemu_user[0])
                 emit(e, "qemu-user: %s group=%s", f->qemu_user, f->qemu_group[0] ? f->qemu_group : "?");
         for (size_t i = 0; i < f->n_memlock; i++) {
@@ -169,6 +174,20 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                 }
         const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
 
+        const PciDevice *up = d->upstream[0] ? host_find_device(f, d->upstream) : NULL;
+        if (up && up->acs != KNOWN_NOT_PROBED) {
+                char flags[32] = "";
+                static const char *const names[] = {"SV", "TB", "RR", "CR", "UF"};
+                for (unsigned b = 0; b < 5; b++)
+                        if (up->acs_ctrl & (1u << b))
+                                snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s%s",
+                                         flags[0] ? "," : "", names[b]);
+                emit(e, "upstream %s: bridge %s [%04x:%04x] acs=%s", d->address, up->address, up->vendor,
+                     up->device,
+                     up->acs == KNOWN_ABSENT ? "none"
+                             : flags[0]      ? flags
+                                             : "off");
+        }
         if (d->group == KNOWN_PRESENT) {
                 for (size_t i = 0; i < f->n_devices; i++) {
                         const PciDevice *m = &f->devices[i];

@@ -68,9 +68,53 @@ static void read_resources(int dfd, PciDevice *d) {
         }
 }
 
+static unsigned le16(const unsigned char *p) {
+        return (unsigned) p[0] | (unsigned) p[1] << 8;
+}
+
+/* Walks the PCIe extended capability list for ACS (id 0x000d) and keeps its control register. */
+static void find_acs(const unsigned char *config, PciDevice *d) {
+        unsigned pos = 0x100;
+        d->acs = KNOWN_ABSENT;
+        for (int guard = 0; guard < 64 && pos >= 0x100 && pos + 8 <= 4096; guard++) {
+                uint32_t hdr = (uint32_t) le16(config + pos) | (uint32_t) le16(config + pos + 2) << 16;
+                if (hdr == 0 || hdr == 0xffffffff)
+                        return;
+                if ((hdr & 0xffff) == 0x000d) {
+                        d->acs = KNOWN_PRESENT;
+                        d->acs_ctrl = le16(config + pos + 6);
+                        return;
+                }
+                pos = (hdr >> 20) & 0xffc;
+        }
+}
+
+/* The bridge above address: the parent directory of its real sysfs path, if that is a device. */
+static void find_upstream(int rootfd, const char *address, PciDevice *d) {
+        char path[96], target[512];
+        int bus = rootfs_openat(rootfd, "sys/bus/pci/devices", O_PATH | O_DIRECTORY);
+        if (bus < 0)
+                return;
+        ssize_t n = readlinkat(bus, address, target, sizeof(target) - 1);
+        close(bus);
+        if (n <= 0)
+                return;
+        target[n] = 0;
+        char *last = strrchr(target, '/');
+        if (!last)
+                return;
+        *last = 0;
+        char *parent = strrchr(target, '/');
+        parent = parent ? parent + 1 : target;
+        char norm[16];
+        if (pci_address_normalize(parent, strlen(parent), norm) >= 0 && strcmp(norm, parent) == 0)
+                snprintf(d->upstream, sizeof(d->upstream), "%s", norm);
+        (void) path;
+}
+
 static void probe_device(int rootfd, const char *address, PciDevice *d) {
         char path[96], buf[64];
-        unsigned char config[64];
+        unsigned char config[4096];
 
         *d = (PciDevice){.boot_vga = -1, .sriov_numvfs = -1};
         snprintf(d->address, sizeof(d->address), "%s", address);
@@ -86,11 +130,15 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
 
         int cfd = openat(dfd, "config", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (cfd >= 0) {
-                if (read(cfd, config, sizeof(config)) >= 0x10) {
+                ssize_t n = read(cfd, config, sizeof(config));
+                if (n >= 0x10) {
                         d->header = KNOWN_PRESENT;
                         d->bridge = (config[0x0e] & 0x7f) == 1 || (config[0x0e] & 0x7f) == 2;
                         d->multifunction = config[0x0e] & 0x80;
                 }
+                /* Extended capabilities are past 0x100: only root reads that far. */
+                if (n == (ssize_t) sizeof(config))
+                        find_acs(config, d);
                 close(cfd);
         }
         /* Without config space, the class says whether it is a bridge. */
@@ -121,6 +169,7 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
         (void) rootfs_readlink_base(dfd, "physfn", d->physfn, sizeof(d->physfn));
         read_resources(dfd, d);
         close(dfd);
+        find_upstream(rootfd, address, d);
 }
 
 static int cmp_dev(const void *a, const void *b) {

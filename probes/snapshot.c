@@ -63,6 +63,9 @@ static struct json_object *device_json(const PciDevice *d) {
         put_int(o, "sriov_numvfs", d->sriov_numvfs);
         put_str(o, "physfn", d->physfn);
         put_str(o, "name", d->name);
+        put_str(o, "upstream", d->upstream);
+        put_known(o, "acs", d->acs);
+        put_int(o, "acs_ctrl", d->acs_ctrl);
         for (int i = 0; i < 6; i++) {
                 struct json_object *b = json_object_new_array();
                 json_object_array_add(b, json_object_new_uint64(d->bar_start[i]));
@@ -147,6 +150,14 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 json_object_array_add(ml, mo);
         }
         json_object_object_add(o, "memlock", ml);
+        put_known(o, "hugepages", f->hugepages);
+        json_object_object_add(o, "hugepages_total", json_object_new_uint64(f->hugepages_total));
+        json_object_object_add(o, "hugepages_free", json_object_new_uint64(f->hugepages_free));
+        json_object_object_add(o, "hugepage_kb", json_object_new_uint64(f->hugepage_kb));
+        struct json_object *udev = json_object_new_array();
+        for (size_t i = 0; i < f->n_udev_vfio_rules; i++)
+                json_object_array_add(udev, json_object_new_string(f->udev_vfio_rules[i]));
+        json_object_object_add(o, "udev_vfio_rules", udev);
         put_known(o, "iomem", f->iomem);
         struct json_object *fbs = json_object_new_array();
         for (size_t i = 0; i < f->n_framebuffers; i++) {
@@ -303,6 +314,9 @@ static void get_device(Reader *r, struct json_object *o, PciDevice *d) {
         d->sriov_numvfs = (int) get_int(r, o, "sriov_numvfs", -1, 65535);
         get_address(r, o, "physfn", d->physfn, true);
         get_str(r, o, "name", d->name, sizeof(d->name));
+        get_address(r, o, "upstream", d->upstream, true);
+        d->acs = get_known(r, o, "acs");
+        d->acs_ctrl = (unsigned) get_int(r, o, "acs_ctrl", 0, 0xffff);
         struct json_object *bars = get_array(r, o, "bars", 6);
         for (size_t i = 0; bars && i < json_object_array_length(bars); i++) {
                 struct json_object *b = json_object_array_get_idx(bars, i);
@@ -414,6 +428,23 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         get_address(&r, mo, "device", m->device, true);
                         m->unlimited = get_bool(&r, mo, "unlimited");
                         m->soft = get_u64(&r, mo, "soft");
+                }
+        f.hugepages = get_known(&r, o, "hugepages");
+        f.hugepages_total = get_u64(&r, o, "hugepages_total");
+        f.hugepages_free = get_u64(&r, o, "hugepages_free");
+        f.hugepage_kb = get_u64(&r, o, "hugepage_kb");
+        if ((a = get_array(&r, o, "udev_vfio_rules", ELEMENTSOF(f.udev_vfio_rules))))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *u = json_object_array_get_idx(a, i);
+                        if (!json_object_is_type(u, json_type_string)) {
+                                bad(&r, "not a string", "udev_vfio_rules[]");
+                                break;
+                        }
+                        struct json_object *wrap = json_object_new_object();
+                        json_object_object_add(wrap, "rule", json_object_get(u));
+                        get_str(&r, wrap, "rule", f.udev_vfio_rules[i], sizeof(f.udev_vfio_rules[i]));
+                        json_object_put(wrap);
+                        f.n_udev_vfio_rules++;
                 }
         f.iomem = get_known(&r, o, "iomem");
         if ((a = get_array(&r, o, "framebuffers", FACTS_FRAMEBUFFER_MAX)))

@@ -218,12 +218,54 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                 close(fd);
 }
 
+/* udev rules that name vfio (the usual way /dev/vfio/N gets its owner and mode). */
+static void probe_udev(int rootfd, HostFacts *f) {
+        static const char *const dirs[] = {"etc/udev/rules.d", "usr/lib/udev/rules.d", "lib/udev/rules.d"};
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                int fd = rootfs_openat(rootfd, dirs[k], O_RDONLY | O_DIRECTORY);
+                if (fd < 0)
+                        continue;
+                DIR *dir = fdopendir(fd);
+                struct dirent *de;
+                while (dir && (de = readdir(dir)) && f->n_udev_vfio_rules < ELEMENTSOF(f->udev_vfio_rules)) {
+                        size_t n = strlen(de->d_name);
+                        if (n < 7 || n > 64 || strcmp(de->d_name + n - 6, ".rules") != 0)
+                                continue;
+                        char path[96];
+                        snprintf(path, sizeof(path), "%s/%.64s", dirs[k], de->d_name);
+                        _cleanup_free_ char *text = NULL;
+                        size_t len;
+                        if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &text, &len) < 0)
+                                continue;
+                        Span s = span_make(text, len), line;
+                        while (span_next_line(&s, &line) &&
+                               f->n_udev_vfio_rules < ELEMENTSOF(f->udev_vfio_rules)) {
+                                span_trim(&line);
+                                if (line.len == 0 || line.p[0] == '#' || !span_find(line, "vfio"))
+                                        continue;
+                                char *out = f->udev_vfio_rules[f->n_udev_vfio_rules++];
+                                int m = snprintf(out, sizeof(f->udev_vfio_rules[0]), "/%s: %.*s", path,
+                                                 (int) line.len, line.p);
+                                /* A rule file is the host's text: no control byte goes further. */
+                                for (int i = 0; i < m && out[i]; i++)
+                                        if ((unsigned char) out[i] < 0x20 || out[i] == 0x7f)
+                                                out[i] = '?';
+                        }
+                }
+                if (dir)
+                        closedir(dir);
+                else
+                        close(fd);
+        }
+}
+
 void probe_vfio(int rootfd, HostFacts *f) {
         _cleanup_free_ char *passwd = NULL, *group = NULL, *conf = NULL;
         size_t len;
 
         probe_modules(rootfd, f);
         probe_vfio_ids(rootfd, f);
+        probe_udev(rootfd, f);
         (void) rootfs_read_file(rootfd, "etc/passwd", VX_PROBE_FILE_MAX * 16, &passwd, &len);
         (void) rootfs_read_file(rootfd, "etc/group", VX_PROBE_FILE_MAX * 16, &group, &len);
 

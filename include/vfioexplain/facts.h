@@ -42,6 +42,9 @@ typedef struct PciDevice {
         char physfn[16]; /* the PF of a VF, "" otherwise */
         unsigned long long bar_start[6], bar_end[6];
         char name[128]; /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids, "" if unknown */
+        char upstream[16]; /* the bridge above it, "" for a root-complex device */
+        Known acs; /* present: an ACS capability in (full, root-readable) config space */
+        unsigned acs_ctrl; /* its control register: SV 0x1, TB 0x2, RR 0x4, CR 0x8, UF 0x10 */
 } PciDevice;
 
 typedef struct FileNode {
@@ -124,6 +127,10 @@ typedef struct HostFacts {
         Known qemu_ids; /* the uid and gid above were found in etc/passwd and etc/group */
         MemlockFact memlock[FACTS_MEMLOCK_MAX];
         size_t n_memlock;
+        Known hugepages; /* /proc/meminfo */
+        unsigned long long hugepages_total, hugepages_free, hugepage_kb;
+        char udev_vfio_rules[4][160]; /* udev rule lines that name vfio: "FILE: TEXT" */
+        size_t n_udev_vfio_rules;
         Known iomem; /* addresses readable (root) */
         FramebufferHold framebuffers[FACTS_FRAMEBUFFER_MAX];
         size_t n_framebuffers;
