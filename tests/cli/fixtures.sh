@@ -94,6 +94,18 @@ for name in gpu-audio-companion vfio-node-root-only efifb-owns-bar; do
         diff -q "$tmp/live" "$tmp/replay" >/dev/null || { echo "FAIL: $name explain differs on replay"; fails=$((fails + 1)); }
 done
 echo "ok: snapshots replay"
+# What the probes read besides causes: the bridge above a device and its ACS, names, boot config.
+"$bin" --sysroot "$fx/group-shared-usb-sata" snapshot -o "$tmp/shared.snap"
+python3 - "$tmp/shared.snap" <<'PY' || fails=$((fails + 1))
+import json, sys
+f = json.load(open(sys.argv[1]))
+d = {x["address"]: x for x in f["devices"]}
+assert d["0000:03:00.0"]["upstream"] == "0000:02:00.0", d["0000:03:00.0"]
+assert d["0000:02:00.0"]["acs"] == "absent", d["0000:02:00.0"]
+assert d["0000:03:00.0"]["group"] == 14 and d["0000:03:00.0"]["driver"] == "igb"
+print("ok: upstream bridge and its missing ACS recorded")
+PY
+
 # A snapshot is untrusted input: a bad one is one clear line and exit 2.
 python3 - "$tmp/gpu-audio-companion.snap" "$tmp" <<'PY'
 import json, sys
