@@ -53,6 +53,20 @@ static bool may_open(const FileNode *n, unsigned uid, unsigned gid) {
         return (n->mode & 0006) == 0006;
 }
 
+/* modprobe.d already makes driver wait for vfio-pci. Module names use - and _ interchangeably. */
+static bool has_softdep(const HostFacts *f, const char *driver) {
+        for (size_t i = 0; i < f->n_softdep_drivers; i++) {
+                const char *a = f->softdep_drivers[i], *b = driver;
+                while (*a && *b && (*a == *b || ((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))) {
+                        a++;
+                        b++;
+                }
+                if (!*a && !*b)
+                        return true;
+        }
+        return false;
+}
+
 static bool has_word(const char *list, const char *word) {
         size_t n = strlen(word);
         for (const char *p = list; (p = strstr(p, word)); p += n)
@@ -168,8 +182,11 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         bool on_vfio = d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0;
         for (size_t i = 0; i < f->n_vfio_ids && !on_vfio && d->driver == KNOWN_PRESENT; i++)
                 if (f->vfio_ids[i].vendor == d->vendor && f->vfio_ids[i].device == d->device) {
-                        emit(e, "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s",
-                             d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name);
+                        emit(e,
+                             "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s "
+                             "(softdep: %s)",
+                             d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name,
+                             has_softdep(f, d->driver_name) ? "yes" : "no");
                         break;
                 }
         const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vfioexplain/capture.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/snapshot.h"
@@ -126,6 +128,10 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 json_object_array_add(ids, io);
         }
         json_object_object_add(o, "vfio_ids", ids);
+        struct json_object *sd = json_object_new_array();
+        for (size_t i = 0; i < f->n_softdep_drivers; i++)
+                json_object_array_add(sd, json_object_new_string(f->softdep_drivers[i]));
+        json_object_object_add(o, "softdep_before_vfio", sd);
         put_known(o, "grub_default", f->grub_default);
         put_str(o, "grub_cmdline", f->grub_cmdline);
         put_known(o, "initramfs", f->initramfs);
@@ -405,6 +411,20 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         f.vfio_ids[i].device = (unsigned) get_int(&r, io, "device", 0, 0xffff);
                         get_str(&r, io, "source", f.vfio_ids[i].source, sizeof(f.vfio_ids[i].source));
                         f.n_vfio_ids++;
+                }
+        if ((a = get_array(&r, o, "softdep_before_vfio", ELEMENTSOF(f.softdep_drivers))))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *u = json_object_array_get_idx(a, i);
+                        char drv[VX_CAPTURE_MAX + 1];
+                        if (!json_object_is_type(u, json_type_string) ||
+                            (size_t) json_object_get_string_len(u) >= sizeof(f.softdep_drivers[0]) ||
+                            capture_normalize(VAR_DRIVER, json_object_get_string(u),
+                                              (size_t) json_object_get_string_len(u), drv) < 0) {
+                                bad(&r, "not a driver name", "softdep_before_vfio[]");
+                                break;
+                        }
+                        snprintf(f.softdep_drivers[f.n_softdep_drivers++], sizeof(f.softdep_drivers[0]),
+                                 "%.31s", drv);
                 }
         f.grub_default = get_known(&r, o, "grub_default");
         get_str(&r, o, "grub_cmdline", f.grub_cmdline, sizeof(f.grub_cmdline));

@@ -172,6 +172,23 @@ static void add_ids(HostFacts *f, const char *list, size_t len, const char *sour
         }
 }
 
+/* "softdep nvidia pre: vfio-pci" (after "softdep "): nvidia waits for vfio-pci. */
+static void add_softdep(HostFacts *f, const char *rest) {
+        size_t n = strcspn(rest, " \t\n");
+        const char *eol = strchr(rest, '\n');
+        size_t len = eol ? (size_t) (eol - rest) : strlen(rest);
+        const char *pre = memmem(rest, len, "pre:", 4);
+        if (n == 0 || n >= sizeof(f->softdep_drivers[0]) || !pre ||
+            f->n_softdep_drivers >= ELEMENTSOF(f->softdep_drivers))
+                return;
+        const char *post = memmem(rest, len, "post:", 5);
+        size_t pre_len = post && post > pre ? (size_t) (post - pre) : len - (size_t) (pre - rest);
+        if (!memmem(pre, pre_len, "vfio-pci", 8) && !memmem(pre, pre_len, "vfio_pci", 8))
+                return;
+        snprintf(f->softdep_drivers[f->n_softdep_drivers++], sizeof(f->softdep_drivers[0]), "%.*s", (int) n,
+                 rest);
+}
+
 /* "options vfio-pci ids=..." in the .conf files of etc/modprobe.d, and vfio-pci.ids= on the command line. */
 static void probe_vfio_ids(int rootfd, HostFacts *f) {
         static const char *const keys[] = {"vfio-pci.ids=", "vfio_pci.ids="};
@@ -202,6 +219,10 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                         char *p = line;
                         while (*p == ' ' || *p == '\t')
                                 p++;
+                        if (strncmp(p, "softdep ", 8) == 0) {
+                                add_softdep(f, p + 8);
+                                continue;
+                        }
                         if (strncmp(p, "options vfio-pci ", 17) != 0 &&
                             strncmp(p, "options vfio_pci ", 17) != 0)
                                 continue;

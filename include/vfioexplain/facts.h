@@ -112,6 +112,9 @@ typedef struct HostFacts {
                 char source[64];
         } vfio_ids[32];
         size_t n_vfio_ids;
+        /* "softdep DRIVER pre: vfio-pci" lines of modprobe.d: the drivers vfio-pci is loaded before */
+        char softdep_drivers[8][32];
+        size_t n_softdep_drivers;
         /* Boot configuration: the GRUB defaults file, and the running kernel's initramfs against the
          * newest modprobe.d file that configures vfio. */
         Known grub_default;

@@ -43,6 +43,16 @@ first no-interrupt-remapping "interrupt-remapping-missing -"
 first healthy-vfio "none"
 first healthy-vfio "wrong-host-address 0000:09:00.0" 0000:09:00.0
 
+# With the softdep already in modprobe.d, vfioexplain does not ask for it again.
+cp -a "$fx/gpu-on-nvidia" "$tmp/softdep"
+printf 'softdep nvidia pre: vfio-pci\n' >"$tmp/softdep/etc/modprobe.d/nvidia-softdep.conf"
+"$bin" --rules "$rules" --sysroot "$tmp/softdep" check 0000:0b:00.0 >"$tmp/sd"
+grep -q 'driverctl set-override 0000:0b:00.0 vfio-pci' "$tmp/sd" && ! grep -q "echo 'softdep nvidia pre: vfio-pci'" "$tmp/sd" ||
+        { echo "FAIL: softdep already present"; cat "$tmp/sd"; fails=$((fails + 1)); }
+"$bin" --rules "$rules" --sysroot "$fx/gpu-on-nvidia" check 0000:0b:00.0 >"$tmp/nsd"
+grep -q "echo 'softdep nvidia pre: vfio-pci' | sudo tee /etc/modprobe.d/vfio-softdep.conf" "$tmp/nsd" ||
+        { echo "FAIL: softdep missing"; cat "$tmp/nsd"; fails=$((fails + 1)); }
+
 # The fixes name the real device, group, driver and user.
 "$bin" --rules "$rules" --sysroot "$fx/gpu-audio-companion" check 0000:01:00.0 >"$tmp/t1"
 grep -q 'echo vfio-pci | sudo tee /sys/bus/pci/devices/0000:01:00.1/driver_override' "$tmp/t1" &&
