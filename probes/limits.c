@@ -83,6 +83,32 @@ static void probe_hugepages(int rootfd, HostFacts *f) {
                 f->hugepages = KNOWN_PRESENT;
 }
 
+/* "Uid:\t1000\t1000\t1000\t1000", "Gid:\t...", "Groups:\t27 993" of /proc/PID/status: the effective ids. */
+static void read_credentials(const char *status, MemlockFact *m) {
+        const char *u = strstr(status, "\nUid:"), *g = strstr(status, "\nGid:"),
+                   *gs = strstr(status, "\nGroups:");
+        char *end;
+        if (!u || !g)
+                return;
+        unsigned long ruid = strtoul(u + 5, &end, 10), euid = strtoul(end, &end, 10);
+        unsigned long rgid = strtoul(g + 5, &end, 10), egid = strtoul(end, &end, 10);
+        (void) ruid;
+        (void) rgid;
+        m->uid = (unsigned) euid;
+        m->gid = (unsigned) egid;
+        if (gs) {
+                const char *p = gs + 8;
+                while (m->n_groups < ELEMENTSOF(m->groups)) {
+                        unsigned long v = strtoul(p, &end, 10);
+                        if (end == p)
+                                break;
+                        m->groups[m->n_groups++] = (unsigned) v;
+                        p = end;
+                }
+        }
+        m->ids = KNOWN_PRESENT;
+}
+
 void probe_limits(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -124,6 +150,10 @@ void probe_limits(int rootfd, HostFacts *f) {
                 snprintf(path, sizeof(path), "proc/%.9s/limits", de->d_name);
                 if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &limits, &n) >= 0 &&
                     parse_memlock(limits, &m)) {
+                        _cleanup_free_ char *status = NULL;
+                        snprintf(path, sizeof(path), "proc/%.9s/status", de->d_name);
+                        if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &status, &n) >= 0)
+                                read_credentials(status, &m);
                         snprintf(path, sizeof(path), "proc/%.9s/cmdline", de->d_name);
                         if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX * 4, &cmdline, &n) >= 0)
                                 vfio_device_of(cmdline, n, m.device);

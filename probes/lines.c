@@ -43,12 +43,16 @@ static void emit_node(Emitter *e, const FileNode *n) {
 }
 
 /* DAC only: whether uid/gid (and root) may open the node read-write. */
-static bool may_open(const FileNode *n, unsigned uid, unsigned gid) {
+static bool may_open(const FileNode *n, unsigned uid, unsigned gid, const unsigned *groups,
+                     size_t n_groups) {
         if (uid == 0)
                 return true;
         if (n->uid == uid)
                 return (n->mode & 0600) == 0600;
-        if (n->gid == gid)
+        bool in_group = n->gid == gid;
+        for (size_t i = 0; i < n_groups; i++)
+                in_group = in_group || n->gid == groups[i];
+        if (in_group)
                 return (n->mode & 0060) == 0060;
         return (n->mode & 0006) == 0006;
 }
@@ -220,10 +224,21 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                 }
                 const FileNode *n = group_node(f, d->group_id);
                 if (n && n->state == KNOWN_PRESENT && f->qemu_ids == KNOWN_PRESENT &&
-                    !may_open(n, f->qemu_uid, f->qemu_gid))
+                    !may_open(n, f->qemu_uid, f->qemu_gid, NULL, 0))
                         emit(e, "group-node %s: %s not openable by %s (owner %s:%s mode %04o)", d->address,
                              n->path, f->qemu_user, n->owner[0] ? n->owner : "?",
                              n->group_name[0] ? n->group_name : "?", n->mode);
+        }
+        /* A running QEMU that has this device: can its own credentials open the group node? */
+        for (size_t i = 0; i < f->n_memlock && d->group == KNOWN_PRESENT; i++) {
+                const MemlockFact *m = &f->memlock[i];
+                const FileNode *n = group_node(f, d->group_id);
+                if (m->pid == 0 || m->ids != KNOWN_PRESENT || strcmp(m->device, d->address) != 0 || !n ||
+                    n->state != KNOWN_PRESENT || may_open(n, m->uid, m->gid, m->groups, m->n_groups))
+                        continue;
+                emit(e, "group-node %s: %s not openable by %u (owner %s:%s mode %04o) as QEMU pid %d runs",
+                     d->address, n->path, m->uid, n->owner[0] ? n->owner : "?",
+                     n->group_name[0] ? n->group_name : "?", n->mode, m->pid);
         }
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 const FramebufferHold *h = &f->framebuffers[i];

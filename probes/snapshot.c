@@ -153,6 +153,13 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 put_str(mo, "device", f->memlock[i].device);
                 json_object_object_add(mo, "unlimited", json_object_new_boolean(f->memlock[i].unlimited));
                 json_object_object_add(mo, "soft", json_object_new_uint64(f->memlock[i].soft));
+                put_known(mo, "ids", f->memlock[i].ids);
+                put_int(mo, "uid", f->memlock[i].uid);
+                put_int(mo, "gid", f->memlock[i].gid);
+                struct json_object *gl = json_object_new_array();
+                for (size_t k = 0; k < f->memlock[i].n_groups; k++)
+                        json_object_array_add(gl, json_object_new_int64(f->memlock[i].groups[k]));
+                json_object_object_add(mo, "groups", gl);
                 json_object_array_add(ml, mo);
         }
         json_object_object_add(o, "memlock", ml);
@@ -448,6 +455,19 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         get_address(&r, mo, "device", m->device, true);
                         m->unlimited = get_bool(&r, mo, "unlimited");
                         m->soft = get_u64(&r, mo, "soft");
+                        m->ids = get_known(&r, mo, "ids");
+                        m->uid = (unsigned) get_int(&r, mo, "uid", 0, UINT_MAX);
+                        m->gid = (unsigned) get_int(&r, mo, "gid", 0, UINT_MAX);
+                        struct json_object *gl = get_array(&r, mo, "groups", ELEMENTSOF(m->groups));
+                        for (size_t k = 0; gl && k < json_object_array_length(gl); k++) {
+                                struct json_object *gv = json_object_array_get_idx(gl, k);
+                                int64_t v = json_object_get_int64(gv);
+                                if (!json_object_is_type(gv, json_type_int) || v < 0 || v > UINT_MAX) {
+                                        bad(&r, "not a group id", "memlock[].groups[]");
+                                        break;
+                                }
+                                m->groups[m->n_groups++] = (unsigned) v;
+                        }
                 }
         f.hugepages = get_known(&r, o, "hugepages");
         f.hugepages_total = get_u64(&r, o, "hugepages_total");

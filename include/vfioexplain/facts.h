@@ -73,6 +73,10 @@ typedef struct MemlockFact {
         char device[16]; /* a vfio-pci host= address on its command line, "" if none */
         bool unlimited;
         unsigned long long soft;
+        Known ids; /* present: the credentials below were read from /proc/PID/status */
+        unsigned uid, gid;
+        unsigned groups[16];
+        size_t n_groups;
 } MemlockFact;
 
 typedef struct FramebufferHold {

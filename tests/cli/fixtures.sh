@@ -43,6 +43,20 @@ first no-interrupt-remapping "interrupt-remapping-missing -"
 first healthy-vfio "none"
 first healthy-vfio "wrong-host-address 0000:09:00.0" 0000:09:00.0
 
+# A running QEMU whose own user may not open its device's group node.
+cp -a "$fx/memlock-64k" "$tmp/qemu-node"
+chmod 0600 "$tmp/qemu-node/dev/vfio/1"
+if [ "$(id -u)" -eq 0 ]; then
+        chown 0:0 "$tmp/qemu-node/dev/vfio/1"
+        "$bin" --rules "$rules" --sysroot "$tmp/qemu-node" check >"$tmp/qn"
+        grep -q 'not openable by 1000 (owner root:root mode 0600) as QEMU pid 4242 runs' "$tmp/qn" &&
+                grep -q 'sudo chown 1000 /dev/vfio/1' "$tmp/qn" ||
+                { echo "FAIL: QEMU process access"; cat "$tmp/qn"; fails=$((fails + 1)); }
+else
+        echo "FAIL: the QEMU-process access case needs root to chown the fixture node (run the suite as root)"
+        fails=$((fails + 1))
+fi
+
 # With the softdep already in modprobe.d, vfioexplain does not ask for it again.
 cp -a "$fx/gpu-on-nvidia" "$tmp/softdep"
 printf 'softdep nvidia pre: vfio-pci\n' >"$tmp/softdep/etc/modprobe.d/nvidia-softdep.conf"
