@@ -169,6 +169,15 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);
         probe_boot_config(rootfd, &f);
+        if (strcmp(root, "/") == 0) {
+                gid_t groups[16];
+                int n = getgroups(16, groups);
+                f.self_uid = geteuid();
+                f.self_gid = getegid();
+                for (int i = 0; i < n && i < 16; i++)
+                        f.self_groups[f.n_self_groups++] = groups[i];
+                f.self_ids = KNOWN_PRESENT;
+        }
         close(rootfd);
         *ret = f;
         return 0;

@@ -229,6 +229,14 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                              n->path, f->qemu_user, n->owner[0] ? n->owner : "?",
                              n->group_name[0] ? n->group_name : "?", n->mode);
         }
+        if (d->group == KNOWN_PRESENT && f->self_ids == KNOWN_PRESENT) {
+                const FileNode *n = group_node(f, d->group_id);
+                if (n && n->state == KNOWN_PRESENT &&
+                    !may_open(n, f->self_uid, f->self_gid, f->self_groups, f->n_self_groups))
+                        emit(e, "group-node %s: %s not openable by you (uid %u; owner %s:%s mode %04o)",
+                             d->address, n->path, f->self_uid, n->owner[0] ? n->owner : "?",
+                             n->group_name[0] ? n->group_name : "?", n->mode);
+        }
         /* A running QEMU that has this device: can its own credentials open the group node? */
         for (size_t i = 0; i < f->n_memlock && d->group == KNOWN_PRESENT; i++) {
                 const MemlockFact *m = &f->memlock[i];

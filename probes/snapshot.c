@@ -139,6 +139,9 @@ struct json_object *facts_to_json(const HostFacts *f) {
         put_int(o, "initramfs_mtime", f->initramfs_mtime);
         put_str(o, "vfio_conf_path", f->vfio_conf_path);
         put_int(o, "vfio_conf_mtime", f->vfio_conf_mtime);
+        put_known(o, "self_ids", f->self_ids);
+        put_int(o, "self_uid", f->self_uid);
+        put_int(o, "self_gid", f->self_gid);
         put_known(o, "qemu_conf", f->qemu_conf);
         put_str(o, "qemu_user", f->qemu_user);
         put_str(o, "qemu_group", f->qemu_group);
@@ -440,6 +443,10 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         f.initramfs_mtime = get_int(&r, o, "initramfs_mtime", LLONG_MIN, LLONG_MAX);
         get_str(&r, o, "vfio_conf_path", f.vfio_conf_path, sizeof(f.vfio_conf_path));
         f.vfio_conf_mtime = get_int(&r, o, "vfio_conf_mtime", LLONG_MIN, LLONG_MAX);
+        /* The replaying user is not the one who took the snapshot: its groups are not carried. */
+        f.self_ids = get_known(&r, o, "self_ids");
+        f.self_uid = (unsigned) get_int(&r, o, "self_uid", 0, UINT_MAX);
+        f.self_gid = (unsigned) get_int(&r, o, "self_gid", 0, UINT_MAX);
         f.qemu_conf = get_known(&r, o, "qemu_conf");
         get_str(&r, o, "qemu_user", f.qemu_user, sizeof(f.qemu_user));
         get_str(&r, o, "qemu_group", f.qemu_group, sizeof(f.qemu_group));

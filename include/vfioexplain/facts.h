@@ -132,6 +132,11 @@ typedef struct HostFacts {
         char qemu_user[64], qemu_group[64];
         unsigned qemu_uid, qemu_gid;
         Known qemu_ids; /* the uid and gid above were found in etc/passwd and etc/group */
+        /* The user running vfioexplain, on the live host only (not under --sysroot or a snapshot). */
+        Known self_ids;
+        unsigned self_uid, self_gid;
+        unsigned self_groups[16];
+        size_t n_self_groups;
         MemlockFact memlock[FACTS_MEMLOCK_MAX];
         size_t n_memlock;
         Known hugepages; /* /proc/meminfo */
