@@ -271,7 +271,13 @@ size_t probe_vfio_devices(const HostFacts *f, char (*out)[16], size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < f->n_devices && n < max; i++) {
                 const PciDevice *d = &f->devices[i];
-                if ((d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0) ||
+                /* Bridges (class 06) and the IOMMU's own PCI function (class 0806) are never candidates. */
+                bool candidate =
+                        !d->bridge && (d->class_code >> 16) != 0x06 && (d->class_code >> 8) != 0x0806;
+                bool unused = d->driver == KNOWN_ABSENT && candidate;
+                if (unused ||
+                    (d->driver == KNOWN_PRESENT &&
+                     (strcmp(d->driver_name, "vfio-pci") == 0 || strcmp(d->driver_name, "pci-stub") == 0)) ||
                     strcmp(d->driver_override, "vfio-pci") == 0)
                         snprintf(out[n++], 16, "%s", d->address);
         }

@@ -15,5 +15,6 @@ typedef int (*probe_line_fn)(const char *line, size_t len, void *userdata);
  * line saying a device is absent. Stops at and returns the first negative return of fn. */
 int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe_line_fn fn, void *userdata);
 
-/* The devices 'check' looks at when none is named: those bound or steered to vfio-pci. */
+/* The devices 'check' looks at when none is named: those the host does not use (no driver, vfio-pci,
+ * pci-stub, or steered to vfio-pci by driver_override); bridges are never candidates. */
 size_t probe_vfio_devices(const HostFacts *f, char (*out)[16], size_t max);

@@ -41,6 +41,10 @@ first memlock-64k "memlock-limit -"
 first bridge-address "device-is-bridge 0000:00:01.0" 0000:00:01.0
 first no-interrupt-remapping "interrupt-remapping-missing -"
 first healthy-vfio "none"
+# With no address, check looks at the devices the host does not use: not at bridges or the IOMMU's own
+# PCI function (AMD's 00:00.2 has no group and no reset, and is no candidate).
+first group-shared-usb-sata "none"
+first gpu-on-nvidia "vfio-ids-not-applied -"
 first healthy-vfio "wrong-host-address 0000:09:00.0" 0000:09:00.0
 
 # A running QEMU whose own user may not open its device's group node.
