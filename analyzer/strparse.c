@@ -111,3 +111,11 @@ bool span_next_line(Span *s, Span *line) {
                 span_advance(s, 1);
         return true;
 }
+
+bool words_contain(const char *list, const char *word) {
+        size_t n = strlen(word);
+        for (const char *p = list; n > 0 && (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+                        return true;
+        return false;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Boot configuration that did not take effect: kernel parameters written to /etc/default/grub but
- * not on the running kernel's command line (update-grub not run, or no reboot), and an initramfs
- * older than the modprobe.d file that configures vfio-pci (update-initramfs not run). */
+ * not on the running kernel's command line (update-grub not run, or no reboot), and the running
+ * kernel's initramfs, whose age lines.c compares with the modprobe.d file vfio.c found. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -30,16 +30,6 @@ static void grub_value(const char *text, size_t len, const char *key, char *out,
                 size_t n = strlen(out);
                 snprintf(out + n, size - n, "%s%.*s", n ? " " : "", (int) (q - line.p), line.p);
         }
-}
-
-static long long mtime_of(int rootfd, const char *path) {
-        struct stat st;
-        int fd = rootfs_openat(rootfd, path, O_PATH);
-        if (fd < 0)
-                return -1;
-        int r = fstat(fd, &st);
-        close(fd);
-        return r < 0 ? -1 : (long long) st.st_mtime;
 }
 
 /* The running kernel's release from BOOT_IMAGE=/boot/vmlinuz-RELEASE. */
@@ -71,7 +61,7 @@ static void probe_initramfs(int rootfd, HostFacts *f) {
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 char path[128];
                 snprintf(path, sizeof(path), "%s%s%s", names[i][0], release, names[i][1]);
-                long long m = mtime_of(rootfd, path);
+                long long m = rootfs_mtime(rootfd, path);
                 if (m >= 0) {
                         f->initramfs = KNOWN_PRESENT;
                         snprintf(f->initramfs_path, sizeof(f->initramfs_path), "/%s", path);
@@ -80,36 +70,6 @@ static void probe_initramfs(int rootfd, HostFacts *f) {
                 }
         }
         f->initramfs = KNOWN_ABSENT;
-}
-
-static void probe_vfio_conf(int rootfd, HostFacts *f) {
-        int fd = rootfs_openat(rootfd, "etc/modprobe.d", O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-                return;
-        DIR *dir = fdopendir(fd);
-        struct dirent *de;
-        while (dir && (de = readdir(dir))) {
-                size_t n = strlen(de->d_name);
-                if (n < 6 || n > 48 || strcmp(de->d_name + n - 5, ".conf") != 0)
-                        continue;
-                char path[80];
-                snprintf(path, sizeof(path), "etc/modprobe.d/%.48s", de->d_name);
-                _cleanup_free_ char *text = NULL;
-                size_t len;
-                if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &text, &len) < 0)
-                        continue;
-                if (!strstr(text, "vfio-pci") && !strstr(text, "vfio_pci"))
-                        continue;
-                long long m = mtime_of(rootfd, path);
-                if (m > f->vfio_conf_mtime) {
-                        f->vfio_conf_mtime = m;
-                        snprintf(f->vfio_conf_path, sizeof(f->vfio_conf_path), "/%s", path);
-                }
-        }
-        if (dir)
-                closedir(dir);
-        else
-                close(fd);
 }
 
 void probe_boot_config(int rootfd, HostFacts *f) {
@@ -123,5 +83,4 @@ void probe_boot_config(int rootfd, HostFacts *f) {
         } else
                 f->grub_default = KNOWN_ABSENT;
         probe_initramfs(rootfd, f);
-        probe_vfio_conf(rootfd, f);
 }

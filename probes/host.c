@@ -53,14 +53,6 @@ static bool os_release_value(const char *text, size_t len, const char *key, char
         return false;
 }
 
-static bool word_in(const char *list, const char *word) {
-        size_t n = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += n)
-                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-                        return true;
-        return false;
-}
-
 static Distro distro_of(const char *id, const char *like) {
         static const struct {
                 const char *word;
@@ -71,10 +63,10 @@ static Distro distro_of(const char *id, const char *like) {
                 {"opensuse", DISTRO_SUSE}, {"arch", DISTRO_ARCH},
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (word_in(id, table[i].word))
+                if (words_contain(id, table[i].word))
                         return table[i].d;
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (word_in(like, table[i].word))
+                if (words_contain(like, table[i].word))
                         return table[i].d;
         return DISTRO_UNKNOWN;
 }
@@ -108,19 +100,14 @@ static void probe_cmdline(int rootfd, HostFacts *f) {
 }
 
 static void probe_iommu_class(int rootfd, HostFacts *f) {
-        int fd = rootfs_openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY);
-        if (fd < 0) {
+        DIR *d = rootfs_opendir(rootfd, "sys/class/iommu");
+        if (!d) {
                 /* No class directory at all on a sysfs that is there: no IOMMU driver registered. */
                 int sys = rootfs_openat(rootfd, "sys/class", O_RDONLY | O_DIRECTORY);
                 if (sys >= 0) {
                         f->iommu_class = KNOWN_ABSENT;
                         close(sys);
                 }
-                return;
-        }
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
                 return;
         }
         struct dirent *de;

@@ -122,14 +122,11 @@ void probe_limits(int rootfd, HostFacts *f) {
                         f->memlock[f->n_memlock++] = m;
         }
 
-        int fd = rootfs_openat(rootfd, "proc", O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
+        DIR *dir = rootfs_opendir(rootfd, "proc");
+
+        if (!dir)
+
                 return;
-        DIR *dir = fdopendir(fd);
-        if (!dir) {
-                close(fd);
-                return;
-        }
         struct dirent *de;
         while ((de = readdir(dir)) && f->n_memlock < FACTS_MEMLOCK_MAX) {
                 if (strspn(de->d_name, "0123456789") != strlen(de->d_name) || strlen(de->d_name) > 9)

@@ -8,6 +8,7 @@
 
 #include "vfioexplain/macro.h"
 #include "vfioexplain/probe_lines.h"
+#include "vfioexplain/strparse.h"
 
 typedef struct Emitter {
         probe_line_fn fn;
@@ -71,14 +72,6 @@ static bool has_softdep(const HostFacts *f, const char *driver) {
         return false;
 }
 
-static bool has_word(const char *list, const char *word) {
-        size_t n = strlen(word);
-        for (const char *p = list; (p = strstr(p, word)); p += n)
-                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-                        return true;
-        return false;
-}
-
 /* Parameters the GRUB defaults ask for that the running kernel did not get: the boot loader
  * configuration was not regenerated, or the host not rebooted since. */
 static void emit_boot_config(Emitter *e, const HostFacts *f) {
@@ -88,7 +81,7 @@ static void emit_boot_config(Emitter *e, const HostFacts *f) {
                         size_t n = strcspn(p, " ");
                         if (n > 0 && n < sizeof(word)) {
                                 snprintf(word, sizeof(word), "%.*s", (int) n, p);
-                                if (!has_word(f->cmdline_text, word))
+                                if (!words_contain(f->cmdline_text, word))
                                         emit(e,
                                              "boot-config: %s is in /etc/default/grub but not on the "
                                              "running kernel's "

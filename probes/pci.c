@@ -177,14 +177,9 @@ static int cmp_dev(const void *a, const void *b) {
 }
 
 void probe_pci(int rootfd, HostFacts *f) {
-        int fd = rootfs_openat(rootfd, "sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
+        DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
+        if (!dir)
                 return;
-        DIR *dir = fdopendir(fd);
-        if (!dir) {
-                close(fd);
-                return;
-        }
         struct dirent *de;
         while ((de = readdir(dir))) {
                 char norm[16];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,4 +84,26 @@ int rootfs_readlink_base(int dirfd, const char *name, char *buf, size_t size) {
                 return -EINVAL;
         snprintf(buf, size, "%s", base);
         return 0;
+}
+
+DIR *rootfs_opendir(int rootfd, const char *relpath) {
+        int fd = rootfs_openat(rootfd, relpath, O_RDONLY | O_DIRECTORY);
+        if (fd < 0) {
+                errno = -fd;
+                return NULL;
+        }
+        DIR *d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+long long rootfs_mtime(int rootfd, const char *relpath) {
+        struct stat st;
+        int fd = rootfs_openat(rootfd, relpath, O_PATH);
+        if (fd < 0)
+                return -1;
+        int r = fstat(fd, &st);
+        close(fd);
+        return r < 0 ? -1 : (long long) st.st_mtime;
 }

@@ -198,12 +198,11 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                         add_ids(f, p + strlen(keys[k]), strcspn(p + strlen(keys[k]), " "),
                                 "kernel command line");
         }
-        int fd = rootfs_openat(rootfd, "etc/modprobe.d", O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
+        DIR *dir = rootfs_opendir(rootfd, "etc/modprobe.d");
+        if (!dir)
                 return;
-        DIR *dir = fdopendir(fd);
         struct dirent *de;
-        while (dir && (de = readdir(dir))) {
+        while ((de = readdir(dir))) {
                 size_t n = strlen(de->d_name);
                 if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0 || n > 48)
                         continue;
@@ -214,6 +213,12 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                 size_t len;
                 if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &text, &len) < 0)
                         continue;
+                /* The newest file that configures vfio-pci: an initramfs older than it is stale. */
+                long long mtime = rootfs_mtime(rootfd, path);
+                if ((strstr(text, "vfio-pci") || strstr(text, "vfio_pci")) && mtime > f->vfio_conf_mtime) {
+                        f->vfio_conf_mtime = mtime;
+                        snprintf(f->vfio_conf_path, sizeof(f->vfio_conf_path), "/%s", path);
+                }
                 for (char *line = text; line && *line;
                      line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
                         char *p = line;
@@ -233,22 +238,18 @@ static void probe_vfio_ids(int rootfd, HostFacts *f) {
                                 add_ids(f, ids + 4, strcspn(ids + 4, " \t\n"), source);
                 }
         }
-        if (dir)
-                closedir(dir);
-        else
-                close(fd);
+        closedir(dir);
 }
 
 /* udev rules that name vfio (the usual way /dev/vfio/N gets its owner and mode). */
 static void probe_udev(int rootfd, HostFacts *f) {
         static const char *const dirs[] = {"etc/udev/rules.d", "usr/lib/udev/rules.d", "lib/udev/rules.d"};
         for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
-                int fd = rootfs_openat(rootfd, dirs[k], O_RDONLY | O_DIRECTORY);
-                if (fd < 0)
+                DIR *dir = rootfs_opendir(rootfd, dirs[k]);
+                if (!dir)
                         continue;
-                DIR *dir = fdopendir(fd);
                 struct dirent *de;
-                while (dir && (de = readdir(dir)) && f->n_udev_vfio_rules < ELEMENTSOF(f->udev_vfio_rules)) {
+                while ((de = readdir(dir)) && f->n_udev_vfio_rules < ELEMENTSOF(f->udev_vfio_rules)) {
                         size_t n = strlen(de->d_name);
                         if (n < 7 || n > 64 || strcmp(de->d_name + n - 6, ".rules") != 0)
                                 continue;
@@ -273,10 +274,7 @@ static void probe_udev(int rootfd, HostFacts *f) {
                                                 out[i] = '?';
                         }
                 }
-                if (dir)
-                        closedir(dir);
-                else
-                        close(fd);
+                closedir(dir);
         }
 }
 
@@ -293,11 +291,10 @@ void probe_vfio(int rootfd, HostFacts *f) {
         stat_node(rootfd, "/dev/vfio/vfio", passwd, group, &f->vfio_container);
         stat_node(rootfd, "/dev/kvm", passwd, group, &f->kvm);
 
-        int fd = rootfs_openat(rootfd, "dev/vfio", O_RDONLY | O_DIRECTORY);
-        if (fd >= 0) {
-                DIR *dir = fdopendir(fd);
+        DIR *dir = rootfs_opendir(rootfd, "dev/vfio");
+        if (dir) {
                 struct dirent *de;
-                while (dir && (de = readdir(dir))) {
+                while ((de = readdir(dir))) {
                         /* Group nodes are numbers, or noiommu-N. */
                         const char *num =
                                 strncmp(de->d_name, "noiommu-", 8) == 0 ? de->d_name + 8 : de->d_name;
@@ -314,10 +311,7 @@ void probe_vfio(int rootfd, HostFacts *f) {
                         f->group_nodes[f->n_group_nodes] = (FileNode){0};
                         stat_node(rootfd, path, passwd, group, &f->group_nodes[f->n_group_nodes++]);
                 }
-                if (dir)
-                        closedir(dir);
-                else
-                        close(fd);
+                closedir(dir);
                 if (f->n_group_nodes > 0)
                         qsort(f->group_nodes, f->n_group_nodes, sizeof(FileNode), cmp_node);
         }

@@ -5,12 +5,17 @@
  * leaving it: symlinks resolve inside the root (openat2 RESOLVE_IN_ROOT), "..", absolute links and
  * magic links cannot escape. */
 
+#include <dirent.h>
 #include <stddef.h>
 
 /* Returns an O_PATH directory fd for root, or a negative errno. */
 int rootfs_open(const char *root);
 /* Opens relpath (no leading '/') under rootfd read-only. Returns an fd or a negative errno. */
 int rootfs_openat(int rootfd, const char *relpath, int flags);
+/* Opens the directory relpath under the root for readdir(); NULL (errno set) if it cannot. */
+DIR *rootfs_opendir(int rootfd, const char *relpath);
+/* The modification time of relpath under the root, -1 if it cannot be had. */
+long long rootfs_mtime(int rootfd, const char *relpath);
 /* Reads a small file under the root, bounded by max. */
 int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, size_t *ret_len);
 

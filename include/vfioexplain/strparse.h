@@ -49,6 +49,8 @@ bool span_eat_until(Span *s, char c, Span *ret);
 /* Eats up to the first occurrence of lit, not including it; false if it does not occur. */
 bool span_eat_until_literal(Span *s, const char *lit, Span *ret);
 const char *span_find(Span s, const char *lit);
+/* Whether word is one of the space-separated words of list (NUL-terminated strings). */
+bool words_contain(const char *list, const char *word);
 /* Takes the next line (without its newline) off s; false when s is empty. */
 bool span_next_line(Span *s, Span *line);
 void span_trim(Span *s);
