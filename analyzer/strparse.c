@@ -63,6 +63,13 @@ bool span_eat_xdigits(Span *s, size_t n, uint64_t *ret) {
         return true;
 }
 
+bool span_eat_hex64(Span *s, uint64_t *ret) {
+        size_t n = 0;
+        while (n < s->len && n < 16 && span_is_xdigit(s->p[n]))
+                n++;
+        return n > 0 && span_eat_xdigits(s, n, ret);
+}
+
 size_t span_eat_blanks(Span *s) {
         size_t i = 0;
         while (i < s->len && (s->p[i] == ' ' || s->p[i] == '\t'))

@@ -20,17 +20,6 @@ static bool is_framebuffer(Span name) {
         return false;
 }
 
-static bool eat_hex(Span *s, unsigned long long *ret) {
-        size_t n = 0;
-        uint64_t v;
-        while (n < s->len && n < 16 && span_is_xdigit(s->p[n]))
-                n++;
-        if (n == 0 || !span_eat_xdigits(s, n, &v))
-                return false;
-        *ret = v;
-        return true;
-}
-
 void probe_iomem(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -41,10 +30,10 @@ void probe_iomem(int rootfd, HostFacts *f) {
         Span s = span_make(text, len);
         Span line;
         while (span_next_line(&s, &line)) {
-                unsigned long long start, end;
+                uint64_t start, end;
                 span_eat_blanks(&line);
-                if (!eat_hex(&line, &start) || !span_eat_char(&line, '-') || !eat_hex(&line, &end) ||
-                    !span_eat_literal(&line, " : "))
+                if (!span_eat_hex64(&line, &start) || !span_eat_char(&line, '-') ||
+                    !span_eat_hex64(&line, &end) || !span_eat_literal(&line, " : "))
                         continue;
                 if (end != 0)
                         nonzero = true;

@@ -26,13 +26,8 @@ static bool parse_hex(const char *s, unsigned *ret) {
 }
 
 static bool parse_hex64(Span *sp, unsigned long long *ret) {
-        uint64_t v = 0;
-        size_t n = 0;
-        if (!span_eat_literal(sp, "0x"))
-                return false;
-        while (n < sp->len && n < 16 && span_is_xdigit(sp->p[n]))
-                n++;
-        if (n == 0 || !span_eat_xdigits(sp, n, &v))
+        uint64_t v;
+        if (!span_eat_literal(sp, "0x") || !span_eat_hex64(sp, &v))
                 return false;
         *ret = v;
         return true;

@@ -43,6 +43,8 @@ bool span_eat_char(Span *s, char c);
 bool span_eat_digits(Span *s, size_t min, size_t max, uint64_t *ret);
 /* Eats exactly n hex digits. */
 bool span_eat_xdigits(Span *s, size_t n, uint64_t *ret);
+/* Eats 1 to 16 hex digits (as many as there are); false if there is none. */
+bool span_eat_hex64(Span *s, uint64_t *ret);
 size_t span_eat_blanks(Span *s);
 /* Eats up to, not including, the first c; false if c does not occur. */
 bool span_eat_until(Span *s, char c, Span *ret);

@@ -228,12 +228,28 @@ static void test_pci_address(void **state) {
         assert_string_equal(out, "unchanged");
 }
 
+static void test_span_hex(void **state) {
+        Span s = span_from_str("e07effff-x");
+        uint64_t v = 0;
+        assert_true(span_eat_hex64(&s, &v));
+        assert_int_equal(v, 0xe07effff);
+        assert_int_equal(s.len, 2);
+        s = span_from_str("-1");
+        assert_false(span_eat_hex64(&s, &v));
+        assert_int_equal(s.len, 2);
+        /* at most 16 digits: the 17th stays */
+        s = span_from_str("00000000000000001");
+        assert_true(span_eat_hex64(&s, &v));
+        assert_int_equal(s.len, 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_formats),   cmocka_unit_test(test_journal_formats),
                 cmocka_unit_test(test_journal_json),     cmocka_unit_test(test_qemu_formats),
                 cmocka_unit_test(test_libvirt_formats),  cmocka_unit_test(test_trace_and_audit),
                 cmocka_unit_test(test_bare_and_hostile), cmocka_unit_test(test_pci_address),
+                cmocka_unit_test(test_span_hex),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
