@@ -61,7 +61,9 @@ struct Analysis {
         unsigned long cur_line;
         const char *cur_raw;
         size_t cur_len;
+        const EntryMeta *cur_meta;
         bool cur_matched;
+        char last_boot[33];
 };
 
 enum {
@@ -103,6 +105,10 @@ static void vars_free(char **vars) {
 static void evidence_release(Evidence *e) {
         free(e->text);
         e->text = NULL;
+        free(e->unit);
+        e->unit = NULL;
+        free(e->cursor);
+        e->cursor = NULL;
         if (e->vars) {
                 vars_free(e->vars);
                 free(e->vars);
@@ -211,6 +217,13 @@ static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 .seq = a->seq,
                 .epoch = a->epoch,
         };
+        const EntryMeta *meta = a->cur_meta;
+        if (meta) {
+                ret->realtime_usec = meta->realtime_usec;
+                /* Both are only shown: on OOM the evidence goes without them. */
+                ret->unit = meta->unit ? strdup(meta->unit) : NULL;
+                ret->cursor = meta->cursor ? meta->cursor(meta->userdata) : NULL;
+        }
         /* A bare line is reported as the source its rule expects. */
         if (m->source == SOURCE_UNKNOWN)
                 for (Source s = 0; s < SOURCE_UNKNOWN; s++)
@@ -467,16 +480,15 @@ size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max) {
         return n;
 }
 
-int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
-        Line line;
+static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
+                     size_t len, const EntryMeta *meta) {
         int r;
 
         a->stats.lines++;
         a->seq++;
-        line_classify(a->lc, raw, len, &line);
-        for (size_t v = 0; v < line.n_views; v++)
-                if (line.views[v].source == SOURCE_KERNEL &&
-                    span_starts_with(line.views[v].text, "Linux version "))
+        for (size_t v = 0; v < line->n_views; v++)
+                if (line->views[v].source == SOURCE_KERNEL &&
+                    span_starts_with(line->views[v].text, "Linux version "))
                         a->epoch++;
         if (!intern_input(a, input))
                 return -ENOMEM;
@@ -484,11 +496,55 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
         a->cur_line = lineno;
         a->cur_raw = raw;
         a->cur_len = len;
+        a->cur_meta = meta;
         a->cur_matched = false;
-        r = matcher_match_line(a->m, &line, on_match, a);
+        r = matcher_match_line(a->m, line, on_match, a);
+        a->cur_meta = NULL;
         if (a->cur_matched)
                 a->stats.matched_lines++;
         return r;
+}
+
+/* A journal message can hold several lines (libvirt quotes QEMU's two-line errors whole); the rules see
+ * each line, as journalctl's text output shows them, all with the entry's fields. */
+static int feed_fields(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
+                       const char *raw, size_t len, const EntryMeta *meta) {
+        Span rest = f->message, one;
+        Line line;
+        int r = 0;
+
+        if (!memchr(rest.p, '\n', rest.len)) {
+                line_classify_fields(f, &line);
+                return feed_line(a, input, lineno, &line, raw, len, meta);
+        }
+        while (r >= 0 && span_next_line(&rest, &one)) {
+                LineFields sub = *f;
+                sub.message = one;
+                line_classify_fields(&sub, &line);
+                r = feed_line(a, input, lineno, &line, raw, len, meta);
+        }
+        return r;
+}
+
+int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+        Line line;
+        line_classify(a->lc, raw, len, &line);
+        const LineFields *f = line_classifier_json_fields(a->lc, &line);
+        if (f && memchr(f->message.p, '\n', f->message.len)) {
+                LineFields copy = *f;
+                return feed_fields(a, input, lineno, &copy, raw, len, NULL);
+        }
+        return feed_line(a, input, lineno, &line, raw, len, NULL);
+}
+
+int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
+                        const char *raw, size_t len, const EntryMeta *meta) {
+        if (meta && meta->boot_id && strncmp(a->last_boot, meta->boot_id, sizeof(a->last_boot) - 1) != 0) {
+                if (a->last_boot[0])
+                        a->epoch++;
+                snprintf(a->last_boot, sizeof(a->last_boot), "%s", meta->boot_id);
+        }
+        return feed_fields(a, input, lineno, f, raw, len, meta);
 }
 
 static bool devices_compatible(const Analysis *a, const Finding *f, const char *device) {
@@ -517,6 +573,8 @@ static int attach_copy(FindingState *s, const Hit *h) {
         ev.text = strdup(h->ev.text);
         if (!ev.text)
                 return -ENOMEM;
+        ev.unit = h->ev.unit ? strdup(h->ev.unit) : NULL;
+        ev.cursor = h->ev.cursor ? strdup(h->ev.cursor) : NULL;
         ev.vars = vars_dup(h->vars);
         vars_merge(s->f.vars, h->vars);
         return finding_add_evidence(s, &ev);

@@ -63,6 +63,7 @@ static const char *const format_names[_FORMAT_MAX] = {
         [FORMAT_KMSG] = "kmsg",
         [FORMAT_JOURNAL_SHORT] = "journal",
         [FORMAT_JOURNAL_JSON] = "journal-json",
+        [FORMAT_JOURNAL_ENTRY] = "journal",
         [FORMAT_AUDIT] = "audit",
         [FORMAT_QEMU] = "qemu",
         [FORMAT_LIBVIRT_LOG] = "libvirt-log",
@@ -603,16 +604,17 @@ static bool parse_journal_short(Span s, Line *l) {
         return true;
 }
 
-static bool parse_json(LineClassifier *c, Span s, Line *l) {
-        JournalJsonFields *f = &c->json;
-        if (journal_json_parse(s.p, s.len, c->scratch, VX_MESSAGE_MAX, f) < 0)
-                return false;
-        l->format = FORMAT_JOURNAL_JSON;
+/* A journal entry's own fields say which software wrote it; its message needs no prefix parsing. */
+static void classify_fields(const LineFields *f, LineFormat format, Line *l) {
+        l->format = format;
         l->priority = f->priority;
         l->host = f->hostname;
         l->ident = f->identifier;
         l->stamp = f->realtime;
         Span msg = f->message;
+        /* A journal message may end in a newline; the rules see a line. */
+        while (msg.len > 0 && (msg.p[msg.len - 1] == '\n' || msg.p[msg.len - 1] == '\r'))
+                msg.len--;
         Source src;
         if (f->kernel_transport)
                 src = SOURCE_KERNEL;
@@ -629,7 +631,32 @@ static bool parse_json(LineClassifier *c, Span s, Line *l) {
         set_view(l, src, msg);
         if (src == SOURCE_LIBVIRT)
                 add_embedded_qemu(l);
+}
+
+static bool parse_json(LineClassifier *c, Span s, Line *l) {
+        JournalJsonFields *f = &c->json;
+        if (journal_json_parse(s.p, s.len, c->scratch, VX_MESSAGE_MAX, f) < 0)
+                return false;
+        classify_fields(&f->fields, FORMAT_JOURNAL_JSON, l);
         return true;
+}
+
+bool line_transport_is_kernel(Span transport) {
+        return span_equals(transport, "kernel") || span_equals(transport, "audit");
+}
+
+int line_priority_of(Span priority) {
+        return priority.len == 1 && priority.p[0] >= '0' && priority.p[0] <= '7' ? priority.p[0] - '0' : -1;
+}
+
+void line_classify_fields(const LineFields *f, Line *ret) {
+        Line l = {.priority = -1, .mono = -1};
+        classify_fields(f, FORMAT_JOURNAL_ENTRY, &l);
+        *ret = l;
+}
+
+const LineFields *line_classifier_json_fields(const LineClassifier *c, const Line *l) {
+        return l->format == FORMAT_JOURNAL_JSON ? &c->json.fields : NULL;
 }
 
 void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {

@@ -54,24 +54,18 @@ int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratc
                 json_object_put(root);
                 return -EINVAL;
         }
-        /* A journal message may end in a newline; the rules see a line. */
-        while (n > 0 && (scratch[n - 1] == '\n' || scratch[n - 1] == '\r'))
-                n--;
 
         if (f->root)
                 json_object_put(f->root);
-        *f = (JournalJsonFields){.root = root, .priority = -1};
-        f->message = span_make(scratch, n);
-        f->identifier = string_field(root, "SYSLOG_IDENTIFIER");
-        if (f->identifier.len == 0)
-                f->identifier = string_field(root, "_COMM");
-        f->hostname = string_field(root, "_HOSTNAME");
-        f->realtime = string_field(root, "__REALTIME_TIMESTAMP");
-        Span transport = string_field(root, "_TRANSPORT");
-        f->kernel_transport = (transport.len == 6 && memcmp(transport.p, "kernel", 6) == 0) ||
-                (transport.len == 5 && memcmp(transport.p, "audit", 5) == 0);
-        Span prio = string_field(root, "PRIORITY");
-        if (prio.len == 1 && prio.p[0] >= '0' && prio.p[0] <= '7')
-                f->priority = prio.p[0] - '0';
+        *f = (JournalJsonFields){.root = root, .fields.priority = -1};
+        LineFields *lf = &f->fields;
+        lf->message = span_make(scratch, n);
+        lf->identifier = string_field(root, "SYSLOG_IDENTIFIER");
+        if (lf->identifier.len == 0)
+                lf->identifier = string_field(root, "_COMM");
+        lf->hostname = string_field(root, "_HOSTNAME");
+        lf->realtime = string_field(root, "__REALTIME_TIMESTAMP");
+        lf->kernel_transport = line_transport_is_kernel(string_field(root, "_TRANSPORT"));
+        lf->priority = line_priority_of(string_field(root, "PRIORITY"));
         return 0;
 }

@@ -8,14 +8,11 @@
 
 #include "vfioexplain/strparse.h"
 
+#include "vfioexplain/line.h"
+
 typedef struct JournalJsonFields {
-        Span message; /* decoded into the caller's scratch buffer */
-        Span identifier; /* SYSLOG_IDENTIFIER, else _COMM */
-        Span hostname;
-        Span realtime; /* __REALTIME_TIMESTAMP, microseconds as printed */
-        int priority; /* PRIORITY, -1 if absent */
-        bool kernel_transport;
-        struct json_object *root; /* owns the spans above except message */
+        LineFields fields; /* message decoded into the caller's scratch buffer */
+        struct json_object *root; /* owns the other spans */
 } JournalJsonFields;
 
 /* Parses one JSON object of buf[0..len). MESSAGE may be a string or journald's byte array (for

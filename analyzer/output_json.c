@@ -9,8 +9,80 @@
 #include "vfioexplain/output.h"
 #include "vfioexplain/snapshot.h"
 
-int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o) {
         const RuleSet *rs = analysis_rules(a);
+        int r;
+
+        const CauseDef *c = &rs->causes[f->cause];
+        struct json_object *jc = json_object_new_object();
+        json_object_object_add(jc, "id", json_object_new_string(c->id));
+        json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
+        json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
+        json_object_object_add(jc, "title", json_text(c->title));
+        json_object_object_add(jc, "means", json_text(c->means));
+        json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);
+        json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
+        json_object_object_add(jc, "score", json_object_new_int64(f->score));
+
+        char **ex;
+        size_t n_ex;
+        if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
+                goto fail;
+        struct json_object *jx = json_object_new_array();
+        for (size_t k = 0; k < n_ex; k++)
+                json_object_array_add(jx, json_text(ex[k]));
+        strv_free_n(ex, n_ex);
+        json_object_object_add(jc, "explanation", jx);
+
+        struct json_object *je = json_object_new_array();
+        for (size_t k = 0; k < f->n_evidence; k++) {
+                const Evidence *e = &f->evidence[k];
+                struct json_object *o1 = json_object_new_object();
+                json_object_object_add(o1, "source", json_object_new_string(source_to_string(e->source)));
+                json_object_object_add(o1, "input", json_text(e->input));
+                json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
+                json_object_object_add(o1, "text", json_text(e->text));
+                json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
+                if (e->cut)
+                        json_object_object_add(o1, "cut", json_object_new_boolean(true));
+                if (e->realtime_usec)
+                        json_object_object_add(o1, "realtime_usec",
+                                               json_object_new_int64((int64_t) e->realtime_usec));
+                if (e->unit)
+                        json_object_object_add(o1, "unit", json_text(e->unit));
+                if (e->cursor)
+                        json_object_object_add(o1, "cursor", json_text(e->cursor));
+                json_object_array_add(je, o1);
+        }
+        json_object_object_add(jc, "evidence", je);
+        json_object_object_add(jc, "more_evidence", json_object_new_int64((int64_t) f->more_evidence));
+
+        RenderedFix *fixes;
+        size_t n_fixes;
+        if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+                goto fail;
+        struct json_object *jf = json_object_new_array();
+        for (size_t k = 0; k < n_fixes; k++) {
+                struct json_object *o1 = json_object_new_object();
+                json_object_object_add(o1, "command", json_text(fixes[k].command));
+                json_object_object_add(o1, "why", json_text(fixes[k].why));
+                json_object_array_add(jf, o1);
+        }
+        rendered_fixes_free(fixes, n_fixes);
+        json_object_object_add(jc, "fix", jf);
+
+        struct json_object *jexp = json_object_new_array();
+        for (size_t k = 0; k < f->n_explains; k++)
+                json_object_array_add(jexp, json_object_new_string(f->explains[k]));
+        json_object_object_add(jc, "explains", jexp);
+        return jc;
+fail:
+        json_object_put(jc);
+        errno = -r;
+        return NULL;
+}
+
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
         AnalysisStats st = analysis_stats(a);
@@ -27,69 +99,13 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         json_object_object_add(root, "causes", causes);
 
         for (size_t i = 0; i < n; i++) {
-                const Finding *f = fs[i];
-                const CauseDef *c = &rs->causes[f->cause];
-                struct json_object *jc = json_object_new_object();
+                struct json_object *jc = output_json_finding(a, fs[i], o);
+                if (!jc) {
+                        r = -errno;
+                        goto out;
+                }
                 json_object_array_add(causes, jc);
-                json_object_object_add(jc, "id", json_object_new_string(c->id));
-                json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
-                json_object_object_add(jc, "confidence",
-                                       json_object_new_string(strength_to_string(f->confidence)));
-                json_object_object_add(jc, "title", json_text(c->title));
-                json_object_object_add(jc, "means", json_text(c->means));
-                json_object_object_add(jc, "device",
-                                       f->device[0] ? json_object_new_string(f->device) : NULL);
-                json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
-                json_object_object_add(jc, "score", json_object_new_int64(f->score));
-
-                char **ex;
-                size_t n_ex;
-                if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
-                        goto out;
-                struct json_object *jx = json_object_new_array();
-                for (size_t k = 0; k < n_ex; k++)
-                        json_object_array_add(jx, json_text(ex[k]));
-                strv_free_n(ex, n_ex);
-                json_object_object_add(jc, "explanation", jx);
-
-                struct json_object *je = json_object_new_array();
-                for (size_t k = 0; k < f->n_evidence; k++) {
-                        const Evidence *e = &f->evidence[k];
-                        struct json_object *o1 = json_object_new_object();
-                        json_object_object_add(o1, "source",
-                                               json_object_new_string(source_to_string(e->source)));
-                        json_object_object_add(o1, "input", json_text(e->input));
-                        json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
-                        json_object_object_add(o1, "text", json_text(e->text));
-                        json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
-                        if (e->cut)
-                                json_object_object_add(o1, "cut", json_object_new_boolean(true));
-                        json_object_array_add(je, o1);
-                }
-                json_object_object_add(jc, "evidence", je);
-                json_object_object_add(jc, "more_evidence",
-                                       json_object_new_int64((int64_t) f->more_evidence));
-
-                RenderedFix *fixes;
-                size_t n_fixes;
-                if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
-                        goto out;
-                struct json_object *jf = json_object_new_array();
-                for (size_t k = 0; k < n_fixes; k++) {
-                        struct json_object *o1 = json_object_new_object();
-                        json_object_object_add(o1, "command", json_text(fixes[k].command));
-                        json_object_object_add(o1, "why", json_text(fixes[k].why));
-                        json_object_array_add(jf, o1);
-                }
-                rendered_fixes_free(fixes, n_fixes);
-                json_object_object_add(jc, "fix", jf);
-
-                struct json_object *jexp = json_object_new_array();
-                for (size_t k = 0; k < f->n_explains; k++)
-                        json_object_array_add(jexp, json_object_new_string(f->explains[k]));
-                json_object_object_add(jc, "explains", jexp);
         }
-
         json_object_object_add(root, "facts", facts_to_json(o->host));
         struct json_object *js = json_object_new_object();
         json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));

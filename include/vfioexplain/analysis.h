@@ -19,6 +19,9 @@ typedef struct Evidence {
         char *text; /* the line as read, cut at VX_EVIDENCE_TEXT_MAX */
         char **vars; /* this line's own captures (_VAR_CAPTURE_MAX slots), NULL if none */
         bool cut;
+        uint64_t realtime_usec; /* journal entries: when it was logged; 0 otherwise */
+        char *unit; /* journal entries: the systemd unit that logged it, NULL if none */
+        char *cursor; /* journal entries: where to find it again (journalctl --cursor) */
         size_t rule;
         uint64_t seq;
         unsigned epoch;
@@ -50,6 +53,19 @@ Analysis *analysis_free(Analysis *a);
 /* Feeds one line read from input (a name: a path, "-" or "journal") at line number lineno. raw is
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
+
+/* Where a journal entry came from, kept with it when it becomes evidence. */
+typedef struct EntryMeta {
+        uint64_t realtime_usec;
+        const char *unit; /* NULL if none */
+        const char *boot_id; /* a new boot starts a new epoch: facts of one boot say nothing of another */
+        char *(*cursor)(void *userdata); /* asked only for entries kept as evidence; malloc()ed */
+        void *userdata;
+} EntryMeta;
+
+/* Feeds one journal entry, classified by its fields; raw is the text shown as its evidence. */
+int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
+                        const char *raw, size_t len, const EntryMeta *meta);
 
 /* Feeds one line of probed host state (probe_lines.h). It is matched only by rules of source probe. */
 int analysis_feed_probe(Analysis *a, const char *text, size_t len);

@@ -39,6 +39,7 @@ typedef enum LineFormat {
         FORMAT_VIRSH, /* error: msg */
         FORMAT_QEMU_TRACE, /* 1234@1700000000.123456:vfio_region_mmap ... */
         FORMAT_KERNEL_TRACE, /* qemu-1234 [001] ..... 123.456: io_page_fault: ... */
+        FORMAT_JOURNAL_ENTRY, /* an entry read from the journal itself (sd-journal) */
         _FORMAT_MAX,
 } LineFormat;
 
@@ -68,6 +69,26 @@ LineClassifier *line_classifier_free(LineClassifier *c);
 /* Classifies buf[0..len) (no newline). Never fails: an unrecognised line is FORMAT_BARE.
  * The result stays valid until the next call or until buf changes. */
 void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret);
+
+/* The fields of a journal entry that say who wrote it (journalctl -o json, or sd-journal). */
+typedef struct LineFields {
+        Span message;
+        Span identifier; /* SYSLOG_IDENTIFIER, else _COMM */
+        Span hostname;
+        Span realtime; /* __REALTIME_TIMESTAMP as printed, may be empty */
+        int priority; /* PRIORITY, -1 if absent */
+        bool kernel_transport; /* _TRANSPORT=kernel or audit */
+} LineFields;
+
+/* Classifies a journal entry by its fields. The result points into f's spans. */
+void line_classify_fields(const LineFields *f, Line *ret);
+
+/* The fields of the journal JSON line l was classified from (valid as long as l), NULL for other lines. */
+const LineFields *line_classifier_json_fields(const LineClassifier *c, const Line *l);
+
+bool line_transport_is_kernel(Span transport);
+/* PRIORITY=0..7 as journald stores it, -1 otherwise. */
+int line_priority_of(Span priority);
 
 const char *source_to_string(Source s);
 int source_from_string(const char *s, size_t len);

@@ -31,6 +31,11 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out);
 int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out);
 int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out);
 
+/* One cause alone (watch prints each cause once, as it is found): a text block, or a JSON object
+ * (NULL with errno set on failure). */
+int output_render_text_finding(const Analysis *a, const Finding *f, const OutputOptions *o, StrBuf *out);
+struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o);
+
 /* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated. */
 typedef struct RenderedFix {
         char *command;
