@@ -86,6 +86,21 @@ static void probe_os_release(int rootfd, HostFacts *f) {
         f->distro = distro_of(f->os_id, like);
 }
 
+static void probe_machine_id(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (rootfs_read_file(rootfd, "etc/machine-id", VX_PROBE_FILE_MAX, &text, &len) < 0 || len < 32)
+                return;
+        for (size_t i = 0; i < 32; i++)
+                if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
+                        return;
+        if (len > 32 && text[32] != '\n')
+                return;
+        memcpy(f->machine_id, text, 32);
+        f->machine_id[32] = 0;
+}
+
 static void probe_cmdline(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len, n = 0;
@@ -146,6 +161,7 @@ int probe_host(const char *root, HostFacts *ret) {
         if (rootfd < 0)
                 return -EINVAL;
         probe_os_release(rootfd, &f);
+        probe_machine_id(rootfd, &f);
         probe_cmdline(rootfd, &f);
         probe_iommu_class(rootfd, &f);
         probe_acpi(rootfd, &f);

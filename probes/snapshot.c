@@ -90,6 +90,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
         put_known(o, "os_release", f->os_release);
         put_str(o, "os_id", f->os_id);
         put_str(o, "os_pretty", f->os_pretty);
+        put_str(o, "machine_id", f->machine_id);
         put_str(o, "distro", distro_names[f->distro]);
         put_known(o, "cmdline_state", f->cmdline);
         put_str(o, "cmdline", f->cmdline_text);
@@ -371,6 +372,9 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         f.os_release = get_known(&r, o, "os_release");
         get_str(&r, o, "os_id", f.os_id, sizeof(f.os_id));
         get_str(&r, o, "os_pretty", f.os_pretty, sizeof(f.os_pretty));
+        /* Snapshots older than journal support have none. */
+        if (json_object_object_get_ex(o, "machine_id", NULL))
+                get_str(&r, o, "machine_id", f.machine_id, sizeof(f.machine_id));
         f.distro = (Distro) get_enum(&r, o, "distro", distro_names, _DISTRO_MAX);
         f.cmdline = get_known(&r, o, "cmdline_state");
         get_str(&r, o, "cmdline", f.cmdline_text, sizeof(f.cmdline_text));

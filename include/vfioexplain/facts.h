@@ -94,6 +94,7 @@ typedef struct HostFacts {
         Known os_release;
         char os_id[64];
         char os_pretty[128];
+        char machine_id[33]; /* etc/machine-id, "" if unknown: tells this host's journal entries apart */
         Distro distro;
         Known cmdline;
         char cmdline_text[4096];

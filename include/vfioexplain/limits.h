@@ -13,6 +13,16 @@
 /* A decoded journal JSON MESSAGE longer than this is cut. */
 #define VX_MESSAGE_MAX VX_LINE_MAX
 
+/* A journal field other than MESSAGE (identifier, unit, hostname ...) longer than this is cut. */
+#define VX_JOURNAL_FIELD_MAX 256u
+/* Boots told apart for --boot OFFSET. */
+#define VX_JOURNAL_BOOTS_MAX 4096u
+/* --unit given this many times at most. */
+#define VX_UNITS_MAX 32u
+
+/* The read(2) buffer for one /dev/kmsg record (the kernel refuses a buffer too small for it). */
+#define VX_KMSG_RECORD_MAX (16u * 1024u)
+
 /* Rule files. */
 #define VX_RULE_LINE_MAX 4096u
 #define VX_RULE_FILE_MAX (4u * 1024u * 1024u)
@@ -41,9 +51,33 @@
 #define VX_GROUP_MAP_MAX 1024u
 #define VX_FACTS_MAX 64u
 #define VX_INPUTS_MAX 256u
+/* Hosts told apart in one journal directory (systemd-journal-remote keeps one file per host). */
+#define VX_HOSTS_MAX 64u
+
+/* watch and run: the lines that matched a rule, kept to judge again as more arrive (oldest dropped). */
+#define VX_WATCH_KEPT_MAX 4096u
+/* watch and run: the host is probed again at most this often (microseconds). */
+#define VX_WATCH_REPROBE_USEC 1000000u
+/* watch: poll(2) wakes at least this often (milliseconds) for sd-journal's sake. */
+#define VX_WATCH_POLL_MS 1000
+/* run: how often the domain log is looked at while the command runs (milliseconds), and how long the
+ * kernel and the journal get, once it has exited, to report what its failure caused. */
+#define VX_RUN_TICK_MS 50
+#define VX_RUN_GRACE_MS 300u
 
 /* A snapshot file (the probed state of one host, as JSON). */
 #define VX_SNAPSHOT_MAX (64u * 1024u * 1024u)
 
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)
+
+/* A libvirt domain (--domain): its XML file, the PCI devices it may assign, the values taken from it.
+ * libvirt stores NAME.xml and NAME.log, so a name must leave room for ".xml" in a file name (255). */
+#define VX_DOMAIN_XML_MAX (4u * 1024u * 1024u)
+#define VX_DOMAIN_HOSTDEVS_MAX 256u
+#define VX_DOMAIN_NAME_MAX 251u
+/* A machine type or driver name ("pc-q35-8.2", "vfio"). */
+#define VX_DOMAIN_WORD_MAX 63u
+/* A rom file path (PATH_MAX), and the directories on its way that are looked at. */
+#define VX_DOMAIN_PATH_MAX 4095u
+#define VX_DOMAIN_ROM_DEPTH_MAX 32u

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The command-line program: its options, and what its commands share. Only this program prints. */
+
+#include <stdbool.h>
+
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/facts.h"
+#include "vfioexplain/journal.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/output.h"
+#include "vfioexplain/rules.h"
+
+#ifndef VX_VERSION
+#define VX_VERSION "0"
+#endif
+
+enum {
+        EXIT_NO_CAUSE = 0,
+        EXIT_CAUSE = 1,
+        EXIT_USAGE = 2,
+        EXIT_INTERNAL = 3,
+};
+
+typedef struct Options {
+        OutputFormat format;
+        bool format_set;
+        int color; /* -1 auto */
+        bool no_probe;
+        const char *sysroot;
+        const char *rules_dir;
+        const char *snapshot;
+        const char *output; /* -o FILE of 'snapshot' */
+        JournalQuery journal; /* --file, --directory, --boot, --since, --until, --unit */
+        bool journal_set; /* one of them was given */
+        const char *journal_files[VX_INPUTS_MAX];
+        const char *units[VX_UNITS_MAX];
+        const char *domain; /* --domain NAME */
+        bool trace; /* watch --trace */
+} Options;
+
+typedef struct Input {
+        const char *name;
+        int fd;
+} Input;
+
+void errorf(const char *fmt, ...) _printf_(1, 2);
+bool dir_exists(const char *p);
+int load_rules(const Options *o, RuleSet **ret);
+int write_all(const char *s, size_t len);
+int write_all_fd(int fd, const char *s, size_t len);
+/* Feeds one text input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
+int feed_input(Analysis *a, const Input *in);
+/* The host's facts: replayed from --snapshot, or probed under --sysroot. */
+int get_facts(const Options *o, HostFacts *host);
+int probe_or_fail(const Options *o, HostFacts *host);
+/* The host's state, for the devices named (or, with none, those the logs so far name). */
+int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n);
+bool use_color(const Options *o);
+/* The ranked causes in the chosen format. */
+int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out);
+/* Prints the ranked causes in the chosen format; returns the exit status. */
+int report(const Options *o, const Analysis *a, const HostFacts *host);
+
+int cmd_explain(const Options *o, int argc, char **argv);
+int cmd_check(const Options *o, int argc, char **argv);
+int cmd_groups(const Options *o, int argc);
+int cmd_snapshot(const Options *o, int argc, char **argv);
+int cmd_rules(const Options *o, int argc, char **argv);
+int cmd_watch(const Options *o, int argc, char **argv);
+int cmd_run(const Options *o, int argc, char **argv);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* What every command shares: errors on stderr, rules, the host's facts, text inputs, the report. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include <stdarg.h>
+
+#include "vfioexplain/escape.h"
+#include "vfioexplain/fileio.h"
+#include "vfioexplain/probe_lines.h"
+#include "vfioexplain/reader.h"
+#include "vfioexplain/snapshot.h"
+
+void errorf(const char *fmt, ...) {
+        va_list ap;
+        StrBuf b = {0};
+        va_start(ap, fmt);
+        char *s = NULL;
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        /* File names and rule text can hold anything: never let them reach the terminal raw. */
+        if (s)
+                escape_append(&b, s, strlen(s));
+        fprintf(stderr, "vfioexplain: %s\n", s ? strbuf_str(&b) : "out of memory");
+        free(s);
+        strbuf_done(&b);
+}
+
+bool dir_exists(const char *p) {
+        struct stat st;
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int load_rules(const Options *o, RuleSet **ret) {
+        const char *dir = o->rules_dir;
+        Diag d = {0};
+        if (!dir)
+                dir = dir_exists(VX_RULES_DIR) ? VX_RULES_DIR : VX_SOURCE_RULES_DIR;
+        int r = ruleset_load_dir(dir, &d, ret);
+        if (r == -ENOMEM) {
+                diag_done(&d);
+                errorf("out of memory loading rules");
+                return -ENOMEM;
+        }
+        if (r < 0) {
+                size_t more = d.n - 1 + d.dropped;
+                if (more > 0)
+                        errorf("%s (and %zu more; see 'vfioexplain rules check --rules %s')",
+                               d.n ? d.lines[0] : "bad rules", more, dir);
+                else
+                        errorf("%s", d.n ? d.lines[0] : "bad rules");
+        }
+        diag_done(&d);
+        return r;
+}
+
+int write_all(const char *s, size_t len) {
+        return write_all_fd(STDOUT_FILENO, s, len);
+}
+
+int write_all_fd(int fd, const char *s, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, s, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                s += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static bool has_journal_magic(const char *s, size_t len) {
+        return len >= 8 && memcmp(s, "LPKSHHRH", 8) == 0;
+}
+
+/* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
+int feed_input(Analysis *a, const Input *in) {
+        LineReader rd;
+        ReadLine l;
+        uint64_t cut = 0, nul_lines = 0, bad_utf8 = 0;
+        int r;
+
+        if ((r = line_reader_init(&rd, in->fd)) < 0)
+                return r;
+        while ((r = line_reader_next(&rd, &l)) > 0) {
+                if (l.lineno == 1 && has_journal_magic(l.text, l.len)) {
+                        errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "
+                               "vfioexplain'",
+                               in->name, in->name);
+                        r = -EINVAL;
+                        break;
+                }
+                if (memchr(l.text, 0, l.len)) {
+                        /* NUL in the first bytes means a binary file, not a log; later, the zeroed tail of a
+                         * log that a crash cut short (common in syslog files): skip those lines, and say so.
+                         */
+                        if (l.offset < 4096) {
+                                errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name,
+                                       l.lineno);
+                                r = -EINVAL;
+                                break;
+                        }
+                        nul_lines++;
+                        continue;
+                }
+                if (l.cut)
+                        cut++;
+                if (!utf8_is_valid(l.text, l.len))
+                        bad_utf8++;
+                if ((r = analysis_feed(a, in->name, l.lineno, l.text, l.len)) < 0)
+                        break;
+        }
+        line_reader_done(&rd);
+        if (r < 0 && r != -EINVAL) {
+                if (r == -ENOMEM)
+                        errorf("out of memory");
+                else
+                        errorf("%s: read error: %s", in->name, strerror(-r));
+        }
+        if (r >= 0) {
+                if (cut)
+                        errorf("warning: %s: %llu line(s) longer than %u bytes were cut there", in->name,
+                               (unsigned long long) cut, VX_LINE_MAX);
+                if (nul_lines)
+                        errorf("warning: %s: %llu line(s) with NUL bytes skipped", in->name,
+                               (unsigned long long) nul_lines);
+                if (bad_utf8)
+                        errorf("warning: %s: %llu line(s) are not valid UTF-8 (shown with \\xNN escapes)",
+                               in->name, (unsigned long long) bad_utf8);
+        }
+        return r < 0 ? r : 0;
+}
+
+/* The host's facts: replayed from --snapshot, or probed under --sysroot. */
+int get_facts(const Options *o, HostFacts *host) {
+        if (o->snapshot) {
+                _cleanup_free_ char *buf = NULL;
+                size_t len;
+                Diag d = {0};
+                int r = read_file_bounded(AT_FDCWD, o->snapshot, VX_SNAPSHOT_MAX, &buf, &len);
+                if (r < 0) {
+                        errorf("%s: %s", o->snapshot,
+                               r == -EFBIG ? "larger than a snapshot can be" : strerror(-r));
+                        return r;
+                }
+                r = facts_from_json(buf, len, o->snapshot, host, &d);
+                if (r < 0)
+                        errorf("%s: %s", o->snapshot, d.n ? d.lines[0] : "out of memory");
+                diag_done(&d);
+                return r;
+        }
+        if (probe_host(o->sysroot, host) < 0) {
+                errorf("%s: cannot open as the system root", o->sysroot);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Prints the ranked causes in the chosen format; the exit status says whether there were any. */
+bool use_color(const Options *o) {
+        return o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+}
+
+int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out) {
+        OutputOptions oo = {.format = o->format, .host = host, .color = use_color(o)};
+        return output_render(a, &oo, out);
+}
+
+int report(const Options *o, const Analysis *a, const HostFacts *host) {
+        StrBuf out = {0};
+        size_t n;
+        int r;
+
+        if (render(o, a, host, &out) < 0) {
+                strbuf_done(&out);
+                errorf("out of memory");
+                return EXIT_INTERNAL;
+        }
+        r = write_all(strbuf_str(&out), out.len);
+        strbuf_done(&out);
+        if (r < 0 && r != -EPIPE) {
+                errorf("writing output: %s", strerror(-r));
+                return EXIT_INTERNAL;
+        }
+        analysis_findings(a, &n);
+        return n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+}
+
+static int feed_probe_line(const char *line, size_t len, void *userdata) {
+        return analysis_feed_probe(userdata, line, len);
+}
+
+/* The host's state, for the devices named (or, with none, those the logs so far name). */
+int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n) {
+        char seen[64][16];
+        if (!devices) {
+                n = analysis_devices(a, seen, ELEMENTSOF(seen));
+                devices = seen;
+        }
+        return probe_lines(host, devices, n, feed_probe_line, a);
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* vfioexplain [FILE...]: explain the given logs, stdin, or this boot's journal. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hosts.h"
+#include "vfioexplain/journal.h"
+#include "vfioexplain/kmsg.h"
+#include "vfioexplain/rootfs.h"
+
+/* Reads the journal the options select into the per-host analyses. Returns the number of entries
+ * read, or a negative errno (reported). */
+static long feed_journal(HostSet *hosts, const JournalQuery *q, bool empty_ok) {
+        Journal *j = NULL;
+        Diag d = {0};
+        JournalEntry e;
+        long n = 0;
+        int r;
+
+        r = journal_open(q, &j, &d);
+        if (r == -ENODATA && empty_ok) {
+                diag_done(&d);
+                return 0;
+        }
+        if (r < 0) {
+                errorf("%s", d.n ? d.lines[0] : strerror(-r));
+                diag_done(&d);
+                return r;
+        }
+        diag_done(&d);
+        while ((r = journal_next(j, &e)) > 0) {
+                if ((r = hostset_feed_entry(hosts, j, &e, "journal")) < 0)
+                        break;
+                n++;
+        }
+        journal_free(j);
+        if (r == -E2BIG)
+                errorf("the journal holds more than %u hosts; name fewer with --file", VX_HOSTS_MAX);
+        else if (r == -ENOMEM)
+                errorf("out of memory");
+        else if (r < 0)
+                errorf("reading the journal: %s", strerror(-r));
+        return r < 0 ? r : n;
+}
+
+/* Every record the kernel's ring buffer still holds: the fallback on a host without a journal. */
+static int feed_kmsg(Analysis *a) {
+        Kmsg *k = NULL;
+        KmsgRecord rec;
+        unsigned long n = 0;
+        uint64_t lost = 0;
+        int r;
+
+        if ((r = kmsg_open("/dev/kmsg", false, &k)) < 0) {
+                errorf("no journal, and /dev/kmsg: %s%s", strerror(-r),
+                       r == -EACCES || r == -EPERM ? " (run as root, or pipe dmesg in)" : "");
+                return r;
+        }
+        while ((r = kmsg_next(k, &rec)) > 0) {
+                lost += rec.lost;
+                if ((r = analysis_feed(a, "/dev/kmsg", ++n, rec.text, rec.len)) < 0)
+                        break;
+        }
+        kmsg_free(k);
+        if (r < 0) {
+                errorf("/dev/kmsg: %s", strerror(-r));
+                return r;
+        }
+        if (lost)
+                errorf("warning: /dev/kmsg: %llu kernel messages were overwritten before they could be read",
+                       (unsigned long long) lost);
+        return 0;
+}
+
+static int open_inputs(int argc, char **argv, Input *inputs, size_t *n_inputs) {
+        for (int i = 0; i < argc; i++) {
+                if (strcmp(argv[i], "-") == 0) {
+                        inputs[(*n_inputs)++] = (Input){.name = "-", .fd = STDIN_FILENO};
+                        continue;
+                }
+                int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                struct stat st;
+                if (fd < 0) {
+                        errorf("%s: %s", argv[i], strerror(errno));
+                        return -errno;
+                }
+                if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+                        errorf("%s: %s", argv[i], S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+                        close(fd);
+                        return -EINVAL;
+                }
+                inputs[(*n_inputs)++] = (Input){.name = argv[i], .fd = fd};
+        }
+        return 0;
+}
+
+/* --domain NAME: its definition, and its log as one more input. */
+static int open_domain(const Options *o, DomainConfig *dc, Input *inputs, size_t *n_inputs, char *log_name,
+                       size_t size) {
+        Diag d = {0};
+        int r = domain_load(o->sysroot, o->domain, dc, &d);
+        if (r < 0) {
+                for (size_t i = 0; i < d.n; i++)
+                        errorf("%s", d.lines[i]);
+                if (d.n == 0)
+                        errorf("--domain %s: %s", o->domain, strerror(-r));
+                diag_done(&d);
+                return r;
+        }
+        diag_done(&d);
+        int root = rootfs_open(o->sysroot);
+        if (root < 0)
+                return 0;
+        int fd = rootfs_openat(root, dc->log_path, O_RDONLY | O_NOCTTY);
+        close(root);
+        /* A domain that never started has no log: its XML alone is judged. */
+        if (fd < 0)
+                return 0;
+        snprintf(log_name, size, "/%s", dc->log_path);
+        inputs[(*n_inputs)++] = (Input){.name = log_name, .fd = fd};
+        return 0;
+}
+
+int cmd_explain(const Options *o, int argc, char **argv) {
+        Input inputs[VX_INPUTS_MAX];
+        size_t n_inputs = 0;
+        DomainConfig dc = {0};
+        bool have_domain = false;
+        char log_name[VX_DOMAIN_NAME_MAX + 40];
+        RuleSet *rs = NULL;
+        HostFacts host = {0};
+        HostSet hosts;
+        bool journal = o->journal_set, own_log = false;
+        int ret = EXIT_USAGE, r;
+
+        hostset_init(&hosts, NULL, &host);
+        if ((size_t) argc >= VX_INPUTS_MAX) {
+                errorf("too many inputs (%d, at most %u)", argc, VX_INPUTS_MAX - 1);
+                return EXIT_USAGE;
+        }
+        if (o->domain) {
+                if (open_domain(o, &dc, inputs, &n_inputs, log_name, sizeof(log_name)) < 0)
+                        return EXIT_USAGE;
+                have_domain = true;
+        }
+        if (argc == 0 && !journal && !have_domain) {
+                /* Nothing named and nothing piped in: this boot of this host. */
+                if (isatty(STDIN_FILENO))
+                        own_log = true;
+                else
+                        inputs[n_inputs++] = (Input){.name = "-", .fd = STDIN_FILENO};
+        }
+        if (open_inputs(argc, argv, inputs, &n_inputs) < 0)
+                goto out;
+
+        if (load_rules(o, &rs) < 0)
+                goto out;
+        if (o->no_probe)
+                host_facts_init_unprobed(&host);
+        else if (get_facts(o, &host) < 0)
+                goto out;
+        hostset_init(&hosts, rs, &host);
+        if (have_domain)
+                hosts.domain = &dc;
+
+        for (size_t i = 0; i < n_inputs; i++) {
+                Analysis *local = hostset_local(&hosts);
+                if (!local) {
+                        errorf("out of memory");
+                        ret = EXIT_INTERNAL;
+                        goto out;
+                }
+                r = feed_input(local, &inputs[i]);
+                if (r < 0) {
+                        ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+                        goto out;
+                }
+        }
+        if (journal || own_log) {
+                JournalQuery q = o->journal;
+                if (own_log && !q.boot_set)
+                        q.boot_set = true; /* the current boot */
+                long n = feed_journal(&hosts, &q, own_log);
+                if (n < 0) {
+                        ret = n == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+                        goto out;
+                }
+                /* A host without a journal (or one we may not read) still has its kernel's ring buffer. */
+                if (n == 0 && own_log && strcmp(o->sysroot, "/") == 0 && !o->snapshot) {
+                        Analysis *local = hostset_local(&hosts);
+                        if (!local || feed_kmsg(local) < 0)
+                                goto out;
+                } else if (n == 0 && own_log) {
+                        errorf("no input: no journal under %s; pipe a log in (qemu-system-x86_64 ... 2>&1 | "
+                               "vfioexplain) or name log files; see --help",
+                               o->sysroot);
+                        goto out;
+                }
+        }
+        ret = hostset_report(&hosts, o);
+out:
+        for (size_t i = 0; i < n_inputs; i++)
+                if (inputs[i].fd != STDIN_FILENO)
+                        close(inputs[i].fd);
+        hostset_done(&hosts);
+        if (have_domain)
+                domain_config_done(&dc);
+        ruleset_free(rs);
+        host_facts_done(&host);
+        return ret;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* The commands about the host alone, no logs: check, groups, snapshot. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include <json-c/json.h>
+
+#include "vfioexplain/escape.h"
+#include "vfioexplain/probe_lines.h"
+#include "vfioexplain/snapshot.h"
+
+int probe_or_fail(const Options *o, HostFacts *host) {
+        if (o->no_probe) {
+                errorf("--no-probe: this command is about the host itself");
+                return -EINVAL;
+        }
+        return get_facts(o, host);
+}
+
+/* vfioexplain snapshot -o FILE: the probed state as one file, for a bug ticket or a replay elsewhere. */
+int cmd_snapshot(const Options *o, int argc, char **argv) {
+        HostFacts host = {0};
+        const char *path = NULL;
+        int ret = EXIT_USAGE;
+
+        path = o->output;
+        if (!path || argc != 0) {
+                errorf("usage: vfioexplain snapshot -o FILE ('-' for stdout)");
+                return EXIT_USAGE;
+        }
+        if (probe_or_fail(o, &host) < 0)
+                return EXIT_USAGE;
+        struct json_object *j = facts_to_json(&host);
+        const char *text = j
+                ? json_object_to_json_string_ext(j,
+                                                 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE)
+                : NULL;
+        if (!text) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        int fd = strcmp(path, "-") == 0
+                ? STDOUT_FILENO
+                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                errorf("%s: %s", path, strerror(errno));
+                goto out;
+        }
+        int r = 0;
+        for (size_t len = strlen(text), done = 0; done < len && r >= 0;) {
+                ssize_t n = write(fd, text + done, len - done);
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        done += (size_t) n;
+        }
+        if (r >= 0 && write(fd, "\n", 1) != 1)
+                r = -errno;
+        if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r < 0) {
+                errorf("%s: %s", path, strerror(-r));
+                goto out;
+        }
+        ret = EXIT_NO_CAUSE;
+out:
+        json_object_put(j);
+        host_facts_done(&host);
+        return ret;
+}
+
+/* vfioexplain check [ADDRESS...]: the host alone, no logs. */
+int cmd_check(const Options *o, int argc, char **argv) {
+        char devices[64][16];
+        size_t n = 0;
+        RuleSet *rs = NULL;
+        Analysis *a = NULL;
+        HostFacts host = {0};
+        int ret = EXIT_USAGE;
+
+        if ((size_t) argc > ELEMENTSOF(devices)) {
+                errorf("too many addresses (at most %zu)", ELEMENTSOF(devices));
+                return EXIT_USAGE;
+        }
+        for (int i = 0; i < argc; i++)
+                if (pci_address_normalize(argv[i], strlen(argv[i]), devices[n++]) < 0) {
+                        errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
+                        return EXIT_USAGE;
+                }
+        if (probe_or_fail(o, &host) < 0)
+                goto out;
+        if (n == 0)
+                n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
+        if (load_rules(o, &rs) < 0)
+                goto out;
+        if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, devices, n) < 0 || analysis_finish(a) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
+        }
+        ret = report(o, a, &host);
+out:
+        analysis_free(a);
+        ruleset_free(rs);
+        host_facts_done(&host);
+        return ret;
+}
+
+static int cmp_group(const void *x, const void *y) {
+        const PciDevice *a = *(const PciDevice *const *) x, *b = *(const PciDevice *const *) y;
+        if (a->group != b->group)
+                return a->group == KNOWN_PRESENT ? -1 : 1;
+        if (a->group_id != b->group_id)
+                return a->group_id < b->group_id ? -1 : 1;
+        return strcmp(a->address, b->address);
+}
+
+/* vfioexplain groups: every IOMMU group, its members, and whether it can be passed through. */
+int cmd_groups(const Options *o, int argc) {
+        HostFacts host = {0};
+        StrBuf out = {0};
+        if (argc != 0) {
+                errorf("usage: vfioexplain groups");
+                return EXIT_USAGE;
+        }
+        if (probe_or_fail(o, &host) < 0)
+                return EXIT_USAGE;
+        const PciDevice **order = calloc(host.n_devices + 1, sizeof(PciDevice *));
+        if (!order) {
+                host_facts_done(&host);
+                return EXIT_INTERNAL;
+        }
+        for (size_t i = 0; i < host.n_devices; i++)
+                order[i] = &host.devices[i];
+        qsort(order, host.n_devices, sizeof(PciDevice *), cmp_group);
+
+        bool json = o->format == OUTPUT_JSON;
+        struct json_object *jgroups = json ? json_object_new_array() : NULL;
+        for (size_t i = 0; i < host.n_devices;) {
+                const PciDevice *first = order[i];
+                size_t j = i;
+                bool viable = true;
+                while (j < host.n_devices && order[j]->group == first->group &&
+                       (first->group != KNOWN_PRESENT || order[j]->group_id == first->group_id)) {
+                        viable = viable && !pci_device_blocks_group(order[j]);
+                        j++;
+                }
+                bool grouped = first->group == KNOWN_PRESENT;
+                struct json_object *jg = NULL, *jdevs = NULL;
+                if (json) {
+                        jg = json_object_new_object();
+                        jdevs = json_object_new_array();
+                        json_object_object_add(jg, "group",
+                                               grouped ? json_object_new_int64(first->group_id) : NULL);
+                        json_object_object_add(jg, "viable", json_object_new_boolean(grouped && viable));
+                        json_object_object_add(jg, "devices", jdevs);
+                        json_object_array_add(jgroups, jg);
+                } else if (grouped)
+                        strbuf_printf(
+                                &out, "IOMMU group %u: %s\n", first->group_id,
+                                viable ? "viable (every member on vfio-pci, pci-stub, pcieport or none)"
+                                       : "not viable while the members marked * keep their host driver");
+                else
+                        strbuf_puts(&out, "No IOMMU group (cannot be passed through):\n");
+                for (size_t k = i; k < j; k++) {
+                        const PciDevice *d = order[k];
+                        const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
+                        char id[16];
+                        if (json) {
+                                struct json_object *jd = json_object_new_object();
+                                json_object_object_add(jd, "address", json_object_new_string(d->address));
+                                snprintf(id, sizeof(id), "%04x", d->vendor);
+                                json_object_object_add(jd, "vendor", json_object_new_string(id));
+                                snprintf(id, sizeof(id), "%04x", d->device);
+                                json_object_object_add(jd, "device", json_object_new_string(id));
+                                snprintf(id, sizeof(id), "%06x", d->class_code);
+                                json_object_object_add(jd, "class", json_object_new_string(id));
+                                json_object_object_add(
+                                        jd, "type",
+                                        json_object_new_string(d->bridge ? "bridge" : "endpoint"));
+                                json_object_object_add(jd, "driver", json_text(drv));
+                                json_object_object_add(jd, "name", json_text(d->name));
+                                json_object_object_add(jd, "blocks",
+                                                       json_object_new_boolean(pci_device_blocks_group(d)));
+                                json_object_array_add(jdevs, jd);
+                                continue;
+                        }
+                        strbuf_printf(&out, "  %c %s [%04x:%04x] class %06x %-8s driver ",
+                                      grouped && pci_device_blocks_group(d) ? '*' : ' ', d->address,
+                                      d->vendor, d->device, d->class_code,
+                                      d->bridge ? "bridge" : "endpoint");
+                        /* Names come from the tree under the root: never raw to the terminal. */
+                        escape_append(&out, drv, strlen(drv));
+                        strbuf_putc(&out, ' ');
+                        escape_append(&out, d->name, strlen(d->name));
+                        strbuf_putc(&out, '\n');
+                }
+                i = j;
+        }
+        if (json) {
+                struct json_object *root = json_object_new_object();
+                json_object_object_add(root, "version", json_object_new_int(1));
+                json_object_object_add(root, "groups", jgroups);
+                strbuf_puts(&out,
+                            json_object_to_json_string_ext(root,
+                                                           JSON_C_TO_STRING_PRETTY |
+                                                                   JSON_C_TO_STRING_SPACED |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+                strbuf_putc(&out, '\n');
+                json_object_put(root);
+        } else if (host.n_devices == 0)
+                strbuf_puts(&out, "No PCI devices found under the root.\n");
+        (void) write_all(strbuf_str(&out), out.len);
+        free(order);
+        strbuf_done(&out);
+        host_facts_done(&host);
+        return EXIT_NO_CAUSE;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* One analysis per host: a journal directory written by systemd-journal-remote holds many machines,
+ * and one machine's failure says nothing about another's. Text inputs and this host's own journal
+ * entries go to the local host, the only one the probes describe. */
+
+#include "cli.h"
+#include "vfioexplain/domain.h"
+#include "vfioexplain/journal.h"
+#include "vfioexplain/limits.h"
+
+typedef struct HostSlot {
+        char machine_id[33];
+        char hostname[65];
+        bool local;
+        Analysis *a;
+} HostSlot;
+
+typedef struct HostSet {
+        const RuleSet *rs;
+        const HostFacts *facts; /* this host as probed, or unprobed */
+        const DomainConfig *domain; /* --domain: its hostdevs are probed and checked too */
+        HostSlot slots[VX_HOSTS_MAX];
+        size_t n;
+        unsigned long entries;
+} HostSet;
+
+int hostset_init(HostSet *s, const RuleSet *rs, const HostFacts *facts);
+void hostset_done(HostSet *s);
+/* The local host's analysis (created on first use); NULL on OOM. */
+Analysis *hostset_local(HostSet *s);
+/* Feeds a journal entry to its host's analysis. */
+int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char *input);
+/* Probes the local host (unless o->no_probe), ranks every host, prints; returns the exit status. */
+int hostset_report(HostSet *s, const Options *o);

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* Incremental explanation for watch and run. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "live.h"
+#include "vfioexplain/limits.h"
+
+struct Kept {
+        bool entry;
+        const char *input; /* a static name */
+        unsigned long lineno;
+        char *raw; /* the line, or an entry's evidence text */
+        size_t len;
+        /* journal entries only */
+        char *message;
+        size_t message_len;
+        char ident[VX_JOURNAL_FIELD_MAX];
+        char host[VX_JOURNAL_FIELD_MAX];
+        char realtime[24];
+        int priority;
+        bool kernel_transport;
+        uint64_t realtime_usec;
+        char *unit;
+        char *cursor;
+        char boot_id[33];
+};
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void kept_release(Kept *k) {
+        free(k->raw);
+        free(k->message);
+        free(k->unit);
+        free(k->cursor);
+        *k = (Kept){0};
+}
+
+static int probe(Live *l) {
+        if (l->o->no_probe) {
+                host_facts_init_unprobed(&l->facts);
+                return 0;
+        }
+        HostFacts fresh = {0};
+        int r = get_facts(l->o, &fresh);
+        if (r < 0)
+                return r;
+        host_facts_done(&l->facts);
+        l->facts = fresh;
+        l->probed_usec = now_usec();
+        return 0;
+}
+
+int live_init(Live *l, const Options *o, const RuleSet *rs) {
+        *l = (Live){.o = o, .rs = rs};
+        l->kept = calloc(VX_WATCH_KEPT_MAX, sizeof(Kept));
+        if (!l->kept || analysis_new(rs, &l->sieve) < 0) {
+                free(l->kept);
+                return -ENOMEM;
+        }
+        return probe(l);
+}
+
+void live_done(Live *l) {
+        for (size_t i = 0; i < l->n_kept; i++)
+                kept_release(&l->kept[(l->first + i) % VX_WATCH_KEPT_MAX]);
+        free(l->kept);
+        analysis_free(l->sieve);
+        analysis_free(l->last);
+        host_facts_done(&l->facts);
+}
+
+/* The slot for a line to keep; the oldest goes when the ring is full. */
+static Kept *keep_slot(Live *l) {
+        if (l->n_kept == VX_WATCH_KEPT_MAX) {
+                kept_release(&l->kept[l->first]);
+                l->first = (l->first + 1) % VX_WATCH_KEPT_MAX;
+                l->n_kept--;
+                l->dropped++;
+        }
+        Kept *k = &l->kept[(l->first + l->n_kept) % VX_WATCH_KEPT_MAX];
+        l->n_kept++;
+        l->dirty = true;
+        return k;
+}
+
+static bool sieve_matched(Live *l, uint64_t before) {
+        return analysis_stats(l->sieve).matched_lines > before;
+}
+
+int live_feed_line(Live *l, const char *input, unsigned long lineno, const char *text, size_t len) {
+        uint64_t before = analysis_stats(l->sieve).matched_lines;
+        int r = analysis_feed(l->sieve, input, lineno, text, len);
+        l->lines++;
+        if (r < 0 || !sieve_matched(l, before))
+                return r;
+        char *copy = strndup(text, MIN(len, (size_t) VX_LINE_MAX));
+        if (!copy)
+                return -ENOMEM;
+        Kept *k = keep_slot(l);
+        *k = (Kept){.input = input, .lineno = lineno, .raw = copy, .len = strlen(copy)};
+        return 0;
+}
+
+static void copy_span(char *dst, size_t size, Span s) {
+        size_t n = MIN(s.len, size - 1);
+        memcpy(dst, s.p, n);
+        dst[n] = 0;
+}
+
+static char *cursor_of(void *userdata) {
+        return journal_cursor(userdata);
+}
+
+static char *kept_cursor(void *userdata) {
+        const Kept *k = userdata;
+        return k->cursor ? strdup(k->cursor) : NULL;
+}
+
+static void meta_of(const Kept *k, EntryMeta *m, LineFields *f) {
+        *m = (EntryMeta){
+                .realtime_usec = k->realtime_usec,
+                .unit = k->unit,
+                .boot_id = k->boot_id[0] ? k->boot_id : NULL,
+                .cursor = kept_cursor,
+                .userdata = (void *) k,
+        };
+        *f = (LineFields){
+                .message = span_make(k->message, k->message_len),
+                .identifier = span_from_str(k->ident),
+                .hostname = span_from_str(k->host),
+                .realtime = span_from_str(k->realtime),
+                .priority = k->priority,
+                .kernel_transport = k->kernel_transport,
+        };
+}
+
+int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
+        char text[VX_EVIDENCE_TEXT_MAX + 1], unit[VX_JOURNAL_FIELD_MAX];
+        int n = journal_entry_format(e, text, sizeof(text));
+        if (n < 0)
+                return 0;
+        copy_span(unit, sizeof(unit), e->unit);
+        EntryMeta meta = {
+                .realtime_usec = e->realtime_usec,
+                .unit = unit[0] ? unit : NULL,
+                .boot_id = e->boot_id[0] ? e->boot_id : NULL,
+                .cursor = cursor_of,
+                .userdata = j,
+        };
+        uint64_t before = analysis_stats(l->sieve).matched_lines;
+        l->lines++;
+        int r = analysis_feed_entry(l->sieve, "journal", (unsigned long) l->lines, &e->fields, text,
+                                    (size_t) n, &meta);
+        if (r < 0 || !sieve_matched(l, before))
+                return r;
+        Kept k = {
+                .entry = true,
+                .input = "journal",
+                .lineno = (unsigned long) l->lines,
+                .raw = strndup(text, (size_t) n),
+                .len = (size_t) n,
+                .message = malloc(e->fields.message.len + 1),
+                .message_len = e->fields.message.len,
+                .priority = e->fields.priority,
+                .kernel_transport = e->fields.kernel_transport,
+                .realtime_usec = e->realtime_usec,
+                .unit = unit[0] ? strdup(unit) : NULL,
+                .cursor = journal_cursor(j),
+        };
+        if (!k.raw || !k.message) {
+                kept_release(&k);
+                return -ENOMEM;
+        }
+        memcpy(k.message, e->fields.message.p, k.message_len);
+        k.message[k.message_len] = 0;
+        copy_span(k.ident, sizeof(k.ident), e->fields.identifier);
+        copy_span(k.host, sizeof(k.host), e->fields.hostname);
+        copy_span(k.realtime, sizeof(k.realtime), e->fields.realtime);
+        memcpy(k.boot_id, e->boot_id, sizeof(k.boot_id));
+        *keep_slot(l) = k;
+        return 0;
+}
+
+static int judge(Live *l, Analysis **ret) {
+        Analysis *a = NULL;
+        int r;
+
+        /* The host changes while a VM starts (drivers bound, nodes created): look again, at most once a
+         * second so that a burst of lines is not slowed by probing. */
+        if (!l->o->snapshot && now_usec() - l->probed_usec > VX_WATCH_REPROBE_USEC)
+                (void) probe(l);
+        if ((r = analysis_new(l->rs, &a)) < 0)
+                return r;
+        for (size_t i = 0; i < l->n_kept && r >= 0; i++) {
+                const Kept *k = &l->kept[(l->first + i) % VX_WATCH_KEPT_MAX];
+                if (k->entry) {
+                        EntryMeta m;
+                        LineFields f;
+                        meta_of(k, &m, &f);
+                        r = analysis_feed_entry(a, k->input, k->lineno, &f, k->raw, k->len, &m);
+                } else
+                        r = analysis_feed(a, k->input, k->lineno, k->raw, k->len);
+        }
+        if (r >= 0 && !l->o->no_probe)
+                r = feed_probes(a, &l->facts, NULL, 0);
+        if (r >= 0)
+                r = analysis_finish(a);
+        if (r < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static Printed *printed_of(Live *l, const Finding *f) {
+        for (size_t i = 0; i < l->n_printed; i++)
+                if (l->printed[i].cause == f->cause && strcmp(l->printed[i].device, f->device) == 0)
+                        return &l->printed[i];
+        return NULL;
+}
+
+static void clock_stamp(char buf[static 16]) {
+        time_t t = time(NULL);
+        struct tm tm;
+        if (!localtime_r(&t, &tm) || strftime(buf, 16, "%H:%M:%S", &tm) == 0)
+                snprintf(buf, 16, "--:--:--");
+}
+
+int live_update(Live *l, StrBuf *out) {
+        Analysis *a = NULL;
+        size_t n;
+        int r;
+
+        if (!l->dirty)
+                return 0;
+        l->dirty = false;
+        if ((r = judge(l, &a)) < 0)
+                return r;
+        analysis_free(l->last);
+        l->last = a;
+
+        OutputOptions oo = {.format = l->o->format, .host = &l->facts, .color = use_color(l->o)};
+        const Finding *const *fs = analysis_findings(a, &n);
+        char stamp[16];
+        clock_stamp(stamp);
+        for (size_t i = 0; i < n; i++) {
+                const Finding *f = fs[i];
+                Printed *p = printed_of(l, f);
+                size_t ev = f->n_evidence + f->more_evidence;
+                bool fresh = !p;
+                if (p && p->confidence == f->confidence && p->evidence == ev)
+                        continue;
+                if (!p) {
+                        if (l->n_printed >= ELEMENTSOF(l->printed))
+                                continue;
+                        p = &l->printed[l->n_printed++];
+                        *p = (Printed){.cause = f->cause};
+                        memcpy(p->device, f->device, sizeof(p->device));
+                }
+                p->confidence = f->confidence;
+                p->evidence = ev;
+
+                if (l->o->format == OUTPUT_JSON) {
+                        struct json_object *jc = output_json_finding(a, f, &oo);
+                        if (!jc)
+                                return -errno;
+                        struct json_object *o = json_object_new_object();
+                        json_object_object_add(o, "event",
+                                               json_object_new_string(fresh ? "cause" : "update"));
+                        json_object_object_add(o, "time", json_object_new_string(stamp));
+                        json_object_object_add(o, "cause", jc);
+                        strbuf_puts(out,
+                                    json_object_to_json_string_ext(
+                                            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                        strbuf_putc(out, '\n');
+                        json_object_put(o);
+                        continue;
+                }
+                const CauseDef *c = &l->rs->causes[f->cause];
+                if (fresh) {
+                        strbuf_printf(out, "[%s] root cause found:", stamp);
+                        if ((r = output_render_text_finding(a, f, &oo, out)) < 0)
+                                return r;
+                        strbuf_putc(out, '\n');
+                        continue;
+                }
+                strbuf_printf(out, "[%s] update: %s%s%s is now %s, %zu line%s of evidence\n", stamp, c->id,
+                              f->device[0] ? " on " : "", f->device, strength_to_string(f->confidence), ev,
+                              ev == 1 ? "" : "s");
+        }
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+size_t live_causes(const Live *l) {
+        size_t n = 0;
+        if (l->last)
+                analysis_findings(l->last, &n);
+        return n;
+}
+
+int live_summary(Live *l, StrBuf *out) {
+        int r;
+        if (!l->last) {
+                l->dirty = true;
+                StrBuf ignore = {0};
+                r = live_update(l, &ignore);
+                strbuf_done(&ignore);
+                if (r < 0)
+                        return r;
+        }
+        if (l->o->format == OUTPUT_JSON) {
+                /* JSON lines: the summary is one more object, the usual report under "report". */
+                StrBuf one = {0};
+                if ((r = render(l->o, l->last, &l->facts, &one)) < 0) {
+                        strbuf_done(&one);
+                        return r;
+                }
+                struct json_object *rep = json_tokener_parse(strbuf_str(&one));
+                strbuf_done(&one);
+                struct json_object *o = json_object_new_object();
+                json_object_object_add(o, "event", json_object_new_string("summary"));
+                json_object_object_add(o, "report", rep);
+                strbuf_puts(out,
+                            json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                strbuf_putc(out, '\n');
+                json_object_put(o);
+                return strbuf_failed(out) ? -ENOMEM : 0;
+        }
+        return render(l->o, l->last, &l->facts, out);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Explaining as lines arrive (watch, run): every line goes through a sieve analysis; the few that
+ * match a rule are kept (bounded), and on each change they are judged anew, with the host probed
+ * again, so that each root cause is printed once when found and again only when it changes. */
+
+#include <stdint.h>
+
+#include "cli.h"
+#include "vfioexplain/journal.h"
+#include "vfioexplain/strbuf.h"
+
+typedef struct Kept Kept;
+
+typedef struct Printed {
+        size_t cause;
+        char device[16];
+        Strength confidence;
+        size_t evidence;
+} Printed;
+
+typedef struct Live {
+        const Options *o;
+        const RuleSet *rs;
+        HostFacts facts;
+        uint64_t probed_usec;
+        Analysis *sieve;
+        Kept *kept; /* a ring of VX_WATCH_KEPT_MAX */
+        size_t n_kept, first;
+        uint64_t dropped;
+        Printed printed[VX_FINDINGS_MAX];
+        size_t n_printed;
+        bool dirty;
+        Analysis *last; /* the latest judgement, for the summary */
+        uint64_t lines;
+} Live;
+
+int live_init(Live *l, const Options *o, const RuleSet *rs);
+void live_done(Live *l);
+uint64_t now_usec(void);
+
+int live_feed_line(Live *l, const char *input, unsigned long lineno, const char *text, size_t len);
+int live_feed_entry(Live *l, Journal *j, const JournalEntry *e);
+/* When something new was kept: judges again and renders the causes that are new or changed. */
+int live_update(Live *l, StrBuf *out);
+/* The latest judgement in full (the usual report), for the end of a watch or run. */
+int live_summary(Live *l, StrBuf *out);
+size_t live_causes(const Live *l);

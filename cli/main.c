@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: options and the command they name. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void help(void) {
+        printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
+               "       vfioexplain watch [--trace]        follow the journal (or /dev/kmsg), explain as it "
+               "fails\n"
+               "       vfioexplain run -- COMMAND...      run a VM start, explain it if it fails\n"
+               "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
+               "       vfioexplain groups                 IOMMU groups and their viability\n"
+               "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
+               "       vfioexplain rules check|test|list [OPTIONS]\n"
+               "\n"
+               "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
+               "dmesg,\n"
+               "journalctl output, libvirt logs and virsh errors from FILEs or a pipe ('-' is stdin), and "
+               "prints\n"
+               "the root causes, most likely first, each with its evidence and the commands that fix it.\n"
+               "With no FILE and nothing piped in, it reads this boot's journal (or /dev/kmsg).\n"
+               "\n"
+               "Journal:\n"
+               "  --boot [ID|OFFSET]           one boot (default with no input: the current one; -1 the one "
+               "before)\n"
+               "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH' or '-2h', "
+               "'-30min'\n"
+               "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
+               "  --file FILE                  read this journal file (repeatable)\n"
+               "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per "
+               "host)\n"
+               "  --domain NAME                a libvirt domain: its log, and its XML checked against the "
+               "host\n"
+               "  --trace                      watch: also kernel IOMMU trace events (a private tracefs "
+               "instance)\n"
+               "\n"
+               "Options:\n"
+               "  --format text|markdown|json  output format (default: text)\n"
+               "  --color auto|always|never    colour the text output (default: auto; NO_COLOR is "
+               "honoured)\n"
+               "  --no-probe                   judge from the logs alone (logs from another machine)\n"
+               "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
+               "  --snapshot FILE              replay the host state saved by 'vfioexplain snapshot -o "
+               "FILE'\n"
+               "  --rules DIR                  load rule files from DIR (default: %s)\n"
+               "  -h, --help                   this help\n"
+               "  --version                    the version\n"
+               "\n"
+               "Exit status: 0 no failure cause found, 1 at least one cause, 2 bad usage or unreadable "
+               "input.\n",
+               VX_RULES_DIR);
+}
+
+int main(int argc, char **argv) {
+        static const struct option longopts[] = {
+                {"format", required_argument, NULL, 'f'},    {"color", required_argument, NULL, 'c'},
+                {"no-probe", no_argument, NULL, 'n'},        {"sysroot", required_argument, NULL, 's'},
+                {"rules", required_argument, NULL, 'r'},     {"snapshot", required_argument, NULL, 'S'},
+                {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},         {"file", required_argument, NULL, 'F'},
+                {"directory", required_argument, NULL, 'D'}, {"boot", optional_argument, NULL, 'b'},
+                {"since", required_argument, NULL, 'A'},     {"until", required_argument, NULL, 'U'},
+                {"unit", required_argument, NULL, 'u'},      {"domain", required_argument, NULL, 'd'},
+                {"trace", no_argument, NULL, 'T'},           {},
+        };
+        struct timespec now;
+        uint64_t now_usec;
+        Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/"};
+        int c;
+
+        /* A closed pipe ends the output quietly instead of killing us mid-write. */
+        signal(SIGPIPE, SIG_IGN);
+        opterr = 0;
+        clock_gettime(CLOCK_REALTIME, &now);
+        now_usec = (uint64_t) now.tv_sec * 1000000u + (uint64_t) now.tv_nsec / 1000u;
+        o.journal.files = o.journal_files;
+        o.journal.units = o.units;
+        while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'F':
+                        if (o.journal.n_files >= ELEMENTSOF(o.journal_files)) {
+                                errorf("--file: at most %zu journal files", ELEMENTSOF(o.journal_files));
+                                return EXIT_USAGE;
+                        }
+                        o.journal_files[o.journal.n_files++] = optarg;
+                        o.journal_set = true;
+                        break;
+                case 'D':
+                        o.journal.directory = optarg;
+                        o.journal_set = true;
+                        break;
+                case 'b': {
+                        /* journalctl takes "-b -1" as well as "-b=-1": so do we, when the next word is a
+                         * boot. */
+                        const char *arg = optarg;
+                        JournalQuery probe = {0};
+                        if (!arg && optind < argc && journal_parse_boot(argv[optind], &probe) >= 0)
+                                arg = argv[optind++];
+                        if (!arg) {
+                                o.journal.boot_set = true;
+                                o.journal.boot_offset = 0;
+                        } else if (journal_parse_boot(arg, &o.journal) < 0) {
+                                errorf("--boot: expected a boot id (32 hex digits) or an offset (0, -1 "
+                                       "...), not "
+                                       "'%s'",
+                                       arg);
+                                return EXIT_USAGE;
+                        }
+                        o.journal_set = true;
+                        break;
+                }
+                case 'A':
+                case 'U':
+                        if (journal_parse_time(optarg, now_usec,
+                                               c == 'A' ? &o.journal.since_usec : &o.journal.until_usec) <
+                            0) {
+                                errorf("--%s: expected 'YYYY-MM-DD [HH:MM[:SS]]', '@EPOCH' or "
+                                       "'-N[s|min|h|d]', "
+                                       "not '%s'",
+                                       c == 'A' ? "since" : "until", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.journal_set = true;
+                        break;
+                case 'u':
+                        if (o.journal.n_units >= ELEMENTSOF(o.units)) {
+                                errorf("--unit: at most %zu units", ELEMENTSOF(o.units));
+                                return EXIT_USAGE;
+                        }
+                        o.units[o.journal.n_units++] = optarg;
+                        o.journal_set = true;
+                        break;
+                case 'd':
+                        o.domain = optarg;
+                        break;
+                case 'T':
+                        o.trace = true;
+                        break;
+                case 'f':
+                        if (output_format_from_string(optarg, &o.format) < 0) {
+                                errorf("--format: expected text, markdown or json, not '%s'", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.format_set = true;
+                        break;
+                case 'c':
+                        if (strcmp(optarg, "auto") == 0)
+                                o.color = -1;
+                        else if (strcmp(optarg, "always") == 0)
+                                o.color = 1;
+                        else if (strcmp(optarg, "never") == 0)
+                                o.color = 0;
+                        else {
+                                errorf("--color: expected auto, always or never, not '%s'", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'n':
+                        o.no_probe = true;
+                        break;
+                case 's':
+                        o.sysroot = optarg;
+                        break;
+                case 'r':
+                        o.rules_dir = optarg;
+                        break;
+                case 'S':
+                        o.snapshot = optarg;
+                        break;
+                case 'o':
+                        o.output = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_NO_CAUSE;
+                case 'V':
+                        printf("vfioexplain %s\n", VX_VERSION);
+                        return EXIT_NO_CAUSE;
+                default:
+                        if (optopt)
+                                errorf("option -%c: unknown or missing its argument; see --help", optopt);
+                        else
+                                errorf("%s: unknown option or missing argument; see --help",
+                                       argv[optind - 1]);
+                        return EXIT_USAGE;
+                }
+        }
+        argc -= optind;
+        argv += optind;
+        o.journal.sysroot = o.sysroot;
+        if (o.journal.n_files > 0 && o.journal.directory) {
+                errorf("--file and --directory: name journal files or one directory, not both");
+                return EXIT_USAGE;
+        }
+        if (argc > 0 && strcmp(argv[0], "rules") == 0)
+                return cmd_rules(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "check") == 0)
+                return cmd_check(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "groups") == 0)
+                return cmd_groups(&o, argc - 1);
+        if (argc > 0 && strcmp(argv[0], "snapshot") == 0)
+                return cmd_snapshot(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "watch") == 0)
+                return cmd_watch(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "run") == 0)
+                return cmd_run(&o, argc - 1, argv + 1);
+        static const char *const later[] = {"plan", "report"};
+        for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
+                if (strcmp(argv[0], later[i]) == 0) {
+                        errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "
+                               "that name",
+                               argv[0], argv[0]);
+                        return EXIT_USAGE;
+                }
+        return cmd_explain(&o, argc, argv);
+}

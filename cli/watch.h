@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The live sources watch and run follow: /dev/kmsg and the journal (and, with --trace, trace events). */
+
+#include <poll.h>
+#include <signal.h>
+
+#include "live.h"
+#include "vfioexplain/journal.h"
+#include "vfioexplain/kmsg.h"
+
+typedef struct Sources {
+        Kmsg *kmsg;
+        Journal *journal;
+} Sources;
+
+/* Opens what can be followed from now on; fails only when nothing can. */
+int sources_open(Sources *s, const Options *o, bool quiet);
+void sources_close(Sources *s);
+/* Fills p (room for 4) with the fds to poll. */
+size_t sources_pollfds(Sources *s, struct pollfd *p);
+/* Feeds everything available now. */
+int sources_drain(Sources *s, Live *l);
+
+/* SIGINT, SIGTERM and SIGHUP blocked and delivered to the returned fd. */
+int signalfd_for_stop(sigset_t *old);
+int flush_out(StrBuf *out);

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading the systemd journal with sd-journal (sd-journal(3)). Field data is copied out at once:
+ * sd_journal_get_data() pointers die at the next call. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+
+#include "vfioexplain/journal.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/strparse.h"
+
+/* The small fields an entry is classified by, copied out of sd-journal's window. */
+enum {
+        FIELD_IDENTIFIER,
+        FIELD_COMM,
+        FIELD_HOSTNAME,
+        FIELD_TRANSPORT,
+        FIELD_PRIORITY,
+        FIELD_UNIT,
+        FIELD_MACHINE_ID,
+        FIELD_PID,
+        _FIELD_MAX,
+};
+
+static const char *const field_names[_FIELD_MAX] = {
+        [FIELD_IDENTIFIER] = "SYSLOG_IDENTIFIER",
+        [FIELD_COMM] = "_COMM",
+        [FIELD_HOSTNAME] = "_HOSTNAME",
+        [FIELD_TRANSPORT] = "_TRANSPORT",
+        [FIELD_PRIORITY] = "PRIORITY",
+        [FIELD_UNIT] = "_SYSTEMD_UNIT",
+        [FIELD_MACHINE_ID] = "_MACHINE_ID",
+        [FIELD_PID] = "_PID",
+};
+
+struct Journal {
+        sd_journal *j;
+        uint64_t until_usec;
+        bool ended;
+        char message[VX_MESSAGE_MAX];
+        char fields[_FIELD_MAX][VX_JOURNAL_FIELD_MAX];
+        size_t field_len[_FIELD_MAX];
+        char realtime[24];
+};
+
+Journal *journal_free(Journal *j) {
+        if (!j)
+                return NULL;
+        sd_journal_close(j->j);
+        free(j);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_free);
+
+static bool is_boot_id(const char *s) {
+        size_t n = strlen(s);
+        if (n != 32)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!span_is_xdigit(s[i]))
+                        return false;
+        return true;
+}
+
+int journal_parse_boot(const char *s, JournalQuery *q) {
+        Span sp = span_from_str(s);
+        uint64_t v;
+        bool neg;
+
+        if (is_boot_id(s)) {
+                q->boot_set = true;
+                for (size_t i = 0; i < 32; i++)
+                        q->boot_id[i] = (char) (s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a' : s[i]);
+                q->boot_id[32] = 0;
+                q->boot_offset = 0;
+                return 0;
+        }
+        neg = span_eat_char(&sp, '-');
+        if (!neg)
+                span_eat_char(&sp, '+');
+        if (!span_eat_digits(&sp, 1, 4, &v) || sp.len != 0 || v > 9999)
+                return -EINVAL;
+        q->boot_set = true;
+        q->boot_id[0] = 0;
+        q->boot_offset = neg ? -(int) v : (int) v;
+        return 0;
+}
+
+int journal_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
+        Span sp = span_from_str(s);
+        uint64_t v, y, mo, d, h = 0, mi = 0, sec = 0;
+
+        if (span_eat_char(&sp, '@')) {
+                uint64_t frac = 0;
+                if (!span_eat_digits(&sp, 1, 12, &v))
+                        return -EINVAL;
+                if (span_eat_char(&sp, '.')) {
+                        /* Microseconds at most, as journalctl reads "@1732089488.843201". */
+                        size_t n = MIN(sp.len, (size_t) 6);
+                        if (n == 0 || !span_eat_digits(&sp, n, n, &frac))
+                                return -EINVAL;
+                        for (size_t i = n; i < 6; i++)
+                                frac *= 10;
+                }
+                if (sp.len != 0)
+                        return -EINVAL;
+                *ret = v * 1000000u + frac;
+                return 0;
+        }
+        if (span_eat_char(&sp, '-')) {
+                static const struct {
+                        const char *unit;
+                        uint64_t usec;
+                } units[] = {
+                        {"min", 60000000u},  {"s", 1000000u},  {"h", 3600000000u},
+                        {"d", 86400000000u}, {"m", 60000000u},
+                };
+                if (!span_eat_digits(&sp, 1, 6, &v))
+                        return -EINVAL;
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (sp.len == strlen(units[i].unit) && span_starts_with(sp, units[i].unit)) {
+                                uint64_t delta = v * units[i].usec;
+                                *ret = delta > now_usec ? 0 : now_usec - delta;
+                                return 0;
+                        }
+                return -EINVAL;
+        }
+        if (!span_eat_digits(&sp, 4, 4, &y) || !span_eat_char(&sp, '-') ||
+            !span_eat_digits(&sp, 2, 2, &mo) || !span_eat_char(&sp, '-') || !span_eat_digits(&sp, 2, 2, &d))
+                return -EINVAL;
+        if (sp.len > 0) {
+                if (!span_eat_char(&sp, ' ') && !span_eat_char(&sp, 'T'))
+                        return -EINVAL;
+                if (!span_eat_digits(&sp, 2, 2, &h) || !span_eat_char(&sp, ':') ||
+                    !span_eat_digits(&sp, 2, 2, &mi))
+                        return -EINVAL;
+                if (span_eat_char(&sp, ':') && !span_eat_digits(&sp, 2, 2, &sec))
+                        return -EINVAL;
+        }
+        if (sp.len != 0 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+                return -EINVAL;
+        /* Local time, as journalctl reads --since. */
+        struct tm tm = {
+                .tm_year = (int) y - 1900,
+                .tm_mon = (int) mo - 1,
+                .tm_mday = (int) d,
+                .tm_hour = (int) h,
+                .tm_min = (int) mi,
+                .tm_sec = (int) sec,
+                .tm_isdst = -1,
+        };
+        time_t t = mktime(&tm);
+        if (t == (time_t) -1 || tm.tm_mday != (int) d)
+                return -EINVAL;
+        *ret = (uint64_t) t * 1000000u;
+        return 0;
+}
+
+typedef struct Boot {
+        char id[33];
+        uint64_t first_usec;
+} Boot;
+
+static int cmp_boot(const void *x, const void *y) {
+        const Boot *a = x, *b = y;
+        return a->first_usec < b->first_usec ? -1 : a->first_usec > b->first_usec;
+}
+
+/* The boot offset counts from the newest boot back (0, -1 ...) or from the oldest forward (1, 2 ...),
+ * as journalctl -b does. */
+static int resolve_boot(sd_journal *j, int offset, char ret[static 33], Diag *d) {
+        Boot boots[VX_JOURNAL_BOOTS_MAX];
+        size_t n = 0;
+        const void *data;
+        size_t len;
+        int r;
+
+        r = sd_journal_query_unique(j, "_BOOT_ID");
+        if (r < 0)
+                return r;
+        SD_JOURNAL_FOREACH_UNIQUE(j, data, len) {
+                const char *p = data;
+                if (len != strlen("_BOOT_ID=") + 32 || n >= ELEMENTSOF(boots))
+                        continue;
+                memcpy(boots[n].id, p + strlen("_BOOT_ID="), 32);
+                boots[n].id[32] = 0;
+                n++;
+        }
+        sd_journal_restart_unique(j);
+        for (size_t i = 0; i < n; i++) {
+                char match[64];
+                uint64_t t = 0;
+                snprintf(match, sizeof(match), "_BOOT_ID=%.32s", boots[i].id);
+                sd_journal_flush_matches(j);
+                if (sd_journal_add_match(j, match, 0) < 0 || sd_journal_seek_head(j) < 0 ||
+                    sd_journal_next(j) <= 0 || sd_journal_get_realtime_usec(j, &t) < 0)
+                        t = UINT64_MAX;
+                boots[i].first_usec = t;
+        }
+        sd_journal_flush_matches(j);
+        qsort(boots, n, sizeof(Boot), cmp_boot);
+        long idx = offset <= 0 ? (long) n - 1 + offset : offset - 1;
+        if (n == 0) {
+                diag_addf(d, "the journal holds no entries");
+                return -ENODATA;
+        }
+        if (idx < 0 || idx >= (long) n) {
+                diag_addf(d, "--boot %d: the journal holds %zu boot%s", offset, n, n == 1 ? "" : "s");
+                return -ENOENT;
+        }
+        memcpy(ret, boots[idx].id, 33);
+        return 0;
+}
+
+static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
+        int r;
+        if (q->n_files > 0) {
+                if (q->n_files > VX_INPUTS_MAX)
+                        return -E2BIG;
+                const char *paths[VX_INPUTS_MAX + 1];
+                for (size_t i = 0; i < q->n_files; i++)
+                        paths[i] = q->files[i];
+                paths[q->n_files] = NULL;
+                r = sd_journal_open_files(ret, paths, 0);
+                if (r < 0)
+                        diag_addf(d, "%s%s: not a readable journal file: %s", q->files[0],
+                                  q->n_files > 1 ? " (or another --file)" : "", strerror(-r));
+                return r;
+        }
+        if (q->directory) {
+                r = sd_journal_open_directory(ret, q->directory, 0);
+                if (r < 0)
+                        diag_addf(d, "%s: cannot open as a journal directory: %s", q->directory,
+                                  strerror(-r));
+                return r;
+        }
+        const char *root = q->sysroot ? q->sysroot : "/";
+        if (strcmp(root, "/") == 0)
+                r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+        else
+                r = sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
+        if (r < 0)
+                diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-r));
+        return r;
+}
+
+int journal_open(const JournalQuery *q, Journal **ret, Diag *d) {
+        _cleanup_(journal_freep) Journal *j = calloc(1, sizeof(Journal));
+        char boot[33] = "";
+        int r;
+
+        if (!j)
+                return -ENOMEM;
+        if ((r = open_journal(q, &j->j, d)) < 0)
+                return r;
+        /* Bounds what sd-journal hands us of any one field; the message is cut again when copied. */
+        (void) sd_journal_set_data_threshold(j->j, VX_MESSAGE_MAX);
+
+        if (q->boot_set) {
+                if (q->boot_id[0])
+                        memcpy(boot, q->boot_id, sizeof(boot));
+                else if ((r = resolve_boot(j->j, q->boot_offset, boot, d)) < 0)
+                        return r;
+        }
+        /* Matches on one field are ORed, on different fields ANDed: (boot) AND (unit OR unit ...). */
+        if (boot[0]) {
+                char match[64];
+                snprintf(match, sizeof(match), "_BOOT_ID=%.32s", boot);
+                if ((r = sd_journal_add_match(j->j, match, 0)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < q->n_units; i++) {
+                _cleanup_free_ char *m = NULL;
+                if (asprintf(&m, "_SYSTEMD_UNIT=%s", q->units[i]) < 0)
+                        return -ENOMEM;
+                if ((r = sd_journal_add_match(j->j, m, 0)) < 0)
+                        return r;
+        }
+        if (q->tail) {
+                r = sd_journal_seek_tail(j->j);
+                /* seek_tail places us after the last entry only once we step back onto it. */
+                if (r >= 0)
+                        r = sd_journal_previous(j->j);
+        } else if (q->since_usec)
+                r = sd_journal_seek_realtime_usec(j->j, q->since_usec);
+        else
+                r = sd_journal_seek_head(j->j);
+        if (r < 0)
+                return r;
+        j->until_usec = q->until_usec;
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+static void copy_field(Journal *j, int f, const char *data, size_t len) {
+        size_t n = MIN(len, (size_t) VX_JOURNAL_FIELD_MAX - 1);
+        memcpy(j->fields[f], data, n);
+        j->fields[f][n] = 0;
+        j->field_len[f] = n;
+}
+
+static Span field(const Journal *j, int f) {
+        return span_make(j->fields[f], j->field_len[f]);
+}
+
+int journal_next(Journal *j, JournalEntry *ret) {
+        const void *data;
+        size_t len;
+        int r;
+
+        for (;;) {
+                if (j->ended)
+                        return 0;
+                r = sd_journal_next(j->j);
+                if (r <= 0)
+                        return r;
+                uint64_t realtime = 0, mono = 0;
+                sd_id128_t boot;
+                if (sd_journal_get_realtime_usec(j->j, &realtime) < 0)
+                        continue;
+                if (j->until_usec && realtime > j->until_usec) {
+                        j->ended = true;
+                        return 0;
+                }
+                bool have_message = false;
+                size_t msg_len = 0;
+                memset(j->field_len, 0, sizeof(j->field_len));
+                sd_journal_restart_data(j->j);
+                while ((r = sd_journal_enumerate_available_data(j->j, &data, &len)) > 0) {
+                        const char *p = data;
+                        const char *eq = memchr(p, '=', len);
+                        if (!eq)
+                                continue;
+                        size_t klen = (size_t) (eq - p), vlen = len - klen - 1;
+                        if (klen == 7 && memcmp(p, "MESSAGE", 7) == 0) {
+                                msg_len = MIN(vlen, (size_t) VX_MESSAGE_MAX);
+                                memcpy(j->message, eq + 1, msg_len);
+                                have_message = true;
+                                continue;
+                        }
+                        for (int f = 0; f < _FIELD_MAX; f++)
+                                if (klen == strlen(field_names[f]) && memcmp(p, field_names[f], klen) == 0)
+                                        copy_field(j, f, eq + 1, vlen);
+                }
+                if (!have_message)
+                        continue;
+
+                JournalEntry e = {.realtime_usec = realtime};
+                if (sd_journal_get_monotonic_usec(j->j, &mono, &boot) >= 0)
+                        sd_id128_to_string(boot, e.boot_id);
+                snprintf(j->realtime, sizeof(j->realtime), "%llu", (unsigned long long) realtime);
+                e.fields = (LineFields){
+                        .message = span_make(j->message, msg_len),
+                        .identifier = j->field_len[FIELD_IDENTIFIER] ? field(j, FIELD_IDENTIFIER)
+                                                                     : field(j, FIELD_COMM),
+                        .hostname = field(j, FIELD_HOSTNAME),
+                        .realtime = span_from_str(j->realtime),
+                        .priority = line_priority_of(field(j, FIELD_PRIORITY)),
+                        .kernel_transport = line_transport_is_kernel(field(j, FIELD_TRANSPORT)),
+                };
+                if (j->field_len[FIELD_MACHINE_ID] == 32 && is_boot_id(j->fields[FIELD_MACHINE_ID]))
+                        memcpy(e.machine_id, j->fields[FIELD_MACHINE_ID], 33);
+                e.unit = field(j, FIELD_UNIT);
+                e.comm = field(j, FIELD_COMM);
+                e.pid = field(j, FIELD_PID);
+                *ret = e;
+                return 1;
+        }
+}
+
+char *journal_cursor(Journal *j) {
+        char *c = NULL;
+        return sd_journal_get_cursor(j->j, &c) < 0 ? NULL : c;
+}
+
+int journal_fd(Journal *j) {
+        return sd_journal_get_fd(j->j);
+}
+
+int journal_events(Journal *j) {
+        return sd_journal_get_events(j->j);
+}
+
+int journal_process(Journal *j) {
+        int r = sd_journal_process(j->j);
+        return r < 0 ? r : r != SD_JOURNAL_NOP;
+}
+
+int journal_entry_format(const JournalEntry *e, char *buf, size_t size) {
+        time_t t = (time_t) (e->realtime_usec / 1000000u);
+        struct tm tm;
+        char stamp[40], zone[8];
+        const LineFields *f = &e->fields;
+
+        if (!localtime_r(&t, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+            strftime(zone, sizeof(zone), "%z", &tm) != 5)
+                return -EINVAL;
+        /* journalctl -o short-iso-precise: 2026-11-23T21:08:09.123456+00:00 host ident[pid]: message */
+        Span host = f->hostname.len ? f->hostname : span_from_str("-");
+        Span ident = f->identifier.len ? f->identifier : span_from_str("unknown");
+        int n = snprintf(buf, size, "%s.%06u%.3s:%s %.*s %.*s", stamp,
+                         (unsigned) (e->realtime_usec % 1000000u), zone, zone + 3, (int) host.len, host.p,
+                         (int) ident.len, ident.p);
+        if (n < 0 || (size_t) n >= size)
+                return -ENOBUFS;
+        int m = e->pid.len && !f->kernel_transport ? snprintf(buf + n, size - (size_t) n, "[%.*s]",
+                                                              (int) MIN(e->pid.len, (size_t) 16), e->pid.p)
+                                                   : 0;
+        if (m < 0 || (size_t) (n + m) >= size)
+                return -ENOBUFS;
+        n += m;
+        size_t room = size - (size_t) n;
+        if (room < 3)
+                return -ENOBUFS;
+        memcpy(buf + n, ": ", 2);
+        n += 2;
+        size_t k = MIN(f->message.len, size - (size_t) n - 1);
+        memcpy(buf + n, f->message.p, k);
+        n += (int) k;
+        buf[n] = 0;
+        return n;
+}
