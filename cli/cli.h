@@ -44,6 +44,7 @@ typedef struct Options {
 typedef struct Input {
         const char *name;
         int fd;
+        bool trace_dat; /* a trace.dat of trace-cmd record, read through libtracecmd */
 } Input;
 
 void errorf(const char *fmt, ...) _printf_(1, 2);

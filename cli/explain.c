@@ -14,6 +14,7 @@
 #include "vfioexplain/journal.h"
 #include "vfioexplain/kmsg.h"
 #include "vfioexplain/rootfs.h"
+#include "vfioexplain/trace.h"
 
 /* Reads the journal the options select into the per-host analyses. Returns the number of entries
  * read, or a negative errno (reported). */
@@ -79,6 +80,36 @@ static int feed_kmsg(Analysis *a) {
         return 0;
 }
 
+typedef struct TraceFeed {
+        Analysis *a;
+        const char *name;
+        unsigned long n;
+} TraceFeed;
+
+static int feed_trace_line(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {
+        TraceFeed *t = userdata;
+        return analysis_feed(t->a, t->name, ++t->n, line, len);
+}
+
+/* trace-cmd record's output starts with these bytes (trace-cmd's Documentation/trace-cmd/trace-cmd.dat). */
+static bool is_trace_dat(int fd) {
+        static const char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+        char head[sizeof(magic)];
+        return pread(fd, head, sizeof(head), 0) == (ssize_t) sizeof(head) &&
+                memcmp(head, magic, sizeof(magic)) == 0;
+}
+
+/* A recorded trace.dat: its IOMMU events, decoded into the kernel's own trace text. */
+static int feed_trace_dat(Analysis *a, const Input *in) {
+        TraceFeed t = {.a = a, .name = in->name};
+        Diag d = {0};
+        int r = trace_read_dat(in->name, feed_trace_line, &t, &d);
+        if (r < 0)
+                errorf("%s", d.n ? d.lines[0] : strerror(-r));
+        diag_done(&d);
+        return r < 0 ? r : 0;
+}
+
 static int open_inputs(int argc, char **argv, Input *inputs, size_t *n_inputs) {
         for (int i = 0; i < argc; i++) {
                 if (strcmp(argv[i], "-") == 0) {
@@ -96,7 +127,7 @@ static int open_inputs(int argc, char **argv, Input *inputs, size_t *n_inputs) {
                         close(fd);
                         return -EINVAL;
                 }
-                inputs[(*n_inputs)++] = (Input){.name = argv[i], .fd = fd};
+                inputs[(*n_inputs)++] = (Input){.name = argv[i], .fd = fd, .trace_dat = is_trace_dat(fd)};
         }
         return 0;
 }
@@ -177,7 +208,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         ret = EXIT_INTERNAL;
                         goto out;
                 }
-                r = feed_input(local, &inputs[i]);
+                r = inputs[i].trace_dat ? feed_trace_dat(local, &inputs[i]) : feed_input(local, &inputs[i]);
                 if (r < 0) {
                         ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
                         goto out;

@@ -46,6 +46,17 @@ int sources_open(Sources *s, const Options *o, bool quiet) {
         if (r < 0 && !quiet)
                 errorf("warning: %s", d.n ? d.lines[0] : strerror(-r));
         diag_done(&d);
+        if (o->trace) {
+                Diag td = {0};
+                r = trace_live_open(NULL, &s->trace, &td);
+                if (r < 0) {
+                        errorf("--trace: %s", td.n ? td.lines[0] : strerror(-r));
+                        diag_done(&td);
+                        sources_close(s);
+                        return r;
+                }
+                diag_done(&td);
+        }
         if (!s->kmsg && !s->journal) {
                 errorf("nothing to watch: neither the journal nor /dev/kmsg can be read");
                 return -ENOENT;
@@ -54,6 +65,11 @@ int sources_open(Sources *s, const Options *o, bool quiet) {
 }
 
 void sources_close(Sources *s) {
+        int r = trace_live_close(s->trace);
+        if (r < 0)
+                errorf("warning: could not remove the tracefs instance %s: %s",
+                       trace_live_instance_dir(s->trace), strerror(-r));
+        trace_live_free(s->trace);
         kmsg_free(s->kmsg);
         journal_free(s->journal);
         *s = (Sources){0};
@@ -63,12 +79,24 @@ size_t sources_pollfds(Sources *s, struct pollfd *p) {
         size_t n = 0;
         if (s->kmsg)
                 p[n++] = (struct pollfd){.fd = kmsg_fd(s->kmsg), .events = POLLIN};
+        if (s->trace)
+                p[n++] = (struct pollfd){.fd = trace_live_fd(s->trace), .events = POLLIN};
         if (s->journal) {
                 int fd = journal_fd(s->journal), ev = journal_events(s->journal);
                 if (fd >= 0 && ev >= 0)
                         p[n++] = (struct pollfd){.fd = fd, .events = (short) ev};
         }
         return n;
+}
+
+typedef struct TraceFeed {
+        Live *l;
+        unsigned long *n;
+} TraceFeed;
+
+static int feed_trace_line(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {
+        TraceFeed *t = userdata;
+        return live_feed_line(t->l, "trace", ++*t->n, line, len);
 }
 
 int sources_drain(Sources *s, Live *l) {
@@ -87,6 +115,13 @@ int sources_drain(Sources *s, Live *l) {
         }
         if (s->kmsg && r < 0)
                 return r;
+        if (s->trace) {
+                TraceFeed tf = {.l = l, .n = &s->trace_events};
+                while ((r = trace_live_read(s->trace, feed_trace_line, &tf)) > 0)
+                        ;
+                if (r < 0)
+                        return r;
+        }
         if (!s->journal)
                 return 0;
         if ((r = journal_process(s->journal)) < 0)
@@ -129,8 +164,9 @@ int cmd_watch(const Options *o, int argc, char **argv) {
         }
         if (sources_open(&src, o, false) < 0)
                 goto out_sig;
-        errorf("watching %s%s%s; Ctrl-C ends with a summary", src.journal ? "the journal" : "",
-               src.journal && src.kmsg ? " and " : "", src.kmsg ? "/dev/kmsg" : "");
+        errorf("watching %s%s%s%s; Ctrl-C ends with a summary", src.journal ? "the journal" : "",
+               src.journal && src.kmsg ? " and " : "", src.kmsg ? "/dev/kmsg" : "",
+               src.trace ? " and IOMMU trace events" : "");
 
         for (;;) {
                 struct pollfd p[4];

@@ -9,10 +9,13 @@
 #include "live.h"
 #include "vfioexplain/journal.h"
 #include "vfioexplain/kmsg.h"
+#include "vfioexplain/trace.h"
 
 typedef struct Sources {
         Kmsg *kmsg;
         Journal *journal;
+        TraceLive *trace; /* --trace: a private tracefs instance, removed on close */
+        unsigned long trace_events;
 } Sources;
 
 /* Opens what can be followed from now on; fails only when nothing can. */

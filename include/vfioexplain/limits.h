@@ -81,3 +81,25 @@
 /* A rom file path (PATH_MAX), and the directories on its way that are looked at. */
 #define VX_DOMAIN_PATH_MAX 4095u
 #define VX_DOMAIN_ROM_DEPTH_MAX 32u
+
+/* Kernel trace events (sources/trace.c). A decoded line longer than this is cut and counted: the kernel
+ * prints a trace line into one trace_seq of a page, so none of its own lines is longer. */
+#define VX_TRACE_LINE_MAX 4096u
+/* comm, system, event and buffer names passed on from the trace.dat decoder process. */
+#define VX_TRACE_NAME_MAX 256u
+/* Events a caller may ask for, and buffer instances read from one trace.dat (trace-cmd record -B). */
+#define VX_TRACE_EVENTS_MAX 64u
+#define VX_TRACE_DAT_BUFFERS_MAX 64u
+/* Heap of the trace.dat decoder process (RLIMIT_DATA): a crafted size field makes it fail, not the host
+ * swap. */
+#define VX_TRACE_DAT_MEMORY_MAX (2ull * 1024u * 1024u * 1024u)
+/* Events delivered per trace_live_read(), so that a fault storm cannot starve the caller's loop; the rest
+ * stay pending and the fd readable. */
+#define VX_TRACE_READ_EVENTS_MAX 1024u
+/* Per-CPU ring buffers read live, and the largest sub-buffer (buffer_subbuf_size_kb) read in one go. */
+#define VX_TRACE_CPUS_MAX 4096u
+#define VX_TRACE_SUBBUF_MAX (1024u * 1024u)
+/* Ring buffer of the private instance, per CPU: IOMMU events are rare, and a storm overwrites the oldest. */
+#define VX_TRACE_BUFFER_KB 256u
+/* The saved_cmdlines file read to name the tasks of live events. */
+#define VX_TRACE_CMDLINES_MAX (2u * 1024u * 1024u)

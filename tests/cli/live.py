@@ -112,6 +112,28 @@ if rc != 0 or json.loads(out.strip().splitlines()[-1]).get("event") != "summary"
 else:
     ok("SIGTERM with no failure: summary and exit status 0")
 
+# watch --trace: a private tracefs instance exists while it watches, with the IOMMU events enabled, and
+# is gone after it stops. (No IOMMU here fires them; tests/unit/test_trace.c decodes records laid out by
+# the running kernel's own format files.)
+if not os.path.exists("/sys/kernel/tracing/instances"):
+    subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], capture_output=True)
+if not os.path.exists("/sys/kernel/tracing/instances"):
+    fail("tracefs is not mounted at /sys/kernel/tracing and could not be mounted")
+else:
+    w = Watch("--trace")
+    inst = f"/sys/kernel/tracing/instances/vfioexplain-{w.p.pid}"
+    enabled = open(os.path.join(inst, "events/iommu/io_page_fault/enable")).read().strip() \
+        if os.path.exists(os.path.join(inst, "events/iommu/io_page_fault/enable")) else "missing"
+    rc, out, err = w.stop(signal.SIGINT)
+    if "IOMMU trace events" not in w.started or enabled != "1":
+        fail(f"watch --trace: {w.started!r}, io_page_fault enable={enabled}")
+    elif os.path.exists(inst):
+        fail(f"watch --trace left {inst} behind")
+    elif rc != 0:
+        fail(f"watch --trace: exit {rc} {err!r}")
+    else:
+        ok("watch --trace: private tracefs instance with iommu:io_page_fault enabled, removed on SIGINT")
+
 # 2. A live journald: a libvirt error through the journal; rotation and vacuum while following.
 journald = shutil.which("systemd-journald") or "/lib/systemd/systemd-journald"
 started = None
