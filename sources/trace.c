@@ -657,6 +657,8 @@ _Noreturn static void child_main(int fd, int out, const char *const *events, pid
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void) signal(sig, SIG_DFL);
         child_close_others(fd, out);
+        /* A damaged file may crash it: that is reported, not dumped. */
+        (void) setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
 #ifndef VX_ASAN
         /* Heap and private mappings, not the file's: AddressSanitizer's shadow already exceeds any limit. */
         struct rlimit rl = {VX_TRACE_DAT_MEMORY_MAX, VX_TRACE_DAT_MEMORY_MAX};
