@@ -82,18 +82,18 @@ fail:
         return NULL;
 }
 
-int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+struct json_object *output_json_report(const Analysis *a, const OutputOptions *o) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
         AnalysisStats st = analysis_stats(a);
         struct json_object *root = json_object_new_object();
         struct json_object *causes = json_object_new_array();
-        int r = 0;
 
         if (!root || !causes) {
                 json_object_put(root);
                 json_object_put(causes);
-                return -ENOMEM;
+                errno = ENOMEM;
+                return NULL;
         }
         json_object_object_add(root, "version", json_object_new_int(1));
         json_object_object_add(root, "causes", causes);
@@ -101,8 +101,8 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         for (size_t i = 0; i < n; i++) {
                 struct json_object *jc = output_json_finding(a, fs[i], o);
                 if (!jc) {
-                        r = -errno;
-                        goto out;
+                        json_object_put(root);
+                        return NULL;
                 }
                 json_object_array_add(causes, jc);
         }
@@ -112,19 +112,28 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
         json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
         json_object_object_add(root, "stats", js);
+        return root;
+}
 
+int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
         size_t len;
         const char *s = json_object_to_json_string_length(
-                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+                o,
+                (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
+                        JSON_C_TO_STRING_NOSLASHESCAPE,
                 &len);
-        if (!s) {
-                r = -ENOMEM;
-                goto out;
-        }
+        if (!s)
+                return -ENOMEM;
         strbuf_append(out, s, len);
         strbuf_putc(out, '\n');
-        r = strbuf_failed(out) ? -ENOMEM : 0;
-out:
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        struct json_object *root = output_json_report(a, o);
+        if (!root)
+                return -errno;
+        int r = output_put_json(out, root, true);
         json_object_put(root);
         return r;
 }

@@ -60,8 +60,23 @@ int probe_or_fail(const Options *o, HostFacts *host);
 /* The host's state, for the devices named (or, with none, those the logs so far name). */
 int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n);
 bool use_color(const Options *o);
+OutputOptions output_options(const Options *o, const HostFacts *host);
 /* The ranked causes in the chosen format. */
 int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out);
+/* Writes out to stdout and frees it; a failure is reported (a closed pipe is not one). */
+int print_output(StrBuf *out);
+
+/* A journal entry as evidence: its text as journalctl shows it, and its unit, time and cursor. meta
+ * points into the struct and at j. */
+typedef struct EntryEvidence {
+        char text[VX_EVIDENCE_TEXT_MAX + 1];
+        size_t len;
+        char unit[VX_JOURNAL_FIELD_MAX + 1];
+        EntryMeta meta;
+} EntryEvidence;
+
+int entry_evidence(Journal *j, const JournalEntry *e, EntryEvidence *ret);
+
 /* Prints the ranked causes in the chosen format; returns the exit status. */
 int report(const Options *o, const Analysis *a, const HostFacts *host);
 

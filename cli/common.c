@@ -172,29 +172,61 @@ bool use_color(const Options *o) {
         return o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 }
 
+OutputOptions output_options(const Options *o, const HostFacts *host) {
+        return (OutputOptions){.format = o->format, .host = host, .color = use_color(o)};
+}
+
 int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out) {
-        OutputOptions oo = {.format = o->format, .host = host, .color = use_color(o)};
+        OutputOptions oo = output_options(o, host);
         return output_render(a, &oo, out);
+}
+
+int print_output(StrBuf *out) {
+        int r = strbuf_failed(out) ? -ENOMEM : write_all(strbuf_str(out), out->len);
+        strbuf_done(out);
+        if (r == -ENOMEM)
+                errorf("out of memory");
+        else if (r < 0 && r != -EPIPE)
+                errorf("writing output: %s", strerror(-r));
+        /* A reader that went away (| head) is no failure of ours. */
+        return r == -EPIPE ? 0 : r;
 }
 
 int report(const Options *o, const Analysis *a, const HostFacts *host) {
         StrBuf out = {0};
         size_t n;
-        int r;
 
         if (render(o, a, host, &out) < 0) {
                 strbuf_done(&out);
                 errorf("out of memory");
                 return EXIT_INTERNAL;
         }
-        r = write_all(strbuf_str(&out), out.len);
-        strbuf_done(&out);
-        if (r < 0 && r != -EPIPE) {
-                errorf("writing output: %s", strerror(-r));
+        if (print_output(&out) < 0)
                 return EXIT_INTERNAL;
-        }
         analysis_findings(a, &n);
         return n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
+}
+
+static char *cursor_of(void *userdata) {
+        return journal_cursor(userdata);
+}
+
+int entry_evidence(Journal *j, const JournalEntry *e, EntryEvidence *ret) {
+        int n = journal_entry_format(e, ret->text, sizeof(ret->text));
+        if (n < 0)
+                return n;
+        ret->len = (size_t) n;
+        size_t k = MIN(e->unit.len, sizeof(ret->unit) - 1);
+        memcpy(ret->unit, e->unit.p, k);
+        ret->unit[k] = 0;
+        ret->meta = (EntryMeta){
+                .realtime_usec = e->realtime_usec,
+                .unit = k ? ret->unit : NULL,
+                .boot_id = e->boot_id[0] ? e->boot_id : NULL,
+                .cursor = cursor_of,
+                .userdata = j,
+        };
+        return 0;
 }
 
 static int feed_probe_line(const char *line, size_t len, void *userdata) {

@@ -38,12 +38,8 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
         if (probe_or_fail(o, &host) < 0)
                 return EXIT_USAGE;
         struct json_object *j = facts_to_json(&host);
-        const char *text = j
-                ? json_object_to_json_string_ext(j,
-                                                 JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE)
-                : NULL;
-        if (!text) {
+        StrBuf text = {0};
+        if (!j || output_put_json(&text, j, true) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
@@ -55,16 +51,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 errorf("%s: %s", path, strerror(errno));
                 goto out;
         }
-        int r = 0;
-        for (size_t len = strlen(text), done = 0; done < len && r >= 0;) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno != EINTR)
-                        r = -errno;
-                else if (n > 0)
-                        done += (size_t) n;
-        }
-        if (r >= 0 && write(fd, "\n", 1) != 1)
-                r = -errno;
+        int r = write_all_fd(fd, strbuf_str(&text), text.len);
         if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
                 r = -errno;
         if (r < 0) {
@@ -73,6 +60,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
         }
         ret = EXIT_NO_CAUSE;
 out:
+        strbuf_done(&text);
         json_object_put(j);
         host_facts_done(&host);
         return ret;
@@ -210,12 +198,7 @@ int cmd_groups(const Options *o, int argc) {
                 struct json_object *root = json_object_new_object();
                 json_object_object_add(root, "version", json_object_new_int(1));
                 json_object_object_add(root, "groups", jgroups);
-                strbuf_puts(&out,
-                            json_object_to_json_string_ext(root,
-                                                           JSON_C_TO_STRING_PRETTY |
-                                                                   JSON_C_TO_STRING_SPACED |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-                strbuf_putc(&out, '\n');
+                (void) output_put_json(&out, root, true);
                 json_object_put(root);
         } else if (host.n_devices == 0)
                 strbuf_puts(&out, "No PCI devices found under the root.\n");

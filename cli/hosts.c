@@ -44,13 +44,9 @@ Analysis *hostset_local(HostSet *s) {
         return h ? h->a : NULL;
 }
 
-static char *cursor_of(void *userdata) {
-        return journal_cursor(userdata);
-}
-
 int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char *input) {
         HostSlot *h = NULL;
-        char text[VX_EVIDENCE_TEXT_MAX + 1];
+        EntryEvidence ev;
         /* An entry that names no machine is taken to be this host's, as journalctl shows it. */
         bool local = !e->machine_id[0] || strcmp(e->machine_id, s->facts->machine_id) == 0;
 
@@ -71,24 +67,10 @@ int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char
                 memcpy(h->hostname, e->fields.hostname.p, n);
                 h->hostname[n] = 0;
         }
-        int n = journal_entry_format(e, text, sizeof(text));
-        if (n < 0)
+        if (entry_evidence(j, e, &ev) < 0)
                 return 0;
-        EntryMeta meta = {
-                .realtime_usec = e->realtime_usec,
-                .boot_id = e->boot_id[0] ? e->boot_id : NULL,
-                .cursor = cursor_of,
-                .userdata = j,
-        };
-        char unit[VX_JOURNAL_FIELD_MAX + 1];
-        if (e->unit.len) {
-                size_t k = MIN(e->unit.len, sizeof(unit) - 1);
-                memcpy(unit, e->unit.p, k);
-                unit[k] = 0;
-                meta.unit = unit;
-        }
         s->entries++;
-        return analysis_feed_entry(h->a, input, s->entries, &e->fields, text, (size_t) n, &meta);
+        return analysis_feed_entry(h->a, input, s->entries, &e->fields, ev.text, ev.len, &ev.meta);
 }
 
 typedef struct DomainProbe {
@@ -178,13 +160,8 @@ static int report_many(HostSet *s, const Options *o) {
                         strbuf_putc(&out, '\n');
                         continue;
                 }
-                StrBuf one = {0};
-                if ((r = render(o, h->a, facts, &one)) < 0) {
-                        strbuf_done(&one);
-                        break;
-                }
-                struct json_object *jh = json_tokener_parse(strbuf_str(&one));
-                strbuf_done(&one);
+                OutputOptions oo = output_options(o, facts);
+                struct json_object *jh = output_json_report(h->a, &oo);
                 if (!jh) {
                         r = -ENOMEM;
                         break;
@@ -211,27 +188,17 @@ static int report_many(HostSet *s, const Options *o) {
                         }
                 json_object_array_add(hosts, jh);
         }
-        if (root && r >= 0) {
-                strbuf_puts(&out,
-                            json_object_to_json_string_ext(root,
-                                                           JSON_C_TO_STRING_PRETTY |
-                                                                   JSON_C_TO_STRING_SPACED |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-                strbuf_putc(&out, '\n');
-        }
+        if (root && r >= 0)
+                r = output_put_json(&out, root, true);
         json_object_put(root);
         host_facts_done(&unprobed);
-        if (r < 0 || strbuf_failed(&out)) {
+        if (r < 0) {
                 strbuf_done(&out);
                 errorf("out of memory");
                 return EXIT_INTERNAL;
         }
-        r = write_all(strbuf_str(&out), out.len);
-        strbuf_done(&out);
-        if (r < 0 && r != -EPIPE) {
-                errorf("writing output: %s", strerror(-r));
+        if (print_output(&out) < 0)
                 return EXIT_INTERNAL;
-        }
         return any ? EXIT_CAUSE : EXIT_NO_CAUSE;
 }
 

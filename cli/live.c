@@ -60,14 +60,23 @@ static int probe(Live *l) {
         return 0;
 }
 
-int live_init(Live *l, const Options *o, const RuleSet *rs) {
-        *l = (Live){.o = o, .rs = rs};
+int live_init(Live *l, const Options *o) {
+        RuleSet *rs = NULL;
+        int r;
+
+        *l = (Live){.o = o};
+        if ((r = load_rules(o, &rs)) < 0)
+                return r;
+        l->rs = rs;
         l->kept = calloc(VX_WATCH_KEPT_MAX, sizeof(Kept));
         if (!l->kept || analysis_new(rs, &l->sieve) < 0) {
-                free(l->kept);
+                errorf("out of memory");
+                live_done(l);
                 return -ENOMEM;
         }
-        return probe(l);
+        if ((r = probe(l)) < 0)
+                live_done(l);
+        return r;
 }
 
 void live_done(Live *l) {
@@ -77,6 +86,8 @@ void live_done(Live *l) {
         analysis_free(l->sieve);
         analysis_free(l->last);
         host_facts_done(&l->facts);
+        ruleset_free(l->rs);
+        *l = (Live){0};
 }
 
 /* The slot for a line to keep; the oldest goes when the ring is full. */
@@ -117,10 +128,6 @@ static void copy_span(char *dst, size_t size, Span s) {
         dst[n] = 0;
 }
 
-static char *cursor_of(void *userdata) {
-        return journal_cursor(userdata);
-}
-
 static char *kept_cursor(void *userdata) {
         const Kept *k = userdata;
         return k->cursor ? strdup(k->cursor) : NULL;
@@ -145,36 +152,27 @@ static void meta_of(const Kept *k, EntryMeta *m, LineFields *f) {
 }
 
 int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
-        char text[VX_EVIDENCE_TEXT_MAX + 1], unit[VX_JOURNAL_FIELD_MAX];
-        int n = journal_entry_format(e, text, sizeof(text));
-        if (n < 0)
+        EntryEvidence ev;
+        if (entry_evidence(j, e, &ev) < 0)
                 return 0;
-        copy_span(unit, sizeof(unit), e->unit);
-        EntryMeta meta = {
-                .realtime_usec = e->realtime_usec,
-                .unit = unit[0] ? unit : NULL,
-                .boot_id = e->boot_id[0] ? e->boot_id : NULL,
-                .cursor = cursor_of,
-                .userdata = j,
-        };
         uint64_t before = analysis_stats(l->sieve).matched_lines;
         l->lines++;
-        int r = analysis_feed_entry(l->sieve, "journal", (unsigned long) l->lines, &e->fields, text,
-                                    (size_t) n, &meta);
+        int r = analysis_feed_entry(l->sieve, "journal", (unsigned long) l->lines, &e->fields, ev.text,
+                                    ev.len, &ev.meta);
         if (r < 0 || !sieve_matched(l, before))
                 return r;
         Kept k = {
                 .entry = true,
                 .input = "journal",
                 .lineno = (unsigned long) l->lines,
-                .raw = strndup(text, (size_t) n),
-                .len = (size_t) n,
+                .raw = strndup(ev.text, ev.len),
+                .len = ev.len,
                 .message = malloc(e->fields.message.len + 1),
                 .message_len = e->fields.message.len,
                 .priority = e->fields.priority,
                 .kernel_transport = e->fields.kernel_transport,
                 .realtime_usec = e->realtime_usec,
-                .unit = unit[0] ? strdup(unit) : NULL,
+                .unit = ev.meta.unit ? strdup(ev.meta.unit) : NULL,
                 .cursor = journal_cursor(j),
         };
         if (!k.raw || !k.message) {
@@ -250,7 +248,7 @@ int live_update(Live *l, StrBuf *out) {
         analysis_free(l->last);
         l->last = a;
 
-        OutputOptions oo = {.format = l->o->format, .host = &l->facts, .color = use_color(l->o)};
+        OutputOptions oo = output_options(l->o, &l->facts);
         const Finding *const *fs = analysis_findings(a, &n);
         char stamp[16];
         clock_stamp(stamp);
@@ -280,11 +278,10 @@ int live_update(Live *l, StrBuf *out) {
                                                json_object_new_string(fresh ? "cause" : "update"));
                         json_object_object_add(o, "time", json_object_new_string(stamp));
                         json_object_object_add(o, "cause", jc);
-                        strbuf_puts(out,
-                                    json_object_to_json_string_ext(
-                                            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-                        strbuf_putc(out, '\n');
+                        r = output_put_json(out, o, false);
                         json_object_put(o);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 const CauseDef *c = &l->rs->causes[f->cause];
@@ -321,22 +318,16 @@ int live_summary(Live *l, StrBuf *out) {
         }
         if (l->o->format == OUTPUT_JSON) {
                 /* JSON lines: the summary is one more object, the usual report under "report". */
-                StrBuf one = {0};
-                if ((r = render(l->o, l->last, &l->facts, &one)) < 0) {
-                        strbuf_done(&one);
-                        return r;
-                }
-                struct json_object *rep = json_tokener_parse(strbuf_str(&one));
-                strbuf_done(&one);
+                OutputOptions oo = output_options(l->o, &l->facts);
+                struct json_object *rep = output_json_report(l->last, &oo);
+                if (!rep)
+                        return -errno;
                 struct json_object *o = json_object_new_object();
                 json_object_object_add(o, "event", json_object_new_string("summary"));
                 json_object_object_add(o, "report", rep);
-                strbuf_puts(out,
-                            json_object_to_json_string_ext(
-                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-                strbuf_putc(out, '\n');
+                r = output_put_json(out, o, false);
                 json_object_put(o);
-                return strbuf_failed(out) ? -ENOMEM : 0;
+                return r;
         }
         return render(l->o, l->last, &l->facts, out);
 }

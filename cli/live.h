@@ -22,7 +22,7 @@ typedef struct Printed {
 
 typedef struct Live {
         const Options *o;
-        const RuleSet *rs;
+        RuleSet *rs;
         HostFacts facts;
         uint64_t probed_usec;
         Analysis *sieve;
@@ -36,7 +36,8 @@ typedef struct Live {
         uint64_t lines;
 } Live;
 
-int live_init(Live *l, const Options *o, const RuleSet *rs);
+/* Loads the rules and probes the host; on failure (reported) nothing is left to free. */
+int live_init(Live *l, const Options *o);
 void live_done(Live *l);
 uint64_t now_usec(void);
 

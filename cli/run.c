@@ -123,7 +123,6 @@ static int exit_status(int status) {
 }
 
 int cmd_run(const Options *o, int argc, char **argv) {
-        RuleSet *rs = NULL;
         Live live;
         Sources src = {0};
         Stream streams[3] = {};
@@ -138,12 +137,8 @@ int cmd_run(const Options *o, int argc, char **argv) {
                 errorf("usage: vfioexplain run -- COMMAND [ARG...]");
                 return EXIT_USAGE;
         }
-        if (load_rules(o, &rs) < 0)
+        if (live_init(&live, o) < 0)
                 return EXIT_USAGE;
-        if (live_init(&live, o, rs) < 0) {
-                ruleset_free(rs);
-                return EXIT_USAGE;
-        }
         if ((sfd = signalfd_for_stop(&old)) < 0)
                 goto out;
         /* Without a kernel log or journal the command's own output is still explained. */
@@ -267,6 +262,5 @@ out:
         }
         strbuf_done(&out);
         live_done(&live);
-        ruleset_free(rs);
         return ret;
 }

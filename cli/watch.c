@@ -137,7 +137,6 @@ int sources_drain(Sources *s, Live *l) {
 }
 
 int cmd_watch(const Options *o, int argc, char **argv) {
-        RuleSet *rs = NULL;
         Live live;
         Sources src;
         StrBuf out = {0};
@@ -152,12 +151,8 @@ int cmd_watch(const Options *o, int argc, char **argv) {
                 errorf("watch: --format text or json (JSON lines, one object per update)");
                 return EXIT_USAGE;
         }
-        if (load_rules(o, &rs) < 0)
+        if (live_init(&live, o) < 0)
                 return EXIT_USAGE;
-        if (live_init(&live, o, rs) < 0) {
-                ruleset_free(rs);
-                return EXIT_USAGE;
-        }
         if ((sfd = signalfd_for_stop(&old)) < 0) {
                 errorf("signalfd: %s", strerror(-sfd));
                 goto out_live;
@@ -210,6 +205,5 @@ out_sig:
 out_live:
         strbuf_done(&out);
         live_done(&live);
-        ruleset_free(rs);
         return ret;
 }

@@ -35,6 +35,10 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out);
  * (NULL with errno set on failure). */
 int output_render_text_finding(const Analysis *a, const Finding *f, const OutputOptions *o, StrBuf *out);
 struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o);
+/* The whole JSON report as an object, for callers that put it inside their own (NULL, errno set). */
+struct json_object *output_json_report(const Analysis *a, const OutputOptions *o);
+/* Appends o and a newline: pretty (the report) or on one line (JSON lines). Returns 0 or -ENOMEM. */
+int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
 
 /* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated. */
 typedef struct RenderedFix {
