@@ -30,10 +30,16 @@ def readline(f, timeout):
     return buf
 
 
-def measure(name, write):
-    p = subprocess.Popen([BIN, "--rules", RULES, "--no-probe", "--format", "json", "watch"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    readline(p.stderr, 5)
+WATCH = [BIN, "--rules", RULES, "--no-probe", "--format", "json", "watch"]
+
+
+def measure(name, write, cmd=WATCH):
+    """Starts cmd, waits until it follows, then times N lines from write() to cmd's next output line."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if cmd is WATCH:
+        readline(p.stderr, 5)  # "watching ...": it follows from here on
+    else:
+        time.sleep(1)
     lat = []
     for i in range(N):
         t0 = time.monotonic()
@@ -72,19 +78,6 @@ if not subprocess.run(["pidof", "systemd-journald"], capture_output=True).stdout
     time.sleep(1)
 measure("journal", journal)
 # The reference: journalctl -f, reading the same journal the same way (sd-journal, inotify).
-p = subprocess.Popen(["journalctl", "-f", "-n", "0", "-o", "cat", "-t", "virtqemud"], stdout=subprocess.PIPE)
-time.sleep(1)
-lat = []
-for i in range(N):
-    t0 = time.monotonic()
-    journal(i)
-    if readline(p.stdout, 5).strip():
-        lat.append((time.monotonic() - t0) * 1000)
-    time.sleep(0.02)
-p.terminate()
-lat.sort()
-if lat:
-    print(f"{'journalctl -f':8} n={len(lat):3}  median {statistics.median(lat):7.1f} ms  "
-          f"p95 {lat[int(len(lat) * 0.95) - 1]:7.1f} ms  max {lat[-1]:7.1f} ms  (reference)")
+measure("journalctl -f (reference)", journal, ["journalctl", "-f", "-n", "0", "-o", "cat", "-t", "virtqemud"])
 if started:
     started.terminate()
