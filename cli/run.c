@@ -179,7 +179,7 @@ int cmd_run(const Options *o, int argc, char **argv) {
                 p[n++] = (struct pollfd){.fd = exited ? -1 : pidfd, .events = POLLIN};
                 p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
                 bool open_streams = streams[0].fd >= 0 || streams[1].fd >= 0;
-                int timeout = VX_RUN_TICK_MS;
+                int timeout = MIN(VX_RUN_TICK_MS, sources_poll_timeout(&src));
                 if (exited && !open_streams) {
                         if (!deadline)
                                 deadline = now_usec() + VX_RUN_GRACE_MS * 1000u;

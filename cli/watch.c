@@ -89,6 +89,10 @@ size_t sources_pollfds(Sources *s, struct pollfd *p) {
         return n;
 }
 
+int sources_poll_timeout(const Sources *s) {
+        return s->journal ? VX_WATCH_JOURNAL_POLL_MS : VX_WATCH_POLL_MS;
+}
+
 typedef struct TraceFeed {
         Live *l;
         unsigned long *n;
@@ -167,8 +171,7 @@ int cmd_watch(const Options *o, int argc, char **argv) {
                 struct pollfd p[4];
                 size_t n = sources_pollfds(&src, p);
                 p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-                /* sd-journal wants to be asked now and then even without an event (network file systems). */
-                r = poll(p, n, VX_WATCH_POLL_MS);
+                r = poll(p, n, sources_poll_timeout(&src));
                 if (r < 0 && errno != EINTR) {
                         errorf("poll: %s", strerror(errno));
                         ret = EXIT_INTERNAL;

@@ -23,6 +23,8 @@ int sources_open(Sources *s, const Options *o, bool quiet);
 void sources_close(Sources *s);
 /* Fills p (room for 4) with the fds to poll. */
 size_t sources_pollfds(Sources *s, struct pollfd *p);
+/* How long poll(2) may wait before the sources must be read again, in milliseconds. */
+int sources_poll_timeout(const Sources *s);
 /* Feeds everything available now. */
 int sources_drain(Sources *s, Live *l);
 

@@ -58,8 +58,13 @@
 #define VX_WATCH_KEPT_MAX 4096u
 /* watch and run: the host is probed again at most this often (microseconds). */
 #define VX_WATCH_REPROBE_USEC 1000000u
-/* watch: poll(2) wakes at least this often (milliseconds) for sd-journal's sake. */
+/* watch: poll(2) wakes at least this often (milliseconds) when no journal is followed. */
 #define VX_WATCH_POLL_MS 1000
+/* watch and run: how often the journal is read again without waiting for its inotify event (ms).
+ * journald writes an entry into the mapped file at once but announces the change to readers only
+ * every 250 ms or so (journalctl -f sees lines ~480 ms late here); reading the file again this often
+ * sees them within a few ms of the tick, for about 0.4% of a CPU. */
+#define VX_WATCH_JOURNAL_POLL_MS 20
 /* run: how often the domain log is looked at while the command runs (milliseconds), and how long the
  * kernel and the journal get, once it has exited, to report what its failure caused. */
 #define VX_RUN_TICK_MS 50
