@@ -4,8 +4,9 @@
 Two paths, measured separately because they are bounded by different things:
   kmsg     a line written to /dev/kmsg as root, read by watch from /dev/kmsg;
   journal  a libvirt error sent to journald (systemd-cat), read by watch through sd-journal.
-journald makes a new entry visible to readers only when it next announces a change to the file, so
-the journal path cannot be faster than `journalctl -f` on the same host: it is measured alongside.
+journald writes an entry into its file at once but announces the change to readers (inotify) only on
+a timer; watch reads the journal again on a short tick rather than wait for it. `journalctl -f`, which
+waits, is measured alongside as the reference.
 Needs root and, for the journal path, a running systemd-journald (started here if none runs).
 Usage: bench/watch-latency.py BUILD/vfioexplain [N]
 """
