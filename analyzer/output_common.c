@@ -39,6 +39,21 @@ static char *render(const char *t, const TemplateVars *v) {
         return strbuf_steal(&b);
 }
 
+bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid) {
+        const MemlockFact *q = f->device[0] && host ? host_qemu_holding(host, f->device) : NULL;
+        if (q) {
+                *name = q->vm[0] ? q->vm : NULL;
+                *pid = q->pid;
+                return true;
+        }
+        if (f->vars[VAR_DOMAIN]) {
+                *name = f->vars[VAR_DOMAIN];
+                *pid = 0;
+                return true;
+        }
+        return false;
+}
+
 void rendered_fixes_free(RenderedFix *fixes, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(fixes[i].command);

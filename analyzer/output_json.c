@@ -23,6 +23,14 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);
         json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
         json_object_object_add(jc, "score", json_object_new_int64(f->score));
+        const char *vm;
+        int pid;
+        if (finding_vm(f, o->host, &vm, &pid)) {
+                struct json_object *jv = json_object_new_object();
+                json_object_object_add(jv, "name", vm ? json_text(vm) : NULL);
+                json_object_object_add(jv, "pid", pid ? json_object_new_int(pid) : NULL);
+                json_object_object_add(jc, "vm", jv);
+        }
 
         char **ex;
         size_t n_ex;

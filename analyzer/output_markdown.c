@@ -14,6 +14,17 @@ static void fence(StrBuf *b, size_t len, const char *info) {
         strbuf_putc(b, '\n');
 }
 
+/* Text that is not ours (escaped already) as an inline code span no backtick run in it can close. */
+static void put_code_span(StrBuf *b, const char *s, size_t len) {
+        size_t run = escape_longest_backtick_run(s, len);
+        strbuf_putc(b, ' ');
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+        strbuf_printf(b, " %s ", s);
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+}
+
 int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         const RuleSet *rs = analysis_rules(a);
         size_t n;
@@ -41,6 +52,19 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                         strbuf_printf(out, "- **Device:** `%s`", f->device);
                         if (f->group[0])
                                 strbuf_printf(out, " (IOMMU group %s)", f->group);
+                        strbuf_putc(out, '\n');
+                }
+                const char *vm;
+                int pid;
+                if (finding_vm(f, o->host, &vm, &pid)) {
+                        strbuf_puts(out, "- **VM:**");
+                        if (vm) {
+                                _cleanup_(strbuf_done) StrBuf esc = {0};
+                                escape_append(&esc, vm, strlen(vm));
+                                put_code_span(out, strbuf_str(&esc), esc.len);
+                        }
+                        if (pid)
+                                strbuf_printf(out, "%sQEMU pid %d%s", vm ? " (" : " ", pid, vm ? ")" : "");
                         strbuf_putc(out, '\n');
                 }
                 if (f->n_explains > 0) {

@@ -51,6 +51,16 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
                         strbuf_printf(out, " (IOMMU group %s)", f->group);
                 strbuf_putc(out, '\n');
         }
+        const char *vm;
+        int pid;
+        if (finding_vm(f, o->host, &vm, &pid)) {
+                strbuf_puts(out, "   vm: ");
+                if (vm)
+                        escape_append(out, vm, strlen(vm));
+                if (pid)
+                        strbuf_printf(out, "%sQEMU pid %d%s", vm ? " (" : "", pid, vm ? ")" : "");
+                strbuf_putc(out, '\n');
+        }
         strbuf_printf(out, "   %s\n", c->means);
 
         char **ex;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfioexplain/escape.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
@@ -35,24 +36,78 @@ static bool parse_memlock(const char *limits, MemlockFact *m) {
         return true;
 }
 
-/* The first host= address of a -device vfio-pci option in a NUL-separated command line. */
-static void vfio_device_of(const char *cmdline, size_t len, char out[16]) {
-        for (size_t i = 0; i < len; i += strlen(cmdline + i) + 1) {
-                const char *arg = cmdline + i;
-                if (!strstr(arg, "vfio-pci"))
-                        continue;
-                const char *h = strstr(arg, "host=");
-                size_t skip = 5;
-                if (!h) {
-                        h = strstr(arg, "\"host\":\"");
-                        skip = 8;
+/* The value of a QEMU option string's first (implied) key, up to an unescaped ','; ",," is a comma. */
+static bool qemu_opt_first_value(const char *v, size_t len, char *ret, size_t size) {
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++) {
+                if (v[i] == ',') {
+                        if (i + 1 < len && v[i + 1] == ',')
+                                i++;
+                        else
+                                break;
                 }
-                if (!h)
-                        continue;
-                h += skip;
-                size_t n = strcspn(h, ",\"");
-                if (pci_address_normalize(h, n, out) >= 0)
+                if (o + 1 >= size)
+                        return false;
+                ret[o++] = v[i];
+        }
+        ret[o] = 0;
+        return o > 0;
+}
+
+/* The VM's name: "-name guest=win11,debug-threads=on" (libvirt) or "-name win11". A name that is not
+ * printable UTF-8 without controls is left out rather than shown. */
+static void qemu_vm_name(const char *arg, size_t len, MemlockFact *m) {
+        char name[sizeof(m->vm)];
+        if (len >= 6 && memcmp(arg, "guest=", 6) == 0) {
+                arg += 6;
+                len -= 6;
+        }
+        if (!qemu_opt_first_value(arg, len, name, sizeof(name)) || !utf8_is_valid(name, strlen(name)))
+                return;
+        for (const char *c = name; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
                         return;
+        memcpy(m->vm, name, strlen(name) + 1);
+}
+
+/* A -device vfio-pci option's host address: "vfio-pci,host=0000:01:00.0,id=hostdev0" or libvirt's
+ * JSON form {"driver":"vfio-pci","host":"0000:01:00.0",...}. */
+static void qemu_vfio_device(const char *arg, MemlockFact *m) {
+        const char *h = strstr(arg, "host=");
+        size_t skip = 5;
+        char addr[16];
+        if (!strstr(arg, "vfio-pci"))
+                return;
+        if (!h) {
+                h = strstr(arg, "\"host\":\"");
+                skip = 8;
+        }
+        if (!h || m->n_devices >= ELEMENTSOF(m->devices))
+                return;
+        h += skip;
+        if (pci_address_normalize(h, strcspn(h, ",\""), addr) < 0)
+                return;
+        for (size_t i = 0; i < m->n_devices; i++)
+                if (strcmp(m->devices[i], addr) == 0)
+                        return;
+        memcpy(m->devices[m->n_devices++], addr, sizeof(addr));
+}
+
+/* The VM name and vfio-pci devices of a QEMU command line (/proc/PID/cmdline: NUL-separated, the last
+ * argument NUL-terminated or cut off at the read limit). */
+void qemu_cmdline_parse(const char *cmdline, size_t len, MemlockFact *m) {
+        bool name_next = false;
+        for (size_t i = 0; i < len;) {
+                const char *arg = cmdline + i;
+                size_t n = strnlen(arg, len - i);
+                if (i + n == len)
+                        break; /* cut off: no terminating NUL, so not a whole argument */
+                if (name_next)
+                        qemu_vm_name(arg, n, m);
+                else
+                        qemu_vfio_device(arg, m);
+                name_next = strcmp(arg, "-name") == 0 || strcmp(arg, "--name") == 0;
+                i += n + 1;
         }
 }
 
@@ -153,10 +208,18 @@ void probe_limits(int rootfd, HostFacts *f) {
                                 read_credentials(status, &m);
                         snprintf(path, sizeof(path), "proc/%.9s/cmdline", de->d_name);
                         if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX * 4, &cmdline, &n) >= 0)
-                                vfio_device_of(cmdline, n, m.device);
+                                qemu_cmdline_parse(cmdline, n, &m);
                         f->memlock[f->n_memlock++] = m;
                 }
                 close(pfd);
         }
         closedir(dir);
+}
+
+const MemlockFact *host_qemu_holding(const HostFacts *f, const char *address) {
+        for (size_t i = 0; i < f->n_memlock; i++)
+                for (size_t k = 0; f->memlock[i].pid != 0 && k < f->memlock[i].n_devices; k++)
+                        if (strcmp(f->memlock[i].devices[k], address) == 0)
+                                return &f->memlock[i];
+        return NULL;
 }

@@ -139,7 +139,7 @@ static void emit_host(Emitter *e, const HostFacts *f) {
                         emit(e, "memlock self: soft=%s", value);
                 else
                         emit(e, "memlock qemu %d (%s) device=%s: soft=%s", m->pid, m->comm,
-                             m->device[0] ? m->device : "none", value);
+                             m->n_devices ? m->devices[0] : "none", value);
         }
 }
 
@@ -230,17 +230,14 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                              d->address, n->path, f->self_uid, n->owner[0] ? n->owner : "?",
                              n->group_name[0] ? n->group_name : "?", n->mode);
         }
-        /* A running QEMU that has this device: can its own credentials open the group node? */
-        for (size_t i = 0; i < f->n_memlock && d->group == KNOWN_PRESENT; i++) {
-                const MemlockFact *m = &f->memlock[i];
-                const FileNode *n = group_node(f, d->group_id);
-                if (m->pid == 0 || m->ids != KNOWN_PRESENT || strcmp(m->device, d->address) != 0 || !n ||
-                    n->state != KNOWN_PRESENT || may_open(n, m->uid, m->gid, m->groups, m->n_groups))
-                        continue;
+        /* The running QEMU that has this device: can its own credentials open the group node? */
+        const MemlockFact *m = host_qemu_holding(f, d->address);
+        const FileNode *n = d->group == KNOWN_PRESENT ? group_node(f, d->group_id) : NULL;
+        if (m && m->ids == KNOWN_PRESENT && n && n->state == KNOWN_PRESENT &&
+            !may_open(n, m->uid, m->gid, m->groups, m->n_groups))
                 emit(e, "group-node %s: %s not openable by %u (owner %s:%s mode %04o) as QEMU pid %d runs",
                      d->address, n->path, m->uid, n->owner[0] ? n->owner : "?",
                      n->group_name[0] ? n->group_name : "?", n->mode, m->pid);
-        }
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 const FramebufferHold *h = &f->framebuffers[i];
                 if (strcmp(h->device, d->address) == 0)

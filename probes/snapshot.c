@@ -154,7 +154,14 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 struct json_object *mo = json_object_new_object();
                 put_int(mo, "pid", f->memlock[i].pid);
                 put_str(mo, "comm", f->memlock[i].comm);
-                put_str(mo, "device", f->memlock[i].device);
+                /* "device" (the first) is what version 1 snapshots carried; "devices" and "vm" came later.
+                 */
+                put_str(mo, "device", f->memlock[i].n_devices ? f->memlock[i].devices[0] : "");
+                struct json_object *dl = json_object_new_array();
+                for (size_t k = 0; k < f->memlock[i].n_devices; k++)
+                        json_object_array_add(dl, json_object_new_string(f->memlock[i].devices[k]));
+                json_object_object_add(mo, "devices", dl);
+                put_str(mo, "vm", f->memlock[i].vm);
                 json_object_object_add(mo, "unlimited", json_object_new_boolean(f->memlock[i].unlimited));
                 json_object_object_add(mo, "soft", json_object_new_uint64(f->memlock[i].soft));
                 put_known(mo, "ids", f->memlock[i].ids);
@@ -278,6 +285,12 @@ static struct json_object *get_array(Reader *r, struct json_object *o, const cha
         return v;
 }
 
+/* An address builds paths and fix commands: only the strict grammar passes. */
+static void check_address(Reader *r, const char *s, const char *k, char out[16]) {
+        if (pci_address_normalize(s, strlen(s), out) < 0 || strcmp(out, s) != 0)
+                bad(r, "not a PCI address", k);
+}
+
 static void get_address(Reader *r, struct json_object *o, const char *k, char out[16], bool may_be_empty) {
         char buf[32] = "";
         get_str(r, o, k, buf, sizeof(buf));
@@ -285,9 +298,7 @@ static void get_address(Reader *r, struct json_object *o, const char *k, char ou
                 out[0] = 0;
                 return;
         }
-        /* An address builds paths and fix commands: only the strict grammar passes. */
-        if (pci_address_normalize(buf, strlen(buf), out) < 0 || strcmp(out, buf) != 0)
-                bad(r, "not a PCI address", k);
+        check_address(r, buf, k, out);
 }
 
 static void get_node(Reader *r, struct json_object *o, FileNode *n) {
@@ -463,7 +474,24 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         MemlockFact *m = &f.memlock[f.n_memlock++];
                         m->pid = (int) get_int(&r, mo, "pid", 0, INT_MAX);
                         get_str(&r, mo, "comm", m->comm, sizeof(m->comm));
-                        get_address(&r, mo, "device", m->device, true);
+                        struct json_object *dl = NULL;
+                        if (json_object_object_get_ex(mo, "devices", NULL))
+                                dl = get_array(&r, mo, "devices", ELEMENTSOF(m->devices));
+                        for (size_t k = 0; dl && k < json_object_array_length(dl) && !r.failed; k++) {
+                                struct json_object *dv = json_object_array_get_idx(dl, k);
+                                if (!json_object_is_type(dv, json_type_string)) {
+                                        bad(&r, "not a PCI address", "memlock[].devices[]");
+                                        break;
+                                }
+                                check_address(&r, json_object_get_string(dv), "memlock[].devices[]",
+                                              m->devices[m->n_devices++]);
+                        }
+                        if (!dl) {
+                                get_address(&r, mo, "device", m->devices[0], true);
+                                m->n_devices = m->devices[0][0] ? 1 : 0;
+                        }
+                        if (json_object_object_get_ex(mo, "vm", NULL))
+                                get_str(&r, mo, "vm", m->vm, sizeof(m->vm));
                         m->unlimited = get_bool(&r, mo, "unlimited");
                         m->soft = get_u64(&r, mo, "soft");
                         m->ids = get_known(&r, mo, "ids");

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vfioexplain/limits.h"
+
 typedef enum Known {
         KNOWN_NOT_PROBED, /* not looked at (--no-probe), or could not be read */
         KNOWN_ABSENT,
@@ -67,10 +69,14 @@ typedef struct ModuleState {
         bool builtin;
 } ModuleState;
 
+/* This process (pid 0) or a running QEMU: its memlock limit and credentials and, for QEMU, the VM it
+ * runs and the devices assigned to it, read from its command line. */
 typedef struct MemlockFact {
         int pid; /* 0 for this process */
         char comm[32];
-        char device[16]; /* a vfio-pci host= address on its command line, "" if none */
+        char devices[VX_QEMU_DEVICES_MAX][16]; /* every vfio-pci host= address, device first */
+        size_t n_devices;
+        char vm[VX_DOMAIN_NAME_MAX + 1]; /* -name guest=NAME or -name NAME; "" if none */
         bool unlimited;
         unsigned long long soft;
         Known ids; /* present: the credentials below were read from /proc/PID/status */
@@ -159,6 +165,10 @@ void host_facts_done(HostFacts *f);
 void probe_pci(int rootfd, HostFacts *f);
 void probe_vfio(int rootfd, HostFacts *f);
 void probe_limits(int rootfd, HostFacts *f);
+/* The VM name and vfio-pci host= devices of a QEMU command line (NUL-separated, as /proc/PID/cmdline). */
+void qemu_cmdline_parse(const char *cmdline, size_t len, MemlockFact *m);
+/* The running QEMU that has address on its command line, NULL if none is known. */
+const MemlockFact *host_qemu_holding(const HostFacts *f, const char *address);
 void probe_iomem(int rootfd, HostFacts *f);
 void probe_boot_config(int rootfd, HostFacts *f);
 void probe_names(int rootfd, HostFacts *f);

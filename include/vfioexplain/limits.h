@@ -81,6 +81,8 @@
 #define VX_DOMAIN_XML_MAX (4u * 1024u * 1024u)
 #define VX_DOMAIN_HOSTDEVS_MAX 256u
 #define VX_DOMAIN_NAME_MAX 251u
+/* vfio-pci devices recorded per running QEMU process (its command line's host= options). */
+#define VX_QEMU_DEVICES_MAX 16u
 /* A machine type or driver name ("pc-q35-8.2", "vfio"). */
 #define VX_DOMAIN_WORD_MAX 63u
 /* A rom file path (PATH_MAX), and the directories on its way that are looked at. */

@@ -48,6 +48,9 @@ typedef struct RenderedFix {
 
 int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
                          size_t *n);
+/* The VM that has the finding's device: the running QEMU whose command line holds it (live probes; pid
+ * set), else the libvirt domain whose log the evidence came from (pid 0). False if neither is known. */
+bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid);
 void rendered_fixes_free(RenderedFix *fixes, size_t n);
 /* The explanations of the rules that matched, rendered and deduplicated. */
 int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,

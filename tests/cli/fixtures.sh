@@ -61,6 +61,27 @@ else
         fails=$((fails + 1))
 fi
 
+# A DMA fault names the VM that has the device: the running QEMU (pid 4242, "-name win10") holds
+# 01:00.0 and 01:00.1. Format: linux drivers/iommu/intel/dmar.c dmar_fault_do_one().
+printf '%s\n' '[ 1534.002871] DMAR: [DMA Read NO_PASID] Request device [01:00.1] fault addr 0x7f3c2000 [fault reason 0x06] PTE Read access is not set' >"$tmp/fault.log"
+"$bin" --rules "$rules" --sysroot "$fx/memlock-64k" snapshot -o "$tmp/fault.snap"
+for how in "--sysroot $fx/memlock-64k" "--snapshot $tmp/fault.snap"; do
+        # shellcheck disable=SC2086
+        "$bin" --rules "$rules" $how --format json "$tmp/fault.log" >"$tmp/fault.json"
+        python3 - "$tmp/fault.json" <<'PY' || { echo "FAIL: DMA fault VM ($how)"; cat "$tmp/fault.json"; fails=$((fails + 1)); }
+import json, sys
+c = [c for c in json.load(open(sys.argv[1]))["causes"] if c["id"] == "iommu-dma-fault"]
+assert c and c[0]["device"] == "0000:01:00.1" and c[0]["vm"] == {"name": "win10", "pid": 4242}, c
+PY
+done
+"$bin" --rules "$rules" --sysroot "$fx/memlock-64k" "$tmp/fault.log" >"$tmp/fault.txt"
+"$bin" --rules "$rules" --sysroot "$fx/memlock-64k" --format markdown "$tmp/fault.log" >"$tmp/fault.md"
+grep -qx '   vm: win10 (QEMU pid 4242)' "$tmp/fault.txt" && grep -qF -- '- **VM:** ` win10 ` (QEMU pid 4242)' "$tmp/fault.md" ||
+        { echo "FAIL: DMA fault VM in text/markdown"; cat "$tmp/fault.txt" "$tmp/fault.md"; fails=$((fails + 1)); }
+"$bin" --rules "$rules" --no-probe --format json "$tmp/fault.log" | grep -q '"vm"' &&
+        { echo "FAIL: a VM named without probes"; fails=$((fails + 1)); }
+echo "ok: DMA fault tied to its VM"
+
 # With the softdep already in modprobe.d, vfioexplain does not ask for it again.
 cp -a "$fx/gpu-on-nvidia" "$tmp/softdep"
 printf 'softdep nvidia pre: vfio-pci\n' >"$tmp/softdep/etc/modprobe.d/nvidia-softdep.conf"
