@@ -39,11 +39,22 @@ int kmsg_open(const char *path, bool at_end, Kmsg **ret) {
                 free(k);
                 return r;
         }
-        if (at_end && lseek(k->fd, 0, SEEK_END) < 0) {
-                int r = -errno;
+        /* To the end by reading rather than by seeking: the last record's number is then known, so that
+         * records overwritten before the first read are counted (EPIPE says only that some were). A
+         * kernel that logs faster than this reads gets a seek after a bound, and an unknown count. */
+        KmsgRecord rec;
+        int r = 0;
+        for (unsigned n = 0; at_end && (r = kmsg_next(k, &rec)) > 0; n++)
+                if (n >= VX_KMSG_SKIP_MAX) {
+                        r = lseek(k->fd, 0, SEEK_END) < 0 ? -errno : 0;
+                        k->have_seq = false;
+                        break;
+                }
+        if (r < 0) {
                 kmsg_free(k);
                 return r;
         }
+        k->lost = 0;
         *ret = k;
         return 0;
 }
@@ -72,7 +83,8 @@ int kmsg_next(Kmsg *k, KmsgRecord *ret) {
                                 return 0;
                         if (errno == EPIPE) {
                                 /* Overwritten before we read it; the next read returns the oldest left. How
-                                 * many went is known from the next record's sequence number. */
+                                 * many went is known from the next record's sequence number, if one was
+                                 * read before. */
                                 k->lost++;
                                 continue;
                         }
@@ -91,11 +103,11 @@ int kmsg_next(Kmsg *k, KmsgRecord *ret) {
                         if (k->have_seq && seq > k->next_seq)
                                 r.lost = seq - k->next_seq;
                         else if (k->lost)
-                                r.lost = k->lost;
+                                r.lost = 1, r.lost_uncounted = true;
                         k->have_seq = true;
                         k->next_seq = seq + 1;
-                } else
-                        r.lost = k->lost;
+                } else if (k->lost)
+                        r.lost = 1, r.lost_uncounted = true;
                 k->lost = 0;
                 *ret = r;
                 return 1;

@@ -17,6 +17,7 @@ typedef struct KmsgRecord {
         size_t len;
         uint64_t seq;
         uint64_t lost; /* records lost just before this one */
+        bool lost_uncounted; /* some were lost, how many is not known (lost is 1) */
 } KmsgRecord;
 
 /* Opens path (normally /dev/kmsg) non-blocking; with at_end, only records logged from now on are read. */

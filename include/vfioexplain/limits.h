@@ -22,6 +22,8 @@
 
 /* The read(2) buffer for one /dev/kmsg record (the kernel refuses a buffer too small for it). */
 #define VX_KMSG_RECORD_MAX (16u * 1024u)
+/* /dev/kmsg opened at its end: records read (and dropped) to get there before seeking instead. */
+#define VX_KMSG_SKIP_MAX 1000000u
 
 /* Rule files. */
 #define VX_RULE_LINE_MAX 4096u

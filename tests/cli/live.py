@@ -10,7 +10,7 @@ returned, a signal reaches it.
 Needs root (to write /dev/kmsg and to start journald). Where it cannot run it says why and fails:
 CI runs as root, so a silent skip would hide a broken feature.
 """
-import json, os, select, shutil, signal, subprocess, sys, tempfile, time
+import json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 RULES = os.path.join(SRC, "rules")
@@ -104,6 +104,30 @@ if rc != 1 or last.get("event") != "summary" or not any(c["id"] == "memlock-limi
     fail(f"SIGINT: exit {rc}, last output {out[-300:]!r}, stderr {err!r}")
 else:
     ok("SIGINT ends watch with a summary and exit status 1")
+
+# 1b. Records overwritten before watch read them (read(2) on /dev/kmsg fails with EPIPE): watch is
+# stopped, the kernel's ring is filled twice over, then a failure line is written. watch must say how
+# many records it lost and go on to explain the line. Writes to /dev/kmsg are rate-limited per open
+# file (kernel/printk/printk.c devkmsg_write(): 10 lines per 5 s by default), hence a fresh open per 10.
+import ctypes
+ring = ctypes.CDLL(None, use_errno=True).klogctl(10, None, 0)  # SYSLOG_ACTION_SIZE_BUFFER
+w = Watch()
+w.p.send_signal(signal.SIGSTOP)
+filler = "<7>vfioexplain-test: ring filler " + "x" * 800
+for i in range(0, 2 * max(ring, 65536) // 800 + 10, 10):
+    with open("/dev/kmsg", "w") as f:
+        for k in range(10):
+            f.write(f"{filler} {i + k}\n")
+            f.flush()
+kmsg("<4>vfio_pin_pages_remote: RLIMIT_MEMLOCK (67108864) exceeded")
+w.p.send_signal(signal.SIGCONT)
+ev = w.event()
+rc, out, err = w.stop(signal.SIGTERM)
+m = re.search(r"/dev/kmsg: (\d+) kernel messages were overwritten", err)
+if not ev or ev["cause"]["id"] != "memlock-limit" or not m or int(m.group(1)) < 10:
+    fail(f"overwritten records (ring {ring} bytes): event {ev}, stderr {err!r}")
+else:
+    ok(f"{m.group(1)} overwritten /dev/kmsg records reported, the line after them explained")
 
 w = Watch()
 rc, out, err = w.stop(signal.SIGTERM)
