@@ -2,7 +2,7 @@
 """The journal through sd-journal, on real journal files written by systemd-journal-remote
 (tests/journal/build.sh): per boot (--boot ID and offsets), per unit, per time range, and a directory
 of many hosts whose findings stay apart (tests/journal/expect says what each must yield)."""
-import atexit, json, os, shutil, subprocess, sys, tempfile
+import atexit, json, os, select, shutil, signal, subprocess, sys, tempfile, time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 RULES = os.path.join(SRC, "rules")
@@ -132,6 +132,49 @@ for s in ("remote", "mixed"):
         fail(f"{s}: a cause without its host")
     else:
         print(f"ok: {s}: grouped per host {names}")
+
+# watch --directory while systemd-journal-remote writes into it, as on a log host: the directory is
+# empty when watch starts; journal-remote creates its file and appends hostB's entries (restamped to
+# now) one by one. The cause must come after the failing entry is written, and promptly.
+def follow_remote():
+    d = os.path.join(tmp, "live-remote")
+    os.makedirs(d)
+    w = subprocess.Popen([BIN, "--rules", RULES, "--no-probe", "--format", "json", "watch", "--directory", d],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if b"watching" not in w.stderr.readline():
+        return fail("watch --directory did not start")
+    jr = subprocess.Popen([JOURNAL_REMOTE, f"--output={d}/remote-hostB.journal", "--split-mode=none", "-"],
+                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    entries = [e for e in open(os.path.join(SRC, "tests/journal/remote-hostB.export"), "rb").read().split(b"\n\n")
+               if e.strip()]
+    now, written_at, event = int(time.time() * 1e6), None, None
+    for i, e in enumerate(entries):
+        e = b"\n".join(b"__REALTIME_TIMESTAMP=%d" % (now + i) if f.startswith(b"__REALTIME_TIMESTAMP=") else f
+                       for f in e.split(b"\n"))
+        jr.stdin.write(e + b"\n\n")
+        jr.stdin.flush()
+        if written_at is None and b"/dev/vfio/12: Permission denied" in e:
+            written_at = time.monotonic()
+        if select.select([w.stdout], [], [], 0.01)[0]:
+            event = (json.loads(w.stdout.readline()), time.monotonic())
+            break
+    if event is None and select.select([w.stdout], [], [], 3)[0]:
+        event = (json.loads(w.stdout.readline()), time.monotonic())
+    jr.stdin.close()
+    jr.wait(10)
+    w.send_signal(signal.SIGINT)
+    w.communicate(timeout=10)
+    if not event or event[0]["cause"]["id"] != "vfio-permission-denied" or event[0]["cause"]["device"] != "0000:01:00.0":
+        return fail(f"watch --directory: {event}")
+    if written_at is None or event[1] < written_at:
+        return fail("watch --directory: a cause before its entry was written")
+    print(f"ok: watch --directory follows journal-remote as it writes: "
+          f"{event[0]['cause']['id']} {(event[1] - written_at) * 1000:.0f} ms after its entry")
+
+
+JOURNAL_REMOTE = next(p for p in ("/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote")
+                      if os.path.exists(p))  # build.sh above has made sure it is there
+follow_remote()
 
 # Bad input: not a journal file; a directory that is not there; a boot that is not there.
 bad = os.path.join(tmp, "not.journal")
