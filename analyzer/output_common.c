@@ -39,6 +39,10 @@ static char *render(const char *t, const TemplateVars *v) {
         return strbuf_steal(&b);
 }
 
+AnalysisStats output_stats(const Analysis *a, const OutputOptions *o) {
+        return o->stats ? *o->stats : analysis_stats(a);
+}
+
 bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid) {
         const MemlockFact *q = f->device[0] && host ? host_qemu_holding(host, f->device) : NULL;
         if (q) {

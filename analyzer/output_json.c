@@ -93,7 +93,7 @@ fail:
 struct json_object *output_json_report(const Analysis *a, const OutputOptions *o) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
-        AnalysisStats st = analysis_stats(a);
+        AnalysisStats st = output_stats(a, o);
         struct json_object *root = json_object_new_object();
         struct json_object *causes = json_object_new_array();
 

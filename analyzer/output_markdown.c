@@ -29,7 +29,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
         const RuleSet *rs = analysis_rules(a);
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
-        AnalysisStats st = analysis_stats(a);
+        AnalysisStats st = output_stats(a, o);
         int r;
 
         strbuf_puts(out, "## vfioexplain\n\n");

@@ -20,11 +20,11 @@ static void put_styled(StrBuf *b, bool color, const char *style, const char *s) 
                 strbuf_puts(b, RESET);
 }
 
-static void put_inputs(StrBuf *b, const Analysis *a) {
+static void put_inputs(StrBuf *b, const Analysis *a, const OutputOptions *o) {
         /* Names of inputs are paths the user gave us, but they may hold anything: escape them. */
         const RuleSet *rs = analysis_rules(a);
         (void) rs;
-        AnalysisStats st = analysis_stats(a);
+        AnalysisStats st = output_stats(a, o);
         strbuf_printf(b, "%llu line%s read, %llu matched a rule", (unsigned long long) st.lines,
                       st.lines == 1 ? "" : "s", (unsigned long long) st.matched_lines);
 }
@@ -126,19 +126,19 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
 
         if (n == 0) {
                 strbuf_puts(out, "vfioexplain: no passthrough failure cause found (");
-                put_inputs(out, a);
+                put_inputs(out, a, o);
                 strbuf_puts(out, ").\n");
                 return strbuf_failed(out) ? -ENOMEM : 0;
         }
         strbuf_printf(out, "vfioexplain: %zu root cause%s, most likely first (", n, n == 1 ? "" : "s");
-        put_inputs(out, a);
+        put_inputs(out, a, o);
         strbuf_puts(out, ")\n");
 
         for (size_t i = 0; i < n; i++) {
                 if ((r = output_render_text_finding(a, fs[i], o, out)) < 0)
                         return r;
         }
-        AnalysisStats st = analysis_stats(a);
+        AnalysisStats st = output_stats(a, o);
         if (st.limit_hits)
                 strbuf_printf(out, "\nnote: %llu line(s) hit the regex match limit and were not judged\n",
                               (unsigned long long) st.limit_hits);

@@ -316,9 +316,12 @@ int live_summary(Live *l, StrBuf *out) {
                 if (r < 0)
                         return r;
         }
+        /* The summary speaks for every line read, not only those kept to judge again. */
+        AnalysisStats st = analysis_stats(l->sieve);
+        OutputOptions oo = output_options(l->o, &l->facts);
+        oo.stats = &st;
         if (l->o->format == OUTPUT_JSON) {
                 /* JSON lines: the summary is one more object, the usual report under "report". */
-                OutputOptions oo = output_options(l->o, &l->facts);
                 struct json_object *rep = output_json_report(l->last, &oo);
                 if (!rep)
                         return -errno;
@@ -329,5 +332,5 @@ int live_summary(Live *l, StrBuf *out) {
                 json_object_put(o);
                 return r;
         }
-        return render(l->o, l->last, &l->facts, out);
+        return output_render(l->last, &oo, out);
 }

@@ -24,7 +24,12 @@ typedef struct OutputOptions {
         OutputFormat format;
         bool color;
         const HostFacts *host;
+        /* The counts the report states; NULL for the analysis's own. watch and run judge again only
+         * the lines they kept of a longer stream, and report the stream's counts. */
+        const AnalysisStats *stats;
 } OutputOptions;
+
+AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);
 
 int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out);
 int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out);

@@ -246,6 +246,9 @@ else:
     c = last["report"]["causes"][0] if last.get("report", {}).get("causes") else {}
     if c.get("id") != "vfio-permission-denied" or c.get("device") != "0000:01:00.0":
         fail(f"run: first cause {c.get('id')} {c.get('device')}")
+    elif last["report"]["stats"]["lines"] < 2:
+        # Both of the command's lines were read; only the one that matched a rule was kept.
+        fail(f"run: the summary counts {last['report']['stats']['lines']} lines read, not every line")
     else:
         ok("run: output passed through, failure explained as vfio-permission-denied 0000:01:00.0, exit 1")
 
