@@ -37,7 +37,7 @@ def image(kind, vendor, device, blocks, last, devlist, bad_checksum):
         s = sum(b) & 0xFF
         b[size - 1] = (256 - s) & 0xFF
         if bad_checksum:
-            b[size - 1] ^= 0x5A
+            b[size - 1] = (b[size - 1] + 0x5A) & 0xFF
     return bytes(b)
 
 
