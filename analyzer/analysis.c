@@ -11,6 +11,7 @@
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/capture.h"
 #include "vfioexplain/limits.h"
+#include "vfioexplain/romfile_refs.h"
 
 /* A symptom or fact occurrence, kept once per (rule, device, group) with a repeat count. */
 typedef struct Hit {
@@ -64,6 +65,7 @@ struct Analysis {
         const EntryMeta *cur_meta;
         bool cur_matched;
         char last_boot[33];
+        RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
 };
 
 enum {
@@ -480,6 +482,10 @@ size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max) {
         return n;
 }
 
+const RomfileRefs *analysis_romfiles(const Analysis *a) {
+        return &a->romfiles;
+}
+
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
                      size_t len, const EntryMeta *meta) {
         int r;
@@ -498,6 +504,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_len = len;
         a->cur_meta = meta;
         a->cur_matched = false;
+        if (romfile_refs_wanted(line))
+                romfile_refs_scan(&a->romfiles, raw, len);
         r = matcher_match_line(a->m, line, on_match, a);
         a->cur_meta = NULL;
         if (a->cur_matched)

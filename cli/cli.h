@@ -39,6 +39,7 @@ typedef struct Options {
         const char *units[VX_UNITS_MAX];
         const char *domain; /* --domain NAME */
         bool trace; /* watch --trace */
+        const char *address; /* rom --address ADDR */
 } Options;
 
 typedef struct Input {
@@ -87,3 +88,4 @@ int cmd_snapshot(const Options *o, int argc, char **argv);
 int cmd_rules(const Options *o, int argc, char **argv);
 int cmd_watch(const Options *o, int argc, char **argv);
 int cmd_run(const Options *o, int argc, char **argv);
+int cmd_rom(const Options *o, int argc, char **argv);

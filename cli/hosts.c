@@ -9,6 +9,7 @@
 #include "hosts.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/probe_lines.h"
+#include "vfioexplain/rom_probe.h"
 
 int hostset_init(HostSet *s, const RuleSet *rs, const HostFacts *facts) {
         *s = (HostSet){.rs = rs, .facts = facts};
@@ -112,9 +113,30 @@ static int probe_domain(HostSet *s, Analysis *a) {
         return domain_probe_lines(s->domain, s->facts, feed_line_probe, a);
 }
 
+/* The romfile= files the logs name, read under the root; those of the domain's own <rom file=> are
+ * judged with the domain already. */
+static int probe_romfiles(HostSet *s, Analysis *a) {
+        RomfileRefs refs = *analysis_romfiles(a);
+        size_t n = 0;
+        for (size_t i = 0; i < refs.n; i++) {
+                bool in_domain = false;
+                for (size_t k = 0; s->domain && k < s->domain->n_hostdevs && !in_domain; k++) {
+                        const DomainHostdev *hd = &s->domain->hostdevs[k];
+                        in_domain = hd->rom_file && strcmp(hd->address, refs.refs[i].address) == 0 &&
+                                strcmp(hd->rom_file, refs.refs[i].path) == 0;
+                }
+                if (!in_domain)
+                        refs.refs[n++] = refs.refs[i];
+        }
+        refs.n = n;
+        return rom_probe_lines(s->facts, &refs, feed_line_probe, a);
+}
+
 static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {
         if (h->local && !o->no_probe) {
                 int r = s->domain ? probe_domain(s, h->a) : feed_probes(h->a, s->facts, NULL, 0);
+                if (r >= 0)
+                        r = probe_romfiles(s, h->a);
                 if (r < 0)
                         return -ENOMEM;
         }

@@ -23,6 +23,8 @@ static void help(void) {
                "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
                "       vfioexplain groups                 IOMMU groups and their viability\n"
                "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
+               "       vfioexplain rom [--address ADDR] [FILE]  judge a VBIOS / option ROM file, or how to "
+               "dump one\n"
                "       vfioexplain rules check|test|list [OPTIONS]\n"
                "\n"
                "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
@@ -65,15 +67,25 @@ static void help(void) {
 
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
-                {"format", required_argument, NULL, 'f'},    {"color", required_argument, NULL, 'c'},
-                {"no-probe", no_argument, NULL, 'n'},        {"sysroot", required_argument, NULL, 's'},
-                {"rules", required_argument, NULL, 'r'},     {"snapshot", required_argument, NULL, 'S'},
-                {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},         {"file", required_argument, NULL, 'F'},
-                {"directory", required_argument, NULL, 'D'}, {"boot", optional_argument, NULL, 'b'},
-                {"since", required_argument, NULL, 'A'},     {"until", required_argument, NULL, 'U'},
-                {"unit", required_argument, NULL, 'u'},      {"domain", required_argument, NULL, 'd'},
-                {"trace", no_argument, NULL, 'T'},           {},
+                {"format", required_argument, NULL, 'f'},
+                {"color", required_argument, NULL, 'c'},
+                {"no-probe", no_argument, NULL, 'n'},
+                {"sysroot", required_argument, NULL, 's'},
+                {"rules", required_argument, NULL, 'r'},
+                {"snapshot", required_argument, NULL, 'S'},
+                {"output", required_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {"file", required_argument, NULL, 'F'},
+                {"directory", required_argument, NULL, 'D'},
+                {"boot", optional_argument, NULL, 'b'},
+                {"since", required_argument, NULL, 'A'},
+                {"until", required_argument, NULL, 'U'},
+                {"unit", required_argument, NULL, 'u'},
+                {"domain", required_argument, NULL, 'd'},
+                {"trace", no_argument, NULL, 'T'},
+                {"address", required_argument, NULL, 'a'},
+                {},
         };
         struct timespec now;
         uint64_t now_usec;
@@ -148,6 +160,9 @@ int main(int argc, char **argv) {
                 case 'T':
                         o.trace = true;
                         break;
+                case 'a':
+                        o.address = optarg;
+                        break;
                 case 'f':
                         if (output_format_from_string(optarg, &o.format) < 0) {
                                 errorf("--format: expected text, markdown or json, not '%s'", optarg);
@@ -216,6 +231,8 @@ int main(int argc, char **argv) {
                 return cmd_watch(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "run") == 0)
                 return cmd_run(&o, argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "rom") == 0)
+                return cmd_rom(&o, argc - 1, argv + 1);
         static const char *const later[] = {"plan", "report"};
         for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
                 if (strcmp(argv[0], later[i]) == 0) {

@@ -21,6 +21,7 @@
 #include "vfioexplain/escape.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
+#include "vfioexplain/rom_probe.h"
 #include "vfioexplain/rootfs.h"
 #include "vfioexplain/strbuf.h"
 
@@ -75,8 +76,10 @@ int domain_name_check(const char *name, Diag *d) {
 }
 
 void domain_config_done(DomainConfig *dc) {
-        for (size_t i = 0; i < dc->n_hostdevs; i++)
+        for (size_t i = 0; i < dc->n_hostdevs; i++) {
                 free(dc->hostdevs[i].rom_file);
+                free(dc->hostdevs[i].rom_info);
+        }
         free(dc->hostdevs);
         *dc = (DomainConfig){0};
 }
@@ -518,6 +521,13 @@ static void stat_rom(int rootfd, DomainHostdev *h) {
                         ok = ok && (h->rom_dirs[i].mode & S_IXOTH);
                 h->rom_readable = ok ? KNOWN_PRESENT : KNOWN_ABSENT;
         }
+        /* What it holds: read only, never run; a file we may not read is judged by its mode alone. */
+        if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                RomInfo *info = malloc(sizeof(*info));
+                if (info && rom_read_under(rootfd, path, info) >= 0)
+                        h->rom_info = TAKE_PTR(info);
+                free(info);
+        }
 }
 
 int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *d) {
@@ -673,7 +683,23 @@ static const char *file_type(unsigned type) {
         }
 }
 
-static void emit_rom(Emitter *e, const DomainHostdev *h, const Reader *who) {
+/* What the rom file holds, against the device and the firmware the domain boots. */
+static void emit_rom_contents(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
+                              const HostFacts *host) {
+        uint16_t vendor = 0, device = 0;
+        RomVerdict v;
+
+        if (!h->rom_info)
+                return;
+        bool known = rom_device_ids(host, h->address, &vendor, &device);
+        rom_judge(h->rom_info, known, vendor, device,
+                  dc->firmware == DOMAIN_FIRMWARE_EFI ? ROM_FIRMWARE_UEFI : ROM_FIRMWARE_BIOS, &v);
+        for (size_t i = 0; i < v.n_findings; i++)
+                emit(e, h->address, " rom file %s: %s", h->rom_file, v.findings[i].text);
+}
+
+static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const Reader *who,
+                     const HostFacts *host) {
         if (!h->rom_file || h->rom_exists == KNOWN_NOT_PROBED)
                 return;
         if (h->rom_exists == KNOWN_ABSENT) {
@@ -702,6 +728,7 @@ static void emit_rom(Emitter *e, const DomainHostdev *h, const Reader *who) {
         if (!dac_allows(who, h->rom_uid, h->rom_gid, h->rom_mode, 4))
                 emit(e, h->address, " rom file %s: not readable by %s (owner %u:%u mode %04o)", h->rom_file,
                      who->name, h->rom_uid, h->rom_gid, h->rom_mode);
+        emit_rom_contents(e, dc, h, host);
 }
 
 static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
@@ -803,7 +830,7 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
                 if (host && host->root && host->pci == KNOWN_PRESENT)
                         emit_host(&e, dc, h, host);
                 if (h->rom_enabled != DOMAIN_SWITCH_OFF)
-                        emit_rom(&e, h, &who);
+                        emit_rom(&e, dc, h, &who, host);
         }
         return e.r;
 }

@@ -10,6 +10,7 @@
 
 #include "vfioexplain/line.h"
 #include "vfioexplain/matcher.h"
+#include "vfioexplain/romfile_refs.h"
 #include "vfioexplain/rules.h"
 
 typedef struct Evidence {
@@ -72,6 +73,9 @@ int analysis_feed_probe(Analysis *a, const char *text, size_t len);
 
 /* The devices the input so far names (findings and symptoms), for the probes to look at. */
 size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max);
+
+/* The romfile= paths the input so far names for assigned devices (romfile_refs.h). */
+const RomfileRefs *analysis_romfiles(const Analysis *a);
 
 /* Correlates and ranks. After this, analysis_findings() lists the causes, rank 1 first. */
 int analysis_finish(Analysis *a);

@@ -14,6 +14,7 @@
 #include "vfioexplain/diag.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
+#include "vfioexplain/optionrom.h"
 #include "vfioexplain/probe_lines.h"
 
 typedef enum DomainFirmware {
@@ -56,6 +57,7 @@ typedef struct DomainHostdev {
         DomainRomDir rom_dirs[VX_DOMAIN_ROM_DEPTH_MAX];
         size_t n_rom_dirs;
         bool rom_dirs_complete; /* every directory on the way is in rom_dirs */
+        RomInfo *rom_info; /* what the file holds, when it could be read under the root; NULL otherwise */
 } DomainHostdev;
 
 typedef struct DomainConfig {
@@ -93,7 +95,8 @@ size_t domain_hostdev_addresses(const DomainConfig *dc, char (*out)[16], size_t 
 
 /* What cannot work in the domain's hostdevs on this host, as probe lines: an address the host does not
  * have, another member of a hostdev's IOMMU group left on a host driver, an unmanaged hostdev not on
- * vfio-pci, a rom file absent, empty, not a file or not readable by QEMU's user. Host lines need the
+ * vfio-pci, a rom file absent, empty, not a file or not readable by QEMU's user, or one whose contents
+ * do not fit the device or the domain's firmware (rom_probe.h). Host lines need the
  * PCI probe (host->pci present); rom lines need domain_load()'s look at the file. Stops at and returns
  * the first negative return of fn. */
 int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line_fn fn, void *userdata);

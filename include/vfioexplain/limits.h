@@ -112,3 +112,13 @@
 #define VX_TRACE_BUFFER_KB 256u
 /* The saved_cmdlines file read to name the tasks of live events. */
 #define VX_TRACE_CMDLINES_MAX (2u * 1024u * 1024u)
+
+/* PCI option ROM files (vfioexplain rom, romfile=, <rom file=>): the largest file read (VBIOS images
+ * are 64 KiB to 2 MiB; 16 MiB covers the largest ROM BAR of any card, padding included), the images
+ * followed in one file, the PCI 3.0 device-list entries kept per image, one finding's text, and the
+ * romfile= paths that logs name and that are read. */
+#define VX_ROM_FILE_MAX (16u * 1024u * 1024u)
+#define VX_ROM_IMAGES_MAX 16u
+#define VX_ROM_DEVICE_LIST_MAX 64u
+#define VX_ROM_TEXT_MAX 256u
+#define VX_ROMFILE_REFS_MAX 16u

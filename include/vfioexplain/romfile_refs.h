@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The ROM files that logs name for assigned devices, so that the probes can look at what they hold. QEMU
+ * takes them as -device vfio-pci,host=ADDR,...,romfile=PATH (its errors repeat that option as their
+ * location: "qemu-system-x86_64: -device vfio-pci,host=...,romfile=...: ..."), and libvirt writes its
+ * command line into the domain log in that form or, in newer releases, as JSON (its tests/qemuxmlconfdata
+ * *.args): -device '{"driver":"vfio-pci","host":"0000:01:00.0",...,"romfile":"/path"}'. The same command
+ * lines say whether the guest boots UEFI firmware (an OVMF/edk2 pflash drive or -bios). Values are checked
+ * against the grammar of capture.h before they are kept: only an absolute path fit for a fix command is. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfioexplain/limits.h"
+#include "vfioexplain/line.h"
+
+typedef struct RomfileRef {
+        char address[16]; /* the host device, normalised */
+        char path[VX_CAPTURE_MAX + 1];
+} RomfileRef;
+
+typedef struct RomfileRefs {
+        RomfileRef refs[VX_ROMFILE_REFS_MAX];
+        size_t n;
+        size_t dropped; /* beyond VX_ROMFILE_REFS_MAX */
+        bool uefi; /* a QEMU command line with OVMF/edk2/AAVMF firmware was seen */
+} RomfileRefs;
+
+/* Looks at one line (no I/O) and keeps each new (address, path) pair it names. */
+void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len);
+
+/* Whether a line classified as l can hold such a reference: QEMU lines and their option locations, and
+ * unprefixed lines (a command line in a libvirt domain log). Kernel and journal lines never do, which
+ * spares the scan of most of a large log. */
+bool romfile_refs_wanted(const Line *l);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* ROM files under the probe root, judged for their devices (include/vfioexplain/rom_probe.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vfioexplain/macro.h"
+#include "vfioexplain/rom_probe.h"
+#include "vfioexplain/rootfs.h"
+
+int rom_read_under(int rootfd, const char *path, RomInfo *ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+
+        if (path[0] != '/')
+                return -EINVAL;
+        int r = rootfs_read_file(rootfd, path + 1, VX_ROM_FILE_MAX, &buf, &len);
+        if (r < 0)
+                return r;
+        return rom_parse((const uint8_t *) buf, len, ret);
+}
+
+bool rom_device_ids(const HostFacts *host, const char *address, uint16_t *vendor, uint16_t *device) {
+        const PciDevice *d = host ? host_find_device(host, address) : NULL;
+        /* 0 is what an unreadable attribute leaves; 0xffff is what a device that does not answer reads. */
+        if (!d || d->vendor == 0 || d->vendor >= 0xffff || d->device > 0xffff)
+                return false;
+        *vendor = (uint16_t) d->vendor;
+        *device = (uint16_t) d->device;
+        return true;
+}
+
+int rom_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_fn fn, void *userdata) {
+        if (!host || !host->root || refs->n == 0)
+                return 0;
+        int rootfd = rootfs_open(host->root);
+        if (rootfd < 0)
+                return 0;
+        int r = 0;
+        for (size_t i = 0; i < refs->n && r >= 0; i++) {
+                const RomfileRef *ref = &refs->refs[i];
+                RomInfo *info = malloc(sizeof(*info));
+                RomVerdict v;
+                uint16_t vendor = 0, device = 0;
+                if (!info) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (rom_read_under(rootfd, ref->path, info) < 0 || info->layout == ROM_LAYOUT_EMPTY) {
+                        free(info);
+                        continue;
+                }
+                bool known = rom_device_ids(host, ref->address, &vendor, &device);
+                rom_judge(info, known, vendor, device, refs->uefi ? ROM_FIRMWARE_UEFI : ROM_FIRMWARE_UNKNOWN,
+                          &v);
+                free(info);
+                for (size_t k = 0; k < v.n_findings && r >= 0; k++) {
+                        char line[VX_CAPTURE_MAX + VX_ROM_TEXT_MAX + 64];
+                        int n = snprintf(line, sizeof(line), "vfio-pci %s romfile %s: %s", ref->address,
+                                         ref->path, v.findings[k].text);
+                        if (n > 0)
+                                r = fn(line, MIN((size_t) n, sizeof(line) - 1), userdata);
+                }
+        }
+        close(rootfd);
+        return r;
+}
