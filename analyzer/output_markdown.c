@@ -32,7 +32,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
         AnalysisStats st = output_stats(a, o);
         int r;
 
-        strbuf_puts(out, "## vfioexplain\n\n");
+        strbuf_printf(out, "## %s\n\n", o->title ? o->title : "vfioexplain");
         if (n == 0) {
                 strbuf_printf(out, "No passthrough failure cause found in %llu lines.\n",
                               (unsigned long long) st.lines);

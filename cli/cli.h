@@ -40,6 +40,8 @@ typedef struct Options {
         const char *domain; /* --domain NAME */
         bool trace; /* watch --trace */
         const char *address; /* rom --address ADDR */
+        bool bug_report; /* report: the bug-ticket document instead of the causes alone */
+        bool redact; /* report --redact */
 } Options;
 
 typedef struct Input {
@@ -67,6 +69,9 @@ int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *o
 /* Writes out to stdout and frees it; a failure is reported (a closed pipe is not one). */
 int print_output(StrBuf *out);
 
+/* The IOMMU groups of host and their members: text into out, or (json) a JSON array into *ret_json. */
+int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json);
+
 /* A journal entry as evidence: its text as journalctl shows it, and its unit, time and cursor. meta
  * points into the struct and at j. */
 typedef struct EntryEvidence {
@@ -81,6 +86,7 @@ int entry_evidence(Journal *j, const JournalEntry *e, EntryEvidence *ret);
 /* Prints the ranked causes in the chosen format; returns the exit status. */
 int report(const Options *o, const Analysis *a, const HostFacts *host);
 
+int cmd_report(const Options *o, int argc, char **argv);
 int cmd_explain(const Options *o, int argc, char **argv);
 int cmd_check(const Options *o, int argc, char **argv);
 int cmd_groups(const Options *o, int argc);

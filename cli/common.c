@@ -164,6 +164,9 @@ int get_facts(const Options *o, HostFacts *host) {
                 errorf("%s: cannot open as the system root", o->sysroot);
                 return -EINVAL;
         }
+        /* Package versions are for bug reports only: dpkg's database is megabytes. */
+        if (o->bug_report && probe_packages(o->sysroot, host) == -ENOENT)
+                host->packages = KNOWN_ABSENT;
         return 0;
 }
 

@@ -159,6 +159,15 @@ static int open_domain(const Options *o, DomainConfig *dc, Input *inputs, size_t
         return 0;
 }
 
+/* vfioexplain report: explain, written up as a bug-ticket document (Markdown unless JSON is asked). */
+int cmd_report(const Options *o, int argc, char **argv) {
+        Options ro = *o;
+        ro.bug_report = true;
+        if (ro.format == OUTPUT_TEXT)
+                ro.format = OUTPUT_MARKDOWN;
+        return cmd_explain(&ro, argc, argv);
+}
+
 int cmd_explain(const Options *o, int argc, char **argv) {
         Input inputs[VX_INPUTS_MAX];
         size_t n_inputs = 0;

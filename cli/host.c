@@ -35,7 +35,10 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 errorf("usage: vfioexplain snapshot -o FILE ('-' for stdout)");
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, &host) < 0)
+        /* A snapshot is for someone else to replay a report with: it carries the package versions. */
+        Options so = *o;
+        so.bug_report = true;
+        if (probe_or_fail(&so, &host) < 0)
                 return EXIT_USAGE;
         struct json_object *j = facts_to_json(&host);
         StrBuf text = {0};
@@ -112,32 +115,20 @@ static int cmp_group(const void *x, const void *y) {
         return strcmp(a->address, b->address);
 }
 
-/* vfioexplain groups: every IOMMU group, its members, and whether it can be passed through. */
-int cmd_groups(const Options *o, int argc) {
-        HostFacts host = {0};
-        StrBuf out = {0};
-        if (argc != 0) {
-                errorf("usage: vfioexplain groups");
-                return EXIT_USAGE;
-        }
-        if (probe_or_fail(o, &host) < 0)
-                return EXIT_USAGE;
-        const PciDevice **order = calloc(host.n_devices + 1, sizeof(PciDevice *));
-        if (!order) {
-                host_facts_done(&host);
-                return EXIT_INTERNAL;
-        }
-        for (size_t i = 0; i < host.n_devices; i++)
-                order[i] = &host.devices[i];
-        qsort(order, host.n_devices, sizeof(PciDevice *), cmp_group);
+int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json) {
+        const PciDevice **order = calloc(host->n_devices + 1, sizeof(PciDevice *));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < host->n_devices; i++)
+                order[i] = &host->devices[i];
+        qsort(order, host->n_devices, sizeof(PciDevice *), cmp_group);
 
-        bool json = o->format == OUTPUT_JSON;
         struct json_object *jgroups = json ? json_object_new_array() : NULL;
-        for (size_t i = 0; i < host.n_devices;) {
+        for (size_t i = 0; i < host->n_devices;) {
                 const PciDevice *first = order[i];
                 size_t j = i;
                 bool viable = true;
-                while (j < host.n_devices && order[j]->group == first->group &&
+                while (j < host->n_devices && order[j]->group == first->group &&
                        (first->group != KNOWN_PRESENT || order[j]->group_id == first->group_id)) {
                         viable = viable && !pci_device_blocks_group(order[j]);
                         j++;
@@ -154,11 +145,11 @@ int cmd_groups(const Options *o, int argc) {
                         json_object_array_add(jgroups, jg);
                 } else if (grouped)
                         strbuf_printf(
-                                &out, "IOMMU group %u: %s\n", first->group_id,
+                                out, "IOMMU group %u: %s\n", first->group_id,
                                 viable ? "viable (every member on vfio-pci, pci-stub, pcieport or none)"
                                        : "not viable while the members marked * keep their host driver");
                 else
-                        strbuf_puts(&out, "No IOMMU group (cannot be passed through):\n");
+                        strbuf_puts(out, "No IOMMU group (cannot be passed through):\n");
                 for (size_t k = i; k < j; k++) {
                         const PciDevice *d = order[k];
                         const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
@@ -182,17 +173,42 @@ int cmd_groups(const Options *o, int argc) {
                                 json_object_array_add(jdevs, jd);
                                 continue;
                         }
-                        strbuf_printf(&out, "  %c %s [%04x:%04x] class %06x %-8s driver ",
+                        strbuf_printf(out, "  %c %s [%04x:%04x] class %06x %-8s driver ",
                                       grouped && pci_device_blocks_group(d) ? '*' : ' ', d->address,
                                       d->vendor, d->device, d->class_code,
                                       d->bridge ? "bridge" : "endpoint");
                         /* Names come from the tree under the root: never raw to the terminal. */
-                        escape_append(&out, drv, strlen(drv));
-                        strbuf_putc(&out, ' ');
-                        escape_append(&out, d->name, strlen(d->name));
-                        strbuf_putc(&out, '\n');
+                        escape_append(out, drv, strlen(drv));
+                        strbuf_putc(out, ' ');
+                        escape_append(out, d->name, strlen(d->name));
+                        strbuf_putc(out, '\n');
                 }
                 i = j;
+        }
+        free(order);
+        if (json)
+                *ret_json = jgroups;
+        else if (host->n_devices == 0)
+                strbuf_puts(out, "No PCI devices found under the root.\n");
+        return 0;
+}
+
+/* vfioexplain groups: every IOMMU group, its members, and whether it can be passed through. */
+int cmd_groups(const Options *o, int argc) {
+        HostFacts host = {0};
+        StrBuf out = {0};
+        struct json_object *jgroups = NULL;
+        if (argc != 0) {
+                errorf("usage: vfioexplain groups");
+                return EXIT_USAGE;
+        }
+        if (probe_or_fail(o, &host) < 0)
+                return EXIT_USAGE;
+        bool json = o->format == OUTPUT_JSON;
+        if (groups_render(&host, json, &out, &jgroups) < 0) {
+                host_facts_done(&host);
+                errorf("out of memory");
+                return EXIT_INTERNAL;
         }
         if (json) {
                 struct json_object *root = json_object_new_object();
@@ -200,10 +216,8 @@ int cmd_groups(const Options *o, int argc) {
                 json_object_object_add(root, "groups", jgroups);
                 (void) output_put_json(&out, root, true);
                 json_object_put(root);
-        } else if (host.n_devices == 0)
-                strbuf_puts(&out, "No PCI devices found under the root.\n");
+        }
         (void) write_all(strbuf_str(&out), out.len);
-        free(order);
         strbuf_done(&out);
         host_facts_done(&host);
         return EXIT_NO_CAUSE;

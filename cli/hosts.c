@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bugreport.h"
 #include "hosts.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/probe_lines.h"
@@ -234,6 +235,8 @@ int hostset_report(HostSet *s, const Options *o) {
                         errorf("out of memory");
                         return EXIT_INTERNAL;
                 }
+        if (o->bug_report)
+                return bugreport_print(s, o);
         if (s->n == 1) {
                 HostFacts unprobed = {0};
                 host_facts_init_unprobed(&unprobed);

@@ -22,6 +22,8 @@ static void help(void) {
                "       vfioexplain run -- COMMAND...      run a VM start, explain it if it fails\n"
                "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
                "       vfioexplain groups                 IOMMU groups and their viability\n"
+               "       vfioexplain report [--redact] [FILE...]  one Markdown (or JSON) document for a bug "
+               "ticket\n"
                "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
                "       vfioexplain rom [--address ADDR] [FILE]  judge a VBIOS / option ROM file, or how to "
                "dump one\n"
@@ -67,25 +69,16 @@ static void help(void) {
 
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"color", required_argument, NULL, 'c'},
-                {"no-probe", no_argument, NULL, 'n'},
-                {"sysroot", required_argument, NULL, 's'},
-                {"rules", required_argument, NULL, 'r'},
-                {"snapshot", required_argument, NULL, 'S'},
-                {"output", required_argument, NULL, 'o'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {"file", required_argument, NULL, 'F'},
-                {"directory", required_argument, NULL, 'D'},
-                {"boot", optional_argument, NULL, 'b'},
-                {"since", required_argument, NULL, 'A'},
-                {"until", required_argument, NULL, 'U'},
-                {"unit", required_argument, NULL, 'u'},
-                {"domain", required_argument, NULL, 'd'},
-                {"trace", no_argument, NULL, 'T'},
-                {"address", required_argument, NULL, 'a'},
-                {},
+                {"format", required_argument, NULL, 'f'},    {"color", required_argument, NULL, 'c'},
+                {"no-probe", no_argument, NULL, 'n'},        {"sysroot", required_argument, NULL, 's'},
+                {"rules", required_argument, NULL, 'r'},     {"snapshot", required_argument, NULL, 'S'},
+                {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},         {"file", required_argument, NULL, 'F'},
+                {"directory", required_argument, NULL, 'D'}, {"boot", optional_argument, NULL, 'b'},
+                {"since", required_argument, NULL, 'A'},     {"until", required_argument, NULL, 'U'},
+                {"unit", required_argument, NULL, 'u'},      {"domain", required_argument, NULL, 'd'},
+                {"trace", no_argument, NULL, 'T'},           {"address", required_argument, NULL, 'a'},
+                {"redact", no_argument, NULL, 'R'},          {},
         };
         struct timespec now;
         uint64_t now_usec;
@@ -163,6 +156,9 @@ int main(int argc, char **argv) {
                 case 'a':
                         o.address = optarg;
                         break;
+                case 'R':
+                        o.redact = true;
+                        break;
                 case 'f':
                         if (output_format_from_string(optarg, &o.format) < 0) {
                                 errorf("--format: expected text, markdown or json, not '%s'", optarg);
@@ -219,6 +215,10 @@ int main(int argc, char **argv) {
                 errorf("--file and --directory: name journal files or one directory, not both");
                 return EXIT_USAGE;
         }
+        if (o.redact && !(argc > 0 && strcmp(argv[0], "report") == 0)) {
+                errorf("--redact is an option of 'vfioexplain report'");
+                return EXIT_USAGE;
+        }
         if (argc > 0 && strcmp(argv[0], "rules") == 0)
                 return cmd_rules(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "check") == 0)
@@ -233,7 +233,9 @@ int main(int argc, char **argv) {
                 return cmd_run(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "rom") == 0)
                 return cmd_rom(&o, argc - 1, argv + 1);
-        static const char *const later[] = {"plan", "report"};
+        if (argc > 0 && strcmp(argv[0], "report") == 0)
+                return cmd_report(&o, argc - 1, argv + 1);
+        static const char *const later[] = {"plan"};
         for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
                 if (strcmp(argv[0], later[i]) == 0) {
                         errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "

@@ -172,6 +172,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);
         probe_boot_config(rootfd, &f);
+        probe_system(rootfd, &f);
         if (strcmp(root, "/") == 0) {
                 gid_t groups[16];
                 int n = getgroups(16, groups);

@@ -183,6 +183,23 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 json_object_array_add(udev, json_object_new_string(f->udev_vfio_rules[i]));
         json_object_object_add(o, "udev_vfio_rules", udev);
         put_known(o, "iomem", f->iomem);
+        /* Added after version 1 was fixed: optional when read, as one object. */
+        struct json_object *sys = json_object_new_object();
+        put_str(sys, "kernel_release", f->kernel_release);
+        put_str(sys, "hostname", f->hostname);
+        put_known(sys, "cpu", f->cpu);
+        put_str(sys, "cpu_vendor", f->cpu_vendor);
+        put_str(sys, "cpu_model", f->cpu_model);
+        json_object_object_add(sys, "cpu_vmx", json_object_new_boolean(f->cpu_vmx));
+        json_object_object_add(sys, "cpu_svm", json_object_new_boolean(f->cpu_svm));
+        struct json_object *ul = json_object_new_array();
+        for (size_t i = 0; i < f->n_users; i++)
+                json_object_array_add(ul, json_object_new_string(f->users[i]));
+        json_object_object_add(sys, "users", ul);
+        put_known(sys, "packages", f->packages);
+        put_str(sys, "qemu_version", f->qemu_version);
+        put_str(sys, "libvirt_version", f->libvirt_version);
+        json_object_object_add(o, "system", sys);
         struct json_object *fbs = json_object_new_array();
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 struct json_object *fo = json_object_new_object();
@@ -526,6 +543,30 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         f.n_udev_vfio_rules++;
                 }
         f.iomem = get_known(&r, o, "iomem");
+        struct json_object *sys;
+        if (json_object_object_get_ex(o, "system", &sys)) {
+                get_str(&r, sys, "kernel_release", f.kernel_release, sizeof(f.kernel_release));
+                get_str(&r, sys, "hostname", f.hostname, sizeof(f.hostname));
+                f.cpu = get_known(&r, sys, "cpu");
+                get_str(&r, sys, "cpu_vendor", f.cpu_vendor, sizeof(f.cpu_vendor));
+                get_str(&r, sys, "cpu_model", f.cpu_model, sizeof(f.cpu_model));
+                f.cpu_vmx = get_bool(&r, sys, "cpu_vmx");
+                f.cpu_svm = get_bool(&r, sys, "cpu_svm");
+                if ((a = get_array(&r, sys, "users", ELEMENTSOF(f.users))))
+                        for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                                struct json_object *u = json_object_array_get_idx(a, i);
+                                const char *name = json_object_get_string(u);
+                                if (!json_object_is_type(u, json_type_string) || !name[0] ||
+                                    strlen(name) >= sizeof(f.users[0]) || strpbrk(name, ":/\n")) {
+                                        bad(&r, "not a user name", "system.users[]");
+                                        break;
+                                }
+                                memcpy(f.users[f.n_users++], name, strlen(name) + 1);
+                        }
+                f.packages = get_known(&r, sys, "packages");
+                get_str(&r, sys, "qemu_version", f.qemu_version, sizeof(f.qemu_version));
+                get_str(&r, sys, "libvirt_version", f.libvirt_version, sizeof(f.libvirt_version));
+        }
         if ((a = get_array(&r, o, "framebuffers", FACTS_FRAMEBUFFER_MAX)))
                 for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
                         struct json_object *fo = json_object_array_get_idx(a, i);

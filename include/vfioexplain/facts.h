@@ -94,6 +94,7 @@ typedef struct FramebufferHold {
 
 #define FACTS_MEMLOCK_MAX 16
 #define FACTS_FRAMEBUFFER_MAX 8
+#define FACTS_USERS_MAX 16
 
 typedef struct HostFacts {
         const char *root; /* NULL when nothing was probed */
@@ -150,6 +151,17 @@ typedef struct HostFacts {
         unsigned long long hugepages_total, hugepages_free, hugepage_kb;
         char udev_vfio_rules[4][160]; /* udev rule lines that name vfio: "FILE: TEXT" */
         size_t n_udev_vfio_rules;
+        /* What a bug report states about the host (probes/system.c). */
+        char kernel_release[128]; /* proc/sys/kernel/osrelease, "" if unknown */
+        char hostname[65]; /* proc/sys/kernel/hostname or etc/hostname, "" if unknown */
+        Known cpu; /* proc/cpuinfo read: the fields below */
+        char cpu_vendor[16]; /* "GenuineIntel", "AuthenticAMD", ... */
+        char cpu_model[96];
+        bool cpu_vmx, cpu_svm; /* the virtualization flags the kernel shows (not shown when disabled) */
+        char users[FACTS_USERS_MAX][33]; /* login users of etc/passwd (uid 1000-59999): names to redact */
+        size_t n_users;
+        Known packages; /* var/lib/dpkg/status read (probe_packages(), not part of probe_host()) */
+        char qemu_version[64], libvirt_version[64]; /* "" when not installed */
         Known iomem; /* addresses readable (root) */
         FramebufferHold framebuffers[FACTS_FRAMEBUFFER_MAX];
         size_t n_framebuffers;
@@ -172,6 +184,10 @@ const MemlockFact *host_qemu_holding(const HostFacts *f, const char *address);
 void probe_iomem(int rootfd, HostFacts *f);
 void probe_boot_config(int rootfd, HostFacts *f);
 void probe_names(int rootfd, HostFacts *f);
+void probe_system(int rootfd, HostFacts *f);
+/* The installed QEMU and libvirt versions from dpkg's database; only reports need them, and the file is
+ * megabytes. root as for probe_host(). */
+int probe_packages(const char *root, HostFacts *f);
 
 const PciDevice *host_find_device(const HostFacts *f, const char *address);
 

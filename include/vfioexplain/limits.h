@@ -77,6 +77,9 @@
 
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)
+/* proc/cpuinfo (about 1.5 KB a CPU) and dpkg's status database, read whole by the probes. */
+#define VX_CPUINFO_MAX (4u * 1024u * 1024u)
+#define VX_DPKG_STATUS_MAX (64u * 1024u * 1024u)
 
 /* A libvirt domain (--domain): its XML file, the PCI devices it may assign, the values taken from it.
  * libvirt stores NAME.xml and NAME.log, so a name must leave room for ".xml" in a file name (255). */
@@ -122,3 +125,10 @@
 #define VX_ROM_DEVICE_LIST_MAX 64u
 #define VX_ROM_TEXT_MAX 256u
 #define VX_ROMFILE_REFS_MAX 16u
+
+/* report --redact: distinct secret values remembered per report, and the longest one. */
+#define VX_REDACT_VALUES_MAX 4096u
+#define VX_REDACT_VALUE_MAX 256u
+/* report: a host snapshot up to this size is embedded in the Markdown (GitHub takes 65536 characters
+ * in an issue's body); a larger one is to be attached as a file. */
+#define VX_REPORT_SNAPSHOT_EMBED_MAX (40u * 1024u)

@@ -27,6 +27,7 @@ typedef struct OutputOptions {
         /* The counts the report states; NULL for the analysis's own. watch and run judge again only
          * the lines they kept of a longer stream, and report the stream's counts. */
         const AnalysisStats *stats;
+        const char *title; /* markdown: the report's heading, NULL for "vfioexplain" */
 } OutputOptions;
 
 AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);

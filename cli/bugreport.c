@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT */
+/* vfioexplain report: one document for a bug ticket. The host summary, the devices in question, the
+ * ranked findings, and the details a maintainer would otherwise ask for (the groups, the evidence, the
+ * host snapshot to replay), optionally redacted for sharing. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "bugreport.h"
+#include "vfioexplain/escape.h"
+#include "vfioexplain/line.h"
+#include "vfioexplain/redact.h"
+#include "vfioexplain/snapshot.h"
+#include "vfioexplain/strparse.h"
+
+typedef struct Summary {
+        const char *key;
+        char value[4200];
+} Summary;
+
+static const char *known_or(Known k, const char *present, const char *absent) {
+        return k == KNOWN_PRESENT ? present : k == KNOWN_ABSENT ? absent : "not probed";
+}
+
+static const char *module_state(const ModuleState *m) {
+        return m->state == KNOWN_PRESENT ? (m->builtin ? "built in" : "loaded")
+                                         : known_or(m->state, "", "not loaded");
+}
+
+/* The host summary as key/value rows: what every passthrough bug report is asked for first. */
+static size_t host_summary(const HostFacts *f, Summary *rows) {
+        size_t n = 0;
+#define ROW(k, ...) (rows[n].key = (k), snprintf(rows[n].value, sizeof(rows[n].value), __VA_ARGS__), n++)
+        if (!f->root) {
+                ROW("Host", "not probed (--no-probe): the logs alone were judged");
+                return n;
+        }
+        ROW("Distribution", "%s", f->os_pretty[0] ? f->os_pretty : known_or(f->os_release, "?", "unknown"));
+        ROW("Kernel", "%s", f->kernel_release[0] ? f->kernel_release : "unknown");
+        if (f->cpu == KNOWN_PRESENT)
+                ROW("CPU", "%s%s%s; virtualization %s", f->cpu_vendor[0] ? f->cpu_vendor : "?",
+                    f->cpu_model[0] ? ", " : "", f->cpu_model,
+                    f->cpu_vmx           ? "VT-x (vmx) shown"
+                            : f->cpu_svm ? "AMD-V (svm) shown"
+                                         : "flag not shown (off in the firmware, or a VM without nesting)");
+        else
+                ROW("CPU", "not probed");
+        ROW("Firmware IOMMU table", "%s",
+            f->acpi_dmar == KNOWN_PRESENT           ? "DMAR (Intel VT-d)"
+                    : f->acpi_ivrs == KNOWN_PRESENT ? "IVRS (AMD-Vi)"
+                    : f->acpi_dmar == KNOWN_ABSENT && f->acpi_ivrs == KNOWN_ABSENT
+                    ? "none (VT-d / AMD-Vi off in the firmware, or not supported)"
+                    : "not probed");
+        ROW("IOMMU in use", "%s",
+            f->iommu_class == KNOWN_PRESENT ? "yes" : known_or(f->iommu_class, "", "no"));
+        if (f->iommu_class == KNOWN_PRESENT)
+                snprintf(rows[n - 1].value, sizeof(rows[n - 1].value), "yes, %zu unit%s", f->n_iommus,
+                         f->n_iommus == 1 ? "" : "s");
+        ROW("Interrupt remapping", "%s", known_or(f->irq_remapping, "enabled", "disabled"));
+        ROW("Kernel command line", "%s", f->cmdline == KNOWN_PRESENT ? f->cmdline_text : "not probed");
+        ROW("Modules", "vfio %s, vfio_iommu_type1 %s, vfio_pci %s, kvm %s",
+            module_state(&f->modules[MODULE_VFIO]), module_state(&f->modules[MODULE_VFIO_IOMMU_TYPE1]),
+            module_state(&f->modules[MODULE_VFIO_PCI]), module_state(&f->modules[MODULE_KVM]));
+        const char *pk = f->packages == KNOWN_PRESENT ? "not installed"
+                : f->packages == KNOWN_ABSENT         ? "unknown (no dpkg database)"
+                                                      : "not probed";
+        ROW("QEMU", "%s", f->qemu_version[0] ? f->qemu_version : pk);
+        ROW("libvirt", "%s", f->libvirt_version[0] ? f->libvirt_version : pk);
+        ROW("Host name", "%s", f->hostname[0] ? f->hostname : "unknown");
+#undef ROW
+        return n;
+}
+
+static bool group_viable(const HostFacts *f, unsigned group) {
+        for (size_t i = 0; i < f->n_devices; i++)
+                if (f->devices[i].group == KNOWN_PRESENT && f->devices[i].group_id == group &&
+                    pci_device_blocks_group(&f->devices[i]))
+                        return false;
+        return true;
+}
+
+/* The devices in question: those the logs name; with none, those bound or steered to vfio-pci. */
+static size_t devices_in_question(const HostSet *s, const HostFacts *f, const PciDevice **out, size_t max) {
+        size_t n = 0;
+        char seen[64][16];
+        for (size_t h = 0; h < s->n; h++) {
+                if (!s->slots[h].local)
+                        continue;
+                size_t k = analysis_devices(s->slots[h].a, seen, ELEMENTSOF(seen));
+                for (size_t i = 0; i < k && n < max; i++) {
+                        const PciDevice *d = host_find_device(f, seen[i]);
+                        if (d)
+                                out[n++] = d;
+                }
+        }
+        for (size_t i = 0; n == 0 && i < f->n_devices && n < max; i++) {
+                const PciDevice *d = &f->devices[i];
+                if ((d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0) ||
+                    strcmp(d->driver_override, "vfio-pci") == 0)
+                        out[n++] = d;
+        }
+        return n;
+}
+
+/* A Markdown table cell: code, so nothing in it is markup, and no '|' that would end the cell. */
+static void put_cell(StrBuf *b, const char *s) {
+        _cleanup_(strbuf_done) StrBuf esc = {0};
+        escape_append(&esc, s, strlen(s));
+        size_t run = escape_longest_backtick_run(strbuf_str(&esc), esc.len);
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+        strbuf_putc(b, ' ');
+        for (const char *p = strbuf_str(&esc); *p; p++)
+                if (*p == '|')
+                        strbuf_puts(b, "\\|");
+                else
+                        strbuf_putc(b, *p);
+        strbuf_putc(b, ' ');
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+}
+
+/* A fenced block whose fence no line of the text can close. */
+static void put_block(StrBuf *b, const char *info, const char *text, size_t len) {
+        size_t fence = MAX((size_t) 3, escape_longest_backtick_run(text, len) + 1);
+        for (size_t q = 0; q < fence; q++)
+                strbuf_putc(b, '`');
+        strbuf_printf(b, "%s\n", info);
+        strbuf_append(b, text, len);
+        if (len > 0 && text[len - 1] != '\n')
+                strbuf_putc(b, '\n');
+        for (size_t q = 0; q < fence; q++)
+                strbuf_putc(b, '`');
+        strbuf_putc(b, '\n');
+}
+
+static const char *host_title(const HostSlot *h, char *buf, size_t size) {
+        if (!h->hostname[0] && h->local)
+                return "Findings";
+        snprintf(buf, size, "Findings: host %s%s", h->hostname[0] ? h->hostname : "(no hostname)",
+                 h->local ? " (this host)" : "");
+        return buf;
+}
+
+static void put_evidence(StrBuf *b, const Analysis *a) {
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < fs[i]->n_evidence; k++) {
+                        const Evidence *e = &fs[i]->evidence[k];
+                        escape_append(b, e->input, strlen(e->input));
+                        strbuf_printf(b, ":%lu [%s] ", e->line, source_to_string(e->source));
+                        escape_append(b, e->text, strlen(e->text));
+                        strbuf_putc(b, '\n');
+                }
+}
+
+static size_t evidence_count(const HostSet *s) {
+        size_t total = 0, n;
+        for (size_t h = 0; h < s->n; h++) {
+                const Finding *const *fs = analysis_findings(s->slots[h].a, &n);
+                for (size_t i = 0; i < n; i++)
+                        total += fs[i]->n_evidence;
+        }
+        return total;
+}
+
+static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf *b) {
+        const HostFacts *f = s->facts;
+        Summary rows[16];
+        size_t n = host_summary(f, rows);
+        int r;
+
+        strbuf_printf(b, "# vfioexplain report\n\nMade by vfioexplain %s on %s.\n", VX_VERSION, when);
+        strbuf_puts(b, "\n## Host\n\n| | |\n|---|---|\n");
+        for (size_t i = 0; i < n; i++) {
+                strbuf_printf(b, "| %s | ", rows[i].key);
+                put_cell(b, rows[i].value);
+                strbuf_puts(b, " |\n");
+        }
+
+        const PciDevice *devs[64];
+        size_t nd = f->root ? devices_in_question(s, f, devs, ELEMENTSOF(devs)) : 0;
+        if (nd > 0) {
+                strbuf_puts(b,
+                            "\n## Devices\n\n| Address | Ids | Device | Driver | IOMMU group |\n"
+                            "|---|---|---|---|---|\n");
+                for (size_t i = 0; i < nd; i++) {
+                        const PciDevice *d = devs[i];
+                        char ids[32], group[64];
+                        snprintf(ids, sizeof(ids), "%04x:%04x", d->vendor, d->device);
+                        if (d->group == KNOWN_PRESENT)
+                                snprintf(group, sizeof(group), "%u (%s)", d->group_id,
+                                         group_viable(f, d->group_id) ? "viable" : "not viable");
+                        else
+                                snprintf(group, sizeof(group), "none");
+                        strbuf_puts(b, "| ");
+                        put_cell(b, d->address);
+                        strbuf_puts(b, " | ");
+                        put_cell(b, ids);
+                        strbuf_puts(b, " | ");
+                        put_cell(b, d->name[0] ? d->name : "?");
+                        strbuf_puts(b, " | ");
+                        put_cell(b, d->driver == KNOWN_PRESENT ? d->driver_name : "none");
+                        strbuf_puts(b, " | ");
+                        put_cell(b, group);
+                        strbuf_puts(b, " |\n");
+                }
+        }
+
+        for (size_t h = 0; h < s->n; h++) {
+                char title[128];
+                OutputOptions oo = output_options(o, s->slots[h].local ? f : NULL);
+                HostFacts unprobed = {0};
+                if (!s->slots[h].local) {
+                        host_facts_init_unprobed(&unprobed);
+                        oo.host = &unprobed;
+                }
+                oo.format = OUTPUT_MARKDOWN;
+                oo.color = false;
+                oo.title = host_title(&s->slots[h], title, sizeof(title));
+                strbuf_putc(b, '\n');
+                r = output_render_markdown(s->slots[h].a, &oo, b);
+                host_facts_done(&unprobed);
+                if (r < 0)
+                        return r;
+        }
+
+        strbuf_puts(b, "\n## Details\n");
+        if (f->root) {
+                _cleanup_(strbuf_done) StrBuf groups = {0};
+                if ((r = groups_render(f, false, &groups, NULL)) < 0)
+                        return r;
+                strbuf_puts(b, "\n<details><summary>IOMMU groups</summary>\n\n");
+                put_block(b, "text", strbuf_str(&groups), groups.len);
+                strbuf_puts(b, "\n</details>\n");
+        }
+        _cleanup_(strbuf_done) StrBuf ev = {0};
+        for (size_t h = 0; h < s->n; h++)
+                put_evidence(&ev, s->slots[h].a);
+        strbuf_printf(b, "\n<details><summary>Evidence (%zu lines)</summary>\n\n", evidence_count(s));
+        put_block(b, "text", strbuf_str(&ev), ev.len);
+        strbuf_puts(b, "\n</details>\n");
+
+        if (f->root) {
+                struct json_object *snap = facts_to_json(f);
+                _cleanup_(strbuf_done) StrBuf js = {0};
+                if (!snap || output_put_json(&js, snap, true) < 0) {
+                        json_object_put(snap);
+                        return -ENOMEM;
+                }
+                json_object_put(snap);
+                if (js.len <= VX_REPORT_SNAPSHOT_EMBED_MAX) {
+                        strbuf_puts(b,
+                                    "\n<details><summary>Host snapshot (save as host.json, replay with "
+                                    "<code>vfioexplain --snapshot host.json</code>)</summary>\n\n");
+                        put_block(b, "json", strbuf_str(&js), js.len);
+                        strbuf_puts(b, "\n</details>\n");
+                } else
+                        strbuf_printf(b,
+                                      "\nThe host snapshot (%zu KB) is too large to embed here: "
+                                      "`vfioexplain snapshot -o host.json` writes it; attach that file.\n",
+                                      js.len / 1024);
+        }
+        return strbuf_failed(b) ? -ENOMEM : 0;
+}
+
+static struct json_object *json_document(const HostSet *s, const Options *o, const char *when) {
+        const HostFacts *f = s->facts;
+        OutputOptions oo = output_options(o, f);
+        HostSlot *local = NULL;
+        for (size_t h = 0; h < s->n; h++)
+                if (s->slots[h].local)
+                        local = (HostSlot *) &s->slots[h];
+        struct json_object *root = local ? output_json_report(local->a, &oo) : json_object_new_object();
+        if (!root)
+                return NULL;
+        struct json_object *rep = json_object_new_object();
+        json_object_object_add(rep, "made", json_object_new_string(when));
+        json_object_object_add(rep, "vfioexplain", json_object_new_string(VX_VERSION));
+        Summary rows[16];
+        size_t n = host_summary(f, rows);
+        struct json_object *host = json_object_new_object();
+        for (size_t i = 0; i < n; i++)
+                json_object_object_add(host, rows[i].key, json_text(rows[i].value));
+        json_object_object_add(rep, "host", host);
+        struct json_object *jd = json_object_new_array();
+        const PciDevice *devs[64];
+        size_t nd = f->root ? devices_in_question(s, f, devs, ELEMENTSOF(devs)) : 0;
+        for (size_t i = 0; i < nd; i++)
+                json_object_array_add(jd, json_object_new_string(devs[i]->address));
+        json_object_object_add(rep, "devices", jd);
+        struct json_object *groups = NULL;
+        if (f->root && groups_render(f, true, NULL, &groups) < 0) {
+                json_object_put(root);
+                json_object_put(rep);
+                return NULL;
+        }
+        json_object_object_add(rep, "groups", groups);
+        json_object_object_add(root, "report", rep);
+        return root;
+}
+
+/* Everything that names this host or its people: the probed names, and the host names its logs show. */
+static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor **ret) {
+        _cleanup_(redactor_freep) Redactor *r = NULL;
+        LineClassifier *c = NULL;
+        const HostFacts *f = s->facts;
+        int k = redactor_new(&r);
+        if (k < 0)
+                return k;
+        k = redactor_add(r, REDACT_HOST, f->hostname, strlen(f->hostname));
+        for (size_t i = 0; k >= 0 && i < f->n_users; i++)
+                k = redactor_add(r, REDACT_USER, f->users[i], strlen(f->users[i]));
+        for (size_t h = 0; k >= 0 && h < s->n; h++)
+                k = redactor_add(r, REDACT_HOST, s->slots[h].hostname, strlen(s->slots[h].hostname));
+        if (k >= 0)
+                k = line_classifier_new(&c);
+        for (size_t h = 0; k >= 0 && h < s->n; h++) {
+                size_t n;
+                const Finding *const *fs = analysis_findings(s->slots[h].a, &n);
+                for (size_t i = 0; k >= 0 && i < n; i++)
+                        for (size_t e = 0; k >= 0 && e < fs[i]->n_evidence; e++) {
+                                Line l;
+                                line_classify(c, fs[i]->evidence[e].text, strlen(fs[i]->evidence[e].text),
+                                              &l);
+                                k = redactor_add(r, REDACT_HOST, l.host.p, l.host.len);
+                        }
+        }
+        line_classifier_free(c);
+        if (k >= 0)
+                k = redactor_learn(r, text, len);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+static const char *const redacted_what[_REDACT_KIND_MAX] = {
+        [REDACT_HOST] = "host name",       [REDACT_USER] = "user name", [REDACT_MAC] = "MAC address",
+        [REDACT_SERIAL] = "serial number", [REDACT_UUID] = "UUID",      [REDACT_ID] = "machine or boot id",
+};
+
+/* What was redacted, by kind and count (never the values): a quoted paragraph under the title. */
+static void put_redaction_note(StrBuf *b, const Redactor *r) {
+        const char *sep = " ";
+        strbuf_puts(b, "\n> Redacted for sharing:");
+        for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++) {
+                size_t c = redactor_count(r, k);
+                if (c == 0)
+                        continue;
+                strbuf_printf(b, "%s%zu %s%s", sep, c, redacted_what[k], c == 1 ? "" : "s");
+                sep = ", ";
+        }
+        if (strcmp(sep, " ") == 0)
+                strbuf_puts(b, " nothing to redact was found.\n");
+        else
+                strbuf_puts(b,
+                            ". Each is replaced by a token such as `[redacted-host-1]`; the same value has "
+                            "the same token throughout.\n");
+}
+
+/* The document with every secret replaced, and a note of what was: under the title in Markdown, as
+ * report.redacted in JSON. */
+static int redact_document(const HostSet *s, const Options *o, const StrBuf *doc, StrBuf *out) {
+        _cleanup_(redactor_freep) Redactor *red = NULL;
+        _cleanup_(strbuf_done) StrBuf body = {0};
+        int r;
+        if ((r = redactor_for(s, strbuf_str(doc), doc->len, &red)) < 0 ||
+            (r = redactor_apply(red, strbuf_str(doc), doc->len, &body)) < 0)
+                return r;
+        if (o->format == OUTPUT_JSON) {
+                /* Tokens hold no quote or backslash: the redacted text is still the same JSON. */
+                struct json_object *root = json_tokener_parse(strbuf_str(&body)), *rep;
+                if (!root || !json_object_object_get_ex(root, "report", &rep)) {
+                        json_object_put(root);
+                        return -EINVAL;
+                }
+                struct json_object *counts = json_object_new_object();
+                for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++)
+                        json_object_object_add(counts, redact_kind_to_string(k),
+                                               json_object_new_int64((int64_t) redactor_count(red, k)));
+                json_object_object_add(rep, "redacted", counts);
+                r = output_put_json(out, root, true);
+                json_object_put(root);
+                return r;
+        }
+        const char *host = strstr(strbuf_str(&body), "\n## Host");
+        size_t head = host ? (size_t) (host - strbuf_str(&body)) : body.len;
+        strbuf_append(out, strbuf_str(&body), head);
+        put_redaction_note(out, red);
+        strbuf_append(out, strbuf_str(&body) + head, body.len - head);
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int bugreport_print(const HostSet *s, const Options *o) {
+        _cleanup_(strbuf_done) StrBuf doc = {0};
+        StrBuf out = {0};
+        char when[64];
+        time_t t = time(NULL);
+        struct tm tm;
+        int r;
+
+        /* Reproducible documents (and golden tests) the way reproducible builds do it. */
+        const char *epoch = getenv("SOURCE_DATE_EPOCH");
+        uint64_t v;
+        Span sp = span_from_str(epoch ? epoch : "");
+        if (epoch && span_eat_digits(&sp, 1, 12, &v) && sp.len == 0)
+                t = (time_t) v;
+
+        if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+                snprintf(when, sizeof(when), "an unknown date");
+        if (o->format == OUTPUT_JSON) {
+                struct json_object *root = json_document(s, o, when);
+                r = root ? output_put_json(&doc, root, true) : -ENOMEM;
+                json_object_put(root);
+        } else
+                r = markdown(s, o, when, &doc);
+        if (r < 0) {
+                errorf("out of memory");
+                return EXIT_INTERNAL;
+        }
+        if (!o->redact) {
+                out = doc;
+                doc = (StrBuf){0};
+        } else if ((r = redact_document(s, o, &doc, &out)) < 0) {
+                strbuf_done(&out);
+                errorf("%s", r == -ENOMEM ? "out of memory" : "redacting the report failed");
+                return EXIT_INTERNAL;
+        }
+        if (print_output(&out) < 0)
+                return EXIT_INTERNAL;
+        size_t n, any = 0;
+        for (size_t h = 0; h < s->n; h++) {
+                analysis_findings(s->slots[h].a, &n);
+                any += n;
+        }
+        return any ? EXIT_CAUSE : EXIT_NO_CAUSE;
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# vfioexplain report: the bug-ticket document for fixture hosts (tests/fixtures/build.sh) and real log
+# samples of the corpus, compared byte for byte with tests/golden/report (VX_UPDATE_GOLDEN=1 rewrites
+# them); --redact leaves none of a host's secrets in the Markdown or the JSON; the embedded snapshot
+# replays; the Markdown cannot be broken out of by what a log or host holds.
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+rules="$src/rules"
+golden="$src/tests/golden/report"
+# Relative paths and a fixed date: the documents do not depend on where or when the test runs.
+cd "$tmp" || exit 1
+mkdir -p fixtures logs
+bash "$src/tests/fixtures/build.sh" fixtures >build.log 2>&1 || { echo "FAIL: fixtures/build.sh"; cat build.log; exit 1; }
+export SOURCE_DATE_EPOCH=1795435200 TZ=UTC
+
+# same FILE: compares with the golden of that name (or writes it).
+same() {
+        if [ "${VX_UPDATE_GOLDEN:-}" = 1 ]; then
+                cp "$1" "$golden/$1"
+                echo "updated: tests/golden/report/$1"
+        elif ! diff -u "$golden/$1" "$1" >"$1.diff"; then
+                echo "FAIL: $1 differs from tests/golden/report/$1:"; head -40 "$1.diff"; fails=$((fails + 1))
+        else
+                echo "ok: $1 as its golden"
+        fi
+}
+
+# doc NAME FIXTURE CORPUS-CASE: the report of that case's logs on that fixture host, Markdown and JSON.
+doc() {
+        local name=$1 fixture=$2 case=$3
+        mkdir -p "logs/$name"
+        cp "$src/corpus/$case/"*.log "logs/$name/"
+        "$bin" --rules "$rules" --sysroot "fixtures/$fixture" report logs/"$name"/*.log >"$name.md" 2>"$name.err"
+        [ $? -eq 1 ] || { echo "FAIL: report $name: exit status"; cat "$name.err"; fails=$((fails + 1)); }
+        "$bin" --rules "$rules" --sysroot "fixtures/$fixture" --format json report logs/"$name"/*.log >"$name.json"
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["version"] == 1 and d["causes"] and d["report"]["host"] and "groups" in d["report"], d.keys()' "$name.json" ||
+                { echo "FAIL: $name.json"; fails=$((fails + 1)); }
+        same "$name.md"
+        same "$name.json"
+}
+doc permission-denied vfio-node-root-only vfio-permission-denied-1-qemu-as-user
+doc gpu-companion gpu-audio-companion group-companion-unbound-1-gtx1080-hdmi-audio
+doc dma-fault memlock-64k iommu-dma-fault-1-intel-pte-read
+
+# A host whose name, user, machine id and logs carry secrets. Formats: journalctl's short output of an
+# AppArmor denial (security/apparmor/lib.c via the audit subsystem; libvirt names profiles libvirt-UUID),
+# QEMU's hw/pci/pci.c pci_add_option_rom() "failed to find romfile".
+cp -a fixtures/vfio-node-root-only fixtures/secrets
+mkdir -p fixtures/secrets/proc/sys/kernel
+echo ws-alice-7 >fixtures/secrets/proc/sys/kernel/hostname
+echo 5c1e2b7d9a0f4e3b8c6d1a2f3e4b5c6d >fixtures/secrets/etc/machine-id
+mkdir -p logs/secrets
+cat >logs/secrets/journal.log <<'LOG'
+Nov 23 10:00:03 ws-alice-7 kernel: audit: type=1400 audit(1732356003.456:245): apparmor="DENIED" operation="open" class="file" profile="libvirt-3f1c2a4e-8d6b-4b8e-9c1a-2f6d5e7a9b10" name="/dev/vfio/12" pid=4711 comm="qemu-system-x86" requested_mask="wr" denied_mask="wr" fsuid=64055 ouid=0
+LOG
+cat >logs/secrets/qemu.log <<'LOG'
+qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,romfile=/home/alex/vbios.rom: failed to find romfile "/home/alex/vbios.rom"
+LOG
+secrets="ws-alice-7 alex 5c1e2b7d9a0f4e3b8c6d1a2f3e4b5c6d 3f1c2a4e-8d6b-4b8e-9c1a-2f6d5e7a9b10 6f2a1c3e-8d4b-4e51-9a7c-2b0d5e9f1a44"
+for fmt in markdown json; do
+        "$bin" --rules "$rules" --sysroot fixtures/secrets --format $fmt report logs/secrets/*.log >"plain.$fmt"
+        "$bin" --rules "$rules" --sysroot fixtures/secrets --format $fmt report --redact logs/secrets/*.log >"redacted.$fmt"
+        for s in $secrets; do
+                # Each secret is in the plain report (so this test can fail) and in no redacted one.
+                grep -q -- "$s" "plain.$fmt" || { echo "FAIL: $fmt: '$s' is not even in the plain report"; fails=$((fails + 1)); }
+                if grep -n -- "$s" "redacted.$fmt"; then echo "FAIL: $fmt --redact: '$s' left in"; fails=$((fails + 1)); fi
+        done
+done
+grep -q '^> Redacted for sharing: 1 host name, 1 user name, 2 UUIDs, 1 machine or boot id\. ' redacted.markdown ||
+        { echo "FAIL: the redaction note"; grep -n Redacted redacted.markdown; fails=$((fails + 1)); }
+python3 - redacted.json <<'PY' || { echo "FAIL: redacted JSON"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["report"]["redacted"] == {"host": 1, "user": 1, "mac": 0, "serial": 0, "uuid": 2, "id": 1}, d["report"]["redacted"]
+PY
+cp redacted.markdown secrets-redacted.md
+same secrets-redacted.md
+
+# The snapshot embedded in a (redacted) report replays.
+python3 - redacted.markdown >replay.json <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"<summary>Host snapshot.*?</summary>\n\n(`{3,})json\n(.*?)\n\1\n", t, re.S)
+sys.stdout.write(m.group(2) if m else "")
+PY
+if [ -s replay.json ] && "$bin" --snapshot replay.json groups | grep -q '0000:01:00.0 \[144d:a808\]'; then
+        echo "ok: the embedded snapshot replays"
+else
+        echo "FAIL: the embedded snapshot does not replay"; fails=$((fails + 1))
+fi
+
+# Markdown from hostile input: a log line full of markup stays inside its code block.
+# (QEMU hw/pci/pci.c pci_add_option_rom(), with a file name chosen to break Markdown.)
+printf '%s\n' 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,romfile=/tmp/x````</details><script>x</script>|.rom: failed to find romfile "/tmp/x````</details><script>x</script>|.rom"' >logs/hostile.log
+"$bin" --rules "$rules" --sysroot fixtures/vfio-node-root-only report logs/hostile.log >hostile.md
+python3 - hostile.md <<'PY' || { echo "FAIL: hostile markup escaped its code block"; fails=$((fails + 1)); }
+import re, sys
+fence, seen = None, 0
+for line in open(sys.argv[1]).read().splitlines():
+    m = re.match(r"^(`{3,})", line)
+    if fence is None and m:
+        fence = m.group(1)
+    elif fence is not None and line == fence:
+        fence = None
+    elif "<script>" in line:
+        seen += 1
+        if fence is None:
+            raise SystemExit(f"outside a code block: {line}")
+assert seen >= 2, f"the hostile line is missing from the report ({seen})"
+PY
+
+# --redact belongs to report; report takes no text output.
+expect 2 "--redact is an option of 'vfioexplain report'" -- "$bin" --redact check
+finish

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* report --redact: every kind of secret is replaced, the same value by the same token, different values
+ * by different tokens; what only looks similar (PCI addresses, kernel timestamps, the inside of a longer
+ * hex-pair id) stays; values are found as whole words only. */
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/redact.h"
+
+static char *redact(Redactor *r, const char *text) {
+        StrBuf b = {0};
+        assert_int_equal(redactor_learn(r, text, strlen(text)), 0);
+        assert_int_equal(redactor_apply(r, text, strlen(text), &b), 0);
+        return strbuf_steal(&b);
+}
+
+static void test_known_values(void **state) {
+        (void) state;
+        Redactor *r;
+        assert_int_equal(redactor_new(&r), 0);
+        assert_int_equal(redactor_add(r, REDACT_HOST, "pve1", 4), 0);
+        assert_int_equal(redactor_add(r, REDACT_USER, "alice", 5), 0);
+        assert_int_equal(redactor_add(r, REDACT_USER, "x", 1), 0); /* too short: ignored */
+        char *o =
+                redact(r, "Nov 23 10:00:01 pve1 kernel: x pve1.lan alice /home/alice/vm.qcow2 pve10 malice");
+        assert_string_equal(o,
+                            "Nov 23 10:00:01 [redacted-host-1] kernel: x [redacted-host-1].lan "
+                            "[redacted-user-1] /home/[redacted-user-1]/vm.qcow2 pve10 malice");
+        free(o);
+        assert_int_equal(redactor_count(r, REDACT_HOST), 1);
+        assert_int_equal(redactor_count(r, REDACT_USER), 1);
+        redactor_free(r);
+}
+
+static void test_learned(void **state) {
+        (void) state;
+        Redactor *r;
+        assert_int_equal(redactor_new(&r), 0);
+        /* Formats: drivers/usb/core/hub.c announce_device(), lspci -vv "Device Serial Number",
+         * libvirt <serial>, QEMU -device ...,serial=. The serial is replaced where it recurs too. */
+        char *o = redact(r,
+                         "usb 1-4: SerialNumber: 4C530001230919117112\n"
+                         "\tCapabilities: [100 v1] Device Serial Number 00-1b-21-ff-ff-a5-4c-10\n"
+                         "<serial>S4EWNX0R123456</serial> -drive file=/home/bob/w.img,serial=S4EWNX0R123456 "
+                         "4C530001230919117112 serial='Q1W2E3'");
+        assert_string_equal(o,
+                            "usb 1-4: SerialNumber: [redacted-serial-1]\n"
+                            "\tCapabilities: [100 v1] Device Serial Number [redacted-serial-2]\n"
+                            "<serial>[redacted-serial-3]</serial> -drive "
+                            "file=/home/[redacted-user-1]/w.img,serial=[redacted-serial-3] "
+                            "[redacted-serial-1] serial='[redacted-serial-4]'");
+        free(o);
+        redactor_free(r);
+}
+
+static void test_shapes(void **state) {
+        (void) state;
+        Redactor *r;
+        assert_int_equal(redactor_new(&r), 0);
+        char *o = redact(
+                r,
+                "e1000e 0000:00:19.0 eth0: (PCI Express:2.5GT/s:Width x1) 52:54:00:12:34:56 "
+                "uuid 4dea24b3-1d52-d8f3-2516-782e98a23fa0 MAC 52-54-00-12-34-56 again 52:54:00:12:34:56 "
+                "other 52:54:00:ab:cd:ef boot 0eafba92c0d14a489f0479b054f9596a; "
+                "[ 1534.002871] fault addr 0x7f3c2000 dsn 00:1b:21:ff:ff:a5:4c:10 "
+                "UUID 4DEA24B3-1D52-D8F3-2516-782E98A23FA0");
+        assert_string_equal(o,
+                            "e1000e 0000:00:19.0 eth0: (PCI Express:2.5GT/s:Width x1) [redacted-mac-1] "
+                            "uuid [redacted-uuid-1] MAC [redacted-mac-2] again [redacted-mac-1] "
+                            "other [redacted-mac-3] boot [redacted-id-1]; "
+                            "[ 1534.002871] fault addr 0x7f3c2000 dsn [redacted-serial-1] "
+                            "UUID [redacted-uuid-2]");
+        free(o);
+        assert_int_equal(redactor_count(r, REDACT_MAC), 3);
+        assert_int_equal(redactor_count(r, REDACT_UUID), 2);
+        assert_int_equal(redactor_count(r, REDACT_ID), 1);
+        assert_int_equal(redactor_count(r, REDACT_SERIAL), 1);
+        redactor_free(r);
+}
+
+/* Whatever the bytes, apply() copies or replaces and never reads beyond len. */
+static void test_edges(void **state) {
+        (void) state;
+        Redactor *r;
+        StrBuf b = {0};
+        static const char *const cuts[] = {"52:54:00:12:34", "4dea24b3-1d52-d8f3-2516",         "/home/",
+                                           "serial=",        "0eafba92c0d14a489f0479b054f9596", ""};
+        assert_int_equal(redactor_new(&r), 0);
+        for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+                strbuf_reset(&b);
+                assert_int_equal(redactor_learn(r, cuts[i], strlen(cuts[i])), 0);
+                assert_int_equal(redactor_apply(r, cuts[i], strlen(cuts[i]), &b), 0);
+                assert_string_equal(strbuf_str(&b), cuts[i]);
+        }
+        strbuf_done(&b);
+        redactor_free(r);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_known_values),
+                cmocka_unit_test(test_learned),
+                cmocka_unit_test(test_shapes),
+                cmocka_unit_test(test_edges),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
