@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -480,6 +481,7 @@ enum {
         FRAME_LINE = 1,
         FRAME_DIAG,
         FRAME_END,
+        FRAME_PROGRESS, /* still decoding: sent at least every VX_TRACE_DAT_BEAT_MS while records pass */
 };
 
 typedef struct Frame {
@@ -511,10 +513,20 @@ static int write_all(int fd, const void *buf, size_t n) {
 }
 
 /* 0 when n bytes were read, 1 at end of file before the first byte, -EPIPE at end of file after it. */
+/* Reads n bytes; -ETIMEDOUT when the decoder sends nothing for VX_TRACE_DAT_STALL_MS (it hangs on a
+ * crafted file: it beats while it decodes). */
 static int read_all(int fd, void *buf, size_t n) {
         char *p = buf;
         size_t got = 0;
         while (got < n) {
+                struct pollfd pfd = {.fd = fd, .events = POLLIN};
+                int w = poll(&pfd, 1, VX_TRACE_DAT_STALL_MS);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return -errno;
+                if (w == 0)
+                        return -ETIMEDOUT;
                 ssize_t k = read(fd, p + got, n - got);
                 if (k < 0) {
                         if (errno == EINTR)
@@ -535,7 +547,15 @@ typedef struct DatChild {
         const char *names[1 + VX_TRACE_DAT_BUFFERS_MAX];
         size_t n;
         int error;
+        unsigned records;
+        uint64_t last_beat_ms;
 } DatChild;
+
+static uint64_t monotonic_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
 
 static size_t name_len(const char *s) {
         return strnlen(s, VX_TRACE_NAME_MAX);
@@ -583,6 +603,13 @@ _printf_(2, 3) static void child_diag(int out, const char *fmt, ...) {
 
 static int child_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *userdata) {
         DatChild *c = userdata;
+        /* A file of many records none of which is wanted sends no line for long: beat meanwhile. */
+        if (++c->records % 256 == 0 && monotonic_ms() - c->last_beat_ms >= VX_TRACE_DAT_BEAT_MS) {
+                Frame f = {.kind = FRAME_PROGRESS};
+                c->last_beat_ms = monotonic_ms();
+                if (write_all(c->out, &f, sizeof(f)) < 0)
+                        return 1;
+        }
         for (size_t i = 0; i < c->n; i++)
                 if (c->handles[i] == h) {
                         int r = decode_record(&c->dec[i], rec, c->names[i], child_send_line, c);
@@ -669,6 +696,7 @@ _Noreturn static void child_main(int fd, int out, const char *const *events, pid
         int r = -ENOMEM;
         if (c) {
                 c->out = out;
+                c->last_beat_ms = monotonic_ms();
                 r = child_decode(fd, events, c);
         }
         Frame f = {.kind = FRAME_END, .error = r};
@@ -706,6 +734,8 @@ static int parent_read(int in, const char *path, trace_line_fn fn, void *userdat
                         return 0; /* the caller looks at why the child ended */
                 if (r < 0)
                         return r == -EPIPE ? 0 : r;
+                if (f.kind == FRAME_PROGRESS)
+                        continue;
                 if (f.kind == FRAME_END) {
                         *stats = f.stats;
                         *ret_end = true;
@@ -715,7 +745,7 @@ static int parent_read(int in, const char *path, trace_line_fn fn, void *userdat
                         return -EBADMSG;
                 r = read_all(in, payload, f.len);
                 if (r != 0)
-                        return 0;
+                        return r == -ETIMEDOUT ? r : 0;
                 payload[f.len] = 0;
                 if (f.kind == FRAME_DIAG) {
                         if (span_is_clean(payload, f.len))
@@ -860,7 +890,12 @@ int trace_read_dat_events(const char *path, const char *const *events, trace_lin
         if (!end && !stopped) {
                 /* Neither an end frame nor a stop by the callback: the decoder died on this file, or
                  * sent what it must not. */
-                if (r >= 0 && w == pid && WIFSIGNALED(status))
+                if (r == -ETIMEDOUT)
+                        diag_addf(
+                                d,
+                                "%s: damaged trace.dat: the decoder made no progress for %u s and was ended",
+                                path, VX_TRACE_DAT_STALL_MS / 1000u);
+                else if (r >= 0 && w == pid && WIFSIGNALED(status))
                         diag_addf(d, "%s: damaged trace.dat: the decoder died of signal %d (%s)", path,
                                   WTERMSIG(status), strsignal(WTERMSIG(status)));
                 else

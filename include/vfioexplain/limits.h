@@ -105,6 +105,10 @@
 /* Heap of the trace.dat decoder process (RLIMIT_DATA): a crafted size field makes it fail, not the host
  * swap. */
 #define VX_TRACE_DAT_MEMORY_MAX (2ull * 1024u * 1024u * 1024u)
+/* The decoder process reports progress at least this often while it reads records, and is ended when
+ * nothing came from it for the longer time (a crafted file on which libtracecmd loops). Milliseconds. */
+#define VX_TRACE_DAT_BEAT_MS 1000u
+#define VX_TRACE_DAT_STALL_MS 10000u
 /* Events delivered per trace_live_read(), so that a fault storm cannot starve the caller's loop; the rest
  * stay pending and the fd readable. */
 #define VX_TRACE_READ_EVENTS_MAX 1024u

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,14 @@ typedef struct Collect {
         size_t n, cap;
         int stop_after; /* > 0: return -ECANCELED from the call that delivers this many */
 } Collect;
+
+/* Set while a test wants the decoder process to hang: it stops itself right after fork(). */
+static volatile bool freeze_decoder;
+
+static void stop_if_frozen(void) {
+        if (freeze_decoder)
+                (void) raise(SIGSTOP);
+}
 
 static int collect(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {
         Collect *c = userdata;
@@ -681,6 +690,22 @@ static void test_dat_recorded(void **state) {
         assert_int_equal(trace_read_dat_events(path, exec, collect, &stop, NULL, &d), -ECANCELED);
         assert_int_equal(stop.n, 1);
         collect_done(&stop);
+
+        /* A decoder that hangs (here: stopped as soon as it is forked) is ended after
+         * VX_TRACE_DAT_STALL_MS with one diagnostic. */
+        Collect frozen = {0};
+        Diag dz = {0};
+        assert_int_equal(pthread_atfork(NULL, NULL, stop_if_frozen), 0);
+        freeze_decoder = true;
+        r = trace_read_dat_events(path, exec, collect, &frozen, NULL, &dz);
+        freeze_decoder = false;
+        print_diag(&dz);
+        assert_int_equal(r, -ETIMEDOUT);
+        assert_int_equal(dz.n, 1);
+        assert_non_null(strstr(dz.lines[0], "the decoder made no progress"));
+        assert_int_equal(frozen.n, 0);
+        diag_done(&dz);
+        collect_done(&frozen);
 
         /* Cut short, anywhere: a clean error or the events before the cut, never a crash. */
         FILE *f = fopen(path, "re");
