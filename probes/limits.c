@@ -15,6 +15,10 @@
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/rootfs.h"
+#include "vfioexplain/strparse.h"
+
+/* include/uapi/linux/capability.h */
+#define CAP_IPC_LOCK_BIT 14
 
 /* "Max locked memory         65536                65536                bytes" */
 static bool parse_memlock(const char *limits, MemlockFact *m) {
@@ -164,6 +168,19 @@ static void read_credentials(const char *status, MemlockFact *m) {
         m->ids = KNOWN_PRESENT;
 }
 
+/* "CapEff:\t000001ffffffffff" of /proc/PID/status (fs/proc/array.c render_cap_t(): 16 hex digits). */
+static void read_capabilities(const char *status, MemlockFact *m) {
+        const char *c = strstr(status, "\nCapEff:");
+        if (!c)
+                return;
+        Span s = span_from_str(c + strlen("\nCapEff:"));
+        uint64_t caps;
+        span_eat_blanks(&s);
+        if (!span_eat_hex64(&s, &caps))
+                return;
+        m->ipc_lock = (caps >> CAP_IPC_LOCK_BIT) & 1 ? KNOWN_PRESENT : KNOWN_ABSENT;
+}
+
 void probe_limits(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -204,8 +221,10 @@ void probe_limits(int rootfd, HostFacts *f) {
                     parse_memlock(limits, &m)) {
                         _cleanup_free_ char *status = NULL;
                         snprintf(path, sizeof(path), "proc/%.9s/status", de->d_name);
-                        if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &status, &n) >= 0)
+                        if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX, &status, &n) >= 0) {
                                 read_credentials(status, &m);
+                                read_capabilities(status, &m);
+                        }
                         snprintf(path, sizeof(path), "proc/%.9s/cmdline", de->d_name);
                         if (rootfs_read_file(rootfd, path, VX_PROBE_FILE_MAX * 4, &cmdline, &n) >= 0)
                                 qemu_cmdline_parse(cmdline, n, &m);

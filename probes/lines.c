@@ -138,8 +138,9 @@ static void emit_host(Emitter *e, const HostFacts *f) {
                 if (m->pid == 0)
                         emit(e, "memlock self: soft=%s", value);
                 else
-                        emit(e, "memlock qemu %d (%s) device=%s: soft=%s", m->pid, m->comm,
-                             m->n_devices ? m->devices[0] : "none", value);
+                        emit(e, "memlock qemu %d (%s) device=%s: soft=%s%s", m->pid, m->comm,
+                             m->n_devices ? m->devices[0] : "none", value,
+                             m->ipc_lock == KNOWN_PRESENT ? " cap_ipc_lock" : "");
         }
 }
 

@@ -167,6 +167,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 put_known(mo, "ids", f->memlock[i].ids);
                 put_int(mo, "uid", f->memlock[i].uid);
                 put_int(mo, "gid", f->memlock[i].gid);
+                put_known(mo, "ipc_lock", f->memlock[i].ipc_lock);
                 struct json_object *gl = json_object_new_array();
                 for (size_t k = 0; k < f->memlock[i].n_groups; k++)
                         json_object_array_add(gl, json_object_new_int64(f->memlock[i].groups[k]));
@@ -514,6 +515,9 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         m->ids = get_known(&r, mo, "ids");
                         m->uid = (unsigned) get_int(&r, mo, "uid", 0, UINT_MAX);
                         m->gid = (unsigned) get_int(&r, mo, "gid", 0, UINT_MAX);
+                        /* Snapshots made before it was probed do not have it: not probed. */
+                        if (json_object_object_get_ex(mo, "ipc_lock", NULL))
+                                m->ipc_lock = get_known(&r, mo, "ipc_lock");
                         struct json_object *gl = get_array(&r, mo, "groups", ELEMENTSOF(m->groups));
                         for (size_t k = 0; gl && k < json_object_array_length(gl); k++) {
                                 struct json_object *gv = json_object_array_get_idx(gl, k);

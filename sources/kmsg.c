@@ -55,6 +55,11 @@ int kmsg_open(const char *path, bool at_end, Kmsg **ret) {
                 return r;
         }
         k->lost = 0;
+        /* Like dmesg(1): start after the mark the last `dmesg -C` (SYSLOG_ACTION_CLEAR) left, which a
+         * reader of /dev/kmsg sees only when it seeks to it; without one it is the oldest record. A
+         * kernel without the mark refuses the seek, and reading then starts at the oldest record. */
+        if (!at_end)
+                (void) lseek(k->fd, 0, SEEK_DATA);
         *ret = k;
         return 0;
 }

@@ -83,6 +83,9 @@ typedef struct MemlockFact {
         unsigned uid, gid;
         unsigned groups[16];
         size_t n_groups;
+        /* CAP_IPC_LOCK in its effective set (/proc/PID/status CapEff): vfio_iommu_type1 then does not
+         * count its pinned pages against RLIMIT_MEMLOCK, so a low limit is harmless. */
+        Known ipc_lock;
 } MemlockFact;
 
 typedef struct FramebufferHold {
