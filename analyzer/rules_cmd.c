@@ -162,7 +162,46 @@ static size_t count_rules(const RuleSet *rs, RuleKind kind, size_t target) {
         return n;
 }
 
-int rules_list(const RuleSet *rs, OutputFormat format, StrBuf *out) {
+static struct json_object *sources_to_json(const RuleSources *s) {
+        struct json_object *a = json_object_new_array();
+        for (size_t i = 0; i < s->n; i++) {
+                const RuleSource *src = &s->items[i];
+                struct json_object *o = json_object_new_object();
+                json_object_object_add(o, "name", json_object_new_string(src->name));
+                json_object_object_add(o, "path", json_object_new_string(src->path));
+                json_object_object_add(o, "masked", json_object_new_boolean(src->masked));
+                struct json_object *sh = json_object_new_array();
+                for (size_t k = 0; k < src->n_shadowed; k++)
+                        json_object_array_add(sh, json_object_new_string(src->shadowed[k]));
+                json_object_object_add(o, "shadows", sh);
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+static void escaped(StrBuf *out, const char *s) {
+        escape_append(out, s, strlen(s));
+}
+
+/* One line per file name: what is loaded, what it replaces, what masks what. */
+static void sources_to_text(const RuleSources *s, StrBuf *out) {
+        strbuf_puts(out, "\nrule files, in the order they load:\n");
+        for (size_t i = 0; i < s->n; i++) {
+                const RuleSource *src = &s->items[i];
+                StrBuf name = {0};
+                escaped(&name, src->name);
+                strbuf_printf(out, "  %-18s %s", strbuf_str(&name), src->masked ? "masked by " : "");
+                strbuf_done(&name);
+                escaped(out, src->path);
+                for (size_t k = 0; k < src->n_shadowed; k++) {
+                        strbuf_puts(out, k == 0 ? (src->masked ? " (masks " : " (replaces ") : ", ");
+                        escaped(out, src->shadowed[k]);
+                }
+                strbuf_puts(out, src->n_shadowed ? ")\n" : "\n");
+        }
+}
+
+int rules_list(const RuleSet *rs, const RuleSources *sources, OutputFormat format, StrBuf *out) {
         if (format == OUTPUT_JSON) {
                 struct json_object *root = json_object_new_object();
                 struct json_object *causes = json_object_new_array();
@@ -202,6 +241,8 @@ int rules_list(const RuleSet *rs, OutputFormat format, StrBuf *out) {
                 }
                 json_object_object_add(root, "causes", causes);
                 json_object_object_add(root, "rules", rules);
+                if (sources)
+                        json_object_object_add(root, "files", sources_to_json(sources));
                 strbuf_puts(out,
                             json_object_to_json_string_ext(
                                     root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -216,5 +257,7 @@ int rules_list(const RuleSet *rs, OutputFormat format, StrBuf *out) {
                 strbuf_printf(out, "%-28s %-6s %3zu rule(s)  %s\n", c->id, c->host_scope ? "host" : "device",
                               count_rules(rs, RULE_CAUSE, i), c->title);
         }
+        if (sources)
+                sources_to_text(sources, out);
         return strbuf_failed(out) ? -ENOMEM : 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "rules_internal.h"
@@ -373,31 +374,131 @@ static int is_rules_file(const struct dirent *de) {
         return de->d_name[0] != '.' && n > 6 && strcmp(de->d_name + n - 6, ".rules") == 0;
 }
 
-int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {
+/* systemd's convention for masking a file of lower precedence: an empty file, or a link to /dev/null. */
+static bool is_mask(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return false;
+        if (S_ISCHR(st.st_mode))
+                return major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+        return S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+static void rule_source_done(RuleSource *src) {
+        free(src->name);
+        free(src->path);
+        strv_free(src->shadowed, src->n_shadowed);
+}
+
+void rule_sources_done(RuleSources *s) {
+        for (size_t i = 0; i < s->n; i++)
+                rule_source_done(&s->items[i]);
+        free(s->items);
+        *s = (RuleSources){0};
+}
+
+static RuleSource *find_source(RuleSources *s, const char *name) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->items[i].name, name) == 0)
+                        return &s->items[i];
+        return NULL;
+}
+
+/* Adds path under name: the first directory to name a file wins it, later ones are shadowed by it. */
+static int add_source(RuleSources *s, const char *dir, const char *name, Diag *diag) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        RuleSource *src = find_source(s, name);
+        if (src) {
+                char **a = realloc(src->shadowed, (src->n_shadowed + 1) * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                src->shadowed = a;
+                src->shadowed[src->n_shadowed++] = TAKE_PTR(path);
+                return 0;
+        }
+        if (s->n >= VX_RULE_FILES_MAX) {
+                diag_addf(diag, "%s: too many rule files (at most %u)", dir, VX_RULE_FILES_MAX);
+                return -EINVAL;
+        }
+        RuleSource *a = realloc(s->items, (s->n + 1) * sizeof(RuleSource));
+        if (!a)
+                return -ENOMEM;
+        s->items = a;
+        src = &s->items[s->n];
+        *src = (RuleSource){.masked = is_mask(path)};
+        if (!(src->name = strdup(name)))
+                return -ENOMEM;
+        src->path = TAKE_PTR(path);
+        s->n++;
+        return 0;
+}
+
+static int add_dir(RuleSources *s, const char *dir, bool optional, Diag *diag) {
         struct dirent **list = NULL;
         int n = scandir(dir, &list, is_rules_file, alphasort);
         if (n < 0) {
+                if (optional && (errno == ENOENT || errno == ENOTDIR))
+                        return 0;
                 diag_addf(diag, "%s: cannot read rule directory: %s", dir, strerror(errno));
                 return -EINVAL;
         }
-        char **paths = calloc((size_t) n + 1, sizeof(char *));
-        int r = paths ? 0 : -ENOMEM;
+        int r = 0;
         for (int i = 0; i < n; i++) {
-                if (r == 0 && asprintf(&paths[i], "%s/%s", dir, list[i]->d_name) < 0) {
-                        paths[i] = NULL;
-                        r = -ENOMEM;
-                }
+                if (r >= 0)
+                        r = add_source(s, dir, list[i]->d_name, diag);
                 free(list[i]);
         }
         free(list);
-        if (r == 0) {
-                if (n == 0) {
-                        diag_addf(diag, "%s: no *.rules files", dir);
-                        r = -EINVAL;
-                } else
-                        r = ruleset_load_files(paths, (size_t) n, diag, ret);
-        }
-        if (paths)
-                strv_free(paths, (size_t) n);
         return r;
+}
+
+static int cmp_source(const void *a, const void *b) {
+        return strcmp(((const RuleSource *) a)->name, ((const RuleSource *) b)->name);
+}
+
+int rule_sources_collect(const char *vendor, const char *const *dropins, size_t n_dropins, Diag *diag,
+                         RuleSources *ret) {
+        _cleanup_(rule_sources_done) RuleSources s = {0};
+        int r;
+
+        for (size_t i = 0; i < n_dropins; i++)
+                if ((r = add_dir(&s, dropins[i], true, diag)) < 0)
+                        return r;
+        if ((r = add_dir(&s, vendor, false, diag)) < 0)
+                return r;
+        if (s.n > 0)
+                qsort(s.items, s.n, sizeof(RuleSource), cmp_source);
+        *ret = s;
+        s = (RuleSources){0};
+        return 0;
+}
+
+int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret) {
+        _cleanup_free_ char **paths = calloc(s->n + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!paths)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n; i++)
+                if (!s->items[i].masked)
+                        paths[n++] = s->items[i].path;
+        if (n == 0) {
+                diag_addf(diag, "no *.rules files to load (%zu masked)", s->n);
+                return -EINVAL;
+        }
+        return ruleset_load_files(paths, n, diag, ret);
+}
+
+int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {
+        _cleanup_(rule_sources_done) RuleSources s = {0};
+        int r = rule_sources_collect(dir, NULL, 0, diag, &s);
+        if (r < 0)
+                return r;
+        if (s.n == 0) {
+                diag_addf(diag, "%s: no *.rules files", dir);
+                return -EINVAL;
+        }
+        return ruleset_load_sources(&s, diag, ret);
 }

@@ -52,6 +52,13 @@ typedef struct Input {
 
 void errorf(const char *fmt, ...) _printf_(1, 2);
 bool dir_exists(const char *p);
+/* The rule files of this run: exactly --rules DIR, or the vendor directory with the drop-ins of /etc
+ * and /run (never under --sysroot: the rules belong to the tool, not to the host it looks at). */
+int rules_collect(const Options *o, Diag *d, RuleSources *ret);
+/* Finds and loads the rule files; problems go to d. sources, if not NULL, receives what was found. */
+int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret);
+/* The same, reporting the first problem on stderr. */
+int load_rules_sources(const Options *o, RuleSources *sources, RuleSet **ret);
 int load_rules(const Options *o, RuleSet **ret);
 int write_all(const char *s, size_t len);
 int write_all_fd(int fd, const char *s, size_t len);
@@ -87,6 +94,11 @@ int entry_evidence(Journal *j, const JournalEntry *e, EntryEvidence *ret);
 int report(const Options *o, const Analysis *a, const HostFacts *host);
 
 int cmd_report(const Options *o, int argc, char **argv);
+/* --help of a command (NULL: the global one) on stdout; -ENOENT for no such command. */
+int help_print(const char *command);
+bool help_is_command(const char *name);
+int cmd_help(int argc, char **argv);
+
 int cmd_explain(const Options *o, int argc, char **argv);
 int cmd_check(const Options *o, int argc, char **argv);
 int cmd_groups(const Options *o, int argc);

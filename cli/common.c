@@ -39,12 +39,45 @@ bool dir_exists(const char *p) {
         return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int load_rules(const Options *o, RuleSet **ret) {
-        const char *dir = o->rules_dir;
+/* The vendor directory of an installed vfioexplain, or the source tree's for a build that is not installed.
+ */
+static const char *vendor_rules_dir(void) {
+        return dir_exists(VX_RULES_DIR) ? VX_RULES_DIR : VX_SOURCE_RULES_DIR;
+}
+
+int rules_collect(const Options *o, Diag *d, RuleSources *ret) {
+        /* Highest precedence first, as systemd orders /etc, /run and /usr. */
+        static const char *const dropins[] = {VX_DROPIN_RULES_DIR, VX_RUNTIME_RULES_DIR};
+        if (o->rules_dir)
+                return rule_sources_collect(o->rules_dir, NULL, 0, d, ret);
+        return rule_sources_collect(vendor_rules_dir(), dropins, ELEMENTSOF(dropins), d, ret);
+}
+
+int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
+        _cleanup_(rule_sources_done) RuleSources s = {0};
+        int r = rules_collect(o, d, &s);
+        if (r < 0)
+                return r;
+        if (s.n == 0) {
+                if (o->rules_dir)
+                        diag_addf(d, "%s: no *.rules files", o->rules_dir);
+                else
+                        diag_addf(d, "no *.rules files in %s, %s or %s", vendor_rules_dir(),
+                                  VX_DROPIN_RULES_DIR, VX_RUNTIME_RULES_DIR);
+                return -EINVAL;
+        }
+        if ((r = ruleset_load_sources(&s, d, ret)) < 0)
+                return r;
+        if (sources) {
+                *sources = s;
+                s = (RuleSources){0};
+        }
+        return 0;
+}
+
+int load_rules_sources(const Options *o, RuleSources *sources, RuleSet **ret) {
         Diag d = {0};
-        if (!dir)
-                dir = dir_exists(VX_RULES_DIR) ? VX_RULES_DIR : VX_SOURCE_RULES_DIR;
-        int r = ruleset_load_dir(dir, &d, ret);
+        int r = rules_load(o, &d, sources, ret);
         if (r == -ENOMEM) {
                 diag_done(&d);
                 errorf("out of memory loading rules");
@@ -52,14 +85,21 @@ int load_rules(const Options *o, RuleSet **ret) {
         }
         if (r < 0) {
                 size_t more = d.n - 1 + d.dropped;
-                if (more > 0)
+                if (more > 0 && o->rules_dir)
                         errorf("%s (and %zu more; see 'vfioexplain rules check --rules %s')",
-                               d.n ? d.lines[0] : "bad rules", more, dir);
+                               d.n ? d.lines[0] : "bad rules", more, o->rules_dir);
+                else if (more > 0)
+                        errorf("%s (and %zu more; see 'vfioexplain rules check')",
+                               d.n ? d.lines[0] : "bad rules", more);
                 else
                         errorf("%s", d.n ? d.lines[0] : "bad rules");
         }
         diag_done(&d);
         return r;
+}
+
+int load_rules(const Options *o, RuleSet **ret) {
+        return load_rules_sources(o, NULL, ret);
 }
 
 int write_all(const char *s, size_t len) {

@@ -15,58 +15,6 @@
 
 #include "cli.h"
 
-static void help(void) {
-        printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
-               "       vfioexplain watch [--trace]        follow the journal (or /dev/kmsg), explain as it "
-               "fails\n"
-               "       vfioexplain run -- COMMAND...      run a VM start, explain it if it fails\n"
-               "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
-               "       vfioexplain groups                 IOMMU groups and their viability\n"
-               "       vfioexplain report [--redact] [FILE...]  one Markdown (or JSON) document for a bug "
-               "ticket\n"
-               "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
-               "       vfioexplain rom [--address ADDR] [FILE]  judge a VBIOS / option ROM file, or how to "
-               "dump one\n"
-               "       vfioexplain rules check|test|list [OPTIONS]\n"
-               "\n"
-               "Explains why PCI passthrough (vfio-pci, KVM/QEMU, libvirt) failed: reads QEMU stderr, "
-               "dmesg,\n"
-               "journalctl output, libvirt logs and virsh errors from FILEs or a pipe ('-' is stdin), and "
-               "prints\n"
-               "the root causes, most likely first, each with its evidence and the commands that fix it.\n"
-               "With no FILE and nothing piped in, it reads this boot's journal (or /dev/kmsg).\n"
-               "\n"
-               "Journal:\n"
-               "  --boot [ID|OFFSET]           one boot (default with no input: the current one; -1 the one "
-               "before)\n"
-               "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH' or '-2h', "
-               "'-30min'\n"
-               "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
-               "  --file FILE                  read this journal file (repeatable)\n"
-               "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per "
-               "host)\n"
-               "  --domain NAME                a libvirt domain: its log, and its XML checked against the "
-               "host\n"
-               "  --trace                      watch: also kernel IOMMU trace events (a private tracefs "
-               "instance)\n"
-               "\n"
-               "Options:\n"
-               "  --format text|markdown|json  output format (default: text)\n"
-               "  --color auto|always|never    colour the text output (default: auto; NO_COLOR is "
-               "honoured)\n"
-               "  --no-probe                   judge from the logs alone (logs from another machine)\n"
-               "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
-               "  --snapshot FILE              replay the host state saved by 'vfioexplain snapshot -o "
-               "FILE'\n"
-               "  --rules DIR                  load rule files from DIR (default: %s)\n"
-               "  -h, --help                   this help\n"
-               "  --version                    the version\n"
-               "\n"
-               "Exit status: 0 no failure cause found, 1 at least one cause, 2 bad usage or unreadable "
-               "input.\n",
-               VX_RULES_DIR);
-}
-
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
                 {"format", required_argument, NULL, 'f'},    {"color", required_argument, NULL, 'c'},
@@ -82,6 +30,7 @@ int main(int argc, char **argv) {
         };
         struct timespec now;
         uint64_t now_usec;
+        bool help = false;
         Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/"};
         int c;
 
@@ -194,8 +143,9 @@ int main(int argc, char **argv) {
                         o.output = optarg;
                         break;
                 case 'h':
-                        help();
-                        return EXIT_NO_CAUSE;
+                        /* The command it is about may come after it: "vfioexplain --help check". */
+                        help = true;
+                        break;
                 case 'V':
                         printf("vfioexplain %s\n", VX_VERSION);
                         return EXIT_NO_CAUSE;
@@ -210,6 +160,10 @@ int main(int argc, char **argv) {
         }
         argc -= optind;
         argv += optind;
+        if (help) {
+                (void) help_print(argc > 0 && help_is_command(argv[0]) ? argv[0] : NULL);
+                return EXIT_NO_CAUSE;
+        }
         o.journal.sysroot = o.sysroot;
         if (o.journal.n_files > 0 && o.journal.directory) {
                 errorf("--file and --directory: name journal files or one directory, not both");
@@ -219,6 +173,10 @@ int main(int argc, char **argv) {
                 errorf("--redact is an option of 'vfioexplain report'");
                 return EXIT_USAGE;
         }
+        if (argc > 0 && strcmp(argv[0], "help") == 0)
+                return cmd_help(argc - 1, argv + 1);
+        if (argc > 0 && strcmp(argv[0], "explain") == 0)
+                return cmd_explain(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "rules") == 0)
                 return cmd_rules(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "check") == 0)

@@ -15,6 +15,7 @@
 
 int cmd_rules(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;
+        RuleSources sources = {0};
         StrBuf out = {0};
         int r, ret;
 
@@ -25,10 +26,8 @@ int cmd_rules(const Options *o, int argc, char **argv) {
         const char *verb = argv[0];
         if (strcmp(verb, "check") == 0) {
                 Diag d = {0};
-                const char *dir = o->rules_dir     ? o->rules_dir
-                        : dir_exists(VX_RULES_DIR) ? VX_RULES_DIR
-                                                   : VX_SOURCE_RULES_DIR;
-                r = ruleset_load_dir(dir, &d, &rs);
+                RuleSources src = {0};
+                r = rules_load(o, &d, &src, &rs);
                 for (size_t i = 0; i < d.n; i++) {
                         StrBuf b = {0};
                         escape_append(&b, d.lines[i], strlen(d.lines[i]));
@@ -39,11 +38,18 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                         fprintf(stderr, "... and %zu more errors\n", d.dropped);
                 diag_done(&d);
                 if (r < 0) {
-                        fprintf(stderr, "rules check: %s: invalid\n", dir);
+                        fprintf(stderr, "rules check: %s: invalid\n",
+                                o->rules_dir ? o->rules_dir : "rule files");
                         return EXIT_CAUSE;
                 }
-                printf("rules check: %zu files, %zu causes, %zu symptoms, %zu facts, %zu rules: valid\n",
-                       rs->n_files, rs->n_causes, rs->n_symptoms, rs->n_facts, rs->n_rules);
+                size_t masked = 0;
+                for (size_t i = 0; i < src.n; i++)
+                        masked += src.items[i].masked;
+                printf("rules check: %zu files (%zu masked), %zu causes, %zu symptoms, %zu facts, %zu "
+                       "rules: "
+                       "valid\n",
+                       rs->n_files, masked, rs->n_causes, rs->n_symptoms, rs->n_facts, rs->n_rules);
+                rule_sources_done(&src);
                 ruleset_free(rs);
                 return EXIT_NO_CAUSE;
         }
@@ -51,10 +57,10 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                 errorf("unknown rules command '%s' (check, test or list)", verb);
                 return EXIT_USAGE;
         }
-        if (load_rules(o, &rs) < 0)
+        if (load_rules_sources(o, &sources, &rs) < 0)
                 return EXIT_USAGE;
         if (strcmp(verb, "list") == 0) {
-                r = rules_list(rs, o->format, &out);
+                r = rules_list(rs, &sources, o->format, &out);
                 ret = r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
         } else {
                 RulesTestResult res;
@@ -70,6 +76,7 @@ int cmd_rules(const Options *o, int argc, char **argv) {
         if (r >= 0)
                 (void) write_all(strbuf_str(&out), out.len);
         strbuf_done(&out);
+        rule_sources_done(&sources);
         ruleset_free(rs);
         return ret;
 }

@@ -110,6 +110,32 @@ typedef struct RuleSet {
         struct pcre2_real_jit_stack_8 *jit_stack;
 } RuleSet;
 
+/* One file name of the rule lookup: the file that wins it, and the files of the same name it shadows. */
+typedef struct RuleSource {
+        char *name; /* "iommu.rules" */
+        char *path; /* the winning file, in the directory of highest precedence that has the name */
+        bool masked; /* the winner is empty or a symlink to /dev/null: nothing of this name is loaded */
+        char **shadowed; /* the same name in directories of lower precedence, highest first */
+        size_t n_shadowed;
+} RuleSource;
+
+typedef struct RuleSources {
+        RuleSource *items; /* sorted by name: the order files load in */
+        size_t n;
+} RuleSources;
+
+/* The rule files to load, as systemd finds configuration files: the union of the *.rules names of
+ * the vendor directory and of the drop-in directories (given highest precedence first); a name in a
+ * drop-in directory replaces the same name below it, and an empty file or a symlink to /dev/null
+ * masks it. The vendor directory must be readable; a drop-in directory that does not exist is
+ * skipped. Reports to diag and returns -EINVAL on an unreadable directory, -ENOMEM; *ret untouched
+ * on failure. */
+int rule_sources_collect(const char *vendor, const char *const *dropins, size_t n_dropins, Diag *diag,
+                         RuleSources *ret);
+void rule_sources_done(RuleSources *s);
+/* Loads the files that rule_sources_collect found (masked names are skipped), as ruleset_load_files. */
+int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret);
+
 /* Loads every *.rules file of dir (in name order), validates the whole set and compiles it.
  * Errors go to diag as "file:line:column: message"; on any error returns -EINVAL and *ret is untouched. */
 int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret);

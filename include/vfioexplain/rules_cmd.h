@@ -18,4 +18,5 @@ typedef struct RulesTestResult {
  * Each failure is one line in report ("file:line: rule ID: what"). */
 int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret);
 
-int rules_list(const RuleSet *rs, OutputFormat format, StrBuf *out);
+/* Every cause, and where each rule file came from (sources: what rule_sources_collect found). */
+int rules_list(const RuleSet *rs, const RuleSources *sources, OutputFormat format, StrBuf *out);

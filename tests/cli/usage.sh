@@ -35,7 +35,59 @@ printf 'ID=fedora\nPRETTY_NAME="Fedora Linux 40"\n' >"$tmp/root/etc/os-release"
 "$bin" --sysroot "$tmp/root" --rules "$rules" "$tmp/off.log" >"$tmp/f"
 grep -q 'grub2-mkconfig' "$tmp/f" && ! grep -q 'update-grub' "$tmp/f" || { echo "FAIL: distribution commands"; cat "$tmp/f"; fails=$((fails + 1)); }
 
-expect 0 '' -- "$bin" --help
 expect 0 '' -- "$bin" --version
+grep -Eq '^vfioexplain [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || { echo "FAIL: --version"; cat "$tmp/out"; fails=$((fails + 1)); }
+
+# --help: the global one lists every command; each command's names its options, on stdout, exit 0.
+expect 0 '' -- "$bin" --help
+cp "$tmp/out" "$tmp/help"
+commands="explain check groups plan watch run report snapshot rom rules"
+for c in $commands; do
+        grep -Eq "^  $c " "$tmp/help" || { echo "FAIL: --help does not list '$c'"; fails=$((fails + 1)); }
+done
+declare -A opts=(
+        [explain]="--boot --since --until --unit --file --directory --domain --format --color --no-probe --sysroot --snapshot --rules --help"
+        [check]="--format --color --sysroot --snapshot --rules --help"
+        [groups]="--format --sysroot --snapshot --help"
+        [plan]="--format --sysroot --snapshot --rules --help"
+        [watch]="--trace --unit --file --directory --format --color --no-probe --sysroot --rules --help"
+        [run]="--format --color --no-probe --sysroot --rules --help"
+        [report]="--redact --format --boot --domain --no-probe --sysroot --snapshot --rules --help"
+        [snapshot]="--output --sysroot --help"
+        [rom]="--address --format --sysroot --help"
+        [rules]="--rules --format --help"
+)
+for c in $commands; do
+        expect 0 '' -- "$bin" "$c" --help
+        head -1 "$tmp/out" | grep -q "^Usage: vfioexplain .*$c\|^Usage: vfioexplain \[$c\]" ||
+                { echo "FAIL: $c --help: no usage line"; head -1 "$tmp/out"; fails=$((fails + 1)); }
+        grep -q '^Exit status' "$tmp/out" || { echo "FAIL: $c --help: no exit status"; fails=$((fails + 1)); }
+        for opt in ${opts[$c]}; do
+                grep -q -- "$opt\b" "$tmp/out" || { echo "FAIL: $c --help does not name $opt"; fails=$((fails + 1)); }
+        done
+        cp "$tmp/out" "$tmp/cmdhelp"
+        # The same text through 'help COMMAND' and with --help before the command.
+        expect 0 '' -- "$bin" help "$c"
+        cmp -s "$tmp/out" "$tmp/cmdhelp" || { echo "FAIL: 'help $c' differs from '$c --help'"; fails=$((fails + 1)); }
+        expect 0 '' -- "$bin" --help "$c"
+        cmp -s "$tmp/out" "$tmp/cmdhelp" || { echo "FAIL: '--help $c' differs from '$c --help'"; fails=$((fails + 1)); }
+done
+# A subcommand's --help is the command's; a file operand does not turn --help into its help.
+expect 0 '' -- "$bin" rules list --help
+grep -q '^Usage: vfioexplain rules' "$tmp/out" || { echo "FAIL: rules list --help"; fails=$((fails + 1)); }
+expect 0 '' -- "$bin" --help "$healthy"
+cmp -s "$tmp/out" "$tmp/help" || { echo "FAIL: --help FILE is not the global help"; fails=$((fails + 1)); }
+expect 0 '' -- "$bin" help
+cmp -s "$tmp/out" "$tmp/help" || { echo "FAIL: 'help' is not the global help"; fails=$((fails + 1)); }
+# 'explain' names the default command explicitly.
+expect 1 '' -- "$bin" --no-probe --rules "$rules" explain "$tmp/off.log"
+grep -q '^1\. iommu-off-kernel' "$tmp/out" || { echo "FAIL: explain FILE"; fails=$((fails + 1)); }
+
+# Unknown options and commands: exit 2 and one line.
+expect 2 'unknown option' -- "$bin" --frobnicate
+expect 2 'unknown option' -- "$bin" check --frobnicate
+expect 2 'no command .frobnicate.' -- "$bin" help frobnicate
+expect 2 'usage: vfioexplain help' -- "$bin" help check groups
+expect 2 'frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" frobnicate
 expect 2 "'plan' is not in this version yet" -- "$bin" plan
 finish
