@@ -114,6 +114,37 @@ static void probe_cmdline(int rootfd, HostFacts *f) {
         f->cmdline = KNOWN_PRESENT;
 }
 
+/* The first vendor_id of proc/cpuinfo: every CPU of a host has the same. Only the start is read: the
+ * file grows with the number of CPUs. */
+static void probe_cpu_vendor(int rootfd, HostFacts *f) {
+        char buf[2048];
+        int fd = rootfs_openat(rootfd, "proc/cpuinfo", O_RDONLY);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, sizeof(buf));
+        close(fd);
+        if (n <= 0)
+                return;
+        Span s = span_make(buf, (size_t) n), line;
+        while (span_next_line(&s, &line)) {
+                if (!span_eat_literal(&line, "vendor_id"))
+                        continue;
+                span_eat_blanks(&line);
+                if (!span_eat_char(&line, ':'))
+                        return;
+                span_trim(&line);
+                if (line.len == 12 && memcmp(line.p, "GenuineIntel", 12) == 0)
+                        f->cpu_vendor = CPU_VENDOR_INTEL;
+                else if (line.len == 12 &&
+                         (memcmp(line.p, "AuthenticAMD", 12) == 0 ||
+                          memcmp(line.p, "HygonGenuine", 12) == 0))
+                        f->cpu_vendor = CPU_VENDOR_AMD;
+                else
+                        f->cpu_vendor = CPU_VENDOR_OTHER;
+                return;
+        }
+}
+
 static void probe_iommu_class(int rootfd, HostFacts *f) {
         DIR *d = rootfs_opendir(rootfd, "sys/class/iommu");
         if (!d) {
@@ -163,6 +194,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_os_release(rootfd, &f);
         probe_machine_id(rootfd, &f);
         probe_cmdline(rootfd, &f);
+        probe_cpu_vendor(rootfd, &f);
         probe_iommu_class(rootfd, &f);
         probe_acpi(rootfd, &f);
         probe_irq_remapping(rootfd, &f);
