@@ -22,6 +22,8 @@ static void help(void) {
                "       vfioexplain run -- COMMAND...      run a VM start, explain it if it fails\n"
                "       vfioexplain check [ADDRESS...]    will passthrough work on this host\n"
                "       vfioexplain groups                 IOMMU groups and their viability\n"
+               "       vfioexplain plan [--domain NAME] ADDRESS...  the steps, XML and QEMU line to pass "
+               "them through\n"
                "       vfioexplain snapshot -o FILE       save the probed host state for a bug ticket\n"
                "       vfioexplain rom [--address ADDR] [FILE]  judge a VBIOS / option ROM file, or how to "
                "dump one\n"
@@ -233,7 +235,9 @@ int main(int argc, char **argv) {
                 return cmd_run(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "rom") == 0)
                 return cmd_rom(&o, argc - 1, argv + 1);
-        static const char *const later[] = {"plan", "report"};
+        if (argc > 0 && strcmp(argv[0], "plan") == 0)
+                return cmd_plan(&o, argc - 1, argv + 1);
+        static const char *const later[] = {"report"};
         for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
                 if (strcmp(argv[0], later[i]) == 0) {
                         errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "

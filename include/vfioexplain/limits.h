@@ -122,3 +122,11 @@
 #define VX_ROM_DEVICE_LIST_MAX 64u
 #define VX_ROM_TEXT_MAX 256u
 #define VX_ROMFILE_REFS_MAX 16u
+
+/* vfioexplain plan: addresses named, devices and IOMMU-group blockers in one plan, steps and the
+ * commands of one step. */
+#define VX_PLAN_ADDRESSES_MAX 16u
+#define VX_PLAN_DEVICES_MAX 32u
+#define VX_PLAN_STEPS_MAX 16u
+#define VX_PLAN_COMMANDS_MAX 12u
+#define VX_PLAN_NOTES_MAX 32u
