@@ -554,10 +554,12 @@ static void plan_bind_by_ids(Builder *b) {
                 "ids= makes vfio-pci claim every device with these vendor:device ids when it loads; no "
                 "other device on this host has them.");
         if (n_mods > 0) {
-                strbuf_puts(&why, " The softdep lines make modprobe load vfio-pci before ");
+                strbuf_printf(&why, " The softdep line%s make%s modprobe load vfio-pci before ",
+                              n_mods > 1 ? "s" : "", n_mods > 1 ? "" : "s");
                 for (size_t i = 0; i < n_mods; i++)
                         strbuf_printf(&why, "%s%s", i == 0 ? "" : i + 1 == n_mods ? " and " : ", ", mods[i]);
-                strbuf_puts(&why, ", which drive the devices now, so vfio-pci takes them first.");
+                strbuf_printf(&why, ", which %s the devices now, so vfio-pci takes them first.",
+                              n_mods > 1 ? "drive" : "drives");
         }
         if (f->vfio_conf_path[0] && strcmp(f->vfio_conf_path, "/etc/modprobe.d/vfio.conf") == 0)
                 strbuf_puts(&why,
@@ -756,6 +758,11 @@ static void plan_outputs(Builder *b) {
                 b->oom = true;
 }
 
+/* Address order: a card's function 0 first, as lspci and libvirt list them. */
+static int cmp_plan_device(const void *x, const void *y) {
+        return strcmp(((const PlanDevice *) x)->pci->address, ((const PlanDevice *) y)->pci->address);
+}
+
 static int collect(const HostFacts *f, char (*addresses)[16], size_t n, Plan *p) {
         if (f->pci != KNOWN_PRESENT) {
                 p->error = PLAN_NO_PCI;
@@ -815,6 +822,7 @@ static int collect(const HostFacts *f, char (*addresses)[16], size_t n, Plan *p)
                 else
                         i++;
 
+        qsort(p->devices, p->n_devices, sizeof(p->devices[0]), cmp_plan_device);
         bool all_vfio = true;
         for (size_t i = 0; i < p->n_devices; i++)
                 all_vfio = all_vfio && on_driver(p->devices[i].pci, "vfio-pci");

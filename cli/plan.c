@@ -234,7 +234,8 @@ static int render_json(const HostFacts *f, const Plan *p, StrBuf *out) {
                 json_object_array_add(steps, js);
         }
         json_object_object_add(plan, "steps", steps);
-        json_object_object_add(plan, "hostdev_xml", json_text(p->hostdev_xml));
+        /* Built from addresses of the strict grammar only; its newlines are part of it. */
+        json_object_object_add(plan, "hostdev_xml", json_object_new_string(p->hostdev_xml));
         for (size_t i = 0; i < p->n_qemu_args; i++)
                 json_object_array_add(qemu, json_text(p->qemu_args[i]));
         json_object_object_add(plan, "qemu_args", qemu);

@@ -121,6 +121,22 @@ static void find_driver_module(int rootfd, PciDevice *d) {
         close(dfd);
         if (r < 0) {
                 d->driver_module[0] = 0;
+                /* A kernel without module support (no proc/modules) links no driver to a module: every
+                 * driver is built in, under its own name. */
+                int pfd = rootfs_openat(rootfd, "proc", O_PATH | O_DIRECTORY);
+                if (pfd < 0)
+                        return;
+                bool modules = faccessat(pfd, "modules", F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+                bool is_proc = faccessat(pfd, "cmdline", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+                close(pfd);
+                if (modules || !is_proc)
+                        return;
+                size_t n = 0;
+                for (const char *c = d->driver_name; *c && n + 1 < sizeof(d->driver_module); c++)
+                        d->driver_module[n++] = *c == '-' ? '_' : *c;
+                d->driver_module[n] = 0;
+                d->driver_module_builtin = true;
+                d->driver_module_state = KNOWN_PRESENT;
                 return;
         }
         if (d->driver_module[0] == '.') {

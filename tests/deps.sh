@@ -4,4 +4,4 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build pkg-config \
-        libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils systemd-journal-remote libjson-c-dev libcmocka-dev util-linux clang-format python3 >/dev/null
+        libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils systemd-journal-remote libjson-c-dev libcmocka-dev libvirt-clients util-linux clang-format python3 >/dev/null
