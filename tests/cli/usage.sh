@@ -37,5 +37,5 @@ grep -q 'grub2-mkconfig' "$tmp/f" && ! grep -q 'update-grub' "$tmp/f" || { echo 
 
 expect 0 '' -- "$bin" --help
 expect 0 '' -- "$bin" --version
-expect 2 "'plan' is not in this version yet" -- "$bin" plan
+expect 2 "usage: vfioexplain plan" -- "$bin" plan
 finish
