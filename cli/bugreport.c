@@ -32,6 +32,13 @@ static const char *module_state(const ModuleState *m) {
                                          : known_or(m->state, "", "not loaded");
 }
 
+static const char *cpu_vendor_name(CpuVendor v) {
+        return v == CPU_VENDOR_INTEL    ? "Intel"
+                : v == CPU_VENDOR_AMD   ? "AMD"
+                : v == CPU_VENDOR_OTHER ? "other vendor"
+                                        : "?";
+}
+
 /* The host summary as key/value rows: what every passthrough bug report is asked for first. */
 static size_t host_summary(const HostFacts *f, Summary *rows) {
         size_t n = 0;
@@ -43,7 +50,7 @@ static size_t host_summary(const HostFacts *f, Summary *rows) {
         ROW("Distribution", "%s", f->os_pretty[0] ? f->os_pretty : known_or(f->os_release, "?", "unknown"));
         ROW("Kernel", "%s", f->kernel_release[0] ? f->kernel_release : "unknown");
         if (f->cpu == KNOWN_PRESENT)
-                ROW("CPU", "%s%s%s; virtualization %s", f->cpu_vendor[0] ? f->cpu_vendor : "?",
+                ROW("CPU", "%s%s%s; virtualization %s", cpu_vendor_name(f->cpu_vendor),
                     f->cpu_model[0] ? ", " : "", f->cpu_model,
                     f->cpu_vmx           ? "VT-x (vmx) shown"
                             : f->cpu_svm ? "AMD-V (svm) shown"

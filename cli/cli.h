@@ -37,7 +37,7 @@ typedef struct Options {
         bool journal_set; /* one of them was given */
         const char *journal_files[VX_INPUTS_MAX];
         const char *units[VX_UNITS_MAX];
-        const char *domain; /* --domain NAME */
+        const char *domain; /* --domain NAME (of explain; of plan: the domain its commands name) */
         bool trace; /* watch --trace */
         const char *address; /* rom --address ADDR */
         bool bug_report; /* report: the bug-ticket document instead of the causes alone */
@@ -107,3 +107,4 @@ int cmd_rules(const Options *o, int argc, char **argv);
 int cmd_watch(const Options *o, int argc, char **argv);
 int cmd_run(const Options *o, int argc, char **argv);
 int cmd_rom(const Options *o, int argc, char **argv);
+int cmd_plan(const Options *o, int argc, char **argv);

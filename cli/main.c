@@ -193,13 +193,7 @@ int main(int argc, char **argv) {
                 return cmd_rom(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "report") == 0)
                 return cmd_report(&o, argc - 1, argv + 1);
-        static const char *const later[] = {"plan"};
-        for (size_t i = 0; argc > 0 && i < ELEMENTSOF(later); i++)
-                if (strcmp(argv[0], later[i]) == 0) {
-                        errorf("'%s' is not in this version yet; name a log file as ./%s to read one of "
-                               "that name",
-                               argv[0], argv[0]);
-                        return EXIT_USAGE;
-                }
+        if (argc > 0 && strcmp(argv[0], "plan") == 0)
+                return cmd_plan(&o, argc - 1, argv + 1);
         return cmd_explain(&o, argc, argv);
 }

@@ -153,12 +153,6 @@ static const FileNode *group_node(const HostFacts *f, unsigned group) {
         return NULL;
 }
 
-/* Same bus and slot: another function of the same card. */
-static bool same_card(const char *a, const char *b) {
-        const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
-        return da && db && da - a == db - b && strncmp(a, b, (size_t) (da - a)) == 0;
-}
-
 static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         const PciDevice *d = host_find_device(f, address);
         if (!d) {
@@ -214,7 +208,7 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                              "group (%s)",
                              d->group_id, d->address, own, m->address, m->vendor, m->device, m->class_code,
                              m->driver_name,
-                             same_card(m->address, d->address) ? "same card" : "another device");
+                             pci_same_card(m->address, d->address) ? "same card" : "another device");
                 }
                 const FileNode *n = group_node(f, d->group_id);
                 if (n && n->state == KNOWN_PRESENT && f->qemu_ids == KNOWN_PRESENT &&

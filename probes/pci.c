@@ -107,6 +107,53 @@ static void find_upstream(int rootfd, const char *address, PciDevice *d) {
         (void) path;
 }
 
+/* The module behind a driver, and whether it is built in (a built-in module has no initstate). The
+ * driver's directory is reached from the root, never through the device's own link. */
+static void find_driver_module(int rootfd, PciDevice *d) {
+        char path[128], buf[16];
+        if (d->driver != KNOWN_PRESENT || d->driver_name[0] == '.')
+                return;
+        snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s", d->driver_name);
+        int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        if (dfd < 0)
+                return;
+        int r = rootfs_readlink_base(dfd, "module", d->driver_module, sizeof(d->driver_module));
+        close(dfd);
+        if (r < 0) {
+                d->driver_module[0] = 0;
+                /* A kernel without module support (no proc/modules) links no driver to a module: every
+                 * driver is built in, under its own name. */
+                int pfd = rootfs_openat(rootfd, "proc", O_PATH | O_DIRECTORY);
+                if (pfd < 0)
+                        return;
+                bool modules = faccessat(pfd, "modules", F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+                bool is_proc = faccessat(pfd, "cmdline", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+                close(pfd);
+                if (modules || !is_proc)
+                        return;
+                size_t n = 0;
+                for (const char *c = d->driver_name; *c && n + 1 < sizeof(d->driver_module); c++)
+                        d->driver_module[n++] = *c == '-' ? '_' : *c;
+                d->driver_module[n] = 0;
+                d->driver_module_builtin = true;
+                d->driver_module_state = KNOWN_PRESENT;
+                return;
+        }
+        if (d->driver_module[0] == '.') {
+                d->driver_module[0] = 0;
+                return;
+        }
+        snprintf(path, sizeof(path), "sys/module/%s", d->driver_module);
+        int mfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        if (mfd < 0) {
+                d->driver_module[0] = 0;
+                return;
+        }
+        d->driver_module_builtin = rootfs_read_attr(mfd, "initstate", buf, sizeof(buf)) < 0;
+        d->driver_module_state = KNOWN_PRESENT;
+        close(mfd);
+}
+
 static void probe_device(int rootfd, const char *address, PciDevice *d) {
         char path[96], buf[64];
         unsigned char config[4096];
@@ -165,6 +212,7 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
         read_resources(dfd, d);
         close(dfd);
         find_upstream(rootfd, address, d);
+        find_driver_module(rootfd, d);
 }
 
 static int cmp_dev(const void *a, const void *b) {
@@ -201,6 +249,11 @@ const PciDevice *host_find_device(const HostFacts *f, const char *address) {
                 if (strcmp(f->devices[i].address, address) == 0)
                         return &f->devices[i];
         return NULL;
+}
+
+bool pci_same_card(const char *a, const char *b) {
+        const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+        return da && db && da - a == db - b && strncmp(a, b, (size_t) (da - a)) == 0;
 }
 
 bool pci_device_blocks_group(const PciDevice *d) {

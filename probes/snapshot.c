@@ -17,6 +17,7 @@
 
 static const char *const known_names[] = {"not-probed", "absent", "present"};
 static const char *const distro_names[_DISTRO_MAX] = {"unknown", "debian", "fedora", "suse", "arch"};
+static const char *const cpu_vendor_names[_CPU_VENDOR_MAX] = {"unknown", "intel", "amd", "other"};
 static const char *const module_keys[_MODULE_MAX] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvm"};
 
 /* ---- writing ---- */
@@ -57,6 +58,10 @@ static struct json_object *device_json(const PciDevice *d) {
         put_known(o, "driver_state", d->driver);
         put_str(o, "driver", d->driver_name);
         put_str(o, "driver_override", d->driver_override);
+        put_known(o, "driver_module_state", d->driver_module_state);
+        put_str(o, "driver_module", d->driver_module);
+        json_object_object_add(o, "driver_module_builtin",
+                               json_object_new_boolean(d->driver_module_builtin));
         put_known(o, "group_state", d->group);
         put_int(o, "group", d->group_id);
         put_int(o, "boot_vga", d->boot_vga);
@@ -92,6 +97,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
         put_str(o, "os_pretty", f->os_pretty);
         put_str(o, "machine_id", f->machine_id);
         put_str(o, "distro", distro_names[f->distro]);
+        put_str(o, "cpu_vendor", cpu_vendor_names[f->cpu_vendor]);
         put_known(o, "cmdline_state", f->cmdline);
         put_str(o, "cmdline", f->cmdline_text);
         put_known(o, "iommu_class", f->iommu_class);
@@ -189,7 +195,6 @@ struct json_object *facts_to_json(const HostFacts *f) {
         put_str(sys, "kernel_release", f->kernel_release);
         put_str(sys, "hostname", f->hostname);
         put_known(sys, "cpu", f->cpu);
-        put_str(sys, "cpu_vendor", f->cpu_vendor);
         put_str(sys, "cpu_model", f->cpu_model);
         json_object_object_add(sys, "cpu_vmx", json_object_new_boolean(f->cpu_vmx));
         json_object_object_add(sys, "cpu_svm", json_object_new_boolean(f->cpu_svm));
@@ -352,6 +357,12 @@ static void get_device(Reader *r, struct json_object *o, PciDevice *d) {
         d->driver = get_known(r, o, "driver_state");
         get_str(r, o, "driver", d->driver_name, sizeof(d->driver_name));
         get_str(r, o, "driver_override", d->driver_override, sizeof(d->driver_override));
+        /* Snapshots older than 'plan' do not have the driver's module. */
+        if (json_object_object_get_ex(o, "driver_module_state", NULL)) {
+                d->driver_module_state = get_known(r, o, "driver_module_state");
+                get_str(r, o, "driver_module", d->driver_module, sizeof(d->driver_module));
+                d->driver_module_builtin = get_bool(r, o, "driver_module_builtin");
+        }
         d->group = get_known(r, o, "group_state");
         d->group_id = (unsigned) get_int(r, o, "group", 0, UINT_MAX);
         d->boot_vga = (int) get_int(r, o, "boot_vga", -1, 1);
@@ -405,6 +416,8 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         if (json_object_object_get_ex(o, "machine_id", NULL))
                 get_str(&r, o, "machine_id", f.machine_id, sizeof(f.machine_id));
         f.distro = (Distro) get_enum(&r, o, "distro", distro_names, _DISTRO_MAX);
+        if (json_object_object_get_ex(o, "cpu_vendor", NULL))
+                f.cpu_vendor = (CpuVendor) get_enum(&r, o, "cpu_vendor", cpu_vendor_names, _CPU_VENDOR_MAX);
         f.cmdline = get_known(&r, o, "cmdline_state");
         get_str(&r, o, "cmdline", f.cmdline_text, sizeof(f.cmdline_text));
         f.iommu_class = get_known(&r, o, "iommu_class");
@@ -552,7 +565,6 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                 get_str(&r, sys, "kernel_release", f.kernel_release, sizeof(f.kernel_release));
                 get_str(&r, sys, "hostname", f.hostname, sizeof(f.hostname));
                 f.cpu = get_known(&r, sys, "cpu");
-                get_str(&r, sys, "cpu_vendor", f.cpu_vendor, sizeof(f.cpu_vendor));
                 get_str(&r, sys, "cpu_model", f.cpu_model, sizeof(f.cpu_model));
                 f.cpu_vmx = get_bool(&r, sys, "cpu_vmx");
                 f.cpu_svm = get_bool(&r, sys, "cpu_svm");

@@ -3,6 +3,7 @@
  * installed QEMU and libvirt. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,19 +55,29 @@ static void read_first_line(int rootfd, const char *path, char *out, size_t size
 }
 
 /* The first processor's "vendor_id", "model name" and "flags" (arch/x86/kernel/cpu/proc.c show_cpuinfo():
- * "KEY\t: VALUE"). */
+ * "KEY\t: VALUE"); every CPU of a host has the same. Only the start is read: the file grows with the
+ * number of CPUs. */
 static void probe_cpu(int rootfd, HostFacts *f) {
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        if (rootfs_read_file(rootfd, "proc/cpuinfo", VX_CPUINFO_MAX, &text, &len) < 0)
+        char buf[VX_CPUINFO_HEAD_MAX];
+        int fd = rootfs_openat(rootfd, "proc/cpuinfo", O_RDONLY);
+        if (fd < 0)
                 return;
-        Span s = span_make(text, len), line;
+        ssize_t n = read(fd, buf, sizeof(buf));
+        close(fd);
+        if (n <= 0)
+                return;
+        Span s = span_make(buf, (size_t) n), line;
         bool flags = false;
         while (span_next_line(&s, &line) && line.len > 0) {
                 Span key = next_field(&line, ':');
                 span_trim(&key);
+                span_trim(&line);
                 if (span_is(key, "vendor_id"))
-                        (void) copy_printable(line, f->cpu_vendor, sizeof(f->cpu_vendor));
+                        /* HygonGenuine (Dhyana) has AMD-Vi as well. */
+                        f->cpu_vendor = span_is(line, "GenuineIntel") ? CPU_VENDOR_INTEL
+                                : span_is(line, "AuthenticAMD") || span_is(line, "HygonGenuine")
+                                ? CPU_VENDOR_AMD
+                                : CPU_VENDOR_OTHER;
                 else if (span_is(key, "model name"))
                         (void) copy_printable(line, f->cpu_model, sizeof(f->cpu_model));
                 else if (span_is(key, "flags")) {
@@ -78,7 +89,7 @@ static void probe_cpu(int rootfd, HostFacts *f) {
                         }
                 }
         }
-        if (f->cpu_vendor[0] || flags)
+        if (f->cpu_vendor != CPU_VENDOR_UNKNOWN || flags)
                 f->cpu = KNOWN_PRESENT;
 }
 

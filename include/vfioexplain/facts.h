@@ -26,6 +26,16 @@ typedef enum Distro {
         _DISTRO_MAX,
 } Distro;
 
+/* The CPU vendor decides how the IOMMU is turned on: intel_iommu=on for VT-d; AMD-Vi needs no
+ * parameter. */
+typedef enum CpuVendor {
+        CPU_VENDOR_UNKNOWN,
+        CPU_VENDOR_INTEL, /* GenuineIntel */
+        CPU_VENDOR_AMD, /* AuthenticAMD, HygonGenuine (AMD-Vi as well) */
+        CPU_VENDOR_OTHER,
+        _CPU_VENDOR_MAX,
+} CpuVendor;
+
 typedef struct PciDevice {
         char address[16];
         unsigned vendor, device, subsystem_vendor, subsystem_device, class_code;
@@ -35,6 +45,11 @@ typedef struct PciDevice {
         Known driver; /* absent: no driver bound */
         char driver_name[64];
         char driver_override[64]; /* "" when "(null)" */
+        /* The module that registers the driver (sys/bus/pci/drivers/DRIVER/module: xhci_hcd is xhci_pci),
+         * which is what a modprobe.d softdep names; present only with a driver. */
+        Known driver_module_state;
+        char driver_module[64];
+        bool driver_module_builtin; /* no initstate: built into the kernel, so no softdep can order it */
         Known group; /* absent: no iommu_group link */
         unsigned group_id;
         int boot_vga; /* -1 where the kernel has no boot_vga file */
@@ -106,6 +121,7 @@ typedef struct HostFacts {
         char os_pretty[128];
         char machine_id[33]; /* etc/machine-id, "" if unknown: tells this host's journal entries apart */
         Distro distro;
+        CpuVendor cpu_vendor; /* proc/cpuinfo vendor_id */
         Known cmdline;
         char cmdline_text[4096];
         Known iommu_class; /* /sys/class/iommu has entries */
@@ -157,8 +173,7 @@ typedef struct HostFacts {
         /* What a bug report states about the host (probes/system.c). */
         char kernel_release[128]; /* proc/sys/kernel/osrelease, "" if unknown */
         char hostname[65]; /* proc/sys/kernel/hostname or etc/hostname, "" if unknown */
-        Known cpu; /* proc/cpuinfo read: the fields below */
-        char cpu_vendor[16]; /* "GenuineIntel", "AuthenticAMD", ... */
+        Known cpu; /* proc/cpuinfo read: cpu_vendor above and the fields below */
         char cpu_model[96];
         bool cpu_vmx, cpu_svm; /* the virtualization flags the kernel shows (not shown when disabled) */
         char users[FACTS_USERS_MAX][33]; /* login users of etc/passwd (uid 1000-59999): names to redact */
@@ -193,6 +208,8 @@ void probe_system(int rootfd, HostFacts *f);
 int probe_packages(const char *root, HostFacts *f);
 
 const PciDevice *host_find_device(const HostFacts *f, const char *address);
+/* Two functions of the same card: the same domain, bus and slot (normalised addresses). */
+bool pci_same_card(const char *a, const char *b);
 
 /* Whether an IOMMU group can be handed to a user: every endpoint on vfio-pci, pci-stub or no driver,
  * bridges on pcieport or none (the kernel's vfio_dev_driver_allowed()). */

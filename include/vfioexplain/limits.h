@@ -77,8 +77,9 @@
 
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)
-/* proc/cpuinfo (about 1.5 KB a CPU) and dpkg's status database, read whole by the probes. */
-#define VX_CPUINFO_MAX (4u * 1024u * 1024u)
+/* The start of proc/cpuinfo read for the first processor's fields (its flags line alone is ~1.5 KB),
+ * and dpkg's status database, read whole for reports. */
+#define VX_CPUINFO_HEAD_MAX (8u * 1024u)
 #define VX_DPKG_STATUS_MAX (64u * 1024u * 1024u)
 
 /* A libvirt domain (--domain): its XML file, the PCI devices it may assign, the values taken from it.
@@ -136,3 +137,10 @@
 /* report: a host snapshot up to this size is embedded in the Markdown (GitHub takes 65536 characters
  * in an issue's body); a larger one is to be attached as a file. */
 #define VX_REPORT_SNAPSHOT_EMBED_MAX (40u * 1024u)
+/* vfioexplain plan: addresses named, devices and IOMMU-group blockers in one plan, steps and the
+ * commands of one step. */
+#define VX_PLAN_ADDRESSES_MAX 16u
+#define VX_PLAN_DEVICES_MAX 32u
+#define VX_PLAN_STEPS_MAX 16u
+#define VX_PLAN_COMMANDS_MAX 12u
+#define VX_PLAN_NOTES_MAX 32u

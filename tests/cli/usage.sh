@@ -89,5 +89,6 @@ expect 2 'unknown option' -- "$bin" check --frobnicate
 expect 2 'no command .frobnicate.' -- "$bin" help frobnicate
 expect 2 'usage: vfioexplain help' -- "$bin" help check groups
 expect 2 'frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" frobnicate
-expect 2 "'plan' is not in this version yet" -- "$bin" plan
+
+expect 2 "usage: vfioexplain plan" -- "$bin" plan
 finish
