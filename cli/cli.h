@@ -76,6 +76,8 @@ int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *o
 /* Writes out to stdout and frees it; a failure is reported (a closed pipe is not one). */
 int print_output(StrBuf *out);
 
+/* A PCI device's address, ids, class and name as JSON, for the commands to add their own fields to. */
+struct json_object *pci_device_json(const PciDevice *d);
 /* The IOMMU groups of host and their members: text into out, or (json) a JSON array into *ret_json. */
 int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json);
 

@@ -115,6 +115,20 @@ static int cmp_group(const void *x, const void *y) {
         return strcmp(a->address, b->address);
 }
 
+struct json_object *pci_device_json(const PciDevice *d) {
+        struct json_object *o = json_object_new_object();
+        char id[16];
+        json_object_object_add(o, "address", json_object_new_string(d->address));
+        snprintf(id, sizeof(id), "%04x", d->vendor);
+        json_object_object_add(o, "vendor", json_object_new_string(id));
+        snprintf(id, sizeof(id), "%04x", d->device);
+        json_object_object_add(o, "device", json_object_new_string(id));
+        snprintf(id, sizeof(id), "%06x", d->class_code);
+        json_object_object_add(o, "class", json_object_new_string(id));
+        json_object_object_add(o, "name", json_text(d->name));
+        return o;
+}
+
 int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json) {
         const PciDevice **order = calloc(host->n_devices + 1, sizeof(PciDevice *));
         if (!order)
@@ -153,21 +167,12 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
                 for (size_t k = i; k < j; k++) {
                         const PciDevice *d = order[k];
                         const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
-                        char id[16];
                         if (json) {
-                                struct json_object *jd = json_object_new_object();
-                                json_object_object_add(jd, "address", json_object_new_string(d->address));
-                                snprintf(id, sizeof(id), "%04x", d->vendor);
-                                json_object_object_add(jd, "vendor", json_object_new_string(id));
-                                snprintf(id, sizeof(id), "%04x", d->device);
-                                json_object_object_add(jd, "device", json_object_new_string(id));
-                                snprintf(id, sizeof(id), "%06x", d->class_code);
-                                json_object_object_add(jd, "class", json_object_new_string(id));
+                                struct json_object *jd = pci_device_json(d);
                                 json_object_object_add(
                                         jd, "type",
                                         json_object_new_string(d->bridge ? "bridge" : "endpoint"));
                                 json_object_object_add(jd, "driver", json_text(drv));
-                                json_object_object_add(jd, "name", json_text(d->name));
                                 json_object_object_add(jd, "blocks",
                                                        json_object_new_boolean(pci_device_blocks_group(d)));
                                 json_object_array_add(jdevs, jd);

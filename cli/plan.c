@@ -185,16 +185,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
 }
 
 static struct json_object *json_device(const PciDevice *d, const char *role) {
-        struct json_object *o = json_object_new_object();
-        char id[16];
-        json_object_object_add(o, "address", json_object_new_string(d->address));
-        snprintf(id, sizeof(id), "%04x", d->vendor);
-        json_object_object_add(o, "vendor", json_object_new_string(id));
-        snprintf(id, sizeof(id), "%04x", d->device);
-        json_object_object_add(o, "device", json_object_new_string(id));
-        snprintf(id, sizeof(id), "%06x", d->class_code);
-        json_object_object_add(o, "class", json_object_new_string(id));
-        json_object_object_add(o, "name", json_text(d->name));
+        struct json_object *o = pci_device_json(d);
         json_object_object_add(o, "driver", d->driver == KNOWN_PRESENT ? json_text(d->driver_name) : NULL);
         json_object_object_add(o, "group",
                                d->group == KNOWN_PRESENT ? json_object_new_int64(d->group_id) : NULL);
