@@ -239,7 +239,6 @@ static int compile_rule(RuleSet *rs, RuleDef *r, Diag *diag, size_t *errors) {
                 (*errors)++;
                 return 0;
         }
-        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 
         pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
         pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
@@ -281,12 +280,13 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         if (errors > 0)
                 return -EINVAL;
 
-        _cleanup_free_ const char **fast = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(char *));
+        _cleanup_free_ const char **fast = calloc(rs->n_rules + 1, sizeof(char *));
         if (!fast)
                 return -ENOMEM;
         for (size_t i = 0; i < rs->n_rules; i++)
                 fast[i] = rs->rules[i].contents[rs->rules[i].fast_content];
-        if ((r = prefilter_new(fast, rs->n_rules, &rs->prefilter)) < 0)
+        fast[rs->n_rules] = KERNEL_BOOT_BANNER;
+        if ((r = prefilter_new(fast, rs->n_rules + 1, &rs->prefilter)) < 0)
                 return r;
 
         rs->match_context = pcre2_match_context_create(NULL);
