@@ -100,12 +100,8 @@ static void hit_index_reset(HitIndex *x) {
 }
 
 static size_t hit_hash(size_t rule, const char *device, const char *group, unsigned epoch) {
-        /* FNV-1a */
-        uint64_t h = UINT64_C(14695981039346656037);
-        uint64_t words[2] = {rule, epoch};
-        const unsigned char *w = (const unsigned char *) words;
-        for (size_t i = 0; i < sizeof(words); i++)
-                h = (h ^ w[i]) * UINT64_C(1099511628211);
+        /* FNV-1a over the strings, seeded with the numbers. */
+        uint64_t h = (UINT64_C(14695981039346656037) ^ rule) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
         for (const char *c = device; *c; c++)
                 h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
         h = (h ^ 0xff) * UINT64_C(1099511628211);

@@ -12,7 +12,7 @@
 
 /* Bytes of input the literal prefilter scans with its own automaton before it compiles a Hyperscan database
  * (about 10 ms for the shipped rules) for the rest: a short log is answered sooner without it. */
-#define VX_SCAN_ACCEL_AFTER (8u * 1024u * 1024u)
+#define VX_SCAN_ACCEL_AFTER (2u * 1024u * 1024u)
 
 /* A decoded journal JSON MESSAGE longer than this is cut. */
 #define VX_MESSAGE_MAX VX_LINE_MAX
