@@ -19,8 +19,9 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
 
 /* For a whole buffer of lines: sets, in the bitmap ends (one bit per byte of text, zeroed by the caller),
  * the bit of the last byte of every occurrence of every pattern. With Hyperscan built in, its database is
- * compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for it), unless
- * VFIOEXPLAIN_SCAN=portable was set when p was made; the automaton stands in for it otherwise. */
+ * compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for it); the
+ * automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton only) or
+ * =hyperscan (from the first byte), read when p is made, choose one for the tests. */
 void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends);
 
 /* "hyperscan" or "aho-corasick": what prefilter_mark() used last (for tests and the benchmark). */
