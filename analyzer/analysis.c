@@ -24,6 +24,15 @@ typedef struct Hit {
         bool attached;
 } Hit;
 
+/* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a
+ * host log can name hundreds of devices and groups, each line naming one again. Open addressing over
+ * indices into the list; the list is the truth, and the index is rebuilt when the list changes under it. */
+typedef struct HitIndex {
+        uint32_t *slots; /* 1 + a position in the list, 0 for empty; twice as many as the list may hold */
+        size_t mask;
+        size_t n_indexed; /* list[0 .. n_indexed) are entered */
+} HitIndex;
+
 typedef struct GroupLink {
         char group[12];
         char address[16];
@@ -48,6 +57,7 @@ struct Analysis {
         size_t n_symptoms;
         Hit *facts;
         size_t n_facts;
+        HitIndex symptom_index, fact_index;
         GroupLink links[VX_GROUP_MAP_MAX];
         size_t n_links;
         char *inputs[VX_INPUTS_MAX];
@@ -77,6 +87,61 @@ enum {
         WEIGHT_REPEAT_MAX = 5,
 };
 
+static int hit_index_init(HitIndex *x, size_t max) {
+        size_t n = 1;
+        while (n < 2 * max)
+                n *= 2;
+        x->slots = calloc(n, sizeof(uint32_t));
+        x->mask = n - 1;
+        return x->slots ? 0 : -ENOMEM;
+}
+
+static void hit_index_reset(HitIndex *x) {
+        memset(x->slots, 0, (x->mask + 1) * sizeof(uint32_t));
+        x->n_indexed = 0;
+}
+
+static size_t hit_hash(size_t rule, const char *device, const char *group, unsigned epoch) {
+        /* FNV-1a over the strings, seeded with the numbers. */
+        uint64_t h = (UINT64_C(14695981039346656037) ^ rule) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
+        for (const char *c = device; *c; c++)
+                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
+        h = (h ^ 0xff) * UINT64_C(1099511628211);
+        for (const char *c = group; *c; c++)
+                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
+        return (size_t) (h ^ (h >> 29));
+}
+
+static bool hit_is(const Hit *h, size_t rule, const char *device, const char *group, unsigned epoch) {
+        return h->rule == rule && strcmp(h->device, device) == 0 && strcmp(h->group, group) == 0 &&
+                h->ev.epoch == epoch;
+}
+
+/* The first hit of list[0..n) that is (rule, device, group, epoch), NULL if none. */
+static Hit *hit_find(HitIndex *x, Hit *list, size_t n, size_t rule, const char *device, const char *group,
+                     unsigned epoch) {
+        /* Enter what the list holds beyond the index, keeping the first of equal hits as a scan would. */
+        for (; x->n_indexed < n; x->n_indexed++) {
+                const Hit *h = &list[x->n_indexed];
+                size_t i = hit_hash(h->rule, h->device, h->group, h->ev.epoch) & x->mask;
+                bool dup = false;
+                for (; x->slots[i] != 0; i = (i + 1) & x->mask) {
+                        const Hit *o = &list[x->slots[i] - 1];
+                        if (hit_is(h, o->rule, o->device, o->group, o->ev.epoch)) {
+                                dup = true;
+                                break;
+                        }
+                }
+                if (!dup)
+                        x->slots[i] = (uint32_t) x->n_indexed + 1;
+        }
+        for (size_t i = hit_hash(rule, device, group, epoch) & x->mask; x->slots[i] != 0;
+             i = (i + 1) & x->mask)
+                if (hit_is(&list[x->slots[i] - 1], rule, device, group, epoch))
+                        return &list[x->slots[i] - 1];
+        return NULL;
+}
+
 int analysis_new(const RuleSet *rs, Analysis **ret) {
         Analysis *a = calloc(1, sizeof(*a));
         int r;
@@ -87,7 +152,9 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
         a->sorted = calloc(VX_FINDINGS_MAX, sizeof(Finding *));
         a->symptoms = calloc(VX_SYMPTOMS_MAX, sizeof(Hit));
         a->facts = calloc(VX_FACTS_MAX, sizeof(Hit));
-        if (!a->findings || !a->sorted || !a->symptoms || !a->facts) {
+        if (!a->findings || !a->sorted || !a->symptoms || !a->facts ||
+            hit_index_init(&a->symptom_index, VX_SYMPTOMS_MAX) < 0 ||
+            hit_index_init(&a->fact_index, VX_FACTS_MAX) < 0) {
                 analysis_free(a);
                 return -ENOMEM;
         }
@@ -157,6 +224,8 @@ Analysis *analysis_free(Analysis *a) {
                 vars_free(a->facts[i].vars);
         }
         free(a->facts);
+        free(a->symptom_index.slots);
+        free(a->fact_index.slots);
         for (size_t i = 0; i < a->n_inputs; i++) {
                 free(a->inputs[i]);
                 free(a->input_domain[i]);
@@ -269,14 +338,15 @@ static const char *group_of_address(const Analysis *a, const char *address) {
         return NULL;
 }
 
-static void vars_from_match(const Match *m, char **vars) {
-        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++) {
-                if (!m->captures[v].p || vars[v])
-                        continue;
-                char buf[VX_CAPTURE_MAX + 1];
-                if (capture_normalize(v, m->captures[v].p, m->captures[v].len, buf) >= 0)
-                        vars[v] = strdup(buf);
-        }
+/* A match's captures, normalised into the caller's store: most matches repeat evidence already kept, and
+ * what is kept is copied then. */
+typedef char VarStore[_VAR_CAPTURE_MAX][VX_CAPTURE_MAX + 1];
+
+static void vars_from_match(const Match *m, char **vars, VarStore store) {
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                if (m->captures[v].p &&
+                    capture_normalize(v, m->captures[v].p, m->captures[v].len, store[v]) >= 0)
+                        vars[v] = store[v];
 }
 
 static void vars_merge(char **into, char *const *from) {
@@ -386,16 +456,13 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
         return finding_add_evidence(s, &ev);
 }
 
-static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max) {
+static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max, HitIndex *x) {
         const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
         const char *group = vars[VAR_GROUP] ? vars[VAR_GROUP] : "";
-        for (size_t i = 0; i < *n; i++) {
-                Hit *h = &list[i];
-                if (h->rule == m->rule_index && strcmp(h->device, device) == 0 &&
-                    strcmp(h->group, group) == 0 && h->ev.epoch == a->epoch) {
-                        h->repeats++;
-                        return 0;
-                }
+        Hit *same = hit_find(x, list, *n, m->rule_index, device, group, a->epoch);
+        if (same) {
+                same->repeats++;
+                return 0;
         }
         if (*n >= max) {
                 a->dropped++;
@@ -410,21 +477,26 @@ static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n
                 (*n)--;
                 return r;
         }
-        memcpy(h->vars, vars, sizeof(h->vars));
-        memset(vars, 0, sizeof(h->vars));
+        /* Only shown: a value that cannot be copied is left out, as with any other allocation failure here.
+         */
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                h->vars[v] = vars[v] ? strdup(vars[v]) : NULL;
         return 0;
 }
 
 static int on_match(const Match *m, void *userdata) {
         Analysis *a = userdata;
         char *vars[_VAR_CAPTURE_MAX] = {0};
+        VarStore store;
         int r = 0;
 
         a->cur_matched = true;
-        vars_from_match(m, vars);
+        vars_from_match(m, vars, store);
         const char *domain = domain_of_input(a, a->cur_input);
-        if (!vars[VAR_DOMAIN] && domain)
-                vars[VAR_DOMAIN] = strdup(domain);
+        if (!vars[VAR_DOMAIN] && domain) {
+                snprintf(store[VAR_DOMAIN], sizeof(store[VAR_DOMAIN]), "%s", domain);
+                vars[VAR_DOMAIN] = store[VAR_DOMAIN];
+        }
         if (vars[VAR_GROUP] && vars[VAR_ADDRESS])
                 link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
         switch (m->rule->kind) {
@@ -432,13 +504,12 @@ static int on_match(const Match *m, void *userdata) {
                 r = on_cause(a, m, vars);
                 break;
         case RULE_SYMPTOM:
-                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX);
+                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX, &a->symptom_index);
                 break;
         case RULE_FACT:
-                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX);
+                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX, &a->fact_index);
                 break;
         }
-        vars_free(vars);
         return r;
 }
 
@@ -494,7 +565,7 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->seq++;
         for (size_t v = 0; v < line->n_views; v++)
                 if (line->views[v].source == SOURCE_KERNEL &&
-                    span_starts_with(line->views[v].text, "Linux version "))
+                    span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER))
                         a->epoch++;
         if (!intern_input(a, input))
                 return -ENOMEM;
@@ -532,6 +603,17 @@ static int feed_fields(Analysis *a, const char *input, unsigned long lineno, con
                 r = feed_line(a, input, lineno, &line, raw, len, meta);
         }
         return r;
+}
+
+int analysis_skip_lines(Analysis *a, const char *input, uint64_t n) {
+        if (n == 0)
+                return 0;
+        /* As feed_line() would have: the input is known, and each line takes its place in the order. */
+        if (!intern_input(a, input))
+                return -ENOMEM;
+        a->stats.lines += n;
+        a->seq += n;
+        return 0;
 }
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
@@ -814,6 +896,9 @@ static void resolve_groups(Analysis *a) {
 
 int analysis_finish(Analysis *a) {
         int r;
+        /* Hits get the devices of their groups now: what was entered under the old ones is stale. */
+        hit_index_reset(&a->symptom_index);
+        hit_index_reset(&a->fact_index);
         resolve_groups(a);
         if ((r = merge_deviceless(a)) < 0)
                 return r;

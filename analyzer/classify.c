@@ -153,6 +153,9 @@ static bool eat_mono_stamp(Span *s, double *mono) {
 static bool eat_month(Span *s) {
         static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        /* Tried on the first bytes of most lines: those that cannot start a month's name go at once. */
+        if (s->len < 3 || !strchr("JFMASOND", s->p[0]) || s->p[0] == 0)
+                return false;
         for (size_t i = 0; i < ELEMENTSOF(months); i++)
                 if (span_eat_literal(s, months[i]))
                         return true;

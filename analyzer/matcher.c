@@ -65,7 +65,7 @@ size_t matcher_limit_hits(const Matcher *m) {
 
 static void on_prefilter_hit(size_t id, void *userdata) {
         Matcher *m = userdata;
-        if (m->seen[id] == m->generation)
+        if (id >= m->rs->n_rules || m->seen[id] == m->generation)
                 return;
         m->seen[id] = m->generation;
         m->candidates[m->n_candidates++] = id;
@@ -95,11 +95,22 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
         prefilter_scan(rs->prefilter, view->text.p, view->text.len, on_prefilter_hit, m);
         if (m->n_candidates == 0)
                 return 0;
-        qsort(m->candidates, m->n_candidates, sizeof(size_t), cmp_size);
+        /* In rule order; a line lets through one or two rules, seldom more. */
+        if (m->n_candidates > 8)
+                qsort(m->candidates, m->n_candidates, sizeof(size_t), cmp_size);
+        else
+                for (size_t i = 1; i < m->n_candidates; i++)
+                        for (size_t j = i; j > 0 && m->candidates[j - 1] > m->candidates[j]; j--) {
+                                size_t t = m->candidates[j];
+                                m->candidates[j] = m->candidates[j - 1];
+                                m->candidates[j - 1] = t;
+                        }
 
         for (size_t c = 0; c < m->n_candidates; c++) {
                 size_t ri = m->candidates[c];
-                const RuleDef *r = &rs->rules[ri];
+                /* The rule set is shared read-only but for this: a rule's JIT code, made on its first use.
+                 */
+                RuleDef *r = &rs->rules[ri];
                 int rc;
 
                 if (m->matched[ri])
@@ -112,6 +123,10 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
                         continue;
                 if (!contents_present(r, view->text))
                         continue;
+                if (!r->jit_tried) {
+                        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+                        r->jit_tried = true;
+                }
                 /* A NULL subject is not allowed even with length 0. */
                 PCRE2_SPTR subject = (PCRE2_SPTR) (view->text.p ? view->text.p : "");
                 if (r->jit)

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef VX_HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
+
+#include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/prefilter.h"
 
@@ -22,6 +28,16 @@ struct Prefilter {
         uint32_t n_nodes, cap_nodes;
         uint32_t root_next[256]; /* dense transitions of the root, where most bytes land */
         uint32_t *ids;
+        /* The patterns again, for a Hyperscan database built when the input turns out large. */
+        char **patterns;
+        size_t n_patterns;
+        uint64_t marked; /* bytes scanned by prefilter_mark() so far */
+        uint64_t accel_after; /* when to build the Hyperscan database */
+        bool portable; /* VFIOEXPLAIN_SCAN=portable, or Hyperscan failed: the automaton only */
+#ifdef VX_HAVE_HYPERSCAN
+        hs_database_t *hs;
+        hs_scratch_t *hs_scratch;
+#endif
 };
 
 static uint32_t child(const Node *n, uint8_t c) {
@@ -78,6 +94,13 @@ Prefilter *prefilter_free(Prefilter *p) {
         }
         free(p->nodes);
         free(p->ids);
+        for (size_t i = 0; i < p->n_patterns; i++)
+                free(p->patterns[i]);
+        free(p->patterns);
+#ifdef VX_HAVE_HYPERSCAN
+        hs_free_scratch(p->hs_scratch);
+        hs_free_database(p->hs);
+#endif
         free(p);
         return NULL;
 }
@@ -154,6 +177,19 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
         for (unsigned c = 0; c < 256; c++)
                 p->root_next[c] = child(&p->nodes[root], (uint8_t) c);
 
+        p->patterns = calloc(n ? n : 1, sizeof(char *));
+        if (!p->patterns)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (!(p->patterns[i] = strdup(patterns[i])))
+                        return -ENOMEM;
+                p->n_patterns++;
+        }
+        /* For the tests, which replay every case through each engine. */
+        const char *e = getenv("VFIOEXPLAIN_SCAN");
+        p->portable = e && strcmp(e, "portable") == 0;
+        p->accel_after = e && strcmp(e, "hyperscan") == 0 ? 0 : VX_SCAN_ACCEL_AFTER;
+
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -182,4 +218,89 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
                         for (uint32_t k = 0; k < nodes[s].n_out; k++)
                                 hit(p->ids[nodes[s].out_start + k], userdata);
         }
+}
+
+static void mark_automaton(const Prefilter *p, const char *text, size_t len, uint64_t *ends) {
+        uint32_t state = 0;
+        const Node *nodes = p->nodes;
+
+        for (size_t i = 0; i < len; i++) {
+                uint8_t c = (uint8_t) text[i];
+                for (;;) {
+                        if (state == 0) {
+                                state = p->root_next[c];
+                                break;
+                        }
+                        uint32_t next = child(&nodes[state], c);
+                        if (next) {
+                                state = next;
+                                break;
+                        }
+                        state = nodes[state].fail;
+                }
+                if (state != 0 && (nodes[state].n_out || nodes[state].dict))
+                        ends[i / 64] |= UINT64_C(1) << (i % 64);
+        }
+}
+
+#ifdef VX_HAVE_HYPERSCAN
+static int hs_on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                       void *userdata) {
+        uint64_t *ends = userdata;
+        ends[(to - 1) / 64] |= UINT64_C(1) << ((to - 1) % 64);
+        return 0;
+}
+
+static int hs_build(Prefilter *p) {
+        _cleanup_free_ unsigned *flags = calloc(p->n_patterns, sizeof(unsigned));
+        _cleanup_free_ unsigned *ids = calloc(p->n_patterns, sizeof(unsigned));
+        _cleanup_free_ size_t *lens = calloc(p->n_patterns, sizeof(size_t));
+        hs_compile_error_t *err = NULL;
+
+        if (!flags || !ids || !lens)
+                return -ENOMEM;
+        if (hs_valid_platform() != HS_SUCCESS)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < p->n_patterns; i++) {
+                ids[i] = (unsigned) i;
+                lens[i] = strlen(p->patterns[i]);
+        }
+        if (hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, lens,
+                                 (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
+                                 &err) != HS_SUCCESS) {
+                hs_free_compile_error(err);
+                p->hs = NULL;
+                return -EINVAL;
+        }
+        if (hs_alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
+                hs_free_database(p->hs);
+                p->hs = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+#endif
+
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends) {
+#ifdef VX_HAVE_HYPERSCAN
+        if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
+                p->portable = true;
+        /* A block is at most VX_LINE_MAX + VX_READ_CHUNK bytes, far below Hyperscan's 4 GiB. */
+        if (p->hs && len <= UINT32_MAX &&
+            hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, ends) == HS_SUCCESS) {
+                p->marked += len;
+                return;
+        }
+        /* A failed scan may have marked part of the buffer: marking it all again is still right. */
+#endif
+        p->marked += len;
+        mark_automaton(p, text, len, ends);
+}
+
+const char *prefilter_engine(const Prefilter *p) {
+#ifdef VX_HAVE_HYPERSCAN
+        if (p->hs)
+                return "hyperscan";
+#endif
+        return "aho-corasick";
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
 #include "vfioexplain/reader.h"
 
 int line_reader_init(LineReader *r, int fd) {
@@ -93,4 +98,90 @@ int line_reader_next(LineReader *r, ReadLine *ret) {
                 if (e < 0)
                         return e;
         }
+}
+
+/* The longest prefix of base[0..avail) made of complete lines of at most VX_LINE_MAX bytes. Looking back
+ * from the end of a window of VX_LINE_MAX + 1 bytes finds its last newline within a line's length, and every
+ * line inside such a window is short enough. */
+static size_t complete_lines(const char *base, size_t avail) {
+        size_t done = 0;
+        while (done < avail) {
+                size_t win = MIN(avail - done, (size_t) VX_LINE_MAX + 1);
+                const char *nl = memrchr(base + done, '\n', win);
+                if (!nl)
+                        break;
+                done = (size_t) (nl - base) + 1;
+        }
+        return done;
+}
+
+int line_reader_next_block(LineReader *r, ReadBlock *ret) {
+        for (;;) {
+                const char *base = r->buf + r->start;
+                size_t avail = r->end - r->start;
+
+                if (r->skipping) {
+                        const char *nl = memchr(base, '\n', avail);
+                        if (nl) {
+                                r->start += (size_t) (nl - base) + 1;
+                                r->skipping = false;
+                                continue;
+                        }
+                        r->start = r->end;
+                        if (r->eof)
+                                return 0;
+                        int e = fill(r);
+                        if (e < 0)
+                                return e;
+                        continue;
+                }
+                size_t done = complete_lines(base, avail);
+                if (done > 0) {
+                        *ret = (ReadBlock){.text = base, .len = done, .offset = r->offset + r->start};
+                        r->start += done;
+                        return 1;
+                }
+                if (avail > VX_LINE_MAX) {
+                        *ret = (ReadBlock){.text = base,
+                                           .len = VX_LINE_MAX,
+                                           .offset = r->offset + r->start,
+                                           .single = true,
+                                           .cut = true};
+                        r->start += VX_LINE_MAX;
+                        r->skipping = true;
+                        return 1;
+                }
+                if (r->eof) {
+                        if (avail == 0)
+                                return 0;
+                        *ret = (ReadBlock){
+                                .text = base, .len = avail, .offset = r->offset + r->start, .single = true};
+                        r->start = r->end;
+                        return 1;
+                }
+                int e = fill(r);
+                if (e < 0)
+                        return e;
+        }
+}
+
+size_t count_newlines(const char *text, size_t len) {
+        const unsigned char *p = (const unsigned char *) text;
+        size_t n = 0, i = 0;
+#ifdef __SSE2__
+        /* Each byte lane counts its newlines (cmpeq gives -1) for at most 255 rounds, then the lanes are
+         * summed. */
+        const __m128i nl = _mm_set1_epi8('\n');
+        while (i + 16 <= len) {
+                __m128i acc = _mm_setzero_si128();
+                for (unsigned k = 0; k < 255 && i + 16 <= len; k++, i += 16)
+                        acc = _mm_sub_epi8(acc,
+                                           _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + i)), nl));
+                __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+                n += (size_t) _mm_cvtsi128_si32(sums) + (size_t) _mm_extract_epi16(sums, 4);
+        }
+#endif
+        for (; i < len; i++)
+                n += p[i] == '\n';
+        return n;
 }

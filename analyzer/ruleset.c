@@ -46,12 +46,17 @@ int loader_id_add(Loader *ld, const char *id) {
                 ld->ids = a;
                 ld->cap_ids = cap;
         }
-        /* Insertion keeps the array sorted; rule sets are small. */
-        size_t i = ld->n_ids;
-        while (i > 0 && strcmp(ld->ids[i - 1], id) > 0) {
-                ld->ids[i] = ld->ids[i - 1];
-                i--;
+        /* Kept sorted: the place by binary search, the tail moved up by one. */
+        size_t lo = 0, hi = ld->n_ids;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(ld->ids[mid], id) > 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
         }
+        size_t i = lo;
+        memmove(ld->ids + i + 1, ld->ids + i, (ld->n_ids - i) * sizeof(char *));
         ld->ids[i] = (char *) id;
         ld->n_ids++;
         return 0;
@@ -135,18 +140,46 @@ int ruleset_find_cause(const RuleSet *rs, const char *id) {
         return -ENOENT;
 }
 
-static int find_symptom(const RuleSet *rs, const char *id) {
-        for (size_t i = 0; i < rs->n_symptoms; i++)
-                if (strcmp(rs->symptoms[i].id, id) == 0)
-                        return (int) i;
-        return -ENOENT;
-}
-
 static int find_fact(const RuleSet *rs, const char *id) {
         for (size_t i = 0; i < rs->n_facts; i++)
                 if (strcmp(rs->facts[i], id) == 0)
                         return (int) i;
         return -ENOENT;
+}
+
+/* Causes or symptoms by id, for resolving the references of a large rule set without a scan per name. */
+typedef struct NameIndex {
+        const char *name;
+        size_t index;
+} NameIndex;
+
+static int cmp_name_index(const void *a, const void *b) {
+        return strcmp(((const NameIndex *) a)->name, ((const NameIndex *) b)->name);
+}
+
+static NameIndex *name_index_new(size_t n, char *(*name_of)(const RuleSet *, size_t), const RuleSet *rs) {
+        NameIndex *x = calloc(n ? n : 1, sizeof(NameIndex));
+        if (!x)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                x[i] = (NameIndex){.name = name_of(rs, i), .index = i};
+        qsort(x, n, sizeof(NameIndex), cmp_name_index);
+        return x;
+}
+
+/* Ids are unique across causes and symptoms (the parser refuses a duplicate), so the first is the only. */
+static int name_index_find(const NameIndex *x, size_t n, const char *name) {
+        NameIndex key = {.name = name};
+        const NameIndex *e = bsearch(&key, x, n, sizeof(NameIndex), cmp_name_index);
+        return e ? (int) e->index : -ENOENT;
+}
+
+static char *cause_name(const RuleSet *rs, size_t i) {
+        return rs->causes[i].id;
+}
+
+static char *symptom_name(const RuleSet *rs, size_t i) {
+        return rs->symptoms[i].id;
 }
 
 static void ref_error(Diag *diag, const Ref *r, const char *what) {
@@ -177,12 +210,16 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
                 rs->rules[r->owner].target = (size_t) f;
         }
 
+        _cleanup_free_ NameIndex *causes = name_index_new(rs->n_causes, cause_name, rs);
+        _cleanup_free_ NameIndex *symptoms = name_index_new(rs->n_symptoms, symptom_name, rs);
+        if (!causes || !symptoms)
+                return -ENOMEM;
         for (size_t i = 0; i < ld->n_refs; i++) {
                 Ref *r = &ld->refs[i];
                 int idx;
                 switch (r->kind) {
                 case REF_CAUSE_EXPLAINS:
-                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
                                 break;
                         if ((size_t) idx == r->owner) {
                                 ref_error(diag, r, "a cause cannot explain itself");
@@ -192,17 +229,17 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
                         rs->causes[r->owner].explains[r->item] = (size_t) idx;
                         continue;
                 case REF_SYMPTOM_SUGGESTS:
-                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
                                 break;
                         rs->symptoms[r->owner].suggests[r->item] = (size_t) idx;
                         continue;
                 case REF_RULE_CAUSE:
-                        if ((idx = ruleset_find_cause(rs, r->name)) < 0)
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
                                 break;
                         rs->rules[r->owner].target = (size_t) idx;
                         continue;
                 case REF_RULE_SYMPTOM:
-                        if ((idx = find_symptom(rs, r->name)) < 0) {
+                        if ((idx = name_index_find(symptoms, rs->n_symptoms, r->name)) < 0) {
                                 ref_error(diag, r, "unknown symptom");
                                 (*errors)++;
                         } else
@@ -240,7 +277,6 @@ static int compile_rule(RuleSet *rs, RuleDef *r, Diag *diag, size_t *errors) {
                 (*errors)++;
                 return 0;
         }
-        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 
         pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
         pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
@@ -282,12 +318,15 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         if (errors > 0)
                 return -EINVAL;
 
-        _cleanup_free_ const char **fast = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(char *));
+        static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
+        _cleanup_free_ const char **fast = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(char *));
         if (!fast)
                 return -ENOMEM;
         for (size_t i = 0; i < rs->n_rules; i++)
                 fast[i] = rs->rules[i].contents[rs->rules[i].fast_content];
-        if ((r = prefilter_new(fast, rs->n_rules, &rs->prefilter)) < 0)
+        for (size_t i = 0; i < ELEMENTSOF(extra); i++)
+                fast[rs->n_rules + i] = extra[i];
+        if ((r = prefilter_new(fast, rs->n_rules + ELEMENTSOF(extra), &rs->prefilter)) < 0)
                 return r;
 
         rs->match_context = pcre2_match_context_create(NULL);

@@ -1,53 +1,65 @@
 #!/usr/bin/env bash
-# The benchmark: vfioexplain over a generated mixed log against the ceiling (cat) and against
-# ripgrep and grep running the same rules' patterns, single-threaded, in one run on this machine. Output goes
-# to a pipe: GNU grep stops at the first match when its output is /dev/null.
-# Prints a Markdown table; bench/RESULTS.md keeps the last run's figures. Needs ripgrep and
-# hyperfine (apt-get install ripgrep hyperfine). Usage: bench/run.sh [SIZE_MB]
+# The benchmark, one command: vfioexplain over a generated mixed host log against the ceiling
+# (cat > /dev/null) and against ripgrep and GNU grep running the same rules' patterns, single-threaded, in
+# one run; then peak RSS, cold start, and how time grows with input size and with the number of rules.
+# Prints a Markdown report (bench/RESULTS.md keeps the last one, with notes).
+#
+#   bench/run.sh [SIZE_MB]     (default 1024; the inputs are cached in $VX_BENCH_CACHE, /var/tmp by default)
+#
+# Needs python3, a C compiler and ripgrep (installed with apt-get when missing and run as root).
+# Not a test: CI never runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size_mb=${1:-256}
+size_mb=${1:-1024}
 bin=${VFIOEXPLAIN:-build/vfioexplain}
+cache=${VX_BENCH_CACHE:-/var/tmp/vfioexplain-bench}
+[ -x "$bin" ] || { echo "bench: $bin is not built (cmake --build build)" >&2; exit 2; }
+if ! command -v rg >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null
+        else
+                echo "bench: ripgrep is missing (apt-get install ripgrep)" >&2
+                exit 2
+        fi
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for tool in rg hyperfine; do
-        command -v $tool >/dev/null || { echo "bench: $tool is not installed (apt-get install ripgrep hyperfine)" >&2; exit 2; }
+
+# The generator's own hash names its output, so that a changed generator never reuses an old log.
+mkdir -p "$cache"
+key=$(sha256sum bench/gen-log.sh | cut -c1-12)
+log_of() {
+        local f="$cache/log-$key-$1MB"
+        [ -s "$f" ] || { bench/gen-log.sh "$1" >"$f.tmp" && mv "$f.tmp" "$f"; }
+        echo "$f"
+}
+big=$(log_of "$size_mb")
+small1=$(log_of $((size_mb / 16 > 0 ? size_mb / 16 : 1)))
+small2=$(log_of $((size_mb / 4 > 0 ? size_mb / 4 : 1)))
+
+python3 bench/patterns.py rg rules "$work/rg" 2>"$work/rg.note"
+python3 bench/patterns.py ere rules "$work/ere" 2>"$work/ere.note"
+grep -h '^pattern = ' rules/*.rules | sed 's/^pattern = //' |
+        grep -v -e '(?[=!|]' -e '(?<[=!]' | sed 's/(?<[a-z_]*>/(/g' >"$work/rg-asis"
+for n in 50 200 1000; do
+        python3 bench/synth-rules.py $n "$work/rules-$n"
+        "$bin" rules check --rules "$work/rules-$n" >/dev/null
 done
-[ -x "$bin" ] || { echo "bench: $bin not built" >&2; exit 2; }
+cc -O2 -o "$work/coldstart" bench/coldstart.c
 
-bench/gen-log.sh "$size_mb" >"$work/log"
-bytes=$(stat -c %s "$work/log")
-
-# The rules' patterns for ripgrep, as plain groups (one alternation cannot repeat a group name); patterns with look-around
-# (which Rust's regex has not) are left out and counted.
-grep -h '^pattern = ' rules/*.rules | sed 's/^pattern = //' >"$work/all"
-grep -v -F -e '(?=' -e '(?!' -e '(?<=' -e '(?<!' -e '(?|' "$work/all" | sed 's/(?<[a-z_]*>/(/g' >"$work/rg"
-# grep -E has no \d, \S, \w or (?:...): it gets the rules' literal contents, the prefilter's own input.
-grep -h '^content = ' rules/*.rules | sed 's/^content = //' | sort -u >"$work/lit"
-total=$(wc -l <"$work/all")
-rgn=$(wc -l <"$work/rg")
-
-hyperfine -i --output=pipe --warmup 1 --runs 5 --export-json "$work/h.json" \
-        -n cat "cat $work/log" \
-        -n vfioexplain "$bin --no-probe --format json $work/log" \
-        -n "rg -c -f (regexes)" "rg -j1 -c -f $work/rg $work/log" \
-        -n "grep -c -F -f (literals)" "grep -c -F -f $work/lit $work/log" >/dev/null 2>&1 || true
-rss=$( (/usr/bin/time -f %M "$bin" --no-probe "$work/log" || true) 2>&1 >/dev/null | tail -1)
-cold=$(printf 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 1 is not viable\n' >"$work/small";
-       hyperfine -i --warmup 3 --runs 50 --export-json "$work/c.json" -N "$bin --no-probe $work/small" >/dev/null 2>&1 || true;
-       python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["mean"]*1000))' "$work/c.json")
-
-python3 - "$work/h.json" "$bytes" "$total" "$rgn" "$rss" "$cold" <<'PY'
-import json, sys
-res = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
-size = int(sys.argv[2])
-vx = res["vfioexplain"]
-print(f"| what | seconds | GB/s | vfioexplain is |")
-print(f"|---|---|---|---|")
-for name, t in res.items():
-    rel = "" if name == "vfioexplain" else f"{t / vx:.2f}x as fast" if t > vx else f"{vx / t:.2f}x slower"
-    print(f"| {name} | {t:.3f} | {size / t / 1e9:.2f} | {rel} |")
-print()
-print(f"input {size / 1e6:.0f} MB; {sys.argv[3]} rule patterns, {sys.argv[4]} of them usable by ripgrep; "
-      f"peak RSS {sys.argv[5]} KB; cold start (20-byte QEMU failure, --no-probe, rules compiled): {sys.argv[6]} ms")
-PY
+cat >"$work/cfg.json" <<JSON
+{"bin": "$bin", "log": "$big", "small": "bench/qemu-failure.log", "runs": ${VX_BENCH_RUNS:-3},
+ "cold_runs": ${VX_BENCH_COLD_RUNS:-300}, "coldstart": "$work/coldstart",
+ "lines": $(wc -l <"$big"), "rg": "$work/rg", "ere": "$work/ere", "rg_asis": "$work/rg-asis",
+ "n_rg": $(wc -l <"$work/rg"), "n_ere": $(wc -l <"$work/ere"),
+ "sizes": ["$small1", "$small2", "$big"],
+ "rule_sets": [[50, "$work/rules-50"], [200, "$work/rules-200"], [$(grep -c '^\[rule' rules/*.rules |
+        awk -F: '{s += $2} END {print s}') , "rules"], [1000, "$work/rules-1000"]]}
+JSON
+echo "# bench/run.sh $size_mb — $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo
+echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(rg --version | head -1),"\
+     "$(grep --version | head -1), prefilter: $(ldd "$bin" | grep -c libhs >/dev/null && echo "Hyperscan $(pkg-config --modversion libhs 2>/dev/null)" || echo portable automaton)."
+echo "$(cat "$work/rg.note"); $(cat "$work/ere.note")."
+echo
+python3 bench/measure.py "$work/cfg.json"

@@ -13,9 +13,9 @@
 #include <stdarg.h>
 
 #include "vfioexplain/escape.h"
+#include "vfioexplain/feed.h"
 #include "vfioexplain/fileio.h"
 #include "vfioexplain/probe_lines.h"
-#include "vfioexplain/reader.h"
 #include "vfioexplain/snapshot.h"
 
 void errorf(const char *fmt, ...) {
@@ -120,64 +120,31 @@ int write_all_fd(int fd, const char *s, size_t len) {
         return 0;
 }
 
-static bool has_journal_magic(const char *s, size_t len) {
-        return len >= 8 && memcmp(s, "LPKSHHRH", 8) == 0;
-}
-
 /* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in) {
-        LineReader rd;
-        ReadLine l;
-        uint64_t cut = 0, nul_lines = 0, bad_utf8 = 0;
-        int r;
+        FeedReport rep;
+        int r = analysis_feed_fd(a, in->name, in->fd, &rep);
 
-        if ((r = line_reader_init(&rd, in->fd)) < 0)
-                return r;
-        while ((r = line_reader_next(&rd, &l)) > 0) {
-                if (l.lineno == 1 && has_journal_magic(l.text, l.len)) {
-                        errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "
-                               "vfioexplain'",
-                               in->name, in->name);
-                        r = -EINVAL;
-                        break;
-                }
-                if (memchr(l.text, 0, l.len)) {
-                        /* NUL in the first bytes means a binary file, not a log; later, the zeroed tail of a
-                         * log that a crash cut short (common in syslog files): skip those lines, and say so.
-                         */
-                        if (l.offset < 4096) {
-                                errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name,
-                                       l.lineno);
-                                r = -EINVAL;
-                                break;
-                        }
-                        nul_lines++;
-                        continue;
-                }
-                if (l.cut)
-                        cut++;
-                if (!utf8_is_valid(l.text, l.len))
-                        bad_utf8++;
-                if ((r = analysis_feed(a, in->name, l.lineno, l.text, l.len)) < 0)
-                        break;
-        }
-        line_reader_done(&rd);
-        if (r < 0 && r != -EINVAL) {
-                if (r == -ENOMEM)
-                        errorf("out of memory");
-                else
-                        errorf("%s: read error: %s", in->name, strerror(-r));
-        }
+        if (rep.journal_file)
+                errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "
+                       "vfioexplain'",
+                       in->name, in->name);
+        else if (rep.binary_line)
+                errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name, rep.binary_line);
+        else if (r == -ENOMEM)
+                errorf("out of memory");
+        else if (r < 0 && r != -EINVAL)
+                errorf("%s: read error: %s", in->name, strerror(-r));
         if (r >= 0) {
-                if (cut)
+                if (rep.cut)
                         errorf("warning: %s: %llu line(s) longer than %u bytes were cut there", in->name,
-                               (unsigned long long) cut, VX_LINE_MAX);
-                if (nul_lines)
+                               (unsigned long long) rep.cut, VX_LINE_MAX);
+                if (rep.nul_lines)
                         errorf("warning: %s: %llu line(s) with NUL bytes skipped", in->name,
-                               (unsigned long long) nul_lines);
-                if (bad_utf8)
+                               (unsigned long long) rep.nul_lines);
+                if (rep.bad_utf8)
                         errorf("warning: %s: %llu line(s) are not valid UTF-8 (shown with \\xNN escapes)",
-                               in->name, (unsigned long long) bad_utf8);
+                               in->name, (unsigned long long) rep.bad_utf8);
         }
         return r < 0 ? r : 0;
 }

@@ -3,8 +3,12 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Hyperscan (x86-64 only in Debian 12) speeds up the literal prefilter on large inputs; without it the build
+# uses the portable automaton, and the tests run both.
+hyperscan=
+[ "$(dpkg --print-architecture)" = amd64 ] && hyperscan=libhyperscan-dev
 apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build pkg-config \
         libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils systemd-journal-remote libjson-c-dev libcmocka-dev libvirt-clients util-linux clang-format python3 \
-        groff-base man-db bash-completion >/dev/null
+        groff-base man-db bash-completion $hyperscan >/dev/null
 # The real-kernel lab (tests/lab/run.sh): QEMU, a static busybox for its initramfs, kmod for depmod.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static cpio kmod >/dev/null

@@ -55,6 +55,10 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 
+/* Counts n lines of input that hold none of the rules' literals (nor the boot banner): no rule can match
+ * them, so they are read but not classified. Returns 0 or -ENOMEM. */
+int analysis_skip_lines(Analysis *a, const char *input, uint64_t n);
+
 /* Where a journal entry came from, kept with it when it becomes evidence. */
 typedef struct EntryMeta {
         uint64_t realtime_usec;

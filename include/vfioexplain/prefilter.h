@@ -5,6 +5,7 @@
  * over a message finds the few rules that could match it before any regex runs. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct Prefilter Prefilter;
 
@@ -15,3 +16,13 @@ Prefilter *prefilter_free(Prefilter *p);
 typedef void (*prefilter_hit_fn)(size_t id, void *userdata);
 /* Calls hit for every occurrence of every pattern in text (an id may be reported more than once). */
 void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata);
+
+/* For a whole buffer of lines: sets, in the bitmap ends (one bit per byte of text, zeroed by the caller),
+ * the bit of the last byte of every occurrence of every pattern. With Hyperscan built in, its database is
+ * compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for it); the
+ * automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton only) or
+ * =hyperscan (from the first byte), read when p is made, choose one for the tests. */
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends);
+
+/* "hyperscan" or "aho-corasick": what prefilter_mark() used last (for tests and the benchmark). */
+const char *prefilter_engine(const Prefilter *p);

@@ -74,6 +74,10 @@ typedef struct RuleDef {
         char *pattern;
         unsigned pattern_line, pattern_col;
         struct pcre2_real_code_8 *code;
+        /* JIT compiled when the prefilter first lets a line through to the rule (matcher.c), not at load:
+         * most rules never see a line, and compiling them all would cost more than a short log takes to
+         * read. */
+        bool jit_tried;
         bool jit;
         int capture_group[VX_CAPTURES_MAX]; /* pcre2 group number per capture slot */
         int capture_var[VX_CAPTURES_MAX]; /* vocabulary index per capture slot */
@@ -94,6 +98,16 @@ typedef struct RuleDef {
 
 typedef struct Prefilter Prefilter;
 
+/* The kernel's first line of a boot ("Linux version 6.1.0-13-amd64 ..."): it starts a new epoch of the
+ * analysis. */
+#define KERNEL_BOOT_BANNER "Linux version "
+
+/* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
+ * (as patterns n_rules and up): the boot banner, and what romfile_refs_scan() collects from QEMU command
+ * lines (romfile=, and the UEFI firmware drive: pflash or -bios). */
+#define PREFILTER_EXTRA_LITERALS \
+        { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios " }
+
 typedef struct RuleSet {
         CauseDef *causes;
         size_t n_causes;
@@ -105,7 +119,7 @@ typedef struct RuleSet {
         size_t n_rules;
         char **files; /* the files loaded, in order */
         size_t n_files;
-        Prefilter *prefilter;
+        Prefilter *prefilter; /* every rule's fast content, then KERNEL_BOOT_BANNER */
         struct pcre2_real_match_context_8 *match_context;
         struct pcre2_real_jit_stack_8 *jit_stack;
 } RuleSet;

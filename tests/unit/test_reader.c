@@ -7,6 +7,7 @@
 #include "test_common.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/reader.h"
+#include "vfioexplain/strparse.h"
 
 static int tmp_with(const char *data, size_t len) {
         char path[] = "/tmp/vx-reader-XXXXXX";
@@ -86,11 +87,81 @@ static void test_many_chunks(void **state) {
         close(fd);
 }
 
+/* Reading by blocks gives the lines reading by lines gives, with the same cuts, whatever their lengths. */
+static void test_blocks_are_the_lines(void **state) {
+        size_t cap = 8 * VX_LINE_MAX, len = 0;
+        char *data = malloc(cap);
+        unsigned seed = 1;
+        while (len < cap - 3 * VX_LINE_MAX) {
+                seed = seed * 1103515245u + 12345u;
+                /* Mostly short lines, now and then one at, just over or far over the limit. */
+                size_t n = (seed >> 8) % 97 == 0 ? VX_LINE_MAX + (seed >> 20) % 3 - 1
+                        : (seed >> 8) % 89 == 0  ? 2 * VX_LINE_MAX + 5
+                                                 : (seed >> 16) % 200;
+                memset(data + len, 'a' + (char) (seed % 26), n);
+                len += n;
+                data[len++] = '\n';
+        }
+        memcpy(data + len, "tail", 4);
+        len += 4;
+
+        int fd1 = tmp_with(data, len), fd2 = tmp_with(data, len);
+        free(data);
+        LineReader lines, blocks;
+        ReadLine l;
+        ReadBlock b;
+        size_t n_lines = 0, n_from_blocks = 0, n_cut = 0;
+        assert_int_equal(line_reader_init(&lines, fd1), 0);
+        assert_int_equal(line_reader_init(&blocks, fd2), 0);
+        while (line_reader_next_block(&blocks, &b) == 1) {
+                Span rest = span_make(b.text, b.len), one;
+                if (b.single) {
+                        rest = span_make(NULL, 0);
+                        one = span_make(b.text, b.len);
+                }
+                assert_true(b.single || (b.len > 0 && b.text[b.len - 1] == '\n'));
+                size_t before = n_from_blocks;
+                while (b.single || span_next_line(&rest, &one)) {
+                        assert_int_equal(line_reader_next(&lines, &l), 1);
+                        assert_int_equal(l.len, one.len);
+                        assert_memory_equal(l.text, one.p, one.len);
+                        assert_int_equal(l.cut, b.single && b.cut);
+                        n_cut += l.cut;
+                        n_from_blocks++;
+                        if (b.single)
+                                break;
+                }
+                if (!b.single)
+                        assert_int_equal(count_newlines(b.text, b.len), n_from_blocks - before);
+                n_lines = l.lineno;
+        }
+        assert_int_equal(line_reader_next(&lines, &l), 0);
+        assert_int_equal(n_from_blocks, n_lines);
+        assert_true(n_cut > 0);
+        line_reader_done(&lines);
+        line_reader_done(&blocks);
+        close(fd1);
+        close(fd2);
+}
+
+static void test_count_newlines(void **state) {
+        /* Past 255 rounds of 16 bytes, where the vector count folds its lanes. */
+        char buf[9000];
+        for (size_t i = 0; i < sizeof(buf); i++)
+                buf[i] = i % 7 == 0 ? '\n' : 'x';
+        for (size_t len = 0; len <= sizeof(buf); len += 131) {
+                size_t want = 0;
+                for (size_t i = 0; i < len; i++)
+                        want += buf[i] == '\n';
+                assert_int_equal(count_newlines(buf, len), want);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lines),
-                cmocka_unit_test(test_long_line_is_cut),
-                cmocka_unit_test(test_many_chunks),
+                cmocka_unit_test(test_lines),          cmocka_unit_test(test_long_line_is_cut),
+                cmocka_unit_test(test_many_chunks),    cmocka_unit_test(test_blocks_are_the_lines),
+                cmocka_unit_test(test_count_newlines),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

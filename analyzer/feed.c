@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "vfioexplain/escape.h"
+#include "vfioexplain/feed.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/prefilter.h"
+#include "vfioexplain/reader.h"
+
+/* A NUL byte this early means a binary file, not a log. */
+#define BINARY_PREFIX 4096u
+
+typedef struct Feeder {
+        Analysis *a;
+        const char *input;
+        Prefilter *prefilter;
+        FeedReport rep;
+        unsigned long lineno; /* lines read so far */
+        uint64_t *ends; /* prefilter_mark()'s bitmap, one bit per byte of the largest block */
+} Feeder;
+
+static bool has_journal_magic(const char *s, size_t len) {
+        return len >= 8 && memcmp(s, "LPKSHHRH", 8) == 0;
+}
+
+/* One line, with every check the input gets. */
+static int feed_one(Feeder *f, const char *text, size_t len, uint64_t offset, bool cut) {
+        f->lineno++;
+        if (f->lineno == 1 && has_journal_magic(text, len)) {
+                f->rep.journal_file = true;
+                return -EINVAL;
+        }
+        if (memchr(text, 0, len)) {
+                /* Later, NUL bytes are the zeroed tail of a log that a crash cut short (common in syslog
+                 * files): those lines are skipped, and counted. */
+                if (offset < BINARY_PREFIX) {
+                        f->rep.binary_line = f->lineno;
+                        return -EINVAL;
+                }
+                f->rep.nul_lines++;
+                return 0;
+        }
+        if (cut)
+                f->rep.cut++;
+        if (!utf8_is_valid(text, len))
+                f->rep.bad_utf8++;
+        return analysis_feed(f->a, f->input, f->lineno, text, len);
+}
+
+/* Whether a line of text[0..len) starts with '{', as journal JSON does ('{' is rare in other logs). */
+static bool has_json_line(const char *text, size_t len) {
+        for (const char *p = text; (p = memchr(p, '{', len - (size_t) (p - text))); p++)
+                if (p == text || p[-1] == '\n')
+                        return true;
+        return false;
+}
+
+static int feed_lines_one_by_one(Feeder *f, const char *text, size_t len, uint64_t offset) {
+        Span rest = span_make(text, len), line;
+        int r = 0;
+        while (r >= 0 && span_next_line(&rest, &line))
+                r = feed_one(f, line.p, line.len, offset + (uint64_t) (line.p - text), false);
+        return r;
+}
+
+/* The offset of the first byte >= 0x80 at or after from, len if none. */
+static size_t next_high_byte(const char *text, size_t len, size_t from) {
+        const unsigned char *p = (const unsigned char *) text;
+        size_t i = from;
+#ifdef __SSE2__
+        for (; i + 16 <= len; i += 16) {
+                unsigned m = (unsigned) _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (p + i)));
+                if (m)
+                        return i + (size_t) __builtin_ctz(m);
+        }
+#endif
+        for (; i < len; i++)
+                if (p[i] >= 0x80)
+                        return i;
+        return len;
+}
+
+/* Lines of a block that are not valid UTF-8: only a line with a byte >= 0x80 can be one. */
+static uint64_t count_bad_utf8(const char *text, size_t len) {
+        uint64_t bad = 0;
+        for (size_t i = next_high_byte(text, len, 0); i < len;) {
+                const char *nl = memrchr(text, '\n', i);
+                size_t start = nl ? (size_t) (nl - text) + 1 : 0;
+                const char *end = memchr(text + i, '\n', len - i);
+                size_t stop = end ? (size_t) (end - text) : len;
+                if (!utf8_is_valid(text + start, stop - start))
+                        bad++;
+                i = next_high_byte(text, len, MIN(stop + 1, len));
+        }
+        return bad;
+}
+
+static int skip_lines(Feeder *f, const char *text, size_t len) {
+        size_t n = count_newlines(text, len);
+        f->lineno += n;
+        return analysis_skip_lines(f->a, f->input, n);
+}
+
+/* Complete lines, each ending in '\n'. */
+static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) {
+        int r;
+
+        /* The first line of the input may be a journal file's magic. */
+        if (f->lineno == 0) {
+                size_t first = (size_t) ((const char *) memchr(text, '\n', len) - text) + 1;
+                if ((r = feed_lines_one_by_one(f, text, first, offset)) < 0)
+                        return r;
+                text += first;
+                len -= first;
+                offset += first;
+                if (len == 0)
+                        return 0;
+        }
+        /* Where the lines' text is not what the rules see, every line takes the whole path: NUL bytes (a
+         * damaged or binary file) and journal JSON (whose MESSAGE may be escaped or a byte array). */
+        if (memchr(text, 0, len) || has_json_line(text, len))
+                return feed_lines_one_by_one(f, text, len, offset);
+
+        f->rep.bad_utf8 += count_bad_utf8(text, len);
+        size_t words = (len + 63) / 64;
+        memset(f->ends, 0, words * sizeof(uint64_t));
+        prefilter_mark(f->prefilter, text, len, f->ends);
+
+        size_t next = 0; /* the first byte not yet accounted for */
+        for (size_t w = 0; w < words; w++)
+                for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
+                        size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
+                        if (at < next)
+                                continue;
+                        const char *nl = memrchr(text + next, '\n', at - next);
+                        size_t start = nl ? (size_t) (nl - text) + 1 : next;
+                        size_t stop = (size_t) ((const char *) memchr(text + at, '\n', len - at) - text);
+                        if ((r = skip_lines(f, text + next, start - next)) < 0)
+                                return r;
+                        f->lineno++;
+                        if ((r = analysis_feed(f->a, f->input, f->lineno, text + start, stop - start)) < 0)
+                                return r;
+                        next = stop + 1;
+                }
+        return skip_lines(f, text + next, len - next);
+}
+
+int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
+        Feeder f = {
+                .a = a,
+                .input = input,
+                .prefilter = analysis_rules(a)->prefilter,
+        };
+        LineReader rd;
+        ReadBlock b;
+        int r;
+
+        f.ends = calloc((VX_LINE_MAX + VX_READ_CHUNK + 63) / 64, sizeof(uint64_t));
+        if (!f.ends)
+                return -ENOMEM;
+        if ((r = line_reader_init(&rd, fd)) < 0) {
+                free(f.ends);
+                return r;
+        }
+        while ((r = line_reader_next_block(&rd, &b)) > 0) {
+                if (b.single)
+                        r = feed_one(&f, b.text, b.len, b.offset, b.cut);
+                else
+                        r = feed_block(&f, b.text, b.len, b.offset);
+                if (r < 0)
+                        break;
+        }
+        line_reader_done(&rd);
+        free(f.ends);
+        *ret = f.rep;
+        return r < 0 ? r : 0;
+}

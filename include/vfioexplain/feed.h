@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Reading a text input into an analysis, the way Suricata's detect engine reads traffic: one multi-literal
+ * pass over each large buffer finds the few lines that hold a rule's literal (or the kernel's boot banner);
+ * only those are classified and matched, the others are counted. The result is the one feeding every line
+ * to analysis_feed() would give. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vfioexplain/analysis.h"
+
+typedef struct FeedReport {
+        uint64_t cut; /* lines longer than VX_LINE_MAX, cut there */
+        uint64_t nul_lines; /* lines with NUL bytes past the first 4096 bytes: skipped */
+        uint64_t bad_utf8; /* lines that are not valid UTF-8 */
+        unsigned long binary_line; /* the line with a NUL byte in the first 4096 bytes, 0 if none */
+        bool journal_file; /* the input is a binary systemd journal file */
+} FeedReport;
+
+/* Reads fd to its end and feeds its lines to a under the name input. Returns 0; -EINVAL for binary
+ * input (ret says why; nothing more is read); -ENOMEM; or a negative errno from read(2). ret is filled
+ * in either case. */
+int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret);

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading an input by blocks (analysis_feed_fd: the literal prefilter over whole buffers, then only the
+ * lines that hold a literal) must give exactly what feeding every line to analysis_feed() gives: the same
+ * causes, evidence, line numbers, counts and warnings, with either engine of the prefilter. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_common.h"
+#include "vfioexplain/escape.h"
+#include "vfioexplain/feed.h"
+#include "vfioexplain/output.h"
+#include "vfioexplain/prefilter.h"
+#include "vfioexplain/reader.h"
+
+static char input_path[] = "/tmp/vx-feed-XXXXXX";
+
+static void put(FILE *f, const char *s) {
+        assert_int_equal(fputs(s, f) >= 0, 1);
+}
+
+static void put_file(FILE *f, const char *path) {
+        FILE *in = fopen(path, "r");
+        char buf[65536];
+        size_t n;
+        assert_non_null(in);
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                assert_int_equal(fwrite(buf, 1, n, f), n);
+        fclose(in);
+}
+
+/* Lines of the kinds a host log is mostly made of, none holding a rule's literal. */
+static void put_filler(FILE *f, unsigned n, unsigned seed) {
+        for (unsigned i = 0; i < n; i++)
+                switch ((i + seed) % 4) {
+                case 0:
+                        fprintf(f,
+                                "[%6u.%06u] e1000e 0000:00:1f.6 eno1: NIC Link is Up 1000 Mbps Full "
+                                "Duplex\n",
+                                i, seed);
+                        break;
+                case 1:
+                        fprintf(f, "Nov 23 10:%02u:%02u host systemd[1]: Started session-%u.scope.\n",
+                                i % 60, seed % 60, i);
+                        break;
+                case 2:
+                        fprintf(f,
+                                "2024-05-01 10:00:%02u.123+0000: %u: info : virObjectUnref:%u : "
+                                "OBJECT_UNREF\n",
+                                i % 60, seed, i);
+                        break;
+                default:
+                        fprintf(f,
+                                "[%6u.%06u] usb 1-%u: new high-speed USB device number %u using xhci_hcd\n",
+                                i, seed, i % 8, i % 97);
+                }
+}
+
+/* Every corpus log, between filler, and lines that test the edges: a CRLF line, a line that is not UTF-8,
+ * journal JSON, a second boot, a line longer than VX_LINE_MAX, NUL bytes past the first 4096, and a last
+ * line without a newline. Large enough (over VX_SCAN_ACCEL_AFTER) for the automatic choice to reach
+ * Hyperscan. */
+static int setup(void **state) {
+        int fd = mkstemp(input_path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+
+        put_filler(f, 100, 0);
+        struct dirent **list;
+        int n = scandir(VX_TEST_DATA "/../../corpus", &list, NULL, alphasort);
+        assert_true(n > 0);
+        for (int i = 0; i < n; i++) {
+                char dir[4096];
+                snprintf(dir, sizeof(dir), "%s/%s", VX_TEST_DATA "/../../corpus", list[i]->d_name);
+                DIR *c = list[i]->d_name[0] != '.' ? opendir(dir) : NULL;
+                struct dirent *e;
+                while (c && (e = readdir(c)))
+                        if (strlen(e->d_name) > 4 &&
+                            strcmp(e->d_name + strlen(e->d_name) - 4, ".log") == 0) {
+                                char path[8192];
+                                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                                put_file(f, path);
+                                put_filler(f, 37, (unsigned) i);
+                        }
+                if (c)
+                        closedir(c);
+                free(list[i]);
+        }
+        free(list);
+
+        put(f, "[    2.000000] DMAR: IOMMU disabled\r\n");
+        put(f,
+            "[    2.000001] vfio-pci 0000:01:00.0: caf\xc3 BAR 3: can't reserve [mem 0xc0000000-0xcfffffff "
+            "64bit "
+            "pref]\n");
+        put(f,
+            "{\"MESSAGE\":\"vfio 0000:01:00.0: group 1 is not viable\\nsecond line\",\"SYSLOG_IDENTIFIER\":"
+            "\"qemu-system-x86_64\",\"PRIORITY\":\"3\"}\n");
+        put(f, "[    0.000000] Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)\n");
+        put_filler(f, 40000, 7);
+        for (size_t i = 0; i < VX_LINE_MAX + 100; i++)
+                fputc(i % 80 == 79 ? ' ' : 'x', f);
+        put(f, " DMAR: IOMMU disabled\n[    3.000000] DMAR: IOMMU disabled\n");
+        fwrite("zeroed \0\0\0 tail\n", 1, 16, f);
+        put(f,
+            "qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: vfio 0000:02:00.0: group 2 is not "
+            "viable");
+        assert_int_equal(fclose(f), 0);
+        return 0;
+}
+
+static int teardown(void **state) {
+        unlink(input_path);
+        return 0;
+}
+
+static RuleSet *load_shipped_rules(const char *scan) {
+        Diag d = {0};
+        RuleSet *rs = NULL;
+        if (scan)
+                setenv("VFIOEXPLAIN_SCAN", scan, 1);
+        else
+                unsetenv("VFIOEXPLAIN_SCAN");
+        assert_int_equal(ruleset_load_dir(VX_TEST_DATA "/../../rules", &d, &rs), 0);
+        diag_done(&d);
+        unsetenv("VFIOEXPLAIN_SCAN");
+        return rs;
+}
+
+typedef struct Result {
+        char *json;
+        AnalysisStats stats;
+        FeedReport rep;
+} Result;
+
+static Result finish(Analysis *a, FeedReport rep) {
+        HostFacts host;
+        StrBuf b = {0};
+        OutputOptions o = {.format = OUTPUT_JSON, .host = &host};
+        host_facts_init_unprobed(&host);
+        assert_int_equal(analysis_finish(a), 0);
+        assert_int_equal(output_render(a, &o, &b), 0);
+        Result r = {.json = strdup(strbuf_str(&b)), .stats = analysis_stats(a), .rep = rep};
+        strbuf_done(&b);
+        return r;
+}
+
+/* The reference: every line through analysis_feed(), with the checks feed_input() made before blocks. */
+static Result by_lines(const RuleSet *rs) {
+        Analysis *a;
+        LineReader rd;
+        ReadLine l;
+        FeedReport rep = {0};
+        int fd = open(input_path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(line_reader_init(&rd, fd), 0);
+        while (line_reader_next(&rd, &l) > 0) {
+                if (memchr(l.text, 0, l.len)) {
+                        assert_true(l.offset >= 4096);
+                        rep.nul_lines++;
+                        continue;
+                }
+                if (l.cut)
+                        rep.cut++;
+                if (!utf8_is_valid(l.text, l.len))
+                        rep.bad_utf8++;
+                assert_int_equal(analysis_feed(a, input_path, l.lineno, l.text, l.len), 0);
+        }
+        line_reader_done(&rd);
+        close(fd);
+        Result r = finish(a, rep);
+        analysis_free(a);
+        return r;
+}
+
+static Result by_blocks(const RuleSet *rs) {
+        Analysis *a;
+        FeedReport rep;
+        int fd = open(input_path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed_fd(a, input_path, fd, &rep), 0);
+        close(fd);
+        Result r = finish(a, rep);
+        analysis_free(a);
+        return r;
+}
+
+static void assert_same(Result x, Result y) {
+        assert_string_equal(x.json, y.json);
+        assert_int_equal(x.stats.lines, y.stats.lines);
+        assert_int_equal(x.stats.matched_lines, y.stats.matched_lines);
+        assert_int_equal(x.rep.cut, y.rep.cut);
+        assert_int_equal(x.rep.nul_lines, y.rep.nul_lines);
+        assert_int_equal(x.rep.bad_utf8, y.rep.bad_utf8);
+        assert_int_equal(y.rep.binary_line, 0);
+        assert_false(y.rep.journal_file);
+}
+
+static void check_engine(const char *scan, const char *engine) {
+        RuleSet *rs = load_shipped_rules(scan);
+        Result ref = by_lines(rs);
+        Result got = by_blocks(rs);
+        assert_same(ref, got);
+        /* The input is not trivial: causes found, and every edge line seen. */
+        assert_non_null(strstr(ref.json, "\"id\":"));
+        assert_true(ref.stats.matched_lines > 100);
+        assert_int_equal(ref.rep.cut, 1);
+        assert_int_equal(ref.rep.nul_lines, 1);
+        assert_true(ref.rep.bad_utf8 >= 1);
+        assert_string_equal(prefilter_engine(rs->prefilter), engine);
+        free(ref.json);
+        free(got.json);
+        ruleset_free(rs);
+}
+
+static void test_portable(void **state) {
+        check_engine("portable", "aho-corasick");
+}
+
+static void test_automatic(void **state) {
+#ifdef VX_HAVE_HYPERSCAN
+        check_engine(NULL, "hyperscan");
+#else
+        print_message("built without Hyperscan: the automatic choice is the automaton\n");
+        check_engine(NULL, "aho-corasick");
+#endif
+}
+
+static void test_hyperscan_from_first_byte(void **state) {
+#ifdef VX_HAVE_HYPERSCAN
+        check_engine("hyperscan", "hyperscan");
+#else
+        print_message("SKIPPED LOUDLY: built without Hyperscan (libhs), so there is no Hyperscan engine to "
+                      "test\n");
+        skip();
+#endif
+}
+
+/* The binary cases stop reading and say why, as the line-by-line reading did. */
+static void test_binary(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        char path[] = "/tmp/vx-feed-bin-XXXXXX";
+        static const struct {
+                const char *data;
+                size_t len;
+                unsigned long binary_line;
+                bool journal;
+        } cases[] = {
+                {"LPKSHHRH\0\0\0\0more\n", 17, 0, true},
+                {"first line\nsecond \0 line\nthird\n", 31, 2, false},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                int fd = mkstemp(path);
+                assert_true(fd >= 0);
+                unlink(path);
+                strcpy(path + strlen(path) - 6, "XXXXXX");
+                assert_int_equal(write(fd, cases[i].data, cases[i].len), (ssize_t) cases[i].len);
+                assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+                Analysis *a;
+                FeedReport rep;
+                assert_int_equal(analysis_new(rs, &a), 0);
+                assert_int_equal(analysis_feed_fd(a, "bin", fd, &rep), -EINVAL);
+                assert_int_equal(rep.binary_line, cases[i].binary_line);
+                assert_int_equal(rep.journal_file, cases[i].journal);
+                analysis_free(a);
+                close(fd);
+        }
+        ruleset_free(rs);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_portable),
+                cmocka_unit_test(test_automatic),
+                cmocka_unit_test(test_hyperscan_from_first_byte),
+                cmocka_unit_test(test_binary),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
