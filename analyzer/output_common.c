@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "vfioexplain/escape.h"
+#include "vfioexplain/framebuffer.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/template.h"
 
@@ -28,6 +29,7 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
                 v->v[i] = f->vars[i];
         v->v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
         v->v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(host);
+        v->v[VAR_RELEASE_FRAMEBUFFER] = host_boot_framebuffer_param(host);
 }
 
 static char *render(const char *t, const TemplateVars *v) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vfioexplain/capture.h"
+#include "vfioexplain/framebuffer.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/plan.h"
@@ -333,52 +334,38 @@ static void plan_groups(Builder *b) {
         }
 }
 
-static bool framebuffer_is_sysfb(const char *name) {
-        return strcmp(name, "BOOTFB") == 0 || strcmp(name, "simplefb") == 0 ||
-                strcmp(name, "simple-framebuffer") == 0;
-}
-
 static void plan_framebuffer(Builder *b) {
         const HostFacts *f = b->f;
         Plan *p = b->p;
-        bool efifb = false, sysfb = false;
+        BootFramebuffer kind = BOOT_FB_UNKNOWN;
         const char *where = NULL;
-        for (size_t i = 0; i < f->n_framebuffers; i++)
-                for (size_t j = 0; j < p->n_devices; j++)
-                        if (strcmp(f->framebuffers[i].device, p->devices[j].pci->address) == 0) {
-                                where = p->devices[j].pci->address;
-                                if (framebuffer_is_sysfb(f->framebuffers[i].name))
-                                        sysfb = true;
-                                else
-                                        efifb = true;
-                        }
+        for (size_t j = 0; j < p->n_devices; j++) {
+                BootFramebuffer k = host_boot_framebuffer(f, p->devices[j].pci->address);
+                if (k != BOOT_FB_UNKNOWN && k >= kind) {
+                        kind = k;
+                        where = p->devices[j].pci->address;
+                }
+        }
         const char *cmdline = f->cmdline == KNOWN_PRESENT ? f->cmdline_text : "";
-        if (efifb && cmdline_has(cmdline, "video=efifb:off"))
-                efifb = false;
-        if (sysfb && cmdline_has(cmdline, "initcall_blacklist=sysfb_init"))
-                sysfb = false;
-        if (!efifb && !sysfb)
+        if (kind == BOOT_FB_UNKNOWN || boot_framebuffer_param_given(kind, cmdline))
                 return;
+        const char *param = boot_framebuffer_param(kind, f->kernel_release);
         StrBuf why = {0};
         PlanStep *s = step_new(b, "Keep the boot framebuffer off the GPU");
-        if (efifb && !cmdline_has(f->grub_cmdline, "video=efifb:off"))
-                add_grub_param_cmd(b, s, "video=efifb:off video=vesafb:off");
-        if (sysfb && !cmdline_has(f->grub_cmdline, "initcall_blacklist=sysfb_init"))
-                add_grub_param_cmd(b, s, "initcall_blacklist=sysfb_init");
+        if (!boot_framebuffer_param_given(kind, f->grub_cmdline))
+                add_grub_param_cmd(b, s, param);
         b->grub_edited = true;
-        strbuf_printf(&why,
-                      "The firmware's framebuffer (%s) lies inside a BAR of %s, and the kernel keeps a "
-                      "claim on it "
-                      "that stops vfio-pci from reserving that BAR. %s The host shows no console on that "
-                      "GPU after "
-                      "the boot loader; selecting another GPU as primary display in the firmware avoids it.",
-                      efifb && sysfb  ? "efifb and sysfb"
-                              : efifb ? "efifb/vesafb"
-                                      : "sysfb's BOOTFB",
-                      where,
-                      sysfb ? "initcall_blacklist=sysfb_init stops sysfb from registering it (linux 5.15 "
-                              "and later)."
-                            : "video=efifb:off video=vesafb:off stop those drivers from taking it.");
+        strbuf_printf(
+                &why,
+                "The firmware's framebuffer (%s) lies inside a BAR of %s, and the kernel keeps a "
+                "claim on it that stops vfio-pci from reserving that BAR. %s The host shows no console "
+                "on that GPU after the boot loader; selecting another GPU as primary display in the "
+                "firmware avoids it.",
+                kind == BOOT_FB_SYSFB ? "sysfb's BOOTFB" : "efifb/vesafb", where,
+                kind == BOOT_FB_SYSFB
+                        ? "initcall_blacklist=sysfb_init stops sysfb from registering it "
+                          "(video=efifb:off and video=simplefb:off leave BOOTFB in place)."
+                        : "video=efifb:off video=vesafb:off stop those drivers from taking it.");
         step_why(b, s, &why);
 }
 

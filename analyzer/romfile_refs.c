@@ -30,6 +30,28 @@ static void keep(RomfileRefs *r, const char *address, Span path) {
         memcpy(ref->path, p, sizeof(ref->path));
 }
 
+static void keep_vga(RomfileRefs *r, const char *address) {
+        if (!address[0])
+                return;
+        for (size_t i = 0; i < r->n_vga; i++)
+                if (strcmp(r->vga[i], address) == 0)
+                        return;
+        if (r->n_vga >= ELEMENTSOF(r->vga)) {
+                r->dropped++;
+                return;
+        }
+        memcpy(r->vga[r->n_vga++], address, 16);
+}
+
+/* QEMU's boolean property values that mean on (qapi/qapi-visit-core.c, qemu_strtobool() later). */
+static bool is_on(Span v) {
+        static const char *const on[] = {"on", "yes", "true"};
+        for (size_t i = 0; i < ELEMENTSOF(on); i++)
+                if (v.len == strlen(on[i]) && memcmp(v.p, on[i], v.len) == 0)
+                        return true;
+        return false;
+}
+
 /* host=01:00.0 or sysfsdev=/sys/bus/pci/devices/0000:01:00.0, normalised into address. */
 static void device_address(const char *key, Span v, char address[static 16]) {
         if (strcmp(key, "sysfsdev") == 0) {
@@ -46,7 +68,7 @@ static void device_address(const char *key, Span v, char address[static 16]) {
 static void scan_keyvalue(RomfileRefs *r, Span opts) {
         char address[16] = "", path[VX_CAPTURE_MAX + 1];
         size_t n_path = 0;
-        bool have_path = false;
+        bool have_path = false, vga = false;
 
         while (opts.len > 0) {
                 char value[VX_CAPTURE_MAX + 1];
@@ -75,6 +97,8 @@ static void scan_keyvalue(RomfileRefs *r, Span opts) {
                 if ((key.len == 4 && memcmp(key.p, "host", 4) == 0) ||
                     (key.len == 8 && memcmp(key.p, "sysfsdev", 8) == 0))
                         device_address(key.len == 4 ? "host" : "sysfsdev", span_make(value, n), address);
+                else if (key.len == 5 && memcmp(key.p, "x-vga", 5) == 0)
+                        vga = is_on(span_make(value, n));
                 else if (key.len == 7 && memcmp(key.p, "romfile", 7) == 0) {
                         memcpy(path, value, n);
                         n_path = n;
@@ -83,6 +107,8 @@ static void scan_keyvalue(RomfileRefs *r, Span opts) {
         }
         if (have_path)
                 keep(r, address, span_make(path, n_path));
+        if (vga)
+                keep_vga(r, address);
 }
 
 /* "key":"value" in a JSON object; values with escapes are not taken (no path of the grammar has one). */
@@ -114,6 +140,8 @@ static void scan_json(RomfileRefs *r, Span line, const char *at) {
                 device_address("sysfsdev", v, address);
         if (json_string(obj, "romfile", &path))
                 keep(r, address, path);
+        if (span_find(obj, "\"x-vga\":true"))
+                keep_vga(r, address);
 }
 
 static bool contains_nocase(Span s, const char *lit) {
@@ -133,7 +161,7 @@ void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len) {
         if ((span_find(s, "pflash") || span_find(s, "-bios ")) &&
             (contains_nocase(s, "ovmf") || contains_nocase(s, "edk2") || contains_nocase(s, "aavmf")))
                 r->uefi = true;
-        if (!span_find(s, "romfile"))
+        if (!span_find(s, "romfile") && !span_find(s, "x-vga"))
                 return;
         while ((p = span_find(s, "vfio-pci"))) {
                 Span after = span_make(p + 8, s.len - (size_t) (p + 8 - s.p));

@@ -25,6 +25,7 @@ static const char *const var_names[_VAR_MAX] = {
         [VAR_LABEL] = "label",
         [VAR_UPDATE_BOOTLOADER] = "update_bootloader",
         [VAR_UPDATE_INITRAMFS] = "update_initramfs",
+        [VAR_RELEASE_FRAMEBUFFER] = "release_framebuffer",
 };
 
 const char *var_to_string(Var v) {

@@ -130,7 +130,10 @@ static int probe_romfiles(HostSet *s, Analysis *a) {
                         refs.refs[n++] = refs.refs[i];
         }
         refs.n = n;
-        return rom_probe_lines(s->facts, &refs, feed_line_probe, a);
+        int r = rom_probe_lines(s->facts, &refs, feed_line_probe, a);
+        if (r < 0)
+                return r;
+        return vga_probe_lines(s->facts, &refs, feed_line_probe, a);
 }
 
 static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {

@@ -773,6 +773,33 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
         }
 }
 
+/* Functions of one host card that the domain places in different guest slots: the guest sees a GPU and its
+ * HDMI audio as two cards, which the GPU vendors' guest drivers do not expect. Said once, for the lowest
+ * function that sits apart from function 0's slot. */
+static void emit_split_card(Emitter *e, const DomainConfig *dc, const DomainHostdev *h) {
+        uint64_t host[4], guest[4];
+        if (!h->guest_address[0] || !split_address(h->address, host) || host[3] == 0)
+                return;
+        for (size_t i = 0; i < dc->n_hostdevs; i++) {
+                const DomainHostdev *f0 = &dc->hostdevs[i];
+                uint64_t fh[4];
+                if (f0 == h || !f0->guest_address[0] || !same_slot(f0->address, h->address) ||
+                    !split_address(f0->address, fh) || fh[3] != 0 ||
+                    !split_address(f0->guest_address, guest))
+                        continue;
+                if (same_slot(f0->guest_address, h->guest_address))
+                        return;
+                emit(e, h->address,
+                     " guest %s: function %u of the card is in another guest slot than function 0 (guest "
+                     "%s); "
+                     "multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' "
+                     "function='0x0'/> and function='0x%x' for this one",
+                     h->guest_address, (unsigned) host[3], f0->guest_address, (unsigned long long) guest[0],
+                     (unsigned long long) guest[1], (unsigned long long) guest[2], (unsigned) host[3]);
+                return;
+        }
+}
+
 static const DomainHostdev *find_hostdev(const DomainConfig *dc, Span address) {
         for (size_t i = 0; i < dc->n_hostdevs; i++)
                 if (strlen(dc->hostdevs[i].address) == address.len &&
@@ -831,6 +858,7 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
                         emit_host(&e, dc, h, host);
                 if (h->rom_enabled != DOMAIN_SWITCH_OFF)
                         emit_rom(&e, dc, h, &who, host);
+                emit_split_card(&e, dc, h);
         }
         return e.r;
 }

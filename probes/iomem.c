@@ -1,22 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-/* Boot framebuffers (efifb, simplefb, vesafb, BOOTFB) in /proc/iomem that sit inside a PCI BAR: the
- * region vfio-pci then cannot claim ("BAR 1: can't reserve"). */
+/* Boot framebuffers (efifb, vesafb, sysfb's BOOTFB with simpledrm or simplefb in it) in /proc/iomem that
+ * sit inside a PCI BAR: the region vfio-pci then cannot claim ("BAR 1: can't reserve"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vfioexplain/facts.h"
+#include "vfioexplain/framebuffer.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/rootfs.h"
 #include "vfioexplain/strparse.h"
 
 static bool is_framebuffer(Span name) {
-        static const char *const names[] = {"efifb", "simplefb", "vesafb", "BOOTFB", "simple-framebuffer"};
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (name.len == strlen(names[i]) && memcmp(name.p, names[i], name.len) == 0)
-                        return true;
+        char buf[32];
+        if (name.len >= sizeof(buf))
+                return false;
+        memcpy(buf, name.p, name.len);
+        buf[name.len] = 0;
+        return boot_framebuffer_name(buf);
+}
+
+/* A driver's request nested in a framebuffer resource already recorded (simpledrm inside BOOTFB): it names
+ * who drives that framebuffer, and is no second hold. */
+static bool nested_in_hold(HostFacts *f, uint64_t start, uint64_t end, Span name) {
+        for (size_t i = 0; i < f->n_framebuffers; i++) {
+                FramebufferHold *h = &f->framebuffers[i];
+                if (start < h->start || end > h->end)
+                        continue;
+                if (!h->driver[0])
+                        snprintf(h->driver, sizeof(h->driver), "%.*s", (int) MIN(name.len, (size_t) 31),
+                                 name.p);
+                return true;
+        }
         return false;
 }
 
@@ -38,7 +55,8 @@ void probe_iomem(int rootfd, HostFacts *f) {
                 if (end != 0)
                         nonzero = true;
                 span_trim(&line);
-                if (!is_framebuffer(line) || f->n_framebuffers >= FACTS_FRAMEBUFFER_MAX)
+                if (!is_framebuffer(line) || nested_in_hold(f, start, end, line) ||
+                    f->n_framebuffers >= FACTS_FRAMEBUFFER_MAX)
                         continue;
                 for (size_t i = 0; i < f->n_devices; i++)
                         for (int bar = 0; bar < 6; bar++) {

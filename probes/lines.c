@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vfioexplain/framebuffer.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/probe_lines.h"
 #include "vfioexplain/strparse.h"
@@ -235,9 +236,21 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                      n->group_name[0] ? n->group_name : "?", n->mode, m->pid);
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 const FramebufferHold *h = &f->framebuffers[i];
-                if (strcmp(h->device, d->address) == 0)
-                        emit(e, "framebuffer %s: [mem 0x%llx-0x%llx] inside BAR %d of %s", h->name, h->start,
-                             h->end, h->bar, d->address);
+                if (strcmp(h->device, d->address) != 0)
+                        continue;
+                BootFramebuffer kind = boot_framebuffer_from_name(h->name);
+                if (kind == BOOT_FB_UNKNOWN)
+                        kind = boot_framebuffer_from_name(h->driver);
+                char driver[40] = "";
+                if (h->driver[0])
+                        snprintf(driver, sizeof(driver), " (%s)", h->driver);
+                emit(e,
+                     "framebuffer %s%s: [mem 0x%llx-0x%llx] inside BAR %d of %s%s; released by %s on linux "
+                     "%s",
+                     h->name, driver, h->start, h->end, h->bar, d->address,
+                     d->boot_vga == 1 ? " (boot_vga=1)" : "",
+                     boot_framebuffer_param(kind, f->kernel_release),
+                     f->kernel_release[0] ? f->kernel_release : "?");
         }
 }
 

@@ -69,3 +69,34 @@ int rom_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_f
         close(rootfd);
         return r;
 }
+
+static const char *display_class_name(unsigned class_code) {
+        switch (class_code >> 8) {
+        case 0x0301:
+                return "XGA controller";
+        case 0x0302:
+                return "3D controller";
+        case 0x0380:
+                return "display controller";
+        default:
+                return (class_code >> 16) == 0x03 ? "display controller" : "not a display device";
+        }
+}
+
+int vga_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_fn fn, void *userdata) {
+        int r = 0;
+        if (!host || !host->root)
+                return 0;
+        for (size_t i = 0; i < refs->n_vga && r >= 0; i++) {
+                const PciDevice *d = host_find_device(host, refs->vga[i]);
+                if (!d || d->class_code == 0 || (d->class_code >> 8) == 0x0300)
+                        continue;
+                char line[160];
+                int n = snprintf(line, sizeof(line),
+                                 "vfio-pci %s x-vga=on: class=%06x (%s) is not a VGA controller (0300xx)",
+                                 d->address, d->class_code, display_class_name(d->class_code));
+                if (n > 0)
+                        r = fn(line, MIN((size_t) n, sizeof(line) - 1), userdata);
+        }
+        return r;
+}

@@ -210,6 +210,8 @@ struct json_object *facts_to_json(const HostFacts *f) {
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 struct json_object *fo = json_object_new_object();
                 put_str(fo, "name", f->framebuffers[i].name);
+                if (f->framebuffers[i].driver[0])
+                        put_str(fo, "driver", f->framebuffers[i].driver);
                 json_object_object_add(fo, "start", json_object_new_uint64(f->framebuffers[i].start));
                 json_object_object_add(fo, "end", json_object_new_uint64(f->framebuffers[i].end));
                 put_str(fo, "device", f->framebuffers[i].device);
@@ -588,6 +590,8 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         struct json_object *fo = json_object_array_get_idx(a, i);
                         FramebufferHold *h = &f.framebuffers[f.n_framebuffers++];
                         get_str(&r, fo, "name", h->name, sizeof(h->name));
+                        if (json_object_object_get_ex(fo, "driver", NULL))
+                                get_str(&r, fo, "driver", h->driver, sizeof(h->driver));
                         h->start = get_u64(&r, fo, "start");
                         h->end = get_u64(&r, fo, "end");
                         get_address(&r, fo, "device", h->device, false);

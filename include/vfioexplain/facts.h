@@ -104,7 +104,8 @@ typedef struct MemlockFact {
 } MemlockFact;
 
 typedef struct FramebufferHold {
-        char name[32];
+        char name[32]; /* the resource inside the BAR: "BOOTFB", "efifb", "vesafb" */
+        char driver[32]; /* the driver's request nested in it ("simpledrm", "simplefb"), "" if none */
         unsigned long long start, end;
         char device[16];
         int bar;

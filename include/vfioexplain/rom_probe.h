@@ -29,3 +29,9 @@ bool rom_device_ids(const HostFacts *host, const char *address, uint16_t *vendor
  * (QEMU's own "failed to find romfile" says that), nor does an empty one ("romfile ... is empty"). Stops
  * at and returns the first negative return of fn. */
 int rom_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_fn fn, void *userdata);
+
+/* For each device refs names with x-vga=on: a line when vfio-pci can give it no VGA region, because its
+ * class is not VGA-compatible (0x0300xx; vfio_pci_is_vga() in drivers/vfio/pci), as
+ * "vfio-pci ADDR x-vga=on: class=CCCCCC (NAME) is not a VGA controller (0300xx)". Returns as
+ * rom_probe_lines(). */
+int vga_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_fn fn, void *userdata);

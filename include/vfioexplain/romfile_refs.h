@@ -25,9 +25,13 @@ typedef struct RomfileRefs {
         size_t n;
         size_t dropped; /* beyond VX_ROMFILE_REFS_MAX */
         bool uefi; /* a QEMU command line with OVMF/edk2/AAVMF firmware was seen */
+        /* Devices given with x-vga=on (the legacy VGA ranges), whose class the probes then check. */
+        char vga[VX_ROMFILE_REFS_MAX][16];
+        size_t n_vga;
 } RomfileRefs;
 
-/* Looks at one line (no I/O) and keeps each new (address, path) pair it names. */
+/* Looks at one line (no I/O) and keeps each new (address, path) pair it names, and each address given
+ * x-vga=on. */
 void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len);
 
 /* Whether a line classified as l can hold such a reference: QEMU lines and their option locations, and

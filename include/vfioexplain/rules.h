@@ -104,7 +104,7 @@ typedef struct Prefilter Prefilter;
 
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, and what romfile_refs_scan() collects from QEMU command
- * lines (romfile=, and the UEFI firmware drive: pflash or -bios). */
+ * lines (romfile=, x-vga=, and the UEFI firmware drive: pflash or -bios). */
 #define PREFILTER_EXTRA_LITERALS \
         { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios " }
 

@@ -27,6 +27,7 @@ typedef enum Var {
         _VAR_CAPTURE_MAX, /* the ones above may be captured; the ones below are built in */
         VAR_UPDATE_BOOTLOADER = _VAR_CAPTURE_MAX,
         VAR_UPDATE_INITRAMFS,
+        VAR_RELEASE_FRAMEBUFFER, /* the kernel parameters that keep the boot framebuffer off the GPU */
         _VAR_MAX,
 } Var;
 
