@@ -153,6 +153,11 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
 }
 
 int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
+        return analysis_feed_fd_progress(a, input, fd, NULL, NULL, ret);
+}
+
+int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progress_fn progress,
+                              void *userdata, FeedReport *ret) {
         Feeder f = {
                 .a = a,
                 .input = input,
@@ -176,6 +181,8 @@ int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
                         r = feed_block(&f, b.text, b.len, b.offset);
                 if (r < 0)
                         break;
+                if (progress)
+                        progress((uint64_t) b.offset + b.len, userdata);
         }
         line_reader_done(&rd);
         free(f.ends);

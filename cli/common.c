@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include <stdarg.h>
 
 #include "vfioexplain/escape.h"
@@ -121,9 +122,16 @@ int write_all_fd(int fd, const char *s, size_t len) {
 }
 
 /* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
+static void show_bytes(uint64_t bytes, void *userdata) {
+        progress_update(userdata, (double) bytes / 1e6, "MB");
+}
+
 int feed_input(Analysis *a, const Input *in) {
         FeedReport rep;
-        int r = analysis_feed_fd(a, in->name, in->fd, &rep);
+        Progress p;
+        progress_init(&p, in->name);
+        int r = analysis_feed_fd_progress(a, in->name, in->fd, show_bytes, &p, &rep);
+        progress_done(&p);
 
         if (rep.journal_file)
                 errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hosts.h"
+#include "progress.h"
 #include "vfioexplain/journal.h"
 #include "vfioexplain/kmsg.h"
 #include "vfioexplain/rootfs.h"
@@ -36,11 +37,15 @@ static long feed_journal(HostSet *hosts, const JournalQuery *q, bool empty_ok) {
                 return r;
         }
         diag_done(&d);
+        Progress p;
+        progress_init(&p, q->directory ? q->directory : q->n_files ? q->files[0] : "the journal");
         while ((r = journal_next(j, &e)) > 0) {
                 if ((r = hostset_feed_entry(hosts, j, &e, "journal")) < 0)
                         break;
-                n++;
+                if (++n % 1024 == 0)
+                        progress_update(&p, (double) n, "entries");
         }
+        progress_done(&p);
         journal_free(j);
         if (r == -E2BIG)
                 errorf("the journal holds more than %u hosts; name fewer with --file", VX_HOSTS_MAX);

@@ -23,3 +23,8 @@ typedef struct FeedReport {
  * input (ret says why; nothing more is read); -ENOMEM; or a negative errno from read(2). ret is filled
  * in either case. */
 int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret);
+
+/* The same, calling progress (if not NULL) after each block with the bytes read so far. */
+typedef void (*feed_progress_fn)(uint64_t bytes, void *userdata);
+int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progress_fn progress,
+                              void *userdata, FeedReport *ret);

@@ -148,3 +148,6 @@
 #define VX_PLAN_STEPS_MAX 16u
 #define VX_PLAN_COMMANDS_MAX 12u
 #define VX_PLAN_NOTES_MAX 32u
+/* Progress of a long read on a terminal's stderr: shown after this long, rewritten at most this often. */
+#define VX_PROGRESS_AFTER_USEC 1000000u
+#define VX_PROGRESS_EVERY_USEC 250000u

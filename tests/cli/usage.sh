@@ -91,4 +91,17 @@ expect 2 'usage: vfioexplain help' -- "$bin" help check groups
 expect 2 'frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" frobnicate
 
 expect 2 "usage: vfioexplain plan" -- "$bin" plan
+
+# Progress on stderr for a long read, only on a terminal (script(1) gives it one), erased when done: a
+# QEMU log that takes over a second to arrive through a FIFO.
+mkfifo "$tmp/slow"
+slow() { { printf '%s\n' 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: failed to open /dev/vfio/12: Permission denied'; sleep 1.6; echo 'more'; } >"$tmp/slow" & }
+slow
+script -qec "$bin --no-probe --rules $rules $tmp/slow" /dev/null >"$tmp/pty" 2>&1
+grep -q "reading $tmp/slow: 0.0 MB, [12] s" "$tmp/pty" && grep -q "$(printf '\r *\r')vfioexplain: 1 root cause" "$tmp/pty" ||
+        { echo "FAIL: no progress on a terminal, or not erased"; cat -A "$tmp/pty" | head -3; fails=$((fails + 1)); }
+slow
+"$bin" --no-probe --rules "$rules" "$tmp/slow" >/dev/null 2>"$tmp/nopty"
+if grep -q reading "$tmp/nopty"; then echo "FAIL: progress without a terminal"; cat "$tmp/nopty"; fails=$((fails + 1)); fi
+echo "ok: progress on a terminal only"
 finish
