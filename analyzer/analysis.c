@@ -74,6 +74,7 @@ struct Analysis {
         size_t cur_len;
         const EntryMeta *cur_meta;
         bool cur_matched;
+        bool guest_input; /* the lines fed now are the guest's (--guest) */
         char last_boot[33];
         RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
 };
@@ -559,8 +560,14 @@ const RomfileRefs *analysis_romfiles(const Analysis *a) {
 
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
                      size_t len, const EntryMeta *meta) {
+        Line guest;
         int r;
 
+        if (a->guest_input) {
+                guest = *line;
+                line_as_guest(&guest);
+                line = &guest;
+        }
         a->stats.lines++;
         a->seq++;
         for (size_t v = 0; v < line->n_views; v++)
@@ -614,6 +621,10 @@ int analysis_skip_lines(Analysis *a, const char *input, uint64_t n) {
         a->stats.lines += n;
         a->seq += n;
         return 0;
+}
+
+void analysis_set_guest(Analysis *a, bool guest) {
+        a->guest_input = guest;
 }
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {

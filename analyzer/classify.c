@@ -38,9 +38,9 @@ LineClassifier *line_classifier_free(LineClassifier *c) {
 }
 
 static const char *const source_names[_SOURCE_MAX] = {
-        [SOURCE_KERNEL] = "kernel",   [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
-        [SOURCE_TRACE] = "trace",     [SOURCE_JOURNAL] = "journal", [SOURCE_PROBE] = "probe",
-        [SOURCE_UNKNOWN] = "unknown",
+        [SOURCE_KERNEL] = "kernel", [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
+        [SOURCE_TRACE] = "trace",   [SOURCE_JOURNAL] = "journal", [SOURCE_GUEST] = "guest",
+        [SOURCE_PROBE] = "probe",   [SOURCE_UNKNOWN] = "unknown",
 };
 
 const char *source_to_string(Source s) {
@@ -70,6 +70,7 @@ static const char *const format_names[_FORMAT_MAX] = {
         [FORMAT_VIRSH] = "virsh",
         [FORMAT_QEMU_TRACE] = "qemu-trace",
         [FORMAT_KERNEL_TRACE] = "kernel-trace",
+        [FORMAT_LOGCAT] = "logcat",
 };
 
 const char *line_format_to_string(LineFormat f) {
@@ -607,6 +608,96 @@ static bool parse_journal_short(Span s, Line *l) {
         return true;
 }
 
+/* Android's log priority letters (liblog logprint.cpp filterPriToChar()), as syslog levels. */
+static int logcat_priority(char c) {
+        switch (c) {
+        case 'V':
+        case 'D':
+                return 7;
+        case 'I':
+                return 6;
+        case 'W':
+                return 4;
+        case 'E':
+                return 3;
+        case 'F':
+                return 2;
+        case 'S':
+                return 7;
+        default:
+                return -2;
+        }
+}
+
+/* "PRI/tag     ( 1234): " of logcat's brief and time formats (liblog logprint.cpp
+ * android_log_formatLogLine(): "%c/%-8s(%5d): "). */
+static bool eat_logcat_brief(Span *s, Line *l) {
+        Span t = *s, tag;
+        int prio;
+        if (t.len < 3 || (prio = logcat_priority(t.p[0])) < -1 || t.p[1] != '/')
+                return false;
+        span_advance(&t, 2);
+        if (!span_eat_until(&t, '(', &tag) || tag.len == 0 || !span_eat_char(&t, '('))
+                return false;
+        span_eat_blanks(&t);
+        if (!span_eat_digits(&t, 1, 10, NULL) || !span_eat_literal(&t, "): "))
+                return false;
+        while (tag.len > 0 && tag.p[tag.len - 1] == ' ')
+                tag.len--;
+        if (tag.len == 0)
+                return false;
+        l->priority = prio;
+        l->ident = tag;
+        *s = t;
+        return true;
+}
+
+/* adb logcat: threadtime (the default since Android 7, "%s %5d %5d %c %-8s: "), time
+ * ("%s %c/%-8s(%5d): ") and brief, after liblog logprint.cpp android_log_formatLogLine(); the time is
+ * "%m-%d %H:%M:%S" and ".%03ld". Only an Android system prints these, so they are the guest's. */
+static bool parse_logcat(Span s, Line *l) {
+        Span t = s;
+        if (span_is_digit(t.p[0])) {
+                if (!span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, '-') ||
+                    !span_eat_digits(&t, 2, 2, NULL) || !span_eat_char(&t, ' ') || !eat_hms(&t) ||
+                    !span_eat_char(&t, '.') || !span_eat_digits(&t, 3, 3, NULL))
+                        return false;
+                l->stamp = span_make(s.p, (size_t) (t.p - s.p));
+                if (span_eat_blanks(&t) == 0)
+                        return false;
+                Span u = t, tag;
+                if (span_eat_digits(&u, 1, 10, NULL)) {
+                        /* threadtime: pid, tid, priority, the tag padded to 8, ": " */
+                        int prio;
+                        if (span_eat_blanks(&u) == 0 || !span_eat_digits(&u, 1, 10, NULL) ||
+                            !span_eat_char(&u, ' ') || u.len < 2 || (prio = logcat_priority(u.p[0])) < -1 ||
+                            u.p[1] != ' ')
+                                return false;
+                        span_advance(&u, 2);
+                        if (!span_eat_until_literal(&u, ": ", &tag))
+                                return false;
+                        while (tag.len > 0 && tag.p[tag.len - 1] == ' ')
+                                tag.len--;
+                        if (tag.len == 0)
+                                return false;
+                        span_advance(&u, 2);
+                        l->priority = prio;
+                        l->ident = tag;
+                        t = u;
+                } else if (!eat_logcat_brief(&t, l))
+                        return false;
+        } else if (!eat_logcat_brief(&t, l))
+                return false;
+        l->format = FORMAT_LOGCAT;
+        set_view(l, SOURCE_GUEST, t);
+        return true;
+}
+
+void line_as_guest(Line *l) {
+        for (size_t v = 0; v < l->n_views; v++)
+                l->views[v].source = SOURCE_GUEST;
+}
+
 /* A journal entry's own fields say which software wrote it; its message needs no prefix parsing. */
 static void classify_fields(const LineFields *f, LineFormat format, Line *l) {
         l->format = format;
@@ -711,10 +802,16 @@ void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
                 if (parse_qemu(s, &l, true))
                         goto done;
                 l = (Line){.priority = -1, .mono = -1};
+                if (parse_logcat(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
         }
 
         if (s.len > 0 && s.p[0] >= 'A' && s.p[0] <= 'Z') {
                 if (parse_journal_short(s, &l))
+                        goto done;
+                l = (Line){.priority = -1, .mono = -1};
+                if (parse_logcat(s, &l))
                         goto done;
                 l = (Line){.priority = -1, .mono = -1};
         }

@@ -115,10 +115,12 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
 
                 if (m->matched[ri])
                         continue;
-                /* A line of unknown format may be any log's, but never the probes': those come only from
-                 * analysis_feed_probe(), so a log cannot forge host state. */
-                unsigned mask = view->source == SOURCE_UNKNOWN ? SOURCE_MASK_ALL & ~(1u << SOURCE_PROBE)
-                                                               : 1u << view->source;
+                /* A line of unknown format may be any host log's, but never the probes': those come only
+                 * from analysis_feed_probe(), so a log cannot forge host state. Nor the guest's: a VM's
+                 * lines are known by their format (logcat) or because the user said so (--guest). */
+                unsigned mask = view->source == SOURCE_UNKNOWN
+                        ? SOURCE_MASK_ALL & ~(1u << SOURCE_PROBE) & ~(1u << SOURCE_GUEST)
+                        : 1u << view->source;
                 if (!(r->source_mask & mask))
                         continue;
                 if (!contents_present(r, view->text))

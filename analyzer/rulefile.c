@@ -438,7 +438,9 @@ static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
                         int s = source_from_string(v + start, i - start);
                         if (s < 0)
                                 error_at(p, p->line, vcol + start,
-                                         "unknown source (kernel, qemu, libvirt, trace or journal)", NULL);
+                                         "unknown source (kernel, qemu, libvirt, trace, journal, guest or "
+                                         "probe)",
+                                         NULL);
                         else
                                 r->source_mask |= 1u << s;
                 }

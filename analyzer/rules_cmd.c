@@ -52,6 +52,14 @@ static void example_line(LineClassifier *lc, const RuleDef *r, const char *text,
                 line->views[0] = (LineView){.source = SOURCE_PROBE, .text = span_from_str(text)};
         } else
                 line_classify(lc, text, strlen(text), line);
+        /* A guest rule's example may be a kernel line: it is the guest's when read with --guest. */
+        if (r->source_mask & (1u << SOURCE_GUEST)) {
+                bool ours = false;
+                for (size_t v = 0; v < line->n_views; v++)
+                        ours = ours || (r->source_mask & (1u << line->views[v].source));
+                if (!ours)
+                        line_as_guest(line);
+        }
 }
 
 static void check_example(LineClassifier *lc, Matcher *m, const RuleDef *r, size_t ri, const RuleExample *ex,

@@ -42,6 +42,9 @@ typedef struct Options {
         const char *address; /* rom --address ADDR */
         bool bug_report; /* report: the bug-ticket document instead of the causes alone */
         bool redact; /* report --redact */
+        const char *guest_files[VX_INPUTS_MAX]; /* --guest FILE: the VM's own logs */
+        size_t n_guest_files;
+        const char *guest_modules_alias; /* --guest-modules-alias FILE: the guest's modules.alias */
 } Options;
 
 typedef struct Input {
@@ -102,6 +105,9 @@ bool help_is_command(const char *name);
 int cmd_help(int argc, char **argv);
 
 int cmd_explain(const Options *o, int argc, char **argv);
+/* Feeds the --guest files into a, as the guest's lines, with a statement for each of the guest's PCI
+ * devices that its lspci -nnk shows without a driver. Returns 0 or a negative errno (reported). */
+int feed_guest_files(Analysis *a, const Options *o);
 int cmd_check(const Options *o, int argc, char **argv);
 int cmd_groups(const Options *o, int argc);
 int cmd_snapshot(const Options *o, int argc, char **argv);

@@ -195,7 +195,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         return EXIT_USAGE;
                 have_domain = true;
         }
-        if (argc == 0 && !journal && !have_domain) {
+        if (argc == 0 && !journal && !have_domain && o->n_guest_files == 0) {
                 /* Nothing named and nothing piped in: this boot of this host. */
                 if (isatty(STDIN_FILENO))
                         own_log = true;
@@ -223,6 +223,19 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         goto out;
                 }
                 r = inputs[i].trace_dat ? feed_trace_dat(local, &inputs[i]) : feed_input(local, &inputs[i]);
+                if (r < 0) {
+                        ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+                        goto out;
+                }
+        }
+        if (o->n_guest_files > 0) {
+                Analysis *local = hostset_local(&hosts);
+                if (!local) {
+                        errorf("out of memory");
+                        ret = EXIT_INTERNAL;
+                        goto out;
+                }
+                r = feed_guest_files(local, o);
                 if (r < 0) {
                         ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
                         goto out;

@@ -23,8 +23,11 @@
         "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"           \
         "  --file FILE                  read this journal file (repeatable)\n"                      \
         "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
-#define OPT_DOMAIN \
-        "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n"
+#define OPT_DOMAIN                                                                                          \
+        "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n"  \
+        "  --guest FILE                 the VM's own log (dmesg, lspci -nnk, adb logcat): why the passed\n" \
+        "                               device does nothing in the guest (repeatable)\n"                    \
+        "  --guest-modules-alias FILE   the guest's modules.alias (default: the host's)\n"
 #define EXIT_EXPLAIN                                                                                        \
         "\nExit status: 0 no failure cause found, 1 at least one cause, 2 bad usage or unreadable input,\n" \
         "3 an internal error.\n"

@@ -17,16 +17,28 @@
 
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
-                {"format", required_argument, NULL, 'f'},    {"color", required_argument, NULL, 'c'},
-                {"no-probe", no_argument, NULL, 'n'},        {"sysroot", required_argument, NULL, 's'},
-                {"rules", required_argument, NULL, 'r'},     {"snapshot", required_argument, NULL, 'S'},
-                {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},         {"file", required_argument, NULL, 'F'},
-                {"directory", required_argument, NULL, 'D'}, {"boot", optional_argument, NULL, 'b'},
-                {"since", required_argument, NULL, 'A'},     {"until", required_argument, NULL, 'U'},
-                {"unit", required_argument, NULL, 'u'},      {"domain", required_argument, NULL, 'd'},
-                {"trace", no_argument, NULL, 'T'},           {"address", required_argument, NULL, 'a'},
-                {"redact", no_argument, NULL, 'R'},          {},
+                {"format", required_argument, NULL, 'f'},
+                {"color", required_argument, NULL, 'c'},
+                {"no-probe", no_argument, NULL, 'n'},
+                {"sysroot", required_argument, NULL, 's'},
+                {"rules", required_argument, NULL, 'r'},
+                {"snapshot", required_argument, NULL, 'S'},
+                {"output", required_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {"file", required_argument, NULL, 'F'},
+                {"directory", required_argument, NULL, 'D'},
+                {"boot", optional_argument, NULL, 'b'},
+                {"since", required_argument, NULL, 'A'},
+                {"until", required_argument, NULL, 'U'},
+                {"unit", required_argument, NULL, 'u'},
+                {"domain", required_argument, NULL, 'd'},
+                {"trace", no_argument, NULL, 'T'},
+                {"address", required_argument, NULL, 'a'},
+                {"redact", no_argument, NULL, 'R'},
+                {"guest", required_argument, NULL, 'G'},
+                {"guest-modules-alias", required_argument, NULL, 'M'},
+                {},
         };
         struct timespec now;
         uint64_t now_usec;
@@ -50,6 +62,16 @@ int main(int argc, char **argv) {
                         }
                         o.journal_files[o.journal.n_files++] = optarg;
                         o.journal_set = true;
+                        break;
+                case 'G':
+                        if (o.n_guest_files >= ELEMENTSOF(o.guest_files)) {
+                                errorf("--guest: at most %zu guest files", ELEMENTSOF(o.guest_files));
+                                return EXIT_USAGE;
+                        }
+                        o.guest_files[o.n_guest_files++] = optarg;
+                        break;
+                case 'M':
+                        o.guest_modules_alias = optarg;
                         break;
                 case 'D':
                         o.journal.directory = optarg;
@@ -171,6 +193,15 @@ int main(int argc, char **argv) {
         }
         if (o.redact && !(argc > 0 && strcmp(argv[0], "report") == 0)) {
                 errorf("--redact is an option of 'vfioexplain report'");
+                return EXIT_USAGE;
+        }
+        if (o.guest_modules_alias && o.n_guest_files == 0) {
+                errorf("--guest-modules-alias: name the guest's logs with --guest FILE");
+                return EXIT_USAGE;
+        }
+        if (o.n_guest_files > 0 && argc > 0 && help_is_command(argv[0]) && strcmp(argv[0], "explain") != 0 &&
+            strcmp(argv[0], "report") != 0) {
+                errorf("--guest is an option of 'vfioexplain explain' and 'vfioexplain report'");
                 return EXIT_USAGE;
         }
         if (argc > 0 && strcmp(argv[0], "help") == 0)

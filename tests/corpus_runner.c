@@ -105,8 +105,18 @@ int main(int argc, char **argv) {
         args[na++] = (char *) rules;
         for (size_t i = 0; i < n_extra; i++)
                 args[na++] = extra[i];
-        for (int i = 0; i < n_logs && na < MAX_ARGS + 78; i++)
+        /* NAME.guest.log is the VM's own log: given with --guest; a guest.alias is its modules.alias. */
+        for (int i = 0; i < n_logs && na < MAX_ARGS + 76; i++) {
+                size_t len = strlen(logs[i]->d_name);
+                if (len > 10 && strcmp(logs[i]->d_name + len - 10, ".guest.log") == 0)
+                        args[na++] = strdup("--guest");
                 asprintf(&args[na++], "%s/%s", dir, logs[i]->d_name);
+        }
+        snprintf(path, sizeof(path), "%s/guest.alias", dir);
+        if (access(path, F_OK) == 0) {
+                args[na++] = strdup("--guest-modules-alias");
+                args[na++] = strdup(path);
+        }
         args[na] = NULL;
 
         int pipefd[2];

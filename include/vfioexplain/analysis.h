@@ -55,6 +55,10 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 
+/* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
+ * kernel lines are not the host kernel's, and only guest rules see them. */
+void analysis_set_guest(Analysis *a, bool guest);
+
 /* Counts n lines of input that hold none of the rules' literals (nor the boot banner): no rule can match
  * them, so they are read but not classified. Returns 0 or -ENOMEM. */
 int analysis_skip_lines(Analysis *a, const char *input, uint64_t n);

@@ -151,3 +151,11 @@
 /* Progress of a long read on a terminal's stderr: shown after this long, rewritten at most this often. */
 #define VX_PROGRESS_AFTER_USEC 1000000u
 #define VX_PROGRESS_EVERY_USEC 250000u
+
+/* --guest: the largest guest log read whole (its lspci -nnk is parsed from the whole text), the PCI
+ * devices kept from it, the longest driver or module list kept of one device, and the largest
+ * modules.alias read (a distribution kernel's is 1 to 2 MiB). */
+#define VX_GUEST_FILE_MAX (64u * 1024u * 1024u)
+#define VX_GUEST_DEVICES_MAX 256u
+#define VX_LSPCI_NAME_MAX 127u
+#define VX_MODULES_ALIAS_MAX (16u * 1024u * 1024u)

@@ -16,6 +16,7 @@ typedef enum Source {
         SOURCE_LIBVIRT,
         SOURCE_TRACE,
         SOURCE_JOURNAL,
+        SOURCE_GUEST, /* what a VM's own system printed: its kernel (--guest), Android's logcat */
         SOURCE_PROBE, /* the host state as probes saw it: never from a log */
         SOURCE_UNKNOWN, /* a bare message with no prefix: any rule but a probe rule may match it */
         _SOURCE_MAX,
@@ -40,6 +41,8 @@ typedef enum LineFormat {
         FORMAT_QEMU_TRACE, /* 1234@1700000000.123456:vfio_region_mmap ... */
         FORMAT_KERNEL_TRACE, /* qemu-1234 [001] ..... 123.456: io_page_fault: ... */
         FORMAT_JOURNAL_ENTRY, /* an entry read from the journal itself (sd-journal) */
+        FORMAT_LOGCAT, /* adb logcat threadtime, time or brief: 11-23 10:00:01.234  1234  1250 E tag     :
+                          msg */
         _FORMAT_MAX,
 } LineFormat;
 
@@ -69,6 +72,10 @@ LineClassifier *line_classifier_free(LineClassifier *c);
 /* Classifies buf[0..len) (no newline). Never fails: an unrecognised line is FORMAT_BARE.
  * The result stays valid until the next call or until buf changes. */
 void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret);
+
+/* Makes every view of l the guest's: a line of a file given with --guest is the VM's, not the host's,
+ * whatever its format. */
+void line_as_guest(Line *l);
 
 /* The fields of a journal entry that say who wrote it (journalctl -o json, or sd-journal). */
 typedef struct LineFields {

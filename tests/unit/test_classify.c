@@ -211,6 +211,42 @@ static void test_bare_and_hostile(void **state) {
         }
 }
 
+/* adb logcat, in the formats of liblog logprint.cpp android_log_formatLogLine(). */
+static void test_logcat_formats(void **state) {
+        assert_line("11-23 10:00:02.345   412   412 W EGL-MAIN: Failed to open any DRM device",
+                    FORMAT_LOGCAT, SOURCE_GUEST, "Failed to open any DRM device");
+        assert_line("11-23 10:00:01.234   298   298 E hwc-drm-device: Failed to open dri /dev/dri/card0: No "
+                    "such "
+                    "file or directory",
+                    FORMAT_LOGCAT, SOURCE_GUEST,
+                    "Failed to open dri /dev/dri/card0: No such file or directory");
+        /* the tag padded to 8 */
+        Line l = classify("11-23 10:00:01.234  1234  1250 E gralloc : a: b");
+        assert_int_equal(l.format, FORMAT_LOGCAT);
+        assert_span(l.ident, "gralloc");
+        assert_span(l.views[0].text, "a: b");
+        assert_int_equal(l.priority, 3);
+        assert_span(l.stamp, "11-23 10:00:01.234");
+        assert_line("W/EGL-MAIN(  412): Failed to open any DRM device", FORMAT_LOGCAT, SOURCE_GUEST,
+                    "Failed to open any DRM device");
+        l = classify("E/drmhwc  (  298): x");
+        assert_span(l.ident, "drmhwc");
+        assert_line("11-23 10:00:02.345 I/SurfaceFlinger(  298): msg", FORMAT_LOGCAT, SOURCE_GUEST, "msg");
+        /* near misses stay what they were */
+        assert_int_equal(classify("E/x: y").format, FORMAT_BARE);
+        assert_int_equal(classify("X/tag(  1): y").format, FORMAT_BARE);
+        assert_int_equal(classify("11-23 10:00:02.345   412 W EGL-MAIN: y").format, FORMAT_BARE);
+        assert_int_equal(classify("Error/tag(1): y").format, FORMAT_BARE);
+
+        /* a --guest file's lines are all the guest's */
+        l = classify("[    3.252222] amdgpu 0000:00:05.0: Fatal error during GPU init");
+        assert_int_equal(l.views[0].source, SOURCE_KERNEL);
+        line_as_guest(&l);
+        assert_int_equal(l.views[0].source, SOURCE_GUEST);
+        assert_string_equal(source_to_string(SOURCE_GUEST), "guest");
+        assert_int_equal(source_from_string("guest", 5), SOURCE_GUEST);
+}
+
 static void test_pci_address(void **state) {
         char out[16];
         assert_int_equal(pci_address_normalize("01:00.0", 7, out), 0);
@@ -245,11 +281,11 @@ static void test_span_hex(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_kernel_formats),   cmocka_unit_test(test_journal_formats),
-                cmocka_unit_test(test_journal_json),     cmocka_unit_test(test_qemu_formats),
-                cmocka_unit_test(test_libvirt_formats),  cmocka_unit_test(test_trace_and_audit),
-                cmocka_unit_test(test_bare_and_hostile), cmocka_unit_test(test_pci_address),
-                cmocka_unit_test(test_span_hex),
+                cmocka_unit_test(test_kernel_formats),  cmocka_unit_test(test_journal_formats),
+                cmocka_unit_test(test_logcat_formats),  cmocka_unit_test(test_journal_json),
+                cmocka_unit_test(test_qemu_formats),    cmocka_unit_test(test_libvirt_formats),
+                cmocka_unit_test(test_trace_and_audit), cmocka_unit_test(test_bare_and_hostile),
+                cmocka_unit_test(test_pci_address),     cmocka_unit_test(test_span_hex),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

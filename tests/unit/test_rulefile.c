@@ -62,7 +62,7 @@ static void test_errors(void **state) {
                      "[rule r1]\nsource = kernel\ncause = nope\ncontent = abc\npattern = abc\n" RULE_TAIL,
                      "t.rules:7:9: unknown cause: nope");
         assert_error(CAUSE "[rule r1]\nsource = dmesg\ncause = c1\ncontent = abc\npattern = abc\n" RULE_TAIL,
-                     "t.rules:6:10: unknown source (kernel, qemu, libvirt, trace or journal)");
+                     "t.rules:6:10: unknown source (kernel, qemu, libvirt, trace, journal, guest or probe)");
         assert_error(CAUSE RULE_HEAD "pattern = abc\nversions = linux 6.2\n" RULE_TAIL,
                      "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux "
                      ">= 6.2'");

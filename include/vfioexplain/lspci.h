@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The PCI devices of a guest as `lspci -nnk` shows them, and the modules that would drive them. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfioexplain/limits.h"
+
+typedef struct LspciDevice {
+        char address[16]; /* normalised: 0000:00:05.0 */
+        unsigned long line; /* of its header line, from 1 */
+        uint16_t vendor, device, subvendor, subdevice; /* subsystem 0 when lspci shows none */
+        uint8_t class_base, class_sub, prog_if;
+        char driver[VX_LSPCI_NAME_MAX + 1]; /* "Kernel driver in use", "" if none */
+        char modules[VX_LSPCI_NAME_MAX + 1]; /* "Kernel modules", "" if none */
+} LspciDevice;
+
+/* The devices of lspci -nnk text in buf[0..len) (pciutils lspci.c show_device() with -nn and
+ * show_kernel()), at most max: a header line "00:05.0 VGA compatible controller [0300]: NVIDIA
+ * Corporation GP104 [GeForce GTX 1080] [10de:1b80] (rev a1)" and the TAB-indented lines under it.
+ * Other lines (a dmesg around it) are skipped. No I/O. Returns the number of devices in ret. */
+size_t lspci_parse(const char *buf, size_t len, LspciDevice *ret, size_t max);
+
+/* The device's modalias as the kernel writes it (drivers/pci/pci-sysfs.c modalias_show()):
+ * pci:vVVVVVVVVdDDDDDDDDsvSSSSSSSSsdSSSSSSSSbcCCscCCiII */
+void lspci_modalias(const LspciDevice *d, char ret[static 64]);
+
+/* The modules whose "alias pci:... MODULE" lines of modules.alias text buf[0..len) match modalias
+ * (glob patterns, as kmod matches them), distinct, in file order, separated by a space; at most size-1
+ * bytes, whole names only. No I/O. Returns how many were found. */
+size_t modules_alias_match(const char *buf, size_t len, const char *modalias, char *ret, size_t size);
+
+/* The host's modules.alias under sysroot (lib/modules/RELEASE/modules.alias, RELEASE from
+ * proc/sys/kernel/osrelease), at most VX_MODULES_ALIAS_MAX bytes; release gets RELEASE. Read only.
+ * Returns 0 or a negative errno; outputs untouched on failure. */
+int modules_alias_read_host(const char *sysroot, char **ret, size_t *ret_len, char release[static 128]);

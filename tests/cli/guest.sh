@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# --guest: a VM's own logs. A fixture sysroot holds the host's modules.alias; the guest's lspci -nnk shows
+# devices without a driver; the module named comes from the host's modules.alias, from the guest's
+# (--guest-modules-alias), or is unknown (--no-probe). The same lines given as a host log are not read as
+# the guest's, and the guest's own DMAR/vfio lines never become host causes.
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+rules="$src/rules"
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# causes FILE.json: "id device" per cause, rank order.
+causes() {
+        python3 -c 'import json,sys
+for c in json.load(open(sys.argv[1]))["causes"]: print(c["id"], c["device"] or "-")' "$1"
+}
+# text FILE.json: every explanation and evidence line with its source, one per line.
+text() {
+        python3 -c 'import json,sys
+for c in json.load(open(sys.argv[1]))["causes"]:
+    x = c.get("explanation"); print("\n".join(x) if isinstance(x, list) else (x or ""))
+    for e in c["evidence"]: print(e["source"], e["text"])' "$1"
+}
+
+# The host: kernel 6.8.0-45-generic with a modules.alias in depmod's format (kmod tools/depmod.c).
+root="$tmp/root"
+mkdir -p "$root/proc/sys/kernel" "$root/lib/modules/6.8.0-45-generic"
+echo 6.8.0-45-generic >"$root/proc/sys/kernel/osrelease"
+printf '%s\n' '# Aliases extracted from modules themselves.' \
+        'alias pci:v000010DEd*sv*sd*bc03sc*i* nouveau' \
+        'alias pci:v*d*sv*sd*bc0Csc03i30* xhci_pci' >"$root/lib/modules/6.8.0-45-generic/modules.alias"
+
+# The guest: pciutils lspci.c show_device() -nn / show_kernel() -k output, and its dmesg.
+printf '%s\n' \
+        '[    0.412203] DMAR: Intel(R) Virtualization Technology for Directed I/O' \
+        '[   41.002871] DMAR: [DMA Read NO_PASID] Request device [01:00.0] fault addr 0x7f3c2000 [fault reason 0x06] PTE Read access is not set' \
+        '00:01.0 VGA compatible controller [0300]: NVIDIA Corporation GP104 [GeForce GTX 1080] [10de:1b80] (rev a1)' \
+        '	Subsystem: ASUSTeK Computer Inc. Device [1043:8591]' \
+        '00:1f.0 ISA bridge [0601]: Intel Corporation 82801IB (ICH9) LPC Interface Controller [8086:2918] (rev 02)' \
+        '	Kernel driver in use: lpc_ich' >"$tmp/guest.txt"
+
+"$bin" --rules "$rules" --sysroot "$root" --format json --guest "$tmp/guest.txt" >"$tmp/host-alias.json"
+[ $? -eq 1 ] || fail "--guest with a driverless GPU: exit status is not 1"
+# (the empty fixture host has no KVM and no vfio: its own causes are not checked here)
+[ "$(causes "$tmp/host-alias.json" | grep '^guest-')" = "guest-no-driver -" ] ||
+        { fail "host modules.alias: causes"; causes "$tmp/host-alias.json"; }
+grep -q "modules.alias names nouveau" <(text "$tmp/host-alias.json") || fail "the host's modules.alias: nouveau not named"
+grep -q "^guest lspci -nnk: 0000:00:01.0 \[10de:1b80\] class 0300 has no driver in use; kernel modules: none; modules.alias of the host's 6.8.0-45-generic: nouveau$" \
+        <(text "$tmp/host-alias.json") || { fail "evidence of the driverless GPU"; text "$tmp/host-alias.json"; }
+grep -q "CONFIG_DRM_NOUVEAU" "$tmp/host-alias.json" || fail "no build option in the fix"
+# the ISA bridge has a driver, the guest's DMAR fault is not the host's
+grep -q "iommu-dma-fault\|8086:2918" "$tmp/host-alias.json" && fail "a guest line read as the host's"
+
+# The guest's own modules.alias wins over the host's.
+echo 'alias pci:v000010DEd00001B80sv*sd*bc*sc*i* nvidia' >"$tmp/guest.alias"
+"$bin" --rules "$rules" --sysroot "$root" --format json --guest "$tmp/guest.txt" --guest-modules-alias "$tmp/guest.alias" >"$tmp/guest-alias.json"
+grep -q "modules.alias of the guest: nvidia" <(text "$tmp/guest-alias.json") || { fail "--guest-modules-alias not used"; text "$tmp/guest-alias.json"; }
+
+# No probes: no modules.alias is read.
+"$bin" --rules "$rules" --no-probe --format json --guest "$tmp/guest.txt" >"$tmp/noprobe.json"
+grep -q "modules.alias: unknown" <(text "$tmp/noprobe.json") || { fail "--no-probe: modules.alias read"; text "$tmp/noprobe.json"; }
+[ "$(causes "$tmp/noprobe.json")" = "guest-no-driver -" ] || fail "--no-probe: causes"
+
+# A pipe works as a guest file; the same text as a host log is the host's (its DMAR fault is).
+"$bin" --rules "$rules" --no-probe --format json --guest <(cat "$tmp/guest.txt") >"$tmp/pipe.json"
+[ "$(causes "$tmp/pipe.json")" = "guest-no-driver -" ] || fail "a pipe as --guest"
+"$bin" --rules "$rules" --no-probe --format json "$tmp/guest.txt" >"$tmp/as-host.json"
+causes "$tmp/as-host.json" | grep -q '^iommu-dma-fault' || fail "the same lines as a host log: no iommu-dma-fault"
+causes "$tmp/as-host.json" | grep -q '^guest-' && fail "a host log gave a guest cause"
+
+# logcat lines are the guest's without --guest.
+printf '%s\n' '11-23 10:00:02.345   412   412 W EGL-MAIN: Failed to open any DRM device' >"$tmp/logcat.txt"
+"$bin" --rules "$rules" --no-probe --format json "$tmp/logcat.txt" >"$tmp/logcat.json"
+# a symptom alone suggests its causes, most likely first
+[ "$(causes "$tmp/logcat.json" | head -n 1)" = "guest-no-driver -" ] || { fail "logcat: causes"; causes "$tmp/logcat.json"; }
+
+expect 2 'no-such: No such file' -- "$bin" --no-probe --guest "$tmp/no-such"
+expect 2 'standard input is the host' -- "$bin" --no-probe --guest -
+expect 2 'name the guest.s logs with --guest' -- "$bin" --no-probe --guest-modules-alias "$tmp/guest.alias" "$tmp/guest.txt"
+expect 2 'option of .vfioexplain explain' -- "$bin" --no-probe --guest "$tmp/guest.txt" groups
+expect 2 'is a directory' -- "$bin" --no-probe --guest "$tmp"
+finish
