@@ -128,7 +128,7 @@ boot() {
         t0=$(date +%s)
         echo "lab: booting $kver, variant $variant"
         # shellcheck disable=SC2086
-        timeout 1500 qemu-system-x86_64 -nodefaults -nographic -no-reboot \
+        timeout 2400 qemu-system-x86_64 -nodefaults -nographic -no-reboot \
                 -accel tcg,thread=multi -cpu max -smp 2 -m 1536 \
                 -machine q35,kernel-irqchip=split $iommu \
                 -kernel "$vmlinuz" -initrd "$out/initramfs.cpio" -append "$append" \
