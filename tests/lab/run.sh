@@ -6,7 +6,8 @@
 # usage: tests/lab/run.sh VFIOEXPLAIN_BINARY [VARIANT...]
 # VARIANT: full noiommu iommuoff nointremap (default: all). Artifacts go to $VX_LAB_OUT
 # (default: lab/ beside the binary); the kernel package is cached in $VX_LAB_CACHE
-# (default /var/cache/vfioexplain-lab), keyed by its version.
+# (default /var/cache/vfioexplain-lab), keyed by its version. VX_LAB_ONLY=NAME[,NAME...] runs only
+# those scenarios of each variant booted (tests/lab/guest.py names them).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -23,6 +24,7 @@ shift
 [ -x "$bin" ] || fail "no vfioexplain binary at $bin"
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(full noiommu iommuoff nointremap)
+[[ "${VX_LAB_ONLY:-}" =~ ^[a-z0-9,-]*$ ]] || fail "VX_LAB_ONLY takes scenario names separated by commas"
 
 # The lab cannot be faked: every tool it needs must be here, or it fails saying which is missing.
 for tool in qemu-system-x86_64 cpio depmod modprobe dpkg apt-get apt-cache python3; do
@@ -107,8 +109,11 @@ chmod 1777 "$nr/tmp" "$nr/var/tmp"
 rm -rf "$ird"
 
 # --- Boots: one per IOMMU variant; the scenarios of a variant share its boot. ----------------------
+# no_timer_check: on a loaded machine TCG is slow enough for the kernel's IO-APIC timer check to fail
+# ("Kernel panic - not syncing: timer doesn't work through Interrupt-remapped IO-APIC").
 boot() {
-        local variant=$1 iommu append="console=ttyS0 panic=-1 loglevel=4 vxlab=$1"
+        local variant=$1 iommu append="console=ttyS0 panic=-1 loglevel=4 no_timer_check vxlab=$1"
+        [ -z "${VX_LAB_ONLY:-}" ] || append+=" vxonly=$VX_LAB_ONLY"
         case $variant in
         full) iommu="-device intel-iommu,intremap=on,caching-mode=on" append+=" intel_iommu=on" ;;
         noiommu) iommu="" ;;
@@ -123,7 +128,7 @@ boot() {
         t0=$(date +%s)
         echo "lab: booting $kver, variant $variant"
         # shellcheck disable=SC2086
-        timeout 600 qemu-system-x86_64 -nodefaults -nographic -no-reboot \
+        timeout 2400 qemu-system-x86_64 -nodefaults -nographic -no-reboot \
                 -accel tcg,thread=multi -cpu max -smp 2 -m 1536 \
                 -machine q35,kernel-irqchip=split $iommu \
                 -kernel "$vmlinuz" -initrd "$out/initramfs.cpio" -append "$append" \
