@@ -5,7 +5,8 @@
 #
 # usage: tests/fuzz-run.sh [SECONDS-PER-HARNESS [HARNESS...]]   (default 20 s, every harness)
 #        FUZZ_JOBS=N runs N harnesses at once (default 1); FUZZ_WORKDIR=DIR keeps the corpora grown and the
-#        logs there (a later run goes on from them) instead of a temporary directory removed when clean.
+#        logs there (a later run goes on from them) instead of a temporary directory removed when clean;
+#        FUZZ_BUILDDIR=DIR builds there instead of build-fuzz/.
 #        The long campaign: fuzz/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +14,9 @@ seconds=${1:-20}
 shift || true
 jobs=${FUZZ_JOBS:-1}
 
-CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVX_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target fuzz
+bdir=${FUZZ_BUILDDIR:-build-fuzz}
+CC=clang cmake -S . -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVX_FUZZ=ON >/dev/null
+cmake --build "$bdir" --target fuzz
 
 # The longest input each harness is given: about the largest real input of its kind that is still quick
 # to run (a log line, a /dev/kmsg record, a rule file, a snapshot, a domain XML, an option ROM's first
@@ -38,7 +40,7 @@ run_one() {
         mkdir -p "$dir/corpus" "$dir/artifacts"
         # New inputs go to a scratch corpus: the committed seeds stay as they are.
         local TIMEFORMAT='%U %S'
-        if { time build-fuzz/fuzz/fuzz_"$h" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=512 \
+        if { time "$bdir"/fuzz/fuzz_"$h" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=512 \
                 -max_len="${max_len[$h]}" -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
                 "$dir/corpus" "fuzz/corpus/$h" >"$dir/log" 2>&1; } 2>"$dir/cpu"; then
                 printf 'fuzz: %-14s ok: %s runs, %s s CPU, peak RSS %s MB, corpus %s inputs\n' "$h" \
