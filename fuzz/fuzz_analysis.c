@@ -2,8 +2,9 @@
 /* The whole analysis on a log, end to end: every line of the input fed as a log line against the shipped
  * rules (rules/), correlated and ranked, and rendered in each output format for a host not probed. No byte
  * of the log may reach the text or Markdown output as a control (ESC, C0, C1, DEL) or as invalid UTF-8,
- * and the JSON must parse, whole, as valid UTF-8. */
+ * no log line may end or open a Markdown code block, and the JSON must parse, whole, as valid UTF-8. */
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -35,6 +36,51 @@ static void check_readable(const StrBuf *b) {
         const char *s = strbuf_str(b);
         FUZZ_CHECK(utf8_is_valid(s, b->len));
         FUZZ_CHECK(fuzz_terminal_safe(s, b->len));
+}
+
+/* Markdown: every fenced block is one the renderer opened (after its **Evidence** or **Fix** heading) and
+ * closes where the renderer closed it. A log line that closed a fence early would leave the rest of the
+ * block as Markdown and open a block of its own, with no heading before it. */
+static size_t backtick_run(const char *p, size_t len) {
+        size_t n = 0;
+        while (n < len && p[n] == '`')
+                n++;
+        return n;
+}
+
+static void check_markdown(const StrBuf *b) {
+        const char *p = strbuf_str(b), *end = p + b->len;
+        size_t fence = 0, headings = 0, blocks = 0;
+        bool heading_before = false;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                size_t indent = 0;
+                while (indent < len && indent < 3 && p[indent] == ' ')
+                        indent++;
+                size_t run = backtick_run(p + indent, len - indent);
+                if (fence > 0) {
+                        size_t rest = indent + run;
+                        while (rest < len && p[rest] == ' ')
+                                rest++;
+                        if (run >= fence && rest == len)
+                                fence = 0;
+                } else if (run >= 3) {
+                        FUZZ_CHECK(heading_before);
+                        FUZZ_CHECK(!memchr(p + indent + run, '`', len - indent - run));
+                        fence = run;
+                        blocks++;
+                        heading_before = false;
+                } else if (len > 0) {
+                        heading_before = (len == 12 && memcmp(p, "**Evidence**", 12) == 0) ||
+                                (len == 7 && memcmp(p, "**Fix**", 7) == 0);
+                        headings += heading_before;
+                }
+                p += len + (nl ? 1 : 0);
+        }
+        FUZZ_CHECK(fence == 0);
+        FUZZ_CHECK(blocks == headings);
 }
 
 static void check_json(const StrBuf *b) {
@@ -79,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         check_json(&out);
                 else
                         check_readable(&out);
+                if (formats[i] == OUTPUT_MARKDOWN)
+                        check_markdown(&out);
                 strbuf_done(&out);
         }
         size_t n;

@@ -100,6 +100,14 @@ for p in logs:
 # Each file alone (most name causes of other files, so they stop at validation), and the shipped set as one
 # file, which loads and runs its examples.
 shipped = b""
+# Hostile text inside real-format lines that rules match: a terminal escape, backticks that would end a
+# Markdown fence, a table pipe, HTML, invalid UTF-8, a bidi override, a C1 control (tests/unit/test_output.c).
+seed("analysis", b"qemu-system-x86_64: -device vfio-pci,host=01:00.0,x=\x1b[31m````|<b>\xff: vfio 0000:01:00.0: "
+     b"failed to open /dev/vfio/15: No such file or directory\n"
+     b"```\n[    0.000000] DMAR: IOMMU disabled \xe2\x80\xae```` |x| <script>\xc2\x9b\n"
+     b"2024-10-01T09:12:02.101938Z qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0,"
+     b"romfile=/tmp/``` evil|<i>: vfio 0000:01:00.0: group 1 is not viable\n")
+
 for p in sorted(glob.glob(os.path.join(src, "rules", "*.rules"))) + [os.path.join(src, "tests", "data", "unit.rules")]:
     with open(p, "rb") as f:
         seed("rulefile", f.read())
