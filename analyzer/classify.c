@@ -98,7 +98,13 @@ int pci_address_normalize(const char *s, size_t len, char ret[static 16]) {
         static const char hex[] = "0123456789abcdef";
         char out[16];
         size_t n = 0;
-        size_t dw = ndom > 4 ? ndom : 4;
+        /* As the kernel names it ("%04x"): at least 4 digits, more only for a domain that needs them, and
+         * no more than ret holds. */
+        size_t dw = 4;
+        while (dw < 8 && (domain >> (4 * dw)) != 0)
+                dw++;
+        if (dw > 7)
+                return -EINVAL;
         for (size_t i = dw; i > 0; i--)
                 out[n++] = hex[(domain >> (4 * (i - 1))) & 0xf];
         out[n++] = ':';

@@ -281,7 +281,11 @@ static bool field_fits(struct tep_handle *tep, const struct tep_format_field *f,
         uint64_t off = loc & 0xffffu, len = (loc >> 16) & 0xffffu;
         if (f->flags & TEP_FIELD_IS_RELATIVE)
                 off += end;
-        return off + len <= (uint64_t) rec->size;
+        if (off + len > (uint64_t) rec->size)
+                return false;
+        /* A string is printed with %s: it must end inside its own span, not wherever a NUL follows. */
+        return !(f->flags & TEP_FIELD_IS_STRING) ||
+                (len > 0 && memchr((const char *) rec->data + off, 0, len));
 }
 
 static bool record_fits(struct tep_handle *tep, struct tep_event *ev, const struct tep_record *rec) {

@@ -10,5 +10,9 @@ hyperscan=
 apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build pkg-config \
         libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils systemd-journal-remote libjson-c-dev libcmocka-dev libvirt-clients util-linux clang-format python3 \
         groff-base man-db bash-completion $hyperscan >/dev/null
+# The fuzz harnesses (tests/fuzz-run.sh): clang with its libFuzzer and sanitizer runtimes, llvm's symbolizer.
+apt-get install -y -qq --no-install-recommends clang libclang-rt-dev llvm >/dev/null
+# The read-only proof (tests/cli/readonly.sh) watches every command's system calls.
+apt-get install -y -qq --no-install-recommends strace >/dev/null
 # The real-kernel lab (tests/lab/run.sh): QEMU, a static busybox for its initramfs, kmod for depmod.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static cpio kmod >/dev/null

@@ -255,7 +255,14 @@ static void test_pci_address(void **state) {
         assert_string_equal(out, "0000:0a:1f.7");
         assert_int_equal(pci_address_normalize("10000:e1:00.0", 13, out), 0);
         assert_string_equal(out, "10000:e1:00.0");
+        /* Eight domain digits, as the kernel would never print them: its own width (found by
+         * fuzz_romfile_refs, which wrote 17 bytes into the 16 of out for an 8-digit domain). */
+        assert_int_equal(pci_address_normalize("00010000:e1:00.0", 16, out), 0);
+        assert_string_equal(out, "10000:e1:00.0");
+        assert_int_equal(pci_address_normalize("0fffffff:e1:00.0", 16, out), 0);
+        assert_string_equal(out, "fffffff:e1:00.0");
         strcpy(out, "unchanged");
+        assert_int_equal(pci_address_normalize("ffffffff:e1:00.0", 16, out), -EINVAL);
         assert_int_equal(pci_address_normalize("0000:01:20.0", 12, out), -EINVAL);
         assert_int_equal(pci_address_normalize("0000:01:00.8", 12, out), -EINVAL);
         assert_int_equal(pci_address_normalize("../../etc", 9, out), -EINVAL);

@@ -96,12 +96,27 @@ static void test_edges(void **state) {
         redactor_free(r);
 }
 
+/* A secret is replaced only where it starts and ends between characters: "\xa9tx" inside "\xc3\xa9tx"
+ * ("étx") would split the character and leave invalid UTF-8 (found by fuzz_redact). */
+static void test_utf8_kept(void **state) {
+        (void) state;
+        Redactor *r;
+        StrBuf b = {0};
+        assert_int_equal(redactor_new(&r), 0);
+        assert_int_equal(redactor_add(r, REDACT_HOST, "\xa9tx", 3), 0);
+        assert_int_equal(redactor_add(r, REDACT_USER, "al\xc3", 3), 0);
+        const char *text = "\xc3\xa9tx al\xc3\xa9 \xa9tx";
+        assert_int_equal(redactor_apply(r, text, strlen(text), &b), 0);
+        assert_string_equal(strbuf_str(&b), text);
+        strbuf_done(&b);
+        redactor_free(r);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_known_values),
-                cmocka_unit_test(test_learned),
-                cmocka_unit_test(test_shapes),
-                cmocka_unit_test(test_edges),
+                cmocka_unit_test(test_known_values), cmocka_unit_test(test_learned),
+                cmocka_unit_test(test_shapes),       cmocka_unit_test(test_edges),
+                cmocka_unit_test(test_utf8_kept),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
