@@ -155,7 +155,7 @@ int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret);
 int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret);
 /* The same for explicit files (tests, fuzzers). */
 int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret);
-/* Parses one file's text without validating cross-references (the rule-file fuzzer's entry). */
+/* Parses one file's text as a whole rule set, cross-references validated (the rule-file fuzzer's entry). */
 int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t len, Diag *diag);
 RuleSet *ruleset_free(RuleSet *rs);
 
