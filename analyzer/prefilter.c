@@ -194,24 +194,24 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
         return 0;
 }
 
+/* The automaton's state after byte c: down the trie, or along failure links until a node has c. */
+static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
+        for (;;) {
+                if (state == 0)
+                        return p->root_next[c];
+                uint32_t next = child(&p->nodes[state], c);
+                if (next)
+                        return next;
+                state = p->nodes[state].fail;
+        }
+}
+
 void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata) {
         uint32_t state = 0;
         const Node *nodes = p->nodes;
 
         for (size_t i = 0; i < len; i++) {
-                uint8_t c = (uint8_t) text[i];
-                for (;;) {
-                        if (state == 0) {
-                                state = p->root_next[c];
-                                break;
-                        }
-                        uint32_t next = child(&nodes[state], c);
-                        if (next) {
-                                state = next;
-                                break;
-                        }
-                        state = nodes[state].fail;
-                }
+                state = step(p, state, (uint8_t) text[i]);
                 if (state == 0)
                         continue;
                 for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
@@ -225,19 +225,7 @@ static void mark_automaton(const Prefilter *p, const char *text, size_t len, uin
         const Node *nodes = p->nodes;
 
         for (size_t i = 0; i < len; i++) {
-                uint8_t c = (uint8_t) text[i];
-                for (;;) {
-                        if (state == 0) {
-                                state = p->root_next[c];
-                                break;
-                        }
-                        uint32_t next = child(&nodes[state], c);
-                        if (next) {
-                                state = next;
-                                break;
-                        }
-                        state = nodes[state].fail;
-                }
+                state = step(p, state, (uint8_t) text[i]);
                 if (state != 0 && (nodes[state].n_out || nodes[state].dict))
                         ends[i / 64] |= UINT64_C(1) << (i % 64);
         }

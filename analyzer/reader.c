@@ -45,27 +45,33 @@ static int fill(LineReader *r) {
         }
 }
 
+/* Drops the tail of a line already returned cut: 1 to read on, 0 at the end of the input, or an error. */
+static int skip_cut_tail(LineReader *r) {
+        const char *base = r->buf + r->start;
+        const char *nl = memchr(base, '\n', r->end - r->start);
+        if (nl) {
+                r->start += (size_t) (nl - base) + 1;
+                r->skipping = false;
+                return 1;
+        }
+        r->start = r->end;
+        if (r->eof)
+                return 0;
+        int e = fill(r);
+        return e < 0 ? e : 1;
+}
+
 int line_reader_next(LineReader *r, ReadLine *ret) {
         for (;;) {
                 const char *base = r->buf + r->start;
                 size_t avail = r->end - r->start;
-                const char *nl = memchr(base, '\n', avail);
-
                 if (r->skipping) {
-                        /* The tail of a line already returned cut. */
-                        if (nl) {
-                                r->start += (size_t) (nl - base) + 1;
-                                r->skipping = false;
-                                continue;
-                        }
-                        r->start = r->end;
-                        if (r->eof)
-                                return 0;
-                        int e = fill(r);
-                        if (e < 0)
-                                return e;
+                        int k = skip_cut_tail(r);
+                        if (k <= 0)
+                                return k;
                         continue;
                 }
+                const char *nl = memchr(base, '\n', avail);
                 if (nl && (size_t) (nl - base) <= VX_LINE_MAX) {
                         *ret = (ReadLine){.text = base,
                                           .len = (size_t) (nl - base),
@@ -121,18 +127,9 @@ int line_reader_next_block(LineReader *r, ReadBlock *ret) {
                 size_t avail = r->end - r->start;
 
                 if (r->skipping) {
-                        const char *nl = memchr(base, '\n', avail);
-                        if (nl) {
-                                r->start += (size_t) (nl - base) + 1;
-                                r->skipping = false;
-                                continue;
-                        }
-                        r->start = r->end;
-                        if (r->eof)
-                                return 0;
-                        int e = fill(r);
-                        if (e < 0)
-                                return e;
+                        int k = skip_cut_tail(r);
+                        if (k <= 0)
+                                return k;
                         continue;
                 }
                 size_t done = complete_lines(base, avail);
