@@ -6,13 +6,15 @@
  * the record, in a buffer of exactly its size.
  *
  * The formats are REAL, copied from the events/iommu/EVENT/format files of Linux 6.18 on x86-64 (this
- * machine's), except prq_report's, CONSTRUCTED as tests/unit/test_trace.c does from TRACE_EVENT(prq_report)
+ * machine's), except prq_report's, CONSTRUCTED in tests/unit/trace_formats.h from TRACE_EVENT(prq_report)
  * in drivers/iommu/intel/trace.h (no kernel here has intel_iommu events). */
 #include <string.h>
 
 #include "fuzz.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/trace.h"
+
+#include "../tests/unit/trace_formats.h"
 
 static const char format_io_page_fault[] =
         "name: io_page_fault\n"
@@ -72,27 +74,6 @@ static const char format_attach_device_to_domain[] =
         "\n"
         "print fmt: \"IOMMU: device=%s\", __get_str(device)\n";
 
-static const char format_prq_report[] =
-        "name: prq_report\n"
-        "ID: 1500\n"
-        "format:\n"
-        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
-        "\n"
-        "\tfield:u64 dw0;\toffset:8;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw1;\toffset:16;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw2;\toffset:24;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw3;\toffset:32;\tsize:8;\tsigned:0;\n"
-        "\tfield:unsigned long seq;\toffset:40;\tsize:8;\tsigned:0;\n"
-        "\tfield:__data_loc char[] iommu;\toffset:48;\tsize:4;\tsigned:0;\n"
-        "\tfield:__data_loc char[] dev;\toffset:52;\tsize:4;\tsigned:0;\n"
-        "\tfield:__data_loc char[] buff;\toffset:56;\tsize:4;\tsigned:0;\n"
-        "\n"
-        "print fmt: \"%s/%s seq# %ld: %s\", __get_str(iommu), __get_str(dev), REC->seq, "
-        "decode_prq_descriptor(__get_str(buff), 256, REC->dw0, REC->dw1, REC->dw2, REC->dw3)\n";
-
 static const struct {
         const char *system, *format;
         uint16_t id;
@@ -101,7 +82,7 @@ static const struct {
         {"iommu", format_add_device_to_group, 2183},
         {"iommu", format_remove_device_from_group, 2182},
         {"iommu", format_attach_device_to_domain, 2181},
-        {"intel_iommu", format_prq_report, 1500},
+        {"intel_iommu", trace_format_prq_report, 1500},
 };
 
 static int check_line(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "test_common.h"
+#include "trace_formats.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/matcher.h"
@@ -386,33 +387,12 @@ static void test_io_page_fault_record(void **state) {
         free(format);
 }
 
-/* CONSTRUCTED: the layout of TRACE_EVENT(prq_report), drivers/iommu/intel/trace.h, as the kernel would lay
- * it out on x86-64; the print format is the kernel's, decode_prq_descriptor() included. */
-static const char prq_format[] =
-        "name: prq_report\n"
-        "ID: 1500\n"
-        "format:\n"
-        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
-        "\n"
-        "\tfield:u64 dw0;\toffset:8;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw1;\toffset:16;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw2;\toffset:24;\tsize:8;\tsigned:0;\n"
-        "\tfield:u64 dw3;\toffset:32;\tsize:8;\tsigned:0;\n"
-        "\tfield:unsigned long seq;\toffset:40;\tsize:8;\tsigned:0;\n"
-        "\tfield:__data_loc char[] iommu;\toffset:48;\tsize:4;\tsigned:0;\n"
-        "\tfield:__data_loc char[] dev;\toffset:52;\tsize:4;\tsigned:0;\n"
-        "\tfield:__data_loc char[] buff;\toffset:56;\tsize:4;\tsigned:0;\n"
-        "\n"
-        "print fmt: \"%s/%s seq# %ld: %s\", __get_str(iommu), __get_str(dev), REC->seq, "
-        "decode_prq_descriptor(__get_str(buff), 256, REC->dw0, REC->dw1, REC->dw2, REC->dw3)\n";
-
 static void test_prq_report(void **state) {
         TraceDecoder *dec = NULL;
         assert_int_equal(trace_decoder_new(NULL, &dec), 0);
-        assert_int_equal(trace_decoder_parse_format(dec, "intel_iommu", prq_format, strlen(prq_format)), 0);
+        assert_int_equal(trace_decoder_parse_format(dec, "intel_iommu", trace_format_prq_report,
+                                                    strlen(trace_format_prq_report)),
+                         0);
         uint8_t rec[512] = {0};
         size_t tail = 60;
         put(rec, (FieldPos){0, 2}, 1500);
