@@ -6,7 +6,8 @@
 # usage: tests/fuzz-run.sh [SECONDS-PER-HARNESS [HARNESS...]]   (default 20 s, every harness)
 #        FUZZ_JOBS=N runs N harnesses at once (default 1); FUZZ_WORKDIR=DIR keeps the corpora grown and the
 #        logs there (a later run goes on from them) instead of a temporary directory removed when clean;
-#        FUZZ_BUILDDIR=DIR builds there instead of build-fuzz/.
+#        FUZZ_BUILDDIR=DIR builds there instead of build-fuzz/. With FUZZ_WORKDIR, each run's CPU time is
+#        added to NAME/cpu.ledger there, so a campaign spread over several runs reports its total.
 #        The long campaign: fuzz/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,10 +47,16 @@ run_one() {
         if { time "$bdir"/fuzz/fuzz_"$h" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=512 \
                 -max_len="${max_len[$h]}" -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
                 "$dir/corpus" "fuzz/corpus/$h" >"$dir/log" 2>&1; } 2>"$dir/cpu"; then
-                printf 'fuzz: %-14s ok: %s runs, %s s CPU, peak RSS %s MB, corpus %s inputs\n' "$h" \
-                        "$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")" \
-                        "$(awk '{ printf "%.0f", $1 + $2 }' "$dir/cpu")" \
-                        "$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/log")" \
+                local runs cpu total=""
+                runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")
+                cpu=$(awk '{ printf "%.0f", $1 + $2 }' "$dir/cpu")
+                if [ -n "${FUZZ_WORKDIR:-}" ]; then
+                        echo "$(date -u +%FT%TZ) $(git rev-parse --short HEAD 2>/dev/null || echo -) $cpu $runs" \
+                                >>"$dir/cpu.ledger"
+                        total=", $(awk '{ s += $3 } END { print s }' "$dir/cpu.ledger") s CPU in all runs"
+                fi
+                printf 'fuzz: %-14s ok: %s runs, %s s CPU%s, peak RSS %s MB, corpus %s inputs\n' "$h" \
+                        "$runs" "$cpu" "$total" "$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/log")" \
                         "$(find "$dir/corpus" "fuzz/corpus/$h" -type f | wc -l)"
                 return 0
         fi
