@@ -206,9 +206,34 @@ static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
         }
 }
 
+#ifdef VX_HAVE_HYPERSCAN
+typedef struct HsHits {
+        prefilter_hit_fn hit;
+        void *userdata;
+} HsHits;
+
+static int hs_on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                     void *userdata) {
+        HsHits *h = userdata;
+        h->hit(id, h->userdata);
+        return 0;
+}
+#endif
+
 void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata) {
         uint32_t state = 0;
         const Node *nodes = p->nodes;
+
+#ifdef VX_HAVE_HYPERSCAN
+        /* Once built for a large input, the database also serves each candidate line: the automaton walks
+         * a line a byte at a time, Hyperscan several at once. */
+        if (p->hs && len <= UINT32_MAX) {
+                HsHits h = {hit, userdata};
+                if (hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
+                    HS_SUCCESS)
+                        return;
+        }
+#endif
 
         for (size_t i = 0; i < len; i++) {
                 state = step(p, state, (uint8_t) text[i]);
