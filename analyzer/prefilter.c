@@ -9,9 +9,21 @@
 #include <hs/hs.h>
 #endif
 
+#include "vfioexplain/dlopen.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/prefilter.h"
+
+#ifdef VX_HAVE_HYPERSCAN
+static void *libhs;
+DLSYM_PROTOTYPE(hs_alloc_scratch);
+DLSYM_PROTOTYPE(hs_compile_lit_multi);
+DLSYM_PROTOTYPE(hs_free_compile_error);
+DLSYM_PROTOTYPE(hs_free_database);
+DLSYM_PROTOTYPE(hs_free_scratch);
+DLSYM_PROTOTYPE(hs_scan);
+DLSYM_PROTOTYPE(hs_valid_platform);
+#endif
 
 typedef struct Node {
         uint8_t *keys;
@@ -98,8 +110,10 @@ Prefilter *prefilter_free(Prefilter *p) {
                 free(p->patterns[i]);
         free(p->patterns);
 #ifdef VX_HAVE_HYPERSCAN
-        hs_free_scratch(p->hs_scratch);
-        hs_free_database(p->hs);
+        if (p->hs) {
+                sym_hs_free_scratch(p->hs_scratch);
+                sym_hs_free_database(p->hs);
+        }
 #endif
         free(p);
         return NULL;
@@ -229,7 +243,7 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
          * a line a byte at a time, Hyperscan several at once. */
         if (p->hs && len <= UINT32_MAX) {
                 HsHits h = {hit, userdata};
-                if (hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
+                if (sym_hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
                     HS_SUCCESS)
                         return;
         }
@@ -272,21 +286,28 @@ static int hs_build(Prefilter *p) {
 
         if (!flags || !ids || !lens)
                 return -ENOMEM;
-        if (hs_valid_platform() != HS_SUCCESS)
+        /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
+         * the automaton goes on alone. */
+        if (dlopen_many_sym(&libhs, VX_SONAME_HS, NULL, DLSYM_ARG(hs_alloc_scratch),
+                            DLSYM_ARG(hs_compile_lit_multi), DLSYM_ARG(hs_free_compile_error),
+                            DLSYM_ARG(hs_free_database), DLSYM_ARG(hs_free_scratch), DLSYM_ARG(hs_scan),
+                            DLSYM_ARG(hs_valid_platform), NULL) < 0)
+                return -EOPNOTSUPP;
+        if (sym_hs_valid_platform() != HS_SUCCESS)
                 return -EOPNOTSUPP;
         for (size_t i = 0; i < p->n_patterns; i++) {
                 ids[i] = (unsigned) i;
                 lens[i] = strlen(p->patterns[i]);
         }
-        if (hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, lens,
-                                 (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
-                                 &err) != HS_SUCCESS) {
-                hs_free_compile_error(err);
+        if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, lens,
+                                     (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
+                                     &err) != HS_SUCCESS) {
+                sym_hs_free_compile_error(err);
                 p->hs = NULL;
                 return -EINVAL;
         }
-        if (hs_alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
-                hs_free_database(p->hs);
+        if (sym_hs_alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
+                sym_hs_free_database(p->hs);
                 p->hs = NULL;
                 return -ENOMEM;
         }
@@ -300,7 +321,7 @@ void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends) 
                 p->portable = true;
         /* A block is at most VX_LINE_MAX + VX_READ_CHUNK bytes, far below Hyperscan's 4 GiB. */
         if (p->hs && len <= UINT32_MAX &&
-            hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, ends) == HS_SUCCESS) {
+            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, ends) == HS_SUCCESS) {
                 p->marked += len;
                 return;
         }

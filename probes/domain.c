@@ -17,6 +17,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "vfioexplain/dlopen.h"
 #include "vfioexplain/domain.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/line.h"
@@ -25,9 +26,44 @@
 #include "vfioexplain/rootfs.h"
 #include "vfioexplain/strbuf.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc);
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt);
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlChar *, xmlFree);
+static void *libxml2;
+DLSYM_PROTOTYPE(xmlCtxtGetLastError);
+DLSYM_PROTOTYPE(xmlCtxtReadMemory);
+DLSYM_PROTOTYPE(xmlDocGetRootElement);
+DLSYM_PROTOTYPE(xmlFreeDoc);
+DLSYM_PROTOTYPE(xmlFreeParserCtxt);
+DLSYM_PROTOTYPE(xmlGetLineNo);
+DLSYM_PROTOTYPE(xmlGetNoNsProp);
+DLSYM_PROTOTYPE(xmlNewParserCtxt);
+DLSYM_PROTOTYPE(xmlNodeGetContent);
+DLSYM_PROTOTYPE(xmlStrEqual);
+/* A variable, not a function: sym_xmlFree points to libxml2's xmlFree, the deallocator it was set up with.
+ */
+DLSYM_PROTOTYPE(xmlFree);
+
+static int dlopen_libxml2(const char **error) {
+        return dlopen_many_sym(&libxml2, VX_SONAME_LIBXML2, error, DLSYM_ARG(xmlCtxtGetLastError),
+                               DLSYM_ARG(xmlCtxtReadMemory), DLSYM_ARG(xmlDocGetRootElement),
+                               DLSYM_ARG(xmlFreeDoc), DLSYM_ARG(xmlFreeParserCtxt), DLSYM_ARG(xmlGetLineNo),
+                               DLSYM_ARG(xmlGetNoNsProp), DLSYM_ARG(xmlNewParserCtxt),
+                               DLSYM_ARG(xmlNodeGetContent), DLSYM_ARG(xmlStrEqual), DLSYM_ARG(xmlFree),
+                               NULL);
+}
+
+static void xml_free_docp(xmlDocPtr *p) {
+        if (*p)
+                sym_xmlFreeDoc(*p);
+}
+
+static void xml_free_parser_ctxtp(xmlParserCtxtPtr *p) {
+        if (*p)
+                sym_xmlFreeParserCtxt(*p);
+}
+
+static void xml_freep(xmlChar **p) {
+        if (*p)
+                (*sym_xmlFree)(*p);
+}
 
 static void closep(int *fd) {
         if (*fd >= 0)
@@ -100,7 +136,7 @@ static int fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) {
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         if (n)
-                diag_addf(p->d, "%s:%ld: %s", p->origin, xmlGetLineNo(n), msg);
+                diag_addf(p->d, "%s:%ld: %s", p->origin, sym_xmlGetLineNo(n), msg);
         else
                 diag_addf(p->d, "%s: %s", p->origin, msg);
         return r;
@@ -110,7 +146,7 @@ static int fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) {
  * namespace: <qemu:commandline> and its like are not its elements. */
 static xmlNodePtr child(xmlNodePtr n, const char *name) {
         for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-                if (c->type == XML_ELEMENT_NODE && !c->ns && xmlStrEqual(c->name, BAD_CAST name))
+                if (c->type == XML_ELEMENT_NODE && !c->ns && sym_xmlStrEqual(c->name, BAD_CAST name))
                         return c;
         return NULL;
 }
@@ -176,7 +212,7 @@ static int parse_pci_address(const Parser *p, xmlNodePtr n, const char *what, ch
         char q[256], text[32];
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                _cleanup_(xmlFreep) xmlChar *s = xmlGetNoNsProp(n, BAD_CAST fields[i].attr);
+                _cleanup_(xml_freep) xmlChar *s = sym_xmlGetNoNsProp(n, BAD_CAST fields[i].attr);
                 if (!s)
                         continue;
                 int r = parse_uint_base0(str(s), &v[i]);
@@ -199,13 +235,13 @@ static int parse_pci_address(const Parser *p, xmlNodePtr n, const char *what, ch
 /* yes/no (virTristateBool) or on/off (virTristateSwitch) attributes: any other value libvirt refuses. */
 static int parse_switch(const Parser *p, xmlNodePtr n, const char *attr, const char *on, const char *off,
                         DomainSwitch *ret) {
-        _cleanup_(xmlFreep) xmlChar *s = xmlGetNoNsProp(n, BAD_CAST attr);
+        _cleanup_(xml_freep) xmlChar *s = sym_xmlGetNoNsProp(n, BAD_CAST attr);
         char q[256];
         if (!s)
                 *ret = DOMAIN_SWITCH_DEFAULT;
-        else if (xmlStrEqual(s, BAD_CAST on))
+        else if (sym_xmlStrEqual(s, BAD_CAST on))
                 *ret = DOMAIN_SWITCH_ON;
-        else if (xmlStrEqual(s, BAD_CAST off))
+        else if (sym_xmlStrEqual(s, BAD_CAST off))
                 *ret = DOMAIN_SWITCH_OFF;
         else
                 return fail(p, n, -EINVAL, "<%s %s='%s'>: neither '%s' nor '%s'", str(n->name), attr,
@@ -256,11 +292,11 @@ static int parse_uuid(const Parser *p, xmlNodePtr n, const char *s, char ret[sta
 /* <os firmware='efi'> (libvirt >= 5.2 picks the firmware itself), or a <loader> that names an EDK2 build
  * (OVMF for x86, AAVMF for Arm; distributions install them under .../OVMF, .../edk2 or qemu's edk2-*). */
 static DomainFirmware parse_firmware(xmlNodePtr os) {
-        _cleanup_(xmlFreep) xmlChar *fw = os ? xmlGetNoNsProp(os, BAD_CAST "firmware") : NULL;
+        _cleanup_(xml_freep) xmlChar *fw = os ? sym_xmlGetNoNsProp(os, BAD_CAST "firmware") : NULL;
         if (fw)
-                return xmlStrEqual(fw, BAD_CAST "efi") ? DOMAIN_FIRMWARE_EFI : DOMAIN_FIRMWARE_BIOS;
+                return sym_xmlStrEqual(fw, BAD_CAST "efi") ? DOMAIN_FIRMWARE_EFI : DOMAIN_FIRMWARE_BIOS;
         xmlNodePtr loader = child(os, "loader");
-        _cleanup_(xmlFreep) xmlChar *path = loader ? xmlNodeGetContent(loader) : NULL;
+        _cleanup_(xml_freep) xmlChar *path = loader ? sym_xmlNodeGetContent(loader) : NULL;
         if (path &&
             (strcasestr(str(path), "ovmf") || strcasestr(str(path), "edk2") ||
              strcasestr(str(path), "aavmf")))
@@ -276,7 +312,7 @@ static int parse_rom(const Parser *p, xmlNodePtr rom, DomainHostdev *h) {
         if ((r = parse_switch(p, rom, "bar", "on", "off", &h->rom_bar)) < 0 ||
             (r = parse_switch(p, rom, "enabled", "yes", "no", &h->rom_enabled)) < 0)
                 return r;
-        _cleanup_(xmlFreep) xmlChar *file = xmlGetNoNsProp(rom, BAD_CAST "file");
+        _cleanup_(xml_freep) xmlChar *file = sym_xmlGetNoNsProp(rom, BAD_CAST "file");
         if (!file || !file[0])
                 return 0; /* file='' gives QEMU romfile="", which means no ROM at all */
         size_t len = strlen(str(file));
@@ -301,32 +337,32 @@ static int parse_hostdev(const Parser *p, xmlNodePtr n, bool interface, DomainHo
         char q[256];
         int r;
 
-        *h = (DomainHostdev){.line = (unsigned) MAX(xmlGetLineNo(n), 0L), .interface = interface};
+        *h = (DomainHostdev){.line = (unsigned) MAX(sym_xmlGetLineNo(n), 0L), .interface = interface};
         xmlNodePtr source = child(n, "source");
         xmlNodePtr addr = child(source, "address");
         if (!addr)
                 return fail(p, n, -EINVAL, "%s: no <source><address> names the host device",
                             interface ? "<interface type='hostdev'>" : "<hostdev type='pci'>");
-        _cleanup_(xmlFreep) xmlChar *type = xmlGetNoNsProp(addr, BAD_CAST "type");
-        if (type && !xmlStrEqual(type, BAD_CAST "pci"))
+        _cleanup_(xml_freep) xmlChar *type = sym_xmlGetNoNsProp(addr, BAD_CAST "type");
+        if (type && !sym_xmlStrEqual(type, BAD_CAST "pci"))
                 return 0; /* a USB device given to an <interface type='hostdev'> is no PCI device */
         if ((r = parse_pci_address(p, addr, what, h->address)) < 0)
                 return r;
 
-        _cleanup_(xmlFreep) xmlChar *managed = xmlGetNoNsProp(n, BAD_CAST "managed");
-        if (managed && !xmlStrEqual(managed, BAD_CAST "yes") && !xmlStrEqual(managed, BAD_CAST "no"))
+        _cleanup_(xml_freep) xmlChar *managed = sym_xmlGetNoNsProp(n, BAD_CAST "managed");
+        if (managed && !sym_xmlStrEqual(managed, BAD_CAST "yes") && !sym_xmlStrEqual(managed, BAD_CAST "no"))
                 return fail(p, n, -EINVAL, "<%s managed='%s'>: neither 'yes' nor 'no'", str(n->name),
                             shown(str(managed), q));
-        h->managed = managed && xmlStrEqual(managed, BAD_CAST "yes");
+        h->managed = managed && sym_xmlStrEqual(managed, BAD_CAST "yes");
 
         xmlNodePtr driver = child(n, "driver");
-        _cleanup_(xmlFreep) xmlChar *dname = driver ? xmlGetNoNsProp(driver, BAD_CAST "name") : NULL;
+        _cleanup_(xml_freep) xmlChar *dname = driver ? sym_xmlGetNoNsProp(driver, BAD_CAST "name") : NULL;
         if (dname && (r = take_word(p, driver, "<driver name>", dname, h->driver, sizeof(h->driver))) < 0)
                 return r;
 
         xmlNodePtr guest = child(n, "address");
-        _cleanup_(xmlFreep) xmlChar *gtype = guest ? xmlGetNoNsProp(guest, BAD_CAST "type") : NULL;
-        if (gtype && xmlStrEqual(gtype, BAD_CAST "pci") &&
+        _cleanup_(xml_freep) xmlChar *gtype = guest ? sym_xmlGetNoNsProp(guest, BAD_CAST "type") : NULL;
+        if (gtype && sym_xmlStrEqual(gtype, BAD_CAST "pci") &&
             (r = parse_pci_address(p, guest, "guest", h->guest_address)) < 0)
                 return r;
 
@@ -363,7 +399,7 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
 
         /* virDomainDefParseXML(): string(./name[1]), refused when empty. */
         xmlNodePtr name = child(dom, "name");
-        _cleanup_(xmlFreep) xmlChar *text = name ? xmlNodeGetContent(name) : NULL;
+        _cleanup_(xml_freep) xmlChar *text = name ? sym_xmlNodeGetContent(name) : NULL;
         if (!text || !text[0])
                 return fail(p, name ? name : dom, -EINVAL, "<domain> has no <name>");
         Diag nd = {0};
@@ -378,13 +414,13 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
         snprintf(dc->name, sizeof(dc->name), "%s", str(text));
 
         xmlNodePtr uuid = child(dom, "uuid");
-        _cleanup_(xmlFreep) xmlChar *utext = uuid ? xmlNodeGetContent(uuid) : NULL;
+        _cleanup_(xml_freep) xmlChar *utext = uuid ? sym_xmlNodeGetContent(uuid) : NULL;
         if (utext && (r = parse_uuid(p, uuid, str(utext), dc->uuid)) < 0)
                 return r;
 
         xmlNodePtr os = child(dom, "os");
         xmlNodePtr type = child(os, "type");
-        _cleanup_(xmlFreep) xmlChar *machine = type ? xmlGetNoNsProp(type, BAD_CAST "machine") : NULL;
+        _cleanup_(xml_freep) xmlChar *machine = type ? sym_xmlGetNoNsProp(type, BAD_CAST "machine") : NULL;
         if (machine &&
             (r = take_word(p, type, "<type machine>", machine, dc->machine, sizeof(dc->machine))) < 0)
                 return r;
@@ -393,16 +429,17 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
         for (xmlNodePtr c = child(dom, "devices") ? child(dom, "devices")->children : NULL; c; c = c->next) {
                 if (c->type != XML_ELEMENT_NODE || c->ns)
                         continue;
-                _cleanup_(xmlFreep) xmlChar *ctype = xmlGetNoNsProp(c, BAD_CAST "type");
-                if (xmlStrEqual(c->name, BAD_CAST "hostdev")) {
+                _cleanup_(xml_freep) xmlChar *ctype = sym_xmlGetNoNsProp(c, BAD_CAST "type");
+                if (sym_xmlStrEqual(c->name, BAD_CAST "hostdev")) {
                         /* mode defaults to subsystem (virDomainHostdevDefParseXML()); "capabilities" is
                          * LXC's. */
-                        _cleanup_(xmlFreep) xmlChar *mode = xmlGetNoNsProp(c, BAD_CAST "mode");
-                        if ((!mode || xmlStrEqual(mode, BAD_CAST "subsystem")) && ctype &&
-                            xmlStrEqual(ctype, BAD_CAST "pci") && (r = add_hostdev(p, c, false, dc)) < 0)
+                        _cleanup_(xml_freep) xmlChar *mode = sym_xmlGetNoNsProp(c, BAD_CAST "mode");
+                        if ((!mode || sym_xmlStrEqual(mode, BAD_CAST "subsystem")) && ctype &&
+                            sym_xmlStrEqual(ctype, BAD_CAST "pci") && (r = add_hostdev(p, c, false, dc)) < 0)
                                 return r;
-                } else if (xmlStrEqual(c->name, BAD_CAST "interface") && ctype &&
-                           xmlStrEqual(ctype, BAD_CAST "hostdev") && (r = add_hostdev(p, c, true, dc)) < 0)
+                } else if (sym_xmlStrEqual(c->name, BAD_CAST "interface") && ctype &&
+                           sym_xmlStrEqual(ctype, BAD_CAST "hostdev") &&
+                           (r = add_hostdev(p, c, true, dc)) < 0)
                         return r;
         }
         return 0;
@@ -425,16 +462,20 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
                 return fail(p, NULL, -EINVAL,
                             "holds a document type declaration (<!DOCTYPE>), which libvirt never writes");
 
-        _cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+        const char *error = NULL;
+        if ((r = dlopen_libxml2(&error)) < 0)
+                return fail(p, NULL, r, "cannot be read without libxml2: %s", error);
+
+        _cleanup_(xml_free_parser_ctxtp) xmlParserCtxtPtr ctxt = sym_xmlNewParserCtxt();
         if (!ctxt)
                 return -ENOMEM;
         /* No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XML_PARSE_HUGE
          * (libxml2 keeps its depth and size limits); NONET forbids any network access. */
-        _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlCtxtReadMemory(
+        _cleanup_(xml_free_docp) xmlDocPtr doc = sym_xmlCtxtReadMemory(
                 ctxt, buf, (int) len, NULL, NULL,
                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
         if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(ctxt);
+                const xmlError *e = sym_xmlCtxtGetLastError(ctxt);
                 char msg[256] = "not well-formed XML";
                 if (e && e->message) {
                         /* libxml2's own words, which may quote names from the input. */
@@ -448,13 +489,13 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
                 return fail(p, NULL, -EINVAL, "not XML: %s", msg);
         }
 
-        xmlNodePtr root = xmlDocGetRootElement(doc), dom = root;
-        if (root && xmlStrEqual(root->name, BAD_CAST "domstatus")) {
+        xmlNodePtr root = sym_xmlDocGetRootElement(doc), dom = root;
+        if (root && sym_xmlStrEqual(root->name, BAD_CAST "domstatus")) {
                 /* The status file of a running domain (src/conf/domain_conf.c virDomainObjFormat()). */
                 dom = child(root, "domain");
                 dc.live = true;
         }
-        if (!dom || !xmlStrEqual(dom->name, BAD_CAST "domain") || dom->ns)
+        if (!dom || !sym_xmlStrEqual(dom->name, BAD_CAST "domain") || dom->ns)
                 return fail(p, root, -EINVAL,
                             "the root element is <%s>, not <domain> or <domstatus><domain>",
                             root ? str(root->name) : "");

@@ -9,8 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfioexplain/dlopen.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/rootfs.h"
+
+static void *libpci;
+DLSYM_PROTOTYPE(pci_alloc);
+DLSYM_PROTOTYPE(pci_cleanup);
+DLSYM_PROTOTYPE(pci_lookup_name);
+DLSYM_PROTOTYPE(pci_set_name_list_path);
 
 /* libpci calls these and expects error() not to return; name lookups do not reach them, but a
  * library must not print or exit on our behalf. */
@@ -22,11 +29,15 @@ void probe_names(int rootfd, HostFacts *f) {
         static const char *const paths[] = {"usr/share/misc/pci.ids", "usr/share/hwdata/pci.ids",
                                             "usr/share/pci.ids"};
         int fd = -1;
+        /* Without libpci the devices keep their numbers only, as without a pci.ids. */
+        if (dlopen_many_sym(&libpci, VX_SONAME_LIBPCI, NULL, DLSYM_ARG(pci_alloc), DLSYM_ARG(pci_cleanup),
+                            DLSYM_ARG(pci_lookup_name), DLSYM_ARG(pci_set_name_list_path), NULL) < 0)
+                return;
         for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && fd < 0; i++)
                 fd = rootfs_openat(rootfd, paths[i], O_RDONLY);
         if (fd < 0)
                 return;
-        struct pci_access *pacc = pci_alloc();
+        struct pci_access *pacc = sym_pci_alloc();
         if (!pacc) {
                 close(fd);
                 return;
@@ -35,16 +46,16 @@ void probe_names(int rootfd, HostFacts *f) {
         pacc->debug = quiet;
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        pci_set_name_list_path(pacc, path, 0);
+        sym_pci_set_name_list_path(pacc, path, 0);
         for (size_t i = 0; i < f->n_devices; i++) {
                 PciDevice *d = &f->devices[i];
                 char buf[256];
-                const char *name = pci_lookup_name(
+                const char *name = sym_pci_lookup_name(
                         pacc, buf, sizeof(buf),
                         PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, d->vendor, d->device);
                 if (name)
                         snprintf(d->name, sizeof(d->name), "%s", name);
         }
-        pci_cleanup(pacc);
+        sym_pci_cleanup(pacc);
         close(fd);
 }

@@ -9,10 +9,58 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "vfioexplain/dlopen.h"
 #include "vfioexplain/journal.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/strparse.h"
+
+static void *libsystemd;
+DLSYM_PROTOTYPE(sd_id128_to_string);
+DLSYM_PROTOTYPE(sd_journal_add_match);
+DLSYM_PROTOTYPE(sd_journal_close);
+DLSYM_PROTOTYPE(sd_journal_enumerate_available_data);
+DLSYM_PROTOTYPE(sd_journal_enumerate_available_unique);
+DLSYM_PROTOTYPE(sd_journal_flush_matches);
+DLSYM_PROTOTYPE(sd_journal_get_cursor);
+DLSYM_PROTOTYPE(sd_journal_get_events);
+DLSYM_PROTOTYPE(sd_journal_get_fd);
+DLSYM_PROTOTYPE(sd_journal_get_monotonic_usec);
+DLSYM_PROTOTYPE(sd_journal_get_realtime_usec);
+DLSYM_PROTOTYPE(sd_journal_next);
+DLSYM_PROTOTYPE(sd_journal_open);
+DLSYM_PROTOTYPE(sd_journal_open_directory);
+DLSYM_PROTOTYPE(sd_journal_open_files);
+DLSYM_PROTOTYPE(sd_journal_previous);
+DLSYM_PROTOTYPE(sd_journal_process);
+DLSYM_PROTOTYPE(sd_journal_query_unique);
+DLSYM_PROTOTYPE(sd_journal_restart_data);
+DLSYM_PROTOTYPE(sd_journal_restart_unique);
+DLSYM_PROTOTYPE(sd_journal_seek_head);
+DLSYM_PROTOTYPE(sd_journal_seek_realtime_usec);
+DLSYM_PROTOTYPE(sd_journal_seek_tail);
+DLSYM_PROTOTYPE(sd_journal_set_data_threshold);
+
+static int dlopen_libsystemd(Diag *d) {
+        const char *error = NULL;
+        int r = dlopen_many_sym(
+                &libsystemd, VX_SONAME_SYSTEMD, &error, DLSYM_ARG(sd_id128_to_string),
+                DLSYM_ARG(sd_journal_add_match), DLSYM_ARG(sd_journal_close),
+                DLSYM_ARG(sd_journal_enumerate_available_data),
+                DLSYM_ARG(sd_journal_enumerate_available_unique), DLSYM_ARG(sd_journal_flush_matches),
+                DLSYM_ARG(sd_journal_get_cursor), DLSYM_ARG(sd_journal_get_events),
+                DLSYM_ARG(sd_journal_get_fd), DLSYM_ARG(sd_journal_get_monotonic_usec),
+                DLSYM_ARG(sd_journal_get_realtime_usec), DLSYM_ARG(sd_journal_next),
+                DLSYM_ARG(sd_journal_open), DLSYM_ARG(sd_journal_open_directory),
+                DLSYM_ARG(sd_journal_open_files), DLSYM_ARG(sd_journal_previous),
+                DLSYM_ARG(sd_journal_process), DLSYM_ARG(sd_journal_query_unique),
+                DLSYM_ARG(sd_journal_restart_data), DLSYM_ARG(sd_journal_restart_unique),
+                DLSYM_ARG(sd_journal_seek_head), DLSYM_ARG(sd_journal_seek_realtime_usec),
+                DLSYM_ARG(sd_journal_seek_tail), DLSYM_ARG(sd_journal_set_data_threshold), NULL);
+        if (r < 0)
+                diag_addf(d, "the journal cannot be read without libsystemd: %s", error);
+        return r;
+}
 
 /* The small fields an entry is classified by, copied out of sd-journal's window. */
 enum {
@@ -51,7 +99,8 @@ struct Journal {
 Journal *journal_free(Journal *j) {
         if (!j)
                 return NULL;
-        sd_journal_close(j->j);
+        if (j->j)
+                sym_sd_journal_close(j->j);
         free(j);
         return NULL;
 }
@@ -181,10 +230,11 @@ static int resolve_boot(sd_journal *j, int offset, char ret[static 33], Diag *d)
         size_t len;
         int r;
 
-        r = sd_journal_query_unique(j, "_BOOT_ID");
+        r = sym_sd_journal_query_unique(j, "_BOOT_ID");
         if (r < 0)
                 return r;
-        SD_JOURNAL_FOREACH_UNIQUE(j, data, len) {
+        for (sym_sd_journal_restart_unique(j);
+             sym_sd_journal_enumerate_available_unique(j, &data, &len) > 0;) {
                 const char *p = data;
                 if (len != strlen("_BOOT_ID=") + 32 || n >= ELEMENTSOF(boots))
                         continue;
@@ -192,18 +242,18 @@ static int resolve_boot(sd_journal *j, int offset, char ret[static 33], Diag *d)
                 boots[n].id[32] = 0;
                 n++;
         }
-        sd_journal_restart_unique(j);
+        sym_sd_journal_restart_unique(j);
         for (size_t i = 0; i < n; i++) {
                 char match[64];
                 uint64_t t = 0;
                 snprintf(match, sizeof(match), "_BOOT_ID=%.32s", boots[i].id);
-                sd_journal_flush_matches(j);
-                if (sd_journal_add_match(j, match, 0) < 0 || sd_journal_seek_head(j) < 0 ||
-                    sd_journal_next(j) <= 0 || sd_journal_get_realtime_usec(j, &t) < 0)
+                sym_sd_journal_flush_matches(j);
+                if (sym_sd_journal_add_match(j, match, 0) < 0 || sym_sd_journal_seek_head(j) < 0 ||
+                    sym_sd_journal_next(j) <= 0 || sym_sd_journal_get_realtime_usec(j, &t) < 0)
                         t = UINT64_MAX;
                 boots[i].first_usec = t;
         }
-        sd_journal_flush_matches(j);
+        sym_sd_journal_flush_matches(j);
         qsort(boots, n, sizeof(Boot), cmp_boot);
         long idx = offset <= 0 ? (long) n - 1 + offset : offset - 1;
         if (n == 0) {
@@ -227,14 +277,14 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
                 for (size_t i = 0; i < q->n_files; i++)
                         paths[i] = q->files[i];
                 paths[q->n_files] = NULL;
-                r = sd_journal_open_files(ret, paths, 0);
+                r = sym_sd_journal_open_files(ret, paths, 0);
                 if (r < 0)
                         diag_addf(d, "%s%s: not a readable journal file: %s", q->files[0],
                                   q->n_files > 1 ? " (or another --file)" : "", strerror(-r));
                 return r;
         }
         if (q->directory) {
-                r = sd_journal_open_directory(ret, q->directory, 0);
+                r = sym_sd_journal_open_directory(ret, q->directory, 0);
                 if (r < 0)
                         diag_addf(d, "%s: cannot open as a journal directory: %s", q->directory,
                                   strerror(-r));
@@ -242,25 +292,28 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
         }
         const char *root = q->sysroot ? q->sysroot : "/";
         if (strcmp(root, "/") == 0)
-                r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
+                r = sym_sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
         else
-                r = sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
+                r = sym_sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
         if (r < 0)
                 diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-r));
         return r;
 }
 
 int journal_open(const JournalQuery *q, Journal **ret, Diag *d) {
+        int r = dlopen_libsystemd(d);
+        if (r < 0)
+                return r;
+
         _cleanup_(journal_freep) Journal *j = calloc(1, sizeof(Journal));
         char boot[33] = "";
-        int r;
 
         if (!j)
                 return -ENOMEM;
         if ((r = open_journal(q, &j->j, d)) < 0)
                 return r;
         /* Bounds what sd-journal hands us of any one field; the message is cut again when copied. */
-        (void) sd_journal_set_data_threshold(j->j, VX_MESSAGE_MAX);
+        (void) sym_sd_journal_set_data_threshold(j->j, VX_MESSAGE_MAX);
 
         if (q->boot_set) {
                 if (q->boot_id[0])
@@ -272,25 +325,25 @@ int journal_open(const JournalQuery *q, Journal **ret, Diag *d) {
         if (boot[0]) {
                 char match[64];
                 snprintf(match, sizeof(match), "_BOOT_ID=%.32s", boot);
-                if ((r = sd_journal_add_match(j->j, match, 0)) < 0)
+                if ((r = sym_sd_journal_add_match(j->j, match, 0)) < 0)
                         return r;
         }
         for (size_t i = 0; i < q->n_units; i++) {
                 _cleanup_free_ char *m = NULL;
                 if (asprintf(&m, "_SYSTEMD_UNIT=%s", q->units[i]) < 0)
                         return -ENOMEM;
-                if ((r = sd_journal_add_match(j->j, m, 0)) < 0)
+                if ((r = sym_sd_journal_add_match(j->j, m, 0)) < 0)
                         return r;
         }
         if (q->tail) {
-                r = sd_journal_seek_tail(j->j);
+                r = sym_sd_journal_seek_tail(j->j);
                 /* seek_tail places us after the last entry only once we step back onto it. */
                 if (r >= 0)
-                        r = sd_journal_previous(j->j);
+                        r = sym_sd_journal_previous(j->j);
         } else if (q->since_usec)
-                r = sd_journal_seek_realtime_usec(j->j, q->since_usec);
+                r = sym_sd_journal_seek_realtime_usec(j->j, q->since_usec);
         else
-                r = sd_journal_seek_head(j->j);
+                r = sym_sd_journal_seek_head(j->j);
         if (r < 0)
                 return r;
         j->until_usec = q->until_usec;
@@ -317,12 +370,12 @@ int journal_next(Journal *j, JournalEntry *ret) {
         for (;;) {
                 if (j->ended)
                         return 0;
-                r = sd_journal_next(j->j);
+                r = sym_sd_journal_next(j->j);
                 if (r <= 0)
                         return r;
                 uint64_t realtime = 0, mono = 0;
                 sd_id128_t boot;
-                if (sd_journal_get_realtime_usec(j->j, &realtime) < 0)
+                if (sym_sd_journal_get_realtime_usec(j->j, &realtime) < 0)
                         continue;
                 if (j->until_usec && realtime > j->until_usec) {
                         j->ended = true;
@@ -331,8 +384,8 @@ int journal_next(Journal *j, JournalEntry *ret) {
                 bool have_message = false;
                 size_t msg_len = 0;
                 memset(j->field_len, 0, sizeof(j->field_len));
-                sd_journal_restart_data(j->j);
-                while ((r = sd_journal_enumerate_available_data(j->j, &data, &len)) > 0) {
+                sym_sd_journal_restart_data(j->j);
+                while ((r = sym_sd_journal_enumerate_available_data(j->j, &data, &len)) > 0) {
                         const char *p = data;
                         const char *eq = memchr(p, '=', len);
                         if (!eq)
@@ -352,8 +405,8 @@ int journal_next(Journal *j, JournalEntry *ret) {
                         continue;
 
                 JournalEntry e = {.realtime_usec = realtime};
-                if (sd_journal_get_monotonic_usec(j->j, &mono, &boot) >= 0)
-                        sd_id128_to_string(boot, e.boot_id);
+                if (sym_sd_journal_get_monotonic_usec(j->j, &mono, &boot) >= 0)
+                        sym_sd_id128_to_string(boot, e.boot_id);
                 snprintf(j->realtime, sizeof(j->realtime), "%llu", (unsigned long long) realtime);
                 e.fields = (LineFields){
                         .message = span_make(j->message, msg_len),
@@ -376,19 +429,19 @@ int journal_next(Journal *j, JournalEntry *ret) {
 
 char *journal_cursor(Journal *j) {
         char *c = NULL;
-        return sd_journal_get_cursor(j->j, &c) < 0 ? NULL : c;
+        return sym_sd_journal_get_cursor(j->j, &c) < 0 ? NULL : c;
 }
 
 int journal_fd(Journal *j) {
-        return sd_journal_get_fd(j->j);
+        return sym_sd_journal_get_fd(j->j);
 }
 
 int journal_events(Journal *j) {
-        return sd_journal_get_events(j->j);
+        return sym_sd_journal_get_events(j->j);
 }
 
 int journal_process(Journal *j) {
-        int r = sd_journal_process(j->j);
+        int r = sym_sd_journal_process(j->j);
         return r < 0 ? r : r != SD_JOURNAL_NOP;
 }
 

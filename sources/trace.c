@@ -28,6 +28,7 @@
 #include <trace-seq.h>
 #include <tracefs.h>
 
+#include "vfioexplain/dlopen.h"
 #include "vfioexplain/fileio.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
@@ -56,11 +57,104 @@ const char *const *trace_default_events(void) {
         return default_events;
 }
 
-static void quiet_libraries(void) {
-        /* Library code never prints: the three libraries warn on stderr unless told not to. */
-        tep_set_loglevel(TEP_LOG_NONE);
-        tracefs_set_loglevel(TEP_LOG_NONE);
-        tracecmd_set_loglevel(TEP_LOG_NONE);
+static void *libtraceevent, *libtracefs, *libtracecmd;
+DLSYM_PROTOTYPE(kbuffer_curr_size);
+DLSYM_PROTOTYPE(kbuffer_event_size);
+DLSYM_PROTOTYPE(kbuffer_free);
+DLSYM_PROTOTYPE(kbuffer_load_subbuffer);
+DLSYM_PROTOTYPE(kbuffer_missed_events);
+DLSYM_PROTOTYPE(kbuffer_next_event);
+DLSYM_PROTOTYPE(kbuffer_read_event);
+DLSYM_PROTOTYPE(tep_alloc);
+DLSYM_PROTOTYPE(tep_data_comm_from_pid);
+DLSYM_PROTOTYPE(tep_data_flags);
+DLSYM_PROTOTYPE(tep_data_pid);
+DLSYM_PROTOTYPE(tep_data_preempt_count);
+DLSYM_PROTOTYPE(tep_data_type);
+DLSYM_PROTOTYPE(tep_find_event);
+DLSYM_PROTOTYPE(tep_find_event_by_name);
+DLSYM_PROTOTYPE(tep_free);
+DLSYM_PROTOTYPE(tep_get_field_raw);
+DLSYM_PROTOTYPE(tep_get_field_val);
+DLSYM_PROTOTYPE(tep_kbuffer);
+DLSYM_PROTOTYPE(tep_override_comm);
+DLSYM_PROTOTYPE(tep_parse_event);
+DLSYM_PROTOTYPE(tep_parse_header_page);
+DLSYM_PROTOTYPE(tep_print_event);
+DLSYM_PROTOTYPE(tep_read_number);
+DLSYM_PROTOTYPE(tep_register_event_handler);
+DLSYM_PROTOTYPE(tep_set_loglevel);
+DLSYM_PROTOTYPE(tep_set_long_size);
+DLSYM_PROTOTYPE(tep_set_page_size);
+DLSYM_PROTOTYPE(tep_unregister_event_handler);
+DLSYM_PROTOTYPE(trace_seq_destroy);
+DLSYM_PROTOTYPE(trace_seq_init);
+DLSYM_PROTOTYPE(trace_seq_printf);
+DLSYM_PROTOTYPE(trace_seq_reset);
+DLSYM_PROTOTYPE(trace_seq_terminate);
+DLSYM_PROTOTYPE(tracefs_event_file_exists);
+DLSYM_PROTOTYPE(tracefs_event_file_write);
+DLSYM_PROTOTYPE(tracefs_file_exists);
+DLSYM_PROTOTYPE(tracefs_instance_alloc);
+DLSYM_PROTOTYPE(tracefs_instance_destroy);
+DLSYM_PROTOTYPE(tracefs_instance_file_read_number);
+DLSYM_PROTOTYPE(tracefs_instance_file_write);
+DLSYM_PROTOTYPE(tracefs_instance_free);
+DLSYM_PROTOTYPE(tracefs_instance_set_buffer_size);
+DLSYM_PROTOTYPE(tracefs_set_loglevel);
+DLSYM_PROTOTYPE(tracefs_tracing_dir_is_mounted);
+DLSYM_PROTOTYPE(tracecmd_buffer_instance_handle);
+DLSYM_PROTOTYPE(tracecmd_buffer_instance_name);
+DLSYM_PROTOTYPE(tracecmd_buffer_instances);
+DLSYM_PROTOTYPE(tracecmd_get_tep);
+DLSYM_PROTOTYPE(tracecmd_iterate_events_multi);
+DLSYM_PROTOTYPE(tracecmd_open_fd);
+DLSYM_PROTOTYPE(tracecmd_set_loglevel);
+
+/* The three libraries, loaded on first use (include/vfioexplain/dlopen.h) and told to be quiet: library
+ * code never prints, and they warn on stderr unless told not to. */
+static int load_libraries(Diag *d) {
+        const char *error = NULL;
+        int r = dlopen_many_sym(
+                &libtraceevent, VX_SONAME_TRACEEVENT, &error, DLSYM_ARG(kbuffer_curr_size),
+                DLSYM_ARG(kbuffer_event_size), DLSYM_ARG(kbuffer_free), DLSYM_ARG(kbuffer_load_subbuffer),
+                DLSYM_ARG(kbuffer_missed_events), DLSYM_ARG(kbuffer_next_event),
+                DLSYM_ARG(kbuffer_read_event), DLSYM_ARG(tep_alloc), DLSYM_ARG(tep_data_comm_from_pid),
+                DLSYM_ARG(tep_data_flags), DLSYM_ARG(tep_data_pid), DLSYM_ARG(tep_data_preempt_count),
+                DLSYM_ARG(tep_data_type), DLSYM_ARG(tep_find_event), DLSYM_ARG(tep_find_event_by_name),
+                DLSYM_ARG(tep_free), DLSYM_ARG(tep_get_field_raw), DLSYM_ARG(tep_get_field_val),
+                DLSYM_ARG(tep_kbuffer), DLSYM_ARG(tep_override_comm), DLSYM_ARG(tep_parse_event),
+                DLSYM_ARG(tep_parse_header_page), DLSYM_ARG(tep_print_event), DLSYM_ARG(tep_read_number),
+                DLSYM_ARG(tep_register_event_handler), DLSYM_ARG(tep_set_loglevel),
+                DLSYM_ARG(tep_set_long_size), DLSYM_ARG(tep_set_page_size),
+                DLSYM_ARG(tep_unregister_event_handler), DLSYM_ARG(trace_seq_destroy),
+                DLSYM_ARG(trace_seq_init), DLSYM_ARG(trace_seq_printf), DLSYM_ARG(trace_seq_reset),
+                DLSYM_ARG(trace_seq_terminate), NULL);
+        if (r >= 0)
+                r = dlopen_many_sym(
+                        &libtracefs, VX_SONAME_TRACEFS, &error, DLSYM_ARG(tracefs_event_file_exists),
+                        DLSYM_ARG(tracefs_event_file_write), DLSYM_ARG(tracefs_file_exists),
+                        DLSYM_ARG(tracefs_instance_alloc), DLSYM_ARG(tracefs_instance_destroy),
+                        DLSYM_ARG(tracefs_instance_file_read_number), DLSYM_ARG(tracefs_instance_file_write),
+                        DLSYM_ARG(tracefs_instance_free), DLSYM_ARG(tracefs_instance_set_buffer_size),
+                        DLSYM_ARG(tracefs_set_loglevel), DLSYM_ARG(tracefs_tracing_dir_is_mounted), NULL);
+        if (r >= 0)
+                r = dlopen_many_sym(
+                        &libtracecmd, VX_SONAME_TRACECMD, &error, DLSYM_ARG(tracecmd_buffer_instance_handle),
+                        DLSYM_ARG(tracecmd_buffer_instance_name), DLSYM_ARG(tracecmd_buffer_instances),
+                        DLSYM_ARG(tracecmd_get_tep), DLSYM_ARG(tracecmd_iterate_events_multi),
+                        DLSYM_ARG(tracecmd_open_fd), DLSYM_ARG(tracecmd_set_loglevel), NULL);
+        if (r < 0) {
+                diag_addf(
+                        d,
+                        "trace events cannot be read without libtraceevent, libtracefs and libtracecmd: %s",
+                        error);
+                return r;
+        }
+        sym_tep_set_loglevel(TEP_LOG_NONE);
+        sym_tracefs_set_loglevel(TEP_LOG_NONE);
+        sym_tracecmd_set_loglevel(TEP_LOG_NONE);
+        return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -197,23 +291,23 @@ static int print_prq_report(struct trace_seq *s, struct tep_record *rec, struct 
                             void *userdata) {
         unsigned long long dw0, dw1, dw2, dw3, seq;
         int len_iommu = 0, len_dev = 0;
-        const char *iommu = tep_get_field_raw(s, ev, "iommu", rec, &len_iommu, 0);
-        const char *dev = tep_get_field_raw(s, ev, "dev", rec, &len_dev, 0);
+        const char *iommu = sym_tep_get_field_raw(s, ev, "iommu", rec, &len_iommu, 0);
+        const char *dev = sym_tep_get_field_raw(s, ev, "dev", rec, &len_dev, 0);
         if (!iommu || !dev || len_iommu < 0 || len_dev < 0 ||
-            tep_get_field_val(s, ev, "dw0", rec, &dw0, 0) < 0 ||
-            tep_get_field_val(s, ev, "dw1", rec, &dw1, 0) < 0 ||
-            tep_get_field_val(s, ev, "dw2", rec, &dw2, 0) < 0 ||
-            tep_get_field_val(s, ev, "dw3", rec, &dw3, 0) < 0 ||
-            tep_get_field_val(s, ev, "seq", rec, &seq, 0) < 0)
+            sym_tep_get_field_val(s, ev, "dw0", rec, &dw0, 0) < 0 ||
+            sym_tep_get_field_val(s, ev, "dw1", rec, &dw1, 0) < 0 ||
+            sym_tep_get_field_val(s, ev, "dw2", rec, &dw2, 0) < 0 ||
+            sym_tep_get_field_val(s, ev, "dw3", rec, &dw3, 0) < 0 ||
+            sym_tep_get_field_val(s, ev, "seq", rec, &seq, 0) < 0)
                 return 1; /* libtraceevent prints what it can */
-        trace_seq_printf(s, "%.*s/%.*s seq# %ld: ", (int) strnlen(iommu, (size_t) len_iommu), iommu,
-                         (int) strnlen(dev, (size_t) len_dev), dev, (long) seq);
-        trace_seq_printf(s, "rid=0x%llx addr=0x%llx %c%c%c%c%c pasid=0x%llx index=0x%llx",
-                         (dw0 >> 16) & 0xffffu, dw1 >> 12, dw1 & 1u ? 'r' : '-', dw1 & 2u ? 'w' : '-',
-                         dw0 & (1ull << 52) ? 'x' : '-', dw0 & (1ull << 53) ? 'p' : '-',
-                         dw1 & 4u ? 'l' : '-', (dw0 >> 32) & 0xfffffu, (dw1 >> 3) & 0x1ffu);
+        sym_trace_seq_printf(s, "%.*s/%.*s seq# %ld: ", (int) strnlen(iommu, (size_t) len_iommu), iommu,
+                             (int) strnlen(dev, (size_t) len_dev), dev, (long) seq);
+        sym_trace_seq_printf(s, "rid=0x%llx addr=0x%llx %c%c%c%c%c pasid=0x%llx index=0x%llx",
+                             (dw0 >> 16) & 0xffffu, dw1 >> 12, dw1 & 1u ? 'r' : '-', dw1 & 2u ? 'w' : '-',
+                             dw0 & (1ull << 52) ? 'x' : '-', dw0 & (1ull << 53) ? 'p' : '-',
+                             dw1 & 4u ? 'l' : '-', (dw0 >> 32) & 0xfffffu, (dw1 >> 3) & 0x1ffu);
         if (dw0 & (1ull << 9))
-                trace_seq_printf(s, " private=0x%llx/0x%llx", dw2, dw3);
+                sym_trace_seq_printf(s, " private=0x%llx/0x%llx", dw2, dw3);
         return 0;
 }
 
@@ -223,21 +317,21 @@ static int decoder_init(TraceDecoder *dec, struct tep_handle *tep, bool own_tep,
                 return r;
         dec->tep = tep;
         dec->own_tep = own_tep;
-        trace_seq_init(&dec->seq);
-        if (tep_register_event_handler(tep, -1, "intel_iommu", "prq_report", print_prq_report, NULL) < 0)
+        sym_trace_seq_init(&dec->seq);
+        if (sym_tep_register_event_handler(tep, -1, "intel_iommu", "prq_report", print_prq_report, NULL) < 0)
                 return -ENOMEM;
         return 0;
 }
 
 static void decoder_done(TraceDecoder *dec) {
         if (dec->tep) {
-                tep_unregister_event_handler(dec->tep, -1, "intel_iommu", "prq_report", print_prq_report,
-                                             NULL);
+                sym_tep_unregister_event_handler(dec->tep, -1, "intel_iommu", "prq_report", print_prq_report,
+                                                 NULL);
                 if (dec->own_tep)
-                        tep_free(dec->tep);
+                        sym_tep_free(dec->tep);
         }
         if (dec->seq.buffer) /* initialised */
-                trace_seq_destroy(&dec->seq);
+                sym_trace_seq_destroy(&dec->seq);
         free(dec->events);
         dec->tep = NULL;
         dec->events = NULL;
@@ -249,7 +343,7 @@ static void decoder_resolve(TraceDecoder *dec) {
         dec->n_ids = 0;
         for (size_t i = 0; i < dec->n_events; i++) {
                 struct tep_event *ev =
-                        tep_find_event_by_name(dec->tep, dec->events[i].system, dec->events[i].name);
+                        sym_tep_find_event_by_name(dec->tep, dec->events[i].system, dec->events[i].name);
                 if (ev)
                         dec->ids[dec->n_ids++] = ev->id;
         }
@@ -277,7 +371,7 @@ static bool field_fits(struct tep_handle *tep, const struct tep_format_field *f,
                 return false;
         /* __data_loc: offset in the low 16 bits, length in the high 16; __rel_loc counts from the field's
          * end. */
-        unsigned long long loc = tep_read_number(tep, (const char *) rec->data + f->offset, 4);
+        unsigned long long loc = sym_tep_read_number(tep, (const char *) rec->data + f->offset, 4);
         uint64_t off = loc & 0xffffu, len = (loc >> 16) & 0xffffu;
         if (f->flags & TEP_FIELD_IS_RELATIVE)
                 off += end;
@@ -335,7 +429,7 @@ static void lat_columns(int flags, int pc, char out[static 6]) {
 static size_t format_line(TraceDecoder *dec, struct tep_record *rec, struct tep_event *ev, int pid,
                           const char *comm) {
         char lat[6];
-        lat_columns(tep_data_flags(dec->tep, rec), tep_data_preempt_count(dec->tep, rec), lat);
+        lat_columns(sym_tep_data_flags(dec->tep, rec), sym_tep_data_preempt_count(dec->tep, rec), lat);
         /* ns2usecs() in kernel/trace/trace.c rounds to the nearest microsecond. */
         uint64_t us = rec->ts / 1000u + (rec->ts % 1000u >= 500u);
         size_t cap = sizeof(dec->line);
@@ -344,9 +438,9 @@ static size_t format_line(TraceDecoder *dec, struct tep_record *rec, struct tep_
         size_t len = n < 0 ? 0 : MIN((size_t) n, cap - 1);
         bool cut = n >= 0 && (size_t) n >= cap;
 
-        trace_seq_reset(&dec->seq);
-        tep_print_event(dec->tep, &dec->seq, rec, "%s", TEP_PRINT_INFO);
-        trace_seq_terminate(&dec->seq);
+        sym_trace_seq_reset(&dec->seq);
+        sym_tep_print_event(dec->tep, &dec->seq, rec, "%s", TEP_PRINT_INFO);
+        sym_trace_seq_terminate(&dec->seq);
         const char *info = dec->seq.state == TRACE_SEQ__GOOD && dec->seq.buffer ? dec->seq.buffer : "";
         size_t ilen = strlen(info);
         /* Print formats end some events with a newline (ftrace:print, prq_report's private data). */
@@ -378,12 +472,12 @@ static int decode_record(TraceDecoder *dec, struct tep_record *rec, const char *
                 dec->stats.malformed++;
                 return 0;
         }
-        int type = tep_data_type(dec->tep, rec);
+        int type = sym_tep_data_type(dec->tep, rec);
         if (!decoder_wants(dec, type)) {
                 dec->stats.skipped++;
                 return 0;
         }
-        struct tep_event *ev = tep_find_event(dec->tep, type);
+        struct tep_event *ev = sym_tep_find_event(dec->tep, type);
         if (!ev) {
                 dec->stats.skipped++;
                 return 0;
@@ -392,9 +486,9 @@ static int decode_record(TraceDecoder *dec, struct tep_record *rec, const char *
                 dec->stats.malformed++;
                 return 0;
         }
-        int pid = tep_data_pid(dec->tep, rec);
+        int pid = sym_tep_data_pid(dec->tep, rec);
         const char *comm =
-                dec->comms ? comm_table_find(dec->comms, pid) : tep_data_comm_from_pid(dec->tep, pid);
+                dec->comms ? comm_table_find(dec->comms, pid) : sym_tep_data_comm_from_pid(dec->tep, pid);
         size_t len = format_line(dec, rec, ev, pid, comm ? comm : "<...>");
         TraceEventMeta m = {
                 .ts_ns = rec->ts,
@@ -411,19 +505,21 @@ static int decode_record(TraceDecoder *dec, struct tep_record *rec, const char *
 }
 
 int trace_decoder_new(const char *const *events, TraceDecoder **ret) {
-        quiet_libraries();
+        int r = load_libraries(NULL);
+        if (r < 0)
+                return r;
         _cleanup_(trace_decoder_freep) TraceDecoder *dec = calloc(1, sizeof(*dec));
         if (!dec)
                 return -ENOMEM;
-        struct tep_handle *tep = tep_alloc();
+        struct tep_handle *tep = sym_tep_alloc();
         if (!tep)
                 return -ENOMEM;
-        tep_set_long_size(tep, (int) sizeof(long));
-        tep_set_page_size(tep, (int) sysconf(_SC_PAGESIZE));
-        int r = decoder_init(dec, tep, true, events);
+        sym_tep_set_long_size(tep, (int) sizeof(long));
+        sym_tep_set_page_size(tep, (int) sysconf(_SC_PAGESIZE));
+        r = decoder_init(dec, tep, true, events);
         if (r < 0) {
                 if (!dec->tep)
-                        tep_free(tep);
+                        sym_tep_free(tep);
                 return r;
         }
         *ret = TAKE_PTR(dec);
@@ -441,7 +537,7 @@ TraceDecoder *trace_decoder_free(TraceDecoder *dec) {
 int trace_decoder_parse_format(TraceDecoder *dec, const char *system, const char *format, size_t len) {
         if (!dec || !system || !format || len == 0 || !is_ident(span_from_str(system)))
                 return -EINVAL;
-        enum tep_errno e = tep_parse_event(dec->tep, format, len, system);
+        enum tep_errno e = sym_tep_parse_event(dec->tep, format, len, system);
         dec->ids_valid = false;
         /* A print format libtraceevent cannot parse still leaves the fields: the event is kept and printed
          * as fields, as trace-cmd report does. */
@@ -455,7 +551,7 @@ int trace_decoder_parse_format(TraceDecoder *dec, const char *system, const char
 int trace_decoder_set_comm(TraceDecoder *dec, int pid, const char *comm) {
         if (!dec || !comm || pid < 0)
                 return -EINVAL;
-        return tep_override_comm(dec->tep, comm, pid) < 0 ? -ENOMEM : 0;
+        return sym_tep_override_comm(dec->tep, comm, pid) < 0 ? -ENOMEM : 0;
 }
 
 int trace_decoder_decode(TraceDecoder *dec, const void *data, size_t size, uint64_t ts_ns, int cpu,
@@ -628,7 +724,7 @@ static int child_record(struct tracecmd_input *h, struct tep_record *rec, int cp
 
 static int child_decode(int fd, const char *const *events, DatChild *c) {
         struct tracecmd_input *top =
-                tracecmd_open_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+                sym_tracecmd_open_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
         if (!top) {
                 child_diag(c->out, "cut short or damaged: libtracecmd cannot read its headers");
                 return -EBADMSG;
@@ -636,15 +732,15 @@ static int child_decode(int fd, const char *const *events, DatChild *c) {
         c->handles[0] = top;
         c->names[0] = "";
         c->n = 1;
-        int nb = tracecmd_buffer_instances(top);
+        int nb = sym_tracecmd_buffer_instances(top);
         if (nb > (int) VX_TRACE_DAT_BUFFERS_MAX) {
                 child_diag(c->out, "%d buffer instances, only the first %u are read", nb,
                            VX_TRACE_DAT_BUFFERS_MAX);
                 nb = (int) VX_TRACE_DAT_BUFFERS_MAX;
         }
         for (int i = 0; i < nb; i++) {
-                struct tracecmd_input *b = tracecmd_buffer_instance_handle(top, i);
-                const char *name = tracecmd_buffer_instance_name(top, i);
+                struct tracecmd_input *b = sym_tracecmd_buffer_instance_handle(top, i);
+                const char *name = sym_tracecmd_buffer_instance_name(top, i);
                 if (!b) {
                         child_diag(c->out, "buffer instance %d cannot be read: cut short or damaged", i);
                         return -EBADMSG;
@@ -654,11 +750,11 @@ static int child_decode(int fd, const char *const *events, DatChild *c) {
                 c->n++;
         }
         for (size_t i = 0; i < c->n; i++) {
-                int r = decoder_init(&c->dec[i], tracecmd_get_tep(c->handles[i]), false, events);
+                int r = decoder_init(&c->dec[i], sym_tracecmd_get_tep(c->handles[i]), false, events);
                 if (r < 0)
                         return r;
         }
-        int r = tracecmd_iterate_events_multi(c->handles, (int) c->n, child_record, c);
+        int r = sym_tracecmd_iterate_events_multi(c->handles, (int) c->n, child_record, c);
         if (c->error < 0)
                 return c->error;
         if (r < 0) {
@@ -695,7 +791,6 @@ _Noreturn static void child_main(int fd, int out, const char *const *events, pid
         struct rlimit rl = {VX_TRACE_DAT_MEMORY_MAX, VX_TRACE_DAT_MEMORY_MAX};
         (void) setrlimit(RLIMIT_DATA, &rl);
 #endif
-        quiet_libraries();
         DatChild *c = calloc(1, sizeof(*c));
         int r = -ENOMEM;
         if (c) {
@@ -852,6 +947,8 @@ int trace_read_dat_events(const char *path, const char *const *events, trace_lin
                 return r;
         }
         free(names);
+        if ((r = load_libraries(d)) < 0)
+                return r;
 
         int fd = open_dat(path, d);
         if (fd < 0)
@@ -968,7 +1065,7 @@ static int load_formats(TraceLive *t, Diag *d) {
                 diag_addf(d, "%s/events/header_page: cannot read: %s", t->dir, strerror(-r));
                 return r;
         }
-        if (tep_parse_header_page(t->dec.tep, header, (unsigned long) len, (int) sizeof(long)) < 0) {
+        if (sym_tep_parse_header_page(t->dec.tep, header, (unsigned long) len, (int) sizeof(long)) < 0) {
                 diag_addf(d, "%s/events/header_page: libtraceevent cannot parse it", t->dir);
                 return -EBADMSG;
         }
@@ -990,7 +1087,7 @@ static int load_formats(TraceLive *t, Diag *d) {
 static size_t subbuf_size(TraceLive *t) {
         long long kb;
         /* buffer_subbuf_size_kb exists from Linux 6.8; before it a sub-buffer is one page. */
-        if (tracefs_instance_file_read_number(t->inst, "buffer_subbuf_size_kb", &kb) == 0 && kb > 0 &&
+        if (sym_tracefs_instance_file_read_number(t->inst, "buffer_subbuf_size_kb", &kb) == 0 && kb > 0 &&
             (unsigned long long) kb * 1024u <= VX_TRACE_SUBBUF_MAX)
                 return (size_t) kb * 1024u;
         long ps = sysconf(_SC_PAGESIZE);
@@ -1041,7 +1138,7 @@ static int open_cpus(TraceLive *t, Diag *d) {
                 }
                 t->n_cpus++;
                 c->page = malloc(t->subbuf);
-                c->kbuf = tep_kbuffer(t->dec.tep);
+                c->kbuf = sym_tep_kbuffer(t->dec.tep);
                 if (!c->page || !c->kbuf) {
                         r = -ENOMEM;
                         break;
@@ -1066,7 +1163,7 @@ static int find_tracing_dir(const char *tracefs_dir, char **ret, Diag *d) {
         if (!dir) {
                 /* Cached: libtracefs hands out a new string on every call and never frees it. */
                 static const char *mounted;
-                if (!mounted && tracefs_tracing_dir_is_mounted(false, &mounted) != 1)
+                if (!mounted && sym_tracefs_tracing_dir_is_mounted(false, &mounted) != 1)
                         mounted = NULL;
                 if (!mounted) {
                         diag_addf(d, "tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing");
@@ -1111,7 +1208,7 @@ static int create_instance(TraceLive *t, Diag *d) {
                 return r;
         }
         t->created = true;
-        t->inst = tracefs_instance_alloc(t->tracing_dir, name);
+        t->inst = sym_tracefs_instance_alloc(t->tracing_dir, name);
         if (!t->inst)
                 return -ENOMEM;
         return 0;
@@ -1119,11 +1216,11 @@ static int create_instance(TraceLive *t, Diag *d) {
 
 static int configure_instance(TraceLive *t, const EventName *want, size_t n_want, Diag *d) {
         /* A small buffer: an instance starts with the size of the top one, per CPU. Best effort. */
-        (void) tracefs_instance_set_buffer_size(t->inst, VX_TRACE_BUFFER_KB, -1);
+        (void) sym_tracefs_instance_set_buffer_size(t->inst, VX_TRACE_BUFFER_KB, -1);
         /* Linux 5.1 and later wake readers only when the buffer is buffer_percent full (50 by default): a
          * single fault would never wake poll(). */
-        if (tracefs_file_exists(t->inst, "buffer_percent") &&
-            tracefs_instance_file_write(t->inst, "buffer_percent", "0") < 0) {
+        if (sym_tracefs_file_exists(t->inst, "buffer_percent") &&
+            sym_tracefs_instance_file_write(t->inst, "buffer_percent", "0") < 0) {
                 int r = errno > 0 ? -errno : -EIO;
                 diag_addf(d, "%s/buffer_percent: cannot set it to 0: %s", t->dir, strerror(-r));
                 return r;
@@ -1132,9 +1229,9 @@ static int configure_instance(TraceLive *t, const EventName *want, size_t n_want
         if (!t->enabled)
                 return -ENOMEM;
         for (size_t i = 0; i < n_want; i++) {
-                if (!tracefs_event_file_exists(t->inst, want[i].system, want[i].name, "enable"))
+                if (!sym_tracefs_event_file_exists(t->inst, want[i].system, want[i].name, "enable"))
                         continue;
-                if (tracefs_event_file_write(t->inst, want[i].system, want[i].name, "enable", "1") < 0) {
+                if (sym_tracefs_event_file_write(t->inst, want[i].system, want[i].name, "enable", "1") < 0) {
                         int r = errno > 0 ? -errno : -EIO;
                         diag_addf(d, "%s: cannot enable %s:%s: %s", t->dir, want[i].system, want[i].name,
                                   strerror(-r));
@@ -1153,10 +1250,12 @@ static int configure_instance(TraceLive *t, const EventName *want, size_t n_want
 int trace_live_open_events(const char *tracefs_dir, const char *const *events, TraceLive **ret, Diag *d) {
         if (!ret)
                 return -EINVAL;
-        quiet_libraries();
+        int r = load_libraries(d);
+        if (r < 0)
+                return r;
         _cleanup_free_ EventName *want = NULL;
         size_t n_want;
-        int r = parse_event_names(events, &want, &n_want);
+        r = parse_event_names(events, &want, &n_want);
         if (r < 0) {
                 diag_addf(d, "trace events: invalid list of system:event names");
                 return r;
@@ -1184,16 +1283,16 @@ int trace_live_open_events(const char *tracefs_dir, const char *const *events, T
                 names[i] = full[i];
         }
         names[t->n_enabled] = NULL;
-        struct tep_handle *tep = tep_alloc();
+        struct tep_handle *tep = sym_tep_alloc();
         r = tep ? decoder_init(&t->dec, tep, true, names) : -ENOMEM;
         free(full);
         if (r < 0) {
                 if (tep && !t->dec.tep)
-                        tep_free(tep);
+                        sym_tep_free(tep);
                 return r;
         }
-        tep_set_long_size(tep, (int) sizeof(long));
-        tep_set_page_size(tep, (int) sysconf(_SC_PAGESIZE));
+        sym_tep_set_long_size(tep, (int) sizeof(long));
+        sym_tep_set_page_size(tep, (int) sysconf(_SC_PAGESIZE));
         r = load_formats(t, d);
         if (r < 0)
                 return r;
@@ -1256,12 +1355,12 @@ static int live_cpu_load(TraceLive *t, LiveCpu *c) {
                 size_t size = (size_t) (commit & ((1ull << 27) - 1));
                 bool stored = commit & (1ull << 30);
                 if (start + size + (stored ? lsize : 0) > (size_t) n ||
-                    kbuffer_load_subbuffer(c->kbuf, c->page) < 0) {
+                    sym_kbuffer_load_subbuffer(c->kbuf, c->page) < 0) {
                         t->dec.stats.malformed++;
                         continue;
                 }
-                c->missed = kbuffer_missed_events(c->kbuf);
-                c->data = kbuffer_read_event(c->kbuf, &c->ts);
+                c->missed = sym_kbuffer_missed_events(c->kbuf);
+                c->data = sym_kbuffer_read_event(c->kbuf, &c->ts);
                 if (c->data)
                         return 0;
         }
@@ -1293,13 +1392,13 @@ int trace_live_read(TraceLive *t, trace_line_fn fn, void *userdata) {
                 struct tep_record rec = {
                         .ts = best->ts,
                         .data = best->data,
-                        .size = kbuffer_event_size(best->kbuf),
-                        .record_size = kbuffer_curr_size(best->kbuf),
+                        .size = sym_kbuffer_event_size(best->kbuf),
+                        .record_size = sym_kbuffer_curr_size(best->kbuf),
                         .cpu = best->cpu,
                         .missed_events = best->missed,
                 };
                 best->missed = 0;
-                best->data = kbuffer_next_event(best->kbuf, &best->ts);
+                best->data = sym_kbuffer_next_event(best->kbuf, &best->ts);
                 if (!cmdlines) {
                         load_cmdlines(t);
                         cmdlines = true;
@@ -1332,8 +1431,8 @@ int trace_live_close(TraceLive *t) {
                 return 0;
         if (t->inst)
                 for (size_t i = 0; i < t->n_enabled; i++)
-                        (void) tracefs_event_file_write(t->inst, t->enabled[i].system, t->enabled[i].name,
-                                                        "enable", "0");
+                        (void) sym_tracefs_event_file_write(t->inst, t->enabled[i].system,
+                                                            t->enabled[i].name, "enable", "0");
         /* rmdir fails with EBUSY while any file of the instance is open. */
         for (size_t i = 0; i < t->n_cpus; i++)
                 if (t->cpus[i].fd >= 0) {
@@ -1348,7 +1447,7 @@ int trace_live_close(TraceLive *t) {
         if (t->created) {
                 int r = 0;
                 for (int attempt = 0; attempt < 50; attempt++) {
-                        r = t->inst ? tracefs_instance_destroy(t->inst) : rmdir(t->dir);
+                        r = t->inst ? sym_tracefs_instance_destroy(t->inst) : rmdir(t->dir);
                         if (r >= 0 || errno != EBUSY)
                                 break;
                         /* A reader of the instance still closing its file: give it a moment. */
@@ -1369,13 +1468,13 @@ TraceLive *trace_live_free(TraceLive *t) {
         for (size_t i = 0; i < t->n_cpus; i++) {
                 free(t->cpus[i].page);
                 if (t->cpus[i].kbuf)
-                        kbuffer_free(t->cpus[i].kbuf);
+                        sym_kbuffer_free(t->cpus[i].kbuf);
         }
         free(t->cpus);
         decoder_done(&t->dec);
         comm_table_done(&t->comms);
         if (t->inst)
-                tracefs_instance_free(t->inst);
+                sym_tracefs_instance_free(t->inst);
         free(t->enabled);
         free(t->dir);
         free(t->tracing_dir);

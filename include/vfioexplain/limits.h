@@ -159,3 +159,6 @@
 #define VX_GUEST_DEVICES_MAX 256u
 #define VX_LSPCI_NAME_MAX 127u
 #define VX_MODULES_ALIAS_MAX (16u * 1024u * 1024u)
+
+/* Functions resolved from one library by dlopen_many_sym() (libtraceevent's 34 are the most). */
+#define VX_DLSYM_MAX 64u
