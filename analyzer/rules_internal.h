@@ -29,6 +29,7 @@ typedef struct Loader {
         size_t n_refs;
         char **ids; /* every id defined so far, sorted for lookup */
         size_t n_ids, cap_ids;
+        struct PatternCache *precompiled; /* codes to take instead of compiling, or NULL */
 } Loader;
 
 bool loader_id_taken(const Loader *ld, const char *id);

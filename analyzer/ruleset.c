@@ -16,6 +16,7 @@
 
 #include "rules_internal.h"
 #include "vfioexplain/fileio.h"
+#include "vfioexplain/pattern_cache.h"
 #include "vfioexplain/prefilter.h"
 #include "vfioexplain/vocab.h"
 
@@ -261,14 +262,18 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
         return 0;
 }
 
-static int compile_rule(RuleSet *rs, RuleDef *r, Diag *diag, size_t *errors) {
+static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t *errors) {
         int err;
         PCRE2_SIZE off;
         uint32_t count, entry_size;
         PCRE2_SPTR table;
 
-        r->code = pcre2_compile((PCRE2_SPTR) r->pattern, PCRE2_ZERO_TERMINATED, PCRE2_NEVER_BACKSLASH_C,
-                                &err, &off, NULL);
+        r->code = pattern_cache_take(ld->precompiled, r->pattern);
+        if (r->code)
+                rs->n_precompiled++;
+        else
+                r->code = pcre2_compile((PCRE2_SPTR) r->pattern, PCRE2_ZERO_TERMINATED,
+                                        PCRE2_NEVER_BACKSLASH_C, &err, &off, NULL);
         if (!r->code) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(err, msg, sizeof(msg));
@@ -302,7 +307,6 @@ static int compile_rule(RuleSet *rs, RuleDef *r, Diag *diag, size_t *errors) {
                 r->capture_var[r->n_captures] = v;
                 r->n_captures++;
         }
-        (void) rs;
         return 0;
 }
 
@@ -313,7 +317,7 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         if ((r = resolve(rs, ld, diag, &errors)) < 0)
                 return r;
         for (size_t i = 0; i < rs->n_rules; i++)
-                if (rs->rules[i].pattern && (r = compile_rule(rs, &rs->rules[i], diag, &errors)) < 0)
+                if (rs->rules[i].pattern && (r = compile_rule(rs, ld, &rs->rules[i], diag, &errors)) < 0)
                         return r;
         if (errors > 0)
                 return -EINVAL;
@@ -363,9 +367,9 @@ static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
         return rulefile_parse(rs, ld, name, buf, len, diag);
 }
 
-int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret) {
+static int load_files(char **paths, size_t n, PatternCache *precompiled, Diag *diag, RuleSet **ret) {
         _cleanup_(ruleset_freep) RuleSet *rs = calloc(1, sizeof(*rs));
-        Loader ld = {0};
+        Loader ld = {.precompiled = precompiled};
         bool failed = false;
         int r = 0;
 
@@ -397,6 +401,10 @@ int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret) {
 out:
         loader_done(&ld);
         return r;
+}
+
+int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret) {
+        return load_files(paths, n, NULL, diag, ret);
 }
 
 int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t len, Diag *diag) {
@@ -527,7 +535,11 @@ int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret) {
                 diag_addf(diag, "no *.rules files to load (%zu masked)", s->n);
                 return -EINVAL;
         }
-        return ruleset_load_files(paths, n, diag, ret);
+        /* A blob this build cannot use is no error: the patterns are compiled, as they would be without. */
+        _cleanup_(pattern_cache_freep) PatternCache *precompiled = NULL;
+        if (s->precompiled)
+                (void) pattern_cache_decode(s->precompiled, s->precompiled_size, &precompiled);
+        return load_files(paths, n, precompiled, diag, ret);
 }
 
 int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {

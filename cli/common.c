@@ -54,6 +54,10 @@ int rules_collect(const Options *o, Diag *d, RuleSources *ret) {
         return rule_sources_collect(vendor_rules_dir(), dropins, ELEMENTSOF(dropins), d, ret);
 }
 
+/* tools/precompile_rules.c's output, built from rules/ with this binary. */
+extern const uint8_t vx_precompiled_rules[];
+extern const size_t vx_precompiled_rules_size;
+
 int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
         _cleanup_(rule_sources_done) RuleSources s = {0};
         int r = rules_collect(o, d, &s);
@@ -67,6 +71,8 @@ int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
                                   VX_DROPIN_RULES_DIR, VX_RUNTIME_RULES_DIR);
                 return -EINVAL;
         }
+        s.precompiled = vx_precompiled_rules;
+        s.precompiled_size = vx_precompiled_rules_size;
         if ((r = ruleset_load_sources(&s, d, ret)) < 0)
                 return r;
         if (sources) {

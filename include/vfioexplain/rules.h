@@ -117,6 +117,7 @@ typedef struct RuleSet {
         size_t n_facts;
         RuleDef *rules;
         size_t n_rules;
+        size_t n_precompiled; /* rules whose pattern came compiled from RuleSources.precompiled */
         char **files; /* the files loaded, in order */
         size_t n_files;
         Prefilter *prefilter; /* every rule's fast content, then KERNEL_BOOT_BANNER */
@@ -136,6 +137,11 @@ typedef struct RuleSource {
 typedef struct RuleSources {
         RuleSource *items; /* sorted by name: the order files load in */
         size_t n;
+        /* Patterns compiled at build time (include/vfioexplain/pattern_cache.h), or NULL: set by the caller
+         * of ruleset_load_sources(). A blob that cannot be used means compiling every pattern, as without.
+         */
+        const uint8_t *precompiled;
+        size_t precompiled_size;
 } RuleSources;
 
 /* The rule files to load, as systemd finds configuration files: the union of the *.rules names of
