@@ -116,7 +116,10 @@ void privileges_reduce(uint64_t keep) {
         int r;
 
         if (e && strcmp(e, "keep") == 0) {
-                errorf("privileges: not reduced (VFIOEXPLAIN_PRIVILEGES=keep)");
+                static bool said;
+                if (!said)
+                        errorf("privileges: not reduced (VFIOEXPLAIN_PRIVILEGES=keep)");
+                said = true;
                 return;
         }
         /* Nothing is executed with more than we have now (run forks its command before this). */
