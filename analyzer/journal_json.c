@@ -5,12 +5,26 @@
 #include <string.h>
 
 #include "journal_json.h"
+#include "vfioexplain/limits.h"
 
 static Span string_field(struct json_object *root, const char *key) {
         struct json_object *v;
         if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
                 return (Span){0};
         return span_make(json_object_get_string(v), (size_t) json_object_get_string_len(v));
+}
+
+/* A field that is kept (shown as evidence, copied by watch) is cut at VX_JOURNAL_FIELD_MAX, before a
+ * character that the cut would split, so that what is kept stays the UTF-8 journald wrote. */
+static Span kept_field(struct json_object *root, const char *key) {
+        Span s = string_field(root, key);
+        if (s.len > VX_JOURNAL_FIELD_MAX) {
+                size_t n = VX_JOURNAL_FIELD_MAX;
+                while (n > 0 && ((unsigned char) s.p[n] & 0xc0) == 0x80)
+                        n--;
+                s.len = n;
+        }
+        return s;
 }
 
 int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratch_max,
@@ -60,11 +74,11 @@ int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratc
         *f = (JournalJsonFields){.root = root, .fields.priority = -1};
         LineFields *lf = &f->fields;
         lf->message = span_make(scratch, n);
-        lf->identifier = string_field(root, "SYSLOG_IDENTIFIER");
+        lf->identifier = kept_field(root, "SYSLOG_IDENTIFIER");
         if (lf->identifier.len == 0)
-                lf->identifier = string_field(root, "_COMM");
-        lf->hostname = string_field(root, "_HOSTNAME");
-        lf->realtime = string_field(root, "__REALTIME_TIMESTAMP");
+                lf->identifier = kept_field(root, "_COMM");
+        lf->hostname = kept_field(root, "_HOSTNAME");
+        lf->realtime = kept_field(root, "__REALTIME_TIMESTAMP");
         lf->kernel_transport = line_transport_is_kernel(string_field(root, "_TRANSPORT"));
         lf->priority = line_priority_of(string_field(root, "PRIORITY"));
         return 0;

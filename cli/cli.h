@@ -69,7 +69,9 @@ int write_all_fd(int fd, const char *s, size_t len);
 int feed_input(Analysis *a, const Input *in);
 /* The host's facts: replayed from --snapshot, or probed under --sysroot. */
 int get_facts(const Options *o, HostFacts *host);
-int probe_or_fail(const Options *o, HostFacts *host);
+/* get_facts for a command about the host itself (an error under --no-probe); afterwards the command keeps
+ * only what it needs without probing. */
+int probe_or_fail(const Options *o, const char *command, HostFacts *host);
 /* The host's state, for the devices named (or, with none, those the logs so far name). */
 int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n);
 bool use_color(const Options *o);
@@ -102,6 +104,8 @@ int cmd_report(const Options *o, int argc, char **argv);
 /* --help of a command (NULL: the global one) on stdout; -ENOENT for no such command. */
 int help_print(const char *command);
 bool help_is_command(const char *name);
+/* "explain, check, ...": the command words, for an error message. */
+const char *help_command_names(void);
 int cmd_help(int argc, char **argv);
 
 int cmd_explain(const Options *o, int argc, char **argv);

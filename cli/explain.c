@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hosts.h"
+#include "privileges.h"
 #include "progress.h"
 #include "vfioexplain/journal.h"
 #include "vfioexplain/kmsg.h"
@@ -211,6 +212,8 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                 host_facts_init_unprobed(&host);
         else if (get_facts(o, &host) < 0)
                 goto out;
+        /* The host is probed: the logs are read with what reading them needs, no more. */
+        privileges_reduce(privileges_for(o, o->bug_report ? "report" : "explain") & ~PRIV_PROBE);
         hostset_init(&hosts, rs, &host);
         if (have_domain)
                 hosts.domain = &dc;

@@ -158,6 +158,17 @@ bool help_is_command(const char *name) {
         return name && find(name);
 }
 
+const char *help_command_names(void) {
+        static char names[256];
+        if (!names[0]) {
+                size_t n = 0;
+                for (size_t i = 0; i < ELEMENTSOF(commands) && n < sizeof(names); i++)
+                        n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+                                               commands[i].name);
+        }
+        return names;
+}
+
 static void global_help(void) {
         printf("Usage: vfioexplain [OPTIONS] [FILE...]\n"
                "       vfioexplain COMMAND [OPTIONS] [ARG...]\n"

@@ -10,18 +10,24 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "privileges.h"
 #include <json-c/json.h>
 
 #include "vfioexplain/escape.h"
 #include "vfioexplain/probe_lines.h"
 #include "vfioexplain/snapshot.h"
 
-int probe_or_fail(const Options *o, HostFacts *host) {
+int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         if (o->no_probe) {
                 errorf("--no-probe: this command is about the host itself");
                 return -EINVAL;
         }
-        return get_facts(o, host);
+        int r = get_facts(o, host);
+        if (r < 0)
+                return r;
+        /* These commands probe once; what follows only reads rule files and writes the output. */
+        privileges_reduce(privileges_for(o, command) & ~PRIV_PROBE);
+        return 0;
 }
 
 /* vfioexplain snapshot -o FILE: the probed state as one file, for a bug ticket or a replay elsewhere. */
@@ -38,7 +44,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
         /* A snapshot is for someone else to replay a report with: it carries the package versions. */
         Options so = *o;
         so.bug_report = true;
-        if (probe_or_fail(&so, &host) < 0)
+        if (probe_or_fail(&so, "snapshot", &host) < 0)
                 return EXIT_USAGE;
         struct json_object *j = facts_to_json(&host);
         StrBuf text = {0};
@@ -87,7 +93,7 @@ int cmd_check(const Options *o, int argc, char **argv) {
                         errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
                         return EXIT_USAGE;
                 }
-        if (probe_or_fail(o, &host) < 0)
+        if (probe_or_fail(o, "check", &host) < 0)
                 goto out;
         if (n == 0)
                 n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
@@ -207,7 +213,7 @@ int cmd_groups(const Options *o, int argc) {
                 errorf("usage: vfioexplain groups");
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, &host) < 0)
+        if (probe_or_fail(o, "groups", &host) < 0)
                 return EXIT_USAGE;
         bool json = o->format == OUTPUT_JSON;
         if (groups_render(&host, json, &out, &jgroups) < 0) {

@@ -20,8 +20,8 @@ struct Kept {
         /* journal entries only */
         char *message;
         size_t message_len;
-        char ident[VX_JOURNAL_FIELD_MAX];
-        char host[VX_JOURNAL_FIELD_MAX];
+        char ident[VX_JOURNAL_FIELD_MAX + 1];
+        char host[VX_JOURNAL_FIELD_MAX + 1];
         char realtime[24];
         int priority;
         bool kernel_transport;

@@ -14,6 +14,14 @@
 #include <time.h>
 
 #include "cli.h"
+#include "privileges.h"
+
+/* A word a person means as a command rather than a file: lowercase letters and dashes, no path, no
+ * extension. */
+static bool looks_like_command(const char *w) {
+        size_t n = strspn(w, "abcdefghijklmnopqrstuvwxyz-");
+        return n > 0 && w[n] == 0 && w[0] != '-';
+}
 
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
@@ -206,6 +214,17 @@ int main(int argc, char **argv) {
         }
         if (argc > 0 && strcmp(argv[0], "help") == 0)
                 return cmd_help(argc - 1, argv + 1);
+        if (argc > 0 && !help_is_command(argv[0]) && looks_like_command(argv[0]) &&
+            faccessat(AT_FDCWD, argv[0], F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+                errorf("unknown command '%s' (commands: %s); to read a file of that name use ./%s", argv[0],
+                       help_command_names(), argv[0]);
+                return EXIT_USAGE;
+        }
+        const char *command = argc > 0 && help_is_command(argv[0]) ? argv[0] : "explain";
+        /* run keeps everything until its command is started: the command needs what it needs (cmd_run
+         * reduces its own afterwards). */
+        if (strcmp(command, "run") != 0)
+                privileges_reduce(privileges_for(&o, command));
         if (argc > 0 && strcmp(argv[0], "explain") == 0)
                 return cmd_explain(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "rules") == 0)

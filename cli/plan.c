@@ -292,7 +292,7 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 errorf("--domain: '%s' is not a domain name that can go into a command unquoted", o->domain);
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, &host) < 0)
+        if (probe_or_fail(o, "plan", &host) < 0)
                 return EXIT_USAGE;
         int r = plan_build(&host, addresses, (size_t) argc, o->domain ? domain : NULL, &p);
         if (r == -EINVAL) {

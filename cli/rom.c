@@ -474,7 +474,7 @@ int cmd_rom(const Options *o, int argc, char **argv) {
                 goto out;
         }
         if (address[0]) {
-                if (probe_or_fail(o, &host) < 0)
+                if (probe_or_fail(o, "rom", &host) < 0)
                         goto out;
                 has_device = rom_device_ids(&host, address, &vendor, &device);
                 if (!has_device) {

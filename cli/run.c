@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "privileges.h"
 #include "watch.h"
 
 /* One of the command's output streams: passed through as read, and cut into lines for the sieve. */
@@ -152,6 +153,8 @@ int cmd_run(const Options *o, int argc, char **argv) {
                 errorf("fork: %s", strerror(errno));
                 goto out;
         }
+        /* The command has all it was started with; we keep what following it needs. */
+        privileges_reduce(privileges_for(o, "run"));
         close(po[1]);
         close(pe[1]);
         po[1] = pe[1] = -1;

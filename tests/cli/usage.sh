@@ -88,7 +88,19 @@ expect 2 'unknown option' -- "$bin" --frobnicate
 expect 2 'unknown option' -- "$bin" check --frobnicate
 expect 2 'no command .frobnicate.' -- "$bin" help frobnicate
 expect 2 'usage: vfioexplain help' -- "$bin" help check groups
-expect 2 'frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" frobnicate
+# A word that names no file is taken for a mistyped command, and said to be one with the commands there
+# are; a word that names a file is read, and a name with a dot or a slash is a file, there or not.
+expect 2 "^vfioexplain: unknown command 'frobnicate' \(commands: explain, check, .*, rules\); to read a file of that name use \./frobnicate$" -- "$bin" --no-probe --rules "$rules" frobnicate
+expect 2 'frobnicate\.log: No such file or directory' -- "$bin" --no-probe --rules "$rules" frobnicate.log
+expect 2 'no/frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" no/frobnicate
+expect 2 'Frobnicate: No such file or directory' -- "$bin" --no-probe --rules "$rules" Frobnicate
+mkdir "$tmp/words"
+cp "$tmp/off.log" "$tmp/words/frobnicate"
+cd "$tmp/words"
+expect 1 '' -- "$bin" --no-probe --rules "$rules" frobnicate
+grep -q '^1\. iommu-off-kernel' "$tmp/out" || { echo "FAIL: a file named like a word is not read"; fails=$((fails + 1)); }
+expect 1 '' -- "$bin" --no-probe --rules "$rules" ./frobnicate
+cd - >/dev/null
 
 expect 2 "usage: vfioexplain plan" -- "$bin" plan
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_common.h"
 #include "vfioexplain/analysis.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
 
 static RuleSet *rs;
 
@@ -152,6 +155,40 @@ static void test_bounded(void **state) {
         analysis_free(a);
 }
 
+/* A long line is kept as evidence up to VX_EVIDENCE_TEXT_MAX bytes. */
+static void test_evidence_bounded(void **state) {
+        const size_t long_len = 4 * VX_EVIDENCE_TEXT_MAX;
+        _cleanup_free_ char *line = malloc(long_len + 128);
+        Analysis *a;
+        assert_non_null(line);
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (unsigned i = 0; i < 100; i++) {
+                /* QEMU names the -device option it failed on: every line differs, the device is one. */
+                int n = snprintf(line, long_len + 128,
+                                 "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=%s%u: "
+                                 "vfio 0000:01:00.0: group 1 is not viable",
+                                 i == 0 ? "" : "hostdev", i);
+                size_t len = (size_t) n;
+                if (i == 0) {
+                        /* The first line is long: a long id, as a hostile log could give it. */
+                        memmove(line + 50 + long_len / 2, line + 50, len - 50);
+                        memset(line + 50, 'x', long_len / 2);
+                        len += long_len / 2;
+                }
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, len), 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        size_t count;
+        const Finding *const *fs = analysis_findings(a, &count);
+        assert_true(count >= 1);
+        assert_true(fs[0]->n_evidence <= VX_EVIDENCE_PER_FINDING_MAX);
+        size_t longest = 0;
+        for (size_t k = 0; k < fs[0]->n_evidence; k++)
+                longest = MAX(longest, strlen(fs[0]->evidence[k].text));
+        assert_int_equal(longest, VX_EVIDENCE_TEXT_MAX);
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -165,6 +202,7 @@ int main(void) {
                 cmocka_unit_test(test_domain_from_log_name),
                 cmocka_unit_test(test_healthy),
                 cmocka_unit_test(test_bounded),
+                cmocka_unit_test(test_evidence_bounded),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

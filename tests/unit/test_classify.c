@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_common.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
+#include "vfioexplain/macro.h"
 
 static LineClassifier *lc;
 
@@ -110,6 +113,46 @@ static void test_journal_json(void **state) {
         assert_line("{\"a\":1}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"a\":1}");
         assert_line("{\"MESSAGE\":\"x\"", FORMAT_BARE, SOURCE_UNKNOWN, "{\"MESSAGE\":\"x\"");
         assert_line("{\"MESSAGE\":[1,2,300]}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"MESSAGE\":[1,2,300]}");
+}
+
+/* Every journal field a line keeps is cut at VX_JOURNAL_FIELD_MAX, and never inside a UTF-8 character. */
+static void test_journal_json_fields_bounded(void **state) {
+        const size_t big = 4 * VX_JOURNAL_FIELD_MAX;
+        _cleanup_free_ char *raw = malloc(4 * big + 256);
+        char *a = malloc(big + 1), *h = malloc(big + 1), *t = malloc(big + 1);
+        assert_non_null(raw);
+        assert_true(a && h && t);
+        memset(a, 'a', big);
+        a[big] = 0;
+        /* "é" (c3 a9) from byte VX_JOURNAL_FIELD_MAX - 1 on: a cut at the limit would split it. */
+        memset(h, 'h', big);
+        h[VX_JOURNAL_FIELD_MAX - 1] = (char) 0xc3;
+        h[VX_JOURNAL_FIELD_MAX] = (char) 0xa9;
+        h[big] = 0;
+        memset(t, '1', big);
+        t[big] = 0;
+        snprintf(raw, 4 * big + 256,
+                 "{\"SYSLOG_IDENTIFIER\":\"%s\",\"_HOSTNAME\":\"%s\",\"__REALTIME_TIMESTAMP\":\"%s\","
+                 "\"MESSAGE\":\"vfio-pci: probe of 0000:01:00.0 failed with error -22\"}",
+                 a, h, t);
+        Line l = classify(raw);
+        assert_int_equal(l.format, FORMAT_JOURNAL_JSON);
+        assert_int_equal(l.ident.len, VX_JOURNAL_FIELD_MAX);
+        assert_int_equal(l.host.len, VX_JOURNAL_FIELD_MAX - 1);
+        assert_int_equal(l.stamp.len, VX_JOURNAL_FIELD_MAX);
+        /* _COMM stands in for a missing SYSLOG_IDENTIFIER, as bounded. */
+        snprintf(raw, 4 * big + 256, "{\"_COMM\":\"%s\",\"MESSAGE\":\"x\"}", a);
+        l = classify(raw);
+        assert_int_equal(l.format, FORMAT_JOURNAL_JSON);
+        assert_int_equal(l.ident.len, VX_JOURNAL_FIELD_MAX);
+        /* At the limit exactly: nothing is cut. */
+        a[VX_JOURNAL_FIELD_MAX] = 0;
+        snprintf(raw, 4 * big + 256, "{\"_HOSTNAME\":\"%s\",\"MESSAGE\":\"x\"}", a);
+        l = classify(raw);
+        assert_int_equal(l.host.len, VX_JOURNAL_FIELD_MAX);
+        free(a);
+        free(h);
+        free(t);
 }
 
 static void test_qemu_formats(void **state) {
@@ -288,11 +331,17 @@ static void test_span_hex(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_kernel_formats),  cmocka_unit_test(test_journal_formats),
-                cmocka_unit_test(test_logcat_formats),  cmocka_unit_test(test_journal_json),
-                cmocka_unit_test(test_qemu_formats),    cmocka_unit_test(test_libvirt_formats),
-                cmocka_unit_test(test_trace_and_audit), cmocka_unit_test(test_bare_and_hostile),
-                cmocka_unit_test(test_pci_address),     cmocka_unit_test(test_span_hex),
+                cmocka_unit_test(test_kernel_formats),
+                cmocka_unit_test(test_journal_formats),
+                cmocka_unit_test(test_logcat_formats),
+                cmocka_unit_test(test_journal_json),
+                cmocka_unit_test(test_journal_json_fields_bounded),
+                cmocka_unit_test(test_qemu_formats),
+                cmocka_unit_test(test_libvirt_formats),
+                cmocka_unit_test(test_trace_and_audit),
+                cmocka_unit_test(test_bare_and_hostile),
+                cmocka_unit_test(test_pci_address),
+                cmocka_unit_test(test_span_hex),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

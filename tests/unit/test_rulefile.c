@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "test_common.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/strbuf.h"
 
 /* Parses text as one rule file and returns the first diagnostic ("" when it loads). */
 static char first_error[512];
@@ -82,6 +85,39 @@ static void test_errors(void **state) {
                      "t.rules:10:1: 'expect' must follow an 'example'");
 }
 
+/* A pattern longer than VX_PATTERN_MAX, and more than VX_RULES_MAX rules, are refused (one byte or one
+ * rule less is not). */
+static void test_limits(void **state) {
+        StrBuf b = {0};
+        strbuf_puts(&b, CAUSE RULE_HEAD "pattern = ");
+        for (size_t i = 0; i < VX_PATTERN_MAX; i++)
+                strbuf_putc(&b, 'a');
+        strbuf_puts(&b, "\n" RULE_TAIL);
+        assert_false(strbuf_failed(&b));
+        assert_int_equal(parse(strbuf_str(&b)), 0);
+        strbuf_reset(&b);
+        strbuf_puts(&b, CAUSE RULE_HEAD "pattern = ");
+        for (size_t i = 0; i < VX_PATTERN_MAX + 1; i++)
+                strbuf_putc(&b, 'a');
+        strbuf_puts(&b, "\n" RULE_TAIL);
+        assert_int_equal(parse(strbuf_str(&b)), -EINVAL);
+
+        for (unsigned n = VX_RULES_MAX; n <= VX_RULES_MAX + 1; n++) {
+                strbuf_reset(&b);
+                strbuf_puts(&b, CAUSE);
+                for (unsigned i = 0; i < n; i++)
+                        strbuf_printf(&b,
+                                      "[rule r%u]\nsource = kernel\ncause = c1\ncontent = abc\npattern = "
+                                      "^abc$\n" RULE_TAIL,
+                                      i);
+                assert_false(strbuf_failed(&b));
+                int r = parse(strbuf_str(&b));
+                if (r != (n == VX_RULES_MAX ? 0 : -EINVAL))
+                        fail_msg("%u rules: %d, %s", n, r, first_error);
+        }
+        strbuf_done(&b);
+}
+
 static void test_broken_header_is_one_error(void **state) {
         /* The keys of a section whose header failed are not reported again. */
         Diag d = {0};
@@ -104,9 +140,8 @@ static void test_unit_rules_load(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_valid),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_broken_header_is_one_error),
+                cmocka_unit_test(test_valid),           cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_limits),          cmocka_unit_test(test_broken_header_is_one_error),
                 cmocka_unit_test(test_unit_rules_load),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* Run as root, a command keeps only the capabilities its reads need: a log crafted to exploit a parser bug
+ * then finds a process that cannot load modules, write files it does not own, or gain anything by
+ * executing a program. Which capability each read needs is said in privileges.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "privileges.h"
+
+/* The highest capability number a 64-bit mask can hold; the kernel's own last one is found by asking. */
+#define CAP_NUMBER_MAX 63
+
+typedef struct CapSets {
+        uint64_t effective, permitted, inheritable;
+} CapSets;
+
+static int caps_get(CapSets *ret) {
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -errno;
+        *ret = (CapSets){
+                .effective = (uint64_t) d[1].effective << 32 | d[0].effective,
+                .permitted = (uint64_t) d[1].permitted << 32 | d[0].permitted,
+                .inheritable = (uint64_t) d[1].inheritable << 32 | d[0].inheritable,
+        };
+        return 0;
+}
+
+static int caps_set(const CapSets *s) {
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
+                {(uint32_t) s->effective, (uint32_t) s->permitted, (uint32_t) s->inheritable},
+                {(uint32_t) (s->effective >> 32), (uint32_t) (s->permitted >> 32),
+                 (uint32_t) (s->inheritable >> 32)},
+        };
+        return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+static const char *cap_name(int cap) {
+        switch (cap) {
+        case CAP_DAC_OVERRIDE:
+                return "cap_dac_override";
+        case CAP_DAC_READ_SEARCH:
+                return "cap_dac_read_search";
+        case CAP_KILL:
+                return "cap_kill";
+        case CAP_SYS_PTRACE:
+                return "cap_sys_ptrace";
+        case CAP_SYS_ADMIN:
+                return "cap_sys_admin";
+        case CAP_SYSLOG:
+                return "cap_syslog";
+        default:
+                return NULL;
+        }
+}
+
+static void describe(StrBuf *b, uint64_t caps) {
+        bool first = true;
+        if (__builtin_popcountll(caps) > 8) {
+                strbuf_printf(b, "%d capabilities", __builtin_popcountll(caps));
+                return;
+        }
+        for (int c = 0; c <= CAP_NUMBER_MAX; c++) {
+                if (!(caps & PRIV_CAP(c)))
+                        continue;
+                const char *n = cap_name(c);
+                if (n)
+                        strbuf_printf(b, "%s%s", first ? "" : ",", n);
+                else
+                        strbuf_printf(b, "%scap_%d", first ? "" : ",", c);
+                first = false;
+        }
+        if (first)
+                strbuf_puts(b, "none");
+}
+
+static bool debug_wanted(void) {
+        const char *e = getenv("VFIOEXPLAIN_PRIVILEGES");
+        return e && strcmp(e, "debug") == 0;
+}
+
+uint64_t privileges_for(const Options *o, const char *command) {
+        bool probes = !o->no_probe && !o->snapshot;
+        uint64_t keep = PRIV_CAP(CAP_DAC_READ_SEARCH);
+
+        if (strcmp(command, "rules") == 0 || strcmp(command, "help") == 0)
+                return keep;
+        if (probes)
+                keep |= PRIV_PROBE;
+        if (strcmp(command, "explain") == 0 || strcmp(command, "report") == 0 ||
+            strcmp(command, "watch") == 0)
+                keep |= PRIV_CAP(CAP_SYSLOG);
+        if (strcmp(command, "run") == 0)
+                keep |= PRIV_CAP(CAP_SYSLOG) | PRIV_CAP(CAP_KILL);
+        if (strcmp(command, "snapshot") == 0)
+                keep |= PRIV_CAP(CAP_DAC_OVERRIDE);
+        return keep;
+}
+
+void privileges_reduce(uint64_t keep) {
+        const char *e = getenv("VFIOEXPLAIN_PRIVILEGES");
+        bool debug = debug_wanted();
+        _cleanup_(strbuf_done) StrBuf note = {0};
+        CapSets s = {};
+        int r;
+
+        if (e && strcmp(e, "keep") == 0) {
+                static bool said;
+                if (!said)
+                        errorf("privileges: not reduced (VFIOEXPLAIN_PRIVILEGES=keep)");
+                said = true;
+                return;
+        }
+        /* Nothing is executed with more than we have now (run forks its command before this). */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                strbuf_printf(&note, "; no_new_privs not set: %s", strerror(errno));
+        if ((r = caps_get(&s)) < 0) {
+                errorf("privileges: capabilities not reduced: capget: %s", strerror(-r));
+                return;
+        }
+        /* Without CAP_SETPCAP (an unprivileged run, a container that withholds it, or a second reduction
+         * after the first gave it up) the bounding set stays as it is: reduced hardening, not an error. */
+        if (s.effective & PRIV_CAP(CAP_SETPCAP))
+                for (int c = 0; c <= CAP_NUMBER_MAX && prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+                        if (!(keep & PRIV_CAP(c)))
+                                (void) prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+        uint64_t bounding = 0;
+        for (int c = 0; c <= CAP_NUMBER_MAX; c++) {
+                int in = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+                if (in < 0)
+                        break; /* past the kernel's last capability */
+                if (in == 1)
+                        bounding |= PRIV_CAP(c);
+        }
+        if (bounding & ~keep) {
+                strbuf_puts(&note, "; the bounding set still holds ");
+                describe(&note, bounding & ~keep);
+        }
+        /* Older kernels have no ambient set: nothing to clear there. */
+        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        CapSets want = {
+                .effective = s.permitted & keep,
+                .permitted = s.permitted & keep,
+                .inheritable = 0,
+        };
+        if ((r = caps_set(&want)) < 0)
+                strbuf_printf(&note, "; capset: %s", strerror(-r));
+        if (debug || r < 0) {
+                _cleanup_(strbuf_done) StrBuf kept = {0};
+                describe(&kept, r < 0 ? s.permitted : want.permitted);
+                errorf("privileges: kept %s%s", strbuf_str(&kept), note.len ? strbuf_str(&note) : "");
+        }
+}
