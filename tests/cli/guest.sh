@@ -73,6 +73,18 @@ printf '%s\n' '11-23 10:00:02.345   412   412 W EGL-MAIN: Failed to open any DRM
 # a symptom alone suggests its causes, most likely first
 [ "$(causes "$tmp/logcat.json" | head -n 1)" = "guest-no-driver -" ] || { fail "logcat: causes"; causes "$tmp/logcat.json"; }
 
+# A host-side cause that accounts for the guest driver's failure ranks first and takes its evidence: QEMU
+# could not read the card's ROM (hw/vfio/pci.c vfio_pci_load_rom()), the guest's amdgpu then gave up
+# (amdgpu_kms.c amdgpu_driver_load_kms()) without saying why.
+printf '%s\n' 'qemu-system-x86_64: vfio-pci: Cannot read device rom at 0000:01:00.0' >"$tmp/rom-qemu.log"
+printf '%s\n' '[    5.998311] amdgpu 0000:00:05.0: amdgpu: Fatal error during GPU init' >"$tmp/rom-guest.txt"
+"$bin" --rules "$rules" --no-probe --format json "$tmp/rom-qemu.log" --guest "$tmp/rom-guest.txt" >"$tmp/rom.json"
+[ "$(causes "$tmp/rom.json")" = "vbios-rom-needed 0000:01:00.0" ] || { fail "host ROM + guest failure: ranking"; causes "$tmp/rom.json"; }
+python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["causes"][0]
+sys.exit(0 if "guest-driver-failed" in c.get("explains", []) and any(e["source"] == "guest" for e in c["evidence"]) else 1)' \
+        "$tmp/rom.json" || fail "vbios-rom-needed does not carry the guest's failure"
+
 expect 2 'no-such: No such file' -- "$bin" --no-probe --guest "$tmp/no-such"
 expect 2 'standard input is the host' -- "$bin" --no-probe --guest -
 expect 2 'name the guest.s logs with --guest' -- "$bin" --no-probe --guest-modules-alias "$tmp/guest.alias" "$tmp/guest.txt"
