@@ -10,7 +10,8 @@
 
 /* depmod writes one "alias PATTERN MODULE" a line (kmod libkmod/libkmod-index.c, depmod.c
  * output_aliases()); kmod matches a modalias against PATTERN with fnmatch(). */
-size_t modules_alias_match(const char *buf, size_t len, const char *modalias, char *ret, size_t size) {
+size_t modules_alias_match(const char *buf, size_t len, const char *modalias, bool any_prog_if, char *ret,
+                           size_t size) {
         Span rest = span_make(buf, len), line;
         size_t found = 0, used = 0;
 
@@ -31,6 +32,10 @@ size_t modules_alias_match(const char *buf, size_t len, const char *modalias, ch
                 memcpy(pat, "pci:", 4);
                 memcpy(pat + 4, pattern.p, pattern.len);
                 pat[pattern.len + 4] = 0;
+                /* The interface is the last field, after the last 'i' (the ids are upper-case hex). */
+                char *i = any_prog_if ? strrchr(pat, 'i') : NULL;
+                if (i)
+                        memcpy(i + 1, "*", 2);
                 if (fnmatch(pat, modalias, 0) != 0)
                         continue;
                 char name[VX_LSPCI_NAME_MAX + 1];

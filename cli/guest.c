@@ -53,7 +53,8 @@ static int feed_driverless(Analysis *a, const char *name, const LspciDevice *d, 
         alias_source_load(alias, o);
         if (alias->text) {
                 lspci_modalias(d, modalias);
-                found = modules_alias_match(alias->text, alias->len, modalias, modules, sizeof(modules)) > 0
+                found = modules_alias_match(alias->text, alias->len, modalias, d->prog_if_unknown, modules,
+                                            sizeof(modules)) > 0
                         ? modules
                         : "none";
         }
@@ -114,7 +115,7 @@ static int feed_guest_file(Analysis *a, const Options *o, const char *name, Alia
         size_t n = lspci_parse(text, len, devices, VX_GUEST_DEVICES_MAX);
         for (size_t i = 0; i < n && r >= 0; i++)
                 /* Bridges and host bridges have no driver in a VM as a rule. */
-                if (!devices[i].driver[0] && devices[i].class_base != 0x06)
+                if (!devices[i].driver[0] && !devices[i].driver_unknown && devices[i].class_base != 0x06)
                         r = feed_driverless(a, name, &devices[i], alias, o);
         if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
                 close(fd);

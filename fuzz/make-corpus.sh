@@ -92,6 +92,17 @@ for l in lines:
         seed("romfile_refs", l)
 seed("romfile_refs", "-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.5,addr=0x0,romfile=/usr/share/vgabios/gp104.rom")
 
+# A guest's lspci: the corpus' listings (pciutils -nnk, toybox -nk) whole, and toybox's other shapes as
+# toys/other/lsusb.c list_pci() (-nnk with no pci.ids, -enk, -D) and toys/other/lspci.c (before 2022) print them.
+for p in logs:
+    if os.path.basename(p).startswith("lspci"):
+        with open(p, "rb") as f:
+            seed("lspci", f.read())
+seed("lspci", "00:01.0  [0300]:   [1002:73bf] (rev c1) amdgpu\n00:02.0  [0c03]:   [1b21:2142]\n"
+     "0000:00:02.0 0c0330: 1b21:2142 \n0001:00:03.0 0200: 1af4:1000  virtio-pci\n"
+     "alias pci:v*d*sv*sd*bc0Csc03i30* xhci_pci\n")
+seed("lspci", "00:01.0 Class 0300: 1002:73bf amdgpu\n00:02.0 Class 0c0330: 1b21:2142\n")
+
 # Whole logs, for the end-to-end harness: every case's input (they are small).
 for p in logs:
     with open(p, "rb") as f:

@@ -73,6 +73,32 @@ printf '%s\n' '11-23 10:00:02.345   412   412 W EGL-MAIN: Failed to open any DRM
 # a symptom alone suggests its causes, most likely first
 [ "$(causes "$tmp/logcat.json" | head -n 1)" = "guest-no-driver -" ] || { fail "logcat: causes"; causes "$tmp/logcat.json"; }
 
+# An Android guest's lspci is toybox's (toys/other/lsusb.c list_pci()): -nk puts the driver last on the
+# device's line and prints no programming interface, so xhci_pci's alias (i30) matches any.
+printf '%s\n' '00:00.0 0600: 8086:29c0 ' '00:01.0 0300: 1002:73bf  (rev c1) amdgpu' '00:02.0 0c03: 1b21:2142 ' \
+        '00:03.0 0200: 1af4:1000  virtio-pci' >"$tmp/toybox-nk.txt"
+"$bin" --rules "$rules" --sysroot "$root" --format json --guest "$tmp/toybox-nk.txt" >"$tmp/toybox-nk.json"
+grep -q "^guest lspci -nnk: 0000:00:02.0 \[1b21:2142\] class 0c03 has no driver in use; kernel modules: none; modules.alias of the host's 6.8.0-45-generic: xhci_pci$" \
+        <(text "$tmp/toybox-nk.json") || { fail "toybox lspci -nk: the driverless xHCI"; text "$tmp/toybox-nk.json"; }
+grep -q "CONFIG_USB_XHCI_PCI" "$tmp/toybox-nk.json" || fail "toybox lspci -nk: no build option in the fix"
+grep -q "0000:00:01.0\|1002:73bf" "$tmp/toybox-nk.json" && fail "toybox lspci -nk: the GPU amdgpu holds is said to have no driver"
+# Without -k toybox shows no driver at all: nothing is said of any device.
+printf '%s\n' '00:01.0 0300: 1002:73bf  (rev c1)' '00:02.0 0c03: 1b21:2142 ' >"$tmp/toybox-n.txt"
+"$bin" --rules "$rules" --no-probe --format json --guest "$tmp/toybox-n.txt" >"$tmp/toybox-n.json"
+causes "$tmp/toybox-n.json" | grep -q '^guest-' && { fail "toybox lspci -n: a device without -k said to have no driver"; causes "$tmp/toybox-n.json"; }
+
+# A host-side cause that accounts for the guest driver's failure ranks first and takes its evidence: QEMU
+# could not read the card's ROM (hw/vfio/pci.c vfio_pci_load_rom()), the guest's amdgpu then gave up
+# (amdgpu_kms.c amdgpu_driver_load_kms()) without saying why.
+printf '%s\n' 'qemu-system-x86_64: vfio-pci: Cannot read device rom at 0000:01:00.0' >"$tmp/rom-qemu.log"
+printf '%s\n' '[    5.998311] amdgpu 0000:00:05.0: amdgpu: Fatal error during GPU init' >"$tmp/rom-guest.txt"
+"$bin" --rules "$rules" --no-probe --format json "$tmp/rom-qemu.log" --guest "$tmp/rom-guest.txt" >"$tmp/rom.json"
+[ "$(causes "$tmp/rom.json")" = "vbios-rom-needed 0000:01:00.0" ] || { fail "host ROM + guest failure: ranking"; causes "$tmp/rom.json"; }
+python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["causes"][0]
+sys.exit(0 if "guest-driver-failed" in c.get("explains", []) and any(e["source"] == "guest" for e in c["evidence"]) else 1)' \
+        "$tmp/rom.json" || fail "vbios-rom-needed does not carry the guest's failure"
+
 expect 2 'no-such: No such file' -- "$bin" --no-probe --guest "$tmp/no-such"
 expect 2 'standard input is the host' -- "$bin" --no-probe --guest -
 expect 2 'name the guest.s logs with --guest' -- "$bin" --no-probe --guest-modules-alias "$tmp/guest.alias" "$tmp/guest.txt"
