@@ -159,3 +159,10 @@
 #define VX_GUEST_DEVICES_MAX 256u
 #define VX_LSPCI_NAME_MAX 127u
 #define VX_MODULES_ALIAS_MAX (16u * 1024u * 1024u)
+
+/* The smallest 64-bit MMIO window (MiB) vfioexplain proposes for OVMF's X-PciMmio64Mb: 64 GiB, twice the
+ * 32 GiB that OVMF and QEMU's q35 pci-hole64-size give by default. A larger BAR gets twice its size. */
+#define VX_MMIO64_WINDOW_MIN_MB 65536u
+/* A 64-bit BAR this large (4 GiB) is one a guest's default 64-bit window may not hold: the probes report
+ * it (with its Resizable BAR sizes) for the devices that matter. */
+#define VX_LARGE_BAR_MIN (4ull << 30)
