@@ -4,7 +4,7 @@
 # 6.8), a secondary GPU that needs none, 'plan' choosing the same parameter, x-vga=on on a device whose
 # class is not VGA, a GPU and its audio function split over two guest slots by a libvirt domain, the VGA
 # arbiter's boot device as evidence, a guest's BAR that its 64-bit window cannot hold (Resizable BAR), and
-# fbcon bound to a framebuffer of the GPU.
+# fbcon bound to a framebuffer of the GPU, and a SeaBIOS guest shown on the GPU's own ROM.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 rules="$src/rules"
@@ -243,4 +243,49 @@ assert "echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind" in [f["command"] for
 PY
 fbcon_on_amdgpu amd-nofbcon 0
 causes "$tmp/amd-nofbcon.json" | grep -q device-busy-in-use && fail "an unbound console reported as busy" || echo "ok: fbcon unbound: no console cause"
+# A SeaBIOS guest whose only display is the passed GPU, with no <rom file>: the card's own ROM must hold
+# an x86 legacy image, which vfioexplain does not read (that writes to sysfs). Evidence for a ROM cause
+# found otherwise, nothing by itself. qemu hw/vfio/pci.c vfio_pci_load_rom().
+seabios_xml() { # ROOT OS-ATTRIBUTES
+        mkdir -p "$1/etc/libvirt/qemu" "$1/var/log/libvirt/qemu"
+        cat >"$1/etc/libvirt/qemu/win7.xml" <<XML
+<domain type='kvm'>
+  <name>win7</name>
+  <memory unit='KiB'>8388608</memory>
+  <os$2>
+    <type arch='x86_64' machine='pc-i440fx-8.2'>hvm</type>
+  </os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source>
+        <address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+      </source>
+    </hostdev>
+    <video>
+      <model type='none'/>
+    </video>
+  </devices>
+</domain>
+XML
+}
+cp -a "$fx/healthy-vfio" "$tmp/sb"
+seabios_xml "$tmp/sb" ""
+: >"$tmp/sb/var/log/libvirt/qemu/win7.log"
+"$bin" --rules "$rules" --sysroot "$tmp/sb" --domain win7 --format json >"$tmp/sb0.json"
+[ -z "$(causes "$tmp/sb0.json")" ] && echo "ok: SeaBIOS display without romfile, no failure: no cause" || { fail "SeaBIOS alone"; causes "$tmp/sb0.json"; }
+echo 'qemu-system-x86_64: vfio-pci: Cannot read device rom at 0000:01:00.0' >"$tmp/sb/var/log/libvirt/qemu/win7.log"
+"$bin" --rules "$rules" --sysroot "$tmp/sb" --domain win7 --format json >"$tmp/sb1.json"
+python3 - "$tmp/sb1.json" <<'PY' && echo "ok: SeaBIOS display without romfile: evidence for vbios-rom-needed, with the dump and vfioexplain rom" || fail "SeaBIOS with ROM failure"
+import json, sys
+c = json.load(open(sys.argv[1]))["causes"][0]
+assert (c["id"], c["device"], c["confidence"]) == ("vbios-rom-needed", "0000:01:00.0", "confirmed"), c
+assert any("VGA display of a SeaBIOS guest (no emulated display), no <rom file>" in e["text"] and "not probed" in e["text"] for e in c["evidence"]), c["evidence"]
+cmds = [f["command"] for f in c["fix"]]
+assert "vfioexplain rom --address 0000:01:00.0 /usr/share/vgabios/0000:01:00.0.rom" in cmds, cmds
+assert any("echo 1 > rom" in x for x in cmds), cmds
+PY
+seabios_xml "$tmp/sb" " firmware='efi'"
+"$bin" --rules "$rules" --sysroot "$tmp/sb" --domain win7 --format json >"$tmp/sb2.json"
+grep -q 'VGA display of a SeaBIOS guest' "$tmp/sb2.json" && fail "an OVMF guest said to run SeaBIOS" || echo "ok: OVMF guest: no SeaBIOS line"
 finish
