@@ -223,6 +223,16 @@ assert "console vtcon1 ((S) frame buffer device) bound: fb0 (simpledrmdrmfb) of 
 assert "boot-vga 0000:0c:00.0: boot_vga=1" in ev, ev
 assert "echo 0 | sudo tee /sys/class/vtconsole/vtcon1/bind" in [f["command"] for f in c["fix"]], c["fix"]
 PY
+# The snapshot keeps the console facts; a framebuffer device name that is no sysfs name is refused.
+python3 -c 'import json,sys
+s=json.load(open(sys.argv[1]))
+assert sorted(s["vtconsoles"], key=lambda c: c["index"]) == [{"index": 0, "name": "(S) dummy device", "bound": False}, {"index": 1, "name": "(S) frame buffer device", "bound": True}], s["vtconsoles"]
+assert s["fbs"] == [{"index": 0, "name": "simpledrmdrmfb", "device": "simple-framebuffer.0"}], s["fbs"]
+s["fbs"][0]["device"] = "x; rm -rf /"
+json.dump(s, open(sys.argv[2], "w"))' "$tmp/sd.snap" "$tmp/bad.snap" || fail "snapshot console facts"
+"$bin" --rules "$rules" --snapshot "$tmp/bad.snap" check 0000:0c:00.0 >/dev/null 2>"$tmp/bad.err"; rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ] && grep -q 'not a device name' "$tmp/bad.err" &&
+        echo "ok: snapshot: a hostile framebuffer device name is refused" || { fail "hostile fbs device (exit $rc)"; cat "$tmp/bad.err"; }
 # On gpu-on-amdgpu, fbcon on amdgpu's own fb0: the host uses the GPU as its console.
 fbcon_on_amdgpu() { # COPY BIND
         cp -a "$fx/gpu-on-amdgpu" "$tmp/$1"
