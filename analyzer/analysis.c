@@ -719,6 +719,16 @@ static int merge_deviceless(Analysis *a) {
         return 0;
 }
 
+/* A corroborating line names the device it is about; a host-wide cause found for a device (its lines name
+ * it) takes it only for that device, and one whose lines name none takes it as the only device there is. */
+static bool corroborates_finding(const Analysis *a, const Finding *f, const char *device) {
+        if (!device[0])
+                return false;
+        if (!a->rs->causes[f->cause].host_scope)
+                return strcmp(f->device, device) == 0;
+        return !f->vars[VAR_ADDRESS] || strcmp(f->vars[VAR_ADDRESS], device) == 0;
+}
+
 static const SymptomDef *symptom_of(const Analysis *a, const Hit *h) {
         return &a->rs->symptoms[a->rs->rules[h->rule].target];
 }
@@ -776,7 +786,8 @@ static int attach_symptoms(Analysis *a) {
                         for (size_t j = 0; j < n_direct; j++) {
                                 FindingState *s = &a->findings[j];
                                 if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
-                                    !devices_compatible(a, &s->f, h->device))
+                                    !(sy->corroborates ? corroborates_finding(a, &s->f, h->device)
+                                                       : devices_compatible(a, &s->f, h->device)))
                                         continue;
                                 if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
                                         return r;
@@ -785,7 +796,9 @@ static int attach_symptoms(Analysis *a) {
         for (size_t i = 0; i < a->n_symptoms; i++) {
                 Hit *h = &a->symptoms[i];
                 const SymptomDef *sy = symptom_of(a, h);
-                if (!sy->generic && !h->attached && !line_explained(a, h) && (r = suggest(a, h, sy)) < 0)
+                /* A corroborating line is normal on its own: it suggests nothing. */
+                if (!sy->generic && !sy->corroborates && !h->attached && !line_explained(a, h) &&
+                    (r = suggest(a, h, sy)) < 0)
                         return r;
         }
         /* Last: generic symptoms ("Failed to start domain") are the consequence of whatever was found, and

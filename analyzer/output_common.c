@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 
 #include "vfioexplain/escape.h"
 #include "vfioexplain/framebuffer.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/template.h"
 
@@ -23,6 +26,18 @@ int output_format_from_string(const char *s, OutputFormat *ret) {
         return 0;
 }
 
+/* {mmio64_mb}: a window that holds the BAR the cause names ({size}, bytes as the kernel prints them: a
+ * power of two in hex) beside the others, at least VX_MMIO64_WINDOW_MIN_MB. */
+static void mmio64_window_of(const char *size, char out[static 24]) {
+        uint64_t bytes = 0, mb = VX_MMIO64_WINDOW_MIN_MB;
+        Span s = span_from_str(size ? size : "");
+        if (span_eat_literal(&s, "0x") && span_eat_hex64(&s, &bytes) && s.len == 0 &&
+            bytes <= (UINT64_C(1) << 50))
+                while (mb < 2 * (bytes >> 20))
+                        mb *= 2;
+        snprintf(out, 24, "%" PRIu64, mb);
+}
+
 static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
         *v = (TemplateVars){0};
         for (Var i = 0; i < _VAR_CAPTURE_MAX; i++)
@@ -30,6 +45,8 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
         v->v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
         v->v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(host);
         v->v[VAR_RELEASE_FRAMEBUFFER] = host_boot_framebuffer_param(host);
+        mmio64_window_of(f->vars[VAR_SIZE], v->mmio64_mb);
+        v->v[VAR_MMIO64_MB] = v->mmio64_mb;
 }
 
 static char *render(const char *t, const TemplateVars *v) {

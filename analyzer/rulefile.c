@@ -30,6 +30,7 @@ typedef enum Key {
         KEY_REFUTED_BY,
         KEY_SUGGESTS,
         KEY_GENERIC,
+        KEY_CORROBORATES,
         KEY_SOURCE,
         KEY_CAUSE,
         KEY_SYMPTOM,
@@ -61,6 +62,7 @@ static const struct {
         [KEY_REFUTED_BY] = {"refuted-by", IN(SECTION_CAUSE), 0, 1},
         [KEY_SUGGESTS] = {"suggests", IN(SECTION_SYMPTOM), 1, 1},
         [KEY_GENERIC] = {"generic", IN(SECTION_SYMPTOM), 0, 1},
+        [KEY_CORROBORATES] = {"corroborates", IN(SECTION_SYMPTOM), 0, 1},
         [KEY_SOURCE] = {"source", IN(SECTION_RULE), 1, 1},
         [KEY_CAUSE] = {"cause", IN(SECTION_RULE), 0, 1},
         [KEY_SYMPTOM] = {"symptom", IN(SECTION_RULE), 0, 1},
@@ -424,6 +426,12 @@ static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
                         sy->generic = true;
                 else if (strcmp(v, "no") != 0)
                         error_at(p, p->line, vcol, "generic is 'yes' or 'no'", NULL);
+                return 0;
+        case KEY_CORROBORATES:
+                if (strcmp(v, "yes") == 0)
+                        sy->corroborates = true;
+                else if (strcmp(v, "no") != 0)
+                        error_at(p, p->line, vcol, "corroborates is 'yes' or 'no'", NULL);
                 return 0;
         case KEY_SOURCE: {
                 size_t i = 0;

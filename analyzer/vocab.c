@@ -26,6 +26,7 @@ static const char *const var_names[_VAR_MAX] = {
         [VAR_UPDATE_BOOTLOADER] = "update_bootloader",
         [VAR_UPDATE_INITRAMFS] = "update_initramfs",
         [VAR_RELEASE_FRAMEBUFFER] = "release_framebuffer",
+        [VAR_MMIO64_MB] = "mmio64_mb",
 };
 
 const char *var_to_string(Var v) {

@@ -426,11 +426,21 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
                 return r;
         dc->firmware = parse_firmware(os);
 
+        bool any_video = false, any_graphics = false;
         for (xmlNodePtr c = child(dom, "devices") ? child(dom, "devices")->children : NULL; c; c = c->next) {
                 if (c->type != XML_ELEMENT_NODE || c->ns)
                         continue;
                 _cleanup_(xml_freep) xmlChar *ctype = sym_xmlGetNoNsProp(c, BAD_CAST "type");
-                if (sym_xmlStrEqual(c->name, BAD_CAST "hostdev")) {
+                if (sym_xmlStrEqual(c->name, BAD_CAST "video")) {
+                        xmlNodePtr model = child(c, "model");
+                        _cleanup_(xml_freep) xmlChar *mtype =
+                                model ? sym_xmlGetNoNsProp(model, BAD_CAST "type") : NULL;
+                        any_video = true;
+                        if (!mtype || !sym_xmlStrEqual(mtype, BAD_CAST "none"))
+                                dc->emulated_display = true;
+                } else if (sym_xmlStrEqual(c->name, BAD_CAST "graphics"))
+                        any_graphics = true;
+                else if (sym_xmlStrEqual(c->name, BAD_CAST "hostdev")) {
                         /* mode defaults to subsystem (virDomainHostdevDefParseXML()); "capabilities" is
                          * LXC's. */
                         _cleanup_(xml_freep) xmlChar *mode = sym_xmlGetNoNsProp(c, BAD_CAST "mode");
@@ -442,6 +452,9 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
                            (r = add_hostdev(p, c, true, dc)) < 0)
                         return r;
         }
+        /* virDomainDefAddImplicitVideo(): graphics without a <video> get the default one. */
+        if (!any_video && any_graphics)
+                dc->emulated_display = true;
         return 0;
 }
 
@@ -772,6 +785,20 @@ static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
         emit_rom_contents(e, dc, h, host);
 }
 
+/* A VGA card that is the display of a SeaBIOS guest runs its own option ROM there unless a <rom file>
+ * replaces it: SeaBIOS needs the ROM's x86 legacy image. Whether the card's ROM has one is not probed:
+ * reading it means writing 1 to the device's sysfs rom file. */
+static void emit_seabios_display(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
+                                 const PciDevice *d) {
+        if (dc->firmware != DOMAIN_FIRMWARE_BIOS || dc->emulated_display || h->rom_file ||
+            h->rom_bar == DOMAIN_SWITCH_OFF || h->rom_enabled == DOMAIN_SWITCH_OFF ||
+            (d->class_code >> 8) != 0x0300)
+                return;
+        emit(e, h->address,
+             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM "
+             "must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+}
+
 static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
         const PciDevice *d = host_find_device(host, h->address);
         if (!d) {
@@ -800,6 +827,7 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
                                 *c = '_';
                 emit(e, h->address, " managed=no: on %s, not vfio-pci (node device %s)", own, nodedev);
         }
+        emit_seabios_display(e, dc, h, d);
         if (d->group != KNOWN_PRESENT)
                 return;
         for (size_t i = 0; i < host->n_devices; i++) {

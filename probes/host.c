@@ -171,6 +171,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_vfio(rootfd, &f);
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);
+        probe_console(rootfd, &f);
         probe_boot_config(rootfd, &f);
         probe_system(rootfd, &f);
         if (strcmp(root, "/") == 0) {

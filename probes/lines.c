@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vfioexplain/framebuffer.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/probe_lines.h"
 #include "vfioexplain/strparse.h"
@@ -154,6 +155,59 @@ static const FileNode *group_node(const HostFacts *f, unsigned group) {
         return NULL;
 }
 
+/* A 64-bit BAR large enough that a guest's default 64-bit MMIO window may not hold it, with the sizes a
+ * Resizable BAR could take instead. */
+static void emit_large_bars(Emitter *e, const PciDevice *d) {
+        for (int i = 0; i < 6; i++) {
+                unsigned long long size =
+                        d->bar_end[i] > d->bar_start[i] ? d->bar_end[i] - d->bar_start[i] + 1 : 0;
+                if (size < VX_LARGE_BAR_MIN)
+                        continue;
+                char resize[64] = "";
+                if (d->rebar_sizes[i])
+                        snprintf(resize, sizeof(resize), "; resource%d_resize=%016llx", i,
+                                 d->rebar_sizes[i]);
+                emit(e, "large-bar %s: BAR %d size=0x%llx (%llu MiB)%s", d->address, i, size, size >> 20,
+                     resize);
+        }
+}
+
+/* The platform device of a firmware framebuffer (sysfb, efifb, vesafb): its pixels are the boot
+ * framebuffer, wherever that lies. */
+static bool boot_framebuffer_device(const char *name) {
+        static const char *const prefixes[] = {"efi-framebuffer.", "simple-framebuffer.",
+                                               "vesa-framebuffer."};
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* fbcon bound while a framebuffer of the device (its own driver's, or the boot framebuffer inside its BAR)
+ * exists: the console keeps the device busy. */
+static void emit_console(Emitter *e, const HostFacts *f, const PciDevice *d) {
+        const VtConsole *c = host_fbcon_bound(f);
+        if (!c)
+                return;
+        for (size_t i = 0; i < f->n_fbs; i++) {
+                const FbDevice *fb = &f->fbs[i];
+                if (strcmp(fb->device, d->address) == 0) {
+                        emit(e, "console vtcon%u (%s) bound: fb%u (%s) of %s", c->index, c->name, fb->index,
+                             fb->name, d->address);
+                        continue;
+                }
+                if (!boot_framebuffer_device(fb->device))
+                        continue;
+                for (size_t k = 0; k < f->n_framebuffers; k++)
+                        if (strcmp(f->framebuffers[k].device, d->address) == 0) {
+                                emit(e, "console vtcon%u (%s) bound: fb%u (%s) of %s inside BAR %d of %s",
+                                     c->index, c->name, fb->index, fb->name, fb->device,
+                                     f->framebuffers[k].bar, d->address);
+                                break;
+                        }
+        }
+}
+
 static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         const PciDevice *d = host_find_device(f, address);
         if (!d) {
@@ -172,6 +226,10 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
              d->power_state[0] ? d->power_state : "?", d->reset_method[0] ? d->reset_method : "none");
         if (d->driver_override[0])
                 emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
+        if (d->boot_vga == 1)
+                emit(e, "boot-vga %s: boot_vga=1", d->address);
+        emit_large_bars(e, d);
+        emit_console(e, f, d);
         bool on_vfio = d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0;
         for (size_t i = 0; i < f->n_vfio_ids && !on_vfio && d->driver == KNOWN_PRESENT; i++)
                 if (f->vfio_ids[i].vendor == d->vendor && f->vfio_ids[i].device == d->device) {
@@ -254,12 +312,22 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         }
 }
 
+static bool meant_for_vfio(const PciDevice *d) {
+        return (d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0) ||
+                strcmp(d->driver_override, "vfio-pci") == 0;
+}
+
 int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe_line_fn fn,
                 void *userdata) {
         Emitter e = {.fn = fn, .userdata = userdata};
         if (!f->root)
                 return 0;
         emit_host(&e, f);
+        /* A guest's logs name no host device: the large BARs of what vfio-pci has are the ones a guest's
+         * window must hold. */
+        for (size_t i = 0; i < f->n_devices; i++)
+                if (meant_for_vfio(&f->devices[i]))
+                        emit_large_bars(&e, &f->devices[i]);
         for (size_t i = 0; i < n_devices; i++)
                 emit_device(&e, f, devices[i]);
         return e.r;

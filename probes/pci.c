@@ -63,6 +63,20 @@ static void read_resources(int dfd, PciDevice *d) {
         }
 }
 
+/* resourceN_resize lists the sizes a Resizable BAR can take ("%016llx", bit n = 2^n MiB). */
+static void read_rebar_sizes(int dfd, PciDevice *d) {
+        for (int bar = 0; bar < 6; bar++) {
+                char name[24], buf[32];
+                uint64_t sizes;
+                snprintf(name, sizeof(name), "resource%d_resize", bar);
+                if (rootfs_read_attr(dfd, name, buf, sizeof(buf)) < 0)
+                        continue;
+                Span s = span_from_str(buf);
+                if (span_eat_hex64(&s, &sizes) && s.len == 0)
+                        d->rebar_sizes[bar] = sizes;
+        }
+}
+
 static unsigned le16(const unsigned char *p) {
         return (unsigned) p[0] | (unsigned) p[1] << 8;
 }
@@ -210,6 +224,7 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
                 d->sriov_numvfs = atoi(buf);
         (void) rootfs_readlink_base(dfd, "physfn", d->physfn, sizeof(d->physfn));
         read_resources(dfd, d);
+        read_rebar_sizes(dfd, d);
         close(dfd);
         find_upstream(rootfd, address, d);
         find_driver_module(rootfd, d);

@@ -80,6 +80,16 @@ static struct json_object *device_json(const PciDevice *d) {
                 json_object_array_add(bars, b);
         }
         json_object_object_add(o, "bars", bars);
+        /* Only a device with a Resizable BAR has the key: most have none. */
+        bool rebar_any = false;
+        for (int i = 0; i < 6; i++)
+                rebar_any = rebar_any || d->rebar_sizes[i];
+        if (rebar_any) {
+                struct json_object *rebar = json_object_new_array();
+                for (int i = 0; i < 6; i++)
+                        json_object_array_add(rebar, json_object_new_uint64(d->rebar_sizes[i]));
+                json_object_object_add(o, "rebar_sizes", rebar);
+        }
         return o;
 }
 
@@ -219,6 +229,29 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 json_object_array_add(fbs, fo);
         }
         json_object_object_add(o, "framebuffers", fbs);
+        /* The console facts only where they were read: most snapshots of headless hosts have none. */
+        if (f->n_vtconsoles > 0) {
+                struct json_object *cs = json_object_new_array();
+                for (size_t i = 0; i < f->n_vtconsoles; i++) {
+                        struct json_object *co = json_object_new_object();
+                        put_int(co, "index", f->vtconsoles[i].index);
+                        put_str(co, "name", f->vtconsoles[i].name);
+                        json_object_object_add(co, "bound", json_object_new_boolean(f->vtconsoles[i].bound));
+                        json_object_array_add(cs, co);
+                }
+                json_object_object_add(o, "vtconsoles", cs);
+        }
+        if (f->n_fbs > 0) {
+                struct json_object *list = json_object_new_array();
+                for (size_t i = 0; i < f->n_fbs; i++) {
+                        struct json_object *fo = json_object_new_object();
+                        put_int(fo, "index", f->fbs[i].index);
+                        put_str(fo, "name", f->fbs[i].name);
+                        put_str(fo, "device", f->fbs[i].device);
+                        json_object_array_add(list, fo);
+                }
+                json_object_object_add(o, "fbs", list);
+        }
         return o;
 }
 
@@ -385,6 +418,12 @@ static void get_device(Reader *r, struct json_object *o, PciDevice *d) {
                 }
                 d->bar_start[i] = json_object_get_uint64(json_object_array_get_idx(b, 0));
                 d->bar_end[i] = json_object_get_uint64(json_object_array_get_idx(b, 1));
+        }
+        /* Devices without a Resizable BAR, and snapshots older than its probe, do not have it. */
+        if (json_object_object_get_ex(o, "rebar_sizes", NULL)) {
+                struct json_object *rebar = get_array(r, o, "rebar_sizes", 6);
+                for (size_t i = 0; rebar && i < json_object_array_length(rebar); i++)
+                        d->rebar_sizes[i] = json_object_get_uint64(json_object_array_get_idx(rebar, i));
         }
 }
 
@@ -596,6 +635,26 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                         h->end = get_u64(&r, fo, "end");
                         get_address(&r, fo, "device", h->device, false);
                         h->bar = (int) get_int(&r, fo, "bar", 0, 5);
+                }
+        if (json_object_object_get_ex(o, "vtconsoles", NULL) &&
+            (a = get_array(&r, o, "vtconsoles", FACTS_CONSOLES_MAX)))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *co = json_object_array_get_idx(a, i);
+                        VtConsole *c = &f.vtconsoles[f.n_vtconsoles++];
+                        c->index = (unsigned) get_int(&r, co, "index", 0, 999);
+                        get_str(&r, co, "name", c->name, sizeof(c->name));
+                        c->bound = get_bool(&r, co, "bound");
+                }
+        if (json_object_object_get_ex(o, "fbs", NULL) &&
+            (a = get_array(&r, o, "fbs", FACTS_FRAMEBUFFER_MAX)))
+                for (size_t i = 0; i < json_object_array_length(a) && !r.failed; i++) {
+                        struct json_object *fo = json_object_array_get_idx(a, i);
+                        FbDevice *fb = &f.fbs[f.n_fbs++];
+                        fb->index = (unsigned) get_int(&r, fo, "index", 0, 999);
+                        get_str(&r, fo, "name", fb->name, sizeof(fb->name));
+                        get_str(&r, fo, "device", fb->device, sizeof(fb->device));
+                        if (!r.failed && !fb_device_name_valid(fb->device))
+                                bad(&r, "not a device name", "fbs[].device");
                 }
 out:
         json_object_put(o);

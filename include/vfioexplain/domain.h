@@ -65,6 +65,9 @@ typedef struct DomainConfig {
         char uuid[37]; /* canonical 8-4-4-4-12, lower case; "" if the XML has none */
         char machine[VX_DOMAIN_WORD_MAX + 1]; /* <os><type machine='pc-q35-8.2'>, "" if not given */
         DomainFirmware firmware;
+        /* An emulated display: a <video> whose model is not 'none', or <graphics> without any <video>
+         * (libvirt then adds its default one). Without one, a passed GPU is the guest's only display. */
+        bool emulated_display;
         bool live; /* read from the status file: the domain runs */
         char xml_path[VX_DOMAIN_NAME_MAX + 32]; /* "/etc/libvirt/qemu/NAME.xml" (as on the host), or "" */
         char log_path[VX_DOMAIN_NAME_MAX + 32]; /* "var/log/libvirt/qemu/NAME.log", relative to the root */

@@ -58,6 +58,9 @@ typedef struct PciDevice {
         int sriov_numvfs; /* -1 when not SR-IOV capable */
         char physfn[16]; /* the PF of a VF, "" otherwise */
         unsigned long long bar_start[6], bar_end[6];
+        /* resourceN_resize (linux 6.1+, Resizable BAR): bit n set = a size of 2^n MiB is possible; 0 where
+         * the BAR is not resizable or the kernel has no such file */
+        unsigned long long rebar_sizes[6];
         char name[128]; /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids, "" if unknown */
         char upstream[16]; /* the bridge above it, "" for a root-complex device */
         Known acs; /* present: an ACS capability in (full, root-readable) config space */
@@ -111,8 +114,23 @@ typedef struct FramebufferHold {
         int bar;
 } FramebufferHold;
 
+/* A virtual console driver of /sys/class/vtconsole/vtconN (drivers/tty/vt/vt.c show_name(), show_bind()). */
+typedef struct VtConsole {
+        unsigned index;
+        char name[48]; /* "(M) frame buffer device" (fbcon), "(S) dummy device", "(S) VGA+" */
+        bool bound;
+} VtConsole;
+
+/* A framebuffer device of /proc/fb, with the device it belongs to (/sys/class/graphics/fbN/device). */
+typedef struct FbDevice {
+        unsigned index;
+        char name[32]; /* fix.id: "EFI VGA", "simpledrmdrmfb", "amdgpudrmfb" */
+        char device[48]; /* "0000:0c:00.0", "simple-framebuffer.0", "efi-framebuffer.0"; "" unknown */
+} FbDevice;
+
 #define FACTS_MEMLOCK_MAX 16
 #define FACTS_FRAMEBUFFER_MAX 8
+#define FACTS_CONSOLES_MAX 8
 #define FACTS_USERS_MAX 16
 
 typedef struct HostFacts {
@@ -184,6 +202,10 @@ typedef struct HostFacts {
         Known iomem; /* addresses readable (root) */
         FramebufferHold framebuffers[FACTS_FRAMEBUFFER_MAX];
         size_t n_framebuffers;
+        VtConsole vtconsoles[FACTS_CONSOLES_MAX];
+        size_t n_vtconsoles;
+        FbDevice fbs[FACTS_FRAMEBUFFER_MAX];
+        size_t n_fbs;
 } HostFacts;
 
 /* Probes the host under root ("/" for this host). Never writes. Facts that cannot be read stay
@@ -201,6 +223,11 @@ void qemu_cmdline_parse(const char *cmdline, size_t len, MemlockFact *m);
 /* The running QEMU that has address on its command line, NULL if none is known. */
 const MemlockFact *host_qemu_holding(const HostFacts *f, const char *address);
 void probe_iomem(int rootfd, HostFacts *f);
+void probe_console(int rootfd, HostFacts *f);
+/* The console driver fbcon when it is bound (it then draws on the framebuffers), NULL otherwise. */
+const VtConsole *host_fbcon_bound(const HostFacts *f);
+/* A device name as sysfs gives it (a PCI address, "simple-framebuffer.0"), safe in a probe line; "" too. */
+bool fb_device_name_valid(const char *s);
 void probe_boot_config(int rootfd, HostFacts *f);
 void probe_names(int rootfd, HostFacts *f);
 void probe_system(int rootfd, HostFacts *f);

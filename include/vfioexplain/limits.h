@@ -162,3 +162,10 @@
 
 /* Functions resolved from one library by dlopen_many_sym() (libtraceevent's 34 are the most). */
 #define VX_DLSYM_MAX 64u
+
+/* The smallest 64-bit MMIO window (MiB) vfioexplain proposes for OVMF's X-PciMmio64Mb: 64 GiB, twice the
+ * 32 GiB that OVMF and QEMU's q35 pci-hole64-size give by default. A larger BAR gets twice its size. */
+#define VX_MMIO64_WINDOW_MIN_MB 65536u
+/* A 64-bit BAR this large (4 GiB) is one a guest's default 64-bit window may not hold: the probes report
+ * it (with its Resizable BAR sizes) for the devices that matter. */
+#define VX_LARGE_BAR_MIN (4ull << 30)

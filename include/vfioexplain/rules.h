@@ -44,6 +44,9 @@ typedef struct CauseDef {
 typedef struct SymptomDef {
         char *id, *title;
         bool generic; /* a consequence of any failure: explained by whatever cause is found */
+        /* A normal line that tells something about a device ("setting as boot VGA device"): evidence for a
+         * cause found otherwise for that device, never a suggestion on its own. */
+        bool corroborates;
         size_t suggests[VX_LIST_ITEMS_MAX]; /* cause indices, most likely first */
         size_t n_suggests;
         Origin at;

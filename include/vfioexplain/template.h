@@ -14,6 +14,7 @@ int template_validate(const char *t, size_t *err_col, const char **err);
 /* Values indexed by Var; NULL where unknown (rendered as "<name>"). */
 typedef struct TemplateVars {
         const char *v[_VAR_MAX];
+        char mmio64_mb[24]; /* storage for {mmio64_mb}, which is computed */
 } TemplateVars;
 
 int template_render(const char *t, const TemplateVars *vars, StrBuf *out);

@@ -28,6 +28,7 @@ typedef enum Var {
         VAR_UPDATE_BOOTLOADER = _VAR_CAPTURE_MAX,
         VAR_UPDATE_INITRAMFS,
         VAR_RELEASE_FRAMEBUFFER, /* the kernel parameters that keep the boot framebuffer off the GPU */
+        VAR_MMIO64_MB, /* an OVMF 64-bit MMIO window (X-PciMmio64Mb, MiB) that holds the BAR of {size} */
         _VAR_MAX,
 } Var;
 

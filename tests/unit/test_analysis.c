@@ -111,6 +111,24 @@ static void test_generic_symptom(void **state) {
                             "not-bound-to-vfio@-/possible/1, group-shared-no-acs@-/possible/1");
 }
 
+#define BOOT_VGA "[    0.390125] pci 0000:01:00.0: vgaarb: setting as boot VGA device\n"
+#define CANT_RESERVE(addr) \
+        "[  527.140312] vfio-pci " addr ": BAR 1: can't reserve [mem 0xe0000000-0xefffffff 64bit pref]\n"
+
+static void test_corroborating_symptom(void **state) {
+        /* A normal line: alone it suggests nothing, and symptoms' suggestions do not take it. */
+        assert_string_equal(analyze(BOOT_VGA), "");
+        assert_string_equal(analyze(ENOENT BOOT_VGA),
+                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+        /* A cause found for the device it names takes it; one found for another device does not. */
+        assert_string_equal(analyze(BOOT_VGA CANT_RESERVE("0000:01:00.0")),
+                            "framebuffer-owns-bar@0000:01:00.0/likely/2");
+        assert_string_equal(analyze(BOOT_VGA CANT_RESERVE("0000:02:00.0")),
+                            "framebuffer-owns-bar@0000:02:00.0/likely/1");
+        /* A host-wide cause whose lines name no device takes it. */
+        assert_string_equal(analyze(DMAR_OFF BOOT_VGA), "iommu-off-kernel@-/confirmed/2");
+}
+
 static void test_domain_from_log_name(void **state) {
         Analysis *a;
         const char *q = "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable";
@@ -199,6 +217,7 @@ int main(void) {
                 cmocka_unit_test(test_explains_folds),
                 cmocka_unit_test(test_agreement_ranks_first),
                 cmocka_unit_test(test_generic_symptom),
+                cmocka_unit_test(test_corroborating_symptom),
                 cmocka_unit_test(test_domain_from_log_name),
                 cmocka_unit_test(test_healthy),
                 cmocka_unit_test(test_bounded),

@@ -271,6 +271,34 @@ static void test_parse_domstatus(void **state) {
         diag_done(&d);
 }
 
+/* The guest's display: an emulated one unless every <video> is model 'none'; <graphics> without <video>
+ * gets libvirt's default video. */
+static void test_emulated_display(void **state) {
+        static const struct {
+                const char *devices;
+                bool emulated;
+        } cases[] = {
+                {"", false},
+                {"<video><model type='none'/></video>", false},
+                {"<graphics type='spice' autoport='yes'/><video><model type='none'/></video>", false},
+                {"<graphics type='vnc' port='-1'/>", true},
+                {"<video><model type='qxl' ram='65536' vram='65536' heads='1' primary='yes'/></video>",
+                 true},
+                {"<video><model type='none'/></video><video><model type='virtio' heads='1'/></video>", true},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                DomainConfig dc = {0};
+                Diag d = {0};
+                char xml[1024];
+                snprintf(xml, sizeof(xml), "<domain type='kvm'><name>t</name><devices>%s</devices></domain>",
+                         cases[i].devices);
+                assert_int_equal(parse(xml, &dc, &d), 0);
+                assert_int_equal(dc.emulated_display, cases[i].emulated);
+                domain_config_done(&dc);
+                diag_done(&d);
+        }
+}
+
 /* One hostdev whose <source><address> has the given attributes. */
 static int parse_address(const char *attrs, DomainConfig *dc, Diag *d) {
         char xml[1024];
@@ -686,21 +714,34 @@ static void test_probe_lines_host(void **state) {
         companion_host(&f, devices);
 
         /* The GPU alone: its audio and the other card's USB controller block the group; the bridge does not.
+         * A domain without <os firmware='efi'> and without any display boots SeaBIOS on the GPU's own ROM.
          */
         domain_with(&dc, (const char *const[]){"0000:01:00.0"}, 1);
-        assert_lines(&dc, &f,
-                     (const char *const[]){
-                             "domain win11: hostdev 0000:01:00.0 group 1: member 0000:01:00.1 [10de:10f0] "
-                             "class=040300 on snd_hda_intel is not in the domain (same card)",
-                             "domain win11: hostdev 0000:01:00.0 group 1: member 0000:02:00.0 [1b21:2142] "
-                             "class=0c0330 on xhci_hcd is not in the domain (another device)",
-                     },
-                     2);
+        assert_lines(
+                &dc, &f,
+                (const char *const[]){
+                        "domain win11: hostdev 0000:01:00.0: VGA display of a SeaBIOS guest (no emulated "
+                        "display), no <rom "
+                        "file>: the card's own ROM must hold an x86 legacy image (not probed: reading it "
+                        "writes to the device's rom file)",
+                        "domain win11: hostdev 0000:01:00.0 group 1: member 0000:01:00.1 [10de:10f0] "
+                        "class=040300 on snd_hda_intel is not in the domain (same card)",
+                        "domain win11: hostdev 0000:01:00.0 group 1: member 0000:02:00.0 [1b21:2142] "
+                        "class=0c0330 on xhci_hcd is not in the domain (another device)",
+                },
+                3);
         domain_config_done(&dc);
 
-        /* Every member managed: libvirt detaches them all; nothing to say. */
+        /* Every member managed: libvirt detaches them all; nothing to say but the display. */
         domain_with(&dc, (const char *const[]){"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"}, 3);
-        assert_lines(&dc, &f, NULL, 0);
+        assert_lines(
+                &dc, &f,
+                (const char *const[]){
+                        "domain win11: hostdev 0000:01:00.0: VGA display of a SeaBIOS guest (no emulated "
+                        "display), no <rom "
+                        "file>: the card's own ROM must hold an x86 legacy image (not probed: reading it "
+                        "writes to the device's rom file)"},
+                1);
         domain_config_done(&dc);
 
         /* The audio unmanaged while on its host driver; an NVMe drive on no driver, unmanaged; an address
@@ -712,6 +753,10 @@ static void test_probe_lines_host(void **state) {
         assert_lines(
                 &dc, &f,
                 (const char *const[]){
+                        "domain win11: hostdev 0000:01:00.0: VGA display of a SeaBIOS guest (no emulated "
+                        "display), no <rom "
+                        "file>: the card's own ROM must hold an x86 legacy image (not probed: reading it "
+                        "writes to the device's rom file)",
                         "domain win11: hostdev 0000:01:00.1 managed=no: on snd_hda_intel, not vfio-pci "
                         "(node device pci_0000_01_00_1)",
                         "domain win11: hostdev 0000:03:00.0 managed=no: on none, not vfio-pci (node device "
@@ -719,7 +764,7 @@ static void test_probe_lines_host(void **state) {
                         "domain win11: hostdev 0000:09:00.0: absent (<address domain='0x0000' bus='0x09' "
                         "slot='0x00' function='0x0'/>)",
                 },
-                3);
+                4);
 
         /* Nothing probed (--no-probe, or no PCI): no host line at all. */
         f.pci = KNOWN_NOT_PROBED;
@@ -935,11 +980,17 @@ static void test_rules(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_virt_manager),  cmocka_unit_test(test_parse_domstatus),
-                cmocka_unit_test(test_address_forms),       cmocka_unit_test(test_hostile),
-                cmocka_unit_test(test_name_check),          cmocka_unit_test(test_load),
-                cmocka_unit_test(test_probe_lines_host),    cmocka_unit_test(test_probe_lines_rom),
-                cmocka_unit_test(test_explains_probe_line), cmocka_unit_test(test_rules),
+                cmocka_unit_test(test_parse_virt_manager),
+                cmocka_unit_test(test_parse_domstatus),
+                cmocka_unit_test(test_emulated_display),
+                cmocka_unit_test(test_address_forms),
+                cmocka_unit_test(test_hostile),
+                cmocka_unit_test(test_name_check),
+                cmocka_unit_test(test_load),
+                cmocka_unit_test(test_probe_lines_host),
+                cmocka_unit_test(test_probe_lines_rom),
+                cmocka_unit_test(test_explains_probe_line),
+                cmocka_unit_test(test_rules),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
