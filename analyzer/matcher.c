@@ -13,6 +13,7 @@ struct Matcher {
         const RuleSet *rs;
         pcre2_match_data *md;
         uint32_t *seen; /* per rule: the generation in which the prefilter last reported it */
+        const size_t *prefilter_rule; /* the scanning prefilter's pattern numbers to rules */
         uint32_t generation;
         size_t *candidates;
         size_t n_candidates;
@@ -63,8 +64,9 @@ size_t matcher_limit_hits(const Matcher *m) {
         return m->limit_hits;
 }
 
-static void on_prefilter_hit(size_t id, void *userdata) {
+static void on_prefilter_hit(size_t pattern, void *userdata) {
         Matcher *m = userdata;
+        size_t id = m->prefilter_rule[pattern];
         if (id >= m->rs->n_rules || m->seen[id] == m->generation)
                 return;
         m->seen[id] = m->generation;
@@ -92,7 +94,10 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
                 m->generation = 1;
         }
         m->n_candidates = 0;
-        prefilter_scan(rs->prefilter, view->text.p, view->text.len, on_prefilter_hit, m);
+        bool probe = view->source == SOURCE_PROBE;
+        m->prefilter_rule = probe ? rs->probe_prefilter_rule : rs->prefilter_rule;
+        prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
+                       on_prefilter_hit, m);
         if (m->n_candidates == 0)
                 return 0;
         /* In rule order; a line lets through one or two rules, seldom more. */

@@ -127,6 +127,9 @@ RuleSet *ruleset_free(RuleSet *rs) {
         free(rs->rules);
         strv_free(rs->files, rs->n_files);
         prefilter_free(rs->prefilter);
+        free(rs->prefilter_rule);
+        prefilter_free(rs->probe_prefilter);
+        free(rs->probe_prefilter_rule);
         pcre2_match_context_free(rs->match_context);
         pcre2_jit_stack_free(rs->jit_stack);
         free(rs);
@@ -310,6 +313,35 @@ static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t 
         return 0;
 }
 
+/* The prefilter of log lines (probe = false) or of probe lines: the fast content of each rule that reads
+ * such lines, and for logs the extra literals after them. */
+static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, size_t **ret_rule) {
+        static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
+        const unsigned probe_bit = 1u << SOURCE_PROBE;
+        _cleanup_free_ const char **fast = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(char *));
+        _cleanup_free_ size_t *rule = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(size_t));
+        size_t n = 0;
+        int r;
+
+        if (!fast || !rule)
+                return -ENOMEM;
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                unsigned mask = rs->rules[i].source_mask;
+                if (probe ? !(mask & probe_bit) : !(mask & ~probe_bit))
+                        continue;
+                fast[n] = rs->rules[i].contents[rs->rules[i].fast_content];
+                rule[n++] = i;
+        }
+        for (size_t i = 0; !probe && i < ELEMENTSOF(extra); i++) {
+                fast[n] = extra[i];
+                rule[n++] = SIZE_MAX;
+        }
+        if ((r = prefilter_new(fast, n, ret)) < 0)
+                return r;
+        *ret_rule = TAKE_PTR(rule);
+        return 0;
+}
+
 static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         size_t errors = 0;
         int r;
@@ -322,15 +354,8 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         if (errors > 0)
                 return -EINVAL;
 
-        static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
-        _cleanup_free_ const char **fast = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(char *));
-        if (!fast)
-                return -ENOMEM;
-        for (size_t i = 0; i < rs->n_rules; i++)
-                fast[i] = rs->rules[i].contents[rs->rules[i].fast_content];
-        for (size_t i = 0; i < ELEMENTSOF(extra); i++)
-                fast[rs->n_rules + i] = extra[i];
-        if ((r = prefilter_new(fast, rs->n_rules + ELEMENTSOF(extra), &rs->prefilter)) < 0)
+        if ((r = build_prefilter(rs, false, &rs->prefilter, &rs->prefilter_rule)) < 0 ||
+            (r = build_prefilter(rs, true, &rs->probe_prefilter, &rs->probe_prefilter_rule)) < 0)
                 return r;
 
         rs->match_context = pcre2_match_context_create(NULL);

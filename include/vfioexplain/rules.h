@@ -123,7 +123,14 @@ typedef struct RuleSet {
         size_t n_precompiled; /* rules whose pattern came compiled from RuleSources.precompiled */
         char **files; /* the files loaded, in order */
         size_t n_files;
-        Prefilter *prefilter; /* every rule's fast content, then KERNEL_BOOT_BANNER */
+        /* Logs are scanned for the fast content of every rule a log line can match, then
+         * PREFILTER_EXTRA_LITERALS; probe lines (a few dozen per run) for those of the rules that read probe
+         * lines. A rule that reads probe lines only is never looked for in a log. *_rule maps a prefilter's
+         * pattern number to its rule, SIZE_MAX for an extra literal. */
+        Prefilter *prefilter;
+        size_t *prefilter_rule;
+        Prefilter *probe_prefilter;
+        size_t *probe_prefilter_rule;
         struct pcre2_real_match_context_8 *match_context;
         struct pcre2_real_jit_stack_8 *jit_stack;
 } RuleSet;
