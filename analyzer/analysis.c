@@ -60,6 +60,8 @@ struct Analysis {
         HitIndex symptom_index, fact_index;
         GroupLink links[VX_GROUP_MAP_MAX];
         size_t n_links;
+        /* links by address (index + 1, 0 empty): one look-up per matched line, not a scan of every device */
+        uint16_t link_slots[2 * VX_GROUP_MAP_MAX];
         char *inputs[VX_INPUTS_MAX];
         char *input_domain[VX_INPUTS_MAX]; /* from /var/log/libvirt/qemu/NAME.log, NULL otherwise */
         size_t n_inputs;
@@ -306,19 +308,34 @@ static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
         return 0;
 }
 
+_Static_assert((VX_GROUP_MAP_MAX & (VX_GROUP_MAP_MAX - 1)) == 0 && VX_GROUP_MAP_MAX < UINT16_MAX,
+               "link_slots is a power of two that uint16_t indexes");
+
+/* The slot of address in link_slots: the one that holds it, or the empty one where it would go. */
+static size_t link_slot(const Analysis *a, const char *address) {
+        const size_t mask = ELEMENTSOF(a->link_slots) - 1;
+        uint64_t h = UINT64_C(14695981039346656037);
+        for (const char *c = address; *c; c++)
+                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
+        size_t i = (size_t) (h ^ (h >> 29)) & mask;
+        while (a->link_slots[i] != 0 && strcmp(a->links[a->link_slots[i] - 1].address, address) != 0)
+                i = (i + 1) & mask;
+        return i;
+}
+
 static void link_group(Analysis *a, const char *group, const char *address) {
         if (!group[0] || !address[0])
                 return;
-        for (size_t i = 0; i < a->n_links; i++)
-                if (strcmp(a->links[i].address, address) == 0) {
-                        strcpy(a->links[i].group, group); /* the latest binding wins */
-                        return;
-                }
+        size_t slot = link_slot(a, address);
+        if (a->link_slots[slot] != 0) {
+                strcpy(a->links[a->link_slots[slot] - 1].group, group); /* the latest binding wins */
+                return;
+        }
         if (a->n_links >= VX_GROUP_MAP_MAX)
                 return;
         strcpy(a->links[a->n_links].group, group);
         strcpy(a->links[a->n_links].address, address);
-        a->n_links++;
+        a->link_slots[slot] = (uint16_t) ++a->n_links;
 }
 
 static const char *address_of_group(const Analysis *a, const char *group) {
@@ -333,10 +350,8 @@ static const char *address_of_group(const Analysis *a, const char *group) {
 }
 
 static const char *group_of_address(const Analysis *a, const char *address) {
-        for (size_t i = 0; i < a->n_links; i++)
-                if (strcmp(a->links[i].address, address) == 0)
-                        return a->links[i].group;
-        return NULL;
+        size_t slot = link_slot(a, address);
+        return a->link_slots[slot] != 0 ? a->links[a->link_slots[slot] - 1].group : NULL;
 }
 
 /* A match's captures, normalised into the caller's store: most matches repeat evidence already kept, and
