@@ -574,7 +574,7 @@ const RomfileRefs *analysis_romfiles(const Analysis *a) {
 }
 
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
-                     size_t len, const EntryMeta *meta) {
+                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits) {
         Line guest;
         int r;
 
@@ -599,7 +599,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_matched = false;
         if (romfile_refs_wanted(line))
                 romfile_refs_scan(&a->romfiles, raw, len);
-        r = matcher_match_line(a->m, line, on_match, a);
+        r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
+                 : matcher_match_line(a->m, line, on_match, a);
         a->cur_meta = NULL;
         if (a->cur_matched)
                 a->stats.matched_lines++;
@@ -616,13 +617,13 @@ static int feed_fields(Analysis *a, const char *input, unsigned long lineno, con
 
         if (!memchr(rest.p, '\n', rest.len)) {
                 line_classify_fields(f, &line);
-                return feed_line(a, input, lineno, &line, raw, len, meta);
+                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0);
         }
         while (r >= 0 && span_next_line(&rest, &one)) {
                 LineFields sub = *f;
                 sub.message = one;
                 line_classify_fields(&sub, &line);
-                r = feed_line(a, input, lineno, &line, raw, len, meta);
+                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0);
         }
         return r;
 }
@@ -642,7 +643,8 @@ void analysis_set_guest(Analysis *a, bool guest) {
         a->guest_input = guest;
 }
 
-int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                    const PrefilterHit *hits, size_t n_hits) {
         Line line;
         line_classify(a->lc, raw, len, &line);
         const LineFields *f = line_classifier_json_fields(a->lc, &line);
@@ -650,7 +652,19 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
                 LineFields copy = *f;
                 return feed_fields(a, input, lineno, &copy, raw, len, NULL);
         }
-        return feed_line(a, input, lineno, &line, raw, len, NULL);
+        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits);
+}
+
+int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+        return feed_raw(a, input, lineno, raw, len, NULL, 0);
+}
+
+int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                         const PrefilterHit *hits, size_t n_hits) {
+        /* hits == NULL would mean "scan it yourself"; a marked line with no hit of its own is still marked.
+         */
+        static const PrefilterHit none;
+        return feed_raw(a, input, lineno, raw, len, hits ? hits : &none, hits ? n_hits : 0);
 }
 
 int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,

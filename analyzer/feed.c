@@ -24,6 +24,7 @@ typedef struct Feeder {
         FeedReport rep;
         unsigned long lineno; /* lines read so far */
         uint64_t *ends; /* prefilter_mark()'s bitmap, one bit per byte of the largest block */
+        PrefilterHits hits; /* and the occurrences behind it, for the marked lines */
 } Feeder;
 
 static bool has_journal_magic(const char *s, size_t len) {
@@ -131,7 +132,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         f->rep.bad_utf8 += count_bad_utf8(text, len);
         size_t words = (len + 63) / 64;
         memset(f->ends, 0, words * sizeof(uint64_t));
-        prefilter_mark(f->prefilter, text, len, f->ends);
+        prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
+        PrefilterHit *hit = f->hits.overflow ? NULL : f->hits.hits, *hits_end = hit ? hit + f->hits.n : NULL;
 
         size_t next = 0; /* the first byte not yet accounted for */
         for (size_t w = 0; w < words; w++)
@@ -145,7 +147,18 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                         if ((r = skip_lines(f, text + next, start - next)) < 0)
                                 return r;
                         f->lineno++;
-                        if ((r = analysis_feed(f->a, f->input, f->lineno, text + start, stop - start)) < 0)
+                        if (hit) {
+                                /* The line's own occurrences, their ends made relative to it. */
+                                while (hit < hits_end && hit->end <= start)
+                                        hit++;
+                                PrefilterHit *first = hit;
+                                for (; hit < hits_end && hit->end <= stop; hit++)
+                                        hit->end -= (uint32_t) start;
+                                r = analysis_feed_marked(f->a, f->input, f->lineno, text + start,
+                                                         stop - start, first, (size_t) (hit - first));
+                        } else
+                                r = analysis_feed(f->a, f->input, f->lineno, text + start, stop - start);
+                        if (r < 0)
                                 return r;
                         next = stop + 1;
                 }
@@ -185,6 +198,7 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
                         progress((uint64_t) b.offset + b.len, userdata);
         }
         line_reader_done(&rd);
+        prefilter_hits_done(&f.hits);
         free(f.ends);
         *ret = f.rep;
         return r < 0 ? r : 0;

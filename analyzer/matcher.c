@@ -86,7 +86,33 @@ static bool contents_present(const RuleDef *r, Span text) {
         return true;
 }
 
-static int match_view(Matcher *m, const Line *line, const LineView *view, match_fn fn, void *userdata) {
+/* What the log prefilter found in the line, for views that are a part of it. */
+typedef struct Marked {
+        const char *raw;
+        size_t len;
+        const PrefilterHit *hits;
+        size_t n_hits;
+} Marked;
+
+/* The rules whose literal lies inside the view, from the hits of its line: true, or false when the view
+ * is not a part of the line as read (a decoded journal message) and must be scanned. */
+static bool candidates_from_hits(Matcher *m, const LineView *view, const Marked *mk) {
+        const Prefilter *p = m->rs->prefilter;
+        if (!mk || view->source == SOURCE_PROBE || !view->text.p || view->text.p < mk->raw ||
+            (size_t) (view->text.p - mk->raw) > mk->len ||
+            view->text.len > mk->len - (size_t) (view->text.p - mk->raw))
+                return false;
+        size_t from = (size_t) (view->text.p - mk->raw), to = from + view->text.len;
+        for (size_t i = 0; i < mk->n_hits; i++) {
+                size_t end = mk->hits[i].end, n = prefilter_pattern_len(p, mk->hits[i].pattern);
+                if (end <= to && end >= from + n)
+                        on_prefilter_hit(mk->hits[i].pattern, m);
+        }
+        return true;
+}
+
+static int match_view(Matcher *m, const Line *line, const LineView *view, const Marked *mk, match_fn fn,
+                      void *userdata) {
         const RuleSet *rs = m->rs;
 
         if (++m->generation == 0) {
@@ -96,8 +122,9 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
         m->n_candidates = 0;
         bool probe = view->source == SOURCE_PROBE;
         m->prefilter_rule = probe ? rs->probe_prefilter_rule : rs->prefilter_rule;
-        prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
-                       on_prefilter_hit, m);
+        if (!candidates_from_hits(m, view, mk))
+                prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
+                               on_prefilter_hit, m);
         if (m->n_candidates == 0)
                 return 0;
         /* In rule order; a line lets through one or two rules, seldom more. */
@@ -170,12 +197,22 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, match_
         return 0;
 }
 
-int matcher_match_line(Matcher *m, const Line *line, match_fn fn, void *userdata) {
+static int match_line(Matcher *m, const Line *line, const Marked *mk, match_fn fn, void *userdata) {
         int r = 0;
         for (size_t v = 0; v < line->n_views && r >= 0; v++)
-                r = match_view(m, line, &line->views[v], fn, userdata);
+                r = match_view(m, line, &line->views[v], mk, fn, userdata);
         for (size_t i = 0; i < m->n_matched; i++)
                 m->matched[m->matched_list[i]] = false;
         m->n_matched = 0;
         return r;
+}
+
+int matcher_match_line(Matcher *m, const Line *line, match_fn fn, void *userdata) {
+        return match_line(m, line, NULL, fn, userdata);
+}
+
+int matcher_match_marked_line(Matcher *m, const Line *line, const char *raw, size_t len,
+                              const PrefilterHit *hits, size_t n_hits, match_fn fn, void *userdata) {
+        Marked mk = {raw, len, hits, n_hits};
+        return match_line(m, line, &mk, fn, userdata);
 }

@@ -259,22 +259,60 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
         }
 }
 
-static void mark_automaton(const Prefilter *p, const char *text, size_t len, uint64_t *ends) {
+void prefilter_hits_done(PrefilterHits *h) {
+        free(h->hits);
+        *h = (PrefilterHits){0};
+}
+
+size_t prefilter_pattern_len(const Prefilter *p, size_t id) {
+        return id < p->n_patterns ? strlen(p->patterns[id]) : 0;
+}
+
+static void hits_add(PrefilterHits *h, uint32_t pattern, size_t end) {
+        if (!h || h->overflow)
+                return;
+        if (h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 256;
+                PrefilterHit *n = cap <= VX_PREFILTER_HITS_MAX ? realloc(h->hits, cap * sizeof(*n)) : NULL;
+                if (!n) {
+                        /* Too many, or no memory: the lines are then scanned one by one, as before. */
+                        h->overflow = true;
+                        return;
+                }
+                h->hits = n;
+                h->cap = cap;
+        }
+        h->hits[h->n++] = (PrefilterHit){pattern, (uint32_t) end};
+}
+
+static void mark_automaton(const Prefilter *p, const char *text, size_t len, uint64_t *ends,
+                           PrefilterHits *hits) {
         uint32_t state = 0;
         const Node *nodes = p->nodes;
 
         for (size_t i = 0; i < len; i++) {
                 state = step(p, state, (uint8_t) text[i]);
-                if (state != 0 && (nodes[state].n_out || nodes[state].dict))
-                        ends[i / 64] |= UINT64_C(1) << (i % 64);
+                if (state == 0 || !(nodes[state].n_out || nodes[state].dict))
+                        continue;
+                ends[i / 64] |= UINT64_C(1) << (i % 64);
+                for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; hits && s != 0;
+                     s = nodes[s].dict)
+                        for (uint32_t k = 0; k < nodes[s].n_out; k++)
+                                hits_add(hits, p->ids[nodes[s].out_start + k], i + 1);
         }
 }
 
 #ifdef VX_HAVE_HYPERSCAN
+typedef struct HsMark {
+        uint64_t *ends;
+        PrefilterHits *hits;
+} HsMark;
+
 static int hs_on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                        void *userdata) {
-        uint64_t *ends = userdata;
-        ends[(to - 1) / 64] |= UINT64_C(1) << ((to - 1) % 64);
+        HsMark *m = userdata;
+        m->ends[(to - 1) / 64] |= UINT64_C(1) << ((to - 1) % 64);
+        hits_add(m->hits, id, (size_t) to);
         return 0;
 }
 
@@ -315,20 +353,45 @@ static int hs_build(Prefilter *p) {
 }
 #endif
 
-void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends) {
+static int cmp_hit(const void *a, const void *b) {
+        uint32_t x = ((const PrefilterHit *) a)->end, y = ((const PrefilterHit *) b)->end;
+        return x < y ? -1 : x > y;
+}
+
+/* Hyperscan reports a literal database's matches by end offset; the order is checked, not assumed. */
+static void hits_sort(PrefilterHits *h) {
+        if (!h || h->overflow)
+                return;
+        for (size_t i = 1; i < h->n; i++)
+                if (h->hits[i - 1].end > h->hits[i].end) {
+                        qsort(h->hits, h->n, sizeof(PrefilterHit), cmp_hit);
+                        return;
+                }
+}
+
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits) {
+        if (hits) {
+                hits->n = 0;
+                hits->overflow = len > UINT32_MAX;
+        }
 #ifdef VX_HAVE_HYPERSCAN
         if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
                 p->portable = true;
         /* A block is at most VX_LINE_MAX + VX_READ_CHUNK bytes, far below Hyperscan's 4 GiB. */
+        HsMark m = {ends, hits};
         if (p->hs && len <= UINT32_MAX &&
-            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, ends) == HS_SUCCESS) {
+            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, &m) == HS_SUCCESS) {
                 p->marked += len;
+                hits_sort(hits);
                 return;
         }
-        /* A failed scan may have marked part of the buffer: marking it all again is still right. */
+        /* A failed scan may have marked part of the buffer: marking it all again is still right, and the
+         * hits are listed again from the start. */
+        if (hits)
+                hits->n = 0;
 #endif
         p->marked += len;
-        mark_automaton(p, text, len, ends);
+        mark_automaton(p, text, len, ends, hits);
 }
 
 const char *prefilter_engine(const Prefilter *p) {

@@ -10,6 +10,7 @@
 
 #include "vfioexplain/line.h"
 #include "vfioexplain/matcher.h"
+#include "vfioexplain/prefilter.h"
 #include "vfioexplain/romfile_refs.h"
 #include "vfioexplain/rules.h"
 
@@ -54,6 +55,10 @@ Analysis *analysis_free(Analysis *a);
 /* Feeds one line read from input (a name: a path, "-" or "journal") at line number lineno. raw is
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
+/* The same for a line the log prefilter marked in a buffer (analyzer/feed.c): hits are its occurrences,
+ * their ends relative to raw, so that the line is not scanned again. */
+int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                         const PrefilterHit *hits, size_t n_hits);
 
 /* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
  * kernel lines are not the host kernel's, and only guest rules see them. */

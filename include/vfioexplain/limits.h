@@ -169,3 +169,7 @@
 /* A 64-bit BAR this large (4 GiB) is one a guest's default 64-bit window may not hold: the probes report
  * it (with its Resizable BAR sizes) for the devices that matter. */
 #define VX_LARGE_BAR_MIN (4ull << 30)
+
+/* Literal occurrences prefilter_mark() lists for one read buffer (8 bytes each); an input with more
+ * (a buffer of nothing but literals) has its marked lines scanned one by one instead. */
+#define VX_PREFILTER_HITS_MAX 32768u

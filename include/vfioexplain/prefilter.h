@@ -4,6 +4,7 @@
 /* The literal prefilter: an Aho-Corasick automaton over the rules' fast contents, so that one pass
  * over a message finds the few rules that could match it before any regex runs. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +18,33 @@ typedef void (*prefilter_hit_fn)(size_t id, void *userdata);
 /* Calls hit for every occurrence of every pattern in text (an id may be reported more than once). */
 void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata);
 
+/* An occurrence prefilter_mark() found: the pattern, and the offset in the buffer just past its last byte.
+ */
+typedef struct PrefilterHit {
+        uint32_t pattern;
+        uint32_t end;
+} PrefilterHit;
+
+/* The occurrences of one buffer, in increasing order of end, for the lines that hold them. At most
+ * VX_PREFILTER_HITS_MAX are kept: past that, overflow is set and the lines are scanned one by one. */
+typedef struct PrefilterHits {
+        PrefilterHit *hits;
+        size_t n, cap;
+        bool overflow;
+} PrefilterHits;
+
+void prefilter_hits_done(PrefilterHits *h);
+
+/* The length of pattern id, to place an occurrence by its end. */
+size_t prefilter_pattern_len(const Prefilter *p, size_t id);
+
 /* For a whole buffer of lines: sets, in the bitmap ends (one bit per byte of text, zeroed by the caller),
- * the bit of the last byte of every occurrence of every pattern. With Hyperscan built in, its database is
- * compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for it); the
- * automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton only) or
- * =hyperscan (from the first byte), read when p is made, choose one for the tests. */
-void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends);
+ * the bit of the last byte of every occurrence of every pattern, and when hits is not NULL lists them
+ * there (emptied first), so that a marked line needs no scan of its own. With Hyperscan built in, its
+ * database is compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for
+ * it); the automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton
+ * only) or =hyperscan (from the first byte), read when p is made, choose one for the tests. */
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits);
 
 /* "hyperscan" or "aho-corasick": what prefilter_mark() used last (for tests and the benchmark). */
 const char *prefilter_engine(const Prefilter *p);
