@@ -64,6 +64,13 @@ static void test_kernel_formats(void **state) {
         l = classify("[   12.500000] pci 0000:00:01.0: [8086:1901] type 01 class 0x060400");
         assert_int_equal(l.format, FORMAT_DMESG);
         assert_true(l.mono > 12.49 && l.mono < 12.51);
+        /* dmesg -d: the delta after the time is no part of its fraction (util-linux dmesg.c print_record():
+         * "[%5ld.%06ld <%12ld.%06ld>] "). */
+        l = classify("[    1.234567 <    0.000012>] pci 0000:00:01.0: [8086:1901] type 01 class 0x060400");
+        assert_int_equal(l.format, FORMAT_DMESG);
+        assert_true(l.mono > 1.234566 && l.mono < 1.234568);
+        l = classify("[    7.5] x: y");
+        assert_true(l.mono > 7.49 && l.mono < 7.51);
 }
 
 static void test_journal_formats(void **state) {
