@@ -263,7 +263,7 @@ static const char *domain_of_input(const Analysis *a, const char *input) {
 
 static const char *intern_input(Analysis *a, const char *name) {
         for (size_t i = 0; i < a->n_inputs; i++)
-                if (strcmp(a->inputs[i], name) == 0)
+                if (a->inputs[i] == name || strcmp(a->inputs[i], name) == 0)
                         return a->inputs[i];
         if (a->n_inputs >= VX_INPUTS_MAX)
                 return a->inputs[a->n_inputs - 1];
@@ -589,9 +589,11 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
                 if (line->views[v].source == SOURCE_KERNEL &&
                     span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER))
                         a->epoch++;
-        if (!intern_input(a, input))
+        /* The interned name: the look-ups of this line's matches then find it by its pointer. */
+        const char *interned = intern_input(a, input);
+        if (!interned)
                 return -ENOMEM;
-        a->cur_input = input;
+        a->cur_input = interned;
         a->cur_line = lineno;
         a->cur_raw = raw;
         a->cur_len = len;
