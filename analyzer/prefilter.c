@@ -25,10 +25,15 @@ DLSYM_PROTOTYPE(hs_scan);
 DLSYM_PROTOTYPE(hs_valid_platform);
 #endif
 
+/* While the trie is built, each node's children are a list through the node array (first kid, next
+ * sibling), so that building it allocates nothing per node: it is built at every start, for a log of 20
+ * lines as for one of a gigabyte. Then each node's children are laid out side by side (kid_key, kid_node
+ * from kid_start), for the scan. */
 typedef struct Node {
-        uint8_t *keys;
-        uint32_t *kids;
-        uint32_t n_kids, cap_kids;
+        uint32_t first_kid; /* 0: none (the root is never anyone's kid) */
+        uint32_t next_sibling;
+        uint32_t kid_start, n_kids;
+        uint8_t key; /* the byte that leads here from the parent */
         uint32_t fail;
         uint32_t dict; /* the nearest node on the fail chain with outputs, 0 if none */
         uint32_t out_start; /* outputs: ids[out_start .. out_start + n_out) */
@@ -39,6 +44,8 @@ struct Prefilter {
         Node *nodes;
         uint32_t n_nodes, cap_nodes;
         uint32_t root_next[256]; /* dense transitions of the root, where most bytes land */
+        uint8_t *kid_key;
+        uint32_t *kid_node;
         uint32_t *ids;
         /* The patterns again, for a Hyperscan database built when the input turns out large. */
         char **patterns;
@@ -52,10 +59,35 @@ struct Prefilter {
 #endif
 };
 
-static uint32_t child(const Node *n, uint8_t c) {
-        for (uint32_t i = 0; i < n->n_kids; i++)
-                if (n->keys[i] == c)
-                        return n->kids[i];
+static uint32_t child_linked(const Node *nodes, uint32_t n, uint8_t c) {
+        for (uint32_t k = nodes[n].first_kid; k != 0; k = nodes[k].next_sibling)
+                if (nodes[k].key == c)
+                        return k;
+        return 0;
+}
+
+static inline uint32_t child(const Prefilter *p, uint32_t n, uint8_t c) {
+        const Node *node = &p->nodes[n];
+        for (uint32_t i = node->kid_start; i < node->kid_start + node->n_kids; i++)
+                if (p->kid_key[i] == c)
+                        return p->kid_node[i];
+        return 0;
+}
+
+static int lay_out_kids(Prefilter *p) {
+        uint32_t at = 0;
+        p->kid_key = malloc(p->n_nodes);
+        p->kid_node = malloc(p->n_nodes * sizeof(uint32_t));
+        if (!p->kid_key || !p->kid_node)
+                return -ENOMEM;
+        for (uint32_t n = 0; n < p->n_nodes; n++) {
+                p->nodes[n].kid_start = at;
+                for (uint32_t k = p->nodes[n].first_kid; k != 0; k = p->nodes[k].next_sibling) {
+                        p->kid_key[at] = p->nodes[k].key;
+                        p->kid_node[at++] = k;
+                }
+                p->nodes[n].n_kids = at - p->nodes[n].kid_start;
+        }
         return 0;
 }
 
@@ -78,21 +110,9 @@ static int add_kid(Prefilter *p, uint32_t parent, uint8_t c, uint32_t *ret) {
         int r = add_node(p, &id);
         if (r < 0)
                 return r;
-        Node *n = &p->nodes[parent];
-        if (n->n_kids == n->cap_kids) {
-                uint32_t cap = n->cap_kids ? n->cap_kids * 2 : 2;
-                uint8_t *k = realloc(n->keys, cap);
-                if (!k)
-                        return -ENOMEM;
-                n->keys = k;
-                uint32_t *v = realloc(n->kids, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                n->kids = v;
-                n->cap_kids = cap;
-        }
-        n->keys[n->n_kids] = c;
-        n->kids[n->n_kids++] = id;
+        p->nodes[id].key = c;
+        p->nodes[id].next_sibling = p->nodes[parent].first_kid;
+        p->nodes[parent].first_kid = id;
         *ret = id;
         return 0;
 }
@@ -100,11 +120,9 @@ static int add_kid(Prefilter *p, uint32_t parent, uint8_t c, uint32_t *ret) {
 Prefilter *prefilter_free(Prefilter *p) {
         if (!p)
                 return NULL;
-        for (uint32_t i = 0; i < p->n_nodes; i++) {
-                free(p->nodes[i].keys);
-                free(p->nodes[i].kids);
-        }
         free(p->nodes);
+        free(p->kid_key);
+        free(p->kid_node);
         free(p->ids);
         for (size_t i = 0; i < p->n_patterns; i++)
                 free(p->patterns[i]);
@@ -139,7 +157,7 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
                         return -EINVAL;
                 for (size_t j = 0; j < len; j++) {
                         uint8_t c = (uint8_t) patterns[i][j];
-                        uint32_t next = child(&p->nodes[cur], c);
+                        uint32_t next = child_linked(p->nodes, cur, c);
                         if (next == 0 && (r = add_kid(p, cur, c, &next)) < 0)
                                 return r;
                         cur = next;
@@ -163,24 +181,25 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
                 p->ids[e->out_start + e->n_out++] = (uint32_t) i;
         }
 
+        if ((r = lay_out_kids(p)) < 0)
+                return r;
+
         /* Failure and dictionary links, breadth first. */
         queue = malloc(p->n_nodes * sizeof(uint32_t));
         if (!queue)
                 return -ENOMEM;
         uint32_t head = 0, tail = 0;
-        for (uint32_t i = 0; i < p->nodes[root].n_kids; i++) {
-                uint32_t k = p->nodes[root].kids[i];
+        for (uint32_t k = p->nodes[root].first_kid; k != 0; k = p->nodes[k].next_sibling) {
                 p->nodes[k].fail = root;
                 queue[tail++] = k;
         }
         while (head < tail) {
                 uint32_t u = queue[head++];
-                for (uint32_t i = 0; i < p->nodes[u].n_kids; i++) {
-                        uint8_t c = p->nodes[u].keys[i];
-                        uint32_t v = p->nodes[u].kids[i];
+                for (uint32_t v = p->nodes[u].first_kid; v != 0; v = p->nodes[v].next_sibling) {
+                        uint8_t c = p->nodes[v].key;
                         uint32_t f = p->nodes[u].fail;
                         uint32_t t;
-                        while ((t = child(&p->nodes[f], c)) == 0 && f != root)
+                        while ((t = child(p, f, c)) == 0 && f != root)
                                 f = p->nodes[f].fail;
                         p->nodes[v].fail = t != 0 && t != v ? t : root;
                         uint32_t fv = p->nodes[v].fail;
@@ -189,7 +208,7 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
                 }
         }
         for (unsigned c = 0; c < 256; c++)
-                p->root_next[c] = child(&p->nodes[root], (uint8_t) c);
+                p->root_next[c] = child(p, root, (uint8_t) c);
 
         p->patterns = calloc(n ? n : 1, sizeof(char *));
         if (!p->patterns)
@@ -213,7 +232,7 @@ static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
         for (;;) {
                 if (state == 0)
                         return p->root_next[c];
-                uint32_t next = child(&p->nodes[state], c);
+                uint32_t next = child(p, state, c);
                 if (next)
                         return next;
                 state = p->nodes[state].fail;
