@@ -620,7 +620,7 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
         line[key_end] = 0;
         Key key = _KEY_MAX;
         for (Key i = 0; i < _KEY_MAX; i++)
-                if (strcmp(keys[i].name, line + lead) == 0) {
+                if (keys[i].name[0] == line[lead] && strcmp(keys[i].name, line + lead) == 0) {
                         key = i;
                         break;
                 }
