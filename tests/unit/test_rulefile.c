@@ -134,7 +134,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 4);
         assert_int_equal(rs->n_symptoms, 4);
         assert_int_equal(rs->n_facts, 1);
-        assert_int_equal(rs->n_rules, 7);
+        assert_int_equal(rs->n_rules, 8);
         ruleset_free(rs);
 }
 
