@@ -359,7 +359,7 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
                 return r;
 
         rs->match_context = pcre2_match_context_create(NULL);
-        rs->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+        rs->jit_stack = pcre2_jit_stack_create(32 * 1024, VX_PCRE2_JIT_STACK_MAX, NULL);
         if (!rs->match_context || !rs->jit_stack)
                 return -ENOMEM;
         pcre2_set_match_limit(rs->match_context, VX_PCRE2_MATCH_LIMIT);

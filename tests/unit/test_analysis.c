@@ -207,6 +207,32 @@ static void test_evidence_bounded(void **state) {
         analysis_free(a);
 }
 
+/* 100 lines that each confirm the same cause, none of them the same line twice (each has its own timestamp):
+ * the finding keeps exactly VX_EVIDENCE_PER_FINDING_MAX and counts the rest. The line count is fixed, not
+ * derived from the limit, so that the limit raised in limits.h is noticed too. A symptom's lines would not
+ * do: a symptom repeated for one device is one hit with a repeat count, and never reaches the limit. */
+static void test_evidence_count_bounded(void **state) {
+        const size_t lines = 100;
+        Analysis *a;
+        assert_true(lines > VX_EVIDENCE_PER_FINDING_MAX);
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (size_t i = 0; i < lines; i++) {
+                char line[64];
+                int n = snprintf(line, sizeof(line), "[    0.%06zu] DMAR: IOMMU disabled", i);
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) n), 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        size_t count;
+        const Finding *const *fs = analysis_findings(a, &count);
+        assert_int_equal(count, 1);
+        assert_int_equal(fs[0]->n_evidence, VX_EVIDENCE_PER_FINDING_MAX);
+        assert_int_equal(fs[0]->more_evidence, lines - VX_EVIDENCE_PER_FINDING_MAX);
+        /* The first lines are the ones kept, in input order. */
+        for (size_t k = 0; k < fs[0]->n_evidence; k++)
+                assert_int_equal(fs[0]->evidence[k].line, k + 1);
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -222,6 +248,7 @@ int main(void) {
                 cmocka_unit_test(test_healthy),
                 cmocka_unit_test(test_bounded),
                 cmocka_unit_test(test_evidence_bounded),
+                cmocka_unit_test(test_evidence_count_bounded),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -76,6 +76,30 @@ static void test_capture_grammars(void **state) {
                        "system_u:system_r:svirt_t:s0:c1,c2");
         assert_capture(VAR_LABEL, "a'b", NULL);
         assert_capture(VAR_VALUE, "-12", "-12");
+        /* Domain names and values are pasted into fix commands unquoted. */
+        assert_capture(VAR_DOMAIN, "win11-gpu.test", "win11-gpu.test");
+        assert_capture(VAR_DOMAIN, "win11`reboot`", NULL);
+        assert_capture(VAR_DOMAIN, "win 11", NULL);
+        assert_capture(VAR_DOMAIN, "-c", NULL);
+        assert_capture(VAR_VALUE, "0x100000000", "0x100000000");
+        assert_capture(VAR_VALUE, "1;reboot", NULL);
+        assert_capture(VAR_SIZE, "-x", NULL);
+        assert_capture(VAR_IOVA, "0xfee00000$(id)", NULL);
+
+        /* As long as the limit, and one more. */
+        char path[VX_CAPTURE_MAX + 2];
+        path[0] = '/';
+        memset(path + 1, 'a', VX_CAPTURE_MAX);
+        path[VX_CAPTURE_MAX] = 0;
+        assert_capture(VAR_PATH, path, path);
+        path[VX_CAPTURE_MAX] = 'a';
+        path[VX_CAPTURE_MAX + 1] = 0;
+        assert_capture(VAR_PATH, path, NULL);
+
+        /* A NUL inside the captured bytes would cut the value short where it is used. */
+        char out[VX_CAPTURE_MAX + 1];
+        assert_int_equal(capture_normalize(VAR_PATH, "/dev/vfio/1\0;x", 14, out), -EINVAL);
+        assert_int_equal(capture_normalize(VAR_DOMAIN, "vm\0", 3, out), -EINVAL);
 }
 
 static void test_template(void **state) {

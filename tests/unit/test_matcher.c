@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "test_common.h"
+#include "vfioexplain/macro.h"
 #include "vfioexplain/matcher.h"
 #include "vfioexplain/prefilter.h"
 
@@ -93,23 +94,87 @@ static void test_match_and_captures(void **state) {
         ruleset_free(rs);
 }
 
-static void test_match_limit(void **state) {
+static RuleDef *rule_named(RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_rules; i++)
+                if (strcmp(rs->rules[i].id, id) == 0)
+                        return &rs->rules[i];
+        fail_msg("no rule %s in unit.rules", id);
+        return NULL;
+}
+
+/* The JIT compiler may be refused (SELinux deny_execmem, a CPU PCRE2 has no JIT for): the matcher then
+ * runs the interpreter, which is what this makes it do for one rule. */
+static void without_jit(RuleDef *r) {
+        r->jit_tried = true;
+        r->jit = false;
+}
+
+/* "PREFIX" followed by n times c, then tail. */
+static char *crafted(const char *prefix, size_t n, char c, const char *tail) {
+        size_t p = strlen(prefix), t = strlen(tail);
+        char *s = malloc(p + n + t + 1);
+        assert_non_null(s);
+        memcpy(s, prefix, p);
+        memset(s + p, c, n);
+        memcpy(s + p + n, tail, t + 1);
+        return s;
+}
+
+/* Limits hit by one crafted line, with the rule JIT compiled or interpreted. */
+static size_t limit_hits_of(const char *rule, bool jit, const char *line, size_t *matched) {
         RuleSet *rs = load_unit_rules();
         Matcher *m;
         LineClassifier *lc;
         assert_int_equal(matcher_new(rs, &m), 0);
         assert_int_equal(line_classifier_new(&lc), 0);
-        char line[200];
-        strcpy(line, "[    1.000000] boom: ");
-        size_t n = strlen(line);
-        memset(line + n, 'a', 60);
-        strcpy(line + n + 60, "!");
+        if (!jit)
+                without_jit(rule_named(rs, rule));
         Hits h = run(rs, m, lc, line);
-        assert_int_equal(h.n, 0);
-        assert_int_equal(matcher_limit_hits(m), 1);
+        size_t hits = matcher_limit_hits(m);
+        *matched = h.n;
         matcher_free(m);
         line_classifier_free(lc);
         ruleset_free(rs);
+        return hits;
+}
+
+/* ^boom: (a+)+$ against 20 a's and a '!' tries every split of the a's: about 2.1 million match steps
+ * with JIT and 2.6 million interpreted (measured with PCRE2 10.42). That is far past our
+ * VX_PCRE2_MATCH_LIMIT and well under PCRE2's own default of 10 million, so the line is refused only
+ * while our limit is set: with 60 a's PCRE2's default would refuse it too and the test would not notice
+ * our limit gone. */
+static void test_match_limit(void **state) {
+        _cleanup_free_ char *line = crafted("[    1.000000] boom: ", 20, 'a', "!");
+        size_t matched;
+        for (int jit = 1; jit >= 0; jit--) {
+                assert_int_equal(limit_hits_of("catastrophic", jit, line, &matched), 1);
+                assert_int_equal(matched, 0);
+        }
+        /* Short enough for any limit: no limit hit, and the rule still matches what it should. */
+        _cleanup_free_ char *fine = crafted("[    1.000000] boom: ", 20, 'a', "");
+        for (int jit = 1; jit >= 0; jit--) {
+                assert_int_equal(limit_hits_of("catastrophic", jit, fine, &matched), 0);
+                assert_int_equal(matched, 1);
+        }
+}
+
+/* ^deep: (a|b)*$ leaves a backtracking point per a: 20000 a's nest 40004 deep interpreted (past
+ * VX_PCRE2_DEPTH_LIMIT) in only about 40000 match steps (under VX_PCRE2_MATCH_LIMIT), and the line
+ * matches when nothing stops it. JIT code ignores the depth limit (pcre2jit(3)); its backtracking
+ * lives on the JIT stack instead, about 640 KB of it here, past VX_PCRE2_JIT_STACK_MAX. */
+static void test_depth_and_jit_stack_limits(void **state) {
+        _cleanup_free_ char *line = crafted("[    1.000000] deep: ", 20000, 'a', "");
+        size_t matched;
+        assert_int_equal(limit_hits_of("deep", false, line, &matched), 1); /* depth limit */
+        assert_int_equal(matched, 0);
+        assert_int_equal(limit_hits_of("deep", true, line, &matched), 1); /* JIT stack limit */
+        assert_int_equal(matched, 0);
+        /* 2000 a's are within both: the rule matches, interpreted and JIT compiled alike. */
+        _cleanup_free_ char *fine = crafted("[    1.000000] deep: ", 2000, 'a', "");
+        for (int jit = 1; jit >= 0; jit--) {
+                assert_int_equal(limit_hits_of("deep", jit, fine, &matched), 0);
+                assert_int_equal(matched, 1);
+        }
 }
 
 int main(void) {
@@ -117,6 +182,7 @@ int main(void) {
                 cmocka_unit_test(test_prefilter),
                 cmocka_unit_test(test_match_and_captures),
                 cmocka_unit_test(test_match_limit),
+                cmocka_unit_test(test_depth_and_jit_stack_limits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

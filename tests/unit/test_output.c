@@ -130,10 +130,33 @@ static void test_explanations_use_their_own_line(void **state) {
         analysis_free(a);
 }
 
+/* The name of a running QEMU (its -name guest=NAME) is any local user's choice: a backtick run in it does
+ * not close the inline code span it is shown in, and its markup stays inside the span. */
+static void test_markdown_vm_name(void **state) {
+        HostFacts h;
+        Analysis *a;
+        const char *l = "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable";
+        host_facts_init_unprobed(&h);
+        h.memlock[0] = (MemlockFact){.pid = 1234, .n_devices = 1};
+        strcpy(h.memlock[0].devices[0], "0000:01:00.0");
+        strcpy(h.memlock[0].vm, "win```<b>|x");
+        h.n_memlock = 1;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "q.log", 1, l, strlen(l)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        StrBuf b = {0};
+        OutputOptions o = {.format = OUTPUT_MARKDOWN, .host = &h};
+        assert_int_equal(output_render(a, &o, &b), 0);
+        assert_non_null(strstr(strbuf_str(&b), "- **VM:** ```` win```<b>|x ```` (QEMU pid 1234)\n"));
+        strbuf_done(&b);
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_markdown),
+                cmocka_unit_test(test_markdown_vm_name),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_explanations_use_their_own_line),
         };

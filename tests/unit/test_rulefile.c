@@ -134,7 +134,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 5);
         assert_int_equal(rs->n_symptoms, 5);
         assert_int_equal(rs->n_facts, 1);
-        assert_int_equal(rs->n_rules, 9);
+        assert_int_equal(rs->n_rules, 10);
         ruleset_free(rs);
 }
 
