@@ -59,7 +59,7 @@ JSON
 echo "# bench/run.sh $size_mb — $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(rg --version | head -1),"\
-     "$(grep --version | head -1), prefilter: $(ldd "$bin" | grep -c libhs >/dev/null && echo "Hyperscan $(pkg-config --modversion libhs 2>/dev/null)" || echo portable automaton)."
+     "$(grep --version | head -1), prefilter: $(grep -qa 'libhs\.so' "$bin" && echo "Hyperscan $(pkg-config --modversion libhs 2>/dev/null) (loaded past 2 MB)" || echo portable automaton)."
 echo "$(cat "$work/rg.note"); $(cat "$work/ere.note")."
 echo
 python3 bench/measure.py "$work/cfg.json"
