@@ -10,6 +10,7 @@
 
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/capture.h"
+#include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/romfile_refs.h"
 
@@ -105,14 +106,10 @@ static void hit_index_reset(HitIndex *x) {
 }
 
 static size_t hit_hash(size_t rule, const char *device, const char *group, unsigned epoch) {
-        /* FNV-1a over the strings, seeded with the numbers. */
-        uint64_t h = (UINT64_C(14695981039346656037) ^ rule) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
-        for (const char *c = device; *c; c++)
-                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
-        h = (h ^ 0xff) * UINT64_C(1099511628211);
-        for (const char *c = group; *c; c++)
-                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
-        return (size_t) (h ^ (h >> 29));
+        /* The strings, seeded with the numbers; a byte no string holds between them. */
+        uint64_t h = (FNV1A_INIT ^ rule) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
+        h = fnv1a(fnv1a_str(h, device), "\xff", 1);
+        return hash_slot(fnv1a_str(h, group));
 }
 
 static bool hit_is(const Hit *h, size_t rule, const char *device, const char *group, unsigned epoch) {
@@ -314,10 +311,7 @@ _Static_assert((VX_GROUP_MAP_MAX & (VX_GROUP_MAP_MAX - 1)) == 0 && VX_GROUP_MAP_
 /* The slot of address in link_slots: the one that holds it, or the empty one where it would go. */
 static size_t link_slot(const Analysis *a, const char *address) {
         const size_t mask = ELEMENTSOF(a->link_slots) - 1;
-        uint64_t h = UINT64_C(14695981039346656037);
-        for (const char *c = address; *c; c++)
-                h = (h ^ (unsigned char) *c) * UINT64_C(1099511628211);
-        size_t i = (size_t) (h ^ (h >> 29)) & mask;
+        size_t i = hash_slot(fnv1a_str(FNV1A_INIT, address)) & mask;
         while (a->link_slots[i] != 0 && strcmp(a->links[a->link_slots[i] - 1].address, address) != 0)
                 i = (i + 1) & mask;
         return i;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/pattern_cache.h"
@@ -18,13 +19,6 @@ struct PatternCache {
         uint32_t *slots; /* open addressing by text: index + 1, 0 for empty */
         uint32_t mask;
 };
-
-static uint64_t hash_text(const char *s, size_t n) {
-        uint64_t h = UINT64_C(14695981039346656037);
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char) s[i]) * UINT64_C(1099511628211);
-        return h;
-}
 
 static void put_le(uint8_t *p, uint64_t v, size_t bytes) {
         for (size_t i = 0; i < bytes; i++)
@@ -141,7 +135,7 @@ int pattern_cache_decode(const uint8_t *blob, size_t size, PatternCache **ret) {
                 return -ENOMEM;
         c->mask = slots - 1;
         for (uint32_t i = 0; i < c->n; i++) {
-                uint32_t s = (uint32_t) hash_text(c->text[i], c->len[i]) & c->mask;
+                uint32_t s = (uint32_t) hash_slot(fnv1a(FNV1A_INIT, c->text[i], c->len[i])) & c->mask;
                 while (c->slots[s] != 0)
                         s = (s + 1) & c->mask;
                 c->slots[s] = i + 1;
@@ -154,7 +148,7 @@ pcre2_code *pattern_cache_take(PatternCache *c, const char *pattern) {
         if (!c || !pattern)
                 return NULL;
         size_t len = strlen(pattern);
-        for (uint32_t s = (uint32_t) hash_text(pattern, len) & c->mask; c->slots[s] != 0;
+        for (uint32_t s = (uint32_t) hash_slot(fnv1a(FNV1A_INIT, pattern, len)) & c->mask; c->slots[s] != 0;
              s = (s + 1) & c->mask) {
                 uint32_t i = c->slots[s] - 1;
                 if (c->len[i] == len && memcmp(c->text[i], pattern, len) == 0 && c->codes[i])
