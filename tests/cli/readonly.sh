@@ -58,8 +58,11 @@ run() {
         if [ "$status" -ge 3 ] && [ "$status" -ne 124 ] && [ "$name" != "writer" ]; then
                 echo "FAIL: $name: exit $status"; sed 's/^/  /' "$tmp/out.$n" | head -5; fails=$((fails + 1))
         fi
-        # Opens for reading are fine; anything else in the list is a write unless it is the output file.
+        # Opens for reading are fine; anything else in the list is a write unless it is the output file. With
+        # -f, a call that another process interrupts is printed in two: its name and flags on the
+        # "<unfinished ...>" line (judged like any), its result alone on the "<... NAME resumed>" line (left out).
         grep -vE '^[0-9]+ +(open|openat|openat2)\([^)]*O_RDONLY[^)]*\)' "$trace" | grep -vE '^[0-9]+ +(\+\+\+|---)' |
+                grep -vE '^[0-9]+ +<\.\.\. [a-z0-9_]+ resumed>' |
                 { if [ -n "$allowed" ]; then grep -vF "\"$allowed\""; else cat; fi; } | grep -vE 'O_RDONLY' >"$trace.writes"
         # An open with O_RDONLY that still creates or truncates (O_RDONLY|O_CREAT) is a write too.
         grep -E 'O_CREAT|O_TRUNC' "$trace" | { if [ -n "$allowed" ]; then grep -vF "\"$allowed\""; else cat; fi; } >>"$trace.writes"
