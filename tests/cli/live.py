@@ -10,7 +10,7 @@ returned, a signal reaches it.
 Needs root (to write /dev/kmsg and to start journald). Where it cannot run it says why and fails:
 CI runs as root, so a silent skip would hide a broken feature.
 """
-import json, os, re, select, shutil, signal, subprocess, sys, tempfile, time
+import json, os, re, select, shutil, signal, socket, subprocess, sys, tempfile, time
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 RULES = os.path.join(SRC, "rules")
@@ -167,10 +167,15 @@ if not subprocess.run(["pidof", "systemd-journald"], capture_output=True).stdout
     else:
         os.makedirs("/run/systemd/journal", exist_ok=True)
         started = subprocess.Popen([journald], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(50):
-            if os.path.exists("/run/systemd/journal/socket"):
+        # Until journald accepts on the stream socket systemd-cat uses: a socket file left by an earlier
+        # journald exists before the new one listens, and systemd-cat then gets "Connection refused".
+        for _ in range(100):
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.connect("/run/systemd/journal/stdout")
                 break
-            time.sleep(0.1)
+            except OSError:
+                time.sleep(0.1)
 jpid = subprocess.run(["pidof", "systemd-journald"], capture_output=True, text=True).stdout.split()
 if jpid and shutil.which("systemd-cat"):
     w = Watch()
