@@ -49,6 +49,7 @@ struct Prefilter {
         uint32_t *ids;
         /* The patterns again, for a Hyperscan database built when the input turns out large. */
         char **patterns;
+        size_t *pattern_len; /* measured once: the matcher places every occurrence by it */
         size_t n_patterns;
         uint64_t marked; /* bytes scanned by prefilter_mark() so far */
         uint64_t accel_after; /* when to build the Hyperscan database */
@@ -127,6 +128,7 @@ Prefilter *prefilter_free(Prefilter *p) {
         for (size_t i = 0; i < p->n_patterns; i++)
                 free(p->patterns[i]);
         free(p->patterns);
+        free(p->pattern_len);
 #ifdef VX_HAVE_HYPERSCAN
         if (p->hs) {
                 sym_hs_free_scratch(p->hs_scratch);
@@ -211,11 +213,13 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
                 p->root_next[c] = child(p, root, (uint8_t) c);
 
         p->patterns = calloc(n ? n : 1, sizeof(char *));
-        if (!p->patterns)
+        p->pattern_len = calloc(n ? n : 1, sizeof(size_t));
+        if (!p->patterns || !p->pattern_len)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 if (!(p->patterns[i] = strdup(patterns[i])))
                         return -ENOMEM;
+                p->pattern_len[i] = strlen(patterns[i]);
                 p->n_patterns++;
         }
         /* For the tests, which replay every case through each engine. */
@@ -284,7 +288,7 @@ void prefilter_hits_done(PrefilterHits *h) {
 }
 
 size_t prefilter_pattern_len(const Prefilter *p, size_t id) {
-        return id < p->n_patterns ? strlen(p->patterns[id]) : 0;
+        return id < p->n_patterns ? p->pattern_len[id] : 0;
 }
 
 static void hits_add(PrefilterHits *h, uint32_t pattern, size_t end) {
@@ -338,10 +342,9 @@ static int hs_on_match(unsigned id, unsigned long long from, unsigned long long 
 static int hs_build(Prefilter *p) {
         _cleanup_free_ unsigned *flags = calloc(p->n_patterns, sizeof(unsigned));
         _cleanup_free_ unsigned *ids = calloc(p->n_patterns, sizeof(unsigned));
-        _cleanup_free_ size_t *lens = calloc(p->n_patterns, sizeof(size_t));
         hs_compile_error_t *err = NULL;
 
-        if (!flags || !ids || !lens)
+        if (!flags || !ids)
                 return -ENOMEM;
         /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
          * the automaton goes on alone. */
@@ -352,11 +355,9 @@ static int hs_build(Prefilter *p) {
                 return -EOPNOTSUPP;
         if (sym_hs_valid_platform() != HS_SUCCESS)
                 return -EOPNOTSUPP;
-        for (size_t i = 0; i < p->n_patterns; i++) {
+        for (size_t i = 0; i < p->n_patterns; i++)
                 ids[i] = (unsigned) i;
-                lens[i] = strlen(p->patterns[i]);
-        }
-        if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, lens,
+        if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, p->pattern_len,
                                      (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
                                      &err) != HS_SUCCESS) {
                 sym_hs_free_compile_error(err);
