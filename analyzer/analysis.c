@@ -657,10 +657,7 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
 
 int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
                          const PrefilterHit *hits, size_t n_hits) {
-        /* hits == NULL would mean "scan it yourself"; a marked line with no hit of its own is still marked.
-         */
-        static const PrefilterHit none;
-        return feed_raw(a, input, lineno, raw, len, hits ? hits : &none, hits ? n_hits : 0);
+        return feed_raw(a, input, lineno, raw, len, hits, n_hits);
 }
 
 int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,

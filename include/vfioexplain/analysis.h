@@ -56,7 +56,7 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 /* The same for a line the log prefilter marked in a buffer (analyzer/feed.c): hits are its occurrences,
- * their ends relative to raw, so that the line is not scanned again. */
+ * their ends relative to raw, so that the line is not scanned again (hits NULL: it is scanned). */
 int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
                          const PrefilterHit *hits, size_t n_hits);
 
