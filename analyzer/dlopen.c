@@ -38,13 +38,12 @@ int dlopen_many_sym(void **handle, const char *soname, const char **error, ...) 
                 void *f = n < VX_DLSYM_MAX ? dlsym(dl, name) : NULL;
                 if (!f) {
                         va_end(ap);
-                        snprintf(message, sizeof(message), "%s: %s", soname,
-                                 n < VX_DLSYM_MAX ? "a function is missing" : "too many functions");
-                        if (n < VX_DLSYM_MAX) {
-                                const char *e = dlerror();
-                                if (e)
-                                        snprintf(message, sizeof(message), "%s", e);
-                        }
+                        const char *e = n < VX_DLSYM_MAX ? dlerror() : NULL;
+                        if (e)
+                                snprintf(message, sizeof(message), "%s", e);
+                        else
+                                snprintf(message, sizeof(message), "%s: %s", soname,
+                                         n < VX_DLSYM_MAX ? "a function is missing" : "too many functions");
                         dlclose(dl);
                         if (error)
                                 *error = message;
