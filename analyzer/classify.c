@@ -451,6 +451,15 @@ static bool eat_decode_prefix(Span *s, int *prio) {
         return false;
 }
 
+/* A kernel line once its stamp (before[0..t)) is eaten. */
+static void kernel_after_stamp(Span before, Span t, double mono, Line *l, LineFormat format) {
+        l->stamp = span_make(before.p, (size_t) (t.p - before.p));
+        l->mono = mono;
+        span_eat_char(&t, ' ');
+        l->format = format;
+        set_view(l, SOURCE_KERNEL, t);
+}
+
 static bool parse_kernel_stamped(Span t, Line *l, LineFormat format) {
         Span before = t;
         double mono = -1;
@@ -459,11 +468,7 @@ static bool parse_kernel_stamped(Span t, Line *l, LineFormat format) {
         if (eat_mono_stamp(&t, &mono) || (ctime = eat_ctime_stamp(&t)) || eat_human_stamp(&t)) {
                 if (ctime && format == FORMAT_DMESG)
                         format = FORMAT_DMESG_CTIME;
-                l->stamp = span_make(before.p, (size_t) (t.p - before.p));
-                l->mono = mono;
-                span_eat_char(&t, ' ');
-                l->format = format;
-                set_view(l, SOURCE_KERNEL, t);
+                kernel_after_stamp(before, t, mono, l, format);
                 return true;
         }
         return false;
@@ -573,17 +578,10 @@ static bool parse_libvirt_log(Span s, Line *l) {
         return true;
 }
 
-static bool parse_journal_short(Span s, Line *l) {
-        Span t = s, before = s;
-        double mono = -1;
-        bool strict = false;
+/* The rest of a journal line once its stamp (before[0..t)) is eaten; mono >= 0 for short-monotonic's. */
+static bool journal_short_after_stamp(Span before, Span t, double mono, Line *l) {
+        bool strict = mono >= 0; /* short-monotonic looks like dmesg */
 
-        if (eat_syslog_stamp(&t) || eat_iso_stamp(&t, true))
-                ;
-        else if (eat_mono_stamp(&t, &mono))
-                strict = true; /* short-monotonic looks like dmesg */
-        else
-                return false;
         l->stamp = span_make(before.p, (size_t) (t.p - before.p));
         if (!eat_host_ident(&t, strict, l))
                 return false;
@@ -612,6 +610,15 @@ static bool parse_journal_short(Span s, Line *l) {
         if (src == SOURCE_LIBVIRT)
                 add_embedded_qemu(l);
         return true;
+}
+
+static bool parse_journal_short(Span s, Line *l) {
+        Span t = s;
+        double mono = -1;
+
+        if (!eat_syslog_stamp(&t) && !eat_iso_stamp(&t, true) && !eat_mono_stamp(&t, &mono))
+                return false;
+        return journal_short_after_stamp(s, t, mono, l);
 }
 
 /* Android's log priority letters (liblog logprint.cpp filterPriToChar()), as syslog levels. */
@@ -784,9 +791,16 @@ void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
         }
 
         if (s.len > 0 && s.p[0] == '[') {
-                if (parse_journal_short(s, &l))
+                /* journalctl -o short-monotonic or dmesg: the same stamp, eaten once. */
+                Span t = s;
+                double mono;
+                if (eat_mono_stamp(&t, &mono)) {
+                        if (!journal_short_after_stamp(s, t, mono, &l)) {
+                                l = (Line){.priority = -1, .mono = -1};
+                                kernel_after_stamp(s, t, mono, &l, FORMAT_DMESG);
+                        }
                         goto done;
-                l = (Line){.priority = -1, .mono = -1};
+                }
                 if (parse_kernel_stamped(s, &l, FORMAT_DMESG))
                         goto done;
                 l = (Line){.priority = -1, .mono = -1};

@@ -15,67 +15,11 @@ bool span_eat_literal(Span *s, const char *lit) {
         return true;
 }
 
-bool span_eat_char(Span *s, char c) {
-        if (s->len == 0 || s->p[0] != c)
-                return false;
-        span_advance(s, 1);
-        return true;
-}
-
-bool span_eat_digits(Span *s, size_t min, size_t max, uint64_t *ret) {
-        uint64_t v = 0;
-        size_t i = 0;
-
-        while (i < s->len && i < max && span_is_digit(s->p[i])) {
-                unsigned d = (unsigned) (s->p[i] - '0');
-                v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
-                i++;
-        }
-        if (i < min)
-                return false;
-        span_advance(s, i);
-        if (ret)
-                *ret = v;
-        return true;
-}
-
-bool span_eat_xdigits(Span *s, size_t n, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (s->len < n)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s->p[i];
-                unsigned d;
-                if (span_is_digit(c))
-                        d = (unsigned) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        d = (unsigned) (c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        d = (unsigned) (c - 'A' + 10);
-                else
-                        return false;
-                v = (v << 4) | d;
-        }
-        span_advance(s, n);
-        if (ret)
-                *ret = v;
-        return true;
-}
-
 bool span_eat_hex64(Span *s, uint64_t *ret) {
         size_t n = 0;
         while (n < s->len && n < 16 && span_is_xdigit(s->p[n]))
                 n++;
         return n > 0 && span_eat_xdigits(s, n, ret);
-}
-
-size_t span_eat_blanks(Span *s) {
-        size_t i = 0;
-        while (i < s->len && (s->p[i] == ' ' || s->p[i] == '\t'))
-                i++;
-        span_advance(s, i);
-        return i;
 }
 
 bool span_eat_until(Span *s, char c, Span *ret) {

@@ -36,16 +36,70 @@ static inline bool span_is_xdigit(char c) {
         return span_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* The eaters every line's prefix goes through are inline: as calls, they were a fifth of the time of
+ * classifying a kernel line. */
+static inline bool span_eat_char(Span *s, char c) {
+        if (s->len == 0 || s->p[0] != c)
+                return false;
+        span_advance(s, 1);
+        return true;
+}
+
+/* Eats min..max decimal digits; *ret gets their value (saturating). */
+static inline bool span_eat_digits(Span *s, size_t min, size_t max, uint64_t *ret) {
+        uint64_t v = 0;
+        size_t i = 0;
+
+        for (; i < s->len && i < max && span_is_digit(s->p[i]); i++) {
+                uint64_t d = (uint64_t) (s->p[i] - '0');
+                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v))
+                        v = UINT64_MAX;
+        }
+        if (i < min)
+                return false;
+        span_advance(s, i);
+        if (ret)
+                *ret = v;
+        return true;
+}
+
+/* Eats exactly n hex digits. */
+static inline bool span_eat_xdigits(Span *s, size_t n, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (s->len < n)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s->p[i];
+                unsigned d;
+                if (span_is_digit(c))
+                        d = (unsigned) (c - '0');
+                else if (c >= 'a' && c <= 'f')
+                        d = (unsigned) (c - 'a' + 10);
+                else if (c >= 'A' && c <= 'F')
+                        d = (unsigned) (c - 'A' + 10);
+                else
+                        return false;
+                v = (v << 4) | d;
+        }
+        span_advance(s, n);
+        if (ret)
+                *ret = v;
+        return true;
+}
+
+static inline size_t span_eat_blanks(Span *s) {
+        size_t i = 0;
+        while (i < s->len && (s->p[i] == ' ' || s->p[i] == '\t'))
+                i++;
+        span_advance(s, i);
+        return i;
+}
+
 bool span_starts_with(Span s, const char *lit);
 bool span_eat_literal(Span *s, const char *lit);
-bool span_eat_char(Span *s, char c);
-/* Eats min..max decimal digits; *ret gets their value (saturating). */
-bool span_eat_digits(Span *s, size_t min, size_t max, uint64_t *ret);
-/* Eats exactly n hex digits. */
-bool span_eat_xdigits(Span *s, size_t n, uint64_t *ret);
 /* Eats 1 to 16 hex digits (as many as there are); false if there is none. */
 bool span_eat_hex64(Span *s, uint64_t *ret);
-size_t span_eat_blanks(Span *s);
 /* Eats up to, not including, the first c; false if c does not occur. */
 bool span_eat_until(Span *s, char c, Span *ret);
 /* Eats up to the first occurrence of lit, not including it; false if it does not occur. */
