@@ -12,6 +12,8 @@
 #include "vfioexplain/capture.h"
 #include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
+#include "vfioexplain/line_memo.h"
+#include "vfioexplain/macro.h"
 #include "vfioexplain/romfile_refs.h"
 
 /* A symptom or fact occurrence, kept once per (rule, device, group) with a repeat count. */
@@ -38,6 +40,27 @@ typedef struct GroupLink {
         char group[12];
         char address[16];
 } GroupLink;
+
+/* What one match of a line did that the same message, said again in the same boot and input, does again:
+ * the group link it set and the hit it counted (or dropped, the list being full). A line whose matches did
+ * anything else (a cause's evidence) is not remembered. */
+typedef enum RepeatKind {
+        REPEAT_SYMPTOM,
+        REPEAT_FACT,
+        REPEAT_DROPPED,
+} RepeatKind;
+
+typedef struct RepeatAction {
+        uint8_t kind;
+        uint16_t link; /* 1 + the group link it set, 0 for none */
+        uint32_t hit; /* its place in the symptom or fact list */
+        char group[12]; /* the group it linked */
+} RepeatAction;
+
+#define REPEAT_ACTIONS_MAX ((VX_LINE_MEMO_PAYLOAD_MAX - 1) / sizeof(RepeatAction))
+_Static_assert(REPEAT_ACTIONS_MAX >= 2, "a line memo payload holds a message's usual matches");
+_Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
+_Static_assert(VX_LINE_MEMO_KEY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
 
 typedef struct FindingState {
         Finding f;
@@ -80,6 +103,11 @@ struct Analysis {
         bool guest_input; /* the lines fed now are the guest's (--guest) */
         char last_boot[33];
         RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
+        LineMemo *memo; /* NULL: every line is matched */
+        /* what matching the current line does, while it may still be remembered */
+        bool recording;
+        uint8_t n_recorded;
+        RepeatAction recorded[REPEAT_ACTIONS_MAX];
 };
 
 enum {
@@ -158,7 +186,8 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
                 analysis_free(a);
                 return -ENOMEM;
         }
-        if ((r = line_classifier_new(&a->lc)) < 0 || (r = matcher_new(rs, &a->m)) < 0) {
+        if ((r = line_classifier_new(&a->lc)) < 0 || (r = matcher_new(rs, &a->m)) < 0 ||
+            (r = line_memo_new(&a->memo)) < 0) {
                 analysis_free(a);
                 return r;
         }
@@ -231,6 +260,7 @@ Analysis *analysis_free(Analysis *a) {
                 free(a->input_domain[i]);
         }
         line_classifier_free(a->lc);
+        line_memo_free(a->memo);
         matcher_free(a->m);
         free(a);
         return NULL;
@@ -317,19 +347,21 @@ static size_t link_slot(const Analysis *a, const char *address) {
         return i;
 }
 
-static void link_group(Analysis *a, const char *group, const char *address) {
+/* Returns 1 + the link's place, 0 when none was made (the map is full). */
+static size_t link_group(Analysis *a, const char *group, const char *address) {
         if (!group[0] || !address[0])
-                return;
+                return 0;
         size_t slot = link_slot(a, address);
         if (a->link_slots[slot] != 0) {
                 strcpy(a->links[a->link_slots[slot] - 1].group, group); /* the latest binding wins */
-                return;
+                return a->link_slots[slot];
         }
         if (a->n_links >= VX_GROUP_MAP_MAX)
-                return;
+                return 0;
         strcpy(a->links[a->n_links].group, group);
         strcpy(a->links[a->n_links].address, address);
         a->link_slots[slot] = (uint16_t) ++a->n_links;
+        return a->n_links;
 }
 
 static const char *address_of_group(const Analysis *a, const char *group) {
@@ -466,18 +498,23 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
         return finding_add_evidence(s, &ev);
 }
 
-static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max, HitIndex *x) {
+/* *ret_hit is the hit's place in list, SIZE_MAX when it was dropped. */
+static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max, HitIndex *x,
+                  size_t *ret_hit) {
         const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
         const char *group = vars[VAR_GROUP] ? vars[VAR_GROUP] : "";
         Hit *same = hit_find(x, list, *n, m->rule_index, device, group, a->epoch);
         if (same) {
                 same->repeats++;
+                *ret_hit = (size_t) (same - list);
                 return 0;
         }
         if (*n >= max) {
                 a->dropped++;
+                *ret_hit = SIZE_MAX;
                 return 0;
         }
+        *ret_hit = *n;
         Hit *h = &list[(*n)++];
         *h = (Hit){.rule = m->rule_index};
         snprintf(h->device, sizeof(h->device), "%s", device);
@@ -494,10 +531,24 @@ static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n
         return 0;
 }
 
+static void record(Analysis *a, RepeatKind kind, size_t hit, size_t link, const char *group) {
+        if (!a->recording)
+                return;
+        if (a->n_recorded >= REPEAT_ACTIONS_MAX) {
+                a->recording = false;
+                return;
+        }
+        RepeatAction *act = &a->recorded[a->n_recorded++];
+        *act = (RepeatAction){.kind = (uint8_t) kind, .link = (uint16_t) link, .hit = (uint32_t) hit};
+        if (link)
+                strcpy(act->group, group);
+}
+
 static int on_match(const Match *m, void *userdata) {
         Analysis *a = userdata;
         char *vars[_VAR_CAPTURE_MAX] = {0};
         VarStore store;
+        size_t link = 0, hit;
         int r = 0;
 
         a->cur_matched = true;
@@ -508,16 +559,25 @@ static int on_match(const Match *m, void *userdata) {
                 vars[VAR_DOMAIN] = store[VAR_DOMAIN];
         }
         if (vars[VAR_GROUP] && vars[VAR_ADDRESS])
-                link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
+                link = link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
         switch (m->rule->kind) {
         case RULE_CAUSE:
+                /* Evidence: each line is kept or counted as itself. */
+                a->recording = false;
                 r = on_cause(a, m, vars);
                 break;
         case RULE_SYMPTOM:
-                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX, &a->symptom_index);
+                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX, &a->symptom_index,
+                           &hit);
+                if (r >= 0)
+                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : REPEAT_SYMPTOM, hit, link,
+                               vars[VAR_GROUP]);
                 break;
         case RULE_FACT:
-                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX, &a->fact_index);
+                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX, &a->fact_index, &hit);
+                if (r >= 0)
+                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : REPEAT_FACT, hit, link,
+                               vars[VAR_GROUP]);
                 break;
         }
         return r;
@@ -567,8 +627,99 @@ const RomfileRefs *analysis_romfiles(const Analysis *a) {
         return &a->romfiles;
 }
 
+/* The memo's key of a line: all that its matching reads (each view's source and text, the address its
+ * location names) and what its hits are counted within (the boot, the input). Returns its length, 0 when it
+ * does not fit. */
+static size_t line_memo_key(const Analysis *a, const Line *line, unsigned char *key) {
+        size_t loc = strlen(line->location_address), n = 0;
+        size_t need = sizeof(a->epoch) + sizeof(a->cur_input) + 2 + loc;
+
+        for (size_t v = 0; v < line->n_views; v++)
+                need += 2 + line->views[v].text.len;
+        if (need > VX_LINE_MEMO_KEY_MAX)
+                return 0;
+#define PUT(src, size)                          \
+        do {                                    \
+                memcpy(key + n, (src), (size)); \
+                n += (size);                    \
+        } while (0)
+        PUT(&a->epoch, sizeof(a->epoch));
+        PUT(&a->cur_input, sizeof(a->cur_input));
+        key[n++] = (unsigned char) line->n_views;
+        key[n++] = (unsigned char) loc;
+        PUT(line->location_address, loc);
+        for (size_t v = 0; v < line->n_views; v++) {
+                key[n++] = (unsigned char) line->views[v].source;
+                key[n++] = (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_KEY_MAX */
+                if (line->views[v].text.len > 0)
+                        PUT(line->views[v].text.p, line->views[v].text.len);
+        }
+#undef PUT
+        return n;
+}
+
+/* What matching the line did, done again. */
+static void replay(Analysis *a, const RepeatAction *act, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                if (act[i].link)
+                        strcpy(a->links[act[i].link - 1].group, act[i].group);
+                switch (act[i].kind) {
+                case REPEAT_SYMPTOM:
+                        a->symptoms[act[i].hit].repeats++;
+                        break;
+                case REPEAT_FACT:
+                        a->facts[act[i].hit].repeats++;
+                        break;
+                default:
+                        a->dropped++;
+                }
+        }
+        if (n > 0)
+                a->stats.matched_lines++;
+}
+
+/* Matches the line, or replays what its message did before. */
+static int match_remembered(Analysis *a, const Line *line, bool memo, const char *raw, size_t len,
+                            const PrefilterHit *hits, size_t n_hits) {
+        unsigned char key[VX_LINE_MEMO_KEY_MAX];
+        size_t key_len = memo ? line_memo_key(a, line, key) : 0, payload_len;
+        uint64_t hash = 0;
+        const unsigned char *payload;
+        int r;
+
+        if (key_len > 0) {
+                hash = hash_bytes(key, key_len);
+                if ((payload = line_memo_get(a->memo, hash, key, key_len, &payload_len))) {
+                        RepeatAction act[REPEAT_ACTIONS_MAX];
+                        size_t n = MIN((size_t) payload[0], REPEAT_ACTIONS_MAX);
+                        memcpy(act, payload + 1, n * sizeof(RepeatAction)); /* the payload is not aligned */
+                        replay(a, act, n);
+                        a->stats.remembered_lines++;
+                        return 0;
+                }
+        }
+        size_t limit_hits = matcher_limit_hits(a->m);
+        a->recording = key_len > 0;
+        a->n_recorded = 0;
+        r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
+                 : matcher_match_line(a->m, line, on_match, a);
+        if (a->cur_matched)
+                a->stats.matched_lines++;
+        /* A line that met a PCRE2 limit is counted as such each time. */
+        if (r >= 0 && a->recording && matcher_limit_hits(a->m) == limit_hits) {
+                unsigned char out[VX_LINE_MEMO_PAYLOAD_MAX];
+                out[0] = a->n_recorded;
+                memcpy(out + 1, a->recorded, a->n_recorded * sizeof(RepeatAction));
+                (void) line_memo_put(a->memo, hash, key, key_len, out,
+                                     1 + a->n_recorded * sizeof(RepeatAction));
+        }
+        a->recording = false;
+        return r;
+}
+
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
                      size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits) {
+        bool memo = a->memo != NULL;
         Line guest;
         int r;
 
@@ -581,8 +732,10 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->seq++;
         for (size_t v = 0; v < line->n_views; v++)
                 if (line->views[v].source == SOURCE_KERNEL &&
-                    span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER))
+                    span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER)) {
                         a->epoch++;
+                        memo = false;
+                }
         /* The interned name: the look-ups of this line's matches then find it by its pointer. */
         const char *interned = intern_input(a, input);
         if (!interned)
@@ -593,13 +746,11 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_len = len;
         a->cur_meta = meta;
         a->cur_matched = false;
+        /* Beside the rules: it reads the line itself, whether the memo knows the message or not. */
         if (romfile_refs_wanted(line))
                 romfile_refs_scan(&a->romfiles, raw, len);
-        r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
-                 : matcher_match_line(a->m, line, on_match, a);
+        r = match_remembered(a, line, memo, raw, len, hits, n_hits);
         a->cur_meta = NULL;
-        if (a->cur_matched)
-                a->stats.matched_lines++;
         return r;
 }
 
@@ -637,6 +788,11 @@ int analysis_skip_lines(Analysis *a, const char *input, uint64_t n) {
 
 void analysis_set_guest(Analysis *a, bool guest) {
         a->guest_input = guest;
+}
+
+void analysis_set_line_memo(Analysis *a, bool on) {
+        if (!on)
+                a->memo = line_memo_free(a->memo);
 }
 
 static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
@@ -942,9 +1098,12 @@ static void resolve_groups(Analysis *a) {
 
 int analysis_finish(Analysis *a) {
         int r;
-        /* Hits get the devices of their groups now: what was entered under the old ones is stale. */
+        /* Hits get the devices of their groups now: what was entered under the old ones is stale, and so is
+         * what the memo says a line's hit is. */
         hit_index_reset(&a->symptom_index);
         hit_index_reset(&a->fact_index);
+        if (a->memo)
+                line_memo_clear(a->memo);
         resolve_groups(a);
         if ((r = merge_deviceless(a)) < 0)
                 return r;

@@ -64,6 +64,10 @@ int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, c
  * kernel lines are not the host kernel's, and only guest rules see them. */
 void analysis_set_guest(Analysis *a, bool guest);
 
+/* A line whose message was matched before in the same boot and input has what that match did done again
+ * (analyzer/line_memo.c), unless this turns it off (the tests compare both ways). */
+void analysis_set_line_memo(Analysis *a, bool on);
+
 /* Counts n lines of input that hold none of the rules' literals (nor the boot banner): no rule can match
  * them, so they are read but not classified. Returns 0 or -ENOMEM. */
 int analysis_skip_lines(Analysis *a, const char *input, uint64_t n);
@@ -99,6 +103,7 @@ typedef struct AnalysisStats {
         uint64_t lines;
         uint64_t probe_lines;
         uint64_t matched_lines;
+        uint64_t remembered_lines; /* lines whose message the line memo knew: not matched again */
         uint64_t limit_hits;
         size_t inputs;
 } AnalysisStats;

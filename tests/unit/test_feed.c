@@ -14,6 +14,7 @@
 #include "test_common.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/feed.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/prefilter.h"
 #include "vfioexplain/reader.h"
@@ -72,27 +73,30 @@ static int setup(void **state) {
         assert_non_null(f);
 
         put_filler(f, 100, 0);
-        struct dirent **list;
-        int n = scandir(VX_TEST_DATA "/../../corpus", &list, NULL, alphasort);
-        assert_true(n > 0);
-        for (int i = 0; i < n; i++) {
-                char dir[4096];
-                snprintf(dir, sizeof(dir), "%s/%s", VX_TEST_DATA "/../../corpus", list[i]->d_name);
-                DIR *c = list[i]->d_name[0] != '.' ? opendir(dir) : NULL;
-                struct dirent *e;
-                while (c && (e = readdir(c)))
-                        if (strlen(e->d_name) > 4 &&
-                            strcmp(e->d_name + strlen(e->d_name) - 4, ".log") == 0) {
-                                char path[8192];
-                                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                                put_file(f, path);
-                                put_filler(f, 37, (unsigned) i);
-                        }
-                if (c)
-                        closedir(c);
-                free(list[i]);
+        /* Twice, so that the second time the line memo knows the messages. */
+        for (int round = 0; round < 2; round++) {
+                struct dirent **list;
+                int n = scandir(VX_TEST_DATA "/../../corpus", &list, NULL, alphasort);
+                assert_true(n > 0);
+                for (int i = 0; i < n; i++) {
+                        char dir[4096];
+                        snprintf(dir, sizeof(dir), "%s/%s", VX_TEST_DATA "/../../corpus", list[i]->d_name);
+                        DIR *c = list[i]->d_name[0] != '.' ? opendir(dir) : NULL;
+                        struct dirent *e;
+                        while (c && (e = readdir(c)))
+                                if (strlen(e->d_name) > 4 &&
+                                    strcmp(e->d_name + strlen(e->d_name) - 4, ".log") == 0) {
+                                        char path[8192];
+                                        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                                        put_file(f, path);
+                                        put_filler(f, 37, (unsigned) i);
+                                }
+                        if (c)
+                                closedir(c);
+                        free(list[i]);
+                }
+                free(list);
         }
-        free(list);
 
         put(f, "[    2.000000] DMAR: IOMMU disabled\r\n");
         put(f,
@@ -152,14 +156,15 @@ static Result finish(Analysis *a, FeedReport rep) {
 }
 
 /* The reference: every line through analysis_feed(), with the checks feed_input() made before blocks. */
-static Result by_lines(const RuleSet *rs) {
+static Result by_lines_from(const RuleSet *rs, const char *path, bool memo) {
         Analysis *a;
         LineReader rd;
         ReadLine l;
         FeedReport rep = {0};
-        int fd = open(input_path, O_RDONLY | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         assert_int_equal(analysis_new(rs, &a), 0);
+        analysis_set_line_memo(a, memo);
         assert_int_equal(line_reader_init(&rd, fd), 0);
         while (line_reader_next(&rd, &l) > 0) {
                 if (memchr(l.text, 0, l.len)) {
@@ -171,7 +176,7 @@ static Result by_lines(const RuleSet *rs) {
                         rep.cut++;
                 if (!utf8_is_valid(l.text, l.len))
                         rep.bad_utf8++;
-                assert_int_equal(analysis_feed(a, input_path, l.lineno, l.text, l.len), 0);
+                assert_int_equal(analysis_feed(a, path, l.lineno, l.text, l.len), 0);
         }
         line_reader_done(&rd);
         close(fd);
@@ -180,23 +185,33 @@ static Result by_lines(const RuleSet *rs) {
         return r;
 }
 
-static Result by_blocks(const RuleSet *rs) {
+/* The reference has the line memo off: what a remembered line does must be what matching it does. */
+static Result by_lines(const RuleSet *rs) {
+        return by_lines_from(rs, input_path, false);
+}
+
+static Result by_blocks_from(const RuleSet *rs, const char *path) {
         Analysis *a;
         FeedReport rep;
-        int fd = open(input_path, O_RDONLY | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         assert_int_equal(analysis_new(rs, &a), 0);
-        assert_int_equal(analysis_feed_fd(a, input_path, fd, &rep), 0);
+        assert_int_equal(analysis_feed_fd(a, path, fd, &rep), 0);
         close(fd);
         Result r = finish(a, rep);
         analysis_free(a);
         return r;
 }
 
+static Result by_blocks(const RuleSet *rs) {
+        return by_blocks_from(rs, input_path);
+}
+
 static void assert_same(Result x, Result y) {
         assert_string_equal(x.json, y.json);
         assert_int_equal(x.stats.lines, y.stats.lines);
         assert_int_equal(x.stats.matched_lines, y.stats.matched_lines);
+        assert_int_equal(x.stats.limit_hits, y.stats.limit_hits);
         assert_int_equal(x.rep.cut, y.rep.cut);
         assert_int_equal(x.rep.nul_lines, y.rep.nul_lines);
         assert_int_equal(x.rep.bad_utf8, y.rep.bad_utf8);
@@ -244,6 +259,59 @@ static void test_hyperscan_from_first_byte(void **state) {
 #endif
 }
 
+/* Lines that say again what earlier lines said: each must do what matching it does, whether the line memo
+ * knows its message or not. Each part fails if replaying misses one thing matching does: the group a device
+ * was last seen in, a hit counted again, a hit dropped when the list is full, a cause's evidence counted per
+ * line, and a new boot. */
+static void test_line_memo(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        char path[] = "/tmp/vx-feed-memo-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+        for (int boot = 0; boot < 2; boot++) {
+                if (boot)
+                        put(f,
+                            "[    0.000000] Linux version 6.1.0-13-amd64 "
+                            "(debian-kernel@lists.debian.org)\n");
+                for (int i = 0; i < 20; i++) {
+                        put(f,
+                            "[    5.000000] vfio-pci 0000:01:00.0: not ready 65535ms after FLR; giving "
+                            "up\n");
+                        put(f, "qemu-system-x86_64: vfio 0000:01:00.0: group 5 is not viable\n");
+                }
+                /* 0000:01:00.0 was in group 5, then 6, then in 5 again: a message said before. */
+                put(f, "[    0.100000] pci 0000:01:00.0: Adding to iommu group 5\n");
+                put(f, "[    0.200000] pci 0000:01:00.0: Adding to iommu group 6\n");
+                put(f, "[    0.300000] pci 0000:01:00.0: Adding to iommu group 5\n");
+                /* More devices than the fact list holds, each named three times. */
+                for (int round = 0; round < 3; round++)
+                        for (unsigned d = 0; d < VX_FACTS_MAX; d++)
+                                fprintf(f, "[    0.%06u] pci 0000:%02x:00.0: Adding to iommu group %u\n", d,
+                                        d + 0x10, d + 20);
+        }
+        assert_int_equal(fclose(f), 0);
+
+        Result ref = by_lines_from(rs, path, false);
+        Result by_lines_memo = by_lines_from(rs, path, true);
+        Result got = by_blocks_from(rs, path);
+        assert_same(ref, by_lines_memo);
+        assert_same(ref, got);
+        assert_int_equal(ref.stats.remembered_lines, 0);
+        /* All but each boot's first of a message; not the cause's lines, which are evidence each. */
+        assert_true(got.stats.remembered_lines >= 2 * (1 + 2 * VX_FACTS_MAX + 19));
+        assert_true(got.stats.remembered_lines < got.stats.matched_lines - 2 * 20);
+        assert_non_null(strstr(ref.json, "\"group\": \"5\""));
+        assert_null(strstr(ref.json, "\"group\": \"6\""));
+        assert_non_null(strstr(ref.json, "\"more_evidence\":"));
+        free(ref.json);
+        free(by_lines_memo.json);
+        free(got.json);
+        unlink(path);
+        ruleset_free(rs);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -281,6 +349,7 @@ int main(void) {
                 cmocka_unit_test(test_portable),
                 cmocka_unit_test(test_automatic),
                 cmocka_unit_test(test_hyperscan_from_first_byte),
+                cmocka_unit_test(test_line_memo),
                 cmocka_unit_test(test_binary),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

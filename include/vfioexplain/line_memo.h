@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* A bounded table from a byte string (a line's message, as the rules see it) to what feeding it did: a log
+ * says the same things over and over (every boot names every device and group again), and a message that
+ * was matched once need not be matched again. Direct-mapped: a newer key takes the slot of an older one. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct LineMemo LineMemo;
+
+int line_memo_new(LineMemo **ret);
+LineMemo *line_memo_free(LineMemo *m);
+
+/* Forgets every key, in constant time. */
+void line_memo_clear(LineMemo *m);
+
+/* The payload stored for key (hash from hash_bytes() of it), NULL if none; *ret_len is its length. */
+const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t key_len, size_t *ret_len);
+
+/* Stores payload for key, replacing what its slot held. Returns 0, or -E2BIG (nothing stored) when the key
+ * or the payload is longer than VX_LINE_MEMO_KEY_MAX / VX_LINE_MEMO_PAYLOAD_MAX. */
+int line_memo_put(LineMemo *m, uint64_t hash, const void *key, size_t key_len, const void *payload,
+                  size_t payload_len);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The line memo gives back only what was stored under the very same key, forgets on clear, stays within
+ * its slots by evicting the least recently used of a set, and refuses what does not fit. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_common.h"
+#include "vfioexplain/hash.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/line_memo.h"
+
+static const char *get(LineMemo *m, uint64_t hash, const char *key) {
+        size_t len;
+        return line_memo_get(m, hash, key, strlen(key), &len);
+}
+
+static void put(LineMemo *m, uint64_t hash, const char *key, const char *payload) {
+        assert_int_equal(line_memo_put(m, hash, key, strlen(key), payload, strlen(payload) + 1), 0);
+}
+
+static void test_same_key_only(void **state) {
+        LineMemo *m;
+        size_t len = 0;
+        assert_int_equal(line_memo_new(&m), 0);
+        const char *k = "pci 0000:01:00.0: Adding to iommu group 15";
+        assert_null(get(m, hash_bytes(k, strlen(k)), k));
+        put(m, hash_bytes(k, strlen(k)), k, "fifteen");
+        assert_string_equal(line_memo_get(m, hash_bytes(k, strlen(k)), k, strlen(k), &len), "fifteen");
+        assert_int_equal(len, 8);
+        /* Same hash, other bytes or length: a collision is never taken for the key. */
+        assert_null(get(m, hash_bytes(k, strlen(k)), "pci 0000:01:00.0: Adding to iommu group 16"));
+        assert_null(line_memo_get(m, hash_bytes(k, strlen(k)), k, strlen(k) - 1, &len));
+        line_memo_clear(m);
+        assert_null(get(m, hash_bytes(k, strlen(k)), k));
+        put(m, hash_bytes(k, strlen(k)), k, "again");
+        assert_string_equal(get(m, hash_bytes(k, strlen(k)), k), "again");
+        line_memo_free(m);
+}
+
+/* Keys of one set (their hashes alike in the low bits): the fifth evicts the one least recently used. */
+static void test_eviction(void **state) {
+        LineMemo *m;
+        char keys[5][8];
+        assert_int_equal(line_memo_new(&m), 0);
+        for (unsigned i = 0; i < 5; i++)
+                snprintf(keys[i], sizeof(keys[i]), "key%u", i);
+        for (unsigned i = 0; i < 4; i++)
+                put(m, (uint64_t) i << 40, keys[i], keys[i]);
+        assert_non_null(get(m, 0, keys[0])); /* key1 is now the least recently used */
+        put(m, (uint64_t) 4 << 40, keys[4], keys[4]);
+        assert_null(get(m, (uint64_t) 1 << 40, keys[1]));
+        for (unsigned i = 0; i < 5; i++)
+                if (i != 1)
+                        assert_string_equal(get(m, (uint64_t) i << 40, keys[i]), keys[i]);
+        /* Another set is not touched. */
+        put(m, 1, keys[1], keys[1]);
+        assert_string_equal(get(m, 0, keys[0]), keys[0]);
+        line_memo_free(m);
+}
+
+static void test_too_long(void **state) {
+        LineMemo *m;
+        char big[VX_LINE_MEMO_KEY_MAX + VX_LINE_MEMO_PAYLOAD_MAX + 2];
+        size_t len;
+        memset(big, 'x', sizeof(big));
+        assert_int_equal(line_memo_new(&m), 0);
+        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_KEY_MAX + 1, "p", 1), -E2BIG);
+        assert_null(line_memo_get(m, 7, big, VX_LINE_MEMO_KEY_MAX + 1, &len));
+        assert_int_equal(line_memo_put(m, 7, "k", 1, big, VX_LINE_MEMO_PAYLOAD_MAX + 1), -E2BIG);
+        assert_null(line_memo_get(m, 7, "k", 1, &len));
+        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_KEY_MAX, big, VX_LINE_MEMO_PAYLOAD_MAX), 0);
+        assert_non_null(line_memo_get(m, 7, big, VX_LINE_MEMO_KEY_MAX, &len));
+        assert_int_equal(len, VX_LINE_MEMO_PAYLOAD_MAX);
+        line_memo_free(m);
+}
+
+/* hash_bytes reads every byte, whatever the length and alignment. */
+static void test_hash_bytes(void **state) {
+        char buf[40] = {0};
+        for (size_t len = 1; len < 33; len++)
+                for (size_t at = 0; at < len; at++) {
+                        uint64_t h = hash_bytes(buf + 1, len);
+                        buf[1 + at] = 1;
+                        assert_true(hash_bytes(buf + 1, len) != h);
+                        buf[1 + at] = 0;
+                }
+        assert_true(hash_bytes(buf, 3) != hash_bytes(buf, 4));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_same_key_only),
+                cmocka_unit_test(test_eviction),
+                cmocka_unit_test(test_too_long),
+                cmocka_unit_test(test_hash_bytes),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
