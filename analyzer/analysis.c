@@ -57,6 +57,7 @@ typedef struct RepeatAction {
         char group[12]; /* the group it linked */
 } RepeatAction;
 
+_Static_assert(sizeof(((RepeatAction *) 0)->group) == sizeof(((GroupLink *) 0)->group), "copied whole");
 #define REPEAT_ACTIONS_MAX ((VX_LINE_MEMO_PAYLOAD_MAX - 1) / sizeof(RepeatAction))
 _Static_assert(REPEAT_ACTIONS_MAX >= 2, "a line memo payload holds a message's usual matches");
 _Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
@@ -540,7 +541,7 @@ static void record(Analysis *a, RepeatKind kind, size_t hit, size_t link, const 
         }
         RepeatAction *act = &a->recorded[a->n_recorded++];
         *act = (RepeatAction){.kind = (uint8_t) kind, .link = (uint16_t) link, .hit = (uint32_t) hit};
-        if (link)
+        if (link) /* zero-filled: replay() copies it whole */
                 strcpy(act->group, group);
 }
 
@@ -662,7 +663,7 @@ static size_t line_memo_key(const Analysis *a, const Line *line, unsigned char *
 static void replay(Analysis *a, const RepeatAction *act, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 if (act[i].link)
-                        strcpy(a->links[act[i].link - 1].group, act[i].group);
+                        memcpy(a->links[act[i].link - 1].group, act[i].group, sizeof(act[i].group));
                 switch (act[i].kind) {
                 case REPEAT_SYMPTOM:
                         a->symptoms[act[i].hit].repeats++;
@@ -731,7 +732,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->stats.lines++;
         a->seq++;
         for (size_t v = 0; v < line->n_views; v++)
-                if (line->views[v].source == SOURCE_KERNEL &&
+                if (line->views[v].source == SOURCE_KERNEL && line->views[v].text.len > 0 &&
+                    line->views[v].text.p[0] == KERNEL_BOOT_BANNER[0] &&
                     span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER)) {
                         a->epoch++;
                         memo = false;

@@ -124,36 +124,58 @@ static bool is_lower_word_char(char c) {
         return (c >= 'a' && c <= 'z') || span_is_digit(c) || c == '_';
 }
 
-/* "[    1.234567]" seconds since boot. */
-static bool eat_mono_stamp(Span *s, double *mono) {
-        Span t = *s;
-        uint64_t sec, usec;
-        Span digits;
+/* The value of the decimal digits p[0..n), n at most 19 (no overflow). */
+static uint64_t digits_value(const char *p, size_t n) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (uint64_t) (p[i] - '0');
+        return v;
+}
 
-        if (!span_eat_char(&t, '['))
+/* How many decimal digits s starts with, at most max. */
+static size_t count_digits(const char *p, const char *end, size_t max) {
+        size_t n = 0;
+        while (p + n < end && n < max && span_is_digit(p[n]))
+                n++;
+        return n;
+}
+
+/* "[    1.234567]" seconds since boot. Every dmesg line starts with one: written out, without the general
+ * eaters' saturation (twelve and nine digits cannot overflow). */
+static bool eat_mono_stamp(Span *s, double *mono) {
+        const char *p = s->p, *end = s->p + s->len;
+        size_t n_sec, n_frac;
+
+        if (p == end || *p != '[')
                 return false;
-        span_eat_blanks(&t);
-        if (!span_eat_digits(&t, 1, 12, &sec) || !span_eat_char(&t, '.'))
+        for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
+                ;
+        const char *sec = p;
+        if ((n_sec = count_digits(p, end, 12)) == 0 || (p += n_sec) == end || *p != '.')
                 return false;
-        digits = t;
-        if (!span_eat_digits(&t, 1, 9, &usec))
+        const char *frac = ++p;
+        if ((n_frac = count_digits(p, end, 9)) == 0)
                 return false;
-        size_t nd = (size_t) (t.p - digits.p); /* 1 to 9 */
+        p += n_frac;
         /* dmesg -d appends the delta: [    1.234567 <    0.000012>] */
-        if (span_eat_char(&t, ' ')) {
-                Span skip;
-                if (!span_eat_char(&t, '<') || !span_eat_until(&t, '>', &skip) || !span_eat_char(&t, '>'))
+        if (p < end && *p == ' ') {
+                if (++p == end || *p != '<')
                         return false;
+                const char *gt = memchr(p, '>', (size_t) (end - p));
+                if (!gt)
+                        return false;
+                p = gt + 1;
         }
-        if (!span_eat_char(&t, ']'))
+        if (p == end || *p != ']')
                 return false;
         if (mono) {
                 /* One division by an exact power of ten: a division per digit was a tenth of the time of
                  * every kernel line. */
                 static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-                *mono = (double) sec + (double) usec / scale[nd];
+                *mono = (double) digits_value(sec, n_sec) +
+                        (double) digits_value(frac, n_frac) / scale[n_frac];
         }
-        *s = t;
+        span_advance(s, (size_t) (p + 1 - s->p));
         return true;
 }
 

@@ -13,7 +13,7 @@ struct Matcher {
         const RuleSet *rs;
         pcre2_match_data *md;
         uint32_t *seen; /* per rule: the generation in which the prefilter last reported it */
-        const size_t *prefilter_rule; /* the scanning prefilter's pattern numbers to rules */
+        const PatternRules *pattern_rules; /* the scanning prefilter's pattern numbers to rules */
         uint32_t generation;
         size_t *candidates;
         size_t n_candidates;
@@ -66,11 +66,14 @@ size_t matcher_limit_hits(const Matcher *m) {
 
 static void on_prefilter_hit(size_t pattern, void *userdata) {
         Matcher *m = userdata;
-        size_t id = m->prefilter_rule[pattern];
-        if (id >= m->rs->n_rules || m->seen[id] == m->generation)
-                return;
-        m->seen[id] = m->generation;
-        m->candidates[m->n_candidates++] = id;
+        const PatternRules *pr = m->pattern_rules;
+        for (size_t i = pr->start[pattern]; i < pr->start[pattern + 1]; i++) {
+                size_t id = pr->rules[i];
+                if (m->seen[id] == m->generation)
+                        continue;
+                m->seen[id] = m->generation;
+                m->candidates[m->n_candidates++] = id;
+        }
 }
 
 static int cmp_size(const void *a, const void *b) {
@@ -121,7 +124,7 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
         }
         m->n_candidates = 0;
         bool probe = view->source == SOURCE_PROBE;
-        m->prefilter_rule = probe ? rs->probe_prefilter_rule : rs->prefilter_rule;
+        m->pattern_rules = probe ? &rs->probe_prefilter_rules : &rs->prefilter_rules;
         if (!candidates_from_hits(m, view, mk))
                 prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
                                on_prefilter_hit, m);

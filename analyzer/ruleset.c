@@ -127,9 +127,11 @@ RuleSet *ruleset_free(RuleSet *rs) {
         free(rs->rules);
         strv_free(rs->files, rs->n_files);
         prefilter_free(rs->prefilter);
-        free(rs->prefilter_rule);
+        free(rs->prefilter_rules.start);
+        free(rs->prefilter_rules.rules);
         prefilter_free(rs->probe_prefilter);
-        free(rs->probe_prefilter_rule);
+        free(rs->probe_prefilter_rules.start);
+        free(rs->probe_prefilter_rules.rules);
         pcre2_match_context_free(rs->match_context);
         pcre2_jit_stack_free(rs->jit_stack);
         free(rs);
@@ -313,32 +315,52 @@ static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t 
         return 0;
 }
 
+typedef struct Literal {
+        const char *text;
+        size_t rule; /* SIZE_MAX for an extra literal */
+} Literal;
+
+static int cmp_literal(const void *a, const void *b) {
+        const Literal *x = a, *y = b;
+        int c = strcmp(x->text, y->text);
+        return c != 0 ? c : x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
 /* The prefilter of log lines (probe = false) or of probe lines: the fast content of each rule that reads
- * such lines, and for logs the extra literals after them. */
-static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, size_t **ret_rule) {
+ * such lines, and for logs the extra literals; each distinct literal once. */
+static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, PatternRules *ret_rules) {
         static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
         const unsigned probe_bit = 1u << SOURCE_PROBE;
-        _cleanup_free_ const char **fast = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(char *));
-        _cleanup_free_ size_t *rule = calloc(rs->n_rules + ELEMENTSOF(extra), sizeof(size_t));
-        size_t n = 0;
+        size_t max = rs->n_rules + ELEMENTSOF(extra), n = 0, n_patterns = 0, n_rules = 0;
+        _cleanup_free_ Literal *lits = calloc(max, sizeof(Literal));
+        _cleanup_free_ const char **patterns = calloc(max, sizeof(char *));
+        _cleanup_free_ size_t *start = calloc(max + 1, sizeof(size_t));
+        _cleanup_free_ size_t *rules = calloc(max, sizeof(size_t));
         int r;
 
-        if (!fast || !rule)
+        if (!lits || !patterns || !start || !rules)
                 return -ENOMEM;
         for (size_t i = 0; i < rs->n_rules; i++) {
                 unsigned mask = rs->rules[i].source_mask;
                 if (probe ? !(mask & probe_bit) : !(mask & ~probe_bit))
                         continue;
-                fast[n] = rs->rules[i].contents[rs->rules[i].fast_content];
-                rule[n++] = i;
+                lits[n++] = (Literal){rs->rules[i].contents[rs->rules[i].fast_content], i};
         }
-        for (size_t i = 0; !probe && i < ELEMENTSOF(extra); i++) {
-                fast[n] = extra[i];
-                rule[n++] = SIZE_MAX;
+        for (size_t i = 0; !probe && i < ELEMENTSOF(extra); i++)
+                lits[n++] = (Literal){extra[i], SIZE_MAX};
+        qsort(lits, n, sizeof(Literal), cmp_literal);
+        for (size_t i = 0; i < n; i++) {
+                if (i == 0 || strcmp(lits[i].text, lits[i - 1].text) != 0) {
+                        start[n_patterns] = n_rules;
+                        patterns[n_patterns++] = lits[i].text;
+                }
+                if (lits[i].rule != SIZE_MAX)
+                        rules[n_rules++] = lits[i].rule;
         }
-        if ((r = prefilter_new(fast, n, ret)) < 0)
+        start[n_patterns] = n_rules;
+        if ((r = prefilter_new(patterns, n_patterns, ret)) < 0)
                 return r;
-        *ret_rule = TAKE_PTR(rule);
+        *ret_rules = (PatternRules){TAKE_PTR(start), TAKE_PTR(rules)};
         return 0;
 }
 
@@ -354,8 +376,8 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         if (errors > 0)
                 return -EINVAL;
 
-        if ((r = build_prefilter(rs, false, &rs->prefilter, &rs->prefilter_rule)) < 0 ||
-            (r = build_prefilter(rs, true, &rs->probe_prefilter, &rs->probe_prefilter_rule)) < 0)
+        if ((r = build_prefilter(rs, false, &rs->prefilter, &rs->prefilter_rules)) < 0 ||
+            (r = build_prefilter(rs, true, &rs->probe_prefilter, &rs->probe_prefilter_rules)) < 0)
                 return r;
 
         rs->match_context = pcre2_match_context_create(NULL);

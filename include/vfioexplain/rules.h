@@ -111,6 +111,13 @@ typedef struct Prefilter Prefilter;
 #define PREFILTER_EXTRA_LITERALS \
         { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios " }
 
+/* A prefilter's pattern numbers to rules: pattern p is the fast content of rules[start[p] .. start[p + 1])
+ * (of none, for an extra literal). A literal several rules share is one pattern, looked for once. */
+typedef struct PatternRules {
+        size_t *start;
+        size_t *rules;
+} PatternRules;
+
 typedef struct RuleSet {
         CauseDef *causes;
         size_t n_causes;
@@ -125,12 +132,11 @@ typedef struct RuleSet {
         size_t n_files;
         /* Logs are scanned for the fast content of every rule a log line can match, then
          * PREFILTER_EXTRA_LITERALS; probe lines (a few dozen per run) for those of the rules that read probe
-         * lines. A rule that reads probe lines only is never looked for in a log. *_rule maps a prefilter's
-         * pattern number to its rule, SIZE_MAX for an extra literal. */
+         * lines. A rule that reads probe lines only is never looked for in a log. */
         Prefilter *prefilter;
-        size_t *prefilter_rule;
+        PatternRules prefilter_rules;
         Prefilter *probe_prefilter;
-        size_t *probe_prefilter_rule;
+        PatternRules probe_prefilter_rules;
         struct pcre2_real_match_context_8 *match_context;
         struct pcre2_real_jit_stack_8 *jit_stack;
 } RuleSet;
