@@ -10,13 +10,14 @@
 
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/capture.h"
+#include "vfioexplain/fact_set.h"
 #include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line_memo.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/romfile_refs.h"
 
-/* A symptom or fact occurrence, kept once per (rule, device, group) with a repeat count. */
+/* A symptom occurrence, kept once per (rule, device, group) with a repeat count. */
 typedef struct Hit {
         size_t rule;
         char device[16];
@@ -42,20 +43,19 @@ typedef struct GroupLink {
 } GroupLink;
 
 /* What one match of a line did that the same message, said again in the same boot and input, does again:
- * the group link it set and the hit it counted (or dropped, the list being full). A line whose matches did
- * anything else (a cause's evidence) is not remembered. */
-typedef enum RepeatKind {
-        REPEAT_SYMPTOM,
-        REPEAT_FACT,
-        REPEAT_DROPPED,
-} RepeatKind;
-
+ * the group link it set, and the symptom it counted (or dropped, the list being full); a fact is known
+ * already. A line whose matches did anything else (a cause's evidence) is not remembered. */
 typedef struct RepeatAction {
-        uint8_t kind;
-        uint16_t link; /* 1 + the group link it set, 0 for none */
-        uint32_t hit; /* its place in the symptom or fact list */
         char group[12]; /* the group it linked */
+        uint16_t link; /* 1 + the group link it set, 0 for none */
+        uint16_t hit; /* the symptom's place in its list, or: */
 } RepeatAction;
+
+enum {
+        REPEAT_FACT = UINT16_MAX - 1,
+        REPEAT_DROPPED = UINT16_MAX, /* a symptom or fact with no room left */
+};
+_Static_assert(VX_SYMPTOMS_MAX < REPEAT_FACT, "a symptom's place fits RepeatAction.hit");
 
 _Static_assert(sizeof(((RepeatAction *) 0)->group) == sizeof(((GroupLink *) 0)->group), "copied whole");
 #define REPEAT_ACTIONS_MAX ((VX_LINE_MEMO_PAYLOAD_MAX - 1) / sizeof(RepeatAction))
@@ -80,9 +80,8 @@ struct Analysis {
         size_t n_sorted;
         Hit *symptoms;
         size_t n_symptoms;
-        Hit *facts;
-        size_t n_facts;
-        HitIndex symptom_index, fact_index;
+        FactSet *facts;
+        HitIndex symptom_index;
         GroupLink links[VX_GROUP_MAP_MAX];
         size_t n_links;
         /* links by address (index + 1, 0 empty): one look-up per matched line, not a scan of every device */
@@ -180,10 +179,8 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
         a->findings = calloc(VX_FINDINGS_MAX, sizeof(FindingState));
         a->sorted = calloc(VX_FINDINGS_MAX, sizeof(Finding *));
         a->symptoms = calloc(VX_SYMPTOMS_MAX, sizeof(Hit));
-        a->facts = calloc(VX_FACTS_MAX, sizeof(Hit));
-        if (!a->findings || !a->sorted || !a->symptoms || !a->facts ||
-            hit_index_init(&a->symptom_index, VX_SYMPTOMS_MAX) < 0 ||
-            hit_index_init(&a->fact_index, VX_FACTS_MAX) < 0) {
+        if (!a->findings || !a->sorted || !a->symptoms || fact_set_new(&a->facts) < 0 ||
+            hit_index_init(&a->symptom_index, VX_SYMPTOMS_MAX) < 0) {
                 analysis_free(a);
                 return -ENOMEM;
         }
@@ -249,13 +246,8 @@ Analysis *analysis_free(Analysis *a) {
                 vars_free(a->symptoms[i].vars);
         }
         free(a->symptoms);
-        for (size_t i = 0; i < a->n_facts; i++) {
-                evidence_release(&a->facts[i].ev);
-                vars_free(a->facts[i].vars);
-        }
-        free(a->facts);
+        fact_set_free(a->facts);
         free(a->symptom_index.slots);
-        free(a->fact_index.slots);
         for (size_t i = 0; i < a->n_inputs; i++) {
                 free(a->inputs[i]);
                 free(a->input_domain[i]);
@@ -532,7 +524,7 @@ static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n
         return 0;
 }
 
-static void record(Analysis *a, RepeatKind kind, size_t hit, size_t link, const char *group) {
+static void record(Analysis *a, size_t hit, size_t link, const char *group) {
         if (!a->recording)
                 return;
         if (a->n_recorded >= REPEAT_ACTIONS_MAX) {
@@ -540,7 +532,7 @@ static void record(Analysis *a, RepeatKind kind, size_t hit, size_t link, const 
                 return;
         }
         RepeatAction *act = &a->recorded[a->n_recorded++];
-        *act = (RepeatAction){.kind = (uint8_t) kind, .link = (uint16_t) link, .hit = (uint32_t) hit};
+        *act = (RepeatAction){.link = (uint16_t) link, .hit = (uint16_t) hit};
         if (link) /* zero-filled: replay() copies it whole */
                 strcpy(act->group, group);
 }
@@ -571,14 +563,17 @@ static int on_match(const Match *m, void *userdata) {
                 r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX, &a->symptom_index,
                            &hit);
                 if (r >= 0)
-                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : REPEAT_SYMPTOM, hit, link,
-                               vars[VAR_GROUP]);
+                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : hit, link, vars[VAR_GROUP]);
                 break;
         case RULE_FACT:
-                r = on_hit(a, m, vars, a->facts, &a->n_facts, VX_FACTS_MAX, &a->fact_index, &hit);
-                if (r >= 0)
-                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : REPEAT_FACT, hit, link,
-                               vars[VAR_GROUP]);
+                /* Known again, or still no room for it: either way, saying it again changes nothing. */
+                if (fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
+                                 a->epoch) >= 0)
+                        record(a, REPEAT_FACT, link, vars[VAR_GROUP]);
+                else {
+                        a->dropped++;
+                        record(a, REPEAT_DROPPED, link, vars[VAR_GROUP]);
+                }
                 break;
         }
         return r;
@@ -664,16 +659,10 @@ static void replay(Analysis *a, const RepeatAction *act, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 if (act[i].link)
                         memcpy(a->links[act[i].link - 1].group, act[i].group, sizeof(act[i].group));
-                switch (act[i].kind) {
-                case REPEAT_SYMPTOM:
-                        a->symptoms[act[i].hit].repeats++;
-                        break;
-                case REPEAT_FACT:
-                        a->facts[act[i].hit].repeats++;
-                        break;
-                default:
+                if (act[i].hit == REPEAT_DROPPED)
                         a->dropped++;
-                }
+                else if (act[i].hit != REPEAT_FACT)
+                        a->symptoms[act[i].hit].repeats++;
         }
         if (n > 0)
                 a->stats.matched_lines++;
@@ -838,14 +827,8 @@ static bool devices_compatible(const Analysis *a, const Finding *f, const char *
 static bool refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
         const CauseDef *c = &a->rs->causes[cause];
         for (size_t i = 0; i < c->n_refuted_by; i++)
-                for (size_t j = 0; j < a->n_facts; j++) {
-                        const Hit *fact = &a->facts[j];
-                        if (a->rs->rules[fact->rule].target != c->refuted_by[i] || fact->ev.epoch != epoch)
-                                continue;
-                        if (!c->host_scope && fact->device[0] && strcmp(fact->device, device) != 0)
-                                continue;
+                if (fact_set_holds(a->facts, c->refuted_by[i], epoch, c->host_scope ? NULL : device))
                         return true;
-                }
         return false;
 }
 
@@ -1103,7 +1086,6 @@ int analysis_finish(Analysis *a) {
         /* Hits get the devices of their groups now: what was entered under the old ones is stale, and so is
          * what the memo says a line's hit is. */
         hit_index_reset(&a->symptom_index);
-        hit_index_reset(&a->fact_index);
         if (a->memo)
                 line_memo_clear(a->memo);
         resolve_groups(a);

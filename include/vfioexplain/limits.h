@@ -58,15 +58,17 @@
 #define VX_EVIDENCE_TEXT_MAX 1024u
 #define VX_SYMPTOMS_MAX 1024u
 #define VX_GROUP_MAP_MAX 1024u
-#define VX_FACTS_MAX 64u
+/* Facts (fact, device, boot) kept for refutation: a journal of many boots of a host with hundreds of PCI
+ * functions, each named in a fact or two per boot. 40 bytes each with their index, touched as they fill. */
+#define VX_FACTS_MAX 16384u
 #define VX_INPUTS_MAX 256u
 /* The line memo (analyzer/line_memo.c): what a message did, for the lines that say it again. Sized for the
  * distinct messages of a large server's boot (a line or two for each of a thousand or more PCI functions):
- * a message longer than the key is always matched. 4-way set-associative; a slot costs memory (174 bytes)
- * only once something is stored in it. */
+ * a message longer than the key is always matched. 4-way set-associative; a slot costs memory (127 bytes)
+ * only once something is stored in it: 2 MB when full. The payload holds a message's three matches. */
 #define VX_LINE_MEMO_SLOTS 16384u
-#define VX_LINE_MEMO_KEY_MAX 96u
-#define VX_LINE_MEMO_PAYLOAD_MAX 64u
+#define VX_LINE_MEMO_KEY_MAX 64u
+#define VX_LINE_MEMO_PAYLOAD_MAX 49u
 /* Hosts told apart in one journal directory (systemd-journal-remote keeps one file per host). */
 #define VX_HOSTS_MAX 64u
 

@@ -14,7 +14,6 @@
 #include "test_common.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/feed.h"
-#include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/prefilter.h"
 #include "vfioexplain/reader.h"
@@ -264,6 +263,7 @@ static void test_hyperscan_from_first_byte(void **state) {
  * was last seen in, a hit counted again, a hit dropped when the list is full, a cause's evidence counted per
  * line, and a new boot. */
 static void test_line_memo(void **state) {
+        enum { DEVICES = 200 };
         RuleSet *rs = load_shipped_rules(NULL);
         char path[] = "/tmp/vx-feed-memo-XXXXXX";
         int fd = mkstemp(path);
@@ -285,9 +285,9 @@ static void test_line_memo(void **state) {
                 put(f, "[    0.100000] pci 0000:01:00.0: Adding to iommu group 5\n");
                 put(f, "[    0.200000] pci 0000:01:00.0: Adding to iommu group 6\n");
                 put(f, "[    0.300000] pci 0000:01:00.0: Adding to iommu group 5\n");
-                /* More devices than the fact list holds, each named three times. */
+                /* A host's worth of devices, each named three times. */
                 for (int round = 0; round < 3; round++)
-                        for (unsigned d = 0; d < VX_FACTS_MAX; d++)
+                        for (unsigned d = 0; d < DEVICES; d++)
                                 fprintf(f, "[    0.%06u] pci 0000:%02x:00.0: Adding to iommu group %u\n", d,
                                         d + 0x10, d + 20);
         }
@@ -300,7 +300,7 @@ static void test_line_memo(void **state) {
         assert_same(ref, got);
         assert_int_equal(ref.stats.remembered_lines, 0);
         /* All but each boot's first of a message; not the cause's lines, which are evidence each. */
-        assert_true(got.stats.remembered_lines >= 2 * (1 + 2 * VX_FACTS_MAX + 19));
+        assert_true(got.stats.remembered_lines >= 2 * (1 + 2 * DEVICES + 19));
         assert_true(got.stats.remembered_lines < got.stats.matched_lines - 2 * 20);
         assert_non_null(strstr(ref.json, "\"group\": \"5\""));
         assert_null(strstr(ref.json, "\"group\": \"6\""));

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfioexplain/fact_set.h"
+#include "vfioexplain/hash.h"
+#include "vfioexplain/limits.h"
+
+typedef struct Fact {
+        size_t fact;
+        unsigned epoch;
+        char device[16];
+} Fact;
+
+/* Open addressing over positions in the list (1 + position, 0 empty), twice as many slots as facts. Both
+ * are allocated whole and touched as they fill. */
+struct FactSet {
+        Fact *facts;
+        size_t n;
+        uint32_t *slots;
+        size_t mask;
+};
+
+_Static_assert(VX_FACTS_MAX < UINT32_MAX / 2, "positions fit the slots");
+
+int fact_set_new(FactSet **ret) {
+        FactSet *s = calloc(1, sizeof(FactSet));
+        size_t n = 1;
+
+        if (!s)
+                return -ENOMEM;
+        while (n < 2 * VX_FACTS_MAX)
+                n *= 2;
+        s->facts = calloc(VX_FACTS_MAX, sizeof(Fact));
+        s->slots = calloc(n, sizeof(uint32_t));
+        s->mask = n - 1;
+        if (!s->facts || !s->slots) {
+                fact_set_free(s);
+                return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+FactSet *fact_set_free(FactSet *s) {
+        if (!s)
+                return NULL;
+        free(s->facts);
+        free(s->slots);
+        free(s);
+        return NULL;
+}
+
+static size_t slot_of(size_t fact, const char *device, unsigned epoch) {
+        uint64_t h = (FNV1A_INIT ^ fact) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
+        return hash_slot(fnv1a_str(h, device));
+}
+
+static bool is(const Fact *f, size_t fact, const char *device, unsigned epoch) {
+        return f->fact == fact && f->epoch == epoch && strcmp(f->device, device) == 0;
+}
+
+/* The slot that holds the fact, or the empty one where it would go. */
+static size_t find(const FactSet *s, size_t fact, const char *device, unsigned epoch) {
+        size_t i = slot_of(fact, device, epoch) & s->mask;
+        while (s->slots[i] != 0 && !is(&s->facts[s->slots[i] - 1], fact, device, epoch))
+                i = (i + 1) & s->mask;
+        return i;
+}
+
+int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch) {
+        if (strlen(device) >= sizeof(((Fact *) 0)->device))
+                return -EINVAL;
+        size_t i = find(s, fact, device, epoch);
+        if (s->slots[i] != 0)
+                return 0;
+        if (s->n >= VX_FACTS_MAX)
+                return -ENOSPC;
+        Fact *f = &s->facts[s->n++];
+        *f = (Fact){.fact = fact, .epoch = epoch};
+        strcpy(f->device, device);
+        s->slots[i] = (uint32_t) s->n;
+        return 1;
+}
+
+bool fact_set_holds(const FactSet *s, size_t fact, unsigned epoch, const char *device) {
+        if (device)
+                return s->slots[find(s, fact, "", epoch)] != 0 ||
+                        (device[0] && s->slots[find(s, fact, device, epoch)] != 0);
+        /* Asked once per finding, at the end: a scan is enough. */
+        for (size_t i = 0; i < s->n; i++)
+                if (s->facts[i].fact == fact && s->facts[i].epoch == epoch)
+                        return true;
+        return false;
+}
