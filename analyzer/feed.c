@@ -209,13 +209,15 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
                               void *userdata, FeedReport *ret) {
         Feeder f = {
                 .a = a,
-                .input = input,
+                .input = analysis_intern_input(a, input),
                 .prefilter = analysis_rules(a)->prefilter,
         };
         LineReader rd;
         ReadBlock b;
         int r;
 
+        if (!f.input)
+                return -ENOMEM;
         f.ends = calloc((VX_LINE_MAX + VX_READ_CHUNK + 63) / 64, sizeof(uint64_t));
         if (!f.ends)
                 return -ENOMEM;

@@ -64,6 +64,10 @@ int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, c
  * kernel lines are not the host kernel's, and only guest rules see them. */
 void analysis_set_guest(Analysis *a, bool guest);
 
+/* The analysis's own copy of an input name (NULL without memory): a reader that feeds many lines passes
+ * it, and each line then finds its input without comparing names. */
+const char *analysis_intern_input(Analysis *a, const char *input);
+
 /* A line whose message was matched before in the same boot and input has what that match did done again
  * (analyzer/line_memo.c), unless this turns it off (the tests compare both ways). */
 void analysis_set_line_memo(Analysis *a, bool on);
