@@ -64,23 +64,24 @@ typedef struct BlockBytes {
 
 /* One pass for the three, where three passes of memchr() and a scan for high bytes were a tenth of the
  * time of a block with nothing to match. */
-static BlockBytes block_bytes(const char *text, size_t len) {
+static VX_SIMD_CLONES BlockBytes block_bytes(const char *text, size_t len) {
         const unsigned char *p = (const unsigned char *) text;
+        const VxBytes32 zero = {0}, brace = zero + (unsigned char) '{';
+        VxBytes32 nul = zero, br = zero, high = zero;
         BlockBytes b = {0};
         size_t i = 0;
-#ifdef __SSE2__
-        const __m128i zero = _mm_setzero_si128(), brace = _mm_set1_epi8('{');
-        __m128i nul = zero, br = zero, high = zero;
-        for (; i + 16 <= len; i += 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *) (p + i));
-                nul = _mm_or_si128(nul, _mm_cmpeq_epi8(v, zero));
-                br = _mm_or_si128(br, _mm_cmpeq_epi8(v, brace));
-                high = _mm_or_si128(high, v);
+
+        for (; i + 32 <= len; i += 32) {
+                VxBytes32 v = *(const VxBytes32 *) (p + i);
+                nul |= (VxBytes32) (v == zero);
+                br |= (VxBytes32) (v == brace);
+                high |= v;
         }
-        b.nul = _mm_movemask_epi8(nul) != 0;
-        b.brace = _mm_movemask_epi8(br) != 0;
-        b.high = _mm_movemask_epi8(high) != 0;
-#endif
+        for (unsigned k = 0; k < 32; k++) {
+                b.nul |= nul[k] != 0;
+                b.brace |= br[k] != 0;
+                b.high |= high[k] >= 0x80;
+        }
         for (; i < len; i++) {
                 b.nul |= p[i] == 0;
                 b.brace |= p[i] == '{';
