@@ -38,6 +38,7 @@ load_before = load()
 tools = [
     ("cat file > /dev/null (ceiling)", ["cat", log], subprocess.DEVNULL),
     ("vfioexplain --no-probe", [vx, "--no-probe", "--format", "json", log], subprocess.PIPE),
+    ("its reading and literal pass alone (bench/floor.c)", [cfg["floor"], "rules", log], subprocess.DEVNULL),
     (f"rg -j1 -c -f ({cfg['n_rg']} regexes)", ["rg", "-j1", "-c", "-f", cfg["rg"], log], subprocess.PIPE),
     (f"grep -c -E -f ({cfg['n_ere']} regexes)", ["grep", "-c", "-E", "-f", cfg["ere"], log], subprocess.PIPE),
     ("rg -j1 -c -f (as written, ^ kept)", ["rg", "-j1", "-c", "-f", cfg["rg_asis"], log], subprocess.PIPE),

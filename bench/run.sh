@@ -46,10 +46,12 @@ for n in 50 200 1000; do
         "$bin" rules check --rules "$work/rules-$n" >/dev/null
 done
 cc -O2 -o "$work/coldstart" bench/coldstart.c
+# The floor: vfioexplain's own reading and literal pass, with the library of the binary measured.
+cc -O2 -Iinclude -o "$work/floor" bench/floor.c "$(dirname "$bin")/libvfioexplain_core.a" -lpcre2-8 -ljson-c -ldl
 
 cat >"$work/cfg.json" <<JSON
 {"bin": "$bin", "log": "$big", "small": "bench/qemu-failure.log", "runs": ${VX_BENCH_RUNS:-3},
- "cold_runs": ${VX_BENCH_COLD_RUNS:-300}, "coldstart": "$work/coldstart",
+ "cold_runs": ${VX_BENCH_COLD_RUNS:-300}, "coldstart": "$work/coldstart", "floor": "$work/floor",
  "lines": $(wc -l <"$big"), "rg": "$work/rg", "ere": "$work/ere", "rg_asis": "$work/rg-asis",
  "n_rg": $(wc -l <"$work/rg"), "n_ere": $(wc -l <"$work/ere"),
  "sizes": ["$small1", "$small2", "$big"],
