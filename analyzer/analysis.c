@@ -1124,7 +1124,9 @@ const Finding *const *analysis_findings(const Analysis *a, size_t *n) {
 }
 
 AnalysisStats analysis_stats(const Analysis *a) {
-        return a->stats;
+        AnalysisStats st = a->stats;
+        st.dropped = a->dropped;
+        return st;
 }
 
 const RuleSet *analysis_rules(const Analysis *a) {

@@ -62,6 +62,18 @@ AnalysisStats output_stats(const Analysis *a, const OutputOptions *o) {
         return o->stats ? *o->stats : analysis_stats(a);
 }
 
+void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
+        if (st.limit_hits)
+                strbuf_printf(out, "%s%llu line(s) hit the regex match limit and were not judged\n", lead,
+                              (unsigned long long) st.limit_hits);
+        if (st.dropped)
+                strbuf_printf(
+                        out,
+                        "%s%llu matching line(s) were not kept: the log names more causes, symptoms or "
+                        "facts than vfioexplain keeps, so what is shown may be incomplete\n",
+                        lead, (unsigned long long) st.dropped);
+}
+
 bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid) {
         const MemlockFact *q = f->device[0] && host ? host_qemu_holding(host, f->device) : NULL;
         if (q) {

@@ -119,6 +119,7 @@ struct json_object *output_json_report(const Analysis *a, const OutputOptions *o
         json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
         json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
         json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
+        json_object_object_add(js, "dropped", json_object_new_int64((int64_t) st.dropped));
         json_object_object_add(root, "stats", js);
         return root;
 }

@@ -128,6 +128,7 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 strbuf_puts(out, "vfioexplain: no passthrough failure cause found (");
                 put_inputs(out, a, o);
                 strbuf_puts(out, ").\n");
+                output_put_notes(out, output_stats(a, o), "\nnote: ");
                 return strbuf_failed(out) ? -ENOMEM : 0;
         }
         strbuf_printf(out, "vfioexplain: %zu root cause%s, most likely first (", n, n == 1 ? "" : "s");
@@ -138,9 +139,6 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 if ((r = output_render_text_finding(a, fs[i], o, out)) < 0)
                         return r;
         }
-        AnalysisStats st = output_stats(a, o);
-        if (st.limit_hits)
-                strbuf_printf(out, "\nnote: %llu line(s) hit the regex match limit and were not judged\n",
-                              (unsigned long long) st.limit_hits);
+        output_put_notes(out, output_stats(a, o), "\nnote: ");
         return strbuf_failed(out) ? -ENOMEM : 0;
 }

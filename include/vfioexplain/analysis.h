@@ -109,6 +109,9 @@ typedef struct AnalysisStats {
         uint64_t matched_lines;
         uint64_t remembered_lines; /* lines whose message the line memo knew: not matched again */
         uint64_t limit_hits;
+        /* matches not kept because a bound was reached (VX_FINDINGS_MAX, VX_SYMPTOMS_MAX, VX_FACTS_MAX):
+         * the causes found may then be incomplete */
+        uint64_t dropped;
         size_t inputs;
 } AnalysisStats;
 

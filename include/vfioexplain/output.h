@@ -31,6 +31,8 @@ typedef struct OutputOptions {
 } OutputOptions;
 
 AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);
+/* What the reader must know about what was not judged or not kept, each note after lead. */
+void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead);
 
 int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out);
 int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out);

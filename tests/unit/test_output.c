@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "test_common.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/output.h"
 
 static RuleSet *rs;
@@ -132,6 +133,35 @@ static void test_explanations_use_their_own_line(void **state) {
 
 /* The name of a running QEMU (its -name guest=NAME) is any local user's choice: a backtick run in it does
  * not close the inline code span it is shown in, and its markup stays inside the span. */
+/* More distinct symptoms than are kept: every format says that what is shown may be incomplete. */
+static void test_dropped_is_said(void **state) {
+        Analysis *a;
+        StrBuf b = {0};
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (unsigned i = 0; i < VX_SYMPTOMS_MAX + 10; i++) {
+                char line[200];
+                int n = snprintf(line, sizeof(line),
+                                 "qemu-system-x86_64: vfio 0000:%02x:%02x.%u: group %u is not viable",
+                                 i & 0xff, (i >> 8) & 0x1f, i % 8, i);
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) n), 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        assert_true(analysis_stats(a).dropped >= 10);
+        assert_int_equal(analysis_stats(an).dropped, 0);
+        for (OutputFormat f = OUTPUT_TEXT; f <= OUTPUT_JSON; f++) {
+                OutputOptions o = {.format = f, .host = &host};
+                assert_int_equal(output_render(a, &o, &b), 0);
+        }
+        const char *s = strbuf_str(&b);
+        assert_non_null(strstr(s, "\nnote: "));
+        assert_non_null(strstr(s, "\n**Note:** "));
+        assert_non_null(strstr(s, "were not kept"));
+        assert_non_null(strstr(s, "\"dropped\":"));
+        assert_null(strstr(s, "\"dropped\": 0\n"));
+        strbuf_done(&b);
+        analysis_free(a);
+}
+
 static void test_markdown_vm_name(void **state) {
         HostFacts h;
         Analysis *a;
@@ -157,6 +187,7 @@ int main(void) {
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_markdown_vm_name),
+                cmocka_unit_test(test_dropped_is_said),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_explanations_use_their_own_line),
         };
