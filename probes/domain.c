@@ -178,19 +178,10 @@ static int parse_uint_base0(const char *s, uint32_t *ret) {
         } else if (sp.len >= 1 && sp.p[0] == '0')
                 base = 8;
         for (; sp.len > 0; span_advance(&sp, 1), digits++) {
-                char c = sp.p[0];
-                unsigned dv;
-                if (span_is_digit(c))
-                        dv = (unsigned) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        dv = (unsigned) (c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        dv = (unsigned) (c - 'A' + 10);
-                else
+                int dv = span_xdigit_value(sp.p[0]);
+                if (dv < 0 || (unsigned) dv >= base)
                         break;
-                if (dv >= base)
-                        break;
-                v = v * base + dv;
+                v = v * base + (unsigned) dv;
                 if (v > UINT32_MAX)
                         return -ERANGE;
         }
