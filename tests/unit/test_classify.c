@@ -71,6 +71,32 @@ static void test_kernel_formats(void **state) {
         assert_true(l.mono > 1.234566 && l.mono < 1.234568);
         l = classify("[    7.5] x: y");
         assert_true(l.mono > 7.49 && l.mono < 7.51);
+
+        /* The edges of the stamp: twelve digits of seconds and nine of fraction at most, blanks or tabs
+         * before them, a delta only in its <...> form. */
+        l = classify("[123456789012.123456789] x: y");
+        assert_int_equal(l.format, FORMAT_DMESG);
+        assert_true(l.mono > 123456789012.0 && l.mono < 123456789013.0);
+        assert_span(l.views[0].text, "x: y");
+        l = classify("[\t 3.25] x: y");
+        assert_int_equal(l.format, FORMAT_DMESG);
+        assert_true(l.mono > 3.24 && l.mono < 3.26);
+        static const char *const not_stamps[] = {
+                "[1234567890123.5] x: y",
+                "[1.1234567890] x: y",
+                "[ 1.5 0.1] x: y",
+                "[ 1.5 <0.1 x: y",
+                "[ 1.] x: y",
+                "[ .5] x: y",
+                "[ 1.5",
+                "[",
+                "[]",
+                "[ 1.5 <0.1>",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(not_stamps); i++) {
+                l = classify(not_stamps[i]);
+                assert_true(l.format != FORMAT_DMESG || l.mono < 0);
+        }
 }
 
 static void test_journal_formats(void **state) {
