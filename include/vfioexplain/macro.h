@@ -33,7 +33,7 @@ static inline void freep(void *p) {
 
 /* A loop over every byte of the input, built for AVX2 and for the baseline: the dynamic loader picks the
  * one the CPU runs (an ifunc), as glibc does for memchr(). */
-#if defined(__x86_64__) && defined(__ELF__)
+#if defined(__x86_64__) && defined(__ELF__) && !defined(VX_NO_SIMD_CLONES)
 #define VX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define VX_SIMD_CLONES
