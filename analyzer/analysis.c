@@ -17,13 +17,12 @@
 #include "vfioexplain/macro.h"
 #include "vfioexplain/romfile_refs.h"
 
-/* A symptom occurrence, kept once per (rule, device, group) with a repeat count. */
+/* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
 typedef struct Hit {
         size_t rule;
         char device[16];
         char group[12];
         Evidence ev;
-        size_t repeats;
         char *vars[_VAR_CAPTURE_MAX];
         bool attached;
 } Hit;
@@ -43,19 +42,13 @@ typedef struct GroupLink {
 } GroupLink;
 
 /* What one match of a line did that the same message, said again in the same boot and input, does again:
- * the group link it set, and the symptom it counted (or dropped, the list being full); a fact is known
- * already. A line whose matches did anything else (a cause's evidence) is not remembered. */
+ * the group link it set, and the count of a symptom or fact dropped for want of room. A symptom or fact
+ * kept is kept already. A line whose matches did anything else (a cause's evidence) is not remembered. */
 typedef struct RepeatAction {
         char group[12]; /* the group it linked */
         uint16_t link; /* 1 + the group link it set, 0 for none */
-        uint16_t hit; /* the symptom's place in its list, or: */
+        bool dropped;
 } RepeatAction;
-
-enum {
-        REPEAT_FACT = UINT16_MAX - 1,
-        REPEAT_DROPPED = UINT16_MAX, /* a symptom or fact with no room left */
-};
-_Static_assert(VX_SYMPTOMS_MAX < REPEAT_FACT, "a symptom's place fits RepeatAction.hit");
 
 _Static_assert(sizeof(((RepeatAction *) 0)->group) == sizeof(((GroupLink *) 0)->group), "copied whole");
 #define REPEAT_ACTIONS_MAX ((VX_LINE_MEMO_PAYLOAD_MAX - 1) / sizeof(RepeatAction))
@@ -495,30 +488,26 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
         return finding_add_evidence(s, &ev);
 }
 
-/* *ret_hit is the hit's place in list, SIZE_MAX when it was dropped. */
-static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n, size_t max, HitIndex *x,
-                  size_t *ret_hit) {
+/* *ret_dropped: the symptom was new and the list had no room for it. */
+static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_dropped) {
         const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
         const char *group = vars[VAR_GROUP] ? vars[VAR_GROUP] : "";
-        Hit *same = hit_find(x, list, *n, m->rule_index, device, group, a->epoch);
-        if (same) {
-                same->repeats++;
-                *ret_hit = (size_t) (same - list);
+
+        *ret_dropped = false;
+        if (hit_find(&a->symptom_index, a->symptoms, a->n_symptoms, m->rule_index, device, group, a->epoch))
                 return 0;
-        }
-        if (*n >= max) {
+        if (a->n_symptoms >= VX_SYMPTOMS_MAX) {
                 a->dropped++;
-                *ret_hit = SIZE_MAX;
+                *ret_dropped = true;
                 return 0;
         }
-        *ret_hit = *n;
-        Hit *h = &list[(*n)++];
+        Hit *h = &a->symptoms[a->n_symptoms++];
         *h = (Hit){.rule = m->rule_index};
         snprintf(h->device, sizeof(h->device), "%s", device);
         snprintf(h->group, sizeof(h->group), "%s", group);
         int r = evidence_make(a, m, &h->ev);
         if (r < 0) {
-                (*n)--;
+                a->n_symptoms--;
                 return r;
         }
         /* Only shown: a value that cannot be copied is left out, as with any other allocation failure here.
@@ -528,7 +517,7 @@ static int on_hit(Analysis *a, const Match *m, char **vars, Hit *list, size_t *n
         return 0;
 }
 
-static void record(Analysis *a, size_t hit, size_t link, const char *group) {
+static void record(Analysis *a, bool dropped, size_t link, const char *group) {
         if (!a->recording)
                 return;
         if (a->n_recorded >= REPEAT_ACTIONS_MAX) {
@@ -536,7 +525,7 @@ static void record(Analysis *a, size_t hit, size_t link, const char *group) {
                 return;
         }
         RepeatAction *act = &a->recorded[a->n_recorded++];
-        *act = (RepeatAction){.link = (uint16_t) link, .hit = (uint16_t) hit};
+        *act = (RepeatAction){.link = (uint16_t) link, .dropped = dropped};
         if (link) /* zero-filled: replay() copies it whole */
                 strcpy(act->group, group);
 }
@@ -545,7 +534,8 @@ static int on_match(const Match *m, void *userdata) {
         Analysis *a = userdata;
         char *vars[_VAR_CAPTURE_MAX] = {0};
         VarStore store;
-        size_t link = 0, hit;
+        size_t link = 0;
+        bool dropped;
         int r = 0;
 
         a->cur_matched = true;
@@ -564,20 +554,17 @@ static int on_match(const Match *m, void *userdata) {
                 r = on_cause(a, m, vars);
                 break;
         case RULE_SYMPTOM:
-                r = on_hit(a, m, vars, a->symptoms, &a->n_symptoms, VX_SYMPTOMS_MAX, &a->symptom_index,
-                           &hit);
+                r = on_symptom(a, m, vars, &dropped);
                 if (r >= 0)
-                        record(a, hit == SIZE_MAX ? REPEAT_DROPPED : hit, link, vars[VAR_GROUP]);
+                        record(a, dropped, link, vars[VAR_GROUP]);
                 break;
         case RULE_FACT:
-                /* Known again, or still no room for it: either way, saying it again changes nothing. */
-                if (fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
-                                 a->epoch) >= 0)
-                        record(a, REPEAT_FACT, link, vars[VAR_GROUP]);
-                else {
+                /* Kept once, however often it is said; without room, counted as dropped each time. */
+                dropped = fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
+                                       a->epoch) < 0;
+                if (dropped)
                         a->dropped++;
-                        record(a, REPEAT_DROPPED, link, vars[VAR_GROUP]);
-                }
+                record(a, dropped, link, vars[VAR_GROUP]);
                 break;
         }
         return r;
@@ -663,10 +650,8 @@ static void replay(Analysis *a, const RepeatAction *act, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 if (act[i].link)
                         memcpy(a->links[act[i].link - 1].group, act[i].group, sizeof(act[i].group));
-                if (act[i].hit == REPEAT_DROPPED)
+                if (act[i].dropped)
                         a->dropped++;
-                else if (act[i].hit != REPEAT_FACT)
-                        a->symptoms[act[i].hit].repeats++;
         }
         if (n > 0)
                 a->stats.matched_lines++;
