@@ -124,19 +124,13 @@ static bool is_lower_word_char(char c) {
         return (c >= 'a' && c <= 'z') || span_is_digit(c) || c == '_';
 }
 
-/* The value of the decimal digits p[0..n), n at most 19 (no overflow). */
-static uint64_t digits_value(const char *p, size_t n) {
+/* How many decimal digits p starts with, at most max (at most 19: no overflow), and *value theirs. */
+static size_t digits_at(const char *p, const char *end, size_t max, uint64_t *value) {
         uint64_t v = 0;
-        for (size_t i = 0; i < n; i++)
-                v = v * 10 + (uint64_t) (p[i] - '0');
-        return v;
-}
-
-/* How many decimal digits s starts with, at most max. */
-static size_t count_digits(const char *p, const char *end, size_t max) {
         size_t n = 0;
-        while (p + n < end && n < max && span_is_digit(p[n]))
-                n++;
+        for (; p + n < end && n < max && span_is_digit(p[n]); n++)
+                v = v * 10 + (uint64_t) (p[n] - '0');
+        *value = v;
         return n;
 }
 
@@ -145,16 +139,15 @@ static size_t count_digits(const char *p, const char *end, size_t max) {
 static bool eat_mono_stamp(Span *s, double *mono) {
         const char *p = s->p, *end = s->p + s->len;
         size_t n_sec, n_frac;
+        uint64_t sec, frac;
 
         if (p == end || *p != '[')
                 return false;
         for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
                 ;
-        const char *sec = p;
-        if ((n_sec = count_digits(p, end, 12)) == 0 || (p += n_sec) == end || *p != '.')
+        if ((n_sec = digits_at(p, end, 12, &sec)) == 0 || (p += n_sec) == end || *p != '.')
                 return false;
-        const char *frac = ++p;
-        if ((n_frac = count_digits(p, end, 9)) == 0)
+        if ((n_frac = digits_at(++p, end, 9, &frac)) == 0)
                 return false;
         p += n_frac;
         /* dmesg -d appends the delta: [    1.234567 <    0.000012>] */
@@ -172,8 +165,7 @@ static bool eat_mono_stamp(Span *s, double *mono) {
                 /* One division by an exact power of ten: a division per digit was a tenth of the time of
                  * every kernel line. */
                 static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-                *mono = (double) digits_value(sec, n_sec) +
-                        (double) digits_value(frac, n_frac) / scale[n_frac];
+                *mono = (double) sec + (double) frac / scale[n_frac];
         }
         span_advance(s, (size_t) (p + 1 - s->p));
         return true;

@@ -160,7 +160,6 @@ int line_reader_next_block(LineReader *r, ReadBlock *ret) {
 }
 
 /* Each byte lane counts its newlines (== gives -1) for at most 255 steps, then the lanes are summed. */
-
 static VX_SIMD_CLONES size_t newlines_in(const char *text, size_t len) {
         size_t n = 0, i = 0;
         const VxBytes32 zero = {0}, nl = zero + (unsigned char) '\n';
