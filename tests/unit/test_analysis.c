@@ -157,13 +157,7 @@ static void test_bounded(void **state) {
         /* Many distinct symptoms: bounded findings and evidence, no failure. */
         Analysis *a;
         assert_int_equal(analysis_new(rs, &a), 0);
-        for (unsigned i = 0; i < 5000; i++) {
-                char line[200];
-                int n = snprintf(line, sizeof(line),
-                                 "qemu-system-x86_64: vfio 0000:%02x:%02x.%u: group %u is not viable",
-                                 i & 0xff, (i >> 8) & 0x1f, i % 8, i);
-                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) n), 0);
-        }
+        feed_distinct_symptoms(a, 5000);
         assert_int_equal(analysis_finish(a), 0);
         size_t count;
         const Finding *const *fs = analysis_findings(a, &count);

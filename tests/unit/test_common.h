@@ -9,11 +9,25 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+
+#include "vfioexplain/analysis.h"
 #include "vfioexplain/rules.h"
 
 #ifndef VX_TEST_DATA
 #error "VX_TEST_DATA must name tests/data"
 #endif
+
+/* n QEMU "group N is not viable" lines, each for another device and group: as many distinct symptoms. */
+static inline void feed_distinct_symptoms(Analysis *a, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                char line[200];
+                int len = snprintf(line, sizeof(line),
+                                   "qemu-system-x86_64: vfio 0000:%02x:%02x.%u: group %u is not viable",
+                                   i & 0xff, (i >> 8) & 0x1f, i % 8, i);
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) len), 0);
+        }
+}
 
 static inline RuleSet *load_unit_rules(void) {
         char *paths[] = {(char *) VX_TEST_DATA "/unit.rules"};

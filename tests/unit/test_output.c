@@ -138,13 +138,7 @@ static void test_dropped_is_said(void **state) {
         Analysis *a;
         StrBuf b = {0};
         assert_int_equal(analysis_new(rs, &a), 0);
-        for (unsigned i = 0; i < VX_SYMPTOMS_MAX + 10; i++) {
-                char line[200];
-                int n = snprintf(line, sizeof(line),
-                                 "qemu-system-x86_64: vfio 0000:%02x:%02x.%u: group %u is not viable",
-                                 i & 0xff, (i >> 8) & 0x1f, i % 8, i);
-                assert_int_equal(analysis_feed(a, "t.log", i + 1, line, (size_t) n), 0);
-        }
+        feed_distinct_symptoms(a, VX_SYMPTOMS_MAX + 10);
         assert_int_equal(analysis_finish(a), 0);
         assert_true(analysis_stats(a).dropped >= 10);
         assert_int_equal(analysis_stats(an).dropped, 0);
