@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Line classification: recognises each log format by its prefix and strips it. No I/O. */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -134,9 +135,57 @@ static size_t digits_at(const char *p, const char *end, size_t max, uint64_t *va
         return n;
 }
 
-/* "[    1.234567]" seconds since boot. Every dmesg line starts with one: written out, without the general
- * eaters' saturation (twelve and nine digits cannot overflow). */
-static bool eat_mono_stamp(Span *s, double *mono) {
+static uint64_t load_le64(const char *p) {
+        uint64_t w;
+        memcpy(&w, p, sizeof(w));
+        return le64toh(w);
+}
+
+/* 0x80 in each byte of w that is an ASCII digit: a byte below 0x80 plus 0x50 reaches 0x80 from '0' on, plus
+ * 0x46 from ':' on, and neither sum carries into the next byte. */
+static uint64_t digit_bytes(uint64_t w) {
+        const uint64_t high = UINT64_C(0x8080808080808080), low7 = w & ~high;
+        uint64_t from_0 = low7 + UINT64_C(0x5050505050505050),
+                 from_colon = low7 + UINT64_C(0x4646464646464646);
+        return from_0 & ~from_colon & ~w & high;
+}
+
+/* 0x80 in each byte of w that is a space. */
+static uint64_t space_bytes(uint64_t w) {
+        const uint64_t high = UINT64_C(0x8080808080808080), x = w ^ UINT64_C(0x2020202020202020);
+        return ~(((x & ~high) + ~high) | x) & high;
+}
+
+/* The kernel's own "[%5lu.%06lu]" (printk.c print_time(), and dmesg's), checked 8 bytes at a time at its
+ * fixed places: the general loops were half the cost of a line the line memo knows. */
+static inline bool eat_fixed_mono_stamp(Span *s, double *mono) {
+        const uint64_t sec_bytes = UINT64_C(0x0000808080808000), frac_bytes = UINT64_C(0x0080808080808000);
+        const char *p = s->p;
+
+        if (s->len < 14 || p[0] != '[' || p[6] != '.' || p[13] != ']')
+                return false;
+        uint64_t head = load_le64(p), tail = load_le64(p + 6); /* "[    1.2", ".234567]" */
+        uint64_t digits = digit_bytes(head) & sec_bytes, blanks = space_bytes(head) & sec_bytes;
+        /* Blanks, then digits up to the '.': no blank after the first digit. */
+        if ((digits | blanks) != sec_bytes || blanks >= (digits & -digits) ||
+            (digit_bytes(tail) & frac_bytes) != frac_bytes)
+                return false;
+        if (mono) {
+                uint64_t sec = 0, frac = 0;
+                for (const char *d = p + 1; d < p + 6; d++)
+                        if (*d != ' ')
+                                sec = sec * 10 + (uint64_t) (*d - '0');
+                for (const char *d = p + 7; d < p + 13; d++)
+                        frac = frac * 10 + (uint64_t) (*d - '0');
+                *mono = (double) sec + (double) frac / 1e6;
+        }
+        span_advance(s, 14);
+        return true;
+}
+
+/* "[    1.234567]" seconds since boot, of any width. Every dmesg line starts with one: written out, without
+ * the general eaters' saturation (twelve and nine digits cannot overflow). */
+static bool eat_any_mono_stamp(Span *s, double *mono) {
         const char *p = s->p, *end = s->p + s->len;
         size_t n_sec, n_frac;
         uint64_t sec, frac;
@@ -169,6 +218,10 @@ static bool eat_mono_stamp(Span *s, double *mono) {
         }
         span_advance(s, (size_t) (p + 1 - s->p));
         return true;
+}
+
+static bool eat_mono_stamp(Span *s, double *mono) {
+        return eat_fixed_mono_stamp(s, mono) || eat_any_mono_stamp(s, mono);
 }
 
 static bool eat_month(Span *s) {
@@ -778,6 +831,11 @@ void line_classify_fields(const LineFields *f, Line *ret) {
 
 const LineFields *line_classifier_json_fields(const LineClassifier *c, const Line *l) {
         return l->format == FORMAT_JOURNAL_JSON ? &c->json.fields : NULL;
+}
+
+size_t line_dmesg_stamp_len(const char *buf, size_t len) {
+        Span t = span_make(buf, len);
+        return eat_mono_stamp(&t, NULL) ? (size_t) (t.p - buf) : 0;
 }
 
 void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {

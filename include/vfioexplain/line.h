@@ -73,6 +73,11 @@ LineClassifier *line_classifier_free(LineClassifier *c);
  * The result stays valid until the next call or until buf changes. */
 void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret);
 
+/* The length of the dmesg stamp ("[    1.234567]") that buf[0..len) starts with, 0 if none. Of a line that
+ * starts with one, line_classify() reads the stamp for stamp and mono only: two such lines with the same
+ * bytes after it classify alike in all else. */
+size_t line_dmesg_stamp_len(const char *buf, size_t len);
+
 /* Makes every view of l the guest's: a line of a file given with --guest is the VM's, not the host's,
  * whatever its format. */
 void line_as_guest(Line *l);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,110 @@ static void test_kernel_formats(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(not_stamps); i++) {
                 l = classify(not_stamps[i]);
                 assert_true(l.format != FORMAT_DMESG || l.mono < 0);
+        }
+}
+
+/* The grammar of a dmesg stamp, written the plain way: '[', blanks, 1 to 12 digits, '.', 1 to 9 digits, ']'
+ * (the <delta> form aside). The classifier checks the kernel's fixed-width stamps 8 bytes at a time. */
+static size_t reference_stamp_len(const char *s, size_t len, double *mono) {
+        size_t i = 1, sec_start, frac_start;
+        if (len == 0 || s[0] != '[')
+                return 0;
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        for (sec_start = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+                ;
+        if (i == sec_start || i - sec_start > 12 || i == len || s[i] != '.')
+                return 0;
+        for (frac_start = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+                ;
+        if (i == frac_start || i - frac_start > 9 || i == len || s[i] != ']')
+                return 0;
+        char num[32];
+        snprintf(num, sizeof(num), "%.*s", (int) (i - sec_start), s + sec_start);
+        *mono = strtod(num, NULL);
+        return i + 1;
+}
+
+static void test_fixed_width_stamp(void **state) {
+        /* Each byte of "[%5lu.%06lu]" drawn from what lies at the edges of the checks: blanks, digits, the
+         * bytes just outside '0'..'9', and high bytes whose low seven bits are digits. */
+        static const char pick[] = {' ', '\t', '0', '5', '9',         '/',
+                                    ':', '.',  ']', 'a', (char) 0xb0, (char) 0xb9};
+        uint64_t state_ = 42;
+        size_t accepted = 0;
+        for (unsigned n = 0; n < 200000; n++) {
+                char line[32] = "[    0.000000] x: y";
+                for (size_t i = 1; i < 13; i++) {
+                        if (i == 6)
+                                continue;
+                        state_ = state_ * UINT64_C(6364136223846793005) + 1442695040888963407u;
+                        unsigned r = (unsigned) (state_ >> 33);
+                        /* Mostly what the kernel prints, so that valid stamps are common too. */
+                        if (r % 4 != 0)
+                                line[i] = i < 6 && r % 3 == 0 && (i == 1 || line[i - 1] == ' ')
+                                        ? ' '
+                                        : (char) ('0' + r % 10);
+                        else
+                                line[i] = pick[(r / 4) % sizeof(pick)];
+                }
+                double want_mono = -1;
+                size_t want = reference_stamp_len(line, strlen(line), &want_mono);
+                if (line_dmesg_stamp_len(line, strlen(line)) != want)
+                        fail_msg("stamp length of '%s': got %zu, want %zu", line,
+                                 line_dmesg_stamp_len(line, strlen(line)), want);
+                if (want == 0)
+                        continue;
+                accepted++;
+                Line l = classify(line);
+                /* The classifier divides once, strtod rounds once: an ulp or so apart. */
+                if (l.format != FORMAT_DMESG || fabs(l.mono - want_mono) > 1e-12 * (want_mono + 1))
+                        fail_msg("'%s': format %d, mono %.9f, want %.9f", line, l.format, l.mono, want_mono);
+        }
+        /* Both outcomes were tried many times. */
+        assert_in_range(accepted, 20000, 180000);
+}
+
+static bool same_span(Span a, Span b) {
+        return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* What the line memo's dmesg key stands on (line_dmesg_stamp_len()): lines that differ only in their dmesg
+ * stamp classify alike but for stamp and mono. */
+static void test_stamp_decides_nothing_else(void **state) {
+        static const char *const stamps[] = {"[    0.021000]", "[99999.999999]", "[123456.5]",
+                                             "[\t 3.25]",      "[ 1.5 <0.1>]",   "[    7.123456789]"};
+        static const char *const rests[] = {
+                " pci 0000:01:00.0: Adding to iommu group 15",
+                " Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)",
+                " host kernel: DMAR: IOMMU enabled",
+                " host qemu-system-x86_64[77]: qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: x",
+                " host libvirtd[1234]: internal error: qemu unexpectedly closed the monitor",
+                " host systemd[1]: Started session-3.scope",
+                " vfio-pci 0000:01:00.0: BAR 3: can't reserve [mem 0x...]\r",
+                " \t ",
+                "",
+        };
+        for (size_t r = 0; r < ELEMENTSOF(rests); r++) {
+                char a[256], b[256];
+                snprintf(a, sizeof(a), "%s%s", stamps[0], rests[r]);
+                Line want = classify(a);
+                assert_true(line_dmesg_stamp_len(a, strlen(a)) == strlen(stamps[0]));
+                for (size_t i = 1; i < ELEMENTSOF(stamps); i++) {
+                        snprintf(b, sizeof(b), "%s%s", stamps[i], rests[r]);
+                        Line got = classify(b);
+                        if (line_dmesg_stamp_len(b, strlen(b)) != strlen(stamps[i]) ||
+                            got.format != want.format || got.priority != want.priority ||
+                            !same_span(got.host, want.host) || !same_span(got.ident, want.ident) ||
+                            !same_span(got.location, want.location) ||
+                            strcmp(got.location_address, want.location_address) != 0 ||
+                            got.n_views != want.n_views)
+                                fail_msg("'%s' does not classify as '%s'", b, a);
+                        for (size_t v = 0; v < want.n_views; v++)
+                                if (got.views[v].source != want.views[v].source ||
+                                    !same_span(got.views[v].text, want.views[v].text))
+                                        fail_msg("'%s': view %zu differs from that of '%s'", b, v, a);
+                }
         }
 }
 
@@ -365,6 +470,8 @@ static void test_span_hex(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_formats),
+                cmocka_unit_test(test_fixed_width_stamp),
+                cmocka_unit_test(test_stamp_decides_nothing_else),
                 cmocka_unit_test(test_journal_formats),
                 cmocka_unit_test(test_logcat_formats),
                 cmocka_unit_test(test_journal_json),
