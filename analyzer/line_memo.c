@@ -1,46 +1,78 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line_memo.h"
 
-#define WAYS 4u
+#define WAYS VX_LINE_MEMO_WAYS
+/* One new key in this many is stored as the most recently used of its set, the others as the least. */
+#define MRU_INSERT_EVERY 16u
 
+#define CACHE_LINE 64u
+
+/* The key's bytes in one cache line, what it did in the next. */
 typedef struct Slot {
+        _Alignas(CACHE_LINE) unsigned char key[VX_LINE_MEMO_KEY_MAX];
         uint8_t key_len;
         uint8_t payload_len;
-        unsigned char key[VX_LINE_MEMO_KEY_MAX];
         unsigned char payload[VX_LINE_MEMO_PAYLOAD_MAX];
 } Slot;
 
+/* What a look-up reads of a set before it reads a slot: a tag (16 bits of the hash that the set's index does
+ * not use) and a clock for each way, in one cache line. */
+typedef struct Set {
+        _Alignas(CACHE_LINE) uint16_t tag[WAYS];
+        uint32_t used[WAYS]; /* when last stored or found (clock); below cleared: empty */
+} Set;
+
+#define N_SETS (VX_LINE_MEMO_SLOTS / WAYS)
+
 /* WAYS slots per set: a key that lands on a full set evicts the one least recently used, so a few messages
- * that share a set do not keep evicting each other. A set's hashes and clocks lie together, so that a
- * look-up reads one cache line before it reads the slot that holds its key. */
+ * that share a set do not keep evicting each other. A new key comes in as the least recently used but now
+ * and then (bimodal insertion, Qureshi et al., ISCA 2007): a log that cycles through more messages of a set
+ * than it holds then keeps WAYS - 1 of them, where plain LRU evicted each just before it came again, and a
+ * key not looked up again still ages out. The table is far larger than a CPU's L2 cache: a look-up that
+ * finds its key reads three cache lines (the set, the key, the payload). */
 struct LineMemo {
         uint32_t clock;
         uint32_t cleared;
-        uint64_t hash[VX_LINE_MEMO_SLOTS];
-        uint32_t used[VX_LINE_MEMO_SLOTS]; /* when last stored or found (clock); below cleared: empty */
-        Slot slots[VX_LINE_MEMO_SLOTS];
+        uint32_t inserts;
+        void *mem; /* sets and slots, as allocated */
+        Set *sets;
+        Slot *slots;
 };
 
-_Static_assert((VX_LINE_MEMO_SLOTS & (VX_LINE_MEMO_SLOTS - 1)) == 0 && VX_LINE_MEMO_SLOTS >= WAYS,
+_Static_assert((VX_LINE_MEMO_SLOTS & (VX_LINE_MEMO_SLOTS - 1)) == 0 && VX_LINE_MEMO_SLOTS >= WAYS &&
+                       (WAYS & (WAYS - 1)) == 0,
                "sets of WAYS slots, a power of two of them");
+_Static_assert(sizeof(Set) == CACHE_LINE, "a set's tags and clocks in one cache line");
+_Static_assert(N_SETS <= (UINT64_C(1) << 48), "the tag is hash bits the set index does not use");
 _Static_assert(VX_LINE_MEMO_KEY_MAX <= UINT8_MAX && VX_LINE_MEMO_PAYLOAD_MAX <= UINT8_MAX, "lengths fit");
 
 int line_memo_new(LineMemo **ret) {
-        /* calloc of this size maps zero pages: a slot costs memory once something is stored in it. */
         LineMemo *m = calloc(1, sizeof(LineMemo));
         if (!m)
                 return -ENOMEM;
+        /* calloc of this size maps zero pages: a slot costs memory once something is stored in it. It
+         * guarantees less alignment than a cache line: the arrays start at the first line boundary. */
+        m->mem = calloc(1, N_SETS * sizeof(Set) + VX_LINE_MEMO_SLOTS * sizeof(Slot) + CACHE_LINE);
+        if (!m->mem) {
+                free(m);
+                return -ENOMEM;
+        }
+        m->sets = (Set *) (((uintptr_t) m->mem + CACHE_LINE - 1) & ~(uintptr_t) (CACHE_LINE - 1));
+        m->slots = (Slot *) (m->sets + N_SETS);
         m->clock = m->cleared = 1;
         *ret = m;
         return 0;
 }
 
 LineMemo *line_memo_free(LineMemo *m) {
+        if (m)
+                free(m->mem);
         free(m);
         return NULL;
 }
@@ -48,7 +80,8 @@ LineMemo *line_memo_free(LineMemo *m) {
 /* The clock restarts, slots and all, before it wraps (after 2^32 look-ups). */
 static void tick(LineMemo *m) {
         if (++m->clock == 0) {
-                memset(m->used, 0, sizeof(m->used));
+                for (size_t i = 0; i < N_SETS; i++)
+                        memset(m->sets[i].used, 0, sizeof(m->sets[i].used));
                 m->clock = m->cleared = 1;
         }
 }
@@ -58,19 +91,27 @@ void line_memo_clear(LineMemo *m) {
         m->cleared = m->clock;
 }
 
-static size_t set_of(uint64_t hash) {
-        return (size_t) (hash & (VX_LINE_MEMO_SLOTS / WAYS - 1)) * WAYS;
+static Set *set_of(const LineMemo *m, uint64_t hash) {
+        return &m->sets[hash & (N_SETS - 1)];
+}
+
+static uint16_t tag_of(uint64_t hash) {
+        return (uint16_t) (hash >> 48);
 }
 
 const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t key_len, size_t *ret_len) {
-        for (size_t i = set_of(hash), end = i + WAYS; i < end; i++) {
-                const Slot *s = &m->slots[i];
-                if (m->hash[i] != hash || m->used[i] < m->cleared || s->key_len != key_len ||
-                    memcmp(s->key, key, key_len) != 0)
+        Set *set = set_of(m, hash);
+        uint16_t tag = tag_of(hash);
+
+        for (size_t w = 0; w < WAYS; w++) {
+                if (set->tag[w] != tag || set->used[w] < m->cleared)
+                        continue;
+                const Slot *s = &m->slots[(size_t) (set - m->sets) * WAYS + w];
+                if (s->key_len != key_len || memcmp(s->key, key, key_len) != 0)
                         continue;
                 tick(m);
-                if (m->used[i] != 0) /* the clock did not restart */
-                        m->used[i] = m->clock;
+                if (set->used[w] != 0) /* the clock did not restart */
+                        set->used[w] = m->clock;
                 *ret_len = s->payload_len;
                 return s->payload;
         }
@@ -82,13 +123,18 @@ int line_memo_put(LineMemo *m, uint64_t hash, const void *key, size_t key_len, c
         if (key_len > VX_LINE_MEMO_KEY_MAX || payload_len > VX_LINE_MEMO_PAYLOAD_MAX)
                 return -E2BIG;
         tick(m);
-        size_t victim = set_of(hash);
-        for (size_t i = victim + 1, end = victim + WAYS; i < end; i++)
-                if (m->used[i] < m->used[victim])
-                        victim = i;
-        Slot *s = &m->slots[victim];
-        m->hash[victim] = hash;
-        m->used[victim] = m->clock;
+        Set *set = set_of(m, hash);
+        size_t victim = 0;
+        for (size_t w = 1; w < WAYS; w++)
+                if (set->used[w] < set->used[victim])
+                        victim = w;
+        Slot *s = &m->slots[(size_t) (set - m->sets) * WAYS + victim];
+        set->tag[victim] = tag_of(hash);
+        /* An empty slot's clock is below cleared; a key stored in it counts as the set's oldest. */
+        if (m->inserts++ % MRU_INSERT_EVERY == 0)
+                set->used[victim] = m->clock;
+        else if (set->used[victim] < m->cleared)
+                set->used[victim] = m->cleared;
         s->key_len = (uint8_t) key_len;
         s->payload_len = (uint8_t) payload_len;
         memcpy(s->key, key, key_len);

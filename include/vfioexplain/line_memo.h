@@ -3,7 +3,7 @@
 
 /* A bounded table from a byte string (a line's message, as the rules see it) to what feeding it did: a log
  * says the same things over and over (every boot names every device and group again), and a message that
- * was matched once need not be matched again. Direct-mapped: a newer key takes the slot of an older one. */
+ * was matched once need not be matched again. A new key may take the slot of an older one. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -38,24 +38,58 @@ static void test_same_key_only(void **state) {
         line_memo_free(m);
 }
 
-/* Keys of one set (their hashes alike in the low bits): the fifth evicts the one least recently used. */
+#define WAYS VX_LINE_MEMO_WAYS
+
+/* Keys of one set (their hashes alike in the low bits): one more than it holds evicts the least recently
+ * used. */
 static void test_eviction(void **state) {
         LineMemo *m;
-        char keys[5][8];
+        char keys[WAYS + 1][8];
         assert_int_equal(line_memo_new(&m), 0);
-        for (unsigned i = 0; i < 5; i++)
+        for (unsigned i = 0; i <= WAYS; i++)
                 snprintf(keys[i], sizeof(keys[i]), "key%u", i);
-        for (unsigned i = 0; i < 4; i++)
+        for (unsigned i = 0; i < WAYS; i++)
                 put(m, (uint64_t) i << 40, keys[i], keys[i]);
         assert_non_null(get(m, 0, keys[0])); /* key1 is now the least recently used */
-        put(m, (uint64_t) 4 << 40, keys[4], keys[4]);
+        put(m, (uint64_t) WAYS << 40, keys[WAYS], keys[WAYS]);
         assert_null(get(m, (uint64_t) 1 << 40, keys[1]));
-        for (unsigned i = 0; i < 5; i++)
+        for (unsigned i = 0; i <= WAYS; i++)
                 if (i != 1)
                         assert_string_equal(get(m, (uint64_t) i << 40, keys[i]), keys[i]);
         /* Another set is not touched. */
         put(m, 1, keys[1], keys[1]);
         assert_string_equal(get(m, 0, keys[0]), keys[0]);
+        line_memo_free(m);
+}
+
+/* Two messages more than a set holds, said in turn over and over: plain LRU evicted each just before it
+ * came again and found none. Now most are found, and a key nobody looks up again still leaves. */
+static void test_cycle_longer_than_a_set(void **state) {
+        enum { N = WAYS + 2, ROUNDS = 100 };
+        LineMemo *m;
+        char keys[N][8];
+        unsigned found = 0;
+        assert_int_equal(line_memo_new(&m), 0);
+        for (unsigned i = 0; i < N; i++)
+                snprintf(keys[i], sizeof(keys[i]), "key%u", i);
+        for (unsigned round = 0; round < ROUNDS; round++)
+                for (unsigned i = 0; i < N; i++) {
+                        if (get(m, (uint64_t) i << 40, keys[i]))
+                                found++;
+                        else
+                                put(m, (uint64_t) i << 40, keys[i], keys[i]);
+                }
+        /* WAYS - 1 of them stay, the other three share the last slot (but when a new key comes in as the
+         * most recently used). */
+        assert_in_range(found, (WAYS - 1) * ROUNDS * 9 / 10, N * ROUNDS);
+        /* Keys stored once and never looked up again give way to new ones. */
+        for (unsigned i = 0; i < 4 * 16 * WAYS; i++) {
+                char k[16];
+                snprintf(k, sizeof(k), "new%u", i);
+                put(m, (uint64_t) (i + N) << 40, k, k);
+        }
+        for (unsigned i = 0; i < N; i++)
+                assert_null(get(m, (uint64_t) i << 40, keys[i]));
         line_memo_free(m);
 }
 
@@ -92,6 +126,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_same_key_only),
                 cmocka_unit_test(test_eviction),
+                cmocka_unit_test(test_cycle_longer_than_a_set),
                 cmocka_unit_test(test_too_long),
                 cmocka_unit_test(test_hash_bytes),
         };
