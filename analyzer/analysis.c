@@ -614,36 +614,63 @@ const RomfileRefs *analysis_romfiles(const Analysis *a) {
         return &a->romfiles;
 }
 
-/* The memo's key of a line: all that its matching reads (each view's source and text, the address its
- * location names) and what its hits are counted within (the boot, the input). Returns its length, 0 when it
- * does not fit. */
-static size_t line_memo_key(const Analysis *a, const Line *line, unsigned char *key) {
-        size_t loc = strlen(line->location_address), n = 0;
+/* A line's key in the memo, and its hash. */
+typedef struct MemoKey {
+        unsigned char bytes[VX_LINE_MEMO_KEY_MAX];
+        size_t len; /* 0: none (too long to fit, or the line is not to be remembered) */
+        uint64_t hash;
+} MemoKey;
+
+/* Where a dmesg line's key has the number of views of a classified line's, which is at most 2. */
+#define MEMO_KEY_DMESG 0xffu
+_Static_assert(ELEMENTSOF(((Line *) 0)->views) < MEMO_KEY_DMESG, "the two kinds of key differ");
+
+#define PUT(k, src, size)                                     \
+        do {                                                  \
+                memcpy((k)->bytes + (k)->len, (src), (size)); \
+                (k)->len += (size);                           \
+        } while (0)
+
+/* The memo's key of a classified line: all that its matching reads (each view's source and text, the address
+ * its location names) and what its hits are counted within (the boot, the input). */
+static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
+        size_t loc = strlen(line->location_address);
         size_t need = sizeof(a->epoch) + sizeof(a->cur_input) + 2 + loc;
 
+        k->len = 0;
         for (size_t v = 0; v < line->n_views; v++)
                 need += 2 + line->views[v].text.len;
         if (need > VX_LINE_MEMO_KEY_MAX)
-                return 0;
-#define PUT(src, size)                          \
-        do {                                    \
-                memcpy(key + n, (src), (size)); \
-                n += (size);                    \
-        } while (0)
-        PUT(&a->epoch, sizeof(a->epoch));
-        PUT(&a->cur_input, sizeof(a->cur_input));
-        key[n++] = (unsigned char) line->n_views;
-        key[n++] = (unsigned char) loc;
-        PUT(line->location_address, loc);
+                return;
+        PUT(k, &a->epoch, sizeof(a->epoch));
+        PUT(k, &a->cur_input, sizeof(a->cur_input));
+        k->bytes[k->len++] = (unsigned char) line->n_views;
+        k->bytes[k->len++] = (unsigned char) loc;
+        PUT(k, line->location_address, loc);
         for (size_t v = 0; v < line->n_views; v++) {
-                key[n++] = (unsigned char) line->views[v].source;
-                key[n++] = (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_KEY_MAX */
+                k->bytes[k->len++] = (unsigned char) line->views[v].source;
+                k->bytes[k->len++] =
+                        (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_KEY_MAX */
                 if (line->views[v].text.len > 0)
-                        PUT(line->views[v].text.p, line->views[v].text.len);
+                        PUT(k, line->views[v].text.p, line->views[v].text.len);
         }
-#undef PUT
-        return n;
+        k->hash = hash_bytes(k->bytes, k->len);
 }
+
+/* The memo's key of a dmesg line before it is classified: the bytes after its stamp, which decide all of
+ * its classification that matching reads (line_dmesg_stamp_len()). Most lines a literal marks in a kernel
+ * log are these, and a hit then skips the classifier too. */
+static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len, MemoKey *k) {
+        k->len = 0;
+        if (sizeof(a->epoch) + sizeof(a->cur_input) + 1 + len > VX_LINE_MEMO_KEY_MAX)
+                return;
+        PUT(k, &a->epoch, sizeof(a->epoch));
+        PUT(k, &a->cur_input, sizeof(a->cur_input));
+        k->bytes[k->len++] = MEMO_KEY_DMESG;
+        PUT(k, message, len);
+        k->hash = hash_bytes(k->bytes, k->len);
+}
+#undef PUT
 
 /* What matching the line did, done again. */
 static void replay(Analysis *a, const RepeatAction *act, size_t n) {
@@ -657,28 +684,36 @@ static void replay(Analysis *a, const RepeatAction *act, size_t n) {
                 a->stats.matched_lines++;
 }
 
-/* Matches the line, or replays what its message did before. */
-static int match_remembered(Analysis *a, const Line *line, bool memo, const char *raw, size_t len,
-                            const PrefilterHit *hits, size_t n_hits) {
-        unsigned char key[VX_LINE_MEMO_KEY_MAX];
-        size_t key_len = memo ? line_memo_key(a, line, key) : 0, payload_len;
-        uint64_t hash = 0;
+/* Replays what the message of key did before, if the memo remembers it. */
+static bool replayed(Analysis *a, const MemoKey *k) {
         const unsigned char *payload;
+        size_t payload_len;
+
+        if (k->len == 0 || !(payload = line_memo_get(a->memo, k->hash, k->bytes, k->len, &payload_len)))
+                return false;
+        RepeatAction act[REPEAT_ACTIONS_MAX];
+        size_t n = MIN((size_t) payload[0], REPEAT_ACTIONS_MAX);
+        memcpy(act, payload + 1, n * sizeof(RepeatAction)); /* the payload is not aligned */
+        replay(a, act, n);
+        a->stats.remembered_lines++;
+        return true;
+}
+
+/* Matches the line, or replays what its message did before. k is the line's dmesg key, already looked up,
+ * or of length 0 for the key of the classified line. */
+static int match_remembered(Analysis *a, const Line *line, bool memo, const char *raw, size_t len,
+                            const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
         int r;
 
-        if (key_len > 0) {
-                hash = hash_bytes(key, key_len);
-                if ((payload = line_memo_get(a->memo, hash, key, key_len, &payload_len))) {
-                        RepeatAction act[REPEAT_ACTIONS_MAX];
-                        size_t n = MIN((size_t) payload[0], REPEAT_ACTIONS_MAX);
-                        memcpy(act, payload + 1, n * sizeof(RepeatAction)); /* the payload is not aligned */
-                        replay(a, act, n);
-                        a->stats.remembered_lines++;
+        if (!memo)
+                k->len = 0;
+        else if (k->len == 0) {
+                memo_key_of_line(a, line, k);
+                if (replayed(a, k))
                         return 0;
-                }
         }
         size_t limit_hits = matcher_limit_hits(a->m);
-        a->recording = key_len > 0;
+        a->recording = k->len > 0;
         a->n_recorded = 0;
         r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
                  : matcher_match_line(a->m, line, on_match, a);
@@ -689,15 +724,17 @@ static int match_remembered(Analysis *a, const Line *line, bool memo, const char
                 unsigned char out[VX_LINE_MEMO_PAYLOAD_MAX];
                 out[0] = a->n_recorded;
                 memcpy(out + 1, a->recorded, a->n_recorded * sizeof(RepeatAction));
-                (void) line_memo_put(a->memo, hash, key, key_len, out,
+                (void) line_memo_put(a->memo, k->hash, k->bytes, k->len, out,
                                      1 + a->n_recorded * sizeof(RepeatAction));
         }
         a->recording = false;
         return r;
 }
 
+/* k: as match_remembered() takes it. */
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
-                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits) {
+                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits,
+                     MemoKey *k) {
         bool memo = a->memo != NULL;
         Line guest;
         int r;
@@ -726,10 +763,13 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_len = len;
         a->cur_meta = meta;
         a->cur_matched = false;
-        /* Beside the rules: it reads the line itself, whether the memo knows the message or not. */
-        if (romfile_refs_wanted(line))
+        /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
+         * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
+        if (romfile_refs_wanted(line)) {
                 romfile_refs_scan(&a->romfiles, raw, len);
-        r = match_remembered(a, line, memo, raw, len, hits, n_hits);
+                k->len = 0;
+        }
+        r = match_remembered(a, line, memo, raw, len, hits, n_hits, k);
         a->cur_meta = NULL;
         return r;
 }
@@ -742,15 +782,19 @@ static int feed_fields(Analysis *a, const char *input, unsigned long lineno, con
         Line line;
         int r = 0;
 
+        MemoKey k;
+
         if (!memchr(rest.p, '\n', rest.len)) {
                 line_classify_fields(f, &line);
-                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0);
+                k.len = 0;
+                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
         }
         while (r >= 0 && span_next_line(&rest, &one)) {
                 LineFields sub = *f;
                 sub.message = one;
                 line_classify_fields(&sub, &line);
-                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0);
+                k.len = 0;
+                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
         }
         return r;
 }
@@ -781,14 +825,32 @@ void analysis_set_line_memo(Analysis *a, bool on) {
 
 static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
                     const PrefilterHit *hits, size_t n_hits) {
+        MemoKey k;
         Line line;
+
+        k.len = 0;
+        if (a->memo && !a->guest_input && len > 0 && raw[0] == '[') {
+                size_t stamp = line_dmesg_stamp_len(raw, len);
+                if (stamp > 0) {
+                        const char *interned = intern_input(a, input);
+                        if (!interned)
+                                return -ENOMEM;
+                        a->cur_input = interned;
+                        memo_key_of_dmesg(a, raw + stamp, len - stamp, &k);
+                        if (replayed(a, &k)) {
+                                a->stats.lines++;
+                                a->seq++;
+                                return 0;
+                        }
+                }
+        }
         line_classify(a->lc, raw, len, &line);
         const LineFields *f = line_classifier_json_fields(a->lc, &line);
         if (f && memchr(f->message.p, '\n', f->message.len)) {
                 LineFields copy = *f;
                 return feed_fields(a, input, lineno, &copy, raw, len, NULL);
         }
-        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits);
+        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, &k);
 }
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
