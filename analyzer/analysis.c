@@ -274,8 +274,7 @@ static const char *domain_of_input(const Analysis *a, const char *input) {
         return NULL;
 }
 
-static const char *intern_input(Analysis *a, const char *name) {
-        /* A reader that feeds many lines passes the name it got from analysis_intern_input(). */
+static const char *find_or_add_input(Analysis *a, const char *name) {
         for (size_t i = 0; i < a->n_inputs; i++)
                 if (a->inputs[i] == name)
                         return name;
@@ -290,6 +289,14 @@ static const char *intern_input(Analysis *a, const char *name) {
         a->input_domain[a->n_inputs] = domain_of_log(name);
         a->inputs[a->n_inputs++] = s;
         return s;
+}
+
+/* A reader that feeds many lines passes the name it got from analysis_intern_input(): found at once, for
+ * every line and every run of lines skipped. */
+static inline const char *intern_input(Analysis *a, const char *name) {
+        if (a->n_inputs > 0 && a->inputs[a->n_inputs - 1] == name)
+                return name;
+        return find_or_add_input(a, name);
 }
 
 static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
