@@ -45,16 +45,18 @@ typedef struct GroupLink {
  * the group link it set, and the count of a symptom or fact dropped for want of room. A symptom or fact
  * kept is kept already. A line whose matches did anything else (a cause's evidence) is not remembered. */
 typedef struct RepeatAction {
-        char group[12]; /* the group it linked */
+        uint32_t group; /* the group it linked, by number (a link to another name is not remembered) */
         uint16_t link; /* 1 + the group link it set, 0 for none */
         bool dropped;
 } RepeatAction;
 
-_Static_assert(sizeof(((RepeatAction *) 0)->group) == sizeof(((GroupLink *) 0)->group), "copied whole");
-#define REPEAT_ACTIONS_MAX ((VX_LINE_MEMO_PAYLOAD_MAX - 1) / sizeof(RepeatAction))
-_Static_assert(REPEAT_ACTIONS_MAX >= 2, "a line memo payload holds a message's usual matches");
+/* A message's usual matches: a fact or a symptom, and the link of the group it names (once, however many
+ * rules set it). */
+#define REPEAT_ACTIONS_MAX 3u
+_Static_assert(1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction) <= UINT8_MAX, "a payload's length fits a byte");
 _Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
-_Static_assert(VX_LINE_MEMO_KEY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
+_Static_assert(VX_LINE_MEMO_ENTRY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
+_Static_assert(VX_INPUTS_MAX <= UINT8_MAX + 1, "an input's place fits a byte of the key");
 
 typedef struct FindingState {
         Finding f;
@@ -88,6 +90,7 @@ struct Analysis {
         size_t dropped;
         /* the line being fed */
         const char *cur_input;
+        uint8_t cur_input_index; /* its place in inputs[] */
         unsigned long cur_line;
         const char *cur_raw;
         size_t cur_len;
@@ -274,29 +277,45 @@ static const char *domain_of_input(const Analysis *a, const char *input) {
         return NULL;
 }
 
-static const char *find_or_add_input(Analysis *a, const char *name) {
+/* The place of name in inputs[], interned if new; -ENOMEM. */
+static int find_or_add_input(Analysis *a, const char *name) {
         for (size_t i = 0; i < a->n_inputs; i++)
                 if (a->inputs[i] == name)
-                        return name;
+                        return (int) i;
         for (size_t i = 0; i < a->n_inputs; i++)
                 if (strcmp(a->inputs[i], name) == 0)
-                        return a->inputs[i];
+                        return (int) i;
         if (a->n_inputs >= VX_INPUTS_MAX)
-                return a->inputs[a->n_inputs - 1];
+                return (int) a->n_inputs - 1;
         char *s = strdup(name);
         if (!s)
-                return NULL;
+                return -ENOMEM;
         a->input_domain[a->n_inputs] = domain_of_log(name);
         a->inputs[a->n_inputs++] = s;
-        return s;
+        return (int) a->n_inputs - 1;
 }
 
 /* A reader that feeds many lines passes the name it got from analysis_intern_input(): found at once, for
  * every line and every run of lines skipped. */
-static inline const char *intern_input(Analysis *a, const char *name) {
+static inline int input_index(Analysis *a, const char *name) {
         if (a->n_inputs > 0 && a->inputs[a->n_inputs - 1] == name)
-                return name;
+                return (int) a->n_inputs - 1;
         return find_or_add_input(a, name);
+}
+
+static const char *intern_input(Analysis *a, const char *name) {
+        int i = input_index(a, name);
+        return i < 0 ? NULL : a->inputs[i];
+}
+
+/* Makes input, interned, the current line's. */
+static int set_current_input(Analysis *a, const char *input) {
+        int i = input_index(a, input);
+        if (i < 0)
+                return i;
+        a->cur_input = a->inputs[i];
+        a->cur_input_index = (uint8_t) i;
+        return 0;
 }
 
 static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
@@ -524,17 +543,43 @@ static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_droppe
         return 0;
 }
 
+/* A group as the kernel names them, in decimal without a leading zero: the only name a remembered link
+ * holds, so that writing it back gives the very same string. */
+static bool group_number(const char *group, uint32_t *ret) {
+        uint32_t v = 0;
+        size_t n = 0;
+
+        for (; group[n]; n++) {
+                if (!span_is_digit(group[n]) || n == 9)
+                        return false;
+                v = v * 10 + (uint32_t) (group[n] - '0');
+        }
+        if (n == 0 || (group[0] == '0' && n > 1))
+                return false;
+        *ret = v;
+        return true;
+}
+
 static void record(Analysis *a, bool dropped, size_t link, const char *group) {
+        RepeatAction act = {.link = (uint16_t) link, .dropped = dropped};
+
         if (!a->recording)
                 return;
+        if (link && !group_number(group, &act.group)) {
+                a->recording = false;
+                return;
+        }
+        /* Two rules that set the same link (a fact and a symptom of one line) did one thing to replay; a
+         * count dropped is a thing each time. */
+        for (size_t i = 0; i < a->n_recorded && !dropped; i++)
+                if (a->recorded[i].link == act.link && a->recorded[i].group == act.group &&
+                    !a->recorded[i].dropped)
+                        return;
         if (a->n_recorded >= REPEAT_ACTIONS_MAX) {
                 a->recording = false;
                 return;
         }
-        RepeatAction *act = &a->recorded[a->n_recorded++];
-        *act = (RepeatAction){.link = (uint16_t) link, .dropped = dropped};
-        if (link) /* zero-filled: replay() copies it whole */
-                strcpy(act->group, group);
+        a->recorded[a->n_recorded++] = act;
 }
 
 static int on_match(const Match *m, void *userdata) {
@@ -623,7 +668,7 @@ const RomfileRefs *analysis_romfiles(const Analysis *a) {
 
 /* A line's key in the memo, and its hash. */
 typedef struct MemoKey {
-        unsigned char bytes[VX_LINE_MEMO_KEY_MAX];
+        unsigned char bytes[VX_LINE_MEMO_ENTRY_MAX];
         size_t len; /* 0: none (too long to fit, or the line is not to be remembered) */
         uint64_t hash;
 } MemoKey;
@@ -642,22 +687,22 @@ _Static_assert(ELEMENTSOF(((Line *) 0)->views) < MEMO_KEY_DMESG, "the two kinds 
  * its location names) and what its hits are counted within (the boot, the input). */
 static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
         size_t loc = strlen(line->location_address);
-        size_t need = sizeof(a->epoch) + sizeof(a->cur_input) + 2 + loc;
+        size_t need = sizeof(a->epoch) + sizeof(a->cur_input_index) + 2 + loc;
 
         k->len = 0;
         for (size_t v = 0; v < line->n_views; v++)
                 need += 2 + line->views[v].text.len;
-        if (need > VX_LINE_MEMO_KEY_MAX)
+        if (need > VX_LINE_MEMO_ENTRY_MAX)
                 return;
         PUT(k, &a->epoch, sizeof(a->epoch));
-        PUT(k, &a->cur_input, sizeof(a->cur_input));
+        k->bytes[k->len++] = a->cur_input_index;
         k->bytes[k->len++] = (unsigned char) line->n_views;
         k->bytes[k->len++] = (unsigned char) loc;
         PUT(k, line->location_address, loc);
         for (size_t v = 0; v < line->n_views; v++) {
                 k->bytes[k->len++] = (unsigned char) line->views[v].source;
                 k->bytes[k->len++] =
-                        (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_KEY_MAX */
+                        (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_ENTRY_MAX */
                 if (line->views[v].text.len > 0)
                         PUT(k, line->views[v].text.p, line->views[v].text.len);
         }
@@ -669,10 +714,10 @@ static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
  * log are these, and a hit then skips the classifier too. */
 static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len, MemoKey *k) {
         k->len = 0;
-        if (sizeof(a->epoch) + sizeof(a->cur_input) + 1 + len > VX_LINE_MEMO_KEY_MAX)
+        if (sizeof(a->epoch) + sizeof(a->cur_input_index) + 1 + len > VX_LINE_MEMO_ENTRY_MAX)
                 return;
         PUT(k, &a->epoch, sizeof(a->epoch));
-        PUT(k, &a->cur_input, sizeof(a->cur_input));
+        k->bytes[k->len++] = a->cur_input_index;
         k->bytes[k->len++] = MEMO_KEY_DMESG;
         PUT(k, message, len);
         k->hash = hash_bytes(k->bytes, k->len);
@@ -682,8 +727,18 @@ static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len
 /* What matching the line did, done again. */
 static void replay(Analysis *a, const RepeatAction *act, size_t n) {
         for (size_t i = 0; i < n; i++) {
-                if (act[i].link)
-                        memcpy(a->links[act[i].link - 1].group, act[i].group, sizeof(act[i].group));
+                if (act[i].link) {
+                        /* The number's digits, written backwards from the end of a buffer. */
+                        char digits[10], *p = digits + sizeof(digits);
+                        uint32_t v = act[i].group;
+                        do
+                                *--p = (char) ('0' + v % 10);
+                        while ((v /= 10) > 0);
+                        char *to = a->links[act[i].link - 1].group;
+                        size_t n_digits = (size_t) (digits + sizeof(digits) - p);
+                        memcpy(to, p, n_digits);
+                        to[n_digits] = '\0';
+                }
                 if (act[i].dropped)
                         a->dropped++;
         }
@@ -728,7 +783,7 @@ static int match_remembered(Analysis *a, const Line *line, bool memo, const char
                 a->stats.matched_lines++;
         /* A line that met a PCRE2 limit is counted as such each time. */
         if (r >= 0 && a->recording && matcher_limit_hits(a->m) == limit_hits) {
-                unsigned char out[VX_LINE_MEMO_PAYLOAD_MAX];
+                unsigned char out[1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction)];
                 out[0] = a->n_recorded;
                 memcpy(out + 1, a->recorded, a->n_recorded * sizeof(RepeatAction));
                 (void) line_memo_put(a->memo, k->hash, k->bytes, k->len, out,
@@ -761,10 +816,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
                         memo = false;
                 }
         /* The interned name: the look-ups of this line's matches then find it by its pointer. */
-        const char *interned = intern_input(a, input);
-        if (!interned)
-                return -ENOMEM;
-        a->cur_input = interned;
+        if ((r = set_current_input(a, input)) < 0)
+                return r;
         a->cur_line = lineno;
         a->cur_raw = raw;
         a->cur_len = len;
@@ -839,10 +892,9 @@ static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const 
         if (a->memo && !a->guest_input && len > 0 && raw[0] == '[') {
                 size_t stamp = line_dmesg_stamp_len(raw, len);
                 if (stamp > 0) {
-                        const char *interned = intern_input(a, input);
-                        if (!interned)
-                                return -ENOMEM;
-                        a->cur_input = interned;
+                        int r = set_current_input(a, input);
+                        if (r < 0)
+                                return r;
                         memo_key_of_dmesg(a, raw + stamp, len - stamp, &k);
                         if (replayed(a, &k)) {
                                 a->stats.lines++;

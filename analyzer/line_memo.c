@@ -13,12 +13,11 @@
 
 #define CACHE_LINE 64u
 
-/* The key's bytes in one cache line, what it did in the next. */
+/* A key and what it did, side by side in one cache line. */
 typedef struct Slot {
-        _Alignas(CACHE_LINE) unsigned char key[VX_LINE_MEMO_KEY_MAX];
-        uint8_t key_len;
+        _Alignas(CACHE_LINE) uint8_t key_len;
         uint8_t payload_len;
-        unsigned char payload[VX_LINE_MEMO_PAYLOAD_MAX];
+        unsigned char data[VX_LINE_MEMO_ENTRY_MAX]; /* the key, then the payload */
 } Slot;
 
 /* What a look-up reads of a set before it reads a slot: a tag (16 bits of the hash that the set's index does
@@ -34,8 +33,8 @@ typedef struct Set {
  * that share a set do not keep evicting each other. A new key comes in as the least recently used but now
  * and then (bimodal insertion, Qureshi et al., ISCA 2007): a log that cycles through more messages of a set
  * than it holds then keeps WAYS - 1 of them, where plain LRU evicted each just before it came again, and a
- * key not looked up again still ages out. The table is far larger than a CPU's L2 cache: a look-up that
- * finds its key reads three cache lines (the set, the key, the payload). */
+ * key not looked up again still ages out. A look-up that finds its key reads two cache lines (the set, the
+ * slot). */
 struct LineMemo {
         uint32_t clock;
         uint32_t cleared;
@@ -50,7 +49,7 @@ _Static_assert((VX_LINE_MEMO_SLOTS & (VX_LINE_MEMO_SLOTS - 1)) == 0 && VX_LINE_M
                "sets of WAYS slots, a power of two of them");
 _Static_assert(sizeof(Set) == CACHE_LINE, "a set's tags and clocks in one cache line");
 _Static_assert(N_SETS <= (UINT64_C(1) << 48), "the tag is hash bits the set index does not use");
-_Static_assert(VX_LINE_MEMO_KEY_MAX <= UINT8_MAX && VX_LINE_MEMO_PAYLOAD_MAX <= UINT8_MAX, "lengths fit");
+_Static_assert(sizeof(Slot) == CACHE_LINE, "a slot is one cache line");
 
 int line_memo_new(LineMemo **ret) {
         LineMemo *m = calloc(1, sizeof(LineMemo));
@@ -107,20 +106,20 @@ const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t ke
                 if (set->tag[w] != tag || set->used[w] < m->cleared)
                         continue;
                 const Slot *s = &m->slots[(size_t) (set - m->sets) * WAYS + w];
-                if (s->key_len != key_len || memcmp(s->key, key, key_len) != 0)
+                if (s->key_len != key_len || memcmp(s->data, key, key_len) != 0)
                         continue;
                 tick(m);
                 if (set->used[w] != 0) /* the clock did not restart */
                         set->used[w] = m->clock;
                 *ret_len = s->payload_len;
-                return s->payload;
+                return s->data + s->key_len;
         }
         return NULL;
 }
 
 int line_memo_put(LineMemo *m, uint64_t hash, const void *key, size_t key_len, const void *payload,
                   size_t payload_len) {
-        if (key_len > VX_LINE_MEMO_KEY_MAX || payload_len > VX_LINE_MEMO_PAYLOAD_MAX)
+        if (key_len > VX_LINE_MEMO_ENTRY_MAX || payload_len > VX_LINE_MEMO_ENTRY_MAX - key_len)
                 return -E2BIG;
         tick(m);
         Set *set = set_of(m, hash);
@@ -137,7 +136,7 @@ int line_memo_put(LineMemo *m, uint64_t hash, const void *key, size_t key_len, c
                 set->used[victim] = m->cleared;
         s->key_len = (uint8_t) key_len;
         s->payload_len = (uint8_t) payload_len;
-        memcpy(s->key, key, key_len);
-        memcpy(s->payload, payload, payload_len);
+        memcpy(s->data, key, key_len);
+        memcpy(s->data + key_len, payload, payload_len);
         return 0;
 }

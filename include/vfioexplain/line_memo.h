@@ -20,7 +20,7 @@ void line_memo_clear(LineMemo *m);
 /* The payload stored for key (hash from hash_bytes() of it), NULL if none; *ret_len is its length. */
 const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t key_len, size_t *ret_len);
 
-/* Stores payload for key, replacing what its slot held. Returns 0, or -E2BIG (nothing stored) when the key
- * or the payload is longer than VX_LINE_MEMO_KEY_MAX / VX_LINE_MEMO_PAYLOAD_MAX. */
+/* Stores payload for key, replacing what its slot held. Returns 0, or -E2BIG (nothing stored) when the two
+ * together are longer than VX_LINE_MEMO_ENTRY_MAX. The payload is not aligned. */
 int line_memo_put(LineMemo *m, uint64_t hash, const void *key, size_t key_len, const void *payload,
                   size_t payload_len);

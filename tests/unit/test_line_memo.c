@@ -93,19 +93,30 @@ static void test_cycle_longer_than_a_set(void **state) {
         line_memo_free(m);
 }
 
+/* A key and its payload share a slot: together at most VX_LINE_MEMO_ENTRY_MAX bytes, the payload given back
+ * whole after a key of any length. */
 static void test_too_long(void **state) {
         LineMemo *m;
-        char big[VX_LINE_MEMO_KEY_MAX + VX_LINE_MEMO_PAYLOAD_MAX + 2];
+        char big[VX_LINE_MEMO_ENTRY_MAX + 2];
         size_t len;
-        memset(big, 'x', sizeof(big));
+        for (size_t i = 0; i < sizeof(big); i++)
+                big[i] = (char) ('a' + i % 26);
         assert_int_equal(line_memo_new(&m), 0);
-        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_KEY_MAX + 1, "p", 1), -E2BIG);
-        assert_null(line_memo_get(m, 7, big, VX_LINE_MEMO_KEY_MAX + 1, &len));
-        assert_int_equal(line_memo_put(m, 7, "k", 1, big, VX_LINE_MEMO_PAYLOAD_MAX + 1), -E2BIG);
+        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_ENTRY_MAX + 1, "", 0), -E2BIG);
+        assert_null(line_memo_get(m, 7, big, VX_LINE_MEMO_ENTRY_MAX + 1, &len));
+        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_ENTRY_MAX - 3, "pqrs", 4), -E2BIG);
+        assert_null(line_memo_get(m, 7, big, VX_LINE_MEMO_ENTRY_MAX - 3, &len));
+        assert_int_equal(line_memo_put(m, 7, "k", 1, big, VX_LINE_MEMO_ENTRY_MAX), -E2BIG);
         assert_null(line_memo_get(m, 7, "k", 1, &len));
-        assert_int_equal(line_memo_put(m, 7, big, VX_LINE_MEMO_KEY_MAX, big, VX_LINE_MEMO_PAYLOAD_MAX), 0);
-        assert_non_null(line_memo_get(m, 7, big, VX_LINE_MEMO_KEY_MAX, &len));
-        assert_int_equal(len, VX_LINE_MEMO_PAYLOAD_MAX);
+        for (size_t key_len = 0; key_len <= VX_LINE_MEMO_ENTRY_MAX; key_len++) {
+                size_t payload_len = VX_LINE_MEMO_ENTRY_MAX - key_len;
+                uint64_t hash = (uint64_t) key_len << 40;
+                assert_int_equal(line_memo_put(m, hash, big, key_len, big + 1, payload_len), 0);
+                const char *p = line_memo_get(m, hash, big, key_len, &len);
+                assert_non_null(p);
+                assert_int_equal(len, payload_len);
+                assert_memory_equal(p, big + 1, payload_len);
+        }
         line_memo_free(m);
 }
 
