@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The JSON rendering (DESIGN.md "Output contract", version 1). Every string is valid UTF-8: log
  * bytes that are not are written as \xNN text, as in the other formats. */
+#include <assert.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <string.h>
@@ -90,10 +91,19 @@ fail:
         return NULL;
 }
 
+static struct json_object *stats_to_json(const Analysis *a, const OutputOptions *o) {
+        AnalysisStats st = output_stats(a, o);
+        struct json_object *js = json_object_new_object();
+        json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
+        json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
+        json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
+        json_object_object_add(js, "dropped", json_object_new_int64((int64_t) st.dropped));
+        return js;
+}
+
 struct json_object *output_json_report(const Analysis *a, const OutputOptions *o) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
-        AnalysisStats st = output_stats(a, o);
         struct json_object *root = json_object_new_object();
         struct json_object *causes = json_object_new_array();
 
@@ -115,22 +125,17 @@ struct json_object *output_json_report(const Analysis *a, const OutputOptions *o
                 json_object_array_add(causes, jc);
         }
         json_object_object_add(root, "facts", facts_to_json(o->host));
-        struct json_object *js = json_object_new_object();
-        json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
-        json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
-        json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
-        json_object_object_add(js, "dropped", json_object_new_int64((int64_t) st.dropped));
-        json_object_object_add(root, "stats", js);
+        json_object_object_add(root, "stats", stats_to_json(a, o));
         return root;
 }
 
+#define JSON_FLAGS(pretty)                                                                       \
+        ((pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) | \
+         JSON_C_TO_STRING_NOSLASHESCAPE)
+
 int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
         size_t len;
-        const char *s = json_object_to_json_string_length(
-                o,
-                (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
-                        JSON_C_TO_STRING_NOSLASHESCAPE,
-                &len);
+        const char *s = json_object_to_json_string_length(o, JSON_FLAGS(pretty), &len);
         if (!s)
                 return -ENOMEM;
         strbuf_append(out, s, len);
@@ -138,11 +143,49 @@ int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
         return strbuf_failed(out) ? -ENOMEM : 0;
 }
 
+/* o, pretty-printed as json-c prints it at the given depth: its own lines indented by indent more spaces
+ * (a JSON string holds no raw newline, so each one starts a line). Takes o. */
+static int put_nested(StrBuf *out, struct json_object *o, size_t indent) {
+        static const char spaces[] = "        ";
+        size_t len;
+        const char *s = o ? json_object_to_json_string_length(o, JSON_FLAGS(true), &len) : NULL;
+
+        assert(indent <= sizeof(spaces) - 1);
+        if (!s) {
+                json_object_put(o);
+                return -ENOMEM;
+        }
+        for (const char *nl; (nl = memchr(s, '\n', len)); len -= (size_t) (nl + 1 - s), s = nl + 1) {
+                strbuf_append(out, s, (size_t) (nl + 1 - s));
+                strbuf_append(out, spaces, indent);
+        }
+        strbuf_append(out, s, len);
+        json_object_put(o);
+        return 0;
+}
+
+/* The report of output_json_report(), written one cause at a time: the tree of every cause at once took
+ * 6 MB more than the text on a log that fills every bound (tests/cli/memory.py), past issue 7's 16 MB. */
 int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
-        struct json_object *root = output_json_report(a, o);
-        if (!root)
-                return -errno;
-        int r = output_put_json(out, root, true);
-        json_object_put(root);
-        return r;
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        int r;
+
+        strbuf_puts(out, "{\n  \"version\": 1,\n  \"causes\": [");
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *jc = output_json_finding(a, fs[i], o);
+                if (!jc)
+                        return -errno;
+                strbuf_puts(out, i > 0 ? ",\n    " : "\n    ");
+                if ((r = put_nested(out, jc, 4)) < 0)
+                        return r;
+        }
+        strbuf_puts(out, "\n  ],\n  \"facts\": ");
+        if ((r = put_nested(out, facts_to_json(o->host), 2)) < 0)
+                return r;
+        strbuf_puts(out, ",\n  \"stats\": ");
+        if ((r = put_nested(out, stats_to_json(a, o), 2)) < 0)
+                return r;
+        strbuf_puts(out, "\n}\n");
+        return strbuf_failed(out) ? -ENOMEM : 0;
 }

@@ -131,8 +131,41 @@ static void test_explanations_use_their_own_line(void **state) {
         analysis_free(a);
 }
 
-/* The name of a running QEMU (its -name guest=NAME) is any local user's choice: a backtick run in it does
- * not close the inline code span it is shown in, and its markup stays inside the span. */
+/* explain's JSON is written a cause at a time, to stay within its memory; it must be the very text of the
+ * report's tree (output_json_report(), which bugreport and hosts build on), with no cause, one, or many. */
+static void test_json_written_as_the_tree(void **state) {
+        Analysis *none, *many;
+        assert_int_equal(analysis_new(rs, &none), 0);
+        assert_int_equal(analysis_finish(none), 0);
+        assert_int_equal(analysis_new(rs, &many), 0);
+        for (unsigned i = 1; i <= 9; i++) {
+                char line[128];
+                snprintf(line, sizeof(line),
+                         "qemu-system-x86_64: vfio 0000:0%u:00.0: group %u is not viable", i, i + 10);
+                assert_int_equal(analysis_feed(many, "q.log", i, line, strlen(line)), 0);
+        }
+        assert_int_equal(analysis_feed(many, "q.log", 10, hostile, strlen(hostile)), 0);
+        assert_int_equal(analysis_finish(many), 0);
+        size_t n;
+        (void) analysis_findings(many, &n);
+        assert_true(n >= 5);
+        Analysis *const all[] = {none, an, many};
+        for (size_t i = 0; i < ELEMENTSOF(all); i++) {
+                StrBuf streamed = {0}, tree = {0};
+                OutputOptions o = {.format = OUTPUT_JSON, .host = &host};
+                assert_int_equal(output_render(all[i], &o, &streamed), 0);
+                struct json_object *root = output_json_report(all[i], &o);
+                assert_non_null(root);
+                assert_int_equal(output_put_json(&tree, root, true), 0);
+                json_object_put(root);
+                assert_string_equal(strbuf_str(&streamed), strbuf_str(&tree));
+                strbuf_done(&streamed);
+                strbuf_done(&tree);
+        }
+        analysis_free(none);
+        analysis_free(many);
+}
+
 /* More distinct symptoms than are kept: every format says that what is shown may be incomplete. */
 static void test_dropped_is_said(void **state) {
         Analysis *a;
@@ -156,6 +189,8 @@ static void test_dropped_is_said(void **state) {
         analysis_free(a);
 }
 
+/* The name of a running QEMU (its -name guest=NAME) is any local user's choice: a backtick run in it does
+ * not close the inline code span it is shown in, and its markup stays inside the span. */
 static void test_markdown_vm_name(void **state) {
         HostFacts h;
         Analysis *a;
@@ -183,6 +218,7 @@ int main(void) {
                 cmocka_unit_test(test_markdown_vm_name),
                 cmocka_unit_test(test_dropped_is_said),
                 cmocka_unit_test(test_json),
+                cmocka_unit_test(test_json_written_as_the_tree),
                 cmocka_unit_test(test_explanations_use_their_own_line),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
