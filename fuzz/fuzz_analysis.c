@@ -2,7 +2,8 @@
 /* The whole analysis on a log, end to end: every line of the input fed as a log line against the shipped
  * rules (rules/), correlated and ranked, and rendered in each output format for a host not probed. No byte
  * of the log may reach the text or Markdown output as a control (ESC, C0, C1, DEL) or as invalid UTF-8,
- * no log line may end or open a Markdown code block, and the JSON must parse, whole, as valid UTF-8. */
+ * no log line may end or open a Markdown code block, and the JSON must parse, whole, as valid UTF-8 (and be
+ * the very print of the report's json-c tree, which explain's JSON no longer builds whole). */
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
@@ -121,9 +122,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 StrBuf out = {0};
                 OutputOptions o = {.format = formats[i], .host = &host};
                 FUZZ_CHECK(output_render(a, &o, &out) == 0);
-                if (formats[i] == OUTPUT_JSON)
+                if (formats[i] == OUTPUT_JSON) {
                         check_json(&out);
-                else
+                        /* Written a cause at a time, it is the whole report tree's print. */
+                        StrBuf tree = {0};
+                        struct json_object *root = output_json_report(a, &o);
+                        FUZZ_CHECK(root && output_put_json(&tree, root, true) == 0);
+                        FUZZ_CHECK(tree.len == out.len &&
+                                   memcmp(strbuf_str(&tree), strbuf_str(&out), out.len) == 0);
+                        json_object_put(root);
+                        strbuf_done(&tree);
+                } else
                         check_readable(&out);
                 if (formats[i] == OUTPUT_MARKDOWN)
                         check_markdown(&out);
