@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Line classification: recognises each log format by its prefix and strips it. No I/O. */
 #define _GNU_SOURCE
-#include <endian.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
+#include "vfioexplain/swar.h"
 
 struct LineClassifier {
         char *scratch; /* decoded journal JSON message */
@@ -135,27 +135,6 @@ static size_t digits_at(const char *p, const char *end, size_t max, uint64_t *va
         return n;
 }
 
-static uint64_t load_le64(const char *p) {
-        uint64_t w;
-        memcpy(&w, p, sizeof(w));
-        return le64toh(w);
-}
-
-/* 0x80 in each byte of w that is an ASCII digit: a byte below 0x80 plus 0x50 reaches 0x80 from '0' on, plus
- * 0x46 from ':' on, and neither sum carries into the next byte. */
-static uint64_t digit_bytes(uint64_t w) {
-        const uint64_t high = UINT64_C(0x8080808080808080), low7 = w & ~high;
-        uint64_t from_0 = low7 + UINT64_C(0x5050505050505050),
-                 from_colon = low7 + UINT64_C(0x4646464646464646);
-        return from_0 & ~from_colon & ~w & high;
-}
-
-/* 0x80 in each byte of w that is a space. */
-static uint64_t space_bytes(uint64_t w) {
-        const uint64_t high = UINT64_C(0x8080808080808080), x = w ^ UINT64_C(0x2020202020202020);
-        return ~(((x & ~high) + ~high) | x) & high;
-}
-
 /* The kernel's own "[%5lu.%06lu]" (printk.c print_time(), and dmesg's), checked 8 bytes at a time at its
  * fixed places: the general loops were half the cost of a line the line memo knows. */
 static inline bool eat_fixed_mono_stamp(Span *s, double *mono) {
@@ -164,11 +143,12 @@ static inline bool eat_fixed_mono_stamp(Span *s, double *mono) {
 
         if (s->len < 14 || p[0] != '[' || p[6] != '.' || p[13] != ']')
                 return false;
-        uint64_t head = load_le64(p), tail = load_le64(p + 6); /* "[    1.2", ".234567]" */
-        uint64_t digits = digit_bytes(head) & sec_bytes, blanks = space_bytes(head) & sec_bytes;
+        uint64_t head = swar_load_le64(p), tail = swar_load_le64(p + 6); /* "[    1.2", ".234567]" */
+        uint64_t digits = swar_digit_bytes(head) & sec_bytes,
+                 blanks = swar_bytes_equal(head, ' ') & sec_bytes;
         /* Blanks, then digits up to the '.': no blank after the first digit. */
         if ((digits | blanks) != sec_bytes || blanks >= (digits & -digits) ||
-            (digit_bytes(tail) & frac_bytes) != frac_bytes)
+            (swar_digit_bytes(tail) & frac_bytes) != frac_bytes)
                 return false;
         if (mono) {
                 uint64_t sec = 0, frac = 0;

@@ -9,6 +9,7 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/reader.h"
+#include "vfioexplain/swar.h"
 
 int line_reader_init(LineReader *r, int fd) {
         *r = (LineReader){.fd = fd, .cap = VX_LINE_MAX + VX_READ_CHUNK};
@@ -159,13 +160,6 @@ int line_reader_next_block(LineReader *r, ReadBlock *ret) {
         }
 }
 
-/* 1 in each byte of w that is a newline, summed: exact per byte (no borrow from one byte into the next). */
-static size_t newlines_in_word(uint64_t w) {
-        const uint64_t x = w ^ UINT64_C(0x0a0a0a0a0a0a0a0a), seven = UINT64_C(0x7f7f7f7f7f7f7f7f);
-        uint64_t zero = ~(((x & seven) + seven) | x | seven);
-        return (size_t) (((zero >> 7) * UINT64_C(0x0101010101010101)) >> 56);
-}
-
 /* Each byte lane counts its newlines (== gives -1) for at most 255 steps, then the lanes are summed. The
  * caller counts the lines between two marked lines, some hundreds of bytes: the sum and the tail are done
  * a word at a time, where byte loops cost as much as the vector loop. */
@@ -184,11 +178,8 @@ static VX_SIMD_CLONES size_t newlines_in(const char *text, size_t len) {
                 for (unsigned k = 0; k < 4; k++)
                         n += (size_t) ((pairs[k] * UINT64_C(0x0001000100010001)) >> 48);
         }
-        for (; i + 8 <= len; i += 8) {
-                uint64_t w;
-                memcpy(&w, text + i, sizeof(w));
-                n += newlines_in_word(w);
-        }
+        for (; i + 8 <= len; i += 8)
+                n += swar_count(swar_bytes_equal(swar_load_le64(text + i), '\n'));
         for (; i < len; i++)
                 n += text[i] == '\n';
         return n;
