@@ -151,12 +151,12 @@ static inline bool eat_fixed_mono_stamp(Span *s, double *mono) {
             (swar_digit_bytes(tail) & frac_bytes) != frac_bytes)
                 return false;
         if (mono) {
-                uint64_t sec = 0, frac = 0;
-                for (const char *d = p + 1; d < p + 6; d++)
-                        if (*d != ' ')
-                                sec = sec * 10 + (uint64_t) (*d - '0');
-                for (const char *d = p + 7; d < p + 13; d++)
-                        frac = frac * 10 + (uint64_t) (*d - '0');
+                const char *sec_start = p + 1;
+                uint64_t sec, frac;
+                while (*sec_start == ' ')
+                        sec_start++;
+                (void) digits_at(sec_start, p + 6, 5, &sec);
+                (void) digits_at(p + 7, p + 13, 6, &frac);
                 *mono = (double) sec + (double) frac / 1e6;
         }
         span_advance(s, 14);
