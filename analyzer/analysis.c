@@ -839,10 +839,9 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
 static int feed_fields(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
                        const char *raw, size_t len, const EntryMeta *meta) {
         Span rest = f->message, one;
+        MemoKey k;
         Line line;
         int r = 0;
-
-        MemoKey k;
 
         if (!memchr(rest.p, '\n', rest.len)) {
                 line_classify_fields(f, &line);
