@@ -671,6 +671,8 @@ typedef struct MemoKey {
         unsigned char bytes[VX_LINE_MEMO_ENTRY_MAX];
         size_t len; /* 0: none (too long to fit, or the line is not to be remembered) */
         uint64_t hash;
+        unsigned
+                epoch; /* the boot it was made in (a key made ahead of its line may be of the boot before) */
 } MemoKey;
 
 /* Where a dmesg line's key has the number of views of a classified line's, which is at most 2. */
@@ -690,6 +692,7 @@ static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
         size_t need = sizeof(a->epoch) + sizeof(a->cur_input_index) + 2 + loc;
 
         k->len = 0;
+        k->epoch = a->epoch;
         for (size_t v = 0; v < line->n_views; v++)
                 need += 2 + line->views[v].text.len;
         if (need > VX_LINE_MEMO_ENTRY_MAX)
@@ -714,6 +717,7 @@ static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
  * log are these, and a hit then skips the classifier too. */
 static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len, MemoKey *k) {
         k->len = 0;
+        k->epoch = a->epoch;
         if (sizeof(a->epoch) + sizeof(a->cur_input_index) + 1 + len > VX_LINE_MEMO_ENTRY_MAX)
                 return;
         PUT(k, &a->epoch, sizeof(a->epoch));
@@ -882,25 +886,35 @@ void analysis_set_line_memo(Analysis *a, bool on) {
                 a->memo = line_memo_free(a->memo);
 }
 
-static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
-                    const PrefilterHit *hits, size_t n_hits) {
-        MemoKey k;
-        Line line;
+/* The memo key of a raw line that is a dmesg line, which a replay needs nothing else for; else of length 0.
+ */
+static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
+        k->len = 0;
+        if (!a->memo || a->guest_input || len == 0 || raw[0] != '[')
+                return 0;
+        size_t stamp = line_dmesg_stamp_len(raw, len);
+        if (stamp == 0)
+                return 0;
+        /* The key names the input. */
+        int r = set_current_input(a, input);
+        if (r < 0)
+                return r;
+        memo_key_of_dmesg(a, raw + stamp, len - stamp, k);
+        return 0;
+}
 
-        k.len = 0;
-        if (a->memo && !a->guest_input && len > 0 && raw[0] == '[') {
-                size_t stamp = line_dmesg_stamp_len(raw, len);
-                if (stamp > 0) {
-                        int r = set_current_input(a, input);
-                        if (r < 0)
-                                return r;
-                        memo_key_of_dmesg(a, raw + stamp, len - stamp, &k);
-                        if (replayed(a, &k)) {
-                                a->stats.lines++;
-                                a->seq++;
-                                return 0;
-                        }
-                }
+/* k: the line's dmesg key from dmesg_key(), made again if a line fed since began a new boot. */
+static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                    const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
+        Line line;
+        int r;
+
+        if (k->len > 0 && k->epoch != a->epoch && (r = dmesg_key(a, input, raw, len, k)) < 0)
+                return r;
+        if (replayed(a, k)) {
+                a->stats.lines++;
+                a->seq++;
+                return 0;
         }
         line_classify(a->lc, raw, len, &line);
         const LineFields *f = line_classifier_json_fields(a->lc, &line);
@@ -908,16 +922,38 @@ static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const 
                 LineFields copy = *f;
                 return feed_fields(a, input, lineno, &copy, raw, len, NULL);
         }
-        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, &k);
+        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, k);
 }
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
-        return feed_raw(a, input, lineno, raw, len, NULL, 0);
+        MemoKey k;
+        int r = dmesg_key(a, input, raw, len, &k);
+        return r < 0 ? r : feed_raw(a, input, lineno, raw, len, NULL, 0, &k);
 }
 
-int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
-                         const PrefilterHit *hits, size_t n_hits) {
-        return feed_raw(a, input, lineno, raw, len, hits, n_hits);
+int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n) {
+        MemoKey keys[VX_FEED_BATCH];
+        int r;
+
+        for (size_t at = 0; at < n; at += VX_FEED_BATCH) {
+                size_t m = MIN(n - at, (size_t) VX_FEED_BATCH);
+                const MarkedLine *l = lines + at;
+                for (size_t i = 0; i < m; i++) {
+                        if ((r = dmesg_key(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
+                                return r;
+                        if (keys[i].len > 0)
+                                line_memo_prefetch_set(a->memo, keys[i].hash);
+                }
+                for (size_t i = 0; i < m; i++)
+                        if (keys[i].len > 0)
+                                line_memo_prefetch_slots(a->memo, keys[i].hash);
+                for (size_t i = 0; i < m; i++)
+                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0 ||
+                            (r = feed_raw(a, input, l[i].lineno, l[i].raw, l[i].len, l[i].hits, l[i].n_hits,
+                                          &keys[i])) < 0)
+                                return r;
+        }
+        return 0;
 }
 
 int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,

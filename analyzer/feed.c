@@ -23,8 +23,10 @@ typedef struct Feeder {
         Prefilter *prefilter;
         FeedReport rep;
         unsigned long lineno; /* lines read so far */
-        uint64_t *ends; /* prefilter_mark()'s bitmap, one bit per byte of the largest block */
-        PrefilterHits hits; /* and the occurrences behind it, for the marked lines */
+        PrefilterHits hits; /* prefilter_mark()'s occurrences, for the marked lines */
+        uint64_t *ends; /* and its bitmap when they are too many, one bit per byte of the largest block */
+        MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
+        size_t n_batch;
 } Feeder;
 
 static bool has_journal_magic(const char *s, size_t len) {
@@ -138,10 +140,39 @@ static uint64_t count_bad_utf8(const char *text, size_t len) {
         return bad;
 }
 
-static int skip_lines(Feeder *f, const char *text, size_t len) {
-        size_t n = count_newlines(text, len);
-        f->lineno += n;
-        return analysis_skip_lines(f->a, f->input, n);
+static int feed_batch(Feeder *f) {
+        size_t n = f->n_batch;
+        f->n_batch = 0;
+        return analysis_feed_marked_lines(f->a, f->input, f->batch, n);
+}
+
+/* A marked line of the block, after the lines before it that were not: fed with the next few. */
+static int add_marked(Feeder *f, const char *raw, size_t len, uint64_t skipped, const PrefilterHit *hits,
+                      size_t n_hits) {
+        f->lineno += skipped + 1;
+        f->batch[f->n_batch++] = (MarkedLine){skipped, f->lineno, raw, len, hits, n_hits};
+        return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
+}
+
+/* The line of the block that holds byte at, a marked byte at or after *next, after the lines before it that
+ * were not marked. Its occurrences are those of [*hit, end) that it holds (hit NULL: it is scanned again),
+ * their ends made relative to it. */
+static int take_marked(Feeder *f, const char *text, size_t len, size_t at, size_t *next, PrefilterHit **hit,
+                       PrefilterHit *end) {
+        const char *nl = memrchr(text + *next, '\n', at - *next);
+        size_t start = nl ? (size_t) (nl - text) + 1 : *next;
+        size_t stop = (size_t) ((const char *) memchr(text + at, '\n', len - at) - text);
+        PrefilterHit *first = NULL;
+        size_t n_hits = 0;
+        if (hit) {
+                while (*hit < end && (*hit)->end <= start)
+                        (*hit)++;
+                for (first = *hit; *hit < end && (*hit)->end <= stop; (*hit)++, n_hits++)
+                        (*hit)->end -= (uint32_t) start;
+        }
+        uint64_t skipped = count_newlines(text + *next, start - *next);
+        *next = stop + 1;
+        return add_marked(f, text + start, stop - start, skipped, first, n_hits);
 }
 
 /* Complete lines, each ending in '\n'. */
@@ -167,39 +198,29 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
 
         if (bytes.high)
                 f->rep.bad_utf8 += count_bad_utf8(text, len);
-        size_t words = (len + 63) / 64;
-        memset(f->ends, 0, words * sizeof(uint64_t));
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
-        PrefilterHit *hit = f->hits.overflow ? NULL : f->hits.hits, *hits_end = hit ? hit + f->hits.n : NULL;
 
         size_t next = 0; /* the first byte not yet accounted for */
-        for (size_t w = 0; w < words; w++)
-                for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
-                        size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
+        if (!f->hits.overflow)
+                for (PrefilterHit *hit = f->hits.hits, *end = hit + f->hits.n; hit < end;) {
+                        size_t at = hit->end - 1;
                         if (at < next)
-                                continue;
-                        const char *nl = memrchr(text + next, '\n', at - next);
-                        size_t start = nl ? (size_t) (nl - text) + 1 : next;
-                        size_t stop = (size_t) ((const char *) memchr(text + at, '\n', len - at) - text);
-                        if ((r = skip_lines(f, text + next, start - next)) < 0)
+                                hit++;
+                        else if ((r = take_marked(f, text, len, at, &next, &hit, end)) < 0)
                                 return r;
-                        f->lineno++;
-                        if (hit) {
-                                /* The line's own occurrences, their ends made relative to it. */
-                                while (hit < hits_end && hit->end <= start)
-                                        hit++;
-                                PrefilterHit *first = hit;
-                                for (; hit < hits_end && hit->end <= stop; hit++)
-                                        hit->end -= (uint32_t) start;
-                                r = analysis_feed_marked(f->a, f->input, f->lineno, text + start,
-                                                         stop - start, first, (size_t) (hit - first));
-                        } else
-                                r = analysis_feed(f->a, f->input, f->lineno, text + start, stop - start);
-                        if (r < 0)
-                                return r;
-                        next = stop + 1;
                 }
-        return skip_lines(f, text + next, len - next);
+        else
+                for (size_t w = 0; w < f->hits.ends_words; w++)
+                        for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
+                                size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
+                                if (at >= next && (r = take_marked(f, text, len, at, &next, NULL, NULL)) < 0)
+                                        return r;
+                        }
+        if ((r = feed_batch(f)) < 0)
+                return r;
+        size_t n = count_newlines(text + next, len - next);
+        f->lineno += n;
+        return analysis_skip_lines(f->a, f->input, n);
 }
 
 int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {

@@ -98,6 +98,19 @@ static uint16_t tag_of(uint64_t hash) {
         return (uint16_t) (hash >> 48);
 }
 
+void line_memo_prefetch_set(const LineMemo *m, uint64_t hash) {
+        __builtin_prefetch(set_of(m, hash));
+}
+
+void line_memo_prefetch_slots(const LineMemo *m, uint64_t hash) {
+        const Set *set = set_of(m, hash);
+        uint16_t tag = tag_of(hash);
+
+        for (size_t w = 0; w < WAYS; w++)
+                if (set->tag[w] == tag && set->used[w] >= m->cleared)
+                        __builtin_prefetch(&m->slots[(size_t) (set - m->sets) * WAYS + w]);
+}
+
 const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t key_len, size_t *ret_len) {
         Set *set = set_of(m, hash);
         uint16_t tag = tag_of(hash);

@@ -291,25 +291,41 @@ size_t prefilter_pattern_len(const Prefilter *p, size_t id) {
         return id < p->n_patterns ? p->pattern_len[id] : 0;
 }
 
-static void hits_add(PrefilterHits *h, uint32_t pattern, size_t end) {
-        if (!h || h->overflow)
-                return;
-        if (h->n == h->cap) {
-                size_t cap = h->cap ? h->cap * 2 : 256;
-                PrefilterHit *n = cap <= VX_PREFILTER_HITS_MAX ? realloc(h->hits, cap * sizeof(*n)) : NULL;
-                if (!n) {
-                        /* Too many, or no memory: the lines are then scanned one by one, as before. */
-                        h->overflow = true;
-                        return;
-                }
-                h->hits = n;
-                h->cap = cap;
-        }
-        h->hits[h->n++] = (PrefilterHit){pattern, (uint32_t) end};
+/* Past VX_PREFILTER_HITS_MAX (or without memory for more), the occurrences are marked in the bitmap instead,
+ * those listed so far included. */
+static void hits_overflow(PrefilterHits *h) {
+        memset(h->ends, 0, h->ends_words * sizeof(uint64_t));
+        for (size_t i = 0; i < h->n; i++)
+                h->ends[(h->hits[i].end - 1) / 64] |= UINT64_C(1) << ((h->hits[i].end - 1) % 64);
+        h->n = 0;
+        h->overflow = true;
 }
 
-static void mark_automaton(const Prefilter *p, const char *text, size_t len, uint64_t *ends,
-                           PrefilterHits *hits) {
+/* An empty list for a buffer of len bytes, its memory kept. The offsets are 32-bit, as Hyperscan's are: a
+ * buffer longer (never one of feed.c's blocks) goes to the bitmap from the start. */
+static void hits_start(PrefilterHits *h, uint64_t *ends, size_t len) {
+        *h = (PrefilterHits){.hits = h->hits, .cap = h->cap, .ends = ends, .ends_words = (len + 63) / 64};
+        if (len > UINT32_MAX)
+                hits_overflow(h);
+}
+
+static void hits_add(PrefilterHits *h, uint32_t pattern, size_t end) {
+        if (!h->overflow && h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 256;
+                PrefilterHit *n = cap <= VX_PREFILTER_HITS_MAX ? realloc(h->hits, cap * sizeof(*n)) : NULL;
+                if (n) {
+                        h->hits = n;
+                        h->cap = cap;
+                } else
+                        hits_overflow(h);
+        }
+        if (h->overflow)
+                h->ends[(end - 1) / 64] |= UINT64_C(1) << ((end - 1) % 64);
+        else
+                h->hits[h->n++] = (PrefilterHit){pattern, (uint32_t) end};
+}
+
+static void mark_automaton(const Prefilter *p, const char *text, size_t len, PrefilterHits *hits) {
         uint32_t state = 0;
         const Node *nodes = p->nodes;
 
@@ -317,25 +333,16 @@ static void mark_automaton(const Prefilter *p, const char *text, size_t len, uin
                 state = step(p, state, (uint8_t) text[i]);
                 if (state == 0 || !(nodes[state].n_out || nodes[state].dict))
                         continue;
-                ends[i / 64] |= UINT64_C(1) << (i % 64);
-                for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; hits && s != 0;
-                     s = nodes[s].dict)
+                for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
                         for (uint32_t k = 0; k < nodes[s].n_out; k++)
                                 hits_add(hits, p->ids[nodes[s].out_start + k], i + 1);
         }
 }
 
 #ifdef VX_HAVE_HYPERSCAN
-typedef struct HsMark {
-        uint64_t *ends;
-        PrefilterHits *hits;
-} HsMark;
-
 static int hs_on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                        void *userdata) {
-        HsMark *m = userdata;
-        m->ends[(to - 1) / 64] |= UINT64_C(1) << ((to - 1) % 64);
-        hits_add(m->hits, id, (size_t) to);
+        hits_add(userdata, id, (size_t) to);
         return 0;
 }
 
@@ -380,7 +387,7 @@ static int cmp_hit(const void *a, const void *b) {
 
 /* Hyperscan reports a literal database's matches by end offset; the order is checked, not assumed. */
 static void hits_sort(PrefilterHits *h) {
-        if (!h || h->overflow)
+        if (h->overflow)
                 return;
         for (size_t i = 1; i < h->n; i++)
                 if (h->hits[i - 1].end > h->hits[i].end) {
@@ -390,28 +397,21 @@ static void hits_sort(PrefilterHits *h) {
 }
 
 void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits) {
-        if (hits) {
-                hits->n = 0;
-                hits->overflow = len > UINT32_MAX;
-        }
+        hits_start(hits, ends, len);
 #ifdef VX_HAVE_HYPERSCAN
         if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
                 p->portable = true;
-        /* A block is at most VX_LINE_MAX + VX_READ_CHUNK bytes, far below Hyperscan's 4 GiB. */
-        HsMark m = {ends, hits};
         if (p->hs && len <= UINT32_MAX &&
-            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, &m) == HS_SUCCESS) {
+            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, hits) == HS_SUCCESS) {
                 p->marked += len;
                 hits_sort(hits);
                 return;
         }
-        /* A failed scan may have marked part of the buffer: marking it all again is still right, and the
-         * hits are listed again from the start. */
-        if (hits)
-                hits->n = 0;
+        /* A failed scan may have listed part of the buffer: the automaton lists it again from the start. */
+        hits_start(hits, ends, len);
 #endif
         p->marked += len;
-        mark_automaton(p, text, len, ends, hits);
+        mark_automaton(p, text, len, hits);
 }
 
 const char *prefilter_engine(const Prefilter *p) {

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +42,6 @@ int main(int argc, char **argv) {
                 return 1;
         }
         while ((r = line_reader_next_block(&rd, &b)) > 0) {
-                memset(ends, 0, (b.len + 63) / 64 * sizeof(uint64_t));
                 prefilter_mark(rs->prefilter, b.text, b.len, ends, &hits);
                 n_hits += hits.n;
         }

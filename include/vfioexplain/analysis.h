@@ -55,10 +55,21 @@ Analysis *analysis_free(Analysis *a);
 /* Feeds one line read from input (a name: a path, "-" or "journal") at line number lineno. raw is
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
-/* The same for a line the log prefilter marked in a buffer (analyzer/feed.c): hits are its occurrences,
- * their ends relative to raw, so that the line is not scanned again (hits NULL: it is scanned). */
-int analysis_feed_marked(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
-                         const PrefilterHit *hits, size_t n_hits);
+
+/* A line the log prefilter marked in a buffer (analyzer/feed.c), and the lines before it that it did not. */
+typedef struct MarkedLine {
+        uint64_t skipped; /* lines just before it that hold no literal */
+        unsigned long lineno;
+        const char *raw;
+        size_t len;
+        const PrefilterHit
+                *hits; /* its occurrences, their ends relative to raw (NULL: it is scanned again) */
+        size_t n_hits;
+} MarkedLine;
+
+/* Feeds lines[0..n) in order, each as analysis_skip_lines() of its skipped lines and analysis_feed() of it
+ * would. Several at once let the line memo fetch what their look-ups read before the first of them. */
+int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n);
 
 /* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
  * kernel lines are not the host kernel's, and only guest rules see them. */

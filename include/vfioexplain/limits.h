@@ -71,6 +71,9 @@
 #define VX_LINE_MEMO_SLOTS 16384u
 #define VX_LINE_MEMO_WAYS 8u
 #define VX_LINE_MEMO_ENTRY_MAX 62u /* key and payload bytes of a slot */
+/* Marked lines a block's reader hands the analysis at once (analysis_feed_marked_lines()): enough for
+ * their memo look-ups' cache misses to overlap. */
+#define VX_FEED_BATCH 16u
 /* Hosts told apart in one journal directory (systemd-journal-remote keeps one file per host). */
 #define VX_HOSTS_MAX 64u
 

@@ -17,6 +17,13 @@ LineMemo *line_memo_free(LineMemo *m);
 /* Forgets every key, in constant time. */
 void line_memo_clear(LineMemo *m);
 
+/* A look-up reads two cache lines that are seldom in the cache: its set, then the slot its tag names. A
+ * caller with several keys to look up fetches all their sets, then all their slots, then looks them up:
+ * the fetches then overlap, where each look-up alone waits for its own. Neither changes what a look-up
+ * finds. */
+void line_memo_prefetch_set(const LineMemo *m, uint64_t hash);
+void line_memo_prefetch_slots(const LineMemo *m, uint64_t hash);
+
 /* The payload stored for key (hash from hash_bytes() of it), NULL if none; *ret_len is its length. */
 const void *line_memo_get(LineMemo *m, uint64_t hash, const void *key, size_t key_len, size_t *ret_len);
 

@@ -25,12 +25,15 @@ typedef struct PrefilterHit {
         uint32_t end;
 } PrefilterHit;
 
-/* The occurrences of one buffer, in increasing order of end, for the lines that hold them. At most
- * VX_PREFILTER_HITS_MAX are kept: past that, overflow is set and the lines are scanned one by one. */
+/* The occurrences of one buffer, in increasing order of end, for the lines that hold them. Past
+ * VX_PREFILTER_HITS_MAX (a buffer of little but literals), overflow is set, none are listed, and the bitmap
+ * ends marks the last byte of each instead: the lines are then scanned again one by one. */
 typedef struct PrefilterHits {
         PrefilterHit *hits;
         size_t n, cap;
         bool overflow;
+        uint64_t *ends; /* prefilter_mark()'s, one bit per byte of the buffer: valid with overflow only */
+        size_t ends_words;
 } PrefilterHits;
 
 void prefilter_hits_done(PrefilterHits *h);
@@ -38,9 +41,9 @@ void prefilter_hits_done(PrefilterHits *h);
 /* The length of pattern id, to place an occurrence by its end. */
 size_t prefilter_pattern_len(const Prefilter *p, size_t id);
 
-/* For a whole buffer of lines: sets, in the bitmap ends (one bit per byte of text, zeroed by the caller),
- * the bit of the last byte of every occurrence of every pattern, and when hits is not NULL lists them
- * there (emptied first), so that a marked line needs no scan of its own. With Hyperscan built in, its
+/* For a whole buffer of lines: lists in hits every occurrence of every pattern (its memory reused from
+ * call to call), or past VX_PREFILTER_HITS_MAX marks them in ends (room for one bit per byte of text,
+ * written only then), so that a marked line needs no scan of its own. With Hyperscan built in, its
  * database is compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for
  * it); the automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton
  * only) or =hyperscan (from the first byte), read when p is made, choose one for the tests. */

@@ -341,6 +341,151 @@ static void test_line_memo(void **state) {
         ruleset_free(rs);
 }
 
+/* The marked lines of a block are fed VX_FEED_BATCH at a time, their memo keys made before the first of them
+ * is fed: a key made before a boot banner of the same batch names the boot before. Here 0000:09:00.0's
+ * group is said in both boots, and the second boot's failed probe (-EINVAL: suggesting, among others,
+ * platform-iommu-unsupported) is refuted by the second boot's own fact only: a line replayed by the first
+ * boot's key would not record it. The banner takes each place in a batch in turn. */
+static void test_line_memo_new_boot_in_batch(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned pad = 0; pad < VX_FEED_BATCH; pad++) {
+                char path[] = "/tmp/vx-feed-boot-XXXXXX";
+                int fd = mkstemp(path);
+                assert_true(fd >= 0);
+                FILE *f = fdopen(fd, "w");
+                assert_non_null(f);
+                put_filler(f, 3, 0);
+                put(f, "[    0.100000] pci 0000:09:00.0: Adding to iommu group 30\n");
+                for (unsigned i = 0; i < pad; i++)
+                        fprintf(f, "[    0.2%05u] pci 0000:%02x:00.0: Adding to iommu group %u\n", i,
+                                i + 0x10, i + 40);
+                put(f, "[    0.000000] Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)\n");
+                put(f, "[    0.100000] pci 0000:09:00.0: Adding to iommu group 30\n");
+                put(f, "[    5.417431] vfio-pci: probe of 0000:09:00.0 failed with error -22\n");
+                put_filler(f, 3, 1);
+                assert_int_equal(fclose(f), 0);
+
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_null(strstr(ref.json, "platform-iommu-unsupported"));
+                /* The second boot's line was not replayed by the first boot's key. */
+                assert_int_equal(got.stats.remembered_lines, 0);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
+/* A line of nothing but literals (QEMU's -drive if=pflash, said 100 times), 7 bytes an occurrence. */
+static void put_dense(FILE *f) {
+        put(f, "[    1.000000]");
+        for (int i = 0; i < 100; i++)
+                put(f, " pflash");
+        put(f, "\n");
+}
+
+/* Past VX_PREFILTER_HITS_MAX occurrences in a buffer, prefilter_mark() marks them in its bitmap instead of
+ * listing them: every one, those it had listed included, whichever engine found them. */
+static void test_hits_overflow_marks_every_occurrence(void **state) {
+        static const char *const engines[] = {"portable", "hyperscan"};
+        char *buf;
+        size_t len;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        while (ftell(f) < (long) (VX_PREFILTER_HITS_MAX * 8))
+                put_dense(f);
+        assert_int_equal(fclose(f), 0);
+        uint64_t *ends = calloc((len + 63) / 64, sizeof(uint64_t));
+        uint64_t *listed = calloc((len + 63) / 64, sizeof(uint64_t));
+        assert_non_null(ends);
+        assert_non_null(listed);
+
+        for (size_t e = 0; e < ELEMENTSOF(engines); e++) {
+#ifndef VX_HAVE_HYPERSCAN
+                if (strcmp(engines[e], "hyperscan") == 0) {
+                        print_message("built without Hyperscan: the overflow is tested with the automaton "
+                                      "only\n");
+                        continue;
+                }
+#endif
+                RuleSet *rs = load_shipped_rules(engines[e]);
+                PrefilterHits hits = {0};
+                /* The reference: each line alone, few enough to be listed. */
+                memset(listed, 0, (len + 63) / 64 * sizeof(uint64_t));
+                size_t n_listed = 0;
+                for (size_t at = 0; at < len;) {
+                        size_t line = (size_t) ((char *) memchr(buf + at, '\n', len - at) - buf) + 1 - at;
+                        memset(ends, 0xff, (len + 63) / 64 * sizeof(uint64_t));
+                        prefilter_mark(rs->prefilter, buf + at, line, ends, &hits);
+                        assert_false(hits.overflow);
+                        for (size_t i = 0; i < hits.n; i++) {
+                                size_t last = at + hits.hits[i].end - 1;
+                                listed[last / 64] |= UINT64_C(1) << (last % 64);
+                        }
+                        n_listed += hits.n;
+                        at += line;
+                }
+                assert_true(n_listed > VX_PREFILTER_HITS_MAX);
+                /* The bitmap is the callee's to clear. */
+                memset(ends, 0xff, (len + 63) / 64 * sizeof(uint64_t));
+                prefilter_mark(rs->prefilter, buf, len, ends, &hits);
+                assert_true(hits.overflow);
+                assert_int_equal(hits.n, 0);
+                assert_memory_equal(ends, listed, (len + 63) / 64 * sizeof(uint64_t));
+                assert_string_equal(prefilter_engine(rs->prefilter),
+                                    strcmp(engines[e], "hyperscan") == 0 ? "hyperscan" : "aho-corasick");
+                prefilter_hits_done(&hits);
+                ruleset_free(rs);
+        }
+        free(ends);
+        free(listed);
+        free(buf);
+}
+
+/* Blocks whose occurrences overflow the list are read as the others are: their marked lines, found in the
+ * bitmap, each scanned again. Failures are said among the dense lines, before and after a block's list
+ * overflows. */
+static void test_hits_overflow_feed(void **state) {
+#ifdef VX_HAVE_HYPERSCAN
+        static const char *const engines[] = {"portable", "hyperscan"};
+#else
+        static const char *const engines[] = {"portable"};
+        print_message("built without Hyperscan: the overflow is read with the automaton only\n");
+#endif
+        char path[] = "/tmp/vx-feed-dense-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+        put_filler(f, 3, 0);
+        for (unsigned i = 0; i < 2000; i++) {
+                put_dense(f);
+                if (i % 97 == 0)
+                        fprintf(f, "[    5.%06u] vfio-pci: probe of 0000:%02x:00.0 failed with error -22\n",
+                                i, i / 97 + 1);
+                if (i % 89 == 0)
+                        fprintf(f, "[    0.%06u] pci 0000:%02x:00.0: Adding to iommu group %u\n", i,
+                                i / 89 + 1, i / 89 + 3);
+        }
+        put_filler(f, 3, 1);
+        assert_int_equal(fclose(f), 0);
+
+        for (size_t e = 0; e < ELEMENTSOF(engines); e++) {
+                RuleSet *rs = load_shipped_rules(engines[e]);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_int_equal(got.stats.matched_lines, 21 + 23);
+                assert_non_null(strstr(got.json, "0000:15:00.0"));
+                free(ref.json);
+                free(got.json);
+                ruleset_free(rs);
+        }
+        unlink(path);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -379,6 +524,9 @@ int main(void) {
                 cmocka_unit_test(test_automatic),
                 cmocka_unit_test(test_hyperscan_from_first_byte),
                 cmocka_unit_test(test_line_memo),
+                cmocka_unit_test(test_line_memo_new_boot_in_batch),
+                cmocka_unit_test(test_hits_overflow_marks_every_occurrence),
+                cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

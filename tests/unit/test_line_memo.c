@@ -10,8 +10,11 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line_memo.h"
 
+/* Fetched ahead first, as analysis.c does for a batch of lines: that must change nothing a look-up finds. */
 static const char *get(LineMemo *m, uint64_t hash, const char *key) {
         size_t len;
+        line_memo_prefetch_set(m, hash);
+        line_memo_prefetch_slots(m, hash);
         return line_memo_get(m, hash, key, strlen(key), &len);
 }
 
