@@ -15,6 +15,7 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line_memo.h"
 #include "vfioexplain/macro.h"
+#include "vfioexplain/reader.h"
 #include "vfioexplain/romfile_refs.h"
 
 /* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
@@ -903,19 +904,25 @@ static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len
         return 0;
 }
 
-/* k: the line's dmesg key from dmesg_key(), made again if a line fed since began a new boot. */
-static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
-                    const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
-        Line line;
+/* Replays the line by its dmesg key k from dmesg_key() (made again if a line fed since began a new boot), if
+ * the memo remembers it: 1 if it did, 0 if the line is to be matched. */
+static int replayed_raw(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
         int r;
 
         if (k->len > 0 && k->epoch != a->epoch && (r = dmesg_key(a, input, raw, len, k)) < 0)
                 return r;
-        if (replayed(a, k)) {
-                a->stats.lines++;
-                a->seq++;
+        if (!replayed(a, k))
                 return 0;
-        }
+        a->stats.lines++;
+        a->seq++;
+        return 1;
+}
+
+/* A line the memo did not replay. k: its dmesg key, as replayed_raw() left it. */
+static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                           const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
+        Line line;
+
         line_classify(a->lc, raw, len, &line);
         const LineFields *f = line_classifier_json_fields(a->lc, &line);
         if (f && memchr(f->message.p, '\n', f->message.len)) {
@@ -927,11 +934,15 @@ static int feed_raw(Analysis *a, const char *input, unsigned long lineno, const 
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
         MemoKey k;
-        int r = dmesg_key(a, input, raw, len, &k);
-        return r < 0 ? r : feed_raw(a, input, lineno, raw, len, NULL, 0, &k);
+        int r;
+
+        if ((r = dmesg_key(a, input, raw, len, &k)) < 0 || (r = replayed_raw(a, input, raw, len, &k)) != 0)
+                return MIN(r, 0);
+        return feed_unreplayed(a, input, lineno, raw, len, NULL, 0, &k);
 }
 
-int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n) {
+int analysis_feed_marked_lines(Analysis *a, const char *input, LineCursor *c, const MarkedLine *lines,
+                               size_t n) {
         MemoKey keys[VX_FEED_BATCH];
         int r;
 
@@ -947,11 +958,23 @@ int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine 
                 for (size_t i = 0; i < m; i++)
                         if (keys[i].len > 0)
                                 line_memo_prefetch_slots(a->memo, keys[i].hash);
-                for (size_t i = 0; i < m; i++)
-                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0 ||
-                            (r = feed_raw(a, input, l[i].lineno, l[i].raw, l[i].len, l[i].hits, l[i].n_hits,
-                                          &keys[i])) < 0)
+                for (size_t i = 0; i < m; i++) {
+                        if ((r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
                                 return r;
+                        if (r > 0) {
+                                c->replayed++;
+                                continue;
+                        }
+                        /* The lines since the cursor, less those replayed, were not marked. */
+                        uint64_t before = count_newlines(c->pos, (size_t) (l[i].raw - c->pos)) - c->replayed;
+                        if ((r = analysis_skip_lines(a, input, before)) < 0)
+                                return r;
+                        *c = (LineCursor){.pos = l[i].raw + l[i].len + 1,
+                                          .lineno = c->lineno + c->replayed + before + 1};
+                        if ((r = feed_unreplayed(a, input, c->lineno, l[i].raw, l[i].len, l[i].hits,
+                                                 l[i].n_hits, &keys[i])) < 0)
+                                return r;
+                }
         }
         return 0;
 }

@@ -161,22 +161,17 @@ int line_reader_next_block(LineReader *r, ReadBlock *ret) {
 }
 
 /* Each byte lane counts its newlines (== gives -1) for at most 255 steps, then the lanes are summed. The
- * caller counts the lines between two marked lines, some hundreds of bytes: the sum and the tail are done
- * a word at a time, where byte loops cost as much as the vector loop. */
+ * caller counts the lines before a marked line, some hundreds of bytes: the sum and the tail are done a
+ * word at a time, where byte loops cost as much as the vector loop. */
 static VX_SIMD_CLONES size_t newlines_in(const char *text, size_t len) {
-        typedef uint64_t Words4 __attribute__((vector_size(32)));
-        const uint64_t even_bytes = UINT64_C(0x00ff00ff00ff00ff);
         const VxBytes32 zero = {0}, nl = zero + (unsigned char) '\n';
         size_t n = 0, i = 0;
 
         while (i + 32 <= len) {
                 VxBytes32 acc = {0};
-                for (unsigned k = 0; k < 255 && i + 32 <= len; k++, i += 32)
+                for (size_t end = i + MIN((len - i) & ~(size_t) 31, (size_t) 255 * 32); i < end; i += 32)
                         acc -= (VxBytes32) (*(const VxBytes32 *) (text + i) == nl);
-                /* Bytes summed in pairs (at most 510), then the four pairs of each word by a multiply. */
-                Words4 w = (Words4) acc, pairs = (w & even_bytes) + ((w >> 8) & even_bytes);
-                for (unsigned k = 0; k < 4; k++)
-                        n += (size_t) ((pairs[k] * UINT64_C(0x0001000100010001)) >> 48);
+                n += bytes32_sum(&acc);
         }
         for (; i + 8 <= len; i += 8)
                 n += swar_count(swar_bytes_equal(swar_load_le64(text + i), '\n'));

@@ -56,10 +56,8 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 
-/* A line the log prefilter marked in a buffer (analyzer/feed.c), and the lines before it that it did not. */
+/* A line the log prefilter marked in a block of lines (analyzer/feed.c). */
 typedef struct MarkedLine {
-        uint64_t skipped; /* lines just before it that hold no literal */
-        unsigned long lineno;
         const char *raw;
         size_t len;
         const PrefilterHit
@@ -67,9 +65,20 @@ typedef struct MarkedLine {
         size_t n_hits;
 } MarkedLine;
 
-/* Feeds lines[0..n) in order, each as analysis_skip_lines() of its skipped lines and analysis_feed() of it
- * would. Several at once let the line memo fetch what their look-ups read before the first of them. */
-int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n);
+/* How far the lines of a block are accounted for: numbered, and counted as analysis_skip_lines() counts.
+ * The lines before a marked line are counted only when it is matched, for its number: a line the memo
+ * replays needs no number, and most marked lines of a large log are replayed. */
+typedef struct LineCursor {
+        const char *pos; /* the lines before pos are accounted for */
+        unsigned long lineno; /* the number of the last of them */
+        uint64_t replayed; /* marked lines after pos that were replayed, each accounted for too */
+} LineCursor;
+
+/* Feeds lines[0..n), marked lines of one block in order after those the cursor has seen, each as
+ * analysis_skip_lines() of the lines before it and analysis_feed() of it would, and moves the cursor on.
+ * Several at once let the line memo fetch what their look-ups read before the first of them. */
+int analysis_feed_marked_lines(Analysis *a, const char *input, LineCursor *c, const MarkedLine *lines,
+                               size_t n);
 
 /* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
  * kernel lines are not the host kernel's, and only guest rules see them. */
