@@ -206,7 +206,14 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         size_t next = 0; /* the first byte after the last marked line */
         unsigned long lineno_end = f->lineno + bytes.newlines;
         f->cursor = (LineCursor){.pos = text, .lineno = f->lineno};
-        if (!f->hits.overflow)
+        if (f->hits.overflow)
+                for (size_t w = 0; w < f->hits.ends_words; w++)
+                        for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
+                                size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
+                                if (at >= next && (r = take_marked(f, text, len, at, &next, NULL, NULL)) < 0)
+                                        return r;
+                        }
+        else if (f->hits.n > 0) /* else the list may never have been allocated */
                 for (PrefilterHit *hit = f->hits.hits, *end = hit + f->hits.n; hit < end;) {
                         size_t at = hit->end - 1;
                         if (at < next)
@@ -214,13 +221,6 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                         else if ((r = take_marked(f, text, len, at, &next, &hit, end)) < 0)
                                 return r;
                 }
-        else
-                for (size_t w = 0; w < f->hits.ends_words; w++)
-                        for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
-                                size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
-                                if (at >= next && (r = take_marked(f, text, len, at, &next, NULL, NULL)) < 0)
-                                        return r;
-                        }
         if ((r = feed_batch(f)) < 0)
                 return r;
         /* The lines after the last one the cursor accounted for: the block's count says how many. */

@@ -3,15 +3,20 @@
  * rules (rules/), correlated and ranked, and rendered in each output format for a host not probed. No byte
  * of the log may reach the text or Markdown output as a control (ESC, C0, C1, DEL) or as invalid UTF-8,
  * no log line may end or open a Markdown code block, and the JSON must parse, whole, as valid UTF-8 (and be
- * the very print of the report's json-c tree, which explain's JSON no longer builds whole). */
+ * the very print of the report's json-c tree, which explain's JSON no longer builds whole). The same log
+ * read as a file is, by blocks (analyzer/feed.c), must give the very same report and counts. */
+#define _GNU_SOURCE
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/facts.h"
+#include "vfioexplain/feed.h"
 #include "vfioexplain/output.h"
 #include "vfioexplain/rules.h"
 
@@ -19,18 +24,32 @@
 #error "VX_SOURCE_RULES_DIR must name the shipped rules"
 #endif
 
-static const RuleSet *rules(void) {
-        static RuleSet *rs;
+/* The shipped rules, their prefilter as VFIOEXPLAIN_SCAN says (unset: the automatic choice). */
+static RuleSet *load_rules(const char *scan) {
+        RuleSet *rs;
         Diag d = {0};
-        if (rs)
-                return rs;
+        if (scan)
+                setenv("VFIOEXPLAIN_SCAN", scan, 1);
         if (ruleset_load_dir(VX_SOURCE_RULES_DIR, &d, &rs) < 0) {
                 for (size_t i = 0; i < d.n; i++)
                         fprintf(stderr, "%s\n", d.lines[i]);
                 abort();
         }
+        unsetenv("VFIOEXPLAIN_SCAN");
         diag_done(&d);
         return rs;
+}
+
+static const RuleSet *rules(void) {
+        static RuleSet *rs;
+        return rs ? rs : (rs = load_rules(NULL));
+}
+
+/* For the reading by blocks: Hyperscan from the first byte (where it is loaded), which a log as short as a
+ * fuzz input would otherwise never reach. */
+static const RuleSet *rules_for_blocks(void) {
+        static RuleSet *rs;
+        return rs ? rs : (rs = load_rules("hyperscan"));
 }
 
 static void check_readable(const StrBuf *b) {
@@ -100,6 +119,33 @@ static void check_json(const StrBuf *b) {
         json_tokener_free(tok);
 }
 
+/* The input read as a file (analysis_feed_fd: the literal pass over the whole block, its marked lines fed
+ * in batches through the line memo, the lines between only counted) against every line fed alone (ref,
+ * whose JSON is ref_json). Not for an input that reading a file turns down or treats apart: a NUL byte
+ * (a binary file, or the zeroed tail of one), or a journal file's magic. */
+static void check_by_blocks(const uint8_t *data, size_t size, Analysis *ref, const StrBuf *ref_json,
+                            const OutputOptions *o) {
+        if (memchr(data, 0, size) || (size >= 8 && memcmp(data, "LPKSHHRH", 8) == 0))
+                return;
+        int fd = memfd_create("fuzz-log", MFD_CLOEXEC);
+        FUZZ_CHECK(fd >= 0);
+        FUZZ_CHECK(write(fd, data, size) == (ssize_t) size);
+        FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0);
+        Analysis *a;
+        FeedReport rep;
+        FUZZ_CHECK(analysis_new(rules_for_blocks(), &a) == 0);
+        FUZZ_CHECK(analysis_feed_fd(a, "fuzz.log", fd, &rep) == 0);
+        close(fd);
+        FUZZ_CHECK(analysis_finish(a) == 0);
+        StrBuf out = {0};
+        FUZZ_CHECK(output_render(a, o, &out) == 0);
+        FUZZ_CHECK(out.len == ref_json->len && memcmp(strbuf_str(&out), strbuf_str(ref_json), out.len) == 0);
+        AnalysisStats x = analysis_stats(ref), y = analysis_stats(a);
+        FUZZ_CHECK(x.lines == y.lines && x.matched_lines == y.matched_lines && x.limit_hits == y.limit_hits);
+        strbuf_done(&out);
+        analysis_free(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *p = (const char *) data, *end = p + size;
         Analysis *a = NULL;
@@ -132,6 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                    memcmp(strbuf_str(&tree), strbuf_str(&out), out.len) == 0);
                         json_object_put(root);
                         strbuf_done(&tree);
+                        check_by_blocks(data, size, a, &out, &o);
                 } else
                         check_readable(&out);
                 if (formats[i] == OUTPUT_MARKDOWN)
