@@ -20,6 +20,15 @@
 
 static char input_path[] = "/tmp/vx-feed-XXXXXX";
 
+/* A new file made from path, a mkstemp() template, open for writing. */
+static FILE *create_temp(char *path) {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+        return f;
+}
+
 static void put(FILE *f, const char *s) {
         assert_int_equal(fputs(s, f) >= 0, 1);
 }
@@ -66,10 +75,7 @@ static void put_filler(FILE *f, unsigned n, unsigned seed) {
  * line without a newline. Large enough (over VX_SCAN_ACCEL_AFTER) for the automatic choice to reach
  * Hyperscan. */
 static int setup(void **state) {
-        int fd = mkstemp(input_path);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        assert_non_null(f);
+        FILE *f = create_temp(input_path);
 
         put_filler(f, 100, 0);
         /* Twice, so that the second time the line memo knows the messages. */
@@ -273,10 +279,7 @@ static void test_line_memo(void **state) {
         enum { DEVICES = 200 };
         RuleSet *rs = load_shipped_rules(NULL);
         char path[] = "/tmp/vx-feed-memo-XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        assert_non_null(f);
+        FILE *f = create_temp(path);
         for (int boot = 0; boot < 2; boot++) {
                 if (boot)
                         put(f,
@@ -350,10 +353,7 @@ static void test_line_memo_new_boot_in_batch(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
         for (unsigned pad = 0; pad < VX_FEED_BATCH; pad++) {
                 char path[] = "/tmp/vx-feed-boot-XXXXXX";
-                int fd = mkstemp(path);
-                assert_true(fd >= 0);
-                FILE *f = fdopen(fd, "w");
-                assert_non_null(f);
+                FILE *f = create_temp(path);
                 put_filler(f, 3, 0);
                 put(f, "[    0.100000] pci 0000:09:00.0: Adding to iommu group 30\n");
                 for (unsigned i = 0; i < pad; i++)
@@ -455,10 +455,7 @@ static void test_hits_overflow_feed(void **state) {
         print_message("built without Hyperscan: the overflow is read with the automaton only\n");
 #endif
         char path[] = "/tmp/vx-feed-dense-XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        assert_non_null(f);
+        FILE *f = create_temp(path);
         put_filler(f, 3, 0);
         for (unsigned i = 0; i < 2000; i++) {
                 put_dense(f);
