@@ -672,8 +672,7 @@ typedef struct MemoKey {
         unsigned char bytes[VX_LINE_MEMO_ENTRY_MAX];
         size_t len; /* 0: none (too long to fit, or the line is not to be remembered) */
         uint64_t hash;
-        unsigned
-                epoch; /* the boot it was made in (a key made ahead of its line may be of the boot before) */
+        unsigned epoch; /* the boot it was made in: one made ahead of its line may be stale */
 } MemoKey;
 
 /* Where a dmesg line's key has the number of views of a classified line's, which is at most 2. */
@@ -887,8 +886,7 @@ void analysis_set_line_memo(Analysis *a, bool on) {
                 a->memo = line_memo_free(a->memo);
 }
 
-/* The memo key of a raw line that is a dmesg line, which a replay needs nothing else for; else of length 0.
- */
+/* The memo key of a raw dmesg line (a replay needs nothing else), else a key of length 0. */
 static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
         k->len = 0;
         if (!a->memo || a->guest_input || len == 0 || raw[0] != '[')
