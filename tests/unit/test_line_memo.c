@@ -123,10 +123,11 @@ static void test_too_long(void **state) {
         line_memo_free(m);
 }
 
-/* hash_bytes reads every byte, whatever the length and alignment. */
+/* hash_bytes reads every byte, whatever the length and alignment: in the byte-wise short case, in both
+ * lanes, and in the overlapping last words (every length up to the largest key and beyond). */
 static void test_hash_bytes(void **state) {
-        char buf[40] = {0};
-        for (size_t len = 1; len < 33; len++)
+        char buf[VX_LINE_MEMO_ENTRY_MAX + 40] = {0};
+        for (size_t len = 1; len < sizeof(buf) - 1; len++)
                 for (size_t at = 0; at < len; at++) {
                         uint64_t h = hash_bytes(buf + 1, len);
                         buf[1 + at] = 1;
