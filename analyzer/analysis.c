@@ -15,7 +15,6 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line_memo.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/reader.h"
 #include "vfioexplain/romfile_refs.h"
 
 /* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
@@ -939,8 +938,7 @@ int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const ch
         return feed_unreplayed(a, input, lineno, raw, len, NULL, 0, &k);
 }
 
-int analysis_feed_marked_lines(Analysis *a, const char *input, LineCursor *c, const MarkedLine *lines,
-                               size_t n) {
+int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n) {
         MemoKey keys[VX_FEED_BATCH];
         int r;
 
@@ -957,19 +955,11 @@ int analysis_feed_marked_lines(Analysis *a, const char *input, LineCursor *c, co
                         if (keys[i].len > 0)
                                 line_memo_prefetch_slots(a->memo, keys[i].hash);
                 for (size_t i = 0; i < m; i++) {
-                        if ((r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
+                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0 ||
+                            (r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
                                 return r;
-                        if (r > 0) {
-                                c->replayed++;
-                                continue;
-                        }
-                        /* The lines since the cursor, less those replayed, were not marked. */
-                        uint64_t before = count_newlines(c->pos, (size_t) (l[i].raw - c->pos)) - c->replayed;
-                        if ((r = analysis_skip_lines(a, input, before)) < 0)
-                                return r;
-                        *c = (LineCursor){.pos = l[i].raw + l[i].len + 1,
-                                          .lineno = c->lineno + c->replayed + before + 1};
-                        if ((r = feed_unreplayed(a, input, c->lineno, l[i].raw, l[i].len, l[i].hits,
+                        if (r == 0 &&
+                            (r = feed_unreplayed(a, input, l[i].lineno, l[i].raw, l[i].len, l[i].hits,
                                                  l[i].n_hits, &keys[i])) < 0)
                                 return r;
                 }

@@ -7,13 +7,13 @@
 #include <emmintrin.h>
 #endif
 
+#include "vfioexplain/block_scan.h"
 #include "vfioexplain/escape.h"
 #include "vfioexplain/feed.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/prefilter.h"
 #include "vfioexplain/reader.h"
-#include "vfioexplain/swar.h"
 
 /* A NUL byte this early means a binary file, not a log. */
 #define BINARY_PREFIX 4096u
@@ -26,9 +26,11 @@ typedef struct Feeder {
         unsigned long lineno; /* lines read so far */
         PrefilterHits hits; /* prefilter_mark()'s occurrences, for the marked lines */
         uint64_t *ends; /* and its bitmap when they are too many, one bit per byte of the largest block */
+        NewlineMap newlines; /* where the block's lines end, sized for the largest block */
         MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
         size_t n_batch;
-        LineCursor cursor; /* how far the block's lines are accounted for */
+        unsigned long block_lineno; /* the lines before the block */
+        unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
 } Feeder;
 
 static bool has_journal_magic(const char *s, size_t len) {
@@ -57,50 +59,6 @@ static int feed_one(Feeder *f, const char *text, size_t len, uint64_t offset, bo
         if (!utf8_is_valid(text, len))
                 f->rep.bad_utf8++;
         return analysis_feed(f->a, f->input, f->lineno, text, len);
-}
-
-/* What a block holds that the literal pass alone cannot deal with, and its lines. */
-typedef struct BlockBytes {
-        bool nul; /* a NUL byte */
-        bool brace; /* a '{' (journal JSON starts its lines with one) */
-        bool high; /* a byte >= 0x80 (only such a line can be invalid UTF-8) */
-        size_t newlines;
-} BlockBytes;
-
-/* One pass for the four, where three passes of memchr() and a scan for high bytes were a tenth of the
- * time of a block with nothing to match. The lines are counted here, in a pass that reads every byte
- * anyway, so that those between marked lines need not be (analysis_feed_marked_lines()). */
-static VX_SIMD_CLONES BlockBytes block_bytes(const char *text, size_t len) {
-        const unsigned char *p = (const unsigned char *) text;
-        const VxBytes32 zero = {0}, brace = zero + (unsigned char) '{',
-                        newline = zero + (unsigned char) '\n';
-        VxBytes32 nul = zero, br = zero, high = zero;
-        BlockBytes b = {0};
-        size_t i = 0;
-
-        while (i + 32 <= len) {
-                VxBytes32 lines = zero; /* each lane counts for at most 255 steps */
-                for (size_t end = i + MIN((len - i) & ~(size_t) 31, (size_t) 255 * 32); i < end; i += 32) {
-                        VxBytes32 v = *(const VxBytes32 *) (p + i);
-                        nul |= (VxBytes32) (v == zero);
-                        br |= (VxBytes32) (v == brace);
-                        high |= v;
-                        lines -= (VxBytes32) (v == newline);
-                }
-                b.newlines += bytes32_sum(&lines);
-        }
-        for (unsigned k = 0; k < 32; k++) {
-                b.nul |= nul[k] != 0;
-                b.brace |= br[k] != 0;
-                b.high |= high[k] >= 0x80;
-        }
-        for (; i < len; i++) {
-                b.nul |= p[i] == 0;
-                b.brace |= p[i] == '{';
-                b.high |= p[i] >= 0x80;
-                b.newlines += p[i] == '\n';
-        }
-        return b;
 }
 
 /* Whether a line of text[0..len) starts with '{', as journal JSON does ('{' is rare in other logs). */
@@ -154,17 +112,17 @@ static uint64_t count_bad_utf8(const char *text, size_t len) {
 static int feed_batch(Feeder *f) {
         size_t n = f->n_batch;
         f->n_batch = 0;
-        return analysis_feed_marked_lines(f->a, f->input, &f->cursor, f->batch, n);
+        return analysis_feed_marked_lines(f->a, f->input, f->batch, n);
 }
 
 /* The line of the block that holds byte at, a marked byte at or after *next: fed with the next few marked
  * lines. Its occurrences are those of [*hit, end) that it holds (hit NULL: it is scanned again), their
  * ends made relative to it. */
-static int take_marked(Feeder *f, const char *text, size_t len, size_t at, size_t *next, PrefilterHit **hit,
+static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, PrefilterHit **hit,
                        PrefilterHit *end) {
-        const char *nl = memrchr(text + *next, '\n', at - *next);
-        size_t start = nl ? (size_t) (nl - text) + 1 : *next;
-        size_t stop = (size_t) ((const char *) memchr(text + at, '\n', len - at) - text);
+        size_t start = newline_map_line_start(&f->newlines, *next, at),
+               stop = newline_map_line_end(&f->newlines, at);
+        unsigned long lineno = f->block_lineno + newline_map_count_before(&f->newlines, start) + 1;
         PrefilterHit *first = NULL;
         size_t n_hits = 0;
         if (hit) {
@@ -174,7 +132,15 @@ static int take_marked(Feeder *f, const char *text, size_t len, size_t at, size_
                         (*hit)->end -= (uint32_t) start;
         }
         *next = stop + 1;
-        f->batch[f->n_batch++] = (MarkedLine){text + start, stop - start, first, n_hits};
+        f->batch[f->n_batch++] = (MarkedLine){
+                .raw = text + start,
+                .len = stop - start,
+                .hits = first,
+                .n_hits = n_hits,
+                .lineno = lineno,
+                .skipped = lineno - f->marked_lineno - 1,
+        };
+        f->marked_lineno = lineno;
         return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
 }
 
@@ -195,7 +161,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         }
         /* Where the lines' text is not what the rules see, every line takes the whole path: NUL bytes (a
          * damaged or binary file) and journal JSON (whose MESSAGE may be escaped or a byte array). */
-        BlockBytes bytes = block_bytes(text, len);
+        BlockScan bytes;
+        block_scan(text, len, &f->newlines, &bytes);
         if (bytes.nul || (bytes.brace && has_json_line(text, len)))
                 return feed_lines_one_by_one(f, text, len, offset);
 
@@ -204,13 +171,12 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
 
         size_t next = 0; /* the first byte after the last marked line */
-        unsigned long lineno_end = f->lineno + bytes.newlines;
-        f->cursor = (LineCursor){.pos = text, .lineno = f->lineno};
+        f->block_lineno = f->marked_lineno = f->lineno;
         if (f->hits.overflow)
                 for (size_t w = 0; w < f->hits.ends_words; w++)
                         for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
                                 size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
-                                if (at >= next && (r = take_marked(f, text, len, at, &next, NULL, NULL)) < 0)
+                                if (at >= next && (r = take_marked(f, text, at, &next, NULL, NULL)) < 0)
                                         return r;
                         }
         else if (f->hits.n > 0) /* else the list may never have been allocated */
@@ -218,15 +184,14 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                         size_t at = hit->end - 1;
                         if (at < next)
                                 hit++;
-                        else if ((r = take_marked(f, text, len, at, &next, &hit, end)) < 0)
+                        else if ((r = take_marked(f, text, at, &next, &hit, end)) < 0)
                                 return r;
                 }
         if ((r = feed_batch(f)) < 0)
                 return r;
-        /* The lines after the last one the cursor accounted for: the block's count says how many. */
-        uint64_t rest = lineno_end - (f->cursor.lineno + f->cursor.replayed);
-        f->lineno = lineno_end;
-        return analysis_skip_lines(f->a, f->input, rest);
+        /* The lines after the last marked one. */
+        f->lineno += bytes.newlines;
+        return analysis_skip_lines(f->a, f->input, f->lineno - f->marked_lineno);
 }
 
 int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
@@ -235,24 +200,25 @@ int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
 
 int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progress_fn progress,
                               void *userdata, FeedReport *ret) {
+        const size_t words = BLOCK_SCAN_WORDS(VX_LINE_MAX + VX_READ_CHUNK);
+        _cleanup_free_ uint64_t *ends = calloc(words, sizeof(uint64_t)),
+                                *newline_bits = malloc(words * sizeof(uint64_t));
+        _cleanup_free_ uint32_t *newlines_before = malloc(words * sizeof(uint32_t));
         Feeder f = {
                 .a = a,
                 .input = analysis_intern_input(a, input),
                 .prefilter = analysis_rules(a)->prefilter,
+                .ends = ends,
+                .newlines = {newline_bits, newlines_before},
         };
         LineReader rd;
         ReadBlock b;
         int r;
 
-        if (!f.input)
+        if (!f.input || !ends || !newline_bits || !newlines_before)
                 return -ENOMEM;
-        f.ends = calloc((VX_LINE_MAX + VX_READ_CHUNK + 63) / 64, sizeof(uint64_t));
-        if (!f.ends)
-                return -ENOMEM;
-        if ((r = line_reader_init(&rd, fd)) < 0) {
-                free(f.ends);
+        if ((r = line_reader_init(&rd, fd)) < 0)
                 return r;
-        }
         while ((r = line_reader_next_block(&rd, &b)) > 0) {
                 if (b.single)
                         r = feed_one(&f, b.text, b.len, b.offset, b.cut);
@@ -265,7 +231,6 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
         }
         line_reader_done(&rd);
         prefilter_hits_done(&f.hits);
-        free(f.ends);
         *ret = f.rep;
         return r < 0 ? r : 0;
 }

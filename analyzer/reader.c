@@ -9,7 +9,6 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/reader.h"
-#include "vfioexplain/swar.h"
 
 int line_reader_init(LineReader *r, int fd) {
         *r = (LineReader){.fd = fd, .cap = VX_LINE_MAX + VX_READ_CHUNK};
@@ -158,30 +157,4 @@ int line_reader_next_block(LineReader *r, ReadBlock *ret) {
                 if (e < 0)
                         return e;
         }
-}
-
-/* Each byte lane counts its newlines (== gives -1) for at most 255 steps, then the lanes are summed. The
- * caller counts the lines before a marked line, some hundreds of bytes: the sum and the tail are done a
- * word at a time, where byte loops cost as much as the vector loop. */
-static VX_SIMD_CLONES size_t newlines_in(const char *text, size_t len) {
-        const VxBytes32 zero = {0}, nl = zero + (unsigned char) '\n';
-        size_t n = 0, i = 0;
-
-        while (i + 32 <= len) {
-                VxBytes32 acc = {0};
-                for (size_t end = i + MIN((len - i) & ~(size_t) 31, (size_t) 255 * 32); i < end; i += 32)
-                        acc -= (VxBytes32) (*(const VxBytes32 *) (text + i) == nl);
-                n += bytes32_sum(&acc);
-        }
-        for (; i + 8 <= len; i += 8)
-                n += swar_count(swar_bytes_equal(swar_load_le64(text + i), '\n'));
-        for (; i < len; i++)
-                n += text[i] == '\n';
-        return n;
-}
-
-/* The clones stay inside this file: a declaration that carried target_clones would give every caller's
- * file a resolver of its own. */
-size_t count_newlines(const char *text, size_t len) {
-        return newlines_in(text, len);
 }

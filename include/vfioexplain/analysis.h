@@ -63,22 +63,14 @@ typedef struct MarkedLine {
         const PrefilterHit
                 *hits; /* its occurrences, their ends relative to raw (NULL: it is scanned again) */
         size_t n_hits;
+        unsigned long lineno;
+        uint64_t skipped; /* the lines just before it that were not marked */
 } MarkedLine;
 
-/* How far the lines of a block are accounted for: numbered, and counted as analysis_skip_lines() counts.
- * The lines before a marked line are counted only when it is matched, for its number: a line the memo
- * replays needs no number, and most marked lines of a large log are replayed. */
-typedef struct LineCursor {
-        const char *pos; /* the lines before pos are accounted for */
-        unsigned long lineno; /* the number of the last of them */
-        uint64_t replayed; /* marked lines after pos that were replayed, each accounted for too */
-} LineCursor;
-
-/* Feeds lines[0..n), marked lines of one block in order after those the cursor has seen, each as
- * analysis_skip_lines() of the lines before it and analysis_feed() of it would, and moves the cursor on.
- * Several at once let the line memo fetch what their look-ups read before the first of them. */
-int analysis_feed_marked_lines(Analysis *a, const char *input, LineCursor *c, const MarkedLine *lines,
-                               size_t n);
+/* Feeds lines[0..n), marked lines in order, each as analysis_skip_lines() of the lines skipped before it
+ * and analysis_feed() of it would. Several at once let the line memo fetch what their look-ups read before
+ * the first of them. */
+int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n);
 
 /* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
  * kernel lines are not the host kernel's, and only guest rules see them. */

@@ -31,16 +31,5 @@ static inline void freep(void *p) {
                         func(*p);               \
         }
 
-/* A loop over every byte of the input, built for AVX2 and for the baseline: the dynamic loader picks the
- * one the CPU runs (an ifunc), as glibc does for memchr(). */
-#if defined(__x86_64__) && defined(__ELF__) && !defined(VX_NO_SIMD_CLONES)
-#define VX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VX_SIMD_CLONES
-#endif
-/* 32 bytes at any address, in GCC's vector extensions: such loops stay portable C, and an AVX2 clone
- * does each step in one instruction (two SSE2 ones in the baseline). */
-typedef unsigned char VxBytes32 __attribute__((vector_size(32), aligned(1)));
-
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -35,7 +35,7 @@ int line_reader_next(LineReader *r, ReadLine *ret);
 /* Lines in bulk, for the literal prefilter to scan a whole buffer at once: either many complete lines
  * (each ending in '\n', none longer than VX_LINE_MAX), or one line (single: cut at VX_LINE_MAX, or the
  * last line of the input without a newline, len without its newline). The reader does not number them:
- * the caller counts the newlines of a block (block_lines) and one for a single line. A reader is read
+ * the caller counts the newlines of a block (block_scan()) and one for a single line. A reader is read
  * either by lines or by blocks, not both. */
 typedef struct ReadBlock {
         const char *text;
@@ -47,6 +47,3 @@ typedef struct ReadBlock {
 
 /* Returns 1 and a block, 0 at end of input, or a negative errno from read(2). Valid until the next call. */
 int line_reader_next_block(LineReader *r, ReadBlock *ret);
-
-/* The number of '\n' in text[0..len): the lines of a block. */
-size_t count_newlines(const char *text, size_t len);

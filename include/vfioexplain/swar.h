@@ -3,15 +3,12 @@
 
 /* Byte tests on eight bytes at a time (SIMD within a register), for the hot loops that read log text: each
  * returns 0x80 in every byte of the word that passes, exact per byte (no carry or borrow from one byte
- * into the next, so a byte's result never depends on its neighbours). And the sum of a vector's byte
- * lanes, for the loops that count with them. */
+ * into the next, so a byte's result never depends on its neighbours). */
 
 #include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-#include "vfioexplain/macro.h"
 
 #define SWAR_HIGH UINT64_C(0x8080808080808080)
 #define SWAR_ONES UINT64_C(0x0101010101010101)
@@ -36,20 +33,9 @@ static inline uint64_t swar_digit_bytes(uint64_t w) {
         return (low7 + SWAR_ONES * 0x50) & ~(low7 + SWAR_ONES * 0x46) & ~w & SWAR_HIGH;
 }
 
-/* How many bytes a result of the tests above marks. */
-static inline unsigned swar_count(uint64_t marks) {
-        return (unsigned) (((marks >> 7) * SWAR_ONES) >> 56);
-}
-
-/* The sum of the 32 byte lanes of *counts (each at most 255), as the vector loops over a block count: the
- * bytes summed in pairs (at most 510), then the four pairs of each 64-bit word by a multiply. (A pointer:
- * a 32-byte vector passed by value has another ABI with AVX than without.) */
-static inline size_t bytes32_sum(const VxBytes32 *counts) {
-        typedef uint64_t Words4 __attribute__((vector_size(32)));
-        const uint64_t even_bytes = UINT64_C(0x00ff00ff00ff00ff);
-        Words4 w = (Words4) *counts, pairs = (w & even_bytes) + ((w >> 8) & even_bytes);
-        size_t n = 0;
-        for (unsigned k = 0; k < 4; k++)
-                n += (size_t) ((pairs[k] * UINT64_C(0x0001000100010001)) >> 48);
-        return n;
+/* One bit for each byte that a result of the tests above marks, the first byte in the low bit: each byte's
+ * mark, moved to its low bit and multiplied, lands in bit 56 + its index, and no partial product carries
+ * into those bits. */
+static inline uint64_t swar_marks_to_bits(uint64_t marks) {
+        return ((marks >> 7) * UINT64_C(0x0102040810204080)) >> 56;
 }

@@ -88,6 +88,13 @@ static void test_many_chunks(void **state) {
 }
 
 /* Reading by blocks gives the lines reading by lines gives, with the same cuts, whatever their lengths. */
+static size_t newlines_one_by_one(const char *buf, size_t len) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++)
+                n += buf[i] == '\n';
+        return n;
+}
+
 static void test_blocks_are_the_lines(void **state) {
         size_t cap = 8 * VX_LINE_MAX, len = 0;
         char *data = malloc(cap);
@@ -132,7 +139,7 @@ static void test_blocks_are_the_lines(void **state) {
                                 break;
                 }
                 if (!b.single)
-                        assert_int_equal(count_newlines(b.text, b.len), n_from_blocks - before);
+                        assert_int_equal(newlines_one_by_one(b.text, b.len), n_from_blocks - before);
                 n_lines = l.lineno;
         }
         assert_int_equal(line_reader_next(&lines, &l), 0);
@@ -144,37 +151,12 @@ static void test_blocks_are_the_lines(void **state) {
         close(fd2);
 }
 
-static size_t newlines_one_by_one(const char *buf, size_t len) {
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++)
-                n += buf[i] == '\n';
-        return n;
-}
-
-static void test_count_newlines(void **state) {
-        /* Past 255 rounds of 32 bytes, where the vector count folds its lanes; every tail length; and the
-         * bytes next to '\n', or with its low seven bits, that a word-at-a-time count must not take for one.
-         */
-        static const char fill[] = {'\n', 'x', (char) 0x8a, 0x0b, 0x09,       '\n',
-                                    0x00, 'y', (char) 0xff, '\n', 0x0a ^ 0x01};
-        char buf[9000];
-        for (size_t i = 0; i < sizeof(buf); i++)
-                buf[i] = fill[(i * 7 + i / 13) % sizeof(fill)];
-        for (size_t len = 0; len <= sizeof(buf); len += len < 200 ? 1 : 131)
-                for (size_t start = 0; start < 8; start += 3)
-                        assert_int_equal(count_newlines(buf + start, len - MIN(len, start)),
-                                         newlines_one_by_one(buf + start, len - MIN(len, start)));
-        /* Every byte a newline: each lane counts 255 before the fold. */
-        memset(buf, '\n', sizeof(buf));
-        for (size_t len = 255 * 32 - 40; len <= sizeof(buf); len += 17)
-                assert_int_equal(count_newlines(buf, len), len);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lines),          cmocka_unit_test(test_long_line_is_cut),
-                cmocka_unit_test(test_many_chunks),    cmocka_unit_test(test_blocks_are_the_lines),
-                cmocka_unit_test(test_count_newlines),
+                cmocka_unit_test(test_lines),
+                cmocka_unit_test(test_long_line_is_cut),
+                cmocka_unit_test(test_many_chunks),
+                cmocka_unit_test(test_blocks_are_the_lines),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
