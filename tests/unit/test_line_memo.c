@@ -123,6 +123,28 @@ static void test_too_long(void **state) {
         line_memo_free(m);
 }
 
+/* A key that differs from the stored one in any byte is not found, though its hash (so its set and tag)
+ * is the same: the compare reads every byte of every length. */
+static void test_same_hash_other_key(void **state) {
+        LineMemo *m;
+        char key[VX_LINE_MEMO_ENTRY_MAX], other[VX_LINE_MEMO_ENTRY_MAX];
+        size_t len;
+        for (size_t i = 0; i < sizeof(key); i++)
+                key[i] = (char) ('A' + i % 26);
+        assert_int_equal(line_memo_new(&m), 0);
+        for (size_t key_len = 1; key_len < VX_LINE_MEMO_ENTRY_MAX; key_len++) {
+                uint64_t hash = UINT64_C(0x9e3779b97f4a7c15) * key_len;
+                assert_int_equal(line_memo_put(m, hash, key, key_len, "p", 1), 0);
+                for (size_t at = 0; at < key_len; at++) {
+                        memcpy(other, key, key_len);
+                        other[at] ^= 0x20;
+                        assert_null(line_memo_get(m, hash, other, key_len, &len));
+                }
+                assert_non_null(line_memo_get(m, hash, key, key_len, &len));
+        }
+        line_memo_free(m);
+}
+
 /* hash_bytes reads every byte, whatever the length and alignment: in the byte-wise short case, in both
  * lanes, and in the overlapping last words (every length up to the largest key and beyond). */
 static void test_hash_bytes(void **state) {
@@ -139,11 +161,9 @@ static void test_hash_bytes(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_same_key_only),
-                cmocka_unit_test(test_eviction),
-                cmocka_unit_test(test_cycle_longer_than_a_set),
-                cmocka_unit_test(test_too_long),
-                cmocka_unit_test(test_hash_bytes),
+                cmocka_unit_test(test_same_key_only),           cmocka_unit_test(test_eviction),
+                cmocka_unit_test(test_cycle_longer_than_a_set), cmocka_unit_test(test_too_long),
+                cmocka_unit_test(test_same_hash_other_key),     cmocka_unit_test(test_hash_bytes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
