@@ -723,7 +723,10 @@ static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len
         k->bytes[k->len++] = a->cur_input_index;
         k->bytes[k->len++] = MEMO_KEY_DMESG;
         PUT(k, message, len);
-        k->hash = hash_bytes(k->bytes, k->len);
+        /* Hashed where the message was read, not from the copy just written: reading back those stores
+         * stalled on their forwarding. The bytes before it are the seed. */
+        uint64_t head = (uint64_t) a->epoch << 16 | (uint64_t) a->cur_input_index << 8 | MEMO_KEY_DMESG;
+        k->hash = hash_bytes_seeded(FNV1A_INIT ^ head * UINT64_C(0x9e3779b97f4a7c15), message, len);
 }
 #undef PUT
 

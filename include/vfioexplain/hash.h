@@ -37,11 +37,12 @@ static inline uint64_t hash_load64(const unsigned char *p) {
 /* 16 bytes a step in two lanes, and the last bytes as whole words that may overlap bytes already read: the
  * line memo hashes a message of tens of bytes for every line a literal marked, where FNV-1a's byte loop, and
  * then one lane with a tail copied byte by byte, took as long as the rest of the look-up. Each lane mixes as
- * murmur3's finalizer does; the length is mixed in first, so two lengths never read the same words alike. */
-static inline uint64_t hash_bytes(const void *data, size_t len) {
+ * murmur3's finalizer does; the length is mixed in first, so two lengths never read the same words alike.
+ * The seed stands for bytes that belong to the key but are not beside the others. */
+static inline uint64_t hash_bytes_seeded(uint64_t seed, const void *data, size_t len) {
         const uint64_t m1 = UINT64_C(0xff51afd7ed558ccd), m2 = UINT64_C(0xc4ceb9fe1a85ec53);
         const unsigned char *p = data, *end = p + len;
-        uint64_t a = FNV1A_INIT ^ ((uint64_t) len * UINT64_C(0x9e3779b97f4a7c15)), b = a ^ m2;
+        uint64_t a = seed ^ ((uint64_t) len * UINT64_C(0x9e3779b97f4a7c15)), b = a ^ m2;
 
         if (len < 8) {
                 uint64_t w = 0;
@@ -61,4 +62,8 @@ static inline uint64_t hash_bytes(const void *data, size_t len) {
         }
         uint64_t h = (a ^ (a >> 32) ^ (b << 23 | b >> 41)) * m2;
         return h ^ (h >> 33);
+}
+
+static inline uint64_t hash_bytes(const void *data, size_t len) {
+        return hash_bytes_seeded(FNV1A_INIT, data, len);
 }
