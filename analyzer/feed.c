@@ -94,17 +94,15 @@ static size_t next_high_byte(const char *text, size_t len, size_t from) {
         return len;
 }
 
-/* Lines of a block that are not valid UTF-8: only a line with a byte >= 0x80 can be one. */
-static uint64_t count_bad_utf8(const char *text, size_t len) {
+/* Lines of a block that are not valid UTF-8: only a line with a byte >= 0x80 can be one, and what comes
+ * before its first such byte is ASCII, valid whatever follows. */
+static uint64_t count_bad_utf8(const char *text, size_t len, const NewlineMap *newlines) {
         uint64_t bad = 0;
         for (size_t i = next_high_byte(text, len, 0); i < len;) {
-                const char *nl = memrchr(text, '\n', i);
-                size_t start = nl ? (size_t) (nl - text) + 1 : 0;
-                const char *end = memchr(text + i, '\n', len - i);
-                size_t stop = end ? (size_t) (end - text) : len;
-                if (!utf8_is_valid(text + start, stop - start))
+                size_t stop = newline_map_line_end(newlines, i);
+                if (!utf8_is_valid(text + i, stop - i))
                         bad++;
-                i = next_high_byte(text, len, MIN(stop + 1, len));
+                i = next_high_byte(text, len, stop + 1);
         }
         return bad;
 }
@@ -167,7 +165,7 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 return feed_lines_one_by_one(f, text, len, offset);
 
         if (bytes.high)
-                f->rep.bad_utf8 += count_bad_utf8(text, len);
+                f->rep.bad_utf8 += count_bad_utf8(text, len, &f->newlines);
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
 
         size_t next = 0; /* the first byte after the last marked line */
