@@ -144,11 +144,12 @@ int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
 }
 
 /* o, pretty-printed as json-c prints it at the given depth: its own lines indented by indent more spaces
- * (a JSON string holds no raw newline, so each one starts a line). Takes o. */
+ * (a JSON string holds no raw newline, so each one starts a line). Takes o; NULL is null, as json-c writes a
+ * member added without a value. */
 static int put_nested(StrBuf *out, struct json_object *o, size_t indent) {
         static const char spaces[] = "        ";
         size_t len;
-        const char *s = o ? json_object_to_json_string_length(o, JSON_FLAGS(true), &len) : NULL;
+        const char *s = json_object_to_json_string_length(o, JSON_FLAGS(true), &len);
 
         assert(indent <= sizeof(spaces) - 1);
         if (!s) {
@@ -164,9 +165,19 @@ static int put_nested(StrBuf *out, struct json_object *o, size_t indent) {
         return 0;
 }
 
-/* The report of output_json_report(), written one cause at a time: the tree of every cause at once took
- * 6 MB more than the text on a log that fills every bound (tests/cli/memory.py), past issue 7's 16 MB. */
-int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *key,
+                           struct json_object *value) {
+        static const char spaces[] = "      ";
+        size_t indent = 2 * depth;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        strbuf_printf(out, "\"%s\": ", key);
+        return put_nested(out, value, indent);
+}
+
+int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
         int r;
@@ -180,11 +191,24 @@ int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 if ((r = put_nested(out, jc, 4)) < 0)
                         return r;
         }
-        strbuf_puts(out, "\n  ],\n  \"facts\": ");
-        if ((r = put_nested(out, facts_to_json(o->host), 2)) < 0)
+        strbuf_puts(out, "\n  ]");
+        struct json_object *facts = facts_to_json(o->host), *stats = stats_to_json(a, o);
+        if (!facts || !stats) {
+                json_object_put(facts);
+                json_object_put(stats);
+                return -ENOMEM;
+        }
+        if ((r = output_json_put_member(out, 1, false, "facts", facts)) < 0 ||
+            (r = output_json_put_member(out, 1, false, "stats", stats)) < 0)
                 return r;
-        strbuf_puts(out, ",\n  \"stats\": ");
-        if ((r = put_nested(out, stats_to_json(a, o), 2)) < 0)
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+/* The report of output_json_report(), written one cause at a time: the tree of every cause at once took
+ * 6 MB more than the text on a log that fills every bound (tests/cli/memory.py), past issue 7's 16 MB. */
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        int r = output_render_json_open(a, o, out);
+        if (r < 0)
                 return r;
         strbuf_puts(out, "\n}\n");
         return strbuf_failed(out) ? -ENOMEM : 0;

@@ -277,40 +277,53 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
         return strbuf_failed(b) ? -ENOMEM : 0;
 }
 
-static struct json_object *json_document(const HostSet *s, const Options *o, const char *when) {
+/* The JSON document, left open inside its last member, "report", so that a redacted copy can add what it
+ * redacted there (json_document_close()). Written a member at a time, as explain's JSON is: the tree of
+ * every cause at once took 6 MB more than the causes' text on a log that fills every bound. */
+static int json_document(const HostSet *s, const Options *o, const char *when, StrBuf *out) {
         const HostFacts *f = s->facts;
         OutputOptions oo = output_options(o, f);
         HostSlot *local = NULL;
+        int r;
+
         for (size_t h = 0; h < s->n; h++)
                 if (s->slots[h].local)
                         local = (HostSlot *) &s->slots[h];
-        struct json_object *root = local ? output_json_report(local->a, &oo) : json_object_new_object();
-        if (!root)
-                return NULL;
-        struct json_object *rep = json_object_new_object();
-        json_object_object_add(rep, "made", json_object_new_string(when));
-        json_object_object_add(rep, "vfioexplain", json_object_new_string(VX_VERSION));
+        if (local && (r = output_render_json_open(local->a, &oo, out)) < 0)
+                return r;
+        if (!local)
+                strbuf_putc(out, '{');
+        strbuf_puts(out, local ? ",\n  \"report\": {" : "\n  \"report\": {");
+
         Summary rows[16];
         size_t n = host_summary(f, rows);
         struct json_object *host = json_object_new_object();
         for (size_t i = 0; i < n; i++)
                 json_object_object_add(host, rows[i].key, json_text(rows[i].value));
-        json_object_object_add(rep, "host", host);
         struct json_object *jd = json_object_new_array();
         const PciDevice *devs[64];
         size_t nd = f->root ? devices_in_question(s, f, devs, ELEMENTSOF(devs)) : 0;
         for (size_t i = 0; i < nd; i++)
                 json_object_array_add(jd, json_object_new_string(devs[i]->address));
-        json_object_object_add(rep, "devices", jd);
         struct json_object *groups = NULL;
         if (f->root && groups_render(f, true, NULL, &groups) < 0) {
-                json_object_put(root);
-                json_object_put(rep);
-                return NULL;
+                json_object_put(host);
+                json_object_put(jd);
+                return -ENOMEM;
         }
-        json_object_object_add(rep, "groups", groups);
-        json_object_object_add(root, "report", rep);
-        return root;
+        if ((r = output_json_put_member(out, 2, true, "made", json_object_new_string(when))) < 0 ||
+            (r = output_json_put_member(out, 2, false, "vfioexplain", json_object_new_string(VX_VERSION))) <
+                    0 ||
+            (r = output_json_put_member(out, 2, false, "host", host)) < 0 ||
+            (r = output_json_put_member(out, 2, false, "devices", jd)) < 0 ||
+            (r = output_json_put_member(out, 2, false, "groups", groups)) < 0)
+                return r;
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+static int json_document_close(StrBuf *out) {
+        strbuf_puts(out, "\n  }\n}\n");
+        return strbuf_failed(out) ? -ENOMEM : 0;
 }
 
 /* Everything that names this host or its people: the probed names, and the host names its logs show. */
@@ -373,29 +386,31 @@ static void put_redaction_note(StrBuf *b, const Redactor *r) {
 }
 
 /* The document with every secret replaced, and a note of what was: under the title in Markdown, as
- * report.redacted in JSON. */
-static int redact_document(const HostSet *s, const Options *o, const StrBuf *doc, StrBuf *out) {
+ * report.redacted in JSON. Frees doc. */
+static int redact_document(const HostSet *s, const Options *o, StrBuf *doc, StrBuf *out) {
         _cleanup_(redactor_freep) Redactor *red = NULL;
         _cleanup_(strbuf_done) StrBuf body = {0};
         int r;
         if ((r = redactor_for(s, strbuf_str(doc), doc->len, &red)) < 0 ||
             (r = redactor_apply(red, strbuf_str(doc), doc->len, &body)) < 0)
                 return r;
+        /* Freed before the output is made: a document on a log that fills every bound is megabytes. */
+        strbuf_done(doc);
         if (o->format == OUTPUT_JSON) {
-                /* Tokens hold no quote or backslash: the redacted text is still the same JSON. */
-                struct json_object *root = json_tokener_parse(strbuf_str(&body)), *rep;
-                if (!root || !json_object_object_get_ex(root, "report", &rep)) {
-                        json_object_put(root);
-                        return -EINVAL;
-                }
+                /* Tokens hold no quote or backslash: the redacted text is still the same JSON, and the
+                 * counts (never the values) go in the report object it leaves open. */
                 struct json_object *counts = json_object_new_object();
+                if (!counts)
+                        return -ENOMEM;
                 for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++)
                         json_object_object_add(counts, redact_kind_to_string(k),
                                                json_object_new_int64((int64_t) redactor_count(red, k)));
-                json_object_object_add(rep, "redacted", counts);
-                r = output_put_json(out, root, true);
-                json_object_put(root);
-                return r;
+                if ((r = output_json_put_member(&body, 2, false, "redacted", counts)) < 0 ||
+                    (r = json_document_close(&body)) < 0)
+                        return r;
+                *out = body;
+                body = (StrBuf){0};
+                return 0;
         }
         const char *host = strstr(strbuf_str(&body), "\n## Host");
         size_t head = host ? (size_t) (host - strbuf_str(&body)) : body.len;
@@ -423,9 +438,9 @@ int bugreport_print(const HostSet *s, const Options *o) {
         if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
                 snprintf(when, sizeof(when), "an unknown date");
         if (o->format == OUTPUT_JSON) {
-                struct json_object *root = json_document(s, o, when);
-                r = root ? output_put_json(&doc, root, true) : -ENOMEM;
-                json_object_put(root);
+                r = json_document(s, o, when, &doc);
+                if (r >= 0 && !o->redact)
+                        r = json_document_close(&doc);
         } else
                 r = markdown(s, o, when, &doc);
         if (r < 0) {
@@ -435,10 +450,13 @@ int bugreport_print(const HostSet *s, const Options *o) {
         if (!o->redact) {
                 out = doc;
                 doc = (StrBuf){0};
-        } else if ((r = redact_document(s, o, &doc, &out)) < 0) {
-                strbuf_done(&out);
-                errorf("%s", r == -ENOMEM ? "out of memory" : "redacting the report failed");
-                return EXIT_INTERNAL;
+        } else {
+                r = redact_document(s, o, &doc, &out);
+                if (r < 0) {
+                        strbuf_done(&out);
+                        errorf("%s", r == -ENOMEM ? "out of memory" : "redacting the report failed");
+                        return EXIT_INTERNAL;
+                }
         }
         if (print_output(&out) < 0)
                 return EXIT_INTERNAL;

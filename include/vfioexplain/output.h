@@ -45,6 +45,13 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
 struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o);
 /* The whole JSON report as an object, for callers that put it inside their own (NULL, errno set). */
 struct json_object *output_json_report(const Analysis *a, const OutputOptions *o);
+/* output_render_json() left open after its last member: the caller adds its own and closes it. */
+int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out);
+/* A member of a pretty-printed object depth levels deep, written as json-c writes it there: ",\n" ("\n" for
+ * the first), the indent, the key (a name of the format, not escaped), ": " and value. Takes value (NULL:
+ * null). Returns 0 or -ENOMEM. */
+int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *key,
+                           struct json_object *value);
 /* Appends o and a newline: pretty (the report) or on one line (JSON lines). Returns 0 or -ENOMEM. */
 int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
 

@@ -75,6 +75,11 @@ assert d["report"]["redacted"] == {"host": 1, "user": 1, "mac": 0, "serial": 0, 
 PY
 cp redacted.markdown secrets-redacted.md
 same secrets-redacted.md
+cp redacted.json secrets-redacted.json
+same secrets-redacted.json
+# Judged from the logs alone: no host of the document is this one.
+"$bin" --rules "$rules" --no-probe --format json report logs/secrets/*.log >no-probe.json
+same no-probe.json
 
 # The snapshot embedded in a (redacted) report replays.
 python3 - redacted.markdown >replay.json <<'PY'

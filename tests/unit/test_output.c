@@ -166,6 +166,51 @@ static void test_json_written_as_the_tree(void **state) {
         analysis_free(many);
 }
 
+/* bugreport writes its document a member at a time around explain's (output_render_json_open()): each
+ * member, first or not, one or two levels deep, null, empty or nested, must read as json-c prints the tree.
+ */
+static void test_json_members_as_the_tree(void **state) {
+        StrBuf streamed = {0}, tree = {0};
+        OutputOptions o = {.format = OUTPUT_JSON, .host = &host};
+        struct json_object *root = output_json_report(an, &o), *rep = json_object_new_object(),
+                           *nested = json_object_new_array();
+
+        json_object_array_add(nested, json_object_new_string("0000:01:00.0 \"quoted\" \\ /"));
+        json_object_array_add(nested, json_object_new_object());
+        json_object_object_add(rep, "made", json_object_new_string("2026-11-24 12:00 UTC"));
+        json_object_object_add(rep, "empty", json_object_new_array());
+        json_object_object_add(rep, "groups", NULL);
+        json_object_object_add(rep, "devices", json_object_get(nested));
+        json_object_object_add(root, "report", rep);
+        assert_int_equal(output_put_json(&tree, root, true), 0);
+
+        assert_int_equal(output_render_json_open(an, &o, &streamed), 0);
+        strbuf_puts(&streamed, ",\n  \"report\": {");
+        assert_int_equal(output_json_put_member(&streamed, 2, true, "made",
+                                                json_object_new_string("2026-11-24 12:00 UTC")),
+                         0);
+        assert_int_equal(output_json_put_member(&streamed, 2, false, "empty", json_object_new_array()), 0);
+        assert_int_equal(output_json_put_member(&streamed, 2, false, "groups", NULL), 0);
+        assert_int_equal(output_json_put_member(&streamed, 2, false, "devices", nested), 0);
+        strbuf_puts(&streamed, "\n  }\n}\n");
+        assert_string_equal(strbuf_str(&streamed), strbuf_str(&tree));
+        json_object_put(root);
+        strbuf_done(&streamed);
+        strbuf_done(&tree);
+
+        /* An object whose first member is the writer's. */
+        root = json_object_new_object();
+        json_object_object_add(root, "only", json_object_new_int(7));
+        assert_int_equal(output_put_json(&tree, root, true), 0);
+        strbuf_putc(&streamed, '{');
+        assert_int_equal(output_json_put_member(&streamed, 1, true, "only", json_object_new_int(7)), 0);
+        strbuf_puts(&streamed, "\n}\n");
+        assert_string_equal(strbuf_str(&streamed), strbuf_str(&tree));
+        json_object_put(root);
+        strbuf_done(&streamed);
+        strbuf_done(&tree);
+}
+
 /* More distinct symptoms than are kept: every format says that what is shown may be incomplete. */
 static void test_dropped_is_said(void **state) {
         Analysis *a;
@@ -219,6 +264,7 @@ int main(void) {
                 cmocka_unit_test(test_dropped_is_said),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_json_written_as_the_tree),
+                cmocka_unit_test(test_json_members_as_the_tree),
                 cmocka_unit_test(test_explanations_use_their_own_line),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
