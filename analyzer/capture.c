@@ -85,6 +85,12 @@ int capture_normalize(Var v, const char *s, size_t len, char out[static VX_CAPTU
         case VAR_LABEL:
                 ok = all_in(s, len, "_-.:,/+@") && s[0] != '-';
                 break;
+        case VAR_ALIAS:
+                /* QEMU's id_wellformed() (util/id.c): a letter, then letters, digits, '-', '.', '_'; -set
+                 * reads at most 63 bytes of it. */
+                ok = ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
+                        all_in(s, len, "_-.") && len <= VX_QEMU_ID_MAX;
+                break;
         default:
                 return -EINVAL;
         }

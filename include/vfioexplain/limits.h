@@ -151,6 +151,8 @@
 #define VX_ROM_DEVICE_LIST_MAX 64u
 #define VX_ROM_TEXT_MAX 256u
 #define VX_ROMFILE_REFS_MAX 16u
+/* A QEMU device id as -set reads it (system/vl.c qemu_set_option(): "%63[^.]"). */
+#define VX_QEMU_ID_MAX 63u
 
 /* report --redact: distinct secret values remembered per report, and the longest one. */
 #define VX_REDACT_VALUES_MAX 4096u

@@ -24,6 +24,7 @@ typedef enum Var {
         VAR_PID,
         VAR_NODE,
         VAR_LABEL,
+        VAR_ALIAS, /* a QEMU device id, libvirt's <alias name=...> */
         _VAR_CAPTURE_MAX, /* the ones above may be captured; the ones below are built in */
         VAR_UPDATE_BOOTLOADER = _VAR_CAPTURE_MAX,
         VAR_UPDATE_INITRAMFS,

@@ -76,6 +76,11 @@ static void test_capture_grammars(void **state) {
                        "system_u:system_r:svirt_t:s0:c1,c2");
         assert_capture(VAR_LABEL, "a'b", NULL);
         assert_capture(VAR_VALUE, "-12", "-12");
+        assert_capture(VAR_ALIAS, "hostdev0", "hostdev0");
+        assert_capture(VAR_ALIAS, "ua-gpu.vga_0", "ua-gpu.vga_0");
+        assert_capture(VAR_ALIAS, "0hostdev", NULL);
+        assert_capture(VAR_ALIAS, "-hostdev0", NULL);
+        assert_capture(VAR_ALIAS, "hostdev0'", NULL);
         /* Domain names and values are pasted into fix commands unquoted. */
         assert_capture(VAR_DOMAIN, "win11-gpu.test", "win11-gpu.test");
         assert_capture(VAR_DOMAIN, "win11`reboot`", NULL);
