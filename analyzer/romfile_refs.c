@@ -43,6 +43,26 @@ static void keep_vga(RomfileRefs *r, const char *address) {
         memcpy(r->vga[r->n_vga++], address, 16);
 }
 
+/* Remembers that the -device with this id (a QEMU id, capture.h's alias) is address; the latest wins. */
+static void keep_id(RomfileRefs *r, const char *address, Span id) {
+        char norm[VX_CAPTURE_MAX + 1];
+
+        if (!address[0] || capture_normalize(VAR_ALIAS, id.p, id.len, norm) < 0)
+                return;
+        size_t i = 0;
+        while (i < r->n_ids && strcmp(r->ids[i].id, norm) != 0)
+                i++;
+        if (i == r->n_ids) {
+                if (r->n_ids >= ELEMENTSOF(r->ids)) {
+                        r->dropped++;
+                        return;
+                }
+                r->n_ids++;
+        }
+        memcpy(r->ids[i].id, norm, strlen(norm) + 1);
+        memcpy(r->ids[i].address, address, 16);
+}
+
 /* QEMU's boolean property values that mean on (qapi/qapi-visit-core.c, qemu_strtobool() later). */
 static bool is_on(Span v) {
         static const char *const on[] = {"on", "yes", "true"};
@@ -66,8 +86,8 @@ static void device_address(const char *key, Span v, char address[static 16]) {
  * is a literal comma. The option ends at a blank or a quote (a shell-quoted command line), or at the
  * ": " that follows it as the location of an error. */
 static void scan_keyvalue(RomfileRefs *r, Span opts) {
-        char address[16] = "", path[VX_CAPTURE_MAX + 1];
-        size_t n_path = 0;
+        char address[16] = "", path[VX_CAPTURE_MAX + 1], id[VX_CAPTURE_MAX + 1];
+        size_t n_path = 0, n_id = 0;
         bool have_path = false, vga = false;
 
         while (opts.len > 0) {
@@ -103,8 +123,13 @@ static void scan_keyvalue(RomfileRefs *r, Span opts) {
                         memcpy(path, value, n);
                         n_path = n;
                         have_path = true;
+                } else if (key.len == 2 && memcmp(key.p, "id", 2) == 0) {
+                        memcpy(id, value, n);
+                        n_id = n;
                 }
         }
+        if (n_id > 0)
+                keep_id(r, address, span_make(id, n_id));
         if (have_path)
                 keep(r, address, span_make(path, n_path));
         if (vga)
@@ -140,6 +165,8 @@ static void scan_json(RomfileRefs *r, Span line, const char *at) {
                 device_address("sysfsdev", v, address);
         if (json_string(obj, "romfile", &path))
                 keep(r, address, path);
+        /* Its id is not kept: -set cannot reach a device given as JSON (the cause qemu-set-on-json-device).
+         */
         if (span_find(obj, "\"x-vga\":true"))
                 keep_vga(r, address);
 }
@@ -152,6 +179,32 @@ static bool contains_nocase(Span s, const char *lit) {
         return false;
 }
 
+/* -set device.ID.x-vga=VALUE (system/vl.c qemu_set_option(): group, id and property up to '.', '.' and '=',
+ * the value to the end of the argument), for the device of that id seen before it. */
+static void scan_set(RomfileRefs *r, Span s) {
+        static const char set[] = "-set device.", prop[] = ".x-vga=";
+        const char *p;
+
+        while ((p = span_find(s, set))) {
+                s = span_make(p + strlen(set), s.len - (size_t) (p + strlen(set) - s.p));
+                size_t n = 0;
+                while (n < s.len && s.p[n] != '.' && s.p[n] != '=' && s.p[n] != ' ')
+                        n++;
+                Span id = span_make(s.p, n), rest = span_make(s.p + n, s.len - n), value;
+                if (!span_eat_literal(&rest, prop))
+                        continue;
+                size_t m = 0;
+                while (m < rest.len && rest.p[m] != ' ' && rest.p[m] != '\'' && rest.p[m] != '"' &&
+                       rest.p[m] != ':')
+                        m++;
+                value = span_make(rest.p, m);
+                for (size_t i = 0; i < r->n_ids; i++)
+                        if (strlen(r->ids[i].id) == id.len && memcmp(r->ids[i].id, id.p, id.len) == 0 &&
+                            is_on(value))
+                                keep_vga(r, r->ids[i].address);
+        }
+}
+
 void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len) {
         Span s = span_make(line, len);
         const char *p;
@@ -161,7 +214,10 @@ void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len) {
         if ((span_find(s, "pflash") || span_find(s, "-bios ")) &&
             (contains_nocase(s, "ovmf") || contains_nocase(s, "edk2") || contains_nocase(s, "aavmf")))
                 r->uefi = true;
-        if (!span_find(s, "romfile") && !span_find(s, "x-vga"))
+        if (span_find(s, "-set device."))
+                scan_set(r, s);
+        /* A -device vfio-pci also names its id, which a later -set refers to. */
+        if (!span_find(s, "vfio-pci"))
                 return;
         while ((p = span_find(s, "vfio-pci"))) {
                 Span after = span_make(p + 8, s.len - (size_t) (p + 8 - s.p));

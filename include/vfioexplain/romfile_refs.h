@@ -28,10 +28,17 @@ typedef struct RomfileRefs {
         /* Devices given with x-vga=on (the legacy VGA ranges), whose class the probes then check. */
         char vga[VX_ROMFILE_REFS_MAX][16];
         size_t n_vga;
+        /* The id= of each -device vfio-pci seen, for a later -set device.ID.x-vga=on (the form a
+         * <qemu:commandline> adds, which QEMU accepts for a key=value -device only). */
+        struct {
+                char id[VX_QEMU_ID_MAX + 1];
+                char address[16];
+        } ids[VX_ROMFILE_REFS_MAX];
+        size_t n_ids;
 } RomfileRefs;
 
 /* Looks at one line (no I/O) and keeps each new (address, path) pair it names, and each address given
- * x-vga=on. */
+ * x-vga=on, on its -device or by a -set of its id after it. */
 void romfile_refs_scan(RomfileRefs *r, const char *line, size_t len);
 
 /* Whether a line classified as l can hold such a reference: QEMU lines and their option locations, and

@@ -110,6 +110,23 @@ xvga "$fx/healthy-vfio" qemu && echo "ok: x-vga on a VGA device: qemu evidence o
 printf '%s\n' "-device '{\"driver\":\"vfio-pci\",\"host\":\"0000:01:00.0\",\"id\":\"hostdev0\",\"bus\":\"pci.5\",\"addr\":\"0x0\",\"x-vga\":true}' \\" >"$tmp/xj.log"
 cat "$tmp/xvga.log" >>"$tmp/xj.log"
 "$bin" --rules "$rules" --sysroot "$tmp/3d" "$tmp/xj.log" | grep -qF 'x-vga=on: class=030200' || fail "x-vga from JSON -device"
+# x-vga=on from a <qemu:commandline> -set after the hostdev's -device, as libvirt writes its command line into
+# the domain log (src/util/vircommand.c, one option a line): QEMU applies it to a key=value -device (libvirt
+# before QEMU 6.2; its error then names the -device without x-vga), so the probe checks the class; to a
+# JSON -device it cannot, and QEMU exits first
+# (system/vl.c qemu_set_option(), the line this machine's QEMU 7.2 printed for it).
+printf '%s\n' '-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x5 \' '-set device.hostdev0.x-vga=on \' \
+        '-msg timestamp=on' \
+        'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x5: vfio 0000:01:00.0: failed getting region info for VGA region index 8: Invalid argument' \
+        'device does not support requested feature x-vga' >"$tmp/xs.log"
+"$bin" --rules "$rules" --sysroot "$tmp/3d" "$tmp/xs.log" | grep -qF 'x-vga=on: class=030200' && echo "ok: x-vga from -set device.ID" ||
+        fail "x-vga from -set device.ID"
+printf '%s\n' "-device '{\"driver\":\"vfio-pci\",\"host\":\"0000:01:00.0\",\"id\":\"hostdev0\",\"bus\":\"pci.5\",\"addr\":\"0x0\"}' \\" \
+        '-set device.hostdev0.x-vga=on \' \
+        '2026-11-24T14:50:47.516287Z qemu-system-x86_64: -set device.hostdev0.x-vga=on: there is no device "hostdev0" defined' >"$tmp/xsj.log"
+"$bin" --rules "$rules" --sysroot "$tmp/3d" --format json "$tmp/xsj.log" >"$tmp/xsj.json"
+[ "$(causes "$tmp/xsj.json" | head -1)" = "qemu-set-on-json-device - confirmed" ] && ! grep -qF 'x-vga=on: class' "$tmp/xsj.json" &&
+        echo "ok: -set on a JSON -device: that cause, and no x-vga probe" || { fail "-set on a JSON -device"; causes "$tmp/xsj.json"; }
 
 # A GPU and its audio in two guest slots: a domain of the gpu-audio-companion host (libvirt's
 # virDomainDefFormat() layout, two root ports at buses 5 and 6).

@@ -146,7 +146,7 @@ typedef struct Result {
         char *json;
         AnalysisStats stats;
         FeedReport rep;
-        size_t romfiles, romfiles_dropped;
+        size_t romfiles, romfiles_dropped, vga, ids;
 } Result;
 
 static Result finish(Analysis *a, FeedReport rep) {
@@ -160,7 +160,9 @@ static Result finish(Analysis *a, FeedReport rep) {
                     .stats = analysis_stats(a),
                     .rep = rep,
                     .romfiles = analysis_romfiles(a)->n,
-                    .romfiles_dropped = analysis_romfiles(a)->dropped};
+                    .romfiles_dropped = analysis_romfiles(a)->dropped,
+                    .vga = analysis_romfiles(a)->n_vga,
+                    .ids = analysis_romfiles(a)->n_ids};
         strbuf_done(&b);
         return r;
 }
@@ -224,6 +226,8 @@ static void assert_same(Result x, Result y) {
         assert_int_equal(x.stats.limit_hits, y.stats.limit_hits);
         assert_int_equal(x.romfiles, y.romfiles);
         assert_int_equal(x.romfiles_dropped, y.romfiles_dropped);
+        assert_int_equal(x.vga, y.vga);
+        assert_int_equal(x.ids, y.ids);
         assert_int_equal(x.rep.cut, y.rep.cut);
         assert_int_equal(x.rep.nul_lines, y.rep.nul_lines);
         assert_int_equal(x.rep.bad_utf8, y.rep.bad_utf8);

@@ -496,6 +496,55 @@ static void test_romfile_refs(void **state) {
         assert_int_equal(h.dropped, 3);
 }
 
+/* x-vga=on added by a -set after the -device (what a <qemu:commandline> pair of arguments gives): QEMU
+ * applies it to a key=value -device of that id, never to one given as JSON. libvirt's domain log has one
+ * argument a line. */
+static void test_romfile_refs_set(void **state) {
+        RomfileRefs r = {0};
+
+        scan(&r, "-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x5 \\");
+        scan(&r, "-device vfio-pci,host=0000:01:00.1,id=hostdev1,bus=pci.0,addr=0x6 \\");
+        assert_int_equal(r.n_ids, 2);
+        assert_int_equal(r.n_vga, 0);
+        scan(&r, "-set device.hostdev0.x-vga=on \\");
+        assert_int_equal(r.n_vga, 1);
+        assert_string_equal(r.vga[0], "0000:01:00.0");
+        /* Off, another property, an id never given, an id with a prefix of a known one: nothing more. */
+        scan(&r, "-set device.hostdev1.x-vga=off \\");
+        scan(&r, "-set device.hostdev1.rombar=0 \\");
+        scan(&r, "-set device.hostdev7.x-vga=on \\");
+        scan(&r, "-set device.hostdev.x-vga=on \\");
+        assert_int_equal(r.n_vga, 1);
+        /* As the location of a QEMU error, and a later -device of the same id that wins. */
+        scan(&r, "-device vfio-pci,host=0000:02:00.0,id=hostdev1 \\");
+        scan(&r,
+             "qemu-system-x86_64: -set device.hostdev1.x-vga=on: vfio 0000:02:00.0: failed getting region "
+             "info "
+             "for VGA region index 8: Invalid argument");
+        assert_int_equal(r.n_vga, 2);
+        assert_string_equal(r.vga[1], "0000:02:00.0");
+
+        /* A JSON -device: -set cannot reach it (QEMU says there is no such device). */
+        RomfileRefs j = {0};
+        scan(&j,
+             "-device "
+             "'{\"driver\":\"vfio-pci\",\"host\":\"0000:01:00.0\",\"id\":\"hostdev0\",\"bus\":\"pci.5\","
+             "\"addr\":\"0x0\"}' \\");
+        scan(&j, "-set device.hostdev0.x-vga=on \\");
+        assert_int_equal(j.n_vga, 0);
+        /* An id QEMU would refuse is not kept; the table has a bound. */
+        scan(&j, "-device vfio-pci,host=0000:01:00.0,id=0bad \\");
+        scan(&j, "-device vfio-pci,host=0000:01:00.0,id=a$(reboot) \\");
+        assert_int_equal(j.n_ids, 0);
+        for (unsigned i = 0; i < VX_ROMFILE_REFS_MAX + 2; i++) {
+                char line[128];
+                snprintf(line, sizeof(line), "-device vfio-pci,host=0000:01:00.0,id=gpu%u", i);
+                scan(&j, line);
+        }
+        assert_int_equal(j.n_ids, VX_ROMFILE_REFS_MAX);
+        assert_int_equal(j.dropped, 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_legacy_only),  cmocka_unit_test(test_legacy_and_efi),
@@ -503,7 +552,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_checksum), cmocka_unit_test(test_dumper_header),
                 cmocka_unit_test(test_corrupt),      cmocka_unit_test(test_not_a_rom),
                 cmocka_unit_test(test_chain_end),    cmocka_unit_test(test_every_cut_and_flip),
-                cmocka_unit_test(test_romfile_refs),
+                cmocka_unit_test(test_romfile_refs), cmocka_unit_test(test_romfile_refs_set),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
