@@ -91,6 +91,11 @@ for l in lines:
     if b"romfile" in l or b"romfile" in l.lower():
         seed("romfile_refs", l)
 seed("romfile_refs", "-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.5,addr=0x0,romfile=/usr/share/vgabios/gp104.rom")
+# A -set of a key=value -device's id (x-vga=on from a <qemu:commandline>), and one QEMU refuses for a JSON -device.
+seed("romfile_refs", "-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x5 \\\n"
+     "-set device.hostdev0.x-vga=on \\\n"
+     "-device '{\"driver\":\"vfio-pci\",\"host\":\"0000:02:00.0\",\"id\":\"hostdev1\"}' \\\n"
+     "qemu-system-x86_64: -set device.hostdev1.x-vga=on: there is no device \"hostdev1\" defined")
 
 # A guest's lspci: the corpus' listings (pciutils -nnk, toybox -nk) whole, and toybox's other shapes as
 # toys/other/lsusb.c list_pci() (-nnk with no pci.ids, -enk, -D) and toys/other/lspci.c (before 2022) print them.
