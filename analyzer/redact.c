@@ -88,7 +88,7 @@ static Secret *secret_get(Redactor *r, RedactKind kind, const char *value, size_
 }
 
 int redactor_add(Redactor *r, RedactKind kind, const char *value, size_t len) {
-        if (kind >= _REDACT_KIND_MAX || len < 2 || len > VX_REDACT_VALUE_MAX)
+        if (kind >= _REDACT_KIND_MAX || len < 2 || len > VX_REDACT_VALUE_MAX || memchr(value, '\n', len))
                 return 0;
         return secret_get(r, kind, value, len) ? 0 : -ENOMEM;
 }

@@ -112,11 +112,49 @@ static void test_utf8_kept(void **state) {
         redactor_free(r);
 }
 
+/* report --redact writes a document redacted in pieces cut after a newline: a secret ends at a newline as at
+ * the end of the text, and one that holds a newline is never taken. Each line below puts a secret against
+ * the cut, on one side or the other. */
+static void test_by_lines(void **state) {
+        (void) state;
+        static const char text[] =
+                "host pve1\npve1\n52:54:00:12:34:56\n4dea24b3-1d52-d8f3-2516-782e98a23fa0\n"
+                "serial=S1234\nS1234 x\n0eafba92c0d14a489f0479b054f95968\nlast pve1\nS1234";
+        Redactor *whole, *by_line;
+        StrBuf a = {0}, b = {0};
+        assert_int_equal(redactor_new(&whole), 0);
+        assert_int_equal(redactor_new(&by_line), 0);
+        assert_int_equal(redactor_add(whole, REDACT_HOST, "pve1", 4), 0);
+        assert_int_equal(redactor_add(by_line, REDACT_HOST, "pve1", 4), 0);
+        assert_int_equal(redactor_add(whole, REDACT_USER, "pve1\nS1234", 10), 0); /* ignored */
+        assert_int_equal(redactor_add(by_line, REDACT_USER, "pve1\nS1234", 10), 0);
+        assert_int_equal(redactor_learn(whole, text, strlen(text)), 0);
+        assert_int_equal(redactor_learn(by_line, text, strlen(text)), 0);
+        assert_int_equal(redactor_apply(whole, text, strlen(text), &a), 0);
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t) (nl - p) + 1 : strlen(p);
+                assert_int_equal(redactor_apply(by_line, p, n, &b), 0);
+                p += n;
+        }
+        assert_string_equal(
+                strbuf_str(&a),
+                "host [redacted-host-1]\n[redacted-host-1]\n[redacted-mac-1]\n[redacted-uuid-1]\n"
+                "serial=[redacted-serial-1]\n[redacted-serial-1] x\n[redacted-id-1]\n"
+                "last [redacted-host-1]\n[redacted-serial-1]");
+        assert_string_equal(strbuf_str(&b), strbuf_str(&a));
+        assert_int_equal(redactor_count(whole, REDACT_USER), 0);
+        strbuf_done(&a);
+        strbuf_done(&b);
+        redactor_free(whole);
+        redactor_free(by_line);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_known_values), cmocka_unit_test(test_learned),
                 cmocka_unit_test(test_shapes),       cmocka_unit_test(test_edges),
-                cmocka_unit_test(test_utf8_kept),
+                cmocka_unit_test(test_utf8_kept),    cmocka_unit_test(test_by_lines),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
