@@ -385,18 +385,42 @@ static void put_redaction_note(StrBuf *b, const Redactor *r) {
                             "the same token throughout.\n");
 }
 
-/* The document with every secret replaced, and a note of what was: under the title in Markdown, as
- * report.redacted in JSON. Frees doc. */
-static int redact_document(const HostSet *s, const Options *o, StrBuf *doc, StrBuf *out) {
-        _cleanup_(redactor_freep) Redactor *red = NULL;
-        _cleanup_(strbuf_done) StrBuf body = {0};
+/* Redacts text a piece at a time, each cut just after a newline, where redactor_apply() redacts as it would
+ * the whole, and writes each piece out unless only the counts are wanted: the redacted copy of a document
+ * that fills every bound is never all in memory. */
+static int redact_pieces(Redactor *red, const char *text, size_t len, bool write) {
+        _cleanup_(strbuf_done) StrBuf piece = {0};
         int r;
-        if ((r = redactor_for(s, strbuf_str(doc), doc->len, &red)) < 0 ||
-            (r = redactor_apply(red, strbuf_str(doc), doc->len, &body)) < 0)
+        while (len > 0) {
+                size_t n = MIN(len, (size_t) VX_REDACT_PIECE_BYTES);
+                if (n < len) {
+                        const char *cut = memrchr(text, '\n', n);
+                        if (!cut)
+                                cut = memchr(text + n, '\n', len - n);
+                        n = cut ? (size_t) (cut - text) + 1 : len;
+                }
+                strbuf_reset(&piece);
+                if ((r = redactor_apply(red, text, n, &piece)) < 0 ||
+                    (write && (r = write_all(strbuf_str(&piece), piece.len)) < 0))
+                        return r;
+                text += n;
+                len -= n;
+        }
+        return 0;
+}
+
+/* Writes the document with every secret replaced, and a note of what was: under the title in Markdown, as
+ * report.redacted in JSON. */
+static int write_redacted_document(const HostSet *s, const Options *o, const StrBuf *doc) {
+        _cleanup_(redactor_freep) Redactor *red = NULL;
+        _cleanup_(strbuf_done) StrBuf note = {0};
+        const char *text = strbuf_str(doc);
+        int r;
+        if ((r = redactor_for(s, text, doc->len, &red)) < 0)
                 return r;
-        /* Freed before the output is made: a document on a log that fills every bound is megabytes. */
-        strbuf_done(doc);
         if (o->format == OUTPUT_JSON) {
+                if ((r = redact_pieces(red, text, doc->len, true)) < 0)
+                        return r;
                 /* Tokens hold no quote or backslash: the redacted text is still the same JSON, and the
                  * counts (never the values) go in the report object it leaves open. */
                 struct json_object *counts = json_object_new_object();
@@ -405,24 +429,28 @@ static int redact_document(const HostSet *s, const Options *o, StrBuf *doc, StrB
                 for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++)
                         json_object_object_add(counts, redact_kind_to_string(k),
                                                json_object_new_int64((int64_t) redactor_count(red, k)));
-                if ((r = output_json_put_member(&body, 2, false, "redacted", counts)) < 0 ||
-                    (r = json_document_close(&body)) < 0)
+                if ((r = output_json_put_member(&note, 2, false, "redacted", counts)) < 0 ||
+                    (r = json_document_close(&note)) < 0)
                         return r;
-                *out = body;
-                body = (StrBuf){0};
-                return 0;
+                return write_all(strbuf_str(&note), note.len);
         }
-        const char *host = strstr(strbuf_str(&body), "\n## Host");
-        size_t head = host ? (size_t) (host - strbuf_str(&body)) : body.len;
-        strbuf_append(out, strbuf_str(&body), head);
-        put_redaction_note(out, red);
-        strbuf_append(out, strbuf_str(&body) + head, body.len - head);
-        return strbuf_failed(out) ? -ENOMEM : 0;
+        /* The note comes first and counts the whole document: a first pass only counts. The second gives
+         * each value the token the first did, and finds nothing the first did not. */
+        if ((r = redact_pieces(red, text, doc->len, false)) < 0)
+                return r;
+        const char *host = strstr(text, "\n## Host");
+        size_t head = host ? (size_t) (host - text) : doc->len;
+        put_redaction_note(&note, red);
+        if (strbuf_failed(&note))
+                return -ENOMEM;
+        if ((r = redact_pieces(red, text, head, true)) < 0 ||
+            (r = write_all(strbuf_str(&note), note.len)) < 0)
+                return r;
+        return redact_pieces(red, text + head, doc->len - head, true);
 }
 
 int bugreport_print(const HostSet *s, const Options *o) {
         _cleanup_(strbuf_done) StrBuf doc = {0};
-        StrBuf out = {0};
         char when[64];
         time_t t = time(NULL);
         struct tm tm;
@@ -448,18 +476,16 @@ int bugreport_print(const HostSet *s, const Options *o) {
                 return EXIT_INTERNAL;
         }
         if (!o->redact) {
-                out = doc;
-                doc = (StrBuf){0};
-        } else {
-                r = redact_document(s, o, &doc, &out);
-                if (r < 0) {
-                        strbuf_done(&out);
-                        errorf("%s", r == -ENOMEM ? "out of memory" : "redacting the report failed");
+                if (print_output(&doc) < 0)
                         return EXIT_INTERNAL;
-                }
-        }
-        if (print_output(&out) < 0)
+        } else if ((r = write_redacted_document(s, o, &doc)) < 0 && r != -EPIPE) {
+                /* A reader that went away (| head) is no failure of ours, as in print_output(). */
+                if (r == -ENOMEM)
+                        errorf("out of memory");
+                else
+                        errorf("writing output: %s", strerror(-r));
                 return EXIT_INTERNAL;
+        }
         size_t n, any = 0;
         for (size_t h = 0; h < s->n; h++) {
                 analysis_findings(s->slots[h].a, &n);

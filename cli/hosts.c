@@ -137,6 +137,9 @@ static int probe_romfiles(HostSet *s, Analysis *a) {
 }
 
 static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {
+        /* No line of the input comes after: the memo's pages (a megabyte once full) go back to the system
+         * before the output is made. */
+        analysis_set_line_memo(h->a, false);
         if (h->local && !o->no_probe) {
                 int r = s->domain ? probe_domain(s, h->a) : feed_probes(h->a, s->facts, NULL, 0);
                 if (r >= 0)

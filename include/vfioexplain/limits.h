@@ -157,6 +157,9 @@
 /* report --redact: distinct secret values remembered per report, and the longest one. */
 #define VX_REDACT_VALUES_MAX 4096u
 #define VX_REDACT_VALUE_MAX 256u
+/* report --redact: the redacted document is written out in pieces of about this size (cut after a newline),
+ * never whole beside the document. */
+#define VX_REDACT_PIECE_BYTES (64u * 1024u)
 /* report: a host snapshot up to this size is embedded in the Markdown (GitHub takes 65536 characters
  * in an issue's body); a larger one is to be attached as a file. */
 #define VX_REPORT_SNAPSHOT_EMBED_MAX (40u * 1024u)

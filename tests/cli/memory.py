@@ -8,11 +8,15 @@
 # after 2 MB, and under issue 7's 16 MB whatever the input; raising VX_EVIDENCE_PER_FINDING_MAX,
 # VX_FINDINGS_MAX or VX_SYMPTOMS_MAX by 64 breaks both (docs/hardening.md has the figures). The output is
 # JSON, the format that once held every cause's tree at the end; then the same through report --redact, which
-# once held that tree twice (built, then parsed again after redaction).
+# once held that tree twice (built, then parsed again after redaction), then the document and its redacted
+# copy; it now writes the copy out in pieces, which must make one valid document with every cause in it.
 #
 # usage: memory.py BINARY SOURCE_DIR      (memory.py --generate SOURCE_DIR BYTES: the input, on stdout)
+import json
 import os
 import random
+import re
+import tempfile
 import subprocess
 import sys
 
@@ -63,7 +67,7 @@ def generate(src, size):
         pass
 
 
-def peak_rss_mb(binary, src, size, command=()):
+def peak_rss_mb(binary, src, size, command=(), out=os.devnull):
     gen = subprocess.Popen([sys.executable, __file__, "--generate", src, str(size)], stdout=subprocess.PIPE)
     err_r, err_w = os.pipe()
     # posix_spawn (vfork): the child does not start with a copy of this Python's resident pages, which
@@ -71,7 +75,7 @@ def peak_rss_mb(binary, src, size, command=()):
     argv = [binary, "--rules", os.path.join(src, "rules"), "--no-probe", "--format", "json", *command, "-"]
     pid = os.posix_spawn(binary, argv, os.environ,
                          file_actions=[(os.POSIX_SPAWN_DUP2, gen.stdout.fileno(), 0),
-                                       (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                                       (os.POSIX_SPAWN_OPEN, 1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
                                        (os.POSIX_SPAWN_DUP2, err_w, 2)])
     gen.stdout.close()
     os.close(err_w)
@@ -102,12 +106,40 @@ def main():
         print(f"FAIL: peak RSS {full:.1f} MB is over {RSS_MAX_MB} MB")
         fails += 1
     # The bug-ticket document holds the whole text of its causes, and redacting it a copy more.
-    report = peak_rss_mb(binary, src, FULL, ("report", "--redact"))
-    print(f"report --redact: peak RSS {report:.1f} MB after {FULL >> 20} MB of input")
-    if report > RSS_MAX_MB:
-        print(f"FAIL: report's peak RSS {report:.1f} MB is over {RSS_MAX_MB} MB")
-        fails += 1
+    with tempfile.TemporaryDirectory() as tmp:
+        plain, redacted = os.path.join(tmp, "plain.json"), os.path.join(tmp, "redacted.json")
+        report = peak_rss_mb(binary, src, FULL, ("report", "--redact"), redacted)
+        print(f"report --redact: peak RSS {report:.1f} MB after {FULL >> 20} MB of input")
+        if report > RSS_MAX_MB:
+            print(f"FAIL: report's peak RSS {report:.1f} MB is over {RSS_MAX_MB} MB")
+            fails += 1
+        peak_rss_mb(binary, src, FULL, ("report",), plain)
+        fails += same_but_redacted(plain, redacted)
     sys.exit(1 if fails else 0)
+
+
+def same_but_redacted(plain_path, redacted_path):
+    """The document written in pieces parses, and is the plain one where neither has a secret in it."""
+    try:
+        with open(redacted_path) as f:
+            redacted = json.load(f)
+        with open(plain_path) as f:
+            plain = json.load(f)
+    except ValueError as e:
+        print(f"FAIL: report --redact: not one JSON document: {e}")
+        return 1
+    size = os.path.getsize(redacted_path)
+    token = re.compile(r"\[redacted-[a-z]+-[0-9]+\]")
+    def texts(doc):
+        return [[e["text"] for e in c["evidence"]] for c in doc["causes"]]
+    kept = [[t for t in c if not token.search(t)] for c in texts(redacted)]
+    clean = [[t for t in c if t in set(k)] for c, k in zip(texts(plain), kept)]
+    if len(redacted["causes"]) != len(plain["causes"]) or kept != clean or not any(kept):
+        print(f"FAIL: report --redact: its causes and their evidence are not the plain report's")
+        return 1
+    print(f"ok: report --redact wrote {size >> 10} KB in pieces: one document, {len(plain['causes'])} causes "
+          f"as in the plain report")
+    return 0
 
 
 main()
