@@ -100,6 +100,8 @@ struct Analysis {
         char last_boot[33];
         RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
         LineMemo *memo; /* NULL: every line is matched */
+        AnalysisBudget own_budget;
+        AnalysisBudget *budget; /* own_budget, or the one shared with other analyses */
         /* what matching the current line does, while it may still be remembered */
         bool recording;
         uint8_t n_recorded;
@@ -172,6 +174,7 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
         if (!a)
                 return -ENOMEM;
         a->rs = rs;
+        a->budget = &a->own_budget;
         a->findings = calloc(VX_FINDINGS_MAX, sizeof(FindingState));
         a->sorted = calloc(VX_FINDINGS_MAX, sizeof(Finding *));
         a->symptoms = calloc(VX_SYMPTOMS_MAX, sizeof(Hit));
@@ -372,8 +375,9 @@ static size_t link_group(Analysis *a, const char *group, const char *address) {
                 strcpy(a->links[a->link_slots[slot] - 1].group, group); /* the latest binding wins */
                 return a->link_slots[slot];
         }
-        if (a->n_links >= VX_GROUP_MAP_MAX)
+        if (a->n_links >= VX_GROUP_MAP_MAX || a->budget->links >= VX_GROUP_MAP_MAX)
                 return 0;
+        a->budget->links++;
         strcpy(a->links[a->n_links].group, group);
         strcpy(a->links[a->n_links].address, address);
         a->link_slots[slot] = (uint16_t) ++a->n_links;
@@ -417,10 +421,11 @@ static FindingState *finding_get(Analysis *a, size_t cause, const char *device) 
         for (size_t i = 0; i < a->n_findings; i++)
                 if (a->findings[i].f.cause == cause && strcmp(a->findings[i].f.device, device) == 0)
                         return &a->findings[i];
-        if (a->n_findings >= VX_FINDINGS_MAX) {
+        if (a->n_findings >= VX_FINDINGS_MAX || a->budget->findings >= VX_FINDINGS_MAX) {
                 a->dropped++;
                 return NULL;
         }
+        a->budget->findings++;
         FindingState *s = &a->findings[a->n_findings++];
         *s = (FindingState){0};
         s->f.cause = cause;
@@ -522,11 +527,12 @@ static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_droppe
         *ret_dropped = false;
         if (hit_find(&a->symptom_index, a->symptoms, a->n_symptoms, m->rule_index, device, group, a->epoch))
                 return 0;
-        if (a->n_symptoms >= VX_SYMPTOMS_MAX) {
+        if (a->n_symptoms >= VX_SYMPTOMS_MAX || a->budget->symptoms >= VX_SYMPTOMS_MAX) {
                 a->dropped++;
                 *ret_dropped = true;
                 return 0;
         }
+        a->budget->symptoms++;
         Hit *h = &a->symptoms[a->n_symptoms++];
         *h = (Hit){.rule = m->rule_index};
         snprintf(h->device, sizeof(h->device), "%s", device);
@@ -534,6 +540,7 @@ static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_droppe
         int r = evidence_make(a, m, &h->ev);
         if (r < 0) {
                 a->n_symptoms--;
+                a->budget->symptoms--;
                 return r;
         }
         /* Only shown: a value that cannot be copied is left out, as with any other allocation failure here.
@@ -612,8 +619,13 @@ static int on_match(const Match *m, void *userdata) {
                 break;
         case RULE_FACT:
                 /* Kept once, however often it is said; without room, counted as dropped each time. */
-                dropped = fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
-                                       a->epoch) < 0;
+                r = fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
+                                 a->epoch, a->budget->facts < VX_FACTS_MAX);
+                if (r == -ENOMEM)
+                        return r;
+                a->budget->facts += r == 1;
+                dropped = r < 0;
+                r = 0;
                 if (dropped)
                         a->dropped++;
                 record(a, dropped, link, vars[VAR_GROUP]);
@@ -881,6 +893,18 @@ const char *analysis_intern_input(Analysis *a, const char *input) {
 
 void analysis_set_guest(Analysis *a, bool guest) {
         a->guest_input = guest;
+}
+
+void analysis_share_budget(Analysis *a, AnalysisBudget *budget) {
+        if (a->budget == budget)
+                return;
+        *budget = (AnalysisBudget){
+                .findings = budget->findings + a->budget->findings,
+                .symptoms = budget->symptoms + a->budget->symptoms,
+                .facts = budget->facts + a->budget->facts,
+                .links = budget->links + a->budget->links,
+        };
+        a->budget = budget;
 }
 
 void analysis_set_line_memo(Analysis *a, bool on) {

@@ -7,6 +7,7 @@
 #include "vfioexplain/fact_set.h"
 #include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
 
 typedef struct Fact {
         size_t fact;
@@ -15,27 +16,29 @@ typedef struct Fact {
 } Fact;
 
 /* Open addressing over positions in the list (1 + position, 0 empty), twice as many slots as facts. Both
- * are allocated whole and touched as they fill. */
+ * start small and double as the list fills: the analyses of many hosts each have one, and a table made whole
+ * is touched all over by the hash however few facts it holds. */
 struct FactSet {
         Fact *facts;
-        size_t n;
+        size_t n, cap;
         uint32_t *slots;
         size_t mask;
 };
 
+#define FACTS_FIRST 32u
+
 _Static_assert(VX_FACTS_MAX < UINT32_MAX / 2, "positions fit the slots");
+_Static_assert(FACTS_FIRST <= VX_FACTS_MAX, "the first list is within the bound");
 
 int fact_set_new(FactSet **ret) {
         FactSet *s = calloc(1, sizeof(FactSet));
-        size_t n = 1;
 
         if (!s)
                 return -ENOMEM;
-        while (n < 2 * VX_FACTS_MAX)
-                n *= 2;
-        s->facts = calloc(VX_FACTS_MAX, sizeof(Fact));
-        s->slots = calloc(n, sizeof(uint32_t));
-        s->mask = n - 1;
+        s->facts = calloc(FACTS_FIRST, sizeof(Fact));
+        s->slots = calloc(2 * FACTS_FIRST, sizeof(uint32_t));
+        s->cap = FACTS_FIRST;
+        s->mask = 2 * FACTS_FIRST - 1;
         if (!s->facts || !s->slots) {
                 fact_set_free(s);
                 return -ENOMEM;
@@ -70,14 +73,41 @@ static size_t find(const FactSet *s, size_t fact, const char *device, unsigned e
         return i;
 }
 
-int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch) {
+/* Twice the room; the set is as it was when that fails. */
+static int grow(FactSet *s) {
+        size_t cap = MIN(2 * s->cap, (size_t) VX_FACTS_MAX), mask = 2 * cap - 1;
+        Fact *facts = realloc(s->facts, cap * sizeof(Fact));
+        if (!facts)
+                return -ENOMEM;
+        s->facts = facts;
+        uint32_t *slots = calloc(2 * cap, sizeof(uint32_t));
+        if (!slots)
+                return -ENOMEM;
+        free(s->slots);
+        s->slots = slots;
+        s->mask = mask;
+        s->cap = cap;
+        for (size_t k = 0; k < s->n; k++) {
+                size_t i = find(s, s->facts[k].fact, s->facts[k].device, s->facts[k].epoch);
+                s->slots[i] = (uint32_t) k + 1;
+        }
+        return 0;
+}
+
+int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch, bool room) {
         if (strlen(device) >= sizeof(((Fact *) 0)->device))
                 return -EINVAL;
         size_t i = find(s, fact, device, epoch);
         if (s->slots[i] != 0)
                 return 0;
-        if (s->n >= VX_FACTS_MAX)
+        if (s->n >= VX_FACTS_MAX || !room)
                 return -ENOSPC;
+        if (s->n == s->cap) {
+                int r = grow(s);
+                if (r < 0)
+                        return r;
+                i = find(s, fact, device, epoch);
+        }
         Fact *f = &s->facts[s->n++];
         *f = (Fact){.fact = fact, .epoch = epoch};
         strcpy(f->device, device);

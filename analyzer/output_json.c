@@ -177,31 +177,68 @@ int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *ke
         return put_nested(out, value, indent);
 }
 
-int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+int output_json_put_element(StrBuf *out, size_t depth, bool first, struct json_object *value) {
+        static const char spaces[] = "        ";
+        size_t indent = 2 * depth;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        return put_nested(out, value, indent);
+}
+
+int output_json_put_causes(const Analysis *a, const OutputOptions *o, size_t depth, bool *first,
+                           output_json_cause_fn extra, void *userdata, StrBuf *out) {
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
         int r;
 
-        strbuf_puts(out, "{\n  \"version\": 1,\n  \"causes\": [");
         for (size_t i = 0; i < n; i++) {
                 struct json_object *jc = output_json_finding(a, fs[i], o);
                 if (!jc)
                         return -errno;
-                strbuf_puts(out, i > 0 ? ",\n    " : "\n    ");
-                if ((r = put_nested(out, jc, 4)) < 0)
+                if (extra && (r = extra(jc, userdata)) < 0) {
+                        json_object_put(jc);
                         return r;
+                }
+                if ((r = output_json_put_element(out, depth, *first, jc)) < 0)
+                        return r;
+                *first = false;
         }
-        strbuf_puts(out, "\n  ]");
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int output_json_put_report_members(const Analysis *a, const OutputOptions *o, size_t depth, bool first,
+                                   StrBuf *out) {
+        static const char spaces[] = "      ";
+        size_t indent = 2 * depth;
+        bool none = true;
+        int r;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        strbuf_puts(out, "\"causes\": [");
+        if ((r = output_json_put_causes(a, o, depth + 1, &none, NULL, NULL, out)) < 0)
+                return r;
+        strbuf_putc(out, '\n');
+        strbuf_append(out, spaces, indent);
+        strbuf_putc(out, ']');
         struct json_object *facts = facts_to_json(o->host), *stats = stats_to_json(a, o);
         if (!facts || !stats) {
                 json_object_put(facts);
                 json_object_put(stats);
                 return -ENOMEM;
         }
-        if ((r = output_json_put_member(out, 1, false, "facts", facts)) < 0 ||
-            (r = output_json_put_member(out, 1, false, "stats", stats)) < 0)
+        if ((r = output_json_put_member(out, depth, false, "facts", facts)) < 0 ||
+            (r = output_json_put_member(out, depth, false, "stats", stats)) < 0)
                 return r;
         return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        strbuf_puts(out, "{\n  \"version\": 1");
+        return output_json_put_report_members(a, o, 1, false, out);
 }
 
 /* The report of output_json_report(), written one cause at a time: the tree of every cause at once took

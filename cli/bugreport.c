@@ -392,7 +392,7 @@ static int redact_pieces(Redactor *red, const char *text, size_t len, bool write
         _cleanup_(strbuf_done) StrBuf piece = {0};
         int r;
         while (len > 0) {
-                size_t n = MIN(len, (size_t) VX_REDACT_PIECE_BYTES);
+                size_t n = MIN(len, (size_t) VX_OUTPUT_PIECE_BYTES);
                 if (n < len) {
                         const char *cut = memrchr(text, '\n', n);
                         if (!cut)
@@ -478,14 +478,8 @@ int bugreport_print(const HostSet *s, const Options *o) {
         if (!o->redact) {
                 if (print_output(&doc) < 0)
                         return EXIT_INTERNAL;
-        } else if ((r = write_redacted_document(s, o, &doc)) < 0 && r != -EPIPE) {
-                /* A reader that went away (| head) is no failure of ours, as in print_output(). */
-                if (r == -ENOMEM)
-                        errorf("out of memory");
-                else
-                        errorf("writing output: %s", strerror(-r));
+        } else if (output_result(write_redacted_document(s, o, &doc)) < 0)
                 return EXIT_INTERNAL;
-        }
         size_t n, any = 0;
         for (size_t h = 0; h < s->n; h++) {
                 analysis_findings(s->slots[h].a, &n);

@@ -80,6 +80,13 @@ OutputOptions output_options(const Options *o, const HostFacts *host);
 int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out);
 /* Writes out to stdout and frees it; a failure is reported (a closed pipe is not one). */
 int print_output(StrBuf *out);
+/* Output made a piece at a time: writes out what out holds once that is at least at_least bytes (0: any)
+ * and empties it. Returns 0, -ENOMEM if out failed to grow, or write()'s error (-EPIPE: the reader is
+ * gone). Says nothing: output_result() does. */
+int write_out(StrBuf *out, size_t at_least);
+/* What became of output that ended with r: says what failed, if anything did, and returns r, or 0 for a
+ * reader that went away (| head), no failure of ours. */
+int output_result(int r);
 
 /* A PCI device's address, ids, class and name as JSON, for the commands to add their own fields to. */
 struct json_object *pci_device_json(const PciDevice *d);

@@ -205,15 +205,29 @@ int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *o
         return output_render(a, &oo, out);
 }
 
-int print_output(StrBuf *out) {
-        int r = strbuf_failed(out) ? -ENOMEM : write_all(strbuf_str(out), out->len);
-        strbuf_done(out);
+int write_out(StrBuf *out, size_t at_least) {
+        if (strbuf_failed(out))
+                return -ENOMEM;
+        if (out->len == 0 || out->len < at_least)
+                return 0;
+        int r = write_all(strbuf_str(out), out->len);
+        strbuf_reset(out);
+        return r;
+}
+
+int output_result(int r) {
         if (r == -ENOMEM)
                 errorf("out of memory");
         else if (r < 0 && r != -EPIPE)
                 errorf("writing output: %s", strerror(-r));
         /* A reader that went away (| head) is no failure of ours. */
         return r == -EPIPE ? 0 : r;
+}
+
+int print_output(StrBuf *out) {
+        int r = write_out(out, 0);
+        strbuf_done(out);
+        return output_result(r);
 }
 
 int report(const Options *o, const Analysis *a, const HostFacts *host) {

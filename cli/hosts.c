@@ -30,6 +30,11 @@ static HostSlot *slot_new(HostSet *s, const char *machine_id, Span hostname, boo
         *h = (HostSlot){.local = local};
         if (analysis_new(s->rs, &h->a) < 0)
                 return NULL;
+        analysis_share_budget(h->a, &s->budget);
+        /* One line memo, the first host's (most journals hold one): each is a megabyte once full, and 64
+         * hosts' would be most of the memory there is. The others match each line. */
+        if (s->n > 0)
+                analysis_set_line_memo(h->a, false);
         snprintf(h->machine_id, sizeof(h->machine_id), "%s", machine_id);
         size_t n = MIN(hostname.len, sizeof(h->hostname) - 1);
         memcpy(h->hostname, hostname.p, n);
@@ -159,74 +164,82 @@ static void host_label(StrBuf *b, const HostSlot *h) {
                 strbuf_puts(b, h->machine_id[0] ? ", this host" : " this host");
 }
 
+/* The host of a cause in the list of every host's causes. */
+static int put_host_of_cause(struct json_object *cause, void *userdata) {
+        const HostSlot *h = userdata;
+        json_object_object_add(cause, "host", h->hostname[0] ? json_text(h->hostname) : NULL);
+        json_object_object_add(cause, "machine_id",
+                               h->machine_id[0] ? json_object_new_string(h->machine_id) : NULL);
+        return 0;
+}
+
+/* One document: every host's causes (each with its host), then each host's report. Written out a host at a
+ * time, never whole: 64 hosts whose logs fill every bound make hundreds of megabytes of it. */
+static int json_many(HostSet *s, const Options *o, const HostFacts *unprobed, StrBuf *out) {
+        bool first = true;
+        int r;
+
+        strbuf_puts(out, "{\n  \"version\": 1,\n  \"causes\": [");
+        for (size_t i = 0; i < s->n; i++) {
+                HostSlot *h = &s->slots[i];
+                OutputOptions oo = output_options(o, h->local ? s->facts : unprobed);
+                if ((r = output_json_put_causes(h->a, &oo, 2, &first, put_host_of_cause, h, out)) < 0 ||
+                    (r = write_out(out, VX_OUTPUT_PIECE_BYTES)) < 0)
+                        return r;
+        }
+        strbuf_puts(out, "\n  ],\n  \"hosts\": [");
+        for (size_t i = 0; i < s->n; i++) {
+                HostSlot *h = &s->slots[i];
+                OutputOptions oo = output_options(o, h->local ? s->facts : unprobed);
+                strbuf_puts(out, i > 0 ? ",\n    {" : "\n    {");
+                if ((r = output_json_put_report_members(h->a, &oo, 3, true, out)) < 0 ||
+                    (r = output_json_put_member(out, 3, false, "hostname",
+                                                h->hostname[0] ? json_text(h->hostname) : NULL)) < 0 ||
+                    (r = output_json_put_member(out, 3, false, "machine_id",
+                                                h->machine_id[0] ? json_object_new_string(h->machine_id)
+                                                                 : NULL)) < 0 ||
+                    (r = output_json_put_member(out, 3, false, "local", json_object_new_boolean(h->local))) <
+                            0)
+                        return r;
+                strbuf_puts(out, "\n    }");
+                if ((r = write_out(out, VX_OUTPUT_PIECE_BYTES)) < 0)
+                        return r;
+        }
+        strbuf_puts(out, "\n  ]\n}\n");
+        return write_out(out, 0);
+}
+
+static int text_many(HostSet *s, const Options *o, const HostFacts *unprobed, StrBuf *out) {
+        int r;
+        for (size_t i = 0; i < s->n; i++) {
+                HostSlot *h = &s->slots[i];
+                strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "## Host " : "== Host ");
+                host_label(out, h);
+                strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "\n\n" : " ==\n");
+                if ((r = render(o, h->a, h->local ? s->facts : unprobed, out)) < 0)
+                        return r;
+                strbuf_putc(out, '\n');
+                if ((r = write_out(out, 0)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int report_many(HostSet *s, const Options *o) {
+        _cleanup_(strbuf_done) StrBuf out = {0};
         HostFacts unprobed = {0};
-        StrBuf out = {0};
         bool any = false;
-        int r = 0;
-        struct json_object *root = NULL, *hosts = NULL, *all = NULL;
 
         host_facts_init_unprobed(&unprobed);
-        if (o->format == OUTPUT_JSON) {
-                root = json_object_new_object();
-                hosts = json_object_new_array();
-                all = json_object_new_array();
-                json_object_object_add(root, "version", json_object_new_int(1));
-                json_object_object_add(root, "causes", all);
-                json_object_object_add(root, "hosts", hosts);
-        }
-        for (size_t i = 0; i < s->n && r >= 0; i++) {
-                HostSlot *h = &s->slots[i];
-                const HostFacts *facts = h->local ? s->facts : &unprobed;
+        for (size_t i = 0; i < s->n; i++) {
                 size_t n;
-                analysis_findings(h->a, &n);
+                analysis_findings(s->slots[i].a, &n);
                 any = any || n > 0;
-                if (o->format != OUTPUT_JSON) {
-                        strbuf_puts(&out, o->format == OUTPUT_MARKDOWN ? "## Host " : "== Host ");
-                        host_label(&out, h);
-                        strbuf_puts(&out, o->format == OUTPUT_MARKDOWN ? "\n\n" : " ==\n");
-                        r = render(o, h->a, facts, &out);
-                        strbuf_putc(&out, '\n');
-                        continue;
-                }
-                OutputOptions oo = output_options(o, facts);
-                struct json_object *jh = output_json_report(h->a, &oo);
-                if (!jh) {
-                        r = -ENOMEM;
-                        break;
-                }
-                json_object_object_del(jh, "version");
-                json_object_object_add(jh, "hostname", h->hostname[0] ? json_text(h->hostname) : NULL);
-                json_object_object_add(jh, "machine_id",
-                                       h->machine_id[0] ? json_object_new_string(h->machine_id) : NULL);
-                json_object_object_add(jh, "local", json_object_new_boolean(h->local));
-                struct json_object *causes;
-                if (json_object_object_get_ex(jh, "causes", &causes))
-                        for (size_t k = 0; k < json_object_array_length(causes); k++) {
-                                struct json_object *c = json_object_array_get_idx(causes, k);
-                                struct json_object *copy = NULL;
-                                json_object_deep_copy(c, &copy, NULL);
-                                if (!copy)
-                                        continue;
-                                json_object_object_add(copy, "host",
-                                                       h->hostname[0] ? json_text(h->hostname) : NULL);
-                                json_object_object_add(
-                                        copy, "machine_id",
-                                        h->machine_id[0] ? json_object_new_string(h->machine_id) : NULL);
-                                json_object_array_add(all, copy);
-                        }
-                json_object_array_add(hosts, jh);
         }
-        if (root && r >= 0)
-                r = output_put_json(&out, root, true);
-        json_object_put(root);
+        int r = o->format == OUTPUT_JSON ? json_many(s, o, &unprobed, &out)
+                                         : text_many(s, o, &unprobed, &out);
         host_facts_done(&unprobed);
-        if (r < 0) {
-                strbuf_done(&out);
-                errorf("out of memory");
-                return EXIT_INTERNAL;
-        }
-        if (print_output(&out) < 0)
+        if (output_result(r) < 0)
                 return EXIT_INTERNAL;
         return any ? EXIT_CAUSE : EXIT_NO_CAUSE;
 }

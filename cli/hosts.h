@@ -23,6 +23,7 @@ typedef struct HostSet {
         const DomainConfig *domain; /* --domain: its hostdevs are probed and checked too */
         HostSlot slots[VX_HOSTS_MAX];
         size_t n;
+        AnalysisBudget budget; /* the hosts' analyses together keep what one may */
         unsigned long entries;
 } HostSet;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
@@ -56,6 +57,11 @@ int main(int argc, char **argv) {
 
         /* A closed pipe ends the output quietly instead of killing us mid-write. */
         signal(SIGPIPE, SIG_IGN);
+        /* glibc raises its mmap threshold to the size of each mapped block freed (the line memo of a
+         * second host, a report's buffer), after which tables made whole but touched only as they fill
+         * (an analysis's findings and symptoms) come from the heap, cleared, and stay resident: 45 MB
+         * instead of 10 for 64 hosts of a journal. A fixed threshold keeps them mapped. */
+        mallopt(M_MMAP_THRESHOLD, VX_MALLOC_MMAP_THRESHOLD);
         opterr = 0;
         clock_gettime(CLOCK_REALTIME, &now);
         now_usec = (uint64_t) now.tv_sec * 1000000u + (uint64_t) now.tv_nsec / 1000u;

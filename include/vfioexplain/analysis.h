@@ -80,6 +80,16 @@ void analysis_set_guest(Analysis *a, bool guest);
  * it, and each line then finds its input without comparing names. */
 const char *analysis_intern_input(Analysis *a, const char *input);
 
+/* The bounds of limits.h on what an analysis keeps, shared by the analyses of one input (one for each host
+ * of a journal directory, cli/hosts.c): together they keep no more findings, symptoms, facts and group
+ * links than one analysis may, and what finds no room is counted as dropped, as for one. */
+typedef struct AnalysisBudget {
+        size_t findings, symptoms, facts, links;
+} AnalysisBudget;
+
+/* From now on (before anything is fed) a counts what it keeps against budget, which outlives it. */
+void analysis_share_budget(Analysis *a, AnalysisBudget *budget);
+
 /* A line whose message was matched before in the same boot and input has what that match did done again
  * (analyzer/line_memo.c), unless this turns it off (the tests compare both ways). */
 void analysis_set_line_memo(Analysis *a, bool on);

@@ -13,9 +13,9 @@ typedef struct FactSet FactSet;
 int fact_set_new(FactSet **ret);
 FactSet *fact_set_free(FactSet *s);
 
-/* Returns 1 when added, 0 when known already, -ENOSPC when the set is full, -EINVAL for a device name
- * longer than an address. */
-int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch);
+/* Returns 1 when added, 0 when known already, -ENOSPC when the set is full or room is false (a bound shared
+ * with other sets is reached), -ENOMEM, or -EINVAL for a device name longer than an address. */
+int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch, bool room);
 
 /* Whether fact holds in epoch for device: a fact about the host, or about that device. device NULL: about
  * the host or any device. */

@@ -74,6 +74,9 @@
 /* Marked lines a block's reader hands the analysis at once (analysis_feed_marked_lines()): enough for
  * their memo look-ups' cache misses to overlap. */
 #define VX_FEED_BATCH 16u
+/* Allocations from this size up are mapped, never from the heap (cli/main.c says why): glibc's default,
+ * fixed. */
+#define VX_MALLOC_MMAP_THRESHOLD (128 * 1024)
 /* Hosts told apart in one journal directory (systemd-journal-remote keeps one file per host). */
 #define VX_HOSTS_MAX 64u
 
@@ -157,9 +160,9 @@
 /* report --redact: distinct secret values remembered per report, and the longest one. */
 #define VX_REDACT_VALUES_MAX 4096u
 #define VX_REDACT_VALUE_MAX 256u
-/* report --redact: the redacted document is written out in pieces of about this size (cut after a newline),
- * never whole beside the document. */
-#define VX_REDACT_PIECE_BYTES (64u * 1024u)
+/* Output that would be megabytes whole (the report of many hosts, a redacted document) is written out in
+ * pieces of about this size. */
+#define VX_OUTPUT_PIECE_BYTES (64u * 1024u)
 /* report: a host snapshot up to this size is embedded in the Markdown (GitHub takes 65536 characters
  * in an issue's body); a larger one is to be attached as a file. */
 #define VX_REPORT_SNAPSHOT_EMBED_MAX (40u * 1024u)

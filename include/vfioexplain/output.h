@@ -52,6 +52,20 @@ int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *o
  * null). Returns 0 or -ENOMEM. */
 int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *key,
                            struct json_object *value);
+/* An element of a pretty-printed array depth levels deep, as json-c writes it there: ",\n" ("\n" for the
+ * first), the indent and value. Takes value (NULL: null). Returns 0 or -ENOMEM. */
+int output_json_put_element(StrBuf *out, size_t depth, bool first, struct json_object *value);
+/* Called with each cause's object before it is written, to add members of the caller's. */
+typedef int (*output_json_cause_fn)(struct json_object *cause, void *userdata);
+/* Each cause of the report as an element of an array depth levels deep, passed to extra first if that is not
+ * NULL; *first: nothing is in the array yet (cleared once a cause is written). A cause at a time: the tree
+ * of every cause at once is megabytes on a log that fills every bound. Returns 0 or a negative errno. */
+int output_json_put_causes(const Analysis *a, const OutputOptions *o, size_t depth, bool *first,
+                           output_json_cause_fn extra, void *userdata, StrBuf *out);
+/* The members of the report, "causes", "facts" and "stats", of an object depth levels deep (first: the
+ * object has none before them). Returns 0 or a negative errno. */
+int output_json_put_report_members(const Analysis *a, const OutputOptions *o, size_t depth, bool first,
+                                   StrBuf *out);
 /* Appends o and a newline: pretty (the report) or on one line (JSON lines). Returns 0 or -ENOMEM. */
 int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
 
