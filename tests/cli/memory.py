@@ -11,12 +11,19 @@
 # once held that tree twice (built, then parsed again after redaction), then the document and its redacted
 # copy; it now writes the copy out in pieces, which must make one valid document with every cause in it.
 #
+# Last, the journal of 64 hosts (a systemd-journal-remote directory), each with lines that would fill the
+# bounds by itself: the hosts' analyses share one set of bounds (AnalysisBudget) and one line memo, and the
+# report of many hosts is written a host at a time; 64 hosts once took 450 MB of analyses and 170 MB more
+# for their JSON. What sd-journal maps of the journal files is page cache, counted in RSS but not ours:
+# this part samples the process's anonymous memory (RssAnon) instead, every 2 ms.
+#
 # usage: memory.py BINARY SOURCE_DIR      (memory.py --generate SOURCE_DIR BYTES: the input, on stdout)
 import json
 import os
 import random
 import re
 import tempfile
+import time
 import subprocess
 import sys
 
@@ -39,23 +46,31 @@ def templates(src):
     return out
 
 
-def generate(src, size):
+def lines(src, seed):
+    """Corpus lines for other devices, endlessly: half for one of 256 seen over and over, half for new ones."""
     pool = templates(src)
     if not pool:
         sys.exit("memory.py: no corpus line names 0000:01:00.0")
-    rnd = random.Random(6)
+    rnd = random.Random(seed)
+    fresh = 0
+    while True:
+        if rnd.random() < 0.5:
+            n = rnd.randrange(256)
+        else:
+            n = 256 + fresh
+            fresh += 1
+        # Domain, bus, device, function: 0x10000 * 256 * 32 * 8 addresses, every one valid.
+        addr = b"%04x:%02x:%02x.%x" % ((n >> 16) & 0xffff, (n >> 8) & 0xff, (n >> 3) & 0x1f, n & 7)
+        yield rnd.choice(pool).replace(b"%s", addr)
+
+
+def generate(src, size):
     out = sys.stdout.buffer
-    sent, fresh, batch = 0, 0, []
+    sent, batch = 0, []
+    gen = lines(src, 6)
     try:
         while sent < size:
-            if rnd.random() < 0.5:
-                n = rnd.randrange(256)
-            else:
-                n = 256 + fresh
-                fresh += 1
-            # Domain, bus, device, function: 0x10000 * 256 * 32 * 8 addresses, every one valid.
-            addr = b"%04x:%02x:%02x.%x" % ((n >> 16) & 0xffff, (n >> 8) & 0xff, (n >> 3) & 0x1f, n & 7)
-            line = rnd.choice(pool).replace(b"%s", addr) + b"\n"
+            line = next(gen) + b"\n"
             batch.append(line)
             sent += len(line)
             if len(batch) >= 4096:
@@ -115,6 +130,7 @@ def main():
             fails += 1
         peak_rss_mb(binary, src, FULL, ("report",), plain)
         fails += same_but_redacted(plain, redacted)
+        fails += many_hosts(binary, src, tmp)
     sys.exit(1 if fails else 0)
 
 
@@ -140,6 +156,81 @@ def same_but_redacted(plain_path, redacted_path):
     print(f"ok: report --redact wrote {size >> 10} KB in pieces: one document, {len(plain['causes'])} causes "
           f"as in the plain report")
     return 0
+
+
+HOSTS, PER_HOST = 64, 256 << 10
+ANON_MAX_MB = 16
+
+
+def journal_remote():
+    for c in (os.environ.get("SYSTEMD_JOURNAL_REMOTE", ""), "/lib/systemd/systemd-journal-remote",
+              "/usr/lib/systemd/systemd-journal-remote"):
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def export_of_hosts(src):
+    """Journal export format (systemd docs/JOURNAL_EXPORT_FORMATS.md): kernel entries of HOSTS machines."""
+    out, t = [], 1700000000000000
+    gen = lines(src, 7)
+    for h in range(HOSTS):
+        sent = 0
+        while sent < PER_HOST:
+            msg = next(gen)
+            # A dmesg line's stamp is not part of the journal's MESSAGE; the journal's kernel lines have none.
+            msg = re.sub(rb"^\[ *[0-9]+\.[0-9]+\] ", b"", msg)
+            if any(c < 0x20 and c != 9 for c in msg):
+                continue
+            t += 1000
+            out.append(b"__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%032x\n"
+                       b"_MACHINE_ID=%032x\n_HOSTNAME=host%d\n_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\n"
+                       b"PRIORITY=3\nMESSAGE=%s\n\n" % (t, t - 1600000000000000, 0xb007 + h, 0xabc0 + h, h, msg))
+            sent += len(msg)
+    return b"".join(out)
+
+
+def many_hosts(binary, src, tmp):
+    jr = journal_remote()
+    if not jr:
+        print("FAIL: systemd-journal-remote is not installed (apt-get install systemd-journal-remote): "
+              "the journal of many hosts cannot be written")
+        return 1
+    export, jdir = os.path.join(tmp, "hosts.export"), os.path.join(tmp, "hosts")
+    os.mkdir(jdir)
+    with open(export, "wb") as f:
+        f.write(export_of_hosts(src))
+    subprocess.run([jr, "-o", os.path.join(jdir, "remote.journal"), export], check=True,
+                   stderr=subprocess.DEVNULL)
+    out = os.path.join(tmp, "hosts.json")
+    peak, fails = 0, 0
+    with open(out, "wb") as f:
+        p = subprocess.Popen([binary, "--rules", os.path.join(src, "rules"), "--no-probe", "--format", "json",
+                              "--directory", jdir], stdout=f)
+        while p.poll() is None:
+            try:
+                with open(f"/proc/{p.pid}/status") as st:
+                    for l in st:
+                        if l.startswith("RssAnon:"):
+                            peak = max(peak, int(l.split()[1]))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+            time.sleep(0.002)
+    if p.returncode not in (0, 1):
+        print(f"FAIL: {HOSTS} hosts: exit {p.returncode}")
+        return 1
+    with open(out) as f:
+        doc = json.load(f)
+    dropped = sum(h["stats"]["dropped"] for h in doc["hosts"])
+    print(f"{len(doc['hosts'])} hosts of a journal: anonymous memory peaked at {peak / 1024:.1f} MB or more "
+          f"(sampled), {len(doc['causes'])} causes kept, {dropped} dropped past the bounds they share")
+    if len(doc["hosts"]) != HOSTS or dropped == 0:
+        print(f"FAIL: expected {HOSTS} hosts and the shared bounds reached")
+        fails += 1
+    if peak / 1024 > ANON_MAX_MB:
+        print(f"FAIL: {HOSTS} hosts: anonymous memory {peak / 1024:.1f} MB is over {ANON_MAX_MB} MB")
+        fails += 1
+    return fails
 
 
 main()
