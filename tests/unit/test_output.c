@@ -166,6 +166,73 @@ static void test_json_written_as_the_tree(void **state) {
         analysis_free(many);
 }
 
+static int tag_cause(struct json_object *cause, void *userdata) {
+        json_object_object_add(cause, "host", json_object_new_string(userdata));
+        return 0;
+}
+
+/* The report of many hosts (cli/hosts.c) is written a host at a time: every host's causes, each tagged with
+ * its host, two levels deep, then each host's report members three deep. It must read as the tree it was
+ * built as before: output_json_report() of each host, the version taken out and the host added. */
+static void test_json_hosts_as_the_tree(void **state) {
+        Analysis *none;
+        assert_int_equal(analysis_new(rs, &none), 0);
+        assert_int_equal(analysis_finish(none), 0);
+        Analysis *const hosts[] = {an, none, an};
+        const char *const names[] = {"pve1", "pve2", "pve3"};
+        OutputOptions o = {.format = OUTPUT_JSON, .host = &host};
+        StrBuf streamed = {0}, tree = {0};
+
+        struct json_object *root = json_object_new_object(), *all = json_object_new_array(),
+                           *list = json_object_new_array();
+        json_object_object_add(root, "version", json_object_new_int(1));
+        json_object_object_add(root, "causes", all);
+        json_object_object_add(root, "hosts", list);
+        for (size_t i = 0; i < ELEMENTSOF(hosts); i++) {
+                struct json_object *jh = output_json_report(hosts[i], &o), *causes;
+                assert_non_null(jh);
+                json_object_object_del(jh, "version");
+                json_object_object_add(jh, "hostname", json_object_new_string(names[i]));
+                json_object_object_add(jh, "local", json_object_new_boolean(i == 0));
+                assert_true(json_object_object_get_ex(jh, "causes", &causes));
+                for (size_t k = 0; k < json_object_array_length(causes); k++) {
+                        struct json_object *copy = NULL;
+                        assert_int_equal(
+                                json_object_deep_copy(json_object_array_get_idx(causes, k), &copy, NULL), 0);
+                        tag_cause(copy, (void *) names[i]);
+                        json_object_array_add(all, copy);
+                }
+                json_object_array_add(list, jh);
+        }
+        assert_int_equal(output_put_json(&tree, root, true), 0);
+        json_object_put(root);
+
+        bool first = true;
+        strbuf_puts(&streamed, "{\n  \"version\": 1,\n  \"causes\": [");
+        for (size_t i = 0; i < ELEMENTSOF(hosts); i++)
+                assert_int_equal(output_json_put_causes(hosts[i], &o, 2, &first, tag_cause,
+                                                        (void *) names[i], &streamed),
+                                 0);
+        strbuf_puts(&streamed, "\n  ],\n  \"hosts\": [");
+        for (size_t i = 0; i < ELEMENTSOF(hosts); i++) {
+                strbuf_puts(&streamed, i > 0 ? ",\n    {" : "\n    {");
+                assert_int_equal(output_json_put_report_members(hosts[i], &o, 3, true, &streamed), 0);
+                assert_int_equal(output_json_put_member(&streamed, 3, false, "hostname",
+                                                        json_object_new_string(names[i])),
+                                 0);
+                assert_int_equal(output_json_put_member(&streamed, 3, false, "local",
+                                                        json_object_new_boolean(i == 0)),
+                                 0);
+                strbuf_puts(&streamed, "\n    }");
+        }
+        strbuf_puts(&streamed, "\n  ]\n}\n");
+        assert_string_equal(strbuf_str(&streamed), strbuf_str(&tree));
+        strbuf_done(&streamed);
+        strbuf_done(&tree);
+        analysis_free(none);
+        (void) state;
+}
+
 /* bugreport writes its document a member at a time around explain's (output_render_json_open()): each
  * member, first or not, one or two levels deep, null, empty or nested, must read as json-c prints the tree.
  */
@@ -265,6 +332,7 @@ int main(void) {
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_json_written_as_the_tree),
                 cmocka_unit_test(test_json_members_as_the_tree),
+                cmocka_unit_test(test_json_hosts_as_the_tree),
                 cmocka_unit_test(test_explanations_use_their_own_line),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
