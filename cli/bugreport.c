@@ -399,9 +399,11 @@ static int redact_pieces(Redactor *red, const char *text, size_t len, bool write
                                 cut = memchr(text + n, '\n', len - n);
                         n = cut ? (size_t) (cut - text) + 1 : len;
                 }
-                strbuf_reset(&piece);
-                if ((r = redactor_apply(red, text, n, &piece)) < 0 ||
-                    (write && (r = write_all(strbuf_str(&piece), piece.len)) < 0))
+                if ((r = redactor_apply(red, text, n, &piece)) < 0)
+                        return r;
+                if (!write)
+                        strbuf_reset(&piece);
+                else if ((r = write_out(&piece, 0)) < 0)
                         return r;
                 text += n;
                 len -= n;
@@ -432,7 +434,7 @@ static int write_redacted_document(const HostSet *s, const Options *o, const Str
                 if ((r = output_json_put_member(&note, 2, false, "redacted", counts)) < 0 ||
                     (r = json_document_close(&note)) < 0)
                         return r;
-                return write_all(strbuf_str(&note), note.len);
+                return write_out(&note, 0);
         }
         /* The note comes first and counts the whole document: a first pass only counts. The second gives
          * each value the token the first did, and finds nothing the first did not. */
@@ -441,10 +443,7 @@ static int write_redacted_document(const HostSet *s, const Options *o, const Str
         const char *host = strstr(text, "\n## Host");
         size_t head = host ? (size_t) (host - text) : doc->len;
         put_redaction_note(&note, red);
-        if (strbuf_failed(&note))
-                return -ENOMEM;
-        if ((r = redact_pieces(red, text, head, true)) < 0 ||
-            (r = write_all(strbuf_str(&note), note.len)) < 0)
+        if ((r = redact_pieces(red, text, head, true)) < 0 || (r = write_out(&note, 0)) < 0)
                 return r;
         return redact_pieces(red, text + head, doc->len - head, true);
 }
