@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vfioexplain/diag.h"
+#include "diag.h"
+#include "prefilter.h"
+#include "reader.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/prefilter.h"
-#include "vfioexplain/reader.h"
 #include "vfioexplain/rules.h"
 
 int main(int argc, char **argv) {

@@ -47,7 +47,8 @@ for n in 50 200 1000; do
 done
 cc -O2 -o "$work/coldstart" bench/coldstart.c
 # The floor: vfioexplain's own reading and literal pass, with the library of the binary measured.
-cc -O2 -Iinclude -o "$work/floor" bench/floor.c "$(dirname "$bin")/libvfioexplain_core.a" -lpcre2-8 -ljson-c -ldl
+cc -O2 -Iinclude -Ianalyzer/base -Ianalyzer/input -Ianalyzer/engine -o "$work/floor" bench/floor.c \
+        "$(dirname "$bin")/libvfioexplain_core.a" -lpcre2-8 -ljson-c -ldl
 
 cat >"$work/cfg.json" <<JSON
 {"bin": "$bin", "log": "$big", "small": "bench/qemu-failure.log", "runs": ${VX_BENCH_RUNS:-3},

@@ -12,11 +12,11 @@
 #include <json-c/json.h>
 
 #include "bugreport.h"
-#include "vfioexplain/escape.h"
+#include "escape.h"
+#include "redact.h"
+#include "snapshot.h"
+#include "strparse.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/redact.h"
-#include "vfioexplain/snapshot.h"
-#include "vfioexplain/strparse.h"
 
 typedef struct Summary {
         const char *key;

@@ -5,12 +5,12 @@
 
 #include <stdbool.h>
 
+#include "journal.h"
+#include "output.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/facts.h"
-#include "vfioexplain/journal.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/output.h"
 #include "vfioexplain/rules.h"
 
 #ifndef VX_VERSION

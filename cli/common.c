@@ -13,11 +13,11 @@
 #include "progress.h"
 #include <stdarg.h>
 
-#include "vfioexplain/escape.h"
-#include "vfioexplain/feed.h"
-#include "vfioexplain/fileio.h"
-#include "vfioexplain/probe_lines.h"
-#include "vfioexplain/snapshot.h"
+#include "escape.h"
+#include "feed.h"
+#include "fileio.h"
+#include "probe_lines.h"
+#include "snapshot.h"
 
 void errorf(const char *fmt, ...) {
         va_list ap;

@@ -11,12 +11,12 @@
 
 #include "cli.h"
 #include "hosts.h"
+#include "journal.h"
+#include "kmsg.h"
 #include "privileges.h"
 #include "progress.h"
-#include "vfioexplain/journal.h"
-#include "vfioexplain/kmsg.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/trace.h"
+#include "rootfs.h"
+#include "trace.h"
 
 /* Reads the journal the options select into the per-host analyses. Returns the number of entries
  * read, or a negative errno (reported). */

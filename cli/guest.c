@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "vfioexplain/fileio.h"
-#include "vfioexplain/lspci.h"
+#include "fileio.h"
+#include "lspci.h"
 
 /* Where the modules that would bind a guest's device are looked up: the guest's own modules.alias when
  * given (an Android guest's module set is not the host's), else the host's unless probes are off. */

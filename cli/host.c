@@ -13,9 +13,9 @@
 #include "privileges.h"
 #include <json-c/json.h>
 
-#include "vfioexplain/escape.h"
-#include "vfioexplain/probe_lines.h"
-#include "vfioexplain/snapshot.h"
+#include "escape.h"
+#include "probe_lines.h"
+#include "snapshot.h"
 
 int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         if (o->no_probe) {

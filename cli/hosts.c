@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "bugreport.h"
+#include "escape.h"
 #include "hosts.h"
-#include "vfioexplain/escape.h"
-#include "vfioexplain/probe_lines.h"
-#include "vfioexplain/rom_probe.h"
+#include "probe_lines.h"
+#include "rom_probe.h"
 
 int hostset_init(HostSet *s, const RuleSet *rs, const HostFacts *facts) {
         *s = (HostSet){.rs = rs, .facts = facts};

@@ -6,8 +6,8 @@
  * entries go to the local host, the only one the probes describe. */
 
 #include "cli.h"
-#include "vfioexplain/domain.h"
-#include "vfioexplain/journal.h"
+#include "domain.h"
+#include "journal.h"
 #include "vfioexplain/limits.h"
 
 typedef struct HostSlot {

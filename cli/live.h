@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "vfioexplain/journal.h"
-#include "vfioexplain/strbuf.h"
+#include "journal.h"
+#include "strbuf.h"
 
 typedef struct Kept Kept;
 

@@ -10,10 +10,10 @@
 #include "cli.h"
 #include <json-c/json.h>
 
-#include "vfioexplain/capture.h"
-#include "vfioexplain/escape.h"
+#include "capture.h"
+#include "escape.h"
+#include "plan.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/plan.h"
 
 static const char *vendor_label(CpuVendor v) {
         return v == CPU_VENDOR_INTEL ? "Intel CPU" : v == CPU_VENDOR_AMD ? "AMD CPU" : "CPU vendor unknown";

@@ -5,10 +5,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "progress.h"
-#include "vfioexplain/escape.h"
+#include "strbuf.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/strbuf.h"
 
 static uint64_t now_usec(void) {
         struct timespec ts;

@@ -13,10 +13,10 @@
 #include "cli.h"
 #include <json-c/json.h>
 
-#include "vfioexplain/escape.h"
-#include "vfioexplain/fileio.h"
-#include "vfioexplain/optionrom.h"
-#include "vfioexplain/rom_probe.h"
+#include "escape.h"
+#include "fileio.h"
+#include "optionrom.h"
+#include "rom_probe.h"
 
 /* A word as a POSIX shell reads it back unchanged: bare when it holds only safe characters, else in
  * single quotes. */

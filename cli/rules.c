@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "vfioexplain/escape.h"
-#include "vfioexplain/rules_cmd.h"
+#include "escape.h"
+#include "rules_cmd.h"
 
 int cmd_rules(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;

@@ -10,8 +10,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "live.h"
-#include "vfioexplain/kmsg.h"
 #include "watch.h"
 
 int signalfd_for_stop(sigset_t *old) {

@@ -6,10 +6,10 @@
 #include <poll.h>
 #include <signal.h>
 
+#include "journal.h"
+#include "kmsg.h"
 #include "live.h"
-#include "vfioexplain/journal.h"
-#include "vfioexplain/kmsg.h"
-#include "vfioexplain/trace.h"
+#include "trace.h"
 
 typedef struct Sources {
         Kmsg *kmsg;

@@ -4,7 +4,7 @@
  * of the log may reach the text or Markdown output as a control (ESC, C0, C1, DEL) or as invalid UTF-8,
  * no log line may end or open a Markdown code block, and the JSON must parse, whole, as valid UTF-8 (and be
  * the very print of the report's json-c tree, which explain's JSON no longer builds whole). The same log
- * read as a file is, by blocks (analyzer/feed.c), must give the very same report and counts. */
+ * read as a file is, by blocks (analyzer/analysis/feed.c), must give the very same report and counts. */
 #define _GNU_SOURCE
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -12,12 +12,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "escape.h"
+#include "feed.h"
 #include "fuzz.h"
+#include "output.h"
 #include "vfioexplain/analysis.h"
-#include "vfioexplain/escape.h"
 #include "vfioexplain/facts.h"
-#include "vfioexplain/feed.h"
-#include "vfioexplain/output.h"
 #include "vfioexplain/rules.h"
 
 #ifndef VX_SOURCE_RULES_DIR

@@ -4,8 +4,8 @@
  * limits, and the probe lines said of it (against a host not probed) must carry no control byte. */
 #include <string.h>
 
+#include "domain.h"
 #include "fuzz.h"
-#include "vfioexplain/domain.h"
 
 static int check_line(const char *line, size_t len, void *userdata) {
         FUZZ_CHECK(fuzz_terminal_safe(line, len));

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The escaper every output format uses for text from a log (analyzer/escape.c): whatever the bytes, the
+/* The escaper every output format uses for text from a log (analyzer/base/escape.c): whatever the bytes, the
  * result is valid UTF-8 with no control character, and a longest backtick run within the text. */
 #include <string.h>
 
+#include "escape.h"
 #include "fuzz.h"
-#include "vfioexplain/escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         StrBuf out = {0};

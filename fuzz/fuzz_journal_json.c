@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* One `journalctl -o json` line (analyzer/journal_json.c): MESSAGE as a string or journald's byte array,
- * decoded into a bounded scratch buffer, then classified by its fields as the analysis does. */
+/* One `journalctl -o json` line (analyzer/input/journal_json.c): MESSAGE as a string or journald's byte
+ * array, decoded into a bounded scratch buffer, then classified by its fields as the analysis does. */
 #include <json-c/json.h>
 #include <string.h>
 

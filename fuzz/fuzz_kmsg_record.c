@@ -2,7 +2,7 @@
 /* A /dev/kmsg record's prefix, "PRI,SEQ,USEC,FLAGS;MESSAGE" (sources/kmsg.c kmsg_record_seq()), and the
  * same record as the classifier reads it from a file (FORMAT_KMSG). */
 #include "fuzz.h"
-#include "vfioexplain/kmsg.h"
+#include "kmsg.h"
 #include "vfioexplain/line.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The line classifier (analyzer/classify.c): every log format's prefix and timestamp parser, journal JSON
- * lines, libvirt log lines, QEMU locations. Every span it returns must lie inside the line, or for a
- * journal JSON line inside the fields it decoded; reading each byte lets the sanitizers see one that does
- * not. */
+/* The line classifier (analyzer/classify/classify.c): every log format's prefix and timestamp parser,
+ * journal JSON lines, libvirt log lines, QEMU locations. Every span it returns must lie inside the line, or
+ * for a journal JSON line inside the fields it decoded; reading each byte lets the sanitizers see one that
+ * does not. */
 #include <string.h>
 
 #include "fuzz.h"

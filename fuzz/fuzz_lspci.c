@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* A guest's lspci text (analyzer/lspci.c: pciutils -n/-nn/-k and toybox's one-line formats) and the
+/* A guest's lspci text (probes/lspci.c: pciutils -n/-nn/-k and toybox's one-line formats) and the
  * modules.alias lookup of each device it finds, with the input itself as the alias text. Every name must
  * be NUL-terminated within its field, every address normalised, and a driver either shown or unknown. */
 #include <string.h>
 
 #include "fuzz.h"
+#include "lspci.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/lspci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *buf = (const char *) data;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* A PCI option ROM file (analyzer/optionrom.c): any bytes at all, as `vfioexplain rom FILE`, romfile= and
+/* A PCI option ROM file (probes/optionrom.c): any bytes at all, as `vfioexplain rom FILE`, romfile= and
  * <rom file=> hand it over. Parsed, then judged for the device the main image names and for another, under
  * each firmware; every finding is one printable line. */
 #include <string.h>
 
 #include "fuzz.h"
-#include "vfioexplain/optionrom.h"
+#include "optionrom.h"
 
 static void judge(const RomInfo *info, bool has_device, uint16_t vendor, uint16_t device) {
         static const RomFirmware firmwares[] = {ROM_FIRMWARE_UNKNOWN, ROM_FIRMWARE_BIOS, ROM_FIRMWARE_UEFI};

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The redactor of `report --redact` (analyzer/redact.c). The input is split at its first NUL: before it,
- * lines given as known secrets (one per line, kinds in turn); after it, the report text, learned from and
- * then redacted. Valid UTF-8 in must stay valid UTF-8 out (a token never splits a character), the
- * values remembered stay within VX_REDACT_VALUES_MAX, and the text redacted a line at a time by a twin
- * redactor must come out the same (report --redact writes it so, in pieces cut after a newline). */
+/* The redactor of `report --redact` (analyzer/output/redact.c). The input is split at its first NUL: before
+ * it, lines given as known secrets (one per line, kinds in turn); after it, the report text, learned from
+ * and then redacted. Valid UTF-8 in must stay valid UTF-8 out (a token never splits a character), the values
+ * remembered stay within VX_REDACT_VALUES_MAX, and the text redacted a line at a time by a twin redactor
+ * must come out the same (report --redact writes it so, in pieces cut after a newline). */
 #include <string.h>
 
+#include "escape.h"
 #include "fuzz.h"
-#include "vfioexplain/escape.h"
+#include "redact.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *buf = (const char *) data;

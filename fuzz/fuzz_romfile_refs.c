@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* romfile= references in QEMU command lines and libvirt domain logs (analyzer/romfile_refs.c): each input
- * line is scanned into one RomfileRefs, as the analysis scans a log. What is kept must be a normalised
+/* romfile= references in QEMU command lines and libvirt domain logs (analyzer/analysis/romfile_refs.c): each
+ * input line is scanned into one RomfileRefs, as the analysis scans a log. What is kept must be a normalised
  * address and an absolute path with no control byte, an id QEMU would take, and no more than
  * VX_ROMFILE_REFS_MAX of each. */
 #include <string.h>
 
+#include "capture.h"
 #include "fuzz.h"
-#include "vfioexplain/capture.h"
 #include "vfioexplain/romfile_refs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

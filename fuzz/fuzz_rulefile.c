@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* A rule file (analyzer/rulefile.c, docs/rule-format.md) parsed, validated and compiled as the loader does
- * (ruleset_parse_buffer: the same parser, from a buffer). A file that loads then has its own examples and
- * counter-examples fed through an analysis, so that its patterns run against lines it chose: the PCRE2
+/* A rule file (analyzer/engine/rulefile.c, docs/rule-format.md) parsed, validated and compiled as the loader
+ * does (ruleset_parse_buffer: the same parser, from a buffer). A file that loads then has its own examples
+ * and counter-examples fed through an analysis, so that its patterns run against lines it chose: the PCRE2
  * match and depth limits must keep a crafted pattern on a crafted line from running away (-timeout). */
 #include <stdlib.h>
 
 #include "fuzz.h"
+#include "output.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/facts.h"
-#include "vfioexplain/output.h"
 #include "vfioexplain/rules.h"
 
 static void run_examples(const RuleSet *rs) {

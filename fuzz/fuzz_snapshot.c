@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "vfioexplain/snapshot.h"
+#include "snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         HostFacts f, again;

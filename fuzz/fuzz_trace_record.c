@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "trace.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/trace.h"
 
 #include "../tests/unit/trace_formats.h"
 

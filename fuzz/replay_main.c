@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "fuzz.h"
-#include "vfioexplain/fileio.h"
 #include "vfioexplain/macro.h"
 
 /* Larger than any harness's -max_len: a corpus file is never cut. */

@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 /* Appends the quoted value of KEY="..." lines (uncommented) to out. */
 static void grub_value(const char *text, size_t len, const char *key, char *out, size_t size) {

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 /* "vtcon12" -> 12; false for anything else. */
 static bool parse_indexed(const char *name, const char *prefix, unsigned *ret) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A libvirt domain's PCI passthrough (include/vfioexplain/domain.h): its XML as libvirt writes it, what
+/* A libvirt domain's PCI passthrough (probes/domain.h): its XML as libvirt writes it, what
  * the rom files it names look like under the root, and what of it cannot work on the probed host. The
  * element and attribute meanings are libvirt's docs/formatdomain.rst ("Host device assignment", "Operating
  * system booting"); how each value is read follows the libvirt source named where it is read. */
@@ -17,14 +17,14 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "vfioexplain/dlopen.h"
-#include "vfioexplain/domain.h"
-#include "vfioexplain/escape.h"
+#include "dlopen.h"
+#include "domain.h"
+#include "escape.h"
+#include "rom_probe.h"
+#include "rootfs.h"
+#include "strbuf.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rom_probe.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strbuf.h"
 
 static void *libxml2;
 DLSYM_PROTOTYPE(xmlCtxtGetLastError);

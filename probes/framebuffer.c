@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Which boot framebuffer holds a GPU, and the kernel parameter that releases it on this kernel
- * (include/vfioexplain/framebuffer.h says why). */
+ * (probes/framebuffer.h says why). */
 #include <string.h>
 
-#include "vfioexplain/framebuffer.h"
+#include "framebuffer.h"
+#include "strparse.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/strparse.h"
 
 #define PARAM_FBDEV "video=efifb:off video=vesafb:off"
 #define PARAM_SYSFB "initcall_blacklist=sysfb_init"

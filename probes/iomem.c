@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "framebuffer.h"
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
-#include "vfioexplain/framebuffer.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 static bool is_framebuffer(Span name) {
         char buf[32];

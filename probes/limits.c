@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfioexplain/escape.h"
+#include "escape.h"
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 /* include/uapi/linux/capability.h */
 #define CAP_IPC_LOCK_BIT 14

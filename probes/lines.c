@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vfioexplain/framebuffer.h"
+#include "framebuffer.h"
+#include "probe_lines.h"
+#include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/probe_lines.h"
-#include "vfioexplain/strparse.h"
 
 typedef struct Emitter {
         probe_line_fn fn;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfioexplain/lspci.h"
+#include "lspci.h"
+#include "rootfs.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
 
 int modules_alias_read_host(const char *sysroot, char **ret, size_t *ret_len, char release[static 128]) {
         _cleanup_free_ char *osrelease = NULL, *text = NULL;

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfioexplain/dlopen.h"
+#include "dlopen.h"
+#include "rootfs.h"
 #include "vfioexplain/facts.h"
-#include "vfioexplain/rootfs.h"
 
 static void *libpci;
 DLSYM_PROTOTYPE(pci_alloc);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 static bool parse_hex(const char *s, unsigned *ret) {
         Span sp = span_from_str(s);

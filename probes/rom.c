@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ROM files under the probe root, judged for their devices (include/vfioexplain/rom_probe.h). */
+/* ROM files under the probe root, judged for their devices (probes/rom_probe.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rom_probe.h"
+#include "rootfs.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rom_probe.h"
-#include "vfioexplain/rootfs.h"
 
 int rom_read_under(int rootfd, const char *path, RomInfo *ret) {
         _cleanup_free_ char *buf = NULL;

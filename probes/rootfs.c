@@ -11,8 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vfioexplain/fileio.h"
-#include "vfioexplain/rootfs.h"
+#include "fileio.h"
+#include "rootfs.h"
 
 int rootfs_open(const char *root) {
         int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfioexplain/capture.h"
+#include "capture.h"
+#include "snapshot.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/snapshot.h"
 
 #define SNAPSHOT_VERSION 1
 

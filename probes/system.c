@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 /* A value of the host copied only if every byte is printable ASCII: these end up in reports. */
 static bool copy_printable(Span v, char *out, size_t size) {

@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/rootfs.h"
-#include "vfioexplain/strparse.h"
 
 static const char *const module_names[_MODULE_MAX] = {
         [MODULE_VFIO] = "vfio",

@@ -9,11 +9,11 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
-#include "vfioexplain/dlopen.h"
-#include "vfioexplain/journal.h"
+#include "dlopen.h"
+#include "journal.h"
+#include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/strparse.h"
 
 static void *libsystemd;
 DLSYM_PROTOTYPE(sd_id128_to_string);

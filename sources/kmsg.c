@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfioexplain/kmsg.h"
+#include "kmsg.h"
+#include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/strparse.h"
 
 struct Kmsg {
         int fd;

@@ -28,12 +28,12 @@
 #include <trace-seq.h>
 #include <tracefs.h>
 
-#include "vfioexplain/dlopen.h"
-#include "vfioexplain/fileio.h"
+#include "dlopen.h"
+#include "fileio.h"
+#include "strparse.h"
+#include "trace.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/strparse.h"
-#include "vfioexplain/trace.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define VX_ASAN 1
@@ -111,7 +111,7 @@ DLSYM_PROTOTYPE(tracecmd_iterate_events_multi);
 DLSYM_PROTOTYPE(tracecmd_open_fd);
 DLSYM_PROTOTYPE(tracecmd_set_loglevel);
 
-/* The three libraries, loaded on first use (include/vfioexplain/dlopen.h) and told to be quiet: library
+/* The three libraries, loaded on first use (analyzer/base/dlopen.h) and told to be quiet: library
  * code never prints, and they warn on stderr unless told not to. */
 static int load_libraries(Diag *d) {
         const char *error = NULL;

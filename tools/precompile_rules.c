@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Build step: compiles the shipped rules' patterns with the loader itself and writes them as a C array
- * for the vfioexplain binary (include/vfioexplain/pattern_cache.h).
+ * for the vfioexplain binary (analyzer/engine/pattern_cache.h).
  * Usage: precompile_rules RULES_DIR OUTPUT.c */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfioexplain/pattern_cache.h"
+#include "pattern_cache.h"
 #include "vfioexplain/rules.h"
 
 int main(int argc, char **argv) {

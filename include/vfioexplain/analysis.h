@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matcher.h"
+#include "prefilter.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/matcher.h"
-#include "vfioexplain/prefilter.h"
 #include "vfioexplain/romfile_refs.h"
 #include "vfioexplain/rules.h"
 
@@ -56,7 +56,7 @@ Analysis *analysis_free(Analysis *a);
  * the line as read (kept as evidence text). Returns 0 or -ENOMEM. */
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len);
 
-/* A line the log prefilter marked in a block of lines (analyzer/feed.c). */
+/* A line the log prefilter marked in a block of lines (analyzer/analysis/feed.c). */
 typedef struct MarkedLine {
         const char *raw;
         size_t len;
@@ -91,7 +91,7 @@ typedef struct AnalysisBudget {
 void analysis_share_budget(Analysis *a, AnalysisBudget *budget);
 
 /* A line whose message was matched before in the same boot and input has what that match did done again
- * (analyzer/line_memo.c), unless this turns it off (the tests compare both ways). */
+ * (analyzer/analysis/line_memo.c), unless this turns it off (the tests compare both ways). */
 void analysis_set_line_memo(Analysis *a, bool on);
 
 /* Counts n lines of input that hold none of the rules' literals (nor the boot banner): no rule can match

@@ -62,12 +62,12 @@
  * functions, each named in a fact or two per boot. 40 bytes each with their index, touched as they fill. */
 #define VX_FACTS_MAX 16384u
 #define VX_INPUTS_MAX 256u
-/* The line memo (analyzer/line_memo.c): what a message did, for the lines that say it again. Sized for the
- * distinct messages of a large server's boot (a line or two for each of a thousand or more PCI functions):
- * a message whose key and payload do not fit a slot together is always matched. A slot is one cache line,
- * and costs memory only once something is stored in it: 1 MB when full, which a CPU's L2 cache can hold
- * most of. 8 ways, where 4 lost one message in seven of a log that says 8000 in turn (a set that more
- * messages fell in than it holds). */
+/* The line memo (analyzer/analysis/line_memo.c): what a message did, for the lines that say it again. Sized
+ * for the distinct messages of a large server's boot (a line or two for each of a thousand or more PCI
+ * functions): a message whose key and payload do not fit a slot together is always matched. A slot is one
+ * cache line, and costs memory only once something is stored in it: 1 MB when full, which a CPU's L2 cache
+ * can hold most of. 8 ways, where 4 lost one message in seven of a log that says 8000 in turn (a set that
+ * more messages fell in than it holds). */
 #define VX_LINE_MEMO_SLOTS 16384u
 #define VX_LINE_MEMO_WAYS 8u
 #define VX_LINE_MEMO_ENTRY_MAX 62u /* key and payload bytes of a slot */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vfioexplain/strparse.h"
+#include "strparse.h"
 
 typedef enum Source {
         SOURCE_KERNEL,

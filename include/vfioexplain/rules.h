@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vfioexplain/diag.h"
+#include "diag.h"
 #include "vfioexplain/limits.h"
 
 typedef enum Strength {
@@ -154,7 +154,7 @@ typedef struct RuleSource {
 typedef struct RuleSources {
         RuleSource *items; /* sorted by name: the order files load in */
         size_t n;
-        /* Patterns compiled at build time (include/vfioexplain/pattern_cache.h), or NULL: set by the caller
+        /* Patterns compiled at build time (analyzer/engine/pattern_cache.h), or NULL: set by the caller
          * of ruleset_load_sources(). A blob that cannot be used means compiling every pattern, as without.
          */
         const uint8_t *precompiled;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block_scan.h"
 #include "test_common.h"
-#include "vfioexplain/block_scan.h"
 
 #define BUF_MAX 20000u
 

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "dlopen.h"
 #include "test_common.h"
-#include "vfioexplain/dlopen.h"
 
 DLSYM_PROTOTYPE(cos);
 DLSYM_PROTOTYPE(sqrt);

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain.h"
+#include "output.h"
 #include "test_common.h"
 #include "vfioexplain/analysis.h"
-#include "vfioexplain/domain.h"
-#include "vfioexplain/output.h"
 
 /* As libvirt saves it (src/conf/domain_conf.c virDomainDefFormat(), virXMLSaveFile() adds the warning):
  * a q35 + OVMF guest made by virt-manager, with a GTX 1080 and its HDMI audio and a VBIOS rom file. */

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
+#include "escape.h"
+#include "template.h"
 #include "test_common.h"
-#include "vfioexplain/capture.h"
-#include "vfioexplain/escape.h"
-#include "vfioexplain/template.h"
 
 static void assert_escape(const char *in, size_t len, const char *want) {
         StrBuf b = {0};

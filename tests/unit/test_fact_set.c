@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "fact_set.h"
 #include "test_common.h"
-#include "vfioexplain/fact_set.h"
 #include "vfioexplain/limits.h"
 
 static void test_scope_and_boot(void **state) {

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
+#include "feed.h"
+#include "output.h"
+#include "prefilter.h"
+#include "reader.h"
 #include "test_common.h"
-#include "vfioexplain/escape.h"
-#include "vfioexplain/feed.h"
-#include "vfioexplain/output.h"
-#include "vfioexplain/prefilter.h"
-#include "vfioexplain/reader.h"
 
 static char input_path[] = "/tmp/vx-feed-XXXXXX";
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "framebuffer.h"
 #include "test_common.h"
-#include "vfioexplain/framebuffer.h"
 
 #define FBDEV "video=efifb:off video=vesafb:off"
 #define SYSFB "initcall_blacklist=sysfb_init"

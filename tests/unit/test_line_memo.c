@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
+#include "line_memo.h"
 #include "test_common.h"
-#include "vfioexplain/hash.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/line_memo.h"
 
 /* Fetched ahead first, as analysis.c does for a batch of lines: that must change nothing a look-up finds. */
 static const char *get(LineMemo *m, uint64_t hash, const char *key) {

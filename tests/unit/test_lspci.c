@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "lspci.h"
 #include "test_common.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/lspci.h"
 
 /* lspci -nnk of a q35 guest, as pciutils lspci.c show_device() (-nn) and show_kernel() (-k) print it,
  * after a guest dmesg line. */

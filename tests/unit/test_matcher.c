@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "matcher.h"
+#include "prefilter.h"
 #include "test_common.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/matcher.h"
-#include "vfioexplain/prefilter.h"
 
 typedef struct Hits {
         char ids[8][64];

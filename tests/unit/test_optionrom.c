@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optionrom.h"
 #include "test_common.h"
-#include "vfioexplain/optionrom.h"
 #include "vfioexplain/romfile_refs.h"
 
 typedef struct Spec {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/output.h"
 
 static RuleSet *rs;
 static Analysis *an;

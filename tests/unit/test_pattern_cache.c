@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pattern_cache.h"
+#include "rules_cmd.h"
 #include "test_common.h"
-#include "vfioexplain/pattern_cache.h"
-#include "vfioexplain/rules_cmd.h"
 
 static void blob_of(const RuleSet *rs, uint8_t **blob, size_t *size, size_t *n) {
         char **patterns = calloc(rs->n_rules, sizeof(char *));

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vfioexplain/plan.h"
+#include "plan.h"
 
 static PciDevice dev(const char *address, unsigned vendor, unsigned device, unsigned class_code,
                      const char *driver, int group) {

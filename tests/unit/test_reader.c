@@ -4,10 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reader.h"
+#include "strparse.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/reader.h"
-#include "vfioexplain/strparse.h"
 
 static int tmp_with(const char *data, size_t len) {
         char path[] = "/tmp/vx-reader-XXXXXX";

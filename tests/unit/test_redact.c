@@ -4,8 +4,8 @@
  * hex-pair id) stays; values are found as whole words only. */
 #include <string.h>
 
+#include "redact.h"
 #include "test_common.h"
-#include "vfioexplain/redact.h"
 
 static char *redact(Redactor *r, const char *text) {
         StrBuf b = {0};

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/strbuf.h"
 
 /* Parses text as one rule file and returns the first diagnostic ("" when it loads). */
 static char first_error[512];

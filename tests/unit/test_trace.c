@@ -36,12 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "matcher.h"
 #include "test_common.h"
+#include "trace.h"
 #include "trace_formats.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
-#include "vfioexplain/matcher.h"
-#include "vfioexplain/trace.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 

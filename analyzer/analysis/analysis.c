@@ -1,0 +1,1313 @@
+/* SPDX-License-Identifier: MIT */
+/* Correlation and ranking (see README "How vfioexplain decides"): evidence is grouped by cause and
+ * device; symptoms attach to the causes found that explain them, or else point at the causes they
+ * suggest; causes fold in the causes they explain; the rest is ordered by confidence and weight. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "fact_set.h"
+#include "hash.h"
+#include "line_memo.h"
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+#include "vfioexplain/romfile_refs.h"
+
+/* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
+typedef struct Hit {
+        size_t rule;
+        char device[16];
+        char group[12];
+        Evidence ev;
+        char *vars[_VAR_CAPTURE_MAX];
+        bool attached;
+} Hit;
+
+/* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a
+ * host log can name hundreds of devices and groups, each line naming one again. Open addressing over
+ * indices into the list; the list is the truth, and the index is rebuilt when the list changes under it. */
+typedef struct HitIndex {
+        uint32_t *slots; /* 1 + a position in the list, 0 for empty; twice as many as the list may hold */
+        size_t mask;
+        size_t n_indexed; /* list[0 .. n_indexed) are entered */
+} HitIndex;
+
+typedef struct GroupLink {
+        char group[12];
+        char address[16];
+} GroupLink;
+
+/* What one match of a line did that the same message, said again in the same boot and input, does again:
+ * the group link it set, and the count of a symptom or fact dropped for want of room. A symptom or fact
+ * kept is kept already. A line whose matches did anything else (a cause's evidence) is not remembered. */
+typedef struct RepeatAction {
+        uint32_t group; /* the group it linked, by number (a link to another name is not remembered) */
+        uint16_t link; /* 1 + the group link it set, 0 for none */
+        bool dropped;
+} RepeatAction;
+
+/* A message's usual matches: a fact or a symptom, and the link of the group it names (once, however many
+ * rules set it). */
+#define REPEAT_ACTIONS_MAX 3u
+_Static_assert(1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction) <= UINT8_MAX, "a payload's length fits a byte");
+_Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
+_Static_assert(VX_LINE_MEMO_ENTRY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
+_Static_assert(VX_INPUTS_MAX <= UINT8_MAX + 1, "an input's place fits a byte of the key");
+
+typedef struct FindingState {
+        Finding f;
+        size_t seen_rules[VX_LIST_ITEMS_MAX];
+        unsigned seen_hits[VX_LIST_ITEMS_MAX];
+        size_t n_seen_rules;
+} FindingState;
+
+struct Analysis {
+        const RuleSet *rs;
+        LineClassifier *lc;
+        Matcher *m;
+        FindingState *findings;
+        size_t n_findings;
+        const Finding **sorted;
+        size_t n_sorted;
+        Hit *symptoms;
+        size_t n_symptoms;
+        FactSet *facts;
+        HitIndex symptom_index;
+        GroupLink links[VX_GROUP_MAP_MAX];
+        size_t n_links;
+        /* links by address (index + 1, 0 empty): one look-up per matched line, not a scan of every device */
+        uint16_t link_slots[2 * VX_GROUP_MAP_MAX];
+        char *inputs[VX_INPUTS_MAX];
+        char *input_domain[VX_INPUTS_MAX]; /* from /var/log/libvirt/qemu/NAME.log, NULL otherwise */
+        size_t n_inputs;
+        uint64_t seq;
+        unsigned epoch;
+        AnalysisStats stats;
+        size_t dropped;
+        /* the line being fed */
+        const char *cur_input;
+        uint8_t cur_input_index; /* its place in inputs[] */
+        unsigned long cur_line;
+        const char *cur_raw;
+        size_t cur_len;
+        const EntryMeta *cur_meta;
+        bool cur_matched;
+        bool guest_input; /* the lines fed now are the guest's (--guest) */
+        char last_boot[33];
+        RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
+        LineMemo *memo; /* NULL: every line is matched */
+        AnalysisBudget own_budget;
+        AnalysisBudget *budget; /* own_budget, or the one shared with other analyses */
+        /* what matching the current line does, while it may still be remembered */
+        bool recording;
+        uint8_t n_recorded;
+        RepeatAction recorded[REPEAT_ACTIONS_MAX];
+};
+
+enum {
+        WEIGHT_CONFIRMED = 100,
+        WEIGHT_LIKELY = 60,
+        WEIGHT_POSSIBLE = 30,
+        WEIGHT_SYMPTOM_ATTACHED = 10,
+        WEIGHT_FOLDED = 10,
+        WEIGHT_REPEAT_MAX = 5,
+};
+
+static int hit_index_init(HitIndex *x, size_t max) {
+        size_t n = 1;
+        while (n < 2 * max)
+                n *= 2;
+        x->slots = calloc(n, sizeof(uint32_t));
+        x->mask = n - 1;
+        return x->slots ? 0 : -ENOMEM;
+}
+
+static void hit_index_reset(HitIndex *x) {
+        memset(x->slots, 0, (x->mask + 1) * sizeof(uint32_t));
+        x->n_indexed = 0;
+}
+
+static size_t hit_hash(size_t rule, const char *device, const char *group, unsigned epoch) {
+        /* The strings, seeded with the numbers; a byte no string holds between them. */
+        uint64_t h = (FNV1A_INIT ^ rule) * UINT64_C(0x9e3779b97f4a7c15) + epoch;
+        h = fnv1a(fnv1a_str(h, device), "\xff", 1);
+        return hash_slot(fnv1a_str(h, group));
+}
+
+static bool hit_is(const Hit *h, size_t rule, const char *device, const char *group, unsigned epoch) {
+        return h->rule == rule && strcmp(h->device, device) == 0 && strcmp(h->group, group) == 0 &&
+                h->ev.epoch == epoch;
+}
+
+/* The first hit of list[0..n) that is (rule, device, group, epoch), NULL if none. */
+static Hit *hit_find(HitIndex *x, Hit *list, size_t n, size_t rule, const char *device, const char *group,
+                     unsigned epoch) {
+        /* Enter what the list holds beyond the index, keeping the first of equal hits as a scan would. */
+        for (; x->n_indexed < n; x->n_indexed++) {
+                const Hit *h = &list[x->n_indexed];
+                size_t i = hit_hash(h->rule, h->device, h->group, h->ev.epoch) & x->mask;
+                bool dup = false;
+                for (; x->slots[i] != 0; i = (i + 1) & x->mask) {
+                        const Hit *o = &list[x->slots[i] - 1];
+                        if (hit_is(h, o->rule, o->device, o->group, o->ev.epoch)) {
+                                dup = true;
+                                break;
+                        }
+                }
+                if (!dup)
+                        x->slots[i] = (uint32_t) x->n_indexed + 1;
+        }
+        for (size_t i = hit_hash(rule, device, group, epoch) & x->mask; x->slots[i] != 0;
+             i = (i + 1) & x->mask)
+                if (hit_is(&list[x->slots[i] - 1], rule, device, group, epoch))
+                        return &list[x->slots[i] - 1];
+        return NULL;
+}
+
+int analysis_new(const RuleSet *rs, Analysis **ret) {
+        Analysis *a = calloc(1, sizeof(*a));
+        int r;
+        if (!a)
+                return -ENOMEM;
+        a->rs = rs;
+        a->budget = &a->own_budget;
+        a->findings = calloc(VX_FINDINGS_MAX, sizeof(FindingState));
+        a->sorted = calloc(VX_FINDINGS_MAX, sizeof(Finding *));
+        a->symptoms = calloc(VX_SYMPTOMS_MAX, sizeof(Hit));
+        if (!a->findings || !a->sorted || !a->symptoms || fact_set_new(&a->facts) < 0 ||
+            hit_index_init(&a->symptom_index, VX_SYMPTOMS_MAX) < 0) {
+                analysis_free(a);
+                return -ENOMEM;
+        }
+        if ((r = line_classifier_new(&a->lc)) < 0 || (r = matcher_new(rs, &a->m)) < 0 ||
+            (r = line_memo_new(&a->memo)) < 0) {
+                analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static void vars_free(char **vars) {
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                free(vars[i]);
+}
+
+static void evidence_release(Evidence *e) {
+        free(e->text);
+        e->text = NULL;
+        free(e->unit);
+        e->unit = NULL;
+        free(e->cursor);
+        e->cursor = NULL;
+        if (e->vars) {
+                vars_free(e->vars);
+                free(e->vars);
+                e->vars = NULL;
+        }
+}
+
+/* A copy of a capture array for one piece of evidence; NULL when it holds nothing (or on OOM: the
+ * explanation then falls back to the cause's values). */
+static char **vars_dup(char *const *vars) {
+        bool any = false;
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                any = any || vars[i];
+        if (!any)
+                return NULL;
+        char **v = calloc(_VAR_CAPTURE_MAX, sizeof(char *));
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
+                if (vars[i])
+                        v[i] = strdup(vars[i]);
+        return v;
+}
+
+Analysis *analysis_free(Analysis *a) {
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                for (size_t j = 0; j < f->n_evidence; j++)
+                        evidence_release(&f->evidence[j]);
+                free(f->evidence);
+                vars_free(f->vars);
+        }
+        free(a->findings);
+        free(a->sorted);
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                evidence_release(&a->symptoms[i].ev);
+                vars_free(a->symptoms[i].vars);
+        }
+        free(a->symptoms);
+        fact_set_free(a->facts);
+        free(a->symptom_index.slots);
+        for (size_t i = 0; i < a->n_inputs; i++) {
+                free(a->inputs[i]);
+                free(a->input_domain[i]);
+        }
+        line_classifier_free(a->lc);
+        line_memo_free(a->memo);
+        matcher_free(a->m);
+        free(a);
+        return NULL;
+}
+
+/* libvirt names each domain's log after the domain: /var/log/libvirt/qemu/NAME.log. */
+static char *domain_of_log(const char *path) {
+        const char *dir = strstr(path, "libvirt/qemu/");
+        char out[VX_CAPTURE_MAX + 1];
+        if (!dir)
+                return NULL;
+        const char *name = dir + strlen("libvirt/qemu/");
+        size_t len = strlen(name);
+        if (len <= 4 || strcmp(name + len - 4, ".log") != 0 || memchr(name, '/', len))
+                return NULL;
+        if (capture_normalize(VAR_DOMAIN, name, len - 4, out) < 0)
+                return NULL;
+        return strdup(out);
+}
+
+static const char *domain_of_input(const Analysis *a, const char *input) {
+        for (size_t i = 0; i < a->n_inputs; i++)
+                if (a->inputs[i] == input || strcmp(a->inputs[i], input) == 0)
+                        return a->input_domain[i];
+        return NULL;
+}
+
+/* The place of name in inputs[], interned if new; -ENOMEM. */
+static int find_or_add_input(Analysis *a, const char *name) {
+        for (size_t i = 0; i < a->n_inputs; i++)
+                if (a->inputs[i] == name)
+                        return (int) i;
+        for (size_t i = 0; i < a->n_inputs; i++)
+                if (strcmp(a->inputs[i], name) == 0)
+                        return (int) i;
+        if (a->n_inputs >= VX_INPUTS_MAX)
+                return (int) a->n_inputs - 1;
+        char *s = strdup(name);
+        if (!s)
+                return -ENOMEM;
+        a->input_domain[a->n_inputs] = domain_of_log(name);
+        a->inputs[a->n_inputs++] = s;
+        return (int) a->n_inputs - 1;
+}
+
+/* A reader that feeds many lines passes the name it got from analysis_intern_input(): found at once, for
+ * every line and every run of lines skipped. */
+static inline int input_index(Analysis *a, const char *name) {
+        if (a->n_inputs > 0 && a->inputs[a->n_inputs - 1] == name)
+                return (int) a->n_inputs - 1;
+        return find_or_add_input(a, name);
+}
+
+static const char *intern_input(Analysis *a, const char *name) {
+        int i = input_index(a, name);
+        return i < 0 ? NULL : a->inputs[i];
+}
+
+/* Makes input, interned, the current line's. */
+static int set_current_input(Analysis *a, const char *input) {
+        int i = input_index(a, input);
+        if (i < 0)
+                return i;
+        a->cur_input = a->inputs[i];
+        a->cur_input_index = (uint8_t) i;
+        return 0;
+}
+
+static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
+        size_t n = MIN(a->cur_len, (size_t) VX_EVIDENCE_TEXT_MAX);
+        char *t = strndup(a->cur_raw, n);
+        if (!t)
+                return -ENOMEM;
+        /* strndup stops at a NUL byte: the text is what precedes it, which is what a terminal showed. */
+        *ret = (Evidence){
+                .source = m->source == SOURCE_UNKNOWN ? SOURCE_KERNEL : m->source,
+                .input = intern_input(a, a->cur_input),
+                .line = a->cur_line,
+                .text = t,
+                .cut = a->cur_len > n,
+                .rule = m->rule_index,
+                .seq = a->seq,
+                .epoch = a->epoch,
+        };
+        const EntryMeta *meta = a->cur_meta;
+        if (meta) {
+                ret->realtime_usec = meta->realtime_usec;
+                /* Both are only shown: on OOM the evidence goes without them. */
+                ret->unit = meta->unit ? strdup(meta->unit) : NULL;
+                ret->cursor = meta->cursor ? meta->cursor(meta->userdata) : NULL;
+        }
+        /* A bare line is reported as the source its rule expects. */
+        if (m->source == SOURCE_UNKNOWN)
+                for (Source s = 0; s < SOURCE_UNKNOWN; s++)
+                        if (m->rule->source_mask & (1u << s)) {
+                                ret->source = s;
+                                break;
+                        }
+        return 0;
+}
+
+_Static_assert((VX_GROUP_MAP_MAX & (VX_GROUP_MAP_MAX - 1)) == 0 && VX_GROUP_MAP_MAX < UINT16_MAX,
+               "link_slots is a power of two that uint16_t indexes");
+
+/* The slot of address in link_slots: the one that holds it, or the empty one where it would go. */
+static size_t link_slot(const Analysis *a, const char *address) {
+        const size_t mask = ELEMENTSOF(a->link_slots) - 1;
+        size_t i = hash_slot(fnv1a_str(FNV1A_INIT, address)) & mask;
+        while (a->link_slots[i] != 0 && strcmp(a->links[a->link_slots[i] - 1].address, address) != 0)
+                i = (i + 1) & mask;
+        return i;
+}
+
+/* Returns 1 + the link's place, 0 when none was made (the map is full). */
+static size_t link_group(Analysis *a, const char *group, const char *address) {
+        if (!group[0] || !address[0])
+                return 0;
+        size_t slot = link_slot(a, address);
+        if (a->link_slots[slot] != 0) {
+                strcpy(a->links[a->link_slots[slot] - 1].group, group); /* the latest binding wins */
+                return a->link_slots[slot];
+        }
+        if (a->n_links >= VX_GROUP_MAP_MAX || a->budget->links >= VX_GROUP_MAP_MAX)
+                return 0;
+        a->budget->links++;
+        strcpy(a->links[a->n_links].group, group);
+        strcpy(a->links[a->n_links].address, address);
+        a->link_slots[slot] = (uint16_t) ++a->n_links;
+        return a->n_links;
+}
+
+static const char *address_of_group(const Analysis *a, const char *group) {
+        const char *found = NULL;
+        for (size_t i = 0; i < a->n_links; i++)
+                if (strcmp(a->links[i].group, group) == 0) {
+                        if (found && strcmp(found, a->links[i].address) != 0)
+                                return NULL; /* several devices share it: the group names none of them */
+                        found = a->links[i].address;
+                }
+        return found;
+}
+
+static const char *group_of_address(const Analysis *a, const char *address) {
+        size_t slot = link_slot(a, address);
+        return a->link_slots[slot] != 0 ? a->links[a->link_slots[slot] - 1].group : NULL;
+}
+
+/* A match's captures, normalised into the caller's store: most matches repeat evidence already kept, and
+ * what is kept is copied then. */
+typedef char VarStore[_VAR_CAPTURE_MAX][VX_CAPTURE_MAX + 1];
+
+static void vars_from_match(const Match *m, char **vars, VarStore store) {
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                if (m->captures[v].p &&
+                    capture_normalize(v, m->captures[v].p, m->captures[v].len, store[v]) >= 0)
+                        vars[v] = store[v];
+}
+
+static void vars_merge(char **into, char *const *from) {
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                if (!into[v] && from[v])
+                        into[v] = strdup(from[v]);
+}
+
+static FindingState *finding_get(Analysis *a, size_t cause, const char *device) {
+        for (size_t i = 0; i < a->n_findings; i++)
+                if (a->findings[i].f.cause == cause && strcmp(a->findings[i].f.device, device) == 0)
+                        return &a->findings[i];
+        if (a->n_findings >= VX_FINDINGS_MAX || a->budget->findings >= VX_FINDINGS_MAX) {
+                a->dropped++;
+                return NULL;
+        }
+        a->budget->findings++;
+        FindingState *s = &a->findings[a->n_findings++];
+        *s = (FindingState){0};
+        s->f.cause = cause;
+        strcpy(s->f.device, device);
+        s->f.first_seq = UINT64_MAX;
+        return s;
+}
+
+/* Takes ownership of ev->text. */
+static int finding_add_evidence(FindingState *s, Evidence *ev) {
+        Finding *f = &s->f;
+        if (ev->seq < f->first_seq)
+                f->first_seq = ev->seq;
+        for (size_t i = 0; i < f->n_evidence; i++)
+                if (f->evidence[i].input == ev->input && f->evidence[i].line == ev->line) {
+                        evidence_release(ev);
+                        return 0;
+                }
+        if (f->n_evidence >= VX_EVIDENCE_PER_FINDING_MAX) {
+                f->more_evidence++;
+                evidence_release(ev);
+                return 0;
+        }
+        if (!f->evidence) {
+                f->evidence = calloc(VX_EVIDENCE_PER_FINDING_MAX, sizeof(Evidence));
+                if (!f->evidence) {
+                        evidence_release(ev);
+                        return -ENOMEM;
+                }
+        }
+        /* Kept in input order. */
+        size_t i = f->n_evidence;
+        while (i > 0 && f->evidence[i - 1].seq > ev->seq) {
+                f->evidence[i] = f->evidence[i - 1];
+                i--;
+        }
+        f->evidence[i] = *ev;
+        f->n_evidence++;
+        ev->text = NULL;
+        ev->vars = NULL;
+        return 0;
+}
+
+static void finding_add_weight(FindingState *s, size_t rule, long weight) {
+        for (size_t i = 0; i < s->n_seen_rules; i++)
+                if (s->seen_rules[i] == rule) {
+                        if (s->seen_hits[i]++ < WEIGHT_REPEAT_MAX)
+                                s->f.score++;
+                        return;
+                }
+        if (s->n_seen_rules < VX_LIST_ITEMS_MAX) {
+                s->seen_rules[s->n_seen_rules] = rule;
+                s->seen_hits[s->n_seen_rules++] = 1;
+        }
+        s->f.score += weight;
+}
+
+static void finding_add_explains(Finding *f, const char *id) {
+        for (size_t i = 0; i < f->n_explains; i++)
+                if (strcmp(f->explains[i], id) == 0)
+                        return;
+        if (f->n_explains < VX_LIST_ITEMS_MAX)
+                f->explains[f->n_explains++] = id;
+}
+
+static long strength_weight(Strength s) {
+        return s == STRENGTH_CONFIRMED ? WEIGHT_CONFIRMED
+                : s == STRENGTH_LIKELY ? WEIGHT_LIKELY
+                                       : WEIGHT_POSSIBLE;
+}
+
+static int on_cause(Analysis *a, const Match *m, char **vars) {
+        const CauseDef *c = &a->rs->causes[m->rule->target];
+        const char *device = !c->host_scope && vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
+        FindingState *s = finding_get(a, m->rule->target, device);
+        Evidence ev;
+        int r;
+
+        if (!s)
+                return 0;
+        if ((r = evidence_make(a, m, &ev)) < 0)
+                return r;
+        ev.vars = vars_dup(vars);
+        s->f.direct = true;
+        if (m->rule->strength > s->f.confidence)
+                s->f.confidence = m->rule->strength;
+        finding_add_weight(s, m->rule_index, strength_weight(m->rule->strength));
+        vars_merge(s->f.vars, vars);
+        if (!s->f.group[0] && vars[VAR_GROUP])
+                snprintf(s->f.group, sizeof(s->f.group), "%s", vars[VAR_GROUP]);
+        return finding_add_evidence(s, &ev);
+}
+
+/* *ret_dropped: the symptom was new and the list had no room for it. */
+static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_dropped) {
+        const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
+        const char *group = vars[VAR_GROUP] ? vars[VAR_GROUP] : "";
+
+        *ret_dropped = false;
+        if (hit_find(&a->symptom_index, a->symptoms, a->n_symptoms, m->rule_index, device, group, a->epoch))
+                return 0;
+        if (a->n_symptoms >= VX_SYMPTOMS_MAX || a->budget->symptoms >= VX_SYMPTOMS_MAX) {
+                a->dropped++;
+                *ret_dropped = true;
+                return 0;
+        }
+        a->budget->symptoms++;
+        Hit *h = &a->symptoms[a->n_symptoms++];
+        *h = (Hit){.rule = m->rule_index};
+        snprintf(h->device, sizeof(h->device), "%s", device);
+        snprintf(h->group, sizeof(h->group), "%s", group);
+        int r = evidence_make(a, m, &h->ev);
+        if (r < 0) {
+                a->n_symptoms--;
+                a->budget->symptoms--;
+                return r;
+        }
+        /* Only shown: a value that cannot be copied is left out, as with any other allocation failure here.
+         */
+        for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
+                h->vars[v] = vars[v] ? strdup(vars[v]) : NULL;
+        return 0;
+}
+
+/* A group as the kernel names them, in decimal without a leading zero: the only name a remembered link
+ * holds, so that writing it back gives the very same string. */
+static bool group_number(const char *group, uint32_t *ret) {
+        uint32_t v = 0;
+        size_t n = 0;
+
+        for (; group[n]; n++) {
+                if (!span_is_digit(group[n]) || n == 9)
+                        return false;
+                v = v * 10 + (uint32_t) (group[n] - '0');
+        }
+        if (n == 0 || (group[0] == '0' && n > 1))
+                return false;
+        *ret = v;
+        return true;
+}
+
+static void record(Analysis *a, bool dropped, size_t link, const char *group) {
+        RepeatAction act = {.link = (uint16_t) link, .dropped = dropped};
+
+        if (!a->recording)
+                return;
+        if (link && !group_number(group, &act.group)) {
+                a->recording = false;
+                return;
+        }
+        /* Two rules that set the same link (a fact and a symptom of one line) did one thing to replay; a
+         * count dropped is a thing each time. */
+        for (size_t i = 0; i < a->n_recorded && !dropped; i++)
+                if (a->recorded[i].link == act.link && a->recorded[i].group == act.group &&
+                    !a->recorded[i].dropped)
+                        return;
+        if (a->n_recorded >= REPEAT_ACTIONS_MAX) {
+                a->recording = false;
+                return;
+        }
+        a->recorded[a->n_recorded++] = act;
+}
+
+static int on_match(const Match *m, void *userdata) {
+        Analysis *a = userdata;
+        char *vars[_VAR_CAPTURE_MAX] = {0};
+        VarStore store;
+        size_t link = 0;
+        bool dropped;
+        int r = 0;
+
+        a->cur_matched = true;
+        vars_from_match(m, vars, store);
+        const char *domain = domain_of_input(a, a->cur_input);
+        if (!vars[VAR_DOMAIN] && domain) {
+                snprintf(store[VAR_DOMAIN], sizeof(store[VAR_DOMAIN]), "%s", domain);
+                vars[VAR_DOMAIN] = store[VAR_DOMAIN];
+        }
+        if (vars[VAR_GROUP] && vars[VAR_ADDRESS])
+                link = link_group(a, vars[VAR_GROUP], vars[VAR_ADDRESS]);
+        switch (m->rule->kind) {
+        case RULE_CAUSE:
+                /* Evidence: each line is kept or counted as itself. */
+                a->recording = false;
+                r = on_cause(a, m, vars);
+                break;
+        case RULE_SYMPTOM:
+                r = on_symptom(a, m, vars, &dropped);
+                if (r >= 0)
+                        record(a, dropped, link, vars[VAR_GROUP]);
+                break;
+        case RULE_FACT:
+                /* Kept once, however often it is said; without room, counted as dropped each time. */
+                r = fact_set_add(a->facts, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "",
+                                 a->epoch, a->budget->facts < VX_FACTS_MAX);
+                if (r == -ENOMEM)
+                        return r;
+                a->budget->facts += r == 1;
+                dropped = r < 0;
+                r = 0;
+                if (dropped)
+                        a->dropped++;
+                record(a, dropped, link, vars[VAR_GROUP]);
+                break;
+        }
+        return r;
+}
+
+int analysis_feed_probe(Analysis *a, const char *text, size_t len) {
+        Line line = {.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+        int r;
+
+        line.views[0] = (LineView){.source = SOURCE_PROBE, .text = span_make(text, len)};
+        a->stats.probe_lines++;
+        a->seq++;
+        if (!intern_input(a, "probe"))
+                return -ENOMEM;
+        a->cur_input = "probe";
+        a->cur_line = (unsigned long) a->stats.probe_lines;
+        a->cur_raw = text;
+        a->cur_len = len;
+        a->cur_matched = false;
+        r = matcher_match_line(a->m, &line, on_match, a);
+        return r;
+}
+
+static void add_device(char (*out)[16], size_t *n, size_t max, const char *d) {
+        if (!d[0] || *n >= max)
+                return;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp(out[i], d) == 0)
+                        return;
+        snprintf(out[(*n)++], 16, "%s", d);
+}
+
+size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_findings; i++)
+                add_device(out, &n, max, a->findings[i].f.device);
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                const char *d = a->symptoms[i].device;
+                if (!d[0] && a->symptoms[i].group[0])
+                        d = address_of_group(a, a->symptoms[i].group);
+                add_device(out, &n, max, d ? d : "");
+        }
+        return n;
+}
+
+const RomfileRefs *analysis_romfiles(const Analysis *a) {
+        return &a->romfiles;
+}
+
+/* A line's key in the memo, and its hash. */
+typedef struct MemoKey {
+        unsigned char bytes[VX_LINE_MEMO_ENTRY_MAX];
+        size_t len; /* 0: none (too long to fit, or the line is not to be remembered) */
+        uint64_t hash;
+        unsigned epoch; /* the boot it was made in: one made ahead of its line may be stale */
+} MemoKey;
+
+/* Where a dmesg line's key has the number of views of a classified line's, which is at most 2. */
+#define MEMO_KEY_DMESG 0xffu
+_Static_assert(ELEMENTSOF(((Line *) 0)->views) < MEMO_KEY_DMESG, "the two kinds of key differ");
+
+#define PUT(k, src, size)                                     \
+        do {                                                  \
+                memcpy((k)->bytes + (k)->len, (src), (size)); \
+                (k)->len += (size);                           \
+        } while (0)
+
+/* The memo's key of a classified line: all that its matching reads (each view's source and text, the address
+ * its location names) and what its hits are counted within (the boot, the input). */
+static void memo_key_of_line(const Analysis *a, const Line *line, MemoKey *k) {
+        size_t loc = strlen(line->location_address);
+        size_t need = sizeof(a->epoch) + sizeof(a->cur_input_index) + 2 + loc;
+
+        k->len = 0;
+        k->epoch = a->epoch;
+        for (size_t v = 0; v < line->n_views; v++)
+                need += 2 + line->views[v].text.len;
+        if (need > VX_LINE_MEMO_ENTRY_MAX)
+                return;
+        PUT(k, &a->epoch, sizeof(a->epoch));
+        k->bytes[k->len++] = a->cur_input_index;
+        k->bytes[k->len++] = (unsigned char) line->n_views;
+        k->bytes[k->len++] = (unsigned char) loc;
+        PUT(k, line->location_address, loc);
+        for (size_t v = 0; v < line->n_views; v++) {
+                k->bytes[k->len++] = (unsigned char) line->views[v].source;
+                k->bytes[k->len++] =
+                        (unsigned char) line->views[v].text.len; /* below VX_LINE_MEMO_ENTRY_MAX */
+                if (line->views[v].text.len > 0)
+                        PUT(k, line->views[v].text.p, line->views[v].text.len);
+        }
+        k->hash = hash_bytes(k->bytes, k->len);
+}
+
+/* The memo's key of a dmesg line before it is classified: the bytes after its stamp, which decide all of
+ * its classification that matching reads (line_dmesg_stamp_len()). Most lines a literal marks in a kernel
+ * log are these, and a hit then skips the classifier too. */
+static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len, MemoKey *k) {
+        k->len = 0;
+        k->epoch = a->epoch;
+        if (sizeof(a->epoch) + sizeof(a->cur_input_index) + 1 + len > VX_LINE_MEMO_ENTRY_MAX)
+                return;
+        PUT(k, &a->epoch, sizeof(a->epoch));
+        k->bytes[k->len++] = a->cur_input_index;
+        k->bytes[k->len++] = MEMO_KEY_DMESG;
+        PUT(k, message, len);
+        /* Hashed where the message was read, not from the copy just written: reading back those stores
+         * stalled on their forwarding. The bytes before it are the seed. */
+        uint64_t head = (uint64_t) a->epoch << 16 | (uint64_t) a->cur_input_index << 8 | MEMO_KEY_DMESG;
+        k->hash = hash_bytes_seeded(FNV1A_INIT ^ head * UINT64_C(0x9e3779b97f4a7c15), message, len);
+}
+#undef PUT
+
+/* What matching the line did, done again. */
+static void replay(Analysis *a, const RepeatAction *act, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                if (act[i].link) {
+                        /* The number's digits, written backwards from the end of a buffer. */
+                        char digits[10], *p = digits + sizeof(digits);
+                        uint32_t v = act[i].group;
+                        do
+                                *--p = (char) ('0' + v % 10);
+                        while ((v /= 10) > 0);
+                        char *to = a->links[act[i].link - 1].group;
+                        size_t n_digits = (size_t) (digits + sizeof(digits) - p);
+                        memcpy(to, p, n_digits);
+                        to[n_digits] = '\0';
+                }
+                if (act[i].dropped)
+                        a->dropped++;
+        }
+        if (n > 0)
+                a->stats.matched_lines++;
+}
+
+/* Replays what the message of key did before, if the memo remembers it. */
+static bool replayed(Analysis *a, const MemoKey *k) {
+        const unsigned char *payload;
+        size_t payload_len;
+
+        if (k->len == 0 || !(payload = line_memo_get(a->memo, k->hash, k->bytes, k->len, &payload_len)))
+                return false;
+        RepeatAction act[REPEAT_ACTIONS_MAX];
+        size_t n = MIN((size_t) payload[0], REPEAT_ACTIONS_MAX);
+        memcpy(act, payload + 1, n * sizeof(RepeatAction)); /* the payload is not aligned */
+        replay(a, act, n);
+        a->stats.remembered_lines++;
+        return true;
+}
+
+/* Matches the line, or replays what its message did before. k is the line's dmesg key, already looked up,
+ * or of length 0 for the key of the classified line. */
+static int match_remembered(Analysis *a, const Line *line, bool memo, const char *raw, size_t len,
+                            const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
+        int r;
+
+        if (!memo)
+                k->len = 0;
+        else if (k->len == 0) {
+                memo_key_of_line(a, line, k);
+                if (replayed(a, k))
+                        return 0;
+        }
+        size_t limit_hits = matcher_limit_hits(a->m);
+        a->recording = k->len > 0;
+        a->n_recorded = 0;
+        r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
+                 : matcher_match_line(a->m, line, on_match, a);
+        if (a->cur_matched)
+                a->stats.matched_lines++;
+        /* A line that met a PCRE2 limit is counted as such each time. */
+        if (r >= 0 && a->recording && matcher_limit_hits(a->m) == limit_hits) {
+                unsigned char out[1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction)];
+                out[0] = a->n_recorded;
+                memcpy(out + 1, a->recorded, a->n_recorded * sizeof(RepeatAction));
+                (void) line_memo_put(a->memo, k->hash, k->bytes, k->len, out,
+                                     1 + a->n_recorded * sizeof(RepeatAction));
+        }
+        a->recording = false;
+        return r;
+}
+
+/* k: as match_remembered() takes it. */
+static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
+                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits,
+                     MemoKey *k) {
+        bool memo = a->memo != NULL;
+        Line guest;
+        int r;
+
+        if (a->guest_input) {
+                guest = *line;
+                line_as_guest(&guest);
+                line = &guest;
+        }
+        a->stats.lines++;
+        a->seq++;
+        for (size_t v = 0; v < line->n_views; v++)
+                if (line->views[v].source == SOURCE_KERNEL && line->views[v].text.len > 0 &&
+                    line->views[v].text.p[0] == KERNEL_BOOT_BANNER[0] &&
+                    span_starts_with(line->views[v].text, KERNEL_BOOT_BANNER)) {
+                        a->epoch++;
+                        memo = false;
+                }
+        /* The interned name: the look-ups of this line's matches then find it by its pointer. */
+        if ((r = set_current_input(a, input)) < 0)
+                return r;
+        a->cur_line = lineno;
+        a->cur_raw = raw;
+        a->cur_len = len;
+        a->cur_meta = meta;
+        a->cur_matched = false;
+        /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
+         * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
+        if (romfile_refs_wanted(line)) {
+                romfile_refs_scan(&a->romfiles, raw, len);
+                k->len = 0;
+        }
+        r = match_remembered(a, line, memo, raw, len, hits, n_hits, k);
+        a->cur_meta = NULL;
+        return r;
+}
+
+/* A journal message can hold several lines (libvirt quotes QEMU's two-line errors whole); the rules see
+ * each line, as journalctl's text output shows them, all with the entry's fields. */
+static int feed_fields(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
+                       const char *raw, size_t len, const EntryMeta *meta) {
+        Span rest = f->message, one;
+        MemoKey k;
+        Line line;
+        int r = 0;
+
+        if (!memchr(rest.p, '\n', rest.len)) {
+                line_classify_fields(f, &line);
+                k.len = 0;
+                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
+        }
+        while (r >= 0 && span_next_line(&rest, &one)) {
+                LineFields sub = *f;
+                sub.message = one;
+                line_classify_fields(&sub, &line);
+                k.len = 0;
+                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
+        }
+        return r;
+}
+
+int analysis_skip_lines(Analysis *a, const char *input, uint64_t n) {
+        if (n == 0)
+                return 0;
+        /* As feed_line() would have: the input is known, and each line takes its place in the order. */
+        if (!intern_input(a, input))
+                return -ENOMEM;
+        a->stats.lines += n;
+        a->seq += n;
+        return 0;
+}
+
+const char *analysis_intern_input(Analysis *a, const char *input) {
+        return intern_input(a, input);
+}
+
+void analysis_set_guest(Analysis *a, bool guest) {
+        a->guest_input = guest;
+}
+
+void analysis_share_budget(Analysis *a, AnalysisBudget *budget) {
+        if (a->budget == budget)
+                return;
+        *budget = (AnalysisBudget){
+                .findings = budget->findings + a->budget->findings,
+                .symptoms = budget->symptoms + a->budget->symptoms,
+                .facts = budget->facts + a->budget->facts,
+                .links = budget->links + a->budget->links,
+        };
+        a->budget = budget;
+}
+
+void analysis_set_line_memo(Analysis *a, bool on) {
+        if (!on)
+                a->memo = line_memo_free(a->memo);
+}
+
+/* The memo key of a raw dmesg line (a replay needs nothing else), else a key of length 0. */
+static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
+        k->len = 0;
+        if (!a->memo || a->guest_input || len == 0 || raw[0] != '[')
+                return 0;
+        size_t stamp = line_dmesg_stamp_len(raw, len);
+        if (stamp == 0)
+                return 0;
+        /* The key names the input. */
+        int r = set_current_input(a, input);
+        if (r < 0)
+                return r;
+        memo_key_of_dmesg(a, raw + stamp, len - stamp, k);
+        return 0;
+}
+
+/* Replays the line by its dmesg key k from dmesg_key() (made again if a line fed since began a new boot), if
+ * the memo remembers it: 1 if it did, 0 if the line is to be matched. */
+static int replayed_raw(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
+        int r;
+
+        if (k->len > 0 && k->epoch != a->epoch && (r = dmesg_key(a, input, raw, len, k)) < 0)
+                return r;
+        if (!replayed(a, k))
+                return 0;
+        a->stats.lines++;
+        a->seq++;
+        return 1;
+}
+
+/* A line the memo did not replay. k: its dmesg key, as replayed_raw() left it. */
+static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                           const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
+        Line line;
+
+        line_classify(a->lc, raw, len, &line);
+        const LineFields *f = line_classifier_json_fields(a->lc, &line);
+        if (f && memchr(f->message.p, '\n', f->message.len)) {
+                LineFields copy = *f;
+                return feed_fields(a, input, lineno, &copy, raw, len, NULL);
+        }
+        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, k);
+}
+
+int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+        MemoKey k;
+        int r;
+
+        if ((r = dmesg_key(a, input, raw, len, &k)) < 0 || (r = replayed_raw(a, input, raw, len, &k)) != 0)
+                return MIN(r, 0);
+        return feed_unreplayed(a, input, lineno, raw, len, NULL, 0, &k);
+}
+
+int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n) {
+        MemoKey keys[VX_FEED_BATCH];
+        int r;
+
+        for (size_t at = 0; at < n; at += VX_FEED_BATCH) {
+                size_t m = MIN(n - at, (size_t) VX_FEED_BATCH);
+                const MarkedLine *l = lines + at;
+                for (size_t i = 0; i < m; i++) {
+                        if ((r = dmesg_key(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
+                                return r;
+                        if (keys[i].len > 0)
+                                line_memo_prefetch_set(a->memo, keys[i].hash);
+                }
+                for (size_t i = 0; i < m; i++)
+                        if (keys[i].len > 0)
+                                line_memo_prefetch_slots(a->memo, keys[i].hash);
+                for (size_t i = 0; i < m; i++) {
+                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0 ||
+                            (r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
+                                return r;
+                        if (r == 0 &&
+                            (r = feed_unreplayed(a, input, l[i].lineno, l[i].raw, l[i].len, l[i].hits,
+                                                 l[i].n_hits, &keys[i])) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, const LineFields *f,
+                        const char *raw, size_t len, const EntryMeta *meta) {
+        if (meta && meta->boot_id && strncmp(a->last_boot, meta->boot_id, sizeof(a->last_boot) - 1) != 0) {
+                if (a->last_boot[0])
+                        a->epoch++;
+                snprintf(a->last_boot, sizeof(a->last_boot), "%s", meta->boot_id);
+        }
+        return feed_fields(a, input, lineno, f, raw, len, meta);
+}
+
+static bool devices_compatible(const Analysis *a, const Finding *f, const char *device) {
+        return a->rs->causes[f->cause].host_scope || !f->device[0] || !device[0] ||
+                strcmp(f->device, device) == 0;
+}
+
+/* A fact rules a cause out within its boot. A fact about one device (its line names it) rules out a
+ * device's cause only for that device; it still rules out host-wide causes. */
+static bool refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
+        const CauseDef *c = &a->rs->causes[cause];
+        for (size_t i = 0; i < c->n_refuted_by; i++)
+                if (fact_set_holds(a->facts, c->refuted_by[i], epoch, c->host_scope ? NULL : device))
+                        return true;
+        return false;
+}
+
+static int attach_copy(FindingState *s, const Hit *h) {
+        Evidence ev = h->ev;
+        ev.text = strdup(h->ev.text);
+        if (!ev.text)
+                return -ENOMEM;
+        ev.unit = h->ev.unit ? strdup(h->ev.unit) : NULL;
+        ev.cursor = h->ev.cursor ? strdup(h->ev.cursor) : NULL;
+        ev.vars = vars_dup(h->vars);
+        vars_merge(s->f.vars, h->vars);
+        return finding_add_evidence(s, &ev);
+}
+
+/* Device-scoped findings that no line tied to a device join the one device the cause was found for. */
+static int merge_deviceless(Analysis *a) {
+        for (size_t i = 0; i < a->n_findings; i++) {
+                FindingState *s = &a->findings[i];
+                if (s->f.folded || s->f.device[0] || a->rs->causes[s->f.cause].host_scope)
+                        continue;
+                FindingState *only = NULL;
+                size_t count = 0;
+                for (size_t j = 0; j < a->n_findings; j++) {
+                        FindingState *t = &a->findings[j];
+                        if (j != i && !t->f.folded && t->f.cause == s->f.cause && t->f.device[0]) {
+                                only = t;
+                                count++;
+                        }
+                }
+                if (count != 1)
+                        continue;
+                for (size_t k = 0; k < s->f.n_evidence; k++) {
+                        int r = finding_add_evidence(only, &s->f.evidence[k]);
+                        if (r < 0)
+                                return r;
+                }
+                s->f.n_evidence = 0;
+                only->f.more_evidence += s->f.more_evidence;
+                if (s->f.confidence > only->f.confidence)
+                        only->f.confidence = s->f.confidence;
+                for (size_t k = 0; k < s->n_seen_rules; k++)
+                        finding_add_weight(only, s->seen_rules[k], 0);
+                only->f.score += s->f.score;
+                only->f.direct |= s->f.direct;
+                vars_merge(only->f.vars, s->f.vars);
+                if (s->f.first_seq < only->f.first_seq)
+                        only->f.first_seq = s->f.first_seq;
+                s->f.folded = true;
+        }
+        return 0;
+}
+
+/* A corroborating line names the device it is about; a host-wide cause found for a device (its lines name
+ * it) takes it only for that device, and one whose lines name none takes it as the only device there is. */
+static bool corroborates_finding(const Analysis *a, const Finding *f, const char *device) {
+        if (!device[0])
+                return false;
+        if (!a->rs->causes[f->cause].host_scope)
+                return strcmp(f->device, device) == 0;
+        return !f->vars[VAR_ADDRESS] || strcmp(f->vars[VAR_ADDRESS], device) == 0;
+}
+
+static const SymptomDef *symptom_of(const Analysis *a, const Hit *h) {
+        return &a->rs->symptoms[a->rs->rules[h->rule].target];
+}
+
+static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
+        int r = attach_copy(s, h);
+        if (r < 0)
+                return r;
+        finding_add_weight(s, h->rule, weight);
+        finding_add_explains(&s->f, sy->id);
+        if (!s->f.group[0] && h->group[0])
+                snprintf(s->f.group, sizeof(s->f.group), "%s", h->group);
+        h->attached = true;
+        return 0;
+}
+
+/* A symptom no found cause explains points at every cause it suggests that the input does not refute. */
+static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
+        for (size_t k = 0; k < sy->n_suggests; k++) {
+                size_t cause = sy->suggests[k];
+                if (refuted(a, cause, h->ev.epoch, h->device))
+                        continue;
+                const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
+                FindingState *s = finding_get(a, cause, device);
+                if (!s)
+                        continue;
+                int r = attach(s, h, sy, MAX(10, 30 - 5 * (long) k));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* One line read two ways (two symptom rules) is one piece of evidence: once a found cause explains it,
+ * its other reading suggests nothing more. */
+static bool line_explained(const Analysis *a, const Hit *h) {
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                const Hit *o = &a->symptoms[i];
+                if (o != h && o->attached && o->ev.input == h->ev.input && o->ev.line == h->ev.line)
+                        return true;
+        }
+        return false;
+}
+
+static int attach_symptoms(Analysis *a) {
+        int r;
+        /* First: specific symptoms attach to the causes found directly that explain them. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const SymptomDef *sy = symptom_of(a, h);
+                size_t n_direct = a->n_findings;
+                if (sy->generic)
+                        continue;
+                for (size_t k = 0; k < sy->n_suggests; k++)
+                        for (size_t j = 0; j < n_direct; j++) {
+                                FindingState *s = &a->findings[j];
+                                if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
+                                    !(sy->corroborates ? corroborates_finding(a, &s->f, h->device)
+                                                       : devices_compatible(a, &s->f, h->device)))
+                                        continue;
+                                if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
+                                        return r;
+                        }
+        }
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const SymptomDef *sy = symptom_of(a, h);
+                /* A corroborating line is normal on its own: it suggests nothing. */
+                if (!sy->generic && !sy->corroborates && !h->attached && !line_explained(a, h) &&
+                    (r = suggest(a, h, sy)) < 0)
+                        return r;
+        }
+        /* Last: generic symptoms ("Failed to start domain") are the consequence of whatever was found, and
+         * attach to the most confident causes; only on their own do they suggest anything. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const SymptomDef *sy = symptom_of(a, h);
+                int best = -1;
+                if (!sy->generic)
+                        continue;
+                for (size_t j = 0; j < a->n_findings; j++) {
+                        const Finding *f = &a->findings[j].f;
+                        if (!f->folded && f->n_evidence > 0 && devices_compatible(a, f, h->device))
+                                best = MAX(best, (int) f->confidence);
+                }
+                if (best < 0) {
+                        if ((r = suggest(a, h, sy)) < 0)
+                                return r;
+                        continue;
+                }
+                size_t n = a->n_findings;
+                for (size_t j = 0; j < n; j++) {
+                        FindingState *s = &a->findings[j];
+                        if (s->f.folded || s->f.n_evidence == 0 || (int) s->f.confidence != best ||
+                            !devices_compatible(a, &s->f, h->device))
+                                continue;
+                        if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int cmp_findings(const void *x, const void *y) {
+        const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
+        if (a->confidence != b->confidence)
+                return a->confidence > b->confidence ? -1 : 1;
+        if (a->score != b->score)
+                return a->score > b->score ? -1 : 1;
+        if (a->first_seq != b->first_seq)
+                return a->first_seq < b->first_seq ? -1 : 1;
+        if (a->cause != b->cause)
+                return a->cause < b->cause ? -1 : 1;
+        return strcmp(a->device, b->device);
+}
+
+static int fold_explained(Analysis *a) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_findings; i++)
+                if (!a->findings[i].f.folded &&
+                    (a->findings[i].f.n_evidence > 0 || a->findings[i].f.more_evidence))
+                        a->sorted[n++] = &a->findings[i].f;
+        qsort(a->sorted, n, sizeof(Finding *), cmp_findings);
+
+        for (size_t i = 0; i < n; i++) {
+                Finding *f = (Finding *) a->sorted[i];
+                /* Only a cause the input names itself accounts for others; suggestions do not. */
+                if (f->folded || !f->direct)
+                        continue;
+                const CauseDef *c = &a->rs->causes[f->cause];
+                FindingState *fs = (FindingState *) f;
+                for (size_t k = 0; k < c->n_explains; k++)
+                        for (size_t j = 0; j < n; j++) {
+                                Finding *g = (Finding *) a->sorted[j];
+                                if (g == f || g->folded || g->cause != c->explains[k] ||
+                                    g->confidence > f->confidence || !devices_compatible(a, f, g->device))
+                                        continue;
+                                for (size_t e = 0; e < g->n_evidence; e++) {
+                                        int r = finding_add_evidence(fs, &g->evidence[e]);
+                                        if (r < 0)
+                                                return r;
+                                }
+                                g->n_evidence = 0;
+                                f->more_evidence += g->more_evidence;
+                                f->score += WEIGHT_FOLDED;
+                                vars_merge(f->vars, g->vars);
+                                finding_add_explains(f, a->rs->causes[g->cause].id);
+                                for (size_t e = 0; e < g->n_explains; e++)
+                                        finding_add_explains(f, g->explains[e]);
+                                g->folded = true;
+                        }
+        }
+
+        a->n_sorted = 0;
+        for (size_t i = 0; i < n; i++)
+                if (!a->sorted[i]->folded)
+                        a->sorted[a->n_sorted++] = a->sorted[i];
+        qsort(a->sorted, a->n_sorted, sizeof(Finding *), cmp_findings);
+        for (size_t i = 0; i < a->n_sorted; i++)
+                ((Finding *) a->sorted[i])->rank = (unsigned) i + 1;
+        return 0;
+}
+
+/* Devices named only by their group, and groups of named devices, from "Adding to iommu group" and kin. */
+static void resolve_groups(Analysis *a) {
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                Hit *h = &a->symptoms[i];
+                const char *addr;
+                if (!h->device[0] && h->group[0] && (addr = address_of_group(a, h->group)))
+                        snprintf(h->device, sizeof(h->device), "%s", addr);
+        }
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                const char *addr, *g;
+                if (!f->device[0] && f->group[0] && !a->rs->causes[f->cause].host_scope &&
+                    (addr = address_of_group(a, f->group))) {
+                        FindingState *t = NULL;
+                        for (size_t j = 0; j < a->n_findings; j++)
+                                if (j != i && a->findings[j].f.cause == f->cause &&
+                                    strcmp(a->findings[j].f.device, addr) == 0)
+                                        t = &a->findings[j];
+                        if (!t)
+                                snprintf(f->device, sizeof(f->device), "%s", addr);
+                }
+                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
+                        snprintf(f->group, sizeof(f->group), "%s", g);
+        }
+}
+
+int analysis_finish(Analysis *a) {
+        int r;
+        /* Hits get the devices of their groups now: what was entered under the old ones is stale, and so is
+         * what the memo says a line's hit is. */
+        hit_index_reset(&a->symptom_index);
+        if (a->memo)
+                line_memo_clear(a->memo);
+        resolve_groups(a);
+        if ((r = merge_deviceless(a)) < 0)
+                return r;
+        if ((r = attach_symptoms(a)) < 0)
+                return r;
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                const char *g;
+                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
+                        snprintf(f->group, sizeof(f->group), "%s", g);
+                if (!f->vars[VAR_ADDRESS] && f->device[0])
+                        f->vars[VAR_ADDRESS] = strdup(f->device);
+                if (!f->vars[VAR_GROUP] && f->group[0])
+                        f->vars[VAR_GROUP] = strdup(f->group);
+        }
+        if ((r = fold_explained(a)) < 0)
+                return r;
+        a->stats.limit_hits = matcher_limit_hits(a->m);
+        a->stats.inputs = a->n_inputs;
+        return 0;
+}
+
+const Finding *const *analysis_findings(const Analysis *a, size_t *n) {
+        *n = a->n_sorted;
+        return a->sorted;
+}
+
+AnalysisStats analysis_stats(const Analysis *a) {
+        AnalysisStats st = a->stats;
+        st.dropped = a->dropped;
+        return st;
+}
+
+const RuleSet *analysis_rules(const Analysis *a) {
+        return a->rs;
+}

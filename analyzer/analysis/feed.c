@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "block_scan.h"
+#include "escape.h"
+#include "feed.h"
+#include "prefilter.h"
+#include "reader.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+
+/* A NUL byte this early means a binary file, not a log. */
+#define BINARY_PREFIX 4096u
+
+typedef struct Feeder {
+        Analysis *a;
+        const char *input;
+        Prefilter *prefilter;
+        FeedReport rep;
+        unsigned long lineno; /* lines read so far */
+        PrefilterHits hits; /* prefilter_mark()'s occurrences, for the marked lines */
+        uint64_t *ends; /* and its bitmap when they are too many, one bit per byte of the largest block */
+        NewlineMap newlines; /* where the block's lines end, sized for the largest block */
+        MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
+        size_t n_batch;
+        unsigned long block_lineno; /* the lines before the block */
+        unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
+} Feeder;
+
+static bool has_journal_magic(const char *s, size_t len) {
+        return len >= 8 && memcmp(s, "LPKSHHRH", 8) == 0;
+}
+
+/* One line, with every check the input gets. */
+static int feed_one(Feeder *f, const char *text, size_t len, uint64_t offset, bool cut) {
+        f->lineno++;
+        if (f->lineno == 1 && has_journal_magic(text, len)) {
+                f->rep.journal_file = true;
+                return -EINVAL;
+        }
+        if (memchr(text, 0, len)) {
+                /* Later, NUL bytes are the zeroed tail of a log that a crash cut short (common in syslog
+                 * files): those lines are skipped, and counted. */
+                if (offset < BINARY_PREFIX) {
+                        f->rep.binary_line = f->lineno;
+                        return -EINVAL;
+                }
+                f->rep.nul_lines++;
+                return 0;
+        }
+        if (cut)
+                f->rep.cut++;
+        if (!utf8_is_valid(text, len))
+                f->rep.bad_utf8++;
+        return analysis_feed(f->a, f->input, f->lineno, text, len);
+}
+
+/* Whether a line of text[0..len) starts with '{', as journal JSON does ('{' is rare in other logs). */
+static bool has_json_line(const char *text, size_t len) {
+        for (const char *p = text; (p = memchr(p, '{', len - (size_t) (p - text))); p++)
+                if (p == text || p[-1] == '\n')
+                        return true;
+        return false;
+}
+
+static int feed_lines_one_by_one(Feeder *f, const char *text, size_t len, uint64_t offset) {
+        Span rest = span_make(text, len), line;
+        int r = 0;
+        while (r >= 0 && span_next_line(&rest, &line))
+                r = feed_one(f, line.p, line.len, offset + (uint64_t) (line.p - text), false);
+        return r;
+}
+
+/* The offset of the first byte >= 0x80 at or after from, len if none. */
+static size_t next_high_byte(const char *text, size_t len, size_t from) {
+        const unsigned char *p = (const unsigned char *) text;
+        size_t i = from;
+#ifdef __SSE2__
+        for (; i + 16 <= len; i += 16) {
+                unsigned m = (unsigned) _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (p + i)));
+                if (m)
+                        return i + (size_t) __builtin_ctz(m);
+        }
+#endif
+        for (; i < len; i++)
+                if (p[i] >= 0x80)
+                        return i;
+        return len;
+}
+
+/* Lines of a block that are not valid UTF-8: only a line with a byte >= 0x80 can be one, and what comes
+ * before its first such byte is ASCII, valid whatever follows. */
+static uint64_t count_bad_utf8(const char *text, size_t len, const NewlineMap *newlines) {
+        uint64_t bad = 0;
+        for (size_t i = next_high_byte(text, len, 0); i < len;) {
+                size_t stop = newline_map_line_end(newlines, i);
+                if (!utf8_is_valid(text + i, stop - i))
+                        bad++;
+                i = next_high_byte(text, len, stop + 1);
+        }
+        return bad;
+}
+
+static int feed_batch(Feeder *f) {
+        size_t n = f->n_batch;
+        f->n_batch = 0;
+        return analysis_feed_marked_lines(f->a, f->input, f->batch, n);
+}
+
+/* The line of the block that holds byte at, a marked byte at or after *next: fed with the next few marked
+ * lines. Its occurrences are those of [*hit, end) that it holds (hit NULL: it is scanned again), their
+ * ends made relative to it. */
+static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, PrefilterHit **hit,
+                       PrefilterHit *end) {
+        size_t start = newline_map_line_start(&f->newlines, *next, at),
+               stop = newline_map_line_end(&f->newlines, at);
+        unsigned long lineno = f->block_lineno + newline_map_count_before(&f->newlines, start) + 1;
+        PrefilterHit *first = NULL;
+        size_t n_hits = 0;
+        if (hit) {
+                while (*hit < end && (*hit)->end <= start)
+                        (*hit)++;
+                for (first = *hit; *hit < end && (*hit)->end <= stop; (*hit)++, n_hits++)
+                        (*hit)->end -= (uint32_t) start;
+        }
+        *next = stop + 1;
+        f->batch[f->n_batch++] = (MarkedLine){
+                .raw = text + start,
+                .len = stop - start,
+                .hits = first,
+                .n_hits = n_hits,
+                .lineno = lineno,
+                .skipped = lineno - f->marked_lineno - 1,
+        };
+        f->marked_lineno = lineno;
+        return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
+}
+
+/* Complete lines, each ending in '\n'. */
+static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) {
+        int r;
+
+        /* The first line of the input may be a journal file's magic. */
+        if (f->lineno == 0) {
+                size_t first = (size_t) ((const char *) memchr(text, '\n', len) - text) + 1;
+                if ((r = feed_lines_one_by_one(f, text, first, offset)) < 0)
+                        return r;
+                text += first;
+                len -= first;
+                offset += first;
+                if (len == 0)
+                        return 0;
+        }
+        /* Where the lines' text is not what the rules see, every line takes the whole path: NUL bytes (a
+         * damaged or binary file) and journal JSON (whose MESSAGE may be escaped or a byte array). */
+        BlockScan bytes;
+        block_scan(text, len, &f->newlines, &bytes);
+        if (bytes.nul || (bytes.brace && has_json_line(text, len)))
+                return feed_lines_one_by_one(f, text, len, offset);
+
+        if (bytes.high)
+                f->rep.bad_utf8 += count_bad_utf8(text, len, &f->newlines);
+        prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
+
+        size_t next = 0; /* the first byte after the last marked line */
+        f->block_lineno = f->marked_lineno = f->lineno;
+        if (f->hits.overflow)
+                for (size_t w = 0; w < f->hits.ends_words; w++)
+                        for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
+                                size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
+                                if (at >= next && (r = take_marked(f, text, at, &next, NULL, NULL)) < 0)
+                                        return r;
+                        }
+        else if (f->hits.n > 0) /* else the list may never have been allocated */
+                for (PrefilterHit *hit = f->hits.hits, *end = hit + f->hits.n; hit < end;) {
+                        size_t at = hit->end - 1;
+                        if (at < next)
+                                hit++;
+                        else if ((r = take_marked(f, text, at, &next, &hit, end)) < 0)
+                                return r;
+                }
+        if ((r = feed_batch(f)) < 0)
+                return r;
+        /* The lines after the last marked one. */
+        f->lineno += bytes.newlines;
+        return analysis_skip_lines(f->a, f->input, f->lineno - f->marked_lineno);
+}
+
+int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
+        return analysis_feed_fd_progress(a, input, fd, NULL, NULL, ret);
+}
+
+int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progress_fn progress,
+                              void *userdata, FeedReport *ret) {
+        const size_t words = BLOCK_SCAN_WORDS(VX_LINE_MAX + VX_READ_CHUNK);
+        _cleanup_free_ uint64_t *ends = calloc(words, sizeof(uint64_t)),
+                                *newline_bits = malloc(words * sizeof(uint64_t));
+        _cleanup_free_ uint32_t *newlines_before = malloc(words * sizeof(uint32_t));
+        Feeder f = {
+                .a = a,
+                .input = analysis_intern_input(a, input),
+                .prefilter = analysis_rules(a)->prefilter,
+                .ends = ends,
+                .newlines = {newline_bits, newlines_before},
+        };
+        LineReader rd;
+        ReadBlock b;
+        int r;
+
+        if (!f.input || !ends || !newline_bits || !newlines_before)
+                return -ENOMEM;
+        if ((r = line_reader_init(&rd, fd)) < 0)
+                return r;
+        while ((r = line_reader_next_block(&rd, &b)) > 0) {
+                if (b.single)
+                        r = feed_one(&f, b.text, b.len, b.offset, b.cut);
+                else
+                        r = feed_block(&f, b.text, b.len, b.offset);
+                if (r < 0)
+                        break;
+                if (progress)
+                        progress((uint64_t) b.offset + b.len, userdata);
+        }
+        line_reader_done(&rd);
+        prefilter_hits_done(&f.hits);
+        *ret = f.rep;
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "strparse.h"
+
+bool span_starts_with(Span s, const char *lit) {
+        size_t n = strlen(lit);
+        return s.len >= n && memcmp(s.p, lit, n) == 0;
+}
+
+bool span_eat_literal(Span *s, const char *lit) {
+        size_t n = strlen(lit);
+        if (s->len < n || memcmp(s->p, lit, n) != 0)
+                return false;
+        span_advance(s, n);
+        return true;
+}
+
+bool span_eat_hex64(Span *s, uint64_t *ret) {
+        size_t n = 0;
+        while (n < s->len && n < 16 && span_is_xdigit(s->p[n]))
+                n++;
+        return n > 0 && span_eat_xdigits(s, n, ret);
+}
+
+bool span_eat_until(Span *s, char c, Span *ret) {
+        const char *e = memchr(s->p, c, s->len);
+        if (!e)
+                return false;
+        *ret = span_make(s->p, (size_t) (e - s->p));
+        span_advance(s, (size_t) (e - s->p));
+        return true;
+}
+
+const char *span_find(Span s, const char *lit) {
+        return memmem(s.p, s.len, lit, strlen(lit));
+}
+
+bool span_eat_until_literal(Span *s, const char *lit, Span *ret) {
+        const char *e = span_find(*s, lit);
+        if (!e)
+                return false;
+        *ret = span_make(s->p, (size_t) (e - s->p));
+        span_advance(s, (size_t) (e - s->p));
+        return true;
+}
+
+void span_trim(Span *s) {
+        while (s->len > 0 && (s->p[0] == ' ' || s->p[0] == '\t'))
+                span_advance(s, 1);
+        while (s->len > 0 &&
+               (s->p[s->len - 1] == ' ' || s->p[s->len - 1] == '\t' || s->p[s->len - 1] == '\r'))
+                s->len--;
+}
+
+bool span_next_line(Span *s, Span *line) {
+        if (s->len == 0)
+                return false;
+        if (!span_eat_until(s, '\n', line)) {
+                *line = *s;
+                span_advance(s, s->len);
+        } else
+                span_advance(s, 1);
+        return true;
+}
+
+bool words_contain(const char *list, const char *word) {
+        size_t n = strlen(word);
+        for (const char *p = list; n > 0 && (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+                        return true;
+        return false;
+}

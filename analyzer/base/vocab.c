@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "vocab.h"
+
+static const char *const var_names[_VAR_MAX] = {
+        [VAR_ADDRESS] = "address",
+        [VAR_GROUP] = "group",
+        [VAR_ERRNO] = "errno",
+        [VAR_PATH] = "path",
+        [VAR_DRIVER] = "driver",
+        [VAR_USER] = "user",
+        [VAR_VENDOR] = "vendor",
+        [VAR_DEVICE] = "device",
+        [VAR_BAR] = "bar",
+        [VAR_DOMAIN] = "domain",
+        [VAR_MODULE] = "module",
+        [VAR_PARAM] = "param",
+        [VAR_VALUE] = "value",
+        [VAR_SIZE] = "size",
+        [VAR_IOVA] = "iova",
+        [VAR_PID] = "pid",
+        [VAR_NODE] = "node",
+        [VAR_LABEL] = "label",
+        [VAR_ALIAS] = "alias",
+        [VAR_UPDATE_BOOTLOADER] = "update_bootloader",
+        [VAR_UPDATE_INITRAMFS] = "update_initramfs",
+        [VAR_RELEASE_FRAMEBUFFER] = "release_framebuffer",
+        [VAR_MMIO64_MB] = "mmio64_mb",
+};
+
+const char *var_to_string(Var v) {
+        return v < _VAR_MAX ? var_names[v] : NULL;
+}
+
+int var_from_string(const char *s, size_t len) {
+        for (Var v = 0; v < _VAR_MAX; v++)
+                if (strlen(var_names[v]) == len && memcmp(var_names[v], s, len) == 0)
+                        return (int) v;
+        return -EINVAL;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matcher.h"
+#include "prefilter.h"
+
+struct Matcher {
+        const RuleSet *rs;
+        pcre2_match_data *md;
+        uint32_t *seen; /* per rule: the generation in which the prefilter last reported it */
+        const PatternRules *pattern_rules; /* the scanning prefilter's pattern numbers to rules */
+        uint32_t generation;
+        size_t *candidates;
+        size_t n_candidates;
+        bool *matched; /* per rule, this line: reported already */
+        size_t *matched_list;
+        size_t n_matched;
+        size_t limit_hits;
+};
+
+int matcher_new(const RuleSet *rs, Matcher **ret) {
+        Matcher *m = calloc(1, sizeof(*m));
+        uint32_t max_groups = 1;
+        if (!m)
+                return -ENOMEM;
+        m->rs = rs;
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                uint32_t c = 0;
+                pcre2_pattern_info(rs->rules[i].code, PCRE2_INFO_CAPTURECOUNT, &c);
+                if (c + 1 > max_groups)
+                        max_groups = c + 1;
+        }
+        m->md = pcre2_match_data_create(max_groups, NULL);
+        m->seen = calloc(rs->n_rules + 1, sizeof(uint32_t));
+        m->candidates = calloc(rs->n_rules + 1, sizeof(size_t));
+        m->matched = calloc(rs->n_rules + 1, sizeof(bool));
+        m->matched_list = calloc(rs->n_rules + 1, sizeof(size_t));
+        if (!m->md || !m->seen || !m->candidates || !m->matched || !m->matched_list) {
+                matcher_free(m);
+                return -ENOMEM;
+        }
+        *ret = m;
+        return 0;
+}
+
+Matcher *matcher_free(Matcher *m) {
+        if (!m)
+                return NULL;
+        pcre2_match_data_free(m->md);
+        free(m->seen);
+        free(m->candidates);
+        free(m->matched);
+        free(m->matched_list);
+        free(m);
+        return NULL;
+}
+
+size_t matcher_limit_hits(const Matcher *m) {
+        return m->limit_hits;
+}
+
+static void on_prefilter_hit(size_t pattern, void *userdata) {
+        Matcher *m = userdata;
+        const PatternRules *pr = m->pattern_rules;
+        for (size_t i = pr->start[pattern]; i < pr->start[pattern + 1]; i++) {
+                size_t id = pr->rules[i];
+                if (m->seen[id] == m->generation)
+                        continue;
+                m->seen[id] = m->generation;
+                m->candidates[m->n_candidates++] = id;
+        }
+}
+
+static int cmp_size(const void *a, const void *b) {
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static bool contents_present(const RuleDef *r, Span text) {
+        for (size_t i = 0; i < r->n_contents; i++)
+                if (i != r->fast_content &&
+                    !memmem(text.p, text.len, r->contents[i], strlen(r->contents[i])))
+                        return false;
+        return true;
+}
+
+/* What the log prefilter found in the line, for views that are a part of it. */
+typedef struct Marked {
+        const char *raw;
+        size_t len;
+        const PrefilterHit *hits;
+        size_t n_hits;
+} Marked;
+
+/* The rules whose literal lies inside the view, from the hits of its line: true, or false when the view
+ * is not a part of the line as read (a decoded journal message) and must be scanned. */
+static bool candidates_from_hits(Matcher *m, const LineView *view, const Marked *mk) {
+        const Prefilter *p = m->rs->prefilter;
+        if (!mk || view->source == SOURCE_PROBE || !view->text.p || view->text.p < mk->raw ||
+            (size_t) (view->text.p - mk->raw) > mk->len ||
+            view->text.len > mk->len - (size_t) (view->text.p - mk->raw))
+                return false;
+        size_t from = (size_t) (view->text.p - mk->raw), to = from + view->text.len;
+        for (size_t i = 0; i < mk->n_hits; i++) {
+                size_t end = mk->hits[i].end, n = prefilter_pattern_len(p, mk->hits[i].pattern);
+                if (end <= to && end >= from + n)
+                        on_prefilter_hit(mk->hits[i].pattern, m);
+        }
+        return true;
+}
+
+static int match_view(Matcher *m, const Line *line, const LineView *view, const Marked *mk, match_fn fn,
+                      void *userdata) {
+        const RuleSet *rs = m->rs;
+
+        if (++m->generation == 0) {
+                memset(m->seen, 0, rs->n_rules * sizeof(uint32_t));
+                m->generation = 1;
+        }
+        m->n_candidates = 0;
+        bool probe = view->source == SOURCE_PROBE;
+        m->pattern_rules = probe ? &rs->probe_prefilter_rules : &rs->prefilter_rules;
+        if (!candidates_from_hits(m, view, mk))
+                prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
+                               on_prefilter_hit, m);
+        if (m->n_candidates == 0)
+                return 0;
+        /* In rule order; a line lets through one or two rules, seldom more. */
+        if (m->n_candidates > 8)
+                qsort(m->candidates, m->n_candidates, sizeof(size_t), cmp_size);
+        else
+                for (size_t i = 1; i < m->n_candidates; i++)
+                        for (size_t j = i; j > 0 && m->candidates[j - 1] > m->candidates[j]; j--) {
+                                size_t t = m->candidates[j];
+                                m->candidates[j] = m->candidates[j - 1];
+                                m->candidates[j - 1] = t;
+                        }
+
+        for (size_t c = 0; c < m->n_candidates; c++) {
+                size_t ri = m->candidates[c];
+                /* The rule set is shared read-only but for this: a rule's JIT code, made on its first use.
+                 */
+                RuleDef *r = &rs->rules[ri];
+                int rc;
+
+                if (m->matched[ri])
+                        continue;
+                /* A line of unknown format may be any host log's, but never the probes': those come only
+                 * from analysis_feed_probe(), so a log cannot forge host state. Nor the guest's: a VM's
+                 * lines are known by their format (logcat) or because the user said so (--guest). */
+                unsigned mask = view->source == SOURCE_UNKNOWN
+                        ? SOURCE_MASK_ALL & ~(1u << SOURCE_PROBE) & ~(1u << SOURCE_GUEST)
+                        : 1u << view->source;
+                if (!(r->source_mask & mask))
+                        continue;
+                if (!contents_present(r, view->text))
+                        continue;
+                if (!r->jit_tried) {
+                        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+                        r->jit_tried = true;
+                }
+                /* A NULL subject is not allowed even with length 0. */
+                PCRE2_SPTR subject = (PCRE2_SPTR) (view->text.p ? view->text.p : "");
+                if (r->jit)
+                        rc = pcre2_jit_match(r->code, subject, view->text.len, 0, 0, m->md,
+                                             rs->match_context);
+                else
+                        rc = pcre2_match(r->code, subject, view->text.len, 0, 0, m->md, rs->match_context);
+                if (rc == PCRE2_ERROR_NOMATCH)
+                        continue;
+                if (rc < 0) {
+                        /* Match, depth or JIT stack limit: the line is not evidence, and we say so. */
+                        m->limit_hits++;
+                        continue;
+                }
+
+                Match match = {.rule = r, .rule_index = ri, .source = view->source};
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+                uint32_t pairs = pcre2_get_ovector_count(m->md);
+                for (size_t k = 0; k < r->n_captures; k++) {
+                        uint32_t g = (uint32_t) r->capture_group[k];
+                        if (g >= pairs || ov[2 * g] == PCRE2_UNSET)
+                                continue;
+                        match.captures[r->capture_var[k]] =
+                                span_make(view->text.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+                }
+                if (!match.captures[VAR_ADDRESS].p && line->location_address[0])
+                        match.captures[VAR_ADDRESS] = span_from_str(line->location_address);
+                m->matched[ri] = true;
+                m->matched_list[m->n_matched++] = ri;
+                int r2 = fn(&match, userdata);
+                if (r2 < 0)
+                        return r2;
+        }
+        return 0;
+}
+
+static int match_line(Matcher *m, const Line *line, const Marked *mk, match_fn fn, void *userdata) {
+        int r = 0;
+        for (size_t v = 0; v < line->n_views && r >= 0; v++)
+                r = match_view(m, line, &line->views[v], mk, fn, userdata);
+        for (size_t i = 0; i < m->n_matched; i++)
+                m->matched[m->matched_list[i]] = false;
+        m->n_matched = 0;
+        return r;
+}
+
+int matcher_match_line(Matcher *m, const Line *line, match_fn fn, void *userdata) {
+        return match_line(m, line, NULL, fn, userdata);
+}
+
+int matcher_match_marked_line(Matcher *m, const Line *line, const char *raw, size_t len,
+                              const PrefilterHit *hits, size_t n_hits, match_fn fn, void *userdata) {
+        Marked mk = {raw, len, hits, n_hits};
+        return match_line(m, line, &mk, fn, userdata);
+}

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef VX_HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
+
+#include "dlopen.h"
+#include "prefilter.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+
+#ifdef VX_HAVE_HYPERSCAN
+static void *libhs;
+DLSYM_PROTOTYPE(hs_alloc_scratch);
+DLSYM_PROTOTYPE(hs_compile_lit_multi);
+DLSYM_PROTOTYPE(hs_free_compile_error);
+DLSYM_PROTOTYPE(hs_free_database);
+DLSYM_PROTOTYPE(hs_free_scratch);
+DLSYM_PROTOTYPE(hs_scan);
+DLSYM_PROTOTYPE(hs_valid_platform);
+#endif
+
+/* While the trie is built, each node's children are a list through the node array (first kid, next
+ * sibling), so that building it allocates nothing per node: it is built at every start, for a log of 20
+ * lines as for one of a gigabyte. Then each node's children are laid out side by side (kid_key, kid_node
+ * from kid_start), for the scan. */
+typedef struct Node {
+        uint32_t first_kid; /* 0: none (the root is never anyone's kid) */
+        uint32_t next_sibling;
+        uint32_t kid_start, n_kids;
+        uint8_t key; /* the byte that leads here from the parent */
+        uint32_t fail;
+        uint32_t dict; /* the nearest node on the fail chain with outputs, 0 if none */
+        uint32_t out_start; /* outputs: ids[out_start .. out_start + n_out) */
+        uint32_t n_out;
+} Node;
+
+struct Prefilter {
+        Node *nodes;
+        uint32_t n_nodes, cap_nodes;
+        uint32_t root_next[256]; /* dense transitions of the root, where most bytes land */
+        uint8_t *kid_key;
+        uint32_t *kid_node;
+        uint32_t *ids;
+        /* The patterns again, for a Hyperscan database built when the input turns out large. */
+        char **patterns;
+        size_t *pattern_len; /* measured once: the matcher places every occurrence by it */
+        size_t n_patterns;
+        uint64_t marked; /* bytes scanned by prefilter_mark() so far */
+        uint64_t accel_after; /* when to build the Hyperscan database */
+        bool portable; /* VFIOEXPLAIN_SCAN=portable, or Hyperscan failed: the automaton only */
+#ifdef VX_HAVE_HYPERSCAN
+        hs_database_t *hs;
+        hs_scratch_t *hs_scratch;
+#endif
+};
+
+static uint32_t child_linked(const Node *nodes, uint32_t n, uint8_t c) {
+        for (uint32_t k = nodes[n].first_kid; k != 0; k = nodes[k].next_sibling)
+                if (nodes[k].key == c)
+                        return k;
+        return 0;
+}
+
+static inline uint32_t child(const Prefilter *p, uint32_t n, uint8_t c) {
+        const Node *node = &p->nodes[n];
+        for (uint32_t i = node->kid_start; i < node->kid_start + node->n_kids; i++)
+                if (p->kid_key[i] == c)
+                        return p->kid_node[i];
+        return 0;
+}
+
+static int lay_out_kids(Prefilter *p) {
+        uint32_t at = 0;
+        p->kid_key = malloc(p->n_nodes);
+        p->kid_node = malloc(p->n_nodes * sizeof(uint32_t));
+        if (!p->kid_key || !p->kid_node)
+                return -ENOMEM;
+        for (uint32_t n = 0; n < p->n_nodes; n++) {
+                p->nodes[n].kid_start = at;
+                for (uint32_t k = p->nodes[n].first_kid; k != 0; k = p->nodes[k].next_sibling) {
+                        p->kid_key[at] = p->nodes[k].key;
+                        p->kid_node[at++] = k;
+                }
+                p->nodes[n].n_kids = at - p->nodes[n].kid_start;
+        }
+        return 0;
+}
+
+static int add_node(Prefilter *p, uint32_t *ret) {
+        if (p->n_nodes == p->cap_nodes) {
+                uint32_t cap = p->cap_nodes ? p->cap_nodes * 2 : 64;
+                Node *n = realloc(p->nodes, cap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                p->nodes = n;
+                p->cap_nodes = cap;
+        }
+        p->nodes[p->n_nodes] = (Node){0};
+        *ret = p->n_nodes++;
+        return 0;
+}
+
+static int add_kid(Prefilter *p, uint32_t parent, uint8_t c, uint32_t *ret) {
+        uint32_t id;
+        int r = add_node(p, &id);
+        if (r < 0)
+                return r;
+        p->nodes[id].key = c;
+        p->nodes[id].next_sibling = p->nodes[parent].first_kid;
+        p->nodes[parent].first_kid = id;
+        *ret = id;
+        return 0;
+}
+
+Prefilter *prefilter_free(Prefilter *p) {
+        if (!p)
+                return NULL;
+        free(p->nodes);
+        free(p->kid_key);
+        free(p->kid_node);
+        free(p->ids);
+        for (size_t i = 0; i < p->n_patterns; i++)
+                free(p->patterns[i]);
+        free(p->patterns);
+        free(p->pattern_len);
+#ifdef VX_HAVE_HYPERSCAN
+        if (p->hs) {
+                sym_hs_free_scratch(p->hs_scratch);
+                sym_hs_free_database(p->hs);
+        }
+#endif
+        free(p);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Prefilter *, prefilter_free);
+
+int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
+        _cleanup_(prefilter_freep) Prefilter *p = calloc(1, sizeof(*p));
+        _cleanup_free_ uint32_t *end = calloc(n ? n : 1, sizeof(uint32_t));
+        _cleanup_free_ uint32_t *queue = NULL;
+        uint32_t root;
+        int r;
+
+        if (!p || !end)
+                return -ENOMEM;
+        if ((r = add_node(p, &root)) < 0)
+                return r;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(patterns[i]);
+                uint32_t cur = root;
+                if (len == 0)
+                        return -EINVAL;
+                for (size_t j = 0; j < len; j++) {
+                        uint8_t c = (uint8_t) patterns[i][j];
+                        uint32_t next = child_linked(p->nodes, cur, c);
+                        if (next == 0 && (r = add_kid(p, cur, c, &next)) < 0)
+                                return r;
+                        cur = next;
+                }
+                end[i] = cur;
+                p->nodes[cur].n_out++;
+        }
+
+        /* Outputs laid out contiguously per node. */
+        p->ids = calloc(n ? n : 1, sizeof(uint32_t));
+        if (!p->ids)
+                return -ENOMEM;
+        uint32_t pos = 0;
+        for (uint32_t i = 0; i < p->n_nodes; i++) {
+                p->nodes[i].out_start = pos;
+                pos += p->nodes[i].n_out;
+                p->nodes[i].n_out = 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                Node *e = &p->nodes[end[i]];
+                p->ids[e->out_start + e->n_out++] = (uint32_t) i;
+        }
+
+        if ((r = lay_out_kids(p)) < 0)
+                return r;
+
+        /* Failure and dictionary links, breadth first. */
+        queue = malloc(p->n_nodes * sizeof(uint32_t));
+        if (!queue)
+                return -ENOMEM;
+        uint32_t head = 0, tail = 0;
+        for (uint32_t k = p->nodes[root].first_kid; k != 0; k = p->nodes[k].next_sibling) {
+                p->nodes[k].fail = root;
+                queue[tail++] = k;
+        }
+        while (head < tail) {
+                uint32_t u = queue[head++];
+                for (uint32_t v = p->nodes[u].first_kid; v != 0; v = p->nodes[v].next_sibling) {
+                        uint8_t c = p->nodes[v].key;
+                        uint32_t f = p->nodes[u].fail;
+                        uint32_t t;
+                        while ((t = child(p, f, c)) == 0 && f != root)
+                                f = p->nodes[f].fail;
+                        p->nodes[v].fail = t != 0 && t != v ? t : root;
+                        uint32_t fv = p->nodes[v].fail;
+                        p->nodes[v].dict = p->nodes[fv].n_out > 0 ? fv : p->nodes[fv].dict;
+                        queue[tail++] = v;
+                }
+        }
+        for (unsigned c = 0; c < 256; c++)
+                p->root_next[c] = child(p, root, (uint8_t) c);
+
+        p->patterns = calloc(n ? n : 1, sizeof(char *));
+        p->pattern_len = calloc(n ? n : 1, sizeof(size_t));
+        if (!p->patterns || !p->pattern_len)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (!(p->patterns[i] = strdup(patterns[i])))
+                        return -ENOMEM;
+                p->pattern_len[i] = strlen(patterns[i]);
+                p->n_patterns++;
+        }
+        /* For the tests, which replay every case through each engine. */
+        const char *e = getenv("VFIOEXPLAIN_SCAN");
+        p->portable = e && strcmp(e, "portable") == 0;
+        p->accel_after = e && strcmp(e, "hyperscan") == 0 ? 0 : VX_SCAN_ACCEL_AFTER;
+
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* The automaton's state after byte c: down the trie, or along failure links until a node has c. */
+static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
+        for (;;) {
+                if (state == 0)
+                        return p->root_next[c];
+                uint32_t next = child(p, state, c);
+                if (next)
+                        return next;
+                state = p->nodes[state].fail;
+        }
+}
+
+#ifdef VX_HAVE_HYPERSCAN
+typedef struct HsHits {
+        prefilter_hit_fn hit;
+        void *userdata;
+} HsHits;
+
+static int hs_on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                     void *userdata) {
+        HsHits *h = userdata;
+        h->hit(id, h->userdata);
+        return 0;
+}
+#endif
+
+void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata) {
+        uint32_t state = 0;
+        const Node *nodes = p->nodes;
+
+#ifdef VX_HAVE_HYPERSCAN
+        /* Once built for a large input, the database also serves each candidate line: the automaton walks
+         * a line a byte at a time, Hyperscan several at once. */
+        if (p->hs && len <= UINT32_MAX) {
+                HsHits h = {hit, userdata};
+                if (sym_hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
+                    HS_SUCCESS)
+                        return;
+        }
+#endif
+
+        for (size_t i = 0; i < len; i++) {
+                state = step(p, state, (uint8_t) text[i]);
+                if (state == 0)
+                        continue;
+                for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
+                        for (uint32_t k = 0; k < nodes[s].n_out; k++)
+                                hit(p->ids[nodes[s].out_start + k], userdata);
+        }
+}
+
+void prefilter_hits_done(PrefilterHits *h) {
+        free(h->hits);
+        *h = (PrefilterHits){0};
+}
+
+size_t prefilter_pattern_len(const Prefilter *p, size_t id) {
+        return id < p->n_patterns ? p->pattern_len[id] : 0;
+}
+
+/* Past VX_PREFILTER_HITS_MAX (or without memory for more), the occurrences are marked in the bitmap instead,
+ * those listed so far included. */
+static void hits_overflow(PrefilterHits *h) {
+        memset(h->ends, 0, h->ends_words * sizeof(uint64_t));
+        for (size_t i = 0; i < h->n; i++)
+                h->ends[(h->hits[i].end - 1) / 64] |= UINT64_C(1) << ((h->hits[i].end - 1) % 64);
+        h->n = 0;
+        h->overflow = true;
+}
+
+/* An empty list for a buffer of len bytes, its memory kept. The offsets are 32-bit, as Hyperscan's are: a
+ * buffer longer (never one of feed.c's blocks) goes to the bitmap from the start. */
+static void hits_start(PrefilterHits *h, uint64_t *ends, size_t len) {
+        *h = (PrefilterHits){.hits = h->hits, .cap = h->cap, .ends = ends, .ends_words = (len + 63) / 64};
+        if (len > UINT32_MAX)
+                hits_overflow(h);
+}
+
+static void hits_add(PrefilterHits *h, uint32_t pattern, size_t end) {
+        if (!h->overflow && h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 256;
+                PrefilterHit *n = cap <= VX_PREFILTER_HITS_MAX ? realloc(h->hits, cap * sizeof(*n)) : NULL;
+                if (n) {
+                        h->hits = n;
+                        h->cap = cap;
+                } else
+                        hits_overflow(h);
+        }
+        if (h->overflow)
+                h->ends[(end - 1) / 64] |= UINT64_C(1) << ((end - 1) % 64);
+        else
+                h->hits[h->n++] = (PrefilterHit){pattern, (uint32_t) end};
+}
+
+static void mark_automaton(const Prefilter *p, const char *text, size_t len, PrefilterHits *hits) {
+        uint32_t state = 0;
+        const Node *nodes = p->nodes;
+
+        for (size_t i = 0; i < len; i++) {
+                state = step(p, state, (uint8_t) text[i]);
+                if (state == 0 || !(nodes[state].n_out || nodes[state].dict))
+                        continue;
+                for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
+                        for (uint32_t k = 0; k < nodes[s].n_out; k++)
+                                hits_add(hits, p->ids[nodes[s].out_start + k], i + 1);
+        }
+}
+
+#ifdef VX_HAVE_HYPERSCAN
+static int hs_on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                       void *userdata) {
+        hits_add(userdata, id, (size_t) to);
+        return 0;
+}
+
+static int hs_build(Prefilter *p) {
+        _cleanup_free_ unsigned *flags = calloc(p->n_patterns, sizeof(unsigned));
+        _cleanup_free_ unsigned *ids = calloc(p->n_patterns, sizeof(unsigned));
+        hs_compile_error_t *err = NULL;
+
+        if (!flags || !ids)
+                return -ENOMEM;
+        /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
+         * the automaton goes on alone. */
+        if (dlopen_many_sym(&libhs, VX_SONAME_HS, NULL, DLSYM_ARG(hs_alloc_scratch),
+                            DLSYM_ARG(hs_compile_lit_multi), DLSYM_ARG(hs_free_compile_error),
+                            DLSYM_ARG(hs_free_database), DLSYM_ARG(hs_free_scratch), DLSYM_ARG(hs_scan),
+                            DLSYM_ARG(hs_valid_platform), NULL) < 0)
+                return -EOPNOTSUPP;
+        if (sym_hs_valid_platform() != HS_SUCCESS)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < p->n_patterns; i++)
+                ids[i] = (unsigned) i;
+        if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, p->pattern_len,
+                                     (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
+                                     &err) != HS_SUCCESS) {
+                sym_hs_free_compile_error(err);
+                p->hs = NULL;
+                return -EINVAL;
+        }
+        if (sym_hs_alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
+                sym_hs_free_database(p->hs);
+                p->hs = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+#endif
+
+static int cmp_hit(const void *a, const void *b) {
+        uint32_t x = ((const PrefilterHit *) a)->end, y = ((const PrefilterHit *) b)->end;
+        return x < y ? -1 : x > y;
+}
+
+/* Hyperscan reports a literal database's matches by end offset; the order is checked, not assumed. */
+static void hits_sort(PrefilterHits *h) {
+        if (h->overflow)
+                return;
+        for (size_t i = 1; i < h->n; i++)
+                if (h->hits[i - 1].end > h->hits[i].end) {
+                        qsort(h->hits, h->n, sizeof(PrefilterHit), cmp_hit);
+                        return;
+                }
+}
+
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits) {
+        hits_start(hits, ends, len);
+#ifdef VX_HAVE_HYPERSCAN
+        if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
+                p->portable = true;
+        if (p->hs && len <= UINT32_MAX &&
+            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, hits) == HS_SUCCESS) {
+                p->marked += len;
+                hits_sort(hits);
+                return;
+        }
+        /* A failed scan may have listed part of the buffer: the automaton lists it again from the start. */
+        hits_start(hits, ends, len);
+#endif
+        p->marked += len;
+        mark_automaton(p, text, len, hits);
+}
+
+const char *prefilter_engine(const Prefilter *p) {
+#ifdef VX_HAVE_HYPERSCAN
+        if (p->hs)
+                return "hyperscan";
+#endif
+        return "aho-corasick";
+}

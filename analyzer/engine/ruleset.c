@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+/* Builds a rule set from rule files: reads them within limits, resolves every reference,
+ * compiles every pattern once (PCRE2 with JIT) and builds the literal prefilter. */
+#define _GNU_SOURCE
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "pattern_cache.h"
+#include "prefilter.h"
+#include "rules_internal.h"
+#include "vocab.h"
+
+static const char *const strength_names[_STRENGTH_MAX] = {
+        [STRENGTH_POSSIBLE] = "possible",
+        [STRENGTH_LIKELY] = "likely",
+        [STRENGTH_CONFIRMED] = "confirmed",
+};
+
+const char *strength_to_string(Strength s) {
+        return s < _STRENGTH_MAX ? strength_names[s] : NULL;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+bool loader_id_taken(const Loader *ld, const char *id) {
+        return ld->n_ids > 0 && bsearch(&id, ld->ids, ld->n_ids, sizeof(char *), cmp_str) != NULL;
+}
+
+int loader_id_add(Loader *ld, const char *id) {
+        if (ld->n_ids == ld->cap_ids) {
+                size_t cap = ld->cap_ids ? ld->cap_ids * 2 : 64;
+                char **a = realloc(ld->ids, cap * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                ld->ids = a;
+                ld->cap_ids = cap;
+        }
+        /* Kept sorted: the place by binary search, the tail moved up by one. */
+        size_t lo = 0, hi = ld->n_ids;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(ld->ids[mid], id) > 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        size_t i = lo;
+        memmove(ld->ids + i + 1, ld->ids + i, (ld->n_ids - i) * sizeof(char *));
+        ld->ids[i] = (char *) id;
+        ld->n_ids++;
+        return 0;
+}
+
+static void loader_done(Loader *ld) {
+        for (size_t i = 0; i < ld->n_refs; i++)
+                free(ld->refs[i].name);
+        free(ld->refs);
+        free(ld->ids);
+        *ld = (Loader){0};
+}
+
+static void fix_free(Fix *f, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(f[i].command);
+                free(f[i].why);
+        }
+}
+
+static void examples_free(RuleExample *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].line);
+                for (size_t j = 0; j < e[i].n_expect; j++)
+                        free(e[i].expect[j]);
+        }
+        free(e);
+}
+
+static void strv_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+RuleSet *ruleset_free(RuleSet *rs) {
+        if (!rs)
+                return NULL;
+        for (size_t i = 0; i < rs->n_causes; i++) {
+                CauseDef *c = &rs->causes[i];
+                free(c->id);
+                free(c->title);
+                free(c->means);
+                fix_free(c->fixes, c->n_fixes);
+        }
+        free(rs->causes);
+        for (size_t i = 0; i < rs->n_symptoms; i++) {
+                free(rs->symptoms[i].id);
+                free(rs->symptoms[i].title);
+        }
+        free(rs->symptoms);
+        strv_free(rs->facts, rs->n_facts);
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                RuleDef *r = &rs->rules[i];
+                free(r->id);
+                for (size_t j = 0; j < r->n_contents; j++)
+                        free(r->contents[j]);
+                free(r->pattern);
+                pcre2_code_free(r->code);
+                free(r->explain);
+                fix_free(r->fixes, r->n_fixes);
+                strv_free(r->versions, r->n_versions);
+                strv_free(r->origins, r->n_origins);
+                examples_free(r->examples, r->n_examples);
+                examples_free(r->counters, r->n_counters);
+        }
+        free(rs->rules);
+        strv_free(rs->files, rs->n_files);
+        prefilter_free(rs->prefilter);
+        free(rs->prefilter_rules.start);
+        free(rs->prefilter_rules.rules);
+        prefilter_free(rs->probe_prefilter);
+        free(rs->probe_prefilter_rules.start);
+        free(rs->probe_prefilter_rules.rules);
+        pcre2_match_context_free(rs->match_context);
+        pcre2_jit_stack_free(rs->jit_stack);
+        free(rs);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(RuleSet *, ruleset_free);
+
+int ruleset_find_cause(const RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_causes; i++)
+                if (strcmp(rs->causes[i].id, id) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+static int find_fact(const RuleSet *rs, const char *id) {
+        for (size_t i = 0; i < rs->n_facts; i++)
+                if (strcmp(rs->facts[i], id) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+/* Causes or symptoms by id, for resolving the references of a large rule set without a scan per name. */
+typedef struct NameIndex {
+        const char *name;
+        size_t index;
+} NameIndex;
+
+static int cmp_name_index(const void *a, const void *b) {
+        return strcmp(((const NameIndex *) a)->name, ((const NameIndex *) b)->name);
+}
+
+static NameIndex *name_index_new(size_t n, char *(*name_of)(const RuleSet *, size_t), const RuleSet *rs) {
+        NameIndex *x = calloc(n ? n : 1, sizeof(NameIndex));
+        if (!x)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                x[i] = (NameIndex){.name = name_of(rs, i), .index = i};
+        qsort(x, n, sizeof(NameIndex), cmp_name_index);
+        return x;
+}
+
+/* Ids are unique across causes and symptoms (the parser refuses a duplicate), so the first is the only. */
+static int name_index_find(const NameIndex *x, size_t n, const char *name) {
+        NameIndex key = {.name = name};
+        const NameIndex *e = bsearch(&key, x, n, sizeof(NameIndex), cmp_name_index);
+        return e ? (int) e->index : -ENOENT;
+}
+
+static char *cause_name(const RuleSet *rs, size_t i) {
+        return rs->causes[i].id;
+}
+
+static char *symptom_name(const RuleSet *rs, size_t i) {
+        return rs->symptoms[i].id;
+}
+
+static void ref_error(Diag *diag, const Ref *r, const char *what) {
+        diag_addf(diag, "%s:%u:%u: %s: %s", r->at.file, r->at.line, r->col + 1, what, r->name);
+}
+
+static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
+        /* Facts exist because rules produce them: collect those first. */
+        for (size_t i = 0; i < ld->n_refs; i++) {
+                Ref *r = &ld->refs[i];
+                if (r->kind != REF_RULE_FACT)
+                        continue;
+                int f = find_fact(rs, r->name);
+                if (f < 0) {
+                        if (ld->n_refs > 0 && loader_id_taken(ld, r->name)) {
+                                ref_error(diag, r, "fact id is already the id of a cause, symptom or rule");
+                                (*errors)++;
+                                continue;
+                        }
+                        char **a = realloc(rs->facts, (rs->n_facts + 1) * sizeof(char *));
+                        if (!a)
+                                return -ENOMEM;
+                        rs->facts = a;
+                        if (!(rs->facts[rs->n_facts] = strdup(r->name)))
+                                return -ENOMEM;
+                        f = (int) rs->n_facts++;
+                }
+                rs->rules[r->owner].target = (size_t) f;
+        }
+
+        _cleanup_free_ NameIndex *causes = name_index_new(rs->n_causes, cause_name, rs);
+        _cleanup_free_ NameIndex *symptoms = name_index_new(rs->n_symptoms, symptom_name, rs);
+        if (!causes || !symptoms)
+                return -ENOMEM;
+        for (size_t i = 0; i < ld->n_refs; i++) {
+                Ref *r = &ld->refs[i];
+                int idx;
+                switch (r->kind) {
+                case REF_CAUSE_EXPLAINS:
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
+                                break;
+                        if ((size_t) idx == r->owner) {
+                                ref_error(diag, r, "a cause cannot explain itself");
+                                (*errors)++;
+                                continue;
+                        }
+                        rs->causes[r->owner].explains[r->item] = (size_t) idx;
+                        continue;
+                case REF_SYMPTOM_SUGGESTS:
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
+                                break;
+                        rs->symptoms[r->owner].suggests[r->item] = (size_t) idx;
+                        continue;
+                case REF_RULE_CAUSE:
+                        if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0)
+                                break;
+                        rs->rules[r->owner].target = (size_t) idx;
+                        continue;
+                case REF_RULE_SYMPTOM:
+                        if ((idx = name_index_find(symptoms, rs->n_symptoms, r->name)) < 0) {
+                                ref_error(diag, r, "unknown symptom");
+                                (*errors)++;
+                        } else
+                                rs->rules[r->owner].target = (size_t) idx;
+                        continue;
+                case REF_CAUSE_REFUTED_BY:
+                        if ((idx = find_fact(rs, r->name)) < 0) {
+                                ref_error(diag, r, "no rule produces this fact");
+                                (*errors)++;
+                        } else
+                                rs->causes[r->owner].refuted_by[r->item] = (size_t) idx;
+                        continue;
+                case REF_RULE_FACT:
+                        continue;
+                }
+                ref_error(diag, r, "unknown cause");
+                (*errors)++;
+        }
+        return 0;
+}
+
+static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t *errors) {
+        int err;
+        PCRE2_SIZE off;
+        uint32_t count, entry_size;
+        PCRE2_SPTR table;
+
+        r->code = pattern_cache_take(ld->precompiled, r->pattern);
+        if (r->code)
+                rs->n_precompiled++;
+        else
+                r->code = pcre2_compile((PCRE2_SPTR) r->pattern, PCRE2_ZERO_TERMINATED,
+                                        PCRE2_NEVER_BACKSLASH_C, &err, &off, NULL);
+        if (!r->code) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(err, msg, sizeof(msg));
+                diag_addf(diag, "%s:%u:%zu: pattern: %s", r->at.file, r->pattern_line,
+                          (size_t) r->pattern_col + off + 1, (const char *) msg);
+                (*errors)++;
+                return 0;
+        }
+
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+        pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+        for (uint32_t i = 0; i < count; i++) {
+                const unsigned char *e = table + (size_t) i * entry_size;
+                int group = (e[0] << 8) | e[1];
+                const char *name = (const char *) e + 2;
+                int v = var_from_string(name, strlen(name));
+                if (v < 0 || v >= _VAR_CAPTURE_MAX) {
+                        diag_addf(diag, "%s:%u:%u: pattern: capture name outside the vocabulary: %s",
+                                  r->at.file, r->pattern_line, r->pattern_col + 1, name);
+                        (*errors)++;
+                        continue;
+                }
+                if (r->n_captures >= VX_CAPTURES_MAX) {
+                        diag_addf(diag, "%s:%u:%u: pattern: too many named captures", r->at.file,
+                                  r->pattern_line, r->pattern_col + 1);
+                        (*errors)++;
+                        break;
+                }
+                r->capture_group[r->n_captures] = group;
+                r->capture_var[r->n_captures] = v;
+                r->n_captures++;
+        }
+        return 0;
+}
+
+typedef struct Literal {
+        const char *text;
+        size_t rule; /* SIZE_MAX for an extra literal */
+} Literal;
+
+static int cmp_literal(const void *a, const void *b) {
+        const Literal *x = a, *y = b;
+        int c = strcmp(x->text, y->text);
+        return c != 0 ? c : x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* The prefilter of log lines (probe = false) or of probe lines: the fast content of each rule that reads
+ * such lines, and for logs the extra literals; each distinct literal once. */
+static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, PatternRules *ret_rules) {
+        static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
+        const unsigned probe_bit = 1u << SOURCE_PROBE;
+        size_t max = rs->n_rules + ELEMENTSOF(extra), n = 0, n_patterns = 0, n_rules = 0;
+        _cleanup_free_ Literal *lits = calloc(max, sizeof(Literal));
+        _cleanup_free_ const char **patterns = calloc(max, sizeof(char *));
+        _cleanup_free_ size_t *start = calloc(max + 1, sizeof(size_t));
+        _cleanup_free_ size_t *rules = calloc(max, sizeof(size_t));
+        int r;
+
+        if (!lits || !patterns || !start || !rules)
+                return -ENOMEM;
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                unsigned mask = rs->rules[i].source_mask;
+                if (probe ? !(mask & probe_bit) : !(mask & ~probe_bit))
+                        continue;
+                lits[n++] = (Literal){rs->rules[i].contents[rs->rules[i].fast_content], i};
+        }
+        for (size_t i = 0; !probe && i < ELEMENTSOF(extra); i++)
+                lits[n++] = (Literal){extra[i], SIZE_MAX};
+        qsort(lits, n, sizeof(Literal), cmp_literal);
+        for (size_t i = 0; i < n; i++) {
+                if (i == 0 || strcmp(lits[i].text, lits[i - 1].text) != 0) {
+                        start[n_patterns] = n_rules;
+                        patterns[n_patterns++] = lits[i].text;
+                }
+                if (lits[i].rule != SIZE_MAX)
+                        rules[n_rules++] = lits[i].rule;
+        }
+        start[n_patterns] = n_rules;
+        if ((r = prefilter_new(patterns, n_patterns, ret)) < 0)
+                return r;
+        *ret_rules = (PatternRules){TAKE_PTR(start), TAKE_PTR(rules)};
+        return 0;
+}
+
+static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
+        size_t errors = 0;
+        int r;
+
+        if ((r = resolve(rs, ld, diag, &errors)) < 0)
+                return r;
+        for (size_t i = 0; i < rs->n_rules; i++)
+                if (rs->rules[i].pattern && (r = compile_rule(rs, ld, &rs->rules[i], diag, &errors)) < 0)
+                        return r;
+        if (errors > 0)
+                return -EINVAL;
+
+        if ((r = build_prefilter(rs, false, &rs->prefilter, &rs->prefilter_rules)) < 0 ||
+            (r = build_prefilter(rs, true, &rs->probe_prefilter, &rs->probe_prefilter_rules)) < 0)
+                return r;
+
+        rs->match_context = pcre2_match_context_create(NULL);
+        rs->jit_stack = pcre2_jit_stack_create(32 * 1024, VX_PCRE2_JIT_STACK_MAX, NULL);
+        if (!rs->match_context || !rs->jit_stack)
+                return -ENOMEM;
+        pcre2_set_match_limit(rs->match_context, VX_PCRE2_MATCH_LIMIT);
+        pcre2_set_depth_limit(rs->match_context, VX_PCRE2_DEPTH_LIMIT);
+        pcre2_jit_stack_assign(rs->match_context, NULL, rs->jit_stack);
+        return 0;
+}
+
+static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_file_bounded(AT_FDCWD, path, VX_RULE_FILE_MAX, &buf, &len);
+        if (r == -EFBIG) {
+                diag_addf(diag, "%s:1:1: rule file larger than %u bytes", path, VX_RULE_FILE_MAX);
+                return -EINVAL;
+        }
+        if (r < 0) {
+                diag_addf(diag, "%s: cannot read: %s", path, strerror(-r));
+                return -EINVAL;
+        }
+        char **a = realloc(rs->files, (rs->n_files + 1) * sizeof(char *));
+        if (!a)
+                return -ENOMEM;
+        rs->files = a;
+        if (!(rs->files[rs->n_files] = strdup(path)))
+                return -ENOMEM;
+        const char *name = rs->files[rs->n_files++];
+        return rulefile_parse(rs, ld, name, buf, len, diag);
+}
+
+static int load_files(char **paths, size_t n, PatternCache *precompiled, Diag *diag, RuleSet **ret) {
+        _cleanup_(ruleset_freep) RuleSet *rs = calloc(1, sizeof(*rs));
+        Loader ld = {.precompiled = precompiled};
+        bool failed = false;
+        int r = 0;
+
+        if (!rs)
+                return -ENOMEM;
+        if (n > VX_RULE_FILES_MAX) {
+                diag_addf(diag, "too many rule files (%zu, at most %u)", n, VX_RULE_FILES_MAX);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                r = parse_file(rs, &ld, paths[i], diag);
+                if (r == -ENOMEM)
+                        goto out;
+                if (r < 0)
+                        failed = true;
+        }
+        if (failed) {
+                r = -EINVAL;
+                goto out;
+        }
+        if (rs->n_rules == 0) {
+                diag_addf(diag, "no rules found in %zu rule file(s)", n);
+                r = -EINVAL;
+                goto out;
+        }
+        r = finalize(rs, &ld, diag);
+        if (r >= 0)
+                *ret = TAKE_PTR(rs);
+out:
+        loader_done(&ld);
+        return r;
+}
+
+int ruleset_load_files(char **paths, size_t n, Diag *diag, RuleSet **ret) {
+        return load_files(paths, n, NULL, diag, ret);
+}
+
+int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t len, Diag *diag) {
+        Loader ld = {0};
+        int r = rulefile_parse(rs, &ld, name, buf, len, diag);
+        if (r >= 0)
+                r = finalize(rs, &ld, diag);
+        loader_done(&ld);
+        return r;
+}
+
+static int is_rules_file(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+        return de->d_name[0] != '.' && n > 6 && strcmp(de->d_name + n - 6, ".rules") == 0;
+}
+
+/* systemd's convention for masking a file of lower precedence: an empty file, or a link to /dev/null. */
+static bool is_mask(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return false;
+        if (S_ISCHR(st.st_mode))
+                return major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+        return S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+static void rule_source_done(RuleSource *src) {
+        free(src->name);
+        free(src->path);
+        strv_free(src->shadowed, src->n_shadowed);
+}
+
+void rule_sources_done(RuleSources *s) {
+        for (size_t i = 0; i < s->n; i++)
+                rule_source_done(&s->items[i]);
+        free(s->items);
+        *s = (RuleSources){0};
+}
+
+static RuleSource *find_source(RuleSources *s, const char *name) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->items[i].name, name) == 0)
+                        return &s->items[i];
+        return NULL;
+}
+
+/* Adds path under name: the first directory to name a file wins it, later ones are shadowed by it. */
+static int add_source(RuleSources *s, const char *dir, const char *name, Diag *diag) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        RuleSource *src = find_source(s, name);
+        if (src) {
+                char **a = realloc(src->shadowed, (src->n_shadowed + 1) * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                src->shadowed = a;
+                src->shadowed[src->n_shadowed++] = TAKE_PTR(path);
+                return 0;
+        }
+        if (s->n >= VX_RULE_FILES_MAX) {
+                diag_addf(diag, "%s: too many rule files (at most %u)", dir, VX_RULE_FILES_MAX);
+                return -EINVAL;
+        }
+        RuleSource *a = realloc(s->items, (s->n + 1) * sizeof(RuleSource));
+        if (!a)
+                return -ENOMEM;
+        s->items = a;
+        src = &s->items[s->n];
+        *src = (RuleSource){.masked = is_mask(path)};
+        if (!(src->name = strdup(name)))
+                return -ENOMEM;
+        src->path = TAKE_PTR(path);
+        s->n++;
+        return 0;
+}
+
+static int add_dir(RuleSources *s, const char *dir, bool optional, Diag *diag) {
+        struct dirent **list = NULL;
+        int n = scandir(dir, &list, is_rules_file, alphasort);
+        if (n < 0) {
+                if (optional && (errno == ENOENT || errno == ENOTDIR))
+                        return 0;
+                diag_addf(diag, "%s: cannot read rule directory: %s", dir, strerror(errno));
+                return -EINVAL;
+        }
+        int r = 0;
+        for (int i = 0; i < n; i++) {
+                if (r >= 0)
+                        r = add_source(s, dir, list[i]->d_name, diag);
+                free(list[i]);
+        }
+        free(list);
+        return r;
+}
+
+static int cmp_source(const void *a, const void *b) {
+        return strcmp(((const RuleSource *) a)->name, ((const RuleSource *) b)->name);
+}
+
+int rule_sources_collect(const char *vendor, const char *const *dropins, size_t n_dropins, Diag *diag,
+                         RuleSources *ret) {
+        _cleanup_(rule_sources_done) RuleSources s = {0};
+        int r;
+
+        for (size_t i = 0; i < n_dropins; i++)
+                if ((r = add_dir(&s, dropins[i], true, diag)) < 0)
+                        return r;
+        if ((r = add_dir(&s, vendor, false, diag)) < 0)
+                return r;
+        if (s.n > 0)
+                qsort(s.items, s.n, sizeof(RuleSource), cmp_source);
+        *ret = s;
+        s = (RuleSources){0};
+        return 0;
+}
+
+int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret) {
+        _cleanup_free_ char **paths = calloc(s->n + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!paths)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n; i++)
+                if (!s->items[i].masked)
+                        paths[n++] = s->items[i].path;
+        if (n == 0) {
+                diag_addf(diag, "no *.rules files to load (%zu masked)", s->n);
+                return -EINVAL;
+        }
+        /* A blob this build cannot use is no error: the patterns are compiled, as they would be without. */
+        _cleanup_(pattern_cache_freep) PatternCache *precompiled = NULL;
+        if (s->precompiled)
+                (void) pattern_cache_decode(s->precompiled, s->precompiled_size, &precompiled);
+        return load_files(paths, n, precompiled, diag, ret);
+}
+
+int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {
+        _cleanup_(rule_sources_done) RuleSources s = {0};
+        int r = rule_sources_collect(dir, NULL, 0, diag, &s);
+        if (r < 0)
+                return r;
+        if (s.n == 0) {
+                diag_addf(diag, "%s: no *.rules files", dir);
+                return -EINVAL;
+        }
+        return ruleset_load_sources(&s, diag, ret);
+}

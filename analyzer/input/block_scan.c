@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "block_scan.h"
+#include "swar.h"
+
+/* Bytes from the last whole word of 64 on, one at a time; word is the first word they fill. */
+static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t word, const NewlineMap *map,
+                      uint32_t count, BlockScan *b) {
+        uint64_t bits = 0;
+        for (size_t i = from; i < len; i++) {
+                b->nul |= p[i] == 0;
+                b->brace |= p[i] == '{';
+                b->high |= p[i] >= 0x80;
+                bits |= (uint64_t) (p[i] == '\n') << (i - from);
+        }
+        if (from < len) {
+                map->before[word] = count;
+                map->bits[word] = bits;
+                count += bits_popcount(bits);
+        }
+        b->newlines = count;
+}
+
+void block_scan_portable(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
+        uint64_t nul = 0, brace = 0, high = 0;
+        uint32_t count = 0;
+        BlockScan b = {0};
+        size_t i = 0, w = 0;
+
+        for (; i + 64 <= len; i += 64, w++) {
+                uint64_t bits = 0;
+                for (unsigned k = 0; k < 8; k++) {
+                        uint64_t v = swar_load_le64(text + i + 8 * k);
+                        nul |= swar_bytes_equal(v, 0);
+                        brace |= swar_bytes_equal(v, '{');
+                        high |= v;
+                        bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
+                }
+                map->before[w] = count;
+                map->bits[w] = bits;
+                count += bits_popcount(bits);
+        }
+        b.nul = nul != 0;
+        b.brace = brace != 0;
+        b.high = (high & SWAR_HIGH) != 0;
+        scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
+        *ret = b;
+}
+
+#if defined(__x86_64__)
+/* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
+void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
+        const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{');
+        __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace;
+        uint32_t count = 0;
+        BlockScan b = {0};
+        size_t i = 0, w = 0;
+
+        for (; i + 64 <= len; i += 64, w++) {
+                uint64_t bits = 0;
+                for (unsigned k = 0; k < 4; k++) {
+                        __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
+                        least = _mm_min_epu8(least, v);
+                        brace = _mm_or_si128(brace, _mm_cmpeq_epi8(v, br));
+                        high = _mm_or_si128(high, v);
+                        bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
+                }
+                map->before[w] = count;
+                map->bits[w] = bits;
+                count += bits_popcount(bits);
+        }
+        b.nul = _mm_movemask_epi8(_mm_cmpeq_epi8(least, _mm_setzero_si128())) != 0;
+        b.brace = _mm_movemask_epi8(brace) != 0;
+        b.high = _mm_movemask_epi8(high) != 0;
+        scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
+        *ret = b;
+}
+
+#if defined(BLOCK_SCAN_AVX2)
+/* Two 32-byte vectors to a word of the map, and the count by popcnt (every AVX2 CPU has it). */
+__attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
+                                                            const NewlineMap *map, BlockScan *ret) {
+        const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{');
+        __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace;
+        uint32_t count = 0;
+        BlockScan b = {0};
+        size_t i = 0, w = 0;
+
+        for (; i + 64 <= len; i += 64, w++) {
+                __m256i lo = _mm256_loadu_si256((const __m256i *) (text + i)),
+                        hi = _mm256_loadu_si256((const __m256i *) (text + i + 32));
+                least = _mm256_min_epu8(least, _mm256_min_epu8(lo, hi));
+                brace = _mm256_or_si256(
+                        brace, _mm256_or_si256(_mm256_cmpeq_epi8(lo, br), _mm256_cmpeq_epi8(hi, br)));
+                high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+                uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
+                        (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
+                map->before[w] = count;
+                map->bits[w] = bits;
+                count += (uint32_t) _mm_popcnt_u64(bits);
+        }
+        b.nul = _mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())) != 0;
+        b.brace = _mm256_movemask_epi8(brace) != 0;
+        b.high = _mm256_movemask_epi8(high) != 0;
+        scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
+        *ret = b;
+}
+#endif
+#endif
+
+bool block_scan_have_avx2(void) {
+#if defined(BLOCK_SCAN_AVX2)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#else
+        return false;
+#endif
+}
+
+void block_scan(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
+#if defined(BLOCK_SCAN_AVX2)
+        if (block_scan_have_avx2()) {
+                block_scan_avx2(text, len, map, ret);
+                return;
+        }
+#endif
+#if defined(__x86_64__)
+        block_scan_sse2(text, len, map, ret);
+#else
+        block_scan_portable(text, len, map, ret);
+#endif
+}

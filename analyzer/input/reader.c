@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
+
+int line_reader_init(LineReader *r, int fd) {
+        *r = (LineReader){.fd = fd, .cap = VX_LINE_MAX + VX_READ_CHUNK};
+        r->buf = malloc(r->cap);
+        return r->buf ? 0 : -ENOMEM;
+}
+
+void line_reader_done(LineReader *r) {
+        free(r->buf);
+        r->buf = NULL;
+}
+
+static int fill(LineReader *r) {
+        if (r->start > 0) {
+                memmove(r->buf, r->buf + r->start, r->end - r->start);
+                r->offset += r->start;
+                r->end -= r->start;
+                r->start = 0;
+        }
+        for (;;) {
+                ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        r->eof = true;
+                r->end += (size_t) n;
+                return 0;
+        }
+}
+
+/* Drops the tail of a line already returned cut: 1 to read on, 0 at the end of the input, or an error. */
+static int skip_cut_tail(LineReader *r) {
+        const char *base = r->buf + r->start;
+        const char *nl = memchr(base, '\n', r->end - r->start);
+        if (nl) {
+                r->start += (size_t) (nl - base) + 1;
+                r->skipping = false;
+                return 1;
+        }
+        r->start = r->end;
+        if (r->eof)
+                return 0;
+        int e = fill(r);
+        return e < 0 ? e : 1;
+}
+
+int line_reader_next(LineReader *r, ReadLine *ret) {
+        for (;;) {
+                const char *base = r->buf + r->start;
+                size_t avail = r->end - r->start;
+                if (r->skipping) {
+                        int k = skip_cut_tail(r);
+                        if (k <= 0)
+                                return k;
+                        continue;
+                }
+                const char *nl = memchr(base, '\n', avail);
+                if (nl && (size_t) (nl - base) <= VX_LINE_MAX) {
+                        *ret = (ReadLine){.text = base,
+                                          .len = (size_t) (nl - base),
+                                          .lineno = ++r->lineno,
+                                          .offset = r->offset + r->start};
+                        r->start += (size_t) (nl - base) + 1;
+                        return 1;
+                }
+                if (avail > VX_LINE_MAX) {
+                        *ret = (ReadLine){.text = base,
+                                          .len = VX_LINE_MAX,
+                                          .lineno = ++r->lineno,
+                                          .offset = r->offset + r->start,
+                                          .cut = true};
+                        r->start += VX_LINE_MAX;
+                        r->skipping = true;
+                        return 1;
+                }
+                if (r->eof) {
+                        if (avail == 0)
+                                return 0;
+                        *ret = (ReadLine){.text = base,
+                                          .len = avail,
+                                          .lineno = ++r->lineno,
+                                          .offset = r->offset + r->start};
+                        r->start = r->end;
+                        return 1;
+                }
+                int e = fill(r);
+                if (e < 0)
+                        return e;
+        }
+}
+
+/* The longest prefix of base[0..avail) made of complete lines of at most VX_LINE_MAX bytes. Looking back
+ * from the end of a window of VX_LINE_MAX + 1 bytes finds its last newline within a line's length, and every
+ * line inside such a window is short enough. */
+static size_t complete_lines(const char *base, size_t avail) {
+        size_t done = 0;
+        while (done < avail) {
+                size_t win = MIN(avail - done, (size_t) VX_LINE_MAX + 1);
+                const char *nl = memrchr(base + done, '\n', win);
+                if (!nl)
+                        break;
+                done = (size_t) (nl - base) + 1;
+        }
+        return done;
+}
+
+int line_reader_next_block(LineReader *r, ReadBlock *ret) {
+        for (;;) {
+                const char *base = r->buf + r->start;
+                size_t avail = r->end - r->start;
+
+                if (r->skipping) {
+                        int k = skip_cut_tail(r);
+                        if (k <= 0)
+                                return k;
+                        continue;
+                }
+                size_t done = complete_lines(base, avail);
+                if (done > 0) {
+                        *ret = (ReadBlock){.text = base, .len = done, .offset = r->offset + r->start};
+                        r->start += done;
+                        return 1;
+                }
+                if (avail > VX_LINE_MAX) {
+                        *ret = (ReadBlock){.text = base,
+                                           .len = VX_LINE_MAX,
+                                           .offset = r->offset + r->start,
+                                           .single = true,
+                                           .cut = true};
+                        r->start += VX_LINE_MAX;
+                        r->skipping = true;
+                        return 1;
+                }
+                if (r->eof) {
+                        if (avail == 0)
+                                return 0;
+                        *ret = (ReadBlock){
+                                .text = base, .len = avail, .offset = r->offset + r->start, .single = true};
+                        r->start = r->end;
+                        return 1;
+                }
+                int e = fill(r);
+                if (e < 0)
+                        return e;
+        }
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Rendering the ranked causes as text (a terminal), Markdown (a bug ticket) or JSON (scripts). */
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/facts.h"
+
+typedef enum OutputFormat {
+        OUTPUT_TEXT,
+        OUTPUT_MARKDOWN,
+        OUTPUT_JSON,
+} OutputFormat;
+
+int output_format_from_string(const char *s, OutputFormat *ret);
+
+/* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. */
+struct json_object *json_text(const char *s);
+
+typedef struct OutputOptions {
+        OutputFormat format;
+        bool color;
+        const HostFacts *host;
+        /* The counts the report states; NULL for the analysis's own. watch and run judge again only
+         * the lines they kept of a longer stream, and report the stream's counts. */
+        const AnalysisStats *stats;
+        const char *title; /* markdown: the report's heading, NULL for "vfioexplain" */
+} OutputOptions;
+
+AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);
+/* What the reader must know about what was not judged or not kept, each note after lead. */
+void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead);
+
+int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out);
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out);
+
+/* One cause alone (watch prints each cause once, as it is found): a text block, or a JSON object
+ * (NULL with errno set on failure). */
+int output_render_text_finding(const Analysis *a, const Finding *f, const OutputOptions *o, StrBuf *out);
+struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o);
+/* The whole JSON report as an object, for callers that put it inside their own (NULL, errno set). */
+struct json_object *output_json_report(const Analysis *a, const OutputOptions *o);
+/* output_render_json() left open after its last member: the caller adds its own and closes it. */
+int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out);
+/* A member of a pretty-printed object depth levels deep, written as json-c writes it there: ",\n" ("\n" for
+ * the first), the indent, the key (a name of the format, not escaped), ": " and value. Takes value (NULL:
+ * null). Returns 0 or -ENOMEM. */
+int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *key,
+                           struct json_object *value);
+/* An element of a pretty-printed array depth levels deep, as json-c writes it there: ",\n" ("\n" for the
+ * first), the indent and value. Takes value (NULL: null). Returns 0 or -ENOMEM. */
+int output_json_put_element(StrBuf *out, size_t depth, bool first, struct json_object *value);
+/* Called with each cause's object before it is written, to add members of the caller's. */
+typedef int (*output_json_cause_fn)(struct json_object *cause, void *userdata);
+/* Each cause of the report as an element of an array depth levels deep, passed to extra first if that is not
+ * NULL; *first: nothing is in the array yet (cleared once a cause is written). A cause at a time: the tree
+ * of every cause at once is megabytes on a log that fills every bound. Returns 0 or a negative errno. */
+int output_json_put_causes(const Analysis *a, const OutputOptions *o, size_t depth, bool *first,
+                           output_json_cause_fn extra, void *userdata, StrBuf *out);
+/* The members of the report, "causes", "facts" and "stats", of an object depth levels deep (first: the
+ * object has none before them). Returns 0 or a negative errno. */
+int output_json_put_report_members(const Analysis *a, const OutputOptions *o, size_t depth, bool first,
+                                   StrBuf *out);
+/* Appends o and a newline: pretty (the report) or on one line (JSON lines). Returns 0 or -ENOMEM. */
+int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
+
+/* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated. */
+typedef struct RenderedFix {
+        char *command;
+        char *why;
+} RenderedFix;
+
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
+                         size_t *n);
+/* The VM that has the finding's device: the running QEMU whose command line holds it (live probes; pid
+ * set), else the libvirt domain whose log the evidence came from (pid 0). False if neither is known. */
+bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid);
+void rendered_fixes_free(RenderedFix *fixes, size_t n);
+/* The explanations of the rules that matched, rendered and deduplicated. */
+int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
+                                size_t *n);
+void strv_free_n(char **v, size_t n);

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "escape.h"
+#include "framebuffer.h"
+#include "output.h"
+#include "template.h"
+#include "vfioexplain/limits.h"
+
+int output_format_from_string(const char *s, OutputFormat *ret) {
+        if (strcmp(s, "text") == 0)
+                *ret = OUTPUT_TEXT;
+        else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+                *ret = OUTPUT_MARKDOWN;
+        else if (strcmp(s, "json") == 0)
+                *ret = OUTPUT_JSON;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+/* {mmio64_mb}: a window that holds the BAR the cause names ({size}, bytes as the kernel prints them: a
+ * power of two in hex) beside the others, at least VX_MMIO64_WINDOW_MIN_MB. */
+static void mmio64_window_of(const char *size, char out[static 24]) {
+        uint64_t bytes = 0, mb = VX_MMIO64_WINDOW_MIN_MB;
+        Span s = span_from_str(size ? size : "");
+        if (span_eat_literal(&s, "0x") && span_eat_hex64(&s, &bytes) && s.len == 0 &&
+            bytes <= (UINT64_C(1) << 50))
+                while (mb < 2 * (bytes >> 20))
+                        mb *= 2;
+        snprintf(out, 24, "%" PRIu64, mb);
+}
+
+static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
+        *v = (TemplateVars){0};
+        for (Var i = 0; i < _VAR_CAPTURE_MAX; i++)
+                v->v[i] = f->vars[i];
+        v->v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
+        v->v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(host);
+        v->v[VAR_RELEASE_FRAMEBUFFER] = host_boot_framebuffer_param(host);
+        mmio64_window_of(f->vars[VAR_SIZE], v->mmio64_mb);
+        v->v[VAR_MMIO64_MB] = v->mmio64_mb;
+}
+
+static char *render(const char *t, const TemplateVars *v) {
+        StrBuf b = {0};
+        if (template_render(t, v, &b) < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
+AnalysisStats output_stats(const Analysis *a, const OutputOptions *o) {
+        return o->stats ? *o->stats : analysis_stats(a);
+}
+
+void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
+        if (st.limit_hits)
+                strbuf_printf(out, "%s%llu line(s) hit the regex match limit and were not judged\n", lead,
+                              (unsigned long long) st.limit_hits);
+        if (st.dropped)
+                strbuf_printf(
+                        out,
+                        "%s%llu matching line(s) were not kept: the log names more causes, symptoms or "
+                        "facts than vfioexplain keeps, so what is shown may be incomplete\n",
+                        lead, (unsigned long long) st.dropped);
+}
+
+bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid) {
+        const MemlockFact *q = f->device[0] && host ? host_qemu_holding(host, f->device) : NULL;
+        if (q) {
+                *name = q->vm[0] ? q->vm : NULL;
+                *pid = q->pid;
+                return true;
+        }
+        if (f->vars[VAR_DOMAIN]) {
+                *name = f->vars[VAR_DOMAIN];
+                *pid = 0;
+                return true;
+        }
+        return false;
+}
+
+void rendered_fixes_free(RenderedFix *fixes, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(fixes[i].command);
+                free(fixes[i].why);
+        }
+        free(fixes);
+}
+
+void strv_free_n(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v) {
+        _cleanup_free_ char *cmd = render(fix->command, v);
+        if (!cmd)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*fixes)[i].command, cmd) == 0)
+                        return 0;
+        char *why = render(fix->why, v);
+        if (!why)
+                return -ENOMEM;
+        RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
+        if (!a) {
+                free(why);
+                return -ENOMEM;
+        }
+        *fixes = a;
+        a[*n] = (RenderedFix){.command = TAKE_PTR(cmd), .why = why};
+        (*n)++;
+        return 0;
+}
+
+static bool rule_listed(const Finding *f, size_t upto, size_t rule) {
+        for (size_t i = 0; i < upto; i++)
+                if (f->evidence[i].rule == rule)
+                        return true;
+        return false;
+}
+
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
+                         size_t *n) {
+        const RuleSet *rs = analysis_rules(a);
+        RenderedFix *fixes = NULL;
+        size_t count = 0;
+        TemplateVars v;
+        int r;
+
+        vars_of(f, host, &v);
+        for (size_t e = 0; e < f->n_evidence; e++) {
+                const RuleDef *rule = &rs->rules[f->evidence[e].rule];
+                /* A folded-in cause's rule fixes belong to that cause, not to this one. */
+                if (rule->kind != RULE_CAUSE || rule->target != f->cause ||
+                    rule_listed(f, e, f->evidence[e].rule))
+                        continue;
+                for (size_t k = 0; k < rule->n_fixes; k++)
+                        if ((r = add_fix(&fixes, &count, &rule->fixes[k], &v)) < 0)
+                                goto fail;
+        }
+        const CauseDef *c = &rs->causes[f->cause];
+        for (size_t k = 0; k < c->n_fixes; k++)
+                if ((r = add_fix(&fixes, &count, &c->fixes[k], &v)) < 0)
+                        goto fail;
+        *ret = fixes;
+        *n = count;
+        return 0;
+fail:
+        rendered_fixes_free(fixes, count);
+        return r;
+}
+
+int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
+                                size_t *n) {
+        const RuleSet *rs = analysis_rules(a);
+        char **list = NULL;
+        size_t count = 0;
+        TemplateVars v;
+
+        vars_of(f, host, &v);
+        for (size_t e = 0; e < f->n_evidence; e++) {
+                const RuleDef *rule = &rs->rules[f->evidence[e].rule];
+                if (!rule->explain)
+                        continue;
+                /* A line's explanation speaks of its own values; the cause's fill what it lacks. */
+                TemplateVars ev = v;
+                if (f->evidence[e].vars)
+                        for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
+                                if (f->evidence[e].vars[k])
+                                        ev.v[k] = f->evidence[e].vars[k];
+                char *s = render(rule->explain, &ev);
+                if (!s) {
+                        strv_free_n(list, count);
+                        return -ENOMEM;
+                }
+                bool dup = false;
+                for (size_t i = 0; i < count; i++)
+                        dup = dup || strcmp(list[i], s) == 0;
+                if (dup) {
+                        free(s);
+                        continue;
+                }
+                char **l = realloc(list, (count + 1) * sizeof(char *));
+                if (!l) {
+                        free(s);
+                        strv_free_n(list, count);
+                        return -ENOMEM;
+                }
+                list = l;
+                list[count++] = s;
+        }
+        *ret = list;
+        *n = count;
+        return 0;
+}
+
+int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        switch (o->format) {
+        case OUTPUT_MARKDOWN:
+                return output_render_markdown(a, o, out);
+        case OUTPUT_JSON:
+                return output_render_json(a, o, out);
+        default:
+                return output_render_text(a, o, out);
+        }
+}
+
+struct json_object *json_text(const char *s) {
+        StrBuf b = {0};
+        escape_append(&b, s, strlen(s));
+        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
+        strbuf_done(&b);
+        return o;
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON rendering (DESIGN.md "Output contract", version 1). Every string is valid UTF-8: log
+ * bytes that are not are written as \xNN text, as in the other formats. */
+#include <assert.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "escape.h"
+#include "output.h"
+#include "snapshot.h"
+
+struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o) {
+        const RuleSet *rs = analysis_rules(a);
+        int r;
+
+        const CauseDef *c = &rs->causes[f->cause];
+        struct json_object *jc = json_object_new_object();
+        json_object_object_add(jc, "id", json_object_new_string(c->id));
+        json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
+        json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
+        json_object_object_add(jc, "title", json_text(c->title));
+        json_object_object_add(jc, "means", json_text(c->means));
+        json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);
+        json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
+        json_object_object_add(jc, "score", json_object_new_int64(f->score));
+        const char *vm;
+        int pid;
+        if (finding_vm(f, o->host, &vm, &pid)) {
+                struct json_object *jv = json_object_new_object();
+                json_object_object_add(jv, "name", vm ? json_text(vm) : NULL);
+                json_object_object_add(jv, "pid", pid ? json_object_new_int(pid) : NULL);
+                json_object_object_add(jc, "vm", jv);
+        }
+
+        char **ex;
+        size_t n_ex;
+        if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
+                goto fail;
+        struct json_object *jx = json_object_new_array();
+        for (size_t k = 0; k < n_ex; k++)
+                json_object_array_add(jx, json_text(ex[k]));
+        strv_free_n(ex, n_ex);
+        json_object_object_add(jc, "explanation", jx);
+
+        struct json_object *je = json_object_new_array();
+        for (size_t k = 0; k < f->n_evidence; k++) {
+                const Evidence *e = &f->evidence[k];
+                struct json_object *o1 = json_object_new_object();
+                json_object_object_add(o1, "source", json_object_new_string(source_to_string(e->source)));
+                json_object_object_add(o1, "input", json_text(e->input));
+                json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
+                json_object_object_add(o1, "text", json_text(e->text));
+                json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
+                if (e->cut)
+                        json_object_object_add(o1, "cut", json_object_new_boolean(true));
+                if (e->realtime_usec)
+                        json_object_object_add(o1, "realtime_usec",
+                                               json_object_new_int64((int64_t) e->realtime_usec));
+                if (e->unit)
+                        json_object_object_add(o1, "unit", json_text(e->unit));
+                if (e->cursor)
+                        json_object_object_add(o1, "cursor", json_text(e->cursor));
+                json_object_array_add(je, o1);
+        }
+        json_object_object_add(jc, "evidence", je);
+        json_object_object_add(jc, "more_evidence", json_object_new_int64((int64_t) f->more_evidence));
+
+        RenderedFix *fixes;
+        size_t n_fixes;
+        if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+                goto fail;
+        struct json_object *jf = json_object_new_array();
+        for (size_t k = 0; k < n_fixes; k++) {
+                struct json_object *o1 = json_object_new_object();
+                json_object_object_add(o1, "command", json_text(fixes[k].command));
+                json_object_object_add(o1, "why", json_text(fixes[k].why));
+                json_object_array_add(jf, o1);
+        }
+        rendered_fixes_free(fixes, n_fixes);
+        json_object_object_add(jc, "fix", jf);
+
+        struct json_object *jexp = json_object_new_array();
+        for (size_t k = 0; k < f->n_explains; k++)
+                json_object_array_add(jexp, json_object_new_string(f->explains[k]));
+        json_object_object_add(jc, "explains", jexp);
+        return jc;
+fail:
+        json_object_put(jc);
+        errno = -r;
+        return NULL;
+}
+
+static struct json_object *stats_to_json(const Analysis *a, const OutputOptions *o) {
+        AnalysisStats st = output_stats(a, o);
+        struct json_object *js = json_object_new_object();
+        json_object_object_add(js, "lines", json_object_new_int64((int64_t) st.lines));
+        json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
+        json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
+        json_object_object_add(js, "dropped", json_object_new_int64((int64_t) st.dropped));
+        return js;
+}
+
+struct json_object *output_json_report(const Analysis *a, const OutputOptions *o) {
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        struct json_object *root = json_object_new_object();
+        struct json_object *causes = json_object_new_array();
+
+        if (!root || !causes) {
+                json_object_put(root);
+                json_object_put(causes);
+                errno = ENOMEM;
+                return NULL;
+        }
+        json_object_object_add(root, "version", json_object_new_int(1));
+        json_object_object_add(root, "causes", causes);
+
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *jc = output_json_finding(a, fs[i], o);
+                if (!jc) {
+                        json_object_put(root);
+                        return NULL;
+                }
+                json_object_array_add(causes, jc);
+        }
+        json_object_object_add(root, "facts", facts_to_json(o->host));
+        json_object_object_add(root, "stats", stats_to_json(a, o));
+        return root;
+}
+
+#define JSON_FLAGS(pretty)                                                                       \
+        ((pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) | \
+         JSON_C_TO_STRING_NOSLASHESCAPE)
+
+int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
+        size_t len;
+        const char *s = json_object_to_json_string_length(o, JSON_FLAGS(pretty), &len);
+        if (!s)
+                return -ENOMEM;
+        strbuf_append(out, s, len);
+        strbuf_putc(out, '\n');
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+/* o, pretty-printed as json-c prints it at the given depth: its own lines indented by indent more spaces
+ * (a JSON string holds no raw newline, so each one starts a line). Takes o; NULL is null, as json-c writes a
+ * member added without a value. */
+static int put_nested(StrBuf *out, struct json_object *o, size_t indent) {
+        static const char spaces[] = "        ";
+        size_t len;
+        const char *s = json_object_to_json_string_length(o, JSON_FLAGS(true), &len);
+
+        assert(indent <= sizeof(spaces) - 1);
+        if (!s) {
+                json_object_put(o);
+                return -ENOMEM;
+        }
+        for (const char *nl; (nl = memchr(s, '\n', len)); len -= (size_t) (nl + 1 - s), s = nl + 1) {
+                strbuf_append(out, s, (size_t) (nl + 1 - s));
+                strbuf_append(out, spaces, indent);
+        }
+        strbuf_append(out, s, len);
+        json_object_put(o);
+        return 0;
+}
+
+int output_json_put_member(StrBuf *out, size_t depth, bool first, const char *key,
+                           struct json_object *value) {
+        static const char spaces[] = "      ";
+        size_t indent = 2 * depth;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        strbuf_printf(out, "\"%s\": ", key);
+        return put_nested(out, value, indent);
+}
+
+int output_json_put_element(StrBuf *out, size_t depth, bool first, struct json_object *value) {
+        static const char spaces[] = "        ";
+        size_t indent = 2 * depth;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        return put_nested(out, value, indent);
+}
+
+int output_json_put_causes(const Analysis *a, const OutputOptions *o, size_t depth, bool *first,
+                           output_json_cause_fn extra, void *userdata, StrBuf *out) {
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *jc = output_json_finding(a, fs[i], o);
+                if (!jc)
+                        return -errno;
+                if (extra && (r = extra(jc, userdata)) < 0) {
+                        json_object_put(jc);
+                        return r;
+                }
+                if ((r = output_json_put_element(out, depth, *first, jc)) < 0)
+                        return r;
+                *first = false;
+        }
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int output_json_put_report_members(const Analysis *a, const OutputOptions *o, size_t depth, bool first,
+                                   StrBuf *out) {
+        static const char spaces[] = "      ";
+        size_t indent = 2 * depth;
+        bool none = true;
+        int r;
+
+        assert(depth >= 1 && indent <= sizeof(spaces) - 1);
+        strbuf_puts(out, first ? "\n" : ",\n");
+        strbuf_append(out, spaces, indent);
+        strbuf_puts(out, "\"causes\": [");
+        if ((r = output_json_put_causes(a, o, depth + 1, &none, NULL, NULL, out)) < 0)
+                return r;
+        strbuf_putc(out, '\n');
+        strbuf_append(out, spaces, indent);
+        strbuf_putc(out, ']');
+        struct json_object *facts = facts_to_json(o->host), *stats = stats_to_json(a, o);
+        if (!facts || !stats) {
+                json_object_put(facts);
+                json_object_put(stats);
+                return -ENOMEM;
+        }
+        if ((r = output_json_put_member(out, depth, false, "facts", facts)) < 0 ||
+            (r = output_json_put_member(out, depth, false, "stats", stats)) < 0)
+                return r;
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int output_render_json_open(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        strbuf_puts(out, "{\n  \"version\": 1");
+        return output_json_put_report_members(a, o, 1, false, out);
+}
+
+/* The report of output_json_report(), written one cause at a time: the tree of every cause at once took
+ * 6 MB more than the text on a log that fills every bound (tests/cli/memory.py), past issue 7's 16 MB. */
+int output_render_json(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        int r = output_render_json_open(a, o, out);
+        if (r < 0)
+                return r;
+        strbuf_puts(out, "\n}\n");
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* The Markdown rendering, for a bug ticket: log text only ever inside fences longer than any
+ * backtick run it holds, so no log line can break out of its block. */
+#include <errno.h>
+#include <string.h>
+
+#include "escape.h"
+#include "output.h"
+
+static void fence(StrBuf *b, size_t len, const char *info) {
+        for (size_t i = 0; i < len; i++)
+                strbuf_putc(b, '`');
+        strbuf_puts(b, info);
+        strbuf_putc(b, '\n');
+}
+
+/* Text that is not ours (escaped already) as an inline code span no backtick run in it can close. */
+static void put_code_span(StrBuf *b, const char *s, size_t len) {
+        size_t run = escape_longest_backtick_run(s, len);
+        strbuf_putc(b, ' ');
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+        strbuf_printf(b, " %s ", s);
+        for (size_t q = 0; q <= run; q++)
+                strbuf_putc(b, '`');
+}
+
+int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out) {
+        const RuleSet *rs = analysis_rules(a);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        AnalysisStats st = output_stats(a, o);
+        int r;
+
+        strbuf_printf(out, "## %s\n\n", o->title ? o->title : "vfioexplain");
+        if (n == 0) {
+                strbuf_printf(out, "No passthrough failure cause found in %llu lines.\n",
+                              (unsigned long long) st.lines);
+                output_put_notes(out, st, "\n**Note:** ");
+                return strbuf_failed(out) ? -ENOMEM : 0;
+        }
+        strbuf_printf(
+                out, "**%zu root cause%s**, most likely first (%llu lines read, %llu matched a rule).\n", n,
+                n == 1 ? "" : "s", (unsigned long long) st.lines, (unsigned long long) st.matched_lines);
+        output_put_notes(out, st, "\n**Note:** ");
+
+        for (size_t i = 0; i < n; i++) {
+                const Finding *f = fs[i];
+                const CauseDef *c = &rs->causes[f->cause];
+
+                strbuf_printf(out, "\n### %u. `%s` — %s (%s)\n\n", f->rank, c->id, c->title,
+                              strength_to_string(f->confidence));
+                if (f->device[0]) {
+                        strbuf_printf(out, "- **Device:** `%s`", f->device);
+                        if (f->group[0])
+                                strbuf_printf(out, " (IOMMU group %s)", f->group);
+                        strbuf_putc(out, '\n');
+                }
+                const char *vm;
+                int pid;
+                if (finding_vm(f, o->host, &vm, &pid)) {
+                        strbuf_puts(out, "- **VM:**");
+                        if (vm) {
+                                _cleanup_(strbuf_done) StrBuf esc = {0};
+                                escape_append(&esc, vm, strlen(vm));
+                                put_code_span(out, strbuf_str(&esc), esc.len);
+                        }
+                        if (pid)
+                                strbuf_printf(out, "%sQEMU pid %d%s", vm ? " (" : " ", pid, vm ? ")" : "");
+                        strbuf_putc(out, '\n');
+                }
+                if (f->n_explains > 0) {
+                        strbuf_puts(out, "- **Explains:**");
+                        for (size_t k = 0; k < f->n_explains; k++)
+                                strbuf_printf(out, " `%s`", f->explains[k]);
+                        strbuf_putc(out, '\n');
+                }
+                strbuf_printf(out, "\n%s\n", c->means);
+
+                char **ex;
+                size_t n_ex;
+                if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
+                        return r;
+                if (n_ex > 0)
+                        strbuf_putc(out, '\n');
+                for (size_t k = 0; k < n_ex; k++) {
+                        /* Explanations come from rule files but hold captured values: quote them as code. */
+                        size_t run = escape_longest_backtick_run(ex[k], strlen(ex[k]));
+                        strbuf_puts(out, "- ");
+                        StrBuf esc = {0};
+                        escape_append(&esc, ex[k], strlen(ex[k]));
+                        if (run == 0 && !strpbrk(ex[k], "<>|*_[]\\&"))
+                                strbuf_puts(out, strbuf_str(&esc));
+                        else {
+                                for (size_t q = 0; q <= run; q++)
+                                        strbuf_putc(out, '`');
+                                strbuf_printf(out, " %s ", strbuf_str(&esc));
+                                for (size_t q = 0; q <= run; q++)
+                                        strbuf_putc(out, '`');
+                        }
+                        strbuf_done(&esc);
+                        strbuf_putc(out, '\n');
+                }
+                strv_free_n(ex, n_ex);
+
+                StrBuf ev = {0};
+                for (size_t k = 0; k < f->n_evidence; k++) {
+                        const Evidence *e = &f->evidence[k];
+                        escape_append(&ev, e->input, strlen(e->input));
+                        strbuf_printf(&ev, ":%lu [%s] ", e->line, source_to_string(e->source));
+                        escape_append(&ev, e->text, strlen(e->text));
+                        if (e->cut)
+                                strbuf_puts(&ev, " [cut]");
+                        strbuf_putc(&ev, '\n');
+                }
+                if (f->more_evidence)
+                        strbuf_printf(&ev, "... and %zu more matching lines\n", f->more_evidence);
+                size_t flen = MAX((size_t) 3, escape_longest_backtick_run(strbuf_str(&ev), ev.len) + 1);
+                strbuf_puts(out, "\n**Evidence**\n\n");
+                fence(out, flen, "text");
+                strbuf_puts(out, strbuf_str(&ev));
+                fence(out, flen, "");
+                strbuf_done(&ev);
+
+                RenderedFix *fixes;
+                size_t n_fixes;
+                if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+                        return r;
+                if (n_fixes > 0) {
+                        StrBuf fx = {0};
+                        for (size_t k = 0; k < n_fixes; k++) {
+                                strbuf_puts(&fx, "# ");
+                                escape_append(&fx, fixes[k].why, strlen(fixes[k].why));
+                                strbuf_putc(&fx, '\n');
+                                escape_append(&fx, fixes[k].command, strlen(fixes[k].command));
+                                strbuf_putc(&fx, '\n');
+                        }
+                        size_t fl =
+                                MAX((size_t) 3, escape_longest_backtick_run(strbuf_str(&fx), fx.len) + 1);
+                        strbuf_puts(out, "\n**Fix**\n\n");
+                        fence(out, fl, "sh");
+                        strbuf_puts(out, strbuf_str(&fx));
+                        fence(out, fl, "");
+                        strbuf_done(&fx);
+                }
+                rendered_fixes_free(fixes, n_fixes);
+        }
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
