@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "bugreport.h"
+#include "classify.h"
 #include "escape.h"
 #include "redact.h"
 #include "snapshot.h"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pci_address.h"
 #include "privileges.h"
 #include <json-c/json.h>
 

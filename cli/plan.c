@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pci_address.h"
 #include <json-c/json.h>
 
 #include "capture.h"
 #include "escape.h"
 #include "plan.h"
-#include "vfioexplain/line.h"
 
 static const char *vendor_label(CpuVendor v) {
         return v == CPU_VENDOR_INTEL ? "Intel CPU" : v == CPU_VENDOR_AMD ? "AMD CPU" : "CPU vendor unknown";

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pci_address.h"
 #include <json-c/json.h>
 
 #include "escape.h"

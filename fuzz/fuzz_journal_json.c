@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "classify.h"
 #include "fuzz.h"
 #include "journal_json.h"
 #include "vfioexplain/limits.h"

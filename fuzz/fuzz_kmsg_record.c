@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A /dev/kmsg record's prefix, "PRI,SEQ,USEC,FLAGS;MESSAGE" (sources/kmsg.c kmsg_record_seq()), and the
  * same record as the classifier reads it from a file (FORMAT_KMSG). */
+#include "classify.h"
 #include "fuzz.h"
 #include "kmsg.h"
 #include "vfioexplain/line.h"

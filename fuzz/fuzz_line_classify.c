@@ -5,7 +5,9 @@
  * does not. */
 #include <string.h>
 
+#include "classify.h"
 #include "fuzz.h"
+#include "pci_address.h"
 #include "vfioexplain/line.h"
 
 static unsigned touch(Span s) {

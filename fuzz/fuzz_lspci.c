@@ -6,7 +6,7 @@
 
 #include "fuzz.h"
 #include "lspci.h"
-#include "vfioexplain/line.h"
+#include "pci_address.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *buf = (const char *) data;

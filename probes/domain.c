@@ -20,6 +20,7 @@
 #include "dlopen.h"
 #include "domain.h"
 #include "escape.h"
+#include "pci_address.h"
 #include "rom_probe.h"
 #include "rootfs.h"
 #include "strbuf.h"

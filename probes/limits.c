@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "pci_address.h"
 #include "rootfs.h"
 #include "strparse.h"
 #include "vfioexplain/facts.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lspci.h"
+#include "pci_address.h"
 #include "strparse.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"

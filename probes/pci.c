@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pci_address.h"
 #include "rootfs.h"
 #include "strparse.h"
 #include "vfioexplain/facts.h"

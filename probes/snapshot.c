@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "capture.h"
+#include "pci_address.h"
 #include "snapshot.h"
 #include "vfioexplain/limits.h"
-#include "vfioexplain/line.h"
 
 #define SNAPSHOT_VERSION 1
 

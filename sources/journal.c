@@ -11,6 +11,7 @@
 
 #include "dlopen.h"
 #include "journal.h"
+#include "journal_json.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "classify.h"
 #include "fact_set.h"
 #include "hash.h"
 #include "line_memo.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "pci_address.h"
 #include "vfioexplain/macro.h"
 #include "vfioexplain/romfile_refs.h"
 

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "capture.h"
-#include "vfioexplain/line.h"
+#include "pci_address.h"
+#include "strparse.h"
 
 static bool all_in(const char *s, size_t len, const char *extra) {
         for (size_t i = 0; i < len; i++) {

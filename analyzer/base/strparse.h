@@ -100,6 +100,10 @@ static inline size_t span_eat_blanks(Span *s) {
         return i;
 }
 
+static inline bool span_equals(Span s, const char *lit) {
+        return s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0;
+}
+
 bool span_starts_with(Span s, const char *lit);
 bool span_eat_literal(Span *s, const char *lit);
 /* Eats 1 to 16 hex digits (as many as there are); false if there is none. */

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "journal_json.h"
+#include "pci_address.h"
 #include "swar.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
@@ -76,49 +78,6 @@ static const char *const format_names[_FORMAT_MAX] = {
 
 const char *line_format_to_string(LineFormat f) {
         return f < _FORMAT_MAX ? format_names[f] : NULL;
-}
-
-int pci_address_normalize(const char *s, size_t len, char ret[static 16]) {
-        Span sp = span_make(s, len);
-        uint64_t domain = 0, bus, dev, fn;
-        size_t ndom = 0;
-
-        /* Domain: 4 hex digits, up to 8 on hosts with VMD-style segments. */
-        for (size_t i = 0; i < sp.len && i <= 8 && span_is_xdigit(sp.p[i]); i++)
-                ndom = i + 1;
-        if (ndom >= 4 && ndom <= 8 && ndom < sp.len && sp.p[ndom] == ':') {
-                if (!span_eat_xdigits(&sp, ndom, &domain) || !span_eat_char(&sp, ':'))
-                        return -EINVAL;
-        }
-        if (!span_eat_xdigits(&sp, 2, &bus) || !span_eat_char(&sp, ':') || !span_eat_xdigits(&sp, 2, &dev) ||
-            !span_eat_char(&sp, '.') || !span_eat_xdigits(&sp, 1, &fn))
-                return -EINVAL;
-        if (sp.len != 0 || dev > 0x1f || fn > 7)
-                return -EINVAL;
-
-        static const char hex[] = "0123456789abcdef";
-        char out[16];
-        size_t n = 0;
-        /* As the kernel names it ("%04x"): at least 4 digits, more only for a domain that needs them, and
-         * no more than ret holds. */
-        size_t dw = 4;
-        while (dw < 8 && (domain >> (4 * dw)) != 0)
-                dw++;
-        if (dw > 7)
-                return -EINVAL;
-        for (size_t i = dw; i > 0; i--)
-                out[n++] = hex[(domain >> (4 * (i - 1))) & 0xf];
-        out[n++] = ':';
-        out[n++] = hex[bus >> 4];
-        out[n++] = hex[bus & 0xf];
-        out[n++] = ':';
-        out[n++] = hex[dev >> 4];
-        out[n++] = hex[dev & 0xf];
-        out[n++] = '.';
-        out[n++] = hex[fn];
-        out[n] = 0;
-        memcpy(ret, out, n + 1);
-        return 0;
 }
 
 static bool is_lower_word_char(char c) {
@@ -311,10 +270,6 @@ static bool eat_syslog_stamp(Span *s) {
 
 static bool is_ident_char(char c) {
         return c > ' ' && c != '[' && c != ']' && c != ':' && (unsigned char) c < 0x7f;
-}
-
-static bool span_equals(Span s, const char *lit) {
-        return s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0;
 }
 
 /* qemu-system-x86_64, qemu-kvm (RHEL), kvm (Proxmox's wrapper name), qemu-8.2-system-x86_64 (versioned
@@ -793,14 +748,6 @@ static bool parse_json(LineClassifier *c, Span s, Line *l) {
                 return false;
         classify_fields(&f->fields, FORMAT_JOURNAL_JSON, l);
         return true;
-}
-
-bool line_transport_is_kernel(Span transport) {
-        return span_equals(transport, "kernel") || span_equals(transport, "audit");
-}
-
-int line_priority_of(Span priority) {
-        return priority.len == 1 && priority.p[0] >= '0' && priority.p[0] <= '7' ? priority.p[0] - '0' : -1;
 }
 
 void line_classify_fields(const LineFields *f, Line *ret) {

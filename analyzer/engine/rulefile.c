@@ -8,9 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "rules_internal.h"
 #include "template.h"
 #include "vocab.h"
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+bool loader_id_taken(const Loader *ld, const char *id) {
+        return ld->n_ids > 0 && bsearch(&id, ld->ids, ld->n_ids, sizeof(char *), cmp_str) != NULL;
+}
+
+int loader_id_add(Loader *ld, const char *id) {
+        if (ld->n_ids == ld->cap_ids) {
+                size_t cap = ld->cap_ids ? ld->cap_ids * 2 : 64;
+                char **a = realloc(ld->ids, cap * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                ld->ids = a;
+                ld->cap_ids = cap;
+        }
+        /* Kept sorted: the place by binary search, the tail moved up by one. */
+        size_t lo = 0, hi = ld->n_ids;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(ld->ids[mid], id) > 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        size_t i = lo;
+        memmove(ld->ids + i + 1, ld->ids + i, (ld->n_ids - i) * sizeof(char *));
+        ld->ids[i] = (char *) id;
+        ld->n_ids++;
+        return 0;
+}
 
 typedef enum SectionKind {
         SECTION_NONE,

@@ -27,6 +27,14 @@ static Span kept_field(struct json_object *root, const char *key) {
         return s;
 }
 
+bool line_transport_is_kernel(Span transport) {
+        return span_equals(transport, "kernel") || span_equals(transport, "audit");
+}
+
+int line_priority_of(Span priority) {
+        return priority.len == 1 && priority.p[0] >= '0' && priority.p[0] <= '7' ? priority.p[0] - '0' : -1;
+}
+
 int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratch_max,
                        JournalJsonFields *f) {
         struct json_tokener *tok;

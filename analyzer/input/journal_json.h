@@ -20,3 +20,8 @@ typedef struct JournalJsonFields {
  * are cut at VX_JOURNAL_FIELD_MAX bytes, on a UTF-8 character boundary. Returns 0, or
  * -EINVAL if the line is not a journal JSON entry with a MESSAGE. */
 int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratch_max, JournalJsonFields *f);
+
+/* _TRANSPORT=kernel or audit: the kernel wrote the entry. */
+bool line_transport_is_kernel(Span transport);
+/* PRIORITY=0..7 as journald stores it, -1 otherwise. */
+int line_priority_of(Span priority);

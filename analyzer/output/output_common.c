@@ -14,18 +14,6 @@
 #include "template.h"
 #include "vfioexplain/limits.h"
 
-int output_format_from_string(const char *s, OutputFormat *ret) {
-        if (strcmp(s, "text") == 0)
-                *ret = OUTPUT_TEXT;
-        else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
-                *ret = OUTPUT_MARKDOWN;
-        else if (strcmp(s, "json") == 0)
-                *ret = OUTPUT_JSON;
-        else
-                return -EINVAL;
-        return 0;
-}
-
 /* {mmio64_mb}: a window that holds the BAR the cause names ({size}, bytes as the kernel prints them: a
  * power of two in hex) beside the others, at least VX_MMIO64_WINDOW_MIN_MB. */
 static void mmio64_window_of(const char *size, char out[static 24]) {
@@ -204,17 +192,6 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
         *ret = list;
         *n = count;
         return 0;
-}
-
-int output_render(const Analysis *a, const OutputOptions *o, StrBuf *out) {
-        switch (o->format) {
-        case OUTPUT_MARKDOWN:
-                return output_render_markdown(a, o, out);
-        case OUTPUT_JSON:
-                return output_render_json(a, o, out);
-        default:
-                return output_render_text(a, o, out);
-        }
 }
 
 struct json_object *json_text(const char *s) {

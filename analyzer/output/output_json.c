@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "classify.h"
 #include "escape.h"
 #include "output.h"
 #include "snapshot.h"

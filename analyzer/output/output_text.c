@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "classify.h"
 #include "escape.h"
 #include "output.h"
 

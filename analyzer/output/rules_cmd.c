@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "classify.h"
 #include "escape.h"
 #include "matcher.h"
 #include "rules_cmd.h"

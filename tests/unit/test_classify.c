@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
+#include "pci_address.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"

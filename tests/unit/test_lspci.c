@@ -3,7 +3,6 @@
 
 #include "lspci.h"
 #include "test_common.h"
-#include "vfioexplain/line.h"
 
 /* lspci -nnk of a q35 guest, as pciutils lspci.c show_device() (-nn) and show_kernel() (-k) print it,
  * after a guest dmesg line. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "matcher.h"
 #include "prefilter.h"
 #include "test_common.h"

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "classify.h"
 #include "matcher.h"
 #include "test_common.h"
 #include "trace.h"

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* A PCI address from a log or a user builds paths and commands only in the form this checks. */
+
+#include <stddef.h>
+
+/* Normalises a PCI address (dddd:bb:dd.f or bb:dd.f, hex) to "0000:01:00.0" form. Returns 0 or -EINVAL;
+ * ret (at least 16 bytes) is untouched on failure. */
+int pci_address_normalize(const char *s, size_t len, char ret[static 16]);
