@@ -47,8 +47,9 @@ for n in 50 200 1000; do
 done
 cc -O2 -o "$work/coldstart" bench/coldstart.c
 # The floor: vfioexplain's own reading and literal pass, with the library of the binary measured.
+lib=$(dirname "$bin")
 cc -O2 -Iinclude -Ianalyzer/base -Ianalyzer/input -Ianalyzer/engine -o "$work/floor" bench/floor.c \
-        "$(dirname "$bin")/libvfioexplain_core.a" -lpcre2-8 -ljson-c -ldl
+        "$lib/libvx_engine.a" "$lib/libvx_classify.a" "$lib/libvx_input.a" "$lib/libvx_base.a" -lpcre2-8 -ljson-c -ldl
 
 cat >"$work/cfg.json" <<JSON
 {"bin": "$bin", "log": "$big", "small": "bench/qemu-failure.log", "runs": ${VX_BENCH_RUNS:-3},
