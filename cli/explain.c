@@ -213,7 +213,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
         else if (get_facts(o, &host) < 0)
                 goto out;
         /* The host is probed: the logs are read with what reading them needs, no more. */
-        privileges_reduce(privileges_for(o, o->bug_report ? "report" : "explain") & ~PRIV_PROBE);
+        privileges_reduce_probed(o, o->bug_report ? "report" : "explain");
         hostset_init(&hosts, rs, &host);
         if (have_domain)
                 hosts.domain = &dc;

@@ -27,49 +27,58 @@ int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         if (r < 0)
                 return r;
         /* These commands probe once; what follows only reads rule files and writes the output. */
-        privileges_reduce(privileges_for(o, command) & ~PRIV_PROBE);
+        privileges_reduce_probed(o, command);
         return 0;
 }
 
 /* vfioexplain snapshot -o FILE: the probed state as one file, for a bug ticket or a replay elsewhere. */
 int cmd_snapshot(const Options *o, int argc, char **argv) {
         HostFacts host = {0};
+        struct json_object *j = NULL;
+        StrBuf text = {0};
         const char *path = NULL;
-        int ret = EXIT_USAGE;
+        int fd = -1, ret = EXIT_USAGE;
 
         path = o->output;
         if (!path || argc != 0) {
                 errorf("usage: vfioexplain snapshot -o FILE ('-' for stdout)");
                 return EXIT_USAGE;
         }
+        if (o->no_probe) {
+                errorf("--no-probe: this command is about the host itself");
+                return EXIT_USAGE;
+        }
+        /* Created now, as root (a file of root's), before the probes and the switch to nobody. */
+        fd = strcmp(path, "-") == 0
+                ? STDOUT_FILENO
+                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                errorf("%s: %s", path, strerror(errno));
+                return EXIT_USAGE;
+        }
         /* A snapshot is for someone else to replay a report with: it carries the package versions. */
         Options so = *o;
         so.bug_report = true;
         if (probe_or_fail(&so, "snapshot", &host) < 0)
-                return EXIT_USAGE;
-        struct json_object *j = facts_to_json(&host);
-        StrBuf text = {0};
+                goto out;
+        j = facts_to_json(&host);
         if (!j || output_put_json(&text, j, true) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        int fd = strcmp(path, "-") == 0
-                ? STDOUT_FILENO
-                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) {
-                errorf("%s: %s", path, strerror(errno));
-                goto out;
-        }
         int r = write_all_fd(fd, strbuf_str(&text), text.len);
         if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
                 r = -errno;
+        fd = -1;
         if (r < 0) {
                 errorf("%s: %s", path, strerror(-r));
                 goto out;
         }
         ret = EXIT_NO_CAUSE;
 out:
+        if (fd >= 0 && fd != STDOUT_FILENO)
+                close(fd);
         strbuf_done(&text);
         json_object_put(j);
         host_facts_done(&host);

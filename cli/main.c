@@ -229,8 +229,10 @@ int main(int argc, char **argv) {
         const char *command = argc > 0 && help_is_command(argv[0]) ? argv[0] : "explain";
         /* run keeps everything until its command is started: the command needs what it needs (cmd_run
          * reduces its own afterwards). */
-        if (strcmp(command, "run") != 0)
-                privileges_reduce(privileges_for(&o, command));
+        if (strcmp(command, "run") != 0) {
+                Privileges p = privileges_for(&o, command);
+                privileges_reduce(&p, false);
+        }
         if (argc > 0 && strcmp(argv[0], "explain") == 0)
                 return cmd_explain(&o, argc - 1, argv + 1);
         if (argc > 0 && strcmp(argv[0], "rules") == 0)

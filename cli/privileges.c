@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Run as root, a command keeps only the capabilities its reads need: a log crafted to exploit a parser bug
- * then finds a process that cannot load modules, write files it does not own, or gain anything by
- * executing a program. Which capability each read needs is said in privileges.h. */
+/* Run as root, a command becomes nobody with only the capabilities its reads need: a log crafted to exploit
+ * a parser bug then finds a process that cannot write a file of root's, signal root's processes, load
+ * modules or gain anything by executing a program. Which capability each read needs is said in
+ * privileges.h. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,28 +92,61 @@ static bool debug_wanted(void) {
         return e && strcmp(e, "debug") == 0;
 }
 
-uint64_t privileges_for(const Options *o, const char *command) {
+Privileges privileges_for(const Options *o, const char *command) {
         bool probes = !o->no_probe && !o->snapshot;
-        uint64_t keep = PRIV_CAP(CAP_DAC_READ_SEARCH);
+        Privileges p = {.now = PRIV_CAP(CAP_DAC_READ_SEARCH), .uid = PRIV_UID_DROP};
 
-        if (strcmp(command, "rules") == 0 || strcmp(command, "help") == 0)
-                return keep;
+        if (strcmp(command, "rules") == 0 || strcmp(command, "help") == 0) {
+                p.probed = p.now;
+                return p;
+        }
         if (probes)
-                keep |= PRIV_PROBE;
+                p.now |= PRIV_PROBE;
         if (strcmp(command, "explain") == 0 || strcmp(command, "report") == 0 ||
             strcmp(command, "watch") == 0)
-                keep |= PRIV_CAP(CAP_SYSLOG);
+                p.now |= PRIV_CAP(CAP_SYSLOG);
         if (strcmp(command, "run") == 0)
-                keep |= PRIV_CAP(CAP_SYSLOG) | PRIV_CAP(CAP_KILL);
-        if (strcmp(command, "snapshot") == 0)
-                keep |= PRIV_CAP(CAP_DAC_OVERRIDE);
-        return keep;
+                p.now |= PRIV_CAP(CAP_SYSLOG) | PRIV_CAP(CAP_KILL);
+        /* watch and run probe again while they follow: they keep what probing needs. */
+        p.probed =
+                strcmp(command, "watch") == 0 || strcmp(command, "run") == 0 ? p.now : p.now & ~PRIV_PROBE;
+        /* snapshot -o FILE creates FILE as root, in a directory root may not own, before it becomes nobody.
+         */
+        if (strcmp(command, "snapshot") == 0 && o->output && strcmp(o->output, "-") != 0) {
+                p.now |= PRIV_CAP(CAP_DAC_OVERRIDE);
+                p.uid = PRIV_UID_DROP_AFTER_PROBE;
+        }
+        if (strcmp(command, "watch") == 0 && o->trace)
+                p.uid = PRIV_UID_KEEP;
+        return p;
 }
 
-void privileges_reduce(uint64_t keep) {
+void privileges_reduce_probed(const Options *o, const char *command) {
+        Privileges p = privileges_for(o, command);
+        privileges_reduce(&p, true);
+}
+
+/* Becomes nobody, keeping the permitted set (PR_SET_KEEPCAPS): the effective set is cleared on the way and
+ * set again by the caller. Groups first, while cap_setgid is still there. */
+static int become_nobody(void) {
+        if (geteuid() == VX_UNPRIVILEGED_UID)
+                return 0;
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return -errno;
+        int r = 0;
+        if (setgroups(0, NULL) < 0 ||
+            setresgid(VX_UNPRIVILEGED_GID, VX_UNPRIVILEGED_GID, VX_UNPRIVILEGED_GID) < 0 ||
+            setresuid(VX_UNPRIVILEGED_UID, VX_UNPRIVILEGED_UID, VX_UNPRIVILEGED_UID) < 0)
+                r = -errno;
+        (void) prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        return r;
+}
+
+void privileges_reduce(const Privileges *p, bool probed) {
         const char *e = getenv("VFIOEXPLAIN_PRIVILEGES");
         bool debug = debug_wanted();
         _cleanup_(strbuf_done) StrBuf note = {0};
+        uint64_t keep = probed ? p->probed : p->now;
         CapSets s = {};
         int r;
 
@@ -122,6 +157,8 @@ void privileges_reduce(uint64_t keep) {
                 said = true;
                 return;
         }
+        /* The user who ran us, for the probes that judge what that user may open (/dev/vfio). */
+        host_self_credentials_save();
         /* Nothing is executed with more than we have now (run forks its command before this). */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 strbuf_printf(&note, "; no_new_privs not set: %s", strerror(errno));
@@ -129,11 +166,13 @@ void privileges_reduce(uint64_t keep) {
                 errorf("privileges: capabilities not reduced: capget: %s", strerror(-r));
                 return;
         }
-        /* Without CAP_SETPCAP (an unprivileged run, a container that withholds it, or a second reduction
-         * after the first gave it up) the bounding set stays as it is: reduced hardening, not an error. */
+        /* The bounding set only limits what an execve() could gain, which no_new_privs already rules out:
+         * it is cut to what is left at the end at once, while cap_setpcap is still there. Without it (an
+         * unprivileged run, a container that withholds it) the bounding set stays as it is: reduced
+         * hardening, not an error. */
         if (s.effective & PRIV_CAP(CAP_SETPCAP))
                 for (int c = 0; c <= CAP_NUMBER_MAX && prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-                        if (!(keep & PRIV_CAP(c)))
+                        if (!(p->probed & PRIV_CAP(c)))
                                 (void) prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
         uint64_t bounding = 0;
         for (int c = 0; c <= CAP_NUMBER_MAX; c++) {
@@ -143,12 +182,17 @@ void privileges_reduce(uint64_t keep) {
                 if (in == 1)
                         bounding |= PRIV_CAP(c);
         }
-        if (bounding & ~keep) {
+        if (bounding & ~p->probed) {
                 strbuf_puts(&note, "; the bounding set still holds ");
-                describe(&note, bounding & ~keep);
+                describe(&note, bounding & ~p->probed);
         }
         /* Older kernels have no ambient set: nothing to clear there. */
         (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        /* Root becomes nobody: the uid no longer owns root's files and processes. An unprivileged run stays
+         * who it is; a container without cap_setuid or cap_setgid keeps the uid (said with debug). */
+        bool drop_uid = p->uid == PRIV_UID_DROP || (p->uid == PRIV_UID_DROP_AFTER_PROBE && probed);
+        if (drop_uid && geteuid() == 0 && (r = become_nobody()) < 0)
+                strbuf_printf(&note, "; the uid stays %u: %s", (unsigned) geteuid(), strerror(-r));
         CapSets want = {
                 .effective = s.permitted & keep,
                 .permitted = s.permitted & keep,
@@ -159,6 +203,7 @@ void privileges_reduce(uint64_t keep) {
         if (debug || r < 0) {
                 _cleanup_(strbuf_done) StrBuf kept = {0};
                 describe(&kept, r < 0 ? s.permitted : want.permitted);
-                errorf("privileges: kept %s%s", strbuf_str(&kept), note.len ? strbuf_str(&note) : "");
+                errorf("privileges: kept %s as uid %u%s", strbuf_str(&kept), (unsigned) geteuid(),
+                       note.len ? strbuf_str(&note) : "");
         }
 }

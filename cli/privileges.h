@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* What a command keeps of root's capabilities, and dropping the rest. The uid stays 0: files owned by
- * root (the journal of the system, tracefs, /sys/firmware/acpi/tables, libvirt's logs) are read through
- * their owner bits, which no capability governs. What each kept capability is for:
+/* What a command keeps of root's privileges, and dropping the rest. Once the command is known, a run as
+ * root becomes the unprivileged user nobody (VX_UNPRIVILEGED_UID) holding only the capabilities its reads
+ * need: root's files are read through cap_dac_read_search, which reads and searches but never writes, so
+ * a parser bug that a log or a file exploits finds a process that cannot write, create or remove a file of
+ * root's, signal root's processes or load anything. What each kept capability is for:
  *
- *   cap_dac_read_search  files of other users: their journals, a QEMU's /proc entries, logs named
+ *   cap_dac_read_search  files of other users and of root: the journal, logs named, ACPI tables, tracefs
  *   cap_syslog           /dev/kmsg under kernel.dmesg_restrict=1 (checked when it is opened)
  *   cap_sys_admin        PCI config space past 64 bytes (ACS, in the extended capabilities) and the
  *                        addresses of /proc/iomem (both decided by the opener's credentials)
  *   cap_sys_ptrace       /proc of another user's QEMU when /proc is mounted with hidepid=
- *   cap_dac_override     snapshot -o FILE in a directory root does not own
- *   cap_kill             run: forwarding Ctrl-C to a command that changed its uid (QEMU -run-with user=)
+ *   cap_kill             run: passing Ctrl-C on to its command, which runs as root
  *
+ * Two runs keep the uid 0 for a while: snapshot -o FILE until FILE is open (it is root's), and watch
+ * --trace throughout (it writes tracefs to set up its instance and removes the instance when it ends).
  * VFIOEXPLAIN_PRIVILEGES=keep leaves everything as it is (and says so); =debug says what was kept. */
 
 #include <linux/capability.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli.h"
@@ -23,10 +27,30 @@
 #define PRIV_CAP(c) (UINT64_C(1) << (c))
 /* What live probing of / needs beyond reading: dropped once a one-shot command has probed. */
 #define PRIV_PROBE (PRIV_CAP(CAP_SYS_ADMIN) | PRIV_CAP(CAP_SYS_PTRACE))
+/* The user a reduced run becomes: the kernel's overflow uid and gid, "nobody" on every distribution. */
+#define VX_UNPRIVILEGED_UID 65534u
+#define VX_UNPRIVILEGED_GID 65534u
 
-/* The capabilities command (a command word: "explain", "check", ...) needs with these options. */
-uint64_t privileges_for(const Options *o, const char *command);
-/* Sets no_new_privs and keeps only keep in the effective and permitted sets, and in the bounding set
- * while cap_setpcap allows; clears the inheritable and ambient sets. Never fails the command: where the
- * environment does not allow a step, it is left out (said under VFIOEXPLAIN_PRIVILEGES=debug). */
-void privileges_reduce(uint64_t keep);
+typedef enum PrivUid {
+        PRIV_UID_DROP, /* become nobody at once */
+        PRIV_UID_DROP_AFTER_PROBE, /* snapshot -o FILE: root until the file is open, after the probes */
+        PRIV_UID_KEEP, /* watch --trace: tracefs is written and cleaned up as root */
+} PrivUid;
+
+typedef struct Privileges {
+        uint64_t now; /* the capabilities the command starts with */
+        uint64_t probed; /* what is left once it has probed; the bounding set from the start */
+        PrivUid uid;
+} Privileges;
+
+/* What command (a command word: "explain", "check", ...) needs with these options. */
+Privileges privileges_for(const Options *o, const char *command);
+/* Sets no_new_privs; keeps only p->now (p->probed once probed is true) in the effective and permitted
+ * sets and p->probed in the bounding set while cap_setpcap allows; clears the inheritable and ambient sets;
+ * becomes nobody unless p->uid says not yet. Called again with probed, it only drops. Never fails the
+ * command: where the environment does not allow a step, it is left out (said under
+ * VFIOEXPLAIN_PRIVILEGES=debug). */
+void privileges_reduce(const Privileges *p, bool probed);
+/* The reduction once the command has probed (or will not probe): privileges_reduce(&for(o, command), true).
+ */
+void privileges_reduce_probed(const Options *o, const char *command);

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "pci_address.h"
+#include "privileges.h"
 #include <json-c/json.h>
 
 #include "escape.h"
@@ -375,6 +376,7 @@ static int dump_help(const Options *o, const char *address) {
         StrBuf b = {0};
         size_t shown = 0;
         bool probed = !o->no_probe && get_facts(o, &host) >= 0;
+        privileges_reduce_probed(o, "rom");
 
         strbuf_puts(&b, "No ROM file given. To dump a card's option ROM (VBIOS) on this host, as root:\n\n");
         for (size_t i = 0; probed && i < host.n_devices; i++) {
@@ -447,33 +449,8 @@ int cmd_rom(const Options *o, int argc, char **argv) {
         if (argc == 0)
                 return dump_help(o, address);
 
-        const char *file = argv[0];
-        int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct stat st;
-        if (fd < 0) {
-                errorf("%s: %s", file, strerror(errno));
-                return EXIT_USAGE;
-        }
-        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-                errorf("%s: %s", file, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-                if (fd != STDIN_FILENO)
-                        close(fd);
-                return EXIT_USAGE;
-        }
-        int r = read_fd_bounded(fd, VX_ROM_FILE_MAX, &buf, &len);
-        if (fd != STDIN_FILENO)
-                close(fd);
-        if (r < 0) {
-                errorf("%s: %s", file,
-                       r == -EFBIG ? "larger than 16 MiB, more than any option ROM" : strerror(-r));
-                return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-        }
-        info = malloc(sizeof(*info));
-        if (!info || rom_parse((const uint8_t *) buf, len, info) < 0) {
-                errorf("out of memory");
-                ret = EXIT_INTERNAL;
-                goto out;
-        }
+        /* The device first, while probing may need root; the file is untrusted: read and parsed only once
+         * the process is reduced. */
         if (address[0]) {
                 if (probe_or_fail(o, "rom", &host) < 0)
                         goto out;
@@ -483,6 +460,35 @@ int cmd_rom(const Options *o, int argc, char **argv) {
                                address, o->snapshot ? o->snapshot : o->sysroot);
                         goto out;
                 }
+        } else
+                privileges_reduce_probed(o, "rom");
+        const char *file = argv[0];
+        int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        if (fd < 0) {
+                errorf("%s: %s", file, strerror(errno));
+                goto out;
+        }
+        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+                errorf("%s: %s", file, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+                if (fd != STDIN_FILENO)
+                        close(fd);
+                goto out;
+        }
+        int r = read_fd_bounded(fd, VX_ROM_FILE_MAX, &buf, &len);
+        if (fd != STDIN_FILENO)
+                close(fd);
+        if (r < 0) {
+                errorf("%s: %s", file,
+                       r == -EFBIG ? "larger than 16 MiB, more than any option ROM" : strerror(-r));
+                ret = r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+                goto out;
+        }
+        info = malloc(sizeof(*info));
+        if (!info || rom_parse((const uint8_t *) buf, len, info) < 0) {
+                errorf("out of memory");
+                ret = EXIT_INTERNAL;
+                goto out;
         }
         RomVerdict v;
         rom_judge(info, has_device, vendor, device, ROM_FIRMWARE_UNKNOWN, &v);

@@ -154,7 +154,7 @@ int cmd_run(const Options *o, int argc, char **argv) {
                 goto out;
         }
         /* The command has all it was started with; we keep what following it needs. */
-        privileges_reduce(privileges_for(o, "run"));
+        privileges_reduce_probed(o, "run");
         close(po[1]);
         close(pe[1]);
         po[1] = pe[1] = -1;

@@ -155,6 +155,24 @@ static void probe_irq_remapping(int rootfd, HostFacts *f) {
                 f->irq_remapping = KNOWN_ABSENT;
 }
 
+/* The user who ran vfioexplain, as it was before cli/privileges.c made the process nobody. */
+static struct {
+        bool saved;
+        uid_t uid;
+        gid_t gid;
+        gid_t groups[16];
+        int n_groups;
+} self_credentials;
+
+void host_self_credentials_save(void) {
+        if (self_credentials.saved)
+                return;
+        self_credentials.uid = geteuid();
+        self_credentials.gid = getegid();
+        self_credentials.n_groups = getgroups(16, self_credentials.groups);
+        self_credentials.saved = true;
+}
+
 int probe_host(const char *root, HostFacts *ret) {
         HostFacts f = {.root = root};
         int rootfd = rootfs_open(root);
@@ -175,12 +193,11 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_boot_config(rootfd, &f);
         probe_system(rootfd, &f);
         if (strcmp(root, "/") == 0) {
-                gid_t groups[16];
-                int n = getgroups(16, groups);
-                f.self_uid = geteuid();
-                f.self_gid = getegid();
-                for (int i = 0; i < n && i < 16; i++)
-                        f.self_groups[f.n_self_groups++] = groups[i];
+                host_self_credentials_save();
+                f.self_uid = self_credentials.uid;
+                f.self_gid = self_credentials.gid;
+                for (int i = 0; i < self_credentials.n_groups && i < 16; i++)
+                        f.self_groups[f.n_self_groups++] = self_credentials.groups[i];
                 f.self_ids = KNOWN_PRESENT;
         }
         close(rootfd);

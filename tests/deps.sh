@@ -12,7 +12,8 @@ apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build
         groff-base man-db bash-completion $hyperscan >/dev/null
 # The fuzz harnesses (tests/fuzz-run.sh): clang with its libFuzzer and sanitizer runtimes, llvm's symbolizer.
 apt-get install -y -qq --no-install-recommends clang libclang-rt-dev llvm >/dev/null
-# The read-only proof (tests/cli/readonly.sh) watches every command's system calls.
-apt-get install -y -qq --no-install-recommends strace >/dev/null
+# The read-only proof (tests/cli/readonly.sh) watches every command's system calls; the privileges test
+# (tests/cli/privileges.sh) tries calls from inside the reduced process with gdb.
+apt-get install -y -qq --no-install-recommends strace gdb >/dev/null
 # The real-kernel lab (tests/lab/run.sh): QEMU, a static busybox for its initramfs, kmod for depmod.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static cpio kmod >/dev/null

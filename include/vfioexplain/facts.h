@@ -212,6 +212,9 @@ typedef struct HostFacts {
  * KNOWN_NOT_PROBED. Returns 0, or -EINVAL if root cannot be opened as a directory. */
 int probe_host(const char *root, HostFacts *ret);
 void host_facts_init_unprobed(HostFacts *f);
+/* Remembers who runs vfioexplain (effective uid, gid, groups) for probe_host()'s self_ids: called before
+ * the process changes its credentials (the first call wins; probe_host() calls it too). */
+void host_self_credentials_save(void);
 void host_facts_done(HostFacts *f);
 
 /* The parts of probe_host(), each reading its own corner of the root. */

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Privileges as root (issue 6): each command, caught while it waits on a FIFO or follows the logs, holds
-# exactly the capabilities cli/privileges.h gives it (effective, permitted, bounding; none inheritable or
-# ambient) and has no_new_privs; run's command keeps what we had. And the host seen with the reduced set
-# is the host seen without reducing it, where dropping everything would lose facts.
+# Privileges as root (issues 6 and 24): each command, caught while it waits on a FIFO or follows the logs,
+# runs as nobody and holds exactly the capabilities cli/privileges.h gives it (effective, permitted,
+# bounding; none inheritable or ambient) and has no_new_privs; run's command keeps what we had. What the
+# reduced process can do is tried from inside it (gdb calls open(), mkdir() and kill() in it): it cannot
+# append to a root-owned 0600 file, create a file in a directory of root's or signal root's processes,
+# which the same calls in an unreduced process do. And the host seen with the reduced set is the host seen
+# without reducing it, where dropping everything would lose facts.
 # Needs root: where it cannot run it says why and fails (CI runs as root; a silent skip would hide a
 # broken drop).
 bin=$1 src=$2
@@ -35,10 +38,11 @@ child_of() {
         return 1
 }
 
-# assert_caps NAME PID EFF BND: the sets of PID once its command has reduced them (it may still be
-# starting: wait for the effective set to settle).
+# assert_caps NAME PID EFF BND [UID]: the sets of PID once its command has reduced them (it may still be
+# starting: wait for the effective set to settle), and its uids and gids (all of them: real, effective,
+# saved, file system) and groups: nobody's, or UID's.
 assert_caps() {
-        local name=$1 pid=$2 eff=$(($3 & own_prm)) bnd=$4 i got
+        local name=$1 pid=$2 eff=$(($3 & own_prm)) bnd=$4 uid=${5:-65534} i got
         for i in $(seq 100); do
                 got=$((16#$(status_field "$pid" CapEff)))
                 [ "$got" -eq "$eff" ] && break
@@ -48,13 +52,47 @@ assert_caps() {
         e=$((16#$(status_field "$pid" CapEff))) p=$((16#$(status_field "$pid" CapPrm)))
         b=$((16#$(status_field "$pid" CapBnd))) inh=$((16#$(status_field "$pid" CapInh)))
         amb=$((16#$(status_field "$pid" CapAmb))) nnp=$(status_field "$pid" NoNewPrivs)
+        local uids gids groups want_ids="$uid $uid $uid $uid"
+        uids=$(status_field "$pid" Uid | tr -s '\t ' ' ') gids=$(status_field "$pid" Gid | tr -s '\t ' ' ')
+        groups=$(status_field "$pid" Groups | tr -d ' ')
+        [ "$uid" -eq 0 ] && want_ids="0 0 0 0"
         if [ "$e" -ne "$eff" ] || [ "$p" -ne "$eff" ] || [ "$b" -ne "$bnd" ] || [ "$inh" -ne 0 ] ||
-                [ "$amb" -ne 0 ] || [ "$nnp" != 1 ]; then
-                printf 'FAIL: %s: CapEff %x CapPrm %x CapBnd %x CapInh %x CapAmb %x NoNewPrivs %s; want %x %x %x 0 0 1\n' \
-                        "$name" "$e" "$p" "$b" "$inh" "$amb" "$nnp" "$eff" "$eff" "$bnd"
+                [ "$amb" -ne 0 ] || [ "$nnp" != 1 ] || [ "$uids" != "$want_ids" ] ||
+                { [ "$uid" -ne 0 ] && { [ "$gids" != "$want_ids" ] || [ -n "$groups" ]; }; }; then
+                printf 'FAIL: %s: CapEff %x CapPrm %x CapBnd %x CapInh %x CapAmb %x NoNewPrivs %s Uid %s Gid %s Groups %s; want %x %x %x 0 0 1, ids %s, no groups\n' \
+                        "$name" "$e" "$p" "$b" "$inh" "$amb" "$nnp" "$uids" "$gids" "$groups" "$eff" "$eff" "$bnd" "$want_ids"
                 fails=$((fails + 1))
         else
-                printf 'ok: %s: effective = permitted = %x, bounding %x, no_new_privs\n' "$name" "$e" "$b"
+                printf 'ok: %s: uid %s, effective = permitted = %x, bounding %x, no_new_privs\n' "$name" "$uid" "$e" "$b"
+        fi
+}
+
+# What a process can do to root, tried from inside it: gdb calls, in PID, open() for appending to a
+# root-owned 0600 file, mkdir() in a root-owned 0700 directory and kill(0) of a root process, and prints
+# their results (-1 each: refused).
+command -v gdb >/dev/null || { echo "FAIL: gdb is not installed (tests/deps.sh installs it): cannot try what the reduced process may do"; exit 1; }
+rootfile=$tmp/root-only
+rootdir=$tmp/root-dir
+echo secret >"$rootfile"
+chmod 600 "$rootfile"
+mkdir -m 700 "$rootdir"
+sleep 600 &
+rootproc=$!
+trap 'kill $rootproc 2>/dev/null; rm -rf "$tmp"' EXIT
+try_as() {
+        timeout 120 gdb -q -batch -nx -p "$1" \
+                -ex "call (int)open(\"$rootfile\", 02001)" -ex "call (int)mkdir(\"$rootdir/made-by-$1\", 0700)" \
+                -ex "call (int)kill($rootproc, 0)" 2>/dev/null | sed -n 's/^\$[0-9]* = //p' | tr '\n' ' '
+}
+# assert_powerless NAME PID: none of the three succeeds in PID.
+assert_powerless() {
+        local got
+        got=$(try_as "$2")
+        if [ "$got" != "-1 -1 -1 " ] || [ -e "$rootdir/made-by-$2" ]; then
+                echo "FAIL: $1: open(O_APPEND) of root's 0600 file, mkdir in root's directory, kill(root's process) gave: $got (want -1 -1 -1)"
+                fails=$((fails + 1))
+        else
+                echo "ok: $1: cannot append to root's file, create in root's directory or signal root's process"
         fi
 }
 
@@ -66,11 +104,26 @@ mkfifo "$fifo"
 "$bin" --rules "$rules" explain "$fifo" >"$tmp/explain.out" 2>&1 &
 pid=$!
 exec 3>"$fifo"
-assert_caps "explain (after probing, reading the log)" "$pid" $((READ | SYSLOG)) $(((READ | SYSLOG | PROBE) & own_prm))
+assert_caps "explain (after probing, reading the log)" "$pid" $((READ | SYSLOG)) $(((READ | SYSLOG) & own_prm))
+assert_powerless "explain" "$pid"
 printf '[    0.000000] DMAR: IOMMU disabled\n' >&3
 exec 3>&-
 wait "$pid"
 [ $? -eq 1 ] && grep -q iommu-off-kernel "$tmp/explain.out" || { echo "FAIL: explain after the drop"; cat "$tmp/explain.out"; fails=$((fails + 1)); }
+
+# The proof above can fail: the same calls in a process that keeps root's privileges succeed.
+VFIOEXPLAIN_PRIVILEGES=keep "$bin" --rules "$rules" --no-probe explain "$fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$fifo"
+for i in $(seq 100); do [ "$(status_field "$pid" State | cut -c1)" = S ] && break; sleep 0.05; done
+got=$(try_as "$pid")
+case $got in
+"-1 "*) echo "FAIL: with VFIOEXPLAIN_PRIVILEGES=keep the calls fail as well ($got): the proof proves nothing"; fails=$((fails + 1)) ;;
+*) echo "ok: with VFIOEXPLAIN_PRIVILEGES=keep the same calls succeed ($got)" ;;
+esac
+exec 3>&-
+wait "$pid"
+rm -rf "$rootdir"/made-by-*
 
 # The same with --no-probe: nothing of probing is ever held.
 "$bin" --rules "$rules" --no-probe explain "$fifo" >/dev/null 2>&1 &
@@ -88,10 +141,33 @@ assert_caps "check --snapshot" "$pid" "$READ" $((READ & own_prm))
 exec 3>&-
 wait "$pid"
 
+# rom parses an untrusted file: only after the reduction, with nothing of probing held, with or without
+# a device to compare it with.
+"$bin" rom "$fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$fifo"
+assert_caps "rom FILE" "$pid" "$READ" $((READ & own_prm))
+assert_powerless "rom FILE" "$pid"
+exec 3>&-
+wait "$pid"
+addr=$(ls /sys/bus/pci/devices | head -1)
+"$bin" rom --address "$addr" "$fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$fifo"
+assert_caps "rom --address ADDR FILE" "$pid" "$READ" $((READ & own_prm))
+exec 3>&-
+wait "$pid"
+
+# snapshot -o FILE: the file is root's, though it is written by nobody.
+"$bin" snapshot -o "$tmp/owned.json" 2>"$tmp/err" || { echo "FAIL: snapshot -o"; cat "$tmp/err"; fails=$((fails + 1)); }
+[ "$(stat -c %u "$tmp/owned.json")" = 0 ] && echo "ok: snapshot -o FILE is root's" ||
+        { echo "FAIL: snapshot -o FILE is owned by $(stat -c %u "$tmp/owned.json")"; fails=$((fails + 1)); }
+
 # watch probes again while it follows: it keeps the probe's capabilities and cap_syslog.
 "$bin" --rules "$rules" --format json watch >/dev/null 2>"$tmp/watch.err" &
 wpid=$!
 assert_caps "watch" "$wpid" $((READ | SYSLOG | PROBE)) $(((READ | SYSLOG | PROBE) & own_prm))
+assert_powerless "watch" "$wpid"
 # SIGTERM ends it with a summary once it follows (before that, it is not yet caught).
 for i in $(seq 100); do grep -q watching "$tmp/watch.err" && break; sleep 0.05; done
 kill -TERM "$wpid"
@@ -105,11 +181,13 @@ rpid=$!
 cpid=$(child_of "$rpid" sleep) || { echo "FAIL: run did not start its command"; exit 1; }
 assert_caps "run (vfioexplain)" "$rpid" $((READ | SYSLOG | PROBE | KILL)) $(((READ | SYSLOG | PROBE | KILL) & own_prm))
 ce=$(status_field "$cpid" CapEff) cb=$(status_field "$cpid" CapBnd) cn=$(status_field "$cpid" NoNewPrivs)
-if [ "$ce" != "$(status_field $$ CapEff)" ] || [ "$cb" != "$(status_field $$ CapBnd)" ] || [ "$cn" != "$own_nnp" ]; then
-        echo "FAIL: run's command: CapEff $ce CapBnd $cb NoNewPrivs $cn; want ours: $(status_field $$ CapEff) $(status_field $$ CapBnd) $own_nnp"
+cu=$(status_field "$cpid" Uid | tr -s '\t ' ' ')
+if [ "$ce" != "$(status_field $$ CapEff)" ] || [ "$cb" != "$(status_field $$ CapBnd)" ] || [ "$cn" != "$own_nnp" ] ||
+        [ "$cu" != "0 0 0 0" ]; then
+        echo "FAIL: run's command: CapEff $ce CapBnd $cb NoNewPrivs $cn Uid $cu; want ours: $(status_field $$ CapEff) $(status_field $$ CapBnd) $own_nnp 0 0 0 0"
         fails=$((fails + 1))
 else
-        echo "ok: run's command keeps every capability we have ($ce) and no_new_privs $cn"
+        echo "ok: run's command runs as root and keeps every capability we have ($ce) and no_new_privs $cn"
 fi
 kill -TERM "$rpid"
 wait "$rpid"
@@ -153,7 +231,7 @@ done
 setpriv --inh-caps=-all --bounding-set=-setpcap -- env VFIOEXPLAIN_PRIVILEGES=debug \
         "$bin" --rules "$rules" --no-probe "$src/corpus/README.md" >/dev/null 2>"$tmp/nosetpcap.err"
 r=$?
-if [ $r -gt 1 ] || ! grep -q 'privileges: kept cap_dac_read_search,cap_syslog; the bounding set still holds' "$tmp/nosetpcap.err"; then
+if [ $r -gt 1 ] || ! grep -q 'privileges: kept cap_dac_read_search,cap_syslog as uid 65534; the bounding set still holds' "$tmp/nosetpcap.err"; then
         echo "FAIL: without cap_setpcap: exit $r"; cat "$tmp/nosetpcap.err"; fails=$((fails + 1))
 else
         echo "ok: without cap_setpcap: exit $r, $(head -1 "$tmp/nosetpcap.err")"
