@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -450,6 +451,31 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
         return 0;
 }
 
+/* The encoding an XML declaration names ("<?xml version='1.0' encoding='NAME'?>"), into name (cut), or ""
+ * when there is no declaration or it names none. */
+static void declared_encoding(const char *buf, size_t len, char name[static 32]) {
+        name[0] = 0;
+        if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+                buf += 3, len -= 3;
+        if (len < 5 || memcmp(buf, "<?xml", 5) != 0)
+                return;
+        const char *end = memmem(buf, len, "?>", 2);
+        const char *e = end ? memmem(buf, (size_t) (end - buf), "encoding", 8) : NULL;
+        if (!e)
+                return;
+        for (e += 8; e < end && (*e == ' ' || *e == '\t' || *e == '\r' || *e == '\n' || *e == '='); e++)
+                ;
+        if (e >= end || (*e != '"' && *e != '\''))
+                return;
+        char q = *e++;
+        size_t n = 0;
+        for (; e < end && *e != q && n < 31; e++)
+                name[n++] = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:", *e)
+                        ? *e
+                        : '?';
+        name[n] = 0;
+}
+
 static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig *ret) {
         _cleanup_(domain_config_done) DomainConfig dc = {0};
         const char *nul;
@@ -459,8 +485,21 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
                 return fail(p, NULL, -EFBIG, "%zu bytes, more than %u", len, VX_DOMAIN_XML_MAX);
         if (len == 0)
                 return fail(p, NULL, -EINVAL, "empty");
+        /* libvirt writes UTF-8 (virXMLSaveFile()). libxml2 would decode EBCDIC, UTF-16 or whatever a
+         * declaration names, and in those the <!DOCTYPE check below finds nothing: only UTF-8 reaches
+         * libxml2, read as UTF-8 whatever it declares. */
+        if (!utf8_is_valid(buf, len))
+                return fail(p, NULL, -EINVAL, "not UTF-8 text (libvirt writes UTF-8)");
         if ((nul = memchr(buf, 0, len)))
-                return fail(p, NULL, -EINVAL, "a NUL byte at offset %zu: not XML", (size_t) (nul - buf));
+                return fail(p, NULL, -EINVAL, "a NUL byte at offset %zu: %s", (size_t) (nul - buf),
+                            nul - buf < 4 ? "UTF-16 or UTF-32, not UTF-8 (libvirt writes UTF-8)"
+                                          : "not XML");
+        char encoding[32];
+        declared_encoding(buf, len, encoding);
+        if (encoding[0] && strcasecmp(encoding, "UTF-8") != 0 && strcasecmp(encoding, "UTF8") != 0 &&
+            strcasecmp(encoding, "US-ASCII") != 0 && strcasecmp(encoding, "ASCII") != 0)
+                return fail(p, NULL, -EINVAL,
+                            "declares the encoding %s: only UTF-8 is read (libvirt writes UTF-8)", encoding);
         /* libvirt never writes a DTD. One could declare entities (external files, URLs, or the billion
          * laughs); refusing it outright means none is ever loaded or expanded, whatever the libxml2. */
         if (memmem(buf, len, "<!DOCTYPE", 9))
@@ -476,9 +515,10 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
                 return -ENOMEM;
         /* No XML_PARSE_NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XML_PARSE_HUGE
          * (libxml2 keeps its depth and size limits); NONET forbids any network access. */
-        _cleanup_(xml_free_docp) xmlDocPtr doc = sym_xmlCtxtReadMemory(
-                ctxt, buf, (int) len, NULL, NULL,
-                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+        _cleanup_(xml_free_docp) xmlDocPtr doc =
+                sym_xmlCtxtReadMemory(ctxt, buf, (int) len, NULL, "UTF-8",
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                              XML_PARSE_BIG_LINES | XML_PARSE_IGNORE_ENC);
         if (!doc) {
                 const xmlError *e = sym_xmlCtxtGetLastError(ctxt);
                 char msg[256] = "not well-formed XML";

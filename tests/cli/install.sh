@@ -14,9 +14,16 @@ sym=("$case/journal.log" "$case/qemu.log")
 gen=()
 command -v ninja >/dev/null && gen=(-G Ninja)
 "$cmake" -S "$src" -B "$tmp/build" "${gen[@]}" -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX="$p" \
-        -DCMAKE_INSTALL_SYSCONFDIR="$p/etc" -DVX_RUNTIME_RULES_DIR="$p/run/vfioexplain/rules.d" \
+        -DVX_DROPIN_RULES_DIR="$p/etc/vfioexplain/rules.d" -DVX_RUNTIME_RULES_DIR="$p/run/vfioexplain/rules.d" \
         >"$tmp/configure.log" 2>&1 || { echo "FAIL: configure"; cat "$tmp/configure.log"; exit 1; }
 "$cmake" --build "$tmp/build" --target vfioexplain >"$tmp/build.log" 2>&1 || { echo "FAIL: build"; cat "$tmp/build.log"; exit 1; }
+# A build configured with the default prefix (/usr/local) reads the administrator's drop-ins from /etc, as
+# systemd does and README and the man page say, not from /usr/local/etc.
+"$cmake" -S "$src" -B "$tmp/build-default" "${gen[@]}" -DBUILD_TESTING=OFF >"$tmp/configure-default.log" 2>&1 ||
+        { echo "FAIL: configure with the default prefix"; cat "$tmp/configure-default.log"; exit 1; }
+grep -Eq 'VX_DROPIN_RULES_DIR=[\\"]*/etc/vfioexplain/rules\.d[\\"]' "$tmp/build-default/compile_commands.json" &&
+        echo "ok: the default prefix reads drop-ins from /etc/vfioexplain/rules.d" ||
+        { echo "FAIL: the default prefix reads drop-ins from $(grep -o 'VX_DROPIN_RULES_DIR=[^ ]*' "$tmp/build-default/compile_commands.json" | head -1)"; fails=$((fails + 1)); }
 "$cmake" --install "$tmp/build" >"$tmp/install.log" 2>&1 || { echo "FAIL: install"; cat "$tmp/install.log"; exit 1; }
 bin="$p/bin/vfioexplain"
 vendor="$p/share/vfioexplain/rules" etc="$p/etc/vfioexplain/rules.d" run="$p/run/vfioexplain/rules.d"

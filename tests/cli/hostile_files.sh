@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Hostile files (issue 24): what a local user, a log line or a crafted tree can make vfioexplain open and
+# read. A path from a log is never opened (a romfile= is read only under the directories QEMU and libvirt
+# load ROMs from, and its bytes are never quoted); no FIFO or device node is opened for reading anywhere
+# in a --sysroot tree, a rule directory or a domain; the journal under --sysroot stays in it; pci.ids and
+# a snapshot are read within their bounds, a snapshot's unknown keys refused before anything is built; a
+# PCI tree that cannot be read is said, not reported as empty; a domain XML in another encoding than UTF-8
+# is refused before libxml2 sees it. Every run is under a timeout: a hang is a failure, not a stuck CI.
+# VX_ONLY=romfile,fifo,... runs only those sections.
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+rules="$src/rules"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+command -v strace >/dev/null || { echo "FAIL: strace is not installed (tests/deps.sh installs it)"; exit 1; }
+fx="$tmp/fixtures"
+mkdir -p "$fx"
+bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+eval "$(sed -n '/^domain_xml() {/,/^}/p; /^domain_log() {/,/^}/p' "$src/tests/cli/domain.sh")"
+gen() { python3 "$src/tests/cli/romgen.py" "$@" || { echo "FAIL: romgen.py $*"; exit 1; }; }
+want() { case ",${VX_ONLY:-all}," in *,all,* | *,"$1",*) return 0 ;; esac; return 1; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# check NAME PYTHON -- CMD...: runs CMD (30 s at most) and evaluates PYTHON with rc (its exit status), out
+# and err (its stdout and stderr) and j (stdout as JSON, None if it is not).
+check() {
+        local name=$1 cond=$2
+        shift 3
+        timeout 30 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+        local rc=$? res
+        res=$(python3 - "$rc" "$tmp/out" "$tmp/err" "$cond" <<'PY'
+import json, sys
+rc = int(sys.argv[1])
+out = open(sys.argv[2], errors="replace").read()
+err = open(sys.argv[3], errors="replace").read()
+try:
+    j = json.loads(out)
+except Exception:
+    j = None
+def causes():
+    return [c["id"] for c in (j or {}).get("causes", [])]
+def evidence():
+    return [e["text"] for c in (j or {}).get("causes", []) for e in c["evidence"]]
+try:
+    print("ok" if eval(sys.argv[4]) else "no")
+except Exception as e:
+    print(f"no ({e!r})")
+PY
+)
+        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+                fail "$name: hung (killed after 30 s)"
+        elif [ "$res" != ok ]; then
+                fail "$name: exit $rc, $(head -c 300 "$tmp/err" | tr '\n' ' ') [$cond: $res]"
+        else
+                echo "ok: $name (exit $rc)"
+        fi
+}
+
+# opened_for_reading TRACE NAME: the strace log holds an open of NAME (by name, or through its fd) that
+# is not O_PATH: the file itself was opened, with whatever its driver does on open.
+opened_for_reading() { grep -F "$2" "$1" | grep -v 'O_PATH' | grep -Eq 'open(at|at2)?\(.* = [0-9]'; }
+
+# ---------------------------------------------------------------------------------------------------
+# 17. A domain XML in another encoding than UTF-8 is refused before libxml2 sees it.
+if want encoding; then
+        h=$tmp/enc-host
+        cp -a "$fx/healthy-vfio" "$h"
+        domain_xml "$h" etc/libvirt/qemu win11 0000:01:00.0 0000:01:00.1
+        x=$h/etc/libvirt/qemu/win11.xml
+        { printf '<?xml version="1.0" encoding="UTF-8"?>\n'; cat "$x"; } >"$tmp/utf8.xml"
+        cp "$tmp/utf8.xml" "$x"
+        check "a UTF-8 declaration" "rc in (0, 1) and j is not None" -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+        { printf '<?xml version="1.0" encoding="IBM037"?>\n<!DOCTYPE domain [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'; cat "$tmp/utf8.xml" | sed 1d; } |
+                iconv -f UTF-8 -t IBM037 >"$x"
+        check "an EBCDIC domain XML with a DOCTYPE" "rc == 2 and err.count(chr(10)) == 1 and 'UTF-8' in err" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+        { printf '<?xml version="1.0" encoding="UTF-16"?>\n'; sed 1d "$tmp/utf8.xml"; } | iconv -f UTF-8 -t UTF-16 >"$x"
+        check "a UTF-16 domain XML" "rc == 2 and err.count(chr(10)) == 1 and 'UTF-8' in err" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+        { printf '<?xml version="1.0" encoding="ISO-8859-1"?>\n'; sed 1d "$tmp/utf8.xml"; } >"$x"
+        check "a Latin-1 declaration" "rc == 2 and err.count(chr(10)) == 1 and 'UTF-8' in err" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+fi
+
+finish
