@@ -72,6 +72,9 @@ int get_facts(const Options *o, HostFacts *host);
 /* get_facts for a command about the host itself (an error under --no-probe); afterwards the command keeps
  * only what it needs without probing. */
 int probe_or_fail(const Options *o, const char *command, HostFacts *host);
+/* For the commands about the PCI devices: an error (said) when they could not be read, which is not the
+ * same as a host without any. */
+int require_pci(const Options *o, const HostFacts *host);
 /* The host's state, for the devices named (or, with none, those the logs so far name). */
 int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n);
 bool use_color(const Options *o);

@@ -31,6 +31,18 @@ int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         return 0;
 }
 
+int require_pci(const Options *o, const HostFacts *host) {
+        if (host->pci != KNOWN_NOT_PROBED)
+                return 0;
+        if (o->snapshot)
+                errorf("%s: its PCI devices could not be read when it was taken: not probed", o->snapshot);
+        else
+                errorf("%s%ssys/bus/pci/devices cannot be read: the PCI devices are not probed (run as "
+                       "root?)",
+                       o->sysroot, o->sysroot[strlen(o->sysroot) - 1] == '/' ? "" : "/");
+        return -EACCES;
+}
+
 /* vfioexplain snapshot -o FILE: the probed state as one file, for a bug ticket or a replay elsewhere. */
 int cmd_snapshot(const Options *o, int argc, char **argv) {
         HostFacts host = {0};
@@ -103,7 +115,7 @@ int cmd_check(const Options *o, int argc, char **argv) {
                         errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
                         return EXIT_USAGE;
                 }
-        if (probe_or_fail(o, "check", &host) < 0)
+        if (probe_or_fail(o, "check", &host) < 0 || require_pci(o, &host) < 0)
                 goto out;
         if (n == 0)
                 n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
@@ -223,8 +235,10 @@ int cmd_groups(const Options *o, int argc) {
                 errorf("usage: vfioexplain groups");
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, "groups", &host) < 0)
+        if (probe_or_fail(o, "groups", &host) < 0 || require_pci(o, &host) < 0) {
+                host_facts_done(&host);
                 return EXIT_USAGE;
+        }
         bool json = o->format == OUTPUT_JSON;
         if (groups_render(&host, json, &out, &jgroups) < 0) {
                 host_facts_done(&host);

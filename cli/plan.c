@@ -294,6 +294,10 @@ int cmd_plan(const Options *o, int argc, char **argv) {
         }
         if (probe_or_fail(o, "plan", &host) < 0)
                 return EXIT_USAGE;
+        if (require_pci(o, &host) < 0) {
+                host_facts_done(&host);
+                return EXIT_USAGE;
+        }
         int r = plan_build(&host, addresses, (size_t) argc, o->domain ? domain : NULL, &p);
         if (r == -EINVAL) {
                 plan_error(&p);

@@ -237,8 +237,12 @@ static int cmp_dev(const void *a, const void *b) {
 
 void probe_pci(int rootfd, HostFacts *f) {
         DIR *dir = rootfs_opendir(rootfd, "sys/bus/pci/devices");
-        if (!dir)
+        if (!dir) {
+                /* No PCI bus at all is "absent"; a tree we may not read stays "not probed". */
+                if (errno == ENOENT || errno == ENOTDIR)
+                        f->pci = KNOWN_ABSENT;
                 return;
+        }
         struct dirent *de;
         while ((de = readdir(dir))) {
                 char norm[16];

@@ -60,6 +60,32 @@ PY
 opened_for_reading() { grep -F "$2" "$1" | grep -v 'O_PATH' | grep -Eq 'open(at|at2)?\(.* = [0-9]'; }
 
 # ---------------------------------------------------------------------------------------------------
+# 16. A PCI tree that cannot be read is not an empty one.
+if want pci; then
+        h=$tmp/pci-host
+        cp -a "$fx/healthy-vfio" "$h"
+        # As root, nobody runs it (a tree of root's, mode 0700); as an ordinary user, the tree is mode 0.
+        if [ "$(id -u)" -eq 0 ]; then
+                chmod 755 "$tmp"
+                chmod 700 "$h/sys/bus/pci/devices"
+                asuser=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        else
+                chmod 000 "$h/sys/bus/pci/devices"
+                asuser=(env)
+        fi
+        for cmd in groups check "plan 0000:01:00.0"; do
+                check "$cmd on an unreadable PCI tree" "rc == 2 and err.count(chr(10)) == 1 and 'not probed' in err and 'No PCI devices' not in out" \
+                        -- "${asuser[@]}" "$bin" --rules "$rules" --sysroot "$h" $cmd
+        done
+        check "snapshot of an unreadable PCI tree says not probed" "j['pci'] == 'not-probed'" \
+                -- "${asuser[@]}" "$bin" --sysroot "$h" snapshot -o -
+        chmod 755 "$h/sys/bus/pci/devices"
+        check "groups on a readable PCI tree" "rc == 0 and '0000:01:00.0' in out" -- "${asuser[@]}" "$bin" --sysroot "$h" groups
+        rm -rf "$h/sys/bus/pci"
+        check "groups on a host without PCI" "rc == 0 and 'No PCI devices found' in out" -- "${asuser[@]}" "$bin" --sysroot "$h" groups
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # 17. A domain XML in another encoding than UTF-8 is refused before libxml2 sees it.
 if want encoding; then
         h=$tmp/enc-host
