@@ -1,122 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Correlation and ranking (see README "How vfioexplain decides"): evidence is grouped by cause and
- * device; symptoms attach to the causes found that explain them, or else point at the causes they
- * suggest; causes fold in the causes they explain; the rest is ordered by confidence and weight. */
+/* The per-line path and the evidence store (see README "How vfioexplain decides"): each line is matched
+ * (or replayed from the line memo) and its evidence grouped by cause and device; ranking.c ranks it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_internal.h"
 #include "capture.h"
-#include "classify.h"
-#include "fact_set.h"
 #include "hash.h"
-#include "line_memo.h"
-#include "vfioexplain/analysis.h"
-#include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
-#include "vfioexplain/romfile_refs.h"
-
-/* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
-typedef struct Hit {
-        size_t rule;
-        char device[16];
-        char group[12];
-        Evidence ev;
-        char *vars[_VAR_CAPTURE_MAX];
-        bool attached;
-} Hit;
-
-/* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a
- * host log can name hundreds of devices and groups, each line naming one again. Open addressing over
- * indices into the list; the list is the truth, and the index is rebuilt when the list changes under it. */
-typedef struct HitIndex {
-        uint32_t *slots; /* 1 + a position in the list, 0 for empty; twice as many as the list may hold */
-        size_t mask;
-        size_t n_indexed; /* list[0 .. n_indexed) are entered */
-} HitIndex;
-
-typedef struct GroupLink {
-        char group[12];
-        char address[16];
-} GroupLink;
-
-/* What one match of a line did that the same message, said again in the same boot and input, does again:
- * the group link it set, and the count of a symptom or fact dropped for want of room. A symptom or fact
- * kept is kept already. A line whose matches did anything else (a cause's evidence) is not remembered. */
-typedef struct RepeatAction {
-        uint32_t group; /* the group it linked, by number (a link to another name is not remembered) */
-        uint16_t link; /* 1 + the group link it set, 0 for none */
-        bool dropped;
-} RepeatAction;
-
-/* A message's usual matches: a fact or a symptom, and the link of the group it names (once, however many
- * rules set it). */
-#define REPEAT_ACTIONS_MAX 3u
-_Static_assert(1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction) <= UINT8_MAX, "a payload's length fits a byte");
-_Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
-_Static_assert(VX_LINE_MEMO_ENTRY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
-_Static_assert(VX_INPUTS_MAX <= UINT8_MAX + 1, "an input's place fits a byte of the key");
-
-typedef struct FindingState {
-        Finding f;
-        size_t seen_rules[VX_LIST_ITEMS_MAX];
-        unsigned seen_hits[VX_LIST_ITEMS_MAX];
-        size_t n_seen_rules;
-} FindingState;
-
-struct Analysis {
-        const RuleSet *rs;
-        LineClassifier *lc;
-        Matcher *m;
-        FindingState *findings;
-        size_t n_findings;
-        const Finding **sorted;
-        size_t n_sorted;
-        Hit *symptoms;
-        size_t n_symptoms;
-        FactSet *facts;
-        HitIndex symptom_index;
-        GroupLink links[VX_GROUP_MAP_MAX];
-        size_t n_links;
-        /* links by address (index + 1, 0 empty): one look-up per matched line, not a scan of every device */
-        uint16_t link_slots[2 * VX_GROUP_MAP_MAX];
-        char *inputs[VX_INPUTS_MAX];
-        char *input_domain[VX_INPUTS_MAX]; /* from /var/log/libvirt/qemu/NAME.log, NULL otherwise */
-        size_t n_inputs;
-        uint64_t seq;
-        unsigned epoch;
-        AnalysisStats stats;
-        size_t dropped;
-        /* the line being fed */
-        const char *cur_input;
-        uint8_t cur_input_index; /* its place in inputs[] */
-        unsigned long cur_line;
-        const char *cur_raw;
-        size_t cur_len;
-        const EntryMeta *cur_meta;
-        bool cur_matched;
-        bool guest_input; /* the lines fed now are the guest's (--guest) */
-        char last_boot[33];
-        RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
-        LineMemo *memo; /* NULL: every line is matched */
-        AnalysisBudget own_budget;
-        AnalysisBudget *budget; /* own_budget, or the one shared with other analyses */
-        /* what matching the current line does, while it may still be remembered */
-        bool recording;
-        uint8_t n_recorded;
-        RepeatAction recorded[REPEAT_ACTIONS_MAX];
-};
-
-enum {
-        WEIGHT_CONFIRMED = 100,
-        WEIGHT_LIKELY = 60,
-        WEIGHT_POSSIBLE = 30,
-        WEIGHT_SYMPTOM_ATTACHED = 10,
-        WEIGHT_FOLDED = 10,
-        WEIGHT_REPEAT_MAX = 5,
-};
 
 static int hit_index_init(HitIndex *x, size_t max) {
         size_t n = 1;
@@ -127,7 +21,7 @@ static int hit_index_init(HitIndex *x, size_t max) {
         return x->slots ? 0 : -ENOMEM;
 }
 
-static void hit_index_reset(HitIndex *x) {
+void hit_index_reset(HitIndex *x) {
         memset(x->slots, 0, (x->mask + 1) * sizeof(uint32_t));
         x->n_indexed = 0;
 }
@@ -198,7 +92,7 @@ static void vars_free(char **vars) {
                 free(vars[i]);
 }
 
-static void evidence_release(Evidence *e) {
+void evidence_release(Evidence *e) {
         free(e->text);
         e->text = NULL;
         free(e->unit);
@@ -214,7 +108,7 @@ static void evidence_release(Evidence *e) {
 
 /* A copy of a capture array for one piece of evidence; NULL when it holds nothing (or on OOM: the
  * explanation then falls back to the cause's values). */
-static char **vars_dup(char *const *vars) {
+char **vars_dup(char *const *vars) {
         bool any = false;
         for (size_t i = 0; i < _VAR_CAPTURE_MAX; i++)
                 any = any || vars[i];
@@ -385,7 +279,7 @@ static size_t link_group(Analysis *a, const char *group, const char *address) {
         return a->n_links;
 }
 
-static const char *address_of_group(const Analysis *a, const char *group) {
+const char *address_of_group(const Analysis *a, const char *group) {
         const char *found = NULL;
         for (size_t i = 0; i < a->n_links; i++)
                 if (strcmp(a->links[i].group, group) == 0) {
@@ -396,7 +290,7 @@ static const char *address_of_group(const Analysis *a, const char *group) {
         return found;
 }
 
-static const char *group_of_address(const Analysis *a, const char *address) {
+const char *group_of_address(const Analysis *a, const char *address) {
         size_t slot = link_slot(a, address);
         return a->link_slots[slot] != 0 ? a->links[a->link_slots[slot] - 1].group : NULL;
 }
@@ -412,13 +306,13 @@ static void vars_from_match(const Match *m, char **vars, VarStore store) {
                         vars[v] = store[v];
 }
 
-static void vars_merge(char **into, char *const *from) {
+void vars_merge(char **into, char *const *from) {
         for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
                 if (!into[v] && from[v])
                         into[v] = strdup(from[v]);
 }
 
-static FindingState *finding_get(Analysis *a, size_t cause, const char *device) {
+FindingState *finding_get(Analysis *a, size_t cause, const char *device) {
         for (size_t i = 0; i < a->n_findings; i++)
                 if (a->findings[i].f.cause == cause && strcmp(a->findings[i].f.device, device) == 0)
                         return &a->findings[i];
@@ -436,7 +330,7 @@ static FindingState *finding_get(Analysis *a, size_t cause, const char *device) 
 }
 
 /* Takes ownership of ev->text. */
-static int finding_add_evidence(FindingState *s, Evidence *ev) {
+int finding_add_evidence(FindingState *s, Evidence *ev) {
         Finding *f = &s->f;
         if (ev->seq < f->first_seq)
                 f->first_seq = ev->seq;
@@ -470,7 +364,7 @@ static int finding_add_evidence(FindingState *s, Evidence *ev) {
         return 0;
 }
 
-static void finding_add_weight(FindingState *s, size_t rule, long weight) {
+void finding_add_weight(FindingState *s, size_t rule, long weight) {
         for (size_t i = 0; i < s->n_seen_rules; i++)
                 if (s->seen_rules[i] == rule) {
                         if (s->seen_hits[i]++ < WEIGHT_REPEAT_MAX)
@@ -484,7 +378,7 @@ static void finding_add_weight(FindingState *s, size_t rule, long weight) {
         s->f.score += weight;
 }
 
-static void finding_add_explains(Finding *f, const char *id) {
+void finding_add_explains(Finding *f, const char *id) {
         for (size_t i = 0; i < f->n_explains; i++)
                 if (strcmp(f->explains[i], id) == 0)
                         return;
@@ -1003,304 +897,6 @@ int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, co
                 snprintf(a->last_boot, sizeof(a->last_boot), "%s", meta->boot_id);
         }
         return feed_fields(a, input, lineno, f, raw, len, meta);
-}
-
-static bool devices_compatible(const Analysis *a, const Finding *f, const char *device) {
-        return a->rs->causes[f->cause].host_scope || !f->device[0] || !device[0] ||
-                strcmp(f->device, device) == 0;
-}
-
-/* A fact rules a cause out within its boot. A fact about one device (its line names it) rules out a
- * device's cause only for that device; it still rules out host-wide causes. */
-static bool refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
-        const CauseDef *c = &a->rs->causes[cause];
-        for (size_t i = 0; i < c->n_refuted_by; i++)
-                if (fact_set_holds(a->facts, c->refuted_by[i], epoch, c->host_scope ? NULL : device))
-                        return true;
-        return false;
-}
-
-static int attach_copy(FindingState *s, const Hit *h) {
-        Evidence ev = h->ev;
-        ev.text = strdup(h->ev.text);
-        if (!ev.text)
-                return -ENOMEM;
-        ev.unit = h->ev.unit ? strdup(h->ev.unit) : NULL;
-        ev.cursor = h->ev.cursor ? strdup(h->ev.cursor) : NULL;
-        ev.vars = vars_dup(h->vars);
-        vars_merge(s->f.vars, h->vars);
-        return finding_add_evidence(s, &ev);
-}
-
-/* Device-scoped findings that no line tied to a device join the one device the cause was found for. */
-static int merge_deviceless(Analysis *a) {
-        for (size_t i = 0; i < a->n_findings; i++) {
-                FindingState *s = &a->findings[i];
-                if (s->f.folded || s->f.device[0] || a->rs->causes[s->f.cause].host_scope)
-                        continue;
-                FindingState *only = NULL;
-                size_t count = 0;
-                for (size_t j = 0; j < a->n_findings; j++) {
-                        FindingState *t = &a->findings[j];
-                        if (j != i && !t->f.folded && t->f.cause == s->f.cause && t->f.device[0]) {
-                                only = t;
-                                count++;
-                        }
-                }
-                if (count != 1)
-                        continue;
-                for (size_t k = 0; k < s->f.n_evidence; k++) {
-                        int r = finding_add_evidence(only, &s->f.evidence[k]);
-                        if (r < 0)
-                                return r;
-                }
-                s->f.n_evidence = 0;
-                only->f.more_evidence += s->f.more_evidence;
-                if (s->f.confidence > only->f.confidence)
-                        only->f.confidence = s->f.confidence;
-                for (size_t k = 0; k < s->n_seen_rules; k++)
-                        finding_add_weight(only, s->seen_rules[k], 0);
-                only->f.score += s->f.score;
-                only->f.direct |= s->f.direct;
-                vars_merge(only->f.vars, s->f.vars);
-                if (s->f.first_seq < only->f.first_seq)
-                        only->f.first_seq = s->f.first_seq;
-                s->f.folded = true;
-        }
-        return 0;
-}
-
-/* A corroborating line names the device it is about; a host-wide cause found for a device (its lines name
- * it) takes it only for that device, and one whose lines name none takes it as the only device there is. */
-static bool corroborates_finding(const Analysis *a, const Finding *f, const char *device) {
-        if (!device[0])
-                return false;
-        if (!a->rs->causes[f->cause].host_scope)
-                return strcmp(f->device, device) == 0;
-        return !f->vars[VAR_ADDRESS] || strcmp(f->vars[VAR_ADDRESS], device) == 0;
-}
-
-static const SymptomDef *symptom_of(const Analysis *a, const Hit *h) {
-        return &a->rs->symptoms[a->rs->rules[h->rule].target];
-}
-
-static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
-        int r = attach_copy(s, h);
-        if (r < 0)
-                return r;
-        finding_add_weight(s, h->rule, weight);
-        finding_add_explains(&s->f, sy->id);
-        if (!s->f.group[0] && h->group[0])
-                snprintf(s->f.group, sizeof(s->f.group), "%s", h->group);
-        h->attached = true;
-        return 0;
-}
-
-/* A symptom no found cause explains points at every cause it suggests that the input does not refute. */
-static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
-        for (size_t k = 0; k < sy->n_suggests; k++) {
-                size_t cause = sy->suggests[k];
-                if (refuted(a, cause, h->ev.epoch, h->device))
-                        continue;
-                const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
-                FindingState *s = finding_get(a, cause, device);
-                if (!s)
-                        continue;
-                int r = attach(s, h, sy, MAX(10, 30 - 5 * (long) k));
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* One line read two ways (two symptom rules) is one piece of evidence: once a found cause explains it,
- * its other reading suggests nothing more. */
-static bool line_explained(const Analysis *a, const Hit *h) {
-        for (size_t i = 0; i < a->n_symptoms; i++) {
-                const Hit *o = &a->symptoms[i];
-                if (o != h && o->attached && o->ev.input == h->ev.input && o->ev.line == h->ev.line)
-                        return true;
-        }
-        return false;
-}
-
-static int attach_symptoms(Analysis *a) {
-        int r;
-        /* First: specific symptoms attach to the causes found directly that explain them. */
-        for (size_t i = 0; i < a->n_symptoms; i++) {
-                Hit *h = &a->symptoms[i];
-                const SymptomDef *sy = symptom_of(a, h);
-                size_t n_direct = a->n_findings;
-                if (sy->generic)
-                        continue;
-                for (size_t k = 0; k < sy->n_suggests; k++)
-                        for (size_t j = 0; j < n_direct; j++) {
-                                FindingState *s = &a->findings[j];
-                                if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
-                                    !(sy->corroborates ? corroborates_finding(a, &s->f, h->device)
-                                                       : devices_compatible(a, &s->f, h->device)))
-                                        continue;
-                                if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
-                                        return r;
-                        }
-        }
-        for (size_t i = 0; i < a->n_symptoms; i++) {
-                Hit *h = &a->symptoms[i];
-                const SymptomDef *sy = symptom_of(a, h);
-                /* A corroborating line is normal on its own: it suggests nothing. */
-                if (!sy->generic && !sy->corroborates && !h->attached && !line_explained(a, h) &&
-                    (r = suggest(a, h, sy)) < 0)
-                        return r;
-        }
-        /* Last: generic symptoms ("Failed to start domain") are the consequence of whatever was found, and
-         * attach to the most confident causes; only on their own do they suggest anything. */
-        for (size_t i = 0; i < a->n_symptoms; i++) {
-                Hit *h = &a->symptoms[i];
-                const SymptomDef *sy = symptom_of(a, h);
-                int best = -1;
-                if (!sy->generic)
-                        continue;
-                for (size_t j = 0; j < a->n_findings; j++) {
-                        const Finding *f = &a->findings[j].f;
-                        if (!f->folded && f->n_evidence > 0 && devices_compatible(a, f, h->device))
-                                best = MAX(best, (int) f->confidence);
-                }
-                if (best < 0) {
-                        if ((r = suggest(a, h, sy)) < 0)
-                                return r;
-                        continue;
-                }
-                size_t n = a->n_findings;
-                for (size_t j = 0; j < n; j++) {
-                        FindingState *s = &a->findings[j];
-                        if (s->f.folded || s->f.n_evidence == 0 || (int) s->f.confidence != best ||
-                            !devices_compatible(a, &s->f, h->device))
-                                continue;
-                        if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
-                                return r;
-                }
-        }
-        return 0;
-}
-
-static int cmp_findings(const void *x, const void *y) {
-        const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
-        if (a->confidence != b->confidence)
-                return a->confidence > b->confidence ? -1 : 1;
-        if (a->score != b->score)
-                return a->score > b->score ? -1 : 1;
-        if (a->first_seq != b->first_seq)
-                return a->first_seq < b->first_seq ? -1 : 1;
-        if (a->cause != b->cause)
-                return a->cause < b->cause ? -1 : 1;
-        return strcmp(a->device, b->device);
-}
-
-static int fold_explained(Analysis *a) {
-        size_t n = 0;
-        for (size_t i = 0; i < a->n_findings; i++)
-                if (!a->findings[i].f.folded &&
-                    (a->findings[i].f.n_evidence > 0 || a->findings[i].f.more_evidence))
-                        a->sorted[n++] = &a->findings[i].f;
-        qsort(a->sorted, n, sizeof(Finding *), cmp_findings);
-
-        for (size_t i = 0; i < n; i++) {
-                Finding *f = (Finding *) a->sorted[i];
-                /* Only a cause the input names itself accounts for others; suggestions do not. */
-                if (f->folded || !f->direct)
-                        continue;
-                const CauseDef *c = &a->rs->causes[f->cause];
-                FindingState *fs = (FindingState *) f;
-                for (size_t k = 0; k < c->n_explains; k++)
-                        for (size_t j = 0; j < n; j++) {
-                                Finding *g = (Finding *) a->sorted[j];
-                                if (g == f || g->folded || g->cause != c->explains[k] ||
-                                    g->confidence > f->confidence || !devices_compatible(a, f, g->device))
-                                        continue;
-                                for (size_t e = 0; e < g->n_evidence; e++) {
-                                        int r = finding_add_evidence(fs, &g->evidence[e]);
-                                        if (r < 0)
-                                                return r;
-                                }
-                                g->n_evidence = 0;
-                                f->more_evidence += g->more_evidence;
-                                f->score += WEIGHT_FOLDED;
-                                vars_merge(f->vars, g->vars);
-                                finding_add_explains(f, a->rs->causes[g->cause].id);
-                                for (size_t e = 0; e < g->n_explains; e++)
-                                        finding_add_explains(f, g->explains[e]);
-                                g->folded = true;
-                        }
-        }
-
-        a->n_sorted = 0;
-        for (size_t i = 0; i < n; i++)
-                if (!a->sorted[i]->folded)
-                        a->sorted[a->n_sorted++] = a->sorted[i];
-        qsort(a->sorted, a->n_sorted, sizeof(Finding *), cmp_findings);
-        for (size_t i = 0; i < a->n_sorted; i++)
-                ((Finding *) a->sorted[i])->rank = (unsigned) i + 1;
-        return 0;
-}
-
-/* Devices named only by their group, and groups of named devices, from "Adding to iommu group" and kin. */
-static void resolve_groups(Analysis *a) {
-        for (size_t i = 0; i < a->n_symptoms; i++) {
-                Hit *h = &a->symptoms[i];
-                const char *addr;
-                if (!h->device[0] && h->group[0] && (addr = address_of_group(a, h->group)))
-                        snprintf(h->device, sizeof(h->device), "%s", addr);
-        }
-        for (size_t i = 0; i < a->n_findings; i++) {
-                Finding *f = &a->findings[i].f;
-                const char *addr, *g;
-                if (!f->device[0] && f->group[0] && !a->rs->causes[f->cause].host_scope &&
-                    (addr = address_of_group(a, f->group))) {
-                        FindingState *t = NULL;
-                        for (size_t j = 0; j < a->n_findings; j++)
-                                if (j != i && a->findings[j].f.cause == f->cause &&
-                                    strcmp(a->findings[j].f.device, addr) == 0)
-                                        t = &a->findings[j];
-                        if (!t)
-                                snprintf(f->device, sizeof(f->device), "%s", addr);
-                }
-                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
-                        snprintf(f->group, sizeof(f->group), "%s", g);
-        }
-}
-
-int analysis_finish(Analysis *a) {
-        int r;
-        /* Hits get the devices of their groups now: what was entered under the old ones is stale, and so is
-         * what the memo says a line's hit is. */
-        hit_index_reset(&a->symptom_index);
-        if (a->memo)
-                line_memo_clear(a->memo);
-        resolve_groups(a);
-        if ((r = merge_deviceless(a)) < 0)
-                return r;
-        if ((r = attach_symptoms(a)) < 0)
-                return r;
-        for (size_t i = 0; i < a->n_findings; i++) {
-                Finding *f = &a->findings[i].f;
-                const char *g;
-                if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
-                        snprintf(f->group, sizeof(f->group), "%s", g);
-                if (!f->vars[VAR_ADDRESS] && f->device[0])
-                        f->vars[VAR_ADDRESS] = strdup(f->device);
-                if (!f->vars[VAR_GROUP] && f->group[0])
-                        f->vars[VAR_GROUP] = strdup(f->group);
-        }
-        if ((r = fold_explained(a)) < 0)
-                return r;
-        a->stats.limit_hits = matcher_limit_hits(a->m);
-        a->stats.inputs = a->n_inputs;
-        return 0;
-}
-
-const Finding *const *analysis_findings(const Analysis *a, size_t *n) {
-        *n = a->n_sorted;
-        return a->sorted;
 }
 
 AnalysisStats analysis_stats(const Analysis *a) {

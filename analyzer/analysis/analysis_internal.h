@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What the per-line path (analysis.c) and the ranking (ranking.c) share: the evidence store of an analysis
+ * and the functions that add to it. Nothing outside analyzer/analysis/ sees it. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "fact_set.h"
+#include "line_memo.h"
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/limits.h"
+#include "vfioexplain/romfile_refs.h"
+
+/* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
+typedef struct Hit {
+        size_t rule;
+        char device[16];
+        char group[12];
+        Evidence ev;
+        char *vars[_VAR_CAPTURE_MAX];
+        bool attached;
+} Hit;
+
+/* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a
+ * host log can name hundreds of devices and groups, each line naming one again. Open addressing over
+ * indices into the list; the list is the truth, and the index is rebuilt when the list changes under it. */
+typedef struct HitIndex {
+        uint32_t *slots; /* 1 + a position in the list, 0 for empty; twice as many as the list may hold */
+        size_t mask;
+        size_t n_indexed; /* list[0 .. n_indexed) are entered */
+} HitIndex;
+
+typedef struct GroupLink {
+        char group[12];
+        char address[16];
+} GroupLink;
+
+/* What one match of a line did that the same message, said again in the same boot and input, does again:
+ * the group link it set, and the count of a symptom or fact dropped for want of room. A symptom or fact
+ * kept is kept already. A line whose matches did anything else (a cause's evidence) is not remembered. */
+typedef struct RepeatAction {
+        uint32_t group; /* the group it linked, by number (a link to another name is not remembered) */
+        uint16_t link; /* 1 + the group link it set, 0 for none */
+        bool dropped;
+} RepeatAction;
+
+/* A message's usual matches: a fact or a symptom, and the link of the group it names (once, however many
+ * rules set it). */
+#define REPEAT_ACTIONS_MAX 3u
+_Static_assert(1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction) <= UINT8_MAX, "a payload's length fits a byte");
+_Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");
+_Static_assert(VX_LINE_MEMO_ENTRY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
+_Static_assert(VX_INPUTS_MAX <= UINT8_MAX + 1, "an input's place fits a byte of the key");
+
+typedef struct FindingState {
+        Finding f;
+        size_t seen_rules[VX_LIST_ITEMS_MAX];
+        unsigned seen_hits[VX_LIST_ITEMS_MAX];
+        size_t n_seen_rules;
+} FindingState;
+
+struct Analysis {
+        const RuleSet *rs;
+        LineClassifier *lc;
+        Matcher *m;
+        FindingState *findings;
+        size_t n_findings;
+        const Finding **sorted;
+        size_t n_sorted;
+        Hit *symptoms;
+        size_t n_symptoms;
+        FactSet *facts;
+        HitIndex symptom_index;
+        GroupLink links[VX_GROUP_MAP_MAX];
+        size_t n_links;
+        /* links by address (index + 1, 0 empty): one look-up per matched line, not a scan of every device */
+        uint16_t link_slots[2 * VX_GROUP_MAP_MAX];
+        char *inputs[VX_INPUTS_MAX];
+        char *input_domain[VX_INPUTS_MAX]; /* from /var/log/libvirt/qemu/NAME.log, NULL otherwise */
+        size_t n_inputs;
+        uint64_t seq;
+        unsigned epoch;
+        AnalysisStats stats;
+        size_t dropped;
+        /* the line being fed */
+        const char *cur_input;
+        uint8_t cur_input_index; /* its place in inputs[] */
+        unsigned long cur_line;
+        const char *cur_raw;
+        size_t cur_len;
+        const EntryMeta *cur_meta;
+        bool cur_matched;
+        bool guest_input; /* the lines fed now are the guest's (--guest) */
+        char last_boot[33];
+        RomfileRefs romfiles; /* romfile= of assigned devices the lines name, for the probes to read */
+        LineMemo *memo; /* NULL: every line is matched */
+        AnalysisBudget own_budget;
+        AnalysisBudget *budget; /* own_budget, or the one shared with other analyses */
+        /* what matching the current line does, while it may still be remembered */
+        bool recording;
+        uint8_t n_recorded;
+        RepeatAction recorded[REPEAT_ACTIONS_MAX];
+};
+
+enum {
+        WEIGHT_CONFIRMED = 100,
+        WEIGHT_LIKELY = 60,
+        WEIGHT_POSSIBLE = 30,
+        WEIGHT_SYMPTOM_ATTACHED = 10,
+        WEIGHT_FOLDED = 10,
+        WEIGHT_REPEAT_MAX = 5,
+};
+
+void hit_index_reset(HitIndex *x);
+void evidence_release(Evidence *e);
+/* A copy of a capture array for one piece of evidence; NULL when it holds nothing (or on OOM: the
+ * explanation then falls back to the cause's values). */
+char **vars_dup(char *const *vars);
+void vars_merge(char **into, char *const *from);
+/* The one device a group is linked to, NULL if none or several. */
+const char *address_of_group(const Analysis *a, const char *group);
+const char *group_of_address(const Analysis *a, const char *address);
+/* The finding of (cause, device), made if new; NULL when no more may be kept (counted as dropped). */
+FindingState *finding_get(Analysis *a, size_t cause, const char *device);
+/* Takes ownership of ev's text, vars, unit and cursor. */
+int finding_add_evidence(FindingState *s, Evidence *ev);
+/* A rule's weight once, then one for each repeat up to WEIGHT_REPEAT_MAX. */
+void finding_add_weight(FindingState *s, size_t rule, long weight);
+void finding_add_explains(Finding *f, const char *id);
