@@ -74,6 +74,12 @@
 /* Marked lines a block's reader hands the analysis at once (analysis_feed_marked_lines()): enough for
  * their memo look-ups' cache misses to overlap. */
 #define VX_FEED_BATCH 16u
+/* The pasted-text stage (analyzer/input/paste): wrappers peeled off one line, at most; the lines (pieces) one line
+ * may hold (escaped newlines, logfmt and JSON message fields). */
+#define VX_PASTE_DEPTH_MAX 8u
+#define VX_PASTE_PIECES_MAX 16u
+/* How many lines after a shell command its reply may come (tee echoes its input first). */
+#define VX_SHELL_REPLY_LINES 4u
 /* Allocations from this size up are mapped, never from the heap (cli/main.c says why): glibc's default,
  * fixed. */
 #define VX_MALLOC_MMAP_THRESHOLD (128 * 1024)

@@ -1,0 +1,1464 @@
+/* SPDX-License-Identifier: MIT */
+/* The pasted-text stage: wrappers peeled and characters normalised, so a pasted line reaches the rules. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "paste.h"
+#include "pci_address.h"
+#include "vfioexplain/macro.h"
+
+/* Room for every derived text of one line: the normalised copy, unescaped values, split pieces. Each is at
+ * most the line's length, and the work below makes at most a few generations of them. */
+#define SCRATCH_SIZE (6u * VX_LINE_MAX + 64u)
+
+typedef struct Item {
+        PastePiece pc;
+        unsigned depth;
+} Item;
+
+struct Paste {
+        char *scratch;
+        size_t used;
+        Item queue[VX_PASTE_PIECES_MAX];
+        size_t n_queue;
+        PastePiece out[VX_PASTE_PIECES_MAX];
+        size_t n_out;
+};
+
+int paste_new(Paste **ret) {
+        _cleanup_free_ Paste *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->scratch = malloc(SCRATCH_SIZE);
+        if (!p->scratch)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+Paste *paste_free(Paste *p) {
+        if (!p)
+                return NULL;
+        free(p->scratch);
+        free(p);
+        return NULL;
+}
+
+/* Room for n more bytes of scratch, NULL when there is none (the text is then left as it is). */
+static char *scratch_take(Paste *p, size_t n) {
+        if (n > SCRATCH_SIZE - p->used)
+                return NULL;
+        char *s = p->scratch + p->used;
+        p->used += n;
+        return s;
+}
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+static void trim_end(Span *s) {
+        while (s->len > 0 &&
+               (is_blank(s->p[s->len - 1]) || s->p[s->len - 1] == '\r' || s->p[s->len - 1] == '\n'))
+                s->len--;
+}
+
+static void trim(Span *s) {
+        span_eat_blanks(s);
+        trim_end(s);
+}
+
+static bool add_layer(PastePiece *pc, PasteLayerKind kind, Span what) {
+        if (pc->n_layers >= VX_PASTE_DEPTH_MAX)
+                return false;
+        pc->layers[pc->n_layers++] = (PasteLayer){kind, what};
+        return true;
+}
+
+/* ---- Characters ---- */
+
+/* The ASCII a code point stands for in a message, "" to drop it, NULL to keep it. */
+static const char *ascii_of(uint32_t cp) {
+        switch (cp) {
+        case 0x2018: /* ‘ ’ ‚ ‛ ′ ´ */
+        case 0x2019:
+        case 0x201a:
+        case 0x201b:
+        case 0x2032:
+        case 0x00b4:
+                return "'";
+        case 0x201c: /* “ ” „ ‟ ″ « » */
+        case 0x201d:
+        case 0x201e:
+        case 0x201f:
+        case 0x2033:
+                return "\"";
+        case 0x2010: /* ‐ ‑ ‒ – — ― − */
+        case 0x2011:
+        case 0x2012:
+        case 0x2013:
+        case 0x2014:
+        case 0x2015:
+        case 0x2212:
+                return "-";
+        case 0x2026:
+                return "...";
+        case 0x00a0: /* no-break space, the typographic spaces, ideographic space */
+        case 0x202f:
+        case 0x205f:
+        case 0x3000:
+                return " ";
+        case 0x00ad: /* soft hyphen, zero-width space/non-joiner/joiner, word joiner, BOM */
+        case 0x200b:
+        case 0x200c:
+        case 0x200d:
+        case 0x2060:
+        case 0xfeff:
+                return "";
+        }
+        if (cp >= 0x2000 && cp <= 0x200a)
+                return " ";
+        return NULL;
+}
+
+/* The code point at s (valid UTF-8 of 2 or 3 bytes only: what ascii_of() and the full-width forms need),
+ * its length in *n; 0 for anything else. */
+static uint32_t decode_23(const unsigned char *s, size_t len, size_t *n) {
+        if (len >= 2 && (s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80 && s[0] >= 0xc2) {
+                *n = 2;
+                return (uint32_t) (s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+        }
+        if (len >= 3 && (s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+                uint32_t cp = (uint32_t) (s[0] & 0x0f) << 12 | (uint32_t) (s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+                if (cp >= 0x800) {
+                        *n = 3;
+                        return cp;
+                }
+        }
+        return 0;
+}
+
+/* Whether the sequence at s is one the normaliser changes: *n its length. */
+static bool normalisable_at(const unsigned char *s, size_t len, size_t *n) {
+        uint32_t cp = decode_23(s, len, n);
+        if (cp == 0)
+                return false;
+        return ascii_of(cp) || (cp >= 0xff01 && cp <= 0xff5e);
+}
+
+bool paste_needs_normalising(const char *buf, size_t len) {
+        const unsigned char *u = (const unsigned char *) buf;
+        for (size_t i = 0; i < len; i++) {
+                size_t n;
+                if (u[i] == 0x1b || (u[i] >= 0xc2 && normalisable_at(u + i, len - i, &n)))
+                        return true;
+        }
+        return false;
+}
+
+bool paste_has_escape(const char *buf, size_t len) {
+        for (const char *p = buf; (p = memchr(p, '\\', len - (size_t) (p - buf))) && p + 1 < buf + len; p++)
+                if (p[1] == '"' || p[1] == 'n' || p[1] == 'u' || p[1] == '\\')
+                        return true;
+        return false;
+}
+
+/* The length of an ANSI CSI sequence ("\033[0;31m") at s, 0 if none. */
+static size_t ansi_len(const char *s, size_t len) {
+        if (len < 2 || s[0] != 0x1b || s[1] != '[')
+                return 0;
+        for (size_t i = 2; i < len && i < 32; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c >= 0x40 && c <= 0x7e)
+                        return i + 1;
+                if (!(c >= 0x20 && c <= 0x3f))
+                        return 0;
+        }
+        return 0;
+}
+
+/* Typographic characters and colours out of t, into scratch: true if it changed. */
+static bool normalise(Paste *p, Span *t) {
+        const unsigned char *u = (const unsigned char *) t->p;
+        size_t i = 0, n;
+
+        /* Most lines have nothing to change: found without copying. */
+        for (; i < t->len; i++)
+                if (u[i] == 0x1b ? ansi_len(t->p + i, t->len - i) > 0
+                                 : u[i] >= 0xc2 && normalisable_at(u + i, t->len - i, &n))
+                        break;
+        if (i == t->len)
+                return false;
+        char *out = scratch_take(p, t->len); /* never longer: each sequence becomes fewer bytes */
+        if (!out)
+                return false;
+        memcpy(out, t->p, i);
+        size_t o = i;
+        while (i < t->len) {
+                size_t a;
+                if (u[i] == 0x1b && (a = ansi_len(t->p + i, t->len - i)) > 0) {
+                        i += a;
+                        continue;
+                }
+                uint32_t cp = u[i] >= 0xc2 ? decode_23(u + i, t->len - i, &n) : 0;
+                const char *r = cp ? ascii_of(cp) : NULL;
+                if (r) {
+                        size_t rl = strlen(r);
+                        if (rl > n) /* "…" is three bytes and becomes three */
+                                rl = n;
+                        memcpy(out + o, r, rl);
+                        o += rl;
+                        i += n;
+                } else if (cp >= 0xff01 && cp <= 0xff5e) {
+                        out[o++] = (char) (cp - 0xff01 + 0x21);
+                        i += n;
+                } else
+                        out[o++] = t->p[i++];
+        }
+        *t = span_make(out, o);
+        return true;
+}
+
+/* ---- Wrappers ---- */
+
+static bool starts_with_utf8(Span t, const char *seq) {
+        return span_starts_with(t, seq);
+}
+
+/* "│ ... │" of a pane: the left border, and the right one if there (no right border: cut at the pane's
+ * edge). */
+static bool peel_pane(PastePiece *pc) {
+        static const char *const borders[] = {"\xe2\x94\x82", "\xe2\x94\x83", "\xe2\x95\x91"}; /* │ ┃ ║ */
+        Span *t = &pc->text;
+        for (size_t i = 0; i < ELEMENTSOF(borders); i++) {
+                if (!starts_with_utf8(*t, borders[i]))
+                        continue;
+                span_advance(t, 3);
+                size_t padding = t->len;
+                trim_end(t);
+                padding -= t->len;
+                bool right = t->len >= 3 && memcmp(t->p + t->len - 3, borders[i], 3) == 0;
+                (void) padding;
+                if (right) {
+                        t->len -= 3;
+                        /* Text up to the right border, with no padding before it: the line went on past the
+                         * pane's edge. (A left border alone is a tmux pane's right of another.) */
+                        if (t->len > 0 && !is_blank(t->p[t->len - 1]))
+                                pc->cut = true;
+                }
+                trim(t);
+                return add_layer(pc, PASTE_PANE, (Span){0});
+        }
+        return false;
+}
+
+static bool peel_quote(PastePiece *pc) {
+        Span *t = &pc->text;
+        if (t->len == 0 || t->p[0] != '>')
+                return false;
+        /* ">>>" and "> > " alike. */
+        while (t->len > 0 && (t->p[0] == '>' || t->p[0] == ' '))
+                span_advance(t, 1);
+        return add_layer(pc, PASTE_QUOTE, (Span){0});
+}
+
+static bool peel_code(PastePiece *pc) {
+        Span *t = &pc->text;
+        size_t lead = 0, tail = 0;
+        while (lead < t->len && t->p[lead] == '`')
+                lead++;
+        while (tail < t->len - lead && t->p[t->len - 1 - tail] == '`')
+                tail++;
+        if (lead == t->len) /* a fence "```" or "```sh" alone is no message */
+                return false;
+        if (lead == 3 && tail == 0) /* "```shell" opens a fence; its info string is no message either */
+                return false;
+        if (lead == 0 && tail == 0) {
+                if (t->len >= 4 && span_starts_with(*t, "**") && t->p[t->len - 1] == '*' &&
+                    t->p[t->len - 2] == '*') {
+                        span_advance(t, 2);
+                        t->len -= 2;
+                        trim(t);
+                        return add_layer(pc, PASTE_CODE, (Span){0});
+                }
+                return false;
+        }
+        span_advance(t, lead);
+        t->len -= tail;
+        trim(t);
+        return add_layer(pc, PASTE_CODE, (Span){0});
+}
+
+static bool peel_bullet(PastePiece *pc) {
+        static const char *const symbols[] = {"\xe2\x80\xa2", "\xe2\x97\xa6", "\xe2\x96\xaa"}; /* • ◦ ▪ */
+        Span *t = &pc->text;
+        for (size_t i = 0; i < ELEMENTSOF(symbols); i++)
+                if (starts_with_utf8(*t, symbols[i])) {
+                        span_advance(t, 3);
+                        trim(t);
+                        return add_layer(pc, PASTE_BULLET, (Span){0});
+                }
+        if (t->len >= 2 && (t->p[0] == '-' || t->p[0] == '*') && t->p[1] == ' ') {
+                span_advance(t, 2);
+                trim(t);
+                return add_layer(pc, PASTE_BULLET, (Span){0});
+        }
+        /* "1. " or "2) " */
+        Span u = *t;
+        if (span_eat_digits(&u, 1, 3, NULL) && u.len >= 2 && (u.p[0] == '.' || u.p[0] == ')') &&
+            u.p[1] == ' ') {
+                span_advance(&u, 2);
+                *t = u;
+                trim(t);
+                return add_layer(pc, PASTE_BULLET, (Span){0});
+        }
+        return false;
+}
+
+static bool is_name_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || span_is_digit(c) || c == '_' ||
+                c == '.' || c == '-';
+}
+
+/* docker compose: the service (padded) and "| ". The name starts with a letter or digit; at least one blank
+ * before the bar, one after; "||" is no compose prefix. */
+static bool peel_compose(PastePiece *pc) {
+        Span t = pc->text;
+        size_t n = 0;
+        while (n < t.len && n < 64 && is_name_char(t.p[n]))
+                n++;
+        if (n == 0 || !(span_is_digit(t.p[0]) || (t.p[0] | 0x20) >= 'a') || n >= t.len || t.p[n] != ' ')
+                return false;
+        Span name = span_make(t.p, n);
+        span_advance(&t, n);
+        if (span_eat_blanks(&t) == 0 || !span_eat_char(&t, '|') || (t.len > 0 && t.p[0] == '|'))
+                return false;
+        if (t.len > 0 && !span_eat_char(&t, ' '))
+                return false;
+        pc->text = t;
+        trim(&pc->text);
+        return add_layer(pc, PASTE_COMPOSE, name);
+}
+
+static bool peel_kubectl(PastePiece *pc) {
+        Span t = pc->text, prefix;
+        if (!span_starts_with(t, "[pod/"))
+                return false;
+        if (!span_eat_until(&t, ']', &prefix) || memchr(prefix.p, ' ', prefix.len) ||
+            memchr(prefix.p + 5, '/', prefix.len - 5) == NULL)
+                return false;
+        span_advance(&t, 1);
+        span_advance(&prefix, 1);
+        pc->text = t;
+        trim(&pc->text);
+        return add_layer(pc, PASTE_KUBECTL, prefix);
+}
+
+/* The fields of a kubectl describe Events row, separated by two blanks or more: Type Reason Age From
+ * Message.
+ */
+static bool peel_events(PastePiece *pc) {
+        Span t = pc->text;
+        if (!span_starts_with(t, "Warning ") && !span_starts_with(t, "Normal "))
+                return false;
+        for (unsigned field = 0; field < 4; field++) {
+                /* to the next run of two blanks */
+                const char *p = t.p, *end = t.p + t.len;
+                while (p + 1 < end && !(is_blank(p[0]) && is_blank(p[1])))
+                        p++;
+                if (p + 1 >= end)
+                        return false;
+                span_advance(&t, (size_t) (p - t.p));
+                span_eat_blanks(&t);
+        }
+        if (t.len == 0)
+                return false;
+        pc->text = t;
+        return add_layer(pc, PASTE_EVENTS, (Span){0});
+}
+
+/* A quoted value at t ('"' eaten), to its closing quote; escapes are kept (unescaped later). */
+static bool eat_quoted(Span *t, char q, Span *ret) {
+        for (size_t i = 0; i < t->len; i++) {
+                if (t->p[i] == '\\') {
+                        i++;
+                        continue;
+                }
+                if (t->p[i] == q) {
+                        *ret = span_make(t->p, i);
+                        span_advance(t, i + 1);
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool is_message_key(Span key) {
+        static const char *const keys[] = {"msg", "message", "error", "err", "reason"};
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (key.len == strlen(keys[i]) && memcmp(key.p, keys[i], key.len) == 0)
+                        return true;
+        return false;
+}
+
+static void push_item(Paste *p, const Item *parent, Span text, PasteLayerKind kind, Span what) {
+        if (p->n_queue >= VX_PASTE_PIECES_MAX)
+                return;
+        Item it = *parent;
+        it.pc.text = text;
+        it.depth++;
+        add_layer(&it.pc, kind, what);
+        p->queue[p->n_queue++] = it;
+}
+
+/* logfmt (logrus, Go's slog, incus, kata): key=value pairs from the first; the line starts with one of the
+ * keys such loggers start with. Each message value (msg=, error=, err=, reason=) becomes a piece. A QEMU
+ * option string that holds "msg=" starts with no such key, and is left alone. */
+static bool peel_logfmt(Paste *p, Item *it) {
+        static const char *const starts[] = {"time=", "ts=", "t=", "level=", "lvl=", "timestamp="};
+        Span t = it->pc.text;
+        bool start = false;
+        for (size_t i = 0; i < ELEMENTSOF(starts) && !start; i++)
+                start = span_starts_with(t, starts[i]);
+        if (!start)
+                return false;
+        Span values[4], keys[4];
+        size_t n = 0;
+        while (t.len > 0) {
+                Span key, value;
+                size_t k = 0;
+                while (k < t.len && t.p[k] != '=' && t.p[k] != ' ')
+                        k++;
+                if (k == 0 || k == t.len || t.p[k] != '=')
+                        return false; /* not key=value: not logfmt after all */
+                key = span_make(t.p, k);
+                span_advance(&t, k + 1);
+                if (span_eat_char(&t, '"')) {
+                        if (!eat_quoted(&t, '"', &value))
+                                return false;
+                } else {
+                        size_t v = 0;
+                        while (v < t.len && t.p[v] != ' ')
+                                v++;
+                        value = span_make(t.p, v);
+                        span_advance(&t, v);
+                }
+                if (is_message_key(key) && value.len > 0 && n < ELEMENTSOF(values)) {
+                        keys[n] = key;
+                        values[n++] = value;
+                }
+                span_eat_blanks(&t);
+        }
+        if (n == 0)
+                return false;
+        for (size_t i = 1; i < n; i++)
+                push_item(p, it, values[i], PASTE_LOGFMT, keys[i]);
+        it->pc.text = values[0];
+        return add_layer(&it->pc, PASTE_LOGFMT, keys[0]);
+}
+
+/* A JSON object that is not journald's (which the classifier reads): its message fields become pieces. */
+static bool peel_json(Paste *p, Item *it) {
+        static const char *const keys[] = {"msg", "message", "error", "err", "reason", "log"};
+        Span t = it->pc.text;
+        if (t.len < 2 || t.p[0] != '{' || t.p[t.len - 1] != '}' || span_find(t, "\"MESSAGE\"") ||
+            span_find(t, "\"__CURSOR\""))
+                return false;
+        json_tokener *tok = json_tokener_new_ex(8);
+        if (!tok)
+                return false;
+        json_object *root = json_tokener_parse_ex(tok, t.p, (int) MIN(t.len, (size_t) INT32_MAX));
+        json_tokener_free(tok);
+        if (!root || !json_object_is_type(root, json_type_object)) {
+                json_object_put(root);
+                return false;
+        }
+        bool first = true;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                json_object *v;
+                if (!json_object_object_get_ex(root, keys[i], &v) ||
+                    !json_object_is_type(v, json_type_string))
+                        continue;
+                size_t len = (size_t) json_object_get_string_len(v);
+                char *copy = len > 0 ? scratch_take(p, len) : NULL;
+                if (!copy)
+                        continue;
+                memcpy(copy, json_object_get_string(v), len);
+                Span value = span_make(copy, len);
+                Span key = span_from_str(keys[i]);
+                if (first) {
+                        it->pc.text = value;
+                        add_layer(&it->pc, PASTE_JSON, key);
+                        first = false;
+                } else
+                        push_item(p, it, value, PASTE_JSON, key);
+        }
+        json_object_put(root);
+        return !first;
+}
+
+/* The directory a prompt shows ("root@pve:/sys/bus/pci/devices/0000:01:00.0# "), kept with the piece for a
+ * relative path; only one per line, so it lives in the stage. */
+static bool peel_prompt(PastePiece *pc) {
+        Span t = pc->text, u = t;
+        size_t n = 0;
+
+        /* virsh's own shell: "virsh # " */
+        if (span_eat_literal(&u, "virsh # ") || span_eat_literal(&u, "virsh> ")) {
+                pc->text = u;
+                pc->command = true;
+                return add_layer(pc, PASTE_PROMPT, span_make(t.p, (size_t) (u.p - t.p)));
+        }
+        /* "[user@host dir]# " */
+        if (t.len > 3 && t.p[0] == '[') {
+                const char *close = memchr(t.p, ']', MIN(t.len, (size_t) 256));
+                if (close && memchr(t.p, '@', (size_t) (close - t.p)) && close + 1 < t.p + t.len &&
+                    (close[1] == '#' || close[1] == '$')) {
+                        span_advance(&u, (size_t) (close + 2 - t.p));
+                        pc->root_prompt = close[1] == '#';
+                        pc->user_prompt = close[1] == '$';
+                        goto found;
+                }
+                return false;
+        }
+        /* "user@host:dir# ", "user@host dir $ ", "bash-5.1# " */
+        while (n < t.len && n < 64 && is_name_char(t.p[n]))
+                n++;
+        if (n > 0 && n < t.len && t.p[n] == '@') {
+                const char *p = t.p + n, *end = t.p + MIN(t.len, (size_t) 256);
+                while (p < end && *p != '#' && *p != '$')
+                        p++;
+                if (p == end || (p + 1 < t.p + t.len && p[1] != ' '))
+                        return false;
+                pc->root_prompt = *p == '#';
+                pc->user_prompt = *p == '$';
+                span_advance(&u, (size_t) (p + 1 - t.p));
+                goto found;
+        }
+        if ((span_starts_with(t, "bash-") || span_starts_with(t, "sh-")) && n < t.len &&
+            (t.p[n] == '#' || t.p[n] == '$')) {
+                pc->root_prompt = t.p[n] == '#';
+                pc->user_prompt = t.p[n] == '$';
+                span_advance(&u, n + 1);
+                goto found;
+        }
+        /* busybox ash's "\\w \\$ ": "/ # cmd", "~ $ cmd", "/sys/bus/pci # cmd" */
+        if (t.len > 4 && (t.p[0] == '/' || t.p[0] == '~')) {
+                size_t w = 0;
+                while (w < t.len && w < 128 && t.p[w] != ' ')
+                        w++;
+                if (w + 2 < t.len && t.p[w] == ' ' && (t.p[w + 1] == '#' || t.p[w + 1] == '$') &&
+                    t.p[w + 2] == ' ') {
+                        pc->root_prompt = t.p[w + 1] == '#';
+                        pc->user_prompt = t.p[w + 1] == '$';
+                        span_advance(&u, w + 2);
+                        goto found;
+                }
+        }
+        /* "# cmd", "#cmd", "$ cmd", "% cmd" */
+        if (t.len >= 2 && (t.p[0] == '#' || t.p[0] == '$' || t.p[0] == '%') &&
+            (t.p[1] == ' ' || (t.p[0] == '#' && t.p[1] >= 'a' && t.p[1] <= 'z'))) {
+                pc->root_prompt = t.p[0] == '#';
+                pc->user_prompt = t.p[0] != '#';
+                span_advance(&u, 1);
+                goto found;
+        }
+        return false;
+found:
+        span_eat_blanks(&u);
+        pc->text = u;
+        pc->command = true;
+        return add_layer(pc, PASTE_PROMPT, span_make(t.p, (size_t) (u.p - t.p)));
+}
+
+static bool peel_xtrace(PastePiece *pc) {
+        Span t = pc->text;
+        size_t n = 0;
+        while (n < t.len && t.p[n] == '+')
+                n++;
+        if (n == 0 || n >= t.len || t.p[n] != ' ')
+                return false;
+        span_advance(&t, n + 1);
+        pc->text = t;
+        pc->command = true;
+        return add_layer(pc, PASTE_XTRACE, (Span){0});
+}
+
+static bool peel_monitor(PastePiece *pc) {
+        Span t = pc->text;
+        if (!span_eat_literal(&t, "(qemu) "))
+                return false;
+        pc->text = t;
+        return add_layer(pc, PASTE_MONITOR, (Span){0});
+}
+
+/* The quotes a management layer puts around the message it quotes. */
+static void strip_quotes(Span *t) {
+        if (t->len >= 2 && (t->p[0] == '\'' || t->p[0] == '"') && t->p[t->len - 1] == t->p[0]) {
+                span_advance(t, 1);
+                t->len--;
+        }
+}
+
+/* Prefixes that quote the error of the VMM or of libvirt below them, each from the program that writes it:
+ * Proxmox VE's task log (PVE::RESTEnvironment "TASK ERROR: ", qemu-server "start failed: "), incus and LXD
+ * ("Error: " of the command line, "Failed to start device %q: "), QMP's error class ("GenericError: "),
+ * kata's "QMP command failed: ", virt-manager's dialogs ("Error starting domain: ", "Unable to complete
+ * install: '...'") and tracebacks ("libvirt.libvirtError: "), KubeVirt's ("server error. command SyncVMI
+ * failed: \"LibvirtError(Code=1, Domain=10, Message='...')\""), libvirt's own VIR_ERROR("Failed to reset PCI
+ * device: %s"), and its hooks ("Hook script execution failed: ... unexpected exit status 1: OUTPUT"). */
+static bool peel_manager(PastePiece *pc) {
+        static const char *const prefixes[] = {
+                "TASK ERROR: ",
+                "start failed: ",
+                "Start failed: ",
+                "Error: ",
+                "GenericError: ",
+                "QMP command failed: ",
+                "Error starting domain: ",
+                "Unable to complete install: ",
+                "libvirt.libvirtError: ",
+                "libvirtError: ",
+                "Failed to reset PCI device: ",
+        };
+        Span t = pc->text, u = t, rest;
+
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (span_eat_literal(&u, prefixes[i]))
+                        goto found;
+        /* incus/LXD: Failed to start device "gpu0": ... */
+        if (span_eat_literal(&u, "Failed to start device \"") && span_eat_until_literal(&u, "\": ", &rest)) {
+                span_advance(&u, 3);
+                goto found;
+        }
+        u = t;
+        if (span_eat_literal(&u, "server error. command ") &&
+            span_eat_until_literal(&u, " failed: ", &rest)) {
+                span_advance(&u, 9);
+                goto found;
+        }
+        u = t;
+        /* KubeVirt: LibvirtError(Code=1, Domain=10, Message='...') */
+        if (span_starts_with(u, "\"LibvirtError(") || span_starts_with(u, "LibvirtError(")) {
+                const char *m = span_find(u, "Message='");
+                if (m && u.len >= 2) {
+                        span_advance(&u, (size_t) (m + 9 - u.p));
+                        /* to "')", with a quote after it or not */
+                        while (u.len > 0 &&
+                               (u.p[u.len - 1] == '"' || u.p[u.len - 1] == ')' || u.p[u.len - 1] == '\''))
+                                u.len--;
+                        goto found;
+                }
+        }
+        u = t;
+        /* libvirt's hook: "Hook script execution failed: internal error: Child process (...) unexpected exit
+         * status 1: OUTPUT" */
+        if (span_eat_literal(&u, "Hook script execution failed: ")) {
+                const char *s = span_find(u, "unexpected exit status ");
+                if (s) {
+                        span_advance(&u, (size_t) (s + 23 - u.p));
+                        span_eat_digits(&u, 1, 3, NULL);
+                        if (span_eat_literal(&u, ": "))
+                                goto found;
+                }
+        }
+        return false;
+found:;
+        Span what = span_make(t.p, (size_t) (u.p - t.p));
+        trim(&u);
+        strip_quotes(&u);
+        pc->text = u;
+        return add_layer(pc, PASTE_MANAGER, what);
+}
+
+/* ---- Escapes, redaction, cuts ---- */
+
+/* \" \\ \t \/ and \u00XX undone (after a JSON or logfmt value, a quoted message); a \n splits the text into
+ * pieces. Returns the pieces' count (at most max); texts in scratch. */
+static size_t unescape_split(Paste *p, Span t, Span *out, size_t max) {
+        char *buf = scratch_take(p, t.len);
+        size_t n = 0, o = 0, start = 0;
+        if (!buf) {
+                out[0] = t;
+                return 1;
+        }
+        for (size_t i = 0; i < t.len; i++) {
+                char c = t.p[i];
+                if (c == '\\' && i + 1 < t.len) {
+                        char e = t.p[i + 1];
+                        /* "\\n" of a message escaped twice is a newline too */
+                        if (e == '\\' && i + 2 < t.len && t.p[i + 2] == 'n') {
+                                e = 'n';
+                                i++;
+                        }
+                        if (e == 'n' || e == 'r') {
+                                i++;
+                                if (e == 'r')
+                                        continue;
+                                if (n < max - 1) {
+                                        out[n++] = span_make(buf + start, o - start);
+                                        start = o;
+                                }
+                                continue;
+                        }
+                        if (e == '"' || e == '\\' || e == '/' || e == '\'') {
+                                buf[o++] = e;
+                                i++;
+                                continue;
+                        }
+                        if (e == 't') {
+                                buf[o++] = '\t';
+                                i++;
+                                continue;
+                        }
+                        if (e == 'u' && i + 5 < t.len) {
+                                Span h = span_make(t.p + i + 2, 4);
+                                uint64_t v;
+                                if (span_eat_xdigits(&h, 4, &v) && v >= 0x20 && v < 0x7f) {
+                                        buf[o++] = (char) v;
+                                        i += 5;
+                                        continue;
+                                }
+                        }
+                }
+                if (c == '\n') {
+                        if (n < max - 1) {
+                                out[n++] = span_make(buf + start, o - start);
+                                start = o;
+                        }
+                        continue;
+                }
+                buf[o++] = c;
+        }
+        out[n++] = span_make(buf + start, o - start);
+        return n;
+}
+
+static bool has_split_or_escape(Span t) {
+        return memchr(t.p, '\n', t.len) || paste_has_escape(t.p, t.len);
+}
+
+static bool is_placeholder(char c) {
+        return c == 'x' || c == 'X' || c == 'y' || c == 'Y' || c == 'z' || c == 'Z' || c == '?' ||
+                c == '*' || c == '#';
+}
+
+/* The length of a redacted PCI address at s: "0000:XX:00.Y", "XXXX:XX:XX.X", "01:XX.0", or "<addr>",
+ * "<pci address>", "<BDF>"; 0 if none. */
+static size_t redacted_len(const char *s, size_t len) {
+        static const char *const words[] = {"<addr>", "<address>", "<pci address>", "<pci_address>",
+                                            "<bdf>",  "<BDF>",     "<PCI address>", "<device>"};
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (len >= strlen(words[i]) && memcmp(s, words[i], strlen(words[i])) == 0)
+                        return strlen(words[i]);
+        /* groups of 4 (optional), 2, 2 and 1 characters, hex digits or placeholders, one placeholder at
+         * least */
+        static const size_t shapes[2][4] = {{4, 2, 2, 1}, {0, 2, 2, 1}};
+        static const char seps[] = {':', ':', '.'};
+        for (size_t k = 0; k < 2; k++) {
+                size_t i = 0, holes = 0;
+                bool ok = true;
+                for (size_t g = k; g < 4 && ok; g++) {
+                        for (size_t j = 0; j < shapes[k][g] && ok; j++, i++) {
+                                if (i >= len || !(span_is_xdigit(s[i]) || is_placeholder(s[i])))
+                                        ok = false;
+                                else if (is_placeholder(s[i]))
+                                        holes++;
+                        }
+                        if (ok && g < 3) {
+                                if (i >= len || s[i] != seps[g])
+                                        ok = false;
+                                i++;
+                        }
+                }
+                if (ok && holes > 0 && (i == len || !is_name_char(s[i]) || s[i] == '.'))
+                        return i;
+        }
+        return 0;
+}
+
+/* Whether t may hold a redacted address: a placeholder beside a ':' or a '<' (cheap: memchr finds both). */
+static bool may_be_redacted(Span t) {
+        if (memchr(t.p, '<', t.len))
+                return true;
+        for (const char *p = t.p; (p = memchr(p, ':', t.len - (size_t) (p - t.p))); p++) {
+                if (p + 1 < t.p + t.len && is_placeholder(p[1]))
+                        return true;
+                if (p > t.p && is_placeholder(p[-1]))
+                        return true;
+        }
+        return false;
+}
+
+/* A redacted address replaced by PASTE_REDACTED_ADDRESS, into scratch. */
+static bool unredact(Paste *p, PastePiece *pc) {
+        Span t = pc->text;
+        size_t first = t.len, n = 0;
+        for (size_t i = 0; i < t.len; i++)
+                if ((i == 0 || !is_name_char(t.p[i - 1]) || t.p[i] == '<') &&
+                    (n = redacted_len(t.p + i, t.len - i))) {
+                        first = i;
+                        break;
+                }
+        if (first == t.len)
+                return false;
+        /* One address per message is what the rules capture; a second is left as it is. */
+        const size_t rl = strlen(PASTE_REDACTED_ADDRESS);
+        char *out = scratch_take(p, t.len - n + rl);
+        if (!out)
+                return false;
+        memcpy(out, t.p, first);
+        memcpy(out + first, PASTE_REDACTED_ADDRESS, rl);
+        memcpy(out + first + rl, t.p + first + n, t.len - first - n);
+        pc->text = span_make(out, t.len - n + rl);
+        pc->redacted = true;
+        return true;
+}
+
+/* An ellipsis at the end (a web page's or a GUI's cut) marks the piece as cut, and goes. */
+static void uncut(PastePiece *pc) {
+        Span *t = &pc->text;
+        if (t->len > 3 && memcmp(t->p + t->len - 3, "...", 3) == 0) {
+                t->len -= 3;
+                trim_end(t);
+                pc->cut = true;
+        }
+}
+
+/* ---- The stage ---- */
+
+/* Bytes that can start a wrapper, for a line the fast path can hand on untouched. */
+static bool may_be_wrapped(Span t) {
+        if (t.len == 0)
+                return false;
+        unsigned char c = (unsigned char) t.p[0];
+        switch (c) {
+        case '>':
+        case '`':
+        case '*':
+        case '-':
+        case '+':
+        case '#':
+        case '$':
+        case '%':
+        case '{':
+        case '(':
+        case '/':
+        case '~':
+        case ' ':
+        case '\t':
+                return true;
+        case '[':
+                return span_starts_with(t, "[pod/") || memchr(t.p, '@', MIN(t.len, (size_t) 64));
+        }
+        if (c >= 0x80)
+                return true;
+        if (c == 'T' || c == 'E' || c == 'G' || c == 'F' || c == 'Q' || c == 'H' || c == 'U' || c == 'W' ||
+            c == 'N' || c == 'S' || c == 'l' || c == 's' || c == 'v' || c == 't')
+                return true;
+        /* "name  | ", "user@host", "1. ", "bash-5.1# " */
+        return is_name_char((char) c);
+}
+
+/* The first stage of every piece: each wrapper at most VX_PASTE_DEPTH_MAX deep. */
+static void peel(Paste *p, Item *it) {
+        PastePiece *pc = &it->pc;
+        for (unsigned round = 0; round < VX_PASTE_DEPTH_MAX; round++) {
+                trim(&pc->text);
+                if (pc->text.len == 0)
+                        return;
+                if (peel_pane(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
+                    peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
+                    peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc))
+                        continue;
+                /* A prompt last: "# " could be a quote's or a list's. After a command's prompt, nothing more
+                 * is peeled. */
+                if (!pc->command)
+                        (void) peel_prompt(pc);
+                return;
+        }
+}
+
+/* Words a command pasted without its prompt starts with: the manual binding's tools. */
+static bool is_bare_command(Span t) {
+        static const char *const words[] = {"echo ",      "sudo ",     "printf ", "sh -c ", "bash -c ",
+                                            "driverctl ", "modprobe ", "rmmod ",  "virsh ", "tee "};
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (span_starts_with(t, words[i]))
+                        return true;
+        return false;
+}
+
+size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **ret) {
+        Span t = span_make(buf, len);
+
+        p->used = 0;
+        p->n_queue = 0;
+        p->n_out = 0;
+        if (span_starts_with(t, "\xef\xbb\xbf"))
+                span_advance(&t, 3);
+        trim_end(&t);
+
+        Item first = {.pc = {.text = t}};
+        if (normalise(p, &first.pc.text))
+                add_layer(&first.pc, PASTE_TYPOGRAPHY, (Span){0});
+        Span lead = first.pc.text;
+        span_eat_blanks(&lead);
+        if (first.pc.n_layers == 0 && !may_be_wrapped(first.pc.text) && !has_split_or_escape(t) &&
+            !may_be_redacted(t)) {
+                first.pc.command = is_bare_command(t);
+                p->out[p->n_out++] = first.pc;
+                *ret = p->out;
+                return 1;
+        }
+        p->queue[p->n_queue++] = first;
+        for (size_t q = 0; q < p->n_queue && p->n_out < VX_PASTE_PIECES_MAX; q++) {
+                Item it = p->queue[q];
+                peel(p, &it);
+                /* A value that holds escaped lines: each line a piece, peeled again (the line after a \n may
+                 * be another program's). */
+                if (has_split_or_escape(it.pc.text) && it.depth < VX_PASTE_DEPTH_MAX) {
+                        Span parts[VX_PASTE_PIECES_MAX];
+                        size_t n = unescape_split(
+                                p, it.pc.text, parts,
+                                MIN((size_t) VX_PASTE_PIECES_MAX, VX_PASTE_PIECES_MAX - p->n_queue + 1));
+                        if (n > 1 || parts[0].len != it.pc.text.len) {
+                                for (size_t i = 1; i < n; i++)
+                                        push_item(p, &it, parts[i], PASTE_SPLIT, (Span){0});
+                                it.pc.text = parts[0];
+                                if (n > 1)
+                                        add_layer(&it.pc, PASTE_SPLIT, (Span){0});
+                                it.depth++;
+                                peel(p, &it);
+                        }
+                }
+                (void) unredact(p, &it.pc);
+                uncut(&it.pc);
+                if (!it.pc.command)
+                        it.pc.command = is_bare_command(it.pc.text);
+                p->out[p->n_out++] = it.pc;
+        }
+        *ret = p->out;
+        return p->n_out;
+}
+
+size_t paste_unquote(Span text, Span *ret) {
+        PastePiece pc = {.text = text};
+        size_t n = 0;
+        while (n < VX_PASTE_DEPTH_MAX && peel_manager(&pc))
+                n++;
+        *ret = pc.text;
+        return n;
+}
+
+bool paste_is_structured(Span text) {
+        static const char *const starts[] = {"time=", "ts=", "level=", "lvl=", "timestamp="};
+        if (text.len > 1 && text.p[0] == '{')
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(starts); i++)
+                if (span_starts_with(text, starts[i]))
+                        return true;
+        return false;
+}
+
+static const char *const layer_names[_PASTE_LAYER_MAX] = {
+        [PASTE_TYPOGRAPHY] = "typographic characters",
+        [PASTE_QUOTE] = "markdown quote",
+        [PASTE_CODE] = "code span",
+        [PASTE_BULLET] = "list bullet",
+        [PASTE_PANE] = "terminal pane",
+        [PASTE_COMPOSE] = "docker compose service",
+        [PASTE_KUBECTL] = "kubectl logs",
+        [PASTE_EVENTS] = "kubectl describe event",
+        [PASTE_LOGFMT] = "logfmt",
+        [PASTE_JSON] = "JSON log",
+        [PASTE_PROMPT] = "shell prompt",
+        [PASTE_XTRACE] = "set -x trace",
+        [PASTE_MONITOR] = "QEMU monitor",
+        [PASTE_MANAGER] = "quoted by",
+        [PASTE_SPLIT] = "escaped newline",
+};
+
+static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {
+        if (at + 1 >= cap)
+                return at;
+        n = MIN(n, cap - 1 - at);
+        memcpy(out + at, s, n);
+        out[at + n] = '\0';
+        return at + n;
+}
+
+size_t paste_context(const PastePiece *pc, char *out, size_t cap) {
+        size_t at = 0;
+        if (cap == 0)
+                return 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < pc->n_layers; i++) {
+                const PasteLayer *l = &pc->layers[i];
+                const char *name = layer_names[l->kind];
+                if (i > 0)
+                        at = put(out, cap, at, ", ", 2);
+                at = put(out, cap, at, name, strlen(name));
+                if (l->what.len > 0) {
+                        Span w = l->what;
+                        trim(&w);
+                        if (l->kind == PASTE_LOGFMT || l->kind == PASTE_JSON) {
+                                at = put(out, cap, at, " ", 1);
+                                at = put(out, cap, at, w.p, MIN(w.len, (size_t) 64));
+                        } else {
+                                at = put(out, cap, at, " \"", 2);
+                                at = put(out, cap, at, w.p, MIN(w.len, (size_t) 64));
+                                at = put(out, cap, at, "\"", 1);
+                        }
+                }
+        }
+        if (pc->redacted)
+                at = put(out, cap, at, pc->n_layers ? ", address redacted" : "address redacted",
+                         pc->n_layers ? 18 : 16);
+        if (pc->cut)
+                at = put(out, cap, at, pc->n_layers || pc->redacted ? ", cut off" : "cut off",
+                         pc->n_layers || pc->redacted ? 9 : 7);
+        return at;
+}
+
+/* ---- Shell transcripts ---- */
+
+static const char *const sysfs_ops[_SYSFS_OP_MAX] = {
+        [SYSFS_BIND] = "bind",
+        [SYSFS_UNBIND] = "unbind",
+        [SYSFS_NEW_ID] = "new_id",
+        [SYSFS_REMOVE_ID] = "remove_id",
+        [SYSFS_DRIVER_OVERRIDE] = "driver_override",
+        [SYSFS_DRIVERS_PROBE] = "drivers_probe",
+        [SYSFS_RESET] = "reset",
+        [SYSFS_REMOVE] = "remove",
+        [SYSFS_RESCAN] = "rescan",
+        [SYSFS_SRIOV_NUMVFS] = "sriov_numvfs",
+        [SYSFS_POWER_CONTROL] = "power/control",
+};
+
+const char *sysfs_op_to_string(SysfsOp op) {
+        return op < _SYSFS_OP_MAX ? sysfs_ops[op] : NULL;
+}
+
+static void copy_field(char *dst, size_t cap, Span s) {
+        size_t n = MIN(s.len, cap - 1);
+        memcpy(dst, s.p, n);
+        dst[n] = '\0';
+}
+
+/* One shell word at t: quotes removed, "\:" of a tab-completed path undone; into buf. */
+static bool eat_word(Span *t, char *buf, size_t cap, size_t *ret_len) {
+        size_t o = 0;
+        char q = 0;
+        span_eat_blanks(t);
+        if (t->len == 0)
+                return false;
+        while (t->len > 0) {
+                char c = t->p[0];
+                if (!q && (is_blank(c) || c == '|' || c == '>' || c == ';' || c == '&'))
+                        break;
+                span_advance(t, 1);
+                if (!q && (c == '"' || c == '\'')) {
+                        q = c;
+                        continue;
+                }
+                if (q && c == q) {
+                        q = 0;
+                        continue;
+                }
+                if (c == '\\' && q != '\'' && t->len > 0) {
+                        c = t->p[0];
+                        span_advance(t, 1);
+                }
+                if (o + 1 < cap)
+                        buf[o++] = c;
+        }
+        buf[o] = '\0';
+        *ret_len = o;
+        return true;
+}
+
+/* The operation and device a sysfs path names. */
+static bool path_parse(const char *path, SysfsWrite *w) {
+        static const struct {
+                const char *suffix;
+                SysfsOp op;
+        } attrs[] = {
+                {"/driver/unbind", SYSFS_UNBIND},
+                {"/unbind", SYSFS_UNBIND},
+                {"/bind", SYSFS_BIND},
+                {"/new_id", SYSFS_NEW_ID},
+                {"/remove_id", SYSFS_REMOVE_ID},
+                {"/driver_override", SYSFS_DRIVER_OVERRIDE},
+                {"/drivers_probe", SYSFS_DRIVERS_PROBE},
+                {"/reset", SYSFS_RESET},
+                {"/remove", SYSFS_REMOVE},
+                {"/rescan", SYSFS_RESCAN},
+                {"/sriov_numvfs", SYSFS_SRIOV_NUMVFS},
+                {"/power/control", SYSFS_POWER_CONTROL},
+        };
+        size_t len = strlen(path);
+        if (!span_starts_with(span_make(path, len), "/sys/"))
+                return false;
+        if (!span_find(span_make(path, len), "pci"))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
+                size_t sl = strlen(attrs[i].suffix);
+                if (len < sl || strcmp(path + len - sl, attrs[i].suffix) != 0)
+                        continue;
+                w->op = attrs[i].op;
+                /* the driver: /sys/bus/pci/drivers/DRIVER/(bind|unbind|new_id|remove_id) */
+                const char *d = strstr(path, "/drivers/");
+                if (d &&
+                    (w->op == SYSFS_BIND || w->op == SYSFS_UNBIND || w->op == SYSFS_NEW_ID ||
+                     w->op == SYSFS_REMOVE_ID)) {
+                        const char *s = d + 9, *e = strchr(s, '/');
+                        if (e)
+                                copy_field(w->driver, sizeof(w->driver), span_make(s, (size_t) (e - s)));
+                }
+                /* the device: the last address in the path */
+                for (const char *s = path; *s; s++) {
+                        if (*s != '/')
+                                continue;
+                        const char *e = s + 1;
+                        while (*e && *e != '/')
+                                e++;
+                        char addr[16];
+                        if (pci_address_normalize(s + 1, (size_t) (e - s - 1), addr) == 0)
+                                memcpy(w->device, addr, sizeof(addr));
+                }
+                copy_field(w->path, sizeof(w->path), span_make(path, len));
+                return true;
+        }
+        return false;
+}
+
+bool sysfs_path_parse(Span path, SysfsWrite *ret) {
+        char buf[256];
+        SysfsWrite w = {0};
+        if (path.len >= sizeof(buf))
+                return false;
+        memcpy(buf, path.p, path.len);
+        buf[path.len] = '\0';
+        if (!path_parse(buf, &w))
+                return false;
+        *ret = w;
+        return true;
+}
+
+bool sysfs_write_parse(const PastePiece *command, Span cwd, SysfsWrite *ret) {
+        SysfsWrite w = {0};
+        char word[256], value[256] = "", path[256] = "";
+        size_t n;
+        Span t = command->text;
+        bool redirect = false, tee = false, sudo = false, sudo_writes = false;
+
+        /* Through "sudo", "sh -c '...'" (its quoted script is parsed as the command), "bash -c". */
+        for (unsigned hops = 0; hops < 4; hops++) {
+                Span u = t;
+                if (!eat_word(&u, word, sizeof(word), &n))
+                        return false;
+                if (strcmp(word, "sudo") == 0) {
+                        sudo = true;
+                        t = u;
+                        continue;
+                }
+                if (strcmp(word, "sh") == 0 || strcmp(word, "bash") == 0) {
+                        sudo_writes = sudo;
+                        Span v = u;
+                        if (!eat_word(&v, word, sizeof(word), &n) || strcmp(word, "-c") != 0)
+                                return false;
+                        span_eat_blanks(&v);
+                        if (v.len < 2 || (v.p[0] != '\'' && v.p[0] != '"'))
+                                return false;
+                        char q = v.p[0];
+                        const char *end = memchr(v.p + 1, q, v.len - 1);
+                        if (!end)
+                                return false;
+                        t = span_make(v.p + 1, (size_t) (end - v.p - 1));
+                        continue;
+                }
+                break;
+        }
+        if (!eat_word(&t, word, sizeof(word), &n))
+                return false;
+        if (strcmp(word, "driverctl") == 0) {
+                /* driverctl [--nosave] set-override ADDR DRIVER: driver_override and a new probe */
+                while (eat_word(&t, word, sizeof(word), &n) && word[0] == '-')
+                        ;
+                if (strcmp(word, "set-override") != 0 || !eat_word(&t, word, sizeof(word), &n))
+                        return false;
+                if (pci_address_normalize(word, n, w.device) < 0)
+                        return false;
+                w.op = SYSFS_DRIVER_OVERRIDE;
+                sudo_writes = sudo;
+                if (eat_word(&t, word, sizeof(word), &n))
+                        copy_field(w.driver, sizeof(w.driver), span_make(word, n));
+                snprintf(w.path, sizeof(w.path), "/sys/bus/pci/devices/%s/driver_override", w.device);
+                goto writer;
+        }
+        if (strcmp(word, "echo") != 0 && strcmp(word, "printf") != 0)
+                return false;
+        bool is_printf = word[0] == 'p';
+        /* the words written, to the redirection or the pipe */
+        while (t.len > 0) {
+                span_eat_blanks(&t);
+                if (t.len == 0)
+                        break;
+                if (t.p[0] == '>' || t.p[0] == '|' || t.p[0] == ';' || t.p[0] == '&')
+                        break;
+                if (!eat_word(&t, word, sizeof(word), &n))
+                        break;
+                if ((word[0] == '-' && !is_printf && value[0] == '\0') || (is_printf && strchr(word, '%')))
+                        continue; /* echo -n, printf's format */
+                /* the words echo writes, joined as it joins them: "10de 1b80" */
+                size_t have = strlen(value);
+                if (have + 1 + n < sizeof(value)) {
+                        if (have > 0)
+                                value[have++] = ' ';
+                        memcpy(value + have, word, n + 1);
+                }
+        }
+        span_eat_blanks(&t);
+        if (span_eat_char(&t, '>')) {
+                span_eat_char(&t, '>');
+                redirect = true;
+        } else if (span_eat_char(&t, '|')) {
+                span_eat_blanks(&t);
+                while (eat_word(&t, word, sizeof(word), &n)) {
+                        if (strcmp(word, "sudo") == 0) {
+                                sudo_writes = true;
+                                continue;
+                        }
+                        if (word[0] == '-')
+                                continue;
+                        tee = strcmp(word, "tee") == 0;
+                        break;
+                }
+                if (!tee)
+                        return false;
+                while (eat_word(&t, word, sizeof(word), &n) && word[0] == '-')
+                        ;
+                snprintf(path, sizeof(path), "%s", word);
+        } else
+                return false;
+        if (redirect && !eat_word(&t, path, sizeof(path), &n))
+                return false;
+        if (path[0] == '\0')
+                return false;
+        /* a relative path, from the directory the prompt showed */
+        if (path[0] != '/' && cwd.len > 0 && cwd.p[0] == '/') {
+                char full[512];
+                int k = snprintf(full, sizeof(full), "%.*s/%s", (int) MIN(cwd.len, (size_t) 200), cwd.p,
+                                 path);
+                if (k < 0 || (size_t) k >= sizeof(path))
+                        return false;
+                memcpy(path, full, (size_t) k + 1);
+        }
+        if (!path_parse(path, &w))
+                return false;
+        copy_field(w.value, sizeof(w.value), span_from_str(value));
+        if (w.device[0] == '\0' && value[0] != '\0') {
+                char addr[16];
+                if (pci_address_normalize(value, strlen(value), addr) == 0)
+                        memcpy(w.device, addr, sizeof(addr));
+        }
+        if (w.op == SYSFS_DRIVER_OVERRIDE && value[0])
+                copy_field(w.driver, sizeof(w.driver), span_from_str(value));
+writer:
+        /* A root prompt is root whatever follows; sudo covers what it runs, not a redirection of the shell
+         * that runs sudo. */
+        if (command->root_prompt || sudo_writes)
+                w.writer = WRITER_ROOT;
+        else if (command->user_prompt || sudo)
+                w.writer = WRITER_USER;
+        *ret = w;
+        return true;
+}
+
+static const char *const writers[_WRITER_MAX] = {
+        [WRITER_UNKNOWN] = "-",
+        [WRITER_ROOT] = "root",
+        [WRITER_USER] = "user",
+};
+
+static const char *or_dash(const char *s) {
+        return s && s[0] ? s : "-";
+}
+
+size_t shell_event_format(const SysfsWrite *w, const ShellReply *r, char *out, size_t cap) {
+        SysfsWrite from_path;
+        if (cap > 0)
+                out[0] = '\0';
+        if (!w) {
+                if (!sysfs_path_parse(r->path, &from_path))
+                        return 0;
+                w = &from_path;
+        }
+        int n = snprintf(out, cap, "sysfs-write op=%s device=%s driver=%s errno=%s writer=%s path=%s",
+                         sysfs_op_to_string(w->op), or_dash(w->device), or_dash(w->driver), r->errno_name,
+                         writers[w->writer], or_dash(w->path));
+        if (n < 0 || (size_t) n >= cap) {
+                if (cap > 0)
+                        out[0] = '\0';
+                return 0;
+        }
+        return (size_t) n;
+}
+
+size_t shell_event_of_transcript(Paste *p, const char *text, size_t len, char *out, size_t cap) {
+        Span t = span_make(text, len), cmd;
+        SysfsWrite w;
+        ShellReply r;
+        const PastePiece *pc;
+
+        if (cap > 0)
+                out[0] = '\0';
+        if (!span_eat_until_literal(&t, "\\n", &cmd))
+                return 0;
+        span_advance(&t, 2);
+        /* the reply first: unwrapping the command reuses the scratch */
+        if (!shell_reply_parse(t, &r))
+                return 0;
+        if (paste_unwrap(p, cmd.p, cmd.len, &pc) != 1 || !pc[0].command ||
+            !sysfs_write_parse(&pc[0], (Span){0}, &w))
+                return shell_event_format(NULL, &r, out, cap);
+        return shell_event_format(&w, &r, out, cap);
+}
+
+/* strerror() of glibc (string/_strerror.c, sysdeps/gnu/errlist.h), musl (src/errno/__strerror.h) where its
+ * differs, and Go (syscall/zerrors_linux_amd64.go: glibc's text in lower case, which any case matches). */
+static const struct {
+        const char *name, *glibc, *musl;
+} errnos[] = {
+        {"EPERM", "Operation not permitted", NULL},
+        {"ENOENT", "No such file or directory", NULL},
+        {"EINTR", "Interrupted system call", NULL},
+        {"EIO", "Input/output error", "I/O error"},
+        {"ENXIO", "No such device or address", NULL},
+        {"ENOMEM", "Cannot allocate memory", "Out of memory"},
+        {"EACCES", "Permission denied", NULL},
+        {"EBUSY", "Device or resource busy", "Resource busy"},
+        {"EEXIST", "File exists", NULL},
+        {"ENODEV", "No such device", NULL},
+        {"EINVAL", "Invalid argument", NULL},
+        {"ENOSPC", "No space left on device", NULL},
+        {"EROFS", "Read-only file system", NULL},
+        {"ENOTTY", "Inappropriate ioctl for device", "Not a tty"},
+        {"EAGAIN", "Resource temporarily unavailable", NULL},
+        {"ENOSYS", "Function not implemented", NULL},
+        {"EOPNOTSUPP", "Operation not supported", "Not supported"},
+        {"ETIMEDOUT", "Connection timed out", "Operation timed out"},
+};
+
+bool errno_from_text(Span text, const char **name, const char **glibc) {
+        Span t = text;
+        trim(&t);
+        while (t.len > 0 && t.p[t.len - 1] == '.')
+                t.len--;
+        for (size_t i = 0; i < ELEMENTSOF(errnos); i++) {
+                const char *w[2] = {errnos[i].glibc, errnos[i].musl};
+                for (size_t k = 0; k < 2; k++)
+                        if (w[k] && strlen(w[k]) == t.len && strncasecmp(w[k], t.p, t.len) == 0) {
+                                *name = errnos[i].name;
+                                *glibc = errnos[i].glibc;
+                                return true;
+                        }
+        }
+        return false;
+}
+
+/* "SHELL: [line N: ]" before a builtin's error: "bash: ", "-bash: ", "sh: 1: ", "/bin/x.sh: line 12: " */
+static void eat_shell_name(Span *t) {
+        Span u = *t;
+        size_t n = 0;
+        while (n < u.len && n < 256 && u.p[n] != ':' && u.p[n] != ' ')
+                n++;
+        if (n == 0 || n >= u.len || u.p[n] != ':')
+                return;
+        Span name = span_make(u.p, n);
+        if (name.p[0] == '-')
+                span_advance(&name, 1);
+        span_advance(&u, n + 1);
+        if (!span_eat_char(&u, ' '))
+                return;
+        /* the shell's own name, or a script's path */
+        static const char *const shells[] = {"bash", "sh", "dash", "zsh", "ash", "ksh"};
+        bool known = name.len > 0 && name.p[0] == '/';
+        for (size_t i = 0; i < ELEMENTSOF(shells) && !known; i++)
+                known = name.len == strlen(shells[i]) && memcmp(name.p, shells[i], name.len) == 0;
+        if (!known)
+                return;
+        Span v = u;
+        if (span_eat_literal(&v, "line ") && span_eat_digits(&v, 1, 9, NULL) && span_eat_literal(&v, ": "))
+                u = v;
+        else if (span_eat_digits(&v, 1, 9, NULL) && span_eat_literal(&v, ": ")) /* dash: "sh: 1: " */
+                u = v;
+        *t = u;
+}
+
+bool shell_reply_parse(Span text, ShellReply *ret) {
+        Span t = text, u, path = {0};
+        trim(&t);
+        eat_shell_name(&t);
+        u = t;
+        /* builtins: "echo: write error: ERR", "printf: write error: ERR", busybox's "write error: ERR" */
+        if (span_eat_literal(&u, "echo: ") || span_eat_literal(&u, "printf: "))
+                t = u;
+        u = t;
+        if (span_eat_literal(&u, "write error: "))
+                goto errno_text;
+        u = t;
+        /* tee's "tee: PATH: ERR", Go's "write PATH: err" and "open PATH: err", a redirection's "PATH: ERR"
+         */
+        if (span_eat_literal(&u, "tee: ") || span_eat_literal(&u, "write ") || span_eat_literal(&u, "open "))
+                t = u;
+        u = t;
+        if (span_starts_with(u, "/sys/")) {
+                const char *sep = span_find(u, ": ");
+                if (!sep)
+                        return false;
+                path = span_make(u.p, (size_t) (sep - u.p));
+                span_advance(&u, (size_t) (sep + 2 - u.p));
+                goto errno_text;
+        }
+        /* Go's error inside another's: "Failed to ...: open /sys/...: permission denied" */
+        u = t;
+        const char *go = span_find(u, ": open /sys/");
+        if (!go)
+                go = span_find(u, ": write /sys/");
+        if (go) {
+                u = span_make(go + 2, u.len - (size_t) (go + 2 - u.p));
+                span_advance(&u, u.p[0] == 'o' ? 5 : 6);
+                const char *sep = span_find(u, ": ");
+                if (sep) {
+                        path = span_make(u.p, (size_t) (sep - u.p));
+                        span_advance(&u, (size_t) (sep + 2 - u.p));
+                        goto errno_text;
+                }
+        }
+        /* zsh: "zsh: permission denied: PATH" */
+        u = t;
+        const char *sep = span_find(u, ": /sys/");
+        if (sep) {
+                Span e = span_make(u.p, (size_t) (sep - u.p));
+                path = span_make(sep + 2, u.len - (size_t) (sep + 2 - u.p));
+                trim(&path);
+                if (errno_from_text(e, &ret->errno_name, &ret->strerror)) {
+                        ret->path = path;
+                        return true;
+                }
+        }
+        return false;
+errno_text:
+        if (!errno_from_text(u, &ret->errno_name, &ret->strerror))
+                return false;
+        ret->path = path;
+        return true;
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* The pasted-text stage: each wrapper and each normalisation on a shape people paste, and what must stay as
+ * it is (a kernel line holding " | ", a QEMU option string holding "msg=", a path with ">" that is no
+ * redirection). */
+#include <string.h>
+
+#include "paste.h"
+#include "test_common.h"
+
+static Paste *stage;
+
+static int setup(void **state) {
+        assert_int_equal(paste_new(&stage), 0);
+        return 0;
+}
+
+static int teardown(void **state) {
+        stage = paste_free(stage);
+        return 0;
+}
+
+static const PastePiece *unwrap(const char *line, size_t *n) {
+        const PastePiece *pc;
+        *n = paste_unwrap(stage, line, strlen(line), &pc);
+        assert_true(*n >= 1);
+        return pc;
+}
+
+/* The line as one piece whose text is want, with the context want_context. */
+static void check_one(const char *line, const char *want, const char *want_context) {
+        size_t n;
+        const PastePiece *pc = unwrap(line, &n);
+        char ctx[512];
+        assert_int_equal(n, 1);
+        assert_int_equal(pc[0].text.len, strlen(want));
+        assert_memory_equal(pc[0].text.p, want, strlen(want));
+        paste_context(&pc[0], ctx, sizeof(ctx));
+        /* "...*": the context starts so */
+        size_t wl = strlen(want_context);
+        if (wl > 0 && want_context[wl - 1] == '*')
+                assert_memory_equal(ctx, want_context, wl - 1);
+        else
+                assert_string_equal(ctx, want_context);
+}
+
+static void test_plain_line_is_itself(void **state) {
+        const char *line =
+                "[    1.234567] vfio-pci 0000:01:00.0: BAR 3: can't reserve [mem 0xc0000000-0xcfffffff]";
+        size_t n;
+        const PastePiece *pc = unwrap(line, &n);
+        assert_int_equal(n, 1);
+        assert_ptr_equal(pc[0].text.p, line); /* no copy */
+        assert_int_equal(pc[0].n_layers, 0);
+}
+
+static void test_trailing_blanks_crlf_bom(void **state) {
+        check_one("\xef\xbb\xbfqemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable \r",
+                  "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable", "");
+}
+
+static void test_typography(void **state) {
+        /* ’ “ ” – — … NBSP ZWSP full-width colon */
+        check_one("vfio-pci 0000:01:00.0: BAR 3: can\xe2\x80\x99t reserve",
+                  "vfio-pci 0000:01:00.0: BAR 3: can't reserve", "typographic characters");
+        check_one("failed to find romfile \xe2\x80\x9c/root/gpu.rom\xe2\x80\x9d",
+                  "failed to find romfile \"/root/gpu.rom\"", "typographic characters");
+        check_one("qemu-system-x86_64: \xe2\x80\x93"
+                  "device vfio-pci,host=01:00.0\xc2\xa0: x\xe2\x80\x8b"
+                  "y",
+                  "qemu-system-x86_64: -device vfio-pci,host=01:00.0 : xy", "typographic characters");
+        check_one("group 1 is not viable\xef\xbc\x9a ok", "group 1 is not viable: ok",
+                  "typographic characters");
+        check_one("\033[1;31mvfio\033[0m-pci 0000:01:00.0: x", "vfio-pci 0000:01:00.0: x",
+                  "typographic characters");
+        /* a character it does not know stays */
+        check_one("caf\xc3\xa9: ok", "caf\xc3\xa9: ok", "");
+}
+
+static void test_markdown(void **state) {
+        check_one("> qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable",
+                  "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable", "markdown quote");
+        check_one(">> > `vfio-pci 0000:01:00.0: x`", "vfio-pci 0000:01:00.0: x",
+                  "markdown quote, code span");
+        check_one("**DMAR: IOMMU disabled**", "DMAR: IOMMU disabled", "code span");
+        check_one("- [  214.123456] vfio-pci 0000:03:00.0: x", "[  214.123456] vfio-pci 0000:03:00.0: x",
+                  "list bullet");
+        check_one("  \xe2\x80\xa2 DMAR: IOMMU enabled", "DMAR: IOMMU enabled", "list bullet");
+        check_one("3. DMAR: IOMMU enabled", "DMAR: IOMMU enabled", "list bullet");
+        /* a fence is no message, and "-device" no bullet */
+        check_one("```", "```", "");
+        check_one("-device vfio-pci,host=01:00.0: x", "-device vfio-pci,host=01:00.0: x", "");
+}
+
+static void test_containers(void **state) {
+        check_one("libvirtd-1  | error: Failed to start domain 'win11'",
+                  "error: Failed to start domain 'win11'", "docker compose service \"libvirtd-1\"");
+        check_one("[pod/virt-launcher-win-x7k2p/compute] qemu-kvm: -device x: vfio 0000:01:00.0: y",
+                  "qemu-kvm: -device x: vfio 0000:01:00.0: y",
+                  "kubectl logs \"pod/virt-launcher-win-x7k2p/compute\"");
+        check_one("\xe2\x94\x82 DMAR: IOMMU disabled            \xe2\x94\x82", "DMAR: IOMMU disabled",
+                  "terminal pane");
+        /* the text runs to the pane's edge: cut off */
+        size_t n;
+        const PastePiece *pc = unwrap("\xe2\x94\x82 vfio 0000:01:00.0: group 1 is not via\xe2\x94\x82", &n);
+        assert_true(pc[0].cut);
+        /* a kernel line that holds " | " is no compose line */
+        check_one("[    0.000000] ACPI: PM-Timer IO Port: 0x408 | x",
+                  "[    0.000000] ACPI: PM-Timer IO Port: 0x408 | x", "");
+        check_one("pci 0000:00:01.0: PME# supported | x", "pci 0000:00:01.0: PME# supported | x", "");
+        check_one("a || b", "a || b", "");
+}
+
+static void test_logfmt(void **state) {
+        size_t n;
+        const PastePiece *pc = unwrap("time=\"2024-12-06T09:04:28Z\" level=error msg=\"failed to hotplug "
+                                      "VFIO device\" error=\"QMP command "
+                                      "failed: vfio 0000:01:00.1: group 1 used in multiple address spaces\" "
+                                      "name=containerd-shim-v2",
+                                      &n);
+        assert_int_equal(n, 2);
+        assert_memory_equal(pc[0].text.p, "failed to hotplug VFIO device", pc[0].text.len);
+        assert_int_equal(pc[1].text.len,
+                         strlen("vfio 0000:01:00.1: group 1 used in multiple address spaces"));
+        assert_memory_equal(pc[1].text.p, "vfio 0000:01:00.1: group 1 used in multiple address spaces",
+                            pc[1].text.len);
+        char ctx[256];
+        paste_context(&pc[1], ctx, sizeof(ctx));
+        assert_string_equal(ctx, "logfmt error, quoted by \"QMP command failed:\"");
+        /* \" inside the value */
+        check_one("level=error msg=\"failed to find romfile \\\"/x.rom\\\"\"",
+                  "failed to find romfile \"/x.rom\"", "logfmt msg");
+        /* a QEMU option string holding msg= is no logfmt */
+        check_one("qemu-system-x86_64: -msg timestamp=on -device vfio-pci,host=01:00.0",
+                  "qemu-system-x86_64: -msg timestamp=on -device vfio-pci,host=01:00.0", "");
+        check_one("LC_ALL=C QEMU_AUDIO_DRV=none /usr/bin/qemu-system-x86_64 -msg timestamp=on",
+                  "LC_ALL=C QEMU_AUDIO_DRV=none /usr/bin/qemu-system-x86_64 -msg timestamp=on", "");
+}
+
+static void test_json_and_escaped_lines(void **state) {
+        size_t n;
+        const PastePiece *pc = unwrap(
+                "{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"internal error: qemu "
+                "unexpectedly "
+                "closed the monitor: qemu-kvm: vfio 0000:01:00.0: group 1 is not viable\\nPlease ensure all "
+                "devices within the iommu_group are bound to their vfio bus driver.\",\"pos\":\"x\"}",
+                &n);
+        assert_int_equal(n, 2);
+        assert_true(pc[0].text.len > 0 && pc[0].text.p[pc[0].text.len - 1] == 'e');
+        assert_memory_equal(pc[1].text.p, "Please ensure", 13);
+        /* journald's own JSON is the classifier's */
+        check_one("{\"MESSAGE\":\"x\",\"__CURSOR\":\"s=1\"}", "{\"MESSAGE\":\"x\",\"__CURSOR\":\"s=1\"}",
+                  "");
+        /* a literal \n in a virsh line */
+        pc = unwrap("error: internal error: qemu unexpectedly closed the monitor: a: b\\nc: d", &n);
+        assert_int_equal(n, 2);
+        assert_memory_equal(pc[1].text.p, "c: d", 4);
+}
+
+static void test_managers(void **state) {
+        check_one("TASK ERROR: start failed: QEMU exited with code 1", "QEMU exited with code 1",
+                  "quoted by \"TASK ERROR:\", quoted by \"start failed:\"");
+        check_one("Error: Failed to start device \"gpu0\": x: y", "x: y",
+                  "quoted by \"Error:\", quoted by \"Failed to start device \"gpu0\":\"");
+        check_one("GenericError: vfio 0000:c6:00.0: group 10 is not viable",
+                  "vfio 0000:c6:00.0: group 10 is not viable", "quoted by \"GenericError:\"");
+        check_one("Unable to complete install: 'internal error: x'", "internal error: x",
+                  "quoted by \"Unable to complete install:\"");
+        check_one("libvirt.libvirtError: internal error: x", "internal error: x",
+                  "quoted by \"libvirt.libvirtError:\"");
+        check_one("(qemu) qemu-system-x86_64: vfio 0000:01:00.0: x",
+                  "qemu-system-x86_64: vfio 0000:01:00.0: x", "QEMU monitor");
+        check_one("Hook script execution failed: internal error: Child process (LC_ALL=C "
+                  "/etc/libvirt/hooks/qemu win "
+                  "prepare begin -) unexpected exit status 1: modprobe: FATAL: Module nvidia is in use.",
+                  "modprobe: FATAL: Module nvidia is in use.",
+                  "quoted by \"Hook script execution failed: *");
+}
+
+static void test_prompts(void **state) {
+        size_t n;
+        const PastePiece *pc =
+                unwrap("root@tupac:~# echo \"0000:03:00.0\" > /sys/bus/pci/drivers/vfio-pci/bind ", &n);
+        assert_true(pc[0].command);
+        assert_true(pc[0].root_prompt);
+        pc = unwrap("user@host:~$ sudo tee /sys/x", &n);
+        assert_true(pc[0].command && pc[0].user_prompt);
+        pc = unwrap("[root@h /]# lspci", &n);
+        assert_true(pc[0].command && pc[0].root_prompt);
+        pc = unwrap("#lspci -nnk", &n);
+        assert_true(pc[0].command && pc[0].root_prompt);
+        assert_memory_equal(pc[0].text.p, "lspci -nnk", 10);
+        pc = unwrap("+ echo 0000:01:00.0", &n);
+        assert_true(pc[0].command);
+        pc = unwrap("echo 1 > /sys/bus/pci/rescan", &n); /* pasted without its prompt */
+        assert_true(pc[0].command);
+        /* a dmesg line is no prompt, nor is a kernel line that names a user */
+        pc = unwrap("[    5.1] usb 1-1: Manufacturer: a@b", &n);
+        assert_false(pc[0].command);
+}
+
+static void test_redacted_and_cut(void **state) {
+        size_t n;
+        const PastePiece *pc =
+                unwrap("vfio-pci 0000:XX:00.0: BAR 3: can't reserve [mem 0x1-0x2 64bit pref]", &n);
+        assert_true(pc[0].redacted);
+        assert_non_null(span_find(pc[0].text, PASTE_REDACTED_ADDRESS ": BAR 3"));
+        pc = unwrap("qemu-system-x86_64: vfio <addr>: group 1 is not viable", &n);
+        assert_true(pc[0].redacted);
+        /* a real address is no redaction, nor a version or a time */
+        pc = unwrap("vfio-pci 0000:0a:00.0: x 10:00:00.1", &n);
+        assert_false(pc[0].redacted);
+        pc = unwrap("qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not vi\xe2\x80\xa6", &n);
+        assert_true(pc[0].cut);
+        assert_int_equal(pc[0].text.p[pc[0].text.len - 1], 'i');
+}
+
+static void test_depth_bound(void **state) {
+        char line[4096] = "";
+        for (int i = 0; i < 200; i++)
+                strcat(line, "> ");
+        strcat(line, "DMAR: IOMMU disabled");
+        size_t n;
+        const PastePiece *pc = unwrap(line, &n);
+        assert_int_equal(n, 1);
+        assert_true(pc[0].n_layers <= VX_PASTE_DEPTH_MAX);
+        /* many escaped lines: at most VX_PASTE_PIECES_MAX pieces */
+        char many[8192] = "error: ";
+        for (int i = 0; i < 100; i++)
+                strcat(many, "a\\n");
+        pc = unwrap(many, &n);
+        assert_true(n <= VX_PASTE_PIECES_MAX);
+}
+
+/* The command of a transcript line, parsed: false if it writes no PCI sysfs file. */
+static bool parse_command(const char *line, Span cwd, SysfsWrite *w) {
+        size_t n;
+        const PastePiece *pc = unwrap(line, &n);
+        return n == 1 && sysfs_write_parse(&pc[0], cwd, w);
+}
+
+static void check_write(const char *command, SysfsOp op, const char *device, const char *driver) {
+        SysfsWrite w;
+        assert_true(parse_command(command, (Span){0}, &w));
+        assert_int_equal(w.op, op);
+        assert_string_equal(w.device, device);
+        assert_string_equal(w.driver, driver);
+}
+
+static void test_sysfs_writes(void **state) {
+        check_write("echo \"0000:03:00.0\" > /sys/bus/pci/drivers/vfio-pci/bind", SYSFS_BIND, "0000:03:00.0",
+                    "vfio-pci");
+        check_write("echo 0000:01:00.0 | sudo tee /sys/bus/pci/devices/0000:01:00.0/driver/unbind",
+                    SYSFS_UNBIND, "0000:01:00.0", "");
+        check_write("echo vfio-pci > /sys/bus/pci/devices/0000\\:01\\:00.0/driver_override",
+                    SYSFS_DRIVER_OVERRIDE, "0000:01:00.0", "vfio-pci");
+        check_write("sudo sh -c 'echo 1 > /sys/bus/pci/devices/0000:0b:00.0/reset'", SYSFS_RESET,
+                    "0000:0b:00.0", "");
+        check_write("printf '%s' 0000:01:00.0 > /sys/bus/pci/drivers_probe", SYSFS_DRIVERS_PROBE,
+                    "0000:01:00.0", "");
+        check_write("echo 10de 1b80 > /sys/bus/pci/drivers/vfio-pci/new_id", SYSFS_NEW_ID, "", "vfio-pci");
+        check_write("driverctl set-override 0000:01:00.0 vfio-pci", SYSFS_DRIVER_OVERRIDE, "0000:01:00.0",
+                    "vfio-pci");
+        check_write("echo 4 > /sys/devices/pci0000:00/0000:00:03.0/0000:3b:00.0/sriov_numvfs",
+                    SYSFS_SRIOV_NUMVFS, "0000:3b:00.0", "");
+        SysfsWrite w;
+        /* a relative path, from the prompt's directory */
+        assert_true(parse_command("echo 1 > reset", span_from_str("/sys/bus/pci/devices/0000:02:00.0"), &w));
+        assert_int_equal(w.op, SYSFS_RESET);
+        assert_string_equal(w.device, "0000:02:00.0");
+        /* not a write of PCI sysfs: a read, a ">" inside quotes, a platform device, an ls listing */
+        assert_false(parse_command("cat /sys/bus/pci/devices/0000:01:00.0/reset", (Span){0}, &w));
+        assert_false(
+                parse_command("echo '0000:01:00.0 > /sys/bus/pci/drivers/vfio-pci/bind'", (Span){0}, &w));
+        assert_false(parse_command("echo sunxi_emac.0 > /sys/bus/platform/drivers/sunxi_emac/bind",
+                                   (Span){0}, &w));
+        assert_false(parse_command("ls -l /sys/bus/pci/devices/0000:01:00.0/ -> x", (Span){0}, &w));
+}
+
+static void check_reply(const char *line, const char *errno_name, const char *path) {
+        ShellReply r;
+        assert_true(shell_reply_parse(span_from_str(line), &r));
+        assert_string_equal(r.errno_name, errno_name);
+        assert_int_equal(r.path.len, strlen(path));
+        assert_memory_equal(r.path.p, path, r.path.len);
+}
+
+static void test_shell_replies(void **state) {
+        check_reply("bash: echo: write error: No such device", "ENODEV", "");
+        check_reply("-bash: echo: write error: Device or resource busy", "EBUSY", "");
+        check_reply("bash: line 1: echo: write error: Invalid argument", "EINVAL", "");
+        check_reply("/bin/vfio-startup.sh: line 123: echo: write error: No such device", "ENODEV", "");
+        check_reply("sh: write error: Resource busy", "EBUSY", ""); /* busybox on musl */
+        check_reply("-sh: echo: write error: No such device", "ENODEV", "");
+        check_reply("tee: /sys/bus/pci/drivers/vfio-pci/new_id: File exists", "EEXIST",
+                    "/sys/bus/pci/drivers/vfio-pci/new_id");
+        check_reply("-bash: /sys/bus/pci/drivers/vfio-pci/bind: Permission denied", "EACCES",
+                    "/sys/bus/pci/drivers/vfio-pci/bind");
+        check_reply("write /sys/bus/pci/drivers/vfio-pci/bind: no such device", "ENODEV",
+                    "/sys/bus/pci/drivers/vfio-pci/bind");
+        check_reply("open /sys/bus/pci/devices/0000:01:00.0/driver_override: permission denied", "EACCES",
+                    "/sys/bus/pci/devices/0000:01:00.0/driver_override");
+        check_reply("sh: write error: Inappropriate ioctl for device", "ENOTTY", "");
+        check_reply("bash: echo: write error: NO SUCH DEVICE", "ENODEV", "");
+        ShellReply r;
+        /* an errno text no C library prints, and other programs' lines */
+        assert_false(shell_reply_parse(span_from_str("bash: echo: write error: No such thing"), &r));
+        assert_false(shell_reply_parse(span_from_str("vfio-pci 0000:01:00.0: write error: x"), &r));
+        assert_false(shell_reply_parse(span_from_str("modprobe: FATAL: Module nvidia is in use."), &r));
+}
+
+static void check_writer(const char *line, SysfsWriter writer) {
+        SysfsWrite w;
+        assert_true(parse_command(line, (Span){0}, &w));
+        assert_int_equal(w.writer, writer);
+}
+
+static void test_writers(void **state) {
+        check_writer("root@pve:~# echo 0000:01:00.0 > /sys/bus/pci/drivers/vfio-pci/bind", WRITER_ROOT);
+        check_writer("user@h:~$ echo 0000:01:00.0 | sudo tee /sys/bus/pci/drivers/vfio-pci/bind",
+                     WRITER_ROOT);
+        check_writer("sudo sh -c 'echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset'", WRITER_ROOT);
+        /* sudo runs echo; the user's shell opens the file */
+        check_writer("sudo echo \"10de 11e1\" > \"/sys/bus/pci/drivers/vfio-pci/new_id\"", WRITER_USER);
+        check_writer("user@h:~$ echo 1 > /sys/bus/pci/rescan", WRITER_USER);
+        check_writer("echo 1 > /sys/bus/pci/rescan", WRITER_UNKNOWN);
+}
+
+static void check_event(const char *transcript, const char *want) {
+        char out[512];
+        size_t n = shell_event_of_transcript(stage, transcript, strlen(transcript), out, sizeof(out));
+        assert_string_equal(out, want);
+        assert_int_equal(n, strlen(want));
+}
+
+static void test_events(void **state) {
+        check_event("root@tupac:~# echo \"0000:03:00.0\" > /sys/bus/pci/drivers/vfio-pci/bind \\nbash: "
+                    "echo: write "
+                    "error: No such device",
+                    "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root "
+                    "path=/sys/bus/pci/drivers/vfio-pci/bind");
+        /* the reply alone names its file */
+        check_event("x\\ntee: /sys/bus/pci/devices/0000:01:00.0/driver/unbind: No such device",
+                    "sysfs-write op=unbind device=0000:01:00.0 driver=- errno=ENODEV writer=- "
+                    "path=/sys/bus/pci/devices/0000:01:00.0/driver/unbind");
+        /* no command and a reply that names no file: no event */
+        check_event("ls\\nbash: echo: write error: No such device", "");
+        check_event("no separator", "");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_plain_line_is_itself),
+                cmocka_unit_test(test_trailing_blanks_crlf_bom),
+                cmocka_unit_test(test_typography),
+                cmocka_unit_test(test_markdown),
+                cmocka_unit_test(test_containers),
+                cmocka_unit_test(test_logfmt),
+                cmocka_unit_test(test_json_and_escaped_lines),
+                cmocka_unit_test(test_managers),
+                cmocka_unit_test(test_prompts),
+                cmocka_unit_test(test_redacted_and_cut),
+                cmocka_unit_test(test_depth_bound),
+                cmocka_unit_test(test_sysfs_writes),
+                cmocka_unit_test(test_shell_replies),
+                cmocka_unit_test(test_writers),
+                cmocka_unit_test(test_events),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
