@@ -10,6 +10,7 @@
 #include "analysis_internal.h"
 #include "capture.h"
 #include "hash.h"
+#include "paste.h"
 #include "vfioexplain/macro.h"
 
 static int hit_index_init(HitIndex *x, size_t max) {
@@ -79,10 +80,15 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
                 return -ENOMEM;
         }
         if ((r = line_classifier_new(&a->lc)) < 0 || (r = matcher_new(rs, &a->m)) < 0 ||
-            (r = line_memo_new(&a->memo)) < 0) {
+            (r = line_memo_new(&a->memo)) < 0 || (r = paste_new(&a->paste)) < 0 ||
+            (r = paste_new(&a->paste_inner)) < 0) {
                 analysis_free(a);
                 return r;
         }
+        a->guest_fact = SIZE_MAX;
+        for (size_t i = 0; i < rs->n_facts; i++)
+                if (strcmp(rs->facts[i], "qemu-guest-kernel") == 0)
+                        a->guest_fact = i;
         *ret = a;
         return 0;
 }
@@ -99,6 +105,8 @@ void evidence_release(Evidence *e) {
         e->unit = NULL;
         free(e->cursor);
         e->cursor = NULL;
+        free(e->context);
+        e->context = NULL;
         if (e->vars) {
                 vars_free(e->vars);
                 free(e->vars);
@@ -147,6 +155,8 @@ Analysis *analysis_free(Analysis *a) {
                 free(a->input_domain[i]);
         }
         line_classifier_free(a->lc);
+        paste_free(a->paste);
+        paste_free(a->paste_inner);
         line_memo_free(a->memo);
         matcher_free(a->m);
         free(a);
@@ -232,6 +242,17 @@ static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 .seq = a->seq,
                 .epoch = a->epoch,
         };
+        /* Only shown: on OOM the evidence goes without it. */
+        if (a->cur_command) {
+                char buf[256];
+                snprintf(buf, sizeof(buf), "reply to %s", a->cur_command);
+                ret->context = strdup(buf);
+        } else if (a->cur_piece &&
+                   (a->cur_piece->n_layers > 0 || a->cur_piece->redacted || a->cur_piece->cut)) {
+                char buf[512];
+                paste_context(a->cur_piece, buf, sizeof(buf));
+                ret->context = strdup(buf);
+        }
         const EntryMeta *meta = a->cur_meta;
         if (meta) {
                 ret->realtime_usec = meta->realtime_usec;
@@ -392,10 +413,19 @@ static long strength_weight(Strength s) {
                                        : WEIGHT_POSSIBLE;
 }
 
+/* The strength a match of m gives its cause: one lower for a line whose address was redacted or that was cut
+ * off (the rest of the message is plain, but not all of it is there). */
+static Strength match_strength(const Analysis *a, const Match *m) {
+        bool uncertain = m->partial || (a->cur_piece && a->cur_piece->redacted);
+        return uncertain && m->rule->strength > STRENGTH_POSSIBLE ? m->rule->strength - 1
+                                                                  : m->rule->strength;
+}
+
 static int on_cause(Analysis *a, const Match *m, char **vars) {
         const CauseDef *c = &a->rs->causes[m->rule->target];
         const char *device = !c->host_scope && vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
         FindingState *s = finding_get(a, m->rule->target, device);
+        Strength strength = match_strength(a, m);
         Evidence ev;
         int r;
 
@@ -405,9 +435,9 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
                 return r;
         ev.vars = vars_dup(vars);
         s->f.direct = true;
-        if (m->rule->strength > s->f.confidence)
-                s->f.confidence = m->rule->strength;
-        finding_add_weight(s, m->rule_index, strength_weight(m->rule->strength));
+        if (strength > s->f.confidence)
+                s->f.confidence = strength;
+        finding_add_weight(s, m->rule_index, strength_weight(strength));
         vars_merge(s->f.vars, vars);
         if (!s->f.group[0] && vars[VAR_GROUP])
                 snprintf(s->f.group, sizeof(s->f.group), "%s", vars[VAR_GROUP]);
@@ -484,6 +514,24 @@ static void record(Analysis *a, bool dropped, size_t link, const char *group) {
         a->recorded[a->n_recorded++] = act;
 }
 
+static bool judged_guest(const Analysis *a) {
+        return a->judged && a->judged_input == a->cur_input_index && a->judged_epoch == a->epoch;
+}
+
+/* The input of the current line shows it was taken inside a VM (a fact qemu-guest-kernel: "DMI: QEMU
+ * Standard PC", "Hypervisor detected: KVM"): its kernel lines are the guest's from here on, in this boot. */
+static void judge_guest(Analysis *a) {
+        if (judged_guest(a))
+                return;
+        if (!a->stats.guest_input) {
+                a->stats.guest_input = a->cur_input;
+                a->stats.guest_line = a->cur_line;
+        }
+        a->judged = true;
+        a->judged_input = a->cur_input_index;
+        a->judged_epoch = a->epoch;
+}
+
 static int on_match(const Match *m, void *userdata) {
         Analysis *a = userdata;
         char *vars[_VAR_CAPTURE_MAX] = {0};
@@ -494,6 +542,10 @@ static int on_match(const Match *m, void *userdata) {
 
         a->cur_matched = true;
         vars_from_match(m, vars, store);
+        /* A redacted address is no device: the stand-in the stage wrote for it goes. */
+        if (a->cur_piece && a->cur_piece->redacted && vars[VAR_ADDRESS] &&
+            strcmp(vars[VAR_ADDRESS], PASTE_REDACTED_ADDRESS) == 0)
+                vars[VAR_ADDRESS] = NULL;
         const char *domain = domain_of_input(a, a->cur_input);
         if (!vars[VAR_DOMAIN] && domain) {
                 snprintf(store[VAR_DOMAIN], sizeof(store[VAR_DOMAIN]), "%s", domain);
@@ -521,6 +573,8 @@ static int on_match(const Match *m, void *userdata) {
                 a->budget->facts += r == 1;
                 dropped = r < 0;
                 r = 0;
+                if (m->rule->target == a->guest_fact && m->source == SOURCE_KERNEL && !a->guest_input)
+                        judge_guest(a);
                 if (dropped)
                         a->dropped++;
                 record(a, dropped, link, vars[VAR_GROUP]);
@@ -637,6 +691,13 @@ static void memo_key_of_dmesg(const Analysis *a, const char *message, size_t len
 }
 #undef PUT
 
+/* A line as read counts once as matched, however many of its pieces match. */
+static void count_matched(Analysis *a) {
+        if (!a->cur_counted)
+                a->stats.matched_lines++;
+        a->cur_counted = true;
+}
+
 /* What matching the line did, done again. */
 static void replay(Analysis *a, const RepeatAction *act, size_t n) {
         for (size_t i = 0; i < n; i++) {
@@ -656,7 +717,7 @@ static void replay(Analysis *a, const RepeatAction *act, size_t n) {
                         a->dropped++;
         }
         if (n > 0)
-                a->stats.matched_lines++;
+                count_matched(a);
 }
 
 /* Replays what the message of key did before, if the memo remembers it. */
@@ -693,7 +754,7 @@ static int match_remembered(Analysis *a, const Line *line, bool memo, const char
         r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
                  : matcher_match_line(a->m, line, on_match, a);
         if (a->cur_matched)
-                a->stats.matched_lines++;
+                count_matched(a);
         /* A line that met a PCRE2 limit is counted as such each time. */
         if (r >= 0 && a->recording && matcher_limit_hits(a->m) == limit_hits) {
                 unsigned char out[1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction)];
@@ -706,10 +767,11 @@ static int match_remembered(Analysis *a, const Line *line, bool memo, const char
         return r;
 }
 
-/* k: as match_remembered() takes it. */
+/* k: as match_remembered() takes it. extra: a further piece of a line as read, or the event its reply made:
+ * counted as a line already. */
 static int feed_line(Analysis *a, const char *input, unsigned long lineno, const Line *line, const char *raw,
-                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits,
-                     MemoKey *k) {
+                     size_t len, const EntryMeta *meta, const PrefilterHit *hits, size_t n_hits, MemoKey *k,
+                     bool extra) {
         bool memo = a->memo != NULL;
         Line guest;
         int r;
@@ -719,7 +781,10 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
                 line_as_guest(&guest);
                 line = &guest;
         }
-        a->stats.lines++;
+        if (!extra) {
+                a->stats.lines++;
+                a->cur_counted = false;
+        }
         a->seq++;
         for (size_t v = 0; v < line->n_views; v++)
                 if (line->views[v].source == SOURCE_KERNEL && line->views[v].text.len > 0 &&
@@ -731,6 +796,20 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         /* The interned name: the look-ups of this line's matches then find it by its pointer. */
         if ((r = set_current_input(a, input)) < 0)
                 return r;
+        /* A kernel log its own lines showed to be a VM's: its kernel lines (and bare ones) are the guest's.
+         */
+        if (!a->guest_input && judged_guest(a) && line != &guest) {
+                bool any = false;
+                guest = *line;
+                for (size_t v = 0; v < guest.n_views; v++)
+                        if (guest.views[v].source == SOURCE_KERNEL ||
+                            guest.views[v].source == SOURCE_UNKNOWN) {
+                                guest.views[v].source = SOURCE_GUEST;
+                                any = true;
+                        }
+                if (any)
+                        line = &guest;
+        }
         a->cur_line = lineno;
         a->cur_raw = raw;
         a->cur_len = len;
@@ -759,14 +838,14 @@ static int feed_fields(Analysis *a, const char *input, unsigned long lineno, con
         if (!memchr(rest.p, '\n', rest.len)) {
                 line_classify_fields(f, &line);
                 k.len = 0;
-                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
+                return feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k, false);
         }
         while (r >= 0 && span_next_line(&rest, &one)) {
                 LineFields sub = *f;
                 sub.message = one;
                 line_classify_fields(&sub, &line);
                 k.len = 0;
-                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k);
+                r = feed_line(a, input, lineno, &line, raw, len, meta, NULL, 0, &k, false);
         }
         return r;
 }
@@ -819,6 +898,9 @@ static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len
         int r = set_current_input(a, input);
         if (r < 0)
                 return r;
+        /* A line judged the guest's is not the line the key says (its views are another source's). */
+        if (judged_guest(a))
+                return 0;
         memo_key_of_dmesg(a, raw + stamp, len - stamp, k);
         return 0;
 }
@@ -830,6 +912,7 @@ static int replayed_raw(Analysis *a, const char *input, const char *raw, size_t 
 
         if (k->len > 0 && k->epoch != a->epoch && (r = dmesg_key(a, input, raw, len, k)) < 0)
                 return r;
+        a->cur_counted = false;
         if (!replayed(a, k))
                 return 0;
         a->stats.lines++;
@@ -837,18 +920,144 @@ static int replayed_raw(Analysis *a, const char *input, const char *raw, size_t 
         return 1;
 }
 
-/* A line the memo did not replay. k: its dmesg key, as replayed_raw() left it. */
+/* The directory a piece's prompt showed ("root@pve:/sys/bus/pci/devices/0000:01:00.0# ", busybox's
+ * "/sys/bus/pci # "), empty if none. */
+static Span prompt_cwd(const PastePiece *pc) {
+        for (size_t i = 0; i < pc->n_layers; i++) {
+                Span w = pc->layers[i].what, cwd;
+                const char *at;
+                if (pc->layers[i].kind != PASTE_PROMPT || w.len == 0)
+                        continue;
+                if (w.p[0] == '/')
+                        cwd = w;
+                else if ((at = memchr(w.p, '@', w.len)) &&
+                         (at = memchr(at, ':', w.len - (size_t) (at - w.p))))
+                        cwd = span_make(at + 1, w.len - (size_t) (at + 1 - w.p));
+                else
+                        continue;
+                while (cwd.len > 0 &&
+                       (cwd.p[cwd.len - 1] == ' ' || cwd.p[cwd.len - 1] == '#' || cwd.p[cwd.len - 1] == '$'))
+                        cwd.len--;
+                return cwd;
+        }
+        return (Span){0};
+}
+
+/* A shell transcript's piece: a command that writes a PCI sysfs file is kept until its reply; a reply (a
+ * shell's or tool's error) makes the event rules of source shell see (docs/rule-format.md), fed as a further
+ * line with the reply as its evidence and the command as its context. Only lines that hold a prefilter
+ * literal ("/sys/", "write error", "driverctl") change this state, so that reading by blocks, which reads
+ * only those, and reading every line agree. */
+static int shell_step(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
+                      const PastePiece *pc) {
+        ShellReply reply;
+        SysfsWrite w;
+
+        if (pc->command) {
+                if (!sysfs_write_parse(pc, prompt_cwd(pc), &w))
+                        return 0;
+                a->shell.pending = true;
+                a->shell.input = a->cur_input_index;
+                a->shell.lineno = lineno;
+                a->shell.w = w;
+                snprintf(a->shell.text, sizeof(a->shell.text), "line %lu: %.*s", lineno,
+                         (int) MIN(pc->text.len, (size_t) 120), pc->text.p);
+                return 0;
+        }
+        if (!shell_reply_parse(pc->text, &reply))
+                return 0;
+        const SysfsWrite *cmd = NULL;
+        if (a->shell.pending && a->shell.input == a->cur_input_index && lineno > a->shell.lineno &&
+            lineno - a->shell.lineno <= VX_SHELL_REPLY_LINES) {
+                /* a reply that names another file answers another write */
+                if (reply.path.len == 0 ||
+                    (strlen(a->shell.w.path) == reply.path.len &&
+                     memcmp(a->shell.w.path, reply.path.p, reply.path.len) == 0))
+                        cmd = &a->shell.w;
+        }
+        size_t n = shell_event_format(cmd, &reply, a->event, sizeof(a->event));
+        if (cmd)
+                a->shell.pending = false;
+        if (n == 0)
+                return 0;
+        Line ev = {.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+        ev.views[0] = (LineView){.source = SOURCE_SHELL, .text = span_make(a->event, n)};
+        MemoKey k = {.len = 0};
+        a->cur_command = cmd ? a->shell.text : NULL;
+        int r = feed_line(a, input, lineno, &ev, raw, len, NULL, NULL, 0, &k, true);
+        a->cur_command = NULL;
+        return r;
+}
+
+/* The message a view quotes behind a management layer's or libvirt's own prefix ("Failed to reset PCI
+ * device: internal error: ...", "Hook script execution failed: ... unexpected exit status 1: OUTPUT"),
+ * offered as a further view: the quoted program may be any. */
+static void add_unquoted_views(Line *line) {
+        size_t n = line->n_views;
+        for (size_t v = 0; v < n && line->n_views < ELEMENTSOF(line->views); v++) {
+                Span inner;
+                if (line->views[v].source == SOURCE_GUEST || line->views[v].source == SOURCE_PROBE ||
+                    paste_unquote(line->views[v].text, &inner) == 0)
+                        continue;
+                line->views[line->n_views++] = (LineView){.source = SOURCE_UNKNOWN, .text = inner};
+        }
+}
+
+/* A journal line whose message is a logfmt or JSON record (kata, incus, containerd log so): its message
+ * fields, each a further line of the line as read. */
+static int feed_record(Analysis *a, const char *input, unsigned long lineno, const Line *outer,
+                       const char *raw, size_t len) {
+        const PastePiece *pc;
+        Span msg = outer->views[0].text;
+        size_t n = paste_unwrap(a->paste_inner, msg.p, msg.len, &pc);
+        int r = 0;
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                Line line;
+                MemoKey k = {.len = 0};
+                if (pc[i].n_layers == 0)
+                        continue;
+                line_classify(a->lc, pc[i].text.p, pc[i].text.len, &line);
+                add_unquoted_views(&line);
+                a->cur_piece = &pc[i];
+                r = feed_line(a, input, lineno, &line, raw, len, NULL, NULL, 0, &k, true);
+                a->cur_piece = NULL;
+        }
+        return r;
+}
+
+/* A line the memo did not replay. k: its dmesg key, as replayed_raw() left it. The pasted-text stage turns
+ * it into its pieces first: most lines are one piece, the line itself. */
 static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
                            const PrefilterHit *hits, size_t n_hits, MemoKey *k) {
-        Line line;
+        const PastePiece *pc;
+        size_t n = paste_unwrap(a->paste, raw, len, &pc);
+        int r = 0;
 
-        line_classify(a->lc, raw, len, &line);
-        const LineFields *f = line_classifier_json_fields(a->lc, &line);
-        if (f && memchr(f->message.p, '\n', f->message.len)) {
-                LineFields copy = *f;
-                return feed_fields(a, input, lineno, &copy, raw, len, NULL);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                Line line;
+                MemoKey own = {.len = 0};
+                bool plain = n == 1 && pc[0].n_layers == 0 && !pc[0].redacted && !pc[0].cut;
+
+                line_classify(a->lc, pc[i].text.p, pc[i].text.len, &line);
+                line.cut = pc[i].cut;
+                const LineFields *f = line_classifier_json_fields(a->lc, &line);
+                if (plain && f && memchr(f->message.p, '\n', f->message.len)) {
+                        LineFields copy = *f;
+                        return feed_fields(a, input, lineno, &copy, raw, len, NULL);
+                }
+                add_unquoted_views(&line);
+                a->cur_piece = plain ? NULL : &pc[i];
+                r = feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, plain ? k : &own,
+                              i > 0);
+                a->cur_piece = NULL;
+                if (r >= 0 && line.format == FORMAT_JOURNAL_SHORT &&
+                    line.views[0].source == SOURCE_JOURNAL && paste_is_structured(line.views[0].text))
+                        r = feed_record(a, input, lineno, &line, raw, len);
+                if (r >= 0)
+                        r = shell_step(a, input, lineno, raw, len, &pc[i]);
         }
-        return feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, k);
+        return r;
 }
 
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {

@@ -11,6 +11,7 @@
 #include "classify.h"
 #include "fact_set.h"
 #include "line_memo.h"
+#include "paste.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/romfile_refs.h"
@@ -104,6 +105,27 @@ struct Analysis {
         bool recording;
         uint8_t n_recorded;
         RepeatAction recorded[REPEAT_ACTIONS_MAX];
+        /* the pasted-text stage (analyzer/input/paste): the piece of the line being matched, NULL for a line
+         * as read; the command a shell event answers (its context) */
+        Paste *paste;
+        Paste *paste_inner; /* for the record a journal line carries (logfmt, JSON) */
+        const PastePiece *cur_piece;
+        const char *cur_command;
+        bool cur_counted; /* the line as read is counted as matched already (by another of its pieces) */
+        /* the last sysfs write command of a shell transcript, until a reply answers it */
+        struct {
+                bool pending;
+                uint8_t input;
+                unsigned long lineno;
+                SysfsWrite w;
+                char text[160];
+        } shell;
+        char event[512];
+        /* an input judged a VM's own kernel log without --guest: from (input, epoch, line) on */
+        size_t guest_fact;
+        bool judged;
+        uint8_t judged_input;
+        unsigned judged_epoch;
 };
 
 enum {

@@ -10,6 +10,7 @@
 #include "block_scan.h"
 #include "escape.h"
 #include "feed.h"
+#include "paste.h"
 #include "prefilter.h"
 #include "reader.h"
 #include "vfioexplain/limits.h"
@@ -28,6 +29,8 @@ typedef struct Feeder {
         uint64_t *ends; /* and its bitmap when they are too many, one bit per byte of the largest block */
         NewlineMap newlines; /* where the block's lines end, sized for the largest block */
         MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
+        uint32_t *rewritten; /* starts of the block's lines the pasted-text stage rewrites, in order */
+        size_t n_rewritten, cap_rewritten;
         size_t n_batch;
         unsigned long block_lineno; /* the lines before the block */
         unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
@@ -107,6 +110,52 @@ static uint64_t count_bad_utf8(const char *text, size_t len, const NewlineMap *n
         return bad;
 }
 
+/* The offset of the first byte at or after from that the pasted-text stage may rewrite (>= 0x80, '\\', ESC),
+ * len if none. */
+static size_t next_special_byte(const char *text, size_t len, size_t from) {
+        const unsigned char *p = (const unsigned char *) text;
+        size_t i = from;
+#ifdef __SSE2__
+        const __m128i bs = _mm_set1_epi8('\\'), esc = _mm_set1_epi8(0x1b);
+        for (; i + 16 <= len; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *) (p + i));
+                unsigned m = (unsigned) _mm_movemask_epi8(
+                        _mm_or_si128(v, _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc))));
+                if (m)
+                        return i + (size_t) __builtin_ctz(m);
+        }
+#endif
+        for (; i < len; i++)
+                if (p[i] >= 0x80 || p[i] == '\\' || p[i] == 0x1b)
+                        return i;
+        return len;
+}
+
+/* The lines of a block whose text the pasted-text stage changes (typographic characters, escapes, colours):
+ * a rule's literal may hide behind them, so they are read whether the prefilter marked them or not, as
+ * reading line by line reads them. Returns 0 or -ENOMEM. */
+static int find_rewritten(Feeder *f, const char *text, size_t len) {
+        f->n_rewritten = 0;
+        for (size_t i = next_special_byte(text, len, 0); i < len;) {
+                size_t start = newline_map_line_start(&f->newlines, 0, i),
+                       stop = newline_map_line_end(&f->newlines, i);
+                if (paste_needs_normalising(text + start, stop - start) ||
+                    paste_has_escape(text + start, stop - start)) {
+                        if (f->n_rewritten == f->cap_rewritten) {
+                                size_t cap = f->cap_rewritten ? f->cap_rewritten * 2 : 64;
+                                uint32_t *n = realloc(f->rewritten, cap * sizeof(uint32_t));
+                                if (!n)
+                                        return -ENOMEM;
+                                f->rewritten = n;
+                                f->cap_rewritten = cap;
+                        }
+                        f->rewritten[f->n_rewritten++] = (uint32_t) start;
+                }
+                i = next_special_byte(text, len, stop + 1);
+        }
+        return 0;
+}
+
 static int feed_batch(Feeder *f) {
         size_t n = f->n_batch;
         f->n_batch = 0;
@@ -166,25 +215,41 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
 
         if (bytes.high)
                 f->rep.bad_utf8 += count_bad_utf8(text, len, &f->newlines);
+        f->n_rewritten = 0;
+        if ((bytes.high || bytes.escape) && (r = find_rewritten(f, text, len)) < 0)
+                return r;
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
 
         size_t next = 0; /* the first byte after the last marked line */
+        size_t rw = 0; /* the next of the rewritten lines */
         f->block_lineno = f->marked_lineno = f->lineno;
-        if (f->hits.overflow)
+        if (f->hits.overflow) {
+                for (size_t i = 0; i < f->n_rewritten; i++)
+                        f->ends[f->rewritten[i] / 64] |= UINT64_C(1) << (f->rewritten[i] % 64);
                 for (size_t w = 0; w < f->hits.ends_words; w++)
                         for (uint64_t bits = f->ends[w]; bits; bits &= bits - 1) {
                                 size_t at = w * 64 + (size_t) __builtin_ctzll(bits);
                                 if (at >= next && (r = take_marked(f, text, at, &next, NULL, NULL)) < 0)
                                         return r;
                         }
-        else if (f->hits.n > 0) /* else the list may never have been allocated */
+        } else if (f->hits.n > 0) /* else the list may never have been allocated */
                 for (PrefilterHit *hit = f->hits.hits, *end = hit + f->hits.n; hit < end;) {
                         size_t at = hit->end - 1;
+                        /* rewritten lines before it first, in order; one that is this line is read whole */
+                        for (; rw < f->n_rewritten && f->rewritten[rw] <= at; rw++)
+                                if (f->rewritten[rw] >= next &&
+                                    (r = take_marked(f, text, f->rewritten[rw], &next, NULL, NULL)) < 0)
+                                        return r;
                         if (at < next)
                                 hit++;
                         else if ((r = take_marked(f, text, at, &next, &hit, end)) < 0)
                                 return r;
                 }
+        if (!f->hits.overflow)
+                for (; rw < f->n_rewritten; rw++)
+                        if (f->rewritten[rw] >= next &&
+                            (r = take_marked(f, text, f->rewritten[rw], &next, NULL, NULL)) < 0)
+                                return r;
         if ((r = feed_batch(f)) < 0)
                 return r;
         /* The lines after the last marked one. */
@@ -229,6 +294,7 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
         }
         line_reader_done(&rd);
         prefilter_hits_done(&f.hits);
+        free(f.rewritten);
         *ret = f.rep;
         return r < 0 ? r : 0;
 }

@@ -33,6 +33,7 @@ static int attach_copy(FindingState *s, const Hit *h) {
                 return -ENOMEM;
         ev.unit = h->ev.unit ? strdup(h->ev.unit) : NULL;
         ev.cursor = h->ev.cursor ? strdup(h->ev.cursor) : NULL;
+        ev.context = h->ev.context ? strdup(h->ev.context) : NULL;
         ev.vars = vars_dup(h->vars);
         vars_merge(s->f.vars, h->vars);
         return finding_add_evidence(s, &ev);

@@ -43,7 +43,7 @@ LineClassifier *line_classifier_free(LineClassifier *c) {
 static const char *const source_names[_SOURCE_MAX] = {
         [SOURCE_KERNEL] = "kernel", [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
         [SOURCE_TRACE] = "trace",   [SOURCE_JOURNAL] = "journal", [SOURCE_GUEST] = "guest",
-        [SOURCE_PROBE] = "probe",   [SOURCE_UNKNOWN] = "unknown",
+        [SOURCE_PROBE] = "probe",   [SOURCE_SHELL] = "shell",     [SOURCE_UNKNOWN] = "unknown",
 };
 
 const char *source_to_string(Source s) {
@@ -862,8 +862,13 @@ void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
                 goto done;
         }
 
-        if (parse_qemu(s, &l, false))
+        if (parse_qemu(s, &l, false)) {
+                /* "kvm: " is Proxmox's QEMU and the kernel's kvm module (pr_fmt "kvm: ") alike: without a
+                 * stamp to tell them apart, the line is offered as both. */
+                if (span_equals(l.ident, "kvm") && l.location.len == 0)
+                        add_view(&l, SOURCE_KERNEL, s);
                 goto done;
+        }
         l = (Line){.priority = -1, .mono = -1};
 
         if (parse_qemu_trace(s, &l))

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <errno.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "matcher.h"
 #include "prefilter.h"
@@ -81,12 +83,31 @@ static int cmp_size(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* Whether text holds lit, in any case of its ASCII letters (as the prefilter finds it). */
+bool span_holds_caseless(Span text, const char *lit) {
+        size_t n = strlen(lit);
+        if (n == 0)
+                return true;
+        char first[2] = {(char) tolower((unsigned char) lit[0]), (char) toupper((unsigned char) lit[0])};
+        for (size_t i = 0; i + n <= text.len; i++) {
+                const char *p = text.p + i;
+                if ((p[0] == first[0] || p[0] == first[1]) && strncasecmp(p, lit, n) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static bool contents_present(const RuleDef *r, Span text) {
         for (size_t i = 0; i < r->n_contents; i++)
-                if (i != r->fast_content &&
-                    !memmem(text.p, text.len, r->contents[i], strlen(r->contents[i])))
+                if (i != r->fast_content && !span_holds_caseless(text, r->contents[i]))
                         return false;
         return true;
+}
+
+/* A line cut off at its end matches a pattern it ends inside of, when every content of the rule is in it:
+ * then the rest of the message is not in doubt. */
+static bool cut_matches(const RuleDef *r, Span text) {
+        return span_holds_caseless(text, r->contents[r->fast_content]);
 }
 
 /* What the log prefilter found in the line, for views that are a part of it. */
@@ -153,9 +174,9 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                 /* A line of unknown format may be any host log's, but never the probes': those come only
                  * from analysis_feed_probe(), so a log cannot forge host state. Nor the guest's: a VM's
                  * lines are known by their format (logcat) or because the user said so (--guest). */
-                unsigned mask = view->source == SOURCE_UNKNOWN
-                        ? SOURCE_MASK_ALL & ~(1u << SOURCE_PROBE) & ~(1u << SOURCE_GUEST)
-                        : 1u << view->source;
+                unsigned mask = view->source == SOURCE_UNKNOWN ? SOURCE_MASK_ALL & ~(1u << SOURCE_PROBE) &
+                                ~(1u << SOURCE_GUEST) & ~(1u << SOURCE_SHELL)
+                                                               : 1u << view->source;
                 if (!(r->source_mask & mask))
                         continue;
                 if (!contents_present(r, view->text))
@@ -166,22 +187,29 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                 }
                 /* A NULL subject is not allowed even with length 0. */
                 PCRE2_SPTR subject = (PCRE2_SPTR) (view->text.p ? view->text.p : "");
+                bool partial = false;
                 if (r->jit)
                         rc = pcre2_jit_match(r->code, subject, view->text.len, 0, 0, m->md,
                                              rs->match_context);
                 else
                         rc = pcre2_match(r->code, subject, view->text.len, 0, 0, m->md, rs->match_context);
-                if (rc == PCRE2_ERROR_NOMATCH)
+                if (rc == PCRE2_ERROR_NOMATCH && line->cut && cut_matches(r, view->text)) {
+                        rc = pcre2_match(r->code, subject, view->text.len, 0,
+                                         PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, m->md, rs->match_context);
+                        partial = rc == PCRE2_ERROR_PARTIAL;
+                }
+                if (rc == PCRE2_ERROR_NOMATCH || (rc == PCRE2_ERROR_PARTIAL && !partial))
                         continue;
-                if (rc < 0) {
+                if (rc < 0 && !partial) {
                         /* Match, depth or JIT stack limit: the line is not evidence, and we say so. */
                         m->limit_hits++;
                         continue;
                 }
 
-                Match match = {.rule = r, .rule_index = ri, .source = view->source};
+                Match match = {.rule = r, .rule_index = ri, .source = view->source, .partial = partial};
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
-                uint32_t pairs = pcre2_get_ovector_count(m->md);
+                /* A partial match sets no capture: a value it would have cut short is not a value. */
+                uint32_t pairs = partial ? 0 : pcre2_get_ovector_count(m->md);
                 for (size_t k = 0; k < r->n_captures; k++) {
                         uint32_t g = (uint32_t) r->capture_group[k];
                         if (g >= pairs || ov[2 * g] == PCRE2_UNSET)

@@ -15,6 +15,7 @@ typedef struct Match {
         const RuleDef *rule;
         size_t rule_index;
         Source source; /* the view it matched */
+        bool partial; /* a line cut off at its end, matched as far as it goes: no captures */
         Span captures[_VAR_CAPTURE_MAX]; /* .p == NULL where not captured */
 } Match;
 
@@ -33,6 +34,9 @@ int matcher_match_line(Matcher *m, const Line *line, match_fn fn, void *userdata
  * of its own. */
 int matcher_match_marked_line(Matcher *m, const Line *line, const char *raw, size_t len,
                               const PrefilterHit *hits, size_t n_hits, match_fn fn, void *userdata);
+
+/* Whether text holds lit in any case of its ASCII letters, as the prefilter and a rule's contents see it. */
+bool span_holds_caseless(Span text, const char *lit);
 
 /* Lines where a pattern hit the PCRE2 match or depth limit (counted, never fatal). */
 size_t matcher_limit_hits(const Matcher *m);

@@ -60,6 +60,12 @@ struct Prefilter {
 #endif
 };
 
+/* ASCII letters to lower case, every other byte as it is: the automaton is built on folded literals and
+ * walks folded bytes, so that it finds each literal in any case in the same single pass. */
+static inline uint8_t fold(uint8_t c) {
+        return (uint8_t) (c | (((unsigned) (c - 'A') < 26u) << 5));
+}
+
 static uint32_t child_linked(const Node *nodes, uint32_t n, uint8_t c) {
         for (uint32_t k = nodes[n].first_kid; k != 0; k = nodes[k].next_sibling)
                 if (nodes[k].key == c)
@@ -158,7 +164,7 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
                 if (len == 0)
                         return -EINVAL;
                 for (size_t j = 0; j < len; j++) {
-                        uint8_t c = (uint8_t) patterns[i][j];
+                        uint8_t c = fold((uint8_t) patterns[i][j]);
                         uint32_t next = child_linked(p->nodes, cur, c);
                         if (next == 0 && (r = add_kid(p, cur, c, &next)) < 0)
                                 return r;
@@ -231,8 +237,9 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
         return 0;
 }
 
-/* The automaton's state after byte c: down the trie, or along failure links until a node has c. */
+/* The automaton's state after byte c (folded): down the trie, or along failure links until a node has it. */
 static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
+        c = fold(c);
         for (;;) {
                 if (state == 0)
                         return p->root_next[c];
@@ -362,8 +369,10 @@ static int hs_build(Prefilter *p) {
                 return -EOPNOTSUPP;
         if (sym_hs_valid_platform() != HS_SUCCESS)
                 return -EOPNOTSUPP;
-        for (size_t i = 0; i < p->n_patterns; i++)
+        for (size_t i = 0; i < p->n_patterns; i++) {
                 ids[i] = (unsigned) i;
+                flags[i] = HS_FLAG_CASELESS;
+        }
         if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, p->pattern_len,
                                      (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
                                      &err) != HS_SUCCESS) {

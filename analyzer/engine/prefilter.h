@@ -2,7 +2,8 @@
 #pragma once
 
 /* The literal prefilter: an Aho-Corasick automaton over the rules' fast contents, so that one pass
- * over a message finds the few rules that could match it before any regex runs. */
+ * over a message finds the few rules that could match it before any regex runs. Literals are found in any
+ * case (ASCII letters): a retyped "No Such File" holds "No such file". */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -234,6 +234,49 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
         return 0;
 }
 
+/* What a rule's pattern is compiled as (docs/rule-format.md "Pasted text"): caseless, as people retype
+ * messages, but for the captures whose values are case-significant; and a message may end in a full stop
+ * and blanks the pattern does not name. NULL without memory. */
+static char *pattern_as_compiled(const char *pattern) {
+        static const char *const exact[] = {"(?<path>",   "(?<node>",  "(?<user>",
+                                            "(?<domain>", "(?<label>", "(?<alias>"};
+        size_t len = strlen(pattern);
+        char *out = malloc(len * 2 + 32), *o = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len;) {
+                bool named = false;
+                for (size_t k = 0; k < ELEMENTSOF(exact) && !named; k++) {
+                        size_t n = strlen(exact[k]);
+                        if (strncmp(pattern + i, exact[k], n) == 0 && (i == 0 || pattern[i - 1] != '\\')) {
+                                memcpy(o, exact[k], n);
+                                o += n;
+                                memcpy(o, "(?-i)", 5);
+                                o += 5;
+                                i += n;
+                                named = true;
+                        }
+                }
+                if (!named)
+                        *o++ = pattern[i++];
+        }
+        *o = '\0';
+        /* The "$" that ends the pattern, alone or before the closing parentheses of its groups ("(?:[\\s,]|$)"),
+         * and not escaped (an odd run of backslashes before it escapes it). */
+        size_t olen = (size_t) (o - out), end = olen, slashes = 0;
+        while (end > 0 && out[end - 1] == ')')
+                end--;
+        while (end >= 2 + slashes && out[end - 2 - slashes] == '\\')
+                slashes++;
+        char tail[64];
+        if (end > 0 && out[end - 1] == '$' && slashes % 2 == 0 && olen - end < sizeof(tail)) {
+                snprintf(tail, sizeof(tail), "%s", out + end);
+                strcpy(out + end - 1, "[.\\s]*$");
+                strcat(out, tail);
+        }
+        return out;
+}
+
 static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t *errors) {
         int err;
         PCRE2_SIZE off;
@@ -243,12 +286,18 @@ static int compile_rule(RuleSet *rs, Loader *ld, RuleDef *r, Diag *diag, size_t 
         r->code = pattern_cache_take(ld->precompiled, r->pattern);
         if (r->code)
                 rs->n_precompiled++;
-        else
-                r->code = pcre2_compile((PCRE2_SPTR) r->pattern, PCRE2_ZERO_TERMINATED,
-                                        PCRE2_NEVER_BACKSLASH_C, &err, &off, NULL);
+        else {
+                _cleanup_free_ char *compiled = pattern_as_compiled(r->pattern);
+                if (!compiled)
+                        return -ENOMEM;
+                r->code = pcre2_compile((PCRE2_SPTR) compiled, PCRE2_ZERO_TERMINATED,
+                                        PCRE2_NEVER_BACKSLASH_C | PCRE2_CASELESS, &err, &off, NULL);
+        }
         if (!r->code) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(err, msg, sizeof(msg));
+                /* An offset past what was written is in what pattern_as_compiled() added: at its end. */
+                off = MIN(off, (PCRE2_SIZE) strlen(r->pattern));
                 diag_addf(diag, "%s:%u:%zu: pattern: %s", r->at.file, r->pattern_line,
                           (size_t) r->pattern_col + off + 1, (const char *) msg);
                 (*errors)++;

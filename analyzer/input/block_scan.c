@@ -15,6 +15,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
+                b->escape |= p[i] == '\\' || p[i] == 0x1b;
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
         if (from < len) {
@@ -26,7 +27,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
 }
 
 void block_scan_portable(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
-        uint64_t nul = 0, brace = 0, high = 0;
+        uint64_t nul = 0, brace = 0, high = 0, escape = 0;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
@@ -38,6 +39,7 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
                         nul |= swar_bytes_equal(v, 0);
                         brace |= swar_bytes_equal(v, '{');
                         high |= v;
+                        escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b);
                         bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
                 }
                 map->before[w] = count;
@@ -47,6 +49,7 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
         b.nul = nul != 0;
         b.brace = brace != 0;
         b.high = (high & SWAR_HIGH) != 0;
+        b.escape = escape != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -54,8 +57,10 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 #if defined(__x86_64__)
 /* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
-        const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{');
-        __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace;
+        const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'), bs = _mm_set1_epi8('\\'),
+                      esc = _mm_set1_epi8(0x1b);
+        __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
+                escape = brace;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
@@ -66,6 +71,8 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                         __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
                         least = _mm_min_epu8(least, v);
                         brace = _mm_or_si128(brace, _mm_cmpeq_epi8(v, br));
+                        escape = _mm_or_si128(escape,
+                                              _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc)));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
                 }
@@ -76,6 +83,7 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
         b.nul = _mm_movemask_epi8(_mm_cmpeq_epi8(least, _mm_setzero_si128())) != 0;
         b.brace = _mm_movemask_epi8(brace) != 0;
         b.high = _mm_movemask_epi8(high) != 0;
+        b.escape = _mm_movemask_epi8(escape) != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -84,8 +92,10 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
 /* Two 32-byte vectors to a word of the map, and the count by popcnt (every AVX2 CPU has it). */
 __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
                                                             const NewlineMap *map, BlockScan *ret) {
-        const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{');
-        __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace;
+        const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'), bs = _mm256_set1_epi8('\\'),
+                      esc = _mm256_set1_epi8(0x1b);
+        __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
+                escape = brace;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
@@ -97,6 +107,11 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                 brace = _mm256_or_si256(
                         brace, _mm256_or_si256(_mm256_cmpeq_epi8(lo, br), _mm256_cmpeq_epi8(hi, br)));
                 high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+                escape = _mm256_or_si256(
+                        escape,
+                        _mm256_or_si256(
+                                _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs)),
+                                _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc))));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
                 map->before[w] = count;
@@ -106,6 +121,7 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
         b.nul = _mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())) != 0;
         b.brace = _mm256_movemask_epi8(brace) != 0;
         b.high = _mm256_movemask_epi8(high) != 0;
+        b.escape = _mm256_movemask_epi8(escape) != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }

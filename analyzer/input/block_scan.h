@@ -13,6 +13,8 @@ typedef struct BlockScan {
         bool nul; /* a NUL byte */
         bool brace; /* a '{' (journal JSON starts its lines with one) */
         bool high; /* a byte >= 0x80 (only such a line can be invalid UTF-8) */
+        bool escape; /* a '\\' or an ESC: an escaped value, a terminal colour, which the pasted-text stage
+                        undoes */
         size_t newlines;
 } BlockScan;
 

@@ -51,6 +51,16 @@ AnalysisStats output_stats(const Analysis *a, const OutputOptions *o) {
 }
 
 void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
+        if (st.guest_input) {
+                strbuf_puts(out, lead);
+                strbuf_puts(out, "the kernel lines of ");
+                escape_append(out, st.guest_input, strlen(st.guest_input));
+                strbuf_printf(
+                        out,
+                        " from line %lu on were read as a VM's own, as with --guest: that line (DMI or "
+                        "hypervisor) says the log was taken inside a VM\n",
+                        st.guest_line);
+        }
         if (st.limit_hits)
                 strbuf_printf(out, "%s%llu line(s) hit the regex match limit and were not judged\n", lead,
                               (unsigned long long) st.limit_hits);

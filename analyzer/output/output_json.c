@@ -62,6 +62,8 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
                         json_object_object_add(o1, "unit", json_text(e->unit));
                 if (e->cursor)
                         json_object_object_add(o1, "cursor", json_text(e->cursor));
+                if (e->context)
+                        json_object_object_add(o1, "context", json_text(e->context));
                 json_object_array_add(je, o1);
         }
         json_object_object_add(jc, "evidence", je);
@@ -99,6 +101,12 @@ static struct json_object *stats_to_json(const Analysis *a, const OutputOptions 
         json_object_object_add(js, "matched_lines", json_object_new_int64((int64_t) st.matched_lines));
         json_object_object_add(js, "limit_hits", json_object_new_int64((int64_t) st.limit_hits));
         json_object_object_add(js, "dropped", json_object_new_int64((int64_t) st.dropped));
+        if (st.guest_input) {
+                struct json_object *g = json_object_new_object();
+                json_object_object_add(g, "input", json_text(st.guest_input));
+                json_object_object_add(g, "line", json_object_new_int64((int64_t) st.guest_line));
+                json_object_object_add(js, "judged_guest", g);
+        }
         return js;
 }
 

@@ -113,6 +113,11 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                         if (e->cut)
                                 strbuf_puts(&ev, " [cut]");
                         strbuf_putc(&ev, '\n');
+                        if (e->context) {
+                                strbuf_puts(&ev, "  (read through: ");
+                                escape_append(&ev, e->context, strlen(e->context));
+                                strbuf_puts(&ev, ")\n");
+                        }
                 }
                 if (f->more_evidence)
                         strbuf_printf(&ev, "... and %zu more matching lines\n", f->more_evidence);

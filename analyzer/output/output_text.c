@@ -90,6 +90,16 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
                 if (e->cut)
                         strbuf_puts(out, " [cut]");
                 strbuf_putc(out, '\n');
+                if (e->context) {
+                        strbuf_puts(out, "       ");
+                        if (color)
+                                strbuf_puts(out, DIM);
+                        strbuf_puts(out, "read through: ");
+                        escape_append(out, e->context, strlen(e->context));
+                        if (color)
+                                strbuf_puts(out, RESET);
+                        strbuf_putc(out, '\n');
+                }
         }
         if (f->more_evidence)
                 strbuf_printf(out, "     ... and %zu more matching line%s\n", f->more_evidence,

@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
 #include "classify.h"
 #include "escape.h"
 #include "matcher.h"
+#include "paste.h"
 #include "rules_cmd.h"
+#include "vfioexplain/macro.h"
 
 typedef struct Probe {
         size_t want;
@@ -45,10 +48,25 @@ static Span view_for(const Line *l, unsigned mask) {
         return (Span){0};
 }
 
-/* Probe lines never come through the classifier (a log cannot forge them): a probe rule's examples are
- * probe lines as they are. */
-static void example_line(LineClassifier *lc, const RuleDef *r, const char *text, Line *line) {
-        if (r->source_mask == 1u << SOURCE_PROBE) {
+/* What an example is read as. Probe lines never come through the classifier (a log cannot forge them): a
+ * probe rule's examples are probe lines as they are. A shell rule's example is a transcript, a command and
+ * its reply joined by a literal "\n": the rule sees the event they make (into event, which must outlive
+ * line). */
+typedef struct ExampleReader {
+        LineClassifier *lc;
+        Paste *paste;
+        char event[512];
+} ExampleReader;
+
+static void example_line(ExampleReader *er, const RuleDef *r, const char *text, Line *line) {
+        LineClassifier *lc = er->lc;
+        if (r->source_mask == 1u << SOURCE_SHELL) {
+                size_t n = shell_event_of_transcript(er->paste, text, strlen(text), er->event,
+                                                     sizeof(er->event));
+                *line = (Line){.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+                line->views[0] = (LineView){.source = n > 0 ? SOURCE_SHELL : SOURCE_UNKNOWN,
+                                            .text = span_make(er->event, n)};
+        } else if (r->source_mask == 1u << SOURCE_PROBE) {
                 *line = (Line){.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
                 line->views[0] = (LineView){.source = SOURCE_PROBE, .text = span_from_str(text)};
         } else
@@ -63,12 +81,12 @@ static void example_line(LineClassifier *lc, const RuleDef *r, const char *text,
         }
 }
 
-static void check_example(LineClassifier *lc, Matcher *m, const RuleDef *r, size_t ri, const RuleExample *ex,
+static void check_example(ExampleReader *er, Matcher *m, const RuleDef *r, size_t ri, const RuleExample *ex,
                           StrBuf *report, RulesTestResult *res) {
         Line line;
         Probe p = {.want = ri};
 
-        example_line(lc, r, ex->line, &line);
+        example_line(er, r, ex->line, &line);
         Span view = view_for(&line, r->source_mask);
         if (!view.p) {
                 char buf[96];
@@ -78,7 +96,7 @@ static void check_example(LineClassifier *lc, Matcher *m, const RuleDef *r, size
                 return;
         }
         for (size_t i = 0; i < r->n_contents; i++)
-                if (!memmem(view.p, view.len, r->contents[i], strlen(r->contents[i])))
+                if (!span_holds_caseless(view, r->contents[i]))
                         fail(report, res, r, ex->at_line, "content is not in the example's message",
                              r->contents[i]);
         (void) matcher_match_line(m, &line, on_match, &p);
@@ -124,27 +142,30 @@ static bool cause_reachable(const RuleSet *rs, size_t cause) {
 
 int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
         RulesTestResult res = {0};
-        LineClassifier *lc = NULL;
+        _cleanup_free_ ExampleReader *er = calloc(1, sizeof(ExampleReader));
         Matcher *m = NULL;
         int r;
 
-        if ((r = line_classifier_new(&lc)) < 0)
+        if (!er)
+                return -ENOMEM;
+        if ((r = line_classifier_new(&er->lc)) < 0)
                 return r;
-        if ((r = matcher_new(rs, &m)) < 0) {
-                line_classifier_free(lc);
+        if ((r = paste_new(&er->paste)) < 0 || (r = matcher_new(rs, &m)) < 0) {
+                paste_free(er->paste);
+                line_classifier_free(er->lc);
                 return r;
         }
         for (size_t i = 0; i < rs->n_rules; i++) {
                 const RuleDef *rule = &rs->rules[i];
                 for (size_t k = 0; k < rule->n_examples; k++) {
                         res.examples++;
-                        check_example(lc, m, rule, i, &rule->examples[k], report, &res);
+                        check_example(er, m, rule, i, &rule->examples[k], report, &res);
                 }
                 for (size_t k = 0; k < rule->n_counters; k++) {
                         Line line;
                         Probe p = {.want = i};
                         res.counters++;
-                        example_line(lc, rule, rule->counters[k].line, &line);
+                        example_line(er, rule, rule->counters[k].line, &line);
                         (void) matcher_match_line(m, &line, on_match, &p);
                         if (p.hit)
                                 fail(report, &res, rule, rule->counters[k].at_line,
@@ -158,7 +179,8 @@ int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
                                       rs->causes[c].at.file, rs->causes[c].at.line, rs->causes[c].id);
                 }
         matcher_free(m);
-        line_classifier_free(lc);
+        paste_free(er->paste);
+        line_classifier_free(er->lc);
         *ret = res;
         return strbuf_failed(report) ? -ENOMEM : 0;
 }

@@ -24,6 +24,9 @@ typedef struct Evidence {
         uint64_t realtime_usec; /* journal entries: when it was logged; 0 otherwise */
         char *unit; /* journal entries: the systemd unit that logged it, NULL if none */
         char *cursor; /* journal entries: where to find it again (journalctl --cursor) */
+        /* what the line came through before it reached the rules ("markdown quote, logfmt msg"), the command
+         * a shell's reply answered; NULL for a line read as the software printed it */
+        char *context;
         size_t rule;
         uint64_t seq;
         unsigned epoch;
@@ -135,6 +138,11 @@ typedef struct AnalysisStats {
          * the causes found may then be incomplete */
         uint64_t dropped;
         size_t inputs;
+        /* The kernel lines of an input that its own lines show were taken inside a VM (a "DMI:" line naming
+         * QEMU, "Hypervisor detected: KVM"), read from that line on as the guest's: the first such input and
+         * the line that showed it. */
+        const char *guest_input;
+        unsigned long guest_line;
 } AnalysisStats;
 
 AnalysisStats analysis_stats(const Analysis *a);

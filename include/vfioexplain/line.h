@@ -17,6 +17,7 @@ typedef enum Source {
         SOURCE_TRACE,
         SOURCE_JOURNAL,
         SOURCE_GUEST, /* what a VM's own system printed: its kernel (--guest), Android's logcat */
+        SOURCE_SHELL, /* the event of a failed sysfs write in a shell transcript: never a line as read */
         SOURCE_PROBE, /* the host state as probes saw it: never from a log */
         SOURCE_UNKNOWN, /* a bare message with no prefix: any rule but a probe rule may match it */
         _SOURCE_MAX,
@@ -60,8 +61,9 @@ typedef struct Line {
         Span ident; /* journal identifier, libvirt function, QEMU program name */
         Span location; /* QEMU option location: -device vfio-pci,host=01:00.0 */
         char location_address[16]; /* normalised host= of the location, "" if none */
-        LineView views[2];
+        LineView views[4];
         size_t n_views;
+        bool cut; /* the message was cut off at its end: a pattern may end past it */
 } Line;
 
 /* The fields of a journal entry that say who wrote it (journalctl -o json, or sd-journal). */

@@ -106,11 +106,15 @@ typedef struct Prefilter Prefilter;
 #define KERNEL_BOOT_BANNER "Linux version "
 
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
- * (as patterns n_rules and up): the boot banner, and what romfile_refs_scan() collects from QEMU command
+ * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
  * lines (romfile=, x-vga=, the id= of a -device vfio-pci that a -set names, and the UEFI firmware drive:
- * pflash or -bios). */
-#define PREFILTER_EXTRA_LITERALS \
-        { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga" }
+ * pflash or -bios), and the commands and replies of a shell transcript's sysfs writes (a sysfs path, a
+ * builtin's "write error", driverctl), which make the events rules of source shell see. */
+#define PREFILTER_EXTRA_LITERALS                                                                 \
+        {                                                                                        \
+                KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "/sys/", \
+                        "write error", "driverctl"                                               \
+        }
 
 /* A prefilter's pattern numbers to rules: pattern p is the fast content of rules[start[p] .. start[p + 1])
  * (of none, for an extra literal). A literal several rules share is one pattern, looked for once. */
