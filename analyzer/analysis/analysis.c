@@ -247,6 +247,11 @@ static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 char buf[256];
                 snprintf(buf, sizeof(buf), "reply to %s", a->cur_command);
                 ret->context = strdup(buf);
+        } else if (a->cur_joined) {
+                char buf[96];
+                snprintf(buf, sizeof(buf), "joined with the %u indented line%s after it", a->cur_joined,
+                         a->cur_joined == 1 ? "" : "s");
+                ret->context = strdup(buf);
         } else if (a->cur_piece &&
                    (a->cur_piece->n_layers > 0 || a->cur_piece->redacted || a->cur_piece->cut)) {
                 char buf[512];
@@ -1060,13 +1065,104 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
         return r;
 }
 
+/* An indented line, not blank: the continuation of the line before it (dmesg's and journalctl's second
+ * lines, a message a forum or a mail hard-wrapped with an indent). */
+static bool is_continuation(const char *raw, size_t len) {
+        if (len < 2 || (raw[0] != ' ' && raw[0] != '\t'))
+                return false;
+        for (size_t i = 1; i < len; i++)
+                if (raw[i] != ' ' && raw[i] != '\t' && raw[i] != '\r')
+                        return true;
+        return false;
+}
+
+/* Notes the line read: a new head, or a continuation of the head before it, joined to it. Returns true when
+ * the joined lines are to be read as one more line. Only the lines that reach the analysis change this, and
+ * reading by blocks lets through every indented line and the line before each run of them (feed.c), so both
+ * ways of reading join the same lines. */
+static bool join_step(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
+        int i = input_index(a, input);
+        if (i < 0)
+                return false;
+        if (!is_continuation(raw, len)) {
+                a->join.have = len > 0;
+                a->join.input = (uint8_t) i;
+                a->join.head_lineno = a->join.last_lineno = lineno;
+                a->join.head = raw;
+                a->join.head_len = MIN(len, (size_t) VX_JOIN_BYTES_MAX - 1);
+                a->join.n = 0;
+                return false;
+        }
+        if (!a->join.have || a->join.input != (uint8_t) i || lineno != a->join.last_lineno + 1 ||
+            a->join.n >= VX_JOIN_LINES_MAX) {
+                a->join.have = false;
+                return false;
+        }
+        if (a->join.n == 0) {
+                Span h = span_make(a->join.head, a->join.head_len);
+                span_trim(&h); /* one blank between the lines, as the message had */
+                memcpy(a->join.text, h.p, h.len);
+                memcpy(a->join.raw, a->join.head, a->join.head_len);
+                a->join.len = h.len;
+                a->join.raw_len = a->join.head_len;
+        }
+        Span c = span_make(raw, len);
+        span_trim(&c);
+        if (a->join.len + 1 + c.len >= VX_JOIN_BYTES_MAX || a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+                a->join.have = false;
+                return false;
+        }
+        a->join.text[a->join.len++] = ' ';
+        memcpy(a->join.text + a->join.len, c.p, c.len);
+        a->join.len += c.len;
+        a->join.raw[a->join.raw_len++] = '\n';
+        memcpy(a->join.raw + a->join.raw_len, raw, len);
+        a->join.raw_len += len;
+        a->join.last_lineno = lineno;
+        a->join.n++;
+        return true;
+}
+
+/* The head and its continuations so far, read as one line of the head's number: the evidence is the lines as
+ * read. */
+static int feed_joined(Analysis *a, const char *input) {
+        const PastePiece *pc;
+        size_t n = paste_unwrap(a->paste_inner, a->join.text, a->join.len, &pc);
+        int r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                Line line;
+                MemoKey k = {.len = 0};
+                line_classify(a->lc, pc[i].text.p, pc[i].text.len, &line);
+                add_unquoted_views(&line);
+                a->cur_piece = &pc[i];
+                a->cur_joined = a->join.n;
+                r = feed_line(a, input, a->join.head_lineno, &line, a->join.raw, a->join.raw_len, NULL, NULL,
+                              0, &k, true);
+                a->cur_joined = 0;
+                a->cur_piece = NULL;
+        }
+        return r;
+}
+
+void analysis_feed_block_end(Analysis *a) {
+        if (a->join.have && a->join.n == 0 && a->join.head != a->join.copy) {
+                memcpy(a->join.copy, a->join.head, a->join.head_len);
+                a->join.head = a->join.copy;
+        }
+}
+
 int analysis_feed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
         MemoKey k;
         int r;
 
-        if ((r = dmesg_key(a, input, raw, len, &k)) < 0 || (r = replayed_raw(a, input, raw, len, &k)) != 0)
-                return MIN(r, 0);
-        return feed_unreplayed(a, input, lineno, raw, len, NULL, 0, &k);
+        bool joined = join_step(a, input, lineno, raw, len);
+        /* the line's buffer is the caller's for this call only */
+        analysis_feed_block_end(a);
+        if ((r = dmesg_key(a, input, raw, len, &k)) < 0 || (r = replayed_raw(a, input, raw, len, &k)) < 0)
+                return r;
+        if (r == 0 && (r = feed_unreplayed(a, input, lineno, raw, len, NULL, 0, &k)) < 0)
+                return r;
+        return joined ? feed_joined(a, input) : 0;
 }
 
 int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n) {
@@ -1086,12 +1182,16 @@ int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine 
                         if (keys[i].len > 0)
                                 line_memo_prefetch_slots(a->memo, keys[i].hash);
                 for (size_t i = 0; i < m; i++) {
-                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0 ||
-                            (r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
+                        if ((r = analysis_skip_lines(a, input, l[i].skipped)) < 0)
+                                return r;
+                        bool joined = join_step(a, input, l[i].lineno, l[i].raw, l[i].len);
+                        if ((r = replayed_raw(a, input, l[i].raw, l[i].len, &keys[i])) < 0)
                                 return r;
                         if (r == 0 &&
                             (r = feed_unreplayed(a, input, l[i].lineno, l[i].raw, l[i].len, l[i].hits,
                                                  l[i].n_hits, &keys[i])) < 0)
+                                return r;
+                        if (joined && (r = feed_joined(a, input)) < 0)
                                 return r;
                 }
         }

@@ -111,6 +111,7 @@ struct Analysis {
         Paste *paste_inner; /* for the record a journal line carries (logfmt, JSON) */
         const PastePiece *cur_piece;
         const char *cur_command;
+        unsigned cur_joined; /* the line is a head joined with this many indented lines after it */
         bool cur_counted; /* the line as read is counted as matched already (by another of its pieces) */
         /* the last sysfs write command of a shell transcript, until a reply answers it */
         struct {
@@ -121,6 +122,20 @@ struct Analysis {
                 char text[160];
         } shell;
         char event[512];
+        /* the line being joined with its indented continuation lines: the head as read (a pointer into the
+         * reader's block until analysis_feed_block_end() copies it), then the lines joined so far */
+        struct {
+                bool have;
+                uint8_t input;
+                unsigned long head_lineno, last_lineno;
+                const char *head;
+                size_t head_len;
+                unsigned n; /* continuations joined */
+                size_t len, raw_len;
+                char text[VX_JOIN_BYTES_MAX]; /* head and continuations, blanks between: the message */
+                char raw[VX_JOIN_BYTES_MAX]; /* the same lines as read, newlines between: the evidence */
+                char copy[VX_JOIN_BYTES_MAX]; /* the head, when its buffer goes away */
+        } join;
         /* an input judged a VM's own kernel log without --guest: from (input, epoch, line) on */
         size_t guest_fact;
         bool judged;

@@ -31,6 +31,11 @@ typedef struct Feeder {
         MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
         uint32_t *rewritten; /* starts of the block's lines the pasted-text stage rewrites, in order */
         size_t n_rewritten, cap_rewritten;
+        /* The last line of the block before, if it was not taken: an indented first line of the next block
+         * continues it, and then it is read (the analysis joins them, as it does reading every line). */
+        char *pending;
+        size_t pending_len;
+        bool have_pending;
         size_t n_batch;
         unsigned long block_lineno; /* the lines before the block */
         unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
@@ -131,6 +136,52 @@ static size_t next_special_byte(const char *text, size_t len, size_t from) {
         return len;
 }
 
+static int add_rewritten(Feeder *f, size_t start) {
+        if (f->n_rewritten == f->cap_rewritten) {
+                size_t cap = f->cap_rewritten ? f->cap_rewritten * 2 : 64;
+                uint32_t *n = realloc(f->rewritten, cap * sizeof(uint32_t));
+                if (!n)
+                        return -ENOMEM;
+                f->rewritten = n;
+                f->cap_rewritten = cap;
+        }
+        f->rewritten[f->n_rewritten++] = (uint32_t) start;
+        return 0;
+}
+
+static int cmp_u32(const void *x, const void *y) {
+        uint32_t a = *(const uint32_t *) x, b = *(const uint32_t *) y;
+        return a < b ? -1 : a > b;
+}
+
+/* The indented lines of a block and the line before each run of them: the analysis joins a line with the
+ * indented lines that continue it (a hard-wrapped message, dmesg's second lines), so it must see them all,
+ * as reading every line does. Added to the rewritten lines, which stay sorted and unique. */
+static int find_continued(Feeder *f, const char *text, size_t len) {
+        size_t before = f->n_rewritten, prev = SIZE_MAX; /* the start of the line before, SIZE_MAX: none */
+        int r;
+        for (size_t start = 0; start < len;) {
+                size_t stop = newline_map_line_end(&f->newlines, start);
+                if (text[start] == ' ' || text[start] == '\t') {
+                        if (prev != SIZE_MAX && (r = add_rewritten(f, prev)) < 0)
+                                return r;
+                        if ((r = add_rewritten(f, start)) < 0)
+                                return r;
+                }
+                prev = start;
+                start = stop + 1;
+        }
+        if (f->n_rewritten == before)
+                return 0;
+        qsort(f->rewritten, f->n_rewritten, sizeof(uint32_t), cmp_u32);
+        size_t n = 0;
+        for (size_t i = 0; i < f->n_rewritten; i++)
+                if (n == 0 || f->rewritten[n - 1] != f->rewritten[i])
+                        f->rewritten[n++] = f->rewritten[i];
+        f->n_rewritten = n;
+        return 0;
+}
+
 /* The lines of a block whose text the pasted-text stage changes (typographic characters, escapes, colours):
  * a rule's literal may hide behind them, so they are read whether the prefilter marked them or not, as
  * reading line by line reads them. Returns 0 or -ENOMEM. */
@@ -141,15 +192,9 @@ static int find_rewritten(Feeder *f, const char *text, size_t len) {
                        stop = newline_map_line_end(&f->newlines, i);
                 if (paste_needs_normalising(text + start, stop - start) ||
                     paste_has_escape(text + start, stop - start)) {
-                        if (f->n_rewritten == f->cap_rewritten) {
-                                size_t cap = f->cap_rewritten ? f->cap_rewritten * 2 : 64;
-                                uint32_t *n = realloc(f->rewritten, cap * sizeof(uint32_t));
-                                if (!n)
-                                        return -ENOMEM;
-                                f->rewritten = n;
-                                f->cap_rewritten = cap;
-                        }
-                        f->rewritten[f->n_rewritten++] = (uint32_t) start;
+                        int r = add_rewritten(f, start);
+                        if (r < 0)
+                                return r;
                 }
                 i = next_special_byte(text, len, stop + 1);
         }
@@ -191,9 +236,25 @@ static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, Pre
         return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
 }
 
+/* The last line of the block before, held back: read now if next continues it (starts with a blank or a
+ * tab), else counted as skipped. next may be NULL (the input ended). */
+static int resolve_pending(Feeder *f, const char *next, size_t len) {
+        if (!f->have_pending)
+                return 0;
+        f->have_pending = false;
+        if (next && len > 0 && (next[0] == ' ' || next[0] == '\t')) {
+                MarkedLine l = {.raw = f->pending, .len = f->pending_len, .lineno = f->lineno};
+                return analysis_feed_marked_lines(f->a, f->input, &l, 1);
+        }
+        return analysis_skip_lines(f->a, f->input, 1);
+}
+
 /* Complete lines, each ending in '\n'. */
 static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) {
         int r;
+
+        if ((r = resolve_pending(f, text, len)) < 0)
+                return r;
 
         /* The first line of the input may be a journal file's magic. */
         if (f->lineno == 0) {
@@ -217,6 +278,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 f->rep.bad_utf8 += count_bad_utf8(text, len, &f->newlines);
         f->n_rewritten = 0;
         if ((bytes.high || bytes.escape) && (r = find_rewritten(f, text, len)) < 0)
+                return r;
+        if (bytes.indent && (r = find_continued(f, text, len)) < 0)
                 return r;
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
 
@@ -252,9 +315,18 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                                 return r;
         if ((r = feed_batch(f)) < 0)
                 return r;
-        /* The lines after the last marked one. */
+        analysis_feed_block_end(f->a);
+        /* The lines after the last marked one; the block's last line held back if it is one of them. */
         f->lineno += bytes.newlines;
-        return analysis_skip_lines(f->a, f->input, f->lineno - f->marked_lineno);
+        uint64_t skipped = f->lineno - f->marked_lineno;
+        if (skipped > 0 && f->pending) {
+                size_t start = newline_map_line_start(&f->newlines, 0, len - 1);
+                f->pending_len = len - 1 - start;
+                memcpy(f->pending, text + start, f->pending_len);
+                f->have_pending = true;
+                skipped--;
+        }
+        return analysis_skip_lines(f->a, f->input, skipped);
 }
 
 int analysis_feed_fd(Analysis *a, const char *input, int fd, FeedReport *ret) {
@@ -278,23 +350,34 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
         ReadBlock b;
         int r;
 
-        if (!f.input || !ends || !newline_bits || !newlines_before)
+        f.pending = malloc(VX_LINE_MAX + 1);
+        if (!f.input || !ends || !newline_bits || !newlines_before || !f.pending) {
+                free(f.pending);
                 return -ENOMEM;
+        }
         if ((r = line_reader_init(&rd, fd)) < 0)
                 return r;
         while ((r = line_reader_next_block(&rd, &b)) > 0) {
-                if (b.single)
+                if (b.single) {
+                        if ((r = resolve_pending(&f, b.text, b.len)) < 0)
+                                break;
                         r = feed_one(&f, b.text, b.len, b.offset, b.cut);
-                else
+                } else
                         r = feed_block(&f, b.text, b.len, b.offset);
                 if (r < 0)
                         break;
                 if (progress)
                         progress((uint64_t) b.offset + b.len, userdata);
         }
+        if (r >= 0) {
+                int k = resolve_pending(&f, NULL, 0);
+                if (k < 0)
+                        r = k;
+        }
         line_reader_done(&rd);
         prefilter_hits_done(&f.hits);
         free(f.rewritten);
+        free(f.pending);
         *ret = f.rep;
         return r < 0 ? r : 0;
 }

@@ -261,8 +261,8 @@ static char *pattern_as_compiled(const char *pattern) {
                         *o++ = pattern[i++];
         }
         *o = '\0';
-        /* The "$" that ends the pattern, alone or before the closing parentheses of its groups ("(?:[\\s,]|$)"),
-         * and not escaped (an odd run of backslashes before it escapes it). */
+        /* The "$" that ends the pattern, alone or before the closing parentheses of its groups
+         * ("(?:[\\s,]|$)"), and not escaped (an odd run of backslashes before it escapes it). */
         size_t olen = (size_t) (o - out), end = olen, slashes = 0;
         while (end > 0 && out[end - 1] == ')')
                 end--;

@@ -16,6 +16,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b;
+                b->indent |= (p[i] == ' ' || p[i] == '\t') && (i == 0 || p[i - 1] == '\n');
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
         if (from < len) {
@@ -27,13 +28,13 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
 }
 
 void block_scan_portable(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
-        uint64_t nul = 0, brace = 0, high = 0, escape = 0;
+        uint64_t nul = 0, brace = 0, high = 0, escape = 0, starts = 0, carry = 1;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
-                uint64_t bits = 0;
+                uint64_t bits = 0, blanks = 0;
                 for (unsigned k = 0; k < 8; k++) {
                         uint64_t v = swar_load_le64(text + i + 8 * k);
                         nul |= swar_bytes_equal(v, 0);
@@ -41,7 +42,12 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
                         high |= v;
                         escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b);
                         bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
+                        blanks |= swar_marks_to_bits(swar_bytes_equal(v, ' ') | swar_bytes_equal(v, '\t'))
+                                << (8 * k);
                 }
+                /* a blank right after a newline, or at the block's start */
+                starts |= blanks & (bits << 1 | carry);
+                carry = bits >> 63;
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += bits_popcount(bits);
@@ -50,6 +56,7 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
         b.brace = brace != 0;
         b.high = (high & SWAR_HIGH) != 0;
         b.escape = escape != 0;
+        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -58,15 +65,16 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 /* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'), bs = _mm_set1_epi8('\\'),
-                      esc = _mm_set1_epi8(0x1b);
+                      esc = _mm_set1_epi8(0x1b), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
                 escape = brace;
+        uint64_t starts = 0, carry = 1;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
-                uint64_t bits = 0;
+                uint64_t bits = 0, blanks = 0;
                 for (unsigned k = 0; k < 4; k++) {
                         __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
                         least = _mm_min_epu8(least, v);
@@ -75,7 +83,12 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                                               _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc)));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
+                        blanks |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                                          _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)))
+                                << (16 * k);
                 }
+                starts |= blanks & (bits << 1 | carry);
+                carry = bits >> 63;
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += bits_popcount(bits);
@@ -84,6 +97,7 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
         b.brace = _mm_movemask_epi8(brace) != 0;
         b.high = _mm_movemask_epi8(high) != 0;
         b.escape = _mm_movemask_epi8(escape) != 0;
+        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -93,9 +107,10 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
 __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
                                                             const NewlineMap *map, BlockScan *ret) {
         const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'), bs = _mm256_set1_epi8('\\'),
-                      esc = _mm256_set1_epi8(0x1b);
+                      esc = _mm256_set1_epi8(0x1b), sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
                 escape = brace;
+        uint64_t starts = 0, carry = 1;
         uint32_t count = 0;
         BlockScan b = {0};
         size_t i = 0, w = 0;
@@ -114,6 +129,13 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                                 _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc))));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
+                uint64_t blanks = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_or_si256(
+                                          _mm256_cmpeq_epi8(lo, sp), _mm256_cmpeq_epi8(lo, tab))) |
+                        (uint64_t) (uint32_t) _mm256_movemask_epi8(
+                                _mm256_or_si256(_mm256_cmpeq_epi8(hi, sp), _mm256_cmpeq_epi8(hi, tab)))
+                                << 32;
+                starts |= blanks & (bits << 1 | carry);
+                carry = bits >> 63;
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += (uint32_t) _mm_popcnt_u64(bits);
@@ -122,6 +144,7 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
         b.brace = _mm256_movemask_epi8(brace) != 0;
         b.high = _mm256_movemask_epi8(high) != 0;
         b.escape = _mm256_movemask_epi8(escape) != 0;
+        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }

@@ -15,6 +15,8 @@ typedef struct BlockScan {
         bool high; /* a byte >= 0x80 (only such a line can be invalid UTF-8) */
         bool escape; /* a '\\' or an ESC: an escaped value, a terminal colour, which the pasted-text stage
                         undoes */
+        bool indent; /* a line that starts with a blank or a tab (the first byte starts a line): a
+                        continuation */
         size_t newlines;
 } BlockScan;
 

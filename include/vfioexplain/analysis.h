@@ -75,6 +75,10 @@ typedef struct MarkedLine {
  * the first of them. */
 int analysis_feed_marked_lines(Analysis *a, const char *input, const MarkedLine *lines, size_t n);
 
+/* The block whose lines analysis_feed_marked_lines() was given is about to go away (the reader reads the
+ * next one): what the analysis points into in it is copied. */
+void analysis_feed_block_end(Analysis *a);
+
 /* From now on the lines fed are the guest's (a VM's dmesg, logcat, lspci given with --guest): their
  * kernel lines are not the host kernel's, and only guest rules see them. */
 void analysis_set_guest(Analysis *a, bool guest);

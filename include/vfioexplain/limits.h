@@ -78,6 +78,10 @@
  * may hold (escaped newlines, logfmt and JSON message fields). */
 #define VX_PASTE_DEPTH_MAX 8u
 #define VX_PASTE_PIECES_MAX 16u
+/* A line hard-wrapped into indented continuation lines is read once more joined: at most this many of them,
+ * and this many bytes. */
+#define VX_JOIN_LINES_MAX 8u
+#define VX_JOIN_BYTES_MAX 2048u
 /* How many lines after a shell command its reply may come (tee echoes its input first). */
 #define VX_SHELL_REPLY_LINES 4u
 /* Allocations from this size up are mapped, never from the heap (cli/main.c says why): glibc's default,

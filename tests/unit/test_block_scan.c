@@ -50,6 +50,7 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b;
+                b->indent |= (p[i] == ' ' || p[i] == '\t') && (i == 0 || p[i - 1] == '\n');
                 if (p[i] == '\n') {
                         m->bits[i / 64] |= UINT64_C(1) << (i % 64);
                         b->newlines++;
@@ -65,7 +66,7 @@ static void check(const unsigned char *p, size_t len) {
                 memset(&got, 0xa5, sizeof(got));
                 impls[k].fn((const char *) p, len, &(NewlineMap){got.bits, got.before}, &bg);
                 if (bg.nul != bw.nul || bg.brace != bw.brace || bg.high != bw.high ||
-                    bg.escape != bw.escape || bg.newlines != bw.newlines)
+                    bg.escape != bw.escape || bg.indent != bw.indent || bg.newlines != bw.newlines)
                         fail_msg("%s, %zu bytes: nul %d brace %d high %d newlines %zu, want %d %d %d %zu",
                                  impls[k].name, len, bg.nul, bg.brace, bg.high, bg.newlines, bw.nul,
                                  bw.brace, bw.high, bw.newlines);
@@ -80,8 +81,8 @@ static void check(const unsigned char *p, size_t len) {
 /* Every length into the vector loops and every tail, at several alignments, with the bytes a vector or
  * word-at-a-time test could take for '\n' (its neighbours, 0x8a with its low seven bits). */
 static void test_newline_map(void **state) {
-        static const unsigned char fill[] = {'\n', 'x',  0x8a, 0x0b, 0x09, '\n', 0x00, 'y',
-                                             0xff, '\n', 0x0b, '{',  0x7f, 0x80, '\\', 0x1b};
+        static const unsigned char fill[] = {'\n', 'x',  0x8a, 0x0b, 0x09, '\n', 0x00, 'y', 0xff,
+                                             '\n', 0x0b, '{',  0x7f, 0x80, '\\', 0x1b, ' ', '\t'};
         static unsigned char buf[BUF_MAX + 8];
         (void) state;
         for (size_t i = 0; i < sizeof(buf); i++)
@@ -99,7 +100,8 @@ static void test_newline_map(void **state) {
 
 /* Each flag from one byte anywhere, in the vector loop or the tail, and not without it. */
 static void test_flags_from_one_byte(void **state) {
-        static const unsigned char lone[] = {0x00, '{', 0x80, 0xff, 0x8a, 0xfb, '\\', 0x1b, 0x9b, 0xdc};
+        static const unsigned char lone[] = {0x00, '{',  0x80, 0xff, 0x8a, 0xfb, '\\',
+                                             0x1b, 0x9b, 0xdc, ' ',  '\t', 0xa0};
         static const size_t lens[] = {1, 63, 64, 65, 127, 128, 200, 257};
         unsigned char buf[300];
         (void) state;

@@ -487,6 +487,41 @@ static void test_hits_overflow_feed(void **state) {
         unlink(path);
 }
 
+/* A line hard-wrapped with an indent is joined to the line before it, also where a block of the reader ends
+ * between them (the last line of a block is held until the next block shows whether it is continued). Lines
+ * of 64 bytes: the reader fills its whole buffer, so every block ends after the same number of lines, and
+ * each pair's head is a block's last line. The head holds no literal: nothing else has it read. */
+static void test_continuation_across_blocks(void **state) {
+        static const char head[] = "vfio 0000:01:00.0:", cont[] = "    group 1 is not viable";
+        char path[] = "/tmp/vx-feed-join-XXXXXX";
+        FILE *f = create_temp(path);
+        unsigned pairs = 0;
+        const unsigned per_block = (VX_LINE_MAX + VX_READ_CHUNK) / 64;
+        for (unsigned i = 1; i <= 4 * per_block + 100; i++) {
+                char filler[64];
+                bool is_head = i % per_block == 0, is_cont = i > 1 && (i - 1) % per_block == 0;
+                snprintf(filler, sizeof(filler), "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up",
+                         i);
+                fprintf(f, "%-63s\n", is_head ? head : is_cont ? cont : filler);
+                pairs += is_cont;
+        }
+        fclose(f);
+        RuleSet *rs = load_shipped_rules(NULL);
+        Result ref = by_lines_from(rs, path, false);
+        Result got = by_blocks_from(rs, path);
+        assert_same(ref, got);
+        /* the first pair, across the first block's end, joined: its head is the evidence */
+        assert_int_equal(pairs, 4);
+        assert_non_null(strstr(got.json, "group-companion-unbound"));
+        char want[32];
+        snprintf(want, sizeof(want), "\"line\": %u,", per_block);
+        assert_non_null(strstr(got.json, want));
+        free(ref.json);
+        free(got.json);
+        ruleset_free(rs);
+        unlink(path);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -529,6 +564,7 @@ int main(void) {
                 cmocka_unit_test(test_hits_overflow_marks_every_occurrence),
                 cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
+                cmocka_unit_test(test_continuation_across_blocks),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
