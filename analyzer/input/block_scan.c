@@ -7,6 +7,23 @@
 #include "block_scan.h"
 #include "swar.h"
 
+/* A byte that may be a blank or a tab: one compare of the byte with 0x29 or'ed in takes both (and NUL, 0x01,
+ * 0x08, '!', '(' and ')', which only make the reader look at a block's lines for nothing). */
+#define BLANK_BITS 0x29
+#define BLANKISH(c) (((c) | BLANK_BITS) == BLANK_BITS)
+
+/* Whether a line after one of the newlines of the word at i (bits, one per byte) starts with a blank: a look
+ * at the byte after each newline, which costs less than a compare of every byte (a line is about a hundred).
+ */
+static inline bool indented_after(const char *text, size_t len, size_t i, uint64_t bits) {
+        bool any = false;
+        for (; bits; bits &= bits - 1) {
+                size_t at = i + (size_t) __builtin_ctzll(bits) + 1;
+                any |= at < len && BLANKISH((unsigned char) text[at]);
+        }
+        return any;
+}
+
 /* Bytes from the last whole word of 64 on, one at a time; word is the first word they fill. */
 static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t word, const NewlineMap *map,
                       uint32_t count, BlockScan *b) {
@@ -15,8 +32,8 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
-                b->escape |= p[i] == '\\' || p[i] == 0x1b;
-                b->indent |= (p[i] == ' ' || p[i] == '\t') && (i == 0 || p[i - 1] == '\n');
+                b->escape |= p[i] == '\\';
+                b->indent |= BLANKISH(p[i]) && (i == 0 || p[i - 1] == '\n');
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
         if (from < len) {
@@ -28,26 +45,22 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
 }
 
 void block_scan_portable(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
-        uint64_t nul = 0, brace = 0, high = 0, escape = 0, starts = 0, carry = 1;
+        uint64_t nul = 0, brace = 0, high = 0, escape = 0;
         uint32_t count = 0;
-        BlockScan b = {0};
+        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
-                uint64_t bits = 0, blanks = 0;
+                uint64_t bits = 0;
                 for (unsigned k = 0; k < 8; k++) {
                         uint64_t v = swar_load_le64(text + i + 8 * k);
                         nul |= swar_bytes_equal(v, 0);
                         brace |= swar_bytes_equal(v, '{');
                         high |= v;
-                        escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b);
+                        escape |= swar_bytes_equal(v, '\\');
                         bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
-                        blanks |= swar_marks_to_bits(swar_bytes_equal(v, ' ') | swar_bytes_equal(v, '\t'))
-                                << (8 * k);
                 }
-                /* a blank right after a newline, or at the block's start */
-                starts |= blanks & (bits << 1 | carry);
-                carry = bits >> 63;
+                b.indent |= indented_after(text, len, i, bits);
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += bits_popcount(bits);
@@ -56,7 +69,6 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
         b.brace = brace != 0;
         b.high = (high & SWAR_HIGH) != 0;
         b.escape = escape != 0;
-        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -65,39 +77,44 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 /* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'), bs = _mm_set1_epi8('\\'),
-                      esc = _mm_set1_epi8(0x1b), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+                      blank = _mm_set1_epi8(BLANK_BITS);
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
-                escape = brace;
-        uint64_t starts = 0, carry = 1;
+                escape = brace, indent = brace;
         uint32_t count = 0;
-        BlockScan b = {0};
+        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
-                uint64_t bits = 0, blanks = 0;
+                uint64_t bits = 0;
                 for (unsigned k = 0; k < 4; k++) {
                         __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
                         least = _mm_min_epu8(least, v);
                         brace = _mm_or_si128(brace, _mm_cmpeq_epi8(v, br));
-                        escape = _mm_or_si128(escape,
-                                              _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc)));
+                        escape = _mm_or_si128(escape, _mm_cmpeq_epi8(v, bs));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
-                        blanks |= (uint64_t) (unsigned) _mm_movemask_epi8(
-                                          _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)))
-                                << (16 * k);
+                        /* a blank after a newline: each byte against the one before it, loaded again one
+                         * byte back (the block's first word has none before it, and takes the scalar look)
+                         */
+                        if (i > 0) {
+                                __m128i before = _mm_loadu_si128((const __m128i *) (text + i + 16 * k - 1));
+                                indent = _mm_or_si128(
+                                        indent,
+                                        _mm_and_si128(_mm_cmpeq_epi8(before, nl),
+                                                      _mm_cmpeq_epi8(_mm_or_si128(v, blank), blank)));
+                        }
                 }
-                starts |= blanks & (bits << 1 | carry);
-                carry = bits >> 63;
+                if (i == 0)
+                        b.indent |= indented_after(text, len, i, bits);
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += bits_popcount(bits);
         }
+        b.indent |= _mm_movemask_epi8(indent) != 0;
         b.nul = _mm_movemask_epi8(_mm_cmpeq_epi8(least, _mm_setzero_si128())) != 0;
         b.brace = _mm_movemask_epi8(brace) != 0;
         b.high = _mm_movemask_epi8(high) != 0;
         b.escape = _mm_movemask_epi8(escape) != 0;
-        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -107,12 +124,11 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
 __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
                                                             const NewlineMap *map, BlockScan *ret) {
         const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'), bs = _mm256_set1_epi8('\\'),
-                      esc = _mm256_set1_epi8(0x1b), sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+                      blank = _mm256_set1_epi8(BLANK_BITS);
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
-                escape = brace;
-        uint64_t starts = 0, carry = 1;
+                escape = brace, indent = brace;
         uint32_t count = 0;
-        BlockScan b = {0};
+        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
@@ -123,28 +139,34 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                         brace, _mm256_or_si256(_mm256_cmpeq_epi8(lo, br), _mm256_cmpeq_epi8(hi, br)));
                 high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
                 escape = _mm256_or_si256(
-                        escape,
-                        _mm256_or_si256(
-                                _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs)),
-                                _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc))));
+                        escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs)));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
-                uint64_t blanks = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_or_si256(
-                                          _mm256_cmpeq_epi8(lo, sp), _mm256_cmpeq_epi8(lo, tab))) |
-                        (uint64_t) (uint32_t) _mm256_movemask_epi8(
-                                _mm256_or_si256(_mm256_cmpeq_epi8(hi, sp), _mm256_cmpeq_epi8(hi, tab)))
-                                << 32;
-                starts |= blanks & (bits << 1 | carry);
-                carry = bits >> 63;
+                /* a blank after a newline: each byte against the one before it, loaded again one byte back
+                 * (the block's first word has none before it, and takes the scalar look) */
+                if (i > 0) {
+                        __m256i blo = _mm256_loadu_si256((const __m256i *) (text + i - 1)),
+                                bhi = _mm256_loadu_si256((const __m256i *) (text + i + 31));
+                        indent = _mm256_or_si256(
+                                indent,
+                                _mm256_or_si256(
+                                        _mm256_and_si256(
+                                                _mm256_cmpeq_epi8(blo, nl),
+                                                _mm256_cmpeq_epi8(_mm256_or_si256(lo, blank), blank)),
+                                        _mm256_and_si256(
+                                                _mm256_cmpeq_epi8(bhi, nl),
+                                                _mm256_cmpeq_epi8(_mm256_or_si256(hi, blank), blank))));
+                } else
+                        b.indent |= indented_after(text, len, i, bits);
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += (uint32_t) _mm_popcnt_u64(bits);
         }
+        b.indent |= _mm256_movemask_epi8(indent) != 0;
         b.nul = _mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())) != 0;
         b.brace = _mm256_movemask_epi8(brace) != 0;
         b.high = _mm256_movemask_epi8(high) != 0;
         b.escape = _mm256_movemask_epi8(escape) != 0;
-        b.indent = starts != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }

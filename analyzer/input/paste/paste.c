@@ -151,14 +151,30 @@ static bool normalisable_at(const unsigned char *s, size_t len, size_t *n) {
         return ascii_of(cp) || (cp >= 0xff01 && cp <= 0xff5e);
 }
 
-bool paste_needs_normalising(const char *buf, size_t len) {
-        const unsigned char *u = (const unsigned char *) buf;
-        for (size_t i = 0; i < len; i++) {
-                size_t n;
-                if (u[i] == 0x1b || (u[i] >= 0xc2 && normalisable_at(u + i, len - i, &n)))
-                        return true;
+/* The first byte >= 0x80 of u[i..len), len if none: eight bytes at a time, as most lines have none. */
+static size_t next_high(const unsigned char *u, size_t len, size_t i) {
+        for (; i + 8 <= len; i += 8) {
+                uint64_t w;
+                memcpy(&w, u + i, sizeof(w));
+                if (w & UINT64_C(0x8080808080808080))
+                        break;
         }
-        return false;
+        while (i < len && u[i] < 0x80)
+                i++;
+        return i;
+}
+
+/* The first sequence of u[0..len) the normaliser changes, len if none. */
+static size_t first_normalisable(const unsigned char *u, size_t len) {
+        size_t n;
+        for (size_t i = next_high(u, len, 0); i < len; i = next_high(u, len, i + 1))
+                if (u[i] >= 0xc2 && normalisable_at(u + i, len - i, &n))
+                        return i;
+        return len;
+}
+
+bool paste_needs_normalising(const char *buf, size_t len) {
+        return first_normalisable((const unsigned char *) buf, len) < len;
 }
 
 bool paste_has_escape(const char *buf, size_t len) {
@@ -168,30 +184,12 @@ bool paste_has_escape(const char *buf, size_t len) {
         return false;
 }
 
-/* The length of an ANSI CSI sequence ("\033[0;31m") at s, 0 if none. */
-static size_t ansi_len(const char *s, size_t len) {
-        if (len < 2 || s[0] != 0x1b || s[1] != '[')
-                return 0;
-        for (size_t i = 2; i < len && i < 32; i++) {
-                unsigned char c = (unsigned char) s[i];
-                if (c >= 0x40 && c <= 0x7e)
-                        return i + 1;
-                if (!(c >= 0x20 && c <= 0x3f))
-                        return 0;
-        }
-        return 0;
-}
-
-/* Typographic characters and colours out of t, into scratch: true if it changed. */
+/* Typographic characters out of t, into scratch: true if it changed. */
 static bool normalise(Paste *p, Span *t) {
         const unsigned char *u = (const unsigned char *) t->p;
-        size_t i = 0, n;
+        size_t i = first_normalisable(u, t->len), n;
 
         /* Most lines have nothing to change: found without copying. */
-        for (; i < t->len; i++)
-                if (u[i] == 0x1b ? ansi_len(t->p + i, t->len - i) > 0
-                                 : u[i] >= 0xc2 && normalisable_at(u + i, t->len - i, &n))
-                        break;
         if (i == t->len)
                 return false;
         char *out = scratch_take(p, t->len); /* never longer: each sequence becomes fewer bytes */
@@ -200,11 +198,6 @@ static bool normalise(Paste *p, Span *t) {
         memcpy(out, t->p, i);
         size_t o = i;
         while (i < t->len) {
-                size_t a;
-                if (u[i] == 0x1b && (a = ansi_len(t->p + i, t->len - i)) > 0) {
-                        i += a;
-                        continue;
-                }
                 uint32_t cp = u[i] >= 0xc2 ? decode_23(u + i, t->len - i, &n) : 0;
                 const char *r = cp ? ascii_of(cp) : NULL;
                 if (r) {
@@ -628,6 +621,9 @@ static bool peel_manager(PastePiece *pc) {
         };
         Span t = pc->text, u = t, rest;
 
+        /* the first letters of every prefix below: most messages start with none */
+        if (t.len < 6 || !strchr("TsSEGQUlFH\"L", t.p[0]) || t.p[0] == '\0')
+                return false;
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
                 if (span_eat_literal(&u, prefixes[i]))
                         goto found;
@@ -858,11 +854,46 @@ static bool may_be_wrapped(Span t) {
         }
         if (c >= 0x80)
                 return true;
-        if (c == 'T' || c == 'E' || c == 'G' || c == 'F' || c == 'Q' || c == 'H' || c == 'U' || c == 'W' ||
-            c == 'N' || c == 'S' || c == 'l' || c == 's' || c == 'v' || c == 't')
+        if (!is_name_char((char) c) && c != '"')
+                return false;
+        /* "name  | " of compose, "user@host" of a prompt */
+        if (memchr(t.p, '|', MIN(t.len, (size_t) 80)) || memchr(t.p, '@', MIN(t.len, (size_t) 64)))
                 return true;
-        /* "name  | ", "user@host", "1. ", "bash-5.1# " */
-        return is_name_char((char) c);
+        /* "1. " of a numbered list */
+        if (span_is_digit((char) c)) {
+                size_t n = 1;
+                while (n < t.len && n < 4 && span_is_digit(t.p[n]))
+                        n++;
+                return n + 1 < t.len && (t.p[n] == '.' || t.p[n] == ')') && t.p[n + 1] == ' ';
+        }
+        /* the words the peelers start with: logfmt's first keys, kubectl's event types, the prefixes of
+         * peel_manager() and of prompts, as the first letter picks them */
+        static const char *const by_letter[][4] = {
+                ['W' - 'A'] = {"Warning "},
+                ['N' - 'A'] = {"Normal "},
+                ['T' - 'A'] = {"TASK ERROR: "},
+                ['S' - 'A'] = {"Start failed: "},
+                ['E' - 'A'] = {"Error: ", "Error starting domain: "},
+                ['G' - 'A'] = {"GenericError: "},
+                ['Q' - 'A'] = {"QMP command failed: "},
+                ['U' - 'A'] = {"Unable to complete install: "},
+                ['F' - 'A'] = {"Failed to reset PCI device: ", "Failed to start device \""},
+                ['H' - 'A'] = {"Hook script execution failed: "},
+                ['L' - 'A'] = {"LibvirtError("},
+                ['t' - 'A'] = {"time=", "ts=", "t=", "timestamp="},
+                ['l' - 'A'] = {"level=", "lvl=", "libvirt.libvirtError: ", "libvirtError: "},
+                ['s' - 'A'] = {"start failed: ", "server error. command ", "sh-"},
+                ['v' - 'A'] = {"virsh "},
+                ['b' - 'A'] = {"bash-"},
+        };
+        if (c == '"')
+                return span_starts_with(t, "\"LibvirtError(");
+        if (c < 'A' || (size_t) (c - 'A') >= ELEMENTSOF(by_letter))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(by_letter[0]) && by_letter[c - 'A'][i]; i++)
+                if (span_starts_with(t, by_letter[c - 'A'][i]))
+                        return true;
+        return false;
 }
 
 /* The first stage of every piece: each wrapper at most VX_PASTE_DEPTH_MAX deep. */
@@ -888,6 +919,13 @@ static void peel(Paste *p, Item *it) {
 static bool is_bare_command(Span t) {
         static const char *const words[] = {"echo ",      "sudo ",     "printf ", "sh -c ", "bash -c ",
                                             "driverctl ", "modprobe ", "rmmod ",  "virsh ", "tee "};
+        /* most lines start with none of their letters */
+        if (t.len < 4 ||
+            !strchr("esp"
+                    "bdmrvt",
+                    t.p[0]) ||
+            t.p[0] == '\0')
+                return false;
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (span_starts_with(t, words[i]))
                         return true;
@@ -909,8 +947,9 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                 add_layer(&first.pc, PASTE_TYPOGRAPHY, (Span){0});
         Span lead = first.pc.text;
         span_eat_blanks(&lead);
-        if (first.pc.n_layers == 0 && !may_be_wrapped(first.pc.text) && !has_split_or_escape(t) &&
-            !may_be_redacted(t)) {
+        bool ellipsis = t.len > 3 && memcmp(t.p + t.len - 3, "...", 3) == 0;
+        if (first.pc.n_layers == 0 && !ellipsis && !may_be_wrapped(first.pc.text) &&
+            !has_split_or_escape(t) && !may_be_redacted(t)) {
                 first.pc.command = is_bare_command(t);
                 p->out[p->n_out++] = first.pc;
                 *ret = p->out;
@@ -1428,14 +1467,17 @@ bool shell_reply_parse(Span text, ShellReply *ret) {
                 span_advance(&u, (size_t) (sep + 2 - u.p));
                 goto errno_text;
         }
-        /* Go's error inside another's: "Failed to ...: open /sys/...: permission denied" */
+        /* The rest name a sysfs file inside the line: one search finds it, and what is before it says which.
+         */
         u = t;
-        const char *go = span_find(u, ": open /sys/");
-        if (!go)
-                go = span_find(u, ": write /sys/");
-        if (go) {
-                u = span_make(go + 2, u.len - (size_t) (go + 2 - u.p));
-                span_advance(&u, u.p[0] == 'o' ? 5 : 6);
+        const char *sys = span_find(u, "/sys/");
+        if (!sys || sys - u.p < 2 || sys[-2] != ':' || sys[-1] != ' ')
+                sys = NULL;
+        /* Go's error inside another's: "Failed to ...: open /sys/...: permission denied" */
+        if (sys && sys - u.p >= 7 &&
+            (memcmp(sys - 7, ": open ", 7) == 0 ||
+             (sys - u.p >= 8 && memcmp(sys - 8, ": write ", 8) == 0))) {
+                u = span_make(sys, u.len - (size_t) (sys - u.p));
                 const char *sep = span_find(u, ": ");
                 if (sep) {
                         path = span_make(u.p, (size_t) (sep - u.p));
@@ -1444,11 +1486,9 @@ bool shell_reply_parse(Span text, ShellReply *ret) {
                 }
         }
         /* zsh: "zsh: permission denied: PATH" */
-        u = t;
-        const char *sep = span_find(u, ": /sys/");
-        if (sep) {
-                Span e = span_make(u.p, (size_t) (sep - u.p));
-                path = span_make(sep + 2, u.len - (size_t) (sep + 2 - u.p));
+        if (sys) {
+                Span e = span_make(u.p, (size_t) (sys - 2 - u.p));
+                path = span_make(sys, u.len - (size_t) (sys - u.p));
                 trim(&path);
                 if (errno_from_text(e, &ret->errno_name, &ret->strerror)) {
                         ret->path = path;

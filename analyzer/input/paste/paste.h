@@ -14,8 +14,7 @@
 
 /* What was peeled off a line, outermost first. */
 typedef enum PasteLayerKind {
-        PASTE_TYPOGRAPHY, /* typographic quotes, dashes, ellipsis, odd spaces, full-width forms, ANSI colours
-                           */
+        PASTE_TYPOGRAPHY, /* typographic quotes, dashes, ellipsis, odd spaces, full-width forms */
         PASTE_QUOTE, /* a markdown quote: "> ", ">> " */
         PASTE_CODE, /* backticks or ** around the line */
         PASTE_BULLET, /* a list bullet: "- ", "* ", "+ " before a log line, "• ", "1. " */
