@@ -74,8 +74,8 @@
 /* Marked lines a block's reader hands the analysis at once (analysis_feed_marked_lines()): enough for
  * their memo look-ups' cache misses to overlap. */
 #define VX_FEED_BATCH 16u
-/* The pasted-text stage (analyzer/input/paste): wrappers peeled off one line, at most; the lines (pieces) one line
- * may hold (escaped newlines, logfmt and JSON message fields). */
+/* The pasted-text stage (analyzer/input/paste): wrappers peeled off one line, at most; the lines (pieces)
+ * one line may hold (escaped newlines, logfmt and JSON message fields). */
 #define VX_PASTE_DEPTH_MAX 8u
 #define VX_PASTE_PIECES_MAX 16u
 /* A line hard-wrapped into indented continuation lines is read once more joined: at most this many of them,

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vfioexplain/limits.h"
 #include "strparse.h"
+#include "vfioexplain/limits.h"
 
 /* What was peeled off a line, outermost first. */
 typedef enum PasteLayerKind {
