@@ -1181,7 +1181,7 @@ static bool path_parse(const char *path, SysfsWrite *w) {
 bool sysfs_path_parse(Span path, SysfsWrite *ret) {
         char buf[256];
         SysfsWrite w = {0};
-        if (path.len >= sizeof(buf))
+        if (path.len == 0 || path.len >= sizeof(buf))
                 return false;
         memcpy(buf, path.p, path.len);
         buf[path.len] = '\0';
