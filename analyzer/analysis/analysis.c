@@ -1039,13 +1039,29 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
         size_t n = paste_unwrap(a->paste, raw, len, &pc);
         int r = 0;
 
+        bool plain = n == 1 && pc[0].n_layers == 0 && !pc[0].redacted && !pc[0].cut;
+        Line as_read;
+        /* A line the stage changed keeps its reading as read too (every reading of an ambiguous prefix is
+         * tried): a rule may know the wrapper itself (KubeVirt's LibvirtError(Code=67, ...)). */
+        if (!plain)
+                line_classify(a->lc, raw, len, &as_read);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 Line line;
                 MemoKey own = {.len = 0};
-                bool plain = n == 1 && pc[0].n_layers == 0 && !pc[0].redacted && !pc[0].cut;
 
                 line_classify(a->lc, pc[i].text.p, pc[i].text.len, &line);
                 line.cut = pc[i].cut;
+                /* the reading as read first: a rule that knows the wrapper (its symptom) is the more
+                 * specific reading of the line, and a line's first reading is the one that counts */
+                if (i == 0 && !plain) {
+                        Line both = line;
+                        both.n_views = 0;
+                        for (size_t v = 0; v < as_read.n_views; v++)
+                                both.views[both.n_views++] = as_read.views[v];
+                        for (size_t v = 0; v < line.n_views && both.n_views < ELEMENTSOF(both.views); v++)
+                                both.views[both.n_views++] = line.views[v];
+                        line = both;
+                }
                 const LineFields *f = line_classifier_json_fields(a->lc, &line);
                 if (plain && f && memchr(f->message.p, '\n', f->message.len)) {
                         LineFields copy = *f;

@@ -960,8 +960,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                 Item it = p->queue[q];
                 peel(p, &it);
                 /* A value that holds escaped lines: each line a piece, peeled again (the line after a \n may
-                 * be another program's). */
-                if (has_split_or_escape(it.pc.text) && it.depth < VX_PASTE_DEPTH_MAX) {
+                 * be another program's). A JSON object left whole is journald's, which the classifier
+                 * decodes itself. */
+                bool json = it.pc.text.len > 1 && it.pc.text.p[0] == '{' &&
+                        it.pc.text.p[it.pc.text.len - 1] == '}';
+                if (!json && has_split_or_escape(it.pc.text) && it.depth < VX_PASTE_DEPTH_MAX) {
                         Span parts[VX_PASTE_PIECES_MAX];
                         size_t n = unescape_split(
                                 p, it.pc.text, parts,
