@@ -1,168 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* --help of every command, and 'vfioexplain help [COMMAND]'. docs/vfioexplain.1 says the same at length;
- * tests/cli/usage.sh fails when an option named here is missing from it. */
+/* --help of every command and 'vfioexplain help [COMMAND]', from the table of commands (commands.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-#define OPT_FORMAT_ALL "  --format text|markdown|json  output format (default: text)\n"
-#define OPT_COLOR                                                                                 \
-        "  --color auto|always|never    colour the text (default: auto: on a terminal, not with " \
-        "NO_COLOR)\n"
-#define OPT_NO_PROBE "  --no-probe                   judge from the logs alone (logs from another machine)\n"
-#define OPT_SYSROOT "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
-#define OPT_SNAPSHOT "  --snapshot FILE              replay a host state saved by 'vfioexplain snapshot'\n"
-#define OPT_RULES "  --rules DIR                  load the rule files of DIR only (no drop-ins)\n"
-#define OPT_HELP "  -h, --help                   this help\n"
-#define OPT_JOURNAL                                                                                 \
-        "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n" \
-        "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH', '-2h' or "  \
-        "'-30min'\n"                                                                                \
-        "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"           \
-        "  --file FILE                  read this journal file (repeatable)\n"                      \
-        "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
-#define OPT_DOMAIN                                                                                          \
-        "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n"  \
-        "  --guest FILE                 the VM's own log (dmesg, lspci -nnk, adb logcat): why the passed\n" \
-        "                               device does nothing in the guest (repeatable)\n"                    \
-        "  --guest-modules-alias FILE   the guest's modules.alias (default: the host's)\n"
-#define EXIT_EXPLAIN                                                                                        \
-        "\nExit status: 0 no failure cause found, 1 at least one cause, 2 bad usage or unreadable input,\n" \
-        "3 an internal error.\n"
-#define EXIT_PLAIN "\nExit status: 0 done, 2 bad usage or unreadable input, 3 an internal error.\n"
-
-typedef struct CommandHelp {
-        const char *name;
-        const char *summary; /* one line of the global help */
-        const char *text;
-} CommandHelp;
-
-static const CommandHelp commands[] = {
-        {"explain", "explain the logs given, piped in, or this boot's journal (the default command)",
-         "Usage: vfioexplain [explain] [OPTIONS] [FILE...]\n"
-         "\n"
-         "Reads QEMU stderr, dmesg, journalctl output, libvirt logs and virsh errors from FILEs or a pipe\n"
-         "('-' is stdin) and prints the root causes, most likely first, each with its evidence and the\n"
-         "commands that fix it. With no FILE and nothing piped in, it reads this boot's journal (or\n"
-         "/dev/kmsg). The live host confirms or rules out what the logs suggest unless --no-probe.\n"
-         "\n"
-         "Options:\n" OPT_JOURNAL OPT_DOMAIN OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT
-                 OPT_RULES OPT_HELP EXIT_EXPLAIN},
-        {"check", "will passthrough work on this host: every blocker with its fix, no logs needed",
-         "Usage: vfioexplain check [OPTIONS] [ADDRESS...]\n"
-         "\n"
-         "Probes the host and lists every blocker of passthrough for the PCI devices at ADDRESS\n"
-         "(0000:01:00.0 or 01:00.0), or, with none, for every device the host does not use.\n"
-         "\n"
-         "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
-        {"groups", "IOMMU groups: members, ids, names, drivers, viability",
-         "Usage: vfioexplain groups [OPTIONS]\n"
-         "\n"
-         "Lists every IOMMU group of the host with its devices, their drivers, and whether the group can\n"
-         "be passed through as it is.\n"
-         "\n"
-         "Options:\n"
-         "  --format text|json           output format (default: text)\n" OPT_SYSROOT OPT_SNAPSHOT OPT_HELP
-                 EXIT_PLAIN},
-        {"plan", "the steps, XML and QEMU options to pass these devices through on this host",
-         "Usage: vfioexplain plan [OPTIONS] ADDRESS...\n"
-         "\n"
-         "Prints the exact steps to pass the PCI devices at ADDRESS through on this host: the group\n"
-         "members to take along, the kernel command line, the vfio-pci binding, the libvirt <hostdev>\n"
-         "XML and the QEMU -device options.\n"
-         "\n"
-         "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
-         "\nExit status: 0 a plan, 1 a blocker no step removes, 2 bad usage, 3 an internal error.\n"},
-        {"watch", "follow the journal and /dev/kmsg, explain failures as they happen",
-         "Usage: vfioexplain watch [OPTIONS]\n"
-         "\n"
-         "Follows /dev/kmsg and the journal (or the journal files named) and prints each root cause\n"
-         "once, when found, then an update when it gains evidence. SIGINT or SIGTERM end it with a\n"
-         "summary. Progress and the summary's heading go to stderr.\n"
-         "\n"
-         "Options:\n"
-         "  --trace                      also kernel IOMMU trace events (a private tracefs instance)\n"
-         "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
-         "  --file FILE                  follow this journal file (repeatable)\n"
-         "  --directory DIR              follow the journal files of DIR, new hosts as they appear\n"
-         "  --format text|json           text, or JSON lines (one object per event)\n" OPT_COLOR OPT_NO_PROBE
-                 OPT_SYSROOT OPT_RULES OPT_HELP
-         "\nExit status: 0 no cause seen, 1 at least one cause seen, 2 bad usage, 3 an internal error.\n"},
-        {"run", "run a VM start, explain it if it fails",
-         "Usage: vfioexplain run [OPTIONS] -- COMMAND [ARG...]\n"
-         "\n"
-         "Runs COMMAND (virsh start NAME, or a QEMU command line) with its output passed through,\n"
-         "follows /dev/kmsg, the journal and, for 'virsh start NAME', the domain's log meanwhile, and\n"
-         "prints the report after its output if it fails. SIGINT and SIGTERM are passed to COMMAND.\n"
-         "\n"
-         "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
-         "\nExit status: COMMAND's own (128+N if signal N ended it); 2 bad usage.\n"},
-        {"report", "one Markdown or JSON document for a bug ticket",
-         "Usage: vfioexplain report [OPTIONS] [FILE...]\n"
-         "\n"
-         "Writes one document for a bug ticket: the host (distribution, kernel, CPU, IOMMU, kernel\n"
-         "command line, QEMU and libvirt versions), the devices in question, the causes found in the\n"
-         "logs given (or this boot's journal) with evidence and fixes, and the IOMMU groups, all\n"
-         "evidence and the host snapshot in collapsed sections. Markdown (default) or JSON.\n"
-         "\n"
-         "Options:\n"
-         "  --redact                     replace host names, user names, MAC addresses, serial\n"
-         "                               numbers, UUIDs and machine/boot ids by stable tokens\n"
-         "  --format markdown|json       output format (default: markdown)\n" OPT_JOURNAL OPT_DOMAIN
-                 OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
-        {"snapshot", "save the probed host state to one file",
-         "Usage: vfioexplain snapshot [OPTIONS] -o FILE\n"
-         "\n"
-         "Writes the probed host state as JSON (the 'facts' of --format json) to FILE ('-' for stdout),\n"
-         "for a bug ticket or to replay any command elsewhere with --snapshot FILE.\n"
-         "\n"
-         "Options:\n"
-         "  -o, --output FILE            where to write it ('-': stdout)\n" OPT_SYSROOT OPT_HELP EXIT_PLAIN},
-        {"rom", "judge a VBIOS / option ROM file, or say how to dump one",
-         "Usage: vfioexplain rom [OPTIONS] [FILE]\n"
-         "\n"
-         "Reads a PCI option ROM file without running it: its images, whether SeaBIOS and OVMF can use\n"
-         "it, and what is wrong with it. With no FILE, prints the commands that dump this host's GPU\n"
-         "ROMs through sysfs (and runs none of them).\n"
-         "\n"
-         "Options:\n"
-         "  --address ADDR               the device the ROM is for: a ROM for another device is wrong\n"
-         "  --format text|json           output format (default: text)\n" OPT_SYSROOT OPT_HELP
-         "\nExit status: 0 the ROM is usable, 1 something is wrong with it, 2 bad usage or unreadable\n"
-         "input, 3 an internal error.\n"},
-        {"rules", "check, test or list the rule files",
-         "Usage: vfioexplain rules check|test|list [OPTIONS]\n"
-         "\n"
-         "  check                        validate the rule files (errors as FILE:LINE:COLUMN)\n"
-         "  test                         run every rule's examples and counter-examples\n"
-         "  list                         every cause known, and where each rule file came from\n"
-         "\n"
-         "Rule files are the *.rules of " VX_RULES_DIR ",\n"
-         "replaced or masked (an empty file or a symlink to /dev/null) by files of the same name "
-         "in\n" VX_DROPIN_RULES_DIR " and " VX_RUNTIME_RULES_DIR ".\n"
-         "\n"
-         "Options:\n" OPT_RULES "  --format text|json           output of 'list' (default: text)\n" OPT_HELP
-         "\nExit status: 0 valid / all passed, 1 invalid / a test failed, 2 bad usage.\n"},
-};
-
-static const CommandHelp *find(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (strcmp(commands[i].name, name) == 0)
-                        return &commands[i];
-        return NULL;
-}
+#include "commands.h"
 
 bool help_is_command(const char *name) {
-        return name && find(name);
+        return command_find(name);
 }
 
 const char *help_command_names(void) {
         static char names[256];
         if (!names[0]) {
                 size_t n = 0;
-                for (size_t i = 0; i < ELEMENTSOF(commands) && n < sizeof(names); i++)
+                for (size_t i = 0; i < n_commands && n < sizeof(names); i++)
                         n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
                                                commands[i].name);
         }
@@ -178,14 +31,15 @@ static void global_help(void) {
                "likely first, each with its evidence and the commands that fix it.\n"
                "\n"
                "Commands:\n");
-        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+        for (size_t i = 0; i < n_commands; i++)
                 printf("  %-10s %s\n", commands[i].name, commands[i].summary);
         printf("\n"
-               "Options of every command:\n" OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT
-                       OPT_RULES OPT_HELP "  --version                    the version\n"
+               "Options of every command:\n"
+               "%s"
                "\n"
-               "'vfioexplain COMMAND --help' describes one command; 'man vfioexplain' all of "
-               "them.\n" EXIT_EXPLAIN);
+               "'vfioexplain COMMAND --help' describes one command; 'man vfioexplain' all of them.\n"
+               "%s",
+               commands_common_options, commands_exit_status);
 }
 
 int help_print(const char *command) {
@@ -193,10 +47,10 @@ int help_print(const char *command) {
                 global_help();
                 return 0;
         }
-        const CommandHelp *c = find(command);
+        const Command *c = command_find(command);
         if (!c)
                 return -ENOENT;
-        fputs(c->text, stdout);
+        fputs(c->help, stdout);
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "privileges.h"
 
 /* A word a person means as a command rather than a file: lowercase letters and dashes, no path, no
@@ -205,53 +206,36 @@ int main(int argc, char **argv) {
                 errorf("--file and --directory: name journal files or one directory, not both");
                 return EXIT_USAGE;
         }
-        if (o.redact && !(argc > 0 && strcmp(argv[0], "report") == 0)) {
-                errorf("--redact is an option of 'vfioexplain report'");
+        /* The command a word names; none is explain. */
+        const Command *command = command_find(argc > 0 ? argv[0] : NULL);
+        const Command *target = command ?: command_find("explain");
+        if (o.redact && !(target->options & COMMAND_OPTION_REDACT)) {
+                errorf("--redact is an option of %s", command_names_taking(COMMAND_OPTION_REDACT));
                 return EXIT_USAGE;
         }
         if (o.guest_modules_alias && o.n_guest_files == 0) {
                 errorf("--guest-modules-alias: name the guest's logs with --guest FILE");
                 return EXIT_USAGE;
         }
-        if (o.n_guest_files > 0 && argc > 0 && help_is_command(argv[0]) && strcmp(argv[0], "explain") != 0 &&
-            strcmp(argv[0], "report") != 0) {
-                errorf("--guest is an option of 'vfioexplain explain' and 'vfioexplain report'");
+        if (o.n_guest_files > 0 && !(target->options & COMMAND_OPTION_GUEST)) {
+                errorf("--guest is an option of %s", command_names_taking(COMMAND_OPTION_GUEST));
                 return EXIT_USAGE;
         }
         if (argc > 0 && strcmp(argv[0], "help") == 0)
                 return cmd_help(argc - 1, argv + 1);
-        if (argc > 0 && !help_is_command(argv[0]) && looks_like_command(argv[0]) &&
+        if (argc > 0 && !command && looks_like_command(argv[0]) &&
             faccessat(AT_FDCWD, argv[0], F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
                 errorf("unknown command '%s' (commands: %s); to read a file of that name use ./%s", argv[0],
                        help_command_names(), argv[0]);
                 return EXIT_USAGE;
         }
-        const char *command = argc > 0 && help_is_command(argv[0]) ? argv[0] : "explain";
         /* run keeps everything until its command is started: the command needs what it needs (cmd_run
          * reduces its own afterwards). */
-        if (strcmp(command, "run") != 0) {
-                Privileges p = privileges_for(&o, command);
+        if (strcmp(target->name, "run") != 0) {
+                Privileges p = privileges_for(&o, target->name);
                 privileges_reduce(&p, false);
         }
-        if (argc > 0 && strcmp(argv[0], "explain") == 0)
-                return cmd_explain(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "rules") == 0)
-                return cmd_rules(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "check") == 0)
-                return cmd_check(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "groups") == 0)
-                return cmd_groups(&o, argc - 1);
-        if (argc > 0 && strcmp(argv[0], "snapshot") == 0)
-                return cmd_snapshot(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "watch") == 0)
-                return cmd_watch(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "run") == 0)
-                return cmd_run(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "rom") == 0)
-                return cmd_rom(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "report") == 0)
-                return cmd_report(&o, argc - 1, argv + 1);
-        if (argc > 0 && strcmp(argv[0], "plan") == 0)
-                return cmd_plan(&o, argc - 1, argv + 1);
-        return cmd_explain(&o, argc, argv);
+        if (command)
+                return command->run(&o, argc - 1, argv + 1);
+        return target->run(&o, argc, argv);
 }

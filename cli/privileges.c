@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "privileges.h"
 
 /* The highest capability number a 64-bit mask can hold; the kernel's own last one is found by asking. */
@@ -93,30 +94,26 @@ static bool debug_wanted(void) {
 }
 
 Privileges privileges_for(const Options *o, const char *command) {
-        bool probes = !o->no_probe && !o->snapshot;
+        const Command *c = command_find(command);
         Privileges p = {.now = PRIV_CAP(CAP_DAC_READ_SEARCH), .uid = PRIV_UID_DROP};
 
-        if (strcmp(command, "rules") == 0 || strcmp(command, "help") == 0) {
+        /* help, and any word that is no command, reads nothing of the host's. */
+        if (!c) {
                 p.probed = p.now;
                 return p;
         }
-        if (probes)
+        if (c->probes && !o->no_probe && !o->snapshot)
                 p.now |= PRIV_PROBE;
-        if (strcmp(command, "explain") == 0 || strcmp(command, "report") == 0 ||
-            strcmp(command, "watch") == 0)
-                p.now |= PRIV_CAP(CAP_SYSLOG);
-        if (strcmp(command, "run") == 0)
-                p.now |= PRIV_CAP(CAP_SYSLOG) | PRIV_CAP(CAP_KILL);
+        p.now |= c->caps;
         /* watch and run probe again while they follow: they keep what probing needs. */
-        p.probed =
-                strcmp(command, "watch") == 0 || strcmp(command, "run") == 0 ? p.now : p.now & ~PRIV_PROBE;
+        p.probed = c->follows ? p.now : p.now & ~PRIV_PROBE;
         /* snapshot -o FILE creates FILE as root, in a directory root may not own, before it becomes nobody.
          */
-        if (strcmp(command, "snapshot") == 0 && o->output && strcmp(o->output, "-") != 0) {
+        if (strcmp(c->name, "snapshot") == 0 && o->output && strcmp(o->output, "-") != 0) {
                 p.now |= PRIV_CAP(CAP_DAC_OVERRIDE);
                 p.uid = PRIV_UID_DROP_AFTER_PROBE;
         }
-        if (strcmp(command, "watch") == 0 && o->trace)
+        if (strcmp(c->name, "watch") == 0 && o->trace)
                 p.uid = PRIV_UID_KEEP;
         return p;
 }
