@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pci_address.h"
 #include "privileges.h"
+#include "string_table.h"
 #include <json-c/json.h>
 
 #include "escape.h"
@@ -169,19 +170,18 @@ static const char *end_note(const RomInfo *info, char *buf, size_t size) {
         }
 }
 
-static const char *end_to_string(RomChainEnd e) {
-        static const char *const names[] = {
-                [ROM_END_LAST] = "last",
-                [ROM_END_FILE] = "file-ends",
-                [ROM_END_TRUNCATED] = "truncated",
-                [ROM_END_VENDOR] = "vendor-data",
-                [ROM_END_NO_SIGNATURE] = "no-signature",
-                [ROM_END_BAD_PCIR] = "bad-pcir",
-                [ROM_END_ZERO_LENGTH] = "zero-length",
-                [ROM_END_TOO_MANY] = "too-many",
-        };
-        return names[e];
-}
+static const char *const rom_end_table[] = {
+        [ROM_END_LAST] = "last",
+        [ROM_END_FILE] = "file-ends",
+        [ROM_END_TRUNCATED] = "truncated",
+        [ROM_END_VENDOR] = "vendor-data",
+        [ROM_END_NO_SIGNATURE] = "no-signature",
+        [ROM_END_BAD_PCIR] = "bad-pcir",
+        [ROM_END_ZERO_LENGTH] = "zero-length",
+        [ROM_END_TOO_MANY] = "too-many",
+};
+
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(rom_end, RomChainEnd)
 
 static const char *subsystem_name(uint16_t s) {
         switch (s) {
@@ -336,7 +336,8 @@ static struct json_object *render_json(const char *file, const RomInfo *info, co
                 }
                 json_object_array_add(images, j);
         }
-        json_object_object_add(root, "end", ok ? json_object_new_string(end_to_string(info->end)) : NULL);
+        json_object_object_add(root, "end",
+                               ok ? json_object_new_string(rom_end_to_string(info->end)) : NULL);
         if (v->has_device) {
                 struct json_object *d = json_object_new_object();
                 json_object_object_add(d, "address", json_object_new_string(address));

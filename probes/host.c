@@ -11,21 +11,44 @@
 #include <unistd.h>
 
 #include "rootfs.h"
+#include "string_table.h"
 #include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
-const char *known_to_string(Known k) {
-        switch (k) {
-        case KNOWN_ABSENT:
-                return "absent";
-        case KNOWN_PRESENT:
-                return "present";
-        default:
-                return "not-probed";
-        }
-}
+static const char *const known_table[] = {
+        [KNOWN_NOT_PROBED] = "not-probed",
+        [KNOWN_ABSENT] = "absent",
+        [KNOWN_PRESENT] = "present",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(known, Known)
+
+static const char *const distro_table[_DISTRO_MAX] = {
+        [DISTRO_UNKNOWN] = "unknown", [DISTRO_DEBIAN] = "debian", [DISTRO_FEDORA] = "fedora",
+        [DISTRO_SUSE] = "suse",       [DISTRO_ARCH] = "arch",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(distro, Distro)
+
+static const char *const cpu_vendor_table[_CPU_VENDOR_MAX] = {
+        [CPU_VENDOR_UNKNOWN] = "unknown",
+        [CPU_VENDOR_INTEL] = "intel",
+        [CPU_VENDOR_AMD] = "amd",
+        [CPU_VENDOR_OTHER] = "other",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(cpu_vendor, CpuVendor)
+
+static const char *const module_id_table[_MODULE_MAX] = {
+        [MODULE_VFIO] = "vfio",
+        [MODULE_VFIO_IOMMU_TYPE1] = "vfio_iommu_type1",
+        [MODULE_VFIO_PCI] = "vfio_pci",
+        [MODULE_KVM] = "kvm",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(module_id, ModuleId)
 
 void host_facts_init_unprobed(HostFacts *f) {
         *f = (HostFacts){0};

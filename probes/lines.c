@@ -32,11 +32,6 @@ static void emit(Emitter *e, const char *fmt, ...) {
         e->r = e->fn(buf, MIN((size_t) n, sizeof(buf) - 1), e->userdata);
 }
 
-static const char *module_name(ModuleId m) {
-        static const char *const names[_MODULE_MAX] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvm"};
-        return names[m];
-}
-
 static void emit_node(Emitter *e, const FileNode *n) {
         if (n->state == KNOWN_ABSENT)
                 emit(e, "node %s: absent", n->path);
@@ -114,7 +109,7 @@ static void emit_host(Emitter *e, const HostFacts *f) {
                      f->allow_unsafe_interrupts[0] ? f->allow_unsafe_interrupts : "?");
         for (ModuleId m = 0; m < _MODULE_MAX; m++)
                 if (f->modules[m].state != KNOWN_NOT_PROBED)
-                        emit(e, "module %s: %s", module_name(m),
+                        emit(e, "module %s: %s", module_id_to_string(m),
                              f->modules[m].state == KNOWN_ABSENT ? "absent"
                                      : f->modules[m].builtin     ? "builtin"
                                                                  : "loaded");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optionrom.h"
+#include "string_table.h"
 #include "vfioexplain/macro.h"
 
 /* The image header: 0x55 0xAA, then (x86) the size in 512-byte units at 2, the PCIR pointer at 0x18. */
@@ -179,20 +180,19 @@ const char *rom_efi_machine_to_string(uint16_t machine) {
         }
 }
 
-const char *rom_problem_to_string(RomProblem p) {
-        static const char *const names[_ROM_PROBLEM_MAX] = {
-                [ROM_PROBLEM_EMPTY] = "empty",
-                [ROM_PROBLEM_NOT_A_ROM] = "not-a-rom",
-                [ROM_PROBLEM_HEADER] = "header",
-                [ROM_PROBLEM_CORRUPT] = "corrupt",
-                [ROM_PROBLEM_TRUNCATED] = "truncated",
-                [ROM_PROBLEM_CHECKSUM] = "checksum",
-                [ROM_PROBLEM_WRONG_DEVICE] = "wrong-device",
-                [ROM_PROBLEM_NO_EFI] = "no-efi",
-                [ROM_PROBLEM_NO_LEGACY] = "no-legacy",
-        };
-        return p < _ROM_PROBLEM_MAX ? names[p] : NULL;
-}
+static const char *const rom_problem_table[_ROM_PROBLEM_MAX] = {
+        [ROM_PROBLEM_EMPTY] = "empty",
+        [ROM_PROBLEM_NOT_A_ROM] = "not-a-rom",
+        [ROM_PROBLEM_HEADER] = "header",
+        [ROM_PROBLEM_CORRUPT] = "corrupt",
+        [ROM_PROBLEM_TRUNCATED] = "truncated",
+        [ROM_PROBLEM_CHECKSUM] = "checksum",
+        [ROM_PROBLEM_WRONG_DEVICE] = "wrong-device",
+        [ROM_PROBLEM_NO_EFI] = "no-efi",
+        [ROM_PROBLEM_NO_LEGACY] = "no-legacy",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rom_problem, RomProblem)
 
 const RomImage *rom_main_image(const RomInfo *info) {
         for (size_t i = 0; i < info->n_images; i++)

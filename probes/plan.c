@@ -12,18 +12,17 @@
 #include "framebuffer.h"
 #include "plan.h"
 #include "strbuf.h"
+#include "string_table.h"
 #include "strparse.h"
 #include "vfioexplain/line.h"
 #include "vfioexplain/macro.h"
 
-const char *plan_role_to_string(PlanRole r) {
-        return r == PLAN_NAMED ? "named" : "same-card";
-}
+static const char *const plan_role_table[] = {
+        [PLAN_NAMED] = "named",
+        [PLAN_SAME_CARD] = "same-card",
+};
 
-const char *cpu_vendor_to_string(CpuVendor v) {
-        static const char *const names[_CPU_VENDOR_MAX] = {"unknown", "intel", "amd", "other"};
-        return v < _CPU_VENDOR_MAX ? names[v] : "unknown";
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_role, PlanRole)
 
 typedef struct Builder {
         const HostFacts *f;

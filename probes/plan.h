@@ -73,4 +73,3 @@ void plan_done(Plan *p);
 int plan_hostdev_xml(const char *address, char **ret);
 
 const char *plan_role_to_string(PlanRole r);
-const char *cpu_vendor_to_string(CpuVendor v);

@@ -15,11 +15,6 @@
 
 #define SNAPSHOT_VERSION 1
 
-static const char *const known_names[] = {"not-probed", "absent", "present"};
-static const char *const distro_names[_DISTRO_MAX] = {"unknown", "debian", "fedora", "suse", "arch"};
-static const char *const cpu_vendor_names[_CPU_VENDOR_MAX] = {"unknown", "intel", "amd", "other"};
-static const char *const module_keys[_MODULE_MAX] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvm"};
-
 /* ---- writing ---- */
 
 static void put_str(struct json_object *o, const char *k, const char *v) {
@@ -29,7 +24,7 @@ static void put_int(struct json_object *o, const char *k, long long v) {
         json_object_object_add(o, k, json_object_new_int64(v));
 }
 static void put_known(struct json_object *o, const char *k, Known v) {
-        put_str(o, k, known_names[v]);
+        put_str(o, k, known_to_string(v));
 }
 
 static struct json_object *node_json(const FileNode *n) {
@@ -106,8 +101,8 @@ struct json_object *facts_to_json(const HostFacts *f) {
         put_str(o, "os_id", f->os_id);
         put_str(o, "os_pretty", f->os_pretty);
         put_str(o, "machine_id", f->machine_id);
-        put_str(o, "distro", distro_names[f->distro]);
-        put_str(o, "cpu_vendor", cpu_vendor_names[f->cpu_vendor]);
+        put_str(o, "distro", distro_to_string(f->distro));
+        put_str(o, "cpu_vendor", cpu_vendor_to_string(f->cpu_vendor));
         put_known(o, "cmdline_state", f->cmdline);
         put_str(o, "cmdline", f->cmdline_text);
         put_known(o, "iommu_class", f->iommu_class);
@@ -120,7 +115,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 struct json_object *mo = json_object_new_object();
                 put_known(mo, "state", f->modules[m].state);
                 json_object_object_add(mo, "builtin", json_object_new_boolean(f->modules[m].builtin));
-                json_object_object_add(mods, module_keys[m], mo);
+                json_object_object_add(mods, module_id_to_string(m), mo);
         }
         json_object_object_add(o, "modules", mods);
         put_str(o, "allow_unsafe_interrupts", f->allow_unsafe_interrupts);
@@ -320,18 +315,20 @@ static bool get_bool(Reader *r, struct json_object *o, const char *k) {
         return v && json_object_get_boolean(v);
 }
 
-static int get_enum(Reader *r, struct json_object *o, const char *k, const char *const *names, size_t n) {
+static int get_enum(Reader *r, struct json_object *o, const char *k,
+                    int (*from_string)(const char *, size_t)) {
         char buf[32] = "";
         get_str(r, o, k, buf, sizeof(buf));
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(buf, names[i]) == 0)
-                        return (int) i;
-        bad(r, "not one of the known values", k);
-        return 0;
+        int v = from_string(buf, strlen(buf));
+        if (v < 0) {
+                bad(r, "not one of the known values", k);
+                return 0;
+        }
+        return v;
 }
 
 static Known get_known(Reader *r, struct json_object *o, const char *k) {
-        return (Known) get_enum(r, o, k, known_names, ELEMENTSOF(known_names));
+        return (Known) get_enum(r, o, k, known_from_string);
 }
 
 static struct json_object *get_array(Reader *r, struct json_object *o, const char *k, size_t max) {
@@ -456,9 +453,9 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         /* Snapshots older than journal support have none. */
         if (json_object_object_get_ex(o, "machine_id", NULL))
                 get_str(&r, o, "machine_id", f.machine_id, sizeof(f.machine_id));
-        f.distro = (Distro) get_enum(&r, o, "distro", distro_names, _DISTRO_MAX);
+        f.distro = (Distro) get_enum(&r, o, "distro", distro_from_string);
         if (json_object_object_get_ex(o, "cpu_vendor", NULL))
-                f.cpu_vendor = (CpuVendor) get_enum(&r, o, "cpu_vendor", cpu_vendor_names, _CPU_VENDOR_MAX);
+                f.cpu_vendor = (CpuVendor) get_enum(&r, o, "cpu_vendor", cpu_vendor_from_string);
         f.cmdline = get_known(&r, o, "cmdline_state");
         get_str(&r, o, "cmdline", f.cmdline_text, sizeof(f.cmdline_text));
         f.iommu_class = get_known(&r, o, "iommu_class");
@@ -468,7 +465,7 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         f.irq_remapping = get_known(&r, o, "irq_remapping");
         struct json_object *mods = field(&r, o, "modules", json_type_object);
         for (ModuleId m = 0; mods && m < _MODULE_MAX; m++) {
-                struct json_object *mo = field(&r, mods, module_keys[m], json_type_object);
+                struct json_object *mo = field(&r, mods, module_id_to_string(m), json_type_object);
                 if (!mo)
                         break;
                 f.modules[m].state = get_known(&r, mo, "state");

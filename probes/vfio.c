@@ -17,19 +17,12 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
-static const char *const module_names[_MODULE_MAX] = {
-        [MODULE_VFIO] = "vfio",
-        [MODULE_VFIO_IOMMU_TYPE1] = "vfio_iommu_type1",
-        [MODULE_VFIO_PCI] = "vfio_pci",
-        [MODULE_KVM] = "kvm",
-};
-
 static void probe_modules(int rootfd, HostFacts *f) {
         int sys = rootfs_openat(rootfd, "sys/module", O_PATH | O_DIRECTORY);
         if (sys < 0)
                 return;
         for (ModuleId m = 0; m < _MODULE_MAX; m++) {
-                int mfd = openat(sys, module_names[m], O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                int mfd = openat(sys, module_id_to_string(m), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (mfd < 0) {
                         f->modules[m].state = KNOWN_ABSENT;
                         continue;

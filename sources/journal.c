@@ -12,6 +12,7 @@
 #include "dlopen.h"
 #include "journal.h"
 #include "journal_json.h"
+#include "string_table.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
@@ -76,7 +77,7 @@ enum {
         _FIELD_MAX,
 };
 
-static const char *const field_names[_FIELD_MAX] = {
+static const char *const field_table[_FIELD_MAX] = {
         [FIELD_IDENTIFIER] = "SYSLOG_IDENTIFIER",
         [FIELD_COMM] = "_COMM",
         [FIELD_HOSTNAME] = "_HOSTNAME",
@@ -86,6 +87,8 @@ static const char *const field_names[_FIELD_MAX] = {
         [FIELD_MACHINE_ID] = "_MACHINE_ID",
         [FIELD_PID] = "_PID",
 };
+
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(field)
 
 struct Journal {
         sd_journal *j;
@@ -398,9 +401,9 @@ int journal_next(Journal *j, JournalEntry *ret) {
                                 have_message = true;
                                 continue;
                         }
-                        for (int f = 0; f < _FIELD_MAX; f++)
-                                if (klen == strlen(field_names[f]) && memcmp(p, field_names[f], klen) == 0)
-                                        copy_field(j, f, eq + 1, vlen);
+                        int f = field_from_string(p, klen);
+                        if (f >= 0)
+                                copy_field(j, f, eq + 1, vlen);
                 }
                 if (!have_message)
                         continue;

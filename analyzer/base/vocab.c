@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
-#include <string.h>
-
 #include "vocab.h"
+#include "string_table.h"
 
-static const char *const var_names[_VAR_MAX] = {
+static const char *const var_table[_VAR_MAX] = {
         [VAR_ADDRESS] = "address",
         [VAR_GROUP] = "group",
         [VAR_ERRNO] = "errno",
@@ -30,13 +28,4 @@ static const char *const var_names[_VAR_MAX] = {
         [VAR_MMIO64_MB] = "mmio64_mb",
 };
 
-const char *var_to_string(Var v) {
-        return v < _VAR_MAX ? var_names[v] : NULL;
-}
-
-int var_from_string(const char *s, size_t len) {
-        for (Var v = 0; v < _VAR_MAX; v++)
-                if (strlen(var_names[v]) == len && memcmp(var_names[v], s, len) == 0)
-                        return (int) v;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(var, Var)

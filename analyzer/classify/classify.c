@@ -9,6 +9,7 @@
 #include "classify.h"
 #include "journal_json.h"
 #include "pci_address.h"
+#include "string_table.h"
 #include "swar.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
@@ -40,24 +41,17 @@ LineClassifier *line_classifier_free(LineClassifier *c) {
         return NULL;
 }
 
-static const char *const source_names[_SOURCE_MAX] = {
+static const char *const source_table[_SOURCE_MAX] = {
         [SOURCE_KERNEL] = "kernel", [SOURCE_QEMU] = "qemu",       [SOURCE_LIBVIRT] = "libvirt",
         [SOURCE_TRACE] = "trace",   [SOURCE_JOURNAL] = "journal", [SOURCE_GUEST] = "guest",
         [SOURCE_PROBE] = "probe",   [SOURCE_SHELL] = "shell",     [SOURCE_UNKNOWN] = "unknown",
 };
 
-const char *source_to_string(Source s) {
-        return s < _SOURCE_MAX ? source_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(source, Source)
+/* "unknown" is what a line without a prefix is, never a source a rule names. */
+DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_BELOW(source, SOURCE_UNKNOWN)
 
-int source_from_string(const char *s, size_t len) {
-        for (Source i = 0; i < SOURCE_UNKNOWN; i++)
-                if (strlen(source_names[i]) == len && memcmp(source_names[i], s, len) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
-
-static const char *const format_names[_FORMAT_MAX] = {
+static const char *const line_format_table[_FORMAT_MAX] = {
         [FORMAT_BARE] = "bare",
         [FORMAT_DMESG] = "dmesg",
         [FORMAT_DMESG_CTIME] = "dmesg-ctime",
@@ -76,9 +70,7 @@ static const char *const format_names[_FORMAT_MAX] = {
         [FORMAT_LOGCAT] = "logcat",
 };
 
-const char *line_format_to_string(LineFormat f) {
-        return f < _FORMAT_MAX ? format_names[f] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(line_format, LineFormat)
 
 static bool is_lower_word_char(char c) {
         return (c >= 'a' && c <= 'z') || span_is_digit(c) || c == '_';

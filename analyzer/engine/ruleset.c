@@ -18,17 +18,16 @@
 #include "pattern_cache.h"
 #include "prefilter.h"
 #include "rules_internal.h"
+#include "string_table.h"
 #include "vocab.h"
 
-static const char *const strength_names[_STRENGTH_MAX] = {
+static const char *const strength_table[_STRENGTH_MAX] = {
         [STRENGTH_POSSIBLE] = "possible",
         [STRENGTH_LIKELY] = "likely",
         [STRENGTH_CONFIRMED] = "confirmed",
 };
 
-const char *strength_to_string(Strength s) {
-        return s < _STRENGTH_MAX ? strength_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(strength, Strength)
 
 static void loader_done(Loader *ld) {
         for (size_t i = 0; i < ld->n_refs; i++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "string_table.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
 
@@ -24,14 +25,12 @@ struct Redactor {
         unsigned next[_REDACT_KIND_MAX];
 };
 
-static const char *const kind_names[_REDACT_KIND_MAX] = {
+static const char *const redact_kind_table[_REDACT_KIND_MAX] = {
         [REDACT_HOST] = "host",     [REDACT_USER] = "user", [REDACT_MAC] = "mac",
         [REDACT_SERIAL] = "serial", [REDACT_UUID] = "uuid", [REDACT_ID] = "id",
 };
 
-const char *redact_kind_to_string(RedactKind k) {
-        return k < _REDACT_KIND_MAX ? kind_names[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(redact_kind, RedactKind)
 
 int redactor_new(Redactor **ret) {
         Redactor *r = calloc(1, sizeof(*r));
@@ -178,7 +177,7 @@ static size_t shaped_at(const char *text, size_t len, size_t i, RedactKind *kind
 static void put_token(Redactor *r, Secret *s, StrBuf *out) {
         if (!s->token)
                 s->token = ++r->next[s->kind];
-        strbuf_printf(out, "[redacted-%s-%u]", kind_names[s->kind], s->token);
+        strbuf_printf(out, "[redacted-%s-%u]", redact_kind_table[s->kind], s->token);
 }
 
 /* Serial numbers follow these words (usb core "SerialNumber: ", dmidecode "Serial Number: ", lspci

@@ -15,8 +15,6 @@ typedef enum Known {
         KNOWN_PRESENT,
 } Known;
 
-const char *known_to_string(Known k);
-
 typedef enum Distro {
         DISTRO_UNKNOWN,
         DISTRO_DEBIAN, /* and Ubuntu, Mint, Proxmox VE ...: update-grub, update-initramfs */
@@ -81,6 +79,16 @@ typedef enum ModuleId {
         MODULE_KVM,
         _MODULE_MAX,
 } ModuleId;
+
+/* The names of these values, as the snapshot writes them (probes/host.c). A name of module_id is its
+ * directory in /sys/module. */
+const char *known_to_string(Known k);
+int known_from_string(const char *s, size_t len);
+const char *distro_to_string(Distro d);
+int distro_from_string(const char *s, size_t len);
+const char *cpu_vendor_to_string(CpuVendor v);
+int cpu_vendor_from_string(const char *s, size_t len);
+const char *module_id_to_string(ModuleId m);
 
 typedef struct ModuleState {
         Known state; /* present: loaded or built in */
