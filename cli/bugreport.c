@@ -264,16 +264,16 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
                 }
                 json_object_put(snap);
                 if (js.len <= VX_REPORT_SNAPSHOT_EMBED_MAX) {
-                        strbuf_puts(b,
-                                    "\n<details><summary>Host snapshot (save as host.json, replay with "
-                                    "<code>vfioexplain --snapshot host.json</code>)</summary>\n\n");
+                        strbuf_puts(
+                                b,
+                                "\n<details><summary>Host snapshot (save as host.json, replay with <code>vfioexplain --snapshot host.json</code>)</summary>\n\n");
                         put_block(b, "json", strbuf_str(&js), js.len);
                         strbuf_puts(b, "\n</details>\n");
                 } else
-                        strbuf_printf(b,
-                                      "\nThe host snapshot (%zu KB) is too large to embed here: "
-                                      "`vfioexplain snapshot -o host.json` writes it; attach that file.\n",
-                                      js.len / 1024);
+                        strbuf_printf(
+                                b,
+                                "\nThe host snapshot (%zu KB) is too large to embed here: `vfioexplain snapshot -o host.json` writes it; attach that file.\n",
+                                js.len / 1024);
         }
         return strbuf_failed(b) ? -ENOMEM : 0;
 }
@@ -381,9 +381,9 @@ static void put_redaction_note(StrBuf *b, const Redactor *r) {
         if (strcmp(sep, " ") == 0)
                 strbuf_puts(b, " nothing to redact was found.\n");
         else
-                strbuf_puts(b,
-                            ". Each is replaced by a token such as `[redacted-host-1]`; the same value has "
-                            "the same token throughout.\n");
+                strbuf_puts(
+                        b,
+                        ". Each is replaced by a token such as `[redacted-host-1]`; the same value has the same token throughout.\n");
 }
 
 /* Redacts text a piece at a time, each cut just after a newline, where redactor_apply() redacts as it would

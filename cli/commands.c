@@ -8,20 +8,18 @@
 #include "privileges.h"
 
 #define OPT_FORMAT_ALL "  --format text|markdown|json  output format (default: text)\n"
-#define OPT_COLOR                                                                                 \
-        "  --color auto|always|never    colour the text (default: auto: on a terminal, not with " \
-        "NO_COLOR)\n"
+#define OPT_COLOR \
+        "  --color auto|always|never    colour the text (default: auto: on a terminal, not with NO_COLOR)\n"
 #define OPT_NO_PROBE "  --no-probe                   judge from the logs alone (logs from another machine)\n"
 #define OPT_SYSROOT "  --sysroot DIR                probe the host under DIR instead of / (read-only)\n"
 #define OPT_SNAPSHOT "  --snapshot FILE              replay a host state saved by 'vfioexplain snapshot'\n"
 #define OPT_RULES "  --rules DIR                  load the rule files of DIR only (no drop-ins)\n"
 #define OPT_HELP "  -h, --help                   this help\n"
-#define OPT_JOURNAL                                                                                 \
-        "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n" \
-        "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH', '-2h' or "  \
-        "'-30min'\n"                                                                                \
-        "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"           \
-        "  --file FILE                  read this journal file (repeatable)\n"                      \
+#define OPT_JOURNAL                                                                                          \
+        "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n"          \
+        "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH', '-2h' or '-30min'\n" \
+        "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"                    \
+        "  --file FILE                  read this journal file (repeatable)\n"                               \
         "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
 #define OPT_DOMAIN                                                                                          \
         "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n"  \
@@ -47,12 +45,9 @@ const Command commands[] = {
          .summary = "explain the logs given, piped in, or this boot's journal (the default command)",
          .help = "Usage: vfioexplain [explain] [OPTIONS] [FILE...]\n"
                  "\n"
-                 "Reads QEMU stderr, dmesg, journalctl output, libvirt logs and virsh errors from FILEs or "
-                 "a pipe\n"
-                 "('-' is stdin) and prints the root causes, most likely first, each with its evidence and "
-                 "the\n"
-                 "commands that fix it. With no FILE and nothing piped in, it reads this boot's journal "
-                 "(or\n"
+                 "Reads QEMU stderr, dmesg, journalctl output, libvirt logs and virsh errors from FILEs or a pipe\n"
+                 "('-' is stdin) and prints the root causes, most likely first, each with its evidence and the\n"
+                 "commands that fix it. With no FILE and nothing piped in, it reads this boot's journal (or\n"
                  "/dev/kmsg). The live host confirms or rules out what the logs suggest unless --no-probe.\n"
                  "\n"
                  "Options:\n" OPT_JOURNAL OPT_DOMAIN OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT
@@ -78,8 +73,7 @@ const Command commands[] = {
          .summary = "IOMMU groups: members, ids, names, drivers, viability",
          .help = "Usage: vfioexplain groups [OPTIONS]\n"
                  "\n"
-                 "Lists every IOMMU group of the host with its devices, their drivers, and whether the "
-                 "group can\n"
+                 "Lists every IOMMU group of the host with its devices, their drivers, and whether the group can\n"
                  "be passed through as it is.\n"
                  "\n"
                  "Options:\n"
@@ -93,15 +87,12 @@ const Command commands[] = {
          .summary = "the steps, XML and QEMU options to pass these devices through on this host",
          .help = "Usage: vfioexplain plan [OPTIONS] ADDRESS...\n"
                  "\n"
-                 "Prints the exact steps to pass the PCI devices at ADDRESS through on this host: the "
-                 "group\n"
-                 "members to take along, the kernel command line, the vfio-pci binding, the libvirt "
-                 "<hostdev>\n"
+                 "Prints the exact steps to pass the PCI devices at ADDRESS through on this host: the group\n"
+                 "members to take along, the kernel command line, the vfio-pci binding, the libvirt <hostdev>\n"
                  "XML and the QEMU -device options.\n"
                  "\n"
                  "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
-                 "\nExit status: 0 a plan, 1 a blocker no step removes, 2 bad usage, 3 an internal "
-                 "error.\n"},
+                 "\nExit status: 0 a plan, 1 a blocker no step removes, 2 bad usage, 3 an internal error.\n"},
         {.name = "watch",
          .run = cmd_watch,
          .caps = PRIV_CAP(CAP_SYSLOG),
@@ -111,21 +102,18 @@ const Command commands[] = {
          .summary = "follow the journal and /dev/kmsg, explain failures as they happen",
          .help = "Usage: vfioexplain watch [OPTIONS]\n"
                  "\n"
-                 "Follows /dev/kmsg and the journal (or the journal files named) and prints each root "
-                 "cause\n"
+                 "Follows /dev/kmsg and the journal (or the journal files named) and prints each root cause\n"
                  "once, when found, then an update when it gains evidence. SIGINT or SIGTERM end it with a\n"
                  "summary. Progress and the summary's heading go to stderr.\n"
                  "\n"
                  "Options:\n"
-                 "  --trace                      also kernel IOMMU trace events (a private tracefs "
-                 "instance)\n"
+                 "  --trace                      also kernel IOMMU trace events (a private tracefs instance)\n"
                  "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
                  "  --file FILE                  follow this journal file (repeatable)\n"
                  "  --directory DIR              follow the journal files of DIR, new hosts as they appear\n"
                  "  --format text|json           text, or JSON lines (one object per event)\n" OPT_COLOR
                          OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
-                 "\nExit status: 0 no cause seen, 1 at least one cause seen, 2 bad usage, 3 an internal "
-                 "error.\n"},
+                 "\nExit status: 0 no cause seen, 1 at least one cause seen, 2 bad usage, 3 an internal error.\n"},
         {.name = "run",
          .run = cmd_run,
          .caps = PRIV_CAP(CAP_SYSLOG) | PRIV_CAP(CAP_KILL),
@@ -136,10 +124,8 @@ const Command commands[] = {
          .help = "Usage: vfioexplain run [OPTIONS] -- COMMAND [ARG...]\n"
                  "\n"
                  "Runs COMMAND (virsh start NAME, or a QEMU command line) with its output passed through,\n"
-                 "follows /dev/kmsg, the journal and, for 'virsh start NAME', the domain's log meanwhile, "
-                 "and\n"
-                 "prints the report after its output if it fails. SIGINT and SIGTERM are passed to "
-                 "COMMAND.\n"
+                 "follows /dev/kmsg, the journal and, for 'virsh start NAME', the domain's log meanwhile, and\n"
+                 "prints the report after its output if it fails. SIGINT and SIGTERM are passed to COMMAND.\n"
                  "\n"
                  "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
                  "\nExit status: COMMAND's own (128+N if signal N ended it); 2 bad usage.\n"},
@@ -152,8 +138,7 @@ const Command commands[] = {
          .help = "Usage: vfioexplain report [OPTIONS] [FILE...]\n"
                  "\n"
                  "Writes one document for a bug ticket: the host (distribution, kernel, CPU, IOMMU, kernel\n"
-                 "command line, QEMU and libvirt versions), the devices in question, the causes found in "
-                 "the\n"
+                 "command line, QEMU and libvirt versions), the devices in question, the causes found in the\n"
                  "logs given (or this boot's journal) with evidence and fixes, and the IOMMU groups, all\n"
                  "evidence and the host snapshot in collapsed sections. Markdown (default) or JSON.\n"
                  "\n"
@@ -170,8 +155,7 @@ const Command commands[] = {
          .summary = "save the probed host state to one file",
          .help = "Usage: vfioexplain snapshot [OPTIONS] -o FILE\n"
                  "\n"
-                 "Writes the probed host state as JSON (the 'facts' of --format json) to FILE ('-' for "
-                 "stdout),\n"
+                 "Writes the probed host state as JSON (the 'facts' of --format json) to FILE ('-' for stdout),\n"
                  "for a bug ticket or to replay any command elsewhere with --snapshot FILE.\n"
                  "\n"
                  "Options:\n"
@@ -185,18 +169,14 @@ const Command commands[] = {
          .summary = "judge a VBIOS / option ROM file, or say how to dump one",
          .help = "Usage: vfioexplain rom [OPTIONS] [FILE]\n"
                  "\n"
-                 "Reads a PCI option ROM file without running it: its images, whether SeaBIOS and OVMF can "
-                 "use\n"
-                 "it, and what is wrong with it. With no FILE, prints the commands that dump this host's "
-                 "GPU\n"
+                 "Reads a PCI option ROM file without running it: its images, whether SeaBIOS and OVMF can use\n"
+                 "it, and what is wrong with it. With no FILE, prints the commands that dump this host's GPU\n"
                  "ROMs through sysfs (and runs none of them).\n"
                  "\n"
                  "Options:\n"
-                 "  --address ADDR               the device the ROM is for: a ROM for another device is "
-                 "wrong\n"
+                 "  --address ADDR               the device the ROM is for: a ROM for another device is wrong\n"
                  "  --format text|json           output format (default: text)\n" OPT_SYSROOT OPT_HELP
-                 "\nExit status: 0 the ROM is usable, 1 something is wrong with it, 2 bad usage or "
-                 "unreadable\n"
+                 "\nExit status: 0 the ROM is usable, 1 something is wrong with it, 2 bad usage or unreadable\n"
                  "input, 3 an internal error.\n"},
         {.name = "rules",
          .run = cmd_rules,
@@ -211,8 +191,8 @@ const Command commands[] = {
                  "  list                         every cause known, and where each rule file came from\n"
                  "\n"
                  "Rule files are the *.rules of " VX_RULES_DIR ",\n"
-                 "replaced or masked (an empty file or a symlink to /dev/null) by files of the same name "
-                 "in\n" VX_DROPIN_RULES_DIR " and " VX_RUNTIME_RULES_DIR ".\n"
+                 "replaced or masked (an empty file or a symlink to /dev/null) by files of the same name in\n" VX_DROPIN_RULES_DIR
+                 " and " VX_RUNTIME_RULES_DIR ".\n"
                  "\n"
                  "Options:\n" OPT_RULES
                  "  --format text|json           output of 'list' (default: text)\n" OPT_HELP

@@ -140,8 +140,7 @@ int feed_input(Analysis *a, const Input *in) {
         progress_done(&p);
 
         if (rep.journal_file)
-                errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | "
-                       "vfioexplain'",
+                errorf("%s: a binary systemd journal file; pipe it in with 'journalctl --file %s | vfioexplain'",
                        in->name, in->name);
         else if (rep.binary_line)
                 errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name, rep.binary_line);

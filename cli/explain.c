@@ -259,8 +259,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         if (!local || feed_kmsg(local) < 0)
                                 goto out;
                 } else if (n == 0 && own_log) {
-                        errorf("no input: no journal under %s; pipe a log in (qemu-system-x86_64 ... 2>&1 | "
-                               "vfioexplain) or name log files; see --help",
+                        errorf("no input: no journal under %s; pipe a log in (qemu-system-x86_64 ... 2>&1 | vfioexplain) or name log files; see --help",
                                o->sysroot);
                         goto out;
                 }

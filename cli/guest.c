@@ -60,8 +60,7 @@ static int feed_driverless(Analysis *a, const char *name, const LspciDevice *d, 
         }
         int n = snprintf(
                 text, sizeof(text),
-                "lspci -nnk: %s [%04x:%04x] class %02x%02x has no driver in use; kernel modules: %s; "
-                "modules.alias%s%s: %s",
+                "lspci -nnk: %s [%04x:%04x] class %02x%02x has no driver in use; kernel modules: %s; modules.alias%s%s: %s",
                 d->address, d->vendor, d->device, d->class_base, d->class_sub,
                 d->modules[0] ? d->modules : "none", alias->text ? " " : "",
                 alias->text ? alias->origin : "", found);

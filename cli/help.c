@@ -35,8 +35,7 @@ static void global_help(void) {
                 printf("  %-10s %s\n", commands[i].name, commands[i].summary);
         printf("\n"
                "Options of every command:\n"
-               "%s"
-               "\n"
+               "%s\n"
                "'vfioexplain COMMAND --help' describes one command; 'man vfioexplain' all of them.\n"
                "%s",
                commands_common_options, commands_exit_status);

@@ -103,9 +103,7 @@ int main(int argc, char **argv) {
                                 o.journal.boot_set = true;
                                 o.journal.boot_offset = 0;
                         } else if (journal_parse_boot(arg, &o.journal) < 0) {
-                                errorf("--boot: expected a boot id (32 hex digits) or an offset (0, -1 "
-                                       "...), not "
-                                       "'%s'",
+                                errorf("--boot: expected a boot id (32 hex digits) or an offset (0, -1 ...), not '%s'",
                                        arg);
                                 return EXIT_USAGE;
                         }
@@ -117,9 +115,7 @@ int main(int argc, char **argv) {
                         if (journal_parse_time(optarg, now_usec,
                                                c == 'A' ? &o.journal.since_usec : &o.journal.until_usec) <
                             0) {
-                                errorf("--%s: expected 'YYYY-MM-DD [HH:MM[:SS]]', '@EPOCH' or "
-                                       "'-N[s|min|h|d]', "
-                                       "not '%s'",
+                                errorf("--%s: expected 'YYYY-MM-DD [HH:MM[:SS]]', '@EPOCH' or '-N[s|min|h|d]', not '%s'",
                                        c == 'A' ? "since" : "until", optarg);
                                 return EXIT_USAGE;
                         }

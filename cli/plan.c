@@ -247,15 +247,11 @@ static void plan_error(const Plan *p) {
                 errorf("%s: no such PCI device on this host ('lspci -D' lists them)", p->error_address);
                 break;
         case PLAN_BRIDGE:
-                errorf("%s is a PCI bridge: only the devices behind it can be passed through ('lspci -tv' "
-                       "shows "
-                       "them)",
+                errorf("%s is a PCI bridge: only the devices behind it can be passed through ('lspci -tv' shows them)",
                        p->error_address);
                 break;
         case PLAN_ALREADY_VFIO:
-                errorf("%s and the functions that go with it are on vfio-pci already; 'vfioexplain check "
-                       "%s' says "
-                       "whether anything still blocks passthrough",
+                errorf("%s and the functions that go with it are on vfio-pci already; 'vfioexplain check %s' says whether anything still blocks passthrough",
                        p->error_address, p->error_address);
                 break;
         default:

@@ -99,41 +99,32 @@ static void make_fixes(const RomVerdict *v, const char *file, const char *addres
                         free(stripped);
                         strbuf_printf(&c, " bs=1 skip=%zu", x->offset);
                         fix_add(f, &c,
-                                "Writes the ROM without the dumper's header (everything before the 0x55AA "
-                                "signature); give QEMU the .nohdr copy as romfile (libvirt <rom "
-                                "file=...>).");
+                                "Writes the ROM without the dumper's header (everything before the 0x55AA signature); give QEMU the .nohdr copy as romfile (libvirt <rom file=...>).");
                         break;
                 case ROM_PROBLEM_WRONG_DEVICE:
-                        add_dump_fix(f, dev,
-                                     "Dumps the ROM of the device itself, which is made for it; a file "
-                                     "from another card (even of the same model from another vendor) can "
-                                     "hang the guest firmware or the driver. Do it with the card idle (on "
-                                     "vfio-pci, no VM running).");
+                        add_dump_fix(
+                                f, dev,
+                                "Dumps the ROM of the device itself, which is made for it; a file from another card (even of the same model from another vendor) can hang the guest firmware or the driver. Do it with the card idle (on vfio-pci, no VM running).");
                         break;
                 case ROM_PROBLEM_EMPTY:
                 case ROM_PROBLEM_NOT_A_ROM:
                 case ROM_PROBLEM_CORRUPT:
                 case ROM_PROBLEM_TRUNCATED:
                 case ROM_PROBLEM_CHECKSUM:
-                        add_dump_fix(f, dev,
-                                     "Dumps the ROM again. Do it with the card idle (on vfio-pci, no VM "
-                                     "running) and, for a GPU, while the host booted from another GPU: "
-                                     "the boot GPU's ROM reads as its shadow copy, often only the legacy "
-                                     "image, altered at boot.");
+                        add_dump_fix(
+                                f, dev,
+                                "Dumps the ROM again. Do it with the card idle (on vfio-pci, no VM running) and, for a GPU, while the host booted from another GPU: the boot GPU's ROM reads as its shadow copy, often only the legacy image, altered at boot.");
                         break;
                 case ROM_PROBLEM_NO_EFI:
                         strbuf_puts(&c,
                                     "virsh edit VM   # <os firmware='bios'>, or a ROM with an EFI image");
                         fix_add(f, &c,
-                                "OVMF runs only an EFI (GOP) image: use the card's UEFI ROM (dumped from a "
-                                "card that has one, or the card vendor's UEFI update), or boot the guest "
-                                "with SeaBIOS, which runs the x86 image.");
+                                "OVMF runs only an EFI (GOP) image: use the card's UEFI ROM (dumped from a card that has one, or the card vendor's UEFI update), or boot the guest with SeaBIOS, which runs the x86 image.");
                         break;
                 case ROM_PROBLEM_NO_LEGACY:
                         strbuf_puts(&c, "virsh edit VM   # <os firmware='efi'>");
                         fix_add(f, &c,
-                                "SeaBIOS runs only an x86 image and this ROM has none: boot the guest with "
-                                "UEFI firmware (OVMF), which runs its EFI image.");
+                                "SeaBIOS runs only an x86 image and this ROM has none: boot the guest with UEFI firmware (OVMF), which runs its EFI image.");
                         break;
                 default:
                         strbuf_done(&c);
@@ -157,10 +148,10 @@ static const char *end_note(const RomInfo *info, char *buf, size_t size) {
                          info->end_offset, after);
                 return buf;
         case ROM_END_NO_SIGNATURE:
-                snprintf(buf, size,
-                         "at offset %zu: no 0x55AA where the next image should start (%zu bytes; firmware "
-                         "stops there)",
-                         info->end_offset, after);
+                snprintf(
+                        buf, size,
+                        "at offset %zu: no 0x55AA where the next image should start (%zu bytes; firmware stops there)",
+                        info->end_offset, after);
                 return buf;
         case ROM_END_TOO_MANY:
                 snprintf(buf, size, "more than %u images: the rest is not read", VX_ROM_IMAGES_MAX);
@@ -256,8 +247,7 @@ static void render_text(StrBuf *b, const char *file, const RomInfo *info, const 
                 else
                         strbuf_puts(
                                 b,
-                                "device: not given (--address ADDR compares the ROM with a device of this "
-                                "host)\n");
+                                "device: not given (--address ADDR compares the ROM with a device of this host)\n");
                 strbuf_printf(b, "SeaBIOS (legacy BIOS): %s\n",
                               v->legacy ? "usable (intact x86 image)"
                                       : v->has_device
@@ -399,10 +389,9 @@ static int dump_help(const Options *o, const char *address) {
                     strcmp(drv, "pci-stub") != 0)
                         strbuf_puts(&b, ": in use by the host, move it to vfio-pci (no VM running) first");
                 if (d->boot_vga == 1)
-                        strbuf_puts(&b,
-                                    ", the boot GPU: its rom reads as the shadow copy the firmware "
-                                    "left, often only the legacy image; dump it while another GPU is "
-                                    "primary");
+                        strbuf_puts(
+                                &b,
+                                ", the boot GPU: its rom reads as the shadow copy the firmware left, often only the legacy image; dump it while another GPU is primary");
                 strbuf_puts(&b, "\nsudo mkdir -p /var/lib/libvirt/vbios\n");
                 dump_command(&b, d->address, out);
                 strbuf_printf(&b, "\nvfioexplain rom --address %s %s\n\n", d->address, out);
@@ -416,12 +405,9 @@ static int dump_help(const Options *o, const char *address) {
                 if (address[0] && probed)
                         strbuf_printf(&b, "(no PCI device %s under %s)\n\n", address, o->sysroot);
         }
-        strbuf_puts(&b,
-                    "vfioexplain runs none of this. The card must not be in use: no host driver "
-                    "using it (bound to vfio-pci\nor to none) and no VM running with it; reading the ROM "
-                    "of a card a driver or guest is using can\nhang it. The GPU the host booted from "
-                    "gives the shadow copy the firmware left (often incomplete\nor modified): dump "
-                    "that card while another GPU is primary, or take its ROM from the card vendor.\n");
+        strbuf_puts(
+                &b,
+                "vfioexplain runs none of this. The card must not be in use: no host driver using it (bound to vfio-pci\nor to none) and no VM running with it; reading the ROM of a card a driver or guest is using can\nhang it. The GPU the host booted from gives the shadow copy the firmware left (often incomplete\nor modified): dump that card while another GPU is primary, or take its ROM from the card vendor.\n");
         host_facts_done(&host);
         return print_output(&b) < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
 }

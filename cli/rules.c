@@ -45,8 +45,7 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                 size_t masked = 0;
                 for (size_t i = 0; i < src.n; i++)
                         masked += src.items[i].masked;
-                printf("rules check: %zu files (%zu masked), %zu causes, %zu symptoms, %zu facts, %zu "
-                       "rules (%zu patterns compiled at build time): valid\n",
+                printf("rules check: %zu files (%zu masked), %zu causes, %zu symptoms, %zu facts, %zu rules (%zu patterns compiled at build time): valid\n",
                        rs->n_files, masked, rs->n_causes, rs->n_symptoms, rs->n_facts, rs->n_rules,
                        rs->n_precompiled);
                 rule_sources_done(&src);

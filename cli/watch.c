@@ -110,11 +110,9 @@ int sources_drain(Sources *s, Live *l) {
 
         while (s->kmsg && (r = kmsg_next(s->kmsg, &rec)) > 0) {
                 if (rec.lost_uncounted)
-                        errorf("warning: /dev/kmsg: kernel messages were overwritten before they could be "
-                               "read");
+                        errorf("warning: /dev/kmsg: kernel messages were overwritten before they could be read");
                 else if (rec.lost)
-                        errorf("warning: /dev/kmsg: %llu kernel messages were overwritten before they could "
-                               "be read",
+                        errorf("warning: /dev/kmsg: %llu kernel messages were overwritten before they could be read",
                                (unsigned long long) rec.lost);
                 if ((r = live_feed_line(l, "/dev/kmsg", (unsigned long) rec.seq, rec.text, rec.len)) < 0)
                         return r;

@@ -649,10 +649,10 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
                         return r;
         }
         if (r == -ENOENT) {
-                diag_addf(d,
-                          "no domain '%s': neither /run/libvirt/qemu/%s.xml nor /etc/libvirt/qemu/%s.xml "
-                          "exists",
-                          shown_name, shown_name, shown_name);
+                diag_addf(
+                        d,
+                        "no domain '%s': neither /run/libvirt/qemu/%s.xml nor /etc/libvirt/qemu/%s.xml exists",
+                        shown_name, shown_name, shown_name);
                 return r;
         }
         /* libvirt names the file after the domain; another name inside means the file is not libvirt's. */
@@ -827,8 +827,7 @@ static void emit_seabios_display(Emitter *e, const DomainConfig *dc, const Domai
             (d->class_code >> 8) != 0x0300)
                 return;
         emit(e, h->address,
-             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM "
-             "must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
 }
 
 static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
@@ -839,11 +838,11 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
                  * XML. */
                 char xml[128] = "";
                 if (split_address(h->address, v))
-                        snprintf(xml, sizeof(xml),
-                                 " (<address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' "
-                                 "function='0x%llx'/>)",
-                                 (unsigned long long) v[0], (unsigned long long) v[1],
-                                 (unsigned long long) v[2], (unsigned long long) v[3]);
+                        snprintf(
+                                xml, sizeof(xml),
+                                " (<address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x%llx'/>)",
+                                (unsigned long long) v[0], (unsigned long long) v[1],
+                                (unsigned long long) v[2], (unsigned long long) v[3]);
                 emit(e, h->address, ": absent%s", xml);
                 return;
         }
@@ -891,10 +890,7 @@ static void emit_split_card(Emitter *e, const DomainConfig *dc, const DomainHost
                 if (same_slot(f0->guest_address, h->guest_address))
                         return;
                 emit(e, h->address,
-                     " guest %s: function %u of the card is in another guest slot than function 0 (guest "
-                     "%s); "
-                     "multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' "
-                     "function='0x0'/> and function='0x%x' for this one",
+                     " guest %s: function %u of the card is in another guest slot than function 0 (guest %s); multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x0'/> and function='0x%x' for this one",
                      h->guest_address, (unsigned) host[3], f0->guest_address, (unsigned long long) guest[0],
                      (unsigned long long) guest[1], (unsigned long long) guest[2], (unsigned) host[3]);
                 return;

@@ -247,11 +247,7 @@ const char *host_update_bootloader(const HostFacts *f) {
         case DISTRO_ARCH:
                 return "sudo grub-mkconfig -o /boot/grub/grub.cfg";
         default:
-                return "sudo update-grub  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo "
-                       "grub2-mkconfig -o "
-                       "/boot/grub2/grub.cfg; Arch: sudo grub-mkconfig -o /boot/grub/grub.cfg; "
-                       "systemd-boot: "
-                       "edit /etc/kernel/cmdline, then sudo kernel-install add-all";
+                return "sudo update-grub  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo grub2-mkconfig -o /boot/grub2/grub.cfg; Arch: sudo grub-mkconfig -o /boot/grub/grub.cfg; systemd-boot: edit /etc/kernel/cmdline, then sudo kernel-install add-all";
         }
 }
 
@@ -265,8 +261,6 @@ const char *host_update_initramfs(const HostFacts *f) {
         case DISTRO_ARCH:
                 return "sudo mkinitcpio -P";
         default:
-                return "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: "
-                       "sudo dracut "
-                       "-f --regenerate-all; Arch: sudo mkinitcpio -P";
+                return "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo dracut -f --regenerate-all; Arch: sudo mkinitcpio -P";
         }
 }

@@ -80,9 +80,7 @@ static void emit_boot_config(Emitter *e, const HostFacts *f) {
                                 snprintf(word, sizeof(word), "%.*s", (int) n, p);
                                 if (!words_contain(f->cmdline_text, word))
                                         emit(e,
-                                             "boot-config: %s is in /etc/default/grub but not on the "
-                                             "running kernel's "
-                                             "command line",
+                                             "boot-config: %s is in /etc/default/grub but not on the running kernel's command line",
                                              word);
                         }
                         p += n;
@@ -229,8 +227,7 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         for (size_t i = 0; i < f->n_vfio_ids && !on_vfio && d->driver == KNOWN_PRESENT; i++)
                 if (f->vfio_ids[i].vendor == d->vendor && f->vfio_ids[i].device == d->device) {
                         emit(e,
-                             "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s "
-                             "(softdep: %s)",
+                             "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s (softdep: %s)",
                              d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name,
                              has_softdep(f, d->driver_name) ? "yes" : "no");
                         break;
@@ -258,8 +255,7 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                             !pci_device_blocks_group(m))
                                 continue;
                         emit(e,
-                             "group %u of %s (on %s): member %s [%04x:%04x] class=%06x on %s blocks the "
-                             "group (%s)",
+                             "group %u of %s (on %s): member %s [%04x:%04x] class=%06x on %s blocks the group (%s)",
                              d->group_id, d->address, own, m->address, m->vendor, m->device, m->class_code,
                              m->driver_name,
                              pci_same_card(m->address, d->address) ? "same card" : "another device");
@@ -298,8 +294,7 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                 if (h->driver[0])
                         snprintf(driver, sizeof(driver), " (%s)", h->driver);
                 emit(e,
-                     "framebuffer %s%s: [mem 0x%llx-0x%llx] inside BAR %d of %s%s; released by %s on linux "
-                     "%s",
+                     "framebuffer %s%s: [mem 0x%llx-0x%llx] inside BAR %d of %s%s; released by %s on linux %s",
                      h->name, driver, h->start, h->end, h->bar, d->address,
                      d->boot_vga == 1 ? " (boot_vga=1)" : "",
                      boot_framebuffer_param(kind, f->kernel_release),

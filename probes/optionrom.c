@@ -273,9 +273,7 @@ static void judge_images(const RomInfo *info, RomVerdict *v) {
                                     "corrupt: image %zu (x86) has size 0 in its header (byte 2)", i);
                         else if (!im->checksum_known)
                                 SAY(v, ROM_PROBLEM_TRUNCATED,
-                                    "truncated: image %zu (x86) needs %zu bytes from offset %zu, the file "
-                                    "has "
-                                    "%zu",
+                                    "truncated: image %zu (x86) needs %zu bytes from offset %zu, the file has %zu",
                                     i, im->init_size, im->offset, info->size - im->offset);
                         else if (im->checksum != 0)
                                 SAY(v, ROM_PROBLEM_CHECKSUM,
@@ -300,8 +298,7 @@ static void judge_images(const RomInfo *info, RomVerdict *v) {
         }
         case ROM_END_FILE:
                 SAY(v, ROM_PROBLEM_TRUNCATED,
-                    "truncated: image %zu (%s) is not marked last and the file ends after it (a shadow copy "
-                    "or a cut dump)",
+                    "truncated: image %zu (%s) is not marked last and the file ends after it (a shadow copy or a cut dump)",
                     info->n_images - 1, kind_of(&info->images[info->n_images - 1], k));
                 break;
         case ROM_END_BAD_PCIR:
@@ -365,9 +362,7 @@ void rom_judge(const RomInfo *info, bool has_device, uint16_t vendor, uint16_t d
                             kinds);
                 else if (!v.n_findings)
                         SAY(&v, ROM_PROBLEM_NO_EFI,
-                            "no EFI image that x86_64 OVMF runs (wrong machine type or an application), and "
-                            "the "
-                            "guest firmware is UEFI");
+                            "no EFI image that x86_64 OVMF runs (wrong machine type or an application), and the guest firmware is UEFI");
         }
         if (firmware == ROM_FIRMWARE_BIOS) {
                 bool any_x86 = false;

@@ -168,9 +168,7 @@ static void add_grub_param_cmd(Builder *b, PlanStep *s, const char *param) {
 
 static const char *no_grub_hint(const HostFacts *f) {
         return f->grub_default == KNOWN_ABSENT
-                ? " This host has no /etc/default/grub: put the parameter where its boot loader keeps the "
-                  "kernel command line (systemd-boot: /etc/kernel/cmdline, then sudo kernel-install "
-                  "add-all)."
+                ? " This host has no /etc/default/grub: put the parameter where its boot loader keeps the kernel command line (systemd-boot: /etc/kernel/cmdline, then sudo kernel-install add-all)."
                 : "";
 }
 
@@ -205,17 +203,13 @@ static void plan_iommu(Builder *b) {
                 step_cmd(b, s, "sudo systemctl reboot --firmware-setup");
                 strbuf_printf(
                         &why,
-                        "The firmware publishes no %s table, so the kernel cannot see an IOMMU whatever "
-                        "its command line says. Enable it in the firmware setup (%s) and, where there is "
-                        "one, \"Above 4G decoding\". The command reboots into the setup on UEFI machines; "
-                        "otherwise press the setup key at power-on.",
+                        "The firmware publishes no %s table, so the kernel cannot see an IOMMU whatever its command line says. Enable it in the firmware setup (%s) and, where there is one, \"Above 4G decoding\". The command reboots into the setup on UEFI machines; otherwise press the setup key at power-on.",
                         p->vendor == CPU_VENDOR_AMD             ? "IVRS"
                                 : p->vendor == CPU_VENDOR_INTEL ? "DMAR"
                                                                 : "DMAR or IVRS",
                         p->vendor == CPU_VENDOR_AMD ? "\"IOMMU\" or \"AMD-Vi\", often under NBIO or AMD CBS"
                                 : p->vendor == CPU_VENDOR_INTEL
-                                ? "\"VT-d\" or \"Intel Virtualization Technology for "
-                                  "Directed I/O\", often under System Agent or Chipset"
+                                ? "\"VT-d\" or \"Intel Virtualization Technology for Directed I/O\", often under System Agent or Chipset"
                                 : "VT-d on Intel, IOMMU or AMD-Vi on AMD");
                 step_why(b, s, &why);
         }
@@ -232,11 +226,10 @@ static void plan_iommu(Builder *b) {
                 step_cmd(b, s,
                          "sudo sed -i -E 's/ ?(intel_iommu|amd_iommu|iommu)=off//g' /etc/default/grub");
                 b->grub_edited = true;
-                strbuf_printf(&why,
-                              "The kernel is told not to use the IOMMU (intel_iommu=off, amd_iommu=off or "
-                              "iommu=off): without it there are no IOMMU groups and vfio-pci has nothing "
-                              "to bind.%s",
-                              no_grub_hint(f));
+                strbuf_printf(
+                        &why,
+                        "The kernel is told not to use the IOMMU (intel_iommu=off, amd_iommu=off or iommu=off): without it there are no IOMMU groups and vfio-pci has nothing to bind.%s",
+                        no_grub_hint(f));
                 step_why(b, s, &why);
         }
 
@@ -254,19 +247,13 @@ static void plan_iommu(Builder *b) {
                                         true; /* written, never applied: the boot loader still lacks it */
                         strbuf_printf(
                                 &why,
-                                "%sIntel kernels built without CONFIG_INTEL_IOMMU_DEFAULT_ON leave VT-d off "
-                                "unless intel_iommu=on is given. iommu=pt is optional: it spares the host's "
-                                "own devices the IOMMU's translation, and so its protection; devices given "
-                                "to "
-                                "a VM are translated either way.%s%s",
-                                configured ? "intel_iommu=on is in /etc/default/grub already but not on the "
-                                             "running kernel's command line: the boot loader configuration "
-                                             "was not regenerated, or the host not rebooted since. "
-                                           : "",
-                                p->vendor == CPU_VENDOR_UNKNOWN ? " The CPU vendor is unknown: on AMD leave "
-                                                                  "this out (AMD-Vi needs no "
-                                                                  "parameter)."
-                                                                : "",
+                                "%sIntel kernels built without CONFIG_INTEL_IOMMU_DEFAULT_ON leave VT-d off unless intel_iommu=on is given. iommu=pt is optional: it spares the host's own devices the IOMMU's translation, and so its protection; devices given to a VM are translated either way.%s%s",
+                                configured
+                                        ? "intel_iommu=on is in /etc/default/grub already but not on the running kernel's command line: the boot loader configuration was not regenerated, or the host not rebooted since. "
+                                        : "",
+                                p->vendor == CPU_VENDOR_UNKNOWN
+                                        ? " The CPU vendor is unknown: on AMD leave this out (AMD-Vi needs no parameter)."
+                                        : "",
                                 no_grub_hint(f));
                         step_why(b, s, &why);
                 }
@@ -276,11 +263,7 @@ static void plan_iommu(Builder *b) {
                 step_cmd(b, s, "sudo dmesg | grep -iE 'AMD-Vi|IOMMU|IVRS'");
                 strbuf_puts(
                         &why,
-                        "AMD kernels turn AMD-Vi on by themselves when the firmware describes it (IVRS): "
-                        "there is no parameter to add (amd_iommu=on is not a kernel option; iommu=pt is "
-                        "optional and only spares the host's own devices the translation). The kernel's "
-                        "AMD-Vi lines say why it did not start (firmware bug, SME on old microcode, a "
-                        "kernel without CONFIG_AMD_IOMMU).");
+                        "AMD kernels turn AMD-Vi on by themselves when the firmware describes it (IVRS): there is no parameter to add (amd_iommu=on is not a kernel option; iommu=pt is optional and only spares the host's own devices the translation). The kernel's AMD-Vi lines say why it did not start (firmware bug, SME on old microcode, a kernel without CONFIG_AMD_IOMMU).");
                 step_why(b, s, &why);
         }
 }
@@ -289,10 +272,7 @@ static void plan_groups(Builder *b) {
         Plan *p = b->p;
         if (!p->iommu_on) {
                 note(b,
-                     "The IOMMU is off, so the IOMMU groups are not known yet: the functions of the same "
-                     "card "
-                     "are planned together, but other devices may share the group. After the reboot, run "
-                     "'vfioexplain plan' again.");
+                     "The IOMMU is off, so the IOMMU groups are not known yet: the functions of the same card are planned together, but other devices may share the group. After the reboot, run 'vfioexplain plan' again.");
                 return;
         }
         /* One step per group that devices the host still drives make unusable. */
@@ -321,13 +301,7 @@ static void plan_groups(Builder *b) {
                 }
                 strbuf_printf(
                         &why,
-                        "share%s group %u with the devices to pass. vfio hands a group to a VM only when "
-                        "every endpoint in it is on vfio-pci or on no driver, so these would have to leave "
-                        "the host as well (all of them into the same VM). The ways out: move the card to a "
-                        "slot whose group holds only the card (usually the x16 slot wired to the CPU), or "
-                        "turn on ACS or IOMMU isolation options in the firmware if it has them (the second "
-                        "command shows which bridges lack ACS). The pcie_acs_override kernel patch only "
-                        "pretends: the guest's device could then reach those host devices by DMA.",
+                        "share%s group %u with the devices to pass. vfio hands a group to a VM only when every endpoint in it is on vfio-pci or on no driver, so these would have to leave the host as well (all of them into the same VM). The ways out: move the card to a slot whose group holds only the card (usually the x16 slot wired to the CPU), or turn on ACS or IOMMU isolation options in the firmware if it has them (the second command shows which bridges lack ACS). The pcie_acs_override kernel patch only pretends: the guest's device could then reach those host devices by DMA.",
                         count > 1 ? "" : "s", first->group_id);
                 step_why(b, s, &why);
         }
@@ -356,14 +330,10 @@ static void plan_framebuffer(Builder *b) {
         b->grub_edited = true;
         strbuf_printf(
                 &why,
-                "The firmware's framebuffer (%s) lies inside a BAR of %s, and the kernel keeps a "
-                "claim on it that stops vfio-pci from reserving that BAR. %s The host shows no console "
-                "on that GPU after the boot loader; selecting another GPU as primary display in the "
-                "firmware avoids it.",
+                "The firmware's framebuffer (%s) lies inside a BAR of %s, and the kernel keeps a claim on it that stops vfio-pci from reserving that BAR. %s The host shows no console on that GPU after the boot loader; selecting another GPU as primary display in the firmware avoids it.",
                 kind == BOOT_FB_SYSFB ? "sysfb's BOOTFB" : "efifb/vesafb", where,
                 kind == BOOT_FB_SYSFB
-                        ? "initcall_blacklist=sysfb_init stops sysfb from registering it "
-                          "(video=efifb:off and video=simplefb:off leave BOOTFB in place)."
+                        ? "initcall_blacklist=sysfb_init stops sysfb from registering it (video=efifb:off and video=simplefb:off leave BOOTFB in place)."
                         : "video=efifb:off video=vesafb:off stop those drivers from taking it.");
         step_why(b, s, &why);
 }
@@ -429,14 +399,11 @@ static void plan_bind_by_address(Builder *b, const char *builtin_driver) {
         } else
                 strbuf_printf(
                         &why,
-                        "%s is built into the kernel, so no softdep can make vfio-pci load before it and "
-                        "ids= could lose the race. ",
+                        "%s is built into the kernel, so no softdep can make vfio-pci load before it and ids= could lose the race. ",
                         builtin_driver);
         strbuf_printf(
                 &why,
-                "driverctl binds by address instead: it stores a driver_override for each address that "
-                "udev applies at every boot, and it moves the device now, so stop using it first "
-                "(unmount its filesystems, close programs that use it).%s",
+                "driverctl binds by address instead: it stores a driver_override for each address that udev applies at every boot, and it moves the device now, so stop using it first (unmount its filesystems, close programs that use it).%s",
                 f->distro == DISTRO_ARCH || f->distro == DISTRO_UNKNOWN
                         ? " Install driverctl from the distribution's packages first."
                         : "");
@@ -457,10 +424,10 @@ static void plan_bind_by_ids(Builder *b) {
                 PlanStep *s = step_new(
                         b, "Give the devices to vfio-pci at boot: vfio-pci.ids= on the kernel command line");
                 if (grub_ids)
-                        step_cmd(b, s,
-                                 "sudo sed -i -E 's/vfio-pci\\.ids=[^ \"]*/vfio-pci.ids=%s/' "
-                                 "/etc/default/grub",
-                                 strbuf_str(&ids));
+                        step_cmd(
+                                b, s,
+                                "sudo sed -i -E 's/vfio-pci\\.ids=[^ \"]*/vfio-pci.ids=%s/' /etc/default/grub",
+                                strbuf_str(&ids));
                 else {
                         char param[300];
                         snprintf(param, sizeof(param), "vfio-pci.ids=%s", strbuf_str(&ids));
@@ -469,11 +436,7 @@ static void plan_bind_by_ids(Builder *b) {
                 b->grub_edited = true;
                 strbuf_printf(
                         &why,
-                        "vfio-pci is built into this kernel: options in /etc/modprobe.d never reach it, the "
-                        "kernel command line does. Built in, it registers before any driver module loads "
-                        "and claims every device with these ids first, so no softdep is needed. ids= "
-                        "applies "
-                        "to every device with these ids; no other device on this host has them.%s",
+                        "vfio-pci is built into this kernel: options in /etc/modprobe.d never reach it, the kernel command line does. Built in, it registers before any driver module loads and claims every device with these ids first, so no softdep is needed. ids= applies to every device with these ids; no other device on this host has them.%s",
                         no_grub_hint(f));
                 step_why(b, s, &why);
                 strbuf_done(&ids);
@@ -515,16 +478,15 @@ static void plan_bind_by_ids(Builder *b) {
          * be there too, or the softdep finds nothing to load and the host driver wins. */
         switch (f->distro) {
         case DISTRO_DEBIAN:
-                step_cmd(b, s,
-                         "grep -qx vfio_pci /etc/initramfs-tools/modules || printf "
-                         "'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a "
-                         "/etc/initramfs-tools/modules");
+                step_cmd(
+                        b, s,
+                        "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules");
                 break;
         case DISTRO_FEDORA:
         case DISTRO_SUSE:
-                step_cmd(b, s,
-                         "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee "
-                         "/etc/dracut.conf.d/vfio.conf");
+                step_cmd(
+                        b, s,
+                        "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf");
                 break;
         case DISTRO_ARCH:
                 step_cmd(
@@ -537,8 +499,7 @@ static void plan_bind_by_ids(Builder *b) {
         b->initramfs_edited = true;
         strbuf_printf(
                 &why,
-                "ids= makes vfio-pci claim every device with these vendor:device ids when it loads; no "
-                "other device on this host has them.");
+                "ids= makes vfio-pci claim every device with these vendor:device ids when it loads; no other device on this host has them.");
         if (n_mods > 0) {
                 strbuf_printf(&why, " The softdep line%s make%s modprobe load vfio-pci before ",
                               n_mods > 1 ? "s" : "", n_mods > 1 ? "" : "s");
@@ -548,22 +509,22 @@ static void plan_bind_by_ids(Builder *b) {
                               n_mods > 1 ? "drive" : "drives");
         }
         if (f->vfio_conf_path[0] && strcmp(f->vfio_conf_path, "/etc/modprobe.d/vfio.conf") == 0)
-                strbuf_puts(&why,
-                            " This replaces /etc/modprobe.d/vfio.conf: the ids it held are kept above; "
-                            "copy back any other line it had.");
+                strbuf_puts(
+                        &why,
+                        " This replaces /etc/modprobe.d/vfio.conf: the ids it held are kept above; copy back any other line it had.");
         if (grub_ids)
-                strbuf_printf(&why,
-                              " /etc/default/grub sets vfio-pci.ids=%s too, and the kernel command line "
-                              "overrides modprobe.d: it gets the same list.",
-                              old);
-        strbuf_printf(&why,
-                      " The %s loads the vfio modules early, from the initramfs, where the host driver "
-                      "often loads.",
-                      f->distro == DISTRO_DEBIAN                                       ? "second command"
-                              : f->distro == DISTRO_FEDORA || f->distro == DISTRO_SUSE ? "dracut setting"
-                              : f->distro == DISTRO_ARCH
-                              ? "MODULES= edit"
-                              : "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,");
+                strbuf_printf(
+                        &why,
+                        " /etc/default/grub sets vfio-pci.ids=%s too, and the kernel command line overrides modprobe.d: it gets the same list.",
+                        old);
+        strbuf_printf(
+                &why,
+                " The %s loads the vfio modules early, from the initramfs, where the host driver often loads.",
+                f->distro == DISTRO_DEBIAN                                       ? "second command"
+                        : f->distro == DISTRO_FEDORA || f->distro == DISTRO_SUSE ? "dracut setting"
+                        : f->distro == DISTRO_ARCH
+                        ? "MODULES= edit"
+                        : "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,");
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PciDevice *d = p->devices[i].pci;
                 if (host_driven(d) && d->driver_module_state == KNOWN_PRESENT && d->driver_module_builtin)
@@ -606,12 +567,12 @@ static void plan_apply(Builder *b) {
         step_cmd(b, s, "sudo systemctl reboot");
         strbuf_printf(
                 &why, "%s%s%sNothing above takes effect before the next boot.",
-                b->grub_edited ? "The boot loader reads its own configuration, generated from "
-                                 "/etc/default/grub: regenerate it so the kernel gets the new parameters. "
-                               : "",
-                b->initramfs_edited ? "The initramfs carries its own copy of /etc/modprobe.d and of the "
-                                      "modules loaded early: rebuild it. "
-                                    : "",
+                b->grub_edited
+                        ? "The boot loader reads its own configuration, generated from /etc/default/grub: regenerate it so the kernel gets the new parameters. "
+                        : "",
+                b->initramfs_edited
+                        ? "The initramfs carries its own copy of /etc/modprobe.d and of the modules loaded early: rebuild it. "
+                        : "",
                 f->distro == DISTRO_UNKNOWN ? "The distribution is unknown: use the line for yours. " : "");
         step_why(b, s, &why);
 }
@@ -637,8 +598,7 @@ static void plan_verify(Builder *b) {
         }
         strbuf_printf(
                 &why,
-                "Each device must show \"Kernel driver in use: vfio-pci\"; 'vfioexplain check' names "
-                "anything that still blocks passthrough.%s",
+                "Each device must show \"Kernel driver in use: vfio-pci\"; 'vfioexplain check' names anything that still blocks passthrough.%s",
                 p->iommu_on ? "" : " With the IOMMU on, the plan sees the real IOMMU groups: run it again.");
         step_why(b, s, &why);
 }
@@ -647,11 +607,10 @@ static void plan_libvirt(Builder *b) {
         StrBuf why = {0};
         PlanStep *s = step_new(b, "Give the devices to the VM (libvirt)");
         step_cmd(b, s, "sudo virsh edit %s", b->domain);
-        strbuf_printf(&why,
-                      "Paste the <hostdev> elements below inside <devices>%s. managed='yes' lets libvirt "
-                      "detach each device from its host driver when the VM starts and give it back when "
-                      "it stops; the device's address in the guest is chosen by libvirt.",
-                      strcmp(b->domain, "VM") == 0 ? " (VM is the domain's name)" : "");
+        strbuf_printf(
+                &why,
+                "Paste the <hostdev> elements below inside <devices>%s. managed='yes' lets libvirt detach each device from its host driver when the VM starts and give it back when it stops; the device's address in the guest is chosen by libvirt.",
+                strcmp(b->domain, "VM") == 0 ? " (VM is the domain's name)" : "");
         step_why(b, s, &why);
 }
 
@@ -672,12 +631,7 @@ static void plan_rom(Builder *b) {
                          d->address);
                 strbuf_printf(
                         &why,
-                        "The host boots on %s, and the ROM of the boot GPU is often shadowed or cut short. "
-                        "Only if the guest shows a black screen or its driver finds no BIOS: the first "
-                        "command prints how to dump the ROM (with the card on vfio-pci and idle), the "
-                        "second "
-                        "judges the file. Then add <rom file='/usr/share/vgabios/%s.rom'/> inside its "
-                        "<hostdev> (QEMU: romfile=/usr/share/vgabios/%s.rom).",
+                        "The host boots on %s, and the ROM of the boot GPU is often shadowed or cut short. Only if the guest shows a black screen or its driver finds no BIOS: the first command prints how to dump the ROM (with the card on vfio-pci and idle), the second judges the file. Then add <rom file='/usr/share/vgabios/%s.rom'/> inside its <hostdev> (QEMU: romfile=/usr/share/vgabios/%s.rom).",
                         d->address, d->address, d->address);
                 step_why(b, s, &why);
         }
@@ -729,10 +683,7 @@ static void plan_outputs(Builder *b) {
                 p->qemu_args[p->n_qemu_args++] = arg;
                 if (is_vga(d) && !vga_note) {
                         note(b,
-                             "x-vga=on (on %s) gives the guest the card's legacy VGA ranges, for a guest "
-                             "that "
-                             "uses it as its VGA display under SeaBIOS; leave it out with OVMF (UEFI). QEMU "
-                             "refuses it when the host kernel lacks CONFIG_VFIO_PCI_VGA.",
+                             "x-vga=on (on %s) gives the guest the card's legacy VGA ranges, for a guest that uses it as its VGA display under SeaBIOS; leave it out with OVMF (UEFI). QEMU refuses it when the host kernel lacks CONFIG_VFIO_PCI_VGA.",
                              d->address);
                         vga_note = true;
                 }
@@ -839,9 +790,7 @@ static void plan_notes(Builder *b) {
                              p->iommu_on ? ", in the same IOMMU group" : "");
                 if ((d->class_code >> 16) == 0x03 && d->boot_vga == 1)
                         note(b,
-                             "The host boots on %s: once vfio-pci has it, the host has no console on that "
-                             "screen. "
-                             "If there is another GPU, make it the primary display in the firmware setup.",
+                             "The host boots on %s: once vfio-pci has it, the host has no console on that screen. If there is another GPU, make it the primary display in the firmware setup.",
                              d->address);
         }
         if (p->n_twins > 0) {

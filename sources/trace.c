@@ -906,10 +906,10 @@ static int open_dat(const char *path, Diag *d) {
                 r = -ESPIPE;
         if (r < 0) {
                 if (r == -ESPIPE)
-                        diag_addf(d,
-                                  "%s: not a regular file: libtracecmd seeks in a trace.dat, save it to a "
-                                  "file",
-                                  path);
+                        diag_addf(
+                                d,
+                                "%s: not a regular file: libtracecmd seeks in a trace.dat, save it to a file",
+                                path);
                 else
                         diag_addf(d, "%s: cannot read: %s", path, strerror(-r));
                 close(fd);

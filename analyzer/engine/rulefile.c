@@ -479,10 +479,10 @@ static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
                                 break;
                         int s = source_from_string(v + start, i - start);
                         if (s < 0)
-                                error_at(p, p->line, vcol + start,
-                                         "unknown source (kernel, qemu, libvirt, trace, journal, guest or "
-                                         "probe)",
-                                         NULL);
+                                error_at(
+                                        p, p->line, vcol + start,
+                                        "unknown source (kernel, qemu, libvirt, trace, journal, guest or probe)",
+                                        NULL);
                         else
                                 r->source_mask |= 1u << s;
                 }
@@ -534,10 +534,10 @@ static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
                 return (r->explain = strdup(v)) ? 0 : -ENOMEM;
         case KEY_VERSIONS:
                 if (!version_valid(v))
-                        error_at(p, p->line, vcol,
-                                 "versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= "
-                                 "6.2'",
-                                 NULL);
+                        error_at(
+                                p, p->line, vcol,
+                                "versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'",
+                                NULL);
                 return append_str(&r->versions, &r->n_versions, v, 16);
         case KEY_ORIGIN: {
                 const char *sp = strchr(v, ' ');

@@ -67,8 +67,7 @@ void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
         if (st.dropped)
                 strbuf_printf(
                         out,
-                        "%s%llu matching line(s) were not kept: the log names more causes, symptoms or "
-                        "facts than vfioexplain keeps, so what is shown may be incomplete\n",
+                        "%s%llu matching line(s) were not kept: the log names more causes, symptoms or facts than vfioexplain keeps, so what is shown may be incomplete\n",
                         lead, (unsigned long long) st.dropped);
 }
 
