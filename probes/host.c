@@ -25,6 +25,59 @@ static const char *const known_table[] = {
 
 DEFINE_STRING_TABLE_LOOKUP(known, Known)
 
+/* The distributions whose commands a fix names: the ids /etc/os-release gives them (ID, else ID_LIKE), and
+ * their commands. An unknown one is told every family's command, each named. */
+static const DistroInfo distros[_DISTRO_MAX] = {
+        [DISTRO_UNKNOWN] =
+                {
+                        .update_bootloader =
+                                "sudo update-grub  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo grub2-mkconfig -o /boot/grub2/grub.cfg; Arch: sudo grub-mkconfig -o /boot/grub/grub.cfg; systemd-boot: edit /etc/kernel/cmdline, then sudo kernel-install add-all",
+                        .update_initramfs =
+                                "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo dracut -f --regenerate-all; Arch: sudo mkinitcpio -P",
+                        .initramfs_add_vfio_what =
+                                "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,",
+                },
+        [DISTRO_DEBIAN] =
+                {
+                        .os_release_ids = (const char *const[]){"debian", "ubuntu", NULL},
+                        .update_bootloader = "sudo update-grub",
+                        .update_initramfs = "sudo update-initramfs -u -k all",
+                        .install_driverctl = "sudo apt install driverctl",
+                        .initramfs_add_vfio =
+                                "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules",
+                        .initramfs_add_vfio_what = "second command",
+                },
+        [DISTRO_FEDORA] =
+                {
+                        .os_release_ids = (const char *const[]){"fedora", "rhel", "centos", NULL},
+                        .update_bootloader = "sudo grub2-mkconfig -o /boot/grub2/grub.cfg",
+                        .update_initramfs = "sudo dracut -f --regenerate-all",
+                        .install_driverctl = "sudo dnf install driverctl",
+                        .initramfs_add_vfio =
+                                "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
+                        .initramfs_add_vfio_what = "dracut setting",
+                },
+        [DISTRO_SUSE] =
+                {
+                        .os_release_ids = (const char *const[]){"suse", "opensuse", NULL},
+                        .update_bootloader = "sudo grub2-mkconfig -o /boot/grub2/grub.cfg",
+                        .update_initramfs = "sudo dracut -f --regenerate-all",
+                        .install_driverctl = "sudo zypper install driverctl",
+                        .initramfs_add_vfio =
+                                "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
+                        .initramfs_add_vfio_what = "dracut setting",
+                },
+        [DISTRO_ARCH] =
+                {
+                        .os_release_ids = (const char *const[]){"arch", NULL},
+                        .update_bootloader = "sudo grub-mkconfig -o /boot/grub/grub.cfg",
+                        .update_initramfs = "sudo mkinitcpio -P",
+                        .initramfs_add_vfio =
+                                "sudo sed -i 's/^MODULES=(/&vfio_pci vfio vfio_iommu_type1 /' /etc/mkinitcpio.conf",
+                        .initramfs_add_vfio_what = "MODULES= edit",
+                },
+};
+
 static const char *const distro_table[_DISTRO_MAX] = {
         [DISTRO_UNKNOWN] = "unknown", [DISTRO_DEBIAN] = "debian", [DISTRO_FEDORA] = "fedora",
         [DISTRO_SUSE] = "suse",       [DISTRO_ARCH] = "arch",
@@ -76,22 +129,18 @@ static bool os_release_value(const char *text, size_t len, const char *key, char
         return false;
 }
 
-static Distro distro_of(const char *id, const char *like) {
-        static const struct {
-                const char *word;
-                Distro d;
-        } table[] = {
-                {"debian", DISTRO_DEBIAN}, {"ubuntu", DISTRO_DEBIAN}, {"fedora", DISTRO_FEDORA},
-                {"rhel", DISTRO_FEDORA},   {"centos", DISTRO_FEDORA}, {"suse", DISTRO_SUSE},
-                {"opensuse", DISTRO_SUSE}, {"arch", DISTRO_ARCH},
-        };
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (words_contain(id, table[i].word))
-                        return table[i].d;
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (words_contain(like, table[i].word))
-                        return table[i].d;
+/* The first distribution one of whose ids is a word of words, DISTRO_UNKNOWN if none. */
+static Distro distro_named(const char *words) {
+        for (Distro d = 0; d < _DISTRO_MAX; d++)
+                for (const char *const *id = distros[d].os_release_ids; id && *id; id++)
+                        if (words_contain(words, *id))
+                                return d;
         return DISTRO_UNKNOWN;
+}
+
+static Distro distro_of(const char *id, const char *like) {
+        Distro d = distro_named(id);
+        return d != DISTRO_UNKNOWN ? d : distro_named(like);
 }
 
 static void probe_os_release(int rootfd, HostFacts *f) {
@@ -236,31 +285,14 @@ void host_facts_done(HostFacts *f) {
         f->n_devices = f->n_group_nodes = 0;
 }
 
+const DistroInfo *distro_info(Distro d) {
+        return &distros[d < _DISTRO_MAX ? d : DISTRO_UNKNOWN];
+}
+
 const char *host_update_bootloader(const HostFacts *f) {
-        switch (f->distro) {
-        case DISTRO_DEBIAN:
-                return "sudo update-grub";
-        case DISTRO_FEDORA:
-                return "sudo grub2-mkconfig -o /boot/grub2/grub.cfg";
-        case DISTRO_SUSE:
-                return "sudo grub2-mkconfig -o /boot/grub2/grub.cfg";
-        case DISTRO_ARCH:
-                return "sudo grub-mkconfig -o /boot/grub/grub.cfg";
-        default:
-                return "sudo update-grub  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo grub2-mkconfig -o /boot/grub2/grub.cfg; Arch: sudo grub-mkconfig -o /boot/grub/grub.cfg; systemd-boot: edit /etc/kernel/cmdline, then sudo kernel-install add-all";
-        }
+        return distro_info(f->distro)->update_bootloader;
 }
 
 const char *host_update_initramfs(const HostFacts *f) {
-        switch (f->distro) {
-        case DISTRO_DEBIAN:
-                return "sudo update-initramfs -u -k all";
-        case DISTRO_FEDORA:
-        case DISTRO_SUSE:
-                return "sudo dracut -f --regenerate-all";
-        case DISTRO_ARCH:
-                return "sudo mkinitcpio -P";
-        default:
-                return "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo dracut -f --regenerate-all; Arch: sudo mkinitcpio -P";
-        }
+        return distro_info(f->distro)->update_initramfs;
 }

@@ -374,19 +374,8 @@ static void plan_bind_by_address(Builder *b, const char *builtin_driver) {
         Plan *p = b->p;
         StrBuf why = {0};
         PlanStep *s = step_new(b, "Give the devices to vfio-pci by address (driverctl)");
-        switch (f->distro) {
-        case DISTRO_DEBIAN:
-                step_cmd(b, s, "sudo apt install driverctl");
-                break;
-        case DISTRO_FEDORA:
-                step_cmd(b, s, "sudo dnf install driverctl");
-                break;
-        case DISTRO_SUSE:
-                step_cmd(b, s, "sudo zypper install driverctl");
-                break;
-        default:
-                break;
-        }
+        if (distro_info(f->distro)->install_driverctl)
+                step_cmd(b, s, "%s", distro_info(f->distro)->install_driverctl);
         for (size_t i = 0; i < p->n_devices; i++)
                 if (!on_driver(p->devices[i].pci, "vfio-pci"))
                         step_cmd(b, s, "sudo driverctl set-override %s vfio-pci",
@@ -404,7 +393,7 @@ static void plan_bind_by_address(Builder *b, const char *builtin_driver) {
         strbuf_printf(
                 &why,
                 "driverctl binds by address instead: it stores a driver_override for each address that udev applies at every boot, and it moves the device now, so stop using it first (unmount its filesystems, close programs that use it).%s",
-                f->distro == DISTRO_ARCH || f->distro == DISTRO_UNKNOWN
+                !distro_info(f->distro)->install_driverctl
                         ? " Install driverctl from the distribution's packages first."
                         : "");
         step_why(b, s, &why);
@@ -476,26 +465,8 @@ static void plan_bind_by_ids(Builder *b) {
         }
         /* The host driver is often in the initramfs (early KMS, the root disk's controller): vfio-pci must
          * be there too, or the softdep finds nothing to load and the host driver wins. */
-        switch (f->distro) {
-        case DISTRO_DEBIAN:
-                step_cmd(
-                        b, s,
-                        "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules");
-                break;
-        case DISTRO_FEDORA:
-        case DISTRO_SUSE:
-                step_cmd(
-                        b, s,
-                        "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf");
-                break;
-        case DISTRO_ARCH:
-                step_cmd(
-                        b, s,
-                        "sudo sed -i 's/^MODULES=(/&vfio_pci vfio vfio_iommu_type1 /' /etc/mkinitcpio.conf");
-                break;
-        default:
-                break;
-        }
+        if (distro_info(f->distro)->initramfs_add_vfio)
+                step_cmd(b, s, "%s", distro_info(f->distro)->initramfs_add_vfio);
         b->initramfs_edited = true;
         strbuf_printf(
                 &why,
@@ -520,11 +491,7 @@ static void plan_bind_by_ids(Builder *b) {
         strbuf_printf(
                 &why,
                 " The %s loads the vfio modules early, from the initramfs, where the host driver often loads.",
-                f->distro == DISTRO_DEBIAN                                       ? "second command"
-                        : f->distro == DISTRO_FEDORA || f->distro == DISTRO_SUSE ? "dracut setting"
-                        : f->distro == DISTRO_ARCH
-                        ? "MODULES= edit"
-                        : "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,");
+                distro_info(f->distro)->initramfs_add_vfio_what);
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PciDevice *d = p->devices[i].pci;
                 if (host_driven(d) && d->driver_module_state == KNOWN_PRESENT && d->driver_module_builtin)

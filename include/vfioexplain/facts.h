@@ -255,5 +255,16 @@ bool pci_same_card(const char *a, const char *b);
 bool pci_device_blocks_group(const PciDevice *d);
 
 /* The distribution's command to regenerate the boot loader configuration / the initramfs. */
+/* What a fix does on a distribution (probes/host.c). A command is NULL where the distribution has none. */
+typedef struct DistroInfo {
+        const char *const *os_release_ids; /* the words of /etc/os-release ID (or ID_LIKE) that name it */
+        const char *update_bootloader; /* after the kernel command line changed */
+        const char *update_initramfs; /* after modprobe.d changed */
+        const char *install_driverctl;
+        const char *initramfs_add_vfio; /* puts the vfio modules into the initramfs */
+        const char *initramfs_add_vfio_what; /* what a plan calls that step */
+} DistroInfo;
+
+const DistroInfo *distro_info(Distro d);
 const char *host_update_bootloader(const HostFacts *f);
 const char *host_update_initramfs(const HostFacts *f);
