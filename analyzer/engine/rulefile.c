@@ -54,65 +54,24 @@ typedef enum SectionKind {
         SECTION_RULE,
 } SectionKind;
 
-typedef enum Key {
-        KEY_TITLE,
-        KEY_MEANS,
-        KEY_SCOPE,
-        KEY_FIX,
-        KEY_WHY,
-        KEY_EXPLAINS,
-        KEY_REFUTED_BY,
-        KEY_SUGGESTS,
-        KEY_GENERIC,
-        KEY_CORROBORATES,
-        KEY_SOURCE,
-        KEY_CAUSE,
-        KEY_SYMPTOM,
-        KEY_FACT,
-        KEY_STRENGTH,
-        KEY_CONTENT,
-        KEY_PATTERN,
-        KEY_EXPLAIN,
-        KEY_VERSIONS,
-        KEY_ORIGIN,
-        KEY_EXAMPLE,
-        KEY_EXPECT,
-        KEY_COUNTER,
-        _KEY_MAX,
-} Key;
+typedef struct Parser Parser;
+
+/* One key of rule files: where it may appear, how often, and its parser, which stores value v (at column
+ * vcol) in the open section. Adding a key is one entry of rule_keys[] with its parser, the field its value
+ * goes to (rules.h) and its row in docs/rule-format.md, which unit/rulefile checks against rule_keys[]. */
+typedef struct RuleKey {
+        const char *name;
+        unsigned sections; /* IN(SECTION_...) */
+        unsigned min, max; /* per section; max 0 = unbounded */
+        bool target; /* what a rule's match is evidence of: a rule gives exactly one such key */
+        bool cause_rules_only; /* only a rule whose target is a cause may give it */
+        int (*parse)(Parser *p, const char *v, size_t vcol);
+} RuleKey;
 
 #define IN(k) (1u << (k))
-static const struct {
-        const char *name;
-        unsigned sections;
-        unsigned min, max; /* per section; max 0 = unbounded */
-} keys[_KEY_MAX] = {
-        [KEY_TITLE] = {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM), 1, 1},
-        [KEY_MEANS] = {"means", IN(SECTION_CAUSE), 1, 1},
-        [KEY_SCOPE] = {"scope", IN(SECTION_CAUSE), 1, 1},
-        [KEY_FIX] = {"fix", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX},
-        [KEY_WHY] = {"why", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX},
-        [KEY_EXPLAINS] = {"explains", IN(SECTION_CAUSE), 0, 1},
-        [KEY_REFUTED_BY] = {"refuted-by", IN(SECTION_CAUSE), 0, 1},
-        [KEY_SUGGESTS] = {"suggests", IN(SECTION_SYMPTOM), 1, 1},
-        [KEY_GENERIC] = {"generic", IN(SECTION_SYMPTOM), 0, 1},
-        [KEY_CORROBORATES] = {"corroborates", IN(SECTION_SYMPTOM), 0, 1},
-        [KEY_SOURCE] = {"source", IN(SECTION_RULE), 1, 1},
-        [KEY_CAUSE] = {"cause", IN(SECTION_RULE), 0, 1},
-        [KEY_SYMPTOM] = {"symptom", IN(SECTION_RULE), 0, 1},
-        [KEY_FACT] = {"fact", IN(SECTION_RULE), 0, 1},
-        [KEY_STRENGTH] = {"strength", IN(SECTION_RULE), 0, 1},
-        [KEY_CONTENT] = {"content", IN(SECTION_RULE), 1, VX_CONTENTS_PER_RULE_MAX},
-        [KEY_PATTERN] = {"pattern", IN(SECTION_RULE), 1, 1},
-        [KEY_EXPLAIN] = {"explain", IN(SECTION_RULE), 0, 1},
-        [KEY_VERSIONS] = {"versions", IN(SECTION_RULE), 0, 16},
-        [KEY_ORIGIN] = {"origin", IN(SECTION_RULE), 1, 16},
-        [KEY_EXAMPLE] = {"example", IN(SECTION_RULE), 1, 64},
-        [KEY_EXPECT] = {"expect", IN(SECTION_RULE), 0, 0},
-        [KEY_COUNTER] = {"counter", IN(SECTION_RULE), 1, 64},
-};
+#define RULE_KEYS_MAX 32
 
-typedef struct Parser {
+struct Parser {
         RuleSet *rs;
         Loader *ld;
         Diag *diag;
@@ -123,9 +82,9 @@ typedef struct Parser {
         SectionKind kind;
         size_t index;
         unsigned section_line;
-        unsigned counts[_KEY_MAX];
+        unsigned counts[RULE_KEYS_MAX]; /* of each key of rule_keys[] in the open section */
         unsigned pending_fix_line; /* a fix still waiting for its why, 0 if none */
-} Parser;
+};
 
 static void error_at(Parser *p, unsigned line, size_t col, const char *fmt, const char *arg) {
         p->errors++;
@@ -235,27 +194,362 @@ static Fix *section_fixes(Parser *p, size_t *n) {
         return p->rs->rules[p->index].fixes;
 }
 
+static int append_str(char ***arr, size_t *n, const char *v, size_t max) {
+        int r = grow((void **) arr, n, sizeof(char *), max);
+        if (r < 0)
+                return r;
+        (*arr)[*n - 1] = strdup(v);
+        return (*arr)[*n - 1] ? 0 : -ENOMEM;
+}
+
+static int append_example(RuleExample **arr, size_t *n, const char *v, unsigned line) {
+        int r = grow((void **) arr, n, sizeof(RuleExample), 64);
+        if (r < 0)
+                return r;
+        (*arr)[*n - 1].line = strdup(v);
+        (*arr)[*n - 1].at_line = line;
+        return (*arr)[*n - 1].line ? 0 : -ENOMEM;
+}
+
+static bool version_valid(const char *v) {
+        /* "linux >= 6.2" or "qemu < 8.2, qemu >= 7.0" */
+        const char *s = v;
+        for (;;) {
+                size_t n = 0;
+                if (strncmp(s, "linux ", 6) == 0)
+                        n = 6;
+                else if (strncmp(s, "qemu ", 5) == 0)
+                        n = 5;
+                else if (strncmp(s, "libvirt ", 8) == 0)
+                        n = 8;
+                else
+                        return false;
+                s += n;
+                if (strncmp(s, ">= ", 3) == 0)
+                        s += 3;
+                else if (strncmp(s, "< ", 2) == 0)
+                        s += 2;
+                else
+                        return false;
+                if (!span_is_digit(*s))
+                        return false;
+                while (span_is_digit(*s) || (*s == '.' && span_is_digit(s[1])))
+                        s++;
+                if (*s == 0)
+                        return true;
+                if (strncmp(s, ", ", 2) != 0)
+                        return false;
+                s += 2;
+        }
+}
+
+/* The definition of the open section, NULL if it is of another kind. */
+static CauseDef *section_cause(Parser *p) {
+        return p->kind == SECTION_CAUSE ? &p->rs->causes[p->index] : NULL;
+}
+
+static SymptomDef *section_symptom(Parser *p) {
+        return p->kind == SECTION_SYMPTOM ? &p->rs->symptoms[p->index] : NULL;
+}
+
+static RuleDef *section_rule(Parser *p) {
+        return p->kind == SECTION_RULE ? &p->rs->rules[p->index] : NULL;
+}
+
+static int parse_title(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        SymptomDef *sy = section_symptom(p);
+        if (c)
+                c->title = strdup(v);
+        else
+                sy->title = strdup(v);
+        return (c ? c->title : sy->title) ? 0 : -ENOMEM;
+}
+
+static int parse_means(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        return (c->means = strdup(v)) ? 0 : -ENOMEM;
+}
+
+static int parse_scope(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        if (strcmp(v, "host") == 0)
+                c->host_scope = true;
+        else if (strcmp(v, "device") != 0)
+                error_at(p, p->line, vcol, "scope is 'host' or 'device'", NULL);
+        return 0;
+}
+
+static int parse_fix(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        RuleDef *r = section_rule(p);
+        size_t n;
+        Fix *fixes = section_fixes(p, &n);
+        if (p->pending_fix_line)
+                error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
+        if (n >= VX_FIXES_MAX)
+                return 0; /* counted and reported by the key limits */
+        check_template(p, v, vcol);
+        fixes[n].command = strdup(v);
+        if (!fixes[n].command)
+                return -ENOMEM;
+        if (c)
+                c->n_fixes++;
+        else
+                r->n_fixes++;
+        p->pending_fix_line = p->line;
+        return 0;
+}
+
+static int parse_why(Parser *p, const char *v, size_t vcol) {
+        size_t n;
+        Fix *fixes = section_fixes(p, &n);
+        if (!p->pending_fix_line) {
+                error_at(p, p->line, 0, "'why' must follow a 'fix'", NULL);
+                return 0;
+        }
+        check_template(p, v, vcol);
+        fixes[n - 1].why = strdup(v);
+        p->pending_fix_line = 0;
+        return fixes[n - 1].why ? 0 : -ENOMEM;
+}
+
+static int parse_explains(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        return parse_id_list(p, v, vcol, REF_CAUSE_EXPLAINS, p->index, &c->n_explains);
+}
+
+static int parse_refuted_by(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        return parse_id_list(p, v, vcol, REF_CAUSE_REFUTED_BY, p->index, &c->n_refuted_by);
+}
+
+static int parse_suggests(Parser *p, const char *v, size_t vcol) {
+        SymptomDef *sy = section_symptom(p);
+        return parse_id_list(p, v, vcol, REF_SYMPTOM_SUGGESTS, p->index, &sy->n_suggests);
+}
+
+static int parse_generic(Parser *p, const char *v, size_t vcol) {
+        SymptomDef *sy = section_symptom(p);
+        if (strcmp(v, "yes") == 0)
+                sy->generic = true;
+        else if (strcmp(v, "no") != 0)
+                error_at(p, p->line, vcol, "generic is 'yes' or 'no'", NULL);
+        return 0;
+}
+
+static int parse_corroborates(Parser *p, const char *v, size_t vcol) {
+        SymptomDef *sy = section_symptom(p);
+        if (strcmp(v, "yes") == 0)
+                sy->corroborates = true;
+        else if (strcmp(v, "no") != 0)
+                error_at(p, p->line, vcol, "corroborates is 'yes' or 'no'", NULL);
+        return 0;
+}
+
+static int parse_source(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        size_t i = 0;
+        while (v[i]) {
+                while (v[i] == ' ')
+                        i++;
+                size_t start = i;
+                while (v[i] && v[i] != ' ')
+                        i++;
+                if (i == start)
+                        break;
+                int s = source_from_string(v + start, i - start);
+                if (s < 0)
+                        error_at(p, p->line, vcol + start,
+                                 "unknown source (kernel, qemu, libvirt, trace, journal, guest or probe)",
+                                 NULL);
+                else
+                        r->source_mask |= 1u << s;
+        }
+        return 0;
+}
+
+static int parse_target(Parser *p, const char *v, size_t vcol, RuleKind kind, RefKind ref) {
+        RuleDef *r = section_rule(p);
+        r->kind = kind;
+        if (!id_valid(v, strlen(v))) {
+                error_at(p, p->line, vcol, "invalid id", NULL);
+                return 0;
+        }
+        return add_ref(p, ref, p->index, 0, v, strlen(v), vcol);
+}
+
+static int parse_cause(Parser *p, const char *v, size_t vcol) {
+        return parse_target(p, v, vcol, RULE_CAUSE, REF_RULE_CAUSE);
+}
+
+static int parse_symptom(Parser *p, const char *v, size_t vcol) {
+        return parse_target(p, v, vcol, RULE_SYMPTOM, REF_RULE_SYMPTOM);
+}
+
+static int parse_fact(Parser *p, const char *v, size_t vcol) {
+        return parse_target(p, v, vcol, RULE_FACT, REF_RULE_FACT);
+}
+
+static int parse_strength(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (strcmp(v, "confirmed") == 0)
+                r->strength = STRENGTH_CONFIRMED;
+        else if (strcmp(v, "likely") == 0)
+                r->strength = STRENGTH_LIKELY;
+        else if (strcmp(v, "possible") == 0)
+                r->strength = STRENGTH_POSSIBLE;
+        else
+                error_at(p, p->line, vcol, "strength is confirmed, likely or possible", NULL);
+        return 0;
+}
+
+static int parse_content(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (r->n_contents >= VX_CONTENTS_PER_RULE_MAX)
+                return 0;
+        if (strlen(v) < 3)
+                error_at(p, p->line, vcol, "content too short to prefilter (3 bytes at least)", NULL);
+        r->contents[r->n_contents] = strdup(v);
+        if (!r->contents[r->n_contents])
+                return -ENOMEM;
+        r->n_contents++;
+        return 0;
+}
+
+static int parse_pattern(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (strlen(v) > VX_PATTERN_MAX)
+                error_at(p, p->line, vcol, "pattern longer than the limit (see limits.h)", NULL);
+        r->pattern = strdup(v);
+        r->pattern_col = (unsigned) vcol;
+        r->pattern_line = p->line;
+        return r->pattern ? 0 : -ENOMEM;
+}
+
+static int parse_explain(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        check_template(p, v, vcol);
+        return (r->explain = strdup(v)) ? 0 : -ENOMEM;
+}
+
+static int parse_versions(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (!version_valid(v))
+                error_at(p, p->line, vcol,
+                         "versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'",
+                         NULL);
+        return append_str(&r->versions, &r->n_versions, v, 16);
+}
+
+static int parse_origin(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        const char *sp = strchr(v, ' ');
+        if (!sp || sp == v || !sp[1])
+                error_at(p, p->line, vcol, "origin: expected 'PROJECT FILE FUNCTION...'", NULL);
+        return append_str(&r->origins, &r->n_origins, v, 16);
+}
+
+static int parse_example(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        return append_example(&r->examples, &r->n_examples, v, p->line);
+}
+
+static int parse_counter(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        return append_example(&r->counters, &r->n_counters, v, p->line);
+}
+
+static int parse_expect(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (r->n_examples == 0) {
+                error_at(p, p->line, 0, "'expect' must follow an 'example'", NULL);
+                return 0;
+        }
+        RuleExample *ex = &r->examples[r->n_examples - 1];
+        const char *eq = strchr(v, '=');
+        if (!eq || var_from_string(v, (size_t) (eq - v)) < 0 ||
+            var_from_string(v, (size_t) (eq - v)) >= _VAR_CAPTURE_MAX) {
+                error_at(p, p->line, vcol, "expect: expected NAME=VALUE with a capture name", NULL);
+                return 0;
+        }
+        if (ex->n_expect >= VX_CAPTURES_MAX) {
+                error_at(p, p->line, vcol, "too many expect lines for one example", NULL);
+                return 0;
+        }
+        ex->expect[ex->n_expect] = strdup(v);
+        if (!ex->expect[ex->n_expect])
+                return -ENOMEM;
+        ex->n_expect++;
+        return 0;
+}
+
+static const RuleKey rule_keys[] = {
+        {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM), 1, 1, .parse = parse_title},
+        {"means", IN(SECTION_CAUSE), 1, 1, .parse = parse_means},
+        {"scope", IN(SECTION_CAUSE), 1, 1, .parse = parse_scope},
+        {"fix", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_fix},
+        {"why", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_why},
+        {"explains", IN(SECTION_CAUSE), 0, 1, .parse = parse_explains},
+        {"refuted-by", IN(SECTION_CAUSE), 0, 1, .parse = parse_refuted_by},
+        {"suggests", IN(SECTION_SYMPTOM), 1, 1, .parse = parse_suggests},
+        {"generic", IN(SECTION_SYMPTOM), 0, 1, .parse = parse_generic},
+        {"corroborates", IN(SECTION_SYMPTOM), 0, 1, .parse = parse_corroborates},
+        {"source", IN(SECTION_RULE), 1, 1, .parse = parse_source},
+        {"cause", IN(SECTION_RULE), 0, 1, .target = true, .parse = parse_cause},
+        {"symptom", IN(SECTION_RULE), 0, 1, .target = true, .parse = parse_symptom},
+        {"fact", IN(SECTION_RULE), 0, 1, .target = true, .parse = parse_fact},
+        {"strength", IN(SECTION_RULE), 0, 1, .cause_rules_only = true, .parse = parse_strength},
+        {"content", IN(SECTION_RULE), 1, VX_CONTENTS_PER_RULE_MAX, .parse = parse_content},
+        {"pattern", IN(SECTION_RULE), 1, 1, .parse = parse_pattern},
+        {"explain", IN(SECTION_RULE), 0, 1, .parse = parse_explain},
+        {"versions", IN(SECTION_RULE), 0, 16, .parse = parse_versions},
+        {"origin", IN(SECTION_RULE), 1, 16, .parse = parse_origin},
+        {"example", IN(SECTION_RULE), 1, 64, .parse = parse_example},
+        {"expect", IN(SECTION_RULE), 0, 0, .parse = parse_expect},
+        {"counter", IN(SECTION_RULE), 1, 64, .parse = parse_counter},
+};
+
+_Static_assert(ELEMENTSOF(rule_keys) <= RULE_KEYS_MAX, "Parser.counts holds a count for each key");
+
+const char *rulefile_key_name(size_t i) {
+        return i < ELEMENTSOF(rule_keys) ? rule_keys[i].name : NULL;
+}
+
+bool rulefile_key_allowed(size_t i, const char *section) {
+        SectionKind kind = strcmp(section, "cause") == 0 ? SECTION_CAUSE
+                : strcmp(section, "symptom") == 0        ? SECTION_SYMPTOM
+                : strcmp(section, "rule") == 0           ? SECTION_RULE
+                                                         : SECTION_NONE;
+        return i < ELEMENTSOF(rule_keys) && kind != SECTION_NONE && (rule_keys[i].sections & IN(kind));
+}
+
 static void close_section(Parser *p) {
         if (p->kind == SECTION_NONE || p->kind == SECTION_BROKEN) {
                 p->kind = SECTION_NONE;
                 return;
         }
-        for (Key k = 0; k < _KEY_MAX; k++) {
-                if (!(keys[k].sections & IN(p->kind)))
+        for (size_t k = 0; k < ELEMENTSOF(rule_keys); k++) {
+                if (!(rule_keys[k].sections & IN(p->kind)))
                         continue;
-                if (p->counts[k] < keys[k].min)
-                        error_at(p, p->section_line, 0, "section lacks required key: ", keys[k].name);
+                if (p->counts[k] < rule_keys[k].min)
+                        error_at(p, p->section_line, 0, "section lacks required key: ", rule_keys[k].name);
         }
         if (p->pending_fix_line)
                 error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
         if (p->kind == SECTION_RULE) {
                 RuleDef *r = &p->rs->rules[p->index];
-                unsigned targets = p->counts[KEY_CAUSE] + p->counts[KEY_SYMPTOM] + p->counts[KEY_FACT];
+                unsigned targets = 0;
+                for (size_t k = 0; k < ELEMENTSOF(rule_keys); k++)
+                        if (rule_keys[k].target)
+                                targets += p->counts[k];
                 if (targets != 1)
                         error_at(p, p->section_line, 0, "a rule needs exactly one of cause, symptom or fact",
                                  NULL);
-                if (p->counts[KEY_STRENGTH] && r->kind != RULE_CAUSE)
-                        error_at(p, p->section_line, 0, "strength applies to cause rules only", NULL);
+                for (size_t k = 0; k < ELEMENTSOF(rule_keys); k++)
+                        if (rule_keys[k].cause_rules_only && p->counts[k] && r->kind != RULE_CAUSE)
+                                error_at(p, p->section_line, 0, rule_keys[k].name,
+                                         " applies to cause rules only");
                 if (r->kind == RULE_FACT && (r->n_fixes || r->explain))
                         error_at(p, p->section_line, 0,
                                  "a fact rule has no explain or fix: it is not a failure", NULL);
@@ -349,233 +643,6 @@ limit:
         return r;
 }
 
-static int append_str(char ***arr, size_t *n, const char *v, size_t max) {
-        int r = grow((void **) arr, n, sizeof(char *), max);
-        if (r < 0)
-                return r;
-        (*arr)[*n - 1] = strdup(v);
-        return (*arr)[*n - 1] ? 0 : -ENOMEM;
-}
-
-static int append_example(RuleExample **arr, size_t *n, const char *v, unsigned line) {
-        int r = grow((void **) arr, n, sizeof(RuleExample), 64);
-        if (r < 0)
-                return r;
-        (*arr)[*n - 1].line = strdup(v);
-        (*arr)[*n - 1].at_line = line;
-        return (*arr)[*n - 1].line ? 0 : -ENOMEM;
-}
-
-static bool version_valid(const char *v) {
-        /* "linux >= 6.2" or "qemu < 8.2, qemu >= 7.0" */
-        const char *s = v;
-        for (;;) {
-                size_t n = 0;
-                if (strncmp(s, "linux ", 6) == 0)
-                        n = 6;
-                else if (strncmp(s, "qemu ", 5) == 0)
-                        n = 5;
-                else if (strncmp(s, "libvirt ", 8) == 0)
-                        n = 8;
-                else
-                        return false;
-                s += n;
-                if (strncmp(s, ">= ", 3) == 0)
-                        s += 3;
-                else if (strncmp(s, "< ", 2) == 0)
-                        s += 2;
-                else
-                        return false;
-                if (!span_is_digit(*s))
-                        return false;
-                while (span_is_digit(*s) || (*s == '.' && span_is_digit(s[1])))
-                        s++;
-                if (*s == 0)
-                        return true;
-                if (strncmp(s, ", ", 2) != 0)
-                        return false;
-                s += 2;
-        }
-}
-
-static int set_key(Parser *p, Key k, const char *v, size_t vcol) {
-        CauseDef *c = p->kind == SECTION_CAUSE ? &p->rs->causes[p->index] : NULL;
-        SymptomDef *sy = p->kind == SECTION_SYMPTOM ? &p->rs->symptoms[p->index] : NULL;
-        RuleDef *r = p->kind == SECTION_RULE ? &p->rs->rules[p->index] : NULL;
-        int ret = 0;
-
-        switch (k) {
-        case KEY_TITLE:
-                if (c)
-                        c->title = strdup(v);
-                else
-                        sy->title = strdup(v);
-                return (c ? c->title : sy->title) ? 0 : -ENOMEM;
-        case KEY_MEANS:
-                return (c->means = strdup(v)) ? 0 : -ENOMEM;
-        case KEY_SCOPE:
-                if (strcmp(v, "host") == 0)
-                        c->host_scope = true;
-                else if (strcmp(v, "device") != 0)
-                        error_at(p, p->line, vcol, "scope is 'host' or 'device'", NULL);
-                return 0;
-        case KEY_FIX: {
-                size_t n;
-                Fix *fixes = section_fixes(p, &n);
-                if (p->pending_fix_line)
-                        error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
-                if (n >= VX_FIXES_MAX)
-                        return 0; /* counted and reported by the key limits */
-                check_template(p, v, vcol);
-                fixes[n].command = strdup(v);
-                if (!fixes[n].command)
-                        return -ENOMEM;
-                if (c)
-                        c->n_fixes++;
-                else
-                        r->n_fixes++;
-                p->pending_fix_line = p->line;
-                return 0;
-        }
-        case KEY_WHY: {
-                size_t n;
-                Fix *fixes = section_fixes(p, &n);
-                if (!p->pending_fix_line) {
-                        error_at(p, p->line, 0, "'why' must follow a 'fix'", NULL);
-                        return 0;
-                }
-                check_template(p, v, vcol);
-                fixes[n - 1].why = strdup(v);
-                p->pending_fix_line = 0;
-                return fixes[n - 1].why ? 0 : -ENOMEM;
-        }
-        case KEY_EXPLAINS:
-                return parse_id_list(p, v, vcol, REF_CAUSE_EXPLAINS, p->index, &c->n_explains);
-        case KEY_REFUTED_BY:
-                return parse_id_list(p, v, vcol, REF_CAUSE_REFUTED_BY, p->index, &c->n_refuted_by);
-        case KEY_SUGGESTS:
-                return parse_id_list(p, v, vcol, REF_SYMPTOM_SUGGESTS, p->index, &sy->n_suggests);
-        case KEY_GENERIC:
-                if (strcmp(v, "yes") == 0)
-                        sy->generic = true;
-                else if (strcmp(v, "no") != 0)
-                        error_at(p, p->line, vcol, "generic is 'yes' or 'no'", NULL);
-                return 0;
-        case KEY_CORROBORATES:
-                if (strcmp(v, "yes") == 0)
-                        sy->corroborates = true;
-                else if (strcmp(v, "no") != 0)
-                        error_at(p, p->line, vcol, "corroborates is 'yes' or 'no'", NULL);
-                return 0;
-        case KEY_SOURCE: {
-                size_t i = 0;
-                while (v[i]) {
-                        while (v[i] == ' ')
-                                i++;
-                        size_t start = i;
-                        while (v[i] && v[i] != ' ')
-                                i++;
-                        if (i == start)
-                                break;
-                        int s = source_from_string(v + start, i - start);
-                        if (s < 0)
-                                error_at(
-                                        p, p->line, vcol + start,
-                                        "unknown source (kernel, qemu, libvirt, trace, journal, guest or probe)",
-                                        NULL);
-                        else
-                                r->source_mask |= 1u << s;
-                }
-                return 0;
-        }
-        case KEY_CAUSE:
-        case KEY_SYMPTOM:
-        case KEY_FACT:
-                r->kind = k == KEY_CAUSE ? RULE_CAUSE : k == KEY_SYMPTOM ? RULE_SYMPTOM : RULE_FACT;
-                if (!id_valid(v, strlen(v))) {
-                        error_at(p, p->line, vcol, "invalid id", NULL);
-                        return 0;
-                }
-                return add_ref(p,
-                               k == KEY_CAUSE             ? REF_RULE_CAUSE
-                                       : k == KEY_SYMPTOM ? REF_RULE_SYMPTOM
-                                                          : REF_RULE_FACT,
-                               p->index, 0, v, strlen(v), vcol);
-        case KEY_STRENGTH:
-                if (strcmp(v, "confirmed") == 0)
-                        r->strength = STRENGTH_CONFIRMED;
-                else if (strcmp(v, "likely") == 0)
-                        r->strength = STRENGTH_LIKELY;
-                else if (strcmp(v, "possible") == 0)
-                        r->strength = STRENGTH_POSSIBLE;
-                else
-                        error_at(p, p->line, vcol, "strength is confirmed, likely or possible", NULL);
-                return 0;
-        case KEY_CONTENT:
-                if (r->n_contents >= VX_CONTENTS_PER_RULE_MAX)
-                        return 0;
-                if (strlen(v) < 3)
-                        error_at(p, p->line, vcol, "content too short to prefilter (3 bytes at least)",
-                                 NULL);
-                r->contents[r->n_contents] = strdup(v);
-                if (!r->contents[r->n_contents])
-                        return -ENOMEM;
-                r->n_contents++;
-                return 0;
-        case KEY_PATTERN:
-                if (strlen(v) > VX_PATTERN_MAX)
-                        error_at(p, p->line, vcol, "pattern longer than the limit (see limits.h)", NULL);
-                r->pattern = strdup(v);
-                r->pattern_col = (unsigned) vcol;
-                r->pattern_line = p->line;
-                return r->pattern ? 0 : -ENOMEM;
-        case KEY_EXPLAIN:
-                check_template(p, v, vcol);
-                return (r->explain = strdup(v)) ? 0 : -ENOMEM;
-        case KEY_VERSIONS:
-                if (!version_valid(v))
-                        error_at(
-                                p, p->line, vcol,
-                                "versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'",
-                                NULL);
-                return append_str(&r->versions, &r->n_versions, v, 16);
-        case KEY_ORIGIN: {
-                const char *sp = strchr(v, ' ');
-                if (!sp || sp == v || !sp[1])
-                        error_at(p, p->line, vcol, "origin: expected 'PROJECT FILE FUNCTION...'", NULL);
-                return append_str(&r->origins, &r->n_origins, v, 16);
-        }
-        case KEY_EXAMPLE:
-                return append_example(&r->examples, &r->n_examples, v, p->line);
-        case KEY_COUNTER:
-                return append_example(&r->counters, &r->n_counters, v, p->line);
-        case KEY_EXPECT: {
-                if (r->n_examples == 0) {
-                        error_at(p, p->line, 0, "'expect' must follow an 'example'", NULL);
-                        return 0;
-                }
-                RuleExample *ex = &r->examples[r->n_examples - 1];
-                const char *eq = strchr(v, '=');
-                if (!eq || var_from_string(v, (size_t) (eq - v)) < 0 ||
-                    var_from_string(v, (size_t) (eq - v)) >= _VAR_CAPTURE_MAX) {
-                        error_at(p, p->line, vcol, "expect: expected NAME=VALUE with a capture name", NULL);
-                        return 0;
-                }
-                if (ex->n_expect >= VX_CAPTURES_MAX) {
-                        error_at(p, p->line, vcol, "too many expect lines for one example", NULL);
-                        return 0;
-                }
-                ex->expect[ex->n_expect] = strdup(v);
-                if (!ex->expect[ex->n_expect])
-                        return -ENOMEM;
-                ex->n_expect++;
-                return 0;
-        }
-        default:
-                return ret;
-        }
-}
-
 /* Checks the bytes of one line: UTF-8, no control characters but TAB. Returns the bad column or -1. */
 static ssize_t bad_byte(const char *s, size_t len, const char **why) {
         for (size_t i = 0; i < len;) {
@@ -652,13 +719,13 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
         while (vcol < len && (line[vcol] == ' ' || line[vcol] == '\t'))
                 vcol++;
         line[key_end] = 0;
-        Key key = _KEY_MAX;
-        for (Key i = 0; i < _KEY_MAX; i++)
-                if (keys[i].name[0] == line[lead] && strcmp(keys[i].name, line + lead) == 0) {
-                        key = i;
+        const RuleKey *key = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(rule_keys); i++)
+                if (rule_keys[i].name[0] == line[lead] && strcmp(rule_keys[i].name, line + lead) == 0) {
+                        key = &rule_keys[i];
                         break;
                 }
-        if (key == _KEY_MAX) {
+        if (!key) {
                 error_at(p, p->line, lead, "unknown key: ", line + lead);
                 return 0;
         }
@@ -668,7 +735,7 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
         }
         if (p->kind == SECTION_BROKEN)
                 return 0;
-        if (!(keys[key].sections & IN(p->kind))) {
+        if (!(key->sections & IN(p->kind))) {
                 error_at(p, p->line, lead, "key not allowed in this kind of section: ", line + lead);
                 return 0;
         }
@@ -676,13 +743,14 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
                 error_at(p, p->line, vcol, "empty value", NULL);
                 return 0;
         }
-        p->counts[key]++;
-        if (keys[key].max && p->counts[key] > keys[key].max) {
+        unsigned *count = &p->counts[key - rule_keys];
+        (*count)++;
+        if (key->max && *count > key->max) {
                 error_at(p, p->line, lead,
-                         keys[key].max == 1 ? "key given twice: " : "key given too often: ", line + lead);
+                         key->max == 1 ? "key given twice: " : "key given too often: ", line + lead);
                 return 0;
         }
-        return set_key(p, key, line + vcol, vcol);
+        return key->parse(p, line + vcol, vcol);
 }
 
 int rulefile_parse(RuleSet *rs, Loader *ld, const char *file, const char *buf, size_t len, Diag *diag) {

@@ -35,4 +35,9 @@ typedef struct Loader {
 bool loader_id_taken(const Loader *ld, const char *id);
 int loader_id_add(Loader *ld, const char *id);
 
+/* The keys of rule files in their order (NULL past the last), and whether the key i may appear in a
+ * section ("cause", "symptom" or "rule"): for the check of docs/rule-format.md against them. */
+const char *rulefile_key_name(size_t i);
+bool rulefile_key_allowed(size_t i, const char *section);
+
 int rulefile_parse(RuleSet *rs, Loader *ld, const char *file, const char *buf, size_t len, Diag *diag);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules_internal.h"
 #include "strbuf.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
@@ -66,9 +67,9 @@ static void test_errors(void **state) {
                      "t.rules:7:9: unknown cause: nope");
         assert_error(CAUSE "[rule r1]\nsource = dmesg\ncause = c1\ncontent = abc\npattern = abc\n" RULE_TAIL,
                      "t.rules:6:10: unknown source (kernel, qemu, libvirt, trace, journal, guest or probe)");
-        assert_error(CAUSE RULE_HEAD "pattern = abc\nversions = linux 6.2\n" RULE_TAIL,
-                     "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux "
-                     ">= 6.2'");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = abc\nversions = linux 6.2\n" RULE_TAIL,
+                "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'");
         assert_error(CAUSE RULE_HEAD "pattern = abc\nstrength = sure\n" RULE_TAIL,
                      "t.rules:10:12: strength is confirmed, likely or possible");
         assert_error(CAUSE "[rule r1]\nsource = kernel\ncontent = abc\npattern = abc\n" RULE_TAIL,
@@ -106,10 +107,10 @@ static void test_limits(void **state) {
                 strbuf_reset(&b);
                 strbuf_puts(&b, CAUSE);
                 for (unsigned i = 0; i < n; i++)
-                        strbuf_printf(&b,
-                                      "[rule r%u]\nsource = kernel\ncause = c1\ncontent = abc\npattern = "
-                                      "^abc$\n" RULE_TAIL,
-                                      i);
+                        strbuf_printf(
+                                &b,
+                                "[rule r%u]\nsource = kernel\ncause = c1\ncontent = abc\npattern = ^abc$\n" RULE_TAIL,
+                                i);
                 assert_false(strbuf_failed(&b));
                 int r = parse(strbuf_str(&b));
                 if (r != (n == VX_RULES_MAX ? 0 : -EINVAL))
@@ -138,11 +139,60 @@ static void test_unit_rules_load(void **state) {
         ruleset_free(rs);
 }
 
+/* docs/rule-format.md lists, in the table of each kind of section, exactly the keys the parser takes there
+ * (rule_keys[] of rulefile.c): a key added to one and not the other fails here. */
+static void test_documented_keys(void **state) {
+        static const char *const sections[] = {"cause", "symptom", "rule"};
+        char line[4096], heading[64];
+        bool documented[ELEMENTSOF(sections)][64] = {};
+        int in = -1;
+        FILE *f = fopen(VX_TEST_DATA "/../../docs/rule-format.md", "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "#", 1) == 0) {
+                        in = -1;
+                        for (size_t k = 0; k < ELEMENTSOF(sections); k++) {
+                                snprintf(heading, sizeof(heading), "## `[%s ID]`", sections[k]);
+                                if (strncmp(line, heading, strlen(heading)) == 0)
+                                        in = (int) k;
+                        }
+                        continue;
+                }
+                if (in < 0 || strncmp(line, "| `", 3) != 0)
+                        continue;
+                /* The first cell names one key or several: `cause` / `symptom` / `fact`, `fix` + `why`. */
+                char *end = strchr(line + 1, '|');
+                assert_non_null(end);
+                *end = 0;
+                for (char *k = strchr(line, '`'); k; k = strchr(k, '`')) {
+                        char *close = strchr(k + 1, '`');
+                        assert_non_null(close);
+                        *close = 0;
+                        size_t i = 0;
+                        while (rulefile_key_name(i) && strcmp(rulefile_key_name(i), k + 1) != 0)
+                                i++;
+                        if (!rulefile_key_name(i) || !rulefile_key_allowed(i, sections[in]))
+                                fail_msg(
+                                        "docs/rule-format.md: [%s] documents '%s', which the parser does not take there",
+                                        sections[in], k + 1);
+                        documented[in][i] = true;
+                        k = close + 1;
+                }
+        }
+        fclose(f);
+        for (size_t s = 0; s < ELEMENTSOF(sections); s++)
+                for (size_t i = 0; rulefile_key_name(i); i++)
+                        if (rulefile_key_allowed(i, sections[s]) && !documented[s][i])
+                                fail_msg(
+                                        "rulefile.c: [%s] takes '%s', which docs/rule-format.md does not list",
+                                        sections[s], rulefile_key_name(i));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid),           cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_limits),          cmocka_unit_test(test_broken_header_is_one_error),
-                cmocka_unit_test(test_unit_rules_load),
+                cmocka_unit_test(test_unit_rules_load), cmocka_unit_test(test_documented_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
