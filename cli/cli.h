@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "fileio.h"
 #include "journal.h"
 #include "output.h"
 #include "vfioexplain/analysis.h"
@@ -64,7 +65,6 @@ int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret);
 int load_rules_sources(const Options *o, RuleSources *sources, RuleSet **ret);
 int load_rules(const Options *o, RuleSet **ret);
 int write_all(const char *s, size_t len);
-int write_all_fd(int fd, const char *s, size_t len);
 /* Feeds one text input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in);
 /* The host's facts: replayed from --snapshot, or probed under --sysroot. */

@@ -113,25 +113,11 @@ int write_all(const char *s, size_t len) {
         return write_all_fd(STDOUT_FILENO, s, len);
 }
 
-int write_all_fd(int fd, const char *s, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, s, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                s += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
-/* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 static void show_bytes(uint64_t bytes, void *userdata) {
         progress_update(userdata, (double) bytes / 1e6, "MB");
 }
 
+/* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in) {
         FeedReport rep;
         Progress p;

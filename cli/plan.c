@@ -41,7 +41,7 @@ static void put_lines(StrBuf *out, const char *s) {
 }
 
 /* A Markdown table cell: escaped, and no | that would end the cell early. */
-static void put_cell(StrBuf *out, const char *s) {
+static void put_plan_cell(StrBuf *out, const char *s) {
         StrBuf e = {0};
         escape_append(&e, s, strlen(s));
         for (const char *p = strbuf_str(&e); *p; p++) {
@@ -89,7 +89,7 @@ static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown
                                                    : ", group NOT viable");
 }
 
-static void render_text(const HostFacts *f, const Plan *p, StrBuf *out) {
+static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
         header(out, f, p, false);
         strbuf_puts(out, "\nDevices:\n");
         for (size_t i = 0; i < p->n_devices; i++) {
@@ -139,9 +139,9 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                 const PciDevice *d = p->devices[i].pci;
                 strbuf_printf(out, "| %s | %04x:%04x | %06x | ", d->address, d->vendor, d->device,
                               d->class_code);
-                put_cell(out, d->name[0] ? d->name : "(unknown)");
+                put_plan_cell(out, d->name[0] ? d->name : "(unknown)");
                 strbuf_puts(out, " | ");
-                put_cell(out, driver_of(d));
+                put_plan_cell(out, driver_of(d));
                 if (d->group == KNOWN_PRESENT)
                         strbuf_printf(out, " | %u", d->group_id);
                 else
@@ -194,7 +194,7 @@ static struct json_object *json_device(const PciDevice *d, const char *role) {
         return o;
 }
 
-static int render_json(const HostFacts *f, const Plan *p, StrBuf *out) {
+static int render_plan_json(const HostFacts *f, const Plan *p, StrBuf *out) {
         struct json_object *root = json_object_new_object(), *plan = json_object_new_object();
         struct json_object *devs = json_object_new_array(), *blockers = json_object_new_array(),
                            *steps = json_object_new_array(), *qemu = json_object_new_array(),
@@ -305,11 +305,11 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 goto out;
         }
         if (o->format == OUTPUT_JSON)
-                r = render_json(&host, &p, &out);
+                r = render_plan_json(&host, &p, &out);
         else if (o->format == OUTPUT_MARKDOWN)
                 render_markdown(&host, &p, &out);
         else
-                render_text(&host, &p, &out);
+                render_plan_text(&host, &p, &out);
         if (r < 0 || strbuf_failed(&out)) {
                 strbuf_done(&out);
                 errorf("out of memory");

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Progress of a long read on stderr, on a terminal only. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -6,15 +7,10 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "live.h"
 #include "progress.h"
 #include "strbuf.h"
 #include "vfioexplain/limits.h"
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 void progress_init(Progress *p, const char *what) {
         *p = (Progress){.on = isatty(STDERR_FILENO), .what = what, .start_usec = now_usec()};

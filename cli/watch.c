@@ -98,7 +98,7 @@ typedef struct TraceFeed {
         unsigned long *n;
 } TraceFeed;
 
-static int feed_trace_line(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {
+static int follow_trace_line(const char *line, size_t len, const TraceEventMeta *m, void *userdata) {
         TraceFeed *t = userdata;
         return live_feed_line(t->l, "trace", ++*t->n, line, len);
 }
@@ -121,7 +121,7 @@ int sources_drain(Sources *s, Live *l) {
                 return r;
         if (s->trace) {
                 TraceFeed tf = {.l = l, .n = &s->trace_events};
-                while ((r = trace_live_read(s->trace, feed_trace_line, &tf)) > 0)
+                while ((r = trace_live_read(s->trace, follow_trace_line, &tf)) > 0)
                         ;
                 if (r < 0)
                         return r;

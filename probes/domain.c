@@ -130,8 +130,8 @@ typedef struct Parser {
         Diag *d;
 } Parser;
 
-static int fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) {
+static int xml_fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) _printf_(4, 5);
+static int xml_fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) {
         char msg[768];
         va_list ap;
         va_start(ap, fmt);
@@ -146,7 +146,7 @@ static int fail(const Parser *p, xmlNodePtr n, int r, const char *fmt, ...) {
 
 /* The first child element called name. libvirt's XPath ("./os", "./devices") sees only elements of no
  * namespace: <qemu:commandline> and its like are not its elements. */
-static xmlNodePtr child(xmlNodePtr n, const char *name) {
+static xmlNodePtr xml_child(xmlNodePtr n, const char *name) {
         for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
                 if (c->type == XML_ELEMENT_NODE && !c->ns && sym_xmlStrEqual(c->name, BAD_CAST name))
                         return c;
@@ -210,18 +210,18 @@ static int parse_pci_address(const Parser *p, xmlNodePtr n, const char *what, ch
                         continue;
                 int r = parse_uint_base0(str(s), &v[i]);
                 if (r < 0)
-                        return fail(p, n, -EINVAL, "%s <address %s='%s'>: %s", what, fields[i].attr,
-                                    shown(str(s), q),
-                                    r == -ERANGE
-                                            ? "does not fit 32 bits"
-                                            : "not a number (libvirt takes 0x hex, 0 octal or decimal)");
+                        return xml_fail(p, n, -EINVAL, "%s <address %s='%s'>: %s", what, fields[i].attr,
+                                        shown(str(s), q),
+                                        r == -ERANGE
+                                                ? "does not fit 32 bits"
+                                                : "not a number (libvirt takes 0x hex, 0 octal or decimal)");
                 if (v[i] > fields[i].max)
-                        return fail(p, n, -EINVAL, "%s <address %s='%s'>: out of range (at most 0x%x)", what,
-                                    fields[i].attr, shown(str(s), q), fields[i].max);
+                        return xml_fail(p, n, -EINVAL, "%s <address %s='%s'>: out of range (at most 0x%x)",
+                                        what, fields[i].attr, shown(str(s), q), fields[i].max);
         }
         int len = snprintf(text, sizeof(text), "%04x:%02x:%02x.%x", v[0], v[1], v[2], v[3]);
         if (pci_address_normalize(text, (size_t) len, ret) < 0)
-                return fail(p, n, -EINVAL, "%s <address>: %s is not a PCI address", what, text);
+                return xml_fail(p, n, -EINVAL, "%s <address>: %s is not a PCI address", what, text);
         return 0;
 }
 
@@ -237,8 +237,8 @@ static int parse_switch(const Parser *p, xmlNodePtr n, const char *attr, const c
         else if (sym_xmlStrEqual(s, BAD_CAST off))
                 *ret = DOMAIN_SWITCH_OFF;
         else
-                return fail(p, n, -EINVAL, "<%s %s='%s'>: neither '%s' nor '%s'", str(n->name), attr,
-                            shown(str(s), q), on, off);
+                return xml_fail(p, n, -EINVAL, "<%s %s='%s'>: neither '%s' nor '%s'", str(n->name), attr,
+                                shown(str(s), q), on, off);
         return 0;
 }
 
@@ -248,14 +248,14 @@ static int take_word(const Parser *p, xmlNodePtr n, const char *what, const xmlC
         char q[256];
         size_t len = strlen(str(s));
         if (len >= size)
-                return fail(p, n, -EINVAL, "%s '%s': %zu bytes, more than %zu", what, shown(str(s), q), len,
-                            size - 1);
+                return xml_fail(p, n, -EINVAL, "%s '%s': %zu bytes, more than %zu", what, shown(str(s), q),
+                                len, size - 1);
         for (size_t i = 0; i < len; i++) {
                 char c = str(s)[i];
                 if (!span_is_digit(c) && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
                     !strchr("._+-", c))
-                        return fail(p, n, -EINVAL, "%s '%s': holds a character such names do not have", what,
-                                    shown(str(s), q));
+                        return xml_fail(p, n, -EINVAL, "%s '%s': holds a character such names do not have",
+                                        what, shown(str(s), q));
         }
         memcpy(out, s, len + 1);
         return 0;
@@ -273,11 +273,11 @@ static int parse_uuid(const Parser *p, xmlNodePtr n, const char *s, char ret[sta
                 if (s[i] == '-' && nh > 0 && nh < 32)
                         continue;
                 if (!span_is_xdigit(s[i]) || nh == 32)
-                        return fail(p, n, -EINVAL, "<uuid>%s</uuid>: not a UUID", shown(s, q));
+                        return xml_fail(p, n, -EINVAL, "<uuid>%s</uuid>: not a UUID", shown(s, q));
                 hex[nh++] = (char) (s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a' : s[i]);
         }
         if (nh != 32)
-                return fail(p, n, -EINVAL, "<uuid>%s</uuid>: not a UUID", shown(s, q));
+                return xml_fail(p, n, -EINVAL, "<uuid>%s</uuid>: not a UUID", shown(s, q));
         snprintf(ret, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
         return 0;
 }
@@ -288,7 +288,7 @@ static DomainFirmware parse_firmware(xmlNodePtr os) {
         _cleanup_(xml_freep) xmlChar *fw = os ? sym_xmlGetNoNsProp(os, BAD_CAST "firmware") : NULL;
         if (fw)
                 return sym_xmlStrEqual(fw, BAD_CAST "efi") ? DOMAIN_FIRMWARE_EFI : DOMAIN_FIRMWARE_BIOS;
-        xmlNodePtr loader = child(os, "loader");
+        xmlNodePtr loader = xml_child(os, "loader");
         _cleanup_(xml_freep) xmlChar *path = loader ? sym_xmlNodeGetContent(loader) : NULL;
         if (path &&
             (strcasestr(str(path), "ovmf") || strcasestr(str(path), "edk2") ||
@@ -310,12 +310,12 @@ static int parse_rom(const Parser *p, xmlNodePtr rom, DomainHostdev *h) {
                 return 0; /* file='' gives QEMU romfile="", which means no ROM at all */
         size_t len = strlen(str(file));
         if (len > VX_DOMAIN_PATH_MAX)
-                return fail(p, rom, -EINVAL, "<rom file='%s'>: %zu bytes, longer than a path can be",
-                            shown(str(file), q), len);
+                return xml_fail(p, rom, -EINVAL, "<rom file='%s'>: %zu bytes, longer than a path can be",
+                                shown(str(file), q), len);
         for (size_t i = 0; i < len; i++)
                 if (file[i] < 0x20 || file[i] == 0x7f)
-                        return fail(p, rom, -EINVAL, "<rom file='%s'>: holds a control character",
-                                    shown(str(file), q));
+                        return xml_fail(p, rom, -EINVAL, "<rom file='%s'>: holds a control character",
+                                        shown(str(file), q));
         h->rom_file = strdup(str(file));
         return h->rom_file ? 0 : -ENOMEM;
 }
@@ -331,11 +331,11 @@ static int parse_hostdev(const Parser *p, xmlNodePtr n, bool interface, DomainHo
         int r;
 
         *h = (DomainHostdev){.line = (unsigned) MAX(sym_xmlGetLineNo(n), 0L), .interface = interface};
-        xmlNodePtr source = child(n, "source");
-        xmlNodePtr addr = child(source, "address");
+        xmlNodePtr source = xml_child(n, "source");
+        xmlNodePtr addr = xml_child(source, "address");
         if (!addr)
-                return fail(p, n, -EINVAL, "%s: no <source><address> names the host device",
-                            interface ? "<interface type='hostdev'>" : "<hostdev type='pci'>");
+                return xml_fail(p, n, -EINVAL, "%s: no <source><address> names the host device",
+                                interface ? "<interface type='hostdev'>" : "<hostdev type='pci'>");
         _cleanup_(xml_freep) xmlChar *type = sym_xmlGetNoNsProp(addr, BAD_CAST "type");
         if (type && !sym_xmlStrEqual(type, BAD_CAST "pci"))
                 return 0; /* a USB device given to an <interface type='hostdev'> is no PCI device */
@@ -344,22 +344,22 @@ static int parse_hostdev(const Parser *p, xmlNodePtr n, bool interface, DomainHo
 
         _cleanup_(xml_freep) xmlChar *managed = sym_xmlGetNoNsProp(n, BAD_CAST "managed");
         if (managed && !sym_xmlStrEqual(managed, BAD_CAST "yes") && !sym_xmlStrEqual(managed, BAD_CAST "no"))
-                return fail(p, n, -EINVAL, "<%s managed='%s'>: neither 'yes' nor 'no'", str(n->name),
-                            shown(str(managed), q));
+                return xml_fail(p, n, -EINVAL, "<%s managed='%s'>: neither 'yes' nor 'no'", str(n->name),
+                                shown(str(managed), q));
         h->managed = managed && sym_xmlStrEqual(managed, BAD_CAST "yes");
 
-        xmlNodePtr driver = child(n, "driver");
+        xmlNodePtr driver = xml_child(n, "driver");
         _cleanup_(xml_freep) xmlChar *dname = driver ? sym_xmlGetNoNsProp(driver, BAD_CAST "name") : NULL;
         if (dname && (r = take_word(p, driver, "<driver name>", dname, h->driver, sizeof(h->driver))) < 0)
                 return r;
 
-        xmlNodePtr guest = child(n, "address");
+        xmlNodePtr guest = xml_child(n, "address");
         _cleanup_(xml_freep) xmlChar *gtype = guest ? sym_xmlGetNoNsProp(guest, BAD_CAST "type") : NULL;
         if (gtype && sym_xmlStrEqual(gtype, BAD_CAST "pci") &&
             (r = parse_pci_address(p, guest, "guest", h->guest_address)) < 0)
                 return r;
 
-        xmlNodePtr rom = child(n, "rom");
+        xmlNodePtr rom = xml_child(n, "rom");
         if (rom && (r = parse_rom(p, rom, h)) < 0)
                 return r;
         return 1;
@@ -374,7 +374,7 @@ static int add_hostdev(const Parser *p, xmlNodePtr n, bool interface, DomainConf
         }
         if (dc->n_hostdevs >= VX_DOMAIN_HOSTDEVS_MAX) {
                 free(h.rom_file);
-                return fail(p, n, -E2BIG, "more than %u PCI hostdevs", VX_DOMAIN_HOSTDEVS_MAX);
+                return xml_fail(p, n, -E2BIG, "more than %u PCI hostdevs", VX_DOMAIN_HOSTDEVS_MAX);
         }
         DomainHostdev *a = realloc(dc->hostdevs, (dc->n_hostdevs + 1) * sizeof(*a));
         if (!a) {
@@ -391,28 +391,28 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
         int r;
 
         /* virDomainDefParseXML(): string(./name[1]), refused when empty. */
-        xmlNodePtr name = child(dom, "name");
+        xmlNodePtr name = xml_child(dom, "name");
         _cleanup_(xml_freep) xmlChar *text = name ? sym_xmlNodeGetContent(name) : NULL;
         if (!text || !text[0])
-                return fail(p, name ? name : dom, -EINVAL, "<domain> has no <name>");
+                return xml_fail(p, name ? name : dom, -EINVAL, "<domain> has no <name>");
         Diag nd = {0};
         if (domain_name_check(str(text), &nd) < 0) {
                 /* The check's reason, after its "domain name '...': ". */
                 const char *why = nd.n > 0 ? strstr(nd.lines[0], "': ") : NULL;
-                r = fail(p, name, -EINVAL, "<name>%s</name>: %s", shown(str(text), q),
-                         why ? why + 3 : "not a name libvirt accepts");
+                r = xml_fail(p, name, -EINVAL, "<name>%s</name>: %s", shown(str(text), q),
+                             why ? why + 3 : "not a name libvirt accepts");
                 diag_done(&nd);
                 return r;
         }
         snprintf(dc->name, sizeof(dc->name), "%s", str(text));
 
-        xmlNodePtr uuid = child(dom, "uuid");
+        xmlNodePtr uuid = xml_child(dom, "uuid");
         _cleanup_(xml_freep) xmlChar *utext = uuid ? sym_xmlNodeGetContent(uuid) : NULL;
         if (utext && (r = parse_uuid(p, uuid, str(utext), dc->uuid)) < 0)
                 return r;
 
-        xmlNodePtr os = child(dom, "os");
-        xmlNodePtr type = child(os, "type");
+        xmlNodePtr os = xml_child(dom, "os");
+        xmlNodePtr type = xml_child(os, "type");
         _cleanup_(xml_freep) xmlChar *machine = type ? sym_xmlGetNoNsProp(type, BAD_CAST "machine") : NULL;
         if (machine &&
             (r = take_word(p, type, "<type machine>", machine, dc->machine, sizeof(dc->machine))) < 0)
@@ -420,12 +420,13 @@ static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {
         dc->firmware = parse_firmware(os);
 
         bool any_video = false, any_graphics = false;
-        for (xmlNodePtr c = child(dom, "devices") ? child(dom, "devices")->children : NULL; c; c = c->next) {
+        for (xmlNodePtr c = xml_child(dom, "devices") ? xml_child(dom, "devices")->children : NULL; c;
+             c = c->next) {
                 if (c->type != XML_ELEMENT_NODE || c->ns)
                         continue;
                 _cleanup_(xml_freep) xmlChar *ctype = sym_xmlGetNoNsProp(c, BAD_CAST "type");
                 if (sym_xmlStrEqual(c->name, BAD_CAST "video")) {
-                        xmlNodePtr model = child(c, "model");
+                        xmlNodePtr model = xml_child(c, "model");
                         _cleanup_(xml_freep) xmlChar *mtype =
                                 model ? sym_xmlGetNoNsProp(model, BAD_CAST "type") : NULL;
                         any_video = true;
@@ -482,33 +483,35 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
         int r;
 
         if (len > VX_DOMAIN_XML_MAX)
-                return fail(p, NULL, -EFBIG, "%zu bytes, more than %u", len, VX_DOMAIN_XML_MAX);
+                return xml_fail(p, NULL, -EFBIG, "%zu bytes, more than %u", len, VX_DOMAIN_XML_MAX);
         if (len == 0)
-                return fail(p, NULL, -EINVAL, "empty");
+                return xml_fail(p, NULL, -EINVAL, "empty");
         /* libvirt writes UTF-8 (virXMLSaveFile()). libxml2 would decode EBCDIC, UTF-16 or whatever a
          * declaration names, and in those the <!DOCTYPE check below finds nothing: only UTF-8 reaches
          * libxml2, read as UTF-8 whatever it declares. */
         if (!utf8_is_valid(buf, len))
-                return fail(p, NULL, -EINVAL, "not UTF-8 text (libvirt writes UTF-8)");
+                return xml_fail(p, NULL, -EINVAL, "not UTF-8 text (libvirt writes UTF-8)");
         if ((nul = memchr(buf, 0, len)))
-                return fail(p, NULL, -EINVAL, "a NUL byte at offset %zu: %s", (size_t) (nul - buf),
-                            nul - buf < 4 ? "UTF-16 or UTF-32, not UTF-8 (libvirt writes UTF-8)"
-                                          : "not XML");
+                return xml_fail(p, NULL, -EINVAL, "a NUL byte at offset %zu: %s", (size_t) (nul - buf),
+                                nul - buf < 4 ? "UTF-16 or UTF-32, not UTF-8 (libvirt writes UTF-8)"
+                                              : "not XML");
         char encoding[32];
         declared_encoding(buf, len, encoding);
         if (encoding[0] && strcasecmp(encoding, "UTF-8") != 0 && strcasecmp(encoding, "UTF8") != 0 &&
             strcasecmp(encoding, "US-ASCII") != 0 && strcasecmp(encoding, "ASCII") != 0)
-                return fail(p, NULL, -EINVAL,
-                            "declares the encoding %s: only UTF-8 is read (libvirt writes UTF-8)", encoding);
+                return xml_fail(p, NULL, -EINVAL,
+                                "declares the encoding %s: only UTF-8 is read (libvirt writes UTF-8)",
+                                encoding);
         /* libvirt never writes a DTD. One could declare entities (external files, URLs, or the billion
          * laughs); refusing it outright means none is ever loaded or expanded, whatever the libxml2. */
         if (memmem(buf, len, "<!DOCTYPE", 9))
-                return fail(p, NULL, -EINVAL,
-                            "holds a document type declaration (<!DOCTYPE>), which libvirt never writes");
+                return xml_fail(
+                        p, NULL, -EINVAL,
+                        "holds a document type declaration (<!DOCTYPE>), which libvirt never writes");
 
         const char *error = NULL;
         if ((r = dlopen_libxml2(&error)) < 0)
-                return fail(p, NULL, r, "cannot be read without libxml2: %s", error);
+                return xml_fail(p, NULL, r, "cannot be read without libxml2: %s", error);
 
         _cleanup_(xml_free_parser_ctxtp) xmlParserCtxtPtr ctxt = sym_xmlNewParserCtxt();
         if (!ctxt)
@@ -530,20 +533,20 @@ static int parse_xml(const Parser *p, const char *buf, size_t len, DomainConfig 
                                         *c = *c == '\n' && !c[1] ? 0 : ' ';
                 }
                 if (e && e->line > 0)
-                        return fail(p, NULL, -EINVAL, "line %d: not XML: %s", e->line, msg);
-                return fail(p, NULL, -EINVAL, "not XML: %s", msg);
+                        return xml_fail(p, NULL, -EINVAL, "line %d: not XML: %s", e->line, msg);
+                return xml_fail(p, NULL, -EINVAL, "not XML: %s", msg);
         }
 
         xmlNodePtr root = sym_xmlDocGetRootElement(doc), dom = root;
         if (root && sym_xmlStrEqual(root->name, BAD_CAST "domstatus")) {
                 /* The status file of a running domain (src/conf/domain_conf.c virDomainObjFormat()). */
-                dom = child(root, "domain");
+                dom = xml_child(root, "domain");
                 dc.live = true;
         }
         if (!dom || !sym_xmlStrEqual(dom->name, BAD_CAST "domain") || dom->ns)
-                return fail(p, root, -EINVAL,
-                            "the root element is <%s>, not <domain> or <domstatus><domain>",
-                            root ? str(root->name) : "");
+                return xml_fail(p, root, -EINVAL,
+                                "the root element is <%s>, not <domain> or <domstatus><domain>",
+                                root ? str(root->name) : "");
         if ((r = parse_domain(p, dom, &dc)) < 0)
                 return r;
         *ret = dc;
@@ -696,8 +699,8 @@ typedef struct Emitter {
 } Emitter;
 
 /* Every line starts "domain NAME: hostdev ADDR" (docs/probe-lines.md). */
-static void emit(Emitter *e, const char *address, const char *fmt, ...) _printf_(3, 4);
-static void emit(Emitter *e, const char *address, const char *fmt, ...) {
+static void hostdev_emit(Emitter *e, const char *address, const char *fmt, ...) _printf_(3, 4);
+static void hostdev_emit(Emitter *e, const char *address, const char *fmt, ...) {
         char buf[VX_DOMAIN_PATH_MAX * 2 + 1024];
         va_list ap;
         if (e->r < 0)
@@ -781,7 +784,7 @@ static void emit_rom_contents(Emitter *e, const DomainConfig *dc, const DomainHo
         rom_judge(h->rom_info, known, vendor, device,
                   dc->firmware == DOMAIN_FIRMWARE_EFI ? ROM_FIRMWARE_UEFI : ROM_FIRMWARE_BIOS, &v);
         for (size_t i = 0; i < v.n_findings; i++)
-                emit(e, h->address, " rom file %s: %s", h->rom_file, v.findings[i].text);
+                hostdev_emit(e, h->address, " rom file %s: %s", h->rom_file, v.findings[i].text);
 }
 
 static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const Reader *who,
@@ -789,31 +792,32 @@ static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
         if (!h->rom_file || h->rom_exists == KNOWN_NOT_PROBED)
                 return;
         if (h->rom_exists == KNOWN_ABSENT) {
-                emit(e, h->address, " rom file %s: absent", h->rom_file);
+                hostdev_emit(e, h->address, " rom file %s: absent", h->rom_file);
                 return;
         }
         if (h->rom_regular == KNOWN_ABSENT) {
-                emit(e, h->address, " rom file %s: not a regular file (%s)", h->rom_file,
-                     file_type(h->rom_type));
+                hostdev_emit(e, h->address, " rom file %s: not a regular file (%s)", h->rom_file,
+                             file_type(h->rom_type));
                 return;
         }
         if (h->rom_size == 0) {
-                emit(e, h->address, " rom file %s: empty", h->rom_file);
+                hostdev_emit(e, h->address, " rom file %s: empty", h->rom_file);
                 return;
         }
         for (size_t i = 0; i < h->n_rom_dirs; i++) {
                 const DomainRomDir *dir = &h->rom_dirs[i];
                 if (!dac_allows(who, dir->uid, dir->gid, dir->mode, 1)) {
-                        emit(e, h->address,
-                             " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
-                             h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
-                             dir->mode);
+                        hostdev_emit(
+                                e, h->address,
+                                " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
+                                h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
+                                dir->mode);
                         return;
                 }
         }
         if (!dac_allows(who, h->rom_uid, h->rom_gid, h->rom_mode, 4))
-                emit(e, h->address, " rom file %s: not readable by %s (owner %u:%u mode %04o)", h->rom_file,
-                     who->name, h->rom_uid, h->rom_gid, h->rom_mode);
+                hostdev_emit(e, h->address, " rom file %s: not readable by %s (owner %u:%u mode %04o)",
+                             h->rom_file, who->name, h->rom_uid, h->rom_gid, h->rom_mode);
         emit_rom_contents(e, dc, h, host);
 }
 
@@ -826,11 +830,12 @@ static void emit_seabios_display(Emitter *e, const DomainConfig *dc, const Domai
             h->rom_bar == DOMAIN_SWITCH_OFF || h->rom_enabled == DOMAIN_SWITCH_OFF ||
             (d->class_code >> 8) != 0x0300)
                 return;
-        emit(e, h->address,
-             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+        hostdev_emit(
+                e, h->address,
+                ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
 }
 
-static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
+static void emit_hostdev(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
         const PciDevice *d = host_find_device(host, h->address);
         if (!d) {
                 uint64_t v[4];
@@ -843,7 +848,7 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
                                 " (<address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x%llx'/>)",
                                 (unsigned long long) v[0], (unsigned long long) v[1],
                                 (unsigned long long) v[2], (unsigned long long) v[3]);
-                emit(e, h->address, ": absent%s", xml);
+                hostdev_emit(e, h->address, ": absent%s", xml);
                 return;
         }
         const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
@@ -856,7 +861,8 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
                 for (char *c = nodedev; *c; c++)
                         if (*c == ':' || *c == '.')
                                 *c = '_';
-                emit(e, h->address, " managed=no: on %s, not vfio-pci (node device %s)", own, nodedev);
+                hostdev_emit(e, h->address, " managed=no: on %s, not vfio-pci (node device %s)", own,
+                             nodedev);
         }
         emit_seabios_display(e, dc, h, d);
         if (d->group != KNOWN_PRESENT)
@@ -866,10 +872,10 @@ static void emit_host(Emitter *e, const DomainConfig *dc, const DomainHostdev *h
                 if (m == d || m->group != KNOWN_PRESENT || m->group_id != d->group_id ||
                     in_domain(dc, m->address) || !pci_device_blocks_group(m))
                         continue;
-                emit(e, h->address,
-                     " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
-                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name,
-                     same_slot(m->address, d->address) ? "same card" : "another device");
+                hostdev_emit(e, h->address,
+                             " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
+                             d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name,
+                             same_slot(m->address, d->address) ? "same card" : "another device");
         }
 }
 
@@ -889,10 +895,12 @@ static void emit_split_card(Emitter *e, const DomainConfig *dc, const DomainHost
                         continue;
                 if (same_slot(f0->guest_address, h->guest_address))
                         return;
-                emit(e, h->address,
-                     " guest %s: function %u of the card is in another guest slot than function 0 (guest %s); multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x0'/> and function='0x%x' for this one",
-                     h->guest_address, (unsigned) host[3], f0->guest_address, (unsigned long long) guest[0],
-                     (unsigned long long) guest[1], (unsigned long long) guest[2], (unsigned) host[3]);
+                hostdev_emit(
+                        e, h->address,
+                        " guest %s: function %u of the card is in another guest slot than function 0 (guest %s); multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x0'/> and function='0x%x' for this one",
+                        h->guest_address, (unsigned) host[3], f0->guest_address,
+                        (unsigned long long) guest[0], (unsigned long long) guest[1],
+                        (unsigned long long) guest[2], (unsigned) host[3]);
                 return;
         }
 }
@@ -952,7 +960,7 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
         for (size_t i = 0; i < dc->n_hostdevs && e.r >= 0; i++) {
                 const DomainHostdev *h = &dc->hostdevs[i];
                 if (host && host->root && host->pci == KNOWN_PRESENT)
-                        emit_host(&e, dc, h, host);
+                        emit_hostdev(&e, dc, h, host);
                 if (h->rom_enabled != DOMAIN_SWITCH_OFF)
                         emit_rom(&e, dc, h, &who, host);
                 emit_split_card(&e, dc, h);

@@ -38,7 +38,7 @@ static bool last_id_pair(Span s, uint16_t *a, uint16_t *b, Span *tail) {
         return found;
 }
 
-static void copy_span(Span s, char *out, size_t size) {
+static void copy_name_list(Span s, char *out, size_t size) {
         size_t n = MIN(s.len, size - 1);
         /* a list cut short keeps whole names only */
         if (n < s.len)
@@ -79,7 +79,7 @@ static bool eat_driver(Span *s, LspciDevice *d) {
                     c != '-' && c != '.')
                         return false;
         }
-        copy_span(*s, d->driver, sizeof(d->driver));
+        copy_name_list(*s, d->driver, sizeof(d->driver));
         span_advance(s, s->len);
         return true;
 }
@@ -166,10 +166,10 @@ static void parse_attribute(Span line, LspciDevice *d) {
         span_eat_blanks(&t);
         if (span_eat_literal(&t, "Kernel driver in use: ")) {
                 span_trim(&t);
-                copy_span(t, d->driver, sizeof(d->driver));
+                copy_name_list(t, d->driver, sizeof(d->driver));
         } else if (span_eat_literal(&t, "Kernel modules: ")) {
                 span_trim(&t);
-                copy_span(t, d->modules, sizeof(d->modules));
+                copy_name_list(t, d->modules, sizeof(d->modules));
         } else if (span_eat_literal(&t, "Subsystem: ")) {
                 uint16_t a, b;
                 if (last_id_pair(t, &a, &b, NULL)) {

@@ -78,7 +78,7 @@ static void read_rebar_sizes(int dfd, PciDevice *d) {
         }
 }
 
-static unsigned le16(const unsigned char *p) {
+static unsigned config_le16(const unsigned char *p) {
         return (unsigned) p[0] | (unsigned) p[1] << 8;
 }
 
@@ -87,12 +87,13 @@ static void find_acs(const unsigned char *config, PciDevice *d) {
         unsigned pos = 0x100;
         d->acs = KNOWN_ABSENT;
         for (int guard = 0; guard < 64 && pos >= 0x100 && pos + 8 <= 4096; guard++) {
-                uint32_t hdr = (uint32_t) le16(config + pos) | (uint32_t) le16(config + pos + 2) << 16;
+                uint32_t hdr = (uint32_t) config_le16(config + pos) |
+                        (uint32_t) config_le16(config + pos + 2) << 16;
                 if (hdr == 0 || hdr == 0xffffffff)
                         return;
                 if ((hdr & 0xffff) == 0x000d) {
                         d->acs = KNOWN_PRESENT;
-                        d->acs_ctrl = le16(config + pos + 6);
+                        d->acs_ctrl = config_le16(config + pos + 6);
                         return;
                 }
                 pos = (hdr >> 20) & 0xffc;

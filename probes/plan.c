@@ -116,7 +116,7 @@ static bool in_plan(const Plan *p, const PciDevice *d) {
         return false;
 }
 
-static int add_device(Plan *p, const PciDevice *d, PlanRole role) {
+static int plan_add_device(Plan *p, const PciDevice *d, PlanRole role) {
         if (in_plan(p, d))
                 return 0;
         if (p->n_devices >= ELEMENTSOF(p->devices))
@@ -687,7 +687,7 @@ static int collect(const HostFacts *f, char (*addresses)[16], size_t n, Plan *p)
                         p->error = PLAN_BRIDGE;
                         return -EINVAL;
                 }
-                if (add_device(p, d, PLAN_NAMED) < 0) {
+                if (plan_add_device(p, d, PLAN_NAMED) < 0) {
                         p->error = PLAN_TOO_MANY;
                         return -EINVAL;
                 }
@@ -711,7 +711,7 @@ static int collect(const HostFacts *f, char (*addresses)[16], size_t n, Plan *p)
                         if (p->iommu_on ? !same_group : !pci_same_card(m->address, d->address))
                                 continue;
                         if (pci_same_card(m->address, d->address)) {
-                                if (add_device(p, m, PLAN_SAME_CARD) < 0) {
+                                if (plan_add_device(p, m, PLAN_SAME_CARD) < 0) {
                                         p->error = PLAN_TOO_MANY;
                                         return -EINVAL;
                                 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Opening files under the probe root without leaving it, whatever its symlinks say. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>

@@ -263,7 +263,7 @@ static void bad(Reader *r, const char *what, const char *key) {
         r->failed = true;
 }
 
-static struct json_object *field(Reader *r, struct json_object *o, const char *k, json_type t) {
+static struct json_object *json_field(Reader *r, struct json_object *o, const char *k, json_type t) {
         struct json_object *v;
         if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, t)) {
                 bad(r, "missing or of the wrong type", k);
@@ -274,7 +274,7 @@ static struct json_object *field(Reader *r, struct json_object *o, const char *k
 
 /* Printable text that fits; control bytes would end up on a terminal or in a probe line. */
 static void get_str(Reader *r, struct json_object *o, const char *k, char *out, size_t size) {
-        struct json_object *v = field(r, o, k, json_type_string);
+        struct json_object *v = json_field(r, o, k, json_type_string);
         if (!v)
                 return;
         const char *s = json_object_get_string(v);
@@ -293,7 +293,7 @@ static void get_str(Reader *r, struct json_object *o, const char *k, char *out, 
 }
 
 static long long get_int(Reader *r, struct json_object *o, const char *k, long long min, long long max) {
-        struct json_object *v = field(r, o, k, json_type_int);
+        struct json_object *v = json_field(r, o, k, json_type_int);
         if (!v)
                 return min;
         errno = 0;
@@ -306,12 +306,12 @@ static long long get_int(Reader *r, struct json_object *o, const char *k, long l
 }
 
 static unsigned long long get_u64(Reader *r, struct json_object *o, const char *k) {
-        struct json_object *v = field(r, o, k, json_type_int);
+        struct json_object *v = json_field(r, o, k, json_type_int);
         return v ? json_object_get_uint64(v) : 0;
 }
 
 static bool get_bool(Reader *r, struct json_object *o, const char *k) {
-        struct json_object *v = field(r, o, k, json_type_boolean);
+        struct json_object *v = json_field(r, o, k, json_type_boolean);
         return v && json_object_get_boolean(v);
 }
 
@@ -332,7 +332,7 @@ static Known get_known(Reader *r, struct json_object *o, const char *k) {
 }
 
 static struct json_object *get_array(Reader *r, struct json_object *o, const char *k, size_t max) {
-        struct json_object *v = field(r, o, k, json_type_array);
+        struct json_object *v = json_field(r, o, k, json_type_array);
         if (v && json_object_array_length(v) > max) {
                 bad(r, "too many entries", k);
                 return NULL;
@@ -463,9 +463,9 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
         f.acpi_dmar = get_known(&r, o, "acpi_dmar");
         f.acpi_ivrs = get_known(&r, o, "acpi_ivrs");
         f.irq_remapping = get_known(&r, o, "irq_remapping");
-        struct json_object *mods = field(&r, o, "modules", json_type_object);
+        struct json_object *mods = json_field(&r, o, "modules", json_type_object);
         for (ModuleId m = 0; mods && m < _MODULE_MAX; m++) {
-                struct json_object *mo = field(&r, mods, module_id_to_string(m), json_type_object);
+                struct json_object *mo = json_field(&r, mods, module_id_to_string(m), json_type_object);
                 if (!mo)
                         break;
                 f.modules[m].state = get_known(&r, mo, "state");
@@ -485,8 +485,8 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                 for (size_t i = 0; i < f.n_devices && !r.failed; i++)
                         get_device(&r, json_object_array_get_idx(a, i), &f.devices[i]);
         }
-        get_node(&r, field(&r, o, "vfio_container", json_type_object), &f.vfio_container);
-        get_node(&r, field(&r, o, "kvm", json_type_object), &f.kvm);
+        get_node(&r, json_field(&r, o, "vfio_container", json_type_object), &f.vfio_container);
+        get_node(&r, json_field(&r, o, "kvm", json_type_object), &f.kvm);
         if ((a = get_array(&r, o, "group_nodes", 1024)) && json_object_array_length(a) > 0) {
                 f.n_group_nodes = json_object_array_length(a);
                 f.group_nodes = calloc(f.n_group_nodes, sizeof(FileNode));

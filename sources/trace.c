@@ -597,21 +597,6 @@ typedef struct Frame {
 
 #define FRAME_PAYLOAD_MAX (VX_TRACE_LINE_MAX + 4u * VX_TRACE_NAME_MAX)
 
-static int write_all(int fd, const void *buf, size_t n) {
-        const char *p = buf;
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* 0 when n bytes were read, 1 at end of file before the first byte, -EPIPE at end of file after it. */
 /* Reads n bytes; -ETIMEDOUT when the decoder sends nothing for VX_TRACE_DAT_STALL_MS (it hangs on a
  * crafted file: it beats while it decodes). */
@@ -674,17 +659,17 @@ static int child_send_line(const char *line, size_t len, const TraceEventMeta *m
                 .n_buffer = (uint32_t) name_len(m->buffer),
         };
         f.len = f.n_system + f.n_name + f.n_comm + f.n_buffer + (uint32_t) len;
-        int r = write_all(c->out, &f, sizeof(f));
+        int r = write_all_fd(c->out, &f, sizeof(f));
         if (r >= 0)
-                r = write_all(c->out, m->system, f.n_system);
+                r = write_all_fd(c->out, m->system, f.n_system);
         if (r >= 0)
-                r = write_all(c->out, m->name, f.n_name);
+                r = write_all_fd(c->out, m->name, f.n_name);
         if (r >= 0)
-                r = write_all(c->out, m->comm, f.n_comm);
+                r = write_all_fd(c->out, m->comm, f.n_comm);
         if (r >= 0)
-                r = write_all(c->out, m->buffer, f.n_buffer);
+                r = write_all_fd(c->out, m->buffer, f.n_buffer);
         if (r >= 0)
-                r = write_all(c->out, line, len);
+                r = write_all_fd(c->out, line, len);
         return r;
 }
 
@@ -697,8 +682,8 @@ _printf_(2, 3) static void child_diag(int out, const char *fmt, ...) {
         if (n < 0)
                 return;
         Frame f = {.kind = FRAME_DIAG, .len = (uint32_t) MIN((size_t) n, sizeof(msg) - 1)};
-        if (write_all(out, &f, sizeof(f)) >= 0)
-                (void) write_all(out, msg, f.len);
+        if (write_all_fd(out, &f, sizeof(f)) >= 0)
+                (void) write_all_fd(out, msg, f.len);
 }
 
 static int child_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *userdata) {
@@ -707,7 +692,7 @@ static int child_record(struct tracecmd_input *h, struct tep_record *rec, int cp
         if (++c->records % 256 == 0 && monotonic_ms() - c->last_beat_ms >= VX_TRACE_DAT_BEAT_MS) {
                 Frame f = {.kind = FRAME_PROGRESS};
                 c->last_beat_ms = monotonic_ms();
-                if (write_all(c->out, &f, sizeof(f)) < 0)
+                if (write_all_fd(c->out, &f, sizeof(f)) < 0)
                         return 1;
         }
         for (size_t i = 0; i < c->n; i++)
@@ -807,7 +792,7 @@ _Noreturn static void child_main(int fd, int out, const char *const *events, pid
                 f.stats.cut += s.cut;
                 f.stats.malformed += s.malformed;
         }
-        (void) write_all(out, &f, sizeof(f));
+        (void) write_all_fd(out, &f, sizeof(f));
         /* _exit: neither the caller's atexit handlers nor stdio buffers belong to this process. */
         _exit(0);
 }

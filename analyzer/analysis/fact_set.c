@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The facts log lines proved, each kept once per fact, device and boot, for refutation to look up. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static size_t find(const FactSet *s, size_t fact, const char *device, unsigned e
 }
 
 /* Twice the room; the set is as it was when that fails. */
-static int grow(FactSet *s) {
+static int grow_table(FactSet *s) {
         size_t cap = MIN(2 * s->cap, (size_t) VX_FACTS_MAX), mask = 2 * cap - 1;
         Fact *facts = realloc(s->facts, cap * sizeof(Fact));
         if (!facts)
@@ -103,7 +104,7 @@ int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch, bo
         if (s->n >= VX_FACTS_MAX || !room)
                 return -ENOSPC;
         if (s->n == s->cap) {
-                int r = grow(s);
+                int r = grow_table(s);
                 if (r < 0)
                         return r;
                 i = find(s, fact, device, epoch);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Reading a text input into an analysis by blocks: one literal pass marks the lines any rule could match. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The line memo: what matching a message did, so that the same message later is not matched again. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The grammar of each capture name: a value from a log becomes part of a fix command only if it fits. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>

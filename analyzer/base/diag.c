@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Diagnostics that library code collects for its caller to print. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>

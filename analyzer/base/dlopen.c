@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Loading the library of one feature when that feature is first used. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Escaping text from a log for a terminal or a document: controls and bad UTF-8 as \xNN. */
 #include <stdint.h>
 
 #include "escape.h"

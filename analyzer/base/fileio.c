@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Reading whole small files within a limit, and writing a buffer whole. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -56,4 +57,19 @@ int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_
                 r = read_fd_bounded(fd, max, ret, ret_len);
         close(fd);
         return r;
+}
+
+int write_all_fd(int fd, const void *buf, size_t len) {
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
 }

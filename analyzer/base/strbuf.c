@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* A growable, NUL-terminated byte buffer whose allocation failure is sticky. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Bounded parsing of untrusted text through spans: pointer and length, never past either. */
 #define _GNU_SOURCE
 #include "strparse.h"
 

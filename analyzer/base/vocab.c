@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The names of the values rules capture and templates use. */
 #include "vocab.h"
 #include "string_table.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Matching a classified line against the rule set: prefilter, contents, then PCRE2. */
 #define _GNU_SOURCE
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>

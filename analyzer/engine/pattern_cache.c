@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The shipped rules' patterns compiled at build time, taken instead of compiling them again. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The literal prefilter: an Aho-Corasick automaton (Hyperscan on large inputs) over the rules' contents. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Fix and explanation templates: checking them, and filling in their {variables}. */
 #include <errno.h>
 #include <string.h>
 

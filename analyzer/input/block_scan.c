@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* One pass over every byte of a block of lines: NUL, '{' and high bytes, and where each line ends. */
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* One `journalctl -o json` line: the fields of the entry that classification needs. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>

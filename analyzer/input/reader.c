@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Streaming lines from a file descriptor in bounded memory, a line too long cut at VX_LINE_MAX. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>

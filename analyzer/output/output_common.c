@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* What the text, Markdown and JSON renderers share: a finding's fixes, explanations, VM and notes. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -37,7 +38,7 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
         v->v[VAR_MMIO64_MB] = v->mmio64_mb;
 }
 
-static char *render(const char *t, const TemplateVars *v) {
+static char *render_template(const char *t, const TemplateVars *v) {
         StrBuf b = {0};
         if (template_render(t, v, &b) < 0) {
                 strbuf_done(&b);
@@ -101,13 +102,13 @@ void strv_free_n(char **v, size_t n) {
 }
 
 static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v) {
-        _cleanup_free_ char *cmd = render(fix->command, v);
+        _cleanup_free_ char *cmd = render_template(fix->command, v);
         if (!cmd)
                 return -ENOMEM;
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*fixes)[i].command, cmd) == 0)
                         return 0;
-        char *why = render(fix->why, v);
+        char *why = render_template(fix->why, v);
         if (!why)
                 return -ENOMEM;
         RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
@@ -177,7 +178,7 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
                         for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
                                 if (f->evidence[e].vars[k])
                                         ev.v[k] = f->evidence[e].vars[k];
-                char *s = render(rule->explain, &ev);
+                char *s = render_template(rule->explain, &ev);
                 if (!s) {
                         strv_free_n(list, count);
                         return -ENOMEM;

@@ -50,7 +50,7 @@ Redactor *redactor_free(Redactor *r) {
         return NULL;
 }
 
-static Secret *find(Redactor *r, RedactKind kind, const char *value, size_t len) {
+static Secret *find_secret(Redactor *r, RedactKind kind, const char *value, size_t len) {
         for (size_t i = 0; i < r->n; i++)
                 if (r->secrets[i].len == len && memcmp(r->secrets[i].value, value, len) == 0 &&
                     (r->secrets[i].kind == kind || kind == _REDACT_KIND_MAX))
@@ -65,7 +65,7 @@ static int cmp_longest_first(const void *x, const void *y) {
 
 /* Adds (or finds) a value; the list stays sorted longest first. */
 static Secret *secret_get(Redactor *r, RedactKind kind, const char *value, size_t len) {
-        Secret *s = find(r, _REDACT_KIND_MAX, value, len);
+        Secret *s = find_secret(r, _REDACT_KIND_MAX, value, len);
         if (s)
                 return s;
         if (r->n >= VX_REDACT_VALUES_MAX)
@@ -83,7 +83,7 @@ static Secret *secret_get(Redactor *r, RedactKind kind, const char *value, size_
                 return NULL;
         r->secrets[r->n++] = (Secret){.kind = kind, .value = v, .len = len};
         qsort(r->secrets, r->n, sizeof(Secret), cmp_longest_first);
-        return find(r, kind, value, len);
+        return find_secret(r, kind, value, len);
 }
 
 int redactor_add(Redactor *r, RedactKind kind, const char *value, size_t len) {

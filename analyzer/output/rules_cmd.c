@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* `rules test` and `rules list`: the rule set against its own examples, and described for users. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -21,7 +22,7 @@ typedef struct Probe {
         Span view;
 } Probe;
 
-static int on_match(const Match *m, void *userdata) {
+static int on_example_match(const Match *m, void *userdata) {
         Probe *p = userdata;
         if (m->rule_index == p->want) {
                 p->hit = true;
@@ -99,7 +100,7 @@ static void check_example(ExampleReader *er, Matcher *m, const RuleDef *r, size_
                 if (!span_holds_caseless(view, r->contents[i]))
                         fail(report, res, r, ex->at_line, "content is not in the example's message",
                              r->contents[i]);
-        (void) matcher_match_line(m, &line, on_match, &p);
+        (void) matcher_match_line(m, &line, on_example_match, &p);
         if (!p.hit) {
                 fail(report, res, r, ex->at_line, "example does not match", ex->line);
                 return;
@@ -166,7 +167,7 @@ int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
                         Probe p = {.want = i};
                         res.counters++;
                         example_line(er, rule, rule->counters[k].line, &line);
-                        (void) matcher_match_line(m, &line, on_match, &p);
+                        (void) matcher_match_line(m, &line, on_example_match, &p);
                         if (p.hit)
                                 fail(report, &res, rule, rule->counters[k].at_line,
                                      "counter-example matches", rule->counters[k].line);
