@@ -158,8 +158,7 @@ class Scenario:
                 names = self.names(expect)
                 for addr in names:
                         names[addr] += list(fix_names)
-                # An expected cause these rules do not define yet (another branch adds it) is reported
-                # as pending by check.py, never passed.
+                # An expected cause these rules do not define fails in check.py, with that said.
                 wanted = {e[0] for e in expect.values() if e}
                 with open(os.path.join(self.dir, "expect.json"), "w") as f:
                         json.dump(dict(expect, env=list(env), names=names, undefined=sorted(wanted - defined_causes()),
