@@ -16,6 +16,7 @@
 #include "output.h"
 #include "prefilter.h"
 #include "reader.h"
+#include "skip.h"
 #include "test_common.h"
 
 static char input_path[] = "/tmp/vx-feed-XXXXXX";
@@ -269,9 +270,8 @@ static void test_hyperscan_from_first_byte(void **state) {
 #ifdef VX_HAVE_HYPERSCAN
         check_engine("hyperscan", "hyperscan");
 #else
-        print_message("SKIPPED LOUDLY: built without Hyperscan (libhs), so there is no Hyperscan engine to "
-                      "test\n");
-        skip();
+        skip_loudly("hyperscan_from_first_byte",
+                    "built without Hyperscan (libhs): there is no Hyperscan engine to test");
 #endif
 }
 
@@ -566,5 +566,5 @@ int main(void) {
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_continuation_across_blocks),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

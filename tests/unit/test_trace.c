@@ -38,6 +38,7 @@
 
 #include "classify.h"
 #include "matcher.h"
+#include "skip.h"
 #include "test_common.h"
 #include "trace.h"
 #include "trace_formats.h"
@@ -121,11 +122,6 @@ static void write_file(const char *path, const void *data, size_t len) {
         assert_non_null(f);
         assert_int_equal(fwrite(data, 1, len, f), len);
         assert_int_equal(fclose(f), 0);
-}
-
-static void skip_loudly(const char *test, const char *why) {
-        fprintf(stderr, "\n*** %s SKIPPED: %s ***\n\n", test, why);
-        skip();
 }
 
 /* Root and a mounted tracefs, or a loud skip. Mounts tracefs where the machine has not. */
@@ -1049,5 +1045,5 @@ int main(void) {
                 cmocka_unit_test_teardown(test_live_decode_real, live_teardown),
                 cmocka_unit_test_teardown(test_live_signal, live_teardown),
         };
-        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+        return tests_exit_status(cmocka_run_group_tests(tests, group_setup, group_teardown));
 }
