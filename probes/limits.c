@@ -33,9 +33,8 @@ static bool parse_memlock(const char *limits, MemlockFact *m) {
                 m->unlimited = true;
                 return true;
         }
-        char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p)
+        uint64_t v;
+        if (!decimal_eat(&p, &v))
                 return false;
         m->soft = v;
         return true;
@@ -124,9 +123,8 @@ static bool meminfo_value(const char *text, const char *key, unsigned long long 
         p += strlen(key);
         while (*p == ' ')
                 p++;
-        char *end;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p)
+        uint64_t v;
+        if (!decimal_eat(&p, &v))
                 return false;
         *ret = v;
         return true;
@@ -147,24 +145,22 @@ static void probe_hugepages(int rootfd, HostFacts *f) {
 static void read_credentials(const char *status, MemlockFact *m) {
         const char *u = strstr(status, "\nUid:"), *g = strstr(status, "\nGid:"),
                    *gs = strstr(status, "\nGroups:");
-        char *end;
+        uint64_t ruid, euid, rgid, egid;
         if (!u || !g)
                 return;
-        unsigned long ruid = strtoul(u + 5, &end, 10), euid = strtoul(end, &end, 10);
-        unsigned long rgid = strtoul(g + 5, &end, 10), egid = strtoul(end, &end, 10);
-        (void) ruid;
-        (void) rgid;
+        /* Real, then effective: an id that is not there is 0, as strtoul() made it. */
+        const char *pu = u + 5, *pg = g + 5;
+        if (!decimal_eat(&pu, &ruid) || !decimal_eat(&pu, &euid))
+                euid = 0;
+        if (!decimal_eat(&pg, &rgid) || !decimal_eat(&pg, &egid))
+                egid = 0;
         m->uid = (unsigned) euid;
         m->gid = (unsigned) egid;
         if (gs) {
                 const char *p = gs + 8;
-                while (m->n_groups < ELEMENTSOF(m->groups)) {
-                        unsigned long v = strtoul(p, &end, 10);
-                        if (end == p)
-                                break;
+                uint64_t v;
+                while (m->n_groups < ELEMENTSOF(m->groups) && decimal_eat(&p, &v))
                         m->groups[m->n_groups++] = (unsigned) v;
-                        p = end;
-                }
         }
         m->ids = KNOWN_PRESENT;
 }
@@ -213,7 +209,10 @@ void probe_limits(int rootfd, HostFacts *f) {
                         close(pfd);
                         continue;
                 }
-                MemlockFact m = {.pid = atoi(de->d_name)};
+                const char *digits = de->d_name;
+                uint64_t pid = 0;
+                (void) decimal_eat(&digits, &pid); /* at most 9 digits, checked above */
+                MemlockFact m = {.pid = (int) pid};
                 snprintf(m.comm, sizeof(m.comm), "%s", comm);
                 _cleanup_free_ char *limits = NULL, *cmdline = NULL;
                 size_t n;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/line.h"
+#include "vfioexplain/macro.h"
 
 static bool parse_hex(const char *s, unsigned *ret) {
         Span sp = span_from_str(s);
@@ -210,9 +212,9 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
         if (rootfs_read_attr(dfd, "driver_override", buf, sizeof(buf)) >= 0 && strcmp(buf, "(null)") != 0)
                 snprintf(d->driver_override, sizeof(d->driver_override), "%s", buf);
         if (rootfs_readlink_base(dfd, "iommu_group", buf, sizeof(buf)) >= 0) {
-                char *end;
-                unsigned long g = strtoul(buf, &end, 10);
-                if (*end == 0 && end != buf) {
+                const char *end = buf;
+                uint64_t g;
+                if (decimal_eat(&end, &g) && *end == 0) {
                         d->group = KNOWN_PRESENT;
                         d->group_id = (unsigned) g;
                 }
@@ -222,8 +224,11 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
                 d->boot_vga = buf[0] == '1';
         (void) rootfs_read_attr(dfd, "reset_method", d->reset_method, sizeof(d->reset_method));
         (void) rootfs_read_attr(dfd, "power_state", d->power_state, sizeof(d->power_state));
-        if (rootfs_read_attr(dfd, "sriov_numvfs", buf, sizeof(buf)) >= 0)
-                d->sriov_numvfs = atoi(buf);
+        if (rootfs_read_attr(dfd, "sriov_numvfs", buf, sizeof(buf)) >= 0) {
+                const char *q = buf;
+                uint64_t n;
+                d->sriov_numvfs = decimal_eat(&q, &n) ? (int) MIN(n, (uint64_t) INT_MAX) : 0;
+        }
         (void) rootfs_readlink_base(dfd, "physfn", d->physfn, sizeof(d->physfn));
         read_resources(dfd, d);
         read_rebar_sizes(dfd, d);

@@ -59,9 +59,9 @@ static bool name_of_id(const char *text, unsigned id, char *out, size_t size) {
                 const char *c2 = strchr(c1 + 1, ':');
                 if (!c2 || (nl && c2 > nl))
                         continue;
-                char *end;
-                unsigned long v = strtoul(c2 + 1, &end, 10);
-                if (end == c2 + 1 || *end != ':' || v != id)
+                const char *end = c2 + 1;
+                uint64_t v;
+                if (!decimal_eat(&end, &v) || *end != ':' || v != id)
                         continue;
                 snprintf(out, size, "%.*s", (int) MIN((size_t) (c1 - line), size - 1), line);
                 return true;
@@ -79,9 +79,9 @@ static bool id_of_name(const char *text, const char *name, unsigned *ret) {
                 const char *c2 = strchr(line + n + 1, ':');
                 if (!c2)
                         return false;
-                char *end;
-                unsigned long v = strtoul(c2 + 1, &end, 10);
-                if (end == c2 + 1 || *end != ':')
+                const char *end = c2 + 1;
+                uint64_t v;
+                if (!decimal_eat(&end, &v) || *end != ':')
                         return false;
                 *ret = (unsigned) v;
                 return true;

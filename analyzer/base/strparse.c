@@ -23,6 +23,23 @@ bool span_eat_hex64(Span *s, uint64_t *ret) {
         return n > 0 && span_eat_xdigits(s, n, ret);
 }
 
+bool decimal_eat(const char **p, uint64_t *ret) {
+        const char *s = *p;
+        uint64_t v = 0;
+
+        while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+                s++;
+        if (!span_is_digit(*s))
+                return false;
+        for (; span_is_digit(*s); s++)
+                if (__builtin_mul_overflow(v, 10, &v) ||
+                    __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
+                        v = UINT64_MAX;
+        *p = s;
+        *ret = v;
+        return true;
+}
+
 bool span_eat_until(Span *s, char c, Span *ret) {
         const char *e = memchr(s->p, c, s->len);
         if (!e)

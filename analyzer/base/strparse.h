@@ -108,6 +108,10 @@ bool span_starts_with(Span s, const char *lit);
 bool span_eat_literal(Span *s, const char *lit);
 /* Eats 1 to 16 hex digits (as many as there are); false if there is none. */
 bool span_eat_hex64(Span *s, uint64_t *ret);
+/* For NUL-terminated text (a file read whole): skips white space at *p, then eats decimal digits
+ * (saturating at UINT64_MAX) into *ret and moves *p past them. False, with *p and *ret untouched, when no
+ * digit follows the white space. What strtoul() was used for, without its sign, base or errno. */
+bool decimal_eat(const char **p, uint64_t *ret);
 /* Eats up to, not including, the first c; false if c does not occur. */
 bool span_eat_until(Span *s, char c, Span *ret);
 /* Eats up to the first occurrence of lit, not including it; false if it does not occur. */

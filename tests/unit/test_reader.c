@@ -151,12 +151,35 @@ static void test_blocks_are_the_lines(void **state) {
         close(fd2);
 }
 
+/* decimal_eat(), the checked strtoul() of the probes: blanks before, digits only, saturating, and nothing
+ * moved when no digit follows. */
+static void test_decimal_eat(void **state) {
+        uint64_t v = 7;
+        const char *p = "\t1000\t1001\n", *q;
+        assert_true(decimal_eat(&p, &v));
+        assert_int_equal(v, 1000);
+        assert_true(decimal_eat(&p, &v));
+        assert_int_equal(v, 1001);
+        assert_string_equal(p, "\n");
+        q = p;
+        assert_false(decimal_eat(&p, &v));
+        assert_ptr_equal(p, q);
+        assert_int_equal(v, 1001);
+        p = "-1";
+        assert_false(decimal_eat(&p, &v));
+        p = "+1";
+        assert_false(decimal_eat(&p, &v));
+        p = "99999999999999999999999:";
+        assert_true(decimal_eat(&p, &v));
+        assert_true(v == UINT64_MAX);
+        assert_string_equal(p, ":");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lines),
-                cmocka_unit_test(test_long_line_is_cut),
-                cmocka_unit_test(test_many_chunks),
-                cmocka_unit_test(test_blocks_are_the_lines),
+                cmocka_unit_test(test_lines),       cmocka_unit_test(test_long_line_is_cut),
+                cmocka_unit_test(test_many_chunks), cmocka_unit_test(test_blocks_are_the_lines),
+                cmocka_unit_test(test_decimal_eat),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""The rules of the production code that the compiler does not check, as curl's scripts/checksrc.pl checks
+its own (docs/CODE_STYLE.md there): each failure is printed as FILE:LINE: what, and the exit status is 1.
+
+- No call the project rules out on untrusted input: the scanf family, strtok, the ato* family, the strto*
+  family (numbers are parsed by analyzer/base/strparse.h, bounded and checked), gets, sprintf and
+  vsprintf (snprintf), strcat, strncat and strncpy (StrBuf, snprintf), system and popen (no shell), alloca.
+- Every .c file opens, after its SPDX line, with one comment line saying what it is for.
+- No function name is defined in two files (grep must find the one that runs).
+- No message is split over source lines: a string literal that does not end an output line ("\\n") is
+  not followed by another on the next line (a user greps the source for what they saw).
+
+    tests/checksrc.py SOURCE_DIR"""
+import os
+import re
+import sys
+
+PRODUCTION = ["analyzer", "probes", "sources", "cli", "tools"]
+BANNED = {
+    "sscanf": "parse with strparse.h", "scanf": "parse with strparse.h", "fscanf": "parse with strparse.h",
+    "vsscanf": "parse with strparse.h", "strtok": "parse with strparse.h", "strtok_r": "parse with strparse.h",
+    "atoi": "decimal_eat() or span_eat_digits()", "atol": "decimal_eat() or span_eat_digits()",
+    "atoll": "decimal_eat() or span_eat_digits()", "atof": "no floating point from input",
+    "strtol": "decimal_eat() or span_eat_digits()", "strtoul": "decimal_eat() or span_eat_digits()",
+    "strtoll": "decimal_eat() or span_eat_digits()", "strtoull": "decimal_eat() or span_eat_digits()",
+    "strtoimax": "decimal_eat() or span_eat_digits()", "strtoumax": "decimal_eat() or span_eat_digits()",
+    "strtod": "no floating point from input", "strtof": "no floating point from input",
+    "gets": "never", "sprintf": "snprintf()", "vsprintf": "vsnprintf()", "strcat": "StrBuf or snprintf()",
+    "strncat": "StrBuf or snprintf()", "strncpy": "snprintf() or memcpy() with the length",
+    "system": "no shell", "popen": "no shell", "alloca": "a bounded array or malloc()",
+}
+BANNED_RE = re.compile(r"\b(" + "|".join(sorted(BANNED, key=len, reverse=True)) + r")\s*\(")
+LITERAL = r'"(?:[^"\\\n]|\\.)*"'
+SPLIT_RE = re.compile(r"(" + LITERAL + r")[ \t]*\\?\n[ \t]*" + LITERAL)
+FUNCTION_RE = re.compile(r"^[A-Za-z_][^\n;=#{}()]*?\b([A-Za-z_][A-Za-z0-9_]*)\(", re.M)
+
+
+def blank_comments_and_strings(text):
+        """The text with comments and the contents of string and character literals replaced by spaces,
+        newlines kept, so that offsets and line numbers stay those of the file."""
+        out = []
+        i, n = 0, len(text)
+        while i < n:
+                c = text[i]
+                if text.startswith("/*", i):
+                        j = text.find("*/", i + 2)
+                        j = n if j < 0 else j + 2
+                        out.append(re.sub(r"[^\n]", " ", text[i:j]))
+                        i = j
+                elif text.startswith("//", i):
+                        j = text.find("\n", i)
+                        j = n if j < 0 else j
+                        out.append(" " * (j - i))
+                        i = j
+                elif c in "\"'":
+                        j = i + 1
+                        while j < n and text[j] != c:
+                                j += 2 if text[j] == "\\" else 1
+                        out.append(c + re.sub(r"[^\n]", " ", text[i + 1:j]) + c)
+                        i = j + 1
+                else:
+                        out.append(c)
+                        i += 1
+        return "".join(out)
+
+
+def line_of(text, offset):
+        return text.count("\n", 0, offset) + 1
+
+
+def function_definitions(code):
+        """The names of the functions code (comments and strings blanked) defines, with their offsets."""
+        for m in FUNCTION_RE.finditer(code):
+                name = m.group(1)
+                if name in ("if", "while", "for", "switch", "return", "sizeof"):
+                        continue
+                i, depth = m.end(), 1
+                while i < len(code) and depth:
+                        depth += {"(": 1, ")": -1}.get(code[i], 0)
+                        i += 1
+                rest = re.sub(r"^\s*(_[a-z_]+_(\([^)]*\))?\s*)*", "", code[i:i + 300])
+                if rest.startswith("{"):
+                        yield name, m.start(1)
+
+
+def main():
+        src = sys.argv[1]
+        failures = []
+        defined = {}
+        files = []
+        for top in PRODUCTION:
+                for root, _, names in os.walk(os.path.join(src, top)):
+                        files += [os.path.join(root, f) for f in names if f.endswith((".c", ".h"))]
+        for path in sorted(files):
+                rel = os.path.relpath(path, src)
+                text = open(path, encoding="utf-8").read()
+                code = blank_comments_and_strings(text)
+                for m in BANNED_RE.finditer(code):
+                        failures.append(f"{rel}:{line_of(code, m.start())}: {m.group(1)}() is ruled out: "
+                                        f"{BANNED[m.group(1)]}")
+                for m in SPLIT_RE.finditer(text):
+                        if not m.group(1).endswith('\\n"') and code[m.start()] == '"':
+                                failures.append(f"{rel}:{line_of(text, m.start())}: a message split over source "
+                                                "lines: join it")
+                if path.endswith(".c"):
+                        lines = text.split("\n")
+                        if not lines[0].startswith("/* SPDX-License-Identifier:") or \
+                           not (len(lines) > 1 and lines[1].startswith("/* ")):
+                                failures.append(f"{rel}:2: no opening comment line saying what the file is for")
+                        for name, offset in function_definitions(code):
+                                if name == "main":
+                                        continue
+                                if name in defined and defined[name][0] != rel:
+                                        failures.append(f"{rel}:{line_of(code, offset)}: {name}() is also defined "
+                                                        f"at {defined[name][0]}:{defined[name][1]}")
+                                defined.setdefault(name, (rel, line_of(code, offset)))
+        for f in failures:
+                print(f)
+        print(f"checksrc: {len(files)} files, {len(failures)} problems")
+        return 1 if failures else 0
+
+
+if __name__ == "__main__":
+        sys.exit(main())
