@@ -473,10 +473,9 @@ static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_droppe
                 a->budget->symptoms--;
                 return r;
         }
-        /* Only shown: a value that cannot be copied is left out, as with any other allocation failure here.
-         */
         for (Var v = 0; v < _VAR_CAPTURE_MAX; v++)
-                h->vars[v] = vars[v] ? strdup(vars[v]) : NULL;
+                if (vars[v] && !(h->vars[v] = strdup(vars[v])))
+                        return -ENOMEM;
         return 0;
 }
 

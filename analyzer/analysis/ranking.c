@@ -293,10 +293,10 @@ int analysis_finish(Analysis *a) {
                 const char *g;
                 if (f->device[0] && !f->group[0] && (g = group_of_address(a, f->device)))
                         snprintf(f->group, sizeof(f->group), "%s", g);
-                if (!f->vars[VAR_ADDRESS] && f->device[0])
-                        f->vars[VAR_ADDRESS] = strdup(f->device);
-                if (!f->vars[VAR_GROUP] && f->group[0])
-                        f->vars[VAR_GROUP] = strdup(f->group);
+                if (!f->vars[VAR_ADDRESS] && f->device[0] && !(f->vars[VAR_ADDRESS] = strdup(f->device)))
+                        return -ENOMEM;
+                if (!f->vars[VAR_GROUP] && f->group[0] && !(f->vars[VAR_GROUP] = strdup(f->group)))
+                        return -ENOMEM;
         }
         if ((r = fold_explained(a)) < 0)
                 return r;

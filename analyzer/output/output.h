@@ -17,7 +17,8 @@ typedef enum OutputFormat {
 
 int output_format_from_string(const char *s, OutputFormat *ret);
 
-/* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. */
+/* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. NULL
+ * (errno set) without memory. */
 struct json_object *json_text(const char *s);
 
 typedef struct OutputOptions {

@@ -207,6 +207,11 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
 struct json_object *json_text(const char *s) {
         StrBuf b = {0};
         escape_append(&b, s, strlen(s));
+        if (strbuf_failed(&b)) {
+                strbuf_done(&b);
+                errno = ENOMEM;
+                return NULL;
+        }
         struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
         strbuf_done(&b);
         return o;

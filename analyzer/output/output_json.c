@@ -11,8 +11,17 @@
 #include "output.h"
 #include "snapshot.h"
 
+/* json_text(s), counting in *lost a text that could not be made: the finding is then not rendered. */
+static struct json_object *text_of(const char *s, size_t *lost) {
+        struct json_object *o = json_text(s);
+        if (!o)
+                (*lost)++;
+        return o;
+}
+
 struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o) {
         const RuleSet *rs = analysis_rules(a);
+        size_t lost = 0;
         int r;
 
         const CauseDef *c = &rs->causes[f->cause];
@@ -20,8 +29,8 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         json_object_object_add(jc, "id", json_object_new_string(c->id));
         json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
         json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
-        json_object_object_add(jc, "title", json_text(c->title));
-        json_object_object_add(jc, "means", json_text(c->means));
+        json_object_object_add(jc, "title", text_of(c->title, &lost));
+        json_object_object_add(jc, "means", text_of(c->means, &lost));
         json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);
         json_object_object_add(jc, "group", f->group[0] ? json_object_new_string(f->group) : NULL);
         json_object_object_add(jc, "score", json_object_new_int64(f->score));
@@ -29,7 +38,7 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         int pid;
         if (finding_vm(f, o->host, &vm, &pid)) {
                 struct json_object *jv = json_object_new_object();
-                json_object_object_add(jv, "name", vm ? json_text(vm) : NULL);
+                json_object_object_add(jv, "name", vm ? text_of(vm, &lost) : NULL);
                 json_object_object_add(jv, "pid", pid ? json_object_new_int(pid) : NULL);
                 json_object_object_add(jc, "vm", jv);
         }
@@ -40,7 +49,7 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
                 goto fail;
         struct json_object *jx = json_object_new_array();
         for (size_t k = 0; k < n_ex; k++)
-                json_object_array_add(jx, json_text(ex[k]));
+                json_object_array_add(jx, text_of(ex[k], &lost));
         strv_free_n(ex, n_ex);
         json_object_object_add(jc, "explanation", jx);
 
@@ -49,9 +58,9 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
                 const Evidence *e = &f->evidence[k];
                 struct json_object *o1 = json_object_new_object();
                 json_object_object_add(o1, "source", json_object_new_string(source_to_string(e->source)));
-                json_object_object_add(o1, "input", json_text(e->input));
+                json_object_object_add(o1, "input", text_of(e->input, &lost));
                 json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
-                json_object_object_add(o1, "text", json_text(e->text));
+                json_object_object_add(o1, "text", text_of(e->text, &lost));
                 json_object_object_add(o1, "rule", json_object_new_string(rs->rules[e->rule].id));
                 if (e->cut)
                         json_object_object_add(o1, "cut", json_object_new_boolean(true));
@@ -59,11 +68,11 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
                         json_object_object_add(o1, "realtime_usec",
                                                json_object_new_int64((int64_t) e->realtime_usec));
                 if (e->unit)
-                        json_object_object_add(o1, "unit", json_text(e->unit));
+                        json_object_object_add(o1, "unit", text_of(e->unit, &lost));
                 if (e->cursor)
-                        json_object_object_add(o1, "cursor", json_text(e->cursor));
+                        json_object_object_add(o1, "cursor", text_of(e->cursor, &lost));
                 if (e->context)
-                        json_object_object_add(o1, "context", json_text(e->context));
+                        json_object_object_add(o1, "context", text_of(e->context, &lost));
                 json_object_array_add(je, o1);
         }
         json_object_object_add(jc, "evidence", je);
@@ -76,8 +85,8 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         struct json_object *jf = json_object_new_array();
         for (size_t k = 0; k < n_fixes; k++) {
                 struct json_object *o1 = json_object_new_object();
-                json_object_object_add(o1, "command", json_text(fixes[k].command));
-                json_object_object_add(o1, "why", json_text(fixes[k].why));
+                json_object_object_add(o1, "command", text_of(fixes[k].command, &lost));
+                json_object_object_add(o1, "why", text_of(fixes[k].why, &lost));
                 json_object_array_add(jf, o1);
         }
         rendered_fixes_free(fixes, n_fixes);
@@ -87,6 +96,10 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         for (size_t k = 0; k < f->n_explains; k++)
                 json_object_array_add(jexp, json_object_new_string(f->explains[k]));
         json_object_object_add(jc, "explains", jexp);
+        if (lost > 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
         return jc;
 fail:
         json_object_put(jc);
