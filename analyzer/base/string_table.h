@@ -19,13 +19,13 @@
 
 /* Only the values below max are looked up: the ones past it (an internal value) have a name to show but
  * are never read. */
-#define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_BELOW(name, max, scope)                         \
-        scope int name##_from_string(const char *s, size_t len) {                               \
-                for (size_t i_ = 0; i_ < (size_t) (max) && i_ < ELEMENTSOF(name##_table); i_++) \
-                        if (name##_table[i_] && strlen(name##_table[i_]) == len &&              \
-                            memcmp(name##_table[i_], s, len) == 0)                              \
-                                return (int) i_;                                                \
-                return -EINVAL;                                                                 \
+#define _DEFINE_STRING_TABLE_LOOKUP_FROM_STRING_BELOW(name, max, scope)                               \
+        scope int name##_from_string(const char *s, size_t len) {                                     \
+                for (size_t i_ = 0; i_ < (size_t) (max) && i_ < ELEMENTSOF(name##_table); i_++)       \
+                        if (name##_table[i_] && len > 0 && name##_table[i_][0] == s[0] &&             \
+                            strlen(name##_table[i_]) == len && memcmp(name##_table[i_], s, len) == 0) \
+                                return (int) i_;                                                      \
+                return -EINVAL;                                                                       \
         }
 
 #define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )

@@ -83,6 +83,8 @@ struct Parser {
         size_t index;
         unsigned section_line;
         unsigned counts[RULE_KEYS_MAX]; /* of each key of rule_keys[] in the open section */
+        unsigned targets; /* keys given that name the rule's target */
+        const RuleKey *cause_rules_only; /* a key given that only a cause's rule may give */
         unsigned pending_fix_line; /* a fix still waiting for its why, 0 if none */
 };
 
@@ -539,17 +541,12 @@ static void close_section(Parser *p) {
                 error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
         if (p->kind == SECTION_RULE) {
                 RuleDef *r = &p->rs->rules[p->index];
-                unsigned targets = 0;
-                for (size_t k = 0; k < ELEMENTSOF(rule_keys); k++)
-                        if (rule_keys[k].target)
-                                targets += p->counts[k];
-                if (targets != 1)
+                if (p->targets != 1)
                         error_at(p, p->section_line, 0, "a rule needs exactly one of cause, symptom or fact",
                                  NULL);
-                for (size_t k = 0; k < ELEMENTSOF(rule_keys); k++)
-                        if (rule_keys[k].cause_rules_only && p->counts[k] && r->kind != RULE_CAUSE)
-                                error_at(p, p->section_line, 0, rule_keys[k].name,
-                                         " applies to cause rules only");
+                if (p->cause_rules_only && r->kind != RULE_CAUSE)
+                        error_at(p, p->section_line, 0, p->cause_rules_only->name,
+                                 " applies to cause rules only");
                 if (r->kind == RULE_FACT && (r->n_fixes || r->explain))
                         error_at(p, p->section_line, 0,
                                  "a fact rule has no explain or fix: it is not a failure", NULL);
@@ -634,6 +631,8 @@ static int open_section(Parser *p, const char *line, size_t len) {
         p->section_line = p->line;
         p->pending_fix_line = 0;
         memset(p->counts, 0, sizeof(p->counts));
+        p->targets = 0;
+        p->cause_rules_only = NULL;
         return 0;
 limit:
         if (r == -E2BIG) {
@@ -745,6 +744,9 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
         }
         unsigned *count = &p->counts[key - rule_keys];
         (*count)++;
+        p->targets += key->target;
+        if (key->cause_rules_only)
+                p->cause_rules_only = key;
         if (key->max && *count > key->max) {
                 error_at(p, p->line, lead,
                          key->max == 1 ? "key given twice: " : "key given too often: ", line + lead);
