@@ -37,8 +37,7 @@ int require_pci(const Options *o, const HostFacts *host) {
         if (o->snapshot)
                 errorf("%s: its PCI devices could not be read when it was taken: not probed", o->snapshot);
         else
-                errorf("%s%ssys/bus/pci/devices cannot be read: the PCI devices are not probed (run as "
-                       "root?)",
+                errorf("%s%ssys/bus/pci/devices cannot be read: the PCI devices are not probed (run as root?)",
                        o->sysroot, o->sysroot[strlen(o->sysroot) - 1] == '/' ? "" : "/");
         return -EACCES;
 }
