@@ -355,8 +355,10 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
                 free(f.pending);
                 return -ENOMEM;
         }
-        if ((r = line_reader_init(&rd, fd)) < 0)
+        if ((r = line_reader_init(&rd, fd)) < 0) {
+                free(f.pending);
                 return r;
+        }
         while ((r = line_reader_next_block(&rd, &b)) > 0) {
                 if (b.single) {
                         if ((r = resolve_pending(&f, b.text, b.len)) < 0)
