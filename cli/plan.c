@@ -23,7 +23,7 @@ static const char *driver_of(const PciDevice *d) {
         return d->driver == KNOWN_PRESENT ? d->driver_name : "no driver";
 }
 
-static void put(StrBuf *out, const char *s) {
+static void put_escaped(StrBuf *out, const char *s) {
         escape_append(out, s, strlen(s));
 }
 
@@ -69,9 +69,9 @@ static void put_fence(StrBuf *out, const char *lang, const char *body) {
 static void device_line(StrBuf *out, const PlanDevice *pd) {
         const PciDevice *d = pd->pci;
         strbuf_printf(out, "%s [%04x:%04x] class %06x ", d->address, d->vendor, d->device, d->class_code);
-        put(out, d->name[0] ? d->name : "(name unknown)");
+        put_escaped(out, d->name[0] ? d->name : "(name unknown)");
         strbuf_puts(out, ", on ");
-        put(out, driver_of(d));
+        put_escaped(out, driver_of(d));
         if (d->group == KNOWN_PRESENT)
                 strbuf_printf(out, ", IOMMU group %u", d->group_id);
         strbuf_printf(out, " (%s)", pd->role == PLAN_NAMED ? "named" : "same card: goes along");
@@ -81,7 +81,7 @@ static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown
         if (markdown)
                 strbuf_puts(out, "# Passthrough plan\n\n");
         strbuf_puts(out, "Plan for ");
-        put(out, f->os_pretty[0] ? f->os_pretty : "this host");
+        put_escaped(out, f->os_pretty[0] ? f->os_pretty : "this host");
         strbuf_printf(out, " (%s, IOMMU %s%s). Nothing has been run: run the commands yourself, in order.\n",
                       vendor_label(p->vendor), p->iommu_on ? "on" : "off",
                       !p->iommu_on                 ? ""
@@ -100,16 +100,16 @@ static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = &p->steps[i];
                 strbuf_printf(out, "\n%zu. ", i + 1);
-                put(out, s->title);
+                put_escaped(out, s->title);
                 strbuf_putc(out, '\n');
                 for (size_t j = 0; j < s->n_commands; j++) {
                         strbuf_puts(out, "   $ ");
-                        put(out, s->commands[j]);
+                        put_escaped(out, s->commands[j]);
                         strbuf_putc(out, '\n');
                 }
                 if (s->why) {
                         strbuf_puts(out, "   why: ");
-                        put(out, s->why);
+                        put_escaped(out, s->why);
                         strbuf_putc(out, '\n');
                 }
         }
@@ -118,14 +118,14 @@ static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
         strbuf_puts(out, "\nQEMU arguments (without libvirt):\n");
         for (size_t i = 0; i < p->n_qemu_args; i++) {
                 strbuf_puts(out, "  ");
-                put(out, p->qemu_args[i]);
+                put_escaped(out, p->qemu_args[i]);
                 strbuf_putc(out, '\n');
         }
         if (p->n_notes > 0)
                 strbuf_puts(out, "\nNotes:\n");
         for (size_t i = 0; i < p->n_notes; i++) {
                 strbuf_puts(out, "  - ");
-                put(out, p->notes[i]);
+                put_escaped(out, p->notes[i]);
                 strbuf_putc(out, '\n');
         }
 }
@@ -152,7 +152,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = &p->steps[i];
                 strbuf_printf(out, "\n### %zu. ", i + 1);
-                put(out, s->title);
+                put_escaped(out, s->title);
                 strbuf_puts(out, "\n\n");
                 if (s->n_commands > 0) {
                         StrBuf body = {0};
@@ -163,7 +163,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                         strbuf_putc(out, '\n');
                 }
                 if (s->why) {
-                        put(out, s->why);
+                        put_escaped(out, s->why);
                         strbuf_putc(out, '\n');
                 }
         }
@@ -179,7 +179,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                 strbuf_puts(out, "\n## Notes\n\n");
         for (size_t i = 0; i < p->n_notes; i++) {
                 strbuf_puts(out, "- ");
-                put(out, p->notes[i]);
+                put_escaped(out, p->notes[i]);
                 strbuf_putc(out, '\n');
         }
 }

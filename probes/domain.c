@@ -157,7 +157,7 @@ static const char *str(const xmlChar *s) {
         return (const char *) s;
 }
 
-static bool is_blank(char c) {
+static bool is_xml_blank(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
@@ -171,7 +171,7 @@ static int parse_uint_base0(const char *s, uint32_t *ret) {
         unsigned base = 10;
         size_t digits = 0;
 
-        while (sp.len > 0 && is_blank(sp.p[0]))
+        while (sp.len > 0 && is_xml_blank(sp.p[0]))
                 span_advance(&sp, 1);
         (void) span_eat_char(&sp, '+');
         if (sp.len >= 2 && sp.p[0] == '0' && (sp.p[1] == 'x' || sp.p[1] == 'X')) {
@@ -265,10 +265,10 @@ static int take_word(const Parser *p, xmlNodePtr n, const char *what, const xmlC
 static int parse_uuid(const Parser *p, xmlNodePtr n, const char *s, char ret[static 37]) {
         char hex[33], q[256];
         size_t nh = 0, len = strlen(s);
-        while (len > 0 && is_blank(s[len - 1]))
+        while (len > 0 && is_xml_blank(s[len - 1]))
                 len--;
         for (size_t i = 0; i < len; i++) {
-                if (is_blank(s[i]) && nh == 0)
+                if (is_xml_blank(s[i]) && nh == 0)
                         continue;
                 if (s[i] == '-' && nh > 0 && nh < 32)
                         continue;

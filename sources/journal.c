@@ -355,7 +355,7 @@ int journal_open(const JournalQuery *q, Journal **ret, Diag *d) {
         return 0;
 }
 
-static void copy_field(Journal *j, int f, const char *data, size_t len) {
+static void copy_entry_field(Journal *j, int f, const char *data, size_t len) {
         size_t n = MIN(len, (size_t) VX_JOURNAL_FIELD_MAX - 1);
         memcpy(j->fields[f], data, n);
         j->fields[f][n] = 0;
@@ -403,7 +403,7 @@ int journal_next(Journal *j, JournalEntry *ret) {
                         }
                         int f = field_from_string(p, klen);
                         if (f >= 0)
-                                copy_field(j, f, eq + 1, vlen);
+                                copy_entry_field(j, f, eq + 1, vlen);
                 }
                 if (!have_message)
                         continue;

@@ -270,8 +270,9 @@ static char *pattern_as_compiled(const char *pattern) {
         char tail[64];
         if (end > 0 && out[end - 1] == '$' && slashes % 2 == 0 && olen - end < sizeof(tail)) {
                 snprintf(tail, sizeof(tail), "%s", out + end);
-                strcpy(out + end - 1, "[.\\s]*$");
-                strcat(out, tail);
+                static const char any_end[] = "[.\\s]*$";
+                memcpy(out + end - 1, any_end, sizeof(any_end) - 1);
+                memcpy(out + end - 1 + sizeof(any_end) - 1, tail, strlen(tail) + 1);
         }
         return out;
 }

@@ -98,7 +98,7 @@ static bool is_word(char c) {
 }
 
 /* A byte inside a UTF-8 character: no secret starts or ends next to one, so a token never splits one. */
-static bool is_continuation(char c) {
+static bool is_utf8_continuation(char c) {
         return ((unsigned char) c & 0xc0) == 0x80;
 }
 
@@ -229,11 +229,11 @@ int redactor_apply(Redactor *r, const char *text, size_t len, StrBuf *out) {
                         (!is_word(text[i - 1]) &&
                          !(i >= 2 && (text[i - 1] == ':' || text[i - 1] == '-') && is_hex(text[i - 2])));
                 Secret *hit = NULL;
-                if (word_start && !is_continuation(text[i]))
+                if (word_start && !is_utf8_continuation(text[i]))
                         for (size_t k = 0; k < r->n && !hit; k++) {
                                 Secret *s = &r->secrets[k];
                                 if (s->len <= len - i && memcmp(text + i, s->value, s->len) == 0 &&
-                                    !(i + s->len < len && is_continuation(text[i + s->len])) &&
+                                    !(i + s->len < len && is_utf8_continuation(text[i + s->len])) &&
                                     (i + s->len == len || !is_word(text[i + s->len]) ||
                                      /* "host.example.com" names the host "host" too */
                                      (text[i + s->len] == '.' && s->kind == REDACT_HOST)))

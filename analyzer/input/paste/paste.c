@@ -920,11 +920,7 @@ static bool is_bare_command(Span t) {
         static const char *const words[] = {"echo ",      "sudo ",     "printf ", "sh -c ", "bash -c ",
                                             "driverctl ", "modprobe ", "rmmod ",  "virsh ", "tee "};
         /* most lines start with none of their letters */
-        if (t.len < 4 ||
-            !strchr("esp"
-                    "bdmrvt",
-                    t.p[0]) ||
-            t.p[0] == '\0')
+        if (t.len < 4 || !strchr("espbdmrvt", t.p[0]) || t.p[0] == '\0')
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (span_starts_with(t, words[i]))
