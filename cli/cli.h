@@ -46,6 +46,7 @@ typedef struct Options {
         const char *guest_files[VX_INPUTS_MAX]; /* --guest FILE: the VM's own logs */
         size_t n_guest_files;
         const char *guest_modules_alias; /* --guest-modules-alias FILE: the guest's modules.alias */
+        bool inventory; /* rules test|list --inventory [DIR]: the message inventory */
 } Options;
 
 typedef struct Input {

@@ -182,20 +182,25 @@ const Command commands[] = {
          .run = cmd_rules,
          .caps = 0,
          .probes = false,
-         .options = 0,
+         .options = COMMAND_OPTION_INVENTORY,
          .summary = "check, test or list the rule files",
          .help = "Usage: vfioexplain rules check|test|list [OPTIONS]\n"
+                 "       vfioexplain rules test|list --inventory [DIR]\n"
                  "\n"
                  "  check                        validate the rule files (errors as FILE:LINE:COLUMN)\n"
                  "  test                         run every rule's examples and counter-examples\n"
                  "  list                         every cause known, and where each rule file came from\n"
+                 "  test --inventory [DIR]       the message inventory (DIR/*.tsv, default: the rules' inventory/):\n"
+                 "                               each row's rule, and what its example gives alone\n"
+                 "  list --inventory [DIR]       the inventory's messages per program, cause and file\n"
+                 "                               (markdown: the per-program table of README.md)\n"
                  "\n"
                  "Rule files are the *.rules of " VX_RULES_DIR ",\n"
                  "replaced or masked (an empty file or a symlink to /dev/null) by files of the same name in\n" VX_DROPIN_RULES_DIR
                  " and " VX_RUNTIME_RULES_DIR ".\n"
                  "\n"
                  "Options:\n" OPT_RULES
-                 "  --format text|json           output of 'list' (default: text)\n" OPT_HELP
+                 "  --format text|json|markdown  output of 'list' (default: text)\n" OPT_HELP
                  "\nExit status: 0 valid / all passed, 1 invalid / a test failed, 2 bad usage.\n"},
 };
 

@@ -16,6 +16,7 @@
 typedef enum CommandOption {
         COMMAND_OPTION_REDACT = 1u << 0, /* --redact */
         COMMAND_OPTION_GUEST = 1u << 1, /* --guest FILE, --guest-modules-alias FILE */
+        COMMAND_OPTION_INVENTORY = 1u << 2, /* --inventory (rules test and rules list) */
 } CommandOption;
 
 typedef struct Command {

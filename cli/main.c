@@ -48,6 +48,7 @@ int main(int argc, char **argv) {
                 {"redact", no_argument, NULL, 'R'},
                 {"guest", required_argument, NULL, 'G'},
                 {"guest-modules-alias", required_argument, NULL, 'M'},
+                {"inventory", no_argument, NULL, 'I'},
                 {},
         };
         struct timespec now;
@@ -138,6 +139,9 @@ int main(int argc, char **argv) {
                 case 'a':
                         o.address = optarg;
                         break;
+                case 'I':
+                        o.inventory = true;
+                        break;
                 case 'R':
                         o.redact = true;
                         break;
@@ -207,6 +211,10 @@ int main(int argc, char **argv) {
         const Command *target = command ?: command_find("explain");
         if (o.redact && !(target->options & COMMAND_OPTION_REDACT)) {
                 errorf("--redact is an option of %s", command_names_taking(COMMAND_OPTION_REDACT));
+                return EXIT_USAGE;
+        }
+        if (o.inventory && !(target->options & COMMAND_OPTION_INVENTORY)) {
+                errorf("--inventory is an option of %s", command_names_taking(COMMAND_OPTION_INVENTORY));
                 return EXIT_USAGE;
         }
         if (o.guest_modules_alias && o.n_guest_files == 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vfioexplain rules check|test|list: the rule files themselves. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +12,152 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "fileio.h"
 #include "rules_cmd.h"
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void names_free(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* The *.tsv files of dir, in name order, each parsed (what is malformed goes to d). Errors are reported;
+ * returns 0 or a negative errno. */
+static int inventory_load(const char *dir, Diag *d, Inventory **ret, size_t *ret_n) {
+        char **names = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!dp) {
+                r = -errno;
+                if (dfd >= 0)
+                        close(dfd);
+                errorf("%s: %s (name the inventory's directory: rules test --inventory DIR)", dir,
+                       strerror(-r));
+                return r;
+        }
+        names = calloc(VX_INVENTORY_FILES_MAX, sizeof(char *));
+        for (struct dirent *de; names && (de = readdir(dp));) {
+                size_t len = strlen(de->d_name);
+                if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".tsv") != 0)
+                        continue;
+                if (n >= VX_INVENTORY_FILES_MAX) {
+                        errorf("%s: more than %u inventory files", dir, VX_INVENTORY_FILES_MAX);
+                        r = -E2BIG;
+                        break;
+                }
+                if (!(names[n++] = strdup(de->d_name))) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (!names)
+                r = -ENOMEM;
+        if (r >= 0 && n == 0) {
+                errorf("%s: no *.tsv inventory files", dir);
+                r = -ENOENT;
+        }
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        errorf("out of memory reading the inventory");
+                names_free(names, n);
+                closedir(dp);
+                return r;
+        }
+        qsort(names, n, sizeof(char *), cmp_names);
+        Inventory *inv = calloc(n, sizeof(Inventory));
+        size_t done = 0;
+        for (; inv && done < n; done++) {
+                _cleanup_free_ char *buf = NULL, *path = NULL;
+                size_t len = 0;
+                struct stat st;
+                if (asprintf(&path, "%s/%s", dir, names[done]) < 0) {
+                        path = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                /* Only regular files: a FIFO named *.tsv would block the open. */
+                if (fstatat(dirfd(dp), names[done], &st, 0) < 0)
+                        r = -errno;
+                else if (!S_ISREG(st.st_mode))
+                        r = -EINVAL;
+                else
+                        r = read_file_bounded(dirfd(dp), names[done], VX_INVENTORY_FILE_MAX, &buf, &len);
+                if (r < 0) {
+                        errorf("%s: %s", path, r == -EINVAL ? "not a regular file" : strerror(-r));
+                        break;
+                }
+                if ((r = inventory_parse(path, buf, len, d, &inv[done])) < 0)
+                        break;
+        }
+        if (!inv)
+                r = -ENOMEM;
+        if (r == -ENOMEM)
+                errorf("out of memory reading the inventory");
+        names_free(names, n);
+        closedir(dp);
+        if (r < 0) {
+                for (size_t i = 0; inv && i < done; i++)
+                        inventory_done(&inv[i]);
+                free(inv);
+                return r;
+        }
+        *ret = inv;
+        *ret_n = n;
+        return 0;
+}
+
+static int cmd_inventory(const Options *o, const RuleSet *rs, const char *verb, const char *dir) {
+        _cleanup_free_ char *fallback = NULL;
+        Inventory *inv = NULL;
+        size_t n = 0;
+        Diag d = {0};
+        StrBuf out = {0};
+        int r, ret;
+
+        if (!dir) {
+                if (asprintf(&fallback, "%s/inventory", o->rules_dir ? o->rules_dir : VX_SOURCE_RULES_DIR) <
+                    0)
+                        return EXIT_INTERNAL;
+                dir = fallback;
+        }
+        if ((r = inventory_load(dir, &d, &inv, &n)) < 0) {
+                diag_done(&d);
+                return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+        }
+        if (strcmp(verb, "list") == 0) {
+                r = rules_list_inventory(rs, inv, n, o->format, &out);
+                ret = r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
+                /* A malformed row is not listed: say so, or the figures would look whole. */
+                for (size_t i = 0; i < d.n; i++)
+                        errorf("%s", d.lines[i]);
+        } else {
+                InventoryTestResult res;
+                r = rules_test_inventory(rs, inv, n, &d, &out, &res);
+                if (r >= 0)
+                        strbuf_printf(
+                                &out,
+                                "rules test --inventory: %zu files, %zu rows: %zu hold, %zu failures\n", n,
+                                res.rows, res.hold, res.failures);
+                ret = r < 0 ? EXIT_INTERNAL : res.failures ? EXIT_CAUSE : EXIT_NO_CAUSE;
+        }
+        if (r >= 0)
+                (void) write_all(strbuf_str(&out), out.len);
+        else
+                errorf("out of memory testing the inventory");
+        strbuf_done(&out);
+        diag_done(&d);
+        for (size_t i = 0; i < n; i++)
+                inventory_done(&inv[i]);
+        free(inv);
+        return ret;
+}
 
 int cmd_rules(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;
@@ -19,8 +165,12 @@ int cmd_rules(const Options *o, int argc, char **argv) {
         StrBuf out = {0};
         int r, ret;
 
-        if (argc != 1) {
-                errorf("usage: vfioexplain rules check|test|list");
+        if (argc != 1 && !(o->inventory && argc == 2)) {
+                errorf("usage: vfioexplain rules check|test|list, rules test|list --inventory [DIR]");
+                return EXIT_USAGE;
+        }
+        if (o->inventory && strcmp(argv[0], "test") != 0 && strcmp(argv[0], "list") != 0) {
+                errorf("--inventory is an option of 'vfioexplain rules test' and 'rules list'");
                 return EXIT_USAGE;
         }
         const char *verb = argv[0];
@@ -58,6 +208,12 @@ int cmd_rules(const Options *o, int argc, char **argv) {
         }
         if (load_rules_sources(o, &sources, &rs) < 0)
                 return EXIT_USAGE;
+        if (o->inventory) {
+                ret = cmd_inventory(o, rs, verb, argc == 2 ? argv[1] : NULL);
+                rule_sources_done(&sources);
+                ruleset_free(rs);
+                return ret;
+        }
         if (strcmp(verb, "list") == 0) {
                 r = rules_list(rs, &sources, o->format, &out);
                 ret = r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;

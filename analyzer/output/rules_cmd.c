@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* `rules test` and `rules list`: the rule set against its own examples, and described for users. */
+/* `rules test` and `rules list`: the rule set against its own examples, and described for users; the
+ * message inventory against the rules. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "matcher.h"
 #include "paste.h"
 #include "rules_cmd.h"
+#include "vfioexplain/analysis.h"
 #include "vfioexplain/macro.h"
 
 typedef struct Probe {
@@ -291,5 +294,365 @@ int rules_list(const RuleSet *rs, const RuleSources *sources, OutputFormat forma
         }
         if (sources)
                 sources_to_text(sources, out);
+        return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+/* What one inventory row's example, alone, gives; why not in why (when given). Returns 1 when the row holds,
+ * 0 when not, -ENOMEM. */
+static int row_holds(const RuleSet *rs, ExampleReader *er, Matcher *m, const Inventory *inv,
+                     const InventoryRow *row, StrBuf *why) {
+        const char *example = row->column[INVENTORY_EXAMPLE];
+        const RuleDef *r = row->rule != SIZE_MAX ? &rs->rules[row->rule] : NULL;
+        bool holds = row->sound;
+        Analysis *a = NULL;
+        int ret;
+
+        if (row->disposition != DISPOSITION_BENIGN && !r)
+                return 0; /* an unknown rule: reported already */
+        if (r) {
+                Line line;
+                Probe p = {.want = row->rule};
+                example_line(er, r, example, &line);
+                (void) matcher_match_line(m, &line, on_example_match, &p);
+                if (!p.hit) {
+                        strbuf_printf(why, "the example does not match rule %s\n", r->id);
+                        holds = false;
+                }
+        }
+        if ((ret = analysis_new(rs, &a)) < 0)
+                return ret;
+        if (r && r->source_mask == 1u << SOURCE_PROBE)
+                ret = analysis_feed_probe(a, example, strlen(example));
+        else if (r && r->source_mask == 1u << SOURCE_SHELL) {
+                /* A shell rule's example is a transcript, its lines joined by a literal "\n". */
+                for (const char *p = example; ret >= 0;) {
+                        const char *nl = strstr(p, "\\n");
+                        size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                        ret = analysis_feed(a, inv->name, row->line, p, len);
+                        if (!nl)
+                                break;
+                        p = nl + 2;
+                }
+        } else {
+                /* A guest rule's message is read as `--guest FILE` reads it. */
+                analysis_set_guest(a, r && r->source_mask == 1u << SOURCE_GUEST);
+                ret = analysis_feed(a, inv->name, row->line, example, strlen(example));
+        }
+        if (ret >= 0)
+                ret = analysis_finish(a);
+        if (ret < 0) {
+                analysis_free(a);
+                return ret;
+        }
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        bool want_found = false;
+        for (size_t i = 0; i < n && r; i++) {
+                if (row->disposition == DISPOSITION_CAUSE && r->kind == RULE_CAUSE)
+                        want_found = want_found || fs[i]->cause == r->target;
+                else if (row->disposition == DISPOSITION_SYMPTOM && r->kind == RULE_SYMPTOM) {
+                        const SymptomDef *sd = &rs->symptoms[r->target];
+                        for (size_t k = 0; k < sd->n_suggests; k++)
+                                want_found = want_found || fs[i]->cause == sd->suggests[k];
+                }
+        }
+        bool want_none = row->disposition == DISPOSITION_FACT || row->disposition == DISPOSITION_BENIGN;
+        if (want_none ? n > 0 : !want_found) {
+                holds = false;
+                if (row->disposition == DISPOSITION_CAUSE)
+                        strbuf_printf(why, "alone, the example does not yield cause %s: it yields ",
+                                      r->kind == RULE_CAUSE ? rs->causes[r->target].id
+                                                            : "(none: not a cause rule)");
+                else if (row->disposition == DISPOSITION_SYMPTOM)
+                        strbuf_printf(
+                                why,
+                                "alone, the example yields none of the causes symptom %s suggests: it yields ",
+                                r->kind == RULE_SYMPTOM ? rs->symptoms[r->target].id
+                                                        : "(none: not a symptom rule)");
+                else
+                        strbuf_printf(why, "a %s row's example, alone, yields ",
+                                      disposition_to_string(row->disposition));
+                if (n == 0)
+                        strbuf_puts(why, "no cause");
+                for (size_t i = 0; i < n; i++) {
+                        const Finding *f = fs[i];
+                        strbuf_printf(why, "%s%s", i ? ", " : "", rs->causes[f->cause].id);
+                        if (f->n_evidence > 0)
+                                strbuf_printf(why, " (rule %s)", rs->rules[f->evidence[0].rule].id);
+                }
+                strbuf_putc(why, '\n');
+        }
+        analysis_free(a);
+        return holds;
+}
+
+/* Every row's verdict, in the order of the files and rows; each reason for a row that does not hold is one
+ * "NAME:LINE: reason" line of report (NULL: not wanted). */
+static int inventory_verdicts(const RuleSet *rs, Inventory *inv, size_t n, bool *holds, StrBuf *report) {
+        _cleanup_free_ ExampleReader *er = calloc(1, sizeof(ExampleReader));
+        Matcher *m = NULL;
+        StrBuf why = {0};
+        int r;
+
+        if (!er)
+                return -ENOMEM;
+        if ((r = line_classifier_new(&er->lc)) < 0)
+                return r;
+        if ((r = paste_new(&er->paste)) < 0 || (r = matcher_new(rs, &m)) < 0) {
+                paste_free(er->paste);
+                line_classifier_free(er->lc);
+                return r;
+        }
+        size_t k = 0;
+        for (size_t f = 0; f < n && r >= 0; f++)
+                for (size_t i = 0; i < inv[f].n_rows && r >= 0; i++, k++) {
+                        strbuf_reset(&why);
+                        r = row_holds(rs, er, m, &inv[f], &inv[f].rows[i], &why);
+                        holds[k] = r > 0;
+                        if (!report || strbuf_failed(&why))
+                                continue;
+                        /* One line per reason, each with where the row is. */
+                        for (const char *p = strbuf_str(&why); *p;) {
+                                const char *nl = strchr(p, '\n');
+                                strbuf_printf(report, "%s:%u: ", inv[f].name, inv[f].rows[i].line);
+                                escape_append(report, p, (size_t) (nl - p));
+                                strbuf_putc(report, '\n');
+                                p = nl + 1;
+                        }
+                }
+        if (r >= 0 && strbuf_failed(&why))
+                r = -ENOMEM;
+        strbuf_done(&why);
+        matcher_free(m);
+        paste_free(er->paste);
+        line_classifier_free(er->lc);
+        return r < 0 ? r : 0;
+}
+
+static size_t inventory_rows(const Inventory *inv, size_t n) {
+        size_t total = 0;
+        for (size_t f = 0; f < n; f++)
+                total += inv[f].n_rows;
+        return total;
+}
+
+/* The "# Rows: " line a file's figures make, without its "# ". */
+static void counts_line(const Inventory *inv, const bool *holds, StrBuf *out) {
+        size_t c[_DISPOSITION_MAX], hold = 0;
+        inventory_count(inv, c);
+        for (size_t i = 0; i < inv->n_rows; i++)
+                hold += holds[i];
+        strbuf_printf(
+                out,
+                "Rows: %zu (cause %zu, symptom %zu, fact %zu, benign %zu); %zu of %zu examples give their disposition alone.",
+                inv->n_rows, c[DISPOSITION_CAUSE], c[DISPOSITION_SYMPTOM], c[DISPOSITION_FACT],
+                c[DISPOSITION_BENIGN], hold, inv->n_rows);
+}
+
+int rules_test_inventory(const RuleSet *rs, Inventory *inv, size_t n, const Diag *parsed, StrBuf *report,
+                         InventoryTestResult *ret) {
+        InventoryTestResult res = {.rows = inventory_rows(inv, n)};
+        Diag d = {0};
+        int r;
+
+        for (size_t i = 0; parsed && i < parsed->n; i++) {
+                escape_append(report, parsed->lines[i], strlen(parsed->lines[i]));
+                strbuf_putc(report, '\n');
+        }
+        for (size_t f = 0; f < n; f++)
+                res.failures += inv[f].malformed;
+        if (parsed && parsed->dropped)
+                strbuf_printf(report, "... and %zu more\n", parsed->dropped);
+        res.failures += inventory_check_rules(inv, n, rs, &d);
+        for (size_t i = 0; i < d.n; i++) {
+                escape_append(report, d.lines[i], strlen(d.lines[i]));
+                strbuf_putc(report, '\n');
+        }
+        if (d.dropped)
+                strbuf_printf(report, "... and %zu more\n", d.dropped);
+        diag_done(&d);
+
+        _cleanup_free_ bool *holds = calloc(res.rows ? res.rows : 1, sizeof(bool));
+        if (!holds)
+                return -ENOMEM;
+        if ((r = inventory_verdicts(rs, inv, n, holds, report)) < 0)
+                return r;
+        size_t k = 0;
+        for (size_t f = 0; f < n; f++) {
+                for (size_t i = 0; i < inv[f].n_rows; i++)
+                        if (holds[k + i])
+                                res.hold++;
+                        else if (inv[f].rows[i].sound)
+                                res.failures++; /* a row already unsound was counted as it was reported */
+                StrBuf want = {0};
+                counts_line(&inv[f], holds + k, &want);
+                if (!inv[f].counts) {
+                        res.failures++;
+                        strbuf_printf(report, "%s: the header has no figures; it should say: # ",
+                                      inv[f].name);
+                        strbuf_puts(report, strbuf_str(&want));
+                        strbuf_putc(report, '\n');
+                } else if (strcmp(inv[f].counts, strbuf_str(&want)) != 0) {
+                        res.failures++;
+                        strbuf_printf(report,
+                                      "%s:%u: the header's figures are not the rows'; it should say: # ",
+                                      inv[f].name, inv[f].counts_line);
+                        strbuf_puts(report, strbuf_str(&want));
+                        strbuf_putc(report, '\n');
+                }
+                if (strbuf_failed(&want))
+                        report->oom = true;
+                strbuf_done(&want);
+                k += inv[f].n_rows;
+        }
+        *ret = res;
+        return strbuf_failed(report) ? -ENOMEM : 0;
+}
+
+typedef struct Tally {
+        const char *name;
+        size_t rows[_DISPOSITION_MAX];
+        size_t total, hold;
+} Tally;
+
+static void tally_add(Tally *t, const InventoryRow *row, bool holds) {
+        t->rows[row->disposition]++;
+        t->total++;
+        t->hold += holds;
+}
+
+static int cmp_tally(const void *a, const void *b) {
+        return strcmp(((const Tally *) a)->name, ((const Tally *) b)->name);
+}
+
+typedef struct CauseTally {
+        size_t cause_rows, symptom_rows, hold;
+} CauseTally;
+
+static struct json_object *tally_to_json(const Tally *t) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(t->name));
+        json_object_object_add(o, "rows", json_object_new_int64((int64_t) t->total));
+        for (size_t d = 0; d < _DISPOSITION_MAX; d++)
+                json_object_object_add(o, disposition_to_string(d),
+                                       json_object_new_int64((int64_t) t->rows[d]));
+        json_object_object_add(o, "hold", json_object_new_int64((int64_t) t->hold));
+        return o;
+}
+
+static void tally_to_text(const Tally *t, bool markdown, StrBuf *out) {
+        StrBuf name = {0};
+        escaped(&name, t->name);
+        if (markdown)
+                strbuf_printf(out, "| %s | %zu | %zu | %zu | %zu | %zu | %zu |\n", strbuf_str(&name),
+                              t->total, t->rows[DISPOSITION_CAUSE], t->rows[DISPOSITION_SYMPTOM],
+                              t->rows[DISPOSITION_FACT], t->rows[DISPOSITION_BENIGN], t->hold);
+        else
+                strbuf_printf(out, "%-24s %6zu %6zu %8zu %5zu %7zu %6zu\n", strbuf_str(&name), t->total,
+                              t->rows[DISPOSITION_CAUSE], t->rows[DISPOSITION_SYMPTOM],
+                              t->rows[DISPOSITION_FACT], t->rows[DISPOSITION_BENIGN], t->hold);
+        strbuf_done(&name);
+}
+
+int rules_list_inventory(const RuleSet *rs, Inventory *inv, size_t n, OutputFormat format, StrBuf *out) {
+        size_t total = inventory_rows(inv, n), n_programs = 0;
+        Tally all = {.name = "all"};
+        int r;
+
+        (void) inventory_check_rules(inv, n, rs, NULL);
+        _cleanup_free_ bool *holds = calloc(total ? total : 1, sizeof(bool));
+        _cleanup_free_ Tally *programs = calloc(total ? total : 1, sizeof(Tally));
+        _cleanup_free_ Tally *files = calloc(n ? n : 1, sizeof(Tally));
+        _cleanup_free_ CauseTally *causes = calloc(rs->n_causes ? rs->n_causes : 1, sizeof(CauseTally));
+        if (!holds || !programs || !files || !causes)
+                return -ENOMEM;
+        if ((r = inventory_verdicts(rs, inv, n, holds, NULL)) < 0)
+                return r;
+        size_t k = 0;
+        for (size_t f = 0; f < n; f++) {
+                files[f].name = inv[f].name;
+                for (size_t i = 0; i < inv[f].n_rows; i++, k++) {
+                        const InventoryRow *row = &inv[f].rows[i];
+                        const char *program = row->column[INVENTORY_PROGRAM];
+                        size_t p = 0;
+                        while (p < n_programs && strcmp(programs[p].name, program) != 0)
+                                p++;
+                        if (p == n_programs)
+                                programs[n_programs++].name = program;
+                        tally_add(&programs[p], row, holds[k]);
+                        tally_add(&files[f], row, holds[k]);
+                        tally_add(&all, row, holds[k]);
+                        if (row->rule == SIZE_MAX)
+                                continue;
+                        const RuleDef *rd = &rs->rules[row->rule];
+                        if (row->disposition == DISPOSITION_CAUSE && rd->kind == RULE_CAUSE) {
+                                causes[rd->target].cause_rows++;
+                                causes[rd->target].hold += holds[k];
+                        } else if (row->disposition == DISPOSITION_SYMPTOM && rd->kind == RULE_SYMPTOM) {
+                                const SymptomDef *sd = &rs->symptoms[rd->target];
+                                for (size_t s = 0; s < sd->n_suggests; s++) {
+                                        causes[sd->suggests[s]].symptom_rows++;
+                                        causes[sd->suggests[s]].hold += holds[k];
+                                }
+                        }
+                }
+        }
+        qsort(programs, n_programs, sizeof(Tally), cmp_tally);
+
+        if (format == OUTPUT_JSON) {
+                struct json_object *root = json_object_new_object();
+                struct json_object *a = json_object_new_array();
+                for (size_t p = 0; p < n_programs; p++)
+                        json_object_array_add(a, tally_to_json(&programs[p]));
+                json_object_object_add(root, "programs", a);
+                json_object_object_add(root, "all", tally_to_json(&all));
+                a = json_object_new_array();
+                for (size_t c = 0; c < rs->n_causes; c++) {
+                        struct json_object *o = json_object_new_object();
+                        json_object_object_add(o, "id", json_object_new_string(rs->causes[c].id));
+                        json_object_object_add(o, "cause_rows",
+                                               json_object_new_int64((int64_t) causes[c].cause_rows));
+                        json_object_object_add(o, "symptom_rows",
+                                               json_object_new_int64((int64_t) causes[c].symptom_rows));
+                        json_object_object_add(o, "hold", json_object_new_int64((int64_t) causes[c].hold));
+                        json_object_array_add(a, o);
+                }
+                json_object_object_add(root, "causes", a);
+                a = json_object_new_array();
+                for (size_t f = 0; f < n; f++)
+                        json_object_array_add(a, tally_to_json(&files[f]));
+                json_object_object_add(root, "files", a);
+                strbuf_puts(out,
+                            json_object_to_json_string_ext(
+                                    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                strbuf_putc(out, '\n');
+                json_object_put(root);
+                return strbuf_failed(out) ? -ENOMEM : 0;
+        }
+        if (format == OUTPUT_MARKDOWN) {
+                strbuf_puts(
+                        out,
+                        "| program | messages | cause | symptom | fact | benign | example gives it alone |\n|---|---:|---:|---:|---:|---:|---:|\n");
+                for (size_t p = 0; p < n_programs; p++)
+                        tally_to_text(&programs[p], true, out);
+                tally_to_text(&all, true, out);
+                return strbuf_failed(out) ? -ENOMEM : 0;
+        }
+        strbuf_printf(
+                out, "inventory: %zu messages in %zu files; alone, %zu of them give what their row says\n\n",
+                all.total, n, all.hold);
+        strbuf_printf(out, "%-24s %6s %6s %8s %5s %7s %6s\n", "program", "rows", "cause", "symptom", "fact",
+                      "benign", "hold");
+        for (size_t p = 0; p < n_programs; p++)
+                tally_to_text(&programs[p], false, out);
+        tally_to_text(&all, false, out);
+        strbuf_printf(out, "\n%-28s %10s %12s %6s\n", "cause", "cause rows", "symptom rows", "hold");
+        for (size_t c = 0; c < rs->n_causes; c++)
+                strbuf_printf(out, "%-28s %10zu %12zu %6zu\n", rs->causes[c].id, causes[c].cause_rows,
+                              causes[c].symptom_rows, causes[c].hold);
+        strbuf_printf(out, "\n%-24s %6s %6s %8s %5s %7s %6s\n", "file", "rows", "cause", "symptom", "fact",
+                      "benign", "hold");
+        for (size_t f = 0; f < n; f++)
+                tally_to_text(&files[f], false, out);
         return strbuf_failed(out) ? -ENOMEM : 0;
 }

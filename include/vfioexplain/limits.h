@@ -41,6 +41,13 @@
 #define VX_FIXES_MAX 8u
 #define VX_LIST_ITEMS_MAX 32u
 
+/* The message inventory (the .tsv files of rules/inventory, docs/inventory.md): a row (its example is one
+ * whole log line, its note a sentence), the rows of one file, the files read, and a file's bytes. */
+#define VX_INVENTORY_ROW_MAX 8192u
+#define VX_INVENTORY_ROWS_MAX 16384u
+#define VX_INVENTORY_FILES_MAX 256u
+#define VX_INVENTORY_FILE_MAX VX_RULE_FILE_MAX
+
 /* PCRE2: no pattern may backtrack without bound on a crafted line. */
 #define VX_PCRE2_MATCH_LIMIT 100000u
 #define VX_PCRE2_DEPTH_LIMIT 5000u

@@ -42,6 +42,7 @@ complete_is 'dmesg.log' vfioexplain dm
 complete_is 'check|explain|groups|help|plan|report|rom|rules|run|snapshot|watch' vfioexplain help ''
 complete_is 'check|list|test' vfioexplain rules ''
 complete_is '' vfioexplain rules list ''
+complete_is '--inventory' vfioexplain rules test --inv
 # Options: the common ones and the command's own.
 complete_is '--rules' vfioexplain --rul
 complete_is '--redact|--rules' vfioexplain report --r
