@@ -399,9 +399,17 @@ size_t inventory_check_rules(Inventory *inv, size_t n, const RuleSet *rs, Diag *
                                 failures += fail(diag, &inv[f], row, "a %s row names %s, a %s rule",
                                                  disposition_to_string(row->disposition), id,
                                                  rule_kind_to_string(r->kind));
+                        /* As a rule file holds it: its values are trimmed of blanks at both ends. */
+                        const char *ex = row->column[INVENTORY_EXAMPLE];
+                        size_t len = strlen(ex);
+                        while (*ex == ' ')
+                                ex++, len--;
+                        while (len > 0 && ex[len - 1] == ' ')
+                                len--;
                         bool listed = false;
                         for (size_t e = 0; e < r->n_examples && !listed; e++)
-                                listed = strcmp(r->examples[e].line, row->column[INVENTORY_EXAMPLE]) == 0;
+                                listed = strlen(r->examples[e].line) == len &&
+                                        memcmp(r->examples[e].line, ex, len) == 0;
                         if (!listed)
                                 failures += fail(diag, &inv[f], row,
                                                  "the example is not among the examples of rule %s", id);

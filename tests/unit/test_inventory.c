@@ -135,6 +135,31 @@ static void test_releases_apart_are_two_messages(void **state) {
                 fail_msg("%s", report);
 }
 
+/* A row's example is the rule's example as a rule file holds it: trimmed of blanks at both ends. */
+static void test_example_trimmed(void **state) {
+        static const struct {
+                const char *example;
+                size_t failures;
+        } cases[] = {
+                {"  [    1.000000] one two", 0},
+                {"[    1.000000] one two  ", 0},
+                {"  [    1.000000] one  two", 1},
+                {"  [    1.000000] one tw", 1},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[256];
+                snprintf(text, sizeof(text), "linux\tx.c\tf()\tall\tone two\t%s\tcause\tr-one\t-\n",
+                         cases[i].example);
+                Inventory inv;
+                Diag d = {0};
+                assert_int_equal(inventory_parse("t.tsv", text, strlen(text), &d, &inv), 0);
+                assert_int_equal(inv.n_rows, 1);
+                assert_int_equal(inventory_check_rules(&inv, 1, rs, &d), cases[i].failures);
+                diag_done(&d);
+                inventory_done(&inv);
+        }
+}
+
 static void test_malformed(void **state) {
         static const struct {
                 const char *row, *want;
@@ -235,6 +260,7 @@ int main(void) {
                 cmocka_unit_test(test_rows_that_hold),
                 cmocka_unit_test(test_rows_that_do_not),
                 cmocka_unit_test(test_releases_apart_are_two_messages),
+                cmocka_unit_test(test_example_trimmed),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_long_row),
                 cmocka_unit_test(test_list),
