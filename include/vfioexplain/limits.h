@@ -215,3 +215,11 @@
 /* Literal occurrences prefilter_mark() lists for one read buffer (8 bytes each); an input with more
  * (a buffer of nothing but literals) has its marked lines scanned one by one instead. */
 #define VX_PREFILTER_HITS_MAX 32768u
+
+/* Kernel releases (analyzer/base/kernel_release.c): the longest release string read (uname -r prints at
+ * most 64 bytes, __NEW_UTS_LEN); [regression ID] sections, and the affected ranges and fixed releases of
+ * one; the boots whose kernel an analysis remembers (one per banner or libvirt start line). */
+#define VX_KERNEL_RELEASE_MAX 64u
+#define VX_REGRESSIONS_MAX 256u
+#define VX_REGRESSION_RANGES_MAX 32u
+#define VX_BOOT_KERNELS_MAX 64u
