@@ -36,6 +36,10 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                                 "sudo update-initramfs -u -k all  # Debian/Ubuntu/Proxmox; Fedora/RHEL/openSUSE: sudo dracut -f --regenerate-all; Arch: sudo mkinitcpio -P",
                         .initramfs_add_vfio_what =
                                 "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,",
+                        .update_kernel =
+                                "sudo apt update && sudo apt full-upgrade  # Debian/Ubuntu/Proxmox; Fedora/RHEL: sudo dnf upgrade kernel; openSUSE: sudo zypper update kernel-default; Arch: sudo pacman -Syu",
+                        .pin_kernel =
+                                "sudo proxmox-boot-tool kernel pin <release>  # Proxmox; Fedora/RHEL: sudo grubby --set-default /boot/vmlinuz-<release>; elsewhere pick <release> under \"Advanced options\" in the GRUB menu",
                 },
         [DISTRO_DEBIAN] =
                 {
@@ -43,6 +47,9 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_bootloader = "sudo update-grub",
                         .update_initramfs = "sudo update-initramfs -u -k all",
                         .install_driverctl = "sudo apt install driverctl",
+                        .update_kernel = "sudo apt update && sudo apt full-upgrade",
+                        .pin_kernel =
+                                "sudo apt install linux-image-<release>  # then boot it under \"Advanced options\" in the GRUB menu",
                         .initramfs_add_vfio =
                                 "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules",
                         .initramfs_add_vfio_what = "second command",
@@ -53,6 +60,8 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_bootloader = "sudo grub2-mkconfig -o /boot/grub2/grub.cfg",
                         .update_initramfs = "sudo dracut -f --regenerate-all",
                         .install_driverctl = "sudo dnf install driverctl",
+                        .update_kernel = "sudo dnf upgrade kernel",
+                        .pin_kernel = "sudo grubby --set-default /boot/vmlinuz-<release>",
                         .initramfs_add_vfio =
                                 "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
                         .initramfs_add_vfio_what = "dracut setting",
@@ -63,6 +72,9 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_bootloader = "sudo grub2-mkconfig -o /boot/grub2/grub.cfg",
                         .update_initramfs = "sudo dracut -f --regenerate-all",
                         .install_driverctl = "sudo zypper install driverctl",
+                        .update_kernel = "sudo zypper update kernel-default",
+                        .pin_kernel =
+                                "sudo zypper install --oldpackage kernel-default-<release>  # then boot it under \"Advanced options\" in the GRUB menu",
                         .initramfs_add_vfio =
                                 "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
                         .initramfs_add_vfio_what = "dracut setting",
@@ -75,7 +87,15 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .initramfs_add_vfio =
                                 "sudo sed -i 's/^MODULES=(/&vfio_pci vfio vfio_iommu_type1 /' /etc/mkinitcpio.conf",
                         .initramfs_add_vfio_what = "MODULES= edit",
+                        .update_kernel = "sudo pacman -Syu",
+                        .pin_kernel = "sudo pacman -U /var/cache/pacman/pkg/<the package file of release>",
                 },
+};
+
+/* Proxmox VE's kernels (x.y.z-N-pve): its os-release is Debian's, its boot loader proxmox-boot-tool's. */
+static const DistroInfo proxmox_kernels = {
+        .update_kernel = "sudo apt update && sudo apt full-upgrade",
+        .pin_kernel = "sudo proxmox-boot-tool kernel list && sudo proxmox-boot-tool kernel pin <release>",
 };
 
 static const char *const distro_table[_DISTRO_MAX] = {
@@ -295,4 +315,28 @@ const char *host_update_bootloader(const HostFacts *f) {
 
 const char *host_update_initramfs(const HostFacts *f) {
         return distro_info(f->distro)->update_initramfs;
+}
+
+static const DistroInfo *kernel_distro(const HostFacts *f, KernelVendor vendor) {
+        switch (vendor) {
+        case KERNEL_VENDOR_PROXMOX:
+                return &proxmox_kernels;
+        case KERNEL_VENDOR_DEBIAN:
+        case KERNEL_VENDOR_UBUNTU:
+                return distro_info(DISTRO_DEBIAN);
+        case KERNEL_VENDOR_FEDORA:
+                return distro_info(DISTRO_FEDORA);
+        case KERNEL_VENDOR_ARCH:
+                return distro_info(DISTRO_ARCH);
+        default:
+                return distro_info(f ? f->distro : DISTRO_UNKNOWN);
+        }
+}
+
+const char *host_update_kernel(const HostFacts *f, KernelVendor vendor) {
+        return kernel_distro(f, vendor)->update_kernel;
+}
+
+const char *host_pin_kernel(const HostFacts *f, KernelVendor vendor) {
+        return kernel_distro(f, vendor)->pin_kernel;
 }

@@ -85,10 +85,14 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
                 analysis_free(a);
                 return r;
         }
-        a->guest_fact = SIZE_MAX;
+        a->guest_fact = a->banner_fact = a->host_kernel_fact = SIZE_MAX;
         for (size_t i = 0; i < rs->n_facts; i++)
                 if (strcmp(rs->facts[i], "qemu-guest-kernel") == 0)
                         a->guest_fact = i;
+                else if (strcmp(rs->facts[i], "kernel-release-named") == 0)
+                        a->banner_fact = i;
+                else if (strcmp(rs->facts[i], "host-kernel-release") == 0)
+                        a->host_kernel_fact = i;
         *ret = a;
         return 0;
 }
@@ -148,6 +152,7 @@ Analysis *analysis_free(Analysis *a) {
                 vars_free(a->symptoms[i].vars);
         }
         free(a->symptoms);
+        regressions_free(a);
         fact_set_free(a->facts);
         free(a->symptom_index.slots);
         for (size_t i = 0; i < a->n_inputs; i++) {
@@ -226,7 +231,7 @@ static int set_current_input(Analysis *a, const char *input) {
         return 0;
 }
 
-static int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
+int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
         size_t n = MIN(a->cur_len, (size_t) VX_EVIDENCE_TEXT_MAX);
         char *t = strndup(a->cur_raw, n);
         if (!t)
@@ -579,6 +584,10 @@ static int on_match(const Match *m, void *userdata) {
                 r = 0;
                 if (m->rule->target == a->guest_fact && m->source == SOURCE_KERNEL && !a->guest_input)
                         judge_guest(a);
+                if ((m->rule->target == a->banner_fact && m->source == SOURCE_KERNEL) ||
+                    m->rule->target == a->host_kernel_fact)
+                        r = regressions_note_kernel(a, m, vars[VAR_VALUE],
+                                                    m->rule->target == a->host_kernel_fact);
                 if (dropped)
                         a->dropped++;
                 record(a, dropped, link, vars[VAR_GROUP]);

@@ -57,6 +57,15 @@ _Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.
 _Static_assert(VX_LINE_MEMO_ENTRY_MAX <= UINT8_MAX, "a view that fits the key has its length in a byte");
 _Static_assert(VX_INPUTS_MAX <= UINT8_MAX + 1, "an input's place fits a byte of the key");
 
+/* The kernel a boot ran (its banner "Linux version ...", rules/regressions.rules kreg-k-banner), or the
+ * host's running kernel (the probe line "kernel: release=..."), with the line that names it. */
+typedef struct BootKernel {
+        unsigned epoch;
+        KernelRelease release;
+        char text[VX_KERNEL_RELEASE_MAX + 1];
+        Evidence ev;
+} BootKernel;
+
 typedef struct FindingState {
         Finding f;
         size_t seen_rules[VX_LIST_ITEMS_MAX];
@@ -136,6 +145,12 @@ struct Analysis {
                 char raw[VX_JOIN_BYTES_MAX]; /* the same lines as read, newlines between: the evidence */
                 char copy[VX_JOIN_BYTES_MAX]; /* the head, when its buffer goes away */
         } join;
+        /* the kernels boots ran and the host runs (regressions.c), and the facts that name them */
+        BootKernel kernels[VX_BOOT_KERNELS_MAX];
+        size_t n_kernels;
+        BootKernel host_kernel;
+        bool host_kernel_known;
+        size_t banner_fact, host_kernel_fact;
         /* an input judged a VM's own kernel log without --guest: from (input, epoch, line) on */
         size_t guest_fact;
         bool judged;
@@ -154,6 +169,8 @@ enum {
 
 void hit_index_reset(HitIndex *x);
 void evidence_release(Evidence *e);
+/* The evidence of the line being matched, by the rule of m. */
+int evidence_make(Analysis *a, const Match *m, Evidence *ret);
 /* A copy of a capture array for one piece of evidence; NULL when it holds nothing (or on OOM: the
  * explanation then falls back to the cause's values). */
 char **vars_dup(char *const *vars);
@@ -168,3 +185,10 @@ int finding_add_evidence(FindingState *s, Evidence *ev);
 /* A rule's weight once, then one for each repeat up to WEIGHT_REPEAT_MAX. */
 void finding_add_weight(FindingState *s, size_t rule, long weight);
 void finding_add_explains(Finding *f, const char *id);
+
+/* regressions.c: notes the kernel the fact rule m names (the boot's banner, or the host's probe line). */
+int regressions_note_kernel(Analysis *a, const Match *m, const char *release, bool host);
+/* Names the cause REGRESSION_CAUSE_ID where a regression's evidence matched in a boot whose kernel is in
+ * one of its ranges; before the symptoms are attached. */
+int regressions_judge(Analysis *a);
+void regressions_free(Analysis *a);

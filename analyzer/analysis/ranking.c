@@ -107,7 +107,8 @@ static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
 static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
         for (size_t k = 0; k < sy->n_suggests; k++) {
                 size_t cause = sy->suggests[k];
-                if (refuted(a, cause, h->ev.epoch, h->device))
+                /* named only by a regression's releases and evidence (regressions.c), never by a guess */
+                if (cause == a->rs->regression_cause || refuted(a, cause, h->ev.epoch, h->device))
                         continue;
                 const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
                 FindingState *s = finding_get(a, cause, device);
@@ -285,6 +286,8 @@ int analysis_finish(Analysis *a) {
                 line_memo_clear(a->memo);
         resolve_groups(a);
         if ((r = merge_deviceless(a)) < 0)
+                return r;
+        if ((r = regressions_judge(a)) < 0)
                 return r;
         if ((r = attach_symptoms(a)) < 0)
                 return r;

@@ -68,7 +68,7 @@ static bool has_word(Span s, const char *w) {
 }
 
 /* Whose kernel the part after x.y[.z] says it is, and whether its z is a stable update. */
-static KernelVendor vendor_of(Span suffix, unsigned stable, bool has_z, bool *stable_known) {
+static KernelVendor release_vendor(Span suffix, unsigned stable, bool has_z, bool *stable_known) {
         static const char *const ubuntu_flavours[] = {"-generic", "-lowlatency", "-aws", "-azure",
                                                       "-gcp",     "-oracle",     "-kvm", "-raspi",
                                                       "-ibm",     "-nvidia",     "-oem"};
@@ -131,7 +131,7 @@ int kernel_release_parse(const char *s, size_t len, KernelRelease *ret) {
                 r.stable_known = true;
                 r.vendor = KERNEL_VENDOR_UPSTREAM;
         } else
-                r.vendor = vendor_of(t, r.stable, has_z, &r.stable_known);
+                r.vendor = release_vendor(t, r.stable, has_z, &r.stable_known);
         *ret = r;
         return 0;
 }

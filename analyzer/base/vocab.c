@@ -27,6 +27,11 @@ static const char *const var_table[_VAR_MAX] = {
         [VAR_UPDATE_INITRAMFS] = "update_initramfs",
         [VAR_RELEASE_FRAMEBUFFER] = "release_framebuffer",
         [VAR_MMIO64_MB] = "mmio64_mb",
+        [VAR_KERNEL] = "kernel",
+        [VAR_FIXED_RELEASE] = "fixed_release",
+        [VAR_LAST_GOOD] = "last_good",
+        [VAR_UPDATE_KERNEL] = "update_kernel",
+        [VAR_PIN_KERNEL] = "pin_kernel",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(var, Var)

@@ -30,6 +30,12 @@ typedef enum Var {
         VAR_UPDATE_INITRAMFS,
         VAR_RELEASE_FRAMEBUFFER, /* the kernel parameters that keep the boot framebuffer off the GPU */
         VAR_MMIO64_MB, /* an OVMF 64-bit MMIO window (X-PciMmio64Mb, MiB) that holds the BAR of {size} */
+        /* a known kernel regression found (rules/regressions.rules): */
+        VAR_KERNEL, /* the boot's kernel release, as the log or the host names it */
+        VAR_FIXED_RELEASE, /* the kernel.org release with the fix that suits it */
+        VAR_LAST_GOOD, /* the last release before the regression in its series */
+        VAR_UPDATE_KERNEL, /* the distribution's command that installs its newest kernel */
+        VAR_PIN_KERNEL, /* the distribution's command that keeps booting an older kernel */
         _VAR_MAX,
 } Var;
 

@@ -52,6 +52,7 @@ typedef enum SectionKind {
         SECTION_CAUSE,
         SECTION_SYMPTOM,
         SECTION_RULE,
+        SECTION_REGRESSION,
 } SectionKind;
 
 typedef struct Parser Parser;
@@ -258,19 +259,113 @@ static RuleDef *section_rule(Parser *p) {
         return p->kind == SECTION_RULE ? &p->rs->rules[p->index] : NULL;
 }
 
+static RegressionDef *section_regression(Parser *p) {
+        return p->kind == SECTION_REGRESSION ? &p->rs->regressions[p->index] : NULL;
+}
+
 static int parse_title(Parser *p, const char *v, size_t vcol) {
         CauseDef *c = section_cause(p);
         SymptomDef *sy = section_symptom(p);
-        if (c)
-                c->title = strdup(v);
-        else
-                sy->title = strdup(v);
-        return (c ? c->title : sy->title) ? 0 : -ENOMEM;
+        RegressionDef *g = section_regression(p);
+        char **title = c ? &c->title : sy ? &sy->title : &g->title;
+        return (*title = strdup(v)) ? 0 : -ENOMEM;
 }
 
 static int parse_means(Parser *p, const char *v, size_t vcol) {
         CauseDef *c = section_cause(p);
-        return (c->means = strdup(v)) ? 0 : -ENOMEM;
+        RegressionDef *g = section_regression(p);
+        char **means = c ? &c->means : &g->means;
+        return (*means = strdup(v)) ? 0 : -ENOMEM;
+}
+
+/* "6.12.23..6.12.25": the first release that has the regression and the first one after it that does not. */
+static int parse_affected(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        const char *dots = strstr(v, "..");
+        ReleaseRange range;
+        if (!dots || kernel_release_parse_plain(v, (size_t) (dots - v), &range.from) < 0 ||
+            kernel_release_parse_plain(dots + 2, strlen(dots + 2), &range.to) < 0) {
+                error_at(
+                        p, p->line, vcol,
+                        "affected: expected 'FROM..TO', two releases such as 6.12.23, 6.15 or 6.15-rc3: the first release with the regression and the first after it without",
+                        NULL);
+                return 0;
+        }
+        if (kernel_release_cmp(&range.from, &range.to) >= 0) {
+                error_at(p, p->line, vcol, "affected: the range is empty (FROM must come before TO)", NULL);
+                return 0;
+        }
+        for (size_t i = 0; i < g->n_affected; i++)
+                if (kernel_release_cmp(&range.from, &g->affected[i].to) < 0 &&
+                    kernel_release_cmp(&g->affected[i].from, &range.to) < 0) {
+                        error_at(p, p->line, vcol, "affected: the range overlaps an earlier one", NULL);
+                        return 0;
+                }
+        if (g->n_affected < VX_REGRESSION_RANGES_MAX)
+                g->affected[g->n_affected++] = range;
+        return 0;
+}
+
+static int parse_fixed_in(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        for (size_t i = 0; v[i];) {
+                while (v[i] == ' ' || v[i] == '\t')
+                        i++;
+                size_t start = i;
+                while (v[i] && v[i] != ' ' && v[i] != '\t')
+                        i++;
+                if (i == start)
+                        break;
+                KernelRelease r;
+                if (kernel_release_parse_plain(v + start, i - start, &r) < 0) {
+                        error_at(p, p->line, vcol + start,
+                                 "fixed-in: not a release such as 6.12.25 or 6.15-rc3", NULL);
+                        continue;
+                }
+                if (g->n_fixed_in >= VX_REGRESSION_RANGES_MAX) {
+                        error_at(p, p->line, vcol + start, "too many items in the list", NULL);
+                        break;
+                }
+                g->fixed_in[g->n_fixed_in++] = r;
+        }
+        return 0;
+}
+
+static int parse_evidence(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        return parse_id_list(p, v, vcol, REF_REGRESSION_EVIDENCE, p->index, &g->n_evidence);
+}
+
+/* "f458d039db7e ("kvm: ioapic: Lazy update IOAPIC EOI")": a commit of Linux, 12 to 40 hex digits first. */
+static bool commit_valid(const char *v) {
+        size_t n = strspn(v, "0123456789abcdef");
+        return n >= 12 && n <= 40 &&
+                (v[n] == 0 || (v[n] == ' ' && v[n + 1] == '(' && v[strlen(v) - 1] == ')'));
+}
+
+static int parse_commit(Parser *p, const char *v, size_t vcol, char ***list, size_t *n) {
+        if (!commit_valid(v))
+                error_at(p, p->line, vcol,
+                         "expected a commit as 'SHA (\"subject\")', 12 to 40 lower-case hex digits first",
+                         NULL);
+        return append_str(list, n, v, VX_REGRESSION_RANGES_MAX);
+}
+
+static int parse_introduced(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        return parse_commit(p, v, vcol, &g->introduced, &g->n_introduced);
+}
+
+static int parse_fixed_by(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        return parse_commit(p, v, vcol, &g->fixed_by, &g->n_fixed_by);
+}
+
+static int parse_report(Parser *p, const char *v, size_t vcol) {
+        RegressionDef *g = section_regression(p);
+        if (strncmp(v, "https://", 8) != 0 || strchr(v, ' '))
+                error_at(p, p->line, vcol, "report: expected an https:// URL", NULL);
+        return append_str(&g->reports, &g->n_reports, v, VX_REGRESSION_RANGES_MAX);
 }
 
 static int parse_scope(Parser *p, const char *v, size_t vcol) {
@@ -487,8 +582,9 @@ static int parse_expect(Parser *p, const char *v, size_t vcol) {
 }
 
 static const RuleKey rule_keys[] = {
-        {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM), 1, 1, .parse = parse_title},
-        {"means", IN(SECTION_CAUSE), 1, 1, .parse = parse_means},
+        {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM) | IN(SECTION_REGRESSION), 1, 1,
+         .parse = parse_title},
+        {"means", IN(SECTION_CAUSE) | IN(SECTION_REGRESSION), 1, 1, .parse = parse_means},
         {"scope", IN(SECTION_CAUSE), 1, 1, .parse = parse_scope},
         {"fix", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_fix},
         {"why", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_why},
@@ -510,6 +606,12 @@ static const RuleKey rule_keys[] = {
         {"example", IN(SECTION_RULE), 1, 64, .parse = parse_example},
         {"expect", IN(SECTION_RULE), 0, 0, .parse = parse_expect},
         {"counter", IN(SECTION_RULE), 1, 64, .parse = parse_counter},
+        {"affected", IN(SECTION_REGRESSION), 1, VX_REGRESSION_RANGES_MAX, .parse = parse_affected},
+        {"fixed-in", IN(SECTION_REGRESSION), 1, 1, .parse = parse_fixed_in},
+        {"evidence", IN(SECTION_REGRESSION), 1, 1, .parse = parse_evidence},
+        {"introduced", IN(SECTION_REGRESSION), 1, 16, .parse = parse_introduced},
+        {"fixed-by", IN(SECTION_REGRESSION), 1, 16, .parse = parse_fixed_by},
+        {"report", IN(SECTION_REGRESSION), 1, 16, .parse = parse_report},
 };
 
 _Static_assert(ELEMENTSOF(rule_keys) <= RULE_KEYS_MAX, "Parser.counts holds a count for each key");
@@ -522,6 +624,7 @@ bool rulefile_key_allowed(size_t i, const char *section) {
         SectionKind kind = strcmp(section, "cause") == 0 ? SECTION_CAUSE
                 : strcmp(section, "symptom") == 0        ? SECTION_SYMPTOM
                 : strcmp(section, "rule") == 0           ? SECTION_RULE
+                : strcmp(section, "regression") == 0     ? SECTION_REGRESSION
                                                          : SECTION_NONE;
         return i < ELEMENTSOF(rule_keys) && kind != SECTION_NONE && (rule_keys[i].sections & IN(kind));
 }
@@ -556,6 +659,18 @@ static void close_section(Parser *p) {
                                 best = i;
                 r->fast_content = best;
         }
+        if (p->kind == SECTION_REGRESSION) {
+                const RegressionDef *g = &p->rs->regressions[p->index];
+                for (size_t i = 0; i < g->n_fixed_in; i++)
+                        for (size_t k = 0; k < g->n_affected; k++)
+                                if (kernel_release_in_range(&g->fixed_in[i], &g->affected[k].from,
+                                                            &g->affected[k].to) == KERNEL_IN_RANGE_YES) {
+                                        char rel[32];
+                                        kernel_release_format(&g->fixed_in[i], rel, sizeof(rel));
+                                        error_at(p, p->section_line, 0,
+                                                 "fixed-in names a release an affected range holds: ", rel);
+                                }
+        }
         p->kind = SECTION_NONE;
 }
 
@@ -576,8 +691,11 @@ static int open_section(Parser *p, const char *line, size_t len) {
                 kind = SECTION_SYMPTOM, word = "symptom";
         else if (strncmp(line + 1, "rule ", 5) == 0)
                 kind = SECTION_RULE, word = "rule";
+        else if (strncmp(line + 1, "regression ", 11) == 0)
+                kind = SECTION_REGRESSION, word = "regression";
         else {
-                error_at(p, p->line, 1, "expected [cause ID], [symptom ID] or [rule ID]", NULL);
+                error_at(p, p->line, 1, "expected [cause ID], [symptom ID], [rule ID] or [regression ID]",
+                         NULL);
                 return 0;
         }
         i += strlen(word) + 1;
@@ -614,6 +732,15 @@ static int open_section(Parser *p, const char *line, size_t len) {
                 p->rs->symptoms[p->index].at = at;
                 p->rs->symptoms[p->index].id = TAKE_PTR(dup);
                 r = loader_id_add(p->ld, p->rs->symptoms[p->index].id);
+                break;
+        case SECTION_REGRESSION:
+                if ((r = grow((void **) &p->rs->regressions, &p->rs->n_regressions, sizeof(RegressionDef),
+                              VX_REGRESSIONS_MAX)) < 0)
+                        goto limit;
+                p->index = p->rs->n_regressions - 1;
+                p->rs->regressions[p->index].at = at;
+                p->rs->regressions[p->index].id = TAKE_PTR(dup);
+                r = loader_id_add(p->ld, p->rs->regressions[p->index].id);
                 break;
         default:
                 if ((r = grow((void **) &p->rs->rules, &p->rs->n_rules, sizeof(RuleDef), VX_RULES_MAX)) < 0)

@@ -13,6 +13,7 @@ typedef enum RefKind {
         REF_RULE_CAUSE,
         REF_RULE_SYMPTOM,
         REF_RULE_FACT,
+        REF_REGRESSION_EVIDENCE,
 } RefKind;
 
 /* A name used before every file is read; resolved to an index once they are. */
@@ -36,7 +37,8 @@ bool loader_id_taken(const Loader *ld, const char *id);
 int loader_id_add(Loader *ld, const char *id);
 
 /* The keys of rule files in their order (NULL past the last), and whether the key i may appear in a
- * section ("cause", "symptom" or "rule"): for the check of docs/rule-format.md against them. */
+ * section ("cause", "symptom", "rule" or "regression"): for the check of docs/rule-format.md against them.
+ */
 const char *rulefile_key_name(size_t i);
 bool rulefile_key_allowed(size_t i, const char *section);
 

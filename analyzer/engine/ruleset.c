@@ -91,6 +91,16 @@ RuleSet *ruleset_free(RuleSet *rs) {
                 examples_free(r->counters, r->n_counters);
         }
         free(rs->rules);
+        for (size_t i = 0; i < rs->n_regressions; i++) {
+                RegressionDef *g = &rs->regressions[i];
+                free(g->id);
+                free(g->title);
+                free(g->means);
+                strv_free(g->introduced, g->n_introduced);
+                strv_free(g->fixed_by, g->n_fixed_by);
+                strv_free(g->reports, g->n_reports);
+        }
+        free(rs->regressions);
         strv_free(rs->files, rs->n_files);
         prefilter_free(rs->prefilter);
         free(rs->prefilter_rules.start);
@@ -154,6 +164,10 @@ static char *symptom_name(const RuleSet *rs, size_t i) {
         return rs->symptoms[i].id;
 }
 
+static char *rule_name(const RuleSet *rs, size_t i) {
+        return rs->rules[i].id;
+}
+
 static void ref_error(Diag *diag, const Ref *r, const char *what) {
         diag_addf(diag, "%s:%u:%u: %s: %s", r->at.file, r->at.line, r->col + 1, what, r->name);
 }
@@ -184,6 +198,9 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
 
         _cleanup_free_ NameIndex *causes = name_index_new(rs->n_causes, cause_name, rs);
         _cleanup_free_ NameIndex *symptoms = name_index_new(rs->n_symptoms, symptom_name, rs);
+        _cleanup_free_ NameIndex *rules = NULL;
+        if (rs->n_regressions > 0 && !(rules = name_index_new(rs->n_rules, rule_name, rs)))
+                return -ENOMEM;
         if (!causes || !symptoms)
                 return -ENOMEM;
         for (size_t i = 0; i < ld->n_refs; i++) {
@@ -225,6 +242,20 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
                                 rs->causes[r->owner].refuted_by[r->item] = (size_t) idx;
                         continue;
                 case REF_RULE_FACT:
+                        continue;
+                case REF_REGRESSION_EVIDENCE:
+                        if ((idx = name_index_find(rules, rs->n_rules, r->name)) < 0)
+                                ref_error(diag, r, "unknown rule");
+                        else if (rs->rules[idx].kind == RULE_FACT ||
+                                 (rs->rules[idx].source_mask & (1u << SOURCE_PROBE)))
+                                ref_error(
+                                        diag, r,
+                                        "the evidence of a regression is a failure a log shows: not a fact or probe rule");
+                        else {
+                                rs->regressions[r->owner].evidence[r->item] = (size_t) idx;
+                                continue;
+                        }
+                        (*errors)++;
                         continue;
                 }
                 ref_error(diag, r, "unknown cause");
@@ -380,12 +411,34 @@ static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, Patte
         return 0;
 }
 
+/* The cause of the [regression] sections: it exists where they do, and no rule names it, since only a
+ * release in an affected range with its failure in the evidence names it. */
+static void check_regressions(RuleSet *rs, Diag *diag, size_t *errors) {
+        int c = ruleset_find_cause(rs, REGRESSION_CAUSE_ID);
+        rs->regression_cause = c < 0 ? SIZE_MAX : (size_t) c;
+        if (c < 0 && rs->n_regressions > 0) {
+                const RegressionDef *g = &rs->regressions[0];
+                diag_addf(diag, "%s:%u:1: a [regression] needs the cause %s", g->at.file, g->at.line,
+                          REGRESSION_CAUSE_ID);
+                (*errors)++;
+        }
+        for (size_t i = 0; c >= 0 && i < rs->n_rules; i++)
+                if (rs->rules[i].kind == RULE_CAUSE && rs->rules[i].target == (size_t) c) {
+                        diag_addf(
+                                diag,
+                                "%s:%u:1: no rule names the cause %s: a [regression] section does, for the releases it names",
+                                rs->rules[i].at.file, rs->rules[i].at.line, REGRESSION_CAUSE_ID);
+                        (*errors)++;
+                }
+}
+
 static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         size_t errors = 0;
         int r;
 
         if ((r = resolve(rs, ld, diag, &errors)) < 0)
                 return r;
+        check_regressions(rs, diag, &errors);
         for (size_t i = 0; i < rs->n_rules; i++)
                 if (rs->rules[i].pattern && (r = compile_rule(rs, ld, &rs->rules[i], diag, &errors)) < 0)
                         return r;

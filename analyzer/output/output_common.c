@@ -36,6 +36,37 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
         v->v[VAR_RELEASE_FRAMEBUFFER] = host_boot_framebuffer_param(host);
         mmio64_window_of(f->vars[VAR_SIZE], v->mmio64_mb);
         v->v[VAR_MMIO64_MB] = v->mmio64_mb;
+        if (f->regression) {
+                v->v[VAR_KERNEL] = f->kernel;
+                v->v[VAR_FIXED_RELEASE] = f->fixed_release;
+                v->v[VAR_LAST_GOOD] = f->last_good;
+                v->v[VAR_UPDATE_KERNEL] = host_update_kernel(host, f->kernel_vendor);
+                v->v[VAR_PIN_KERNEL] = host_pin_kernel(host, f->kernel_vendor);
+        }
+}
+
+/* What a known kernel regression is (rules/regressions.rules), from its data: the first explanation of the
+ * cause it names. */
+static char *regression_explanation(const Finding *f) {
+        const RegressionDef *g = f->regression;
+        StrBuf b = {0};
+        strbuf_printf(&b, "Linux %s carries the regression %s: %s. %s Introduced by", f->kernel, g->id,
+                      g->title, g->means);
+        for (size_t i = 0; i < g->n_introduced; i++)
+                strbuf_printf(&b, "%s %s", i ? "," : "", g->introduced[i]);
+        strbuf_puts(&b, "; fixed by");
+        for (size_t i = 0; i < g->n_fixed_by; i++)
+                strbuf_printf(&b, "%s %s", i ? "," : "", g->fixed_by[i]);
+        strbuf_puts(&b, "; kernel.org releases with the fix:");
+        for (size_t i = 0; i < g->n_fixed_in; i++) {
+                char rel[32];
+                kernel_release_format(&g->fixed_in[i], rel, sizeof(rel));
+                strbuf_printf(&b, " %s", rel);
+        }
+        strbuf_puts(&b, ". Reported:");
+        for (size_t i = 0; i < g->n_reports; i++)
+                strbuf_printf(&b, " %s", g->reports[i]);
+        return strbuf_steal(&b);
 }
 
 static char *render_template(const char *t, const TemplateVars *v) {
@@ -167,6 +198,13 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
         TemplateVars v;
 
         vars_of(f, host, &v);
+        if (f->regression) {
+                if (!(list = malloc(sizeof(char *))) || !(list[0] = regression_explanation(f))) {
+                        free(list);
+                        return -ENOMEM;
+                }
+                count = 1;
+        }
         for (size_t e = 0; e < f->n_evidence; e++) {
                 const RuleDef *rule = &rs->rules[f->evidence[e].rule];
                 if (!rule->explain)

@@ -48,6 +48,12 @@ typedef struct Finding {
         bool folded;
         uint64_t first_seq;
         unsigned rank;
+        /* The cause REGRESSION_CAUSE_ID: the regression of rules/regressions.rules found, the kernel of the
+         * boot as the log or the host named it, and the releases its fixes name (kernel.org's). */
+        const RegressionDef *regression;
+        char kernel[VX_KERNEL_RELEASE_MAX + 1];
+        KernelVendor kernel_vendor;
+        char fixed_release[32], last_good[32];
 } Finding;
 
 typedef struct Analysis Analysis;

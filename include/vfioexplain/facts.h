@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "kernel_release.h"
+
 /* What the probes saw of the host. Every fact says whether it was probed at all, found absent, or
  * has a value (pciutils' known_fields), so "unknown" is never mistaken for "no". */
 
@@ -263,8 +265,16 @@ typedef struct DistroInfo {
         const char *install_driverctl;
         const char *initramfs_add_vfio; /* puts the vfio modules into the initramfs */
         const char *initramfs_add_vfio_what; /* what a plan calls that step */
+        /* a known kernel regression's fixes (rules/regressions.rules): installing the distribution's newest
+         * kernel, and booting an older one ("<release>") until then */
+        const char *update_kernel;
+        const char *pin_kernel;
 } DistroInfo;
 
 const DistroInfo *distro_info(Distro d);
 const char *host_update_bootloader(const HostFacts *f);
+/* The commands of a kernel regression's fixes for a kernel of vendor: its distribution's (a Proxmox VE
+ * kernel is Proxmox's, whose os-release is Debian's), else the host's. */
+const char *host_update_kernel(const HostFacts *f, KernelVendor vendor);
+const char *host_pin_kernel(const HostFacts *f, KernelVendor vendor);
 const char *host_update_initramfs(const HostFacts *f);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "kernel_release.h"
 #include "vfioexplain/limits.h"
 
 typedef enum Strength {
@@ -100,6 +101,29 @@ typedef struct RuleDef {
         Origin at;
 } RuleDef;
 
+/* A kernel regression that breaks passthrough (docs/rule-format.md "[regression ID]"): the releases that
+ * carry it, as half-open ranges [from, to), the releases that have its fix, and the rules whose match is the
+ * failure it causes. The cause REGRESSION_CAUSE_ID is named only through these, never by a rule or a
+ * symptom's suggestion. */
+#define REGRESSION_CAUSE_ID "host-kernel-regression"
+
+typedef struct ReleaseRange {
+        KernelRelease from, to;
+} ReleaseRange;
+
+typedef struct RegressionDef {
+        char *id, *title, *means;
+        ReleaseRange affected[VX_REGRESSION_RANGES_MAX];
+        size_t n_affected;
+        KernelRelease fixed_in[VX_REGRESSION_RANGES_MAX];
+        size_t n_fixed_in;
+        size_t evidence[VX_LIST_ITEMS_MAX]; /* rule indices */
+        size_t n_evidence;
+        char **introduced, **fixed_by, **reports; /* "SHA ("subject")", and URLs */
+        size_t n_introduced, n_fixed_by, n_reports;
+        Origin at;
+} RegressionDef;
+
 typedef struct Prefilter Prefilter;
 
 /* The kernel's first line of a boot ("Linux version 6.1.0-13-amd64 ..."): it starts a new epoch of the
@@ -133,6 +157,9 @@ typedef struct RuleSet {
         size_t n_facts;
         RuleDef *rules;
         size_t n_rules;
+        RegressionDef *regressions;
+        size_t n_regressions;
+        size_t regression_cause; /* the cause REGRESSION_CAUSE_ID, SIZE_MAX when no file defines it */
         size_t n_precompiled; /* rules whose pattern came compiled from RuleSources.precompiled */
         char **files; /* the files loaded, in order */
         size_t n_files;

@@ -40,7 +40,8 @@ static void assert_error(const char *text, const char *want) {
 
 static void test_errors(void **state) {
         assert_error("title = x\n", "t.rules:1:1: key outside a section");
-        assert_error("[thing x]\n", "t.rules:1:2: expected [cause ID], [symptom ID] or [rule ID]");
+        assert_error("[thing x]\n",
+                     "t.rules:1:2: expected [cause ID], [symptom ID], [rule ID] or [regression ID]");
         assert_error("[cause Bad_Id]\n",
                      "t.rules:1:8: invalid id (lower-case letters, digits and '-', at most 64)");
         assert_error("[cause c1\n", "t.rules:1:10: expected ']' at the end of a section header");
@@ -141,8 +142,76 @@ static void test_unit_rules_load(void **state) {
 
 /* docs/rule-format.md lists, in the table of each kind of section, exactly the keys the parser takes there
  * (rule_keys[] of rulefile.c): a key added to one and not the other fails here. */
+#define REGRESSION_CAUSE "[cause host-kernel-regression]\ntitle = T\nmeans = M\nscope = host\n"
+#define REGRESSION_HEAD "[regression g1]\ntitle = T\nmeans = M\n"
+#define REGRESSION_TAIL                                                                                        \
+        "fixed-in = 6.12.25\nevidence = r1\nintroduced = 479380efe162 (\"PCI: x\")\nfixed-by = bc0b828ef6e5\n" \
+        "report = https://bugzilla.kernel.org/show_bug.cgi?id=220010\n"
+#define REGRESSION_RULE                                                                                        \
+        "[symptom s1]\ntitle = T\nsuggests = host-kernel-regression\n[rule r1]\nsource = qemu\nsymptom = s1\n" \
+        "content = abc\npattern = abc\n" RULE_TAIL
+
+/* A [regression] is validated as it loads: its ranges, releases, commits and URLs, each error at its
+ * file:line:column; the rules its evidence names exist and are log rules; its cause exists and no rule names
+ * it. */
+static void test_regressions(void **state) {
+        assert_int_equal(
+                parse(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                      "affected = 6.12.23..6.12.25\naffected = 6.15-rc1..6.15-rc3\n" REGRESSION_TAIL),
+                0);
+        assert_error(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                     "affected = 6.12.25..6.12.23\n" REGRESSION_TAIL,
+                     "t.rules:19:12: affected: the range is empty (FROM must come before TO)");
+        assert_error(
+                REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                "affected = 6.12.23-6.12.25\n" REGRESSION_TAIL,
+                "t.rules:19:12: affected: expected 'FROM..TO', two releases such as 6.12.23, 6.15 or 6.15-rc3: the first release with the regression and the first after it without");
+        assert_error(
+                REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                "affected = 6.12.23..6.12.x\n" REGRESSION_TAIL,
+                "t.rules:19:12: affected: expected 'FROM..TO', two releases such as 6.12.23, 6.15 or 6.15-rc3: the first release with the regression and the first after it without");
+        assert_error(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                     "affected = 6.12.20..6.12.25\naffected = 6.12.23..6.13\n" REGRESSION_TAIL,
+                     "t.rules:20:12: affected: the range overlaps an earlier one");
+        assert_error(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                     "affected = 6.12.23..6.12.26\n" REGRESSION_TAIL,
+                     "t.rules:16:1: fixed-in names a release an affected range holds: 6.12.25");
+        assert_error(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                     "affected = 6.12.23..6.12.25\nfixed-in = 6.12.25 6.12.x\n",
+                     "t.rules:20:20: fixed-in: not a release such as 6.12.25 or 6.15-rc3");
+        assert_error(
+                REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                "affected = 6.12.23..6.12.25\nfixed-in = 6.12.25\nevidence = r1\nintroduced = 479380e\n"
+                "fixed-by = bc0b828ef6e5\nreport = https://x\n",
+                "t.rules:22:14: expected a commit as 'SHA (\"subject\")', 12 to 40 lower-case hex digits first");
+        assert_error(
+                REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                "affected = 6.12.23..6.12.25\nfixed-in = 6.12.25\nevidence = r1\nintroduced = 479380efe162\n"
+                "fixed-by = bc0b828ef6e5\nreport = bugzilla 220010\n",
+                "t.rules:24:10: report: expected an https:// URL");
+        assert_error(
+                REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD
+                "affected = 6.12.23..6.12.25\nfixed-in = 6.12.25\nevidence = r2\nintroduced = 479380efe162\n"
+                "fixed-by = bc0b828ef6e5\nreport = https://x\n",
+                "t.rules:21:12: unknown rule: r2");
+        assert_error(REGRESSION_CAUSE REGRESSION_RULE REGRESSION_HEAD "affected = 6.12.23..6.12.25\n",
+                     "t.rules:16:1: section lacks required key: fixed-in");
+        /* without its cause */
+        assert_error("[symptom s1]\ntitle = T\nsuggests = c1\n" CAUSE
+                     "[rule r1]\nsource = qemu\nsymptom = s1\n"
+                     "content = abc\npattern = abc\n" RULE_TAIL REGRESSION_HEAD
+                     "affected = 6.12.23..6.12.25\n" REGRESSION_TAIL,
+                     "t.rules:16:1: a [regression] needs the cause host-kernel-regression");
+        /* a rule that names the cause itself */
+        assert_error(
+                REGRESSION_CAUSE
+                "[rule r1]\nsource = qemu\ncause = host-kernel-regression\ncontent = abc\npattern = abc\n" RULE_TAIL
+                        REGRESSION_HEAD "affected = 6.12.23..6.12.25\n" REGRESSION_TAIL,
+                "t.rules:5:1: no rule names the cause host-kernel-regression: a [regression] section does, for the releases it names");
+}
+
 static void test_documented_keys(void **state) {
-        static const char *const sections[] = {"cause", "symptom", "rule"};
+        static const char *const sections[] = {"cause", "symptom", "rule", "regression"};
         char line[4096], heading[64];
         bool documented[ELEMENTSOF(sections)][64] = {};
         int in = -1;
@@ -193,6 +262,7 @@ int main(void) {
                 cmocka_unit_test(test_valid),           cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_limits),          cmocka_unit_test(test_broken_header_is_one_error),
                 cmocka_unit_test(test_unit_rules_load), cmocka_unit_test(test_documented_keys),
+                cmocka_unit_test(test_regressions),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
