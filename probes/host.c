@@ -38,8 +38,9 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                                 "initramfs generator, told to include vfio, vfio_iommu_type1 and vfio_pci,",
                         .update_kernel =
                                 "sudo apt update && sudo apt full-upgrade  # Debian/Ubuntu/Proxmox; Fedora/RHEL: sudo dnf upgrade kernel; openSUSE: sudo zypper update kernel-default; Arch: sudo pacman -Syu",
-                        .pin_kernel =
-                                "sudo proxmox-boot-tool kernel pin <release>  # Proxmox; Fedora/RHEL: sudo grubby --set-default /boot/vmlinuz-<release>; elsewhere pick <release> under \"Advanced options\" in the GRUB menu",
+                        .pin_kernel = "ls /boot/vmlinuz-*",
+                        .pin_kernel_how =
+                                "pick it under \"Advanced options\" in the boot menu (Proxmox: proxmox-boot-tool kernel pin RELEASE; Fedora/RHEL: grubby --set-default /boot/vmlinuz-RELEASE)",
                 },
         [DISTRO_DEBIAN] =
                 {
@@ -48,8 +49,8 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_initramfs = "sudo update-initramfs -u -k all",
                         .install_driverctl = "sudo apt install driverctl",
                         .update_kernel = "sudo apt update && sudo apt full-upgrade",
-                        .pin_kernel =
-                                "sudo apt install linux-image-<release>  # then boot it under \"Advanced options\" in the GRUB menu",
+                        .pin_kernel = "apt list --installed 'linux-image-*'",
+                        .pin_kernel_how = "boot it under \"Advanced options\" in the GRUB menu",
                         .initramfs_add_vfio =
                                 "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules",
                         .initramfs_add_vfio_what = "second command",
@@ -61,7 +62,9 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_initramfs = "sudo dracut -f --regenerate-all",
                         .install_driverctl = "sudo dnf install driverctl",
                         .update_kernel = "sudo dnf upgrade kernel",
-                        .pin_kernel = "sudo grubby --set-default /boot/vmlinuz-<release>",
+                        .pin_kernel = "sudo grubby --info=ALL | grep '^kernel='",
+                        .pin_kernel_how =
+                                "make it the default with sudo grubby --set-default /boot/vmlinuz-RELEASE",
                         .initramfs_add_vfio =
                                 "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
                         .initramfs_add_vfio_what = "dracut setting",
@@ -73,8 +76,8 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .update_initramfs = "sudo dracut -f --regenerate-all",
                         .install_driverctl = "sudo zypper install driverctl",
                         .update_kernel = "sudo zypper update kernel-default",
-                        .pin_kernel =
-                                "sudo zypper install --oldpackage kernel-default-<release>  # then boot it under \"Advanced options\" in the GRUB menu",
+                        .pin_kernel = "zypper search --installed-only --details kernel-default",
+                        .pin_kernel_how = "boot it under \"Advanced options\" in the GRUB menu",
                         .initramfs_add_vfio =
                                 "echo 'force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"' | sudo tee /etc/dracut.conf.d/vfio.conf",
                         .initramfs_add_vfio_what = "dracut setting",
@@ -88,14 +91,16 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                                 "sudo sed -i 's/^MODULES=(/&vfio_pci vfio vfio_iommu_type1 /' /etc/mkinitcpio.conf",
                         .initramfs_add_vfio_what = "MODULES= edit",
                         .update_kernel = "sudo pacman -Syu",
-                        .pin_kernel = "sudo pacman -U /var/cache/pacman/pkg/<the package file of release>",
+                        .pin_kernel = "ls /var/cache/pacman/pkg/ | grep -E '^linux(-lts|-zen)?-[0-9]'",
+                        .pin_kernel_how = "install it again with sudo pacman -U /var/cache/pacman/pkg/FILE",
                 },
 };
 
 /* Proxmox VE's kernels (x.y.z-N-pve): its os-release is Debian's, its boot loader proxmox-boot-tool's. */
 static const DistroInfo proxmox_kernels = {
         .update_kernel = "sudo apt update && sudo apt full-upgrade",
-        .pin_kernel = "sudo proxmox-boot-tool kernel list && sudo proxmox-boot-tool kernel pin <release>",
+        .pin_kernel = "sudo proxmox-boot-tool kernel list",
+        .pin_kernel_how = "pin it with sudo proxmox-boot-tool kernel pin RELEASE",
 };
 
 static const char *const distro_table[_DISTRO_MAX] = {
@@ -339,4 +344,8 @@ const char *host_update_kernel(const HostFacts *f, KernelVendor vendor) {
 
 const char *host_pin_kernel(const HostFacts *f, KernelVendor vendor) {
         return kernel_distro(f, vendor)->pin_kernel;
+}
+
+const char *host_pin_kernel_how(const HostFacts *f, KernelVendor vendor) {
+        return kernel_distro(f, vendor)->pin_kernel_how;
 }

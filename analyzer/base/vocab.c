@@ -32,6 +32,7 @@ static const char *const var_table[_VAR_MAX] = {
         [VAR_LAST_GOOD] = "last_good",
         [VAR_UPDATE_KERNEL] = "update_kernel",
         [VAR_PIN_KERNEL] = "pin_kernel",
+        [VAR_PIN_KERNEL_HOW] = "pin_kernel_how",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(var, Var)

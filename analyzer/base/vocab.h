@@ -35,7 +35,8 @@ typedef enum Var {
         VAR_FIXED_RELEASE, /* the kernel.org release with the fix that suits it */
         VAR_LAST_GOOD, /* the last release before the regression in its series */
         VAR_UPDATE_KERNEL, /* the distribution's command that installs its newest kernel */
-        VAR_PIN_KERNEL, /* the distribution's command that keeps booting an older kernel */
+        VAR_PIN_KERNEL, /* the distribution's command that lists the installed kernels */
+        VAR_PIN_KERNEL_HOW, /* how the distribution keeps booting one of them */
         _VAR_MAX,
 } Var;
 

@@ -42,6 +42,7 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
                 v->v[VAR_LAST_GOOD] = f->last_good;
                 v->v[VAR_UPDATE_KERNEL] = host_update_kernel(host, f->kernel_vendor);
                 v->v[VAR_PIN_KERNEL] = host_pin_kernel(host, f->kernel_vendor);
+                v->v[VAR_PIN_KERNEL_HOW] = host_pin_kernel_how(host, f->kernel_vendor);
         }
 }
 

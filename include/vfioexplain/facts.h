@@ -266,9 +266,10 @@ typedef struct DistroInfo {
         const char *initramfs_add_vfio; /* puts the vfio modules into the initramfs */
         const char *initramfs_add_vfio_what; /* what a plan calls that step */
         /* a known kernel regression's fixes (rules/regressions.rules): installing the distribution's newest
-         * kernel, and booting an older one ("<release>") until then */
+         * kernel, and the installed ones listed, of which the user boots an older one until then */
         const char *update_kernel;
-        const char *pin_kernel;
+        const char *pin_kernel; /* lists the installed kernels; no placeholder, it pastes as printed */
+        const char *pin_kernel_how; /* how one of them is booted from now on */
 } DistroInfo;
 
 const DistroInfo *distro_info(Distro d);
@@ -277,4 +278,5 @@ const char *host_update_bootloader(const HostFacts *f);
  * kernel is Proxmox's, whose os-release is Debian's), else the host's. */
 const char *host_update_kernel(const HostFacts *f, KernelVendor vendor);
 const char *host_pin_kernel(const HostFacts *f, KernelVendor vendor);
+const char *host_pin_kernel_how(const HostFacts *f, KernelVendor vendor);
 const char *host_update_initramfs(const HostFacts *f);
