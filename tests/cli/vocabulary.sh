@@ -2,7 +2,8 @@
 # The cause vocabulary: tests/data/causes.ids lists every cause id the shipped rules define, no more and no
 # fewer, so that no cause is added without being listed for the users and scripts that key on it. Where
 # shared/causes.md (the vocabulary the project started from) is beside the project, every id of it must be
-# in the list too: an id is never renamed or removed, only added.
+# in the list too: an id is never renamed or removed, only added. docs/causes.md, the vocabulary users read,
+# lists the same ids, and its first table is the shared one as it is.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 ids="$src/tests/data/causes.ids"
@@ -15,8 +16,21 @@ if [ -f "$shared" ]; then
                 echo "FAIL: ids of shared/causes.md missing from tests/data/causes.ids (never removed; define them):"
                 echo "$gone"; exit 1
         fi
+        grep -E '^\| [a-z0-9-]+ \|' "$shared" | grep -v '^| id |' >"$tmp/shared-rows"
+        grep -E '^\| [a-z0-9-]+ \|' "$src/docs/causes.md" | grep -v '^| id |' >"$tmp/doc-rows"
+        stale=$(grep -vxFf "$tmp/doc-rows" "$tmp/shared-rows")
+        if [ -n "$stale" ]; then
+                echo "FAIL: rows of shared/causes.md that docs/causes.md does not copy as they are:"
+                echo "$stale"; exit 1
+        fi
 else
-        echo "note: $shared is not beside this checkout; checking the list tests/data/causes.ids only"
+        echo "note: $shared is not beside this checkout; checking tests/data/causes.ids and docs/causes.md only"
+fi
+grep -E '^\| [a-z0-9-]+ \|' "$src/docs/causes.md" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep -v '^id$' |
+        sort >"$tmp/doc"
+if ! cmp -s "$tmp/doc" "$tmp/ids"; then
+        echo "FAIL: docs/causes.md and tests/data/causes.ids list different ids (or one twice):"
+        diff "$tmp/doc" "$tmp/ids"; exit 1
 fi
 "$bin" rules list --format json --rules "$src/rules" >"$tmp/list" || { echo "FAIL: rules list"; exit 1; }
 python3 -c 'import json,sys; [print(c["id"]) for c in json.load(open(sys.argv[1]))["causes"]]' "$tmp/list" |
