@@ -10,6 +10,7 @@
 
 #include "escape.h"
 #include "inventory.h"
+#include "rules_internal.h"
 #include "string_table.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
@@ -65,31 +66,7 @@ static bool name_valid(const char *s, size_t max) {
 
 /* "all", or the rules' versions grammar for any program: "qemu >= 2.12, qemu < 8.2". */
 static bool releases_valid(const char *s) {
-        if (strcmp(s, "all") == 0)
-                return true;
-        for (;;) {
-                size_t n = 0;
-                while (is_lower_alnum(s[n]) || (n > 0 && s[n] == '-'))
-                        n++;
-                if (n == 0 || s[n] != ' ')
-                        return false;
-                s += n + 1;
-                if (strncmp(s, ">= ", 3) == 0)
-                        s += 3;
-                else if (strncmp(s, "< ", 2) == 0)
-                        s += 2;
-                else
-                        return false;
-                if (!span_is_digit(*s))
-                        return false;
-                while (span_is_digit(*s) || (*s == '.' && span_is_digit(s[1])))
-                        s++;
-                if (*s == 0)
-                        return true;
-                if (strncmp(s, ", ", 2) != 0)
-                        return false;
-                s += 2;
-        }
+        return strcmp(s, "all") == 0 || versions_grammar_valid(s, true);
 }
 
 static bool has_control(const char *s, size_t len) {

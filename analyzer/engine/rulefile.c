@@ -214,20 +214,24 @@ static int append_example(RuleExample **arr, size_t *n, const char *v, unsigned 
         return (*arr)[*n - 1].line ? 0 : -ENOMEM;
 }
 
-static bool version_valid(const char *v) {
-        /* "linux >= 6.2" or "qemu < 8.2, qemu >= 7.0" */
+/* The versions grammar: "linux >= 6.2" or "qemu < 8.2, qemu >= 7.0". A rule's versions name linux, qemu or
+ * libvirt; with any_program (an inventory's releases) a program is any lower-case name. */
+bool versions_grammar_valid(const char *v, bool any_program) {
         const char *s = v;
         for (;;) {
                 size_t n = 0;
-                if (strncmp(s, "linux ", 6) == 0)
-                        n = 6;
-                else if (strncmp(s, "qemu ", 5) == 0)
+                if (any_program)
+                        while ((s[n] >= 'a' && s[n] <= 'z') || span_is_digit(s[n]) || (n > 0 && s[n] == '-'))
+                                n++;
+                else if (strncmp(s, "linux", 5) == 0)
                         n = 5;
-                else if (strncmp(s, "libvirt ", 8) == 0)
-                        n = 8;
-                else
+                else if (strncmp(s, "qemu", 4) == 0)
+                        n = 4;
+                else if (strncmp(s, "libvirt", 7) == 0)
+                        n = 7;
+                if (n == 0 || s[n] != ' ')
                         return false;
-                s += n;
+                s += n + 1;
                 if (strncmp(s, ">= ", 3) == 0)
                         s += 3;
                 else if (strncmp(s, "< ", 2) == 0)
@@ -532,7 +536,7 @@ static int parse_explain(Parser *p, const char *v, size_t vcol) {
 
 static int parse_versions(Parser *p, const char *v, size_t vcol) {
         RuleDef *r = section_rule(p);
-        if (!version_valid(v))
+        if (!versions_grammar_valid(v, false))
                 error_at(p, p->line, vcol,
                          "versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'",
                          NULL);

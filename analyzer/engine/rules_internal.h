@@ -43,3 +43,7 @@ const char *rulefile_key_name(size_t i);
 bool rulefile_key_allowed(size_t i, const char *section);
 
 int rulefile_parse(RuleSet *rs, Loader *ld, const char *file, const char *buf, size_t len, Diag *diag);
+
+/* The grammar of a rule's `versions` (linux, qemu, libvirt) and, with any_program, of an inventory row's
+ * releases (any program's name): "PROGRAM >=|< N.N[, ...]". */
+bool versions_grammar_valid(const char *v, bool any_program);

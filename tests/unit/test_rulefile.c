@@ -71,6 +71,13 @@ static void test_errors(void **state) {
         assert_error(
                 CAUSE RULE_HEAD "pattern = abc\nversions = linux 6.2\n" RULE_TAIL,
                 "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'");
+        /* an inventory's releases may name any program; a rule's versions only the three it can compare */
+        assert_error(
+                CAUSE RULE_HEAD "pattern = abc\nversions = crosvm >= 1.0\n" RULE_TAIL,
+                "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = abc\nversions = linuxx >= 1.0\n" RULE_TAIL,
+                "t.rules:10:12: versions: expected 'linux|qemu|libvirt >=|< N.N[, ...]', e.g. 'linux >= 6.2'");
         assert_error(CAUSE RULE_HEAD "pattern = abc\nstrength = sure\n" RULE_TAIL,
                      "t.rules:10:12: strength is confirmed, likely or possible");
         assert_error(CAUSE "[rule r1]\nsource = kernel\ncontent = abc\npattern = abc\n" RULE_TAIL,
