@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "paste.h"
 #include "pci_address.h"
@@ -749,9 +752,12 @@ static bool is_placeholder(char c) {
 static size_t redacted_len(const char *s, size_t len) {
         static const char *const words[] = {"<addr>", "<address>", "<pci address>", "<pci_address>",
                                             "<bdf>",  "<BDF>",     "<PCI address>", "<device>"};
-        for (size_t i = 0; i < ELEMENTSOF(words); i++)
-                if (len >= strlen(words[i]) && memcmp(s, words[i], strlen(words[i])) == 0)
-                        return strlen(words[i]);
+        if (s[0] == '<')
+                for (size_t i = 0; i < ELEMENTSOF(words); i++) {
+                        size_t wl = strlen(words[i]);
+                        if (len >= wl && memcmp(s, words[i], wl) == 0)
+                                return wl;
+                }
         /* groups of 4 (optional), 2, 2 and 1 characters, hex digits or placeholders, one placeholder at
          * least */
         static const size_t shapes[2][4] = {{4, 2, 2, 1}, {0, 2, 2, 1}};
@@ -795,6 +801,8 @@ static bool may_be_redacted(Span t) {
 static bool unredact(Paste *p, PastePiece *pc) {
         Span t = pc->text;
         size_t first = t.len, n = 0;
+        if (!may_be_redacted(t))
+                return false;
         for (size_t i = 0; i < t.len; i++)
                 if ((i == 0 || !is_name_char(t.p[i - 1]) || t.p[i] == '<') &&
                     (n = redacted_len(t.p + i, t.len - i))) {
@@ -828,8 +836,57 @@ static void uncut(PastePiece *pc) {
 
 /* ---- The stage ---- */
 
-/* Bytes that can start a wrapper, for a line the fast path can hand on untouched. */
-static bool may_be_wrapped(Span t) {
+/* What one pass over a line finds for the fast path. */
+typedef struct LineBytes {
+        bool high; /* a byte >= 0x80 */
+        bool special; /* a '\\', a newline or a '<' (an escape, a split, a redaction "<addr>") */
+        bool hole; /* a placeholder beside a ':' (a redacted address) */
+        size_t bar, at; /* the first '|' and '@', SIZE_MAX if none */
+} LineBytes;
+
+static void note_colons(const char *t, size_t len, size_t base, unsigned colons, LineBytes *b) {
+        for (; colons && !b->hole; colons &= colons - 1) {
+                size_t i = base + (size_t) __builtin_ctz(colons);
+                b->hole = (i + 1 < len && is_placeholder(t[i + 1])) || (i > 0 && is_placeholder(t[i - 1]));
+        }
+}
+
+static void line_bytes(const char *t, size_t len, LineBytes *ret) {
+        LineBytes b = {.bar = SIZE_MAX, .at = SIZE_MAX};
+        size_t i = 0;
+#ifdef __SSE2__
+        const __m128i bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'), lt = _mm_set1_epi8('<'),
+                      colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'), at = _mm_set1_epi8('@');
+        for (; i + 16 <= len; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *) (t + i));
+                b.high |= _mm_movemask_epi8(v) != 0;
+                b.special |= _mm_movemask_epi8(
+                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
+                                                  _mm_cmpeq_epi8(v, lt))) != 0;
+                note_colons(t, len, i, (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)), &b);
+                unsigned m;
+                if (b.bar == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bar))))
+                        b.bar = i + (size_t) __builtin_ctz(m);
+                if (b.at == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, at))))
+                        b.at = i + (size_t) __builtin_ctz(m);
+        }
+#endif
+        for (; i < len; i++) {
+                char c = t[i];
+                b.high |= (unsigned char) c >= 0x80;
+                b.special |= c == '\\' || c == '\n' || c == '<';
+                if (c == ':')
+                        note_colons(t, len, i, 1, &b);
+                if (c == '|' && b.bar == SIZE_MAX)
+                        b.bar = i;
+                if (c == '@' && b.at == SIZE_MAX)
+                        b.at = i;
+        }
+        *ret = b;
+}
+
+/* Bytes that can start a wrapper, for a line the fast path can hand on untouched (b: its bytes). */
+static bool may_be_wrapped(Span t, const LineBytes *b) {
         if (t.len == 0)
                 return false;
         unsigned char c = (unsigned char) t.p[0];
@@ -850,14 +907,14 @@ static bool may_be_wrapped(Span t) {
         case '\t':
                 return true;
         case '[':
-                return span_starts_with(t, "[pod/") || memchr(t.p, '@', MIN(t.len, (size_t) 64));
+                return span_starts_with(t, "[pod/") || b->at < 64;
         }
         if (c >= 0x80)
                 return true;
         if (!is_name_char((char) c) && c != '"')
                 return false;
         /* "name  | " of compose, "user@host" of a prompt */
-        if (memchr(t.p, '|', MIN(t.len, (size_t) 80)) || memchr(t.p, '@', MIN(t.len, (size_t) 64)))
+        if (b->bar < 80 || b->at < 64)
                 return true;
         /* "1. " of a numbered list */
         if (span_is_digit((char) c)) {
@@ -934,18 +991,21 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         p->used = 0;
         p->n_queue = 0;
         p->n_out = 0;
-        if (span_starts_with(t, "\xef\xbb\xbf"))
+        if (t.len >= 3 && memcmp(t.p, "\xef\xbb\xbf", 3) == 0)
                 span_advance(&t, 3);
         trim_end(&t);
 
+        /* Most lines have nothing to undo: one pass over their bytes shows it. */
+        LineBytes b;
+        line_bytes(t.p, t.len, &b);
         Item first = {.pc = {.text = t}};
-        if (normalise(p, &first.pc.text))
+        if (b.high && normalise(p, &first.pc.text)) {
                 add_layer(&first.pc, PASTE_TYPOGRAPHY, (Span){0});
-        Span lead = first.pc.text;
-        span_eat_blanks(&lead);
+                b.bar = b.at = 0; /* the offsets are the line's, not the normalised text's */
+        }
         bool ellipsis = t.len > 3 && memcmp(t.p + t.len - 3, "...", 3) == 0;
-        if (first.pc.n_layers == 0 && !ellipsis && !may_be_wrapped(first.pc.text) &&
-            !has_split_or_escape(t) && !may_be_redacted(t)) {
+        if (first.pc.n_layers == 0 && !ellipsis && !b.special && !b.hole &&
+            !may_be_wrapped(first.pc.text, &b)) {
                 first.pc.command = is_bare_command(t);
                 p->out[p->n_out++] = first.pc;
                 *ret = p->out;
