@@ -764,8 +764,7 @@ static int match_remembered(Analysis *a, const Line *line, bool memo, const char
         size_t limit_hits = matcher_limit_hits(a->m);
         a->recording = k->len > 0;
         a->n_recorded = 0;
-        r = hits ? matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a)
-                 : matcher_match_line(a->m, line, on_match, a);
+        r = matcher_match_marked_line(a->m, line, raw, len, hits, n_hits, on_match, a);
         if (a->cur_matched)
                 count_matched(a);
         /* A line that met a PCRE2 limit is counted as such each time. */
@@ -1039,6 +1038,26 @@ static int feed_record(Analysis *a, const char *input, unsigned long lineno, con
         return r;
 }
 
+/* Whether a line may make or answer a shell transcript's sysfs write: it holds one of
+ * PREFILTER_SHELL_LITERALS (hits: as the prefilter found them, in any case; NULL: looked for as written), or
+ * the pasted-text stage rewrites its characters. shell_step() finds nothing in a line that holds none. */
+static bool may_be_shell(const Analysis *a, const char *raw, size_t len, const PrefilterHit *hits,
+                         size_t n_hits) {
+        static const char *const shell[] = {PREFILTER_SHELL_LITERALS};
+        if (hits) {
+                for (size_t i = 0; i < n_hits; i++)
+                        if (a->rs->prefilter_rules.flags[hits[i].pattern] & PATTERN_SHELL)
+                                return true;
+                return false;
+        }
+        if (paste_needs_normalising(raw, len) || paste_has_escape(raw, len))
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(shell); i++)
+                if (memmem(raw, len, shell[i], strlen(shell[i])))
+                        return true;
+        return false;
+}
+
 /* A line the memo did not replay. k: its dmesg key, as replayed_raw() left it. The pasted-text stage turns
  * it into its pieces first: most lines are one piece, the line itself. */
 static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len,
@@ -1048,6 +1067,7 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
         int r = 0;
 
         bool plain = n == 1 && pc[0].n_layers == 0 && !pc[0].redacted && !pc[0].cut;
+        bool shell = may_be_shell(a, raw, len, hits, n_hits);
         Line as_read;
         /* A line the stage changed keeps its reading as read too (every reading of an ambiguous prefix is
          * tried): a rule may know the wrapper itself (KubeVirt's LibvirtError(Code=67, ...)). */
@@ -1083,7 +1103,7 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
                 if (r >= 0 && line.format == FORMAT_JOURNAL_SHORT &&
                     line.views[0].source == SOURCE_JOURNAL && paste_is_structured(line.views[0].text))
                         r = feed_record(a, input, lineno, &line, raw, len);
-                if (r >= 0)
+                if (r >= 0 && shell)
                         r = shell_step(a, input, lineno, raw, len, &pc[i]);
         }
         return r;

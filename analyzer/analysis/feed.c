@@ -11,6 +11,7 @@
 #include "block_scan.h"
 #include "escape.h"
 #include "feed.h"
+#include "matcher.h"
 #include "paste.h"
 #include "prefilter.h"
 #include "reader.h"
@@ -24,6 +25,7 @@ typedef struct Feeder {
         Analysis *a;
         const char *input;
         Prefilter *prefilter;
+        const RuleSet *rules;
         FeedReport rep;
         unsigned long lineno; /* lines read so far */
         PrefilterHits hits; /* prefilter_mark()'s occurrences, for the marked lines */
@@ -224,6 +226,9 @@ static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, Pre
                         (*hit)->end -= (uint32_t) start;
         }
         *next = stop + 1;
+        /* A literal of a rule whose other contents the line lacks: read as a line that holds none. */
+        if (hit && !matcher_hits_may_match(f->rules, text + start, stop - start, first, n_hits))
+                return 0;
         f->batch[f->n_batch++] = (MarkedLine){
                 .raw = text + start,
                 .len = stop - start,
@@ -343,6 +348,7 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
                 .a = a,
                 .input = analysis_intern_input(a, input),
                 .prefilter = analysis_rules(a)->prefilter,
+                .rules = analysis_rules(a),
                 .ends = ends,
                 .newlines = {newline_bits, newlines_before},
         };

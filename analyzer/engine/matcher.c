@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "matcher.h"
 #include "prefilter.h"
@@ -84,31 +87,76 @@ static int cmp_size(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* Whether text holds lit, in any case of its ASCII letters (as the prefilter finds it). */
-bool span_holds_caseless(Span text, const char *lit) {
+/* The first byte at or after i of text[0..end) that is c, or c's other case where c is a letter (want: c,
+ * small where a letter; case_bit: 0x20 where a letter), end if none: sixteen bytes at a time. */
+static size_t next_first_byte(const char *text, size_t i, size_t end, unsigned char want,
+                              unsigned char case_bit) {
+#ifdef __SSE2__
+        const __m128i w = _mm_set1_epi8((char) want), cb = _mm_set1_epi8((char) case_bit);
+        for (; i + 16 <= end; i += 16) {
+                __m128i v = _mm_or_si128(_mm_loadu_si128((const __m128i *) (text + i)), cb);
+                unsigned m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, w));
+                if (m)
+                        return i + (size_t) __builtin_ctz(m);
+        }
+#endif
+        for (; i < end; i++)
+                if (((unsigned char) text[i] | case_bit) == want)
+                        return i;
+        return end;
+}
+
+bool span_holds_literal(Span text, const char *line, const char *lit) {
         size_t n = strlen(lit);
         if (n == 0)
                 return true;
-        char first[2] = {(char) tolower((unsigned char) lit[0]), (char) toupper((unsigned char) lit[0])};
-        for (size_t i = 0; i + n <= text.len; i++) {
-                const char *p = text.p + i;
-                if ((p[0] == first[0] || p[0] == first[1]) && strncasecmp(p, lit, n) == 0)
+        if (n > text.len)
+                return false;
+        /* Candidates by the first byte in either case (a byte that differs from it in bit 5 only is one too:
+         * the comparison settles it). */
+        unsigned char c = (unsigned char) lit[0];
+        bool letter = (unsigned char) ((c | 0x20) - 'a') < 26;
+        unsigned char case_bit = letter ? 0x20 : 0, want = c | case_bit;
+        size_t end = text.len - n + 1;
+        for (size_t at = next_first_byte(text.p, 0, end, want, case_bit); at < end;
+             at = next_first_byte(text.p, at + 1, end, want, case_bit)) {
+                const char *p = text.p + at;
+                if (strncasecmp(p, lit, n) == 0 && literal_case_ok(line, p, lit, n))
                         return true;
         }
         return false;
 }
 
-static bool contents_present(const RuleDef *r, Span text) {
+bool span_holds_caseless(Span text, const char *lit) {
+        return span_holds_literal(text, text.p, lit);
+}
+
+static bool contents_present(const RuleDef *r, Span text, const char *line) {
         for (size_t i = 0; i < r->n_contents; i++)
-                if (i != r->fast_content && !span_holds_caseless(text, r->contents[i]))
+                if (i != r->fast_content && !span_holds_literal(text, line, r->contents[i]))
                         return false;
         return true;
 }
 
 /* A line cut off at its end matches a pattern it ends inside of, when every content of the rule is in it:
  * then the rest of the message is not in doubt. */
-static bool cut_matches(const RuleDef *r, Span text) {
-        return span_holds_caseless(text, r->contents[r->fast_content]);
+static bool cut_matches(const RuleDef *r, Span text, const char *line) {
+        return span_holds_literal(text, line, r->contents[r->fast_content]);
+}
+
+bool matcher_hits_may_match(const RuleSet *rs, const char *raw, size_t len, const PrefilterHit *hits,
+                            size_t n_hits) {
+        const PatternRules *pr = &rs->prefilter_rules;
+        Span text = span_make(raw, len);
+        for (size_t i = 0; i < n_hits; i++) {
+                size_t p = hits[i].pattern;
+                if (pr->flags[p] & PATTERN_ALONE)
+                        return true;
+                for (size_t k = pr->start[p]; k < pr->start[p + 1]; k++)
+                        if (contents_present(&rs->rules[pr->rules[k]], text, raw))
+                                return true;
+        }
+        return false;
 }
 
 /* What the log prefilter found in the line, for views that are a part of it. */
@@ -119,13 +167,19 @@ typedef struct Marked {
         size_t n_hits;
 } Marked;
 
+/* Whether the view is a part of the line as read. */
+static bool view_in_line(const LineView *view, const Marked *mk) {
+        return mk && mk->raw && view->text.p && view->text.p >= mk->raw &&
+                (size_t) (view->text.p - mk->raw) <= mk->len &&
+                view->text.len <= mk->len - (size_t) (view->text.p - mk->raw);
+}
+
 /* The rules whose literal lies inside the view, from the hits of its line: true, or false when the view
- * is not a part of the line as read (a decoded journal message) and must be scanned. */
+ * is not a part of the line as read (a decoded journal message) or the line's hits are not known, and it
+ * must be scanned. */
 static bool candidates_from_hits(Matcher *m, const LineView *view, const Marked *mk) {
         const Prefilter *p = m->rs->prefilter;
-        if (!mk || view->source == SOURCE_PROBE || !view->text.p || view->text.p < mk->raw ||
-            (size_t) (view->text.p - mk->raw) > mk->len ||
-            view->text.len > mk->len - (size_t) (view->text.p - mk->raw))
+        if (!mk || !mk->hits || view->source == SOURCE_PROBE || !view_in_line(view, mk))
                 return false;
         size_t from = (size_t) (view->text.p - mk->raw), to = from + view->text.len;
         for (size_t i = 0; i < mk->n_hits; i++) {
@@ -147,9 +201,13 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
         m->n_candidates = 0;
         bool probe = view->source == SOURCE_PROBE;
         m->pattern_rules = probe ? &rs->probe_prefilter_rules : &rs->prefilter_rules;
+        /* The case of a literal is judged from the start of the line as read (as prefilter_mark() does
+         * for the whole buffer), for a view that is a part of it. */
+        const char *line_start =
+                view->source != SOURCE_PROBE && view_in_line(view, mk) ? mk->raw : view->text.p;
         if (!candidates_from_hits(m, view, mk))
-                prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, view->text.p, view->text.len,
-                               on_prefilter_hit, m);
+                prefilter_scan(probe ? rs->probe_prefilter : rs->prefilter, line_start, view->text.p,
+                               view->text.len, on_prefilter_hit, m);
         if (m->n_candidates == 0)
                 return 0;
         /* In rule order; a line lets through one or two rules, seldom more. */
@@ -180,7 +238,7 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                                                                : 1u << view->source;
                 if (!(r->source_mask & mask))
                         continue;
-                if (!contents_present(r, view->text))
+                if (!contents_present(r, view->text, line_start))
                         continue;
                 if (!r->jit_tried) {
                         r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
@@ -194,7 +252,7 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                                              rs->match_context);
                 else
                         rc = pcre2_match(r->code, subject, view->text.len, 0, 0, m->md, rs->match_context);
-                if (rc == PCRE2_ERROR_NOMATCH && line->cut && cut_matches(r, view->text)) {
+                if (rc == PCRE2_ERROR_NOMATCH && line->cut && cut_matches(r, view->text, line_start)) {
                         rc = pcre2_match(r->code, subject, view->text.len, 0,
                                          PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, m->md, rs->match_context);
                         partial = rc == PCRE2_ERROR_PARTIAL;

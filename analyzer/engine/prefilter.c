@@ -39,6 +39,7 @@ typedef struct Node {
         uint32_t dict; /* the nearest node on the fail chain with outputs, 0 if none */
         uint32_t out_start; /* outputs: ids[out_start .. out_start + n_out) */
         uint32_t n_out;
+        uint32_t dense; /* 1 + the node's row of dense transitions, 0: none (its kids are few) */
 } Node;
 
 struct Prefilter {
@@ -47,6 +48,7 @@ struct Prefilter {
         uint32_t root_next[256]; /* dense transitions of the root, where most bytes land */
         uint8_t *kid_key;
         uint32_t *kid_node;
+        uint32_t *dense; /* rows of 256 transitions of the nodes with many kids */
         uint32_t *ids;
         /* The patterns again, for a Hyperscan database built when the input turns out large. */
         char **patterns;
@@ -61,9 +63,9 @@ struct Prefilter {
 #endif
 };
 
-/* ASCII letters to lower case, every other byte as it is: the automaton is built on folded literals and
- * walks folded bytes, so that it finds each literal in any case in the same single pass (a table: a load a
- * byte, where the arithmetic was several instructions). */
+/* ASCII letters to lower case, every other byte as it is: the automaton is built on folded literals (its
+ * letters' transitions then listed under both cases), so that it finds each literal in any case in the same
+ * single pass. */
 static const uint8_t fold_table[256] = {
         0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
         0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
@@ -87,6 +89,9 @@ static inline uint8_t fold(uint8_t c) {
         return fold_table[c];
 }
 
+/* Kids from which a node's transitions are a row of 256. */
+#define PREFILTER_DENSE_KIDS 4
+
 static uint32_t child_linked(const Node *nodes, uint32_t n, uint8_t c) {
         for (uint32_t k = nodes[n].first_kid; k != 0; k = nodes[k].next_sibling)
                 if (nodes[k].key == c)
@@ -96,6 +101,8 @@ static uint32_t child_linked(const Node *nodes, uint32_t n, uint8_t c) {
 
 static inline uint32_t child(const Prefilter *p, uint32_t n, uint8_t c) {
         const Node *node = &p->nodes[n];
+        if (node->dense)
+                return p->dense[(size_t) (node->dense - 1) * 256 + c];
         for (uint32_t i = node->kid_start; i < node->kid_start + node->n_kids; i++)
                 if (p->kid_key[i] == c)
                         return p->kid_node[i];
@@ -104,17 +111,44 @@ static inline uint32_t child(const Prefilter *p, uint32_t n, uint8_t c) {
 
 static int lay_out_kids(Prefilter *p) {
         uint32_t at = 0;
-        p->kid_key = malloc(p->n_nodes);
-        p->kid_node = malloc(p->n_nodes * sizeof(uint32_t));
+        /* The trie holds folded literals; a letter's kid is listed under both its cases, so that the scan
+         * takes each byte as it is. */
+        p->kid_key = malloc(2 * (size_t) p->n_nodes);
+        p->kid_node = malloc(2 * (size_t) p->n_nodes * sizeof(uint32_t));
         if (!p->kid_key || !p->kid_node)
                 return -ENOMEM;
         for (uint32_t n = 0; n < p->n_nodes; n++) {
                 p->nodes[n].kid_start = at;
                 for (uint32_t k = p->nodes[n].first_kid; k != 0; k = p->nodes[k].next_sibling) {
-                        p->kid_key[at] = p->nodes[k].key;
+                        uint8_t key = p->nodes[k].key;
+                        p->kid_key[at] = key;
                         p->kid_node[at++] = k;
+                        if (key >= 'a' && key <= 'z') {
+                                p->kid_key[at] = (uint8_t) (key - 'a' + 'A');
+                                p->kid_node[at++] = k;
+                        }
                 }
                 p->nodes[n].n_kids = at - p->nodes[n].kid_start;
+        }
+        /* A node with many kids (the first letters of literals in either case) gets a row of 256
+         * transitions: a search through them was most of the automaton's time. */
+        uint32_t rows = 0;
+        for (uint32_t n = 1; n < p->n_nodes; n++)
+                rows += p->nodes[n].n_kids >= PREFILTER_DENSE_KIDS;
+        if (rows == 0)
+                return 0;
+        p->dense = calloc((size_t) rows * 256, sizeof(uint32_t));
+        if (!p->dense)
+                return -ENOMEM;
+        rows = 0;
+        for (uint32_t n = 1; n < p->n_nodes; n++) {
+                Node *node = &p->nodes[n];
+                if (node->n_kids < PREFILTER_DENSE_KIDS)
+                        continue;
+                uint32_t *row = p->dense + (size_t) rows * 256;
+                for (uint32_t i = node->kid_start; i < node->kid_start + node->n_kids; i++)
+                        row[p->kid_key[i]] = p->kid_node[i];
+                node->dense = ++rows;
         }
         return 0;
 }
@@ -151,6 +185,7 @@ Prefilter *prefilter_free(Prefilter *p) {
         free(p->nodes);
         free(p->kid_key);
         free(p->kid_node);
+        free(p->dense);
         free(p->ids);
         for (size_t i = 0; i < p->n_patterns; i++)
                 free(p->patterns[i]);
@@ -258,9 +293,94 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
         return 0;
 }
 
-/* The automaton's state after byte c (folded): down the trie, or along failure links until a node has it. */
+static inline bool is_letter(unsigned char c) {
+        return (unsigned char) ((c | 0x20) - 'a') < 26;
+}
+
+static inline bool is_upper(unsigned char c) {
+        return (unsigned char) (c - 'A') < 26;
+}
+
+static inline bool is_lower(unsigned char c) {
+        return (unsigned char) (c - 'a') < 26;
+}
+
+static bool has_small_letter(const char *lit) {
+        for (; *lit; lit++)
+                if (is_lower((unsigned char) *lit))
+                        return true;
+        return false;
+}
+
+/* Whether a[0..n) and b[0..n) are the same bytes: a word at a time (the last word overlapping the one before
+ * it), as most occurrences are as written. */
+static inline bool same_bytes(const char *a, const char *b, size_t n) {
+        uint64_t x, y;
+        if (n < 8) {
+                for (size_t i = 0; i < n; i++)
+                        if (a[i] != b[i])
+                                return false;
+                return true;
+        }
+        for (size_t i = 0; i + 8 < n; i += 8) {
+                memcpy(&x, a + i, 8);
+                memcpy(&y, b + i, 8);
+                if (x != y)
+                        return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+}
+
+/* An occurrence in other letters than the literal's (literal_case_ok() without its first test); each test
+ * stops at the first letter that fails it. */
+static bool other_case_ok(const char *line, const char *at, const char *lit, size_t n) {
+        const unsigned char *u = (const unsigned char *) at, *l = (const unsigned char *) lit;
+        bool before = at > line && is_letter(u[-1]);
+        size_t i;
+
+        /* A literal in capitals (an acronym: "ROM", "IOMMU") in small letters is another word ("from"): only
+         * its words' capitals kept, the rest small ("Rom"), from a word's start. */
+        if (!has_small_letter(lit)) {
+                if (before && is_letter(u[0]))
+                        return false;
+                for (i = 0; i < n; i++)
+                        if (u[i] != (i == 0 || !is_letter(l[i - 1]) ? l[i] : (l[i] | 0x20)))
+                                return false;
+                return true;
+        }
+        /* letters that differ only where a word starts */
+        for (i = 0; i < n; i++)
+                if (u[i] != l[i] && (i == 0 ? before : is_letter(u[i - 1])))
+                        break;
+        if (i == n)
+                return true;
+        /* capitals throughout, the word's letter before them too */
+        for (i = 0; i < n && !is_lower(u[i]); i++)
+                ;
+        if (i == n)
+                return !before || is_upper(u[-1]);
+        /* small letters but where a word starts, from a word's start */
+        if (before && is_letter(u[0]))
+                return false;
+        for (i = 1; i < n; i++)
+                if (is_upper(u[i]) && is_letter(u[i - 1]))
+                        return false;
+        return true;
+}
+
+static inline bool case_ok(const char *line, const char *at, const char *lit, size_t n) {
+        return same_bytes(at, lit, n) || other_case_ok(line, at, lit, n);
+}
+
+bool literal_case_ok(const char *line, const char *at, const char *lit, size_t n) {
+        return case_ok(line, at, lit, n);
+}
+
+/* The automaton's state after byte c (either case of a letter): down the trie, or along failure links until
+ * a node has it. */
 static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
-        c = fold(c);
         for (;;) {
                 if (state == 0)
                         return p->root_next[c];
@@ -273,6 +393,8 @@ static inline uint32_t step(const Prefilter *p, uint32_t state, uint8_t c) {
 
 #ifdef VX_HAVE_HYPERSCAN
 typedef struct HsHits {
+        const Prefilter *p;
+        const char *line, *text;
         prefilter_hit_fn hit;
         void *userdata;
 } HsHits;
@@ -280,12 +402,15 @@ typedef struct HsHits {
 static int hs_on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                      void *userdata) {
         HsHits *h = userdata;
-        h->hit(id, h->userdata);
+        size_t n = h->p->pattern_len[id];
+        if (case_ok(h->line, h->text + to - n, h->p->patterns[id], n))
+                h->hit(id, h->userdata);
         return 0;
 }
 #endif
 
-void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata) {
+void prefilter_scan(const Prefilter *p, const char *line, const char *text, size_t len, prefilter_hit_fn hit,
+                    void *userdata) {
         uint32_t state = 0;
         const Node *nodes = p->nodes;
 
@@ -293,7 +418,7 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
         /* Once built for a large input, the database also serves each candidate line: the automaton walks
          * a line a byte at a time, Hyperscan several at once. */
         if (p->hs && len <= UINT32_MAX) {
-                HsHits h = {hit, userdata};
+                HsHits h = {p, line, text, hit, userdata};
                 if (sym_hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
                     HS_SUCCESS)
                         return;
@@ -305,8 +430,12 @@ void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_
                 if (state == 0)
                         continue;
                 for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
-                        for (uint32_t k = 0; k < nodes[s].n_out; k++)
-                                hit(p->ids[nodes[s].out_start + k], userdata);
+                        for (uint32_t k = 0; k < nodes[s].n_out; k++) {
+                                uint32_t id = p->ids[nodes[s].out_start + k];
+                                size_t n = p->pattern_len[id];
+                                if (case_ok(line, text + i + 1 - n, p->patterns[id], n))
+                                        hit(id, userdata);
+                        }
         }
 }
 
@@ -362,24 +491,56 @@ static void mark_automaton(const Prefilter *p, const char *text, size_t len, Pre
                 if (state == 0 || !(nodes[state].n_out || nodes[state].dict))
                         continue;
                 for (uint32_t s = nodes[state].n_out ? state : nodes[state].dict; s != 0; s = nodes[s].dict)
-                        for (uint32_t k = 0; k < nodes[s].n_out; k++)
-                                hits_add(hits, p->ids[nodes[s].out_start + k], i + 1);
+                        for (uint32_t k = 0; k < nodes[s].n_out; k++) {
+                                uint32_t id = p->ids[nodes[s].out_start + k];
+                                size_t n = p->pattern_len[id];
+                                if (case_ok(text, text + i + 1 - n, p->patterns[id], n))
+                                        hits_add(hits, id, i + 1);
+                        }
         }
 }
 
 #ifdef VX_HAVE_HYPERSCAN
+typedef struct HsMarks {
+        const Prefilter *p;
+        const char *text;
+        PrefilterHits *hits;
+} HsMarks;
+
 static int hs_on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                        void *userdata) {
-        hits_add(userdata, id, (size_t) to);
+        HsMarks *m = userdata;
+        size_t n = m->p->pattern_len[id];
+        if (case_ok(m->text, m->text + to - n, m->p->patterns[id], n))
+                hits_add(m->hits, id, (size_t) to);
         return 0;
 }
 
-static int hs_build(Prefilter *p) {
-        _cleanup_free_ unsigned *flags = calloc(p->n_patterns, sizeof(unsigned));
-        _cleanup_free_ unsigned *ids = calloc(p->n_patterns, sizeof(unsigned));
-        hs_compile_error_t *err = NULL;
+/* A literal in capitals as literal_case_ok() takes it in other letters: its words' capitals kept, the rest
+ * small ("SR-IOV": "Sr-Iov"). */
+static void title_case(const char *lit, char *out) {
+        for (size_t i = 0; lit[i]; i++)
+                out[i] = i == 0 || !is_letter((unsigned char) lit[i - 1]) ? lit[i]
+                                                                          : (char) fold((uint8_t) lit[i]);
+        out[strlen(lit)] = '\0';
+}
 
-        if (!flags || !ids)
+static int hs_build(Prefilter *p) {
+        /* each literal once, and a literal in capitals once more in its other case */
+        size_t max = 2 * p->n_patterns;
+        _cleanup_free_ unsigned *flags = calloc(max, sizeof(unsigned));
+        _cleanup_free_ unsigned *ids = calloc(max, sizeof(unsigned));
+        _cleanup_free_ const char **exprs = calloc(max, sizeof(char *));
+        _cleanup_free_ size_t *lens = calloc(max, sizeof(size_t));
+        _cleanup_free_ char *titles = NULL;
+        hs_compile_error_t *err = NULL;
+        size_t n = 0, room = 0;
+
+        if (!flags || !ids || !exprs || !lens)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_patterns; i++)
+                room += p->pattern_len[i] + 1;
+        if (!(titles = malloc(room ? room : 1)))
                 return -ENOMEM;
         /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
          * the automaton goes on alone. */
@@ -390,12 +551,27 @@ static int hs_build(Prefilter *p) {
                 return -EOPNOTSUPP;
         if (sym_hs_valid_platform() != HS_SUCCESS)
                 return -EOPNOTSUPP;
+        /* Caseless where literal_case_ok() takes other letters than the first of words; a literal in
+         * capitals as written and in its other case only: found caselessly, "ROM" would be found in every
+         * "from", and Hyperscan's reports of it cost more than the search. */
+        char *title = titles;
         for (size_t i = 0; i < p->n_patterns; i++) {
-                ids[i] = (unsigned) i;
-                flags[i] = HS_FLAG_CASELESS;
+                exprs[n] = p->patterns[i];
+                lens[n] = p->pattern_len[i];
+                ids[n] = (unsigned) i;
+                flags[n++] = has_small_letter(p->patterns[i]) ? HS_FLAG_CASELESS : 0;
+                if (flags[n - 1])
+                        continue;
+                title_case(p->patterns[i], title);
+                if (strcmp(title, p->patterns[i]) == 0)
+                        continue;
+                exprs[n] = title;
+                lens[n] = p->pattern_len[i];
+                ids[n] = (unsigned) i;
+                flags[n++] = 0;
+                title += p->pattern_len[i] + 1;
         }
-        if (sym_hs_compile_lit_multi((const char *const *) p->patterns, flags, ids, p->pattern_len,
-                                     (unsigned) p->n_patterns, HS_MODE_BLOCK, NULL, &p->hs,
+        if (sym_hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned) n, HS_MODE_BLOCK, NULL, &p->hs,
                                      &err) != HS_SUCCESS) {
                 sym_hs_free_compile_error(err);
                 p->hs = NULL;
@@ -431,8 +607,9 @@ void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, 
 #ifdef VX_HAVE_HYPERSCAN
         if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
                 p->portable = true;
+        HsMarks m = {p, text, hits};
         if (p->hs && len <= UINT32_MAX &&
-            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, hits) == HS_SUCCESS) {
+            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, &m) == HS_SUCCESS) {
                 p->marked += len;
                 hits_sort(hits);
                 return;

@@ -2,8 +2,8 @@
 #pragma once
 
 /* The literal prefilter: an Aho-Corasick automaton over the rules' fast contents, so that one pass
- * over a message finds the few rules that could match it before any regex runs. Literals are found in any
- * case (ASCII letters): a retyped "No Such File" holds "No such file". */
+ * over a message finds the few rules that could match it before any regex runs. Literals are found in the
+ * cases people give a message (literal_case_ok()): a retyped "No Such File" holds "No such file". */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,9 +15,20 @@ typedef struct Prefilter Prefilter;
 int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret);
 Prefilter *prefilter_free(Prefilter *p);
 
+/* Whether an occurrence of lit (n bytes) at at, found regardless of case, is one in a case people give a
+ * message: as written; with the first letter of words changed (retyped capitals, a sentence's start, Go's
+ * lower-case errors: "No Such file", "invalid argument"); or in capitals throughout ("PERMISSION DENIED",
+ * the word it starts in too); or in small letters from a word's start ("rom size 3"). Not a literal in
+ * other letters inside a word: "ROM" is not in "from". line: where at's line starts (the byte before at is
+ * looked at only from there on). */
+bool literal_case_ok(const char *line, const char *at, const char *lit, size_t n);
+
 typedef void (*prefilter_hit_fn)(size_t id, void *userdata);
-/* Calls hit for every occurrence of every pattern in text (an id may be reported more than once). */
-void prefilter_scan(const Prefilter *p, const char *text, size_t len, prefilter_hit_fn hit, void *userdata);
+/* Calls hit for every occurrence of every pattern in text, in a case literal_case_ok() takes (an id may be
+ * reported more than once). line: the first byte of the line text is a part of (text itself, or before it),
+ * for the byte before an occurrence at text's start. */
+void prefilter_scan(const Prefilter *p, const char *line, const char *text, size_t len, prefilter_hit_fn hit,
+                    void *userdata);
 
 /* An occurrence prefilter_mark() found: the pattern, and the offset in the buffer just past its last byte.
  */
@@ -42,9 +53,10 @@ void prefilter_hits_done(PrefilterHits *h);
 /* The length of pattern id, to place an occurrence by its end. */
 size_t prefilter_pattern_len(const Prefilter *p, size_t id);
 
-/* For a whole buffer of lines: lists in hits every occurrence of every pattern (its memory reused from
- * call to call), or past VX_PREFILTER_HITS_MAX marks them in ends (room for one bit per byte of text,
- * written only then), so that a marked line needs no scan of its own. With Hyperscan built in, its
+/* For a whole buffer of lines: lists in hits every occurrence of every pattern in a case literal_case_ok()
+ * takes (a line starts after a newline; the list's memory is reused from call to call), or past
+ * VX_PREFILTER_HITS_MAX marks them in ends (room for one bit per byte of text, written only then), so that
+ * a marked line needs no scan of its own. With Hyperscan built in, its
  * database is compiled once VX_SCAN_ACCEL_AFTER bytes have been scanned here (small inputs never pay for
  * it); the automaton stands in for it before and where it is missing. VFIOEXPLAIN_SCAN=portable (automaton
  * only) or =hyperscan (from the first byte), read when p is made, choose one for the tests. */

@@ -105,9 +105,11 @@ RuleSet *ruleset_free(RuleSet *rs) {
         prefilter_free(rs->prefilter);
         free(rs->prefilter_rules.start);
         free(rs->prefilter_rules.rules);
+        free(rs->prefilter_rules.flags);
         prefilter_free(rs->probe_prefilter);
         free(rs->probe_prefilter_rules.start);
         free(rs->probe_prefilter_rules.rules);
+        free(rs->probe_prefilter_rules.flags);
         pcre2_match_context_free(rs->match_context);
         pcre2_jit_stack_free(rs->jit_stack);
         free(rs);
@@ -377,15 +379,17 @@ static int cmp_literal(const void *a, const void *b) {
  * such lines, and for logs the extra literals; each distinct literal once. */
 static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, PatternRules *ret_rules) {
         static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
+        static const char *const shell[] = {PREFILTER_SHELL_LITERALS};
         const unsigned probe_bit = 1u << SOURCE_PROBE;
         size_t max = rs->n_rules + ELEMENTSOF(extra), n = 0, n_patterns = 0, n_rules = 0;
         _cleanup_free_ Literal *lits = calloc(max, sizeof(Literal));
         _cleanup_free_ const char **patterns = calloc(max, sizeof(char *));
         _cleanup_free_ size_t *start = calloc(max + 1, sizeof(size_t));
         _cleanup_free_ size_t *rules = calloc(max, sizeof(size_t));
+        _cleanup_free_ uint8_t *flags = calloc(max, sizeof(uint8_t));
         int r;
 
-        if (!lits || !patterns || !start || !rules)
+        if (!lits || !patterns || !start || !rules || !flags)
                 return -ENOMEM;
         for (size_t i = 0; i < rs->n_rules; i++) {
                 unsigned mask = rs->rules[i].source_mask;
@@ -403,11 +407,16 @@ static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, Patte
                 }
                 if (lits[i].rule != SIZE_MAX)
                         rules[n_rules++] = lits[i].rule;
+                if (lits[i].rule == SIZE_MAX || rs->rules[lits[i].rule].n_contents == 1)
+                        flags[n_patterns - 1] |= PATTERN_ALONE;
+                for (size_t k = 0; k < ELEMENTSOF(shell) && lits[i].rule == SIZE_MAX; k++)
+                        if (strcmp(lits[i].text, shell[k]) == 0)
+                                flags[n_patterns - 1] |= PATTERN_SHELL;
         }
         start[n_patterns] = n_rules;
         if ((r = prefilter_new(patterns, n_patterns, ret)) < 0)
                 return r;
-        *ret_rules = (PatternRules){TAKE_PTR(start), TAKE_PTR(rules)};
+        *ret_rules = (PatternRules){TAKE_PTR(start), TAKE_PTR(rules), TAKE_PTR(flags)};
         return 0;
 }
 

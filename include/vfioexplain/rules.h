@@ -130,22 +130,31 @@ typedef struct Prefilter Prefilter;
  * analysis. */
 #define KERNEL_BOOT_BANNER "Linux version "
 
+/* The literals of a shell transcript's lines that make events (analysis.c shell_step()): a sysfs path, a
+ * builtin's "write error", driverctl. A line that holds none of them changes no transcript's state. */
+#define PREFILTER_SHELL_LITERALS "/sys/", "write error", "driverctl"
+
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
  * lines (romfile=, x-vga=, the id= of a -device vfio-pci that a -set names, and the UEFI firmware drive:
- * pflash or -bios), and the commands and replies of a shell transcript's sysfs writes (a sysfs path, a
- * builtin's "write error", driverctl), which make the events rules of source shell see. */
-#define PREFILTER_EXTRA_LITERALS                                                                 \
-        {                                                                                        \
-                KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "/sys/", \
-                        "write error", "driverctl"                                               \
-        }
+ * pflash or -bios), and the commands and replies of a shell transcript's sysfs writes. */
+#define PREFILTER_EXTRA_LITERALS \
+        { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", PREFILTER_SHELL_LITERALS }
+
+/* What a pattern of the log prefilter is besides a rule's literal. */
+enum {
+        PATTERN_ALONE = 1 << 0, /* a line that holds it alone may match: an extra literal, or a rule of it
+                                 * has no other content */
+        PATTERN_SHELL = 1 << 1, /* one of PREFILTER_SHELL_LITERALS */
+};
 
 /* A prefilter's pattern numbers to rules: pattern p is the fast content of rules[start[p] .. start[p + 1])
- * (of none, for an extra literal). A literal several rules share is one pattern, looked for once. */
+ * (of none, for an extra literal), flags[p] its PATTERN_* flags. A literal several rules share is one
+ * pattern, looked for once. */
 typedef struct PatternRules {
         size_t *start;
         size_t *rules;
+        uint8_t *flags;
 } PatternRules;
 
 typedef struct RuleSet {

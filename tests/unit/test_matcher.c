@@ -42,7 +42,7 @@ static void test_prefilter(void **state) {
         Prefilter *p;
         size_t seen[5] = {0};
         assert_int_equal(prefilter_new(pats, 5, &p), 0);
-        prefilter_scan(p, "ushers", 6, count_hit, seen);
+        prefilter_scan(p, "ushers", "ushers", 6, count_hit, seen);
         assert_int_equal(seen[0], 1); /* he */
         assert_int_equal(seen[1], 1); /* she */
         assert_int_equal(seen[2], 0); /* his */
@@ -51,6 +51,36 @@ static void test_prefilter(void **state) {
         prefilter_free(p);
         const char *empty[] = {""};
         assert_int_equal(prefilter_new(empty, 1, &p), -EINVAL);
+}
+
+/* Whether lit is at s's offset at, in a case literal_case_ok() takes. */
+static bool case_taken(const char *s, size_t at, const char *lit) {
+        return literal_case_ok(s, s + at, lit, strlen(lit));
+}
+
+static void test_literal_case(void **state) {
+        assert_true(case_taken("No such file", 0, "No such file"));
+        /* retyped capitals, a sentence's start, Go's lower-case errors */
+        assert_true(case_taken("No Such File", 0, "No such file"));
+        assert_true(case_taken("x: invalid argument", 3, "Invalid argument"));
+        /* capitals throughout, the word it starts in too */
+        assert_true(case_taken("PERMISSION DENIED", 0, "Permission denied"));
+        assert_true(case_taken("NOT PERMITTED", 4, "PERMITTED"));
+        assert_false(case_taken("NOT PErMITTED", 4, "PERMITTED"));
+        /* an acronym with its words' capitals kept, not inside another word */
+        assert_true(case_taken("bad Rom", 4, "ROM"));
+        assert_true(case_taken("Sr-Iov", 0, "SR-IOV"));
+        assert_false(case_taken("read from disk", 7, "ROM"));
+        assert_false(case_taken("x rOm", 2, "ROM"));
+        /* other letters inside a word are another word */
+        assert_false(case_taken("No sUch file", 0, "No such file"));
+        assert_false(case_taken("xno such file", 1, "No such file"));
+        assert_true(case_taken("xNo such file", 1, "No such file")); /* as written is always taken */
+        /* the byte before the line's start is not looked at */
+        const char *two = "xno Such file";
+        assert_false(literal_case_ok(two, two + 1, "No such file", 12));
+        assert_true(literal_case_ok(two + 1, two + 1, "No such file", 12));
+        (void) state;
 }
 
 static void test_match_and_captures(void **state) {
@@ -181,6 +211,7 @@ static void test_depth_and_jit_stack_limits(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prefilter),
+                cmocka_unit_test(test_literal_case),
                 cmocka_unit_test(test_match_and_captures),
                 cmocka_unit_test(test_match_limit),
                 cmocka_unit_test(test_depth_and_jit_stack_limits),
