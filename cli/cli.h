@@ -39,6 +39,8 @@ typedef struct Options {
         const char *journal_files[VX_INPUTS_MAX];
         const char *units[VX_UNITS_MAX];
         const char *domain; /* --domain NAME (of explain; of plan: the domain its commands name) */
+        const char *pve_vm; /* --pve-vm ID: a Proxmox VE VM (probes/pve.h) */
+        const char *incus; /* --incus NAME: an incus instance (probes/incus.h) */
         bool trace; /* watch --trace */
         const char *address; /* rom --address ADDR */
         bool bug_report; /* report: the bug-ticket document instead of the causes alone */

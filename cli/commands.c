@@ -21,8 +21,12 @@
         "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"                    \
         "  --file FILE                  read this journal file (repeatable)\n"                               \
         "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
+#define OPT_VM                                                                                             \
+        "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n" \
+        "  --pve-vm ID                  a Proxmox VE VM: the task log of its last failed start, and its\n" \
+        "                               config (/etc/pve/qemu-server/ID.conf) checked against the host\n"
 #define OPT_DOMAIN                                                                                          \
-        "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n"  \
+        OPT_VM                                                                                              \
         "  --guest FILE                 the VM's own log (dmesg, lspci -nnk, adb logcat): why the passed\n" \
         "                               device does nothing in the guest (repeatable)\n"                    \
         "  --guest-modules-alias FILE   the guest's modules.alias (default: the host's)\n"
@@ -61,9 +65,10 @@ const Command commands[] = {
          .help = "Usage: vfioexplain check [OPTIONS] [ADDRESS...]\n"
                  "\n"
                  "Probes the host and lists every blocker of passthrough for the PCI devices at ADDRESS\n"
-                 "(0000:01:00.0 or 01:00.0), or, with none, for every device the host does not use.\n"
+                 "(0000:01:00.0 or 01:00.0), or, with none, for every device the host does not use; with a VM,\n"
+                 "for its passthrough devices, judged with its configuration.\n"
                  "\n"
-                 "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
+                 "Options:\n" OPT_VM OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
                          EXIT_EXPLAIN},
         {.name = "groups",
          .run = run_groups,
@@ -89,9 +94,12 @@ const Command commands[] = {
                  "\n"
                  "Prints the exact steps to pass the PCI devices at ADDRESS through on this host: the group\n"
                  "members to take along, the kernel command line, the vfio-pci binding, the libvirt <hostdev>\n"
-                 "XML and the QEMU -device options.\n"
+                 "XML and the QEMU -device options; for a Proxmox VE VM, the qm set lines that add them.\n"
                  "\n"
-                 "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
+                 "Options:\n"
+                 "  --domain NAME                the libvirt domain the commands name\n"
+                 "  --pve-vm ID                  the Proxmox VE VM to add the devices to (hostpciN lines)\n" OPT_FORMAT_ALL
+                         OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
                  "\nExit status: 0 a plan, 1 a blocker no step removes, 2 bad usage, 3 an internal error.\n"},
         {.name = "watch",
          .run = cmd_watch,
@@ -111,7 +119,7 @@ const Command commands[] = {
                  "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
                  "  --file FILE                  follow this journal file (repeatable)\n"
                  "  --directory DIR              follow the journal files of DIR, new hosts as they appear\n"
-                 "  --format text|json           text, or JSON lines (one object per event)\n" OPT_COLOR
+                 "  --format text|json           text, or JSON lines (one object per event)\n" OPT_VM OPT_COLOR
                          OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
                  "\nExit status: 0 no cause seen, 1 at least one cause seen, 2 bad usage, 3 an internal error.\n"},
         {.name = "run",
@@ -123,11 +131,12 @@ const Command commands[] = {
          .summary = "run a VM start, explain it if it fails",
          .help = "Usage: vfioexplain run [OPTIONS] -- COMMAND [ARG...]\n"
                  "\n"
-                 "Runs COMMAND (virsh start NAME, or a QEMU command line) with its output passed through,\n"
-                 "follows /dev/kmsg, the journal and, for 'virsh start NAME', the domain's log meanwhile, and\n"
-                 "prints the report after its output if it fails. SIGINT and SIGTERM are passed to COMMAND.\n"
+                 "Runs COMMAND (virsh start NAME, qm start ID, or a QEMU command line) with its output passed\n"
+                 "through, follows /dev/kmsg, the journal and, for 'virsh start NAME', the domain's log\n"
+                 "meanwhile, and prints the report after its output if it fails, with the VM's devices checked\n"
+                 "('qm start ID' names its VM itself). SIGINT and SIGTERM are passed to COMMAND.\n"
                  "\n"
-                 "Options:\n" OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
+                 "Options:\n" OPT_VM OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
                  "\nExit status: COMMAND's own (128+N if signal N ended it); 2 bad usage.\n"},
         {.name = "report",
          .run = cmd_report,

@@ -182,7 +182,12 @@ bool use_color(const Options *o) {
 }
 
 OutputOptions output_options(const Options *o, const HostFacts *host) {
-        return (OutputOptions){.format = o->format, .host = host, .color = use_color(o)};
+        return (OutputOptions){.format = o->format,
+                               .host = host,
+                               .color = use_color(o),
+                               .guest_layer = o->pve_vm ? GUEST_PVE
+                                       : o->incus       ? GUEST_INCUS
+                                                        : GUEST_LIBVIRT};
 }
 
 int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out) {

@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "rootfs.h"
 #include "trace.h"
+#include "vm.h"
 
 /* Reads the journal the options select into the per-host analyses. Returns the number of entries
  * read, or a negative errno (reported). */
@@ -138,33 +139,6 @@ static int open_inputs(int argc, char **argv, Input *inputs, size_t *n_inputs) {
         return 0;
 }
 
-/* --domain NAME: its definition, and its log as one more input. */
-static int open_domain(const Options *o, DomainConfig *dc, Input *inputs, size_t *n_inputs, char *log_name,
-                       size_t size) {
-        Diag d = {0};
-        int r = domain_load(o->sysroot, o->domain, dc, &d);
-        if (r < 0) {
-                for (size_t i = 0; i < d.n; i++)
-                        errorf("%s", d.lines[i]);
-                if (d.n == 0)
-                        errorf("--domain %s: %s", o->domain, strerror(-r));
-                diag_done(&d);
-                return r;
-        }
-        diag_done(&d);
-        int root = rootfs_open(o->sysroot);
-        if (root < 0)
-                return 0;
-        int fd = rootfs_openat(root, dc->log_path, O_RDONLY | O_NOCTTY);
-        close(root);
-        /* A domain that never started has no log: its XML alone is judged. */
-        if (fd < 0)
-                return 0;
-        snprintf(log_name, size, "/%s", dc->log_path);
-        inputs[(*n_inputs)++] = (Input){.name = log_name, .fd = fd};
-        return 0;
-}
-
 /* vfioexplain report: explain, written up as a bug-ticket document (Markdown unless JSON is asked). */
 int cmd_report(const Options *o, int argc, char **argv) {
         Options ro = *o;
@@ -177,9 +151,7 @@ int cmd_report(const Options *o, int argc, char **argv) {
 int cmd_explain(const Options *o, int argc, char **argv) {
         Input inputs[VX_INPUTS_MAX];
         size_t n_inputs = 0;
-        DomainConfig dc = {0};
-        bool have_domain = false;
-        char log_name[VX_DOMAIN_NAME_MAX + 40];
+        VmTarget vm = {0};
         RuleSet *rs = NULL;
         HostFacts host = {0};
         HostSet hosts;
@@ -191,12 +163,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                 errorf("too many inputs (%d, at most %u)", argc, VX_INPUTS_MAX - 1);
                 return EXIT_USAGE;
         }
-        if (o->domain) {
-                if (open_domain(o, &dc, inputs, &n_inputs, log_name, sizeof(log_name)) < 0)
-                        return EXIT_USAGE;
-                have_domain = true;
-        }
-        if (argc == 0 && !journal && !have_domain && o->n_guest_files == 0) {
+        if (argc == 0 && !journal && !vm_target_named(o) && o->n_guest_files == 0) {
                 /* Nothing named and nothing piped in: this boot of this host. */
                 if (isatty(STDIN_FILENO))
                         own_log = true;
@@ -212,11 +179,16 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                 host_facts_init_unprobed(&host);
         else if (get_facts(o, &host) < 0)
                 goto out;
+        /* The VM named (--domain, --pve-vm), read with the host's devices at hand, and the logs its layer
+         * keeps of it as more inputs. */
+        if (vm_target_load(o, &host, &vm) < 0)
+                goto out;
+        vm_target_open_logs(o, &vm, inputs, &n_inputs, VX_INPUTS_MAX);
         /* The host is probed: the logs are read with what reading them needs, no more. */
         privileges_reduce_probed(o, o->bug_report ? "report" : "explain");
         hostset_init(&hosts, rs, &host);
-        if (have_domain)
-                hosts.domain = &dc;
+        hosts.domain = vm.config;
+        hosts.pve = vm.pve;
 
         for (size_t i = 0; i < n_inputs; i++) {
                 Analysis *local = hostset_local(&hosts);
@@ -270,8 +242,7 @@ out:
                 if (inputs[i].fd != STDIN_FILENO)
                         close(inputs[i].fd);
         hostset_done(&hosts);
-        if (have_domain)
-                domain_config_done(&dc);
+        vm_target_done(&vm);
         ruleset_free(rs);
         host_facts_done(&host);
         return ret;

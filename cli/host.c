@@ -15,8 +15,10 @@
 #include <json-c/json.h>
 
 #include "escape.h"
+#include "hosts.h"
 #include "probe_lines.h"
 #include "snapshot.h"
+#include "vm.h"
 
 int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         if (o->no_probe) {
@@ -96,13 +98,15 @@ out:
         return ret;
 }
 
-/* vfioexplain check [ADDRESS...]: the host alone, no logs. */
+/* vfioexplain check [--domain NAME|--pve-vm ID] [ADDRESS...]: the host alone, no logs; with a VM, the
+ * VM's devices against it. */
 int cmd_check(const Options *o, int argc, char **argv) {
         char devices[64][16];
         size_t n = 0;
         RuleSet *rs = NULL;
         Analysis *a = NULL;
         HostFacts host = {0};
+        VmTarget vm = {0};
         int ret = EXIT_USAGE;
 
         if ((size_t) argc > ELEMENTSOF(devices)) {
@@ -114,13 +118,17 @@ int cmd_check(const Options *o, int argc, char **argv) {
                         errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
                         return EXIT_USAGE;
                 }
-        if (probe_or_fail(o, "check", &host) < 0 || require_pci(o, &host) < 0)
+        if (probe_or_fail(o, "check", &host) < 0 || require_pci(o, &host) < 0 ||
+            vm_target_load(o, &host, &vm) < 0)
                 goto out;
-        if (n == 0)
+        if (n == 0 && !vm.config)
                 n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
         if (load_rules(o, &rs) < 0)
                 goto out;
-        if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, devices, n) < 0 || analysis_finish(a) < 0) {
+        if (analysis_new(rs, &a) < 0 ||
+            (vm.config ? guest_probe(a, &host, vm.config, vm.pve, devices, n)
+                       : feed_probes(a, &host, devices, n)) < 0 ||
+            analysis_finish(a) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
@@ -129,6 +137,7 @@ int cmd_check(const Options *o, int argc, char **argv) {
 out:
         analysis_free(a);
         ruleset_free(rs);
+        vm_target_done(&vm);
         host_facts_done(&host);
         return ret;
 }

@@ -99,12 +99,14 @@ static int feed_line_probe(const char *line, size_t len, void *userdata) {
         return analysis_feed_probe(userdata, line, len);
 }
 
-/* The devices the logs name and the domain's hostdevs, then what the domain's XML says against the host. */
-static int probe_domain(HostSet *s, Analysis *a) {
+int guest_probe(Analysis *a, const HostFacts *facts, const DomainConfig *dc, const PveState *pve,
+                char (*named)[16], size_t n_named) {
         char devices[VX_FINDINGS_MAX][16];
         size_t n = analysis_devices(a, devices, ELEMENTSOF(devices));
+        for (size_t i = 0; i < n_named && n < ELEMENTSOF(devices); i++)
+                memcpy(devices[n++], named[i], 16);
         char hostdevs[VX_FINDINGS_MAX][16];
-        size_t m = domain_hostdev_addresses(s->domain, hostdevs, ELEMENTSOF(hostdevs));
+        size_t m = domain_hostdev_addresses(dc, hostdevs, ELEMENTSOF(hostdevs));
         for (size_t i = 0; i < m && n < ELEMENTSOF(devices); i++) {
                 bool dup = false;
                 for (size_t k = 0; k < n && !dup; k++)
@@ -112,11 +114,13 @@ static int probe_domain(HostSet *s, Analysis *a) {
                 if (!dup)
                         memcpy(devices[n++], hostdevs[i], 16);
         }
-        DomainProbe p = {.a = a, .dc = s->domain, .host = s->facts};
-        int r = probe_lines(s->facts, devices, n, feed_domain_probe_line, &p);
+        DomainProbe p = {.a = a, .dc = dc, .host = facts};
+        int r = probe_lines(facts, devices, n, feed_domain_probe_line, &p);
         if (r < 0)
                 return r;
-        return domain_probe_lines(s->domain, s->facts, feed_line_probe, a);
+        if (pve && (r = pve_probe_lines(pve, facts, feed_line_probe, a)) < 0)
+                return r;
+        return domain_probe_lines(dc, facts, feed_line_probe, a);
 }
 
 /* The romfile= files the logs name, read under the root; those of the domain's own <rom file=> are
@@ -146,7 +150,8 @@ static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {
          * before the output is made. */
         analysis_set_line_memo(h->a, false);
         if (h->local && !o->no_probe) {
-                int r = s->domain ? probe_domain(s, h->a) : feed_probes(h->a, s->facts, NULL, 0);
+                int r = s->domain ? guest_probe(h->a, s->facts, s->domain, s->pve, NULL, 0)
+                                  : feed_probes(h->a, s->facts, NULL, 0);
                 if (r >= 0)
                         r = probe_romfiles(s, h->a);
                 if (r < 0)

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "domain.h"
 #include "journal.h"
+#include "pve.h"
 #include "vfioexplain/limits.h"
 
 typedef struct HostSlot {
@@ -20,7 +21,8 @@ typedef struct HostSlot {
 typedef struct HostSet {
         const RuleSet *rs;
         const HostFacts *facts; /* this host as probed, or unprobed */
-        const DomainConfig *domain; /* --domain: its hostdevs are probed and checked too */
+        const DomainConfig *domain; /* --domain, --pve-vm, --incus: its devices are probed and checked too */
+        const PveState *pve; /* --pve-vm: what only Proxmox VE makes wrong, checked too */
         HostSlot slots[VX_HOSTS_MAX];
         size_t n;
         AnalysisBudget budget; /* the hosts' analyses together keep what one may */
@@ -33,5 +35,9 @@ void hostset_done(HostSet *s);
 Analysis *hostset_local(HostSet *s);
 /* Feeds a journal entry to its host's analysis. */
 int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char *input);
+/* The host's state for the devices the logs fed to a name, the named ones and the guest's, then what the
+ * guest's configuration (dc, and for a Proxmox VE VM pve, may be NULL) says against the host, into a. */
+int guest_probe(Analysis *a, const HostFacts *facts, const DomainConfig *dc, const PveState *pve,
+                char (*named)[16], size_t n_named);
 /* Probes the local host (unless o->no_probe), ranks every host, prints; returns the exit status. */
 int hostset_report(HostSet *s, const Options *o);

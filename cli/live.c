@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hosts.h"
 #include "live.h"
 #include "vfioexplain/limits.h"
 
@@ -57,6 +58,14 @@ static int probe(Live *l) {
         host_facts_done(&l->facts);
         l->facts = fresh;
         l->probed_usec = now_usec();
+        /* The VM is read again with the host: another VM may have started meanwhile. */
+        if (vm_target_named(l->o)) {
+                VmTarget t;
+                if (vm_target_load(l->o, &l->facts, &t) < 0)
+                        return -EINVAL;
+                vm_target_done(&l->vm);
+                l->vm = t;
+        }
         return 0;
 }
 
@@ -85,6 +94,7 @@ void live_done(Live *l) {
         free(l->kept);
         analysis_free(l->sieve);
         analysis_free(l->last);
+        vm_target_done(&l->vm);
         host_facts_done(&l->facts);
         ruleset_free(l->rs);
         *l = (Live){0};
@@ -210,7 +220,8 @@ static int judge(Live *l, Analysis **ret) {
                         r = analysis_feed(a, k->input, k->lineno, k->raw, k->len);
         }
         if (r >= 0 && !l->o->no_probe)
-                r = feed_probes(a, &l->facts, NULL, 0);
+                r = l->vm.config ? guest_probe(a, &l->facts, l->vm.config, l->vm.pve, NULL, 0)
+                                 : feed_probes(a, &l->facts, NULL, 0);
         if (r >= 0)
                 r = analysis_finish(a);
         if (r < 0) {

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "strbuf.h"
+#include "vm.h"
 
 typedef struct Kept Kept;
 
@@ -33,6 +34,7 @@ typedef struct Live {
         size_t n_printed;
         bool dirty;
         Analysis *last; /* the latest judgement, for the summary */
+        VmTarget vm; /* --domain, --pve-vm: the VM whose devices are checked with every judgement */
         uint64_t lines;
 } Live;
 

@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
                 {"until", required_argument, NULL, 'U'},
                 {"unit", required_argument, NULL, 'u'},
                 {"domain", required_argument, NULL, 'd'},
+                {"pve-vm", required_argument, NULL, 'P'},
                 {"trace", no_argument, NULL, 'T'},
                 {"address", required_argument, NULL, 'a'},
                 {"redact", no_argument, NULL, 'R'},
@@ -132,6 +133,9 @@ int main(int argc, char **argv) {
                         break;
                 case 'd':
                         o.domain = optarg;
+                        break;
+                case 'P':
+                        o.pve_vm = optarg;
                         break;
                 case 'T':
                         o.trace = true;
@@ -223,6 +227,10 @@ int main(int argc, char **argv) {
         }
         if (o.n_guest_files > 0 && !(target->options & COMMAND_OPTION_GUEST)) {
                 errorf("--guest is an option of %s", command_names_taking(COMMAND_OPTION_GUEST));
+                return EXIT_USAGE;
+        }
+        if (o.domain && o.pve_vm) {
+                errorf("--domain and --pve-vm each name a VM: give one");
                 return EXIT_USAGE;
         }
         if (argc > 0 && strcmp(argv[0], "help") == 0)

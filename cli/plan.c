@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "escape.h"
 #include "plan.h"
+#include "vm.h"
 
 static const char *vendor_label(CpuVendor v) {
         return v == CPU_VENDOR_INTEL ? "Intel CPU" : v == CPU_VENDOR_AMD ? "AMD CPU" : "CPU vendor unknown";
@@ -113,13 +114,17 @@ static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
                         strbuf_putc(out, '\n');
                 }
         }
-        strbuf_puts(out, "\nlibvirt <hostdev> elements (inside <devices>):\n");
-        put_lines(out, p->hostdev_xml);
-        strbuf_puts(out, "\nQEMU arguments (without libvirt):\n");
-        for (size_t i = 0; i < p->n_qemu_args; i++) {
-                strbuf_puts(out, "  ");
-                put_escaped(out, p->qemu_args[i]);
-                strbuf_putc(out, '\n');
+        /* A Proxmox VE VM's step says how its devices are added; libvirt's XML and QEMU's arguments are not
+         * its terms. */
+        if (!p->pve) {
+                strbuf_puts(out, "\nlibvirt <hostdev> elements (inside <devices>):\n");
+                put_lines(out, p->hostdev_xml);
+                strbuf_puts(out, "\nQEMU arguments (without libvirt):\n");
+                for (size_t i = 0; i < p->n_qemu_args; i++) {
+                        strbuf_puts(out, "  ");
+                        put_escaped(out, p->qemu_args[i]);
+                        strbuf_putc(out, '\n');
+                }
         }
         if (p->n_notes > 0)
                 strbuf_puts(out, "\nNotes:\n");
@@ -167,14 +172,16 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                         strbuf_putc(out, '\n');
                 }
         }
-        strbuf_puts(out, "\n## libvirt\n\nInside `<devices>` of the domain:\n\n");
-        put_fence(out, "xml", p->hostdev_xml);
-        strbuf_puts(out, "\n## QEMU\n\n");
-        StrBuf args = {0};
-        for (size_t i = 0; i < p->n_qemu_args; i++)
-                strbuf_printf(&args, "%s\n", p->qemu_args[i]);
-        put_fence(out, "sh", strbuf_str(&args));
-        strbuf_done(&args);
+        if (!p->pve) {
+                strbuf_puts(out, "\n## libvirt\n\nInside `<devices>` of the domain:\n\n");
+                put_fence(out, "xml", p->hostdev_xml);
+                strbuf_puts(out, "\n## QEMU\n\n");
+                StrBuf args = {0};
+                for (size_t i = 0; i < p->n_qemu_args; i++)
+                        strbuf_printf(&args, "%s\n", p->qemu_args[i]);
+                put_fence(out, "sh", strbuf_str(&args));
+                strbuf_done(&args);
+        }
         if (p->n_notes > 0)
                 strbuf_puts(out, "\n## Notes\n\n");
         for (size_t i = 0; i < p->n_notes; i++) {
@@ -268,11 +275,13 @@ int cmd_plan(const Options *o, int argc, char **argv) {
         char domain[VX_CAPTURE_MAX + 1];
         HostFacts host = {0};
         Plan p = {0};
+        VmTarget vm = {0};
         StrBuf out = {0};
         int ret = EXIT_USAGE;
 
         if (argc == 0) {
-                errorf("usage: vfioexplain plan [--domain NAME] ADDRESS... (e.g. 0000:01:00.0 01:00.1)");
+                errorf("usage: vfioexplain plan [--domain NAME|--pve-vm ID] ADDRESS... (e.g. 0000:01:00.0 "
+                       "01:00.1)");
                 return EXIT_USAGE;
         }
         if ((size_t) argc > ELEMENTSOF(addresses)) {
@@ -294,7 +303,11 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 host_facts_done(&host);
                 return EXIT_USAGE;
         }
-        int r = plan_build(&host, addresses, (size_t) argc, o->domain ? domain : NULL, &p);
+        if (vm_target_load(o, &host, &vm) < 0)
+                goto out;
+        PlanVm pvm = {.pve = vm.pve ? &vm.pve->vm : NULL, .vmid = vm.pve ? vm.pve->vm.vmid : 0};
+        int r = plan_build_for(&host, addresses, (size_t) argc, o->domain ? domain : NULL,
+                               vm.pve ? &pvm : NULL, &p);
         if (r == -EINVAL) {
                 plan_error(&p);
                 goto out;
@@ -322,6 +335,7 @@ int cmd_plan(const Options *o, int argc, char **argv) {
         }
         ret = p.iommu_on && p.n_blockers > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
 out:
+        vm_target_done(&vm);
         plan_done(&p);
         host_facts_done(&host);
         return ret;

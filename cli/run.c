@@ -16,6 +16,7 @@
 
 #include "live.h"
 #include "privileges.h"
+#include "vm.h"
 #include "watch.h"
 
 /* One of the command's output streams: passed through as read, and cut into lines for the sieve. */
@@ -88,6 +89,17 @@ static const char *virsh_start_domain(int argc, char **argv) {
         return NULL;
 }
 
+/* "qm start VMID" (qemu-server's CLI, which runs the start task in the foreground and prints its log): the
+ * VM to check, when no --pve-vm names it. */
+static const char *qm_start_vmid(int argc, char **argv) {
+        const char *base = strrchr(argv[0], '/');
+        unsigned vmid;
+        base = base ? base + 1 : argv[0];
+        if (strcmp(base, "qm") != 0 || argc < 3 || strcmp(argv[1], "start") != 0)
+                return NULL;
+        return pve_vmid_parse(argv[2], &vmid) ? argv[2] : NULL;
+}
+
 static int open_domain_log(const Options *o, const char *name) {
         char path[512];
         if (!name || strchr(name, '/') || name[0] == '.' || strcmp(o->sysroot, "/") != 0)
@@ -138,6 +150,10 @@ int cmd_run(const Options *o, int argc, char **argv) {
                 errorf("usage: vfioexplain run -- COMMAND [ARG...]");
                 return EXIT_USAGE;
         }
+        Options ro = *o;
+        if (!vm_target_named(o))
+                ro.pve_vm = qm_start_vmid(argc, argv);
+        o = &ro;
         if (live_init(&live, o) < 0)
                 return EXIT_USAGE;
         if ((sfd = signalfd_for_stop(&old)) < 0)

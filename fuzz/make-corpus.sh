@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the seed corpora of fuzz/corpus/HARNESS/ from the project's own real-format data: the log lines of
 # corpus/*/ (each shaped as the kernel, QEMU, libvirt and journald print them, with sources cited there), the
-# shipped rule files, snapshots of the host fixtures (tests/fixtures/), domain XML and logs as
+# shipped rule files, snapshots of the host fixtures (tests/fixtures/), Proxmox VE files (tests/data/pve/), domain XML and logs as
 # tests/cli/domain.sh writes them, option ROMs from tests/cli/romgen.py, and trace records laid out by the
 # event formats fuzz_trace_record.c carries. Seeds are small and named by their SHA-1, as libFuzzer names
 # what it adds; inputs kept as regressions (crash-*, named for what they found) are left alone.
@@ -192,6 +192,10 @@ seed("redact", "x\0" + "\u00e9t\u00e9 desk\u2028alice \u202e")
 for s in [b"plain text", b"\x1b[31mred\x1b[0m \x1b]0;title\x07", b"\xc2\x85 \xc2\x9b \x7f \t tab", b"\xff\xfe \xc3( \xe2\x82 \xf0\x9f\x98",
           "\u202eevil\u202c \u2066x\u2069 ok \u00e9".encode(), b"```code``` |pipe| <b>html</b>", b"\xed\xa0\x80 surrogate"]:
     seed("escape", s)
+# Proxmox VE: VM configs, the PCI mapping file and task list lines, as tests/data/pve/ holds them.
+for p in sorted(glob.glob(os.path.join(src, "tests", "data", "pve", "*"))):
+    with open(p, "rb") as f:
+        seed("pve_config", f.read())
 PY
 for h in "$out"/*/; do printf '%s %s\n' "$(basename "$h")" "$(find "$h" -type f | wc -l)"; done
 du -sh "$out"

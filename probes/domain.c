@@ -562,7 +562,7 @@ int domain_parse_xml(const char *buf, size_t len, DomainConfig *ret, Diag *d) {
 /* ---------------------------------------------------------------------------------------------------- */
 /* The rom files, under the root: stat only (O_PATH opens nothing for reading or writing). */
 
-static void stat_rom(int rootfd, DomainHostdev *h) {
+void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h) {
         struct stat st;
         char dir[VX_DOMAIN_PATH_MAX + 1];
         const char *path = h->rom_file;
@@ -669,7 +669,7 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
         for (size_t i = 0; i < dc.n_hostdevs; i++) {
                 DomainHostdev *h = &dc.hostdevs[i];
                 if (h->rom_file && h->rom_file[0] == '/' && h->rom_enabled != DOMAIN_SWITCH_OFF)
-                        stat_rom(rootfd, h);
+                        domain_hostdev_stat_rom(rootfd, h);
         }
         *ret = dc;
         dc = (DomainConfig){0};
@@ -694,18 +694,29 @@ size_t domain_hostdev_addresses(const DomainConfig *dc, char (*out)[16], size_t 
 typedef struct Emitter {
         probe_line_fn fn;
         void *userdata;
-        const char *domain;
+        const DomainConfig *dc;
         int r;
 } Emitter;
 
-/* Every line starts "domain NAME: hostdev ADDR" (docs/probe-lines.md). */
-static void hostdev_emit(Emitter *e, const char *address, const char *fmt, ...) _printf_(3, 4);
-static void hostdev_emit(Emitter *e, const char *address, const char *fmt, ...) {
+/* Every line starts with the guest and the device in its layer's terms (docs/probe-lines.md): "domain NAME:
+ * hostdev ADDR", "pve-vm ID: hostpciN ADDR", "incus NAME: device DEV ADDR". */
+static void hostdev_emit(Emitter *e, const DomainHostdev *h, const char *fmt, ...) _printf_(3, 4);
+static void hostdev_emit(Emitter *e, const DomainHostdev *h, const char *fmt, ...) {
         char buf[VX_DOMAIN_PATH_MAX * 2 + 1024];
         va_list ap;
+        int n;
         if (e->r < 0)
                 return;
-        int n = snprintf(buf, sizeof(buf), "domain %s: hostdev %s", e->domain, address);
+        switch (e->dc->layer) {
+        case GUEST_PVE:
+                n = snprintf(buf, sizeof(buf), "pve-vm %s: %s %s", e->dc->name, h->id, h->address);
+                break;
+        case GUEST_INCUS:
+                n = snprintf(buf, sizeof(buf), "incus %s: device %s %s", e->dc->name, h->id, h->address);
+                break;
+        default:
+                n = snprintf(buf, sizeof(buf), "domain %s: hostdev %s", e->dc->name, h->address);
+        }
         if (n < 0 || (size_t) n >= sizeof(buf))
                 return;
         va_start(ap, fmt);
@@ -742,12 +753,15 @@ static bool split_address(const char *a, uint64_t v[static 4]) {
 typedef struct Reader {
         const char *name;
         bool known;
+        bool root; /* with CAP_DAC_OVERRIDE: every mode allows it */
         unsigned uid, gid;
 } Reader;
 
 /* DAC only, and without capabilities: libvirt starts QEMU with none (qemu.conf
  * clear_emulator_capabilities = 1), so even a QEMU of uid 0 gets only what the mode bits give it. */
 static bool dac_allows(const Reader *who, unsigned uid, unsigned gid, unsigned mode, unsigned bits) {
+        if (who->root)
+                return true;
         if (who->known && uid == who->uid)
                 return mode & (bits << 6);
         if (who->known && gid == who->gid)
@@ -784,7 +798,7 @@ static void emit_rom_contents(Emitter *e, const DomainConfig *dc, const DomainHo
         rom_judge(h->rom_info, known, vendor, device,
                   dc->firmware == DOMAIN_FIRMWARE_EFI ? ROM_FIRMWARE_UEFI : ROM_FIRMWARE_BIOS, &v);
         for (size_t i = 0; i < v.n_findings; i++)
-                hostdev_emit(e, h->address, " rom file %s: %s", h->rom_file, v.findings[i].text);
+                hostdev_emit(e, h, " rom file %s: %s", h->rom_file, v.findings[i].text);
 }
 
 static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const Reader *who,
@@ -792,32 +806,30 @@ static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
         if (!h->rom_file || h->rom_exists == KNOWN_NOT_PROBED)
                 return;
         if (h->rom_exists == KNOWN_ABSENT) {
-                hostdev_emit(e, h->address, " rom file %s: absent", h->rom_file);
+                hostdev_emit(e, h, " rom file %s: absent", h->rom_file);
                 return;
         }
         if (h->rom_regular == KNOWN_ABSENT) {
-                hostdev_emit(e, h->address, " rom file %s: not a regular file (%s)", h->rom_file,
-                             file_type(h->rom_type));
+                hostdev_emit(e, h, " rom file %s: not a regular file (%s)", h->rom_file, file_type(h->rom_type));
                 return;
         }
         if (h->rom_size == 0) {
-                hostdev_emit(e, h->address, " rom file %s: empty", h->rom_file);
+                hostdev_emit(e, h, " rom file %s: empty", h->rom_file);
                 return;
         }
         for (size_t i = 0; i < h->n_rom_dirs; i++) {
                 const DomainRomDir *dir = &h->rom_dirs[i];
                 if (!dac_allows(who, dir->uid, dir->gid, dir->mode, 1)) {
-                        hostdev_emit(
-                                e, h->address,
-                                " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
-                                h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
-                                dir->mode);
+                        hostdev_emit(e, h,
+                             " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
+                             h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
+                             dir->mode);
                         return;
                 }
         }
         if (!dac_allows(who, h->rom_uid, h->rom_gid, h->rom_mode, 4))
-                hostdev_emit(e, h->address, " rom file %s: not readable by %s (owner %u:%u mode %04o)",
-                             h->rom_file, who->name, h->rom_uid, h->rom_gid, h->rom_mode);
+                hostdev_emit(e, h, " rom file %s: not readable by %s (owner %u:%u mode %04o)", h->rom_file,
+                     who->name, h->rom_uid, h->rom_gid, h->rom_mode);
         emit_rom_contents(e, dc, h, host);
 }
 
@@ -830,41 +842,92 @@ static void emit_seabios_display(Emitter *e, const DomainConfig *dc, const Domai
             h->rom_bar == DOMAIN_SWITCH_OFF || h->rom_enabled == DOMAIN_SWITCH_OFF ||
             (d->class_code >> 8) != 0x0300)
                 return;
-        hostdev_emit(
-                e, h->address,
-                ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+        hostdev_emit(e, h,
+             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM "
+             "must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+}
+
+/* The device is not on the host: in the layer's terms, so that the line finds the place to change. */
+static void emit_absent(Emitter *e, const DomainConfig *dc, const DomainHostdev *h) {
+        uint64_t v[4];
+        if (dc->layer != GUEST_LIBVIRT) {
+                hostdev_emit(e, h, ": absent");
+                return;
+        }
+        /* The address as libvirt writes it back (virPCIDeviceAddressFormat()), to find it in the XML. */
+        char xml[128] = "";
+        if (split_address(h->address, v))
+                snprintf(xml, sizeof(xml),
+                         " (<address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x%llx'/>)",
+                         (unsigned long long) v[0], (unsigned long long) v[1], (unsigned long long) v[2],
+                         (unsigned long long) v[3]);
+        hostdev_emit(e, h, ": absent%s", xml);
+}
+
+/* A device the layer does not move to vfio-pci, still on a host driver: QEMU cannot open it. */
+static void emit_unbound(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const PciDevice *d) {
+        const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
+        if (h->managed || d->driver == KNOWN_NOT_PROBED || strcmp(own, "vfio-pci") == 0)
+                return;
+        switch (dc->layer) {
+        case GUEST_PVE:
+                /* driver=keep: qemu-server leaves the device on the driver it has (PCI.pm
+                 * prepare_pci_device()). */
+                hostdev_emit(e, h, " driver=keep: on %s, not vfio-pci", own);
+                break;
+        case GUEST_INCUS:
+                /* Another function of a GPU's slot in its group: incus adds it to the VM beside the GPU
+                 * (driver_qemu.go addGPUDevConfig()) but binds only the GPU itself. */
+                hostdev_emit(e, h, ": on %s, not vfio-pci (incus passes it with the GPU and does not bind it)", own);
+                break;
+        default: {
+                /* libvirt refuses to start a domain whose unmanaged PCI hostdev is not on vfio-pci
+                 * ("Unmanaged PCI device ... must be manually detached from the host",
+                 * src/hypervisor/virhostdev.c). */
+                char nodedev[32];
+                if (h->driver[0] && strcmp(h->driver, "vfio") != 0)
+                        return;
+                snprintf(nodedev, sizeof(nodedev), "pci_%s", d->address);
+                for (char *c = nodedev; *c; c++)
+                        if (*c == ':' || *c == '.')
+                                *c = '_';
+                hostdev_emit(e, h, " managed=no: on %s, not vfio-pci (node device %s)", own, nodedev);
+        }
+        }
+}
+
+/* A member of the device's IOMMU group that the guest does not take and the host drives. libvirt and
+ * incus leave it where it is, so vfio refuses the group; qemu-server binds the whole group to vfio-pci
+ * at start, so the host loses the member instead. */
+static void emit_group_member(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const PciDevice *d,
+                              const PciDevice *m) {
+        const char *where = same_slot(m->address, d->address) ? "same card" : "another device";
+        switch (dc->layer) {
+        case GUEST_PVE:
+                hostdev_emit(e, h,
+                     " group %u: member %s [%04x:%04x] class=%06x on %s is not in the VM, and qemu-server "
+                     "moves it to vfio-pci at start (%s)",
+                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+                break;
+        case GUEST_INCUS:
+                hostdev_emit(e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the instance (%s)",
+                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+                break;
+        default:
+                hostdev_emit(e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
+                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+        }
 }
 
 static void emit_hostdev(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
         const PciDevice *d = host_find_device(host, h->address);
         if (!d) {
-                uint64_t v[4];
-                /* The address as libvirt writes it back (virPCIDeviceAddressFormat()), to find it in the
-                 * XML. */
-                char xml[128] = "";
-                if (split_address(h->address, v))
-                        snprintf(
-                                xml, sizeof(xml),
-                                " (<address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x%llx'/>)",
-                                (unsigned long long) v[0], (unsigned long long) v[1],
-                                (unsigned long long) v[2], (unsigned long long) v[3]);
-                hostdev_emit(e, h->address, ": absent%s", xml);
+                emit_absent(e, dc, h);
                 return;
         }
-        const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
-        /* libvirt refuses to start a domain whose unmanaged PCI hostdev is not on vfio-pci ("Unmanaged PCI
-         * device ... must be manually detached from the host", src/hypervisor/virhostdev.c). */
-        if (!h->managed && d->driver != KNOWN_NOT_PROBED &&
-            (!h->driver[0] || strcmp(h->driver, "vfio") == 0) && strcmp(own, "vfio-pci") != 0) {
-                char nodedev[32];
-                snprintf(nodedev, sizeof(nodedev), "pci_%s", d->address);
-                for (char *c = nodedev; *c; c++)
-                        if (*c == ':' || *c == '.')
-                                *c = '_';
-                hostdev_emit(e, h->address, " managed=no: on %s, not vfio-pci (node device %s)", own,
-                             nodedev);
-        }
-        emit_seabios_display(e, dc, h, d);
+        emit_unbound(e, dc, h, d);
+        if (dc->layer == GUEST_LIBVIRT)
+                emit_seabios_display(e, dc, h, d);
         if (d->group != KNOWN_PRESENT)
                 return;
         for (size_t i = 0; i < host->n_devices; i++) {
@@ -872,10 +935,7 @@ static void emit_hostdev(Emitter *e, const DomainConfig *dc, const DomainHostdev
                 if (m == d || m->group != KNOWN_PRESENT || m->group_id != d->group_id ||
                     in_domain(dc, m->address) || !pci_device_blocks_group(m))
                         continue;
-                hostdev_emit(e, h->address,
-                             " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
-                             d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name,
-                             same_slot(m->address, d->address) ? "same card" : "another device");
+                emit_group_member(e, dc, h, d, m);
         }
 }
 
@@ -895,12 +955,13 @@ static void emit_split_card(Emitter *e, const DomainConfig *dc, const DomainHost
                         continue;
                 if (same_slot(f0->guest_address, h->guest_address))
                         return;
-                hostdev_emit(
-                        e, h->address,
-                        " guest %s: function %u of the card is in another guest slot than function 0 (guest %s); multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x0'/> and function='0x%x' for this one",
-                        h->guest_address, (unsigned) host[3], f0->guest_address,
-                        (unsigned long long) guest[0], (unsigned long long) guest[1],
-                        (unsigned long long) guest[2], (unsigned) host[3]);
+                hostdev_emit(e, h,
+                     " guest %s: function %u of the card is in another guest slot than function 0 (guest "
+                     "%s); "
+                     "multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' "
+                     "function='0x0'/> and function='0x%x' for this one",
+                     h->guest_address, (unsigned) host[3], f0->guest_address, (unsigned long long) guest[0],
+                     (unsigned long long) guest[1], (unsigned long long) guest[2], (unsigned) host[3]);
                 return;
         }
 }
@@ -913,6 +974,27 @@ static const DomainHostdev *find_hostdev(const DomainConfig *dc, Span address) {
         return NULL;
 }
 
+/* A device in the IOMMU group of a hostpci that qemu-server moves to vfio-pci at start. */
+static const DomainHostdev *bound_with_group(const DomainConfig *dc, const HostFacts *host,
+                                             const PciDevice *d) {
+        for (size_t i = 0; d && d->group == KNOWN_PRESENT && i < dc->n_hostdevs; i++) {
+                const PciDevice *h = host_find_device(host, dc->hostdevs[i].address);
+                if (dc->hostdevs[i].managed && h && h->group == KNOWN_PRESENT && h->group_id == d->group_id)
+                        return &dc->hostdevs[i];
+        }
+        return NULL;
+}
+
+static bool pve_explains_device_line(const DomainConfig *dc, const HostFacts *host, Span a) {
+        char address[16];
+        if (a.len >= sizeof(address))
+                return false;
+        memcpy(address, a.p, a.len);
+        address[a.len] = 0;
+        const PciDevice *d = host_find_device(host, address);
+        return d && !d->bridge && bound_with_group(dc, host, d) && strcmp(d->power_state, "D3cold") != 0 &&
+                d->reset_method[0];
+}
 bool domain_explains_probe_line(const DomainConfig *dc, const HostFacts *host, const char *line,
                                 size_t len) {
         Span s = span_make(line, len), a, m, skipped;
@@ -927,14 +1009,25 @@ bool domain_explains_probe_line(const DomainConfig *dc, const HostFacts *host, c
             span_eat_literal(&s, " of ") && span_eat_until(&s, ' ', &a) &&
             span_eat_until_literal(&s, "): member ", &skipped) && span_eat_literal(&s, "): member ") &&
             span_eat_until(&s, ' ', &m)) {
-                const DomainHostdev *member = find_hostdev(dc, m);
-                return find_hostdev(dc, a) && member && member->managed;
+                const DomainHostdev *member = find_hostdev(dc, m), *owner = find_hostdev(dc, a);
+                /* qemu-server binds the whole group of a hostpci at start, and incus's line on a member
+                 * says more than this one (the same is said once, in the layer's terms). */
+                if (owner && dc->layer == GUEST_PVE)
+                        return owner->managed;
+                if (owner && dc->layer == GUEST_INCUS)
+                        return true;
+                return owner && member && member->managed;
         }
         /* "device ADDR: id=... type=endpoint driver=X group=N power=P reset=R" of a managed hostdev: X is
          * expected before the start. Only when nothing else in the line is news (a bridge, no group,
          * D3cold, no reset method), so that no other rule loses its line. */
         s = span_make(line, len);
         if (span_eat_literal(&s, "device ") && span_eat_until_literal(&s, ": id=", &a)) {
+                /* qemu-server binds every device of a hostpci's group, the VM's or not: the host driver of
+                 * each is expected before the start (what the group takes from the host is said with the
+                 * hostpci). */
+                if (dc->layer == GUEST_PVE)
+                        return pve_explains_device_line(dc, host, a);
                 const DomainHostdev *h = find_hostdev(dc, a);
                 char address[16];
                 if (!h || !h->managed || a.len >= sizeof(address))
@@ -949,10 +1042,13 @@ bool domain_explains_probe_line(const DomainConfig *dc, const HostFacts *host, c
 }
 
 int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line_fn fn, void *userdata) {
-        Emitter e = {.fn = fn, .userdata = userdata, .domain = dc->name};
+        Emitter e = {.fn = fn, .userdata = userdata, .dc = dc};
         Reader who = {.name = "others"};
 
-        if (host && host->qemu_ids == KNOWN_PRESENT && host->qemu_user[0])
+        if (dc->layer == GUEST_PVE)
+                /* qemu-server runs QEMU as root, with its capabilities: it reads any file. */
+                who = (Reader){.name = "root", .root = true};
+        else if (host && host->qemu_ids == KNOWN_PRESENT && host->qemu_user[0])
                 who = (Reader){.name = host->qemu_user,
                                .known = true,
                                .uid = host->qemu_uid,
@@ -963,7 +1059,8 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
                         emit_hostdev(&e, dc, h, host);
                 if (h->rom_enabled != DOMAIN_SWITCH_OFF)
                         emit_rom(&e, dc, h, &who, host);
-                emit_split_card(&e, dc, h);
+                if (dc->layer == GUEST_LIBVIRT)
+                        emit_split_card(&e, dc, h);
         }
         return e.r;
 }

@@ -17,6 +17,18 @@
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 
+/* The management layer a guest belongs to: the terms its probe lines (and the rules' fixes) use, and what
+ * that layer does to the devices at start. A Proxmox VE VM (probes/pve.h) and an incus instance
+ * (probes/incus.h) are read into a DomainConfig too, so that one set of checks judges them all. */
+typedef enum GuestLayer {
+        GUEST_LIBVIRT, /* "domain NAME: hostdev ADDR ..."; managed='yes' hostdevs are detached at start */
+        GUEST_PVE, /* "pve-vm ID: hostpciN ADDR ..."; qemu-server binds the device's whole IOMMU group to
+                    * vfio-pci at start (pve-common SysFSTools.pm pci_dev_group_bind_to_vfio()), and runs
+                    * QEMU as root */
+        GUEST_INCUS, /* "incus NAME: device DEV ADDR ..."; incus binds the device itself to vfio-pci
+                      * (driver_override, internal/server/device/pci/pci.go DeviceDriverOverride()) */
+} GuestLayer;
+
 typedef enum DomainFirmware {
         DOMAIN_FIRMWARE_BIOS, /* SeaBIOS: no <os firmware='efi'> and no OVMF/edk2 <loader> */
         DOMAIN_FIRMWARE_EFI,
@@ -37,8 +49,11 @@ typedef struct DomainRomDir {
 
 typedef struct DomainHostdev {
         char address[16]; /* the host device, normalised: "0000:01:00.0" */
+        char id[VX_DOMAIN_WORD_MAX +
+                1]; /* the layer's name of it: "hostpci0", incus's "gpu0"; "" for libvirt */
         char guest_address[16]; /* its <address type='pci'> in the guest, "" if libvirt has not placed it */
-        bool managed; /* managed='yes': libvirt detaches it at start (its default is no) */
+        bool managed; /* the layer moves it to vfio-pci at start: libvirt's managed='yes' (its default is
+                       * no), a hostpci without driver=keep, an incus device's own address */
         bool interface; /* an <interface type='hostdev'> (an SR-IOV VF as a NIC), not a <hostdev> */
         char driver[VX_DOMAIN_WORD_MAX + 1]; /* <driver name='vfio'/>, "" if not given */
         DomainSwitch rom_bar; /* <rom bar='on|off'> */
@@ -61,7 +76,8 @@ typedef struct DomainHostdev {
 } DomainHostdev;
 
 typedef struct DomainConfig {
-        char name[VX_DOMAIN_NAME_MAX + 1];
+        GuestLayer layer;
+        char name[VX_DOMAIN_NAME_MAX + 1]; /* the domain's name, the VMID, the incus instance's name */
         char uuid[37]; /* canonical 8-4-4-4-12, lower case; "" if the XML has none */
         char machine[VX_DOMAIN_WORD_MAX + 1]; /* <os><type machine='pc-q35-8.2'>, "" if not given */
         DomainFirmware firmware;
@@ -93,15 +109,21 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
 
 void domain_config_done(DomainConfig *dc);
 
+/* Looks at h->rom_file (absolute, as the host names it) under the root rootfd: stat only, of the file and
+ * of every directory on its way, and what the file holds when it can be read (rom_read_under()). */
+void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h);
+
 /* The host addresses of the domain's PCI hostdevs, each once, for the probes to look at. */
 size_t domain_hostdev_addresses(const DomainConfig *dc, char (*out)[16], size_t max);
 
-/* What cannot work in the domain's hostdevs on this host, as probe lines: an address the host does not
- * have, another member of a hostdev's IOMMU group left on a host driver, an unmanaged hostdev not on
- * vfio-pci, a rom file absent, empty, not a file or not readable by QEMU's user, or one whose contents
- * do not fit the device or the domain's firmware (rom_probe.h). Host lines need the
- * PCI probe (host->pci present); rom lines need domain_load()'s look at the file. Stops at and returns
- * the first negative return of fn. */
+/* What cannot work in the guest's devices on this host, as probe lines in its layer's terms: an address
+ * the host does not have, another member of a device's IOMMU group that the guest does not take and the
+ * host drives (libvirt and incus: the group is not viable; Proxmox VE: qemu-server takes it from the
+ * host), a device the layer does not bind that is not on vfio-pci (libvirt's unmanaged hostdev, a
+ * hostpci with driver=keep, an incus GPU's other functions), a rom file absent, empty, not a file or not
+ * readable by QEMU's user, or one whose contents do not fit the device or the guest's firmware
+ * (rom_probe.h). Host lines need the PCI probe (host->pci present); rom lines need a look at the file
+ * (domain_hostdev_stat_rom()). Stops at and returns the first negative return of fn. */
 int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line_fn fn, void *userdata);
 
 /* Whether a line of probe_lines() says only what the domain's managed hostdevs make expected while it is

@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "framebuffer.h"
 #include "plan.h"
+#include "pve.h"
 #include "strbuf.h"
 #include "string_table.h"
 #include "strparse.h"
@@ -28,6 +29,7 @@ typedef struct Builder {
         const HostFacts *f;
         Plan *p;
         const char *domain;
+        const PlanVm *vm; /* the VM the devices go to, NULL for a libvirt domain */
         bool oom;
         bool grub_edited; /* a step changes /etc/default/grub: the boot loader configuration must follow */
         bool initramfs_edited; /* a step changes what the initramfs carries */
@@ -581,6 +583,38 @@ static void plan_libvirt(Builder *b) {
         step_why(b, s, &why);
 }
 
+/* A Proxmox VE VM: one hostpci entry per card, added with qm set (probes/pve.c). */
+static void plan_pve(Builder *b) {
+        char *cmds[VX_PVE_HOSTPCI_MAX];
+        StrBuf why = {0};
+        int n = pve_plan_commands(b->f, b->p, b->vm->pve, b->vm->vmid, cmds, ELEMENTSOF(cmds));
+        if (n < 0) {
+                b->oom = true;
+                return;
+        }
+        PlanStep *s = step_new(b, "Give the devices to the VM (Proxmox VE)");
+        for (int i = 0; i < n; i++) {
+                step_cmd(b, s, "%s", cmds[i]);
+                free(cmds[i]);
+        }
+        bool q35 = b->vm->pve && b->vm->pve->q35;
+        strbuf_printf(
+                &why,
+                "Adds each card to VM %u as a hostpci entry, at the first hostpciN it does not use: the "
+                "card's bus:device alone passes every function of it in one guest slot%s. qemu-server "
+                "moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. "
+                "In the web UI: VM %u, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
+                b->vm->vmid, q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "",
+                b->vm->vmid, q35 ? ", PCI-Express" : "");
+        if (!q35)
+                strbuf_printf(
+                        &why,
+                        " The VM's machine is not q35, so there is no pcie=1: a GPU works best on q35 with "
+                        "pcie=1 (qm set %u --machine q35).",
+                        b->vm->vmid);
+        step_why(b, s, &why);
+}
+
 static bool is_vga(const PciDevice *d) {
         return (d->class_code >> 8) == 0x0300;
 }
@@ -770,11 +804,17 @@ static void plan_notes(Builder *b) {
 }
 
 int plan_build(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, Plan *p) {
+        return plan_build_for(f, addresses, n, domain, NULL, p);
+}
+
+int plan_build_for(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, const PlanVm *vm,
+                   Plan *p) {
         *p = (Plan){0};
         int r = collect(f, addresses, n, p);
         if (r < 0)
                 return r;
-        Builder b = {.f = f, .p = p, .domain = domain ? domain : "VM"};
+        Builder b = {.f = f, .p = p, .domain = domain ? domain : "VM", .vm = vm};
+        p->pve = vm != NULL;
         p->vendor = vendor_of(f);
         plan_iommu(&b);
         plan_groups(&b);
@@ -782,7 +822,10 @@ int plan_build(const HostFacts *f, char (*addresses)[16], size_t n, const char *
         plan_bind(&b);
         plan_apply(&b);
         plan_verify(&b);
-        plan_libvirt(&b);
+        if (vm)
+                plan_pve(&b);
+        else
+                plan_libvirt(&b);
         plan_rom(&b);
         plan_notes(&b);
         plan_outputs(&b);

@@ -60,12 +60,23 @@ typedef struct Plan {
         char *hostdev_xml; /* one <hostdev> per device, as libvirt writes it */
         char *qemu_args[VX_PLAN_DEVICES_MAX];
         size_t n_qemu_args;
+        bool pve; /* the devices go to a Proxmox VE VM: its step says how, not libvirt's XML */
 } Plan;
+
+/* A Proxmox VE VM the devices go to: its config (NULL when it has none yet) and its VMID. */
+struct PveVm;
+typedef struct PlanVm {
+        const struct PveVm *pve;
+        unsigned vmid;
+} PlanVm;
 
 /* Builds the plan for addresses (normalised) on host f; domain names the libvirt domain in commands
  * (NULL: the placeholder VM). Returns 0; -EINVAL with p->error set when no plan can be made for
  * them; -ENOMEM. p must be released with plan_done() in every case. */
 int plan_build(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, Plan *p);
+/* The same for a Proxmox VE VM (vm not NULL): its step is the qm set commands that add the devices. */
+int plan_build_for(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, const PlanVm *vm,
+                   Plan *p);
 void plan_done(Plan *p);
 
 /* The <hostdev> element of one PCI address, as libvirt formats it (virsh dumpxml). -EINVAL for an

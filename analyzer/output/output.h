@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "domain.h"
 #include "strbuf.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/facts.h"
@@ -29,6 +30,9 @@ typedef struct OutputOptions {
          * the lines they kept of a longer stream, and report the stream's counts. */
         const AnalysisStats *stats;
         const char *title; /* markdown: the report's heading, NULL for "vfioexplain" */
+        /* The guest's management layer (--pve-vm, --incus): fixes in another layer's terms (virsh) are
+         * left out. */
+        GuestLayer guest_layer;
 } OutputOptions;
 
 AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);
@@ -70,14 +74,15 @@ int output_json_put_report_members(const Analysis *a, const OutputOptions *o, si
 /* Appends o and a newline: pretty (the report) or on one line (JSON lines). Returns 0 or -ENOMEM. */
 int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
 
-/* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated. */
+/* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated; for a
+ * guest of another layer than libvirt, none that runs virsh. */
 typedef struct RenderedFix {
         char *command;
         char *why;
 } RenderedFix;
 
-int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
-                         size_t *n);
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
+                         RenderedFix **ret, size_t *n);
 /* The VM that has the finding's device: the running QEMU whose command line holds it (live probes; pid
  * set), else the libvirt domain whose log the evidence came from (pid 0). False if neither is known. */
 bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid);

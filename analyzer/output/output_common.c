@@ -132,10 +132,20 @@ void strv_free_n(char **v, size_t n) {
         free(v);
 }
 
-static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v) {
+/* A fix in libvirt's terms: it runs virsh. */
+static bool fix_is_libvirt(const char *cmd) {
+        Span s = span_from_str(cmd);
+        (void) span_eat_literal(&s, "sudo ");
+        return span_starts_with(s, "virsh ");
+}
+
+static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer) {
         _cleanup_free_ char *cmd = render_template(fix->command, v);
         if (!cmd)
                 return -ENOMEM;
+        /* A Proxmox VE VM or an incus instance is not changed with virsh: its own rules say how. */
+        if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd))
+                return 0;
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*fixes)[i].command, cmd) == 0)
                         return 0;
@@ -160,8 +170,8 @@ static bool rule_listed(const Finding *f, size_t upto, size_t rule) {
         return false;
 }
 
-int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, RenderedFix **ret,
-                         size_t *n) {
+int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
+                         RenderedFix **ret, size_t *n) {
         const RuleSet *rs = analysis_rules(a);
         RenderedFix *fixes = NULL;
         size_t count = 0;
@@ -176,12 +186,12 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
                     rule_listed(f, e, f->evidence[e].rule))
                         continue;
                 for (size_t k = 0; k < rule->n_fixes; k++)
-                        if ((r = add_fix(&fixes, &count, &rule->fixes[k], &v)) < 0)
+                        if ((r = add_fix(&fixes, &count, &rule->fixes[k], &v, layer)) < 0)
                                 goto fail;
         }
         const CauseDef *c = &rs->causes[f->cause];
         for (size_t k = 0; k < c->n_fixes; k++)
-                if ((r = add_fix(&fixes, &count, &c->fixes[k], &v)) < 0)
+                if ((r = add_fix(&fixes, &count, &c->fixes[k], &v, layer)) < 0)
                         goto fail;
         *ret = fixes;
         *n = count;

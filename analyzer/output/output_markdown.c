@@ -130,7 +130,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
 
                 RenderedFix *fixes;
                 size_t n_fixes;
-                if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+                if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes)) < 0)
                         return r;
                 if (n_fixes > 0) {
                         StrBuf fx = {0};

@@ -107,7 +107,7 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
 
         RenderedFix *fixes;
         size_t n_fixes;
-        if ((r = finding_render_fixes(a, f, o->host, &fixes, &n_fixes)) < 0)
+        if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes)) < 0)
                 return r;
         if (n_fixes > 0)
                 strbuf_puts(out, "   fix:\n");

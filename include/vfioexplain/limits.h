@@ -136,6 +136,30 @@
 #define VX_DOMAIN_PATH_MAX 4095u
 #define VX_DOMAIN_ROM_DEPTH_MAX 32u
 
+/* A Proxmox VE VM (--pve-vm ID, probes/pve.c). pmxcfs keeps no file larger than 1 MiB (memdb.h
+ * MEMDB_MAX_FILE_SIZE), which bounds the VM configs and the mapping file; qemu-server assigns at most 16
+ * hostpciN (PCI.pm $MAX_HOSTPCI_DEVICES). A VMID is 100 to 999999999 (pve-common JSONSchema pve-vmid). The
+ * host= list and a mapping's path= list are bounded here (qemu-server has no bound: a card has 8
+ * functions), as are the maps of one mapping, the other VMs' configs read for the same device, a config
+ * value kept as text, and the task index lines and task logs looked at for the last failed start. */
+#define VX_PVE_FILE_MAX (1024u * 1024u)
+#define VX_PVE_HOSTPCI_MAX 16u
+#define VX_PVE_HOST_IDS_MAX 16u
+#define VX_PVE_MAPS_MAX 64u
+#define VX_PVE_VMS_MAX 1024u
+#define VX_PVE_VALUE_MAX 512u
+#define VX_PVE_NAME_MAX 63u
+#define VX_PVE_TASK_INDEX_MAX (1024u * 1024u)
+#define VX_PVE_TASK_CANDIDATES_MAX 8u
+#define VX_PVE_TASK_LOG_TAIL 4096u
+
+/* An incus instance (--incus NAME, probes/incus.c): its backup.yaml, `incus config show --expanded` output
+ * or generated qemu.conf, the devices kept, and a name (incus: a hostname, at most 63 bytes, with a
+ * "project_" prefix outside the default project). */
+#define VX_INCUS_FILE_MAX (4u * 1024u * 1024u)
+#define VX_INCUS_DEVICES_MAX 64u
+#define VX_INCUS_NAME_MAX 127u
+
 /* Kernel trace events (sources/trace.c). A decoded line longer than this is cut and counted: the kernel
  * prints a trace line into one trace_seq of a page, so none of its own lines is longer. */
 #define VX_TRACE_LINE_MAX 4096u

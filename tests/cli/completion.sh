@@ -12,6 +12,10 @@ mkdir -p "$root/sys/bus/pci/devices" "$root/etc/libvirt/qemu" "$root/run/libvirt
 for a in 0000:00:02.0 0000:01:00.0 0000:01:00.1 0001:00:00.0; do mkdir "$root/sys/bus/pci/devices/$a"; done
 touch "$root/etc/libvirt/qemu/win11.xml" "$root/etc/libvirt/qemu/work vm.xml" "$root/run/libvirt/qemu/win11.xml" \
         "$root/run/libvirt/qemu/transient.xml" "$tmp/files/dmesg.log" "$tmp/files/qemu.log"
+# pmxcfs's /etc/pve/qemu-server is a link to this node's directory.
+mkdir -p "$root/etc/pve/nodes/pve/qemu-server" && ln -s nodes/pve/qemu-server "$root/etc/pve/qemu-server"
+touch "$root/etc/pve/nodes/pve/qemu-server/100.conf" "$root/etc/pve/nodes/pve/qemu-server/101.conf" \
+        "$root/etc/pve/nodes/pve/qemu-server/200.conf"
 
 # complete WANT WORD...: the line is the words, the cursor on the last; WANT the sorted candidates, one per
 # line joined by '|'.
@@ -49,7 +53,8 @@ complete_is '--redact|--rules' vfioexplain report --r
 complete_is '--trace' vfioexplain watch --tr
 complete_is '--address' vfioexplain rom --ad
 complete_is '--directory|--domain' vfioexplain --d
-complete_is '' vfioexplain check --dom
+complete_is '--domain' vfioexplain check --dom
+complete_is '--pve-vm' vfioexplain plan --pv
 # Values.
 complete_is 'json|markdown|text' vfioexplain --format ''
 complete_is 'json' vfioexplain --format j
@@ -67,6 +72,9 @@ complete_is '' vfioexplain --sysroot "$root" check 05
 complete_is 'transient|win11|work vm' vfioexplain --sysroot "$root" --domain ''
 complete_is 'win11|work vm' vfioexplain --sysroot="$root" --domain w
 complete_is 'win11|work vm' vfioexplain --sysroot = "$root" --domain w
+# VMIDs from the names of qemu-server's config files.
+complete_is '100|101|200' vfioexplain --sysroot "$root" --pve-vm ''
+complete_is '100|101' vfioexplain --sysroot "$root" check --pve-vm 10
 # Files where files are read.
 complete_is 'dmesg.log' vfioexplain --no-probe dm
 complete_is 'qemu.log' vfioexplain report q
