@@ -280,8 +280,7 @@ int cmd_plan(const Options *o, int argc, char **argv) {
         int ret = EXIT_USAGE;
 
         if (argc == 0) {
-                errorf("usage: vfioexplain plan [--domain NAME|--pve-vm ID] ADDRESS... (e.g. 0000:01:00.0 "
-                       "01:00.1)");
+                errorf("usage: vfioexplain plan [--domain NAME|--pve-vm ID] ADDRESS... (e.g. 0000:01:00.0 01:00.1)");
                 return EXIT_USAGE;
         }
         if ((size_t) argc > ELEMENTSOF(addresses)) {
@@ -303,7 +302,8 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 host_facts_done(&host);
                 return EXIT_USAGE;
         }
-        if (vm_target_load(o, &host, &vm) < 0)
+        /* --domain only names the domain in the commands; a Proxmox VE VM is read for its free hostpciN. */
+        if (o->pve_vm && vm_target_load(o, &host, &vm) < 0)
                 goto out;
         PlanVm pvm = {.pve = vm.pve ? &vm.pve->vm : NULL, .vmid = vm.pve ? vm.pve->vm.vmid : 0};
         int r = plan_build_for(&host, addresses, (size_t) argc, o->domain ? domain : NULL,
