@@ -119,8 +119,8 @@ const Command commands[] = {
                  "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"
                  "  --file FILE                  follow this journal file (repeatable)\n"
                  "  --directory DIR              follow the journal files of DIR, new hosts as they appear\n"
-                 "  --format text|json           text, or JSON lines (one object per event)\n" OPT_VM OPT_COLOR
-                         OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
+                 "  --format text|json           text, or JSON lines (one object per event)\n" OPT_VM
+                         OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
                  "\nExit status: 0 no cause seen, 1 at least one cause seen, 2 bad usage, 3 an internal error.\n"},
         {.name = "run",
          .run = cmd_run,

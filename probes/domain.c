@@ -810,7 +810,8 @@ static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
                 return;
         }
         if (h->rom_regular == KNOWN_ABSENT) {
-                hostdev_emit(e, h, " rom file %s: not a regular file (%s)", h->rom_file, file_type(h->rom_type));
+                hostdev_emit(e, h, " rom file %s: not a regular file (%s)", h->rom_file,
+                             file_type(h->rom_type));
                 return;
         }
         if (h->rom_size == 0) {
@@ -820,16 +821,17 @@ static void emit_rom(Emitter *e, const DomainConfig *dc, const DomainHostdev *h,
         for (size_t i = 0; i < h->n_rom_dirs; i++) {
                 const DomainRomDir *dir = &h->rom_dirs[i];
                 if (!dac_allows(who, dir->uid, dir->gid, dir->mode, 1)) {
-                        hostdev_emit(e, h,
-                             " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
-                             h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
-                             dir->mode);
+                        hostdev_emit(
+                                e, h,
+                                " rom file %s: directory %.*s not searchable by %s (owner %u:%u mode %04o)",
+                                h->rom_file, (int) dir->len, h->rom_file, who->name, dir->uid, dir->gid,
+                                dir->mode);
                         return;
                 }
         }
         if (!dac_allows(who, h->rom_uid, h->rom_gid, h->rom_mode, 4))
                 hostdev_emit(e, h, " rom file %s: not readable by %s (owner %u:%u mode %04o)", h->rom_file,
-                     who->name, h->rom_uid, h->rom_gid, h->rom_mode);
+                             who->name, h->rom_uid, h->rom_gid, h->rom_mode);
         emit_rom_contents(e, dc, h, host);
 }
 
@@ -842,9 +844,9 @@ static void emit_seabios_display(Emitter *e, const DomainConfig *dc, const Domai
             h->rom_bar == DOMAIN_SWITCH_OFF || h->rom_enabled == DOMAIN_SWITCH_OFF ||
             (d->class_code >> 8) != 0x0300)
                 return;
-        hostdev_emit(e, h,
-             ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM "
-             "must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
+        hostdev_emit(
+                e, h,
+                ": VGA display of a SeaBIOS guest (no emulated display), no <rom file>: the card's own ROM must hold an x86 legacy image (not probed: reading it writes to the device's rom file)");
 }
 
 /* The device is not on the host: in the layer's terms, so that the line finds the place to change. */
@@ -878,7 +880,9 @@ static void emit_unbound(Emitter *e, const DomainConfig *dc, const DomainHostdev
         case GUEST_INCUS:
                 /* Another function of a GPU's slot in its group: incus adds it to the VM beside the GPU
                  * (driver_qemu.go addGPUDevConfig()) but binds only the GPU itself. */
-                hostdev_emit(e, h, ": on %s, not vfio-pci (incus passes it with the GPU and does not bind it)", own);
+                hostdev_emit(e, h,
+                             ": on %s, not vfio-pci (incus passes it with the GPU and does not bind it)",
+                             own);
                 break;
         default: {
                 /* libvirt refuses to start a domain whose unmanaged PCI hostdev is not on vfio-pci
@@ -904,18 +908,21 @@ static void emit_group_member(Emitter *e, const DomainConfig *dc, const DomainHo
         const char *where = same_slot(m->address, d->address) ? "same card" : "another device";
         switch (dc->layer) {
         case GUEST_PVE:
-                hostdev_emit(e, h,
-                     " group %u: member %s [%04x:%04x] class=%06x on %s is not in the VM, and qemu-server "
-                     "moves it to vfio-pci at start (%s)",
-                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+                hostdev_emit(
+                        e, h,
+                        " group %u: member %s [%04x:%04x] class=%06x on %s is not in the VM, and qemu-server moves it to vfio-pci at start (%s)",
+                        d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
                 break;
         case GUEST_INCUS:
-                hostdev_emit(e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the instance (%s)",
-                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+                hostdev_emit(e, h,
+                             " group %u: member %s [%04x:%04x] class=%06x on %s is not in the instance (%s)",
+                             d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name,
+                             where);
                 break;
         default:
-                hostdev_emit(e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
-                     d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
+                hostdev_emit(
+                        e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
+                        d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
         }
 }
 
@@ -955,13 +962,12 @@ static void emit_split_card(Emitter *e, const DomainConfig *dc, const DomainHost
                         continue;
                 if (same_slot(f0->guest_address, h->guest_address))
                         return;
-                hostdev_emit(e, h,
-                     " guest %s: function %u of the card is in another guest slot than function 0 (guest "
-                     "%s); "
-                     "multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' "
-                     "function='0x0'/> and function='0x%x' for this one",
-                     h->guest_address, (unsigned) host[3], f0->guest_address, (unsigned long long) guest[0],
-                     (unsigned long long) guest[1], (unsigned long long) guest[2], (unsigned) host[3]);
+                hostdev_emit(
+                        e, h,
+                        " guest %s: function %u of the card is in another guest slot than function 0 (guest %s); multifunction='on' at <address domain='0x%04llx' bus='0x%02llx' slot='0x%02llx' function='0x0'/> and function='0x%x' for this one",
+                        h->guest_address, (unsigned) host[3], f0->guest_address,
+                        (unsigned long long) guest[0], (unsigned long long) guest[1],
+                        (unsigned long long) guest[2], (unsigned) host[3]);
                 return;
         }
 }

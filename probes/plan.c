@@ -600,17 +600,13 @@ static void plan_pve(Builder *b) {
         bool q35 = b->vm->pve && b->vm->pve->q35;
         strbuf_printf(
                 &why,
-                "Adds each card to VM %u as a hostpci entry, at the first hostpciN it does not use: the "
-                "card's bus:device alone passes every function of it in one guest slot%s. qemu-server "
-                "moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. "
-                "In the web UI: VM %u, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
+                "Adds each card to VM %u as a hostpci entry, at the first hostpciN it does not use: the card's bus:device alone passes every function of it in one guest slot%s. qemu-server moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. In the web UI: VM %u, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
                 b->vm->vmid, q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "",
                 b->vm->vmid, q35 ? ", PCI-Express" : "");
         if (!q35)
                 strbuf_printf(
                         &why,
-                        " The VM's machine is not q35, so there is no pcie=1: a GPU works best on q35 with "
-                        "pcie=1 (qm set %u --machine q35).",
+                        " The VM's machine is not q35, so there is no pcie=1: a GPU works best on q35 with pcie=1 (qm set %u --machine q35).",
                         b->vm->vmid);
         step_why(b, s, &why);
 }

@@ -24,7 +24,7 @@
 #include "vfioexplain/macro.h"
 
 /* A value from a file, as a message may show it: escaped, and cut at 48 bytes. */
-static const char *shown(Span s, char buf[static 256]) {
+static const char *value_shown(Span s, char buf[static 256]) {
         StrBuf b = {0};
         escape_append(&b, s.p, MIN(s.len, (size_t) 48));
         snprintf(buf, 256, "%s%s", strbuf_failed(&b) ? "?" : strbuf_str(&b), s.len > 48 ? "..." : "");
@@ -43,7 +43,7 @@ static bool all_of(Span s, const char *extra) {
         return true;
 }
 
-static bool copy_span(Span s, char *out, size_t size) {
+static bool copy_word(Span s, char *out, size_t size) {
         if (s.len >= size)
                 return false;
         memcpy(out, s.p, s.len);
@@ -153,7 +153,7 @@ static bool parse_pci_id(Span s, char ret[static 16]) {
 }
 
 /* host= or a mapping's path=: ids separated by ';'. */
-static int parse_id_list(Span v, char (*ids)[16], size_t *n, const char *what, Diag *d) {
+static int parse_host_ids(Span v, char (*ids)[16], size_t *n, const char *what, Diag *d) {
         char q[256];
         *n = 0;
         while (v.len > 0) {
@@ -174,7 +174,7 @@ static int parse_id_list(Span v, char (*ids)[16], size_t *n, const char *what, D
                 }
                 if (!parse_pci_id(id, ids[*n])) {
                         diag_addf(d, "%s: '%s' is not a host PCI id (bus:dev.func, hexadecimal)", what,
-                                  shown(id, q));
+                                  value_shown(id, q));
                         return -EINVAL;
                 }
                 (*n)++;
@@ -211,7 +211,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
         /* Characters of the keys and values below, and the '; of host=: nothing else reaches a message or a
          * fix. */
         if (!all_of(s, ":.;,=_+-/") || len > VX_PVE_VALUE_MAX) {
-                diag_addf(d, "%s: '%s': not a hostpci value", what, shown(s, q));
+                diag_addf(d, "%s: '%s': not a hostpci value", what, value_shown(s, q));
                 return -EINVAL;
         }
         memcpy(r.value, value, len);
@@ -229,7 +229,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
                                         break;
                 if (k == (int) ELEMENTSOF(keys)) {
                         diag_addf(d, "%s: invalid key in comma-separated list property: %s", what,
-                                  shown(p.key, q));
+                                  value_shown(p.key, q));
                         return -EINVAL;
                 }
                 if (seen[k] || p.value.len == 0) {
@@ -247,7 +247,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
                 case 1:
                         /* format pve-configid: [a-z][a-z0-9_-]+, case-insensitive */
                         if (!isalpha((unsigned char) p.value.p[0]) || p.value.len < 2 ||
-                            !all_of(p.value, "_-") || !copy_span(p.value, r.mapping, sizeof(r.mapping)))
+                            !all_of(p.value, "_-") || !copy_word(p.value, r.mapping, sizeof(r.mapping)))
                                 e = -EINVAL;
                         break;
                 case 2:
@@ -255,7 +255,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
                         break;
                 case 3:
                         if (!romfile_name_valid(p.value) ||
-                            !copy_span(p.value, r.romfile, sizeof(r.romfile)))
+                            !copy_word(p.value, r.romfile, sizeof(r.romfile)))
                                 e = -EINVAL;
                         break;
                 case 4:
@@ -269,7 +269,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
                         break;
                 case 7:
                         /* '[^/\.:]+' */
-                        if (!all_of(p.value, "_+-") || !copy_span(p.value, r.mdev, sizeof(r.mdev)))
+                        if (!all_of(p.value, "_+-") || !copy_word(p.value, r.mdev, sizeof(r.mdev)))
                                 e = -EINVAL;
                         break;
                 case 12:
@@ -288,7 +288,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
                 }
                 if (e < 0) {
                         diag_addf(d, "%s: %s=%s: not a value qemu-server takes", what, keys[k],
-                                  shown(p.value, q));
+                                  value_shown(p.value, q));
                         return -EINVAL;
                 }
         }
@@ -304,7 +304,7 @@ int pve_parse_hostpci(const char *value, size_t len, PveHostpci *h, Diag *d) {
         if (have_host) {
                 char w[48];
                 snprintf(w, sizeof(w), "%s: host", what);
-                int e = parse_id_list(host, r.ids, &r.n_ids, w, d);
+                int e = parse_host_ids(host, r.ids, &r.n_ids, w, d);
                 if (e < 0)
                         return e;
         }
@@ -389,7 +389,7 @@ static int take_default_key(Span v, const char *extra, char *out, size_t size) {
         bool got = false;
         while (next_part(&v, &p)) {
                 if (p.key.len == 0 || span_equals(p.key, "type")) {
-                        if (got || !all_of(p.value, extra) || !copy_span(p.value, out, size))
+                        if (got || !all_of(p.value, extra) || !copy_word(p.value, out, size))
                                 return -EINVAL;
                         got = true;
                 } else if (!all_of(p.key, "_-") || p.value.len == 0)
@@ -403,14 +403,15 @@ static int apply_setting(PveVm *vm, int key, Setting *st, const char *origin, Di
         Span v = st->value;
         switch (key) {
         case KEY_NAME:
-                if (!all_of(v, ".-") || !copy_span(v, vm->name, sizeof(vm->name)))
+                if (!all_of(v, ".-") || !copy_word(v, vm->name, sizeof(vm->name)))
                         return fail_at(d, origin, st->line, -EINVAL, "name: '%s' is not a DNS name",
-                                       shown(v, q));
+                                       value_shown(v, q));
                 return 0;
         case KEY_MACHINE:
                 if (take_default_key(v, "._+-", vm->machine, sizeof(vm->machine)) < 0)
                         return fail_at(d, origin, st->line, -EINVAL,
-                                       "machine: '%s' is not a machine qemu-server takes", shown(v, q));
+                                       "machine: '%s' is not a machine qemu-server takes",
+                                       value_shown(v, q));
                 vm->q35 = strstr(vm->machine, "q35") != NULL;
                 return 0;
         case KEY_BIOS:
@@ -418,12 +419,12 @@ static int apply_setting(PveVm *vm, int key, Setting *st, const char *origin, Di
                         vm->ovmf = true;
                 else if (!span_equals(v, "seabios"))
                         return fail_at(d, origin, st->line, -EINVAL,
-                                       "bios: '%s' is neither seabios nor ovmf", shown(v, q));
+                                       "bios: '%s' is neither seabios nor ovmf", value_shown(v, q));
                 return 0;
         case KEY_VGA:
                 if (take_default_key(v, "_-", vm->vga, sizeof(vm->vga)) < 0)
                         return fail_at(d, origin, st->line, -EINVAL,
-                                       "vga: '%s' is not a display qemu-server takes", shown(v, q));
+                                       "vga: '%s' is not a display qemu-server takes", value_shown(v, q));
                 return 0;
         case KEY_MEMORY: {
                 /* Memory.pm $memory_fmt: current (the default key), an integer >= 16, in MiB. */
@@ -437,7 +438,7 @@ static int apply_setting(PveVm *vm, int key, Setting *st, const char *origin, Di
                             !span_eat_digits(&n, 1, 12, &mib) || n.len != 0 || mib < 16)
                                 return fail_at(d, origin, st->line, -EINVAL,
                                                "memory: '%s' is not an amount of MiB qemu-server takes",
-                                               shown(v, q));
+                                               value_shown(v, q));
                         got = true;
                 }
                 if (got)
@@ -448,7 +449,7 @@ static int apply_setting(PveVm *vm, int key, Setting *st, const char *origin, Di
                 PveBool b;
                 if (parse_boolean(v, &b) < 0)
                         return fail_at(d, origin, st->line, -EINVAL, "onboot: '%s' is not a boolean",
-                                       shown(v, q));
+                                       value_shown(v, q));
                 vm->onboot = b == PVE_BOOL_ON;
                 return 0;
         }
@@ -457,9 +458,9 @@ static int apply_setting(PveVm *vm, int key, Setting *st, const char *origin, Di
                 return 0;
         case KEY_HOOKSCRIPT:
                 /* pve-volume-id, "local:snippets/hook.pl": shown in messages only. */
-                if (!all_of(v, ":._+-/") || !copy_span(v, vm->hookscript, sizeof(vm->hookscript)))
+                if (!all_of(v, ":._+-/") || !copy_word(v, vm->hookscript, sizeof(vm->hookscript)))
                         return fail_at(d, origin, st->line, -EINVAL, "hookscript: '%s' is not a volume id",
-                                       shown(v, q));
+                                       value_shown(v, q));
                 return 0;
         default: {
                 PveHostpci *h = &vm->hostpci[vm->n_hostpci];
@@ -538,7 +539,7 @@ int pve_parse_config(const char *buf, size_t len, unsigned vmid, const char *ori
                         continue;
                 if (value.len > VX_PVE_VALUE_MAX && i != KEY_ARGS)
                         return fail_at(d, origin, lineno, -EINVAL, "%s: '%s': longer than %u bytes",
-                                       shown(key, q), shown(value, q), VX_PVE_VALUE_MAX);
+                                       value_shown(key, q), value_shown(value, q), VX_PVE_VALUE_MAX);
                 set[i] = (Setting){.set = true, .value = value, .line = lineno};
         }
         for (int i = 0; i < _KEY_MAX; i++) {
@@ -566,11 +567,11 @@ static int parse_map(Span v, PveMap *m, const char *what, Diag *d) {
                 if (span_equals(p.key, "node")) {
                         /* pve-node: [a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])? */
                         if (!all_of(t, "-") || t.p[0] == '-' || t.p[t.len - 1] == '-' ||
-                            !copy_span(t, m->node, sizeof(m->node)))
+                            !copy_word(t, m->node, sizeof(m->node)))
                                 goto bad;
                         have_node = true;
                 } else if (span_equals(p.key, "path")) {
-                        if (parse_id_list(t, m->paths, &m->n_paths, what, d) < 0)
+                        if (parse_host_ids(t, m->paths, &m->n_paths, what, d) < 0)
                                 return -EINVAL;
                         have_path = true;
                 } else if (span_equals(p.key, "id") || span_equals(p.key, "subsystem-id")) {
@@ -593,8 +594,8 @@ static int parse_map(Span v, PveMap *m, const char *what, Diag *d) {
                         goto bad;
                 continue;
 bad:
-                diag_addf(d, "%s: %s='%s': not a value pve-guest-common takes", what, shown(p.key, q),
-                          shown(p.value, q));
+                diag_addf(d, "%s: %s='%s': not a value pve-guest-common takes", what, value_shown(p.key, q),
+                          value_shown(p.value, q));
                 return -EINVAL;
         }
         if (!have_node || !have_path || !have_id) {
@@ -688,7 +689,7 @@ static bool upid_field(Span *s, const char *extra, bool may_be_empty, char *out,
                 return false;
         if (f.len == 0 ? !may_be_empty : !all_of(f, extra))
                 return false;
-        return copy_span(f, out, size);
+        return copy_word(f, out, size);
 }
 
 int pve_parse_upid(const char *str, size_t len, PveTask *ret) {
@@ -772,15 +773,24 @@ void pve_state_done(PveState *s) {
         *s = (PveState){0};
 }
 
-static void closep(int *fd) {
+static void fd_closep(int *fd) {
         if (*fd >= 0)
                 close(*fd);
+}
+
+/* N of a guest device's id "hostpciN". */
+static unsigned hostpci_index_of(const char *id) {
+        Span s = span_from_str(id);
+        uint64_t n = 0;
+        if (!span_eat_literal(&s, "hostpci") || !span_eat_digits(&s, 1, 2, &n))
+                return 0;
+        return (unsigned) n;
 }
 
 /* This node's name: pmxcfs's /etc/pve/local -> nodes/NAME, else the kernel's hostname. */
 static void find_node(int rootfd, const HostFacts *host, char out[static VX_PVE_NAME_MAX + 1]) {
         char name[VX_PVE_NAME_MAX + 1];
-        _cleanup_(closep) int etc = rootfs_openat(rootfd, "etc/pve", O_PATH | O_DIRECTORY);
+        _cleanup_(fd_closep) int etc = rootfs_openat(rootfd, "etc/pve", O_PATH | O_DIRECTORY);
         out[0] = 0;
         if (etc >= 0 && rootfs_readlink_base(etc, "local", name, sizeof(name)) >= 0 &&
             all_of(span_from_str(name), "-")) {
@@ -791,7 +801,7 @@ static void find_node(int rootfd, const HostFacts *host, char out[static VX_PVE_
                 Span h = span_from_str(host->hostname);
                 h.len = strcspn(host->hostname, ".");
                 if (all_of(h, "-"))
-                        copy_span(h, out, VX_PVE_NAME_MAX + 1);
+                        copy_word(h, out, VX_PVE_NAME_MAX + 1);
         }
 }
 
@@ -842,10 +852,8 @@ static int add_guest_device(PveState *st, const PveHostpci *h, const char *addre
                 if (strcmp(g->hostdevs[i].address, norm) == 0) {
                         /* PCI.pm choose_hostpci_devices(): "device '...' assigned more than once" */
                         if (st->n_twice < ELEMENTSOF(st->twice)) {
-                                unsigned earlier = 0;
-                                sscanf(g->hostdevs[i].id, "hostpci%u", &earlier);
                                 st->twice[st->n_twice].index = h->index;
-                                st->twice[st->n_twice].first = earlier;
+                                st->twice[st->n_twice].first = hostpci_index_of(g->hostdevs[i].id);
                                 memcpy(st->twice[st->n_twice++].address, norm, sizeof(norm));
                         }
                         return 0;
@@ -953,8 +961,7 @@ static void find_others(int rootfd, PveState *st, const HostFacts *host) {
                                                 continue;
                                         if (pid < 0)
                                                 pid = running_pid(rootfd, vmid);
-                                        unsigned our_index = 0;
-                                        sscanf(ours->id, "hostpci%u", &our_index);
+                                        unsigned our_index = hostpci_index_of(ours->id);
                                         st->others[st->n_others++] = (typeof(st->others[0])){
                                                 .vmid = vmid,
                                                 .hostpci = oh->index,
@@ -1000,10 +1007,15 @@ static unsigned long long mem_total_kib(int rootfd) {
         size_t len;
         if (rootfs_read_file(rootfd, "proc/meminfo", VX_PROBE_FILE_MAX, &text, &len) < 0)
                 return 0;
+        /* fs/proc/meminfo.c: "MemTotal:       32768000 kB" */
         const char *p = strstr(text, "MemTotal:");
-        unsigned long long kib = 0;
-        if (p && sscanf(p, "MemTotal: %llu kB", &kib) != 1)
-                kib = 0;
+        uint64_t kib = 0;
+        if (!p)
+                return 0;
+        Span s = span_make(p + 9, len - (size_t) (p + 9 - text));
+        span_eat_blanks(&s);
+        if (!span_eat_digits(&s, 1, 15, &kib) || !span_eat_literal(&s, " kB"))
+                return 0;
         return kib;
 }
 
@@ -1053,7 +1065,7 @@ static void find_failed_start(int rootfd, PveState *st) {
                 /* The last hex digit of the start time names the directory. */
                 snprintf(hex, sizeof(hex), "%08llX", best[i].starttime);
                 snprintf(path, sizeof(path), "var/log/pve/tasks/%c/%.255s", hex[7], best[i].upid);
-                _cleanup_(closep) int fd = rootfs_openat(rootfd, path, O_RDONLY | O_NONBLOCK);
+                _cleanup_(fd_closep) int fd = rootfs_openat(rootfd, path, O_RDONLY | O_NONBLOCK);
                 struct stat sb;
                 if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
                         continue;
@@ -1087,7 +1099,7 @@ int pve_load(const char *sysroot, unsigned vmid, const HostFacts *host, PveState
         PveState *st = calloc(1, sizeof(*st));
         if (!st)
                 return -ENOMEM;
-        _cleanup_(closep) int rootfd = rootfs_open(sysroot);
+        _cleanup_(fd_closep) int rootfd = rootfs_open(sysroot);
         if (rootfd < 0) {
                 diag_addf(d, "%s: cannot open as the system root: %s", sysroot, strerror(-rootfd));
                 free(st);
@@ -1167,8 +1179,8 @@ typedef struct Emitter {
         int r;
 } Emitter;
 
-static void emit(Emitter *e, const char *fmt, ...) _printf_(2, 3);
-static void emit(Emitter *e, const char *fmt, ...) {
+static void pve_emit(Emitter *e, const char *fmt, ...) _printf_(2, 3);
+static void pve_emit(Emitter *e, const char *fmt, ...) {
         char buf[1024];
         va_list ap;
         if (e->r < 0)
@@ -1229,15 +1241,16 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 const char *sep = addr[0] ? " " : "";
                 /* PCI.pm parse_hostpci_devices(): "q35 machine model is not enabled" */
                 if (h->pcie == PVE_BOOL_ON && !vm->q35)
-                        emit(&e, "pve-vm %u: hostpci%u%s%s pcie=1: machine %s is not q35", vm->vmid,
-                             h->index, sep, addr, vm->machine[0] ? vm->machine : "pc");
+                        pve_emit(&e, "pve-vm %u: hostpci%u%s%s pcie=1: machine %s is not q35", vm->vmid,
+                                 h->index, sep, addr, vm->machine[0] ? vm->machine : "pc");
                 if (h->mapping[0]) {
                         if (!s->mapping_file || !s->mapping[h->index].found)
-                                emit(&e, "pve-vm %u: hostpci%u: mapping %s: not in /etc/pve/mapping/pci.cfg",
-                                     vm->vmid, h->index, h->mapping);
+                                pve_emit(&e,
+                                         "pve-vm %u: hostpci%u: mapping %s: not in /etc/pve/mapping/pci.cfg",
+                                         vm->vmid, h->index, h->mapping);
                         else if (!s->mapping[h->index].on_node)
-                                emit(&e, "pve-vm %u: hostpci%u: mapping %s: no map for node %s", vm->vmid,
-                                     h->index, h->mapping, s->node[0] ? s->node : "(unknown)");
+                                pve_emit(&e, "pve-vm %u: hostpci%u: mapping %s: no map for node %s",
+                                         vm->vmid, h->index, h->mapping, s->node[0] ? s->node : "(unknown)");
                         else if (pci) {
                                 /* Mapping/PCI.pm assert_valid(): each path's device, its ids, its group. */
                                 const PveMap *m = &s->mapping[h->index].map;
@@ -1247,27 +1260,25 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                                                  strchr(m->paths[k], '.') ? "" : ".0");
                                         const PciDevice *d = host_find_device(host, dev);
                                         if (!d) {
-                                                emit(&e,
-                                                     "pve-vm %u: hostpci%u %s: mapping %s: absent on node "
-                                                     "%s",
-                                                     vm->vmid, h->index, dev, h->mapping, s->node);
+                                                pve_emit(
+                                                        &e,
+                                                        "pve-vm %u: hostpci%u %s: mapping %s: absent on node %s",
+                                                        vm->vmid, h->index, dev, h->mapping, s->node);
                                                 continue;
                                         }
                                         if (d->vendor != m->vendor || d->device != m->device)
-                                                emit(&e,
-                                                     "pve-vm %u: hostpci%u %s: mapping %s: id=%04x:%04x "
-                                                     "expected, the "
-                                                     "device is %04x:%04x",
-                                                     vm->vmid, h->index, dev, h->mapping, m->vendor,
-                                                     m->device, d->vendor, d->device);
+                                                pve_emit(
+                                                        &e,
+                                                        "pve-vm %u: hostpci%u %s: mapping %s: id=%04x:%04x expected, the device is %04x:%04x",
+                                                        vm->vmid, h->index, dev, h->mapping, m->vendor,
+                                                        m->device, d->vendor, d->device);
                                         else if (k == 0 && m->have_iommugroup && d->group == KNOWN_PRESENT &&
                                                  d->group_id != m->iommugroup)
-                                                emit(&e,
-                                                     "pve-vm %u: hostpci%u %s: mapping %s: iommugroup=%u "
-                                                     "expected, the "
-                                                     "device is in group %u",
-                                                     vm->vmid, h->index, dev, h->mapping, m->iommugroup,
-                                                     d->group_id);
+                                                pve_emit(
+                                                        &e,
+                                                        "pve-vm %u: hostpci%u %s: mapping %s: iommugroup=%u expected, the device is in group %u",
+                                                        vm->vmid, h->index, dev, h->mapping, m->iommugroup,
+                                                        d->group_id);
                                 }
                         }
                 }
@@ -1277,36 +1288,37 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 /* x-vga=on reaches QEMU only with SeaBIOS (PCI.pm: not when bios is ovmf). */
                 if (h->x_vga == PVE_BOOL_ON && !vm->ovmf && d && d->class_code != 0) {
                         if ((d->class_code >> 8) != 0x0300)
-                                emit(&e,
-                                     "pve-vm %u: hostpci%u %s x-vga=1: class=%06x (%s) is not a VGA "
-                                     "controller "
-                                     "(0300xx)",
-                                     vm->vmid, h->index, addr, d->class_code, display_kind(d->class_code));
+                                pve_emit(
+                                        &e,
+                                        "pve-vm %u: hostpci%u %s x-vga=1: class=%06x (%s) is not a VGA controller (0300xx)",
+                                        vm->vmid, h->index, addr, d->class_code,
+                                        display_kind(d->class_code));
                         else if (d->boot_vga == 1 && !h->romfile[0])
-                                emit(&e,
-                                     "pve-vm %u: hostpci%u %s x-vga=1: the host's boot VGA (boot_vga=1), no "
-                                     "romfile: "
-                                     "SeaBIOS runs the ROM the host firmware has already run",
-                                     vm->vmid, h->index, addr);
+                                pve_emit(
+                                        &e,
+                                        "pve-vm %u: hostpci%u %s x-vga=1: the host's boot VGA (boot_vga=1), no romfile: SeaBIOS runs the ROM the host firmware has already run",
+                                        vm->vmid, h->index, addr);
                 }
         }
         for (size_t i = 0; i < s->n_twice && e.r >= 0; i++)
-                emit(&e, "pve-vm %u: hostpci%u %s: named again, by hostpci%u of the same VM", vm->vmid,
-                     s->twice[i].first, s->twice[i].address, s->twice[i].index);
+                pve_emit(&e, "pve-vm %u: hostpci%u %s: named again, by hostpci%u of the same VM", vm->vmid,
+                         s->twice[i].first, s->twice[i].address, s->twice[i].index);
         /* Other VMs of the node that name the same device, and QEMUs that hold it. */
         for (size_t i = 0; i < s->n_others && e.r >= 0; i++) {
                 const typeof(s->others[0]) *o = &s->others[i];
                 if (o->pid > 0)
-                        emit(&e,
-                             "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which runs (QEMU pid "
-                             "%d)%s",
-                             vm->vmid, o->ours, o->address, o->vmid, o->hostpci, o->pid,
-                             o->reserved ? "; reserved for it in /run/qemu-server/pci-id-reservations" : "");
+                        pve_emit(
+                                &e,
+                                "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which runs (QEMU pid %d)%s",
+                                vm->vmid, o->ours, o->address, o->vmid, o->hostpci, o->pid,
+                                o->reserved ? "; reserved for it in /run/qemu-server/pci-id-reservations"
+                                            : "");
                 else
-                        emit(&e,
-                             "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which is not running%s",
-                             vm->vmid, o->ours, o->address, o->vmid, o->hostpci,
-                             o->onboot && vm->onboot ? "; both start at boot" : "");
+                        pve_emit(
+                                &e,
+                                "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which is not running%s",
+                                vm->vmid, o->ours, o->address, o->vmid, o->hostpci,
+                                o->onboot && vm->onboot ? "; both start at boot" : "");
         }
         for (size_t i = 0; host && i < s->guest.n_hostdevs && e.r >= 0; i++) {
                 const DomainHostdev *h = &s->guest.hostdevs[i];
@@ -1315,8 +1327,8 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 for (size_t k = 0; k < s->n_others && !said; k++)
                         said = s->others[k].pid > 0 && strcmp(s->others[k].address, h->address) == 0;
                 if (q && !said && q->pid != s->own_pid)
-                        emit(&e, "pve-vm %u: %s %s: held by QEMU pid %d, not this VM's", vm->vmid, h->id,
-                             h->address, q->pid);
+                        pve_emit(&e, "pve-vm %u: %s %s: held by QEMU pid %d, not this VM's", vm->vmid, h->id,
+                                 h->address, q->pid);
         }
         return e.r;
 }
