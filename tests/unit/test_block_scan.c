@@ -49,7 +49,7 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
-                b->escape |= p[i] == '\\';
+                b->escape |= p[i] == '\\' || p[i] == 0x1b;
                 /* a blank or a tab, or one of the few bytes a single compare takes with them */
                 b->indent |= (p[i] | 0x29) == 0x29 && (i == 0 || p[i - 1] == '\n');
                 if (p[i] == '\n') {

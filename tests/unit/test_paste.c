@@ -43,6 +43,31 @@ static void check_one(const char *line, const char *want, const char *want_conte
                 assert_string_equal(ctx, want_context);
 }
 
+static void test_colours_and_cri(void **state) {
+        /* colours a program kept in a file, an OSC hyperlink, a lone ESC */
+        check_one("\x1b[0;31m[    0.000000] DMAR: IOMMU disabled\x1b[0m",
+                  "[    0.000000] DMAR: IOMMU disabled", "terminal colours");
+        check_one("\x1b[1m\x1b[38;5;196merror:\x1b[0m Failed to detach device",
+                  "error: Failed to detach device", "terminal colours");
+        check_one("see \x1b]8;;https://x/y\x07the bug\x1b]8;;\x1b\\ here", "see the bug here",
+                  "terminal colours");
+        check_one("a \x1b", "a", "terminal colours");
+        /* containerd's and CRI-O's line, then what the container wrote */
+        check_one(
+                "2024-05-01T10:00:00.123456789Z stderr F qemu-system-x86_64: vfio 0000:01:00.0: group 1 is "
+                "not viable",
+                "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable", "container runtime log");
+        check_one(
+                "2024-05-01T12:00:00.5+02:00 stdout P {\"level\":\"error\",\"msg\":\"x: Permission denied\"}",
+                "x: Permission denied", "container runtime log, JSON log msg");
+        /* not a CRI line: libvirt's QEMU log time, a journal's ISO time */
+        check_one("2024-05-01T10:00:00.123456Z qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable",
+                  "2024-05-01T10:00:00.123456Z qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable",
+                  "");
+        check_one("2024-05-01T10:00:00+0000 host kernel: stderr F x",
+                  "2024-05-01T10:00:00+0000 host kernel: stderr F x", "");
+}
+
 static void test_plain_line_is_itself(void **state) {
         const char *line =
                 "[    1.234567] vfio-pci 0000:01:00.0: BAR 3: can't reserve [mem 0xc0000000-0xcfffffff]";
@@ -70,8 +95,8 @@ static void test_typography(void **state) {
                   "qemu-system-x86_64: -device vfio-pci,host=01:00.0 : xy", "typographic characters");
         check_one("group 1 is not viable\xef\xbc\x9a ok", "group 1 is not viable: ok",
                   "typographic characters");
-        /* terminal colours are not undone: reading by blocks could not see behind them */
-        check_one("\033[1;31mvfio\033[0m-pci: x", "\033[1;31mvfio\033[0m-pci: x", "");
+        /* colours inside a word (block_scan() flags each ESC: reading by blocks sees behind them) */
+        check_one("\033[1;31mvfio\033[0m-pci: x", "vfio-pci: x", "terminal colours");
         /* a character it does not know stays */
         check_one("caf\xc3\xa9: ok", "caf\xc3\xa9: ok", "");
 }
@@ -351,6 +376,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_line_is_itself),
                 cmocka_unit_test(test_trailing_blanks_crlf_bom),
+                cmocka_unit_test(test_colours_and_cri),
                 cmocka_unit_test(test_typography),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_containers),

@@ -181,6 +181,8 @@ bool paste_needs_normalising(const char *buf, size_t len) {
 }
 
 bool paste_has_escape(const char *buf, size_t len) {
+        if (memchr(buf, 0x1b, len))
+                return true;
         for (const char *p = buf; (p = memchr(p, '\\', len - (size_t) (p - buf))) && p + 1 < buf + len; p++)
                 if (p[1] == '"' || p[1] == 'n' || p[1] == 'u' || p[1] == '\\')
                         return true;
@@ -221,6 +223,73 @@ static bool normalise(Paste *p, Span *t) {
 }
 
 /* ---- Wrappers ---- */
+
+/* The length of the escape sequence at s[0] (an ESC), 1 for a lone ESC: a CSI ("ESC[1;31m", ECMA-48:
+ * parameter bytes 0x30-0x3f, intermediate bytes 0x20-0x2f, a final byte 0x40-0x7e), an OSC ("ESC]8;;URL" up
+ * to BEL or "ESC\\": a terminal's hyperlink, a window title), or ESC and one byte. */
+static size_t escape_sequence_len(const char *s, size_t len) {
+        size_t i = 1;
+        if (len < 2)
+                return 1;
+        if (s[1] == '[') {
+                for (i = 2; i < len && s[i] >= 0x30 && s[i] <= 0x3f; i++)
+                        ;
+                for (; i < len && s[i] >= 0x20 && s[i] <= 0x2f; i++)
+                        ;
+                return i < len && s[i] >= 0x40 && s[i] <= 0x7e ? i + 1 : i;
+        }
+        if (s[1] == ']') {
+                for (i = 2; i < len; i++) {
+                        if (s[i] == '\a')
+                                return i + 1;
+                        if (s[i] == 0x1b)
+                                return i + 1 < len && s[i + 1] == '\\' ? i + 2 : i;
+                }
+                return len;
+        }
+        return 2;
+}
+
+/* A terminal's escape sequences out of t (colours a log kept when a program wrote them to a file or a
+ * container runtime recorded them), into scratch: true if it changed. */
+static bool strip_colours(Paste *p, Span *t) {
+        const char *esc = memchr(t->p, 0x1b, t->len);
+        if (!esc)
+                return false;
+        char *out = scratch_take(p, t->len);
+        if (!out)
+                return false;
+        size_t o = 0;
+        for (size_t i = 0; i < t->len;) {
+                if (t->p[i] == 0x1b) {
+                        i += escape_sequence_len(t->p + i, t->len - i);
+                        continue;
+                }
+                out[o++] = t->p[i++];
+        }
+        *t = span_make(out, o);
+        return true;
+}
+
+/* containerd's and CRI-O's log line (what kubectl logs reads, and what people copy from
+ * /var/log/pods/.../0.log): an RFC 3339 time, the stream, "F" for a full line or "P" for a part of one, and
+ * the line the container wrote. */
+static bool peel_cri(PastePiece *pc) {
+        Span t = pc->text, stamp;
+        if (t.len < 32 || !span_is_digit(t.p[0]) || t.p[4] != '-' || t.p[10] != 'T')
+                return false;
+        if (!span_eat_until(&t, ' ', &stamp) || stamp.len > 40)
+                return false;
+        span_advance(&t, 1);
+        if (!span_starts_with(t, "stdout ") && !span_starts_with(t, "stderr "))
+                return false;
+        span_advance(&t, 7);
+        if (t.len < 2 || (t.p[0] != 'F' && t.p[0] != 'P') || t.p[1] != ' ')
+                return false;
+        span_advance(&t, 2);
+        pc->text = t;
+        return add_layer(pc, PASTE_CRI, (Span){0});
+}
 
 static bool starts_with_utf8(Span t, const char *seq) {
         return span_starts_with(t, seq);
@@ -839,7 +908,8 @@ static void uncut(PastePiece *pc) {
 /* What one pass over a line finds for the fast path. */
 typedef struct LineBytes {
         bool high; /* a byte >= 0x80 */
-        bool special; /* a '\\', a newline or a '<' (an escape, a split, a redaction "<addr>") */
+        bool special; /* a '\\', a newline, a '<' or an ESC (an escape, a split, a redaction "<addr>", a
+                         colour) */
         bool hole; /* a placeholder beside a ':' (a redacted address) */
         size_t bar, at; /* the first '|' and '@', SIZE_MAX if none */
 } LineBytes;
@@ -856,13 +926,14 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
         size_t i = 0;
 #ifdef __SSE2__
         const __m128i bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'), lt = _mm_set1_epi8('<'),
-                      colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'), at = _mm_set1_epi8('@');
+                      esc = _mm_set1_epi8(0x1b), colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'),
+                      at = _mm_set1_epi8('@');
         for (; i + 16 <= len; i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (t + i));
                 b.high |= _mm_movemask_epi8(v) != 0;
-                b.special |= _mm_movemask_epi8(
-                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
-                                                  _mm_cmpeq_epi8(v, lt))) != 0;
+                b.special |= _mm_movemask_epi8(_mm_or_si128(
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, esc)))) != 0;
                 note_colons(t, len, i, (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)), &b);
                 unsigned m;
                 if (b.bar == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bar))))
@@ -874,7 +945,7 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
         for (; i < len; i++) {
                 char c = t[i];
                 b.high |= (unsigned char) c >= 0x80;
-                b.special |= c == '\\' || c == '\n' || c == '<';
+                b.special |= c == '\\' || c == '\n' || c == '<' || c == 0x1b;
                 if (c == ':')
                         note_colons(t, len, i, 1, &b);
                 if (c == '|' && b.bar == SIZE_MAX)
@@ -916,8 +987,10 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
         /* "name  | " of compose, "user@host" of a prompt */
         if (b->bar < 80 || b->at < 64)
                 return true;
-        /* "1. " of a numbered list */
+        /* "1. " of a numbered list, a CRI log's time */
         if (span_is_digit((char) c)) {
+                if (t.len > 32 && t.p[4] == '-' && t.p[10] == 'T')
+                        return true;
                 size_t n = 1;
                 while (n < t.len && n < 4 && span_is_digit(t.p[n]))
                         n++;
@@ -960,7 +1033,7 @@ static void peel(Paste *p, Item *it) {
                 trim(&pc->text);
                 if (pc->text.len == 0)
                         return;
-                if (peel_pane(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
+                if (peel_pane(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
                     peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
                     peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc))
                         continue;
@@ -999,6 +1072,10 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         LineBytes b;
         line_bytes(t.p, t.len, &b);
         Item first = {.pc = {.text = t}};
+        if (b.special && strip_colours(p, &first.pc.text)) {
+                add_layer(&first.pc, PASTE_COLOUR, (Span){0});
+                b.bar = b.at = 0;
+        }
         if (b.high && normalise(p, &first.pc.text)) {
                 add_layer(&first.pc, PASTE_TYPOGRAPHY, (Span){0});
                 b.bar = b.at = 0; /* the offsets are the line's, not the normalised text's */
@@ -1015,6 +1092,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         for (size_t q = 0; q < p->n_queue && p->n_out < VX_PASTE_PIECES_MAX; q++) {
                 Item it = p->queue[q];
                 peel(p, &it);
+                /* colours inside a decoded value (a JSON log's "\u001b[31m") */
+                if (strip_colours(p, &it.pc.text)) {
+                        add_layer(&it.pc, PASTE_COLOUR, (Span){0});
+                        peel(p, &it);
+                }
                 /* A value that holds escaped lines: each line a piece, peeled again (the line after a \n may
                  * be another program's). A JSON object left whole is journald's, which the classifier
                  * decodes itself. */
@@ -1080,6 +1162,8 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_MONITOR] = "QEMU monitor",
         [PASTE_MANAGER] = "quoted by",
         [PASTE_SPLIT] = "escaped newline",
+        [PASTE_COLOUR] = "terminal colours",
+        [PASTE_CRI] = "container runtime log",
 };
 
 static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {

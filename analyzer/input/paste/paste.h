@@ -29,6 +29,8 @@ typedef enum PasteLayerKind {
         PASTE_MONITOR, /* QEMU's monitor prompt: "(qemu) " */
         PASTE_MANAGER, /* a prefix that quotes a VMM's or libvirt's error: "TASK ERROR: start failed: " */
         PASTE_SPLIT, /* one of the lines a literal \n (or a real newline in a decoded value) separated */
+        PASTE_COLOUR, /* a terminal's colours and other escape sequences: "ESC[1;31m" */
+        PASTE_CRI, /* the CRI log prefix of containerd and CRI-O: "2024-05-01T10:00:00.1Z stderr F " */
         _PASTE_LAYER_MAX,
 } PasteLayerKind;
 
