@@ -72,6 +72,33 @@ static void probe_initramfs(int rootfd, HostFacts *f) {
         f->initramfs = KNOWN_ABSENT;
 }
 
+/* Whether a Proxmox VE host boots systemd-boot: proxmox-boot-tool keeps its ESPs
+ * (/etc/kernel/proxmox-boot-uuids) and, booted by EFI without Secure Boot, installs systemd-boot on them and
+ * writes /etc/kernel/cmdline (zz-proxmox-boot update_esp_func(): GRUB only where the ESP holds
+ * EFI/proxmox/grubx64.efi, which the installer puts there for Secure Boot; the ESP itself is not mounted to
+ * look). */
+static void probe_proxmox_systemd_boot(int rootfd, HostFacts *f) {
+        _cleanup_free_ char *sb = NULL;
+        size_t len;
+        int fd;
+
+        f->proxmox_systemd_boot = KNOWN_ABSENT;
+        if (rootfs_mtime(rootfd, "etc/kernel/proxmox-boot-uuids") < 0 ||
+            rootfs_mtime(rootfd, "etc/kernel/cmdline") < 0)
+                return;
+        fd = rootfs_openat(rootfd, "sys/firmware/efi", O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        close(fd);
+        /* efivarfs: 4 bytes of attributes, then the variable; SecureBoot is one byte, 1 when enforced. */
+        if (rootfs_read_file(rootfd,
+                             "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", 64,
+                             &sb, &len) >= 0 &&
+            len >= 5 && sb[4] == 1)
+                return;
+        f->proxmox_systemd_boot = KNOWN_PRESENT;
+}
+
 void probe_boot_config(int rootfd, HostFacts *f) {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -82,5 +109,7 @@ void probe_boot_config(int rootfd, HostFacts *f) {
                            sizeof(f->grub_cmdline));
         } else
                 f->grub_default = KNOWN_ABSENT;
+        if (f->distro == DISTRO_PROXMOX)
+                probe_proxmox_systemd_boot(rootfd, f);
         probe_initramfs(rootfd, f);
 }

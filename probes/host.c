@@ -94,7 +94,26 @@ static const DistroInfo distros[_DISTRO_MAX] = {
                         .pin_kernel = "ls /var/cache/pacman/pkg/ | grep -E '^linux(-lts|-zen)?-[0-9]'",
                         .pin_kernel_how = "install it again with sudo pacman -U /var/cache/pacman/pkg/FILE",
                 },
+        /* pve-docs system-booting.adoc: update-grub (which runs proxmox-boot-tool refresh where that tool
+         * keeps the ESPs) and update-initramfs (whose hook refreshes them too). */
+        [DISTRO_PROXMOX] =
+                {
+                        .update_bootloader = "sudo update-grub",
+                        .update_initramfs = "sudo update-initramfs -u -k all",
+                        .install_driverctl = "sudo apt install driverctl",
+                        .update_kernel = "sudo apt update && sudo apt full-upgrade",
+                        .pin_kernel = "sudo proxmox-boot-tool kernel list",
+                        .pin_kernel_how = "pin it with sudo proxmox-boot-tool kernel pin RELEASE",
+                        .initramfs_add_vfio =
+                                "grep -qx vfio_pci /etc/initramfs-tools/modules || printf 'vfio\\nvfio_iommu_type1\\nvfio_pci\\n' | sudo tee -a /etc/initramfs-tools/modules",
+                        .initramfs_add_vfio_what = "second command",
+                },
 };
+
+/* Proxmox VE booting systemd-boot: its command line is /etc/kernel/cmdline, copied to the ESPs' loader
+ * entries by proxmox-boot-tool refresh (pve-docs system-booting.adoc, "Editing the Kernel Commandline"). */
+static const char proxmox_systemd_boot_update[] =
+        "sudo proxmox-boot-tool refresh  # this host boots systemd-boot: the parameters go on the one line of /etc/kernel/cmdline, /etc/default/grub is not read";
 
 /* Proxmox VE's kernels (x.y.z-N-pve): its os-release is Debian's, its boot loader proxmox-boot-tool's. */
 static const DistroInfo proxmox_kernels = {
@@ -105,7 +124,7 @@ static const DistroInfo proxmox_kernels = {
 
 static const char *const distro_table[_DISTRO_MAX] = {
         [DISTRO_UNKNOWN] = "unknown", [DISTRO_DEBIAN] = "debian", [DISTRO_FEDORA] = "fedora",
-        [DISTRO_SUSE] = "suse",       [DISTRO_ARCH] = "arch",
+        [DISTRO_SUSE] = "suse",       [DISTRO_ARCH] = "arch",     [DISTRO_PROXMOX] = "proxmox",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(distro, Distro)
@@ -181,6 +200,14 @@ static void probe_os_release(int rootfd, HostFacts *f) {
         os_release_value(text, len, "ID_LIKE", like, sizeof(like));
         os_release_value(text, len, "PRETTY_NAME", f->os_pretty, sizeof(f->os_pretty));
         f->distro = distro_of(f->os_id, like);
+        /* Proxmox VE keeps Debian's os-release; its cluster file system is mounted on /etc/pve. */
+        if (f->distro == DISTRO_DEBIAN && strcmp(f->os_id, "debian") == 0) {
+                int fd = rootfs_openat(rootfd, "etc/pve", O_PATH | O_DIRECTORY);
+                if (fd >= 0) {
+                        f->distro = DISTRO_PROXMOX;
+                        close(fd);
+                }
+        }
 }
 
 static void probe_machine_id(int rootfd, HostFacts *f) {
@@ -315,6 +342,8 @@ const DistroInfo *distro_info(Distro d) {
 }
 
 const char *host_update_bootloader(const HostFacts *f) {
+        if (f->distro == DISTRO_PROXMOX && f->proxmox_systemd_boot == KNOWN_PRESENT)
+                return proxmox_systemd_boot_update;
         return distro_info(f->distro)->update_bootloader;
 }
 

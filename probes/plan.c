@@ -164,7 +164,12 @@ static bool softdep_module(const PciDevice *d, char out[static VX_CAPTURE_MAX + 
 }
 
 static void add_grub_param_cmd(Builder *b, PlanStep *s, const char *param) {
-        step_cmd(b, s, "sudo sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&%s /' /etc/default/grub", param);
+        /* Proxmox VE on systemd-boot: /etc/kernel/cmdline is one line (pve-docs system-booting.adoc). */
+        if (b->f->proxmox_systemd_boot == KNOWN_PRESENT)
+                step_cmd(b, s, "sudo sed -i '1s/$/ %s/' /etc/kernel/cmdline", param);
+        else
+                step_cmd(b, s, "sudo sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&%s /' /etc/default/grub",
+                         param);
         b->grub_edited = true;
 }
 
@@ -529,16 +534,18 @@ static void plan_apply(Builder *b) {
                 return;
         StrBuf why = {0};
         PlanStep *s = step_new(b, "Apply the boot configuration and reboot");
+        bool sdboot = f->proxmox_systemd_boot == KNOWN_PRESENT;
         if (b->grub_edited)
-                step_cmd(b, s, "%s", host_update_bootloader(f));
+                step_cmd(b, s, "%s", sdboot ? "sudo proxmox-boot-tool refresh" : host_update_bootloader(f));
         if (b->initramfs_edited)
                 step_cmd(b, s, "%s", host_update_initramfs(f));
         step_cmd(b, s, "sudo systemctl reboot");
         strbuf_printf(
                 &why, "%s%s%sNothing above takes effect before the next boot.",
-                b->grub_edited
-                        ? "The boot loader reads its own configuration, generated from /etc/default/grub: regenerate it so the kernel gets the new parameters. "
-                        : "",
+                !b->grub_edited ? ""
+                        : sdboot
+                        ? "systemd-boot reads the loader entries proxmox-boot-tool wrote on each ESP from /etc/kernel/cmdline: refresh them so the kernel gets the new parameters. "
+                        : "The boot loader reads its own configuration, generated from /etc/default/grub: regenerate it so the kernel gets the new parameters. ",
                 b->initramfs_edited
                         ? "The initramfs carries its own copy of /etc/modprobe.d and of the modules loaded early: rebuild it. "
                         : "",

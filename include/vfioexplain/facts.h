@@ -19,10 +19,13 @@ typedef enum Known {
 
 typedef enum Distro {
         DISTRO_UNKNOWN,
-        DISTRO_DEBIAN, /* and Ubuntu, Mint, Proxmox VE ...: update-grub, update-initramfs */
+        DISTRO_DEBIAN, /* and Ubuntu, Mint ...: update-grub, update-initramfs */
         DISTRO_FEDORA, /* and RHEL, CentOS, Rocky, Alma: grub2-mkconfig / grubby, dracut */
         DISTRO_SUSE, /* grub2-mkconfig, dracut */
         DISTRO_ARCH, /* grub-mkconfig, mkinitcpio */
+        /* Proxmox VE: Debian's os-release, told apart by pmxcfs's /etc/pve (as proxmox-boot-tool's kernel
+         * hook does); update-grub and update-initramfs, or proxmox-boot-tool where it boots systemd-boot */
+        DISTRO_PROXMOX,
         _DISTRO_MAX,
 } Distro;
 
@@ -178,6 +181,9 @@ typedef struct HostFacts {
         /* Boot configuration: the GRUB defaults file, and the running kernel's initramfs against the
          * newest modprobe.d file that configures vfio. */
         Known grub_default;
+        /* Proxmox VE booting systemd-boot from the ESPs proxmox-boot-tool keeps (EFI, no Secure Boot,
+         * /etc/kernel/proxmox-boot-uuids): the kernel command line is /etc/kernel/cmdline's one line */
+        Known proxmox_systemd_boot;
         char grub_cmdline[1024]; /* GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT, joined */
         Known initramfs;
         char initramfs_path[160];

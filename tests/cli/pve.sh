@@ -206,4 +206,34 @@ expect 2 'romfile' -- "$bin" --sysroot "$tmp/hostile" --pve-vm 100
 vm_conf "$tmp/hostile" 100 'hostpci0: 0000:01:00;0000:zz:00' 'memory: 8192'
 expect 2 'hostpci0' -- "$bin" --sysroot "$tmp/hostile" --pve-vm 100
 expect 2 'give one' -- "$bin" --sysroot "$tmp/hostile" --pve-vm 100 --domain win11
+# Proxmox VE as the distribution (Debian's os-release, pmxcfs's /etc/pve): plan puts intel_iommu=on where its
+# boot loader reads it. GRUB: /etc/default/grub and update-grub; systemd-boot (proxmox-boot-tool's ESPs, EFI,
+# no Secure Boot): the one line of /etc/kernel/cmdline and proxmox-boot-tool refresh; Secure Boot: GRUB.
+# plan_has ROOT WANT-REGEX UNWANTED-REGEX WHAT
+plan_has() {
+        "$bin" plan --sysroot "$tmp/$1" 01:00.0 </dev/null >"$tmp/out" 2>"$tmp/err"
+        if grep -qE -- "$2" "$tmp/out" && ! grep -qE -- "$3" "$tmp/out"; then
+                echo "ok: plan on $1: $4"
+        else
+                echo "FAIL: plan on $1: $4 (want /$2/, not /$3/)"; sed 's/^/  /' "$tmp/out"; fails=$((fails + 1))
+        fi
+}
+pve_host pxgrub iommu-off-kernel
+plan_has pxgrub '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "GRUB, update-grub"
+"$bin" report --sysroot "$tmp/pxgrub" --format json </dev/null 2>/dev/null | grep -q '"distro": "proxmox"' \
+        && echo "ok: report: distro proxmox" || { echo "FAIL: report on pxgrub: distro is not proxmox"; fails=$((fails + 1)); }
+cp -a "$tmp/pxgrub" "$tmp/pxsdboot"
+mkdir -p "$tmp/pxsdboot/etc/kernel" "$tmp/pxsdboot/sys/firmware/efi/efivars"
+printf '%s\n' 5A3C-19F0 5A3D-6B21 >"$tmp/pxsdboot/etc/kernel/proxmox-boot-uuids"
+printf '%s\n' 'root=ZFS=rpool/ROOT/pve-1 boot=zfs' >"$tmp/pxsdboot/etc/kernel/cmdline"
+plan_has pxsdboot "^   \\$ sudo sed -i '1s/\\\$/ intel_iommu=on/' /etc/kernel/cmdline\$" 'GRUB_CMDLINE|update-grub' \
+        "systemd-boot, /etc/kernel/cmdline"
+plan_has pxsdboot '^   \$ sudo proxmox-boot-tool refresh$' 'update-grub' "systemd-boot, proxmox-boot-tool refresh"
+cp -a "$tmp/pxsdboot" "$tmp/pxsecure"
+printf '\006\000\000\000\001' >"$tmp/pxsecure/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+plan_has pxsecure '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "Secure Boot, GRUB"
+# The same ESPs on plain Debian (no /etc/pve) are not Proxmox's.
+cp -a "$tmp/pxsdboot" "$tmp/debsdboot"
+rm -rf "$tmp/debsdboot/etc/pve"
+plan_has debsdboot '^   \$ sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
 finish
