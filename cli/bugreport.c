@@ -95,7 +95,7 @@ static bool group_viable(const HostFacts *f, unsigned group) {
 /* The devices in question: those the logs name; with none, those bound or steered to vfio-pci. */
 static size_t devices_in_question(const HostSet *s, const HostFacts *f, const PciDevice **out, size_t max) {
         size_t n = 0;
-        char seen[64][16];
+        PciAddress seen[64];
         for (size_t h = 0; h < s->n; h++) {
                 if (!s->slots[h].local)
                         continue;

@@ -79,7 +79,7 @@ int probe_or_fail(const Options *o, const char *command, HostFacts *host);
  * same as a host without any. */
 int require_pci(const Options *o, const HostFacts *host);
 /* The host's state, for the devices named (or, with none, those the logs so far name). */
-int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n);
+int feed_probes(Analysis *a, const HostFacts *host, PciAddress *devices, size_t n);
 bool use_color(const Options *o);
 OutputOptions output_options(const Options *o, const HostFacts *host);
 /* The ranked causes in the chosen format. */

@@ -262,8 +262,8 @@ static int feed_probe_line(const char *line, size_t len, void *userdata) {
 }
 
 /* The host's state, for the devices named (or, with none, those the logs so far name). */
-int feed_probes(Analysis *a, const HostFacts *host, char (*devices)[16], size_t n) {
-        char seen[64][16];
+int feed_probes(Analysis *a, const HostFacts *host, PciAddress *devices, size_t n) {
+        PciAddress seen[64];
         if (!devices) {
                 n = analysis_devices(a, seen, ELEMENTSOF(seen));
                 devices = seen;

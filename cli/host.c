@@ -101,7 +101,7 @@ out:
 /* vfioexplain check [--domain NAME|--pve-vm ID] [ADDRESS...]: the host alone, no logs; with a VM, the
  * VM's devices against it. */
 int cmd_check(const Options *o, int argc, char **argv) {
-        char devices[64][16];
+        PciAddress devices[64];
         size_t n = 0;
         RuleSet *rs = NULL;
         Analysis *a = NULL;

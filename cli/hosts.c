@@ -100,19 +100,19 @@ static int feed_line_probe(const char *line, size_t len, void *userdata) {
 }
 
 int guest_probe(Analysis *a, const HostFacts *facts, const DomainConfig *dc, const PveState *pve,
-                char (*named)[16], size_t n_named) {
-        char devices[VX_FINDINGS_MAX][16];
+                PciAddress *named, size_t n_named) {
+        PciAddress devices[VX_FINDINGS_MAX];
         size_t n = analysis_devices(a, devices, ELEMENTSOF(devices));
         for (size_t i = 0; i < n_named && n < ELEMENTSOF(devices); i++)
-                memcpy(devices[n++], named[i], 16);
-        char hostdevs[VX_FINDINGS_MAX][16];
+                memcpy(devices[n++], named[i], sizeof(PciAddress));
+        PciAddress hostdevs[VX_FINDINGS_MAX];
         size_t m = domain_hostdev_addresses(dc, hostdevs, ELEMENTSOF(hostdevs));
         for (size_t i = 0; i < m && n < ELEMENTSOF(devices); i++) {
                 bool dup = false;
                 for (size_t k = 0; k < n && !dup; k++)
                         dup = strcmp(devices[k], hostdevs[i]) == 0;
                 if (!dup)
-                        memcpy(devices[n++], hostdevs[i], 16);
+                        memcpy(devices[n++], hostdevs[i], sizeof(PciAddress));
         }
         DomainProbe p = {.a = a, .dc = dc, .host = facts};
         int r = probe_lines(facts, devices, n, feed_domain_probe_line, &p);

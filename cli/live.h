@@ -16,7 +16,7 @@ typedef struct Kept Kept;
 
 typedef struct Printed {
         size_t cause;
-        char device[16];
+        PciAddress device;
         Strength confidence;
         size_t evidence;
 } Printed;

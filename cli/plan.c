@@ -271,7 +271,7 @@ static void plan_error(const Plan *p) {
 /* vfioexplain plan ADDRESS...: exit 0 with a plan, 1 with a plan that a shared IOMMU group blocks, 2
  * for addresses no plan can be made for. */
 int cmd_plan(const Options *o, int argc, char **argv) {
-        char addresses[VX_PLAN_ADDRESSES_MAX][16];
+        PciAddress addresses[VX_PLAN_ADDRESSES_MAX];
         char domain[VX_CAPTURE_MAX + 1];
         HostFacts host = {0};
         Plan p = {0};

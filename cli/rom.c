@@ -413,7 +413,7 @@ static int dump_help(const Options *o, const char *address) {
 }
 
 int cmd_rom(const Options *o, int argc, char **argv) {
-        char address[16] = "";
+        PciAddress address = "";
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         RomInfo *info = NULL;

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         DomainConfig dc = {0};
         HostFacts host;
         Diag d = {0};
-        char addrs[VX_DOMAIN_HOSTDEVS_MAX][16];
+        PciAddress addrs[VX_DOMAIN_HOSTDEVS_MAX];
 
         if (domain_parse_xml((const char *) data, size, &dc, &d) < 0) {
                 FUZZ_CHECK(d.n >= 1);

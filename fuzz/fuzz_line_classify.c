@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 check_inside(l.location, buf, size);
         }
 
-        char addr[16];
+        PciAddress addr;
         if (pci_address_normalize(buf, size, addr) == 0)
                 FUZZ_CHECK(strlen(addr) >= 12);
         (void) sink;

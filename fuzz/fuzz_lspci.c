@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 FUZZ_CHECK(memchr(d[i].address, '\0', sizeof(d[i].address)));
                 /* 0000:01:00.0, or a longer domain (VMD's 10000:e1:00.0): normalised, so it reads back as
                  * itself. */
-                char again[16];
+                PciAddress again;
                 size_t alen = strlen(d[i].address);
                 FUZZ_CHECK(alen >= 12 && alen <= 15);
                 FUZZ_CHECK(pci_address_normalize(d[i].address, alen, again) == 0 &&

@@ -196,7 +196,8 @@ static int parse_uint_base0(const char *s, uint32_t *ret) {
 /* <address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>, normalised. The bounds are libvirt's
  * virPCIDeviceAddressIsValid() (src/util/virpci.c): the domain is 32 bits (VMD domains reach 0x10000),
  * bus <= 0xff, slot <= 0x1f, function <= 7. */
-static int parse_pci_address(const Parser *p, xmlNodePtr n, const char *what, char ret[static 16]) {
+static int parse_pci_address(const Parser *p, xmlNodePtr n, const char *what,
+                             char ret[static PCI_ADDRESS_SIZE]) {
         static const struct {
                 const char *attr;
                 uint32_t max;
@@ -676,7 +677,7 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
         return 0;
 }
 
-size_t domain_hostdev_addresses(const DomainConfig *dc, char (*out)[16], size_t max) {
+size_t domain_hostdev_addresses(const DomainConfig *dc, PciAddress *out, size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < dc->n_hostdevs && n < max; i++) {
                 bool seen = false;
@@ -992,7 +993,7 @@ static const DomainHostdev *bound_with_group(const DomainConfig *dc, const HostF
 }
 
 static bool pve_explains_device_line(const DomainConfig *dc, const HostFacts *host, Span a) {
-        char address[16];
+        PciAddress address;
         if (a.len >= sizeof(address))
                 return false;
         memcpy(address, a.p, a.len);
@@ -1035,7 +1036,7 @@ bool domain_explains_probe_line(const DomainConfig *dc, const HostFacts *host, c
                 if (dc->layer == GUEST_PVE)
                         return pve_explains_device_line(dc, host, a);
                 const DomainHostdev *h = find_hostdev(dc, a);
-                char address[16];
+                PciAddress address;
                 if (!h || !h->managed || a.len >= sizeof(address))
                         return false;
                 memcpy(address, a.p, a.len);

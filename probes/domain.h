@@ -48,10 +48,11 @@ typedef struct DomainRomDir {
 } DomainRomDir;
 
 typedef struct DomainHostdev {
-        char address[16]; /* the host device, normalised: "0000:01:00.0" */
+        PciAddress address; /* the host device, normalised: "0000:01:00.0" */
         char id[VX_DOMAIN_WORD_MAX +
                 1]; /* the layer's name of it: "hostpci0", incus's "gpu0"; "" for libvirt */
-        char guest_address[16]; /* its <address type='pci'> in the guest, "" if libvirt has not placed it */
+        /* its <address type='pci'> in the guest, "" if libvirt has not placed it */
+        PciAddress guest_address;
         bool managed; /* the layer moves it to vfio-pci at start: libvirt's managed='yes' (its default is
                        * no), a hostpci without driver=keep, an incus device's own address */
         bool interface; /* an <interface type='hostdev'> (an SR-IOV VF as a NIC), not a <hostdev> */
@@ -114,7 +115,7 @@ void domain_config_done(DomainConfig *dc);
 void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h);
 
 /* The host addresses of the domain's PCI hostdevs, each once, for the probes to look at. */
-size_t domain_hostdev_addresses(const DomainConfig *dc, char (*out)[16], size_t max);
+size_t domain_hostdev_addresses(const DomainConfig *dc, PciAddress *out, size_t max);
 
 /* What cannot work in the guest's devices on this host, as probe lines in its layer's terms: an address
  * the host does not have, another member of a device's IOMMU group that the guest does not take and the

@@ -79,7 +79,7 @@ static void qemu_vm_name(const char *arg, size_t len, MemlockFact *m) {
 static void qemu_vfio_device(const char *arg, MemlockFact *m) {
         const char *h = strstr(arg, "host=");
         size_t skip = 5;
-        char addr[16];
+        PciAddress addr;
         if (!strstr(arg, "vfio-pci"))
                 return;
         if (!h) {

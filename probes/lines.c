@@ -307,7 +307,7 @@ static bool meant_for_vfio(const PciDevice *d) {
                 strcmp(d->driver_override, "vfio-pci") == 0;
 }
 
-int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe_line_fn fn,
+int probe_lines(const HostFacts *f, PciAddress *devices, size_t n_devices, probe_line_fn fn,
                 void *userdata) {
         Emitter e = {.fn = fn, .userdata = userdata};
         if (!f->root)
@@ -323,7 +323,7 @@ int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe
         return e.r;
 }
 
-size_t probe_vfio_devices(const HostFacts *f, char (*out)[16], size_t max) {
+size_t probe_vfio_devices(const HostFacts *f, PciAddress *out, size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < f->n_devices && n < max; i++) {
                 const PciDevice *d = &f->devices[i];

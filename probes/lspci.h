@@ -7,10 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "vfioexplain/limits.h"
 
 typedef struct LspciDevice {
-        char address[16]; /* normalised: 0000:00:05.0 */
+        PciAddress address; /* normalised: 0000:00:05.0 */
         unsigned long line; /* of its header line, from 1 */
         uint16_t vendor, device, subvendor, subdevice; /* subsystem 0 when lspci shows none */
         uint8_t class_base, class_sub, prog_if;

@@ -119,7 +119,7 @@ static void find_upstream(int rootfd, const char *address, PciDevice *d) {
         *last = 0;
         char *parent = strrchr(target, '/');
         parent = parent ? parent + 1 : target;
-        char norm[16];
+        PciAddress norm;
         if (pci_address_normalize(parent, strlen(parent), norm) >= 0 && strcmp(norm, parent) == 0)
                 snprintf(d->upstream, sizeof(d->upstream), "%s", norm);
         (void) path;
@@ -251,7 +251,7 @@ void probe_pci(int rootfd, HostFacts *f) {
         }
         struct dirent *de;
         while ((de = readdir(dir))) {
-                char norm[16];
+                PciAddress norm;
                 /* Only names of the strict grammar build a path. */
                 if (pci_address_normalize(de->d_name, strlen(de->d_name), norm) < 0 ||
                     strcmp(norm, de->d_name) != 0)

@@ -704,7 +704,7 @@ static int cmp_plan_device(const void *x, const void *y) {
         return strcmp(((const PlanDevice *) x)->pci->address, ((const PlanDevice *) y)->pci->address);
 }
 
-static int collect(const HostFacts *f, char (*addresses)[16], size_t n, Plan *p) {
+static int collect(const HostFacts *f, PciAddress *addresses, size_t n, Plan *p) {
         if (f->pci != KNOWN_PRESENT) {
                 p->error = PLAN_NO_PCI;
                 return -EINVAL;
@@ -806,11 +806,11 @@ static void plan_notes(Builder *b) {
         }
 }
 
-int plan_build(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, Plan *p) {
+int plan_build(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, Plan *p) {
         return plan_build_for(f, addresses, n, domain, NULL, p);
 }
 
-int plan_build_for(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, const PlanVm *vm,
+int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, const PlanVm *vm,
                    Plan *p) {
         *p = (Plan){0};
         int r = collect(f, addresses, n, p);

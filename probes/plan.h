@@ -41,7 +41,7 @@ typedef enum PlanError {
 
 typedef struct Plan {
         PlanError error;
-        char error_address[16];
+        PciAddress error_address;
         PlanDevice devices[VX_PLAN_DEVICES_MAX];
         size_t n_devices;
         /* Group members the host still drives (not on the card): while they are, the group is not
@@ -73,9 +73,9 @@ typedef struct PlanVm {
 /* Builds the plan for addresses (normalised) on host f; domain names the libvirt domain in commands
  * (NULL: the placeholder VM). Returns 0; -EINVAL with p->error set when no plan can be made for
  * them; -ENOMEM. p must be released with plan_done() in every case. */
-int plan_build(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, Plan *p);
+int plan_build(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, Plan *p);
 /* The same for a Proxmox VE VM (vm not NULL): its step is the qm set commands that add the devices. */
-int plan_build_for(const HostFacts *f, char (*addresses)[16], size_t n, const char *domain, const PlanVm *vm,
+int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, const PlanVm *vm,
                    Plan *p);
 void plan_done(Plan *p);
 

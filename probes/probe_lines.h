@@ -13,8 +13,8 @@ typedef int (*probe_line_fn)(const char *line, size_t len, void *userdata);
 
 /* Host-wide lines, then the lines of each device in devices (addresses, normalised), including a
  * line saying a device is absent. Stops at and returns the first negative return of fn. */
-int probe_lines(const HostFacts *f, char (*devices)[16], size_t n_devices, probe_line_fn fn, void *userdata);
+int probe_lines(const HostFacts *f, PciAddress *devices, size_t n_devices, probe_line_fn fn, void *userdata);
 
 /* The devices 'check' looks at when none is named: those the host does not use (no driver, vfio-pci,
  * pci-stub, or steered to vfio-pci by driver_override); bridges are never candidates. */
-size_t probe_vfio_devices(const HostFacts *f, char (*out)[16], size_t max);
+size_t probe_vfio_devices(const HostFacts *f, PciAddress *out, size_t max);

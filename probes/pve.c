@@ -119,7 +119,7 @@ static bool next_part(Span *s, Part *ret) {
 /* A host PCI id of qemu-server's $PCIRE, "(?:[a-f0-9]{4,}:)?[a-f0-9]{2}:[a-f0-9]{2}(?:\.[a-f0-9])?", into
  * "DDDD:BB:SS" or "DDDD:BB:SS.F" with the domain 0000 added when left out. Functions beyond 7 match
  * qemu-server's pattern but no device: refused. */
-static bool parse_pci_id(Span s, char ret[static 16]) {
+static bool parse_pci_id(Span s, char ret[static PCI_ADDRESS_SIZE]) {
         char buf[32];
         size_t domain = 0;
         for (size_t i = 0; i < s.len; i++)
@@ -153,7 +153,7 @@ static bool parse_pci_id(Span s, char ret[static 16]) {
 }
 
 /* host= or a mapping's path=: ids separated by ';'. */
-static int parse_host_ids(Span v, char (*ids)[16], size_t *n, const char *what, Diag *d) {
+static int parse_host_ids(Span v, PciAddress *ids, size_t *n, const char *what, Diag *d) {
         char q[256];
         *n = 0;
         while (v.len > 0) {
@@ -828,7 +828,7 @@ static int running_pid(int rootfd, unsigned vmid) {
 
 /* Each host device a host= id means: itself, or every function of a slot (PCI.pm parse_hostpci() lists
  * them with SysFSTools.pm lspci(), whose filter is a prefix of the address). */
-static size_t expand_id(const HostFacts *host, const char *id, char (*out)[16], size_t max) {
+static size_t expand_id(const HostFacts *host, const char *id, PciAddress *out, size_t max) {
         size_t n = 0, len = strlen(id);
         if (strchr(id, '.') || !host || host->pci != KNOWN_PRESENT) {
                 if (max > 0)
@@ -845,7 +845,7 @@ static size_t expand_id(const HostFacts *host, const char *id, char (*out)[16], 
 
 static int add_guest_device(PveState *st, const PveHostpci *h, const char *address, bool first) {
         DomainConfig *g = &st->guest;
-        char norm[16];
+        PciAddress norm;
         if (pci_address_normalize(address, strlen(address), norm) < 0)
                 return 0;
         for (size_t i = 0; i < g->n_hostdevs; i++)
@@ -899,7 +899,7 @@ static int load_mapping(PveState *st, const PveHostpci *h, const char *map_text,
                 }
         if (st->mapping[h->index].on_node) {
                 const PveMap *map = &st->mapping[h->index].map;
-                char devs[8][16];
+                PciAddress devs[8];
                 for (size_t k = 0; k < map->n_paths && r >= 0; k++) {
                         size_t n = expand_id(host, map->paths[k], devs, ELEMENTSOF(devs));
                         for (size_t j = 0; j < n && r >= 0; j++)
@@ -946,11 +946,11 @@ static void find_others(int rootfd, PveState *st, const HostFacts *host) {
                 int pid = -1;
                 for (size_t i = 0; i < other->n_hostpci; i++) {
                         const PveHostpci *oh = &other->hostpci[i];
-                        char devs[8][16];
+                        PciAddress devs[8];
                         for (size_t k = 0; k < oh->n_ids; k++) {
                                 size_t nd = expand_id(host, oh->ids[k], devs, ELEMENTSOF(devs));
                                 for (size_t j = 0; j < nd; j++) {
-                                        char norm[16];
+                                        PciAddress norm;
                                         const DomainHostdev *ours = NULL;
                                         if (pci_address_normalize(devs[j], strlen(devs[j]), norm) < 0)
                                                 continue;
@@ -991,7 +991,7 @@ static void read_reservations(int rootfd, PveState *st) {
         while (span_next_line(&s, &line)) {
                 Span id, t = line;
                 uint64_t vmid;
-                char norm[16], raw[16];
+                PciAddress norm, raw;
                 if (!span_eat_until(&t, ' ', &id) || !span_eat_char(&t, ' ') ||
                     !span_eat_digits(&t, 3, 9, &vmid) || !parse_pci_id(id, raw) ||
                     pci_address_normalize(raw, strlen(raw), norm) < 0 || vmid == st->vm.vmid)
@@ -1142,7 +1142,7 @@ int pve_load(const char *sysroot, unsigned vmid, const HostFacts *host, PveState
                                 r = load_mapping(st, h, map_text, map_len, host, d);
                         continue;
                 }
-                char devs[8][16];
+                PciAddress devs[8];
                 for (size_t k = 0; k < h->n_ids && r >= 0; k++) {
                         size_t n = expand_id(host, h->ids[k], devs, ELEMENTSOF(devs));
                         for (size_t j = 0; j < n && r >= 0; j++)
@@ -1255,7 +1255,7 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                                 /* Mapping/PCI.pm assert_valid(): each path's device, its ids, its group. */
                                 const PveMap *m = &s->mapping[h->index].map;
                                 for (size_t k = 0; k < m->n_paths; k++) {
-                                        char dev[16];
+                                        PciAddress dev;
                                         snprintf(dev, sizeof(dev), "%s%s", m->paths[k],
                                                  strchr(m->paths[k], '.') ? "" : ".0");
                                         const PciDevice *d = host_find_device(host, dev);

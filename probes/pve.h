@@ -40,7 +40,7 @@ typedef struct PveHostpci {
         unsigned line; /* in the config, for messages */
         char value[VX_PVE_VALUE_MAX + 1]; /* the value as written: its characters passed the grammar */
         /* host= entries, as written but with the domain added: "0000:01:00.0", or "0000:01:00" */
-        char ids[VX_PVE_HOST_IDS_MAX][16];
+        PciAddress ids[VX_PVE_HOST_IDS_MAX];
         size_t n_ids;
         char mapping[VX_PVE_NAME_MAX + 1]; /* mapping=ID, "" when host= is given */
         PveBool pcie, x_vga, rombar, legacy_igd;
@@ -69,7 +69,7 @@ typedef struct PveVm {
 /* One node's entry of a resource mapping: "map node=pve1,path=0000:01:00.0,id=10de:1b80,..." */
 typedef struct PveMap {
         char node[VX_PVE_NAME_MAX + 1];
-        char paths[VX_PVE_HOST_IDS_MAX][16]; /* path=, as the host= of a hostpci */
+        PciAddress paths[VX_PVE_HOST_IDS_MAX]; /* path=, as the host= of a hostpci */
         size_t n_paths;
         unsigned vendor, device; /* id= */
         bool have_subsystem;
@@ -141,7 +141,7 @@ typedef struct PveState {
         /* Devices two of the VM's hostpci entries (or one twice) name: qemu-server refuses the start. */
         struct {
                 unsigned index, first; /* hostpciN that names it again, and the one that named it first */
-                char address[16];
+                PciAddress address;
         } twice[VX_PVE_HOSTPCI_MAX];
         size_t n_twice;
         /* Other VMs of the node that name one of this VM's devices. */
@@ -149,7 +149,7 @@ typedef struct PveState {
                 unsigned vmid;
                 unsigned hostpci; /* its hostpciN */
                 unsigned ours; /* our hostpciN */
-                char address[16]; /* the device both name */
+                PciAddress address; /* the device both name */
                 bool onboot;
                 int pid; /* its QEMU, running (its pid file and /proc/PID/cmdline), or 0 */
                 bool reserved; /* /run/qemu-server/pci-id-reservations holds the device for it */

@@ -344,12 +344,12 @@ static struct json_object *get_array(Reader *r, struct json_object *o, const cha
 }
 
 /* An address builds paths and fix commands: only the strict grammar passes. */
-static void check_address(Reader *r, const char *s, const char *k, char out[16]) {
+static void check_address(Reader *r, const char *s, const char *k, PciAddress out) {
         if (pci_address_normalize(s, strlen(s), out) < 0 || strcmp(out, s) != 0)
                 bad(r, "not a PCI address", k);
 }
 
-static void get_address(Reader *r, struct json_object *o, const char *k, char out[16], bool may_be_empty) {
+static void get_address(Reader *r, struct json_object *o, const char *k, PciAddress out, bool may_be_empty) {
         char buf[32] = "";
         get_str(r, o, k, buf, sizeof(buf));
         if (may_be_empty && !buf[0]) {

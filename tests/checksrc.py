@@ -9,6 +9,8 @@ its own (docs/CODE_STYLE.md there): each failure is printed as FILE:LINE: what, 
 - No function name is defined in two files (grep must find the one that runs).
 - No message is split over source lines: a string literal that does not end an output line ("\\n") is
   not followed by another on the next line (a user greps the source for what they saw).
+- A PCI address is held in a PciAddress (include/vfioexplain/pci_address.h), not in a char[16] of its own,
+  here and in the shared headers of include/.
 
     tests/checksrc.py SOURCE_DIR"""
 import os
@@ -32,6 +34,8 @@ BANNED = {
 BANNED_RE = re.compile(r"\b(" + "|".join(sorted(BANNED, key=len, reverse=True)) + r")\s*\(")
 LITERAL = r'"(?:[^"\\\n]|\\.)*"'
 SPLIT_RE = re.compile(r"(" + LITERAL + r")[ \t]*\\?\n[ \t]*" + LITERAL)
+ADDRESS_RE = re.compile(r"\bchar\s*\(\*\s*\w+\)\s*\[16\]|"
+                        r"\bchar\s+\w*(?:addr|device|physfn|upstream|hostdev)\w*(?:\[[^\]]*\])?\[(?:static\s+)?16\]")
 FUNCTION_RE = re.compile(r"^[A-Za-z_][^\n;=#{}()]*?\b([A-Za-z_][A-Za-z0-9_]*)\(", re.M)
 
 
@@ -88,7 +92,7 @@ def main():
         failures = []
         defined = {}
         files = []
-        for top in PRODUCTION:
+        for top in PRODUCTION + ["include"]:
                 for root, _, names in os.walk(os.path.join(src, top)):
                         files += [os.path.join(root, f) for f in names if f.endswith((".c", ".h"))]
         for path in sorted(files):
@@ -98,6 +102,11 @@ def main():
                 for m in BANNED_RE.finditer(code):
                         failures.append(f"{rel}:{line_of(code, m.start())}: {m.group(1)}() is ruled out: "
                                         f"{BANNED[m.group(1)]}")
+                for m in ADDRESS_RE.finditer(code):
+                        failures.append(f"{rel}:{line_of(code, m.start())}: a PCI address in a char[16]: "
+                                        "declare it a PciAddress")
+                if rel.startswith("include" + os.sep):
+                        continue
                 for m in SPLIT_RE.finditer(text):
                         if not m.group(1).endswith('\\n"') and code[m.start()] == '"':
                                 failures.append(f"{rel}:{line_of(text, m.start())}: a message split over source "

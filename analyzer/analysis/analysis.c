@@ -614,7 +614,7 @@ int analysis_feed_probe(Analysis *a, const char *text, size_t len) {
         return r;
 }
 
-static void add_device(char (*out)[16], size_t *n, size_t max, const char *d) {
+static void add_device(PciAddress *out, size_t *n, size_t max, const char *d) {
         if (!d[0] || *n >= max)
                 return;
         for (size_t i = 0; i < *n; i++)
@@ -623,7 +623,7 @@ static void add_device(char (*out)[16], size_t *n, size_t max, const char *d) {
         snprintf(out[(*n)++], 16, "%s", d);
 }
 
-size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max) {
+size_t analysis_devices(const Analysis *a, PciAddress *out, size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < a->n_findings; i++)
                 add_device(out, &n, max, a->findings[i].f.device);

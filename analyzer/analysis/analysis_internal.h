@@ -19,7 +19,7 @@
 /* A symptom occurrence, kept once per (rule, device, group, boot): its first line is the evidence. */
 typedef struct Hit {
         size_t rule;
-        char device[16];
+        PciAddress device;
         char group[12];
         Evidence ev;
         char *vars[_VAR_CAPTURE_MAX];
@@ -37,7 +37,7 @@ typedef struct HitIndex {
 
 typedef struct GroupLink {
         char group[12];
-        char address[16];
+        PciAddress address;
 } GroupLink;
 
 /* What one match of a line did that the same message, said again in the same boot and input, does again:

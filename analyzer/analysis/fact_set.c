@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "fact_set.h"
 #include "hash.h"
 #include "vfioexplain/limits.h"
@@ -13,7 +15,7 @@
 typedef struct Fact {
         size_t fact;
         unsigned epoch;
-        char device[16];
+        PciAddress device;
 } Fact;
 
 /* Open addressing over positions in the list (1 + position, 0 empty), twice as many slots as facts. Both

@@ -41,7 +41,7 @@ static void keep_vga(RomfileRefs *r, const char *address) {
                 r->dropped++;
                 return;
         }
-        memcpy(r->vga[r->n_vga++], address, 16);
+        memcpy(r->vga[r->n_vga++], address, sizeof(PciAddress));
 }
 
 /* Remembers that the -device with this id (a QEMU id, capture.h's alias) is address; the latest wins. */
@@ -61,7 +61,7 @@ static void keep_id(RomfileRefs *r, const char *address, Span id) {
                 r->n_ids++;
         }
         memcpy(r->ids[i].id, norm, strlen(norm) + 1);
-        memcpy(r->ids[i].address, address, 16);
+        memcpy(r->ids[i].address, address, sizeof(PciAddress));
 }
 
 /* QEMU's boolean property values that mean on (qapi/qapi-visit-core.c, qemu_strtobool() later). */
@@ -74,7 +74,7 @@ static bool is_on(Span v) {
 }
 
 /* host=01:00.0 or sysfsdev=/sys/bus/pci/devices/0000:01:00.0, normalised into address. */
-static void device_address(const char *key, Span v, char address[static 16]) {
+static void device_address(const char *key, Span v, char address[static PCI_ADDRESS_SIZE]) {
         if (strcmp(key, "sysfsdev") == 0) {
                 const char *slash = memrchr(v.p, '/', v.len);
                 if (slash)
@@ -87,7 +87,8 @@ static void device_address(const char *key, Span v, char address[static 16]) {
  * is a literal comma. The option ends at a blank or a quote (a shell-quoted command line), or at the
  * ": " that follows it as the location of an error. */
 static void scan_keyvalue(RomfileRefs *r, Span opts) {
-        char address[16] = "", path[VX_CAPTURE_MAX + 1], id[VX_CAPTURE_MAX + 1];
+        PciAddress address = "";
+        char path[VX_CAPTURE_MAX + 1], id[VX_CAPTURE_MAX + 1];
         size_t n_path = 0, n_id = 0;
         bool have_path = false, vga = false;
 
@@ -154,7 +155,7 @@ static bool json_string(Span obj, const char *key, Span *ret) {
 static void scan_json(RomfileRefs *r, Span line, const char *at) {
         const char *open = memrchr(line.p, '{', (size_t) (at - line.p));
         const char *close = memchr(at, '}', line.len - (size_t) (at - line.p));
-        char address[16] = "";
+        PciAddress address = "";
         Span v, path;
 
         if (!open || !close)

@@ -41,7 +41,7 @@ int capture_normalize(Var v, const char *s, size_t len, char out[static VX_CAPTU
                 return -EINVAL;
         switch (v) {
         case VAR_ADDRESS: {
-                char a[16];
+                PciAddress a;
                 if (pci_address_normalize(s, len, a) < 0)
                         return -EINVAL;
                 strcpy(out, a);

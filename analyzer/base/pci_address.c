@@ -7,7 +7,7 @@
 #include "pci_address.h"
 #include "strparse.h"
 
-int pci_address_normalize(const char *s, size_t len, char ret[static 16]) {
+int pci_address_normalize(const char *s, size_t len, char ret[static PCI_ADDRESS_SIZE]) {
         Span sp = span_make(s, len);
         uint64_t domain = 0, bus, dev, fn;
         size_t ndom = 0;
@@ -26,7 +26,7 @@ int pci_address_normalize(const char *s, size_t len, char ret[static 16]) {
                 return -EINVAL;
 
         static const char hex[] = "0123456789abcdef";
-        char out[16];
+        PciAddress out;
         size_t n = 0;
         /* As the kernel names it ("%04x"): at least 4 digits, more only for a domain that needs them, and
          * no more than ret holds. */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "matcher.h"
 #include "prefilter.h"
 #include "vfioexplain/line.h"
@@ -34,7 +36,7 @@ typedef struct Evidence {
 
 typedef struct Finding {
         size_t cause;
-        char device[16]; /* "" for a host-wide cause or when no line names the device */
+        PciAddress device; /* "" for a host-wide cause or when no line names the device */
         char group[12]; /* "" unless known */
         Strength confidence;
         long score;
@@ -128,7 +130,7 @@ int analysis_feed_entry(Analysis *a, const char *input, unsigned long lineno, co
 int analysis_feed_probe(Analysis *a, const char *text, size_t len);
 
 /* The devices the input so far names (findings and symptoms), for the probes to look at. */
-size_t analysis_devices(const Analysis *a, char (*out)[16], size_t max);
+size_t analysis_devices(const Analysis *a, PciAddress *out, size_t max);
 
 /* The romfile= paths the input so far names for assigned devices (romfile_refs.h). */
 const RomfileRefs *analysis_romfiles(const Analysis *a);

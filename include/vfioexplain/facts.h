@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "vfioexplain/limits.h"
 
 typedef enum Known {
@@ -40,7 +42,7 @@ typedef enum CpuVendor {
 } CpuVendor;
 
 typedef struct PciDevice {
-        char address[16];
+        PciAddress address;
         unsigned vendor, device, subsystem_vendor, subsystem_device, class_code;
         Known header; /* config space readable */
         bool bridge; /* header type 1 or 2 */
@@ -59,13 +61,13 @@ typedef struct PciDevice {
         char reset_method[64];
         char power_state[16];
         int sriov_numvfs; /* -1 when not SR-IOV capable */
-        char physfn[16]; /* the PF of a VF, "" otherwise */
+        PciAddress physfn; /* the PF of a VF, "" otherwise */
         unsigned long long bar_start[6], bar_end[6];
         /* resourceN_resize (linux 6.1+, Resizable BAR): bit n set = a size of 2^n MiB is possible; 0 where
          * the BAR is not resizable or the kernel has no such file */
         unsigned long long rebar_sizes[6];
         char name[128]; /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids, "" if unknown */
-        char upstream[16]; /* the bridge above it, "" for a root-complex device */
+        PciAddress upstream; /* the bridge above it, "" for a root-complex device */
         Known acs; /* present: an ACS capability in (full, root-readable) config space */
         unsigned acs_ctrl; /* its control register: SV 0x1, TB 0x2, RR 0x4, CR 0x8, UF 0x10 */
 } PciDevice;
@@ -105,7 +107,7 @@ typedef struct ModuleState {
 typedef struct MemlockFact {
         int pid; /* 0 for this process */
         char comm[32];
-        char devices[VX_QEMU_DEVICES_MAX][16]; /* every vfio-pci host= address, device first */
+        PciAddress devices[VX_QEMU_DEVICES_MAX]; /* every vfio-pci host= address, device first */
         size_t n_devices;
         char vm[VX_DOMAIN_NAME_MAX + 1]; /* -name guest=NAME or -name NAME; "" if none */
         bool unlimited;
@@ -123,7 +125,7 @@ typedef struct FramebufferHold {
         char name[32]; /* the resource inside the BAR: "BOOTFB", "efifb", "vesafb" */
         char driver[32]; /* the driver's request nested in it ("simpledrm", "simplefb"), "" if none */
         unsigned long long start, end;
-        char device[16];
+        PciAddress device;
         int bar;
 } FramebufferHold;
 

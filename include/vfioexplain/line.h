@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "strparse.h"
 
 typedef enum Source {
@@ -60,7 +62,7 @@ typedef struct Line {
         Span host; /* journal hostname */
         Span ident; /* journal identifier, libvirt function, QEMU program name */
         Span location; /* QEMU option location: -device vfio-pci,host=01:00.0 */
-        char location_address[16]; /* normalised host= of the location, "" if none */
+        PciAddress location_address; /* normalised host= of the location, "" if none */
         LineView views[4];
         size_t n_views;
         bool cut; /* the message was cut off at its end: a pattern may end past it */

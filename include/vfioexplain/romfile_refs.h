@@ -12,11 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 
 typedef struct RomfileRef {
-        char address[16]; /* the host device, normalised */
+        PciAddress address; /* the host device, normalised */
         char path[VX_CAPTURE_MAX + 1];
 } RomfileRef;
 
@@ -26,13 +28,13 @@ typedef struct RomfileRefs {
         size_t dropped; /* beyond VX_ROMFILE_REFS_MAX */
         bool uefi; /* a QEMU command line with OVMF/edk2/AAVMF firmware was seen */
         /* Devices given with x-vga=on (the legacy VGA ranges), whose class the probes then check. */
-        char vga[VX_ROMFILE_REFS_MAX][16];
+        PciAddress vga[VX_ROMFILE_REFS_MAX];
         size_t n_vga;
         /* The id= of each -device vfio-pci seen, for a later -set device.ID.x-vga=on (the form a
          * <qemu:commandline> adds, which QEMU accepts for a key=value -device only). */
         struct {
                 char id[VX_QEMU_ID_MAX + 1];
-                char address[16];
+                PciAddress address;
         } ids[VX_ROMFILE_REFS_MAX];
         size_t n_ids;
 } RomfileRefs;

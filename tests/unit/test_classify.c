@@ -431,7 +431,7 @@ static void test_logcat_formats(void **state) {
 }
 
 static void test_pci_address(void **state) {
-        char out[16];
+        PciAddress out;
         assert_int_equal(pci_address_normalize("01:00.0", 7, out), 0);
         assert_string_equal(out, "0000:01:00.0");
         assert_int_equal(pci_address_normalize("0000:0A:1f.7", 12, out), 0);

@@ -234,7 +234,7 @@ static void test_parse_virt_manager(void **state) {
         assert_null(dc.hostdevs[1].rom_file);
         assert_int_equal(dc.hostdevs[1].rom_bar, DOMAIN_SWITCH_OFF);
 
-        char addrs[4][16];
+        PciAddress addrs[4];
         assert_int_equal(domain_hostdev_addresses(&dc, addrs, 4), 2);
         assert_string_equal(addrs[1], "0000:01:00.1");
         domain_config_done(&dc);

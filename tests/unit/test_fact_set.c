@@ -31,7 +31,7 @@ static void test_scope_and_boot(void **state) {
 /* Far more facts than the 64 once kept, each still found after the set grew past it; then the bound. */
 static void test_full(void **state) {
         FactSet *s;
-        char dev[16];
+        PciAddress dev;
         assert_int_equal(fact_set_new(&s), 0);
         for (unsigned i = 0; i < VX_FACTS_MAX; i++) {
                 snprintf(dev, sizeof(dev), "%04x:%02x:00.0", i >> 8, i & 0xff);

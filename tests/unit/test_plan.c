@@ -85,7 +85,7 @@ static void test_builtin_host_driver(void **state) {
         snprintf(d[0].driver_module, sizeof(d[0].driver_module), "xhci_pci");
         d[0].driver_module_builtin = true;
         HostFacts f = host(d, 1);
-        char a[][16] = {"0000:03:00.0"};
+        PciAddress a[] = {"0000:03:00.0"};
         Plan p;
         assert_int_equal(plan_build(&f, a, 1, NULL, &p), 0);
         const PlanStep *s = find_step(&p, "Give the devices to vfio-pci by address");
@@ -104,7 +104,7 @@ static void test_iommu_turned_off(void **state) {
         snprintf(f.cmdline_text, sizeof(f.cmdline_text),
                  "BOOT_IMAGE=/boot/vmlinuz ro quiet intel_iommu=off");
         snprintf(f.grub_cmdline, sizeof(f.grub_cmdline), "quiet intel_iommu=off");
-        char a[][16] = {"0000:01:00.0"};
+        PciAddress a[] = {"0000:01:00.0"};
         Plan p;
         assert_int_equal(plan_build(&f, a, 1, NULL, &p), 0);
         assert_false(p.iommu_on);
@@ -125,7 +125,7 @@ static void test_amd_no_parameter(void **state) {
         f.acpi_dmar = KNOWN_ABSENT;
         f.acpi_ivrs = KNOWN_PRESENT;
         f.iommu_class = KNOWN_ABSENT;
-        char a[][16] = {"0000:0b:00.0"};
+        PciAddress a[] = {"0000:0b:00.0"};
         Plan p;
         assert_int_equal(plan_build(&f, a, 1, NULL, &p), 0);
         assert_string_equal(p.steps[0].title, "Find out why the kernel left AMD-Vi off");
@@ -146,7 +146,7 @@ static void test_blocked_group(void **state) {
                 dev("0000:01:00.1", 0x10de, 0x10f0, 0x040300, "snd_hda_intel", 2),
         };
         HostFacts f = host(d, ELEMENTSOF(d));
-        char a[][16] = {"0000:01:00.0"};
+        PciAddress a[] = {"0000:01:00.0"};
         Plan p;
         assert_int_equal(plan_build(&f, a, 1, "win11", &p), 0);
         assert_int_equal(p.n_devices, 2);
@@ -166,8 +166,7 @@ static void test_refusals(void **state) {
         };
         HostFacts f = host(d, ELEMENTSOF(d));
         Plan p;
-        char bridge[][16] = {"0000:00:01.0"}, missing[][16] = {"0000:05:00.0"},
-             bound[][16] = {"0000:01:00.0"};
+        PciAddress bridge[] = {"0000:00:01.0"}, missing[] = {"0000:05:00.0"}, bound[] = {"0000:01:00.0"};
         assert_int_equal(plan_build(&f, bridge, 1, NULL, &p), -EINVAL);
         assert_int_equal(p.error, PLAN_BRIDGE);
         plan_done(&p);

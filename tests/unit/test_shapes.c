@@ -102,7 +102,7 @@ static void typographic(const char *s, char *out, size_t cap) {
 /* The first PCI address of s (dddd:bb:dd.f) with its bus redacted, as people do; false if it has none. */
 static bool redact(char *s) {
         for (char *p = s; *p; p++) {
-                char tmp[16];
+                PciAddress tmp;
                 if (pci_address_normalize(p, 12, tmp) == 0 && (p == s || !isxdigit((unsigned char) p[-1]))) {
                         p[5] = p[6] = 'X';
                         return true;

@@ -1311,7 +1311,7 @@ static bool path_parse(const char *path, SysfsWrite *w) {
                         const char *e = s + 1;
                         while (*e && *e != '/')
                                 e++;
-                        char addr[16];
+                        PciAddress addr;
                         if (pci_address_normalize(s + 1, (size_t) (e - s - 1), addr) == 0)
                                 memcpy(w->device, addr, sizeof(addr));
                 }
@@ -1447,7 +1447,7 @@ bool sysfs_write_parse(const PastePiece *command, Span cwd, SysfsWrite *ret) {
                 return false;
         copy_field(w.value, sizeof(w.value), span_from_str(value));
         if (w.device[0] == '\0' && value[0] != '\0') {
-                char addr[16];
+                PciAddress addr;
                 if (pci_address_normalize(value, strlen(value), addr) == 0)
                         memcpy(w.device, addr, sizeof(addr));
         }

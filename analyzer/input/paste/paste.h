@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vfioexplain/pci_address.h"
+
 #include "strparse.h"
 #include "vfioexplain/limits.h"
 
@@ -114,7 +116,7 @@ typedef enum SysfsWriter {
 typedef struct SysfsWrite {
         SysfsOp op;
         SysfsWriter writer;
-        char device[16]; /* normalised address: from the path, else from the value written */
+        PciAddress device; /* normalised address: from the path, else from the value written */
         char driver[32];
         char path[128];
         char value[48];
