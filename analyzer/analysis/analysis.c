@@ -163,6 +163,7 @@ Analysis *analysis_free(Analysis *a) {
         paste_free(a->paste);
         paste_free(a->paste_inner);
         line_memo_free(a->memo);
+        context_done(&a->ctx);
         matcher_free(a->m);
         free(a);
         return NULL;
@@ -829,6 +830,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_matched = false;
         /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
          * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
+        if (!a->guest_input)
+                context_note_line(&a->ctx, a->epoch, line);
         if (romfile_refs_wanted(line)) {
                 romfile_refs_scan(&a->romfiles, raw, len);
                 k->len = 0;
@@ -1260,4 +1263,18 @@ AnalysisStats analysis_stats(const Analysis *a) {
 
 const RuleSet *analysis_rules(const Analysis *a) {
         return a->rs;
+}
+
+void analysis_note_host(Analysis *a, int arch, int cpu, const char *kernel_release) {
+        if (arch >= 0)
+                a->ctx.arch_mask |= 1u << arch;
+        if (cpu >= 0)
+                a->ctx.cpu_mask |= 1u << cpu;
+        if (kernel_release && kernel_release[0])
+                a->ctx.host_linux_known = version_parse(kernel_release, strlen(kernel_release),
+                                                        a->ctx.host_linux_version) == 0;
+}
+
+int analysis_note_device(Analysis *a, const DeviceNote *d) {
+        return context_note_device(&a->ctx, d);
 }

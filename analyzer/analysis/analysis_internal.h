@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "context.h"
 #include "fact_set.h"
 #include "line_memo.h"
 #include "paste.h"
@@ -24,6 +25,7 @@ typedef struct Hit {
         Evidence ev;
         char *vars[_VAR_CAPTURE_MAX];
         bool attached;
+        uint32_t whens_held; /* bit i: the symptom's when i holds for this hit */
 } Hit;
 
 /* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a
@@ -65,6 +67,13 @@ typedef struct BootKernel {
         char text[VX_KERNEL_RELEASE_MAX + 1];
         Evidence ev;
 } BootKernel;
+/* A cause a symptom suggested that a fact of the same boot ruled out. */
+typedef struct RuledOut {
+        size_t cause;
+        PciAddress device; /* "" for a host-wide cause */
+        size_t fact;
+        unsigned epoch;
+} RuledOut;
 
 typedef struct FindingState {
         Finding f;
@@ -156,6 +165,9 @@ struct Analysis {
         bool judged;
         uint8_t judged_input;
         unsigned judged_epoch;
+        HostContext ctx; /* what the lines tell of their host, for conditions */
+        RuledOut ruled_out[VX_RULED_OUT_MAX];
+        size_t n_ruled_out;
 };
 
 enum {
@@ -165,6 +177,8 @@ enum {
         WEIGHT_SYMPTOM_ATTACHED = 10,
         WEIGHT_FOLDED = 10,
         WEIGHT_REPEAT_MAX = 5,
+        WEIGHT_SUGGESTED = 10, /* each cause a symptom suggests, alike */
+        WEIGHT_TERM = 10, /* and for each term of a when of it that holds and names the cause */
 };
 
 void hit_index_reset(HitIndex *x);

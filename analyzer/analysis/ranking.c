@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis_internal.h"
+#include "evaluate.h"
 #include "vfioexplain/macro.h"
 
 static bool devices_compatible(const Analysis *a, const Finding *f, const char *device) {
@@ -17,13 +18,25 @@ static bool devices_compatible(const Analysis *a, const Finding *f, const char *
 }
 
 /* A fact rules a cause out within its boot. A fact about one device (its line names it) rules out a
- * device's cause only for that device; it still rules out host-wide causes. */
-static bool refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
+ * device's cause only for that device; it still rules out host-wide causes. Returns the fact, or -1. */
+static ssize_t refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
         const CauseDef *c = &a->rs->causes[cause];
         for (size_t i = 0; i < c->n_refuted_by; i++)
                 if (fact_set_holds(a->facts, c->refuted_by[i], epoch, c->host_scope ? NULL : device))
-                        return true;
-        return false;
+                        return (ssize_t) c->refuted_by[i];
+        return -1;
+}
+
+/* Keeps, once, that fact ruled out cause (for device) where a symptom suggested it. */
+static void note_ruled_out(Analysis *a, size_t cause, const char *device, size_t fact, unsigned epoch) {
+        for (size_t i = 0; i < a->n_ruled_out; i++)
+                if (a->ruled_out[i].cause == cause && strcmp(a->ruled_out[i].device, device) == 0)
+                        return;
+        if (a->n_ruled_out >= VX_RULED_OUT_MAX)
+                return;
+        RuledOut *o = &a->ruled_out[a->n_ruled_out++];
+        *o = (RuledOut){.cause = cause, .fact = fact, .epoch = epoch};
+        snprintf(o->device, sizeof(o->device), "%s", device);
 }
 
 static int attach_copy(FindingState *s, const Hit *h) {
@@ -103,18 +116,65 @@ static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
         return 0;
 }
 
-/* A symptom no found cause explains points at every cause it suggests that the input does not refute. */
+/* What a symptom's whens say of one of its lines: which hold (h->whens_held), the weight of each cause it
+ * suggests (the same for each, more for those a holding when names, by how many terms it has) and which the
+ * line points away from. The order of suggests says nothing. */
+static void weigh(const Analysis *a, Hit *h, const SymptomDef *sy, long weight[static VX_LIST_ITEMS_MAX],
+                  bool excluded[static VX_LIST_ITEMS_MAX]) {
+        CondPlace p = {.vars = h->vars, .device = h->device, .epoch = h->ev.epoch};
+        h->whens_held = 0;
+        for (size_t k = 0; k < sy->n_suggests; k++) {
+                weight[k] = WEIGHT_SUGGESTED;
+                excluded[k] = false;
+        }
+        for (size_t i = 0; i < sy->n_whens; i++) {
+                const SuggestWhen *w = &sy->whens[i];
+                if (!condition_holds(a, &w->cond, &p))
+                        continue;
+                h->whens_held |= UINT32_C(1) << i;
+                for (size_t k = 0; k < sy->n_suggests; k++) {
+                        for (size_t j = 0; j < w->n_causes; j++)
+                                if (w->causes[j] == sy->suggests[k])
+                                        weight[k] += WEIGHT_TERM * (long) w->cond.n_terms;
+                        for (size_t j = 0; j < w->n_excludes; j++)
+                                if (w->excludes[j] == sy->suggests[k])
+                                        excluded[k] = true;
+                }
+        }
+}
+
+/* Whether the line points away from cause (a when of its symptom that holds says so). */
+static bool excluded_for(const Analysis *a, Hit *h, const SymptomDef *sy, size_t cause) {
+        long weight[VX_LIST_ITEMS_MAX];
+        bool excluded[VX_LIST_ITEMS_MAX];
+        weigh(a, h, sy, weight, excluded);
+        for (size_t k = 0; k < sy->n_suggests; k++)
+                if (sy->suggests[k] == cause)
+                        return excluded[k];
+        return false;
+}
+
+/* A symptom no found cause explains points at every cause it suggests that the input does not refute, as
+ * its whens weigh them. */
 static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
+        long weight[VX_LIST_ITEMS_MAX];
+        bool excluded[VX_LIST_ITEMS_MAX];
+        weigh(a, h, sy, weight, excluded);
         for (size_t k = 0; k < sy->n_suggests; k++) {
                 size_t cause = sy->suggests[k];
                 /* named only by a regression's releases and evidence (regressions.c), never by a guess */
-                if (cause == a->rs->regression_cause || refuted(a, cause, h->ev.epoch, h->device))
+                if (excluded[k] || cause == a->rs->regression_cause)
                         continue;
                 const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
+                ssize_t fact = refuted(a, cause, h->ev.epoch, h->device);
+                if (fact >= 0) {
+                        note_ruled_out(a, cause, device, (size_t) fact, h->ev.epoch);
+                        continue;
+                }
                 FindingState *s = finding_get(a, cause, device);
                 if (!s)
                         continue;
-                int r = attach(s, h, sy, MAX(10, 30 - 5 * (long) k));
+                int r = attach(s, h, sy, weight[k]);
                 if (r < 0)
                         return r;
         }
@@ -134,6 +194,12 @@ static bool line_explained(const Analysis *a, const Hit *h) {
 
 static int attach_symptoms(Analysis *a) {
         int r;
+        /* Which whens hold for each line, whatever it is attached to. */
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                long weight[VX_LIST_ITEMS_MAX];
+                bool excluded[VX_LIST_ITEMS_MAX];
+                weigh(a, &a->symptoms[i], symptom_of(a, &a->symptoms[i]), weight, excluded);
+        }
         /* First: specific symptoms attach to the causes found directly that explain them. */
         for (size_t i = 0; i < a->n_symptoms; i++) {
                 Hit *h = &a->symptoms[i];
@@ -146,7 +212,8 @@ static int attach_symptoms(Analysis *a) {
                                 FindingState *s = &a->findings[j];
                                 if (s->f.folded || !s->f.direct || s->f.cause != sy->suggests[k] ||
                                     !(sy->corroborates ? corroborates_finding(a, &s->f, h->device)
-                                                       : devices_compatible(a, &s->f, h->device)))
+                                                       : devices_compatible(a, &s->f, h->device)) ||
+                                    excluded_for(a, h, sy, s->f.cause))
                                         continue;
                                 if ((r = attach(s, h, sy, WEIGHT_SYMPTOM_ATTACHED)) < 0)
                                         return r;
@@ -191,17 +258,77 @@ static int attach_symptoms(Analysis *a) {
         return 0;
 }
 
-static int cmp_findings(const void *x, const void *y) {
-        const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
+/* The stage a finding's cause names, for the causal order of confirmed causes. */
+static CauseStage stage_of(const RuleSet *rs, const Finding *f) {
+        return rs->causes[f->cause].stage;
+}
+
+/* Confidence first; among confirmed causes the step of the passthrough flow that fails first (the device's
+ * own state before the other functions of its card before other members of its group ...); then the
+ * weight of agreeing evidence. What is equal so far is a tie (ranks_tied()): the earlier evidence, then
+ * the ids, only make the order the same on every run. */
+static int cmp_weight(const RuleSet *rs, const Finding *a, const Finding *b) {
         if (a->confidence != b->confidence)
                 return a->confidence > b->confidence ? -1 : 1;
+        if (a->confidence == STRENGTH_CONFIRMED && stage_of(rs, a) != stage_of(rs, b))
+                return stage_of(rs, a) < stage_of(rs, b) ? -1 : 1;
         if (a->score != b->score)
                 return a->score > b->score ? -1 : 1;
+        return 0;
+}
+
+static int cmp_findings(const void *x, const void *y, void *userdata) {
+        const RuleSet *rs = userdata;
+        const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
+        int c = cmp_weight(rs, a, b);
+        if (c != 0)
+                return c;
         if (a->first_seq != b->first_seq)
                 return a->first_seq < b->first_seq ? -1 : 1;
-        if (a->cause != b->cause)
-                return a->cause < b->cause ? -1 : 1;
+        if ((c = strcmp(rs->causes[a->cause].id, rs->causes[b->cause].id)) != 0)
+                return c;
         return strcmp(a->device, b->device);
+}
+
+static void sort_findings(Analysis *a, size_t n) {
+        qsort_r(a->sorted, n, sizeof(Finding *), cmp_findings, (void *) a->rs);
+}
+
+/* Findings the evidence weighs alike: each says so. */
+static void mark_ties(Analysis *a) {
+        for (size_t i = 0; i < a->n_sorted; i++) {
+                Finding *f = (Finding *) a->sorted[i];
+                f->tied = (i > 0 && cmp_weight(a->rs, a->sorted[i - 1], f) == 0) ||
+                        (i + 1 < a->n_sorted && cmp_weight(a->rs, f, a->sorted[i + 1]) == 0);
+        }
+}
+
+/* A cause the host shows (a probe's line, or a listing pasted with the logs, is its evidence) and that a log
+ * line points at is confirmed: the line says it failed, the host says why. A generic line ("Failed to start
+ * domain") counts only where it names the device. */
+static void confirm_by_host(Analysis *a) {
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                bool host = false, log = false;
+                if (f->folded || f->confidence == STRENGTH_CONFIRMED)
+                        continue;
+                for (size_t e = 0; e < f->n_evidence; e++) {
+                        const Evidence *ev = &f->evidence[e];
+                        const RuleDef *rule = &a->rs->rules[ev->rule];
+                        bool from_host = ev->source == SOURCE_PROBE || ev->pasted;
+                        if (from_host && rule->kind == RULE_CAUSE && rule->target == f->cause)
+                                host = true;
+                        else if (!from_host && rule->kind == RULE_SYMPTOM) {
+                                const SymptomDef *sy = &a->rs->symptoms[rule->target];
+                                const char *named = ev->vars ? ev->vars[VAR_ADDRESS] : NULL;
+                                log = log || !sy->generic || (named && strcmp(named, f->device) == 0);
+                        }
+                }
+                if (host && log) {
+                        f->confidence = STRENGTH_CONFIRMED;
+                        f->host_confirmed = true;
+                }
+        }
 }
 
 static int fold_explained(Analysis *a) {
@@ -210,7 +337,7 @@ static int fold_explained(Analysis *a) {
                 if (!a->findings[i].f.folded &&
                     (a->findings[i].f.n_evidence > 0 || a->findings[i].f.more_evidence))
                         a->sorted[n++] = &a->findings[i].f;
-        qsort(a->sorted, n, sizeof(Finding *), cmp_findings);
+        sort_findings(a, n);
 
         for (size_t i = 0; i < n; i++) {
                 Finding *f = (Finding *) a->sorted[i];
@@ -245,10 +372,28 @@ static int fold_explained(Analysis *a) {
         for (size_t i = 0; i < n; i++)
                 if (!a->sorted[i]->folded)
                         a->sorted[a->n_sorted++] = a->sorted[i];
-        qsort(a->sorted, a->n_sorted, sizeof(Finding *), cmp_findings);
+        sort_findings(a, a->n_sorted);
         for (size_t i = 0; i < a->n_sorted; i++)
                 ((Finding *) a->sorted[i])->rank = (unsigned) i + 1;
+        mark_ties(a);
         return 0;
+}
+
+/* A cause ruled out where one line suggested it and kept where another did is not shown as ruled out. */
+static void drop_stale_ruled_out(Analysis *a) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_ruled_out; i++) {
+                const RuledOut *o = &a->ruled_out[i];
+                bool kept = false;
+                for (size_t j = 0; j < a->n_findings && !kept; j++) {
+                        const Finding *f = &a->findings[j].f;
+                        kept = f->cause == o->cause && f->n_evidence > 0 &&
+                                strcmp(f->device, o->device) == 0;
+                }
+                if (!kept)
+                        a->ruled_out[n++] = *o;
+        }
+        a->n_ruled_out = n;
 }
 
 /* Devices named only by their group, and groups of named devices, from "Adding to iommu group" and kin. */
@@ -291,6 +436,8 @@ int analysis_finish(Analysis *a) {
                 return r;
         if ((r = attach_symptoms(a)) < 0)
                 return r;
+        confirm_by_host(a);
+        drop_stale_ruled_out(a);
         for (size_t i = 0; i < a->n_findings; i++) {
                 Finding *f = &a->findings[i].f;
                 const char *g;
@@ -311,4 +458,40 @@ int analysis_finish(Analysis *a) {
 const Finding *const *analysis_findings(const Analysis *a, size_t *n) {
         *n = a->n_sorted;
         return a->sorted;
+}
+
+size_t analysis_ruled_out(const Analysis *a, RuledOutCause *out, size_t max) {
+        for (size_t i = 0; i < a->n_ruled_out && i < max; i++)
+                out[i] = (RuledOutCause){
+                        .cause = a->ruled_out[i].cause,
+                        .device = a->ruled_out[i].device,
+                        .fact = a->ruled_out[i].fact,
+                };
+        return a->n_ruled_out;
+}
+
+bool analysis_fix_applies(const Analysis *a, const Finding *f, const Fix *fix) {
+        if (fix->unless.n_terms == 0)
+                return true;
+        unsigned epoch = 0;
+        for (size_t e = 0; e < f->n_evidence; e++)
+                epoch = MAX(epoch, f->evidence[e].epoch);
+        CondPlace p = {.vars = f->vars, .device = f->device, .epoch = epoch};
+        return !condition_holds(a, &fix->unless, &p);
+}
+
+bool analysis_when_held(const Analysis *a, size_t symptom, size_t when) {
+        for (size_t i = 0; i < a->n_symptoms; i++) {
+                const Hit *h = &a->symptoms[i];
+                if (a->rs->rules[h->rule].target == symptom && (h->whens_held & (UINT32_C(1) << when)))
+                        return true;
+        }
+        return false;
+}
+
+bool analysis_symptom_seen(const Analysis *a, size_t symptom) {
+        for (size_t i = 0; i < a->n_symptoms; i++)
+                if (a->rs->rules[a->symptoms[i].rule].target == symptom)
+                        return true;
+        return false;
 }

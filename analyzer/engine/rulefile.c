@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "condition.h"
 #include "rules_internal.h"
 #include "template.h"
 #include "vocab.h"
@@ -70,7 +71,7 @@ typedef struct RuleKey {
 } RuleKey;
 
 #define IN(k) (1u << (k))
-#define RULE_KEYS_MAX 32
+#define RULE_KEYS_MAX 40
 
 struct Parser {
         RuleSet *rs;
@@ -87,6 +88,7 @@ struct Parser {
         unsigned targets; /* keys given that name the rule's target */
         const RuleKey *cause_rules_only; /* a key given that only a cause's rule may give */
         unsigned pending_fix_line; /* a fix still waiting for its why, 0 if none */
+        const RuleKey *last_key; /* of the line before, in this section; NULL for none */
 };
 
 static void error_at(Parser *p, unsigned line, size_t col, const char *fmt, const char *arg) {
@@ -139,6 +141,14 @@ static int add_ref(Parser *p, RefKind kind, size_t owner, size_t item, const cha
         r->at = (Origin){.file = (char *) p->file, .line = p->line};
         r->col = (unsigned) col;
         return 0;
+}
+
+/* A reference resolved into *slot (a fact of a condition). */
+static int add_slot_ref(Parser *p, const char *name, size_t col, size_t *slot) {
+        int r = add_ref(p, REF_COND_FACT, p->index, 0, name, strlen(name), col);
+        if (r >= 0)
+                p->ld->refs[p->ld->n_refs - 1].slot = slot;
+        return r;
 }
 
 /* Space-separated list of ids; each one becomes a reference of the given kind. */
@@ -585,6 +595,150 @@ static int parse_expect(Parser *p, const char *v, size_t vcol) {
         return 0;
 }
 
+/* A condition's text v[0..len) at column vcol into *ret, its facts references to resolve later. Errors are
+ * reported; returns 0 (also after an error) or -ENOMEM. */
+static int parse_condition(Parser *p, const char *v, size_t len, size_t vcol, Condition *ret) {
+        size_t col;
+        const char *err;
+        int r = condition_parse(v, len, ret, &col, &err);
+        if (r == -EINVAL) {
+                error_at(p, p->line, vcol + col, err, NULL);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ret->n_terms; i++) {
+                CondTerm *t = &ret->terms[i];
+                if (t->subject != COND_FACT && t->subject != COND_CARD_FACT)
+                        continue;
+                for (size_t k = 0; k < t->n_values; k++)
+                        if ((r = add_slot_ref(p, t->values[k], vcol, &t->facts[k])) < 0)
+                                return r;
+        }
+        return 0;
+}
+
+/* The when before the one opened now, or the section's last at its end: it needs its logs. */
+static void check_when_logs(Parser *p) {
+        if (p->kind != SECTION_SYMPTOM)
+                return;
+        SymptomDef *sy = &p->rs->symptoms[p->index];
+        if (sy->n_whens == 0)
+                return;
+        const SuggestWhen *w = &sy->whens[sy->n_whens - 1];
+        if (w->n_given == 0 || w->n_miss == 0)
+                error_at(
+                        p, w->at_line, 0,
+                        "a when needs a 'given' log where it holds and a 'miss' log of the symptom where it does not",
+                        NULL);
+}
+
+static int parse_when(Parser *p, const char *v, size_t vcol) {
+        SymptomDef *sy = section_symptom(p);
+        const char *arrow = strstr(v, "=>");
+        int r;
+        if (!arrow) {
+                error_at(p, p->line, vcol, "when: expected 'CONDITION => CAUSE... !CAUSE...'", NULL);
+                return 0;
+        }
+        check_when_logs(p);
+        if ((r = grow((void **) &sy->whens, &sy->n_whens, sizeof(SuggestWhen), VX_WHENS_MAX)) < 0)
+                return r == -E2BIG ? 0 : r;
+        size_t index = sy->n_whens - 1;
+        sy->whens[index].at_line = p->line;
+        if ((r = parse_condition(p, v, (size_t) (arrow - v), vcol, &sy->whens[index].cond)) < 0)
+                return r;
+        size_t i = (size_t) (arrow - v) + 2, named = 0;
+        while (v[i]) {
+                while (v[i] == ' ' || v[i] == '\t')
+                        i++;
+                if (!v[i])
+                        break;
+                bool excluded = v[i] == '!';
+                size_t start = i + excluded;
+                i = start;
+                while (v[i] && v[i] != ' ' && v[i] != '\t')
+                        i++;
+                SuggestWhen *w = &sy->whens[index];
+                size_t *n = excluded ? &w->n_excludes : &w->n_causes;
+                if (!id_valid(v + start, i - start)) {
+                        error_at(p, p->line, vcol + start, "invalid cause id", NULL);
+                        continue;
+                }
+                if (*n >= VX_LIST_ITEMS_MAX) {
+                        error_at(p, p->line, vcol + start, "too many items in the list", NULL);
+                        break;
+                }
+                r = add_ref(p, excluded ? REF_WHEN_EXCLUDES : REF_WHEN_CAUSE, p->index, *n, v + start,
+                            i - start, vcol + start);
+                if (r < 0)
+                        return r;
+                p->ld->refs[p->ld->n_refs - 1].sub = index;
+                (*n)++;
+                named++;
+        }
+        if (named == 0)
+                error_at(p, p->line, vcol + (size_t) (arrow - v), "when: no cause after '=>'", NULL);
+        return 0;
+}
+
+/* A given or miss line: the next line of the log the key before began, or the first of a new one. */
+static int parse_when_log(Parser *p, const char *v, bool given) {
+        SymptomDef *sy = section_symptom(p);
+        if (sy->n_whens == 0) {
+                error_at(p, p->line, 0, "'given' and 'miss' must follow a 'when'", NULL);
+                return 0;
+        }
+        SuggestWhen *w = &sy->whens[sy->n_whens - 1];
+        WhenExample **logs = given ? &w->given : &w->miss;
+        size_t *n = given ? &w->n_given : &w->n_miss;
+        int r;
+        if (!p->last_key || strcmp(p->last_key->name, given ? "given" : "miss") != 0 || *n == 0) {
+                if ((r = grow((void **) logs, n, sizeof(WhenExample), VX_WHEN_LOGS_MAX)) < 0) {
+                        if (r == -E2BIG)
+                                error_at(p, p->line, 0,
+                                         "too many given or miss logs for one when (see limits.h)", NULL);
+                        return r == -E2BIG ? 0 : r;
+                }
+                (*logs)[*n - 1].at_line = p->line;
+        }
+        WhenExample *e = &(*logs)[*n - 1];
+        if (e->n_lines >= VX_WHEN_LOG_LINES_MAX) {
+                error_at(p, p->line, 0, "too many lines in one given or miss log (see limits.h)", NULL);
+                return 0;
+        }
+        return append_str(&e->lines, &e->n_lines, v, VX_WHEN_LOG_LINES_MAX);
+}
+
+static int parse_given(Parser *p, const char *v, size_t vcol) {
+        return parse_when_log(p, v, true);
+}
+
+static int parse_miss(Parser *p, const char *v, size_t vcol) {
+        return parse_when_log(p, v, false);
+}
+
+static int parse_unless(Parser *p, const char *v, size_t vcol) {
+        size_t n;
+        Fix *fixes = section_fixes(p, &n);
+        if (!p->last_key || strcmp(p->last_key->name, "why") != 0 || n == 0) {
+                error_at(p, p->line, 0, "'unless' must follow a fix's 'why'", NULL);
+                return 0;
+        }
+        return parse_condition(p, v, strlen(v), vcol, &fixes[n - 1].unless);
+}
+
+static int parse_stage(Parser *p, const char *v, size_t vcol) {
+        int st = cause_stage_from_string(v);
+        if (st < 0 || st == STAGE_NONE)
+                error_at(p, p->line, vcol,
+                         "stage is iommu, device, binding, card, group, access, container, setup or guest",
+                         NULL);
+        else
+                section_cause(p)->stage = (CauseStage) st;
+        return 0;
+}
+
 static const RuleKey rule_keys[] = {
         {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM) | IN(SECTION_REGRESSION), 1, 1,
          .parse = parse_title},
@@ -616,6 +770,11 @@ static const RuleKey rule_keys[] = {
         {"introduced", IN(SECTION_REGRESSION), 1, 16, .parse = parse_introduced},
         {"fixed-by", IN(SECTION_REGRESSION), 1, 16, .parse = parse_fixed_by},
         {"report", IN(SECTION_REGRESSION), 1, 16, .parse = parse_report},
+        {"when", IN(SECTION_SYMPTOM), 0, VX_WHENS_MAX, .parse = parse_when},
+        {"given", IN(SECTION_SYMPTOM), 0, 0, .parse = parse_given},
+        {"miss", IN(SECTION_SYMPTOM), 0, 0, .parse = parse_miss},
+        {"unless", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_unless},
+        {"stage", IN(SECTION_CAUSE), 0, 1, .parse = parse_stage},
 };
 
 _Static_assert(ELEMENTSOF(rule_keys) <= RULE_KEYS_MAX, "Parser.counts holds a count for each key");
@@ -646,6 +805,7 @@ static void close_section(Parser *p) {
         }
         if (p->pending_fix_line)
                 error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
+        check_when_logs(p);
         if (p->kind == SECTION_RULE) {
                 RuleDef *r = &p->rs->rules[p->index];
                 if (p->targets != 1)
@@ -725,6 +885,7 @@ static int open_section(Parser *p, const char *line, size_t len) {
                         goto limit;
                 p->index = p->rs->n_causes - 1;
                 p->rs->causes[p->index].at = at;
+                p->rs->causes[p->index].stage = STAGE_NONE;
                 p->rs->causes[p->index].id = TAKE_PTR(dup);
                 r = loader_id_add(p->ld, p->rs->causes[p->index].id);
                 break;
@@ -764,6 +925,7 @@ static int open_section(Parser *p, const char *line, size_t len) {
         memset(p->counts, 0, sizeof(p->counts));
         p->targets = 0;
         p->cause_rules_only = NULL;
+        p->last_key = NULL;
         return 0;
 limit:
         if (r == -E2BIG) {
@@ -883,7 +1045,9 @@ static int parse_line(Parser *p, const char *raw, size_t len) {
                          key->max == 1 ? "key given twice: " : "key given too often: ", line + lead);
                 return 0;
         }
-        return key->parse(p, line + vcol, vcol);
+        int r = key->parse(p, line + vcol, vcol);
+        p->last_key = key;
+        return r;
 }
 
 int rulefile_parse(RuleSet *rs, Loader *ld, const char *file, const char *buf, size_t len, Diag *diag) {

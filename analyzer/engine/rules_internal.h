@@ -14,6 +14,9 @@ typedef enum RefKind {
         REF_RULE_SYMPTOM,
         REF_RULE_FACT,
         REF_REGRESSION_EVIDENCE,
+        REF_WHEN_CAUSE, /* a cause a symptom's when points at: owner symptom, sub when, item */
+        REF_WHEN_EXCLUDES, /* a cause it points away from */
+        REF_COND_FACT, /* a fact of a condition: resolved into *slot */
 } RefKind;
 
 /* A name used before every file is read; resolved to an index once they are. */
@@ -21,6 +24,8 @@ typedef struct Ref {
         char *name;
         RefKind kind;
         size_t owner, item;
+        size_t sub;
+        size_t *slot; /* REF_COND_FACT: where the index goes (in a term, which never moves once parsed) */
         Origin at;
         unsigned col;
 } Ref;

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "condition.h"
 #include "fileio.h"
 #include "pattern_cache.h"
 #include "prefilter.h"
@@ -41,7 +42,26 @@ static void fix_free(Fix *f, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(f[i].command);
                 free(f[i].why);
+                condition_done(&f[i].unless);
         }
+}
+
+static void when_logs_free(WhenExample *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < e[i].n_lines; k++)
+                        free(e[i].lines[k]);
+                free(e[i].lines);
+        }
+        free(e);
+}
+
+static void whens_free(SuggestWhen *w, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                condition_done(&w[i].cond);
+                when_logs_free(w[i].given, w[i].n_given);
+                when_logs_free(w[i].miss, w[i].n_miss);
+        }
+        free(w);
 }
 
 static void examples_free(RuleExample *e, size_t n) {
@@ -73,6 +93,7 @@ RuleSet *ruleset_free(RuleSet *rs) {
         for (size_t i = 0; i < rs->n_symptoms; i++) {
                 free(rs->symptoms[i].id);
                 free(rs->symptoms[i].title);
+                whens_free(rs->symptoms[i].whens, rs->symptoms[i].n_whens);
         }
         free(rs->symptoms);
         strv_free(rs->facts, rs->n_facts);
@@ -258,10 +279,45 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
                                 continue;
                         }
                         (*errors)++;
+                case REF_WHEN_CAUSE:
+                case REF_WHEN_EXCLUDES:
+                        continue; /* below, once every symptom's suggests is known */
+                case REF_COND_FACT:
+                        if ((idx = find_fact(rs, r->name)) < 0) {
+                                ref_error(diag, r, "no rule produces this fact");
+                                (*errors)++;
+                        } else
+                                *r->slot = (size_t) idx;
                         continue;
                 }
                 ref_error(diag, r, "unknown cause");
                 (*errors)++;
+        }
+        /* A when reorders what its symptom suggests: it may name no other cause. */
+        for (size_t i = 0; i < ld->n_refs; i++) {
+                Ref *r = &ld->refs[i];
+                int idx;
+                if (r->kind != REF_WHEN_CAUSE && r->kind != REF_WHEN_EXCLUDES)
+                        continue;
+                if ((idx = name_index_find(causes, rs->n_causes, r->name)) < 0) {
+                        ref_error(diag, r, "unknown cause");
+                        (*errors)++;
+                        continue;
+                }
+                SymptomDef *sy = &rs->symptoms[r->owner];
+                bool suggested = false;
+                for (size_t k = 0; k < sy->n_suggests; k++)
+                        suggested = suggested || sy->suggests[k] == (size_t) idx;
+                if (!suggested) {
+                        ref_error(diag, r, "a when names a cause the symptom does not suggest");
+                        (*errors)++;
+                        continue;
+                }
+                SuggestWhen *w = &sy->whens[r->sub];
+                if (r->kind == REF_WHEN_CAUSE)
+                        w->causes[r->item] = (size_t) idx;
+                else
+                        w->excludes[r->item] = (size_t) idx;
         }
         return 0;
 }

@@ -91,3 +91,10 @@ void rendered_fixes_free(RenderedFix *fixes, size_t n);
 int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
                                 size_t *n);
 void strv_free_n(char **v, size_t n);
+/* The source evidence is shown as: its line's ("kernel", "qemu" ...), or "pasted" for a statement made of a
+ * host listing pasted in the input. */
+const char *evidence_source_name(const Evidence *e);
+/* One line for each cause suggested and ruled out by a fact, after lead. */
+void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead);
+/* The causes suggested and ruled out by a fact, as JSON ("ruled_out"): [{"id", "device", "fact"}]. */
+struct json_object *output_json_ruled_out(const Analysis *a);

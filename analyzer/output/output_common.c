@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "classify.h"
 #include "escape.h"
 #include "framebuffer.h"
 #include "output.h"
@@ -186,12 +187,16 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
                     rule_listed(f, e, f->evidence[e].rule))
                         continue;
                 for (size_t k = 0; k < rule->n_fixes; k++)
-                        if ((r = add_fix(&fixes, &count, &rule->fixes[k], &v, layer)) < 0)
+                        if (analysis_fix_applies(a, f, &rule->fixes[k]) &&
+                            (r = add_fix(&fixes, &count, &rule->fixes[k], &v, layer)) < 0)
                                 goto fail;
         }
+        /* A fix whose unless holds would contradict what the input or the host shows (an option the command
+         * line has already): left out. */
         const CauseDef *c = &rs->causes[f->cause];
         for (size_t k = 0; k < c->n_fixes; k++)
-                if ((r = add_fix(&fixes, &count, &c->fixes[k], &v, layer)) < 0)
+                if (analysis_fix_applies(a, f, &c->fixes[k]) &&
+                    (r = add_fix(&fixes, &count, &c->fixes[k], &v, layer)) < 0)
                         goto fail;
         *ret = fixes;
         *n = count;
@@ -250,6 +255,20 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
         *ret = list;
         *n = count;
         return 0;
+}
+
+void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead) {
+        const RuleSet *rs = analysis_rules(a);
+        RuledOutCause ro[VX_RULED_OUT_MAX];
+        size_t n = MIN(analysis_ruled_out(a, ro, ELEMENTSOF(ro)), ELEMENTSOF(ro));
+        for (size_t i = 0; i < n; i++)
+                strbuf_printf(out, "%s%s%s%s, suggested by a line but ruled out by the fact %s\n", lead,
+                              rs->causes[ro[i].cause].id, ro[i].device[0] ? " on " : "", ro[i].device,
+                              rs->facts[ro[i].fact]);
+}
+
+const char *evidence_source_name(const Evidence *e) {
+        return e->pasted ? "pasted" : source_to_string(e->source);
 }
 
 struct json_object *json_text(const char *s) {

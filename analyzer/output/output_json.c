@@ -29,6 +29,10 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         json_object_object_add(jc, "id", json_object_new_string(c->id));
         json_object_object_add(jc, "rank", json_object_new_int((int) f->rank));
         json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
+        /* the evidence weighs it as the cause ranked next to it: the order between them says nothing */
+        json_object_object_add(jc, "tied", json_object_new_boolean(f->tied));
+        if (f->host_confirmed)
+                json_object_object_add(jc, "confirmed_by", json_object_new_string("host"));
         json_object_object_add(jc, "title", text_of(c->title, &lost));
         json_object_object_add(jc, "means", text_of(c->means, &lost));
         json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);
@@ -57,7 +61,7 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         for (size_t k = 0; k < f->n_evidence; k++) {
                 const Evidence *e = &f->evidence[k];
                 struct json_object *o1 = json_object_new_object();
-                json_object_object_add(o1, "source", json_object_new_string(source_to_string(e->source)));
+                json_object_object_add(o1, "source", json_object_new_string(evidence_source_name(e)));
                 json_object_object_add(o1, "input", text_of(e->input, &lost));
                 json_object_object_add(o1, "line", json_object_new_int64((int64_t) e->line));
                 json_object_object_add(o1, "text", text_of(e->text, &lost));
@@ -107,6 +111,22 @@ fail:
         return NULL;
 }
 
+struct json_object *output_json_ruled_out(const Analysis *a) {
+        const RuleSet *rs = analysis_rules(a);
+        RuledOutCause out[VX_RULED_OUT_MAX];
+        size_t n = MIN(analysis_ruled_out(a, out, ELEMENTSOF(out)), ELEMENTSOF(out));
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < n; i++) {
+                struct json_object *o1 = json_object_new_object();
+                json_object_object_add(o1, "id", json_object_new_string(rs->causes[out[i].cause].id));
+                json_object_object_add(o1, "device",
+                                       out[i].device[0] ? json_object_new_string(out[i].device) : NULL);
+                json_object_object_add(o1, "fact", json_object_new_string(rs->facts[out[i].fact]));
+                json_object_array_add(arr, o1);
+        }
+        return arr;
+}
+
 static struct json_object *stats_to_json(const Analysis *a, const OutputOptions *o) {
         AnalysisStats st = output_stats(a, o);
         struct json_object *js = json_object_new_object();
@@ -146,6 +166,7 @@ struct json_object *output_json_report(const Analysis *a, const OutputOptions *o
                 }
                 json_object_array_add(causes, jc);
         }
+        json_object_object_add(root, "ruled_out", output_json_ruled_out(a));
         json_object_object_add(root, "facts", facts_to_json(o->host));
         json_object_object_add(root, "stats", stats_to_json(a, o));
         return root;
@@ -246,13 +267,16 @@ int output_json_put_report_members(const Analysis *a, const OutputOptions *o, si
         strbuf_putc(out, '\n');
         strbuf_append(out, spaces, indent);
         strbuf_putc(out, ']');
-        struct json_object *facts = facts_to_json(o->host), *stats = stats_to_json(a, o);
-        if (!facts || !stats) {
+        struct json_object *facts = facts_to_json(o->host), *stats = stats_to_json(a, o),
+                           *ruled_out = output_json_ruled_out(a);
+        if (!facts || !stats || !ruled_out) {
                 json_object_put(facts);
                 json_object_put(stats);
+                json_object_put(ruled_out);
                 return -ENOMEM;
         }
-        if ((r = output_json_put_member(out, depth, false, "facts", facts)) < 0 ||
+        if ((r = output_json_put_member(out, depth, false, "ruled_out", ruled_out)) < 0 ||
+            (r = output_json_put_member(out, depth, false, "facts", facts)) < 0 ||
             (r = output_json_put_member(out, depth, false, "stats", stats)) < 0)
                 return r;
         return strbuf_failed(out) ? -ENOMEM : 0;

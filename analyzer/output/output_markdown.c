@@ -44,13 +44,15 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 out, "**%zu root cause%s**, most likely first (%llu lines read, %llu matched a rule).\n", n,
                 n == 1 ? "" : "s", (unsigned long long) st.lines, (unsigned long long) st.matched_lines);
         output_put_notes(out, st, "\n**Note:** ");
+        output_put_ruled_out(a, out, "\n**Ruled out:** ");
 
         for (size_t i = 0; i < n; i++) {
                 const Finding *f = fs[i];
                 const CauseDef *c = &rs->causes[f->cause];
 
-                strbuf_printf(out, "\n### %u. `%s` — %s (%s)\n\n", f->rank, c->id, c->title,
-                              strength_to_string(f->confidence));
+                strbuf_printf(out, "\n### %u. `%s` — %s (%s%s%s)\n\n", f->rank, c->id, c->title,
+                              strength_to_string(f->confidence), f->host_confirmed ? " by the host" : "",
+                              f->tied ? ", tied" : "");
                 if (f->device[0]) {
                         strbuf_printf(out, "- **Device:** `%s`", f->device);
                         if (f->group[0])
@@ -108,7 +110,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 for (size_t k = 0; k < f->n_evidence; k++) {
                         const Evidence *e = &f->evidence[k];
                         escape_append(&ev, e->input, strlen(e->input));
-                        strbuf_printf(&ev, ":%lu [%s] ", e->line, source_to_string(e->source));
+                        strbuf_printf(&ev, ":%lu [%s] ", e->line, evidence_source_name(e));
                         escape_append(&ev, e->text, strlen(e->text));
                         if (e->cut)
                                 strbuf_puts(&ev, " [cut]");

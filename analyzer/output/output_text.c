@@ -43,6 +43,10 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
         put_styled(out, color, BOLD, c->id);
         strbuf_puts(out, " [");
         put_styled(out, color, f->confidence == STRENGTH_CONFIRMED ? RED : YELLOW, conf);
+        if (f->host_confirmed)
+                strbuf_puts(out, " by the host");
+        if (f->tied)
+                strbuf_puts(out, ", tied");
         strbuf_puts(out, "] ");
         strbuf_puts(out, c->title);
         strbuf_putc(out, '\n');
@@ -82,7 +86,7 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
                 if (color)
                         strbuf_puts(out, DIM);
                 escape_append(out, e->input, strlen(e->input));
-                strbuf_printf(out, ":%lu [%s]", e->line, source_to_string(e->source));
+                strbuf_printf(out, ":%lu [%s]", e->line, evidence_source_name(e));
                 if (color)
                         strbuf_puts(out, RESET);
                 strbuf_putc(out, ' ');
@@ -150,6 +154,7 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 if ((r = output_render_text_finding(a, fs[i], o, out)) < 0)
                         return r;
         }
+        output_put_ruled_out(a, out, "\nruled out: ");
         output_put_notes(out, output_stats(a, o), "\nnote: ");
         return strbuf_failed(out) ? -ENOMEM : 0;
 }

@@ -129,6 +129,61 @@ static void check_example(ExampleReader *er, Matcher *m, const RuleDef *r, size_
         }
 }
 
+static void fail_when(StrBuf *report, RulesTestResult *res, const SymptomDef *sy, unsigned line,
+                      const char *what) {
+        res->failures++;
+        strbuf_printf(report, "%s:%u: symptom %s: %s\n", sy->at.file, line, sy->id, what);
+}
+
+/* The lines of a given or miss log read as one input, and judged as one would be: an analysis of them,
+ * finished. NULL when out of memory. */
+static Analysis *judge_when_log(const RuleSet *rs, const WhenExample *log) {
+        Analysis *a = NULL;
+        if (analysis_new(rs, &a) < 0)
+                return NULL;
+        for (size_t i = 0; i < log->n_lines; i++)
+                if (analysis_feed(a, "given", i + 1, log->lines[i], strlen(log->lines[i])) < 0)
+                        return analysis_free(a);
+        if (analysis_finish(a) < 0)
+                return analysis_free(a);
+        return a;
+}
+
+/* Each when of each symptom holds on its given logs and not on its misses, which show the symptom itself. */
+static int check_whens(const RuleSet *rs, StrBuf *report, RulesTestResult *res) {
+        for (size_t s = 0; s < rs->n_symptoms; s++) {
+                const SymptomDef *sy = &rs->symptoms[s];
+                for (size_t w = 0; w < sy->n_whens; w++) {
+                        const SuggestWhen *when = &sy->whens[w];
+                        for (size_t k = 0; k < when->n_given + when->n_miss; k++) {
+                                bool given = k < when->n_given;
+                                const WhenExample *log =
+                                        given ? &when->given[k] : &when->miss[k - when->n_given];
+                                Analysis *a = judge_when_log(rs, log);
+                                if (!a)
+                                        return -ENOMEM;
+                                if (given) {
+                                        res->examples++;
+                                        if (!analysis_when_held(a, s, w))
+                                                fail_when(report, res, sy, log->at_line,
+                                                          "the when does not hold on its given log");
+                                } else {
+                                        res->counters++;
+                                        if (!analysis_symptom_seen(a, s))
+                                                fail_when(report, res, sy, log->at_line,
+                                                          "a miss log must show the symptom (it is a near "
+                                                          "miss of the when)");
+                                        else if (analysis_when_held(a, s, w))
+                                                fail_when(report, res, sy, log->at_line,
+                                                          "the when holds on a miss log");
+                                }
+                                analysis_free(a);
+                        }
+                }
+        }
+        return 0;
+}
+
 static bool cause_reachable(const RuleSet *rs, size_t cause) {
         for (size_t i = 0; i < rs->n_rules; i++) {
                 const RuleDef *r = &rs->rules[i];
@@ -175,6 +230,12 @@ int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
                                 fail(report, &res, rule, rule->counters[k].at_line,
                                      "counter-example matches", rule->counters[k].line);
                 }
+        }
+        if ((r = check_whens(rs, report, &res)) < 0) {
+                matcher_free(m);
+                paste_free(er->paste);
+                line_classifier_free(er->lc);
+                return r;
         }
         for (size_t c = 0; c < rs->n_causes; c++)
                 if (!cause_reachable(rs, c)) {

@@ -32,6 +32,9 @@ typedef struct Evidence {
         size_t rule;
         uint64_t seq;
         unsigned epoch;
+        /* a statement made of a host listing pasted in the input (lspci, a group listing, lsmod ...): a fact
+         * of the host the paste came from, not of this one; text is the listing's line */
+        bool pasted;
 } Evidence;
 
 typedef struct Finding {
@@ -47,6 +50,9 @@ typedef struct Finding {
         const char *explains[VX_LIST_ITEMS_MAX]; /* symptom and cause ids it accounts for */
         size_t n_explains;
         bool direct; /* some evidence names this cause itself, not only a symptom */
+        bool host_confirmed; /* confirmed because the host (or a pasted listing) shows what a line points at
+                              */
+        bool tied; /* the evidence weighs it as it weighs the cause ranked next to it */
         bool folded;
         uint64_t first_seq;
         unsigned rank;
@@ -59,6 +65,24 @@ typedef struct Finding {
 } Finding;
 
 typedef struct Analysis Analysis;
+
+/* A CPU vendor as the input or the host shows it (bits of AnalysisIdentity.cpu_mask). */
+typedef enum AnalysisCpu {
+        ANALYSIS_CPU_INTEL,
+        ANALYSIS_CPU_AMD,
+        ANALYSIS_CPU_OTHER,
+} AnalysisCpu;
+
+/* A PCI device as the input shows it (a kernel line of its enumeration, a pasted listing) and as the host
+ * the input is judged against shows it; -1 where not known. */
+typedef struct DeviceNote {
+        PciAddress address;
+        int vendor, device; /* from the input */
+        int class_code; /* from the input: 24 bits */
+        unsigned long line; /* the input line that showed it, 0 if none */
+        int host_class; /* from the host */
+        bool vf; /* an SR-IOV virtual function (the host, or its name in a listing) */
+} DeviceNote;
 
 int analysis_new(const RuleSet *rs, Analysis **ret);
 Analysis *analysis_free(Analysis *a);
@@ -139,6 +163,33 @@ const RomfileRefs *analysis_romfiles(const Analysis *a);
 int analysis_finish(Analysis *a);
 
 const Finding *const *analysis_findings(const Analysis *a, size_t *n);
+
+/* A cause a symptom suggested that a fact of the same boot rules out (refuted-by): dropped from the causes,
+ * shown as ruled out with that fact. */
+typedef struct RuledOutCause {
+        size_t cause;
+        const char *device; /* "" for none */
+        size_t fact;
+} RuledOutCause;
+
+/* After analysis_finish(): the ruled-out causes, at most max into out; returns how many there are. */
+size_t analysis_ruled_out(const Analysis *a, RuledOutCause *out, size_t max);
+
+/* Whether fix (of f's cause or of a rule of its evidence) applies to f: its unless condition does not hold
+ * for f's device and latest boot. */
+bool analysis_fix_applies(const Analysis *a, const Finding *f, const Fix *fix);
+
+/* After analysis_finish(): whether when `when` of symptom holds for some line of it (rules test). */
+bool analysis_when_held(const Analysis *a, size_t symptom, size_t when);
+/* Whether some line of symptom was read (rules test: a near miss must be the symptom's line). */
+bool analysis_symptom_seen(const Analysis *a, size_t symptom);
+
+/* What the host the input is judged against shows of itself (probes or a snapshot), for conditions on the
+ * architecture (an ArchFamily, -1 unknown), CPU vendor (an AnalysisCpu, -1) and kernel release (NULL). */
+void analysis_note_host(Analysis *a, int arch, int cpu, const char *kernel_release);
+/* A PCI device's ids and class as a pasted listing or the host shows it (DeviceNote: -1 unknown). Returns 0
+ * or -ENOMEM. */
+int analysis_note_device(Analysis *a, const DeviceNote *d);
 
 typedef struct AnalysisStats {
         uint64_t lines;

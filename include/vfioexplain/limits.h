@@ -40,6 +40,13 @@
 #define VX_CONTENTS_PER_RULE_MAX 8u
 #define VX_FIXES_MAX 8u
 #define VX_LIST_ITEMS_MAX 32u
+/* Conditions (when, unless): terms of one, alternatives of a term; whens of a symptom (a bit each, in the
+ * analysis), lines of one given or miss log of a when, and such logs of one when. */
+#define VX_COND_TERMS_MAX 8u
+#define VX_COND_VALUES_MAX 8u
+#define VX_WHENS_MAX 32u
+#define VX_WHEN_LOG_LINES_MAX 32u
+#define VX_WHEN_LOGS_MAX 16u
 
 /* The message inventory (the .tsv files of rules/inventory, docs/inventory.md): a row (its example is one
  * whole log line, its note a sentence), the rows of one file, the files read, and a file's bytes. */
@@ -69,6 +76,14 @@
  * functions, each named in a fact or two per boot. 40 bytes each with their index, touched as they fill. */
 #define VX_FACTS_MAX 16384u
 #define VX_INPUTS_MAX 256u
+/* What an analysis notes of the host the input comes from (analyzer/analysis/context.c): the boots it tells
+ * apart (a journal of more boots keeps notes of the first ones only), the PCI devices it names, its host
+ * names. */
+#define VX_EPOCHS_TRACKED 4096u
+#define VX_DEVICE_NOTES_MAX 512u
+#define VX_INPUT_HOSTNAMES_MAX 8u
+/* Causes a symptom suggested that a fact ruled out, kept to be shown as such. */
+#define VX_RULED_OUT_MAX 64u
 /* The line memo (analyzer/analysis/line_memo.c): what a message did, for the lines that say it again. Sized
  * for the distinct messages of a large server's boot (a line or two for each of a thousand or more PCI
  * functions): a message whose key and payload do not fit a slot together is always matched. A slot is one

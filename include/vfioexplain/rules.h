@@ -21,10 +21,66 @@ typedef enum Strength {
 
 const char *strength_to_string(Strength s);
 
+/* What a condition of a rule file (docs/rule-format.md "Conditions") is about. */
+typedef enum CondSubject {
+        COND_CAPTURE, /* a capture of the line: driver=nvidia, errno=EBUSY (by its symbolic name) */
+        COND_CLASS, /* the device's PCI class, as the host, a pasted listing or the logs show it */
+        COND_ARCH, /* the host's architecture family */
+        COND_PCI_DOMAIN, /* the device's PCI domain (segment): 0000 or nonzero */
+        COND_CPU, /* the host's CPU vendor */
+        COND_IOMMU_LINES, /* the boot's kernel log, read from its start, has IOMMU lines or none */
+        COND_LINUX, /* the host kernel's release */
+        COND_QEMU, /* the QEMU version */
+        COND_FACT, /* a fact holds for the device (or the host) in the boot */
+        COND_CARD_FACT, /* a fact holds for another function of the device's card in the boot */
+        _COND_SUBJECT_MAX,
+} CondSubject;
+
+/* NAME=VALUE|VALUE (one of the values), NAME!=VALUE|VALUE (known, and none of them), NAME>=VERSION,
+ * NAME<VERSION. A term about something not known does not hold, negated or not: unknown is never "no". */
+typedef struct CondTerm {
+        CondSubject subject;
+        int var; /* COND_CAPTURE: the capture's Var */
+        bool negated;
+        bool below; /* COND_LINUX, COND_QEMU: < (else >=) */
+        char *values[VX_COND_VALUES_MAX]; /* canonical: errno names, class and arch names */
+        size_t n_values;
+        size_t facts[VX_COND_VALUES_MAX]; /* COND_FACT, COND_CARD_FACT: the fact indices of values */
+        unsigned version[3];
+} CondTerm;
+
+/* Terms that must all hold; none: always. */
+typedef struct Condition {
+        CondTerm *terms;
+        size_t n_terms;
+} Condition;
+
 typedef struct Fix {
         char *command; /* template */
         char *why; /* template */
+        /* unless = CONDITION: the fix is left out where it holds for the cause's device and boot (an option
+         * the command line has already, an ACS override for a group of one card) */
+        Condition unless;
 } Fix;
+
+/* Where in the passthrough flow a cause makes it fail: the causal order of confirmed causes (the first
+ * step that fails comes first). STAGE_NONE for a cause that names none (after every stage). */
+typedef enum CauseStage {
+        STAGE_IOMMU, /* an IOMMU that covers the device */
+        STAGE_DEVICE, /* the device itself: an endpoint that exists, answers and has a group */
+        STAGE_BINDING, /* the device on vfio-pci */
+        STAGE_CARD, /* the other functions of its card on vfio-pci */
+        STAGE_GROUP, /* the other members of its group */
+        STAGE_ACCESS, /* opening the group and device nodes */
+        STAGE_CONTAINER, /* the container and its DMA mappings */
+        STAGE_SETUP, /* the device's set-up in QEMU: regions, ROM, reset, interrupts */
+        STAGE_GUEST, /* the guest */
+        STAGE_NONE,
+        _STAGE_MAX,
+} CauseStage;
+
+const char *cause_stage_to_string(CauseStage s);
+int cause_stage_from_string(const char *s);
 
 typedef struct Origin {
         char *file; /* the rule file */
@@ -40,8 +96,31 @@ typedef struct CauseDef {
         size_t n_explains;
         size_t refuted_by[VX_LIST_ITEMS_MAX]; /* fact indices */
         size_t n_refuted_by;
+        CauseStage stage;
         Origin at;
 } CauseDef;
+
+/* A log of a when's given or miss lines, read as one input. */
+typedef struct WhenExample {
+        char **lines;
+        size_t n_lines;
+        unsigned at_line;
+} WhenExample;
+
+/* when = CONDITION => CAUSE... !CAUSE...: where the condition holds for a line of the symptom, it points at
+ * the causes named (by how many terms the condition has) and not at those marked !. */
+typedef struct SuggestWhen {
+        Condition cond;
+        size_t causes[VX_LIST_ITEMS_MAX]; /* cause indices, each also in suggests */
+        size_t n_causes;
+        size_t excludes[VX_LIST_ITEMS_MAX];
+        size_t n_excludes;
+        WhenExample *given; /* logs where it holds */
+        size_t n_given;
+        WhenExample *miss; /* near misses: logs of the symptom where it does not */
+        size_t n_miss;
+        unsigned at_line;
+} SuggestWhen;
 
 typedef struct SymptomDef {
         char *id, *title;
@@ -49,8 +128,10 @@ typedef struct SymptomDef {
         /* A normal line that tells something about a device ("setting as boot VGA device"): evidence for a
          * cause found otherwise for that device, never a suggestion on its own. */
         bool corroborates;
-        size_t suggests[VX_LIST_ITEMS_MAX]; /* cause indices, most likely first */
+        size_t suggests[VX_LIST_ITEMS_MAX]; /* cause indices; their order says nothing */
         size_t n_suggests;
+        SuggestWhen *whens;
+        size_t n_whens;
         Origin at;
 } SymptomDef;
 
@@ -137,9 +218,15 @@ typedef struct Prefilter Prefilter;
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
  * lines (romfile=, x-vga=, the id= of a -device vfio-pci that a -set names, and the UEFI firmware drive:
- * pflash or -bios), and the commands and replies of a shell transcript's sysfs writes. */
-#define PREFILTER_EXTRA_LITERALS \
-        { KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", PREFILTER_SHELL_LITERALS }
+ * pflash or -bios), the commands and replies of a shell transcript's sysfs writes, and what
+ * analyzer/analysis/context.c notes of the host: the IOMMU driver's lines (DMAR, AMD-Vi, an SMMU's), the
+ * kernel's enumeration of each PCI device ("[10de:1b80] type 00 class 0x030000") and libvirt's line at each
+ * start of a domain (its QEMU and kernel versions and host name). */
+#define PREFILTER_EXTRA_LITERALS                                                                          \
+        {                                                                                                 \
+                KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
+                        "smmu", "] type 0", "starting up libvirt version: ", PREFILTER_SHELL_LITERALS     \
+        }
 
 /* What a pattern of the log prefilter is besides a rule's literal. */
 enum {

@@ -20,33 +20,46 @@ static int teardown(void **state) {
         return 0;
 }
 
-/* Runs the lines (separated by \n) and returns the findings as "id@device/confidence" joined by ", ". */
+/* Runs the lines (separated by \n), then the probe lines, and returns the findings as
+ * "id@device/confidence/evidence" joined by ", ": "~" after one the evidence weighs as its neighbour (a
+ * tie),
+ * "+host" after a confidence the host's facts gave. */
 static char result[1024];
 
-static const char *analyze(const char *text) {
-        Analysis *a;
-        assert_int_equal(analysis_new(rs, &a), 0);
+static void feed_text(Analysis *a, const char *text, bool probe) {
         unsigned long n = 0;
-        for (const char *p = text; *p;) {
+        for (const char *p = text; p && *p;) {
                 const char *e = strchr(p, '\n');
                 size_t len = e ? (size_t) (e - p) : strlen(p);
-                assert_int_equal(analysis_feed(a, "t.log", ++n, p, len), 0);
+                assert_int_equal(
+                        probe ? analysis_feed_probe(a, p, len) : analysis_feed(a, "t.log", ++n, p, len), 0);
                 p += len + (e ? 1 : 0);
         }
+}
+
+static const char *analyze_probed(const char *text, const char *probe) {
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, text, false);
+        feed_text(a, probe, true);
         assert_int_equal(analysis_finish(a), 0);
         size_t count;
         const Finding *const *fs = analysis_findings(a, &count);
         result[0] = 0;
         for (size_t i = 0; i < count; i++) {
                 char one[128];
-                snprintf(one, sizeof(one), "%s%s@%s/%s/%zu", i ? ", " : "", rs->causes[fs[i]->cause].id,
+                snprintf(one, sizeof(one), "%s%s@%s/%s%s/%zu%s", i ? ", " : "", rs->causes[fs[i]->cause].id,
                          fs[i]->device[0] ? fs[i]->device : "-", strength_to_string(fs[i]->confidence),
-                         fs[i]->n_evidence);
+                         fs[i]->host_confirmed ? "+host" : "", fs[i]->n_evidence, fs[i]->tied ? "~" : "");
                 strncat(result, one, sizeof(result) - strlen(result) - 1);
                 assert_int_equal(fs[i]->rank, i + 1);
         }
         analysis_free(a);
         return result;
+}
+
+static const char *analyze(const char *text) {
+        return analyze_probed(text, NULL);
 }
 
 #define DMAR_OFF "[    0.000000] DMAR: IOMMU disabled\n"
@@ -62,8 +75,9 @@ static void test_symptom_attaches_to_cause(void **state) {
 }
 
 static void test_symptom_alone_suggests(void **state) {
+        /* Alike: a tie, said; the order within it (the ids') says nothing. */
         assert_string_equal(analyze(ENOENT),
-                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+                            "iommu-off-kernel@-/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
 }
 
 static void test_fact_refutes(void **state) {
@@ -73,18 +87,20 @@ static void test_fact_refutes(void **state) {
 
 static void test_fact_of_another_boot_does_not_refute(void **state) {
         assert_string_equal(analyze(GROUP_ADD "[    0.000000] Linux version 6.1.0-18-amd64\n" ENOENT),
-                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+                            "iommu-off-kernel@-/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
 }
 
 static void test_group_ties_device(void **state) {
         /* The group is tied to 0000:01:00.0 by the kernel line; unit.rules lets "Adding to iommu group" of a
          * device rule out group-shared-no-acs for that device only. */
         assert_string_equal(analyze(GROUP_ADD NOT_VIABLE),
-                            "group-companion-unbound@0000:01:00.0/possible/1");
-        assert_string_equal(analyze("[    0.6] pci 0000:02:00.0: Adding to iommu group 1\n"
-                                    "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"),
-                            "group-companion-unbound@0000:01:00.0/possible/1, "
-                            "group-shared-no-acs@0000:01:00.0/possible/1");
+                            "group-companion-unbound@0000:01:00.0/possible/1~, "
+                            "not-bound-to-vfio@0000:01:00.0/possible/1~");
+        assert_string_equal(
+                analyze("[    0.6] pci 0000:02:00.0: Adding to iommu group 1\n"
+                        "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"),
+                "group-companion-unbound@0000:01:00.0/possible/1~, "
+                "group-shared-no-acs@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
 }
 
 static void test_explains_folds(void **state) {
@@ -95,7 +111,9 @@ static void test_agreement_ranks_first(void **state) {
         /* Two symptoms agree on iommu-off-kernel: it ranks above what only one of them suggests. */
         assert_string_equal(
                 analyze(ENOENT "[    3.000000] vfio-pci: probe of 0000:01:00.0 failed with error -22\n"),
-                "iommu-off-kernel@-/possible/2, not-bound-to-vfio@0000:01:00.0/possible/1");
+                "iommu-off-kernel@-/possible/2, not-bound-to-vfio@0000:01:00.0/possible/1~, "
+                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
+                "platform-iommu-unsupported@0000:01:00.0/possible/1~");
 }
 
 static void test_generic_symptom(void **state) {
@@ -103,12 +121,13 @@ static void test_generic_symptom(void **state) {
         assert_string_equal(analyze(DMAR_OFF "error: Failed to start domain 'win11'\n"),
                             "iommu-off-kernel@-/confirmed/2");
         /* Beside a specific symptom it joins the causes that one suggests. */
-        assert_string_equal(analyze(NOT_VIABLE "error: Failed to start domain 'win11'\n"),
-                            "group-companion-unbound@0000:01:00.0/possible/2, "
-                            "group-shared-no-acs@0000:01:00.0/possible/2");
+        assert_string_equal(
+                analyze(NOT_VIABLE "error: Failed to start domain 'win11'\n"),
+                "group-companion-unbound@0000:01:00.0/possible/2~, "
+                "group-shared-no-acs@0000:01:00.0/possible/2~, not-bound-to-vfio@0000:01:00.0/possible/2~");
         /* Alone, it suggests its own. */
         assert_string_equal(analyze("error: Failed to start domain 'win11'\n"),
-                            "not-bound-to-vfio@-/possible/1, group-shared-no-acs@-/possible/1");
+                            "group-shared-no-acs@-/possible/1~, not-bound-to-vfio@-/possible/1~");
 }
 
 #define BOOT_VGA "[    0.390125] pci 0000:01:00.0: vgaarb: setting as boot VGA device\n"
@@ -119,7 +138,7 @@ static void test_corroborating_symptom(void **state) {
         /* A normal line: alone it suggests nothing, and symptoms' suggestions do not take it. */
         assert_string_equal(analyze(BOOT_VGA), "");
         assert_string_equal(analyze(ENOENT BOOT_VGA),
-                            "not-bound-to-vfio@0000:01:00.0/possible/1, iommu-off-kernel@-/possible/1");
+                            "iommu-off-kernel@-/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
         /* A cause found for the device it names takes it; one found for another device does not. */
         assert_string_equal(analyze(BOOT_VGA CANT_RESERVE("0000:01:00.0")),
                             "framebuffer-owns-bar@0000:01:00.0/likely/2");
@@ -227,6 +246,167 @@ static void test_evidence_count_bounded(void **state) {
         analysis_free(a);
 }
 
+#define GET_DEVICE(errno_text)                                                                             \
+        "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: error getting device " \
+        "from "                                                                                            \
+        "group 1: " errno_text "\n"
+
+/* The errno a line captured decides what it points at, in any form it is printed in. */
+static void test_errno_conditions(void **state) {
+        const char *busy =
+                "device-busy-in-use@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~, "
+                "vf-token-required@0000:01:00.0/possible/1";
+        assert_string_equal(analyze(GET_DEVICE("Device or resource busy")), busy);
+        assert_string_equal(analyze(GET_DEVICE("-16")), busy);
+        assert_string_equal(analyze(GET_DEVICE("EBUSY")), busy);
+        assert_string_equal(
+                analyze(GET_DEVICE("Permission denied")),
+                "vf-token-required@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1~, "
+                "group-busy@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
+        assert_string_equal(
+                analyze(GET_DEVICE("Operation not permitted")),
+                "vf-token-required@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1~, "
+                "group-busy@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
+        /* An errno no when names: every cause alike. */
+        assert_string_equal(
+                analyze(GET_DEVICE("No such device")),
+                "device-busy-in-use@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~, "
+                "not-bound-to-vfio@0000:01:00.0/possible/1~, vf-token-required@0000:01:00.0/possible/1~");
+}
+
+#define PROBE_EINVAL(addr) "[    3.000000] vfio-pci: probe of " addr " failed with error -22\n"
+#define BANNER                                                                                          \
+        "[    0.000000] Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian " \
+        "12.2.0-14) "                                                                                   \
+        "12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 "        \
+        "(2024-02-01)\n"
+
+/* Issue 21: -22 from a qemu-system-aarch64 host on PCI domain 0001, no DMAR or AMD-Vi line: the platform's
+ * IOMMU not covering the device comes first, and "turn on intel_iommu" is not offered at all. */
+static void test_platform_conditions(void **state) {
+        assert_string_equal(
+                analyze("qemu-system-aarch64: -device vfio-pci,host=0001:01:00.0: vfio 0001:01:00.0: "
+                        "failed to open /dev/vfio/15: No such file or directory\n" PROBE_EINVAL(
+                                "0001:01:00.0")),
+                "platform-iommu-unsupported@0001:01:00.0/possible/1, iommu-off-firmware@-/possible/1, "
+                "iommu-off-kernel@-/possible/1~, not-bound-to-vfio@0001:01:00.0/possible/1~, "
+                "device-is-bridge@0001:01:00.0/possible/1~");
+        /* -22 alone says nothing against iommu-off-kernel on ARM; the QEMU line of the same failure
+         * (ENOENT, whose symptom suggests it) is what keeps it, as one suggestion. */
+        /* The same line from an x86 host of one segment: nothing tells the causes apart. */
+        assert_string_equal(
+                analyze(PROBE_EINVAL("0000:01:00.0")),
+                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
+                "iommu-off-kernel@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+        /* A VMD domain alone points at the platform. */
+        assert_string_equal(analyze(PROBE_EINVAL("10000:e1:00.0")),
+                            "platform-iommu-unsupported@10000:e1:00.0/possible/1, "
+                            "device-is-bridge@10000:e1:00.0/possible/1~, "
+                            "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~");
+        /* A whole boot's kernel log without one IOMMU line: the IOMMU is off. */
+        assert_string_equal(analyze(BANNER PROBE_EINVAL("0000:01:00.0")),
+                            "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~, "
+                            "device-is-bridge@0000:01:00.0/possible/1~, "
+                            "platform-iommu-unsupported@0000:01:00.0/possible/1~");
+        /* Without the banner, the absence of a DMAR line means nothing (a grep, a cut log). */
+        assert_string_equal(
+                analyze(PROBE_EINVAL("0000:01:00.0")),
+                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
+                "iommu-off-kernel@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+        /* An Intel host (DMAR lines) on a kernel before 6.2 points at the kernel's default. */
+        assert_string_equal(
+                analyze(BANNER "[    0.010000] DMAR: Host address width 39\n" PROBE_EINVAL("0000:01:00.0")),
+                "iommu-off-kernel@-/possible/1, device-is-bridge@0000:01:00.0/possible/1~, "
+                "iommu-off-firmware@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+}
+
+/* The device's class, from the kernel's enumeration line or the host. */
+static void test_class_conditions(void **state) {
+        assert_string_equal(
+                analyze("[    0.300000] pci 0000:00:01.0: [8086:1901] type 01 class 0x060400\n" PROBE_EINVAL(
+                        "0000:00:01.0")),
+                "device-is-bridge@0000:00:01.0/possible/1, iommu-off-firmware@-/possible/1~, "
+                "iommu-off-kernel@-/possible/1~, platform-iommu-unsupported@0000:00:01.0/possible/1~");
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        DeviceNote bridge = {.address = "0000:00:1c.4",
+                             .vendor = -1,
+                             .device = -1,
+                             .class_code = -1,
+                             .host_class = 0x060400};
+        assert_int_equal(analysis_note_device(a, &bridge), 0);
+        feed_text(a, PROBE_EINVAL("0000:00:1c.4"), false);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_true(n == 4);
+        assert_string_equal(rs->causes[fs[0]->cause].id, "device-is-bridge");
+        assert_false(fs[0]->tied);
+        analysis_free(a);
+}
+
+/* A fix whose unless holds is not offered: intel_iommu=on is on the command line already. */
+static void test_fix_unless(void **state) {
+        for (int on = 0; on <= 1; on++) {
+                Analysis *a;
+                assert_int_equal(analysis_new(rs, &a), 0);
+                feed_text(a,
+                          on ? "[    0.043101] Kernel command line: BOOT_IMAGE=/vmlinuz-6.8.0 ro "
+                               "intel_iommu=on\n" DMAR_OFF
+                             : DMAR_OFF,
+                          false);
+                assert_int_equal(analysis_finish(a), 0);
+                size_t n;
+                const Finding *const *fs = analysis_findings(a, &n);
+                assert_int_equal(n, 1);
+                const CauseDef *c = &rs->causes[fs[0]->cause];
+                assert_int_equal(analysis_fix_applies(a, fs[0], &c->fixes[0]), !on);
+                assert_true(analysis_fix_applies(a, fs[0], &c->fixes[1]));
+                analysis_free(a);
+        }
+}
+
+#define PROBE_ON_NVIDIA                                                                                \
+        "device 0000:01:00.0: id=10de:1b80 class=030000 type=endpoint driver=nvidia group=1 power=D0 " \
+        "reset=flr\n"
+#define PROBE_AUDIO                                                                             \
+        "group 1 of 0000:01:00.0 (on nvidia): member 0000:01:00.1 [10de:10f0] class=040300 on " \
+        "snd_hda_intel "                                                                        \
+        "blocks the group (same card)\n"
+
+/* Issue 21: the probes see the GPU on nvidia and its audio on snd_hda_intel; a log line says the group is
+ * not viable: both are confirmed by the host, and the device's own binding comes before its card's other
+ * function. */
+static void test_host_confirms_in_causal_order(void **state) {
+        assert_string_equal(analyze_probed(NOT_VIABLE, PROBE_AUDIO PROBE_ON_NVIDIA),
+                            "not-bound-to-vfio@0000:01:00.0/confirmed+host/2, "
+                            "group-companion-unbound@0000:01:00.0/confirmed+host/2");
+        /* The line attaches to what the host shows: it suggests nothing the host does not. */
+        /* The host's facts alone confirm nothing: no line says anything failed. */
+        assert_string_equal(analyze_probed("", PROBE_AUDIO),
+                            "group-companion-unbound@0000:01:00.0/likely/1");
+}
+
+/* A cause a symptom suggests and a fact rules out is dropped, and kept as ruled out with that fact. */
+static void test_ruled_out(void **state) {
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, GROUP_ADD ENOENT, false);
+        assert_int_equal(analysis_finish(a), 0);
+        RuledOutCause ro[4];
+        assert_int_equal(analysis_ruled_out(a, ro, 4), 1);
+        assert_string_equal(rs->causes[ro[0].cause].id, "iommu-off-kernel");
+        assert_string_equal(rs->facts[ro[0].fact], "iommu-active");
+        assert_string_equal(ro[0].device, "");
+        analysis_free(a);
+        /* Ruled out in one boot, suggested in the next: it is a cause, not ruled out. */
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, GROUP_ADD ENOENT BANNER ENOENT, false);
+        assert_int_equal(analysis_finish(a), 0);
+        assert_int_equal(analysis_ruled_out(a, ro, 4), 0);
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -243,6 +423,12 @@ int main(void) {
                 cmocka_unit_test(test_bounded),
                 cmocka_unit_test(test_evidence_bounded),
                 cmocka_unit_test(test_evidence_count_bounded),
+                cmocka_unit_test(test_errno_conditions),
+                cmocka_unit_test(test_platform_conditions),
+                cmocka_unit_test(test_class_conditions),
+                cmocka_unit_test(test_fix_unless),
+                cmocka_unit_test(test_host_confirms_in_causal_order),
+                cmocka_unit_test(test_ruled_out),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

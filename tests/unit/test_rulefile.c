@@ -140,10 +140,10 @@ static void test_broken_header_is_one_error(void **state) {
 
 static void test_unit_rules_load(void **state) {
         RuleSet *rs = load_unit_rules();
-        assert_int_equal(rs->n_causes, 5);
-        assert_int_equal(rs->n_symptoms, 5);
-        assert_int_equal(rs->n_facts, 1);
-        assert_int_equal(rs->n_rules, 10);
+        assert_int_equal(rs->n_causes, 11);
+        assert_int_equal(rs->n_symptoms, 6);
+        assert_int_equal(rs->n_facts, 2);
+        assert_int_equal(rs->n_rules, 14);
         ruleset_free(rs);
 }
 

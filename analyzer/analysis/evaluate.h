@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Evaluating the conditions of rule files (docs/rule-format.md "Conditions") within an analysis. */
+
+#include <stdbool.h>
+
+#include "vfioexplain/analysis.h"
+#include "vfioexplain/rules.h"
+
+/* Where a condition is asked: the captures of a line (or a cause), the device it is about ("" none), its
+ * boot. */
+typedef struct CondPlace {
+        char *const *vars; /* _VAR_CAPTURE_MAX slots, NULL for none */
+        const char *device;
+        unsigned epoch;
+} CondPlace;
+
+/* Every term holds at p. A term about what is not known does not hold. */
+bool condition_holds(const Analysis *a, const Condition *cond, const CondPlace *p);
