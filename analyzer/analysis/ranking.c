@@ -471,13 +471,16 @@ size_t analysis_ruled_out(const Analysis *a, RuledOutCause *out, size_t max) {
 }
 
 bool analysis_fix_applies(const Analysis *a, const Finding *f, const Fix *fix) {
-        if (fix->unless.n_terms == 0)
+        if (fix->n_unless == 0)
                 return true;
         unsigned epoch = 0;
         for (size_t e = 0; e < f->n_evidence; e++)
                 epoch = MAX(epoch, f->evidence[e].epoch);
         CondPlace p = {.vars = f->vars, .device = f->device, .epoch = epoch};
-        return !condition_holds(a, &fix->unless, &p);
+        for (size_t i = 0; i < fix->n_unless; i++)
+                if (condition_holds(a, &fix->unless[i], &p))
+                        return false;
+        return true;
 }
 
 bool analysis_when_held(const Analysis *a, size_t symptom, size_t when) {

@@ -721,11 +721,17 @@ static int parse_miss(Parser *p, const char *v, size_t vcol) {
 static int parse_unless(Parser *p, const char *v, size_t vcol) {
         size_t n;
         Fix *fixes = section_fixes(p, &n);
-        if (!p->last_key || strcmp(p->last_key->name, "why") != 0 || n == 0) {
-                error_at(p, p->line, 0, "'unless' must follow a fix's 'why'", NULL);
+        if (!p->last_key ||
+            (strcmp(p->last_key->name, "why") != 0 && strcmp(p->last_key->name, "unless") != 0) || n == 0) {
+                error_at(p, p->line, 0, "'unless' must follow a fix's 'why' (or another 'unless')", NULL);
                 return 0;
         }
-        return parse_condition(p, v, strlen(v), vcol, &fixes[n - 1].unless);
+        Fix *f = &fixes[n - 1];
+        if (f->n_unless >= VX_FIX_UNLESS_MAX) {
+                error_at(p, p->line, 0, "too many unless lines for one fix (see limits.h)", NULL);
+                return 0;
+        }
+        return parse_condition(p, v, strlen(v), vcol, &f->unless[f->n_unless++]);
 }
 
 static int parse_stage(Parser *p, const char *v, size_t vcol) {
@@ -773,7 +779,7 @@ static const RuleKey rule_keys[] = {
         {"when", IN(SECTION_SYMPTOM), 0, VX_WHENS_MAX, .parse = parse_when},
         {"given", IN(SECTION_SYMPTOM), 0, 0, .parse = parse_given},
         {"miss", IN(SECTION_SYMPTOM), 0, 0, .parse = parse_miss},
-        {"unless", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_unless},
+        {"unless", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, 0, .parse = parse_unless},
         {"stage", IN(SECTION_CAUSE), 0, 1, .parse = parse_stage},
 };
 

@@ -42,7 +42,8 @@ static void fix_free(Fix *f, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(f[i].command);
                 free(f[i].why);
-                condition_done(&f[i].unless);
+                for (size_t k = 0; k < f[i].n_unless; k++)
+                        condition_done(&f[i].unless[k]);
         }
 }
 

@@ -47,6 +47,7 @@
 #define VX_WHENS_MAX 32u
 #define VX_WHEN_LOG_LINES_MAX 32u
 #define VX_WHEN_LOGS_MAX 16u
+#define VX_FIX_UNLESS_MAX 4u
 
 /* The message inventory (the .tsv files of rules/inventory, docs/inventory.md): a row (its example is one
  * whole log line, its note a sentence), the rows of one file, the files read, and a file's bytes. */

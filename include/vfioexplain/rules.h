@@ -58,9 +58,10 @@ typedef struct Condition {
 typedef struct Fix {
         char *command; /* template */
         char *why; /* template */
-        /* unless = CONDITION: the fix is left out where it holds for the cause's device and boot (an option
-         * the command line has already, an ACS override for a group of one card) */
-        Condition unless;
+        /* unless = CONDITION, once or more: the fix is left out where one holds for the cause's device and
+         * boot (an option the command line has already, an ACS override for a group of one card) */
+        Condition unless[VX_FIX_UNLESS_MAX];
+        size_t n_unless;
 } Fix;
 
 /* Where in the passthrough flow a cause makes it fail: the causal order of confirmed causes (the first
