@@ -38,6 +38,7 @@ int main(int argc, char **argv) {
         char path[4096], line[8192];
         char *expected[MAX_CAUSES];
         size_t n_expected = 0;
+        bool expected_tied[MAX_CAUSES] = {false};
         char *extra[MAX_ARGS];
         size_t n_extra = 0;
         int want_exit = -1;
@@ -63,12 +64,15 @@ int main(int argc, char **argv) {
                 *eq = 0;
                 char *key = trim(s), *val = trim(eq + 1);
                 if (strcmp(key, "cause") == 0 && n_expected < MAX_CAUSES) {
-                        /* "ID DEVICE" with runs of blanks folded */
-                        char id[128], dev[64];
-                        if (sscanf(val, "%127s %63s", id, dev) != 2) {
-                                fprintf(stderr, "%s:%u: expected 'cause = ID DEVICE'\n", path, lineno);
+                        /* "ID DEVICE [tied]" with runs of blanks folded */
+                        char id[128], dev[64], tie[16] = "";
+                        int k = sscanf(val, "%127s %63s %15s", id, dev, tie);
+                        if (k < 2 || (k == 3 && strcmp(tie, "tied") != 0)) {
+                                fprintf(stderr, "%s:%u: expected 'cause = ID DEVICE [tied]'\n", path,
+                                        lineno);
                                 return 1;
                         }
+                        expected_tied[n_expected] = k == 3;
                         asprintf(&expected[n_expected++], "%s %s", id, dev);
                 } else if (strcmp(key, "exit") == 0)
                         want_exit = atoi(val);
@@ -147,6 +151,8 @@ int main(int argc, char **argv) {
 
         int failed = 0;
         char *got[MAX_CAUSES];
+        char *got_weight[MAX_CAUSES]; /* confidence and score: what a tie is between */
+        bool got_tied[MAX_CAUSES];
         size_t n_got = 0;
         struct json_object *root = json_tokener_parse(out), *causes;
         if (!root || !json_object_object_get_ex(root, "causes", &causes)) {
@@ -154,9 +160,16 @@ int main(int argc, char **argv) {
                 return 1;
         }
         for (size_t i = 0; i < json_object_array_length(causes) && n_got < MAX_CAUSES; i++) {
-                struct json_object *c = json_object_array_get_idx(causes, i), *id, *dev;
+                struct json_object *c = json_object_array_get_idx(causes, i), *id, *dev, *tied, *conf,
+                                   *score;
                 json_object_object_get_ex(c, "id", &id);
                 json_object_object_get_ex(c, "device", &dev);
+                json_object_object_get_ex(c, "confidence", &conf);
+                json_object_object_get_ex(c, "score", &score);
+                got_tied[n_got] =
+                        json_object_object_get_ex(c, "tied", &tied) && json_object_get_boolean(tied);
+                asprintf(&got_weight[n_got], "%s %s", json_object_get_string(conf),
+                         json_object_get_string(score));
                 asprintf(&got[n_got++], "%s %s", json_object_get_string(id),
                          dev ? json_object_get_string(dev) : "-");
         }
@@ -165,21 +178,47 @@ int main(int argc, char **argv) {
                 failed = 1;
         }
         size_t m = n_got > n_expected ? n_got : n_expected;
-        for (size_t i = 0; i < m; i++)
-                if (i >= n_got || i >= n_expected || strcmp(got[i], expected[i]) != 0)
-                        failed = 1;
+        if (n_got != n_expected)
+                failed = 1;
+        /* A run of expected causes marked tied must be a tie in the output (the same confidence and score,
+         * each said to be tied), in any order within it; every other cause in its very place, not tied. The
+         * output's weights tell two ties in a row apart. */
+        for (size_t i = 0; i < n_expected && i < n_got && !failed;) {
+                size_t j = i + 1;
+                if (!expected_tied[i]) {
+                        failed = strcmp(got[i], expected[i]) != 0 || got_tied[i];
+                        i = j;
+                        continue;
+                }
+                while (j < n_expected && expected_tied[j] && j < n_got &&
+                       strcmp(got_weight[j], got_weight[i]) == 0)
+                        j++;
+                for (size_t k = i; k < j && !failed; k++) {
+                        bool found = false;
+                        for (size_t l = i; l < j && !found; l++)
+                                found = strcmp(got[l], expected[k]) == 0;
+                        failed = !found || !got_tied[k] || j - i < 2;
+                }
+                if (j < n_got && got_tied[j] && strcmp(got_weight[j], got_weight[i]) == 0)
+                        failed = 1; /* the output's tie goes on past the case's */
+                i = j;
+        }
         if (failed) {
                 fprintf(stderr, "%s: causes differ (rank: got | want)\n", dir);
                 for (size_t i = 0; i < m; i++)
-                        fprintf(stderr, "  %zu: %-50s | %s\n", i + 1, i < n_got ? got[i] : "(none)",
-                                i < n_expected ? expected[i] : "(none)");
+                        fprintf(stderr, "  %zu: %-45s %-5s | %s %s\n", i + 1, i < n_got ? got[i] : "(none)",
+                                i < n_got && got_tied[i] ? "tied" : "",
+                                i < n_expected ? expected[i] : "(none)",
+                                i < n_expected && expected_tied[i] ? "tied" : "");
                 return 1;
         }
         printf("%s: %zu cause(s) as expected\n", dir, n_got);
         json_object_put(root);
         free(out);
-        for (size_t i = 0; i < n_got; i++)
+        for (size_t i = 0; i < n_got; i++) {
                 free(got[i]);
+                free(got_weight[i]);
+        }
         for (size_t i = 0; i < n_expected; i++)
                 free(expected[i]);
         for (size_t i = 0; i < n_extra; i++)

@@ -77,9 +77,26 @@ for (s, host, boot, unit), rows in sorted(groups.items(), key=str):
     if got is None:
         fail(f"{args}: no JSON ({err.strip()})")
         continue
-    want = sorted((int(r["rank"]), r["id"], r["device"]) for r in rows if r["id"] != "none")
-    have = [(c["rank"], c["id"], c["device"] or "-") for c in got]
-    if [(w[1], w[2]) for w in want] != [(h[1], h[2]) for h in have[:len(want)]] or (not want and have):
+    want = sorted((int(r["rank"]), r["id"], r["device"], r.get("tied") == "yes") for r in rows if r["id"] != "none")
+    have = [(c["rank"], c["id"], c["device"] or "-", c["tied"]) for c in got]
+
+    # Causes marked tied=yes are a tie in the output, in any order among the ranks they take; every other one
+    # is in its very place and not tied.
+    def agree(want, have):
+        if len(have) < len(want):
+            return False
+        i = 0
+        while i < len(want):
+            j = i + 1
+            while want[i][3] and j < len(want) and want[j][3]:
+                j += 1
+            if {(w[1], w[2]) for w in want[i:j]} != {(h[1], h[2]) for h in have[i:j]}:
+                return False
+            if any(h[3] != w[3] for w, h in zip(want[i:j], have[i:j])):
+                return False
+            i = j
+        return True
+    if not agree(want, have) or (not want and have):
         fail(f"{s} {host} boot {boot} unit {unit}: causes {have}, want {want}")
     elif rc != (1 if want else 0):
         fail(f"{s} {host} boot {boot} unit {unit}: exit {rc}")
