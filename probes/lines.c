@@ -201,6 +201,33 @@ static void emit_console(Emitter *e, const HostFacts *f, const PciDevice *d) {
         }
 }
 
+static bool bridge_like(const PciDevice *m) {
+        unsigned base = m->class_code >> 16, sub = (m->class_code >> 8) & 0xff;
+        return m->bridge || (base == 0x06 && (sub == 0x04 || sub == 0x09));
+}
+
+/* What group N holds besides d: the other functions of d's card and bridges only (the card's own port), or
+ * also other devices, each said. Whatever their drivers: it is the group's make-up that an ACS problem is.
+ */
+static void emit_group_composition(Emitter *e, const HostFacts *f, const PciDevice *d) {
+        size_t members = 0;
+        bool other = false;
+        for (size_t i = 0; i < f->n_devices; i++) {
+                const PciDevice *m = &f->devices[i];
+                if (m->group != KNOWN_PRESENT || m->group_id != d->group_id)
+                        continue;
+                members++;
+                if (m == d || bridge_like(m) || pci_same_card(m->address, d->address))
+                        continue;
+                other = true;
+                emit(e, "group %u of %s: also holds %s [%04x:%04x] class=%06x (another device)", d->group_id,
+                     d->address, m->address, m->vendor, m->device, m->class_code);
+        }
+        if (!other)
+                emit(e, "group %u of %s: holds only the functions of its card and bridges (%zu member%s)",
+                     d->group_id, d->address, members, members == 1 ? "" : "s");
+}
+
 static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         const PciDevice *d = host_find_device(f, address);
         if (!d) {
@@ -260,6 +287,7 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                              m->driver_name,
                              pci_same_card(m->address, d->address) ? "same card" : "another device");
                 }
+                emit_group_composition(e, f, d);
                 const FileNode *n = group_node(f, d->group_id);
                 if (n && n->state == KNOWN_PRESENT && f->qemu_ids == KNOWN_PRESENT &&
                     !may_open(n, f->qemu_uid, f->qemu_gid, NULL, 0))

@@ -6,7 +6,8 @@
 cmake=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 p="$tmp/prefix"
-log="$src/corpus/iommu-off-kernel-2-amd-iommu-off/libvirt.log"
+# the boot log with the kernel command line and the QEMU error: iommu-off-kernel, confirmed by both
+log=("$src/corpus/iommu-off-kernel-2-amd-iommu-off/journal.log" "$src/corpus/iommu-off-kernel-2-amd-iommu-off/libvirt.log")
 # QEMU's "group N is not viable" here is a symptom (rules/symptoms.rules): masking that file leaves no cause.
 case="$src/corpus/group-companion-unbound-3-rtx2070-usbc-iommufd"
 sym=("$case/journal.log" "$case/qemu.log")
@@ -49,7 +50,7 @@ bash -c ". '$p/share/bash-completion/completions/vfioexplain' && complete -p vfi
 expect 0 '' -- "$bin" rules list --format json
 grep -Eq "\"path\": ?\"$vendor/iommu.rules\"" "$tmp/out" && ! grep -qF "$(cd "$src" && pwd)/rules/" "$tmp/out" ||
         { echo "FAIL: rules list does not show the installed rules"; grep '"path"' "$tmp/out"; fails=$((fails + 1)); }
-expect 1 '' -- "$bin" --no-probe "$log"
+expect 1 '' -- "$bin" --no-probe "${log[@]}"
 grep -q '^1\. iommu-off-kernel' "$tmp/out" || { echo "FAIL: the installed answer"; cat "$tmp/out"; fails=$((fails + 1)); }
 
 # An empty drop-in masks the vendor file.
@@ -94,12 +95,12 @@ rm "$etc/symptoms.rules" "$run/symptoms.rules"
 # A drop-in of the same name replaces the file: its own title is the one printed.
 sed 's/^title = The firmware has an IOMMU but the running kernel does not use it$/title = LOCAL OVERRIDE of iommu-off-kernel/' \
         "$vendor/iommu.rules" >"$etc/iommu.rules"
-expect 1 '' -- "$bin" --no-probe "$log"
+expect 1 '' -- "$bin" --no-probe "${log[@]}"
 grep -q '^1\. iommu-off-kernel \[.*\] LOCAL OVERRIDE of iommu-off-kernel' "$tmp/out" ||
         { echo "FAIL: the replacing drop-in"; head -3 "$tmp/out"; fails=$((fails + 1)); }
 # A broken drop-in is named with its real path, line and column.
 printf '[cause broken]\ntitle = T\nmeans = M\nscope = everywhere\n' >"$etc/zz-local.rules"
-expect 2 "^vfioexplain: $etc/zz-local\\.rules:4:9: scope is .host. or .device." -- "$bin" --no-probe "$log"
+expect 2 "^vfioexplain: $etc/zz-local\\.rules:4:9: scope is .host. or .device." -- "$bin" --no-probe "${log[@]}"
 "$bin" rules check >/dev/null 2>"$tmp/check"
 [ $? -eq 1 ] && grep -q "^$etc/zz-local.rules:4:9:" "$tmp/check" || { echo "FAIL: rules check of a drop-in"; cat "$tmp/check"; fails=$((fails + 1)); }
 finish
