@@ -161,8 +161,7 @@ static const char *check_value(CondTerm *t, char **value) {
         case COND_CAPTURE:
                 if (t->var == VAR_ERRNO) {
                         if (!errno_name_known(*value))
-                                return "errno: a symbolic name (EBUSY, EINVAL, ENODEV ...) of "
-                                       "analyzer/base/errno_name.c";
+                                return "errno: a symbolic name (EBUSY, EINVAL, ENODEV ...) of analyzer/base/errno_name.c";
                         return NULL;
                 }
                 if (capture_normalize((Var) t->var, *value, strlen(*value), norm) < 0)
@@ -253,8 +252,7 @@ static int parse_term(const char *s, size_t len, size_t col, CondTerm *t, size_t
                 n++;
         if (n == 0 || subject_of(s, n, t) < 0) {
                 *err_col = col;
-                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, "
-                       "linux, qemu or fact)";
+                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, linux, qemu, fact or card-fact)";
                 return -EINVAL;
         }
         size_t op = n;

@@ -170,9 +170,9 @@ static int check_whens(const RuleSet *rs, StrBuf *report, RulesTestResult *res) 
                                 } else {
                                         res->counters++;
                                         if (!analysis_symptom_seen(a, s))
-                                                fail_when(report, res, sy, log->at_line,
-                                                          "a miss log must show the symptom (it is a near "
-                                                          "miss of the when)");
+                                                fail_when(
+                                                        report, res, sy, log->at_line,
+                                                        "a miss log must show the symptom (it is a near miss of the when)");
                                         else if (analysis_when_held(a, s, w))
                                                 fail_when(report, res, sy, log->at_line,
                                                           "the when holds on a miss log");
