@@ -52,6 +52,11 @@ static void test_colours_and_cri(void **state) {
         check_one("see \x1b]8;;https://x/y\x07the bug\x1b]8;;\x1b\\ here", "see the bug here",
                   "terminal colours");
         check_one("a \x1b", "a", "terminal colours");
+        /* script(1)'s typescript: bracketed paste's mode switch, then a carriage return and the output */
+        check_one("\x1b[?2004l\rbash: echo: write error: No such device\r",
+                  "bash: echo: write error: No such device", "terminal colours");
+        check_one("\x1b]0;root@h: ~\x07\x1b[01;32mroot@h\x1b[00m:\x1b[01;34m~\x1b[00m# lspci", "lspci",
+                  "terminal colours*");
         /* containerd's and CRI-O's line, then what the container wrote */
         check_one(
                 "2024-05-01T10:00:00.123456789Z stderr F qemu-system-x86_64: vfio 0000:01:00.0: group 1 is "

@@ -251,7 +251,7 @@ static size_t escape_sequence_len(const char *s, size_t len) {
 }
 
 /* A terminal's escape sequences out of t (colours a log kept when a program wrote them to a file or a
- * container runtime recorded them), into scratch: true if it changed. */
+ * container runtime recorded them, a typescript of script(1)), into scratch: true if it changed. */
 static bool strip_colours(Paste *p, Span *t) {
         const char *esc = memchr(t->p, 0x1b, t->len);
         if (!esc)
@@ -263,6 +263,13 @@ static bool strip_colours(Paste *p, Span *t) {
         for (size_t i = 0; i < t->len;) {
                 if (t->p[i] == 0x1b) {
                         i += escape_sequence_len(t->p + i, t->len - i);
+                        continue;
+                }
+                /* a carriage return inside the line: what follows was written over it from the first column
+                 * (script(1)'s typescript puts one after bracketed paste's "ESC[?2004l") */
+                if (t->p[i] == '\r' && i + 1 < t->len) {
+                        o = 0;
+                        i++;
                         continue;
                 }
                 out[o++] = t->p[i++];
