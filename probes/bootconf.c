@@ -78,13 +78,13 @@ static void probe_initramfs(int rootfd, HostFacts *f) {
  * EFI/proxmox/grubx64.efi, which the installer puts there for Secure Boot; the ESP itself is not mounted to
  * look). */
 static void probe_proxmox_systemd_boot(int rootfd, HostFacts *f) {
-        _cleanup_free_ char *sb = NULL;
-        size_t len;
+        _cleanup_free_ char *sb = NULL, *cmdline = NULL;
+        size_t len, n = 0;
         int fd;
 
         f->proxmox_systemd_boot = KNOWN_ABSENT;
         if (rootfs_mtime(rootfd, "etc/kernel/proxmox-boot-uuids") < 0 ||
-            rootfs_mtime(rootfd, "etc/kernel/cmdline") < 0)
+            rootfs_read_file(rootfd, "etc/kernel/cmdline", VX_PROBE_FILE_MAX, &cmdline, &len) < 0)
                 return;
         fd = rootfs_openat(rootfd, "sys/firmware/efi", O_PATH | O_DIRECTORY);
         if (fd < 0)
@@ -97,6 +97,10 @@ static void probe_proxmox_systemd_boot(int rootfd, HostFacts *f) {
             len >= 5 && sb[4] == 1)
                 return;
         f->proxmox_systemd_boot = KNOWN_PRESENT;
+        /* zz-proxmox-boot get_first_line(): the first line is the command line. */
+        for (size_t i = 0; i < len && cmdline[i] != '\n' && n + 1 < sizeof(f->kernel_cmdline_file); i++)
+                f->kernel_cmdline_file[n++] = (unsigned char) cmdline[i] < 0x20 ? ' ' : cmdline[i];
+        f->kernel_cmdline_file[n] = 0;
 }
 
 void probe_boot_config(int rootfd, HostFacts *f) {

@@ -69,25 +69,42 @@ static bool has_softdep(const HostFacts *f, const char *driver) {
         return false;
 }
 
-/* Parameters the GRUB defaults ask for that the running kernel did not get: the boot loader
- * configuration was not regenerated, or the host not rebooted since. */
-static void emit_boot_config(Emitter *e, const HostFacts *f) {
-        if (f->grub_default == KNOWN_PRESENT && f->cmdline == KNOWN_PRESENT) {
-                char word[256];
-                for (const char *p = f->grub_cmdline; *p;) {
-                        size_t n = strcspn(p, " ");
-                        if (n > 0 && n < sizeof(word)) {
-                                snprintf(word, sizeof(word), "%.*s", (int) n, p);
-                                if (!words_contain(f->cmdline_text, word))
-                                        emit(e,
-                                             "boot-config: %s is in /etc/default/grub but not on the running kernel's command line",
-                                             word);
-                        }
-                        p += n;
-                        while (*p == ' ')
-                                p++;
+/* Each word of words (a command line a file holds) that the running kernel did not get. sdboot_grub: words
+ * is /etc/default/grub on a host that boots systemd-boot, and a word /etc/kernel/cmdline has is not missing.
+ */
+static void emit_unapplied(Emitter *e, const HostFacts *f, const char *words, const char *file,
+                           bool sdboot_grub) {
+        char word[256];
+        for (const char *p = words; *p;) {
+                size_t n = strcspn(p, " ");
+                if (n > 0 && n < sizeof(word)) {
+                        snprintf(word, sizeof(word), "%.*s", (int) n, p);
+                        bool missing = !words_contain(f->cmdline_text, word);
+                        if (missing && !sdboot_grub)
+                                emit(e,
+                                     "boot-config: %s is in %s but not on the running kernel's command line",
+                                     word, file);
+                        else if (missing && !words_contain(f->kernel_cmdline_file, word))
+                                emit(e,
+                                     "boot-config: %s is in /etc/default/grub, which this systemd-boot host does not read, not in /etc/kernel/cmdline",
+                                     word);
                 }
+                p += n;
+                while (*p == ' ')
+                        p++;
         }
+}
+
+/* Parameters the boot configuration asks for that the running kernel did not get: the boot loader
+ * configuration was not regenerated, or the host not rebooted since. A Proxmox VE node booting systemd-boot
+ * takes its command line from /etc/kernel/cmdline (proxmox-boot-tool refresh writes it into the loader
+ * entries); /etc/default/grub is read by nobody there, though the guides people follow edit it. */
+static void emit_boot_config(Emitter *e, const HostFacts *f) {
+        bool sdboot = f->proxmox_systemd_boot == KNOWN_PRESENT;
+        if (f->cmdline == KNOWN_PRESENT && sdboot)
+                emit_unapplied(e, f, f->kernel_cmdline_file, "/etc/kernel/cmdline", false);
+        if (f->cmdline == KNOWN_PRESENT && f->grub_default == KNOWN_PRESENT)
+                emit_unapplied(e, f, f->grub_cmdline, "/etc/default/grub", sdboot);
         if (f->initramfs == KNOWN_PRESENT && f->vfio_conf_path[0] && f->initramfs_mtime < f->vfio_conf_mtime)
                 emit(e, "boot-config: %s is older than %s", f->initramfs_path, f->vfio_conf_path);
 }

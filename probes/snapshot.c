@@ -146,8 +146,10 @@ struct json_object *facts_to_json(const HostFacts *f) {
         json_object_object_add(o, "softdep_before_vfio", sd);
         put_known(o, "grub_default", f->grub_default);
         /* Only a Proxmox VE host has it: the snapshots of other hosts read as before. */
-        if (f->distro == DISTRO_PROXMOX)
+        if (f->distro == DISTRO_PROXMOX) {
                 put_known(o, "proxmox_systemd_boot", f->proxmox_systemd_boot);
+                put_str(o, "kernel_cmdline_file", f->kernel_cmdline_file);
+        }
         put_str(o, "grub_cmdline", f->grub_cmdline);
         put_known(o, "initramfs", f->initramfs);
         put_str(o, "initramfs_path", f->initramfs_path);
@@ -524,8 +526,10 @@ int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *r
                                  "%.31s", drv);
                 }
         f.grub_default = get_known(&r, o, "grub_default");
-        if (json_object_object_get_ex(o, "proxmox_systemd_boot", NULL))
+        if (json_object_object_get_ex(o, "proxmox_systemd_boot", NULL)) {
                 f.proxmox_systemd_boot = get_known(&r, o, "proxmox_systemd_boot");
+                get_str(&r, o, "kernel_cmdline_file", f.kernel_cmdline_file, sizeof(f.kernel_cmdline_file));
+        }
         get_str(&r, o, "grub_cmdline", f.grub_cmdline, sizeof(f.grub_cmdline));
         f.initramfs = get_known(&r, o, "initramfs");
         get_str(&r, o, "initramfs_path", f.initramfs_path, sizeof(f.initramfs_path));

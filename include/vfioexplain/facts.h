@@ -186,6 +186,7 @@ typedef struct HostFacts {
         /* Proxmox VE booting systemd-boot from the ESPs proxmox-boot-tool keeps (EFI, no Secure Boot,
          * /etc/kernel/proxmox-boot-uuids): the kernel command line is /etc/kernel/cmdline's one line */
         Known proxmox_systemd_boot;
+        char kernel_cmdline_file[1024]; /* its /etc/kernel/cmdline's first line, control bytes as blanks */
         char grub_cmdline[1024]; /* GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT, joined */
         Known initramfs;
         char initramfs_path[160];

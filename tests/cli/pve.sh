@@ -236,4 +236,27 @@ plan_has pxsecure '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool r
 cp -a "$tmp/pxsdboot" "$tmp/debsdboot"
 rm -rf "$tmp/debsdboot/etc/pve"
 plan_has debsdboot '^   \$ sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
+# The guides people follow put intel_iommu=on into /etc/default/grub: on a systemd-boot node that file is not
+# read, and the fix is /etc/kernel/cmdline; once it is there, proxmox-boot-tool refresh (and a reboot).
+# boot_cause ROOT EVIDENCE FIRST-FIX
+boot_cause() {
+        "$bin" --sysroot "$tmp/$1" --format json </dev/null >"$tmp/out.json" 2>"$tmp/err"
+        if python3 - "$tmp/out.json" "$2" "$3" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["causes"]
+x = [x for x in c if x["id"] == "iommu-off-kernel"][0]
+assert sys.argv[2] in [e["text"] for e in x["evidence"]], [e["text"] for e in x["evidence"]]
+assert x["fix"][0]["command"] == sys.argv[3], x["fix"][0]["command"]
+PY
+        then echo "ok: $1: $3"; else echo "FAIL: $1: want evidence '$2' and first fix '$3'"; fails=$((fails + 1)); fi
+}
+for r in pxsdboot pxgrub; do
+        sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="quiet"/GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"/' "$tmp/$r/etc/default/grub"
+done
+boot_cause pxsdboot 'boot-config: intel_iommu=on is in /etc/default/grub, which this systemd-boot host does not read, not in /etc/kernel/cmdline' \
+        "sudo sed -i '1s/\$/ intel_iommu=on/' /etc/kernel/cmdline && sudo proxmox-boot-tool refresh"
+boot_cause pxgrub "boot-config: intel_iommu=on is in /etc/default/grub but not on the running kernel's command line" 'sudo update-grub'
+printf '%s\n' 'root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on' >"$tmp/pxsdboot/etc/kernel/cmdline"
+boot_cause pxsdboot "boot-config: intel_iommu=on is in /etc/kernel/cmdline but not on the running kernel's command line" \
+        'sudo proxmox-boot-tool refresh'
 finish
