@@ -1155,6 +1155,9 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         }
         Span c = span_make(raw, len);
         span_trim(&c);
+        /* NVIDIA's messages of several lines repeat "NVRM: " on each: the sentence goes on after it */
+        if (span_starts_with(c, "NVRM: ") && memmem(a->join.text, a->join.len, "NVRM: ", 6))
+                span_advance(&c, 6);
         if (a->join.len + 1 + c.len >= VX_JOIN_BYTES_MAX || a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
                 a->join.have = false;
                 return false;

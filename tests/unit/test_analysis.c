@@ -69,6 +69,15 @@ static const char *analyze(const char *text) {
 #define GROUP_ADD "[    0.600000] pci 0000:01:00.0: Adding to iommu group 1\n"
 #define NOT_VIABLE "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"
 
+/* NVIDIA's message of several lines: dmesg indents the lines after the first, each repeating "NVRM: "; the
+ * joined reading goes on without it. */
+static void test_nvrm_continuation_joined(void **state) {
+        assert_string_equal(
+                analyze("[   42.089556] NVRM: This is a 64-bit BAR mapped above 4GB by the system\n"
+                        "               NVRM: BIOS or the Linux kernel, but the PCI bridge\n"),
+                "iommu-off-firmware@-/likely/1");
+}
+
 static void test_symptom_attaches_to_cause(void **state) {
         /* One root cause with both pieces of evidence, not two causes. */
         assert_string_equal(analyze(DMAR_OFF ENOENT), "iommu-off-kernel@-/confirmed/2");
@@ -410,6 +419,7 @@ static void test_ruled_out(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
+                cmocka_unit_test(test_nvrm_continuation_joined),
                 cmocka_unit_test(test_symptom_alone_suggests),
                 cmocka_unit_test(test_fact_refutes),
                 cmocka_unit_test(test_fact_of_another_boot_does_not_refute),

@@ -143,7 +143,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 11);
         assert_int_equal(rs->n_symptoms, 6);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 14);
+        assert_int_equal(rs->n_rules, 15);
         ruleset_free(rs);
 }
 
