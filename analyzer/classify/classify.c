@@ -276,7 +276,9 @@ static bool ident_is_qemu(Span ident) {
 static Source source_of_ident(Span ident) {
         if (span_equals(ident, "kernel") || span_equals(ident, "audit"))
                 return SOURCE_KERNEL;
-        if (ident_is_qemu(ident))
+        /* Proxmox VE's QEMU, once daemonized, writes its stderr to the journal as "QEMU" (pve-qemu's patch
+         * "PVE: redirect stderr to journal when daemonized", sd_journal_stream_fd("QEMU", LOG_ERR, 0)). */
+        if (ident_is_qemu(ident) || span_equals(ident, "QEMU"))
                 return SOURCE_QEMU;
         if (span_equals(ident, "libvirtd") || span_equals(ident, "virtqemud") ||
             span_equals(ident, "virtproxyd") || span_equals(ident, "virtnodedevd") ||
