@@ -232,8 +232,9 @@ static void test_journal_formats(void **state) {
         assert_string_equal(l.location_address, "0000:02:00.0");
         assert_span(l.host, "myhost");
         /* Proxmox VE: QEMU's stderr in the journal as "QEMU", each message with QEMU's own "kvm: " */
-        l = classify("Jun 04 07:25:13 pve1 QEMU[3989106]: kvm: -device vfio-pci,host=0000:01:00.0,id=hostpci0: "
-                     "vfio 0000:01:00.0: group 3 is not viable");
+        l = classify(
+                "Jun 04 07:25:13 pve1 QEMU[3989106]: kvm: -device vfio-pci,host=0000:01:00.0,id=hostpci0: "
+                "vfio 0000:01:00.0: group 3 is not viable");
         assert_int_equal(l.format, FORMAT_JOURNAL_SHORT);
         assert_int_equal(l.views[0].source, SOURCE_QEMU);
         assert_span(l.views[0].text, "vfio 0000:01:00.0: group 3 is not viable");
@@ -241,7 +242,8 @@ static void test_journal_formats(void **state) {
         assert_line("Jun 04 07:25:13 pve1 QEMU[3989106]: kvm: VFIO_MAP_DMA failed: Invalid argument",
                     FORMAT_JOURNAL_SHORT, SOURCE_QEMU, "VFIO_MAP_DMA failed: Invalid argument");
         /* a program that only resembles it stays the journal's */
-        assert_line("Jun 04 07:25:13 pve1 QEMUX[12]: kvm: x", FORMAT_JOURNAL_SHORT, SOURCE_JOURNAL, "kvm: x");
+        assert_line("Jun 04 07:25:13 pve1 QEMUX[12]: kvm: x", FORMAT_JOURNAL_SHORT, SOURCE_JOURNAL,
+                    "kvm: x");
 }
 
 static void test_journal_json(void **state) {
