@@ -197,6 +197,12 @@ static void test_managers(void **state) {
                   "quoted by \"Unable to complete install:\"");
         check_one("libvirt.libvirtError: internal error: x", "internal error: x",
                   "quoted by \"libvirt.libvirtError:\"");
+        /* KubeVirt's record of a libvirt error, as its Go binding spelled it before LibvirtError */
+        check_one(
+                "virError(Code=38, Domain=0, Message='Failed to open config space file "
+                "'/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied')",
+                "Failed to open config space file '/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied",
+                "quoted by \"virError(Code=38, Domain=0, Message='\"");
         check_one("(qemu) qemu-system-x86_64: vfio 0000:01:00.0: x",
                   "qemu-system-x86_64: vfio 0000:01:00.0: x", "QEMU monitor");
         check_one("Hook script execution failed: internal error: Child process (LC_ALL=C "

@@ -701,7 +701,7 @@ static bool peel_manager(PastePiece *pc) {
         Span t = pc->text, u = t, rest;
 
         /* the first letters of every prefix below: most messages start with none */
-        if (t.len < 6 || !strchr("TsSEGQUlFH\"L", t.p[0]) || t.p[0] == '\0')
+        if (t.len < 6 || !strchr("TsSEGQUlFH\"Lv", t.p[0]) || t.p[0] == '\0')
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
                 if (span_eat_literal(&u, prefixes[i]))
@@ -718,8 +718,10 @@ static bool peel_manager(PastePiece *pc) {
                 goto found;
         }
         u = t;
-        /* KubeVirt: LibvirtError(Code=1, Domain=10, Message='...') */
-        if (span_starts_with(u, "\"LibvirtError(") || span_starts_with(u, "LibvirtError(")) {
+        /* KubeVirt: LibvirtError(Code=1, Domain=10, Message='...'); before it (KubeVirt up to 0.3x, on
+         * libvirt-go) the binding's own Error(): virError(Code=38, Domain=0, Message='...') */
+        if (span_starts_with(u, "\"LibvirtError(") || span_starts_with(u, "LibvirtError(") ||
+            span_starts_with(u, "\"virError(") || span_starts_with(u, "virError(")) {
                 const char *m = span_find(u, "Message='");
                 if (m && u.len >= 2) {
                         span_advance(&u, (size_t) (m + 9 - u.p));
@@ -1020,11 +1022,11 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
                 ['t' - 'A'] = {"time=", "ts=", "t=", "timestamp="},
                 ['l' - 'A'] = {"level=", "lvl=", "libvirt.libvirtError: ", "libvirtError: "},
                 ['s' - 'A'] = {"start failed: ", "server error. command ", "sh-"},
-                ['v' - 'A'] = {"virsh "},
+                ['v' - 'A'] = {"virsh ", "virError("},
                 ['b' - 'A'] = {"bash-"},
         };
         if (c == '"')
-                return span_starts_with(t, "\"LibvirtError(");
+                return span_starts_with(t, "\"LibvirtError(") || span_starts_with(t, "\"virError(");
         if (c < 'A' || (size_t) (c - 'A') >= ELEMENTSOF(by_letter))
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(by_letter[0]) && by_letter[c - 'A'][i]; i++)
