@@ -197,6 +197,11 @@ static void test_managers(void **state) {
                   "quoted by \"Unable to complete install:\"");
         check_one("libvirt.libvirtError: internal error: x", "internal error: x",
                   "quoted by \"libvirt.libvirtError:\"");
+        /* Qubes OS's qvm-start: its tail pointing at libxl's log goes with the prefix */
+        check_one("Start failed: internal error: libxenlight failed to create new domain 'sys-net', see "
+                  "/var/log/libvirt/libxl/libxl-driver.log for details",
+                  "internal error: libxenlight failed to create new domain 'sys-net'",
+                  "quoted by \"Start failed:\"");
         /* KubeVirt's record of a libvirt error, as its Go binding spelled it before LibvirtError */
         check_one(
                 "virError(Code=38, Domain=0, Message='Failed to open config space file "

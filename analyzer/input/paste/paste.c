@@ -749,6 +749,12 @@ found:;
         Span what = span_make(t.p, (size_t) (u.p - t.p));
         trim(&u);
         strip_quotes(&u);
+        /* Qubes OS (qubes-core-admin qubes/api/admin.py vm_start()): "Start failed: " + str(e) + ", see
+         * /var/log/libvirt/libxl/libxl-driver.log for details" */
+        static const char qubes_tail[] = ", see /var/log/libvirt/libxl/libxl-driver.log for details";
+        if (u.len > sizeof(qubes_tail) - 1 &&
+            memcmp(u.p + u.len - (sizeof(qubes_tail) - 1), qubes_tail, sizeof(qubes_tail) - 1) == 0)
+                u.len -= sizeof(qubes_tail) - 1;
         pc->text = u;
         return add_layer(pc, PASTE_MANAGER, what);
 }
