@@ -590,11 +590,14 @@ static void plan_libvirt(Builder *b) {
         step_why(b, s, &why);
 }
 
-/* A Proxmox VE VM: one hostpci entry per card, added with qm set (probes/pve.c). */
+/* A Proxmox VE VM: one hostpci entry per card, added with qm set (probes/pve.c). Without --pve-vm, on a
+ * Proxmox VE node: the VM is the placeholder VMID, its free hostpciN and its machine unknown. */
 static void plan_pve(Builder *b) {
-        char *cmds[VX_PVE_HOSTPCI_MAX];
+        char *cmds[VX_PVE_HOSTPCI_MAX], vmid[16] = "VMID";
         StrBuf why = {0};
-        int n = pve_plan_commands(b->f, b->p, b->vm->pve, b->vm->vmid, cmds, ELEMENTSOF(cmds));
+        if (b->vm)
+                snprintf(vmid, sizeof(vmid), "%u", b->vm->vmid);
+        int n = pve_plan_commands(b->f, b->p, b->vm ? b->vm->pve : NULL, vmid, cmds, ELEMENTSOF(cmds));
         if (n < 0) {
                 b->oom = true;
                 return;
@@ -604,17 +607,21 @@ static void plan_pve(Builder *b) {
                 step_cmd(b, s, "%s", cmds[i]);
                 free(cmds[i]);
         }
-        bool q35 = b->vm->pve && b->vm->pve->q35;
+        bool q35 = b->vm && b->vm->pve && b->vm->pve->q35;
         strbuf_printf(
                 &why,
-                "Adds each card to VM %u as a hostpci entry, at the first hostpciN it does not use: the card's bus:device alone passes every function of it in one guest slot%s. qemu-server moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. In the web UI: VM %u, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
-                b->vm->vmid, q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "",
-                b->vm->vmid, q35 ? ", PCI-Express" : "");
-        if (!q35)
+                "Adds each card to VM %s as a hostpci entry, at the first hostpciN it does not use%s: the card's bus:device alone passes every function of it in one guest slot%s. qemu-server moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. In the web UI: VM %s, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
+                vmid,
+                b->vm ? "" : " (VMID is the VM's number, qm list; qm config VMID shows the hostpciN it has)",
+                q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "", vmid,
+                q35 ? ", PCI-Express" : "");
+        if (!b->vm)
+                strbuf_puts(&why, " On a VM of machine q35, add ,pcie=1 to each entry.");
+        else if (!q35)
                 strbuf_printf(
                         &why,
-                        " The VM's machine is not q35, so there is no pcie=1: a GPU works best on q35 with pcie=1 (qm set %u --machine q35).",
-                        b->vm->vmid);
+                        " The VM's machine is not q35, so there is no pcie=1: a GPU works best on q35 with pcie=1 (qm set %s --machine q35).",
+                        vmid);
         step_why(b, s, &why);
 }
 
@@ -631,6 +638,22 @@ static void plan_rom(Builder *b) {
                 StrBuf why = {0};
                 PlanStep *s = step_new(b, "Optional: a clean copy of the boot GPU's ROM (VBIOS)");
                 step_cmd(b, s, "vfioexplain rom");
+                if (p->pve) {
+                        /* qemu-server takes romfile= as a name under /usr/share/kvm (PCI.pm
+                         * print_hostpci_devices()). */
+                        char name[32];
+                        snprintf(name, sizeof(name), "vbios-%s.rom", d->address);
+                        for (char *c = name; *c; c++)
+                                if (*c == ':')
+                                        *c = '-';
+                        step_cmd(b, s, "vfioexplain rom --address %s /usr/share/kvm/%s", d->address, name);
+                        strbuf_printf(
+                                &why,
+                                "The host boots on %s, and the ROM of the boot GPU is often shadowed or cut short. Only if the guest shows a black screen or its driver finds no BIOS: the first command prints how to dump the ROM (with the card on vfio-pci and idle): write it to /usr/share/kvm/%s; the second judges the file. Then add ,romfile=%s to the card's hostpci entry (qemu-server looks for it in /usr/share/kvm).",
+                                d->address, name, name);
+                        step_why(b, s, &why);
+                        continue;
+                }
                 step_cmd(b, s, "vfioexplain rom --address %s /usr/share/vgabios/%s.rom", d->address,
                          d->address);
                 strbuf_printf(
@@ -817,7 +840,9 @@ int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const ch
         if (r < 0)
                 return r;
         Builder b = {.f = f, .p = p, .domain = domain ? domain : "VM", .vm = vm};
-        p->pve = vm != NULL;
+        /* A Proxmox VE node's VMs are qemu-server's: no libvirt domain to edit, unless one was named. */
+        bool pve_node = !vm && !domain && f->distro == DISTRO_PROXMOX;
+        p->pve = vm != NULL || pve_node;
         p->vendor = vendor_of(f);
         plan_iommu(&b);
         plan_groups(&b);
@@ -825,7 +850,7 @@ int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const ch
         plan_bind(&b);
         plan_apply(&b);
         plan_verify(&b);
-        if (vm)
+        if (p->pve)
                 plan_pve(&b);
         else
                 plan_libvirt(&b);

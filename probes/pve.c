@@ -1333,7 +1333,7 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
         return e.r;
 }
 
-int pve_plan_commands(const HostFacts *f, const Plan *p, const PveVm *vm, unsigned vmid, char **cmds,
+int pve_plan_commands(const HostFacts *f, const Plan *p, const PveVm *vm, const char *vmid, char **cmds,
                       size_t max) {
         bool used[VX_PVE_HOSTPCI_MAX] = {false}, done[VX_PLAN_DEVICES_MAX] = {false};
         size_t n = 0;
@@ -1366,9 +1366,9 @@ int pve_plan_commands(const HostFacts *f, const Plan *p, const PveVm *vm, unsign
                 }
                 char *cmd = NULL;
                 /* A list of ids needs quotes in the shell (';'); the slot alone does not. */
-                int r = in_plan == on_host ? asprintf(&cmd, "qm set %u --hostpci%u %.*s%s", vmid, next,
+                int r = in_plan == on_host ? asprintf(&cmd, "qm set %s --hostpci%u %.*s%s", vmid, next,
                                                       (int) slot_len, a, vm && vm->q35 ? ",pcie=1" : "")
-                                           : asprintf(&cmd, "qm set %u --hostpci%u '%s%s'", vmid, next,
+                                           : asprintf(&cmd, "qm set %s --hostpci%u '%s%s'", vmid, next,
                                                       strbuf_str(&ids), vm && vm->q35 ? ",pcie=1" : "");
                 strbuf_done(&ids);
                 if (r < 0) {

@@ -182,8 +182,8 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
  * when every function of it is in the plan (qemu-server then passes them all), pcie=1 on a q35 VM.
  * Returns the number of commands written to cmds (each malloc'd), or -ENOMEM. */
 struct Plan;
-int pve_plan_commands(const HostFacts *f, const struct Plan *p, const PveVm *vm, unsigned vmid, char **cmds,
-                      size_t max);
+int pve_plan_commands(const HostFacts *f, const struct Plan *p, const PveVm *vm, const char *vmid,
+                      char **cmds, size_t max);
 
 /* The hostpci value that gives the guest every function of the card at address (its slot, "0000:01:00")
  * with the options of h, for a `qm set` fix; into out (size bytes). */

@@ -436,12 +436,12 @@ static void test_load_and_lines(void **state) {
         Plan p = {.n_devices = 2};
         p.devices[0] = (PlanDevice){.pci = &devices[0], .role = PLAN_NAMED};
         p.devices[1] = (PlanDevice){.pci = &devices[1], .role = PLAN_SAME_CARD};
-        int n = pve_plan_commands(&f, &p, &st.vm, 100, cmds, ELEMENTSOF(cmds));
+        int n = pve_plan_commands(&f, &p, &st.vm, "100", cmds, ELEMENTSOF(cmds));
         assert_int_equal(n, 1);
         assert_string_equal(cmds[0], "qm set 100 --hostpci4 0000:01:00");
         free(cmds[0]);
         p.n_devices = 1;
-        n = pve_plan_commands(&f, &p, NULL, 105, cmds, ELEMENTSOF(cmds));
+        n = pve_plan_commands(&f, &p, NULL, "105", cmds, ELEMENTSOF(cmds));
         assert_int_equal(n, 1);
         assert_string_equal(cmds[0], "qm set 105 --hostpci0 '0000:01:00.0'");
         free(cmds[0]);
