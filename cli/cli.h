@@ -90,6 +90,11 @@ int print_output(StrBuf *out);
  * and empties it. Returns 0, -ENOMEM if out failed to grow, or write()'s error (-EPIPE: the reader is
  * gone). Says nothing: output_result() does. */
 int write_out(StrBuf *out, size_t at_least);
+/* Flushes what printf() wrote to stdout: 0, or the write error (said on stderr); a reader gone is none. */
+int flush_stdout(void);
+/* The exit status of a command that failed with r (already said): out of memory is an internal error
+ * (EXIT_INTERNAL), anything else the input's or the usage's (EXIT_USAGE). */
+int exit_status_of(int r);
 /* What became of output that ended with r: says what failed, if anything did, and returns r, or 0 for a
  * reader that went away (| head), no failure of ours. */
 int output_result(int r);

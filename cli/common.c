@@ -30,7 +30,8 @@ void errorf(const char *fmt, ...) {
         /* File names and rule text can hold anything: never let them reach the terminal raw. */
         if (s)
                 escape_append(&b, s, strlen(s));
-        fprintf(stderr, "vfioexplain: %s\n", s ? strbuf_str(&b) : "out of memory");
+        /* Without memory for the message, its format still says what failed. */
+        fprintf(stderr, "vfioexplain: %s\n", s ? strbuf_str(&b) : fmt);
         free(s);
         strbuf_done(&b);
 }
@@ -119,7 +120,7 @@ static void show_bytes(uint64_t bytes, void *userdata) {
 
 /* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in) {
-        FeedReport rep;
+        FeedReport rep = {0};
         Progress p;
         progress_init(&p, in->name);
         int r = analysis_feed_fd_progress(a, in->name, in->fd, show_bytes, &p, &rep);
@@ -166,7 +167,12 @@ int get_facts(const Options *o, HostFacts *host) {
                 diag_done(&d);
                 return r;
         }
-        if (probe_host(o->sysroot, host) < 0) {
+        int r = probe_host(o->sysroot, host);
+        if (r == -ENOMEM) {
+                errorf("out of memory");
+                return r;
+        }
+        if (r < 0) {
                 errorf("%s: cannot open as the system root", o->sysroot);
                 return -EINVAL;
         }
@@ -212,6 +218,17 @@ int output_result(int r) {
                 errorf("writing output: %s", strerror(-r));
         /* A reader that went away (| head) is no failure of ours. */
         return r == -EPIPE ? 0 : r;
+}
+
+int flush_stdout(void) {
+        int r = 0;
+        if (fflush(stdout) != 0 || ferror(stdout))
+                r = errno > 0 ? -errno : -EIO;
+        return output_result(r);
+}
+
+int exit_status_of(int r) {
+        return r == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
 }
 
 int print_output(StrBuf *out) {

@@ -173,16 +173,22 @@ int cmd_explain(const Options *o, int argc, char **argv) {
         if (open_inputs(argc, argv, inputs, &n_inputs) < 0)
                 goto out;
 
-        if (load_rules(o, &rs) < 0)
+        if ((r = load_rules(o, &rs)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         if (o->no_probe)
                 host_facts_init_unprobed(&host);
-        else if (get_facts(o, &host) < 0)
+        else if ((r = get_facts(o, &host)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         /* The VM named (--domain, --pve-vm), read with the host's devices at hand, and the logs its layer
          * keeps of it as more inputs. */
-        if (vm_target_load(o, &host, &vm) < 0)
+        if ((r = vm_target_load(o, &host, &vm)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         vm_target_open_logs(o, &vm, inputs, &n_inputs, VX_INPUTS_MAX);
         /* The host is probed: the logs are read with what reading them needs, no more. */
         privileges_reduce_probed(o, o->bug_report ? "report" : "explain");

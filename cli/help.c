@@ -62,5 +62,5 @@ int cmd_help(int argc, char **argv) {
                 errorf("help: no command '%s'; 'vfioexplain help' lists them", argv[0]);
                 return EXIT_USAGE;
         }
-        return EXIT_NO_CAUSE;
+        return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
 }

@@ -72,20 +72,27 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
         /* A snapshot is for someone else to replay a report with: it carries the package versions. */
         Options so = *o;
         so.bug_report = true;
-        if (probe_or_fail(&so, "snapshot", &host) < 0)
+        int r = probe_or_fail(&so, "snapshot", &host);
+        if (r < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         j = facts_to_json(&host);
         if (!j || output_put_json(&text, j, true) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        int r = write_all_fd(fd, strbuf_str(&text), text.len);
+        r = write_all_fd(fd, strbuf_str(&text), text.len);
         if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
                 r = -errno;
+        if (r == -EPIPE && fd == STDOUT_FILENO)
+                r = 0; /* | head: no failure of ours */
         fd = -1;
         if (r < 0) {
+                /* Written in part, or not at all: an internal error, as any failure to write output. */
                 errorf("%s: %s", path, strerror(-r));
+                ret = EXIT_INTERNAL;
                 goto out;
         }
         ret = EXIT_NO_CAUSE;
@@ -118,13 +125,18 @@ int cmd_check(const Options *o, int argc, char **argv) {
                         errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
                         return EXIT_USAGE;
                 }
-        if (probe_or_fail(o, "check", &host) < 0 || require_pci(o, &host) < 0 ||
-            vm_target_load(o, &host, &vm) < 0)
+        int r;
+        if ((r = probe_or_fail(o, "check", &host)) < 0 || (r = require_pci(o, &host)) < 0 ||
+            (r = vm_target_load(o, &host, &vm)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         if (n == 0 && !vm.config)
                 n = probe_vfio_devices(&host, devices, ELEMENTSOF(devices));
-        if (load_rules(o, &rs) < 0)
+        if ((r = load_rules(o, &rs)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         if (analysis_new(rs, &a) < 0 ||
             (vm.config ? guest_probe(a, &host, vm.config, vm.pve, devices, n)
                        : feed_probes(a, &host, devices, n)) < 0 ||
@@ -243,9 +255,10 @@ int cmd_groups(const Options *o, int argc) {
                 errorf("usage: vfioexplain groups");
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, "groups", &host) < 0 || require_pci(o, &host) < 0) {
+        int r;
+        if ((r = probe_or_fail(o, "groups", &host)) < 0 || (r = require_pci(o, &host)) < 0) {
                 host_facts_done(&host);
-                return EXIT_USAGE;
+                return exit_status_of(r);
         }
         bool json = o->format == OUTPUT_JSON;
         if (groups_render(&host, json, &out, &jgroups) < 0) {
@@ -257,11 +270,16 @@ int cmd_groups(const Options *o, int argc) {
                 struct json_object *root = json_object_new_object();
                 json_object_object_add(root, "version", json_object_new_int(1));
                 json_object_object_add(root, "groups", jgroups);
-                (void) output_put_json(&out, root, true);
+                r = root ? output_put_json(&out, root, true) : -ENOMEM;
                 json_object_put(root);
+                if (r < 0) {
+                        strbuf_done(&out);
+                        host_facts_done(&host);
+                        errorf("out of memory");
+                        return EXIT_INTERNAL;
+                }
         }
-        (void) write_all(strbuf_str(&out), out.len);
-        strbuf_done(&out);
+        r = print_output(&out);
         host_facts_done(&host);
-        return EXIT_NO_CAUSE;
+        return r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
 }

@@ -189,7 +189,7 @@ int main(int argc, char **argv) {
                         break;
                 case 'V':
                         printf("vfioexplain %s\n", VX_VERSION);
-                        return EXIT_NO_CAUSE;
+                        return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
                 default:
                         if (optopt)
                                 errorf("option -%c: unknown or missing its argument; see --help", optopt);
@@ -203,7 +203,7 @@ int main(int argc, char **argv) {
         argv += optind;
         if (help) {
                 (void) help_print(argc > 0 && help_is_command(argv[0]) ? argv[0] : NULL);
-                return EXIT_NO_CAUSE;
+                return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
         }
         o.journal.sysroot = o.sysroot;
         if (o.journal.n_files > 0 && o.journal.directory) {

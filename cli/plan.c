@@ -296,18 +296,21 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 errorf("--domain: '%s' is not a domain name that can go into a command unquoted", o->domain);
                 return EXIT_USAGE;
         }
-        if (probe_or_fail(o, "plan", &host) < 0)
-                return EXIT_USAGE;
+        int r = probe_or_fail(o, "plan", &host);
+        if (r < 0)
+                return exit_status_of(r);
         if (require_pci(o, &host) < 0) {
                 host_facts_done(&host);
                 return EXIT_USAGE;
         }
         /* --domain only names the domain in the commands; a Proxmox VE VM is read for its free hostpciN. */
-        if (o->pve_vm && vm_target_load(o, &host, &vm) < 0)
+        if (o->pve_vm && (r = vm_target_load(o, &host, &vm)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         PlanVm pvm = {.pve = vm.pve ? &vm.pve->vm : NULL, .vmid = vm.pve ? vm.pve->vm.vmid : 0};
-        int r = plan_build_for(&host, addresses, (size_t) argc, o->domain ? domain : NULL,
-                               vm.pve ? &pvm : NULL, &p);
+        r = plan_build_for(&host, addresses, (size_t) argc, o->domain ? domain : NULL, vm.pve ? &pvm : NULL,
+                           &p);
         if (r == -EINVAL) {
                 plan_error(&p);
                 goto out;

@@ -422,7 +422,7 @@ int cmd_rom(const Options *o, int argc, char **argv) {
         StrBuf out = {0};
         uint16_t vendor = 0, device = 0;
         bool has_device = false;
-        int ret = EXIT_USAGE;
+        int ret = EXIT_USAGE, r;
 
         if (argc > 1) {
                 errorf("usage: vfioexplain rom [--address ADDR] [FILE]");
@@ -439,8 +439,10 @@ int cmd_rom(const Options *o, int argc, char **argv) {
         /* The device first, while probing may need root; the file is untrusted: read and parsed only once
          * the process is reduced. */
         if (address[0]) {
-                if (probe_or_fail(o, "rom", &host) < 0)
+                if ((r = probe_or_fail(o, "rom", &host)) < 0) {
+                        ret = exit_status_of(r);
                         goto out;
+                }
                 has_device = rom_device_ids(&host, address, &vendor, &device);
                 if (!has_device) {
                         errorf("--address %s: no such PCI device under %s, or its ids cannot be read",
@@ -462,7 +464,7 @@ int cmd_rom(const Options *o, int argc, char **argv) {
                         close(fd);
                 goto out;
         }
-        int r = read_fd_bounded(fd, VX_ROM_FILE_MAX, &buf, &len);
+        r = read_fd_bounded(fd, VX_ROM_FILE_MAX, &buf, &len);
         if (fd != STDIN_FILENO)
                 close(fd);
         if (r < 0) {

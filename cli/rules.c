@@ -147,10 +147,10 @@ static int cmd_inventory(const Options *o, const RuleSet *rs, const char *verb, 
                                 res.rows, res.hold, res.failures);
                 ret = r < 0 ? EXIT_INTERNAL : res.failures ? EXIT_CAUSE : EXIT_NO_CAUSE;
         }
-        if (r >= 0)
-                (void) write_all(strbuf_str(&out), out.len);
-        else
+        if (r < 0)
                 errorf("out of memory testing the inventory");
+        else if (print_output(&out) < 0)
+                ret = EXIT_INTERNAL;
         strbuf_done(&out);
         diag_done(&d);
         for (size_t i = 0; i < n; i++)
@@ -187,6 +187,10 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                 if (d.dropped)
                         fprintf(stderr, "... and %zu more errors\n", d.dropped);
                 diag_done(&d);
+                if (r == -ENOMEM) {
+                        errorf("out of memory loading rules");
+                        return EXIT_INTERNAL;
+                }
                 if (r < 0) {
                         fprintf(stderr, "rules check: %s: invalid\n",
                                 o->rules_dir ? o->rules_dir : "rule files");
@@ -200,14 +204,14 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                        rs->n_precompiled);
                 rule_sources_done(&src);
                 ruleset_free(rs);
-                return EXIT_NO_CAUSE;
+                return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
         }
         if (strcmp(verb, "test") != 0 && strcmp(verb, "list") != 0) {
                 errorf("unknown rules command '%s' (check, test or list)", verb);
                 return EXIT_USAGE;
         }
-        if (load_rules_sources(o, &sources, &rs) < 0)
-                return EXIT_USAGE;
+        if ((r = load_rules_sources(o, &sources, &rs)) < 0)
+                return exit_status_of(r);
         if (o->inventory) {
                 ret = cmd_inventory(o, rs, verb, argc == 2 ? argv[1] : NULL);
                 rule_sources_done(&sources);
@@ -228,8 +232,10 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                                 res.failures);
                 ret = r < 0 ? EXIT_INTERNAL : res.failures ? EXIT_CAUSE : EXIT_NO_CAUSE;
         }
-        if (r >= 0)
-                (void) write_all(strbuf_str(&out), out.len);
+        if (r < 0)
+                errorf("out of memory");
+        else if (print_output(&out) < 0)
+                ret = EXIT_INTERNAL;
         strbuf_done(&out);
         rule_sources_done(&sources);
         ruleset_free(rs);

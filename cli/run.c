@@ -154,8 +154,8 @@ int cmd_run(const Options *o, int argc, char **argv) {
         if (!vm_target_named(o))
                 ro.pve_vm = qm_start_vmid(argc, argv);
         o = &ro;
-        if (live_init(&live, o) < 0)
-                return EXIT_USAGE;
+        if ((r = live_init(&live, o)) < 0)
+                return exit_status_of(r);
         if ((sfd = signalfd_for_stop(&old)) < 0)
                 goto out;
         /* Without a kernel log or journal the command's own output is still explained. */
@@ -248,9 +248,12 @@ int cmd_run(const Options *o, int argc, char **argv) {
         if (ret != 0) {
                 if (live_summary(&live, &out) < 0) {
                         errorf("out of memory");
+                        ret = EXIT_INTERNAL;
                         goto out;
                 }
-                (void) flush_out(&out);
+                /* The report could not be written: an internal error, whatever the command's status. */
+                if (output_result(flush_out(&out)) < 0)
+                        ret = EXIT_INTERNAL;
         }
         goto out;
 fail:

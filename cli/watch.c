@@ -155,8 +155,8 @@ int cmd_watch(const Options *o, int argc, char **argv) {
                 errorf("watch: --format text or json (JSON lines, one object per update)");
                 return EXIT_USAGE;
         }
-        if (live_init(&live, o) < 0)
-                return EXIT_USAGE;
+        if ((r = live_init(&live, o)) < 0)
+                return exit_status_of(r);
         if ((sfd = signalfd_for_stop(&old)) < 0) {
                 errorf("signalfd: %s", strerror(-sfd));
                 goto out_live;
@@ -188,17 +188,26 @@ int cmd_watch(const Options *o, int argc, char **argv) {
                         ret = EXIT_INTERNAL;
                         goto out_src;
                 }
-                if (flush_out(&out) == -EPIPE)
+                if ((r = flush_out(&out)) == -EPIPE)
                         break;
+                if (r < 0) {
+                        (void) output_result(r);
+                        ret = EXIT_INTERNAL;
+                        goto out_src;
+                }
         }
         /* The lines that came with the signal still count. */
         (void) sources_drain(&src, &live);
         errorf("stopped after %llu lines; summary:", (unsigned long long) live.lines);
         if (live_summary(&live, &out) < 0) {
+                errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out_src;
         }
-        (void) flush_out(&out);
+        if (output_result(flush_out(&out)) < 0) {
+                ret = EXIT_INTERNAL;
+                goto out_src;
+        }
         ret = live_causes(&live) > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;
 out_src:
         sources_close(&src);

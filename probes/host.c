@@ -299,9 +299,10 @@ void host_self_credentials_save(void) {
 
 int probe_host(const char *root, HostFacts *ret) {
         HostFacts f = {.root = root};
+        (void) rootfs_take_out_of_memory();
         int rootfd = rootfs_open(root);
         if (rootfd < 0)
-                return -EINVAL;
+                return rootfd == -ENOMEM ? -ENOMEM : -EINVAL;
         probe_os_release(rootfd, &f);
         probe_machine_id(rootfd, &f);
         probe_cmdline(rootfd, &f);
@@ -325,6 +326,10 @@ int probe_host(const char *root, HostFacts *ret) {
                 f.self_ids = KNOWN_PRESENT;
         }
         close(rootfd);
+        if (rootfs_take_out_of_memory()) {
+                host_facts_done(&f);
+                return -ENOMEM;
+        }
         *ret = f;
         return 0;
 }

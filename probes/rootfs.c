@@ -15,6 +15,22 @@
 #include "fileio.h"
 #include "rootfs.h"
 
+/* Set when a read of the root failed for want of memory: the probes take such a failure for "unknown" as
+ * any other, but the command must not go on as if the host said so (probe_host() fails with -ENOMEM). */
+static bool out_of_memory;
+
+static int note_errno(int r) {
+        if (r == -ENOMEM)
+                out_of_memory = true;
+        return r;
+}
+
+bool rootfs_take_out_of_memory(void) {
+        bool r = out_of_memory;
+        out_of_memory = false;
+        return r;
+}
+
 int rootfs_open(const char *root) {
         int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
@@ -34,7 +50,7 @@ int rootfs_openat(int rootfd, const char *relpath, int flags) {
         if (fd >= 0)
                 return (int) fd;
         if (errno != ENOSYS)
-                return -errno;
+                return note_errno(-errno);
         /* Kernels before 5.6: refuse every symlink rather than follow one out of the root. */
         int f = openat(rootfd, relpath, flags | O_CLOEXEC | O_NOFOLLOW);
         return f < 0 ? -errno : f;
@@ -52,7 +68,7 @@ int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, si
         else
                 r = read_fd_bounded(fd, max, ret, ret_len);
         close(fd);
-        return r;
+        return note_errno(r);
 }
 
 int rootfs_read_attr(int dirfd, const char *name, char *buf, size_t size) {
@@ -94,8 +110,10 @@ DIR *rootfs_opendir(int rootfd, const char *relpath) {
                 return NULL;
         }
         DIR *d = fdopendir(fd);
-        if (!d)
+        if (!d) {
+                (void) note_errno(-errno);
                 close(fd);
+        }
         return d;
 }
 

@@ -6,10 +6,13 @@
  * magic links cannot escape. */
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Returns an O_PATH directory fd for root, or a negative errno. */
 int rootfs_open(const char *root);
+/* Whether a read under a root failed for want of memory since the last call (and forgets it). */
+bool rootfs_take_out_of_memory(void);
 /* Opens relpath (no leading '/') under rootfd read-only. Returns an fd or a negative errno. */
 int rootfs_openat(int rootfd, const char *relpath, int flags);
 /* Opens the directory relpath under the root for readdir(); NULL (errno set) if it cannot. */

@@ -535,6 +535,8 @@ static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
                 diag_addf(diag, "%s:1:1: rule file larger than %u bytes", path, VX_RULE_FILE_MAX);
                 return -EINVAL;
         }
+        if (r == -ENOMEM)
+                return r;
         if (r < 0) {
                 diag_addf(diag, "%s: cannot read: %s", path, strerror(-r));
                 return -EINVAL;
@@ -670,6 +672,8 @@ static int add_dir(RuleSources *s, const char *dir, bool optional, Diag *diag) {
         if (n < 0) {
                 if (optional && (errno == ENOENT || errno == ENOTDIR))
                         return 0;
+                if (errno == ENOMEM)
+                        return -ENOMEM;
                 diag_addf(diag, "%s: cannot read rule directory: %s", dir, strerror(errno));
                 return -EINVAL;
         }
