@@ -55,10 +55,28 @@ static bool printable(uint32_t cp) {
         /* C0, DEL and the C1 controls U+0080..U+009F all drive terminals. */
         if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
                 return false;
-        /* Bidirectional overrides can make a line read other than it is. */
-        if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+        /* Bidirectional controls can make a line read other than it is (the embeddings, overrides and
+         * isolates, the marks LRM, RLM and the Arabic letter mark); invisible characters hide text or make
+         * two strings look alike (zero-width space, non-joiner and joiner, the word joiner and invisible
+         * operators, the Mongolian vowel separator, the byte-order mark); line and paragraph separators
+         * end a line where none is seen. */
+        if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+            (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0x061c ||
+            cp == 0x180e || cp == 0xfeff || cp == 0x2028 || cp == 0x2029)
                 return false;
         return true;
+}
+
+bool escape_needed(const char *s, size_t len) {
+        const unsigned char *u = (const unsigned char *) s;
+        uint32_t cp;
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_sequence(u + i, len - i, &cp);
+                if (n == 0 || !printable(cp))
+                        return true;
+                i += n;
+        }
+        return false;
 }
 
 void escape_append(StrBuf *out, const char *s, size_t len) {

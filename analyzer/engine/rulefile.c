@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "condition.h"
+#include "escape.h"
 #include "rules_internal.h"
 #include "template.h"
 #include "vocab.h"
@@ -941,7 +942,8 @@ limit:
         return r;
 }
 
-/* Checks the bytes of one line: UTF-8, no control characters but TAB. Returns the bad column or -1. */
+/* Checks the bytes of one line: UTF-8, no control characters but TAB, nothing invisible. Returns the bad
+ * column or -1. */
 static ssize_t bad_byte(const char *s, size_t len, const char **why) {
         for (size_t i = 0; i < len;) {
                 /* Most of a rule file is printable ASCII: eight such bytes at a time. */
@@ -978,6 +980,12 @@ static ssize_t bad_byte(const char *s, size_t len, const char **why) {
                                 *why = "invalid UTF-8";
                                 return (ssize_t) i;
                         }
+                /* What output would escape has no place in a rule: a C1 control, an invisible or
+                 * bidirectional code point (rule text reaches reports as it is written). */
+                if (escape_needed(s + i, n)) {
+                        *why = utf8_is_valid(s + i, n) ? "control or invisible character" : "invalid UTF-8";
+                        return (ssize_t) i;
+                }
                 i += n;
         }
         return -1;

@@ -48,7 +48,8 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
         if (f->tied)
                 strbuf_puts(out, ", tied");
         strbuf_puts(out, "] ");
-        strbuf_puts(out, c->title);
+        /* A rule file's words: checked when loaded, escaped here as everything that is written. */
+        escape_append(out, c->title, strlen(c->title));
         strbuf_putc(out, '\n');
         if (f->device[0]) {
                 strbuf_printf(out, "   device: %s", f->device);
@@ -66,7 +67,9 @@ int output_render_text_finding(const Analysis *a, const Finding *f, const Output
                         strbuf_printf(out, "%sQEMU pid %d%s", vm ? " (" : "", pid, vm ? ")" : "");
                 strbuf_putc(out, '\n');
         }
-        strbuf_printf(out, "   %s\n", c->means);
+        strbuf_puts(out, "   ");
+        escape_append(out, c->means, strlen(c->means));
+        strbuf_putc(out, '\n');
 
         char **ex;
         size_t n_ex;

@@ -30,6 +30,27 @@ static void test_escape(void **state) {
         assert_escape("\xe2\x80\xae"
                       "abc",
                       6, "\\xe2\\x80\\xaeabc"); /* RIGHT-TO-LEFT OVERRIDE */
+        /* Invisible and bidirectional code points (issue 24, #9): each escaped byte by byte. */
+        static const char *const invisible[][2] = {
+                {"\xe2\x80\x8b", "\\xe2\\x80\\x8b"}, /* U+200B ZERO WIDTH SPACE */
+                {"\xe2\x80\x8c", "\\xe2\\x80\\x8c"}, /* U+200C ZERO WIDTH NON-JOINER */
+                {"\xe2\x80\x8d", "\\xe2\\x80\\x8d"}, /* U+200D ZERO WIDTH JOINER */
+                {"\xe2\x80\x8e", "\\xe2\\x80\\x8e"}, /* U+200E LEFT-TO-RIGHT MARK */
+                {"\xe2\x80\x8f", "\\xe2\\x80\\x8f"}, /* U+200F RIGHT-TO-LEFT MARK */
+                {"\xd8\x9c", "\\xd8\\x9c"}, /* U+061C ARABIC LETTER MARK */
+                {"\xe2\x80\xa8", "\\xe2\\x80\\xa8"}, /* U+2028 LINE SEPARATOR */
+                {"\xe2\x80\xa9", "\\xe2\\x80\\xa9"}, /* U+2029 PARAGRAPH SEPARATOR */
+                {"\xef\xbb\xbf", "\\xef\\xbb\\xbf"}, /* U+FEFF BYTE ORDER MARK */
+                {"\xe2\x80\xaa", "\\xe2\\x80\\xaa"}, /* U+202A LEFT-TO-RIGHT EMBEDDING */
+                {"\xe2\x81\xa6", "\\xe2\\x81\\xa6"}, /* U+2066 LEFT-TO-RIGHT ISOLATE */
+                {"\xe2\x81\xa9", "\\xe2\\x81\\xa9"}, /* U+2069 POP DIRECTIONAL ISOLATE */
+                {"\xe2\x81\xa0", "\\xe2\\x81\\xa0"}, /* U+2060 WORD JOINER */
+                {"\xe1\xa0\x8e", "\\xe1\\xa0\\x8e"}, /* U+180E MONGOLIAN VOWEL SEPARATOR */
+                {"\xc2\x85", "\\xc2\\x85"}, /* U+0085 NEXT LINE (C1) */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(invisible); i++)
+                assert_escape(invisible[i][0], strlen(invisible[i][0]), invisible[i][1]);
+        assert_escape("\xe2\x80\x90", 3, "\xe2\x80\x90"); /* U+2010 HYPHEN is shown */
         assert_escape("\xc3", 1, "\\xc3"); /* truncated sequence */
         assert_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"); /* a UTF-16 surrogate */
         assert_escape("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"); /* emoji */

@@ -88,6 +88,15 @@ static void test_errors(void **state) {
                      "t.rules:8:11: content too short to prefilter (3 bytes at least)");
         assert_error(CAUSE "title\x1b = x\n", "t.rules:5:6: control character");
         assert_error(CAUSE "means = \xff\n", "t.rules:5:9: invalid UTF-8");
+        /* What output would escape (issue 24, #9): a C1 control, a bidirectional override, a zero-width
+         * space. */
+        assert_error(CAUSE "title = a \xc2\x9b"
+                           "31m\n",
+                     "t.rules:5:11: control or invisible character");
+        assert_error(CAUSE "title = a \xe2\x80\xae\n", "t.rules:5:11: control or invisible character");
+        assert_error(CAUSE "title = a\xe2\x80\x8b"
+                           "b\n",
+                     "t.rules:5:10: control or invisible character");
         assert_error(CAUSE "expect = address=1\n",
                      "t.rules:5:1: key not allowed in this kind of section: expect");
         assert_error(CAUSE RULE_HEAD "pattern = abc\nexpect = address=1\n" RULE_TAIL,
