@@ -79,7 +79,10 @@ static size_t host_summary(const HostFacts *f, Summary *rows) {
                                                       : "not probed";
         ROW("QEMU", "%s", f->qemu_version[0] ? f->qemu_version : pk);
         ROW("libvirt", "%s", f->libvirt_version[0] ? f->libvirt_version : pk);
-        ROW("Host name", "%s", f->hostname[0] ? f->hostname : "unknown");
+        ROW("Host name", "%s%s", f->hostname[0] ? f->hostname : "unknown",
+            f->hostname[0] && !hostname_is_valid(f->hostname, strlen(f->hostname))
+                    ? " (not a valid host name)"
+                    : "");
 #undef ROW
         return n;
 }
@@ -117,20 +120,7 @@ static size_t devices_in_question(const HostSet *s, const HostFacts *f, const Pc
 
 /* A Markdown table cell: code, so nothing in it is markup, and no '|' that would end the cell. */
 static void put_cell(StrBuf *b, const char *s) {
-        _cleanup_(strbuf_done) StrBuf esc = {0};
-        escape_append(&esc, s, strlen(s));
-        size_t run = escape_longest_backtick_run(strbuf_str(&esc), esc.len);
-        for (size_t q = 0; q <= run; q++)
-                strbuf_putc(b, '`');
-        strbuf_putc(b, ' ');
-        for (const char *p = strbuf_str(&esc); *p; p++)
-                if (*p == '|')
-                        strbuf_puts(b, "\\|");
-                else
-                        strbuf_putc(b, *p);
-        strbuf_putc(b, ' ');
-        for (size_t q = 0; q <= run; q++)
-                strbuf_putc(b, '`');
+        markdown_put_code(b, s, strlen(s), true);
 }
 
 /* A fenced block whose fence no line of the text can close. */
@@ -147,12 +137,21 @@ static void put_block(StrBuf *b, const char *info, const char *text, size_t len)
         strbuf_putc(b, '\n');
 }
 
-static const char *host_title(const HostSlot *h, char *buf, size_t size) {
+/* The heading of a host's findings, as Markdown: its name quoted, and said not to be one when it breaks
+ * RFC 1123 (a journal's _HOSTNAME is what the sending machine wrote). */
+static const char *host_title(const HostSlot *h, StrBuf *buf) {
         if (!h->hostname[0] && h->local)
                 return "Findings";
-        snprintf(buf, size, "Findings: host %s%s", h->hostname[0] ? h->hostname : "(no hostname)",
-                 h->local ? " (this host)" : "");
-        return buf;
+        strbuf_puts(buf, "Findings: host ");
+        if (h->hostname[0]) {
+                markdown_put_code(buf, h->hostname, strlen(h->hostname), false);
+                if (!h->hostname_valid)
+                        strbuf_puts(buf, " (not a valid host name)");
+        } else
+                strbuf_puts(buf, "(no hostname)");
+        if (h->local)
+                strbuf_puts(buf, " (this host)");
+        return strbuf_str(buf);
 }
 
 static void put_evidence(StrBuf *b, const Analysis *a) {
@@ -222,7 +221,7 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
         }
 
         for (size_t h = 0; h < s->n; h++) {
-                char title[128];
+                _cleanup_(strbuf_done) StrBuf title = {0};
                 OutputOptions oo = output_options(o, s->slots[h].local ? f : NULL);
                 HostFacts unprobed = {0};
                 if (!s->slots[h].local) {
@@ -231,7 +230,7 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
                 }
                 oo.format = OUTPUT_MARKDOWN;
                 oo.color = false;
-                oo.title = host_title(&s->slots[h], title, sizeof(title));
+                oo.title = host_title(&s->slots[h], &title);
                 strbuf_putc(b, '\n');
                 r = output_render_markdown(s->slots[h].a, &oo, b);
                 host_facts_done(&unprobed);

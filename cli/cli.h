@@ -67,6 +67,14 @@ int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret);
 /* The same, reporting the first problem on stderr. */
 int load_rules_sources(const Options *o, RuleSources *sources, RuleSet **ret);
 int load_rules(const Options *o, RuleSet **ret);
+/* Output on stdout, through the last escaping step (escape_sink_append()): JSON or text, colour
+ * sequences kept. Set up once the command and its format are known; VFIOEXPLAIN_STRICT_OUTPUT (the tests)
+ * makes any byte that step has to escape fatal. */
+void output_sink_setup(bool json, bool color);
+/* Writes s to fd through that step (final: nothing follows, so nothing can complete a cut sequence). */
+int output_write(int fd, const char *s, size_t len, bool final);
+/* What the step still holds (a sequence cut at the end of the last write), at exit. */
+void output_sink_finish(void);
 int write_all(const char *s, size_t len);
 /* Feeds one text input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in);

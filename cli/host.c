@@ -83,7 +83,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        r = write_all_fd(fd, strbuf_str(&text), text.len);
+        r = output_write(fd, strbuf_str(&text), text.len, true);
         if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)
                 r = -errno;
         if (r == -EPIPE && fd == STDOUT_FILENO)

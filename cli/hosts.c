@@ -11,6 +11,7 @@
 #include "hosts.h"
 #include "probe_lines.h"
 #include "rom_probe.h"
+#include "strparse.h"
 
 int hostset_init(HostSet *s, const RuleSet *rs, const HostFacts *facts) {
         *s = (HostSet){.rs = rs, .facts = facts};
@@ -21,6 +22,14 @@ void hostset_done(HostSet *s) {
         for (size_t i = 0; i < s->n; i++)
                 analysis_free(s->slots[i].a);
         s->n = 0;
+}
+
+/* Validated as it is read, before it is cut to the slot's size (a cut could make a bad name look good). */
+static void slot_set_hostname(HostSlot *h, Span hostname) {
+        size_t n = MIN(hostname.len, sizeof(h->hostname) - 1);
+        memcpy(h->hostname, hostname.p, n);
+        h->hostname[n] = 0;
+        h->hostname_valid = hostname_is_valid(hostname.p, hostname.len);
 }
 
 static HostSlot *slot_new(HostSet *s, const char *machine_id, Span hostname, bool local) {
@@ -36,9 +45,7 @@ static HostSlot *slot_new(HostSet *s, const char *machine_id, Span hostname, boo
         if (s->n > 0)
                 analysis_set_line_memo(h->a, false);
         snprintf(h->machine_id, sizeof(h->machine_id), "%s", machine_id);
-        size_t n = MIN(hostname.len, sizeof(h->hostname) - 1);
-        memcpy(h->hostname, hostname.p, n);
-        h->hostname[n] = 0;
+        slot_set_hostname(h, hostname);
         s->n++;
         return h;
 }
@@ -69,11 +76,8 @@ int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char
         }
         if (!h && !(h = slot_new(s, e->machine_id, e->fields.hostname, false)))
                 return s->n >= ELEMENTSOF(s->slots) ? -E2BIG : -ENOMEM;
-        if (!h->hostname[0] && e->fields.hostname.len) {
-                size_t n = MIN(e->fields.hostname.len, sizeof(h->hostname) - 1);
-                memcpy(h->hostname, e->fields.hostname.p, n);
-                h->hostname[n] = 0;
-        }
+        if (!h->hostname[0] && e->fields.hostname.len)
+                slot_set_hostname(h, e->fields.hostname);
         if (entry_evidence(j, e, &ev) < 0)
                 return 0;
         s->entries++;
@@ -160,9 +164,15 @@ static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {
         return analysis_finish(h->a);
 }
 
-static void host_label(StrBuf *b, const HostSlot *h) {
-        const char *name = h->hostname[0] ? h->hostname : "(no hostname)";
-        escape_append(b, name, strlen(name));
+static void host_label(StrBuf *b, const HostSlot *h, bool markdown) {
+        if (!h->hostname[0])
+                strbuf_puts(b, "(no hostname)");
+        else if (markdown)
+                markdown_put_code(b, h->hostname, strlen(h->hostname), false);
+        else
+                escape_append(b, h->hostname, strlen(h->hostname));
+        if (h->hostname[0] && !h->hostname_valid)
+                strbuf_puts(b, " (not a valid host name)");
         if (h->machine_id[0])
                 strbuf_printf(b, " (machine-id %s)", h->machine_id);
         if (h->local)
@@ -219,7 +229,7 @@ static int text_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
         for (size_t i = 0; i < s->n; i++) {
                 HostSlot *h = &s->slots[i];
                 strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "## Host " : "== Host ");
-                host_label(out, h);
+                host_label(out, h, o->format == OUTPUT_MARKDOWN);
                 strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "\n\n" : " ==\n");
                 if ((r = render(o, h->a, h->local ? s->facts : unprobed, out)) < 0)
                         return r;

@@ -14,6 +14,7 @@
 typedef struct HostSlot {
         char machine_id[33];
         char hostname[65];
+        bool hostname_valid; /* RFC 1123, as read: shown escaped and marked otherwise */
         bool local;
         Analysis *a;
 } HostSlot;

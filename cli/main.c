@@ -241,6 +241,11 @@ int main(int argc, char **argv) {
                        help_command_names(), argv[0]);
                 return EXIT_USAGE;
         }
+        /* Everything written goes through the last escaping step; a snapshot is JSON whatever --format says
+         * (help has returned above: it is text). */
+        output_sink_setup(o.format == OUTPUT_JSON || strcmp(target->name, "snapshot") == 0,
+                          o.format == OUTPUT_TEXT && use_color(&o));
+        atexit(output_sink_finish);
         /* run keeps everything until its command is started: the command needs what it needs (cmd_run
          * reduces its own afterwards). */
         if (strcmp(target->name, "run") != 0) {

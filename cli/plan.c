@@ -41,16 +41,9 @@ static void put_lines(StrBuf *out, const char *s) {
         }
 }
 
-/* A Markdown table cell: escaped, and no | that would end the cell early. */
+/* A Markdown table cell: code, escaped, and no | that would end the cell early. */
 static void put_plan_cell(StrBuf *out, const char *s) {
-        StrBuf e = {0};
-        escape_append(&e, s, strlen(s));
-        for (const char *p = strbuf_str(&e); *p; p++) {
-                if (*p == '|' || *p == '`')
-                        strbuf_putc(out, '\\');
-                strbuf_putc(out, *p);
-        }
-        strbuf_done(&e);
+        markdown_put_code(out, s, strlen(s), true);
 }
 
 static void put_fence(StrBuf *out, const char *lang, const char *body) {
@@ -82,7 +75,11 @@ static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown
         if (markdown)
                 strbuf_puts(out, "# Passthrough plan\n\n");
         strbuf_puts(out, "Plan for ");
-        put_escaped(out, f->os_pretty[0] ? f->os_pretty : "this host");
+        const char *host = f->os_pretty[0] ? f->os_pretty : "this host";
+        if (markdown && f->os_pretty[0])
+                markdown_put_code(out, host, strlen(host), false);
+        else
+                put_escaped(out, host);
         strbuf_printf(out, " (%s, IOMMU %s%s). Nothing has been run: run the commands yourself, in order.\n",
                       vendor_label(p->vendor), p->iommu_on ? "on" : "off",
                       !p->iommu_on                 ? ""
@@ -135,6 +132,11 @@ static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
         }
 }
 
+/* Prose of the plan in Markdown: what Markdown reads as markup escaped ("<hostdev>" stays text). */
+static void put_plan_prose(StrBuf *out, const char *s) {
+        markdown_put_text(out, s, strlen(s));
+}
+
 static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
         header(out, f, p, true);
         strbuf_puts(out,
@@ -157,7 +159,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = &p->steps[i];
                 strbuf_printf(out, "\n### %zu. ", i + 1);
-                put_escaped(out, s->title);
+                put_plan_prose(out, s->title);
                 strbuf_puts(out, "\n\n");
                 if (s->n_commands > 0) {
                         StrBuf body = {0};
@@ -168,7 +170,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                         strbuf_putc(out, '\n');
                 }
                 if (s->why) {
-                        put_escaped(out, s->why);
+                        put_plan_prose(out, s->why);
                         strbuf_putc(out, '\n');
                 }
         }
@@ -186,7 +188,7 @@ static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
                 strbuf_puts(out, "\n## Notes\n\n");
         for (size_t i = 0; i < p->n_notes; i++) {
                 strbuf_puts(out, "- ");
-                put_escaped(out, p->notes[i]);
+                put_plan_prose(out, p->notes[i]);
                 strbuf_putc(out, '\n');
         }
 }

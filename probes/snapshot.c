@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "escape.h"
 #include "pci_address.h"
 #include "snapshot.h"
 #include "vfioexplain/limits.h"
@@ -17,8 +18,9 @@
 
 /* ---- writing ---- */
 
+/* Every string as output writes it (escape.h): a snapshot is read by people too. */
 static void put_str(struct json_object *o, const char *k, const char *v) {
-        json_object_object_add(o, k, json_object_new_string(v));
+        json_object_object_add(o, k, json_text(v));
 }
 static void put_int(struct json_object *o, const char *k, long long v) {
         json_object_object_add(o, k, json_object_new_int64(v));
@@ -142,7 +144,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
         json_object_object_add(o, "vfio_ids", ids);
         struct json_object *sd = json_object_new_array();
         for (size_t i = 0; i < f->n_softdep_drivers; i++)
-                json_object_array_add(sd, json_object_new_string(f->softdep_drivers[i]));
+                json_object_array_add(sd, json_text(f->softdep_drivers[i]));
         json_object_object_add(o, "softdep_before_vfio", sd);
         put_known(o, "grub_default", f->grub_default);
         /* Only a Proxmox VE host has it: the snapshots of other hosts read as before. */
@@ -175,7 +177,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
                 put_str(mo, "device", f->memlock[i].n_devices ? f->memlock[i].devices[0] : "");
                 struct json_object *dl = json_object_new_array();
                 for (size_t k = 0; k < f->memlock[i].n_devices; k++)
-                        json_object_array_add(dl, json_object_new_string(f->memlock[i].devices[k]));
+                        json_object_array_add(dl, json_text(f->memlock[i].devices[k]));
                 json_object_object_add(mo, "devices", dl);
                 put_str(mo, "vm", f->memlock[i].vm);
                 json_object_object_add(mo, "unlimited", json_object_new_boolean(f->memlock[i].unlimited));
@@ -197,7 +199,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
         json_object_object_add(o, "hugepage_kb", json_object_new_uint64(f->hugepage_kb));
         struct json_object *udev = json_object_new_array();
         for (size_t i = 0; i < f->n_udev_vfio_rules; i++)
-                json_object_array_add(udev, json_object_new_string(f->udev_vfio_rules[i]));
+                json_object_array_add(udev, json_text(f->udev_vfio_rules[i]));
         json_object_object_add(o, "udev_vfio_rules", udev);
         put_known(o, "iomem", f->iomem);
         /* Added after version 1 was fixed: optional when read, as one object. */
@@ -210,7 +212,7 @@ struct json_object *facts_to_json(const HostFacts *f) {
         json_object_object_add(sys, "cpu_svm", json_object_new_boolean(f->cpu_svm));
         struct json_object *ul = json_object_new_array();
         for (size_t i = 0; i < f->n_users; i++)
-                json_object_array_add(ul, json_object_new_string(f->users[i]));
+                json_object_array_add(ul, json_text(f->users[i]));
         json_object_object_add(sys, "users", ul);
         put_known(sys, "packages", f->packages);
         put_str(sys, "qemu_version", f->qemu_version);

@@ -12,6 +12,8 @@ apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build
         groff-base man-db bash-completion $hyperscan >/dev/null
 # The fuzz harnesses (tests/fuzz-run.sh): clang with its libFuzzer and sanitizer runtimes, llvm's symbolizer.
 apt-get install -y -qq --no-install-recommends clang libclang-rt-dev llvm >/dev/null
+# tests/cli/hostile_output.py renders the Markdown documents as GitHub does (cmark-gfm).
+apt-get install -y -qq --no-install-recommends cmark-gfm >/dev/null
 # The read-only proof (tests/cli/readonly.sh) watches every command's system calls; the privileges test
 # (tests/cli/privileges.sh) tries calls from inside the reduced process with gdb.
 apt-get install -y -qq --no-install-recommends strace gdb >/dev/null

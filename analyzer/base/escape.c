@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Escaping text from a log for a terminal or a document: controls and bad UTF-8 as \xNN. */
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <json-c/json.h>
 
 #include "escape.h"
 
@@ -99,6 +103,19 @@ void escape_append(StrBuf *out, const char *s, size_t len) {
         }
 }
 
+struct json_object *json_text(const char *s) {
+        StrBuf b = {0};
+        escape_append(&b, s, strlen(s));
+        if (strbuf_failed(&b)) {
+                strbuf_done(&b);
+                errno = ENOMEM;
+                return NULL;
+        }
+        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
+        strbuf_done(&b);
+        return o;
+}
+
 size_t escape_longest_backtick_run(const char *s, size_t len) {
         size_t best = 0, run = 0;
         for (size_t i = 0; i < len; i++) {
@@ -107,4 +124,177 @@ size_t escape_longest_backtick_run(const char *s, size_t len) {
                         best = run;
         }
         return best;
+}
+
+void escape_sink_init(EscapeSink *s, bool json, bool color) {
+        *s = (EscapeSink){.json = json, .color = color};
+}
+
+/* An SGR sequence ("\033[1;31m") at p, as the text renderer colours a terminal: its length, or 0. */
+static size_t sgr_at(const unsigned char *p, size_t len) {
+        if (len < 3 || p[0] != 0x1b || p[1] != '[')
+                return 0;
+        for (size_t i = 2; i < len && i < 16; i++) {
+                if (p[i] == 'm')
+                        return i + 1;
+                if (!((p[i] >= '0' && p[i] <= '9') || p[i] == ';'))
+                        return 0;
+        }
+        return 0;
+}
+
+/* JSON's escape of a control in a string, "\uXXXX" or "\b" "\f" "\r": the control, or -1 for any other
+ * (and for "\n" and "\t", which the documents hold as their own line ends and indents). */
+static int json_control_escape(const unsigned char *p, size_t len, size_t *n) {
+        if (len < 2 || p[0] != '\\')
+                return -1;
+        switch (p[1]) {
+        case 'b':
+                *n = 2;
+                return '\b';
+        case 'f':
+                *n = 2;
+                return '\f';
+        case 'r':
+                *n = 2;
+                return '\r';
+        case 'u':
+                break;
+        default:
+                return -1;
+        }
+        if (len < 6)
+                return -1;
+        unsigned v = 0;
+        for (size_t i = 2; i < 6; i++) {
+                int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+                        : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+                        : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+                                                     : -1;
+                if (d < 0)
+                        return -1;
+                v = v << 4 | (unsigned) d;
+        }
+        *n = 6;
+        return v != '\n' && v != '\t' && !printable(v) ? (int) v : -1;
+}
+
+static void sink_escape_byte(EscapeSink *s, StrBuf *out, unsigned char c) {
+        static const char hex[] = "0123456789abcdef";
+        /* In a JSON string the backslash is itself escaped: the text decodes to what escape_append()
+         * writes. */
+        if (s->json && s->in_string)
+                strbuf_putc(out, '\\');
+        char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+        strbuf_append(out, e, 4);
+        s->escaped++;
+}
+
+/* How much of p (len bytes, more to come unless final) goes out as it is; sets *stop at the first thing that
+ * must not: 1 for a byte or a JSON control escape to write escaped, 2 for an incomplete UTF-8 sequence that
+ * the next piece may complete. */
+static size_t sink_clean_prefix(EscapeSink *s, const unsigned char *p, size_t len, bool final, int *stop) {
+        size_t i = 0;
+        uint32_t cp;
+        *stop = 0;
+        while (i < len) {
+                unsigned char c = p[i];
+                if (c >= 0x20 && c < 0x7f) {
+                        if (s->json) {
+                                if (s->in_string && c == '\\') {
+                                        size_t n;
+                                        if (json_control_escape(p + i, len - i, &n) >= 0) {
+                                                *stop = 1;
+                                                return i;
+                                        }
+                                        /* An escape cut by the end of the piece: wait for the rest. */
+                                        if (!final && len - i < 6) {
+                                                *stop = 2;
+                                                return i;
+                                        }
+                                        i += MIN(len - i, (size_t) 2); /* "\\", "\"", "\u00e9" ... */
+                                        continue;
+                                }
+                                if (c == '"')
+                                        s->in_string = !s->in_string;
+                        }
+                        i++;
+                        continue;
+                }
+                if (c == '\n' || c == '\t') {
+                        i++;
+                        continue;
+                }
+                if (c == 0x1b && !s->json && s->color) {
+                        size_t n = sgr_at(p + i, len - i);
+                        if (n > 0) {
+                                i += n;
+                                continue;
+                        }
+                        if (!final && len - i < 16) {
+                                *stop = 2;
+                                return i;
+                        }
+                }
+                if (c >= 0x80) {
+                        size_t n = utf8_sequence(p + i, len - i, &cp);
+                        if (n > 0 && printable(cp)) {
+                                i += n;
+                                continue;
+                        }
+                        /* A sequence cut at the end of the piece: its lead byte says how long it is. */
+                        if (n == 0 && !final && len - i < 4 && ((c >= 0xc2 && c <= 0xf4))) {
+                                size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2, k = 1;
+                                while (i + k < len && (p[i + k] & 0xc0) == 0x80)
+                                        k++;
+                                if (i + k == len && k < want) {
+                                        *stop = 2;
+                                        return i;
+                                }
+                        }
+                }
+                *stop = 1;
+                return i;
+        }
+        return i;
+}
+
+void escape_sink_append(EscapeSink *s, StrBuf *out, const char *piece, size_t len, bool final) {
+        _cleanup_(strbuf_done) StrBuf joined = {0};
+        const unsigned char *p = (const unsigned char *) piece;
+
+        if (s->n_pending > 0) {
+                strbuf_append(&joined, s->pending, s->n_pending);
+                strbuf_append(&joined, piece, len);
+                s->n_pending = 0;
+                p = (const unsigned char *) strbuf_str(&joined);
+                len = joined.len;
+        }
+        while (len > 0) {
+                int stop;
+                size_t n = sink_clean_prefix(s, p, len, final, &stop);
+                strbuf_append(out, (const char *) p, n);
+                p += n;
+                len -= n;
+                if (stop == 2) {
+                        /* At most a few bytes: an escape, a UTF-8 sequence or a colour cut by the piece. */
+                        s->n_pending = MIN(len, sizeof(s->pending));
+                        memcpy(s->pending, p, s->n_pending);
+                        return;
+                }
+                if (stop == 1) {
+                        size_t k;
+                        int ctl = s->json && s->in_string ? json_control_escape(p, len, &k) : -1;
+                        if (ctl >= 0) {
+                                /* "\u001b" as JSON writes a control: the text "\x1b" instead. */
+                                sink_escape_byte(s, out, (unsigned char) ctl);
+                                p += k;
+                                len -= k;
+                        } else {
+                                sink_escape_byte(s, out, p[0]);
+                                p++;
+                                len--;
+                        }
+                }
+        }
 }

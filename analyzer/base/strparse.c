@@ -88,3 +88,25 @@ bool words_contain(const char *list, const char *word) {
                         return true;
         return false;
 }
+
+bool hostname_is_valid(const char *s, size_t len) {
+        size_t label = 0;
+        if (len == 0 || len > 253)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                if (c == '.') {
+                        if (label == 0 || s[i - 1] == '-')
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!(span_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+                        return false;
+                if (c == '-' && label == 0)
+                        return false;
+                if (++label > 63)
+                        return false;
+        }
+        return label > 0 && s[len - 1] != '-';
+}

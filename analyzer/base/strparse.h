@@ -122,3 +122,7 @@ bool words_contain(const char *list, const char *word);
 /* Takes the next line (without its newline) off s; false when s is empty. */
 bool span_next_line(Span *s, Span *line);
 void span_trim(Span *s);
+/* A host name as RFC 1123 (section 2.1) and RFC 952 allow it: dot-separated labels of 1 to 63 letters,
+ * digits and hyphens, none starting or ending with a hyphen, 253 bytes at most. Anything else (a journal's
+ * _HOSTNAME is whatever the sending machine wrote) is shown escaped and said not to be one. */
+bool hostname_is_valid(const char *s, size_t len);

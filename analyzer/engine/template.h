@@ -3,6 +3,7 @@
 
 /* Fix and explanation templates: "{name}" is a variable, "{{" and "}}" literal braces. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "strbuf.h"
@@ -18,3 +19,8 @@ typedef struct TemplateVars {
 } TemplateVars;
 
 int template_render(const char *t, const TemplateVars *vars, StrBuf *out);
+/* The same, each piece handed to put: the template's own text (value false) and each variable's value
+ * (true), so that a document can quote the values and not its own words. */
+typedef void (*template_put_fn)(StrBuf *out, const char *s, size_t len, bool value, void *userdata);
+int template_render_parts(const char *t, const TemplateVars *vars, template_put_fn put, void *userdata,
+                          StrBuf *out);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "domain.h"
+#include "escape.h"
 #include "strbuf.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/facts.h"
@@ -17,10 +18,6 @@ typedef enum OutputFormat {
 } OutputFormat;
 
 int output_format_from_string(const char *s, OutputFormat *ret);
-
-/* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. NULL
- * (errno set) without memory. */
-struct json_object *json_text(const char *s);
 
 typedef struct OutputOptions {
         OutputFormat format;
@@ -90,6 +87,9 @@ void rendered_fixes_free(RenderedFix *fixes, size_t n);
 /* The explanations of the rules that matched, rendered and deduplicated. */
 int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
                                 size_t *n);
+/* The same as Markdown: the rule's own words as text, each value an inline code span. */
+int finding_render_explanations_markdown(const Analysis *a, const Finding *f, const HostFacts *host,
+                                         char ***ret, size_t *n);
 void strv_free_n(char **v, size_t n);
 /* The source evidence is shown as: its line's ("kernel", "qemu" ...), or "pasted" for a statement made of a
  * host listing pasted in the input. */
@@ -98,3 +98,8 @@ const char *evidence_source_name(const Evidence *e);
 void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead);
 /* The causes suggested and ruled out by a fact, as JSON ("ruled_out"): [{"id", "device", "fact"}]. */
 struct json_object *output_json_ruled_out(const Analysis *a);
+/* Markdown: text that is not ours (a value of a log, the host, a snapshot) as an inline code span that no
+ * backtick run in it can close, escaped first; in a table cell (table_cell) its '|' escaped as GFM needs. */
+void markdown_put_code(StrBuf *out, const char *s, size_t len, bool table_cell);
+/* Markdown: our own words or a rule file's, with what Markdown would read as markup escaped. */
+void markdown_put_text(StrBuf *out, const char *s, size_t len);

@@ -206,8 +206,15 @@ fail:
         return r;
 }
 
-int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
-                                size_t *n) {
+static void put_markdown_part(StrBuf *out, const char *s, size_t len, bool value, void *userdata) {
+        if (value)
+                markdown_put_code(out, s, len, false);
+        else
+                markdown_put_text(out, s, len);
+}
+
+static int render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, bool markdown,
+                               char ***ret, size_t *n) {
         const RuleSet *rs = analysis_rules(a);
         char **list = NULL;
         size_t count = 0;
@@ -231,7 +238,15 @@ int finding_render_explanations(const Analysis *a, const Finding *f, const HostF
                         for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
                                 if (f->evidence[e].vars[k])
                                         ev.v[k] = f->evidence[e].vars[k];
-                char *s = render_template(rule->explain, &ev);
+                char *s;
+                if (markdown) {
+                        StrBuf b = {0};
+                        s = template_render_parts(rule->explain, &ev, put_markdown_part, NULL, &b) < 0
+                                ? NULL
+                                : strbuf_steal(&b);
+                        strbuf_done(&b);
+                } else
+                        s = render_template(rule->explain, &ev);
                 if (!s) {
                         strv_free_n(list, count);
                         return -ENOMEM;
@@ -271,15 +286,12 @@ const char *evidence_source_name(const Evidence *e) {
         return e->pasted ? "pasted" : source_to_string(e->source);
 }
 
-struct json_object *json_text(const char *s) {
-        StrBuf b = {0};
-        escape_append(&b, s, strlen(s));
-        if (strbuf_failed(&b)) {
-                strbuf_done(&b);
-                errno = ENOMEM;
-                return NULL;
-        }
-        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
-        strbuf_done(&b);
-        return o;
+int finding_render_explanations(const Analysis *a, const Finding *f, const HostFacts *host, char ***ret,
+                                size_t *n) {
+        return render_explanations(a, f, host, false, ret, n);
+}
+
+int finding_render_explanations_markdown(const Analysis *a, const Finding *f, const HostFacts *host,
+                                         char ***ret, size_t *n) {
+        return render_explanations(a, f, host, true, ret, n);
 }

@@ -15,15 +15,41 @@ static void fence(StrBuf *b, size_t len, const char *info) {
         strbuf_putc(b, '\n');
 }
 
-/* Text that is not ours (escaped already) as an inline code span no backtick run in it can close. */
-static void put_code_span(StrBuf *b, const char *s, size_t len) {
-        size_t run = escape_longest_backtick_run(s, len);
-        strbuf_putc(b, ' ');
+void markdown_put_code(StrBuf *out, const char *s, size_t len, bool table_cell) {
+        _cleanup_(strbuf_done) StrBuf esc = {0};
+        escape_append(&esc, s, len);
+        size_t run = escape_longest_backtick_run(strbuf_str(&esc), esc.len);
+        /* The spaces inside the delimiters are dropped by the renderer, and let the text start or end with a
+         * backtick. */
         for (size_t q = 0; q <= run; q++)
-                strbuf_putc(b, '`');
-        strbuf_printf(b, " %s ", s);
+                strbuf_putc(out, '`');
+        strbuf_putc(out, ' ');
+        for (const char *p = strbuf_str(&esc); *p; p++)
+                if (*p == '|' && table_cell)
+                        strbuf_puts(out, "\\|");
+                else
+                        strbuf_putc(out, *p);
+        strbuf_putc(out, ' ');
         for (size_t q = 0; q <= run; q++)
-                strbuf_putc(b, '`');
+                strbuf_putc(out, '`');
+}
+
+void markdown_put_text(StrBuf *out, const char *s, size_t len) {
+        _cleanup_(strbuf_done) StrBuf esc = {0};
+        escape_append(&esc, s, len);
+        const char *text = strbuf_str(&esc);
+        for (const char *p = text; *p; p++) {
+                /* Emphasis, code, links, raw HTML, entities, tables, strikethrough and escapes themselves;
+                 * and what GFM's autolinks start at ("https://", "www."), which an escape leaves as text. */
+                if (strchr("\\`*_[]<>&|~", *p) || (*p == ':' && strncmp(p + 1, "//", 2) == 0) ||
+                    (*p == '.' && p - text >= 3 && strncmp(p - 3, "www", 3) == 0))
+                        strbuf_putc(out, '\\');
+                strbuf_putc(out, *p);
+        }
+}
+
+static void put_text(StrBuf *out, const char *s) {
+        markdown_put_text(out, s, strlen(s));
 }
 
 int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *out) {
@@ -33,6 +59,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
         AnalysisStats st = output_stats(a, o);
         int r;
 
+        /* The title is Markdown made by the caller (its values quoted there). */
         strbuf_printf(out, "## %s\n\n", o->title ? o->title : "vfioexplain");
         if (n == 0) {
                 strbuf_printf(out, "No passthrough failure cause found in %llu lines.\n",
@@ -50,9 +77,10 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 const Finding *f = fs[i];
                 const CauseDef *c = &rs->causes[f->cause];
 
-                strbuf_printf(out, "\n### %u. `%s` — %s (%s%s%s)\n\n", f->rank, c->id, c->title,
-                              strength_to_string(f->confidence), f->host_confirmed ? " by the host" : "",
-                              f->tied ? ", tied" : "");
+                strbuf_printf(out, "\n### %u. `%s` — ", f->rank, c->id);
+                put_text(out, c->title);
+                strbuf_printf(out, " (%s%s%s)\n\n", strength_to_string(f->confidence),
+                              f->host_confirmed ? " by the host" : "", f->tied ? ", tied" : "");
                 if (f->device[0]) {
                         strbuf_printf(out, "- **Device:** `%s`", f->device);
                         if (f->group[0])
@@ -64,9 +92,8 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 if (finding_vm(f, o->host, &vm, &pid)) {
                         strbuf_puts(out, "- **VM:**");
                         if (vm) {
-                                _cleanup_(strbuf_done) StrBuf esc = {0};
-                                escape_append(&esc, vm, strlen(vm));
-                                put_code_span(out, strbuf_str(&esc), esc.len);
+                                strbuf_putc(out, ' ');
+                                markdown_put_code(out, vm, strlen(vm), false);
                         }
                         if (pid)
                                 strbuf_printf(out, "%sQEMU pid %d%s", vm ? " (" : " ", pid, vm ? ")" : "");
@@ -78,32 +105,19 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                                 strbuf_printf(out, " `%s`", f->explains[k]);
                         strbuf_putc(out, '\n');
                 }
-                strbuf_printf(out, "\n%s\n", c->means);
+                strbuf_putc(out, '\n');
+                put_text(out, c->means);
+                strbuf_putc(out, '\n');
 
                 char **ex;
                 size_t n_ex;
-                if ((r = finding_render_explanations(a, f, o->host, &ex, &n_ex)) < 0)
+                if ((r = finding_render_explanations_markdown(a, f, o->host, &ex, &n_ex)) < 0)
                         return r;
                 if (n_ex > 0)
                         strbuf_putc(out, '\n');
-                for (size_t k = 0; k < n_ex; k++) {
-                        /* Explanations come from rule files but hold captured values: quote them as code. */
-                        size_t run = escape_longest_backtick_run(ex[k], strlen(ex[k]));
-                        strbuf_puts(out, "- ");
-                        StrBuf esc = {0};
-                        escape_append(&esc, ex[k], strlen(ex[k]));
-                        if (run == 0 && !strpbrk(ex[k], "<>|*_[]\\&"))
-                                strbuf_puts(out, strbuf_str(&esc));
-                        else {
-                                for (size_t q = 0; q <= run; q++)
-                                        strbuf_putc(out, '`');
-                                strbuf_printf(out, " %s ", strbuf_str(&esc));
-                                for (size_t q = 0; q <= run; q++)
-                                        strbuf_putc(out, '`');
-                        }
-                        strbuf_done(&esc);
-                        strbuf_putc(out, '\n');
-                }
+                /* Rendered as Markdown already: a rule's words as text, the values of logs as code. */
+                for (size_t k = 0; k < n_ex; k++)
+                        strbuf_printf(out, "- %s\n", ex[k]);
                 strv_free_n(ex, n_ex);
 
                 StrBuf ev = {0};
