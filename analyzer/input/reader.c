@@ -22,11 +22,50 @@ void line_reader_done(LineReader *r) {
         r->buf = NULL;
 }
 
+/* Line ends of what was read since the last look: the first one decides the input's (LineEnds); with
+ * lone '\r's, each becomes '\n'. A '\r' last in the buffer waits for the next byte (is it "\r\n"?) unless
+ * the input has ended. Once the input is known to end lines with '\n', nothing more is looked at. */
+static void line_ends(LineReader *r) {
+        size_t i = MAX(r->ends_checked, r->start);
+        while (r->ends != LINE_ENDS_LF && i < r->end) {
+                char *p = r->buf + i;
+                size_t avail = r->end - i;
+                char *cr = memchr(p, '\r', avail);
+                if (r->ends == LINE_ENDS_UNKNOWN) {
+                        char *nl = memchr(p, '\n', cr ? (size_t) (cr - p) : avail);
+                        if (nl || !cr) {
+                                /* A '\n' came first, or neither yet. */
+                                if (nl)
+                                        r->ends = LINE_ENDS_LF;
+                                i = r->end;
+                                break;
+                        }
+                }
+                if (!cr) {
+                        i = r->end;
+                        break;
+                }
+                size_t at = (size_t) (cr - r->buf);
+                if (at + 1 == r->end && !r->eof) {
+                        i = at; /* its next byte is still to come */
+                        break;
+                }
+                bool crlf = at + 1 < r->end && r->buf[at + 1] == '\n';
+                if (r->ends == LINE_ENDS_UNKNOWN)
+                        r->ends = crlf ? LINE_ENDS_LF : LINE_ENDS_CR;
+                if (r->ends == LINE_ENDS_CR && !crlf)
+                        *cr = '\n';
+                i = at + 1;
+        }
+        r->ends_checked = r->ends == LINE_ENDS_LF ? r->end : i;
+}
+
 static int fill(LineReader *r) {
         if (r->start > 0) {
                 memmove(r->buf, r->buf + r->start, r->end - r->start);
                 r->offset += r->start;
                 r->end -= r->start;
+                r->ends_checked = r->ends_checked > r->start ? r->ends_checked - r->start : 0;
                 r->start = 0;
         }
         for (;;) {
@@ -39,6 +78,8 @@ static int fill(LineReader *r) {
                 if (n == 0)
                         r->eof = true;
                 r->end += (size_t) n;
+                if (r->ends != LINE_ENDS_LF)
+                        line_ends(r);
                 return 0;
         }
 }

@@ -8,10 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How an input ends its lines, told by the first line end in it: '\n' (and "\r\n", whose '\r' the classifier
+ * drops), or a lone '\r' (classic Mac OS, some web pastes), which the reader turns into '\n' as it reads so
+ * that every reader of the buffer sees the same lines. */
+typedef enum LineEnds {
+        LINE_ENDS_UNKNOWN,
+        LINE_ENDS_LF,
+        LINE_ENDS_CR,
+} LineEnds;
+
 typedef struct LineReader {
         int fd;
         char *buf;
         size_t cap, start, end;
+        size_t ends_checked; /* buf[start..ends_checked) has had its line ends looked at */
+        LineEnds ends;
         bool eof, skipping;
         unsigned long lineno;
         uint64_t offset; /* bytes consumed before buf[start] */

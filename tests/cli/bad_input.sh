@@ -55,6 +55,22 @@ printf '[rule r1]\nsource = kernel\nfact = f\ncontent = abc\npattern = a(bc\nori
 expect 2 'x.rules:5:15: pattern: missing closing parenthesis' -- "$bin" --no-probe --rules "$tmp/badrules" "$tmp/utf8.log"
 expect 2 'no \*.rules files' -- "$bin" --no-probe --rules "$tmp" "$tmp/utf8.log"
 
+# A log whose lines end in a lone CR (classic Mac OS, some web pastes) is read line by line (issue 24, #13):
+# the cause of its two QEMU lines, not "no cause found" of one long line. CRLF too.
+cr_log="$src/corpus/bar-mmio-window-1-guest-dmesg/guest-dmesg.log"
+tr '\n' '\r' <"$cr_log" >"$tmp/cr.log"
+sed 's/$/\r/' "$cr_log" >"$tmp/crlf.log"
+for f in cr crlf; do
+        "$bin" --rules "$rules" --no-probe --format json "$tmp/$f.log" >"$tmp/$f.json" 2>/dev/null
+        got=$?
+        if [ "$got" -eq 1 ] && grep -q '"id": "bar-mmio-window"' "$tmp/$f.json" &&
+                grep -q "\"lines\": $(wc -l <"$cr_log")," "$tmp/$f.json"; then
+                echo "ok: $f line ends: bar-mmio-window, every line read"
+        else
+                echo "FAIL: $f line ends: exit $got"; head -c 600 "$tmp/$f.json"; fails=$((fails + 1))
+        fi
+done
+
 # Usage errors.
 expect 2 '--format: expected text, markdown or json' -- "$bin" --format yaml
 expect 2 'unknown option' -- "$bin" --bogus

@@ -275,6 +275,52 @@ static void test_hyperscan_from_first_byte(void **state) {
 #endif
 }
 
+/* Issue 24 #13: the same input with every line ended by a lone '\r' (the CRLF line kept) is read as the same
+ * lines, by blocks as by lines, with the same causes, counts and warnings. */
+static char *replace_all(const char *s, const char *from, const char *to) {
+        StrBuf b = {0};
+        for (const char *p; (p = strstr(s, from)); s = p + strlen(from)) {
+                strbuf_append(&b, s, (size_t) (p - s));
+                strbuf_puts(&b, to);
+        }
+        strbuf_puts(&b, s);
+        return strbuf_steal(&b);
+}
+
+static void test_cr_line_ends(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        char path[] = "/tmp/vx-feed-cr-XXXXXX";
+        FILE *out = create_temp(path), *in = fopen(input_path, "r");
+        int c, prev = 0;
+        assert_non_null(in);
+        while ((c = fgetc(in)) != EOF) {
+                /* Each '\n' a lone '\r', but the CRLF line's, which stays CRLF in an input of CR ends. */
+                int was = c;
+                if (c == '\n' && prev != '\r')
+                        c = '\r';
+                assert_int_equal(fputc(c, out), c);
+                prev = was;
+        }
+        fclose(in);
+        assert_int_equal(fclose(out), 0);
+
+        Result lf = by_lines(rs), lines = by_lines_from(rs, path, false), blocks = by_blocks_from(rs, path);
+        assert_same(lines, blocks);
+        char *json = replace_all(blocks.json, path, input_path);
+        assert_string_equal(json, lf.json);
+        assert_int_equal(blocks.stats.lines, lf.stats.lines);
+        assert_int_equal(blocks.stats.matched_lines, lf.stats.matched_lines);
+        assert_int_equal(blocks.rep.cut, lf.rep.cut);
+        assert_int_equal(blocks.rep.nul_lines, lf.rep.nul_lines);
+        assert_int_equal(blocks.rep.bad_utf8, lf.rep.bad_utf8);
+        free(json);
+        free(lf.json);
+        free(lines.json);
+        free(blocks.json);
+        unlink(path);
+        ruleset_free(rs);
+}
+
 /* Lines that say again what earlier lines said: each must do what matching it does, whether the line memo
  * knows its message or not. Each part fails if replaying misses one thing matching does: the group a device
  * was last seen in, a hit counted again, a hit dropped when the list is full, a cause's evidence counted per
@@ -560,6 +606,7 @@ static void test_binary(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_portable),
+                cmocka_unit_test(test_cr_line_ends),
                 cmocka_unit_test(test_automatic),
                 cmocka_unit_test(test_hyperscan_from_first_byte),
                 cmocka_unit_test(test_line_memo),

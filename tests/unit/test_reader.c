@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reader.h"
@@ -175,11 +176,75 @@ static void test_decimal_eat(void **state) {
         assert_string_equal(p, ":");
 }
 
+/* An input whose pieces arrive one read at a time (a pipe), each written after the one before is read. */
+static int pipe_of(const char *const *pieces, size_t n) {
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(p[0]);
+                for (size_t i = 0; i < n; i++) {
+                        if (write(p[1], pieces[i], strlen(pieces[i])) < 0)
+                                _exit(1);
+                        usleep(20000);
+                }
+                _exit(0);
+        }
+        close(p[1]);
+        return p[0];
+}
+
+/* The lines of pieces as the line reader and the block reader give them, each joined by '|'. */
+static void assert_lines(const char *const *pieces, size_t n, const char *want) {
+        for (int blocks = 0; blocks < 2; blocks++) {
+                int fd = pipe_of(pieces, n);
+                LineReader r;
+                char got[256] = "";
+                assert_int_equal(line_reader_init(&r, fd), 0);
+                if (!blocks) {
+                        ReadLine l;
+                        while (line_reader_next(&r, &l) > 0)
+                                snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s",
+                                         got[0] ? "|" : "", (int) l.len, l.text);
+                } else {
+                        ReadBlock b;
+                        while (line_reader_next_block(&r, &b) > 0) {
+                                size_t len = b.len && b.text[b.len - 1] == '\n' ? b.len - 1 : b.len;
+                                snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s",
+                                         got[0] ? "|" : "", (int) len, b.text);
+                        }
+                        for (char *c = got; *c; c++)
+                                if (*c == '\n')
+                                        *c = '|';
+                }
+                line_reader_done(&r);
+                close(fd);
+                while (wait(NULL) > 0)
+                        ;
+                assert_string_equal(got, want);
+        }
+}
+
+/* Issue 24 #13: lone '\r' ends lines when it is the input's first line end, also where a read ends
+ * between a '\r' and what follows; "\r\n" stays one line end (the '\r' kept, as the classifier drops it);
+ * an input whose first line end is '\n' keeps its other '\r's inside lines. */
+static void test_line_ends(void **state) {
+        assert_lines((const char *const[]){"one\rtwo\rthree"}, 1, "one|two|three");
+        assert_lines((const char *const[]){"one\r", "two\r", "three\r"}, 3, "one|two|three");
+        assert_lines((const char *const[]){"one", "\r", "two\r\n", "three"}, 4, "one|two\r|three");
+        assert_lines((const char *const[]){"one\r", "\ntwo\r\n"}, 2, "one\r|two\r");
+        assert_lines((const char *const[]){"one\r\n", "two\rstill two\n"}, 2, "one\r|two\rstill two");
+        assert_lines((const char *const[]){"one\n", "two\rstill two\n"}, 2, "one|two\rstill two");
+        assert_lines((const char *const[]){"one\rtwo\r\nthree\r"}, 1, "one|two\r|three");
+        assert_lines((const char *const[]){"\r"}, 1, "");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lines),       cmocka_unit_test(test_long_line_is_cut),
                 cmocka_unit_test(test_many_chunks), cmocka_unit_test(test_blocks_are_the_lines),
-                cmocka_unit_test(test_decimal_eat),
+                cmocka_unit_test(test_decimal_eat), cmocka_unit_test(test_line_ends),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
