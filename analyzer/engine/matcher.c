@@ -27,6 +27,7 @@ struct Matcher {
         size_t *matched_list;
         size_t n_matched;
         size_t limit_hits;
+        bool line_refused; /* this line hit a limit: no other rule is tried on it */
 };
 
 int matcher_new(const RuleSet *rs, Matcher **ret) {
@@ -230,6 +231,8 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
 
                 if (m->matched[ri])
                         continue;
+                if (m->line_refused)
+                        break;
                 /* A line of unknown format may be any host log's, but never the probes': those come only
                  * from analysis_feed_probe(), so a log cannot forge host state. Nor the guest's: a VM's
                  * lines are known by their format (logcat) or because the user said so (--guest). */
@@ -260,9 +263,12 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                 if (rc == PCRE2_ERROR_NOMATCH || (rc == PCRE2_ERROR_PARTIAL && !partial))
                         continue;
                 if (rc < 0 && !partial) {
-                        /* Match, depth or JIT stack limit: the line is not evidence, and we say so. */
+                        /* Match, depth, heap or JIT stack limit: the line is not evidence, and we say so.
+                         * Nor is it tried with any other rule: a crafted line holding every rule's literal
+                         * costs one limit, not one per rule. */
                         m->limit_hits++;
-                        continue;
+                        m->line_refused = true;
+                        break;
                 }
 
                 Match match = {.rule = r, .rule_index = ri, .source = view->source, .partial = partial};
@@ -289,6 +295,7 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
 
 static int match_line(Matcher *m, const Line *line, const Marked *mk, match_fn fn, void *userdata) {
         int r = 0;
+        m->line_refused = false;
         for (size_t v = 0; v < line->n_views && r >= 0; v++)
                 r = match_view(m, line, &line->views[v], mk, fn, userdata);
         for (size_t i = 0; i < m->n_matched; i++)

@@ -11,6 +11,7 @@
 #include "classify.h"
 #include "condition.h"
 #include "escape.h"
+#include "pattern_lint.h"
 #include "rules_internal.h"
 #include "template.h"
 #include "vocab.h"
@@ -533,6 +534,14 @@ static int parse_pattern(Parser *p, const char *v, size_t vcol) {
         RuleDef *r = section_rule(p);
         if (strlen(v) > VX_PATTERN_MAX)
                 error_at(p, p->line, vcol, "pattern longer than the limit (see limits.h)", NULL);
+        else {
+                size_t col;
+                const char *why;
+                /* A pattern whose matching is quadratic on a crafted line is refused as it is read
+                 * (docs/rule-format.md): the match limit cannot see the restarts. */
+                if (pattern_lint(v, &col, &why) < 0)
+                        error_at(p, p->line, vcol + col, why, NULL);
+        }
         r->pattern = strdup(v);
         r->pattern_col = (unsigned) vcol;
         r->pattern_line = p->line;

@@ -521,6 +521,7 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
                 return -ENOMEM;
         pcre2_set_match_limit(rs->match_context, VX_PCRE2_MATCH_LIMIT);
         pcre2_set_depth_limit(rs->match_context, VX_PCRE2_DEPTH_LIMIT);
+        pcre2_set_heap_limit(rs->match_context, VX_PCRE2_HEAP_LIMIT_KIB);
         pcre2_jit_stack_assign(rs->match_context, NULL, rs->jit_stack);
         return 0;
 }

@@ -59,6 +59,9 @@
 /* PCRE2: no pattern may backtrack without bound on a crafted line. */
 #define VX_PCRE2_MATCH_LIMIT 100000u
 #define VX_PCRE2_DEPTH_LIMIT 5000u
+/* The interpreter's backtracking frames live on the heap: at most this many KiB per match
+ * (pcre2_set_heap_limit; JIT code uses its stack instead, below). */
+#define VX_PCRE2_HEAP_LIMIT_KIB 2048u
 /* JIT code ignores the depth limit (pcre2jit(3)): it backtracks on a JIT stack that grows from 32 KB to at
  * most this, past which the match fails with PCRE2_ERROR_JIT_STACKLIMIT. */
 #define VX_PCRE2_JIT_STACK_MAX (512u * 1024u)

@@ -177,6 +177,9 @@ static size_t limit_hits_of(const char *rule, bool jit, const char *line, size_t
 static void test_match_limit(void **state) {
         _cleanup_free_ char *line = crafted("[    1.000000] boom: ", 20, 'a', "!");
         size_t matched;
+        /* boom-seen, after catastrophic in rule order, would match the line too: a line that hits a limit
+         * is tried with no other rule (issue 24, #4), so a crafted line costs one limit, not one per rule.
+         */
         for (int jit = 1; jit >= 0; jit--) {
                 assert_int_equal(limit_hits_of("catastrophic", jit, line, &matched), 1);
                 assert_int_equal(matched, 0);
@@ -185,7 +188,7 @@ static void test_match_limit(void **state) {
         _cleanup_free_ char *fine = crafted("[    1.000000] boom: ", 20, 'a', "");
         for (int jit = 1; jit >= 0; jit--) {
                 assert_int_equal(limit_hits_of("catastrophic", jit, fine, &matched), 0);
-                assert_int_equal(matched, 1);
+                assert_int_equal(matched, 2); /* catastrophic and boom-seen */
         }
 }
 

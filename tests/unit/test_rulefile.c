@@ -103,6 +103,48 @@ static void test_errors(void **state) {
                      "t.rules:10:1: 'expect' must follow an 'example'");
 }
 
+/* Issue 24, #4: a '.' repetition the matcher can restart is refused where it is written; one that ends the
+ * match, or the one of an anchored pattern, is not. */
+static void test_pattern_lint(void **state) {
+        static const char *const valid[] = {
+                "abc.*$",     "abc(?: .+)?$",     "abc(?<value>.+)$", "abc.*",
+                "abc.+|abd$", "^(?!.*x)abc.*def", "^abc.*x",          "^a(?:b.+|c)$",
+                "^abc.{2,}x", "abc.{1,80}x",      "abc\\.*x",         "abc[.]*x",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(valid); i++) {
+                char text[512];
+                snprintf(text, sizeof(text), "%s%spattern = %s\n%s", CAUSE, RULE_HEAD, valid[i], RULE_TAIL);
+                if (parse(text) != 0)
+                        fail_msg("%s: %s", valid[i], first_error);
+        }
+        assert_error(
+                CAUSE RULE_HEAD "pattern = abc.*x\n" RULE_TAIL,
+                "t.rules:9:14: '.*' or '.+' before the end of a pattern not anchored with '^' restarts at "
+                "every position");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = ^a.*b|c\n" RULE_TAIL,
+                "t.rules:9:13: '.*' or '.+' before the end of a pattern not anchored with '^' restarts at "
+                "every position");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = abc\\N+?x\n" RULE_TAIL,
+                "t.rules:9:14: '.*' or '.+' before the end of a pattern not anchored with '^' restarts at "
+                "every position");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = ^a.*b.+c\n" RULE_TAIL,
+                "t.rules:9:16: a second '.*' or '.+' restarts for every length the first one gives back");
+        assert_error(
+                CAUSE RULE_HEAD "pattern = ^a(?=.*b)c\n" RULE_TAIL,
+                "t.rules:9:16: '.*' or '.+' in a lookaround not right after the leading '^' runs at every "
+                "position");
+        /* The shipped pattern of issue 24's reproduction, as it was. */
+        assert_error(
+                CAUSE RULE_HEAD
+                "pattern = (?<!warning: )vfio_[a-z_]+: possibly running out of DMA mappings\\. "
+                ".*Maximum possible DMA mappings: (?<value>[0-9]+),\n" RULE_TAIL,
+                "t.rules:9:78: '.*' or '.+' before the end of a pattern not anchored with '^' restarts at "
+                "every position");
+}
+
 /* A pattern longer than VX_PATTERN_MAX, and more than VX_RULES_MAX rules, are refused (one byte or one
  * rule less is not). */
 static void test_limits(void **state) {
@@ -152,7 +194,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 11);
         assert_int_equal(rs->n_symptoms, 6);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 15);
+        assert_int_equal(rs->n_rules, 16);
         ruleset_free(rs);
 }
 
@@ -275,9 +317,13 @@ static void test_documented_keys(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_valid),           cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_limits),          cmocka_unit_test(test_broken_header_is_one_error),
-                cmocka_unit_test(test_unit_rules_load), cmocka_unit_test(test_documented_keys),
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_pattern_lint),
+                cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_broken_header_is_one_error),
+                cmocka_unit_test(test_unit_rules_load),
+                cmocka_unit_test(test_documented_keys),
                 cmocka_unit_test(test_regressions),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
