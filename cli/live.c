@@ -13,6 +13,7 @@
 #include "vfioexplain/limits.h"
 
 struct Kept {
+        size_t bytes; /* what its text takes, counted against VX_WATCH_KEPT_BYTES_MAX */
         bool entry;
         const char *input; /* a static name */
         unsigned long lineno;
@@ -100,18 +101,20 @@ void live_done(Live *l) {
         *l = (Live){0};
 }
 
-/* The slot for a line to keep; the oldest goes when the ring is full. */
-static Kept *keep_slot(Live *l) {
-        if (l->n_kept == VX_WATCH_KEPT_MAX) {
+/* Keeps k (taken): the oldest go while the ring is full or the text kept would pass its bytes. */
+static void live_keep(Live *l, Kept *k) {
+        while (l->n_kept > 0 &&
+               (l->n_kept == VX_WATCH_KEPT_MAX || l->kept_bytes + k->bytes > VX_WATCH_KEPT_BYTES_MAX)) {
+                l->kept_bytes -= l->kept[l->first].bytes;
                 kept_release(&l->kept[l->first]);
                 l->first = (l->first + 1) % VX_WATCH_KEPT_MAX;
                 l->n_kept--;
                 l->dropped++;
         }
-        Kept *k = &l->kept[(l->first + l->n_kept) % VX_WATCH_KEPT_MAX];
+        l->kept[(l->first + l->n_kept) % VX_WATCH_KEPT_MAX] = *k;
+        l->kept_bytes += k->bytes;
         l->n_kept++;
         l->dirty = true;
-        return k;
 }
 
 static bool sieve_matched(Live *l, uint64_t before) {
@@ -127,8 +130,8 @@ int live_feed_line(Live *l, const char *input, unsigned long lineno, const char 
         char *copy = strndup(text, MIN(len, (size_t) VX_LINE_MAX));
         if (!copy)
                 return -ENOMEM;
-        Kept *k = keep_slot(l);
-        *k = (Kept){.input = input, .lineno = lineno, .raw = copy, .len = strlen(copy)};
+        size_t n = strlen(copy);
+        live_keep(l, &(Kept){.input = input, .lineno = lineno, .raw = copy, .len = n, .bytes = n + 1});
         return 0;
 }
 
@@ -195,7 +198,9 @@ int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
         copy_span(k.host, sizeof(k.host), e->fields.hostname);
         copy_span(k.realtime, sizeof(k.realtime), e->fields.realtime);
         memcpy(k.boot_id, e->boot_id, sizeof(k.boot_id));
-        *keep_slot(l) = k;
+        k.bytes = k.len + k.message_len + (k.unit ? strlen(k.unit) : 0) + (k.cursor ? strlen(k.cursor) : 0) +
+                4;
+        live_keep(l, &k);
         return 0;
 }
 

@@ -29,6 +29,7 @@ typedef struct Live {
         Analysis *sieve;
         Kept *kept; /* a ring of VX_WATCH_KEPT_MAX */
         size_t n_kept, first;
+        size_t kept_bytes; /* their text together, at most VX_WATCH_KEPT_BYTES_MAX */
         uint64_t dropped;
         Printed printed[VX_FINDINGS_MAX];
         size_t n_printed;

@@ -118,8 +118,11 @@
 /* Hosts told apart in one journal directory (systemd-journal-remote keeps one file per host). */
 #define VX_HOSTS_MAX 64u
 
-/* watch and run: the lines that matched a rule, kept to judge again as more arrive (oldest dropped). */
+/* watch and run: the lines that matched a rule, kept to judge again as more arrive (oldest dropped), and the
+ * bytes they may hold together: a line may be 64 KiB, and 4096 of those were 256 MB that any local user
+ * could make watch hold (logger, or a VM's output under run). 2 MiB is thousands of ordinary lines. */
 #define VX_WATCH_KEPT_MAX 4096u
+#define VX_WATCH_KEPT_BYTES_MAX (2u * 1024u * 1024u)
 /* watch and run: the host is probed again at most this often (microseconds). */
 #define VX_WATCH_REPROBE_USEC 1000000u
 /* watch: poll(2) wakes at least this often (milliseconds) when no journal is followed. */
