@@ -85,7 +85,7 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
                 analysis_free(a);
                 return r;
         }
-        a->guest_fact = a->banner_fact = a->host_kernel_fact = SIZE_MAX;
+        a->guest_fact = a->banner_fact = a->host_kernel_fact = a->card_only_fact = a->spans_fact = SIZE_MAX;
         for (size_t i = 0; i < rs->n_facts; i++)
                 if (strcmp(rs->facts[i], "qemu-guest-kernel") == 0)
                         a->guest_fact = i;
@@ -93,6 +93,10 @@ int analysis_new(const RuleSet *rs, Analysis **ret) {
                         a->banner_fact = i;
                 else if (strcmp(rs->facts[i], "host-kernel-release") == 0)
                         a->host_kernel_fact = i;
+                else if (strcmp(rs->facts[i], "group-card-only") == 0)
+                        a->card_only_fact = i;
+                else if (strcmp(rs->facts[i], "group-spans-devices") == 0)
+                        a->spans_fact = i;
         *ret = a;
         return 0;
 }
@@ -831,7 +835,7 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
          * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
         if (!a->guest_input)
-                context_note_line(&a->ctx, a->epoch, line);
+                context_note_line(&a->ctx, a->epoch, line, a->cur_joined);
         if (romfile_refs_wanted(line)) {
                 romfile_refs_scan(&a->romfiles, raw, len);
                 k->len = 0;

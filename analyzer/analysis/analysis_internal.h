@@ -162,6 +162,8 @@ struct Analysis {
         size_t banner_fact, host_kernel_fact;
         /* an input judged a VM's own kernel log without --guest: from (input, epoch, line) on */
         size_t guest_fact;
+        /* what a pasted IOMMU group listing shows of a member's group (probe rules name the same facts) */
+        size_t card_only_fact, spans_fact;
         bool judged;
         uint8_t judged_input;
         unsigned judged_epoch;

@@ -16,6 +16,7 @@
 void context_done(HostContext *c) {
         free(c->epochs);
         free(c->devices);
+        free(c->listed);
         *c = (HostContext){0};
 }
 
@@ -191,7 +192,98 @@ static void note_libvirt_start(HostContext *c, EpochInfo *e, Span text) {
         }
 }
 
-void context_note_line(HostContext *c, unsigned epoch, const Line *line) {
+/* The end of a PCI address token at s[i..len) ("01:00.0", "0000:01:00.0", a blank or the end after it), 0 if
+ * none is there. */
+static size_t address_token(const char *s, size_t i, size_t len) {
+        size_t k = i;
+        while (k < len && (span_is_xdigit(s[k]) || s[k] == ':' || s[k] == '.'))
+                k++;
+        if (k - i < 7 || k - i >= PCI_ADDRESS_SIZE || (k < len && s[k] != ' ' && s[k] != '\t') ||
+            s[k - 2] != '.')
+                return 0;
+        PciAddress a;
+        return pci_address_normalize(s + i, k - i, a) == 0 ? k : 0;
+}
+
+static bool listed_bridge(Span member) {
+        /* -nn: the class in brackets after its name; without -nn the name alone */
+        return span_find(member, " [0604]: ") || span_find(member, " [0609]: ") ||
+                (!span_find(member, "]: ") && span_find(member, " PCI bridge"));
+}
+
+/* "IOMMU Group 1 01:00.0 VGA compatible controller [0300]: ..." (a loop over
+ * /sys/kernel/iommu_groups/N/devices printing lspci -nns of each, one line a member), or the heading
+ * "IOMMU Group 1:" joined with its TAB-indented member lines (the Arch wiki's loop). */
+static void note_group_listing(HostContext *c, unsigned epoch, Span text, unsigned joined) {
+        Span t = text;
+        uint64_t group;
+        if (!span_eat_literal(&t, "IOMMU ") ||
+            !(span_eat_literal(&t, "Group ") || span_eat_literal(&t, "group ")) ||
+            !span_eat_digits(&t, 1, 10, &group) || group > UINT32_MAX)
+                return;
+        size_t starts[VX_JOIN_LINES_MAX + 2], n = 0;
+        for (size_t i = 0; i < t.len && n < ELEMENTSOF(starts) - 1; i++)
+                if ((i == 0 || t.p[i - 1] == ' ' || t.p[i - 1] == '\t') && address_token(t.p, i, t.len))
+                        starts[n++] = i;
+        bool whole = joined > 0 && joined < VX_JOIN_LINES_MAX && n == joined,
+             cut = joined >= VX_JOIN_LINES_MAX;
+        starts[n] = t.len;
+        for (size_t m = 0; m < n; m++) {
+                if (c->n_listed >= VX_LISTED_MEMBERS_MAX)
+                        return;
+                size_t end = address_token(t.p, starts[m], t.len);
+                ListedMember l = {.group = (unsigned) group, .epoch = epoch, .whole = whole, .cut = cut};
+                (void) pci_address_normalize(t.p + starts[m], end - starts[m], l.address);
+                l.bridge = listed_bridge((Span){t.p + starts[m], starts[m + 1] - starts[m]});
+                bool seen = false;
+                for (size_t k = 0; k < c->n_listed && !seen; k++)
+                        if (c->listed[k].group == l.group && c->listed[k].epoch == epoch &&
+                            strcmp(c->listed[k].address, l.address) == 0) {
+                                c->listed[k].whole = c->listed[k].whole || whole;
+                                c->listed[k].cut = c->listed[k].cut || cut;
+                                seen = true;
+                        }
+                if (seen)
+                        continue;
+                if (c->n_listed % 32 == 0) {
+                        ListedMember *a = realloc(c->listed, (c->n_listed + 32) * sizeof(ListedMember));
+                        if (!a)
+                                return;
+                        c->listed = a;
+                }
+                c->listed[c->n_listed++] = l;
+        }
+}
+
+static bool listed_same_card(const char *a, const char *b) {
+        const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+        return da && db && da - a == db - b && strncmp(a, b, (size_t) (da - a)) == 0;
+}
+
+ListedGroup context_listed_group(const HostContext *c, size_t i) {
+        const ListedMember *d = &c->listed[i];
+        bool other = false, whole = false, cut = false, other_groups = false;
+        for (size_t k = 0; k < c->n_listed; k++) {
+                const ListedMember *m = &c->listed[k];
+                if (m->epoch != d->epoch)
+                        continue;
+                if (m->group != d->group) {
+                        other_groups = true;
+                        continue;
+                }
+                whole = whole || m->whole;
+                cut = cut || m->cut;
+                if (k != i && !m->bridge && !listed_same_card(m->address, d->address))
+                        other = true;
+        }
+        if (other)
+                return LISTED_OTHERS;
+        /* A listing of one group, one line a member, may be a grep for the card's lines: not its whole
+         * group; one of several groups is the loop's whole output. */
+        return !cut && (whole || other_groups) ? LISTED_CARD_ONLY : LISTED_NONE;
+}
+
+void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined) {
         EpochInfo *e = epoch_info(c, epoch);
         if (line->host.len)
                 note_hostname(c, line->host);
@@ -224,6 +316,12 @@ void context_note_line(HostContext *c, unsigned epoch, const Line *line) {
                                         e->iommu_lines = true;
                         } else if (span_starts_with(text, "pci "))
                                 note_enumeration(c, text);
+                        else if (span_starts_with(text, "IOMMU "))
+                                note_group_listing(c, epoch, text, joined);
+                        break;
+                case SOURCE_UNKNOWN:
+                        if (span_starts_with(text, "IOMMU "))
+                                note_group_listing(c, epoch, text, joined);
                         break;
                 case SOURCE_QEMU:
                         /* qemu-system-aarch64, not qemu-kvm (RHEL's, any architecture) */

@@ -422,6 +422,28 @@ static void resolve_groups(Analysis *a) {
         }
 }
 
+/* What pasted IOMMU group listings show of each endpoint's group, as the facts the probes give of the host's
+ * own groups: only the functions of its card and bridges (group-card-only), or another device too
+ * (group-spans-devices). */
+static int note_listed_groups(Analysis *a) {
+        for (size_t i = 0; i < a->ctx.n_listed; i++) {
+                const ListedMember *m = &a->ctx.listed[i];
+                if (m->bridge)
+                        continue;
+                ListedGroup g = context_listed_group(&a->ctx, i);
+                size_t fact = g == LISTED_CARD_ONLY ? a->card_only_fact
+                        : g == LISTED_OTHERS        ? a->spans_fact
+                                                    : SIZE_MAX;
+                if (fact == SIZE_MAX)
+                        continue;
+                int r = fact_set_add(a->facts, fact, m->address, m->epoch, a->budget->facts < VX_FACTS_MAX);
+                if (r == -ENOMEM)
+                        return r;
+                a->budget->facts += r == 1;
+        }
+        return 0;
+}
+
 int analysis_finish(Analysis *a) {
         int r;
         /* Hits get the devices of their groups now: what was entered under the old ones is stale, and so is
@@ -433,6 +455,8 @@ int analysis_finish(Analysis *a) {
         if ((r = merge_deviceless(a)) < 0)
                 return r;
         if ((r = regressions_judge(a)) < 0)
+                return r;
+        if ((r = note_listed_groups(a)) < 0)
                 return r;
         if ((r = attach_symptoms(a)) < 0)
                 return r;

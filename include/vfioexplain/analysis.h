@@ -66,7 +66,7 @@ typedef struct Finding {
 
 typedef struct Analysis Analysis;
 
-/* A CPU vendor as the input or the host shows it (bits of AnalysisIdentity.cpu_mask). */
+/* A CPU vendor as the input or the host shows it (bits of the analysis's HostContext.cpu_mask). */
 typedef enum AnalysisCpu {
         ANALYSIS_CPU_INTEL,
         ANALYSIS_CPU_AMD,
@@ -185,7 +185,8 @@ bool analysis_when_held(const Analysis *a, size_t symptom, size_t when);
 bool analysis_symptom_seen(const Analysis *a, size_t symptom);
 
 /* What the host the input is judged against shows of itself (probes or a snapshot), for conditions on the
- * architecture (an ArchFamily, -1 unknown), CPU vendor (an AnalysisCpu, -1) and kernel release (NULL). */
+ * architecture (an ArchFamily, -1 unknown), CPU vendor (an AnalysisCpu, -1) and kernel release (NULL).
+ * No command calls it yet: with probes, conditions see what the logs show only. */
 void analysis_note_host(Analysis *a, int arch, int cpu, const char *kernel_release);
 /* A PCI device's ids and class as a pasted listing or the host shows it (DeviceNote: -1 unknown). Returns 0
  * or -ENOMEM. */

@@ -88,6 +88,8 @@
 #define VX_EPOCHS_TRACKED 4096u
 #define VX_DEVICE_NOTES_MAX 512u
 #define VX_INPUT_HOSTNAMES_MAX 8u
+/* Members of pasted IOMMU group listings ("IOMMU Group 1 01:00.0 VGA ..."): a desktop has a few dozen. */
+#define VX_LISTED_MEMBERS_MAX 512u
 /* Causes a symptom suggested that a fact ruled out, kept to be shown as such. */
 #define VX_RULED_OUT_MAX 64u
 /* The line memo (analyzer/analysis/line_memo.c): what a message did, for the lines that say it again. Sized

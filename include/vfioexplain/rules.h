@@ -222,11 +222,12 @@ typedef struct Prefilter Prefilter;
  * pflash or -bios), the commands and replies of a shell transcript's sysfs writes, and what
  * analyzer/analysis/context.c notes of the host: the IOMMU driver's lines (DMAR, AMD-Vi, an SMMU's), the
  * kernel's enumeration of each PCI device ("[10de:1b80] type 00 class 0x030000") and libvirt's line at each
- * start of a domain (its QEMU and kernel versions and host name). */
+ * start of a domain (its QEMU and kernel versions and host name), and pasted IOMMU group listings. */
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
-                        "smmu", "] type 0", "starting up libvirt version: ", PREFILTER_SHELL_LITERALS     \
+                        "smmu", "] type 0", "starting up libvirt version: ", "IOMMU Group ",              \
+                        "IOMMU group ", PREFILTER_SHELL_LITERALS                                          \
         }
 
 /* What a pattern of the log prefilter is besides a rule's literal. */
