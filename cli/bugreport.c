@@ -420,6 +420,11 @@ static int write_redacted_document(const HostSet *s, const Options *o, const Str
         int r;
         if ((r = redactor_for(s, text, doc->len, &red)) < 0)
                 return r;
+        /* A first pass only counts, and finds every value: past VX_REDACT_VALUES_MAX of them nothing is
+         * written (once half a document was, then "out of memory"). The second gives each value the token
+         * the first did, and finds nothing the first did not. */
+        if ((r = redact_pieces(red, text, doc->len, false)) < 0)
+                return r;
         if (o->format == OUTPUT_JSON) {
                 if ((r = redact_pieces(red, text, doc->len, true)) < 0)
                         return r;
@@ -436,10 +441,7 @@ static int write_redacted_document(const HostSet *s, const Options *o, const Str
                         return r;
                 return write_out(&note, 0);
         }
-        /* The note comes first and counts the whole document: a first pass only counts. The second gives
-         * each value the token the first did, and finds nothing the first did not. */
-        if ((r = redact_pieces(red, text, doc->len, false)) < 0)
-                return r;
+        /* The note comes first and counts the whole document, as the first pass did. */
         const char *host = strstr(text, "\n## Host");
         size_t head = host ? (size_t) (host - text) : doc->len;
         put_redaction_note(&note, red);
@@ -477,7 +479,11 @@ int bugreport_print(const HostSet *s, const Options *o) {
         if (!o->redact) {
                 if (print_output(&doc) < 0)
                         return EXIT_INTERNAL;
-        } else if (output_result(write_redacted_document(s, o, &doc)) < 0)
+        } else if ((r = write_redacted_document(s, o, &doc)) == -E2BIG) {
+                errorf("report --redact: more than %u distinct values to redact; nothing written",
+                       VX_REDACT_VALUES_MAX);
+                return EXIT_USAGE;
+        } else if (output_result(r) < 0)
                 return EXIT_INTERNAL;
         size_t n, any = 0;
         for (size_t h = 0; h < s->n; h++) {

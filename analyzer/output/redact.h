@@ -29,7 +29,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Redactor *, redactor_free);
 
 /* A value known to be secret (the host's name, a login user's name), replaced wherever it occurs as
  * a whole word. Values shorter than 2 bytes are ignored (they would eat ordinary text), and so are values
- * with a newline, which no word holds (and which would keep redactor_apply() from working by lines). */
+ * with a newline, which no word holds (and which would keep redactor_apply() from working by lines).
+ * -E2BIG when VX_REDACT_VALUES_MAX distinct values are held already (redactor_learn() and redactor_apply()
+ * too, for the values they find): a report with more is not written redacted. */
 int redactor_add(Redactor *r, RedactKind kind, const char *value, size_t len);
 
 /* Learns what text shows to be secret without being told (user names of /home/NAME paths, serial

@@ -114,6 +114,44 @@ for line in open(sys.argv[1]).read().splitlines():
 assert seen >= 2, f"the hostile line is missing from the report ({seen})"
 PY
 
+# Issue 24 #12: a redactor holds VX_REDACT_VALUES_MAX (4096) distinct values. Permission denied on DEVICES
+# devices (QEMU hw/vfio/container.c vfio_get_group()), 16 lines each, each line's option string holding 20
+# UUIDs of its own: 8 devices (2560 values) are redacted, all of them; 16 (5120) are refused before anything is
+# written (once 106 KB of JSON, then "out of memory", exit 3).
+many_uuids() {
+        python3 - "$1" <<'PY'
+import random, sys, uuid
+r = random.Random(int(sys.argv[1]))
+for d in range(1, int(sys.argv[1]) + 1):
+    for k in range(16):
+        ids = ",".join("x%d=%s" % (j, uuid.UUID(int=r.getrandbits(128))) for j in range(20))
+        print("qemu-system-x86_64: -device vfio-pci,host=0000:%02x:00.0,%s: vfio 0000:%02x:00.0: failed to open "
+              "/dev/vfio/%d: Permission denied" % (d, ids, d, d + 11))
+PY
+}
+many_uuids 8 >logs/uuids-8.log
+many_uuids 16 >logs/uuids-16.log
+for fmt in markdown json; do
+        "$bin" --rules "$rules" --no-probe --format $fmt report --redact logs/uuids-8.log >uuids-8.$fmt 2>uuids.err
+        status=$?
+        if [ $status -ne 1 ] || grep -Eq '[0-9a-f]{8}-[0-9a-f]{4}-' uuids-8.$fmt ||
+                [ "$(grep -o 'redacted-uuid-[0-9]*' uuids-8.$fmt | sort -u | wc -l)" -ne 2560 ]; then
+                echo "FAIL: report --redact ($fmt) of 2560 UUIDs: exit $status, or not each its own token"
+                cat uuids.err
+                fails=$((fails + 1))
+        fi
+        "$bin" --rules "$rules" --no-probe --format $fmt report --redact logs/uuids-16.log >uuids-16.$fmt 2>uuids.err
+        status=$?
+        if [ $status -ne 2 ] || [ -s uuids-16.$fmt ] || [ "$(wc -l <uuids.err)" -ne 1 ] ||
+                ! grep -q 'more than 4096 distinct values to redact; nothing written' uuids.err; then
+                echo "FAIL: report --redact ($fmt) of 5120 UUIDs: exit $status (want 2), $(wc -c <uuids-16.$fmt) bytes written (want none)"
+                cat uuids.err
+                fails=$((fails + 1))
+        else
+                echo "ok: report --redact ($fmt): 2560 UUIDs redacted, 5120 refused before writing"
+        fi
+done
+
 # --redact belongs to report; report takes no text output.
 expect 2 "--redact is an option of 'vfioexplain report'" -- "$bin" --redact check
 finish
