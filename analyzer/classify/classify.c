@@ -289,10 +289,41 @@ static Source source_of_ident(Span ident) {
 
 /* "host ident[pid]: " after a journal timestamp. The identifier must be "kernel" or carry a [pid] when
  * strict, so that a dmesg message such as "pci 0000:00:01.0: ..." is not mistaken for one. */
+/* "ident[pid]: " or "kernel: " with no host before it: journalctl --no-hostname (journalctl -k -o
+ * short-monotonic --no-hostname is a common "dmesg" alias). Without a pid only "kernel" is taken, so that
+ * "2024-...Z qemu-system-x86_64: ..." stays QEMU's own -msg timestamp=on line. */
+static bool eat_ident_no_host(Span *s, Line *l) {
+        Span t = *s, ident;
+        bool pid = false;
+
+        if (!span_eat_char(&t, ' '))
+                return false;
+        ident.p = t.p;
+        while (t.len > 0 && is_ident_char(t.p[0]))
+                span_advance(&t, 1);
+        ident.len = (size_t) (t.p - ident.p);
+        if (ident.len == 0)
+                return false;
+        if (span_eat_char(&t, '[')) {
+                if (!span_eat_digits(&t, 1, 10, NULL) || !span_eat_char(&t, ']'))
+                        return false;
+                pid = true;
+        }
+        if (!span_eat_char(&t, ':') || (!pid && !span_equals(ident, "kernel")))
+                return false;
+        span_eat_char(&t, ' ');
+        l->host = (Span){0};
+        l->ident = ident;
+        *s = t;
+        return true;
+}
+
 static bool eat_host_ident(Span *s, bool strict, Line *l) {
         Span t = *s, host, ident;
         bool pid = false;
 
+        if (eat_ident_no_host(s, l))
+                return true;
         if (!span_eat_char(&t, ' '))
                 return false;
         host.p = t.p;

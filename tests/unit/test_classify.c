@@ -241,6 +241,24 @@ static void test_journal_formats(void **state) {
         assert_string_equal(l.location_address, "0000:01:00.0");
         assert_line("Jun 04 07:25:13 pve1 QEMU[3989106]: kvm: VFIO_MAP_DMA failed: Invalid argument",
                     FORMAT_JOURNAL_SHORT, SOURCE_QEMU, "VFIO_MAP_DMA failed: Invalid argument");
+        /* journalctl --no-hostname: no host between the stamp and the identifier */
+        assert_line(
+                "[    0.929877] kernel: DMAR: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr "
+                "70e67000 [fault reason 06] PTE Read access is not set",
+                FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                "DMAR: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr 70e67000 [fault reason 06] "
+                "PTE Read access is not set");
+        assert_line("Nov 23 10:00:01 kernel: DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        l = classify("Nov 23 10:00:01 libvirtd[1234]: internal error: x");
+        assert_int_equal(l.views[0].source, SOURCE_LIBVIRT);
+        assert_int_equal(l.host.len, 0);
+        /* ... but a dmesg message that starts with a word and a colon is the kernel's, and QEMU's own stamp
+         * before its name is QEMU's */
+        assert_line("[    0.019620] DMAR: IOMMU enabled", FORMAT_DMESG, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        assert_line("2024-05-01T10:00:00.123456Z qemu-system-x86_64: vfio: error", FORMAT_QEMU, SOURCE_QEMU,
+                    "vfio: error");
         /* a program that only resembles it stays the journal's */
         assert_line("Jun 04 07:25:13 pve1 QEMUX[12]: kvm: x", FORMAT_JOURNAL_SHORT, SOURCE_JOURNAL,
                     "kvm: x");
