@@ -85,6 +85,9 @@ static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown
                       !p->iommu_on                 ? ""
                               : p->n_blockers == 0 ? ", group viable"
                                                    : ", group NOT viable");
+        if (p->all_vfio)
+                strbuf_printf(out, "%sThe device%s already on vfio-pci: what remains is below.\n",
+                              markdown ? "\n" : "", p->n_devices > 1 ? "s are" : " is");
 }
 
 static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
@@ -218,6 +221,7 @@ static int render_plan_json(const HostFacts *f, const Plan *p, StrBuf *out) {
                 json_object_array_add(
                         devs, json_device(p->devices[i].pci, plan_role_to_string(p->devices[i].role)));
         json_object_object_add(plan, "devices", devs);
+        json_object_object_add(plan, "on_vfio", json_object_new_boolean(p->all_vfio));
         json_object_object_add(plan, "viable",
                                p->iommu_on ? json_object_new_boolean(p->n_blockers == 0) : NULL);
         for (size_t i = 0; i < p->n_blockers; i++)
@@ -258,10 +262,6 @@ static void plan_error(const Plan *p) {
         case PLAN_BRIDGE:
                 errorf("%s is a PCI bridge: only the devices behind it can be passed through ('lspci -tv' shows them)",
                        p->error_address);
-                break;
-        case PLAN_ALREADY_VFIO:
-                errorf("%s and the functions that go with it are on vfio-pci already; 'vfioexplain check %s' says whether anything still blocks passthrough",
-                       p->error_address, p->error_address);
                 break;
         default:
                 errorf("at most %u addresses, and %u devices with the functions that go along",

@@ -582,11 +582,19 @@ static void plan_verify(Builder *b) {
 static void plan_libvirt(Builder *b) {
         StrBuf why = {0};
         PlanStep *s = step_new(b, "Give the devices to the VM (libvirt)");
-        step_cmd(b, s, "sudo virsh edit %s", b->domain);
+        /* Without --domain the name is the user's to fill in: a variable, which a shell takes as it is
+         * pasted (a placeholder such as <domain> would be read as a redirection). */
+        if (b->domain)
+                step_cmd(b, s, "sudo virsh edit %s", b->domain);
+        else {
+                step_cmd(b, s,
+                         "DOMAIN=your-vm   # the libvirt domain to give the devices to (virsh list --all)");
+                step_cmd(b, s, "sudo virsh edit \"$DOMAIN\"");
+        }
         strbuf_printf(
                 &why,
                 "Paste the <hostdev> elements below inside <devices>%s. managed='yes' lets libvirt detach each device from its host driver when the VM starts and give it back when it stops; the device's address in the guest is chosen by libvirt.",
-                strcmp(b->domain, "VM") == 0 ? " (VM is the domain's name)" : "");
+                b->domain ? "" : " (set DOMAIN to the domain's name first)");
         step_why(b, s, &why);
 }
 
@@ -787,14 +795,10 @@ static int collect(const HostFacts *f, PciAddress *addresses, size_t n, Plan *p)
                         i++;
 
         qsort(p->devices, p->n_devices, sizeof(p->devices[0]), cmp_plan_device);
-        bool all_vfio = true;
+        /* Devices on vfio-pci already (a guide followed up to the binding) get the steps that remain. */
+        p->all_vfio = true;
         for (size_t i = 0; i < p->n_devices; i++)
-                all_vfio = all_vfio && on_driver(p->devices[i].pci, "vfio-pci");
-        if (all_vfio && p->n_blockers == 0) {
-                snprintf(p->error_address, sizeof(p->error_address), "%s", p->devices[0].pci->address);
-                p->error = PLAN_ALREADY_VFIO;
-                return -EINVAL;
-        }
+                p->all_vfio = p->all_vfio && on_driver(p->devices[i].pci, "vfio-pci");
         for (size_t k = 0; k < f->n_devices; k++) {
                 const PciDevice *m = &f->devices[k];
                 if (in_plan(p, m) || is_bridge(m))
@@ -839,7 +843,7 @@ int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const ch
         int r = collect(f, addresses, n, p);
         if (r < 0)
                 return r;
-        Builder b = {.f = f, .p = p, .domain = domain ? domain : "VM", .vm = vm};
+        Builder b = {.f = f, .p = p, .domain = domain, .vm = vm};
         /* A Proxmox VE node's VMs are qemu-server's: no libvirt domain to edit, unless one was named. */
         bool pve_node = !vm && !domain && f->distro == DISTRO_PROXMOX;
         p->pve = vm != NULL || pve_node;

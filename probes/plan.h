@@ -35,7 +35,6 @@ typedef enum PlanError {
         PLAN_NO_PCI, /* the host's PCI devices could not be read */
         PLAN_NO_DEVICE, /* error_address is not a device of this host */
         PLAN_BRIDGE, /* error_address is a bridge: only endpoints can be assigned */
-        PLAN_ALREADY_VFIO, /* error_address and every function that goes with it are on vfio-pci */
         PLAN_TOO_MANY,
 } PlanError;
 
@@ -52,6 +51,7 @@ typedef struct Plan {
         const PciDevice *twins[VX_PLAN_DEVICES_MAX];
         size_t n_twins;
         bool iommu_on; /* the kernel has IOMMU groups: the groups (and blockers) are known */
+        bool all_vfio; /* every device of the plan is on vfio-pci already: no binding step */
         CpuVendor vendor; /* from proc/cpuinfo, else from the firmware's table (DMAR or IVRS) */
         PlanStep steps[VX_PLAN_STEPS_MAX];
         size_t n_steps;
@@ -71,8 +71,8 @@ typedef struct PlanVm {
 } PlanVm;
 
 /* Builds the plan for addresses (normalised) on host f; domain names the libvirt domain in commands
- * (NULL: the placeholder VM). Returns 0; -EINVAL with p->error set when no plan can be made for
- * them; -ENOMEM. p must be released with plan_done() in every case. */
+ * (NULL: a DOMAIN variable that the step sets first). Returns 0; -EINVAL with p->error set when no plan can
+ * be made for them; -ENOMEM. p must be released with plan_done() in every case. */
 int plan_build(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, Plan *p);
 /* The same for a Proxmox VE VM (vm not NULL): its step is the qm set commands that add the devices. */
 int plan_build_for(const HostFacts *f, PciAddress *addresses, size_t n, const char *domain, const PlanVm *vm,

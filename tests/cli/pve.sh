@@ -238,7 +238,7 @@ rm -rf "$tmp/debsdboot/etc/pve"
 plan_has debsdboot '^   \$ sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
 # Without --pve-vm, a Proxmox VE node's plan gives the card to a VM with qm set (VMID the placeholder), not virsh.
 plan_has pxgrub '^   \$ qm set VMID --hostpci0 0000:01:00$' 'virsh|<hostdev' "Proxmox node: qm set VMID, no virsh"
-plan_has debsdboot '^   \$ sudo virsh edit VM$' 'qm set' "Debian: virsh edit"
+plan_has debsdboot '^   \$ sudo virsh edit "\$DOMAIN"$' 'qm set' "Debian: virsh edit"
 plan_has pxgrub '^   \$ vfioexplain rom --address 0000:01:00.0 /usr/share/kvm/vbios-0000-01-00.0.rom$' 'vgabios' \
         "Proxmox node: the boot GPU's ROM goes to /usr/share/kvm"
 # The guides people follow put intel_iommu=on into /etc/default/grub: on a systemd-boot node that file is not

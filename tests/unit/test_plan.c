@@ -174,8 +174,16 @@ static void test_refusals(void **state) {
         assert_int_equal(p.error, PLAN_NO_DEVICE);
         assert_string_equal(p.error_address, "0000:05:00.0");
         plan_done(&p);
-        assert_int_equal(plan_build(&f, bound, 1, NULL, &p), -EINVAL);
-        assert_int_equal(p.error, PLAN_ALREADY_VFIO);
+        /* On vfio-pci already: no binding, no boot configuration, what remains (the check, the VM's XML);
+         * with no --domain, a variable the user sets, never a placeholder a shell would misread. */
+        assert_int_equal(plan_build(&f, bound, 1, NULL, &p), 0);
+        assert_true(p.all_vfio);
+        assert_int_equal(p.n_steps, 2);
+        assert_string_equal(p.steps[0].title, "Check the result");
+        assert_string_equal(p.steps[1].title, "Give the devices to the VM (libvirt)");
+        assert_true(step_has(&p.steps[1], "sudo virsh edit \"$DOMAIN\""));
+        assert_true(strncmp(p.steps[1].commands[0], "DOMAIN=your-vm   # ", 19) == 0);
+        assert_non_null(strstr(p.hostdev_xml, "bus='0x01'"));
         plan_done(&p);
         f.pci = KNOWN_NOT_PROBED;
         assert_int_equal(plan_build(&f, bound, 1, NULL, &p), -EINVAL);
