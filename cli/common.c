@@ -194,7 +194,7 @@ int get_facts(const Options *o, HostFacts *host) {
                 _cleanup_free_ char *buf = NULL;
                 size_t len;
                 Diag d = {0};
-                int r = read_file_bounded(AT_FDCWD, o->snapshot, VX_SNAPSHOT_MAX, &buf, &len);
+                int r = file_read(AT_FDCWD, o->snapshot, FILE_NAMED, VX_SNAPSHOT_MAX, &buf, &len);
                 if (r < 0) {
                         errorf("%s: %s", o->snapshot,
                                r == -EFBIG ? "larger than a snapshot can be" : strerror(-r));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "hosts.h"
 #include "journal.h"
 #include "kmsg.h"
@@ -123,16 +124,11 @@ static int open_inputs(int argc, char **argv, Input *inputs, size_t *n_inputs) {
                         inputs[(*n_inputs)++] = (Input){.name = "-", .fd = STDIN_FILENO};
                         continue;
                 }
-                int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                struct stat st;
+                /* What the user names is read as it is: <(cmd) and a FIFO are what was asked for. */
+                int fd = file_open(AT_FDCWD, argv[i], FILE_NAMED);
                 if (fd < 0) {
-                        errorf("%s: %s", argv[i], strerror(errno));
-                        return -errno;
-                }
-                if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-                        errorf("%s: %s", argv[i], S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-                        close(fd);
-                        return -EINVAL;
+                        errorf("%s: %s", argv[i], fd == -EISDIR ? "is a directory" : strerror(-fd));
+                        return fd == -EISDIR ? -EINVAL : fd;
                 }
                 inputs[(*n_inputs)++] = (Input){.name = argv[i], .fd = fd, .trace_dat = is_trace_dat(fd)};
         }
@@ -189,7 +185,8 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                 ret = exit_status_of(r);
                 goto out;
         }
-        vm_target_open_logs(o, &vm, inputs, &n_inputs, VX_INPUTS_MAX);
+        if (vm_target_open_logs(o, &vm, inputs, &n_inputs, VX_INPUTS_MAX) < 0)
+                goto out;
         /* The host is probed: the logs are read with what reading them needs, no more. */
         privileges_reduce_probed(o, o->bug_report ? "report" : "explain");
         hostset_init(&hosts, rs, &host);

@@ -27,8 +27,8 @@ static void alias_source_load(AliasSource *s, const Options *o) {
                 return;
         s->tried = true;
         if (o->guest_modules_alias) {
-                int r = read_file_bounded(AT_FDCWD, o->guest_modules_alias, VX_MODULES_ALIAS_MAX, &s->text,
-                                          &s->len);
+                int r = file_read(AT_FDCWD, o->guest_modules_alias, FILE_NAMED, VX_MODULES_ALIAS_MAX,
+                                  &s->text, &s->len);
                 if (r < 0)
                         errorf("warning: --guest-modules-alias %s: %s", o->guest_modules_alias,
                                r == -EFBIG ? "too large for a modules.alias" : strerror(-r));
@@ -90,10 +90,10 @@ static int feed_guest_file(Analysis *a, const Options *o, const char *name, Alia
                 errorf("--guest -: name the guest's log as a file (standard input is the host's)");
                 return -EINVAL;
         }
-        fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = file_open(AT_FDCWD, name, FILE_NAMED);
         if (fd < 0) {
-                errorf("--guest %s: %s", name, strerror(errno));
-                return -errno;
+                errorf("--guest %s: %s", name, fd == -EISDIR ? "is a directory" : strerror(-fd));
+                return fd == -EISDIR ? -EINVAL : fd;
         }
         r = read_fd_bounded(fd, VX_GUEST_FILE_MAX, &text, &len);
         if (r < 0) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "pci_address.h"
 #include "privileges.h"
 #include <json-c/json.h>
@@ -62,11 +63,9 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         /* Created now, as root (a file of root's), before the probes and the switch to nobody. */
-        fd = strcmp(path, "-") == 0
-                ? STDOUT_FILENO
-                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        fd = strcmp(path, "-") == 0 ? STDOUT_FILENO : file_create(path);
         if (fd < 0) {
-                errorf("%s: %s", path, strerror(errno));
+                errorf("%s: %s", path, strerror(-fd));
                 return EXIT_USAGE;
         }
         /* A snapshot is for someone else to replay a report with: it carries the package versions. */

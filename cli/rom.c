@@ -452,16 +452,9 @@ int cmd_rom(const Options *o, int argc, char **argv) {
         } else
                 privileges_reduce_probed(o, "rom");
         const char *file = argv[0];
-        int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct stat st;
+        int fd = strcmp(file, "-") == 0 ? STDIN_FILENO : file_open(AT_FDCWD, file, FILE_NAMED);
         if (fd < 0) {
-                errorf("%s: %s", file, strerror(errno));
-                goto out;
-        }
-        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-                errorf("%s: %s", file, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-                if (fd != STDIN_FILENO)
-                        close(fd);
+                errorf("%s: %s", file, fd == -EISDIR ? "is a directory" : strerror(-fd));
                 goto out;
         }
         r = read_fd_bounded(fd, VX_ROM_FILE_MAX, &buf, &len);

@@ -32,12 +32,9 @@ static int inventory_load(const char *dir, Diag *d, Inventory **ret, size_t *ret
         size_t n = 0;
         int r = 0;
 
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+        DIR *dp = file_opendir(AT_FDCWD, dir, 0);
         if (!dp) {
                 r = -errno;
-                if (dfd >= 0)
-                        close(dfd);
                 errorf("%s: %s (name the inventory's directory: rules test --inventory DIR)", dir,
                        strerror(-r));
                 return r;
@@ -76,21 +73,15 @@ static int inventory_load(const char *dir, Diag *d, Inventory **ret, size_t *ret
         for (; inv && done < n; done++) {
                 _cleanup_free_ char *buf = NULL, *path = NULL;
                 size_t len = 0;
-                struct stat st;
                 if (asprintf(&path, "%s/%s", dir, names[done]) < 0) {
                         path = NULL;
                         r = -ENOMEM;
                         break;
                 }
-                /* Only regular files: a FIFO named *.tsv would block the open. */
-                if (fstatat(dirfd(dp), names[done], &st, 0) < 0)
-                        r = -errno;
-                else if (!S_ISREG(st.st_mode))
-                        r = -EINVAL;
-                else
-                        r = read_file_bounded(dirfd(dp), names[done], VX_INVENTORY_FILE_MAX, &buf, &len);
+                /* Found in a directory: a regular file or nothing (a FIFO named *.tsv would block). */
+                r = file_read(dirfd(dp), names[done], FILE_NOFOLLOW, VX_INVENTORY_FILE_MAX, &buf, &len);
                 if (r < 0) {
-                        errorf("%s: %s", path, r == -EINVAL ? "not a regular file" : strerror(-r));
+                        errorf("%s: %s", path, file_strerror(r));
                         break;
                 }
                 if ((r = inventory_parse(path, buf, len, d, &inv[done])) < 0)

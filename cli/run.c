@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "live.h"
 #include "privileges.h"
 #include "vm.h"
@@ -106,7 +107,8 @@ static int open_domain_log(const Options *o, const char *name) {
                 return -1;
         if (snprintf(path, sizeof(path), "/var/log/libvirt/qemu/%s.log", name) >= (int) sizeof(path))
                 return -1;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        /* Found, not named: a regular file only, followed without blocking. */
+        int fd = file_open(AT_FDCWD, path, FILE_NONBLOCK);
         /* Only what this start appends. */
         if (fd >= 0)
                 (void) lseek(fd, 0, SEEK_END);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "rootfs.h"
 #include "vm.h"
 
@@ -56,30 +57,38 @@ int vm_target_load(const Options *o, const HostFacts *host, VmTarget *t) {
         return 0;
 }
 
-/* relpath under the root as one more input; nothing when it does not exist (a VM that never started). */
-static void open_log(const Options *o, const char *relpath, char *name, size_t size, Input *inputs,
-                     size_t *n_inputs, size_t max) {
+/* relpath under the root as one more input; nothing when it does not exist (a VM that never started) or
+ * cannot be read, which leaves its configuration alone to be judged. One that is there but is no regular
+ * file (a FIFO, a device node) is not opened: said, and an error. */
+static int open_log(const Options *o, const char *relpath, char *name, size_t size, Input *inputs,
+                    size_t *n_inputs, size_t max) {
         if (*n_inputs >= max)
-                return;
+                return 0;
         int root = rootfs_open(o->sysroot);
         if (root < 0)
-                return;
-        int fd = rootfs_openat(root, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+                return 0;
+        int fd = rootfs_open_file(root, relpath);
         close(root);
+        if (fd == -EINVAL || fd == -EISDIR) {
+                errorf("/%s: %s", relpath, file_strerror(fd));
+                return fd;
+        }
         if (fd < 0)
-                return;
+                return 0;
         snprintf(name, size, "/%s", relpath);
         inputs[(*n_inputs)++] = (Input){.name = name, .fd = fd};
+        return 0;
 }
 
-void vm_target_open_logs(const Options *o, VmTarget *t, Input *inputs, size_t *n_inputs, size_t max) {
+int vm_target_open_logs(const Options *o, VmTarget *t, Input *inputs, size_t *n_inputs, size_t max) {
         if (t->layer == GUEST_LIBVIRT && t->config)
-                open_log(o, t->domain.log_path, t->log_names[0], sizeof(t->log_names[0]), inputs, n_inputs,
-                         max);
-        else if (t->layer == GUEST_PVE && t->pve->task_log[0])
+                return open_log(o, t->domain.log_path, t->log_names[0], sizeof(t->log_names[0]), inputs,
+                                n_inputs, max);
+        if (t->layer == GUEST_PVE && t->pve->task_log[0])
                 /* The last failed start: its task log ends in "TASK ERROR: ...". */
-                open_log(o, t->pve->task_log, t->log_names[0], sizeof(t->log_names[0]), inputs, n_inputs,
-                         max);
+                return open_log(o, t->pve->task_log, t->log_names[0], sizeof(t->log_names[0]), inputs,
+                                n_inputs, max);
+        return 0;
 }
 
 void vm_target_done(VmTarget *t) {

@@ -23,6 +23,7 @@ bool vm_target_named(const Options *o);
  * Proxmox VE host= without a function means its functions). Returns 0, or a negative errno after saying
  * what is wrong on stderr. */
 int vm_target_load(const Options *o, const HostFacts *host, VmTarget *t);
-/* Opens the VM's own logs under the root (those that exist) as more inputs, at most max in all. */
-void vm_target_open_logs(const Options *o, VmTarget *t, Input *inputs, size_t *n_inputs, size_t max);
+/* Opens the VM's own logs under the root (those that exist) as more inputs, at most max in all. One that
+ * is not a regular file is an error, said on stderr. */
+int vm_target_open_logs(const Options *o, VmTarget *t, Input *inputs, size_t *n_inputs, size_t max);
 void vm_target_done(VmTarget *t);

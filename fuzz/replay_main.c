@@ -19,7 +19,7 @@
 static int replay_file(int dirfd, const char *path) {
         _cleanup_free_ char *buf = NULL;
         size_t len;
-        int r = read_file_bounded(dirfd, path, REPLAY_FILE_MAX, &buf, &len);
+        int r = file_read(dirfd, path, FILE_NAMED, REPLAY_FILE_MAX, &buf, &len);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", path, strerror(-r));
                 return r;

@@ -86,7 +86,7 @@ static void probe_proxmox_systemd_boot(int rootfd, HostFacts *f) {
         if (rootfs_mtime(rootfd, "etc/kernel/proxmox-boot-uuids") < 0 ||
             rootfs_read_file(rootfd, "etc/kernel/cmdline", VX_PROBE_FILE_MAX, &cmdline, &len) < 0)
                 return;
-        fd = rootfs_openat(rootfd, "sys/firmware/efi", O_PATH | O_DIRECTORY);
+        fd = rootfs_open_dir(rootfd, "sys/firmware/efi");
         if (fd < 0)
                 return;
         close(fd);

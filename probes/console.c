@@ -37,7 +37,7 @@ static void probe_vtconsoles(int rootfd, HostFacts *f) {
                 if (!parse_indexed(de->d_name, "vtcon", &index))
                         continue;
                 snprintf(path, sizeof(path), "sys/class/vtconsole/vtcon%u", index);
-                int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+                int dfd = rootfs_open_dir(rootfd, path);
                 if (dfd < 0)
                         continue;
                 VtConsole c = {.index = index};
@@ -72,7 +72,7 @@ static void probe_fbs(int rootfd, HostFacts *f) {
                 memcpy(fb->name, line.p, line.len);
                 char path[64];
                 snprintf(path, sizeof(path), "sys/class/graphics/fb%u", fb->index);
-                int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+                int dfd = rootfs_open_dir(rootfd, path);
                 if (dfd < 0)
                         continue;
                 if (rootfs_readlink_base(dfd, "device", fb->device, sizeof(fb->device)) < 0 ||

@@ -21,6 +21,7 @@
 #include "dlopen.h"
 #include "domain.h"
 #include "escape.h"
+#include "fileio.h"
 #include "pci_address.h"
 #include "rom_probe.h"
 #include "rootfs.h"
@@ -581,7 +582,7 @@ void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h) {
                 }
                 memcpy(dir, path, len);
                 dir[len] = 0;
-                _cleanup_(closep) int fd = rootfs_openat(rootfd, dir, O_PATH | O_DIRECTORY);
+                _cleanup_(closep) int fd = rootfs_open_dir(rootfd, dir);
                 if (fd < 0 || fstat(fd, &st) < 0) {
                         h->rom_dirs_complete = false;
                         break;
@@ -590,14 +591,12 @@ void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h) {
                         .len = len, .uid = st.st_uid, .gid = st.st_gid, .mode = st.st_mode & 07777};
         }
 
-        _cleanup_(closep) int fd = rootfs_openat(rootfd, path, O_PATH);
+        _cleanup_(closep) int fd = rootfs_open_path(rootfd, path, &st);
         if (fd < 0) {
                 /* Only "no such file" is known; not being allowed to look (not root) says nothing. */
                 h->rom_exists = fd == -ENOENT || fd == -ENOTDIR ? KNOWN_ABSENT : KNOWN_NOT_PROBED;
                 return;
         }
-        if (fstat(fd, &st) < 0)
-                return;
         h->rom_exists = KNOWN_PRESENT;
         h->rom_type = st.st_mode & S_IFMT;
         h->rom_regular = S_ISREG(st.st_mode) ? KNOWN_PRESENT : KNOWN_ABSENT;
@@ -644,7 +643,8 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
                 if (r == -ENOENT)
                         continue;
                 if (r < 0) {
-                        diag_addf(d, "%s: %s%s", path, r == -EFBIG ? "larger than the limit" : strerror(-r),
+                        diag_addf(d, "%s: %s%s", path,
+                                  r == -EFBIG ? "larger than the limit" : file_strerror(r),
                                   r == -EACCES ? " (libvirt keeps it readable by root only)" : "");
                         return r;
                 }

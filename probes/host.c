@@ -202,7 +202,7 @@ static void probe_os_release(int rootfd, HostFacts *f) {
         f->distro = distro_of(f->os_id, like);
         /* Proxmox VE keeps Debian's os-release; its cluster file system is mounted on /etc/pve. */
         if (f->distro == DISTRO_DEBIAN && strcmp(f->os_id, "debian") == 0) {
-                int fd = rootfs_openat(rootfd, "etc/pve", O_PATH | O_DIRECTORY);
+                int fd = rootfs_open_dir(rootfd, "etc/pve");
                 if (fd >= 0) {
                         f->distro = DISTRO_PROXMOX;
                         close(fd);
@@ -242,7 +242,7 @@ static void probe_iommu_class(int rootfd, HostFacts *f) {
         DIR *d = rootfs_opendir(rootfd, "sys/class/iommu");
         if (!d) {
                 /* No class directory at all on a sysfs that is there: no IOMMU driver registered. */
-                int sys = rootfs_openat(rootfd, "sys/class", O_RDONLY | O_DIRECTORY);
+                int sys = rootfs_open_dir(rootfd, "sys/class");
                 if (sys >= 0) {
                         f->iommu_class = KNOWN_ABSENT;
                         close(sys);
@@ -258,7 +258,7 @@ static void probe_iommu_class(int rootfd, HostFacts *f) {
 }
 
 static void probe_acpi(int rootfd, HostFacts *f) {
-        int fd = rootfs_openat(rootfd, "sys/firmware/acpi/tables", O_PATH | O_DIRECTORY);
+        int fd = rootfs_open_dir(rootfd, "sys/firmware/acpi/tables");
         if (fd < 0)
                 return;
         f->acpi_dmar = faccessat(fd, "DMAR", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? KNOWN_PRESENT : KNOWN_ABSENT;

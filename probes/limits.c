@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "fileio.h"
 #include "pci_address.h"
 #include "rootfs.h"
 #include "strparse.h"
@@ -201,7 +202,7 @@ void probe_limits(int rootfd, HostFacts *f) {
                 if (strspn(de->d_name, "0123456789") != strlen(de->d_name) || strlen(de->d_name) > 9)
                         continue;
                 char path[64], comm[32] = "";
-                int pfd = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                int pfd = file_open_path(dirfd(dir), de->d_name, FILE_NOFOLLOW | FILE_DIRECTORY, NULL);
                 if (pfd < 0)
                         continue;
                 if (rootfs_read_attr(pfd, "comm", comm, sizeof(comm)) < 0 ||

@@ -34,7 +34,7 @@ void probe_names(int rootfd, HostFacts *f) {
                             DLSYM_ARG(pci_lookup_name), DLSYM_ARG(pci_set_name_list_path), NULL) < 0)
                 return;
         for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && fd < 0; i++)
-                fd = rootfs_openat(rootfd, paths[i], O_RDONLY);
+                fd = rootfs_open_file(rootfd, paths[i]);
         if (fd < 0)
                 return;
         struct pci_access *pacc = sym_pci_alloc();
@@ -46,6 +46,8 @@ void probe_names(int rootfd, HostFacts *f) {
         pacc->debug = quiet;
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        /* raw-open: libpci opens /proc/self/fd/N, the pci.ids opened above: a regular file under the root.
+         */
         sym_pci_set_name_list_path(pacc, path, 0);
         for (size_t i = 0; i < f->n_devices; i++) {
                 PciDevice *d = &f->devices[i];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "pci_address.h"
 #include "rootfs.h"
 #include "strparse.h"
@@ -44,7 +45,7 @@ static void read_hex_attr(int dfd, const char *name, unsigned *ret) {
 
 static void read_resources(int dfd, PciDevice *d) {
         char buf[2048];
-        int fd = openat(dfd, "resource", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        int fd = file_open(dfd, "resource", FILE_NOFOLLOW);
         if (fd < 0)
                 return;
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -105,7 +106,7 @@ static void find_acs(const unsigned char *config, PciDevice *d) {
 /* The bridge above address: the parent directory of its real sysfs path, if that is a device. */
 static void find_upstream(int rootfd, const char *address, PciDevice *d) {
         char path[96], target[512];
-        int bus = rootfs_openat(rootfd, "sys/bus/pci/devices", O_PATH | O_DIRECTORY);
+        int bus = rootfs_open_dir(rootfd, "sys/bus/pci/devices");
         if (bus < 0)
                 return;
         ssize_t n = readlinkat(bus, address, target, sizeof(target) - 1);
@@ -132,7 +133,7 @@ static void find_driver_module(int rootfd, PciDevice *d) {
         if (d->driver != KNOWN_PRESENT || d->driver_name[0] == '.')
                 return;
         snprintf(path, sizeof(path), "sys/bus/pci/drivers/%s", d->driver_name);
-        int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        int dfd = rootfs_open_dir(rootfd, path);
         if (dfd < 0)
                 return;
         int r = rootfs_readlink_base(dfd, "module", d->driver_module, sizeof(d->driver_module));
@@ -141,7 +142,7 @@ static void find_driver_module(int rootfd, PciDevice *d) {
                 d->driver_module[0] = 0;
                 /* A kernel without module support (no proc/modules) links no driver to a module: every
                  * driver is built in, under its own name. */
-                int pfd = rootfs_openat(rootfd, "proc", O_PATH | O_DIRECTORY);
+                int pfd = rootfs_open_dir(rootfd, "proc");
                 if (pfd < 0)
                         return;
                 bool modules = faccessat(pfd, "modules", F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
@@ -162,7 +163,7 @@ static void find_driver_module(int rootfd, PciDevice *d) {
                 return;
         }
         snprintf(path, sizeof(path), "sys/module/%s", d->driver_module);
-        int mfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        int mfd = rootfs_open_dir(rootfd, path);
         if (mfd < 0) {
                 d->driver_module[0] = 0;
                 return;
@@ -179,7 +180,7 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
         *d = (PciDevice){.boot_vga = -1, .sriov_numvfs = -1};
         snprintf(d->address, sizeof(d->address), "%s", address);
         snprintf(path, sizeof(path), "sys/bus/pci/devices/%s", address);
-        int dfd = rootfs_openat(rootfd, path, O_PATH | O_DIRECTORY);
+        int dfd = rootfs_open_dir(rootfd, path);
         if (dfd < 0)
                 return;
         read_hex_attr(dfd, "vendor", &d->vendor);
@@ -188,7 +189,7 @@ static void probe_device(int rootfd, const char *address, PciDevice *d) {
         read_hex_attr(dfd, "subsystem_device", &d->subsystem_device);
         read_hex_attr(dfd, "class", &d->class_code);
 
-        int cfd = openat(dfd, "config", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        int cfd = file_open(dfd, "config", FILE_NOFOLLOW);
         if (cfd >= 0) {
                 ssize_t n = read(cfd, config, sizeof(config));
                 if (n >= 0x10) {

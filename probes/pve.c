@@ -790,7 +790,7 @@ static unsigned hostpci_index_of(const char *id) {
 /* This node's name: pmxcfs's /etc/pve/local -> nodes/NAME, else the kernel's hostname. */
 static void find_node(int rootfd, const HostFacts *host, char out[static VX_PVE_NAME_MAX + 1]) {
         char name[VX_PVE_NAME_MAX + 1];
-        _cleanup_(fd_closep) int etc = rootfs_openat(rootfd, "etc/pve", O_PATH | O_DIRECTORY);
+        _cleanup_(fd_closep) int etc = rootfs_open_dir(rootfd, "etc/pve");
         out[0] = 0;
         if (etc >= 0 && rootfs_readlink_base(etc, "local", name, sizeof(name)) >= 0 &&
             all_of(span_from_str(name), "-")) {
@@ -1065,7 +1065,7 @@ static void find_failed_start(int rootfd, PveState *st) {
                 /* The last hex digit of the start time names the directory. */
                 snprintf(hex, sizeof(hex), "%08llX", best[i].starttime);
                 snprintf(path, sizeof(path), "var/log/pve/tasks/%c/%.255s", hex[7], best[i].upid);
-                _cleanup_(fd_closep) int fd = rootfs_openat(rootfd, path, O_RDONLY | O_NONBLOCK);
+                _cleanup_(fd_closep) int fd = rootfs_open_file(rootfd, path);
                 struct stat sb;
                 if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
                         continue;

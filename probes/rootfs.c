@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Opening files under the probe root without leaving it, whatever its symlinks say. */
+/* Files under a root directory without ever leaving it (rootfs.h), read through fileio.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -32,50 +30,30 @@ bool rootfs_take_out_of_memory(void) {
 }
 
 int rootfs_open(const char *root) {
-        int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
+        return file_open_path(AT_FDCWD, root, FILE_DIRECTORY, NULL);
 }
 
-int rootfs_openat(int rootfd, const char *relpath, int flags) {
-        /* openat2() refuses O_PATH with any flag but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC. */
-        if (!(flags & O_PATH))
-                flags |= O_NOCTTY;
-        struct open_how how = {
-                .flags = (unsigned long long) (flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        while (*relpath == '/')
-                relpath++;
-        long fd = syscall(SYS_openat2, rootfd, relpath, &how, sizeof(how));
-        if (fd >= 0)
-                return (int) fd;
-        if (errno != ENOSYS)
-                return note_errno(-errno);
-        /* Kernels before 5.6: refuse every symlink rather than follow one out of the root. */
-        int f = openat(rootfd, relpath, flags | O_CLOEXEC | O_NOFOLLOW);
-        return f < 0 ? -errno : f;
+int rootfs_open_dir(int rootfd, const char *relpath) {
+        return note_errno(file_open_path(rootfd, relpath, FILE_IN_ROOT | FILE_DIRECTORY, NULL));
+}
+
+int rootfs_open_path(int rootfd, const char *relpath, struct stat *ret_st) {
+        return note_errno(file_open_path(rootfd, relpath, FILE_IN_ROOT, ret_st));
+}
+
+int rootfs_open_file(int rootfd, const char *relpath) {
+        return note_errno(file_open(rootfd, relpath, FILE_IN_ROOT));
 }
 
 int rootfs_read_file(int rootfd, const char *relpath, size_t max, char **ret, size_t *ret_len) {
-        struct stat st;
-        int r, fd = rootfs_openat(rootfd, relpath, O_RDONLY | O_NONBLOCK);
-        if (fd < 0)
-                return fd;
-        if (fstat(fd, &st) < 0)
-                r = -errno;
-        else if (!S_ISREG(st.st_mode))
-                r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-        else
-                r = read_fd_bounded(fd, max, ret, ret_len);
-        close(fd);
-        return note_errno(r);
+        return note_errno(file_read(rootfd, relpath, FILE_IN_ROOT, max, ret, ret_len));
 }
 
 int rootfs_read_attr(int dirfd, const char *name, char *buf, size_t size) {
         char tmp[512];
-        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        int fd = file_open(dirfd, name, FILE_NOFOLLOW);
         if (fd < 0)
-                return -errno;
+                return fd;
         ssize_t n = read(fd, tmp, sizeof(tmp) - 1);
         int e = errno;
         close(fd);
@@ -104,25 +82,20 @@ int rootfs_readlink_base(int dirfd, const char *name, char *buf, size_t size) {
 }
 
 DIR *rootfs_opendir(int rootfd, const char *relpath) {
-        int fd = rootfs_openat(rootfd, relpath, O_RDONLY | O_DIRECTORY);
-        if (fd < 0) {
-                errno = -fd;
-                return NULL;
-        }
-        DIR *d = fdopendir(fd);
+        DIR *d = file_opendir(rootfd, relpath, FILE_IN_ROOT);
         if (!d) {
-                (void) note_errno(-errno);
-                close(fd);
+                int e = errno;
+                (void) note_errno(-e);
+                errno = e;
         }
         return d;
 }
 
 long long rootfs_mtime(int rootfd, const char *relpath) {
         struct stat st;
-        int fd = rootfs_openat(rootfd, relpath, O_PATH);
+        int fd = rootfs_open_path(rootfd, relpath, &st);
         if (fd < 0)
                 return -1;
-        int r = fstat(fd, &st);
         close(fd);
-        return r < 0 ? -1 : (long long) st.st_mtime;
+        return (long long) st.st_mtime;
 }

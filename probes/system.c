@@ -59,7 +59,7 @@ static void read_first_line(int rootfd, const char *path, char *out, size_t size
  * number of CPUs. */
 static void probe_cpu(int rootfd, HostFacts *f) {
         char buf[VX_CPUINFO_HEAD_MAX];
-        int fd = rootfs_openat(rootfd, "proc/cpuinfo", O_RDONLY);
+        int fd = rootfs_open_file(rootfd, "proc/cpuinfo");
         if (fd < 0)
                 return;
         ssize_t n = read(fd, buf, sizeof(buf));

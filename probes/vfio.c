@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "rootfs.h"
 #include "strparse.h"
 #include "vfioexplain/facts.h"
@@ -18,11 +19,11 @@
 #include "vfioexplain/macro.h"
 
 static void probe_modules(int rootfd, HostFacts *f) {
-        int sys = rootfs_openat(rootfd, "sys/module", O_PATH | O_DIRECTORY);
+        int sys = rootfs_open_dir(rootfd, "sys/module");
         if (sys < 0)
                 return;
         for (ModuleId m = 0; m < _MODULE_MAX; m++) {
-                int mfd = openat(sys, module_id_to_string(m), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                int mfd = file_open_path(sys, module_id_to_string(m), FILE_NOFOLLOW | FILE_DIRECTORY, NULL);
                 if (mfd < 0) {
                         f->modules[m].state = KNOWN_ABSENT;
                         continue;
@@ -32,7 +33,7 @@ static void probe_modules(int rootfd, HostFacts *f) {
                 /* A loadable module has an initstate; a built-in one does not. */
                 f->modules[m].builtin = rootfs_read_attr(mfd, "initstate", buf, sizeof(buf)) < 0;
                 if (m == MODULE_VFIO_IOMMU_TYPE1 || m == MODULE_VFIO) {
-                        int pfd = openat(mfd, "parameters", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        int pfd = file_open_path(mfd, "parameters", FILE_NOFOLLOW | FILE_DIRECTORY, NULL);
                         if (pfd >= 0) {
                                 if (m == MODULE_VFIO_IOMMU_TYPE1)
                                         (void) rootfs_read_attr(pfd, "allow_unsafe_interrupts",
@@ -92,13 +93,9 @@ static bool id_of_name(const char *text, const char *name, unsigned *ret) {
 static void stat_node(int rootfd, const char *path, const char *passwd, const char *group, FileNode *n) {
         struct stat st;
         snprintf(n->path, sizeof(n->path), "%s", path);
-        int fd = rootfs_openat(rootfd, path + 1, O_PATH);
+        int fd = rootfs_open_path(rootfd, path + 1, &st);
         if (fd < 0) {
                 n->state = fd == -ENOENT ? KNOWN_ABSENT : KNOWN_NOT_PROBED;
-                return;
-        }
-        if (fstat(fd, &st) < 0) {
-                close(fd);
                 return;
         }
         close(fd);

@@ -281,6 +281,7 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
                 for (size_t i = 0; i < q->n_files; i++)
                         paths[i] = q->files[i];
                 paths[q->n_files] = NULL;
+                /* raw-open: the files the user named (--file), as journalctl --file reads them. */
                 r = sym_sd_journal_open_files(ret, paths, 0);
                 if (r < 0)
                         diag_addf(d, "%s%s: not a readable journal file: %s", q->files[0],
@@ -288,6 +289,8 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
                 return r;
         }
         if (q->directory) {
+                /* raw-open: the directory the user named (--directory), as journalctl --directory reads it.
+                 */
                 r = sym_sd_journal_open_directory(ret, q->directory, 0);
                 if (r < 0)
                         diag_addf(d, "%s: cannot open as a journal directory: %s", q->directory,
@@ -295,10 +298,10 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
                 return r;
         }
         const char *root = q->sysroot ? q->sysroot : "/";
-        if (strcmp(root, "/") == 0)
-                r = sym_sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
-        else
-                r = sym_sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
+        /* raw-open: this host's own journal, or the one under the root (which sd-journal follows symlinks
+         * out of: issue 24 #8, next). */
+        r = strcmp(root, "/") == 0 ? sym_sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY)
+                                   : sym_sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
         if (r < 0)
                 diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-r));
         return r;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "kmsg.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
@@ -33,9 +34,9 @@ int kmsg_open(const char *path, bool at_end, Kmsg **ret) {
         Kmsg *k = calloc(1, sizeof(Kmsg));
         if (!k)
                 return -ENOMEM;
-        k->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        k->fd = file_open(AT_FDCWD, path, FILE_CHAR_DEVICE);
         if (k->fd < 0) {
-                int r = -errno;
+                int r = k->fd;
                 free(k);
                 return r;
         }

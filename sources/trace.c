@@ -231,7 +231,7 @@ static int comm_entry_cmp(const void *a, const void *b) {
 static void comm_table_load(CommTable *c, const char *path) {
         char *text;
         size_t len;
-        if (read_file_bounded(AT_FDCWD, path, VX_TRACE_CMDLINES_MAX, &text, &len) < 0)
+        if (file_read(AT_FDCWD, path, 0, VX_TRACE_CMDLINES_MAX, &text, &len) < 0)
                 return;
         size_t lines = 1;
         for (size_t i = 0; i < len; i++)
@@ -249,7 +249,7 @@ static void comm_table_load(CommTable *c, const char *path) {
                 if (!span_eat_digits(&line, 1, 10, &pid) || pid > INT_MAX || !span_eat_char(&line, ' ') ||
                     line.len == 0 || line.len > 64)
                         continue;
-                ((char *) line.p)[line.len] = 0; /* the newline, or the NUL read_file_bounded() adds */
+                ((char *) line.p)[line.len] = 0; /* the newline, or the NUL file_read() adds */
                 e[n++] = (CommEntry){.pid = (int) pid, .comm = line.p};
         }
         qsort(e, n, sizeof(*e), comm_entry_cmp);
@@ -874,33 +874,19 @@ static int parent_read(int in, const char *path, trace_line_fn fn, void *userdat
 }
 
 static int open_dat(const char *path, Diag *d) {
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        /* A regular file only: libtracecmd seeks in it, and a FIFO or device is never opened. */
+        int r, fd = file_open(AT_FDCWD, path, 0);
         if (fd < 0) {
-                int r = -errno;
-                diag_addf(d, "%s: cannot open: %s", path, strerror(-r));
-                return r;
-        }
-        struct stat st;
-        int r = 0;
-        if (fstat(fd, &st) < 0)
-                r = -errno;
-        else if (S_ISDIR(st.st_mode))
-                r = -EISDIR;
-        else if (!S_ISREG(st.st_mode))
-                r = -ESPIPE;
-        if (r < 0) {
-                if (r == -ESPIPE)
+                if (fd == -EINVAL)
                         diag_addf(
                                 d,
                                 "%s: not a regular file: libtracecmd seeks in a trace.dat, save it to a file",
                                 path);
                 else
-                        diag_addf(d, "%s: cannot read: %s", path, strerror(-r));
-                close(fd);
-                return r;
+                        diag_addf(d, "%s: cannot %s: %s", path, fd == -EISDIR ? "read" : "open",
+                                  strerror(-fd));
+                return fd == -EINVAL ? -ESPIPE : fd;
         }
-        (void) fcntl(fd, F_SETFL, O_RDONLY);
         /* trace-cmd.dat(5): every version starts with 0x17 0x08 0x44 and "tracing". */
         static const char magic[10] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
         char head[sizeof(magic)];
@@ -1039,7 +1025,7 @@ static int read_instance_file(TraceLive *t, const char *rel, char **ret, size_t 
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s", t->dir, rel) < 0)
                 return -ENOMEM;
-        return read_file_bounded(AT_FDCWD, path, VX_PROBE_FILE_MAX, ret, ret_len);
+        return file_read(AT_FDCWD, path, 0, VX_PROBE_FILE_MAX, ret, ret_len);
 }
 
 static int load_formats(TraceLive *t, Diag *d) {
@@ -1083,7 +1069,7 @@ static int open_cpus(TraceLive *t, Diag *d) {
         _cleanup_free_ char *per_cpu = NULL;
         if (asprintf(&per_cpu, "%s/per_cpu", t->dir) < 0)
                 return -ENOMEM;
-        DIR *dir = opendir(per_cpu);
+        DIR *dir = file_opendir(AT_FDCWD, per_cpu, 0);
         if (!dir) {
                 int r = -errno;
                 diag_addf(d, "%s: cannot read: %s", per_cpu, strerror(-r));
@@ -1115,9 +1101,9 @@ static int open_cpus(TraceLive *t, Diag *d) {
                         r = -ENOMEM;
                         break;
                 }
-                c->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                c->fd = file_open(AT_FDCWD, path, FILE_NONBLOCK);
                 if (c->fd < 0) {
-                        r = -errno;
+                        r = c->fd;
                         diag_addf(d, "%s: cannot open: %s", path, strerror(-r));
                         break;
                 }

@@ -16,12 +16,12 @@
 #include "template.h"
 #include "vocab.h"
 
-static int cmp_str(const void *a, const void *b) {
+int names_compare(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 bool loader_id_taken(const Loader *ld, const char *id) {
-        return ld->n_ids > 0 && bsearch(&id, ld->ids, ld->n_ids, sizeof(char *), cmp_str) != NULL;
+        return ld->n_ids > 0 && bsearch(&id, ld->ids, ld->n_ids, sizeof(char *), names_compare) != NULL;
 }
 
 int loader_id_add(Loader *ld, const char *id) {

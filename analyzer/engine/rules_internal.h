@@ -38,6 +38,8 @@ typedef struct Loader {
         struct PatternCache *precompiled; /* codes to take instead of compiling, or NULL */
 } Loader;
 
+/* qsort()/bsearch() of an array of strings, by strcmp(). */
+int names_compare(const void *a, const void *b);
 bool loader_id_taken(const Loader *ld, const char *id);
 int loader_id_add(Loader *ld, const char *id);
 

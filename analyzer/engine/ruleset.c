@@ -531,7 +531,8 @@ static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
         size_t len;
         int r;
 
-        r = read_file_bounded(AT_FDCWD, path, VX_RULE_FILE_MAX, &buf, &len);
+        /* A rule file found in a directory is a regular file: a FIFO would block every command. */
+        r = file_read(AT_FDCWD, path, 0, VX_RULE_FILE_MAX, &buf, &len);
         if (r == -EFBIG) {
                 diag_addf(diag, "%s:1:1: rule file larger than %u bytes", path, VX_RULE_FILE_MAX);
                 return -EINVAL;
@@ -539,7 +540,7 @@ static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                diag_addf(diag, "%s: cannot read: %s", path, strerror(-r));
+                diag_addf(diag, "%s: cannot read: %s", path, file_strerror(r));
                 return -EINVAL;
         }
         char **a = realloc(rs->files, (rs->n_files + 1) * sizeof(char *));
@@ -601,9 +602,9 @@ int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t 
         return r;
 }
 
-static int is_rules_file(const struct dirent *de) {
-        size_t n = strlen(de->d_name);
-        return de->d_name[0] != '.' && n > 6 && strcmp(de->d_name + n - 6, ".rules") == 0;
+static bool is_rules_file(const char *name) {
+        size_t n = strlen(name);
+        return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".rules") == 0;
 }
 
 /* systemd's convention for masking a file of lower precedence: an empty file, or a link to /dev/null. */
@@ -668,9 +669,8 @@ static int add_source(RuleSources *s, const char *dir, const char *name, Diag *d
 }
 
 static int add_dir(RuleSources *s, const char *dir, bool optional, Diag *diag) {
-        struct dirent **list = NULL;
-        int n = scandir(dir, &list, is_rules_file, alphasort);
-        if (n < 0) {
+        DIR *d = file_opendir(AT_FDCWD, dir, 0);
+        if (!d) {
                 if (optional && (errno == ENOENT || errno == ENOTDIR))
                         return 0;
                 if (errno == ENOMEM)
@@ -678,13 +678,29 @@ static int add_dir(RuleSources *s, const char *dir, bool optional, Diag *diag) {
                 diag_addf(diag, "%s: cannot read rule directory: %s", dir, strerror(errno));
                 return -EINVAL;
         }
+        /* The names, in order; no more than the rule files a set may hold, however many the directory has.
+         */
+        char *names[VX_RULE_FILES_MAX + 1];
+        size_t n = 0;
         int r = 0;
-        for (int i = 0; i < n; i++) {
-                if (r >= 0)
-                        r = add_source(s, dir, list[i]->d_name, diag);
-                free(list[i]);
+        struct dirent *de;
+        while ((de = readdir(d)) && r >= 0) {
+                if (!is_rules_file(de->d_name))
+                        continue;
+                if (n > VX_RULE_FILES_MAX) {
+                        diag_addf(diag, "%s: too many rule files (at most %u)", dir, VX_RULE_FILES_MAX);
+                        r = -EINVAL;
+                } else if (!(names[n++] = strdup(de->d_name)))
+                        r = -ENOMEM;
         }
-        free(list);
+        closedir(d);
+        if (r >= 0)
+                qsort(names, n, sizeof(char *), names_compare);
+        for (size_t i = 0; i < n; i++) {
+                if (r >= 0 && names[i])
+                        r = add_source(s, dir, names[i], diag);
+                free(names[i]);
+        }
         return r;
 }
 

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# Hostile files (issue 24): what a local user, a log line or a crafted tree can make vfioexplain open and
-# read. A path from a log is never opened (a romfile= is read only under the directories QEMU and libvirt
-# load ROMs from, and its bytes are never quoted); no FIFO or device node is opened for reading anywhere
-# in a --sysroot tree, a rule directory or a domain; the journal under --sysroot stays in it; pci.ids and
-# a snapshot are read within their bounds, a snapshot's unknown keys refused before anything is built; a
-# PCI tree that cannot be read is said, not reported as empty; a domain XML in another encoding than UTF-8
-# is refused before libxml2 sees it. Every run is under a timeout: a hang is a failure, not a stuck CI.
-# VX_ONLY=romfile,fifo,... runs only those sections.
+# Hostile files (issue 24): what a log line, a crafted --sysroot tree, a rule directory, a snapshot or a
+# domain can make vfioexplain open, read and spend; each section is one defect of the issue, by its number.
+# Every run is under a timeout: a hang is a failure, not a stuck CI. VX_ONLY=fifo,pci,... runs only those
+# sections.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 rules="$src/rules"
@@ -58,6 +54,81 @@ PY
 # opened_for_reading TRACE NAME: the strace log holds an open of NAME (by name, or through its fd) that
 # is not O_PATH: the file itself was opened, with whatever its driver does on open.
 opened_for_reading() { grep -F "$2" "$1" | grep -v 'O_PATH' | grep -Eq 'open(at|at2)?\(.* = [0-9]'; }
+
+# ---------------------------------------------------------------------------------------------------
+# 5. FIFOs and device nodes: never opened for reading, never waited on, wherever they are.
+if want fifo; then
+        # special ROOT PATH fifo|zero: PATH under ROOT replaced by a FIFO or by a node of /dev/zero's numbers.
+        special() {
+                rm -f "$1/$2"
+                mkdir -p "$(dirname "$1/$2")"
+                if [ "$3" = fifo ]; then mkfifo "$1/$2"; else mknod "$1/$2" c 1 5; fi
+        }
+        dev=sys/bus/pci/devices/0000:01:00.0
+        for kind in fifo zero; do
+                for p in $dev/config $dev/resource $dev/vendor proc/cpuinfo usr/share/misc/pci.ids proc/iomem \
+                        proc/interrupts etc/os-release etc/modprobe.d/vfio.conf var/lib/dpkg/status; do
+                        h=$tmp/$kind-host
+                        rm -rf "$h"
+                        cp -a "$fx/healthy-vfio" "$h"
+                        special "$h" "$p" "$kind"
+                        check "$kind in place of $p: report" "rc in (0, 1) and j is not None" \
+                                -- strace -f -qq -y -e trace=open,openat,openat2 -o "$tmp/special.trace" \
+                                "$bin" --rules "$rules" --sysroot "$h" --format json report "$src/corpus/README.md"
+                        # strace -y names an fd by its path as the kernel resolved it (sysfs's device links).
+                        real=$(readlink -f "$h/$p")
+                        if opened_for_reading "$tmp/special.trace" "$real"; then
+                                fail "$kind in place of $p: opened for reading: $(grep -F "$real" "$tmp/special.trace" | grep -v O_PATH | head -1)"
+                        fi
+                done
+        done
+        # What a device node of config space gave before: bytes read as if they were config space.
+        h=$tmp/zero-host
+        rm -rf "$h"
+        cp -a "$fx/healthy-vfio" "$h"
+        special "$h" $dev/config zero
+        check "a device node as config space: not probed" \
+                "[d['header'] for d in j['devices'] if d['address'] == '0000:01:00.0'] == ['not-probed']" \
+                -- "$bin" --sysroot "$h" snapshot -o -
+
+        # A domain's log and XML: refused, one line, exit 2.
+        for kind in fifo zero; do
+                h=$tmp/dom-$kind
+                rm -rf "$h"
+                cp -a "$fx/healthy-vfio" "$h"
+                domain_xml "$h" etc/libvirt/qemu win11 0000:01:00.0 0000:01:00.1
+                domain_log "$h" win11
+                special "$h" var/log/libvirt/qemu/win11.log "$kind"
+                check "$kind as the domain's log" "rc == 2 and err.count(chr(10)) == 1 and 'not a regular file' in err" \
+                        -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+                rm -f "$h/var/log/libvirt/qemu/win11.log"
+                domain_log "$h" win11
+                special "$h" etc/libvirt/qemu/win11.xml "$kind"
+                check "$kind as the domain's XML" "rc == 2 and err.count(chr(10)) == 1 and 'not a regular file' in err" \
+                        -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+        done
+
+        # A rule file that is a FIFO: every command refuses the set with one line; rules check says where.
+        for kind in fifo zero; do
+                d=$tmp/rules-$kind
+                rm -rf "$d"
+                cp -r "$rules" "$d"
+                special "$d" zz.rules "$kind"
+                check "$kind as a rule file: explain" "rc == 2 and err.count(chr(10)) == 1 and 'zz.rules' in err and 'not a regular file' in err" \
+                        -- "$bin" --no-probe --rules "$d" "$src/corpus/README.md"
+                check "$kind as a rule file: rules check" "rc == 1 and 'zz.rules' in err + out and 'not a regular file' in err + out" \
+                        -- "$bin" rules check --rules "$d"
+                check "$kind as a rule file: rules list" "rc == 2 and 'zz.rules' in err" -- "$bin" rules list --rules "$d"
+                check "$kind as a rule file: groups" "rc == 2 and 'zz.rules' in err" -- "$bin" --rules "$d" --sysroot "$fx/healthy-vfio" check
+        done
+
+        # What the user names is the user's choice: a FIFO given as the log is read (<(...), mkfifo).
+        mkfifo "$tmp/named.fifo"
+        (printf '[    0.000000] DMAR: IOMMU disabled\n' >"$tmp/named.fifo") &
+        check "a FIFO named on the command line is read" "rc == 1 and causes()[:1] == ['iommu-off-kernel']" \
+                -- "$bin" --rules "$rules" --no-probe --format json "$tmp/named.fifo"
+        wait
+fi
 
 # ---------------------------------------------------------------------------------------------------
 # 16. A PCI tree that cannot be read is not an empty one.
