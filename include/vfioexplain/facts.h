@@ -252,6 +252,9 @@ const VtConsole *host_fbcon_bound(const HostFacts *f);
 bool fb_device_name_valid(const char *s);
 void probe_boot_config(int rootfd, HostFacts *f);
 void probe_names(int rootfd, HostFacts *f);
+/* The names of f's devices from the text of a pci.ids ("VENDOR DEVICE", as lspci shows them), in one pass:
+ * the parser of probe_names(), which reads the file within VX_PCI_IDS_MAX. */
+void names_from_pci_ids(const char *text, size_t len, HostFacts *f);
 void probe_system(int rootfd, HostFacts *f);
 /* The installed QEMU and libvirt versions from dpkg's database; only reports need them, and the file is
  * megabytes. root as for probe_host(). */

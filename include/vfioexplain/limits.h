@@ -144,6 +144,8 @@
 
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)
+/* pci.ids, for device names: the real one (pciutils, hwdata) is about 1.3 MB; a larger one is not read. */
+#define VX_PCI_IDS_MAX (4u * 1024u * 1024u)
 /* The start of proc/cpuinfo read for the first processor's fields (its flags line alone is ~1.5 KB),
  * and dpkg's status database, read whole for reports. */
 #define VX_CPUINFO_HEAD_MAX (8u * 1024u)

@@ -131,6 +131,27 @@ if want fifo; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
+# 10. pci.ids is read within its bound (the real one is about 1.3 MB).
+if want pciids; then
+        h=$tmp/ids-host
+        cp -a "$fx/healthy-vfio" "$h"
+        mkdir -p "$h/usr/share/misc"
+        printf '10de  NVIDIA Corporation\n\t1b80  GP104 [GeForce GTX 1080]\n' >"$h/usr/share/misc/pci.ids"
+        check "a pci.ids of real size names the devices" "'GP104' in out" -- "$bin" --sysroot "$h" groups
+        python3 - "$tmp/big.ids" "$h/usr/share/misc/pci.ids" <<'PY'
+import sys
+head = open(sys.argv[2]).read()
+pad = "# " + "x" * 77 + "\n"
+with open(sys.argv[1], "w") as f:
+    f.write(head)
+    f.write(pad * (24 * 1024 * 1024 // len(pad)))
+PY
+        mv "$tmp/big.ids" "$h/usr/share/misc/pci.ids"
+        check "a 24 MB pci.ids is not read" "rc == 0 and 'GP104' not in out and '0000:01:00.0' in out" \
+                -- "$bin" --sysroot "$h" groups
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # 16. A PCI tree that cannot be read is not an empty one.
 if want pci; then
         h=$tmp/pci-host
