@@ -3,13 +3,17 @@
  * sd_journal_get_data() pointers die at the next call. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dlopen.h"
+#include "fileio.h"
 #include "journal.h"
 #include "journal_json.h"
 #include "string_table.h"
@@ -33,6 +37,7 @@ DLSYM_PROTOTYPE(sd_journal_next);
 DLSYM_PROTOTYPE(sd_journal_open);
 DLSYM_PROTOTYPE(sd_journal_open_directory);
 DLSYM_PROTOTYPE(sd_journal_open_files);
+DLSYM_PROTOTYPE(sd_journal_open_files_fd);
 DLSYM_PROTOTYPE(sd_journal_previous);
 DLSYM_PROTOTYPE(sd_journal_process);
 DLSYM_PROTOTYPE(sd_journal_query_unique);
@@ -45,20 +50,21 @@ DLSYM_PROTOTYPE(sd_journal_set_data_threshold);
 
 static int dlopen_libsystemd(Diag *d) {
         const char *error = NULL;
-        int r = dlopen_many_sym(
-                &libsystemd, VX_SONAME_SYSTEMD, &error, DLSYM_ARG(sd_id128_to_string),
-                DLSYM_ARG(sd_journal_add_match), DLSYM_ARG(sd_journal_close),
-                DLSYM_ARG(sd_journal_enumerate_available_data),
-                DLSYM_ARG(sd_journal_enumerate_available_unique), DLSYM_ARG(sd_journal_flush_matches),
-                DLSYM_ARG(sd_journal_get_cursor), DLSYM_ARG(sd_journal_get_events),
-                DLSYM_ARG(sd_journal_get_fd), DLSYM_ARG(sd_journal_get_monotonic_usec),
-                DLSYM_ARG(sd_journal_get_realtime_usec), DLSYM_ARG(sd_journal_next),
-                DLSYM_ARG(sd_journal_open), DLSYM_ARG(sd_journal_open_directory),
-                DLSYM_ARG(sd_journal_open_files), DLSYM_ARG(sd_journal_previous),
-                DLSYM_ARG(sd_journal_process), DLSYM_ARG(sd_journal_query_unique),
-                DLSYM_ARG(sd_journal_restart_data), DLSYM_ARG(sd_journal_restart_unique),
-                DLSYM_ARG(sd_journal_seek_head), DLSYM_ARG(sd_journal_seek_realtime_usec),
-                DLSYM_ARG(sd_journal_seek_tail), DLSYM_ARG(sd_journal_set_data_threshold), NULL);
+        int r = dlopen_many_sym(&libsystemd, VX_SONAME_SYSTEMD, &error, DLSYM_ARG(sd_id128_to_string),
+                                DLSYM_ARG(sd_journal_add_match), DLSYM_ARG(sd_journal_close),
+                                DLSYM_ARG(sd_journal_enumerate_available_data),
+                                DLSYM_ARG(sd_journal_enumerate_available_unique),
+                                DLSYM_ARG(sd_journal_flush_matches), DLSYM_ARG(sd_journal_get_cursor),
+                                DLSYM_ARG(sd_journal_get_events), DLSYM_ARG(sd_journal_get_fd),
+                                DLSYM_ARG(sd_journal_get_monotonic_usec),
+                                DLSYM_ARG(sd_journal_get_realtime_usec), DLSYM_ARG(sd_journal_next),
+                                DLSYM_ARG(sd_journal_open), DLSYM_ARG(sd_journal_open_directory),
+                                DLSYM_ARG(sd_journal_open_files), DLSYM_ARG(sd_journal_open_files_fd),
+                                DLSYM_ARG(sd_journal_previous), DLSYM_ARG(sd_journal_process),
+                                DLSYM_ARG(sd_journal_query_unique), DLSYM_ARG(sd_journal_restart_data),
+                                DLSYM_ARG(sd_journal_restart_unique), DLSYM_ARG(sd_journal_seek_head),
+                                DLSYM_ARG(sd_journal_seek_realtime_usec), DLSYM_ARG(sd_journal_seek_tail),
+                                DLSYM_ARG(sd_journal_set_data_threshold), NULL);
         if (r < 0)
                 diag_addf(d, "the journal cannot be read without libsystemd: %s", error);
         return r;
@@ -92,6 +98,10 @@ DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(field)
 
 struct Journal {
         sd_journal *j;
+        /* The journal files of a root, opened by us (root_journal_files()): sd-journal reads them, we close
+         * them after it. */
+        int *fds;
+        size_t n_fds;
         uint64_t until_usec;
         bool ended;
         char message[VX_MESSAGE_MAX];
@@ -105,6 +115,9 @@ Journal *journal_free(Journal *j) {
                 return NULL;
         if (j->j)
                 sym_sd_journal_close(j->j);
+        for (size_t i = 0; i < j->n_fds; i++)
+                close(j->fds[i]);
+        free(j->fds);
         free(j);
         return NULL;
 }
@@ -272,7 +285,99 @@ static int resolve_boot(sd_journal *j, int offset, char ret[static 33], Diag *d)
         return 0;
 }
 
-static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
+/* journald's files: NAME.journal, and NAME.journal~ for one it did not close cleanly. */
+static bool is_journal_file(const char *name) {
+        size_t n = strlen(name);
+        return name[0] != '.' &&
+                ((n > 8 && strcmp(name + n - 8, ".journal") == 0) ||
+                 (n > 9 && strcmp(name + n - 9, ".journal~") == 0));
+}
+
+/* A machine's directory: its 128-bit id in hex (systemd's journal-file layout; a namespace's
+ * "ID.NAMESPACE" is not the system journal). */
+static bool is_machine_dir(const char *name) {
+        return strlen(name) == 32 && strspn(name, "0123456789abcdef") == 32;
+}
+
+static int add_root_file(Journal *jn, int rootfd, const char *dir, const char *name, Diag *d) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        /* Under the root, a regular file only: a link out of the root, a FIFO or a device is no journal of
+         * it. */
+        int fd = file_open(rootfd, path, FILE_IN_ROOT);
+        if (fd < 0)
+                return 0;
+        if (jn->n_fds >= VX_JOURNAL_FILES_MAX) {
+                close(fd);
+                diag_addf(d, "more than %u journal files under the root: name some with --file",
+                          VX_JOURNAL_FILES_MAX);
+                return -E2BIG;
+        }
+        if (jn->n_fds % 64 == 0) {
+                int *a = realloc(jn->fds, (jn->n_fds + 64) * sizeof(int));
+                if (!a) {
+                        close(fd);
+                        return -ENOMEM;
+                }
+                jn->fds = a;
+        }
+        jn->fds[jn->n_fds++] = fd;
+        return 0;
+}
+
+/* The files of var/log/journal and run/log/journal under the root, as sd_journal_open_directory()'s
+ * SD_JOURNAL_OS_ROOT finds them (those of the directory, and of each machine's directory in it), each
+ * opened under the root: sd-journal, given a directory, follows a symlink out of it
+ * (root/run/log/journal -> /run/log/journal would read this host's own journal as the root's). */
+static int open_root_journal(Journal *jn, const char *root, Diag *d) {
+        static const char *const dirs[] = {"var/log/journal", "run/log/journal"};
+        int rootfd = file_open_path(AT_FDCWD, root, FILE_DIRECTORY, NULL), r = 0;
+        if (rootfd < 0) {
+                diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-rootfd));
+                return rootfd;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dirs) && r >= 0; i++) {
+                DIR *top = file_opendir(rootfd, dirs[i], FILE_IN_ROOT);
+                struct dirent *de;
+                while (top && r >= 0 && (de = readdir(top))) {
+                        if (is_journal_file(de->d_name)) {
+                                r = add_root_file(jn, rootfd, dirs[i], de->d_name, d);
+                                continue;
+                        }
+                        if (!is_machine_dir(de->d_name))
+                                continue;
+                        _cleanup_free_ char *sub = NULL;
+                        if (asprintf(&sub, "%s/%s", dirs[i], de->d_name) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        DIR *m = file_opendir(rootfd, sub, FILE_IN_ROOT);
+                        struct dirent *fe;
+                        while (m && r >= 0 && (fe = readdir(m)))
+                                if (is_journal_file(fe->d_name))
+                                        r = add_root_file(jn, rootfd, sub, fe->d_name, d);
+                        if (m)
+                                closedir(m);
+                }
+                if (top)
+                        closedir(top);
+        }
+        close(rootfd);
+        if (r < 0)
+                return r;
+        if (jn->n_fds == 0) {
+                diag_addf(d, "%s: no journal files in var/log/journal or run/log/journal", root);
+                return -ENODATA;
+        }
+        r = sym_sd_journal_open_files_fd(&jn->j, jn->fds, (unsigned) jn->n_fds, 0);
+        if (r < 0)
+                diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-r));
+        return r;
+}
+
+static int open_journal(const JournalQuery *q, Journal *jn, Diag *d) {
+        sd_journal **ret = &jn->j;
         int r;
         if (q->n_files > 0) {
                 if (q->n_files > VX_INPUTS_MAX)
@@ -298,10 +403,11 @@ static int open_journal(const JournalQuery *q, sd_journal **ret, Diag *d) {
                 return r;
         }
         const char *root = q->sysroot ? q->sysroot : "/";
-        /* raw-open: this host's own journal, or the one under the root (which sd-journal follows symlinks
-         * out of: issue 24 #8, next). */
-        r = strcmp(root, "/") == 0 ? sym_sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY)
-                                   : sym_sd_journal_open_directory(ret, root, SD_JOURNAL_OS_ROOT);
+        if (strcmp(root, "/") != 0)
+                return open_root_journal(jn, root, d);
+        /* raw-open: this host's own journal, where journald keeps it (root's directories), followed as it
+         * rotates. */
+        r = sym_sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 diag_addf(d, "%s: cannot open the journal: %s", root, strerror(-r));
         return r;
@@ -317,7 +423,7 @@ int journal_open(const JournalQuery *q, Journal **ret, Diag *d) {
 
         if (!j)
                 return -ENOMEM;
-        if ((r = open_journal(q, &j->j, d)) < 0)
+        if ((r = open_journal(q, j, d)) < 0)
                 return r;
         /* Bounds what sd-journal hands us of any one field; the message is cut again when copied. */
         (void) sym_sd_journal_set_data_threshold(j->j, VX_MESSAGE_MAX);

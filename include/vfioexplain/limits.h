@@ -21,6 +21,8 @@
 #define VX_JOURNAL_FIELD_MAX 256u
 /* Boots told apart for --boot OFFSET. */
 #define VX_JOURNAL_BOOTS_MAX 4096u
+/* Journal files read under a --sysroot (each held open while it is read; a host keeps tens). */
+#define VX_JOURNAL_FILES_MAX 512u
 /* --unit given this many times at most. */
 #define VX_UNITS_MAX 32u
 

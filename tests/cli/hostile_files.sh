@@ -131,6 +131,40 @@ if want fifo; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
+# 8. The journal under --sysroot: symlinks resolve inside the root, journal files are regular files.
+if want journal; then
+        bash "$src/tests/journal/build.sh" "$tmp/j" >"$tmp/jbuild.log" 2>&1 || { fail "tests/journal/build.sh"; cat "$tmp/jbuild.log"; }
+        mid=9a1883fb876248bfbd76f98a67737041
+        # The control: the journal of the tree, read.
+        mkdir -p "$tmp/sr-in/var/log/journal/$mid"
+        cp "$tmp/j/single/system.journal" "$tmp/sr-in/var/log/journal/$mid/"
+        check "the tree's own journal" "'iommu-off-kernel' in causes()" \
+                -- "$bin" --rules "$rules" --no-probe --sysroot "$tmp/sr-in" --since @1 --format json
+        # A symlink within the tree is followed within it.
+        mkdir -p "$tmp/sr-rel/store/$mid" "$tmp/sr-rel/var/log"
+        cp "$tmp/j/single/system.journal" "$tmp/sr-rel/store/$mid/"
+        ln -s ../../store "$tmp/sr-rel/var/log/journal"
+        check "a journal directory linked within the tree" "'iommu-off-kernel' in causes()" \
+                -- "$bin" --rules "$rules" --no-probe --sysroot "$tmp/sr-rel" --since @1 --format json
+        # Links out of the tree: the directory, the machine's directory, one file.
+        mkdir -p "$tmp/outside/journal/$mid"
+        cp "$tmp/j/single/system.journal" "$tmp/outside/journal/$mid/"
+        mkdir -p "$tmp/sr-out1/run/log" "$tmp/sr-out2/var/log/journal" "$tmp/sr-out3/var/log/journal/$mid"
+        ln -s "$tmp/outside/journal" "$tmp/sr-out1/run/log/journal"
+        ln -s "$tmp/outside/journal/$mid" "$tmp/sr-out2/var/log/journal/$mid"
+        ln -s "$tmp/outside/journal/$mid/system.journal" "$tmp/sr-out3/var/log/journal/$mid/system.journal"
+        for n in 1 2 3; do
+                check "a journal linked out of the tree ($n)" "rc in (0, 2) and causes() == []" \
+                        -- "$bin" --rules "$rules" --no-probe --sysroot "$tmp/sr-out$n" --since @1 --format json
+        done
+        # A FIFO where a journal file would be.
+        mkdir -p "$tmp/sr-fifo/var/log/journal/$mid"
+        mkfifo "$tmp/sr-fifo/var/log/journal/$mid/system.journal"
+        check "a FIFO as a journal file" "rc in (0, 2) and causes() == []" \
+                -- "$bin" --rules "$rules" --no-probe --sysroot "$tmp/sr-fifo" --since @1 --format json
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # 10. pci.ids is read within its bound (the real one is about 1.3 MB).
 if want pciids; then
         h=$tmp/ids-host
