@@ -325,6 +325,12 @@ void rom_judge(const RomInfo *info, bool has_device, uint16_t vendor, uint16_t d
                 *ret = v;
                 return;
         }
+        if (info->layout == ROM_LAYOUT_NOT_A_ROM && info->unquoted) {
+                SAY(&v, ROM_PROBLEM_NOT_A_ROM,
+                    "not an option ROM: no 0x55AA signature with a PCI data structure");
+                *ret = v;
+                return;
+        }
         if (info->layout == ROM_LAYOUT_NOT_A_ROM) {
                 char head[16] = "";
                 size_t n = 0;

@@ -82,6 +82,9 @@ typedef struct RomInfo {
         size_t size; /* bytes given */
         RomLayout layout;
         uint8_t head[4]; /* the first bytes, for messages */
+        /* Read on a log's or a domain's word (rom_read_under()), not named by the user: no byte of it
+         * goes into a message. */
+        bool unquoted;
         size_t start; /* the first 0x55 0xAA with a valid PCIR; > 0 means a header precedes the ROM */
         RomImage images[VX_ROM_IMAGES_MAX];
         size_t n_images;

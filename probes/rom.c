@@ -8,20 +8,69 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "rom_probe.h"
 #include "rootfs.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
+
+/* Where QEMU and libvirt load ROM and firmware files from, the only places a ROM file named by a log or a
+ * domain is read: QEMU's data directory and default firmware path (meson qemu_firmwarepath); the
+ * --firmwarepath of Debian (/usr/share/qemu, seabios, /usr/lib/ipxe/qemu) and Fedora (qemu-firmware,
+ * ipxe/qemu, seavgabios, seabios); libvirt's AppArmor profile for QEMU (src/security/apparmor/
+ * libvirt-qemu.in, "access to firmware's etc"); Proxmox VE's /usr/share/kvm; and /var/lib/libvirt/vbios,
+ * where vfioexplain's own fixes put a card's dump. */
+static const char *const rom_dirs[] = {
+        "/usr/share/qemu",        "/usr/share/qemu-firmware", "/usr/share/qemu-kvm", "/usr/share/qemu-efi",
+        "/usr/share/seabios",     "/usr/share/seavgabios",    "/usr/share/sgabios",  "/usr/share/vgabios",
+        "/usr/share/kvm",         "/usr/share/OVMF",          "/usr/share/ovmf",     "/usr/share/AAVMF",
+        "/usr/share/edk2",        "/usr/share/edk2-ovmf",     "/usr/lib/ipxe/qemu",  "/usr/share/ipxe/qemu",
+        "/var/lib/libvirt/vbios",
+};
+
+/* The ROM directory path is in, and the rest of path below it; NULL when path is not plainly below one
+ * (relative, an empty, "." or ".." component). */
+static const char *rom_dir_of(const char *path, const char **ret_rest) {
+        if (path[0] != '/' || strlen(path) > VX_DOMAIN_PATH_MAX)
+                return NULL;
+        for (const char *c = path + 1;; c++) {
+                size_t n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return NULL;
+                c += n;
+                if (!*c)
+                        break;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(rom_dirs); i++) {
+                size_t n = strlen(rom_dirs[i]);
+                if (strncmp(path, rom_dirs[i], n) == 0 && path[n] == '/') {
+                        *ret_rest = path + n + 1;
+                        return rom_dirs[i];
+                }
+        }
+        return NULL;
+}
 
 int rom_read_under(int rootfd, const char *path, RomInfo *ret) {
         _cleanup_free_ char *buf = NULL;
+        const char *rest;
         size_t len = 0;
 
-        if (path[0] != '/')
-                return -EINVAL;
-        int r = rootfs_read_file(rootfd, path + 1, VX_ROM_FILE_MAX, &buf, &len);
+        const char *dir = rom_dir_of(path, &rest);
+        if (!dir)
+                return -EPERM;
+        /* The ROM directory is the root of what follows: a link in it resolves inside it, never out. */
+        int dirfd = file_open_path(rootfd, dir, FILE_IN_ROOT | FILE_DIRECTORY, NULL);
+        if (dirfd < 0)
+                return dirfd;
+        int r = file_read(dirfd, rest, FILE_IN_ROOT, VX_ROM_FILE_MAX, &buf, &len);
+        close(dirfd);
         if (r < 0)
                 return r;
-        return rom_parse((const uint8_t *) buf, len, ret);
+        if ((r = rom_parse((const uint8_t *) buf, len, ret)) < 0)
+                return r;
+        ret->unquoted = true;
+        return 0;
 }
 
 bool rom_device_ids(const HostFacts *host, const char *address, uint16_t *vendor, uint16_t *device) {

@@ -16,8 +16,11 @@
 #include "vfioexplain/facts.h"
 #include "vfioexplain/romfile_refs.h"
 
-/* Reads and parses the ROM file path (absolute, as the host names it) under the root rootfd, at most
- * VX_ROM_FILE_MAX bytes. Returns 0, -EFBIG for a larger file, or the error opening or reading it. */
+/* Reads and parses the ROM file path (absolute, as the host names it, taken from a log or a domain) under
+ * the root rootfd: only a regular file of at most VX_ROM_FILE_MAX bytes below one of the directories QEMU
+ * and libvirt load ROMs from (rom.c lists them, README "VBIOS and option ROM files"), that directory the
+ * root of its resolution. Returns 0 (ret->unquoted set: no byte of it is shown), -EPERM for a path
+ * elsewhere, -EFBIG for a larger file, or the error opening or reading it. */
 int rom_read_under(int rootfd, const char *path, RomInfo *ret);
 
 /* The vendor and device the probes read for address; false when the host has no such device or its

@@ -56,6 +56,72 @@ PY
 opened_for_reading() { grep -F "$2" "$1" | grep -v 'O_PATH' | grep -Eq 'open(at|at2)?\(.* = [0-9]'; }
 
 # ---------------------------------------------------------------------------------------------------
+# 1. No path from a log is opened: a romfile= is judged by its name and read only under the ROM
+#    directories (RESOLVE_IN_ROOT there), as a regular file, its bytes never quoted.
+if want romfile; then
+        h=$tmp/romhost
+        cp -a "$fx/healthy-vfio" "$h"
+        vga=$h/usr/share/vgabios
+        mkdir -p "$vga" "$h/root"
+        gen "$vga/gtx1070.rom" x86:10de:1b81 efi:10de:1b81:16
+        gen "$h/root/secret.rom" x86:10de:1b81 efi:10de:1b81:16
+        chmod 600 "$h/root/secret.rom"
+        ln -s /root/secret.rom "$vga/escape.rom"
+        head -c 4096 /dev/zero | tr '\0' '\377' >"$vga/ff.rom"
+        mkfifo "$vga/fifo.rom"
+        mknod "$vga/zero.rom" c 1 5
+        # QEMU's warning with the -device option as its location (util/qemu-error.c error_print_loc()).
+        qline() { printf 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,romfile=%s: warning: vfio 0000:01:00.0: Could not enable error recovery for the device\n' "$1" >"$tmp/q.log"; }
+        rom_evidence='[t for t in evidence() if " romfile " in t and t.startswith("vfio-pci ")]'
+
+        # The issue's own line, on this host: /etc/shadow is not even looked at, no byte of it is shown.
+        printf '%s\n' 'qemu-system-x86_64: -device vfio-pci,host=0000:00:01.0,romfile=/etc/shadow: vfio 0000:00:01.0: failed to find romfile "/etc/shadow"' >"$tmp/shadow.log"
+        check "romfile=/etc/shadow: judged by its name" \
+                "rc in (0, 1) and j is not None and 'romfile-invalid' not in causes() and 'it starts' not in out" \
+                -- strace -f -qq -e trace=%file -o "$tmp/shadow.trace" "$bin" --rules "$rules" --format json "$tmp/shadow.log"
+        if grep -qF 'etc/shadow' "$tmp/shadow.trace"; then
+                fail "romfile=/etc/shadow: a system call named it: $(grep -m1 -F 'etc/shadow' "$tmp/shadow.trace")"
+        else
+                echo "ok: romfile=/etc/shadow: no system call names it"
+        fi
+
+        qline /usr/share/vgabios/gtx1070.rom
+        check "a ROM under /usr/share/vgabios is judged" "causes()[:1] == ['romfile-wrong-device'] and $rom_evidence" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /root/secret.rom
+        check "a ROM outside the ROM directories is not read" "not $rom_evidence and 'romfile-wrong-device' not in causes()" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /usr/share/vgabios/escape.rom
+        check "a symlink out of the ROM directory is not followed" "not $rom_evidence" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /usr/share/vgabios/../../../root/secret.rom
+        check "'..' out of the ROM directory is not followed" "not $rom_evidence" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /usr/share/vgabios/ff.rom
+        check "no byte of a ROM file is quoted" \
+                "causes()[:1] == ['romfile-invalid'] and $rom_evidence and not any('it starts' in t or 'ff ff' in t for t in evidence())" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /usr/share/vgabios/fifo.rom
+        check "a FIFO named as romfile= is not opened" "rc in (0, 1) and not $rom_evidence" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        qline /usr/share/vgabios/zero.rom
+        check "a device node named as romfile= gives nothing" "rc in (0, 1) and not $rom_evidence" \
+                -- strace -f -qq -y -e trace=open,openat,openat2 -o "$tmp/zero.trace" "$bin" --rules "$rules" --sysroot "$h" --format json "$tmp/q.log"
+        if opened_for_reading "$tmp/zero.trace" zero.rom; then
+                fail "romfile= a device node: opened: $(grep -F zero.rom "$tmp/zero.trace" | grep -v O_PATH | head -1)"
+        else
+                echo "ok: romfile= a device node: never opened for reading"
+        fi
+
+        # A domain's <rom file=> outside the ROM directories: its mode is judged (QEMU's user cannot read
+        # it), its bytes are not read.
+        domain_xml "$h" etc/libvirt/qemu win11 0000:01:00.0,rom=/root/secret.rom 0000:01:00.1
+        check "<rom file=/root/secret.rom>: its mode, not its bytes" \
+                "causes()[:1] == ['romfile-unreadable'] and not any('made for' in t for t in evidence())" \
+                -- "$bin" --rules "$rules" --sysroot "$h" --domain win11 --format json
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # 5. FIFOs and device nodes: never opened for reading, never waited on, wherever they are.
 if want fifo; then
         # special ROOT PATH fifo|zero: PATH under ROOT replaced by a FIFO or by a node of /dev/zero's numbers.
