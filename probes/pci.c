@@ -257,7 +257,7 @@ void probe_pci(int rootfd, HostFacts *f) {
                 if (pci_address_normalize(de->d_name, strlen(de->d_name), norm) < 0 ||
                     strcmp(norm, de->d_name) != 0)
                         continue;
-                if (f->n_devices >= 4096)
+                if (f->n_devices >= FACTS_DEVICES_MAX)
                         break;
                 PciDevice *a = realloc(f->devices, (f->n_devices + 1) * sizeof(PciDevice));
                 if (!a)

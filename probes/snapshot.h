@@ -2,8 +2,10 @@
 #pragma once
 
 /* The probed host state as one JSON document: what `snapshot -o FILE` writes, what `--snapshot
- * FILE` replays every command against, and the "facts" of the JSON output. Reading treats the file
- * as untrusted: every value is checked against its grammar and limits. */
+ * FILE` replays every command against, and the "facts" of the JSON output. Both come from one table of
+ * fields (snapshot.c). Reading treats the file as untrusted: it is read token by token into the facts,
+ * no tree built; an unknown, repeated or missing key, a value outside its grammar or range, a list
+ * longer than its bound is refused as it is read. */
 
 #include <stddef.h>
 
@@ -15,6 +17,7 @@ struct json_object;
 /* A new JSON object describing f (version 1). NULL on allocation failure. */
 struct json_object *facts_to_json(const HostFacts *f);
 
-/* Parses a snapshot. On success fills *ret (host_facts_done() frees it) with ret->root = label and
- * returns 0; on a malformed file returns -EINVAL with one line in diag. */
+/* Parses a snapshot of at most VX_SNAPSHOT_MAX bytes (-EFBIG past it). On success fills *ret
+ * (host_facts_done() frees it) with ret->root = label and returns 0; on a malformed file returns -EINVAL
+ * with one line in diag (-ENOMEM if memory ran out). */
 int facts_from_json(const char *buf, size_t len, const char *label, HostFacts *ret, Diag *diag);

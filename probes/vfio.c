@@ -290,7 +290,7 @@ void probe_vfio(int rootfd, HostFacts *f) {
                                 strncmp(de->d_name, "noiommu-", 8) == 0 ? de->d_name + 8 : de->d_name;
                         if (!*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 10)
                                 continue;
-                        if (f->n_group_nodes >= 1024)
+                        if (f->n_group_nodes >= FACTS_GROUP_NODES_MAX)
                                 break;
                         FileNode *a = realloc(f->group_nodes, (f->n_group_nodes + 1) * sizeof(FileNode));
                         if (!a)

@@ -141,8 +141,10 @@
 #define VX_RUN_TICK_MS 50
 #define VX_RUN_GRACE_MS 300u
 
-/* A snapshot file (the probed state of one host, as JSON). */
-#define VX_SNAPSHOT_MAX (64u * 1024u * 1024u)
+/* A snapshot file (the probed state of one host, as JSON): a real one of 4096 PCI functions, the most a
+ * snapshot holds, is 2.4 MB. It is read token by token into the facts (probes/snapshot.c), never into a
+ * tree, so no more memory than the facts it fills goes to it whatever it holds. */
+#define VX_SNAPSHOT_MAX (8u * 1024u * 1024u)
 
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)

@@ -181,12 +181,12 @@ w("bad-node", lambda t: t["vfio_container"].update(path="/etc/shadow"))
 w("bad-node-dotdot", lambda t: t["kvm"].update(path="/dev/../etc/shadow"))
 w("bad-type", lambda t: t.update(devices={}))
 PY
-expect 2 'snapshot: address: not a PCI address' -- "$bin" --snapshot "$tmp/bad-address.snap" groups
+expect 2 'snapshot: devices\[\]\.address: not a PCI address' -- "$bin" --snapshot "$tmp/bad-address.snap" groups
 expect 2 'snapshot: version' -- "$bin" --snapshot "$tmp/bad-version.snap" groups
 expect 2 'snapshot: os_pretty: holds a control character' -- "$bin" --snapshot "$tmp/bad-control.snap" groups
-expect 2 'snapshot: node.path: not a /dev path' -- "$bin" --snapshot "$tmp/bad-node.snap" groups
-expect 2 'snapshot: node.path: not a /dev path' -- "$bin" --snapshot "$tmp/bad-node-dotdot.snap" groups
-expect 2 'snapshot: devices: missing or of the wrong type' -- "$bin" --snapshot "$tmp/bad-type.snap" groups
+expect 2 'snapshot: vfio_container\.path: not a /dev path' -- "$bin" --snapshot "$tmp/bad-node.snap" groups
+expect 2 'snapshot: kvm\.path: not a /dev path' -- "$bin" --snapshot "$tmp/bad-node-dotdot.snap" groups
+expect 2 'snapshot: devices: not an array' -- "$bin" --snapshot "$tmp/bad-type.snap" groups
 head -c 5000 /dev/urandom >"$tmp/junk.snap"
 expect 2 'snapshot: not a JSON object' -- "$bin" --snapshot "$tmp/junk.snap" groups
 expect 2 'nonexistent.snap: No such file or directory' -- "$bin" --snapshot "$tmp/nonexistent.snap" groups

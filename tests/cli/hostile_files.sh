@@ -122,6 +122,55 @@ if want romfile; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
+# 2. An untrusted snapshot: bounded in size, unknown keys refused, no tree larger than its bounds built.
+if want snapshot; then
+        "$bin" --sysroot "$fx/healthy-vfio" snapshot -o "$tmp/base.json" 2>"$tmp/err" || fail "snapshot of healthy-vfio: $(cat "$tmp/err")"
+        check "the snapshot replays" "rc == 0 and '0000:01:00.0' in out" -- "$bin" --snapshot "$tmp/base.json" groups
+        # mutate NAME PYTHON: base.json as d, changed by PYTHON, written to NAME.json.
+        mutate() {
+                python3 - "$tmp/base.json" "$tmp/$1.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+if isinstance(d, str):
+    open(sys.argv[2], "w").write(d)
+else:
+    json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+        }
+        refused() { check "$1" "rc == 2 and err.count(chr(10)) == 1 and $2" -- "$bin" --snapshot "$tmp/$3.json" groups; }
+        mutate extra 'd["extra"] = {}'
+        refused "an unknown key" "'extra: unknown key' in err" extra
+        mutate extrastr 'd["extra"] = "a string"'
+        refused "an unknown key of a string" "'extra: unknown key' in err" extrastr
+        mutate devextra 'd["devices"][0]["x-unknown"] = 1'
+        refused "an unknown key in a device" "'x-unknown: unknown key' in err" devextra
+        mutate dup 'd = json.dumps(d, indent=1).replace("\"pci\": ", "\"pci\": \"present\", \"pci\": ", 1)'
+        refused "a key given twice" "'pci: given twice' in err" dup
+        mutate big 'd = json.dumps(d, indent=1) + " " * (9 * 1024 * 1024)'
+        refused "a snapshot of 9 MB" "'larger' in err" big
+        mutate deep 'd = json.dumps(d)[:-1] + ", \"extra\": " + "[" * 1000000 + "]" * 1000000 + "}"'
+        refused "nesting a million deep" "True" deep
+        # As many real devices as the bound allows, and one more: refused at that one.
+        mutate devmax 'd["devices"] = [d["devices"][0]] * 4096'
+        check "4096 devices" "rc == 0" -- "$bin" --snapshot "$tmp/devmax.json" groups
+        mutate devmore 'd["devices"] = [d["devices"][0]] * 4097'
+        refused "4097 devices" "'too many' in err" devmore
+        for shape in '{}' '1' '[]' '""'; do
+                n=$((3 * 1024 * 1024 / (${#shape} + 1)))
+                mutate many "d = json.dumps(d).replace('\"devices\": [', '\"devices\": [' + '$shape,' * $n, 1)"
+                python3 - "$bin" "$tmp/many.json" "$shape" <<'PY' || fails=$((fails + 1))
+import resource, subprocess, sys
+r = subprocess.run([sys.argv[1], "--snapshot", sys.argv[2], "groups"], capture_output=True, text=True, timeout=60)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+ok = r.returncode == 2 and r.stderr.count("\n") == 1 and peak < 24 * 1024
+print(("ok" if ok else "FAIL") + f": 3 MB of {sys.argv[3]} as devices: exit {r.returncode}, peak {peak} KB: {r.stderr.strip()}")
+sys.exit(0 if ok else 1)
+PY
+        done
+fi
+
+# ---------------------------------------------------------------------------------------------------
 # 5. FIFOs and device nodes: never opened for reading, never waited on, wherever they are.
 if want fifo; then
         # special ROOT PATH fifo|zero: PATH under ROOT replaced by a FIFO or by a node of /dev/zero's numbers.

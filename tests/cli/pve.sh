@@ -229,6 +229,18 @@ printf '%s\n' 'root=ZFS=rpool/ROOT/pve-1 boot=zfs' >"$tmp/pxsdboot/etc/kernel/cm
 plan_has pxsdboot "^   \\$ sudo sed -i '1s/\\\$/ intel_iommu=on/' /etc/kernel/cmdline\$" 'GRUB_CMDLINE|update-grub' \
         "systemd-boot, /etc/kernel/cmdline"
 plan_has pxsdboot '^   \$ sudo proxmox-boot-tool refresh$' 'update-grub' "systemd-boot, proxmox-boot-tool refresh"
+# Its snapshot keeps the boot facts, and a replay of it reads them back (one table writes and reads them).
+"$bin" --sysroot "$tmp/pxsdboot" snapshot -o "$tmp/pxsdboot.json" 2>/dev/null &&
+        "$bin" --snapshot "$tmp/pxsdboot.json" snapshot -o "$tmp/pxsdboot-replayed.json" 2>/dev/null &&
+        python3 - "$tmp/pxsdboot.json" "$tmp/pxsdboot-replayed.json" <<'PY' || fails=$((fails + 1))
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+keys = ("proxmox_systemd_boot", "kernel_cmdline_file")
+want = ("present", "root=ZFS=rpool/ROOT/pve-1 boot=zfs")
+ok = tuple(a.get(k) for k in keys) == want and tuple(b.get(k) for k in keys) == want
+print(("ok" if ok else "FAIL") + f": a Proxmox VE node's snapshot, written and replayed: {[a.get(k) for k in keys]}, {[b.get(k) for k in keys]}")
+sys.exit(0 if ok else 1)
+PY
 cp -a "$tmp/pxsdboot" "$tmp/pxsecure"
 printf '\006\000\000\000\001' >"$tmp/pxsecure/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 plan_has pxsecure '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "Secure Boot, GRUB"
