@@ -11,8 +11,14 @@ its own (docs/CODE_STYLE.md there): each failure is printed as FILE:LINE: what, 
   not followed by another on the next line (a user greps the source for what they saw).
 - A PCI address is held in a PciAddress (include/vfioexplain/pci_address.h), not in a char[16] of its own,
   here and in the shared headers of include/.
+- No file is opened outside analyzer/base/fileio.c (issue 24): a file found rather than named is read there
+  only when it is regular, never a FIFO that blocks the open or a device node whose driver acts on it, and
+  every read is bounded. So the program (analyzer, cli, probes, sources) calls no libc open and no library
+  call that opens a path itself, unless a comment holding "raw-open:", on that line or just above the
+  statement, says why (a library given a path that was checked, a file the user named for a library that
+  takes only a path).
 
-    tests/checksrc.py SOURCE_DIR"""
+    tests/checksrc.py SOURCE_DIR [FILE...]   (FILE...: check these instead, for the checks' own test)"""
 import os
 import re
 import sys
@@ -36,6 +42,16 @@ LITERAL = r'"(?:[^"\\\n]|\\.)*"'
 SPLIT_RE = re.compile(r"(" + LITERAL + r")[ \t]*\\?\n[ \t]*" + LITERAL)
 ADDRESS_RE = re.compile(r"\bchar\s*\(\*\s*\w+\)\s*\[16\]|"
                         r"\bchar\s+\w*(?:addr|device|physfn|upstream|hostdev)\w*(?:\[[^\]]*\])?\[(?:static\s+)?16\]")
+# The program's own files, where every open goes through fileio.c (tools/ are build-time generators).
+PROGRAM = ["analyzer", "probes", "sources", "cli"]
+OPENER = "analyzer/base/fileio.c"
+OPEN_CALLS = ["open", "open64", "openat", "openat2", "creat", "fopen", "fopen64", "freopen", "fdopen", "opendir",
+              "fdopendir", "scandir", "scandirat", "name_to_handle_at", "open_by_handle_at",
+              # Library calls that open a path themselves.
+              "sd_journal_open", "sd_journal_open_directory", "sd_journal_open_files", "sd_journal_open_namespace",
+              "tracecmd_open", "tracecmd_open_head", "tracecmd_open_flags", "xmlReadFile", "xmlCtxtReadFile",
+              "xmlParseFile", "pci_set_name_list_path"]
+OPEN_RE = re.compile(r"(?<![A-Za-z0-9_.>])(?:sym_)?(" + "|".join(OPEN_CALLS) + r")\s*\(|\bSYS_openat2?\b")
 FUNCTION_RE = re.compile(r"^[A-Za-z_][^\n;=#{}()]*?\b([A-Za-z_][A-Za-z0-9_]*)\(", re.M)
 
 
@@ -87,18 +103,35 @@ def function_definitions(code):
                         yield name, m.start(1)
 
 
+def raw_opens(text, code):
+        """The line numbers of the opens in code that no "raw-open:" comment covers: one on the line or above
+        it, which covers the statement below it to its end."""
+        covered = False
+        for number, (line, code_line) in enumerate(zip(text.split("\n"), code.split("\n")), 1):
+                covered = covered or "raw-open:" in line
+                if OPEN_RE.search(code_line) and not covered:
+                        yield number, line.strip()
+                if re.search(r"[;{}]", code_line):
+                        covered = False
+
+
 def main():
         src = sys.argv[1]
         failures = []
         defined = {}
         files = []
-        for top in PRODUCTION + ["include"]:
+        if len(sys.argv) > 2:
+                files = [os.path.join(src, f) for f in sys.argv[2:]]
+        for top in PRODUCTION + ["include"] if not files else []:
                 for root, _, names in os.walk(os.path.join(src, top)):
                         files += [os.path.join(root, f) for f in names if f.endswith((".c", ".h"))]
         for path in sorted(files):
                 rel = os.path.relpath(path, src)
                 text = open(path, encoding="utf-8").read()
                 code = blank_comments_and_strings(text)
+                if rel != OPENER and (rel.split("/")[0] in PROGRAM or len(sys.argv) > 2):
+                        for number, line in raw_opens(text, code):
+                                failures.append(f"{rel}:{number}: opens a file outside {OPENER}: {line}")
                 for m in BANNED_RE.finditer(code):
                         failures.append(f"{rel}:{line_of(code, m.start())}: {m.group(1)}() is ruled out: "
                                         f"{BANNED[m.group(1)]}")

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Opening and reading files: the one place vfioexplain opens one (tests/raw_opens.sh fails the suite on
+/* Opening and reading files: the one place vfioexplain opens one (tests/checksrc.py fails the suite on
  * an open() anywhere else). A file the user named is opened as asked, a FIFO or a terminal included. A
  * file found rather than named (under --sysroot, in a rule directory, a domain's log, a journal under the
  * root, a ROM file) is read only if it is a regular file: a FIFO would block the open, and a device node's

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What tests/raw_opens.sh must refuse (the lines marked so at their end) and let pass, for its own test. */
+/* What tests/checksrc.py must refuse as an open outside fileio.c (the lines marked so) and let pass. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
