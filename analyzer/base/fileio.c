@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
 /* openat() as flags ask: inside a root with openat2(), or relative to dirfd. */
@@ -30,7 +31,14 @@ static int open_resolved(int dirfd, const char *path, int oflags, FileFlags flag
                 };
                 while (*path == '/')
                         path++;
-                long fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+                /* EAGAIN: a rename anywhere on the system while a ".." was resolved, and the kernel could
+                 * not tell it stayed inside (openat2(2)); busy machines see it. Tried again, a bounded
+                 * number of times. */
+                long fd;
+                unsigned tries = 0;
+                do
+                        fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+                while (fd < 0 && errno == EAGAIN && ++tries < VX_OPENAT2_TRIES);
                 if (fd >= 0)
                         return (int) fd;
                 if (errno != ENOSYS)

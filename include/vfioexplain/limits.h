@@ -23,6 +23,9 @@
 #define VX_JOURNAL_BOOTS_MAX 4096u
 /* Journal files read under a --sysroot (each held open while it is read; a host keeps tens). */
 #define VX_JOURNAL_FILES_MAX 512u
+/* openat2() RESOLVE_IN_ROOT tried this many times while it fails with EAGAIN (a rename somewhere on the
+ * system during a ".." of the path): a bound on the retries, not a wait. */
+#define VX_OPENAT2_TRIES 64u
 /* --unit given this many times at most. */
 #define VX_UNITS_MAX 32u
 
