@@ -163,7 +163,8 @@ PY
 import resource, subprocess, sys
 r = subprocess.run([sys.argv[1], "--snapshot", sys.argv[2], "groups"], capture_output=True, text=True, timeout=60)
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-ok = r.returncode == 2 and r.stderr.count("\n") == 1 and peak < 24 * 1024
+# 14 MB in a release build, 24 MB under ASan; the json-c tree took 95 to 816 MB.
+ok = r.returncode == 2 and r.stderr.count("\n") == 1 and peak < 32 * 1024
 print(("ok" if ok else "FAIL") + f": 3 MB of {sys.argv[3]} as devices: exit {r.returncode}, peak {peak} KB: {r.stderr.strip()}")
 sys.exit(0 if ok else 1)
 PY
