@@ -271,8 +271,8 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
                 } else
                         strbuf_printf(
                                 b,
-                                "\nThe host snapshot (%zu KB) is too large to embed here: `vfioexplain snapshot -o host.json` writes it; attach that file.\n",
-                                js.len / 1024);
+                                "\nThe host snapshot (%zu KB) is too large to embed here: `vfioexplain snapshot %s-o host.json` writes it; attach that file.\n",
+                                js.len / 1024, o->redact ? "--redact " : "");
         }
         return strbuf_failed(b) ? -ENOMEM : 0;
 }
@@ -326,17 +326,27 @@ static int json_document_close(StrBuf *out) {
         return strbuf_failed(out) ? -ENOMEM : 0;
 }
 
-/* Everything that names this host or its people: the probed names, and the host names its logs show. */
-static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor **ret) {
+int redactor_for_host(const HostFacts *f, Redactor **ret) {
         _cleanup_(redactor_freep) Redactor *r = NULL;
-        LineClassifier *c = NULL;
-        const HostFacts *f = s->facts;
         int k = redactor_new(&r);
         if (k < 0)
                 return k;
         k = redactor_add(r, REDACT_HOST, f->hostname, strlen(f->hostname));
         for (size_t i = 0; k >= 0 && i < f->n_users; i++)
                 k = redactor_add(r, REDACT_USER, f->users[i], strlen(f->users[i]));
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+/* Everything that names this host or its people: the probed names, and the host names its logs show. */
+static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor **ret) {
+        _cleanup_(redactor_freep) Redactor *r = NULL;
+        LineClassifier *c = NULL;
+        int k = redactor_for_host(s->facts, &r);
+        if (k < 0)
+                return k;
         for (size_t h = 0; k >= 0 && h < s->n; h++)
                 k = redactor_add(r, REDACT_HOST, s->slots[h].hostname, strlen(s->slots[h].hostname));
         if (k >= 0)

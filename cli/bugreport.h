@@ -7,3 +7,8 @@
 
 /* Prints the document for the hosts of s, ranked already; returns the exit status. */
 int bugreport_print(const HostSet *s, const Options *o);
+
+/* A redactor that knows this host's secrets: its probed name first, then its login users in /etc/passwd's
+ * order, so that 'report --redact' and 'snapshot --redact' give them the same tokens. */
+typedef struct Redactor Redactor;
+int redactor_for_host(const HostFacts *f, Redactor **ret);

@@ -44,11 +44,14 @@ typedef struct Options {
         bool trace; /* watch --trace */
         const char *address; /* rom --address ADDR */
         bool bug_report; /* report: the bug-ticket document instead of the causes alone */
-        bool redact; /* report --redact */
+        bool redact; /* report --redact, snapshot --redact */
         const char *guest_files[VX_INPUTS_MAX]; /* --guest FILE: the VM's own logs */
         size_t n_guest_files;
         const char *guest_modules_alias; /* --guest-modules-alias FILE: the guest's modules.alias */
         bool inventory; /* rules test|list --inventory [DIR]: the message inventory */
+        bool full; /* --full, -v: every cause in full, not the first alone */
+        bool no_pager; /* --no-pager */
+        int stdin_source; /* a StdinSource, or -1 when stdin was not asked (files were named) */
 } Options;
 
 typedef struct Input {
@@ -133,6 +136,17 @@ bool help_is_command(const char *name);
 /* "explain, check, ...": the command words, for an error message. */
 const char *help_command_names(void);
 int cmd_help(int argc, char **argv);
+
+/* What stdin brings when no file is named: a log (read it), or nothing (a terminal, /dev/null, an empty
+ * file, a pipe closed at once, or one nobody wrote to within VX_STDIN_SILENT_MS while no command of our
+ * pipeline holds it): then this boot's journal is read. */
+typedef enum StdinSource {
+        STDIN_TERMINAL,
+        STDIN_LOG,
+        STDIN_EMPTY,
+        STDIN_SILENT,
+} StdinSource;
+StdinSource stdin_source(void);
 
 int cmd_explain(const Options *o, int argc, char **argv);
 /* Feeds the --guest files into a, as the guest's lines, with a statement for each of the guest's PCI

@@ -15,9 +15,13 @@
 #define OPT_SNAPSHOT "  --snapshot FILE              replay a host state saved by 'vfioexplain snapshot'\n"
 #define OPT_RULES "  --rules DIR                  load the rule files of DIR only (no drop-ins)\n"
 #define OPT_HELP "  -h, --help                   this help\n"
+#define OPT_PAGER "  --no-pager                   never page (on a terminal, a long answer goes through less)\n"
+#define OPT_FULL                                                                                      \
+        "  -v, --full                   every cause in full (default: the summary, the first cause\n" \
+        "                               in full, the others in brief)\n"
 #define OPT_JOURNAL                                                                                          \
         "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n"          \
-        "  --since TIME, --until TIME   'YYYY-MM-DD [HH:MM[:SS]]' local time, '@EPOCH', '-2h' or '-30min'\n" \
+        "  --since TIME, --until TIME   as journalctl: '2026-11-23 10:00', 'yesterday', '-2h', '2 hours ago'\n" \
         "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"                    \
         "  --file FILE                  read this journal file (repeatable)\n"                               \
         "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
@@ -42,6 +46,7 @@ static int run_groups(const Options *o, int argc, char **argv) {
 
 const Command commands[] = {
         {.name = "explain",
+         .paged = true,
          .run = cmd_explain,
          .caps = PRIV_CAP(CAP_SYSLOG),
          .probes = true,
@@ -54,9 +59,10 @@ const Command commands[] = {
                  "commands that fix it. With no FILE and nothing piped in, it reads this boot's journal (or\n"
                  "/dev/kmsg). The live host confirms or rules out what the logs suggest unless --no-probe.\n"
                  "\n"
-                 "Options:\n" OPT_JOURNAL OPT_DOMAIN OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT
-                         OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
+                 "Options:\n" OPT_JOURNAL OPT_DOMAIN OPT_FULL OPT_FORMAT_ALL OPT_COLOR OPT_PAGER OPT_NO_PROBE
+                         OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
         {.name = "check",
+         .paged = true,
          .run = cmd_check,
          .caps = 0,
          .probes = true,
@@ -64,13 +70,16 @@ const Command commands[] = {
          .summary = "will passthrough work on this host: every blocker with its fix, no logs needed",
          .help = "Usage: vfioexplain check [OPTIONS] [ADDRESS...]\n"
                  "\n"
-                 "Probes the host and lists every blocker of passthrough for the PCI devices at ADDRESS\n"
-                 "(0000:01:00.0 or 01:00.0), or, with none, for every device the host does not use; with a VM,\n"
-                 "for its passthrough devices, judged with its configuration.\n"
+                 "Probes the host. With ADDRESS (0000:01:00.0 or 01:00.0): the device and the rest of its IOMMU\n"
+                 "group, a verdict for each, every blocker with its fix, or \"ready\" when nothing blocks. With\n"
+                 "none: a verdict for each device a user would pass (GPUs and their cards' functions, USB, NVMe,\n"
+                 "network and add-in controllers), leaving out what the host runs on (its root file system,\n"
+                 "its default route). With a VM: its passthrough devices, judged with its configuration.\n"
                  "\n"
-                 "Options:\n" OPT_VM OPT_FORMAT_ALL OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
-                         EXIT_EXPLAIN},
+                 "Options:\n" OPT_VM OPT_FULL OPT_FORMAT_ALL OPT_COLOR OPT_PAGER OPT_SYSROOT OPT_SNAPSHOT
+                         OPT_RULES OPT_HELP EXIT_EXPLAIN},
         {.name = "groups",
+         .paged = true,
          .run = run_groups,
          .caps = 0,
          .probes = true,
@@ -78,13 +87,15 @@ const Command commands[] = {
          .summary = "IOMMU groups: members, ids, names, drivers, viability",
          .help = "Usage: vfioexplain groups [OPTIONS]\n"
                  "\n"
-                 "Lists every IOMMU group of the host with its devices, their drivers, and whether the group can\n"
-                 "be passed through as it is.\n"
+                 "Lists every IOMMU group of the host with its devices as lspci -nnk names them (class, vendor\n"
+                 "and device, the driver in use, the kernel modules), and whether the group can be passed\n"
+                 "through as it is.\n"
                  "\n"
                  "Options:\n"
-                 "  --format text|json           output format (default: text)\n" OPT_SYSROOT OPT_SNAPSHOT
-                         OPT_HELP EXIT_PLAIN},
+                 "  --format text|json           output format (default: text)\n" OPT_PAGER OPT_SYSROOT
+                         OPT_SNAPSHOT OPT_HELP EXIT_PLAIN},
         {.name = "plan",
+         .paged = true,
          .run = cmd_plan,
          .caps = 0,
          .probes = true,
@@ -97,9 +108,10 @@ const Command commands[] = {
                  "XML and the QEMU -device options; for a Proxmox VE VM, the qm set lines that add them.\n"
                  "\n"
                  "Options:\n"
-                 "  --domain NAME                the libvirt domain the commands name\n"
+                 "  --domain NAME                the libvirt domain the commands name (default: a DOMAIN\n"
+                 "                               variable the plan sets first)\n"
                  "  --pve-vm ID                  the Proxmox VE VM to add the devices to (hostpciN lines)\n" OPT_FORMAT_ALL
-                         OPT_COLOR OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
+                         OPT_COLOR OPT_PAGER OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
                  "\nExit status: 0 a plan, 1 a blocker no step removes, 2 bad usage, 3 an internal error.\n"},
         {.name = "watch",
          .run = cmd_watch,
@@ -136,9 +148,11 @@ const Command commands[] = {
                  "meanwhile, and prints the report after its output if it fails, with the VM's devices checked\n"
                  "('qm start ID' names its VM itself). SIGINT and SIGTERM are passed to COMMAND.\n"
                  "\n"
-                 "Options:\n" OPT_VM OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES OPT_HELP
+                 "Options:\n" OPT_VM OPT_FULL OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_RULES
+                         OPT_HELP
                  "\nExit status: COMMAND's own (128+N if signal N ended it); 2 bad usage.\n"},
         {.name = "report",
+         .paged = true,
          .run = cmd_report,
          .caps = PRIV_CAP(CAP_SYSLOG),
          .probes = true,
@@ -155,12 +169,12 @@ const Command commands[] = {
                  "  --redact                     replace host names, user names, MAC addresses, serial\n"
                  "                               numbers, UUIDs and machine/boot ids by stable tokens\n"
                  "  --format markdown|json       output format (default: markdown)\n" OPT_JOURNAL OPT_DOMAIN
-                         OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
+                         OPT_PAGER OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP EXIT_EXPLAIN},
         {.name = "snapshot",
          .run = cmd_snapshot,
          .caps = 0,
          .probes = true,
-         .options = 0,
+         .options = COMMAND_OPTION_REDACT,
          .summary = "save the probed host state to one file",
          .help = "Usage: vfioexplain snapshot [OPTIONS] -o FILE\n"
                  "\n"
@@ -168,9 +182,12 @@ const Command commands[] = {
                  "for a bug ticket or to replay any command elsewhere with --snapshot FILE.\n"
                  "\n"
                  "Options:\n"
-                 "  -o, --output FILE            where to write it ('-': stdout)\n" OPT_SYSROOT OPT_HELP
-                         EXIT_PLAIN},
+                 "  -o, --output FILE            where to write it ('-': stdout)\n"
+                 "  --redact                     replace host names, user names, MAC addresses, serial\n"
+                 "                               numbers, UUIDs and machine/boot ids by the tokens of\n"
+                 "                               'report --redact'\n" OPT_SYSROOT OPT_HELP EXIT_PLAIN},
         {.name = "rom",
+         .paged = true,
          .run = cmd_rom,
          .caps = 0,
          .probes = true,
@@ -184,10 +201,11 @@ const Command commands[] = {
                  "\n"
                  "Options:\n"
                  "  --address ADDR               the device the ROM is for: a ROM for another device is wrong\n"
-                 "  --format text|json           output format (default: text)\n" OPT_SYSROOT OPT_HELP
+                 "  --format text|json           output format (default: text)\n" OPT_PAGER OPT_SYSROOT OPT_HELP
                  "\nExit status: 0 the ROM is usable, 1 something is wrong with it, 2 bad usage or unreadable\n"
                  "input, 3 an internal error.\n"},
         {.name = "rules",
+         .paged = true,
          .run = cmd_rules,
          .caps = 0,
          .probes = false,
@@ -209,14 +227,14 @@ const Command commands[] = {
                  " and " VX_RUNTIME_RULES_DIR ".\n"
                  "\n"
                  "Options:\n" OPT_RULES
-                 "  --format text|json|markdown  output of 'list' (default: text)\n" OPT_HELP
+                 "  --format text|json|markdown  output of 'list' (default: text)\n" OPT_PAGER OPT_HELP
                  "\nExit status: 0 valid / all passed, 1 invalid / a test failed, 2 bad usage.\n"},
 };
 
 const size_t n_commands = ELEMENTSOF(commands);
 
 const char commands_common_options[] =
-        OPT_FORMAT_ALL OPT_COLOR OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
+        OPT_FORMAT_ALL OPT_COLOR OPT_PAGER OPT_NO_PROBE OPT_SYSROOT OPT_SNAPSHOT OPT_RULES OPT_HELP
         "  --version                    the version\n";
 const char commands_exit_status[] = EXIT_EXPLAIN;
 

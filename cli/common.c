@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pager.h"
 #include "progress.h"
 #include <stdarg.h>
 
@@ -223,7 +224,8 @@ int get_facts(const Options *o, HostFacts *host) {
 
 /* Prints the ranked causes in the chosen format; the exit status says whether there were any. */
 bool use_color(const Options *o) {
-        return o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+        /* Asked before a pager took stdout: its pipe is no terminal, but what it shows is on one. */
+        return o->color == 1 || (o->color < 0 && terminal_stdout() && !getenv("NO_COLOR"));
 }
 
 OutputOptions output_options(const Options *o, const HostFacts *host) {
@@ -245,6 +247,7 @@ int write_out(StrBuf *out, size_t at_least) {
                 return -ENOMEM;
         if (out->len == 0 || out->len < at_least)
                 return 0;
+        pager_start();
         int r = write_all(strbuf_str(out), out->len);
         strbuf_reset(out);
         return r;

@@ -161,10 +161,15 @@ int cmd_explain(const Options *o, int argc, char **argv) {
         }
         if (argc == 0 && !journal && !vm_target_named(o) && o->n_guest_files == 0) {
                 /* Nothing named and nothing piped in: this boot of this host. */
-                if (isatty(STDIN_FILENO))
-                        own_log = true;
-                else
+                StdinSource src = o->stdin_source >= 0 ? (StdinSource) o->stdin_source : stdin_source();
+                if (src == STDIN_LOG)
                         inputs[n_inputs++] = (Input){.name = "-", .fd = STDIN_FILENO};
+                else
+                        own_log = true;
+                if (src == STDIN_SILENT)
+                        errorf("note: nothing came on stdin in %.0f s and no file was named: reading this "
+                               "boot's journal instead (pipe a log in, or name log files)",
+                               VX_STDIN_SILENT_MS / 1000.0);
         }
         if (open_inputs(argc, argv, inputs, &n_inputs) < 0)
                 goto out;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bugreport.h"
 #include "cli.h"
 #include "fileio.h"
 #include "pci_address.h"
@@ -18,6 +19,7 @@
 #include "escape.h"
 #include "hosts.h"
 #include "probe_lines.h"
+#include "redact.h"
 #include "snapshot.h"
 #include "vm.h"
 
@@ -55,7 +57,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
 
         path = o->output;
         if (!path || argc != 0) {
-                errorf("usage: vfioexplain snapshot -o FILE ('-' for stdout)");
+                errorf("usage: vfioexplain snapshot [--redact] -o FILE ('-' for stdout)");
                 return EXIT_USAGE;
         }
         if (o->no_probe) {
@@ -81,6 +83,31 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
+        }
+        if (o->redact) {
+                /* The tokens of report --redact; none holds a quote or a backslash, so the JSON stays JSON
+                 * and replays (every field a token can land in is a free string). */
+                _cleanup_(redactor_freep) Redactor *red = NULL;
+                StrBuf redacted = {0};
+                r = redactor_for_host(&host, &red);
+                if (r >= 0)
+                        r = redactor_learn(red, strbuf_str(&text), text.len);
+                if (r >= 0)
+                        r = redactor_apply(red, strbuf_str(&text), text.len, &redacted);
+                if (r < 0) {
+                        strbuf_done(&redacted);
+                        if (r == -E2BIG) {
+                                errorf("snapshot --redact: more than %u distinct values to redact; nothing written",
+                                       VX_REDACT_VALUES_MAX);
+                                ret = EXIT_USAGE;
+                        } else {
+                                errorf("out of memory");
+                                ret = EXIT_INTERNAL;
+                        }
+                        goto out;
+                }
+                strbuf_done(&text);
+                text = redacted;
         }
         r = output_write(fd, strbuf_str(&text), text.len, true);
         if (fd != STDOUT_FILENO && close(fd) < 0 && r >= 0)

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "pager.h"
 #include "privileges.h"
 
 /* A word a person means as a command rather than a file: lowercase letters and dashes, no path, no
@@ -23,6 +24,38 @@
 static bool looks_like_command(const char *w) {
         size_t n = strspn(w, "abcdefghijklmnopqrstuvwxyz-");
         return n > 0 && w[n] == 0 && w[0] != '-';
+}
+
+/* An option error names the option as it was typed: "--form" for an abbreviation of --format, "-o" for the
+ * short one. typed is the word getopt stopped at, opt the option's short name (0 for an unknown long one).
+ */
+static void option_error(const struct option *longopts, const char *typed, int opt, bool missing_value) {
+        if (strncmp(typed, "--", 2) == 0) {
+                size_t n = strcspn(typed, "=");
+                if (missing_value)
+                        errorf("%.*s: needs a value; see --help", (int) n, typed);
+                else if (opt && typed[n] == '=')
+                        errorf("%.*s: takes no value; see --help", (int) n, typed);
+                else {
+                        /* An abbreviation of more than one long option is as unknown as a misspelling. */
+                        char which[256] = "";
+                        size_t k = 0, matches = 0;
+                        for (const struct option *l = longopts; l->name; l++)
+                                if (n > 2 && strncmp(l->name, typed + 2, n - 2) == 0) {
+                                        matches++;
+                                        k += (size_t) snprintf(which + k,
+                                                               k < sizeof(which) ? sizeof(which) - k : 0,
+                                                               "%s--%s", matches > 1 ? ", " : "", l->name);
+                                }
+                        if (matches > 1 && k < sizeof(which))
+                                errorf("%.*s: ambiguous, could be %s; see --help", (int) n, typed, which);
+                        else
+                                errorf("%.*s: unknown option; see --help", (int) n, typed);
+                }
+        } else if (missing_value)
+                errorf("-%c: needs a value; see --help", opt);
+        else
+                errorf("-%c: unknown option; see --help", opt ? opt : '?');
 }
 
 int main(int argc, char **argv) {
@@ -50,12 +83,14 @@ int main(int argc, char **argv) {
                 {"guest", required_argument, NULL, 'G'},
                 {"guest-modules-alias", required_argument, NULL, 'M'},
                 {"inventory", no_argument, NULL, 'I'},
+                {"full", no_argument, NULL, 'v'},
+                {"no-pager", no_argument, NULL, 'N'},
                 {},
         };
         struct timespec now;
         uint64_t now_usec;
         bool help = false;
-        Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/"};
+        Options o = {.format = OUTPUT_TEXT, .color = -1, .sysroot = "/", .stdin_source = -1};
         int c;
 
         /* A closed pipe ends the output quietly instead of killing us mid-write. */
@@ -70,7 +105,8 @@ int main(int argc, char **argv) {
         now_usec = (uint64_t) now.tv_sec * 1000000u + (uint64_t) now.tv_nsec / 1000u;
         o.journal.files = o.journal_files;
         o.journal.units = o.units;
-        while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) >= 0) {
+        terminal_init();
+        while ((c = getopt_long(argc, argv, ":hvo:", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'F':
                         if (o.journal.n_files >= ELEMENTSOF(o.journal_files)) {
@@ -117,7 +153,7 @@ int main(int argc, char **argv) {
                         if (journal_parse_time(optarg, now_usec,
                                                c == 'A' ? &o.journal.since_usec : &o.journal.until_usec) <
                             0) {
-                                errorf("--%s: expected 'YYYY-MM-DD [HH:MM[:SS]]', '@EPOCH' or '-N[s|min|h|d]', not '%s'",
+                                errorf("--%s: expected a time as journalctl takes it ('2026-11-23 10:00', 'yesterday', '-2h', '2 hours ago', '@EPOCH'), not '%s'",
                                        c == 'A' ? "since" : "until", optarg);
                                 return EXIT_USAGE;
                         }
@@ -187,15 +223,20 @@ int main(int argc, char **argv) {
                         /* The command it is about may come after it: "vfioexplain --help check". */
                         help = true;
                         break;
+                case 'v':
+                        o.full = true;
+                        break;
+                case 'N':
+                        o.no_pager = true;
+                        break;
                 case 'V':
                         printf("vfioexplain %s\n", VX_VERSION);
                         return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
+                case ':':
+                        option_error(longopts, argv[optind - 1], optopt, true);
+                        return EXIT_USAGE;
                 default:
-                        if (optopt)
-                                errorf("option -%c: unknown or missing its argument; see --help", optopt);
-                        else
-                                errorf("%s: unknown option or missing argument; see --help",
-                                       argv[optind - 1]);
+                        option_error(longopts, argv[optind - 1], optopt, false);
                         return EXIT_USAGE;
                 }
         }
@@ -241,11 +282,23 @@ int main(int argc, char **argv) {
                        help_command_names(), argv[0]);
                 return EXIT_USAGE;
         }
+        /* What is read once and then answered goes through a pager on a terminal; what follows a stream
+         * (watch, run) or writes a file (snapshot) does not. */
+        if (target->paged && !o.no_pager)
+                pager_want(true);
+        atexit(pager_close);
         /* Everything written goes through the last escaping step; a snapshot is JSON whatever --format says
-         * (help has returned above: it is text). */
+         * (help has returned above: it is text). Registered after pager_close, so it runs before it: what
+         * the escaper still holds reaches the pager before the pager is waited for. */
         output_sink_setup(o.format == OUTPUT_JSON || strcmp(target->name, "snapshot") == 0,
                           o.format == OUTPUT_TEXT && use_color(&o));
         atexit(output_sink_finish);
+        /* Whether stdin brings a log is asked before privileges are reduced: telling a command of our own
+         * pipeline from sshd means looking at other processes' open files. */
+        bool explains = strcmp(target->name, "explain") == 0 || strcmp(target->name, "report") == 0;
+        int operands = argc - (command ? 1 : 0);
+        if (explains && operands == 0 && !o.journal_set && !o.domain && o.n_guest_files == 0)
+                o.stdin_source = stdin_source();
         /* run keeps everything until its command is started: the command needs what it needs (cmd_run
          * reduces its own afterwards). */
         if (strcmp(target->name, "run") != 0) {

@@ -57,8 +57,11 @@ int journal_process(Journal *j);
 /* The entry as journalctl -o short-iso-precise prints it, in UTC: the evidence text. */
 int journal_entry_format(const JournalEntry *e, char *buf, size_t size);
 
-/* Parses --since/--until: "YYYY-MM-DD[ HH:MM[:SS]]" (UTC), "@SECONDS", or "-Nmin|h|d|s" relative to
- * now_usec. Returns 0 and microseconds, or -EINVAL. */
+/* Parses --since/--until as journalctl does (systemd's parse_timestamp()): "2024-11-23 10:00[:05[.5]]",
+ * "2024-11-23T10:00:05Z", "10:00", "Sat 2024-11-23", "now", "today", "yesterday", "tomorrow", "-2h",
+ * "+5min", "2 hours ago", "1h 30min left", "@EPOCH[.USEC]", in local time or with a zone after it ("UTC",
+ * "+05:30", "Europe/Berlin"). Relative forms count from now_usec. Returns 0 and microseconds since the
+ * epoch, or -EINVAL. */
 int journal_parse_time(const char *s, uint64_t now_usec, uint64_t *ret);
 /* Parses --boot's argument: "" or a 32-hex-digit boot id, or 0, -1, -2 ... Returns 0 or -EINVAL. */
 int journal_parse_boot(const char *s, JournalQuery *q);

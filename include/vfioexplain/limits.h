@@ -282,3 +282,15 @@
 #define VX_REGRESSIONS_MAX 256u
 #define VX_REGRESSION_RANGES_MAX 32u
 #define VX_BOOT_KERNELS_MAX 64u
+
+/* Text for a person is wrapped to the terminal's width (or $COLUMNS) when it lies within these; a
+ * narrower or wider claim is taken for a mistake and 80 is used. */
+#define VX_TEXT_WIDTH_MIN 20u
+#define VX_TEXT_WIDTH_MAX 1000u
+
+/* A stdin that is no terminal, with no file named: what comes within the first wait is a log; after it,
+ * a pipe that a command of our own pipeline holds is waited on for as long as that takes, and any other
+ * (ssh host vfioexplain, a service's socket) until VX_STDIN_SILENT_MS, after which this boot's journal is
+ * read instead. */
+#define VX_STDIN_FIRST_WAIT_MS 100
+#define VX_STDIN_SILENT_MS 2000

@@ -51,6 +51,11 @@ complete_is '--inventory' vfioexplain rules test --inv
 complete_is '--rules' vfioexplain --rul
 complete_is '--redact|--rules' vfioexplain report --r
 complete_is '--trace' vfioexplain watch --tr
+complete_is '--full' vfioexplain --fu
+complete_is '--full' vfioexplain check --fu
+complete_is '--no-pager|--no-probe' vfioexplain groups --no-p
+complete_is '--domain' vfioexplain plan --dom
+complete_is '--redact|--rules' vfioexplain snapshot --r
 complete_is '--address' vfioexplain rom --ad
 complete_is '--directory|--domain' vfioexplain --d
 complete_is '--domain' vfioexplain check --dom

@@ -1,6 +1,9 @@
 # Shared by the CLI tests: run a command, check its exit status and one-line stderr.
 set -u
 fails=0
+# Tests that give vfioexplain a terminal (script(1)) read its output, not a pager's; tests/cli/terminal.py
+# tests the pager itself.
+export VFIOEXPLAIN_PAGER=cat
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -152,6 +152,47 @@ for fmt in markdown json; do
         fi
 done
 
-# --redact belongs to report; report takes no text output.
-expect 2 "--redact is an option of 'vfioexplain report'" -- "$bin" --redact check
+# snapshot --redact: the same kinds and tokens as report --redact, none of the host's name, machine id or
+# user names left (each is in the plain snapshot, so this can fail), and the redacted snapshot replays.
+mkdir -p fixtures/secrets/home/alex
+"$bin" --sysroot fixtures/secrets snapshot -o plain-snapshot.json
+"$bin" --sysroot fixtures/secrets snapshot --redact -o redacted-snapshot.json
+for s in ws-alice-7 alex 5c1e2b7d9a0f4e3b8c6d1a2f3e4b5c6d 6f2a1c3e-8d4b-4e51-9a7c-2b0d5e9f1a44; do
+        grep -q -- "$s" plain-snapshot.json || { echo "FAIL: '$s' is not in the plain snapshot"; fails=$((fails + 1)); }
+        if grep -n -- "$s" redacted-snapshot.json; then echo "FAIL: snapshot --redact: '$s' left in"; fails=$((fails + 1)); fi
+done
+python3 - redacted-snapshot.json redacted.markdown <<'PY' || { echo "FAIL: the redacted snapshot's tokens"; fails=$((fails + 1)); }
+import json, re, sys
+snap = json.load(open(sys.argv[1]))
+assert snap["system"]["hostname"] == "[redacted-host-1]", snap["system"]["hostname"]
+assert snap["system"]["users"] == ["[redacted-user-1]"], snap["system"]["users"]
+assert snap["machine_id"] == "[redacted-id-1]", snap["machine_id"]
+# The report names the same host and user with the same tokens.
+doc = open(sys.argv[2]).read()
+assert "[redacted-host-1]" in doc and "[redacted-user-1]" in doc
+PY
+if "$bin" --snapshot redacted-snapshot.json groups | grep -q '0000:01:00.0'; then
+        echo "ok: snapshot --redact leaves no secret, and replays"
+else
+        echo "FAIL: the redacted snapshot does not replay"; fails=$((fails + 1))
+fi
+# A desktop's snapshot (here 75 more PCI functions) is too large to embed: the redacted report points to
+# the redacted snapshot only, the plain one to the plain.
+cp -a fixtures/secrets fixtures/big
+for i in $(seq 16 90); do
+        a=$(printf '0000:%02x:00.0' "$i") d=fixtures/big/sys/devices/pci0000:00/$(printf '0000:%02x:00.0' "$i")
+        mkdir -p "$d"
+        echo 0x8086 >"$d/vendor"; echo 0x15f3 >"$d/device"; echo 0x020000 >"$d/class"
+        echo 0x0000 >"$d/subsystem_vendor"; echo 0x0000 >"$d/subsystem_device"
+        ln -s "../../../devices/pci0000:00/$a" "fixtures/big/sys/bus/pci/devices/$a"
+done
+"$bin" --rules "$rules" --sysroot fixtures/big report --redact logs/secrets/*.log >big-redacted.md
+"$bin" --rules "$rules" --sysroot fixtures/big report logs/secrets/*.log >big.md
+grep -q 'too large to embed here: `vfioexplain snapshot --redact -o host.json` writes it' big-redacted.md &&
+        grep -q 'too large to embed here: `vfioexplain snapshot -o host.json` writes it' big.md &&
+        echo "ok: a redacted report points only to a redacted snapshot" ||
+        { echo "FAIL: the too-large note"; grep -n 'too large' big-redacted.md big.md; fails=$((fails + 1)); }
+
+# --redact belongs to report and snapshot; report takes no text output.
+expect 2 "--redact is an option of 'vfioexplain report' and 'vfioexplain snapshot'" -- "$bin" --redact check
 finish

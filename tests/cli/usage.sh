@@ -86,6 +86,20 @@ grep -q '^1\. iommu-off-kernel' "$tmp/out" || { echo "FAIL: explain FILE"; fails
 # Unknown options and commands: exit 2 and one line.
 expect 2 'unknown option' -- "$bin" --frobnicate
 expect 2 'unknown option' -- "$bin" check --frobnicate
+# An option error names the option as it was typed, long or short, abbreviated or not.
+expect 2 '^vfioexplain: --format: needs a value; see --help$' -- "$bin" --format
+expect 2 '^vfioexplain: --form: needs a value; see --help$' -- "$bin" check --form
+expect 2 '^vfioexplain: -o: needs a value; see --help$' -- "$bin" snapshot -o
+expect 2 '^vfioexplain: --no-probe: takes no value; see --help$' -- "$bin" --no-probe=yes
+expect 2 '^vfioexplain: --s: ambiguous, could be --sysroot, --snapshot, --since; see --help$' -- "$bin" --s x
+expect 2 '^vfioexplain: -x: unknown option; see --help$' -- "$bin" -x
+# --since and --until take what journalctl takes (the grammar itself: unit/timestamp).
+mkdir -p "$tmp/emptyroot"
+for t in yesterday today now tomorrow -2h +5min '2 hours ago' '1h 30min left' '2026-11-23 10:00' '10:00' \
+        '2026-11-23T10:00:00Z' '2026-11-23 10:00 UTC' @1732089488.5; do
+        expect 0 '' -- "$bin" --no-probe --rules "$rules" --sysroot "$tmp/emptyroot" --since "$t" --until tomorrow
+done
+expect 2 "^vfioexplain: --until: expected a time as journalctl takes it .*, not 'soon'$" -- "$bin" --until soon
 expect 2 'no command .frobnicate.' -- "$bin" help frobnicate
 expect 2 'usage: vfioexplain help' -- "$bin" help check groups
 # A word that names no file is taken for a mistyped command, and said to be one with the commands there
