@@ -234,7 +234,9 @@ OutputOptions output_options(const Options *o, const HostFacts *host) {
                                .color = use_color(o),
                                .guest_layer = o->pve_vm ? GUEST_PVE
                                        : o->incus       ? GUEST_INCUS
-                                                        : GUEST_LIBVIRT};
+                                                        : GUEST_LIBVIRT,
+                               .width = terminal_width(),
+                               .full = o->full};
 }
 
 int render(const Options *o, const Analysis *a, const HostFacts *host, StrBuf *out) {

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "pager.h"
-#include "vfioexplain/limits.h"
 #include "strparse.h"
+#include "vfioexplain/limits.h"
 
 static bool stdout_tty, stderr_tty, wanted;
 static unsigned width = 80;
@@ -107,7 +107,10 @@ _Noreturn static void run_pager(const char *pager, bool secure, bool trust_pager
                 argv[n] = NULL;
                 if (n > 0)
                         execvp(argv[0], argv);
-                execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
+                /* A pager that is there but no program by itself ("less -R | cat") is the shell's to run;
+                 * one that is not there at all is no reason to lose the answer: the fallbacks below. */
+                if (errno != ENOENT)
+                        execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
         }
         if (!secure) {
                 /* Debian's alternative for the pager is 'pager'. */
@@ -160,6 +163,10 @@ void pager_start(void) {
                 signal(SIGPIPE, SIG_DFL);
                 if (dup2(fd[0], STDIN_FILENO) < 0)
                         _exit(EXIT_FAILURE);
+                /* Closed now, not at exec: with no pager to exec, the copy below must see the end of input.
+                 */
+                close(fd[0]);
+                close(fd[1]);
                 /* The pager goes when we do, even killed. */
                 if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
                         _exit(EXIT_FAILURE);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pager.h"
 #include "pci_address.h"
 #include <json-c/json.h>
 
@@ -71,46 +72,59 @@ static void device_line(StrBuf *out, const PlanDevice *pd) {
         strbuf_printf(out, " (%s)", pd->role == PLAN_NAMED ? "named" : "same card: goes along");
 }
 
-static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown) {
+static void header(StrBuf *out, const HostFacts *f, const Plan *p, bool markdown, unsigned width) {
         if (markdown)
                 strbuf_puts(out, "# Passthrough plan\n\n");
-        strbuf_puts(out, "Plan for ");
         const char *host = f->os_pretty[0] ? f->os_pretty : "this host";
-        if (markdown && f->os_pretty[0])
-                markdown_put_code(out, host, strlen(host), false);
-        else
-                put_escaped(out, host);
-        strbuf_printf(out, " (%s, IOMMU %s%s). Nothing has been run: run the commands yourself, in order.\n",
-                      vendor_label(p->vendor), p->iommu_on ? "on" : "off",
-                      !p->iommu_on                 ? ""
-                              : p->n_blockers == 0 ? ", group viable"
-                                                   : ", group NOT viable");
+        const char *iommu = !p->iommu_on ? "" : p->n_blockers == 0 ? ", group viable" : ", group NOT viable";
+        if (markdown) {
+                strbuf_puts(out, "Plan for ");
+                if (f->os_pretty[0])
+                        markdown_put_code(out, host, strlen(host), false);
+                else
+                        put_escaped(out, host);
+                strbuf_printf(
+                        out,
+                        " (%s, IOMMU %s%s). Nothing has been run: run the commands yourself, in order.\n",
+                        vendor_label(p->vendor), p->iommu_on ? "on" : "off", iommu);
+        } else {
+                /* output_put_wrapped() escapes the distribution's name as it wraps. */
+                StrBuf h = {0};
+                strbuf_printf(
+                        &h,
+                        "Plan for %s (%s, IOMMU %s%s). Nothing has been run: run the commands yourself, in order.",
+                        host, vendor_label(p->vendor), p->iommu_on ? "on" : "off", iommu);
+                output_put_wrapped(out, width, "", "", strbuf_str(&h));
+                strbuf_done(&h);
+        }
         if (p->all_vfio)
-                strbuf_printf(out, "%sThe device%s already on vfio-pci: what remains is below.\n",
-                              markdown ? "\n" : "", p->n_devices > 1 ? "s are" : " is");
+                output_put_wrapped(out, width, markdown ? "\n" : "", "",
+                                   p->n_devices > 1
+                                           ? "The devices are already on vfio-pci: what remains is below."
+                                           : "The device is already on vfio-pci: what remains is below.");
 }
 
-static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
-        header(out, f, p, false);
+/* Text for a terminal: prose wrapped to the width, each command a whole line of its own after the
+ * comment lines of its step's why, so that a step pasted whole is a shell script. */
+static void render_plan_text(const HostFacts *f, const Plan *p, unsigned width, StrBuf *out) {
+        header(out, f, p, false, width);
         strbuf_puts(out, "\nDevices:\n");
         for (size_t i = 0; i < p->n_devices; i++) {
-                strbuf_puts(out, "  ");
-                device_line(out, &p->devices[i]);
-                strbuf_putc(out, '\n');
+                StrBuf d = {0};
+                device_line(&d, &p->devices[i]);
+                output_put_wrapped(out, width, "  ", "    ", strbuf_str(&d));
+                strbuf_done(&d);
         }
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = &p->steps[i];
-                strbuf_printf(out, "\n%zu. ", i + 1);
-                put_escaped(out, s->title);
-                strbuf_putc(out, '\n');
+                char num[32];
+                snprintf(num, sizeof(num), "\n%zu. ", i + 1);
+                output_put_wrapped(out, width, num, "   ", s->title);
+                if (s->why)
+                        output_put_wrapped(out, width, "   # ", "   # ", s->why);
                 for (size_t j = 0; j < s->n_commands; j++) {
-                        strbuf_puts(out, "   $ ");
+                        strbuf_puts(out, "   ");
                         put_escaped(out, s->commands[j]);
-                        strbuf_putc(out, '\n');
-                }
-                if (s->why) {
-                        strbuf_puts(out, "   why: ");
-                        put_escaped(out, s->why);
                         strbuf_putc(out, '\n');
                 }
         }
@@ -128,11 +142,8 @@ static void render_plan_text(const HostFacts *f, const Plan *p, StrBuf *out) {
         }
         if (p->n_notes > 0)
                 strbuf_puts(out, "\nNotes:\n");
-        for (size_t i = 0; i < p->n_notes; i++) {
-                strbuf_puts(out, "  - ");
-                put_escaped(out, p->notes[i]);
-                strbuf_putc(out, '\n');
-        }
+        for (size_t i = 0; i < p->n_notes; i++)
+                output_put_wrapped(out, width, "  - ", "    ", p->notes[i]);
 }
 
 /* Prose of the plan in Markdown: what Markdown reads as markup escaped ("<hostdev>" stays text). */
@@ -141,7 +152,7 @@ static void put_plan_prose(StrBuf *out, const char *s) {
 }
 
 static void render_markdown(const HostFacts *f, const Plan *p, StrBuf *out) {
-        header(out, f, p, true);
+        header(out, f, p, true, 0);
         strbuf_puts(out,
                     "\n## Devices\n\n| address | ids | class | name | driver | IOMMU group | role |\n"
                     "|---|---|---|---|---|---|---|\n");
@@ -327,7 +338,7 @@ int cmd_plan(const Options *o, int argc, char **argv) {
         else if (o->format == OUTPUT_MARKDOWN)
                 render_markdown(&host, &p, &out);
         else
-                render_plan_text(&host, &p, &out);
+                render_plan_text(&host, &p, terminal_width(), &out);
         if (r < 0 || strbuf_failed(&out)) {
                 strbuf_done(&out);
                 errorf("out of memory");

@@ -116,6 +116,19 @@ struct json_object *json_text(const char *s) {
         return o;
 }
 
+struct json_object *json_text_lines(const char *s) {
+        StrBuf b = {0};
+        escape_append_lines(&b, s, strlen(s));
+        if (strbuf_failed(&b)) {
+                strbuf_done(&b);
+                errno = ENOMEM;
+                return NULL;
+        }
+        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
+        strbuf_done(&b);
+        return o;
+}
+
 size_t escape_longest_backtick_run(const char *s, size_t len) {
         size_t best = 0, run = 0;
         for (size_t i = 0; i < len; i++) {
@@ -296,5 +309,18 @@ void escape_sink_append(EscapeSink *s, StrBuf *out, const char *piece, size_t le
                                 len--;
                         }
                 }
+        }
+}
+
+void escape_append_lines(StrBuf *out, const char *s, size_t len) {
+        while (len > 0) {
+                const char *nl = memchr(s, '\n', len);
+                size_t n = nl ? (size_t) (nl - s) : len;
+                escape_append(out, s, n);
+                if (!nl)
+                        break;
+                strbuf_putc(out, '\n');
+                s += n + 1;
+                len -= n + 1;
         }
 }

@@ -13,10 +13,15 @@
 void escape_append(StrBuf *out, const char *s, size_t len);
 /* Whether escape_append() would change s: a control, an invisible or bidirectional code point, bad UTF-8. */
 bool escape_needed(const char *s, size_t len);
+/* The same for text of several lines of our own making (a fix that sets a variable first): each line
+ * escaped, the newlines between them kept. */
+void escape_append_lines(StrBuf *out, const char *s, size_t len);
 bool utf8_is_valid(const char *s, size_t len);
 /* A JSON string of text from a log or the host: valid UTF-8, controls escaped as in every format. NULL
  * (errno set) without memory. */
 struct json_object *json_text(const char *s);
+/* The same for text of several lines of our own (a fix that sets a variable first): newlines kept. */
+struct json_object *json_text_lines(const char *s);
 /* The longest run of backticks in s (a Markdown fence must be longer). */
 size_t escape_longest_backtick_run(const char *s, size_t len);
 

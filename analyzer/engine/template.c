@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fix and explanation templates: checking them, and filling in their {variables}. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,16 +41,60 @@ int template_validate(const char *t, size_t *err_col, const char **err) {
         return 0;
 }
 
+/* How a fix names a value it does not know: a shell variable the fix sets first, whose name is the
+ * vocabulary's in capitals unless that is one a shell itself uses (PATH, USER). */
+static const struct {
+        const char *name;
+        const char *example; /* shell-safe; NULL for one derived from the address */
+        const char *what;
+} shell_vars[_VAR_CAPTURE_MAX] = {
+        [VAR_ADDRESS] = {"ADDRESS", "0000:XX:00.0", "the device's PCI address, as 'lspci -D' shows it"},
+        [VAR_GROUP] = {"GROUP", "N", "the device's IOMMU group: ls /dev/vfio"},
+        [VAR_ERRNO] = {"ERRNO", "-22", "the error number of the message"},
+        [VAR_PATH] = {"FILE_PATH", "/path/to/the/file", "the file the message names"},
+        [VAR_DRIVER] = {"DRIVER", "the-driver", "the device's driver: lspci -k"},
+        [VAR_USER] = {"QEMU_USER", "libvirt-qemu", "the user QEMU runs as (qemu on Fedora)"},
+        [VAR_VENDOR] = {"VENDOR", "10de", "the vendor id: lspci -nn"},
+        [VAR_DEVICE] = {"DEVICE_ID", "1b80", "the device id: lspci -nn"},
+        [VAR_BAR] = {"BAR", "0", "the BAR the message names"},
+        [VAR_DOMAIN] = {"DOMAIN", "your-vm", "the libvirt domain that failed (virsh list --all)"},
+        [VAR_MODULE] = {"MODULE", "the-module", "the kernel module the message names"},
+        [VAR_PARAM] = {"PARAM", "the-parameter", "the parameter the message names"},
+        [VAR_VALUE] = {"VALUE", "the-value", "the value the message names"},
+        [VAR_SIZE] = {"SIZE", "0x400000000", "the size the message names"},
+        [VAR_IOVA] = {"IOVA", "0x0", "the I/O virtual address of the message"},
+        [VAR_PID] = {"QEMU_PID", "12345", "the QEMU process: pgrep -a qemu"},
+        [VAR_NODE] = {"NODE", "/dev/vfio/N", "the device node the message names"},
+        [VAR_LABEL] = {"LABEL", "the-label", "the security label or profile the message names"},
+        [VAR_ALIAS] = {"ALIAS", "hostdev0", "the device's alias in the domain XML (virsh dumpxml)"},
+};
+
+const char *template_shell_var_name(Var v) {
+        return v < _VAR_CAPTURE_MAX ? shell_vars[v].name : NULL;
+}
+
+typedef enum Quote {
+        QUOTE_NONE,
+        QUOTE_SINGLE,
+        QUOTE_DOUBLE,
+} Quote;
+
+typedef enum RenderMode {
+        RENDER_PROSE, /* an unknown value reads "<name>" */
+        RENDER_COMMAND, /* a reference to its shell variable, quoted for where it stands */
+        RENDER_WHY, /* "$NAME": the variable the fix above it sets */
+} RenderMode;
+
 static void put_plain(StrBuf *out, const char *s, size_t len, bool value, void *userdata) {
         strbuf_append(out, s, len);
 }
 
-int template_render(const char *t, const TemplateVars *vars, StrBuf *out) {
-        return template_render_parts(t, vars, put_plain, NULL, out);
-}
-
-int template_render_parts(const char *t, const TemplateVars *vars, template_put_fn put, void *userdata,
-                          StrBuf *out) {
+/* Renders t, each piece handed to put: the template's own text (value false) and each variable's value
+ * (true). A command's unknown value becomes a reference to its shell variable, written so that the shell
+ * expands it wherever it stands (outside quotes, inside "" or inside ''), and its bit is set in *unknown. */
+static int render(const char *t, const TemplateVars *vars, RenderMode mode, template_put_fn put, void *userdata,
+                  StrBuf *out, uint64_t *unknown) {
+        Quote q = QUOTE_NONE;
         size_t lit = 0; /* start of the literal text not yet put */
         for (size_t i = 0; t[i]; i++) {
                 if ((t[i] == '{' && t[i + 1] == '{') || (t[i] == '}' && t[i + 1] == '}')) {
@@ -58,8 +104,18 @@ int template_render_parts(const char *t, const TemplateVars *vars, template_put_
                         i++;
                         continue;
                 }
-                if (t[i] != '{')
+                if (t[i] != '{') {
+                        /* The quoting the text itself opens and closes, as a POSIX shell reads it. */
+                        if (t[i] == '\\' && q != QUOTE_SINGLE && t[i + 1] && t[i + 1] != '{') {
+                                i++;
+                                continue;
+                        }
+                        if (t[i] == '\'' && q != QUOTE_DOUBLE)
+                                q = q == QUOTE_SINGLE ? QUOTE_NONE : QUOTE_SINGLE;
+                        else if (t[i] == '"' && q != QUOTE_SINGLE)
+                                q = q == QUOTE_DOUBLE ? QUOTE_NONE : QUOTE_DOUBLE;
                         continue;
+                }
                 const char *end = strchr(t + i + 1, '}');
                 if (!end)
                         return -EINVAL;
@@ -69,15 +125,60 @@ int template_render_parts(const char *t, const TemplateVars *vars, template_put_
                 put(out, t + lit, i - lit, false, userdata);
                 if (vars && vars->v[v])
                         put(out, vars->v[v], strlen(vars->v[v]), true, userdata);
-                else {
+                else if (mode == RENDER_COMMAND && v < _VAR_CAPTURE_MAX) {
+                        char ref[40];
+                        const char *name = shell_vars[v].name;
+                        int n = q == QUOTE_DOUBLE   ? snprintf(ref, sizeof(ref), "${%s}", name)
+                                : q == QUOTE_SINGLE ? snprintf(ref, sizeof(ref), "'\"$%s\"'", name)
+                                                    : snprintf(ref, sizeof(ref), "\"$%s\"", name);
+                        put(out, ref, (size_t) MIN(n, (int) sizeof(ref) - 1), false, userdata);
+                        *unknown |= UINT64_C(1) << v;
+                } else if (mode == RENDER_WHY && v < _VAR_CAPTURE_MAX) {
+                        char ref[40];
+                        int n = snprintf(ref, sizeof(ref), "$%s", shell_vars[v].name);
+                        put(out, ref, (size_t) MIN(n, (int) sizeof(ref) - 1), true, userdata);
+                } else {
                         /* "<name>": a value not known, shown as a value. */
-                        char unknown[40];
-                        int n = snprintf(unknown, sizeof(unknown), "<%s>", var_to_string((Var) v));
-                        put(out, unknown, (size_t) MIN(n, (int) sizeof(unknown) - 1), true, userdata);
+                        char shown[40];
+                        int n = snprintf(shown, sizeof(shown), "<%s>", var_to_string((Var) v));
+                        put(out, shown, (size_t) MIN(n, (int) sizeof(shown) - 1), true, userdata);
                 }
                 i = (size_t) (end - t);
                 lit = i + 1;
         }
         put(out, t + lit, strlen(t + lit), false, userdata);
         return strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+int template_render(const char *t, const TemplateVars *vars, StrBuf *out) {
+        return render(t, vars, RENDER_PROSE, put_plain, NULL, out, NULL);
+}
+
+int template_render_parts(const char *t, const TemplateVars *vars, template_put_fn put, void *userdata,
+                          StrBuf *out) {
+        return render(t, vars, RENDER_PROSE, put, userdata, out, NULL);
+}
+
+int template_render_command(const char *t, const TemplateVars *vars, StrBuf *out, uint64_t *unknown) {
+        return render(t, vars, RENDER_COMMAND, put_plain, NULL, out, unknown);
+}
+
+int template_render_why(const char *t, const TemplateVars *vars, StrBuf *out) {
+        return render(t, vars, RENDER_WHY, put_plain, NULL, out, NULL);
+}
+
+void template_shell_setup(Var v, const TemplateVars *vars, StrBuf *out) {
+        if (v >= _VAR_CAPTURE_MAX)
+                return;
+        const char *address = vars ? vars->v[VAR_ADDRESS] : NULL;
+        /* The group of a known device is the kernel's to say. */
+        if (v == VAR_GROUP && address)
+                strbuf_printf(
+                        out,
+                        "GROUP=$(basename \"$(readlink /sys/bus/pci/devices/%s/iommu_group)\")   # the "
+                        "IOMMU group of %s\n",
+                        address, address);
+        else
+                strbuf_printf(out, "%s=%s   # %s\n", shell_vars[v].name, shell_vars[v].example,
+                              shell_vars[v].what);
 }

@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "escape.h"
 #include "strbuf.h"
+#include "template.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/facts.h"
 
@@ -30,9 +31,16 @@ typedef struct OutputOptions {
         /* The guest's management layer (--pve-vm, --incus): fixes in another layer's terms (virsh) are
          * left out. */
         GuestLayer guest_layer;
+        unsigned
+                width; /* text: prose is wrapped to this many columns (0: not wrapped); commands never are */
+        bool full; /* text: every cause in full, not the first alone */
 } OutputOptions;
 
 AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);
+/* Text for a person: first, then text (escaped) broken at blanks into lines of at most width columns (0:
+ * one line), each later line after cont, and a newline. A word wider than a line is cut: never pass a
+ * command here. */
+void output_put_wrapped(StrBuf *out, unsigned width, const char *first, const char *cont, const char *text);
 /* What the reader must know about what was not judged or not kept, each note after lead. */
 void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead);
 
@@ -74,12 +82,18 @@ int output_put_json(StrBuf *out, struct json_object *o, bool pretty);
 /* Shared by the renderers: a finding's fixes, rule-specific ones first, rendered and deduplicated; for a
  * guest of another layer than libvirt, none that runs virsh. */
 typedef struct RenderedFix {
+        /* The whole command: first the lines that set what neither the evidence nor the host says
+         * ("DOMAIN=your-vm   # ..."; setup_len bytes), then the command itself, which uses them. */
         char *command;
         char *why;
+        size_t setup_len;
 } RenderedFix;
 
 int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
                          RenderedFix **ret, size_t *n);
+/* One fix template as a RenderedFix's command: the lines that set the variables of what v does not know,
+ * then the command (*ret_setup_len: the bytes of the former). Returns 0 or a negative errno. */
+int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len);
 /* The VM that has the finding's device: the running QEMU whose command line holds it (live probes; pid
  * set), else the libvirt domain whose log the evidence came from (pid 0). False if neither is known. */
 bool finding_vm(const Finding *f, const HostFacts *host, const char **name, int *pid);

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "capture.h"
 #include "classify.h"
 #include "escape.h"
 #include "framebuffer.h"
@@ -26,6 +27,31 @@ static void mmio64_window_of(const char *size, char out[static 24]) {
                 while (mb < 2 * (bytes >> 20))
                         mb *= 2;
         snprintf(out, 24, "%" PRIu64, mb);
+}
+
+typedef struct FactVars {
+        char domain[VX_CAPTURE_MAX + 1];
+} FactVars;
+
+/* Values the evidence did not give but the host's facts do: the finding's device and its group, the
+ * driver it is on, the VM a running QEMU that holds it names. A fix then names them instead of asking the
+ * user to fill them in. */
+static void fill_from_facts(const Finding *f, const HostFacts *host, TemplateVars *v, FactVars *fv) {
+        if (!v->v[VAR_ADDRESS] && f->device[0])
+                v->v[VAR_ADDRESS] = f->device;
+        if (!v->v[VAR_GROUP] && f->group[0])
+                v->v[VAR_GROUP] = f->group;
+        const PciDevice *d = host && v->v[VAR_ADDRESS] ? host_find_device(host, v->v[VAR_ADDRESS]) : NULL;
+        if (!v->v[VAR_GROUP] && d && d->group == KNOWN_PRESENT) {
+                snprintf(v->group, sizeof(v->group), "%u", d->group_id);
+                v->v[VAR_GROUP] = v->group;
+        }
+        if (!v->v[VAR_DRIVER] && d && d->driver == KNOWN_PRESENT)
+                v->v[VAR_DRIVER] = d->driver_name;
+        const MemlockFact *q = d && host ? host_qemu_holding(host, d->address) : NULL;
+        if (!v->v[VAR_DOMAIN] && q && q->vm[0] &&
+            capture_normalize(VAR_DOMAIN, q->vm, strlen(q->vm), fv->domain) >= 0)
+                v->v[VAR_DOMAIN] = fv->domain;
 }
 
 static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
@@ -140,26 +166,49 @@ static bool fix_is_libvirt(const char *cmd) {
         return span_starts_with(s, "virsh ");
 }
 
-static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer) {
-        _cleanup_free_ char *cmd = render_template(fix->command, v);
-        if (!cmd)
+int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len) {
+        _cleanup_(strbuf_done) StrBuf body = {0}, cmd = {0};
+        uint64_t unknown = 0;
+        int r;
+        if ((r = template_render_command(template, v, &body, &unknown)) < 0)
+                return r;
+        /* What the evidence and the host do not say, the user sets first, in a line of its own. */
+        for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
+                if (unknown & (UINT64_C(1) << k))
+                        template_shell_setup(k, v, &cmd);
+        size_t setup_len = cmd.len;
+        strbuf_append(&cmd, strbuf_str(&body), body.len);
+        char *c = strbuf_steal(&cmd);
+        if (!c)
                 return -ENOMEM;
+        *ret = c;
+        *ret_setup_len = setup_len;
+        return 0;
+}
+
+static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer) {
+        _cleanup_free_ char *cmd = NULL;
+        _cleanup_(strbuf_done) StrBuf why = {0};
+        size_t setup_len;
+        int r;
+        if ((r = fix_render_command(fix->command, v, &cmd, &setup_len)) < 0)
+                return r;
         /* A Proxmox VE VM or an incus instance is not changed with virsh: its own rules say how. */
-        if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd))
+        if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd + setup_len))
                 return 0;
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*fixes)[i].command, cmd) == 0)
                         return 0;
-        char *why = render_template(fix->why, v);
-        if (!why)
-                return -ENOMEM;
+        if ((r = template_render_why(fix->why, v, &why)) < 0)
+                return r;
         RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
-        if (!a) {
-                free(why);
+        if (!a)
                 return -ENOMEM;
-        }
         *fixes = a;
-        a[*n] = (RenderedFix){.command = TAKE_PTR(cmd), .why = why};
+        char *w = strbuf_steal(&why);
+        if (!w)
+                return -ENOMEM;
+        a[*n] = (RenderedFix){.command = TAKE_PTR(cmd), .why = w, .setup_len = setup_len};
         (*n)++;
         return 0;
 }
@@ -179,7 +228,9 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         TemplateVars v;
         int r;
 
+        FactVars fv = {0};
         vars_of(f, host, &v);
+        fill_from_facts(f, host, &v, &fv);
         for (size_t e = 0; e < f->n_evidence; e++) {
                 const RuleDef *rule = &rs->rules[f->evidence[e].rule];
                 /* A folded-in cause's rule fixes belong to that cause, not to this one. */
@@ -220,7 +271,9 @@ static int render_explanations(const Analysis *a, const Finding *f, const HostFa
         size_t count = 0;
         TemplateVars v;
 
+        FactVars fv = {0};
         vars_of(f, host, &v);
+        fill_from_facts(f, host, &v, &fv);
         if (f->regression) {
                 if (!(list = malloc(sizeof(char *))) || !(list[0] = regression_explanation(f))) {
                         free(list);

@@ -19,6 +19,14 @@ static struct json_object *text_of(const char *s, size_t *lost) {
         return o;
 }
 
+/* The same for text of several lines of our own: a fix that sets a variable first. */
+static struct json_object *text_lines_of(const char *s, size_t *lost) {
+        struct json_object *o = json_text_lines(s);
+        if (!o)
+                (*lost)++;
+        return o;
+}
+
 struct json_object *output_json_finding(const Analysis *a, const Finding *f, const OutputOptions *o) {
         const RuleSet *rs = analysis_rules(a);
         size_t lost = 0;
@@ -89,7 +97,7 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         struct json_object *jf = json_object_new_array();
         for (size_t k = 0; k < n_fixes; k++) {
                 struct json_object *o1 = json_object_new_object();
-                json_object_object_add(o1, "command", text_of(fixes[k].command, &lost));
+                json_object_object_add(o1, "command", text_lines_of(fixes[k].command, &lost));
                 json_object_object_add(o1, "why", text_of(fixes[k].why, &lost));
                 json_object_array_add(jf, o1);
         }

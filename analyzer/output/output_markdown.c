@@ -154,7 +154,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                                 strbuf_puts(&fx, "# ");
                                 escape_append(&fx, fixes[k].why, strlen(fixes[k].why));
                                 strbuf_putc(&fx, '\n');
-                                escape_append(&fx, fixes[k].command, strlen(fixes[k].command));
+                                escape_append_lines(&fx, fixes[k].command, strlen(fixes[k].command));
                                 strbuf_putc(&fx, '\n');
                         }
                         size_t fl =

@@ -287,6 +287,8 @@
  * narrower or wider claim is taken for a mistake and 80 is used. */
 #define VX_TEXT_WIDTH_MIN 20u
 #define VX_TEXT_WIDTH_MAX 1000u
+/* Text: the evidence lines shown of the first cause without --full (the rest are counted). */
+#define VX_TEXT_EVIDENCE_SHOWN 4u
 
 /* A stdin that is no terminal, with no file named: what comes within the first wait is a log; after it,
  * a pipe that a command of our own pipeline holds is waited on for as long as that takes, and any other

@@ -52,7 +52,7 @@ cp -a "$fx/memlock-64k" "$tmp/qemu-node"
 chmod 0600 "$tmp/qemu-node/dev/vfio/1"
 if [ "$(id -u)" -eq 0 ]; then
         chown 0:0 "$tmp/qemu-node/dev/vfio/1"
-        "$bin" --rules "$rules" --sysroot "$tmp/qemu-node" check >"$tmp/qn"
+        "$bin" --rules "$rules" --sysroot "$tmp/qemu-node" check --full >"$tmp/qn"
         grep -q 'not openable by 1000 (owner root:root mode 0600) as QEMU pid 4242 runs' "$tmp/qn" &&
                 grep -q 'sudo chown 1000 /dev/vfio/1' "$tmp/qn" ||
                 { echo "FAIL: QEMU process access"; cat "$tmp/qn"; fails=$((fails + 1)); }

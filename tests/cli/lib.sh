@@ -4,6 +4,9 @@ fails=0
 # Tests that give vfioexplain a terminal (script(1)) read its output, not a pager's; tests/cli/terminal.py
 # tests the pager itself.
 export VFIOEXPLAIN_PAGER=cat
+# They grep the text for whole lines of evidence: wrapped to 80 columns those would be cut in rows.
+# tests/cli/terminal.py tests the wrapping.
+export COLUMNS=1000
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -47,8 +47,8 @@ for s in j["steps"]:
     if not s["why"]:
         problems.append(f"step {s['title']!r} has no why")
     for c in s["commands"]:
-        if f"$ {c}\n" not in text:
-            problems.append(f"text lacks {c!r}")
+        if f"\n   {c}\n" not in text:
+            problems.append(f"text lacks {c!r} as a line of its own")
         if f"\n{c}\n" not in md:
             problems.append(f"markdown lacks {c!r}")
 try:
@@ -194,14 +194,15 @@ and j["on_vfio"] is True and j["viable"] is True
 and [d["address"] for d in j["devices"]] == ["0000:01:00.0", "0000:01:00.1"]
 and j["qemu_args"] == ["-device vfio-pci,host=0000:01:00.0,x-vga=on", "-device vfio-pci,host=0000:01:00.1"]
 ' 01:00.0
-golden "$tmp/bound.txt" plan-bound.txt
+COLUMNS=80 "$bin" --sysroot "$fx/healthy-vfio" plan 01:00.0 >"$tmp/bound-80.txt"
+golden "$tmp/bound-80.txt" plan-bound.txt
 plan bound-nvme vfio-node-root-only 0 '
 steps == ["Check the result", "Give the devices to the VM (libvirt)"] and j["on_vfio"] is True
 ' 01:00.0
 
 # --domain names the domain in the commands; a name that is not safe unquoted is refused.
 "$bin" --sysroot "$fx/nvme-twins-usb" plan --domain win11 03:00.0 >"$tmp/dom.txt" 2>&1
-grep -qx '   \$ sudo virsh edit win11' "$tmp/dom.txt" && echo "ok: --domain win11" || { echo "FAIL: --domain"; fails=$((fails + 1)); }
+grep -qx '   sudo virsh edit win11' "$tmp/dom.txt" && echo "ok: --domain win11" || { echo "FAIL: --domain"; fails=$((fails + 1)); }
 expect 2 "--domain: .* is not a domain name" -- "$bin" --sysroot "$fx/nvme-twins-usb" plan --domain 'a;rm -rf /' 03:00.0
 
 # Bad addresses and usage: one line, exit 2.

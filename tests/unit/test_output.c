@@ -35,6 +35,12 @@ static int teardown(void **state) {
         return 0;
 }
 
+static char *render_with(OutputOptions o) {
+        StrBuf b = {0};
+        assert_int_equal(output_render(an, &o, &b), 0);
+        return strbuf_steal(&b);
+}
+
 static char *render(OutputFormat f) {
         StrBuf b = {0};
         OutputOptions o = {.format = f, .host = &host};
@@ -55,11 +61,59 @@ static void test_text(void **state) {
         assert_non_null(strstr(s, "qemu.log:7 [qemu] "));
         assert_non_null(strstr(s, "\\x1b[31m"));
         assert_non_null(strstr(s, "\\xff"));
-        assert_non_null(strstr(s, "$ sudo sed -i"));
+        /* A fix is a line of its own, its why a comment before it: pasted together, still a script. */
+        assert_non_null(strstr(s, "\n     sudo sed -i"));
+        assert_non_null(strstr(s, "\n     # "));
         /* Unprobed host: the boot loader command names each distribution's variant. */
         assert_non_null(strstr(s, "update-grub"));
         assert_non_null(strstr(s, "grub2-mkconfig"));
+        /* What the cause accounts for is for --full. */
+        assert_null(strstr(s, "explains: "));
+        free(s);
+        s = render_with((OutputOptions){.format = OUTPUT_TEXT, .host = &host, .full = true});
         assert_non_null(strstr(s, "explains: qemu-group-enoent"));
+        free(s);
+}
+
+/* Wrapped to 40 columns: every line within them but the commands, which are never broken; the words of
+ * the prose all there, in order. */
+static void test_text_wrapped(void **state) {
+        char *wide = render_with((OutputOptions){.format = OUTPUT_TEXT, .host = &host, .full = true});
+        char *s = render_with(
+                (OutputOptions){.format = OUTPUT_TEXT, .host = &host, .full = true, .width = 40});
+        bool command_long = false;
+        for (char *line = s, *end; *line; line = end + 1) {
+                end = strchr(line, '\n');
+                assert_non_null(end);
+                size_t cols = 0;
+                for (char *p = line; p < end; p++)
+                        cols += ((unsigned char) *p & 0xc0) != 0x80;
+                if (cols <= 40)
+                        continue;
+                /* A command: the same line, whole, in the unwrapped text. */
+                *end = 0;
+                if (line[0] != ' ' || !strstr(wide, line))
+                        fail_msg("a line of %zu columns: '%s'", cols, line);
+                command_long = true;
+                *end = '\n';
+        }
+        assert_true(command_long);
+        /* The words are those of the unwrapped text: only blanks and newlines differ. */
+        char *a = wide, *b = s;
+        while (*a && *b) {
+                if (*a == *b) {
+                        a++, b++;
+                        continue;
+                }
+                bool blank_a = *a == ' ' || *a == '\n', blank_b = *b == ' ' || *b == '\n';
+                if (!blank_a && !blank_b)
+                        fail_msg("the wrapped text differs at '%.30s' / '%.30s'", a, b);
+                while (*a == ' ' || *a == '\n')
+                        a++;
+                while (*b == ' ' || *b == '\n' || *b == '#')
+                        b++;
+        }
+        free(wide);
         free(s);
 }
 
@@ -326,6 +380,7 @@ static void test_markdown_vm_name(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
+                cmocka_unit_test(test_text_wrapped),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_markdown_vm_name),
                 cmocka_unit_test(test_dropped_is_said),
