@@ -213,13 +213,6 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
         return 0;
 }
 
-static bool rule_listed(const Finding *f, size_t upto, size_t rule) {
-        for (size_t i = 0; i < upto; i++)
-                if (f->evidence[i].rule == rule)
-                        return true;
-        return false;
-}
-
 int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
                          RenderedFix **ret, size_t *n) {
         const RuleSet *rs = analysis_rules(a);
@@ -234,12 +227,18 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         for (size_t e = 0; e < f->n_evidence; e++) {
                 const RuleDef *rule = &rs->rules[f->evidence[e].rule];
                 /* A folded-in cause's rule fixes belong to that cause, not to this one. */
-                if (rule->kind != RULE_CAUSE || rule->target != f->cause ||
-                    rule_listed(f, e, f->evidence[e].rule))
+                if (rule->kind != RULE_CAUSE || rule->target != f->cause)
                         continue;
+                /* A line's fix speaks of its own values (the driver of its device, when a cause's lines name
+                 * two), the cause's filling what it lacks; the same command twice is written once. */
+                TemplateVars ev = v;
+                if (f->evidence[e].vars)
+                        for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
+                                if (f->evidence[e].vars[k])
+                                        ev.v[k] = f->evidence[e].vars[k];
                 for (size_t k = 0; k < rule->n_fixes; k++)
                         if (analysis_fix_applies(a, f, &rule->fixes[k]) &&
-                            (r = add_fix(&fixes, &count, &rule->fixes[k], &v, layer)) < 0)
+                            (r = add_fix(&fixes, &count, &rule->fixes[k], &ev, layer)) < 0)
                                 goto fail;
         }
         /* A fix whose unless holds would contradict what the input or the host shows (an option the command

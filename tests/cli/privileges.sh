@@ -105,7 +105,7 @@ mkfifo "$fifo"
 
 # explain, probing this host, then reading a log that is slow to come: the probe's capabilities are
 # gone before the first line is read; the bounding set is the one it started with.
-"$bin" --rules "$rules" explain "$fifo" >"$tmp/explain.out" 2>&1 &
+"$bin" --rules "$rules" explain --full "$fifo" >"$tmp/explain.out" 2>&1 &
 pid=$!
 exec 3>"$fifo"
 assert_caps "explain (after probing, reading the log)" "$pid" $((READ | SYSLOG)) $(((READ | SYSLOG) & own_prm))
