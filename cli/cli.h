@@ -153,6 +153,7 @@ int cmd_explain(const Options *o, int argc, char **argv);
  * devices that its lspci -nnk shows without a driver. Returns 0 or a negative errno (reported). */
 int feed_guest_files(Analysis *a, const Options *o);
 int cmd_check(const Options *o, int argc, char **argv);
+int cmd_check_vm(const Options *o, int argc, char **argv);
 int cmd_groups(const Options *o, int argc);
 int cmd_snapshot(const Options *o, int argc, char **argv);
 int cmd_rules(const Options *o, int argc, char **argv);

@@ -131,9 +131,9 @@ out:
         return ret;
 }
 
-/* vfioexplain check [--domain NAME|--pve-vm ID] [ADDRESS...]: the host alone, no logs; with a VM, the
- * VM's devices against it. */
-int cmd_check(const Options *o, int argc, char **argv) {
+/* vfioexplain check --domain NAME|--pve-vm ID [ADDRESS...]: the VM's devices against the host (cmd_check()
+ * hands a VM over to this). */
+int cmd_check_vm(const Options *o, int argc, char **argv) {
         PciAddress devices[64];
         size_t n = 0;
         RuleSet *rs = NULL;
@@ -203,6 +203,52 @@ struct json_object *pci_device_json(const PciDevice *d) {
         return o;
 }
 
+/* The columns of a device as lspci -nnk names it: "VGA compatible controller [0300]", "NVIDIA Corporation
+ * GP104 [GeForce GTX 1080] [10de:1b80]" ("Class [0300]", "Device [10de:1b80]" where pci.ids has no name),
+ * the driver in use and the modules modules.alias names. Escaped: names come from files under the root. */
+typedef struct DeviceColumns {
+        StrBuf class_name, name, driver, modules;
+} DeviceColumns;
+
+static void device_columns(const PciDevice *d, DeviceColumns *c) {
+        *c = (DeviceColumns){0};
+        const char *cn = d->class_name[0] ? d->class_name : "Class";
+        escape_append(&c->class_name, cn, strlen(cn));
+        /* libpci names a class it knows without the subclass "Unassigned class [ff00]" itself. */
+        if (!strchr(cn, '['))
+                strbuf_printf(&c->class_name, " [%04x]", d->class_code >> 8);
+        const char *n = d->name[0] ? d->name : "Device";
+        escape_append(&c->name, n, strlen(n));
+        strbuf_printf(&c->name, " [%04x:%04x]", d->vendor, d->device);
+        const char *drv = d->driver == KNOWN_PRESENT ? d->driver_name : "-";
+        escape_append(&c->driver, drv, strlen(drv));
+        const char *mods = d->modules_state == KNOWN_PRESENT ? d->modules
+                : d->modules_state == KNOWN_ABSENT           ? "-"
+                                                             : "?";
+        escape_append(&c->modules, mods, strlen(mods));
+}
+
+static void device_columns_done(DeviceColumns *c) {
+        strbuf_done(&c->class_name);
+        strbuf_done(&c->name);
+        strbuf_done(&c->driver);
+        strbuf_done(&c->modules);
+}
+
+/* Columns as a terminal shows them: a character each. */
+static size_t columns_of(const StrBuf *b) {
+        size_t n = 0;
+        for (size_t i = 0; i < b->len; i++)
+                n += ((unsigned char) strbuf_str(b)[i] & 0xc0) != 0x80;
+        return n;
+}
+
+static void put_padded(StrBuf *out, const StrBuf *b, size_t width) {
+        strbuf_append(out, strbuf_str(b), b->len);
+        for (size_t w = columns_of(b); w < width + 2; w++)
+                strbuf_putc(out, ' ');
+}
+
 int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json) {
         const PciDevice **order = calloc(host->n_devices + 1, sizeof(PciDevice *));
         if (!order)
@@ -210,6 +256,20 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
         for (size_t i = 0; i < host->n_devices; i++)
                 order[i] = &host->devices[i];
         qsort(order, host->n_devices, sizeof(PciDevice *), cmp_group);
+
+        /* One width a column for the whole listing, as lspci's fields would line up in a table. */
+        size_t w_class = strlen("CLASS"), w_driver = strlen("DRIVER"), w_modules = strlen("MODULES");
+        for (size_t i = 0; !json && i < host->n_devices; i++) {
+                DeviceColumns c;
+                device_columns(order[i], &c);
+                w_class = MAX(w_class, columns_of(&c.class_name));
+                w_driver = MAX(w_driver, columns_of(&c.driver));
+                w_modules = MAX(w_modules, columns_of(&c.modules));
+                device_columns_done(&c);
+        }
+        if (!json && host->n_devices > 0)
+                strbuf_printf(out, "    %-12s  %-*s  %-*s  %-*s  %s\n", "ADDRESS", (int) w_class, "CLASS",
+                              (int) w_driver, "DRIVER", (int) w_modules, "MODULES", "DEVICE");
 
         struct json_object *jgroups = json ? json_object_new_array() : NULL;
         for (size_t i = 0; i < host->n_devices;) {
@@ -249,18 +309,23 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
                                 json_object_object_add(jd, "driver", json_text(drv));
                                 json_object_object_add(jd, "blocks",
                                                        json_object_new_boolean(pci_device_blocks_group(d)));
+                                json_object_object_add(jd, "class_name", json_text(d->class_name));
+                                json_object_object_add(
+                                        jd, "modules",
+                                        d->modules_state == KNOWN_NOT_PROBED ? NULL : json_text(d->modules));
                                 json_object_array_add(jdevs, jd);
                                 continue;
                         }
-                        strbuf_printf(out, "  %c %s [%04x:%04x] class %06x %-8s driver ",
-                                      grouped && pci_device_blocks_group(d) ? '*' : ' ', d->address,
-                                      d->vendor, d->device, d->class_code,
-                                      d->bridge ? "bridge" : "endpoint");
-                        /* Names come from the tree under the root: never raw to the terminal. */
-                        escape_append(out, drv, strlen(drv));
-                        strbuf_putc(out, ' ');
-                        escape_append(out, d->name, strlen(d->name));
+                        DeviceColumns c;
+                        device_columns(d, &c);
+                        strbuf_printf(out, "  %c %s  ", grouped && pci_device_blocks_group(d) ? '*' : ' ',
+                                      d->address);
+                        put_padded(out, &c.class_name, w_class);
+                        put_padded(out, &c.driver, w_driver);
+                        put_padded(out, &c.modules, w_modules);
+                        strbuf_append(out, strbuf_str(&c.name), c.name.len);
                         strbuf_putc(out, '\n');
+                        device_columns_done(&c);
                 }
                 i = j;
         }
@@ -286,6 +351,9 @@ int cmd_groups(const Options *o, int argc) {
                 host_facts_done(&host);
                 return exit_status_of(r);
         }
+        /* lspci -k's "Kernel modules"; a snapshot carries them, a host without modules.alias has none. */
+        if (!o->snapshot)
+                (void) probe_pci_modules(o->sysroot, &host);
         bool json = o->format == OUTPUT_JSON;
         if (groups_render(&host, json, &out, &jgroups) < 0) {
                 host_facts_done(&host);

@@ -311,6 +311,7 @@ int probe_host(const char *root, HostFacts *ret) {
         probe_irq_remapping(rootfd, &f);
         probe_pci(rootfd, &f);
         probe_names(rootfd, &f);
+        probe_host_use(rootfd, &f);
         probe_vfio(rootfd, &f);
         probe_limits(rootfd, &f);
         probe_iomem(rootfd, &f);

@@ -40,10 +40,38 @@ static bool id_line(Span line, unsigned *id, Span *name) {
         return true;
 }
 
+/* "03  Display controller" (a class after "C "), "00  VGA compatible controller" (a subclass one tab in). */
+static bool class_line(Span line, unsigned *id, Span *name) {
+        if (line.len < 5 || line.p[2] != ' ' || line.p[3] != ' ')
+                return false;
+        int hi = span_xdigit_value(line.p[0]), lo = span_xdigit_value(line.p[1]);
+        if (hi < 0 || lo < 0)
+                return false;
+        *id = (unsigned) (hi << 4 | lo);
+        *name = span_make(line.p + 4, line.len - 4);
+        return true;
+}
+
+/* The class's name for the devices of class cls, until a subclass of theirs names them (as lspci does). */
+static void set_class_names(HostFacts *f, unsigned cls, Span name) {
+        for (size_t i = 0; i < f->n_devices; i++) {
+                PciDevice *d = &f->devices[i];
+                if ((d->class_code >> 16 & 0xffu) == cls && !d->class_name[0])
+                        snprintf(d->class_name, sizeof(d->class_name), "%.*s", (int) MIN(name.len, 256u),
+                                 name.p);
+        }
+}
+
 void names_from_pci_ids(const char *text, size_t len, HostFacts *f) {
         Wanted *want = f->n_devices ? calloc(f->n_devices, sizeof(Wanted)) : NULL;
-        if (!want)
+        Span *vendor_of = f->n_devices ? calloc(f->n_devices, sizeof(Span)) : NULL;
+        bool *sub_named = f->n_devices ? calloc(f->n_devices, sizeof(bool)) : NULL;
+        if (!want || !vendor_of || !sub_named) {
+                free(want);
+                free(vendor_of);
+                free(sub_named);
                 return;
+        }
         for (size_t i = 0; i < f->n_devices; i++)
                 want[i] = (Wanted){.ids = (f->devices[i].vendor & 0xffffu) << 16 |
                                            (f->devices[i].device & 0xffffu),
@@ -53,14 +81,41 @@ void names_from_pci_ids(const char *text, size_t len, HostFacts *f) {
         /* Vendors at the start of a line, their devices one tab in, subsystems two; "C " starts the class
          * list, where tabs are subclasses. The first entry of an id wins, as in libpci. */
         Span s = span_make(text, len), line, vendor_name = {0};
-        bool in_vendor = false;
-        unsigned vendor = 0, id;
+        bool in_vendor = false, in_class = false;
+        unsigned vendor = 0, id, cls = 0;
         while (span_next_line(&s, &line)) {
                 Span name;
                 if (line.len == 0 || line.p[0] == '#')
                         continue;
+                if (line.p[0] == 'C' && line.len > 2 && line.p[1] == ' ') {
+                        in_vendor = false;
+                        in_class = class_line(span_make(line.p + 2, line.len - 2), &cls, &name);
+                        if (in_class)
+                                set_class_names(f, cls, name);
+                        continue;
+                }
                 if (line.p[0] != '\t') {
+                        in_class = false;
                         in_vendor = id_line(line, &vendor, &vendor_name);
+                        /* lspci's "Intel Corporation Device 0d57" for a device pci.ids does not know. */
+                        for (size_t i = 0; in_vendor && i < f->n_devices; i++)
+                                if (f->devices[i].vendor == vendor && !vendor_of[i].p)
+                                        vendor_of[i] = vendor_name;
+                        continue;
+                }
+                if (in_class) {
+                        unsigned sub;
+                        if (line.len >= 2 && line.p[1] != '\t' &&
+                            class_line(span_make(line.p + 1, line.len - 1), &sub, &name))
+                                for (size_t i = 0; i < f->n_devices; i++) {
+                                        PciDevice *d = &f->devices[i];
+                                        if ((d->class_code >> 16 & 0xffu) == cls &&
+                                            (d->class_code >> 8 & 0xffu) == sub && !sub_named[i]) {
+                                                snprintf(d->class_name, sizeof(d->class_name), "%.*s",
+                                                         (int) MIN(name.len, 256u), name.p);
+                                                sub_named[i] = true;
+                                        }
+                                }
                         continue;
                 }
                 if (!in_vendor || line.len < 2 || line.p[1] == '\t' ||
@@ -79,7 +134,15 @@ void names_from_pci_ids(const char *text, size_t len, HostFacts *f) {
                                          (int) MIN(name.len, 256u), name.p);
                 }
         }
+        for (size_t i = 0; i < f->n_devices; i++) {
+                PciDevice *d = &f->devices[i];
+                if (!d->name[0] && vendor_of[i].p)
+                        snprintf(d->name, sizeof(d->name), "%.*s Device %04x",
+                                 (int) MIN(vendor_of[i].len, 256u), vendor_of[i].p, d->device);
+        }
         free(want);
+        free(vendor_of);
+        free(sub_named);
 }
 
 void probe_names(int rootfd, HostFacts *f) {

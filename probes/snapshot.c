@@ -174,6 +174,13 @@ static const Field device_fields[] = {
         INTF("sriov_numvfs", K_INT, PciDevice, sriov_numvfs, -1, 65535),
         STR("physfn", PciDevice, physfn, .check = check_address_or_empty, .what = "not a PCI address"),
         STR("name", PciDevice, name),
+        /* Snapshots older than the names lspci -nnk shows do not have these. */
+        STR("class_name", PciDevice, class_name, .flags = OPTIONAL),
+        KNOWN("modules_state", PciDevice, modules_state, .flags = OPTIONAL | OMIT_EMPTY),
+        STR("modules", PciDevice, modules, .flags = OPTIONAL | OMIT_EMPTY),
+        INTF("host_use", K_UINT, PciDevice, host_use, 0,
+             HOST_USE_FILESYSTEM | HOST_USE_ROUTE | HOST_USE_DISPLAY, .flags = OPTIONAL | OMIT_EMPTY),
+        STR("host_use_what", PciDevice, host_use_what, .flags = OPTIONAL | OMIT_EMPTY),
         STR("upstream", PciDevice, upstream, .check = check_address_or_empty, .what = "not a PCI address"),
         KNOWN("acs", PciDevice, acs),
         INTF("acs_ctrl", K_UINT, PciDevice, acs_ctrl, 0, 0xffff),
@@ -419,8 +426,10 @@ static struct json_object *field_json(const Field *f, const void *base, const Ho
         }
         case K_INT:
                 return json_object_new_int64(*CMEMBER(int, base, f));
-        case K_UINT:
-                return json_object_new_int64(*CMEMBER(unsigned, base, f));
+        case K_UINT: {
+                unsigned v = *CMEMBER(unsigned, base, f);
+                return (f->flags & OMIT_EMPTY) && v == 0 ? NULL : json_object_new_int64(v);
+        }
         case K_LLONG:
                 return json_object_new_int64(*CMEMBER(long long, base, f));
         case K_SIZE:
@@ -429,8 +438,11 @@ static struct json_object *field_json(const Field *f, const void *base, const Ho
                 return json_object_new_uint64(*CMEMBER(unsigned long long, base, f));
         case K_BOOL:
                 return json_object_new_boolean(*CMEMBER(bool, base, f));
-        case K_KNOWN:
-                return json_text(known_to_string(*CMEMBER(Known, base, f)));
+        case K_KNOWN: {
+                Known v = *CMEMBER(Known, base, f);
+                return (f->flags & OMIT_EMPTY) && v == KNOWN_NOT_PROBED ? NULL
+                                                                        : json_text(known_to_string(v));
+        }
         case K_ENUM:
                 return json_text(f->to_string(*CMEMBER(int, base, f)));
         case K_OBJECT:

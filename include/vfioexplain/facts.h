@@ -41,6 +41,13 @@ typedef enum CpuVendor {
         _CPU_VENDOR_MAX,
 } CpuVendor;
 
+/* What the host itself runs on a PCI device: taking it away takes that from the host. */
+enum {
+        HOST_USE_FILESYSTEM = 1u << 0, /* the disk of /, /boot, /boot/efi, /usr or /var */
+        HOST_USE_ROUTE = 1u << 1, /* the interface of a default route, or one below it (bridge, bond) */
+        HOST_USE_DISPLAY = 1u << 2, /* a GPU with a screen connected */
+};
+
 typedef struct PciDevice {
         PciAddress address;
         unsigned vendor, device, subsystem_vendor, subsystem_device, class_code;
@@ -67,6 +74,16 @@ typedef struct PciDevice {
          * the BAR is not resizable or the kernel has no such file */
         unsigned long long rebar_sizes[6];
         char name[128]; /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids, "" if unknown */
+        char class_name[64]; /* "VGA compatible controller" from pci.ids (the class and subclass), "" unknown
+                              */
+        /* The modules that could drive it, from modules.alias (lspci -k's "Kernel modules"), ", " between
+         * them: read only by probe_pci_modules(); state absent when modules.alias names none. */
+        Known modules_state;
+        char modules[128];
+        /* What the host itself runs on it (probe_host_use()): HOST_USE_* bits, and in words the first
+         * ("nvme0n1p2, which holds /"). */
+        unsigned host_use;
+        char host_use_what[96];
         PciAddress upstream; /* the bridge above it, "" for a root-complex device */
         Known acs; /* present: an ACS capability in (full, root-readable) config space */
         unsigned acs_ctrl; /* its control register: SV 0x1, TB 0x2, RR 0x4, CR 0x8, UF 0x10 */
@@ -259,6 +276,11 @@ void probe_names(int rootfd, HostFacts *f);
 /* The names of f's devices from the text of a pci.ids ("VENDOR DEVICE", as lspci shows them), in one pass:
  * the parser of probe_names(), which reads the file within VX_PCI_IDS_MAX. */
 void names_from_pci_ids(const char *text, size_t len, HostFacts *f);
+void probe_host_use(int rootfd, HostFacts *f);
+/* The modules of modules.alias (of the running kernel, under root) that match each device, as lspci -k
+ * names them. Not part of probe_host(): the file is megabytes, and only groups and snapshots show it.
+ * Returns 0 or a negative errno (the devices keep modules_state not probed). */
+int probe_pci_modules(const char *root, HostFacts *f);
 void probe_system(int rootfd, HostFacts *f);
 /* The installed QEMU and libvirt versions from dpkg's database; only reports need them, and the file is
  * megabytes. root as for probe_host(). */

@@ -296,3 +296,7 @@
  * read instead. */
 #define VX_STDIN_FIRST_WAIT_MS 100
 #define VX_STDIN_SILENT_MS 2000
+
+/* How far the probes follow a block device's slaves (dm, md) or an interface's lower devices (bridge, bond,
+ * VLAN) down to the PCI device below. */
+#define VX_HOST_USE_DEPTH 4u

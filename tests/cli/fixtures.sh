@@ -102,7 +102,7 @@ printf 'softdep nvidia pre: vfio-pci\n' >"$tmp/softdep/etc/modprobe.d/nvidia-sof
 grep -q 'driverctl set-override 0000:0b:00.0 vfio-pci' "$tmp/sd" && ! grep -q "echo 'softdep nvidia pre: vfio-pci'" "$tmp/sd" ||
         { echo "FAIL: softdep already present"; cat "$tmp/sd"; fails=$((fails + 1)); }
 "$bin" --rules "$rules" --sysroot "$fx/gpu-on-nvidia" check 0000:0b:00.0 >"$tmp/nsd"
-grep -q "echo 'softdep nvidia pre: vfio-pci' | sudo tee /etc/modprobe.d/vfio-softdep.conf" "$tmp/nsd" ||
+grep -q "echo 'softdep nvidia pre: vfio-pci' | sudo tee -a /etc/modprobe.d/vfio-softdep.conf" "$tmp/nsd" ||
         { echo "FAIL: softdep missing"; cat "$tmp/nsd"; fails=$((fails + 1)); }
 
 # The fixes name the real device, group, driver and user.
@@ -127,7 +127,8 @@ PY
 
 # groups lists members, drivers and viability.
 "$bin" --sysroot "$fx/gpu-audio-companion" groups >"$tmp/g"
-grep -q '^IOMMU group 1: not viable' "$tmp/g" && grep -q '\* 0000:01:00.1 \[10de:10f0\]' "$tmp/g" ||
+grep -q '^IOMMU group 1: not viable' "$tmp/g" &&
+        grep -q '^  \* 0000:01:00.1  Audio device \[0403\]  *snd_hda_intel  *snd_hda_intel  *NVIDIA Corporation GP104 High Definition Audio Controller \[10de:10f0\]$' "$tmp/g" ||
         { echo "FAIL: groups"; cat "$tmp/g"; fails=$((fails + 1)); }
 "$bin" --sysroot "$fx/healthy-vfio" --format json groups | python3 -c 'import json,sys; g=json.load(sys.stdin)["groups"]; assert any(x["viable"] for x in g), g' ||
         { echo "FAIL: groups json"; fails=$((fails + 1)); }
