@@ -85,3 +85,9 @@ char *strbuf_steal(StrBuf *b) {
         *b = (StrBuf){0};
         return s;
 }
+
+void strbuf_done_into(StrBuf *scratch, StrBuf *into) {
+        if (scratch->oom)
+                into->oom = true;
+        strbuf_done(scratch);
+}

@@ -21,6 +21,8 @@ void strbuf_putc(StrBuf *b, char c);
 void strbuf_printf(StrBuf *b, const char *fmt, ...) _printf_(2, 3);
 void strbuf_reset(StrBuf *b);
 void strbuf_done(StrBuf *b);
+/* Frees a scratch buffer built for INTO: an allocation it failed is INTO's failure too. */
+void strbuf_done_into(StrBuf *scratch, StrBuf *into);
 /* Hands the string to the caller (NULL on allocation failure); the buffer is empty afterwards. */
 char *strbuf_steal(StrBuf *b);
 static inline const char *strbuf_str(const StrBuf *b) {

@@ -108,7 +108,7 @@ void output_put_wrapped(StrBuf *out, unsigned width, const char *first, const ch
         escape_append(&esc, text, strlen(text));
         strbuf_puts(out, first);
         put_wrapped_at(out, width, display_width(first, strlen(first)), cont, strbuf_str(&esc), esc.len);
-        strbuf_done(&esc);
+        strbuf_done_into(&esc, out);
 }
 
 static void put_inputs(StrBuf *b, const Analysis *a, const OutputOptions *o) {
@@ -137,8 +137,8 @@ static void put_heading(StrBuf *out, const Analysis *a, const Finding *f, const 
         escape_append(&title, c->title, strlen(c->title));
         put_wrapped_at(out, o->width, display_width(strbuf_str(&head), head.len), "   ", strbuf_str(&title),
                        title.len);
-        strbuf_done(&title);
-        strbuf_done(&head);
+        strbuf_done_into(&title, out);
+        strbuf_done_into(&head, out);
 }
 
 static void put_device(StrBuf *out, const Finding *f, const OutputOptions *o) {
@@ -157,7 +157,7 @@ static void put_device(StrBuf *out, const Finding *f, const OutputOptions *o) {
                 if (pid)
                         strbuf_printf(&line, "%sQEMU pid %d%s", vm ? " (" : "", pid, vm ? ")" : "");
                 output_put_wrapped(out, o->width, "   vm: ", "       ", strbuf_str(&line));
-                strbuf_done(&line);
+                strbuf_done_into(&line, out);
         }
 }
 
@@ -195,13 +195,13 @@ static void put_evidence_line(StrBuf *out, const Evidence *e, const OutputOption
                 put_elided(&line, strbuf_str(&text), text.len, 2 * (size_t) o->width - used - 16);
         else
                 strbuf_append(&line, strbuf_str(&text), text.len);
-        strbuf_done(&text);
+        strbuf_done_into(&text, out);
         if (e->cut)
                 strbuf_puts(&line, " [cut]");
         strbuf_puts(out, first);
         put_wrapped_at(out, o->width, display_width(first, strlen(first)), cont, strbuf_str(&line),
                        line.len);
-        strbuf_done(&line);
+        strbuf_done_into(&line, out);
 }
 
 /* A command as it is pasted: each of its lines whole, whatever the width, its why before it as comment
@@ -217,6 +217,10 @@ static void put_fix(StrBuf *out, const RenderedFix *fx, const OutputOptions *o, 
                 StrBuf line = {0};
                 escape_append(&line, p, n);
                 strbuf_putc(&line, '\n');
+                if (strbuf_failed(&line)) {
+                        strbuf_done_into(&line, out);
+                        return;
+                }
                 if (!setup || !strstr(strbuf_str(set), strbuf_str(&line))) {
                         strbuf_puts(out, "     ");
                         if (o->color)
@@ -228,7 +232,7 @@ static void put_fix(StrBuf *out, const RenderedFix *fx, const OutputOptions *o, 
                         if (setup)
                                 strbuf_append(set, strbuf_str(&line), line.len);
                 }
-                strbuf_done(&line);
+                strbuf_done_into(&line, out);
                 p += n + (nl ? 1 : 0);
         }
 }
@@ -271,7 +275,7 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
                         if (o->color)
                                 strbuf_puts(&ctx, RESET);
                         put_wrapped_at(out, o->width, 0, "         ", strbuf_str(&ctx), ctx.len);
-                        strbuf_done(&ctx);
+                        strbuf_done_into(&ctx, out);
                 }
         }
         size_t more = f->more_evidence + (f->n_evidence - shown);
@@ -288,7 +292,7 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
         StrBuf set = {0};
         for (size_t k = 0; k < n_fixes; k++)
                 put_fix(out, &fixes[k], o, &set);
-        strbuf_done(&set);
+        strbuf_done_into(&set, out);
         rendered_fixes_free(fixes, n_fixes);
 
         if (full && f->n_explains > 0) {
@@ -296,7 +300,7 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
                 for (size_t k = 0; k < f->n_explains; k++)
                         strbuf_printf(&ids, "%s%s", k ? " " : "", f->explains[k]);
                 output_put_wrapped(out, o->width, "   explains: ", "     ", strbuf_str(&ids));
-                strbuf_done(&ids);
+                strbuf_done_into(&ids, out);
         }
         return strbuf_failed(out) ? -ENOMEM : 0;
 }
@@ -343,7 +347,7 @@ static int render_brief(const Analysis *a, const Finding *f, const OutputOptions
         strbuf_printf(&more, "in full with --full: what it means, %zu evidence line%s, %zu fix%s", lines,
                       lines == 1 ? "" : "s", n_fixes, n_fixes == 1 ? "" : "es");
         output_put_wrapped(out, o->width, "   more: ", "     ", strbuf_str(&more));
-        strbuf_done(&more);
+        strbuf_done_into(&more, out);
         return strbuf_failed(out) ? -ENOMEM : 0;
 }
 
@@ -376,7 +380,7 @@ static void put_summary(StrBuf *out, const Analysis *a, const Finding *const *fs
                 } else
                         strbuf_puts(out, strbuf_str(&line));
                 strbuf_putc(out, '\n');
-                strbuf_done(&line);
+                strbuf_done_into(&line, out);
         }
 }
 
@@ -397,7 +401,7 @@ static void put_next(StrBuf *out, const Analysis *a, const Finding *const *fs, s
         strbuf_putc(&next, '.');
         strbuf_putc(out, '\n');
         put_wrapped_at(out, o->width, 0, "", strbuf_str(&next), next.len);
-        strbuf_done(&next);
+        strbuf_done_into(&next, out);
 }
 
 int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
@@ -411,7 +415,7 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 put_inputs(&head, a, o);
                 strbuf_puts(&head, ").");
                 put_wrapped_at(out, o->width, 0, "", strbuf_str(&head), head.len);
-                strbuf_done(&head);
+                strbuf_done_into(&head, out);
                 output_put_notes(out, output_stats(a, o), "\nnote: ");
                 return strbuf_failed(out) ? -ENOMEM : 0;
         }
@@ -420,7 +424,7 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
         put_inputs(&head, a, o);
         strbuf_puts(&head, ")");
         put_wrapped_at(out, o->width, 0, "", strbuf_str(&head), head.len);
-        strbuf_done(&head);
+        strbuf_done_into(&head, out);
         /* One cause: its heading is the summary. */
         if (n > 1)
                 put_summary(out, a, fs, n, o);
