@@ -48,18 +48,14 @@ typedef struct Check {
         bool named;
 } Check;
 
-static bool is_bridge(const PciDevice *d) {
+static bool of_bridge_class(const PciDevice *d) {
         return d->bridge || (d->class_code >> 16) == 0x06;
-}
-
-static bool on_driver(const PciDevice *d, const char *name) {
-        return d->driver == KNOWN_PRESENT && strcmp(d->driver_name, name) == 0;
 }
 
 /* On vfio-pci or pci-stub, steered to vfio-pci, or its ids in vfio-pci ids=: the user has set it up for a
  * VM, and what still keeps it from one is a failure of this host. */
-static bool meant_for_vfio(const HostFacts *f, const PciDevice *d) {
-        if (on_driver(d, "vfio-pci") || on_driver(d, "pci-stub") ||
+static bool set_up_for_vfio(const HostFacts *f, const PciDevice *d) {
+        if (pci_device_on_driver(d, "vfio-pci") || pci_device_on_driver(d, "pci-stub") ||
             strcmp(d->driver_override, "vfio-pci") == 0)
                 return true;
         for (size_t i = 0; i < f->n_vfio_ids; i++)
@@ -85,9 +81,9 @@ static bool on_gpu_card(const HostFacts *f, const PciDevice *d) {
  * chipset's own functions on the root bus (SMBus, ISA bridge, management engine, ...) are not. */
 static bool user_would_pass(const HostFacts *f, const PciDevice *d) {
         unsigned base = d->class_code >> 16, sub = (d->class_code >> 8) & 0xff;
-        if (meant_for_vfio(f, d))
+        if (set_up_for_vfio(f, d))
                 return true;
-        if (is_bridge(d) || (d->class_code >> 8) == 0x0806)
+        if (of_bridge_class(d) || (d->class_code >> 8) == 0x0806)
                 return false;
         if (on_gpu_card(f, d))
                 return true;
@@ -96,7 +92,7 @@ static bool user_would_pass(const HostFacts *f, const PciDevice *d) {
         return d->upstream[0] != 0;
 }
 
-static bool add_device(Check *c, const PciDevice *d, bool named) {
+static bool check_add(Check *c, const PciDevice *d, bool named) {
         for (size_t i = 0; i < c->n; i++)
                 if (c->devices[i].d == d) {
                         c->devices[i].named = c->devices[i].named || named;
@@ -124,13 +120,13 @@ static int select_devices(const HostFacts *f, char (*named)[16], size_t n_named,
                         memcpy(c->missing[c->n_missing++], named[i], 16);
                         continue;
                 }
-                if (!add_device(c, d, true))
+                if (!check_add(c, d, true))
                         return -E2BIG;
                 /* What vfio hands out together: every endpoint of the group (bridges may stay). */
                 for (size_t k = 0; d->group == KNOWN_PRESENT && k < f->n_devices; k++) {
                         const PciDevice *m = &f->devices[k];
                         if (m != d && m->group == KNOWN_PRESENT && m->group_id == d->group_id &&
-                            !is_bridge(m) && !add_device(c, m, false))
+                            !of_bridge_class(m) && !check_add(c, m, false))
                                 return -E2BIG;
                 }
         }
@@ -143,7 +139,7 @@ static int select_devices(const HostFacts *f, char (*named)[16], size_t n_named,
                                 c->left_out[c->n_left_out++] = d;
                         continue;
                 }
-                if (!add_device(c, d, false))
+                if (!check_add(c, d, false))
                         return -E2BIG;
         }
         qsort(c->devices, c->n, sizeof(c->devices[0]), cmp_device);
@@ -182,7 +178,7 @@ static bool host_finding(const Finding *const *fs, size_t n) {
         return false;
 }
 
-static void judge(const HostFacts *f, const Analysis *a, Check *c) {
+static void judge_devices(const HostFacts *f, const Analysis *a, Check *c) {
         const RuleSet *rs = analysis_rules(a);
         size_t n;
         const Finding *const *fs = analysis_findings(a, &n);
@@ -196,14 +192,14 @@ static void judge(const HostFacts *f, const Analysis *a, Check *c) {
                         if (strcmp(fs[k]->device, d->address) == 0)
                                 strbuf_printf(&cd->detail, "%s%s (cause %u)", own++ ? ", " : "by ",
                                               rs->causes[fs[k]->cause].id, fs[k]->rank);
-                bool judged = c->named || meant_for_vfio(f, d);
+                bool judged = c->named || set_up_for_vfio(f, d);
                 if (own) {
                         cd->verdict = VERDICT_BLOCKED;
                         strbuf_puts(&cd->detail, ", below with the fix");
                 } else if (judged && host_blocked) {
                         cd->verdict = VERDICT_BLOCKED;
                         strbuf_puts(&cd->detail, "by the host: see the causes below");
-                } else if (judged && meant_for_vfio(f, d)) {
+                } else if (judged && set_up_for_vfio(f, d)) {
                         cd->verdict = VERDICT_READY;
                         strbuf_printf(&cd->detail, "on %s", drv ? drv : "no driver");
                         if (d->group == KNOWN_PRESENT)
@@ -297,13 +293,13 @@ static void ready_line(const HostFacts *f, const Check *c, StrBuf *out) {
         for (size_t k = 0; k < f->n_devices; k++)
                 for (size_t g = 0; g < n_groups; g++)
                         bridges = bridges ||
-                                (is_bridge(&f->devices[k]) && f->devices[k].group == KNOWN_PRESENT &&
+                                (of_bridge_class(&f->devices[k]) && f->devices[k].group == KNOWN_PRESENT &&
                                  f->devices[k].group_id == groups[g]);
         if (bridges)
                 strbuf_puts(out, " and their bridge");
         bool all_vfio = true;
         for (size_t i = 0; i < c->n; i++)
-                all_vfio = all_vfio && on_driver(c->devices[i].d, "vfio-pci");
+                all_vfio = all_vfio && pci_device_on_driver(c->devices[i].d, "vfio-pci");
         if (all_vfio)
                 strbuf_printf(out, ", %s on vfio-pci", it ? "it is" : c->n == 2 ? "both" : "all");
         if (f->iommu_class == KNOWN_PRESENT && f->irq_remapping == KNOWN_PRESENT)
@@ -312,8 +308,8 @@ static void ready_line(const HostFacts *f, const Check *c, StrBuf *out) {
                 strbuf_puts(out, ", IOMMU on");
 }
 
-static int render_text(const Options *o, const HostFacts *f, const Analysis *a, const Check *c,
-                       StrBuf *out) {
+static int check_render_text(const Options *o, const HostFacts *f, const Analysis *a, const Check *c,
+                             StrBuf *out) {
         unsigned width = terminal_width();
         StrBuf line = {0};
         size_t n;
@@ -328,9 +324,9 @@ static int render_text(const Options *o, const HostFacts *f, const Analysis *a, 
         else
                 strbuf_putc(out, '\n');
         if (c->n == 0 && c->n_missing == 0)
-                strbuf_puts(out,
-                            "  none: no GPU, USB, NVMe, network or add-in controller the host does not run "
-                            "on\n");
+                strbuf_puts(
+                        out,
+                        "  none: no GPU, USB, NVMe, network or add-in controller the host does not run on\n");
         for (size_t i = 0; i < c->n_missing; i++)
                 strbuf_printf(out, "  %s  no such device on this host ('lspci -D' lists them)\n",
                               c->missing[i]);
@@ -363,8 +359,7 @@ static int render_text(const Options *o, const HostFacts *f, const Analysis *a, 
         } else
                 output_put_wrapped(
                         out, width, "\n", "",
-                        "No blocker found: the devices set up for vfio are ready, and 'vfioexplain plan "
-                        "ADDRESS' gives the steps for the others.");
+                        "No blocker found: the devices set up for vfio are ready, and 'vfioexplain plan ADDRESS' gives the steps for the others.");
         strbuf_done(&line);
         return r;
 }
@@ -464,14 +459,14 @@ int cmd_check(const Options *o, int argc, char **argv) {
         for (size_t i = 0; i < c->n_missing; i++)
                 memcpy(fed[n_fed++], c->missing[i], 16);
         for (size_t i = 0; i < c->n; i++)
-                if (c->named || meant_for_vfio(&host, c->devices[i].d))
+                if (c->named || set_up_for_vfio(&host, c->devices[i].d))
                         memcpy(fed[n_fed++], c->devices[i].d->address, 16);
         if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, fed, n_fed) < 0 || analysis_finish(a) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;
         }
-        judge(&host, a, c);
+        judge_devices(&host, a, c);
         OutputOptions oo = output_options(o, &host);
         if (o->format == OUTPUT_JSON) {
                 r = output_render_json_open(a, &oo, &out);
@@ -499,7 +494,7 @@ int cmd_check(const Options *o, int argc, char **argv) {
                 strbuf_putc(&out, '\n');
                 r = render(o, a, &host, &out);
         } else
-                r = render_text(o, &host, a, c, &out);
+                r = check_render_text(o, &host, a, c, &out);
         if (r < 0 || strbuf_failed(&out)) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;

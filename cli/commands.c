@@ -15,15 +15,16 @@
 #define OPT_SNAPSHOT "  --snapshot FILE              replay a host state saved by 'vfioexplain snapshot'\n"
 #define OPT_RULES "  --rules DIR                  load the rule files of DIR only (no drop-ins)\n"
 #define OPT_HELP "  -h, --help                   this help\n"
-#define OPT_PAGER "  --no-pager                   never page (on a terminal, a long answer goes through less)\n"
+#define OPT_PAGER \
+        "  --no-pager                   never page (on a terminal, a long answer goes through less)\n"
 #define OPT_FULL                                                                                      \
         "  -v, --full                   every cause in full (default: the summary, the first cause\n" \
         "                               in full, the others in brief)\n"
-#define OPT_JOURNAL                                                                                          \
-        "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n"          \
+#define OPT_JOURNAL                                                                                             \
+        "  --boot [ID|OFFSET]           one boot (0 or none: the current one, -1 the one before)\n"             \
         "  --since TIME, --until TIME   as journalctl: '2026-11-23 10:00', 'yesterday', '-2h', '2 hours ago'\n" \
-        "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"                    \
-        "  --file FILE                  read this journal file (repeatable)\n"                               \
+        "  --unit UNIT                  only entries of this systemd unit (repeatable)\n"                       \
+        "  --file FILE                  read this journal file (repeatable)\n"                                  \
         "  --directory DIR              read the journal files of DIR (systemd-journal-remote: per host)\n"
 #define OPT_VM                                                                                             \
         "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n" \
@@ -201,7 +202,8 @@ const Command commands[] = {
                  "\n"
                  "Options:\n"
                  "  --address ADDR               the device the ROM is for: a ROM for another device is wrong\n"
-                 "  --format text|json           output format (default: text)\n" OPT_PAGER OPT_SYSROOT OPT_HELP
+                 "  --format text|json           output format (default: text)\n" OPT_PAGER OPT_SYSROOT
+                         OPT_HELP
                  "\nExit status: 0 the ROM is usable, 1 something is wrong with it, 2 bad usage or unreadable\n"
                  "input, 3 an internal error.\n"},
         {.name = "rules",

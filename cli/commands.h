@@ -26,7 +26,8 @@ typedef struct Command {
                         * depend on its options are privileges_for()'s */
         bool probes; /* it probes the live host: keeps PRIV_PROBE too, unless --no-probe or --snapshot */
         bool follows; /* it probes again while it follows: keeps PRIV_PROBE after the first probing */
-        bool paged; /* its answer goes through a pager on a terminal (not what follows a stream, not a file) */
+        bool paged; /* its answer goes through a pager on a terminal (not what follows a stream, not a file)
+                     */
         unsigned options; /* the CommandOption flags it takes */
         const char *summary; /* one line of the global --help */
         const char *help; /* its --help */

@@ -167,8 +167,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                 else
                         own_log = true;
                 if (src == STDIN_SILENT)
-                        errorf("note: nothing came on stdin in %.0f s and no file was named: reading this "
-                               "boot's journal instead (pipe a log in, or name log files)",
+                        errorf("note: nothing came on stdin in %.0f s and no file was named: reading this boot's journal instead (pipe a log in, or name log files)",
                                VX_STDIN_SILENT_MS / 1000.0);
         }
         if (open_inputs(argc, argv, inputs, &n_inputs) < 0)

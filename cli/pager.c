@@ -99,11 +99,16 @@ _Noreturn static void run_pager(const char *pager, bool secure, bool trust_pager
                 setenv("LESSSECURE", "1", 1);
         if (pager && trust_pager) {
                 /* Words, as systemd splits $SYSTEMD_PAGER: "less -R" is a pager with an option. */
-                char *copy = strdup(pager), *argv[16], *save = NULL;
+                char *copy = strdup(pager), *argv[16];
                 size_t n = 0;
-                for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w && n < 15;
-                     w = strtok_r(NULL, " \t", &save))
-                        argv[n++] = w;
+                Span rest = span_from_str(copy ? copy : ""), w;
+                while (n < 15 && span_eat_word(&rest, &w)) {
+                        char *word = copy + (w.p - copy);
+                        word[w.len] = 0; /* a blank, or the end: the word is a string of its own */
+                        argv[n++] = word;
+                        if (rest.len > 0)
+                                span_advance(&rest, 1);
+                }
                 argv[n] = NULL;
                 if (n > 0)
                         execvp(argv[0], argv);

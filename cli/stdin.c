@@ -59,12 +59,14 @@ static pid_t parent_of(pid_t pid) {
         if (n <= 0)
                 return 0;
         buf[n] = 0;
+        /* "PID (COMM) STATE PPID ...": COMM may hold anything, ")" included. */
         const char *p = strrchr(buf, ')');
-        int ppid;
-        char state;
-        if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid <= 0)
+        Span ppid;
+        uint64_t v;
+        if (!p || !span_nth_word(span_from_str(p + 1), 1, &ppid) || !span_eat_digits(&ppid, 1, 10, &v) ||
+            ppid.len != 0 || v == 0 || v > INT32_MAX)
                 return 0;
-        return (pid_t) ppid;
+        return (pid_t) v;
 }
 
 static bool is_ancestor(pid_t pid) {
@@ -105,9 +107,16 @@ static bool holds_write_end(pid_t pid, const char *pipe_name) {
                 if (k <= 0)
                         continue;
                 buf[k] = 0;
+                /* "flags:\t0100001": octal. */
                 const char *flags = strstr(buf, "flags:");
-                unsigned long v;
-                if (flags && sscanf(flags + 6, "%lo", &v) == 1 && (v & O_ACCMODE) == O_WRONLY)
+                Span octal;
+                if (!flags || !span_nth_word(span_make(flags + 6, strcspn(flags + 6, "\n")), 0, &octal))
+                        continue;
+                unsigned long v = 0;
+                size_t i = 0;
+                for (; i < octal.len && i < 22 && octal.p[i] >= '0' && octal.p[i] <= '7'; i++)
+                        v = v << 3 | (unsigned long) (octal.p[i] - '0');
+                if (i == octal.len && (v & O_ACCMODE) == O_WRONLY)
                         found = true;
         }
         closedir(d);

@@ -12,6 +12,7 @@
 
 #include "pci_address.h"
 #include "rootfs.h"
+#include "strparse.h"
 #include "vfioexplain/facts.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
@@ -129,12 +130,20 @@ static void probe_filesystems(int rootfd, HostFacts *f) {
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = 0;
-                char majmin[32], root[256], mnt[256], fstype[64], source[256];
-                unsigned maj, min;
+                char majmin[32], mnt[256], source[256];
+                uint64_t maj, min;
                 const char *sep = strstr(line, " - ");
-                if (!sep || sscanf(line, "%*s %*s %31s %255s %255s", majmin, root, mnt) != 3 ||
-                    sscanf(sep + 3, "%63s %255s", fstype, source) != 2 ||
-                    sscanf(majmin, "%u:%u", &maj, &min) != 2)
+                Span w_majmin, w_mnt, w_source;
+                if (!sep || !span_nth_word(span_from_str(line), 2, &w_majmin) ||
+                    !span_nth_word(span_from_str(line), 4, &w_mnt) ||
+                    !span_nth_word(span_from_str(sep + 3), 1, &w_source) || w_majmin.len >= sizeof(majmin) ||
+                    w_mnt.len >= sizeof(mnt) || w_source.len >= sizeof(source))
+                        continue;
+                snprintf(majmin, sizeof(majmin), "%.*s", (int) w_majmin.len, w_majmin.p);
+                snprintf(mnt, sizeof(mnt), "%.*s", (int) w_mnt.len, w_mnt.p);
+                snprintf(source, sizeof(source), "%.*s", (int) w_source.len, w_source.p);
+                if (!span_eat_digits(&w_majmin, 1, 10, &maj) || !span_eat_char(&w_majmin, ':') ||
+                    !span_eat_digits(&w_majmin, 1, 10, &min) || w_majmin.len != 0)
                         continue;
                 bool is_vital = false;
                 for (size_t i = 0; i < ELEMENTSOF(vital); i++)
@@ -185,20 +194,28 @@ static void probe_default_route(int rootfd, HostFacts *f) {
         size_t len;
         if (rootfs_read_file(rootfd, "proc/net/route", VX_PROBE_FILE_MAX * 64, &v4, &len) >= 0)
                 for (char *line = strchr(v4, '\n'); line && *++line; line = strchr(line, '\n')) {
-                        char iface[65], dest[16], mask[16];
-                        if (sscanf(line, "%64s %15s %*s %*s %*s %*s %*s %15s", iface, dest, mask) == 3 &&
-                            strcmp(dest, "00000000") == 0 && strcmp(mask, "00000000") == 0)
+                        char iface[65];
+                        Span fields = span_make(line, strcspn(line, "\n")), w_iface, dest, mask;
+                        if (span_nth_word(fields, 0, &w_iface) && w_iface.len < sizeof(iface) &&
+                            span_nth_word(fields, 1, &dest) && span_equals(dest, "00000000") &&
+                            span_nth_word(fields, 7, &mask) && span_equals(mask, "00000000")) {
+                                snprintf(iface, sizeof(iface), "%.*s", (int) w_iface.len, w_iface.p);
                                 mark_interface(rootfd, f, iface, iface, 0);
+                        }
                 }
         if (rootfs_read_file(rootfd, "proc/net/ipv6_route", VX_PROBE_FILE_MAX * 64, &v6, &len) >= 0)
                 for (char *line = v6; line && *line;
                      line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-                        char dest[40], plen[8], iface[65];
-                        if (sscanf(line, "%39s %7s %*s %*s %*s %*s %*s %*s %*s %64s", dest, plen, iface) ==
-                                    3 &&
-                            strcmp(dest, "00000000000000000000000000000000") == 0 &&
-                            strcmp(plen, "00") == 0 && strcmp(iface, "lo") != 0)
+                        char iface[65];
+                        Span fields = span_make(line, strcspn(line, "\n")), dest, plen, w_iface;
+                        if (span_nth_word(fields, 0, &dest) &&
+                            span_equals(dest, "00000000000000000000000000000000") &&
+                            span_nth_word(fields, 1, &plen) && span_equals(plen, "00") &&
+                            span_nth_word(fields, 9, &w_iface) && w_iface.len < sizeof(iface) &&
+                            !span_equals(w_iface, "lo")) {
+                                snprintf(iface, sizeof(iface), "%.*s", (int) w_iface.len, w_iface.p);
                                 mark_interface(rootfd, f, iface, iface, 0);
+                        }
                 }
 }
 

@@ -283,6 +283,10 @@ bool pci_same_card(const char *a, const char *b) {
         return da && db && da - a == db - b && strncmp(a, b, (size_t) (da - a)) == 0;
 }
 
+bool pci_device_on_driver(const PciDevice *d, const char *name) {
+        return d->driver == KNOWN_PRESENT && strcmp(d->driver_name, name) == 0;
+}
+
 bool pci_device_blocks_group(const PciDevice *d) {
         if (d->driver != KNOWN_PRESENT)
                 return false;

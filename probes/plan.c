@@ -102,13 +102,10 @@ static bool is_bridge(const PciDevice *d) {
         return d->bridge || (d->class_code >> 8) == 0x0604;
 }
 
-static bool on_driver(const PciDevice *d, const char *name) {
-        return d->driver == KNOWN_PRESENT && strcmp(d->driver_name, name) == 0;
-}
-
 /* A host driver holds it: not vfio-pci, not pci-stub, not unbound. */
 static bool host_driven(const PciDevice *d) {
-        return d->driver == KNOWN_PRESENT && !on_driver(d, "vfio-pci") && !on_driver(d, "pci-stub");
+        return d->driver == KNOWN_PRESENT && !pci_device_on_driver(d, "vfio-pci") &&
+                !pci_device_on_driver(d, "pci-stub");
 }
 
 static bool in_plan(const Plan *p, const PciDevice *d) {
@@ -384,7 +381,7 @@ static void plan_bind_by_address(Builder *b, const char *builtin_driver) {
         if (distro_info(f->distro)->install_driverctl)
                 step_cmd(b, s, "%s", distro_info(f->distro)->install_driverctl);
         for (size_t i = 0; i < p->n_devices; i++)
-                if (!on_driver(p->devices[i].pci, "vfio-pci"))
+                if (!pci_device_on_driver(p->devices[i].pci, "vfio-pci"))
                         step_cmd(b, s, "sudo driverctl set-override %s vfio-pci",
                                  p->devices[i].pci->address);
         if (p->n_twins > 0) {
@@ -515,7 +512,7 @@ static void plan_bind(Builder *b) {
         const char *builtin_driver = NULL;
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PciDevice *d = p->devices[i].pci;
-                all_vfio = all_vfio && on_driver(d, "vfio-pci");
+                all_vfio = all_vfio && pci_device_on_driver(d, "vfio-pci");
                 if (host_driven(d) && d->driver_module_state == KNOWN_PRESENT && d->driver_module_builtin &&
                     !builtin_driver)
                         builtin_driver = d->driver_module;
@@ -798,7 +795,7 @@ static int collect(const HostFacts *f, PciAddress *addresses, size_t n, Plan *p)
         /* Devices on vfio-pci already (a guide followed up to the binding) get the steps that remain. */
         p->all_vfio = true;
         for (size_t i = 0; i < p->n_devices; i++)
-                p->all_vfio = p->all_vfio && on_driver(p->devices[i].pci, "vfio-pci");
+                p->all_vfio = p->all_vfio && pci_device_on_driver(p->devices[i].pci, "vfio-pci");
         for (size_t k = 0; k < f->n_devices; k++) {
                 const PciDevice *m = &f->devices[k];
                 if (in_plan(p, m) || is_bridge(m))
@@ -814,7 +811,7 @@ static void plan_notes(Builder *b) {
         Plan *p = b->p;
         for (size_t i = 0; i < p->n_devices; i++) {
                 const PciDevice *d = p->devices[i].pci;
-                if (on_driver(d, "vfio-pci"))
+                if (pci_device_on_driver(d, "vfio-pci"))
                         note(b, "%s is on vfio-pci already.", d->address);
                 if (p->devices[i].role == PLAN_SAME_CARD)
                         note(b, "%s goes along: another function of the same card%s.", d->address,

@@ -110,3 +110,27 @@ bool hostname_is_valid(const char *s, size_t len) {
         }
         return label > 0 && s[len - 1] != '-';
 }
+
+bool span_eat_word(Span *s, Span *word) {
+        Span t = *s;
+        span_eat_blanks(&t);
+        size_t i = 0;
+        while (i < t.len && t.p[i] != ' ' && t.p[i] != '\t')
+                i++;
+        if (i == 0)
+                return false;
+        *word = span_make(t.p, i);
+        span_advance(&t, i);
+        *s = t;
+        return true;
+}
+
+bool span_nth_word(Span s, size_t n, Span *word) {
+        Span w;
+        for (size_t i = 0; span_eat_word(&s, &w); i++)
+                if (i == n) {
+                        *word = w;
+                        return true;
+                }
+        return false;
+}

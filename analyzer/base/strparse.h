@@ -126,3 +126,7 @@ void span_trim(Span *s);
  * digits and hyphens, none starting or ending with a hyphen, 253 bytes at most. Anything else (a journal's
  * _HOSTNAME is whatever the sending machine wrote) is shown escaped and said not to be one. */
 bool hostname_is_valid(const char *s, size_t len);
+/* Skips blanks, then eats the run of other bytes that follows into *word; false when only blanks remain. */
+bool span_eat_word(Span *s, Span *word);
+/* Word n (from 0) of s, words being separated by blanks; false when s has fewer. */
+bool span_nth_word(Span s, size_t n, Span *word);

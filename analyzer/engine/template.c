@@ -92,8 +92,8 @@ static void put_plain(StrBuf *out, const char *s, size_t len, bool value, void *
 /* Renders t, each piece handed to put: the template's own text (value false) and each variable's value
  * (true). A command's unknown value becomes a reference to its shell variable, written so that the shell
  * expands it wherever it stands (outside quotes, inside "" or inside ''), and its bit is set in *unknown. */
-static int render(const char *t, const TemplateVars *vars, RenderMode mode, template_put_fn put, void *userdata,
-                  StrBuf *out, uint64_t *unknown) {
+static int template_render_as(const char *t, const TemplateVars *vars, RenderMode mode, template_put_fn put,
+                              void *userdata, StrBuf *out, uint64_t *unknown) {
         Quote q = QUOTE_NONE;
         size_t lit = 0; /* start of the literal text not yet put */
         for (size_t i = 0; t[i]; i++) {
@@ -151,20 +151,20 @@ static int render(const char *t, const TemplateVars *vars, RenderMode mode, temp
 }
 
 int template_render(const char *t, const TemplateVars *vars, StrBuf *out) {
-        return render(t, vars, RENDER_PROSE, put_plain, NULL, out, NULL);
+        return template_render_as(t, vars, RENDER_PROSE, put_plain, NULL, out, NULL);
 }
 
 int template_render_parts(const char *t, const TemplateVars *vars, template_put_fn put, void *userdata,
                           StrBuf *out) {
-        return render(t, vars, RENDER_PROSE, put, userdata, out, NULL);
+        return template_render_as(t, vars, RENDER_PROSE, put, userdata, out, NULL);
 }
 
 int template_render_command(const char *t, const TemplateVars *vars, StrBuf *out, uint64_t *unknown) {
-        return render(t, vars, RENDER_COMMAND, put_plain, NULL, out, unknown);
+        return template_render_as(t, vars, RENDER_COMMAND, put_plain, NULL, out, unknown);
 }
 
 int template_render_why(const char *t, const TemplateVars *vars, StrBuf *out) {
-        return render(t, vars, RENDER_WHY, put_plain, NULL, out, NULL);
+        return template_render_as(t, vars, RENDER_WHY, put_plain, NULL, out, NULL);
 }
 
 void template_shell_setup(Var v, const TemplateVars *vars, StrBuf *out) {
@@ -175,8 +175,7 @@ void template_shell_setup(Var v, const TemplateVars *vars, StrBuf *out) {
         if (v == VAR_GROUP && address)
                 strbuf_printf(
                         out,
-                        "GROUP=$(basename \"$(readlink /sys/bus/pci/devices/%s/iommu_group)\")   # the "
-                        "IOMMU group of %s\n",
+                        "GROUP=$(basename \"$(readlink /sys/bus/pci/devices/%s/iommu_group)\")   # the IOMMU group of %s\n",
                         address, address);
         else
                 strbuf_printf(out, "%s=%s   # %s\n", shell_vars[v].name, shell_vars[v].example,

@@ -289,6 +289,8 @@ int probe_packages(const char *root, HostFacts *f);
 const PciDevice *host_find_device(const HostFacts *f, const char *address);
 /* Two functions of the same card: the same domain, bus and slot (normalised addresses). */
 bool pci_same_card(const char *a, const char *b);
+/* Whether the device is bound, and to the driver of that name. */
+bool pci_device_on_driver(const PciDevice *d, const char *name);
 
 /* Whether an IOMMU group can be handed to a user: every endpoint on vfio-pci, pci-stub or no driver,
  * bridges on pcieport or none (the kernel's vfio_dev_driver_allowed()). */

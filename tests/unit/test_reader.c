@@ -240,11 +240,28 @@ static void test_line_ends(void **state) {
         assert_lines((const char *const[]){"\r"}, 1, "");
 }
 
+/* span_nth_word(), the fields of a /proc table ("36 35 259:2 / / rw - ext4 /dev/nvme0n1p2 rw"): blanks of
+ * any run length between, none counted before the first, and false past the last. */
+static void test_nth_word(void **state) {
+        Span s = span_from_str("  eno1\t00000000  0102A8C0 0003"), w;
+        assert_true(span_nth_word(s, 0, &w));
+        assert_true(span_equals(w, "eno1"));
+        assert_true(span_nth_word(s, 1, &w));
+        assert_true(span_equals(w, "00000000"));
+        assert_true(span_nth_word(s, 3, &w));
+        assert_true(span_equals(w, "0003"));
+        assert_false(span_nth_word(s, 4, &w));
+        s = span_from_str(" \t ");
+        assert_false(span_eat_word(&s, &w));
+        assert_int_equal(s.len, 3);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lines),       cmocka_unit_test(test_long_line_is_cut),
                 cmocka_unit_test(test_many_chunks), cmocka_unit_test(test_blocks_are_the_lines),
                 cmocka_unit_test(test_decimal_eat), cmocka_unit_test(test_line_ends),
+                cmocka_unit_test(test_nth_word),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
