@@ -127,7 +127,7 @@ static int parse_span(const char *t, uint64_t *ret) {
         return 0;
 }
 
-static bool ends_with(const char *s, size_t len, const char *suffix, size_t *ret_len) {
+static bool strip_suffix(const char *s, size_t len, const char *suffix, size_t *ret_len) {
         size_t n = strlen(suffix);
         if (len < n || strncmp(s + len - n, suffix, n) != 0)
                 return false;
@@ -197,7 +197,8 @@ static int parse_impl(const char *t, bool with_tz, bool utc, int isdst, long gmt
                                 return r;
                         goto finish;
                 }
-                bool ago = ends_with(t, len, " ago", &k), left = !ago && ends_with(t, len, " left", &k);
+                bool ago = strip_suffix(t, len, " ago", &k),
+                     left = !ago && strip_suffix(t, len, " left", &k);
                 if (ago || left) {
                         char span[128];
                         if (k >= sizeof(span))

@@ -119,6 +119,13 @@ static void check_template(const char *owner, const Fix *fix, Counts *c) {
                 v.v[VAR_RELEASE_FRAMEBUFFER] = "initcall_blacklist=sysfb_init";
                 snprintf(v.mmio64_mb, sizeof(v.mmio64_mb), "65536");
                 v.v[VAR_MMIO64_MB] = v.mmio64_mb;
+                /* A [regression]'s values: its data and the host's distribution give them all, always. */
+                v.v[VAR_KERNEL] = "6.15.1";
+                v.v[VAR_FIXED_RELEASE] = "6.15.3";
+                v.v[VAR_LAST_GOOD] = "6.14.11";
+                v.v[VAR_UPDATE_KERNEL] = host_update_kernel(&unknown_host, KERNEL_VENDOR_UPSTREAM);
+                v.v[VAR_PIN_KERNEL] = host_pin_kernel(&unknown_host, KERNEL_VENDOR_UPSTREAM);
+                v.v[VAR_PIN_KERNEL_HOW] = host_pin_kernel_how(&unknown_host, KERNEL_VENDOR_UPSTREAM);
                 char *cmd = NULL;
                 size_t setup_len = 0;
                 assert_int_equal(fix_render_command(fix->command, &v, &cmd, &setup_len), 0);
