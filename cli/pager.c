@@ -112,9 +112,10 @@ _Noreturn static void run_pager(const char *pager, bool secure, bool trust_pager
                 argv[n] = NULL;
                 if (n > 0)
                         execvp(argv[0], argv);
-                /* A pager that is there but no program by itself ("less -R | cat") is the shell's to run;
-                 * one that is not there at all is no reason to lose the answer: the fallbacks below. */
-                if (errno != ENOENT)
+                /* A pager in the shell's syntax ("less -R | cat") is the shell's to run. One that is not
+                 * there, or that we may not run (root's $PAGER in a directory of root's, after the switch to
+                 * nobody), is no reason to lose the answer: the fallbacks below. */
+                if (strpbrk(pager, "|&;<>()$`\\\"'*?[#~=%"))
                         execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
         }
         if (!secure) {

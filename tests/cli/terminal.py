@@ -142,8 +142,14 @@ with tempfile.TemporaryDirectory() as tmp:
                 print(f"ok: {what}: summary first, {len(shown_cmds)} commands whole, no line past {cols}")
 
     # The pager: on a terminal only.
-    marker = os.path.join(tmp, "pager-ran")
-    pager = os.path.join(tmp, "pager")
+    # Run as root, vfioexplain is nobody by the time it pages: the pager and its marker where nobody may
+    # run and write them, as a user's $PAGER is.
+    os.chmod(tmp, 0o711)
+    pagers = os.path.join(tmp, "pagers")
+    os.mkdir(pagers)
+    os.chmod(pagers, 0o777)
+    marker = os.path.join(pagers, "pager-ran")
+    pager = os.path.join(pagers, "pager")
     with open(pager, "w") as f:
         f.write(f"#!/bin/sh\necho \"$LESS\" >{marker}\nexec cat\n")
     os.chmod(pager, 0o755)
@@ -152,7 +158,8 @@ with tempfile.TemporaryDirectory() as tmp:
     env = {"VFIOEXPLAIN_PAGER": pager, "VFIOEXPLAIN_PAGERSECURE": "0"}
     st, shown = on_pty(base + [log], 80, env_extra=env)
     if not os.path.exists(marker) or "group-companion-unbound" not in shown:
-        fail("on a terminal, the answer did not go through the pager")
+        fail(f"on a terminal, the answer did not go through the pager (exit {st}, pager ran: "
+             f"{os.path.exists(marker)}): {shown[:300]!r}")
     elif open(marker).read().strip() != "FRXMK":
         fail(f"the pager got LESS={open(marker).read().strip()!r}")
     else:
@@ -175,6 +182,18 @@ with tempfile.TemporaryDirectory() as tmp:
         fail(f"with no pager to run, the answer was lost: {shown[:200]!r}")
     else:
         print("ok: with no pager to run, the answer still reaches the terminal")
+    # One that is there but may not be run (no execute bit; root's $PAGER in a directory of root's once
+    # vfioexplain is nobody) leaves it there too, not to a shell's error.
+    unrunnable = os.path.join(pagers, "not-executable")
+    with open(unrunnable, "w") as f:
+        f.write("#!/bin/sh\nexec cat\n")
+    os.chmod(unrunnable, 0o644)
+    st, shown = on_pty(base + [log], 80, env_extra={"VFIOEXPLAIN_PAGER": unrunnable,
+                                                   "VFIOEXPLAIN_PAGERSECURE": "0", "PATH": "/nonexistent"})
+    if "group-companion-unbound" not in shown:
+        fail(f"with a pager that may not be run, the answer was lost: {shown[:200]!r}")
+    else:
+        print("ok: with a pager that may not be run, the answer still reaches the terminal")
     # The real less, as root's secure mode chooses it: it quits by itself on an answer that fits the screen
     # (on_pty fails the test on a less that waits for a key).
     iommu = os.path.join(tmp, "iommu-off.log")
