@@ -43,7 +43,7 @@ typedef struct Check {
         size_t n;
         const PciDevice *left_out[VX_PLAN_DEVICES_MAX * 2]; /* what the host runs on */
         size_t n_left_out;
-        char missing[VX_PLAN_DEVICES_MAX][16]; /* named, and not a device of this host */
+        PciAddress missing[VX_PLAN_DEVICES_MAX]; /* named, and not a device of this host */
         size_t n_missing;
         bool named;
 } Check;
@@ -109,7 +109,7 @@ static int cmp_device(const void *x, const void *y) {
 }
 
 /* The devices to judge: those named and the rest of their groups, or those a user would pass. */
-static int select_devices(const HostFacts *f, char (*named)[16], size_t n_named, Check *c) {
+static int select_devices(const HostFacts *f, PciAddress *named, size_t n_named, Check *c) {
         c->named = n_named > 0;
         for (size_t i = 0; i < n_named; i++) {
                 const PciDevice *d = host_find_device(f, named[i]);
@@ -117,7 +117,7 @@ static int select_devices(const HostFacts *f, char (*named)[16], size_t n_named,
                         /* Judged all the same: the rules say what such an address means (a wrong host=). */
                         if (c->n_missing >= ELEMENTSOF(c->missing))
                                 return -E2BIG;
-                        memcpy(c->missing[c->n_missing++], named[i], 16);
+                        memcpy(c->missing[c->n_missing++], named[i], sizeof(PciAddress));
                         continue;
                 }
                 if (!check_add(c, d, true))
@@ -414,7 +414,7 @@ static struct json_object *check_json(const HostFacts *f, const Analysis *a, con
 }
 
 int cmd_check(const Options *o, int argc, char **argv) {
-        char named[VX_PLAN_ADDRESSES_MAX * 4][16];
+        PciAddress named[VX_PLAN_ADDRESSES_MAX * 4];
         size_t n_named = 0, n;
         RuleSet *rs = NULL;
         Analysis *a = NULL;
@@ -454,13 +454,13 @@ int cmd_check(const Options *o, int argc, char **argv) {
                 goto out;
         /* The probes' lines of what is judged: all of it when named, else what is set up for vfio (a GPU on
          * nvidia that nobody asked about is no failure of this host). */
-        char fed[ELEMENTSOF(c->devices) + ELEMENTSOF(c->missing)][16];
+        PciAddress fed[ELEMENTSOF(c->devices) + ELEMENTSOF(c->missing)];
         size_t n_fed = 0;
         for (size_t i = 0; i < c->n_missing; i++)
-                memcpy(fed[n_fed++], c->missing[i], 16);
+                memcpy(fed[n_fed++], c->missing[i], sizeof(PciAddress));
         for (size_t i = 0; i < c->n; i++)
                 if (c->named || set_up_for_vfio(&host, c->devices[i].d))
-                        memcpy(fed[n_fed++], c->devices[i].d->address, 16);
+                        memcpy(fed[n_fed++], c->devices[i].d->address, sizeof(PciAddress));
         if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, fed, n_fed) < 0 || analysis_finish(a) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;

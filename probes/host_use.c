@@ -18,14 +18,14 @@
 #include "vfioexplain/macro.h"
 
 /* The PCI device a sysfs path lies below: its last component that is a PCI address. */
-static bool pci_device_of_path(const char *path, char out[static 16]) {
+static bool pci_device_of_path(const char *path, char out[static PCI_ADDRESS_SIZE]) {
         bool found = false;
         for (const char *p = path; *p;) {
                 size_t n = strcspn(p, "/");
-                char norm[16];
+                PciAddress norm;
                 if (n >= 12 && n < 16 && pci_address_normalize(p, n, norm) >= 0 &&
                     strncmp(norm, p, n) == 0 && norm[n] == 0) {
-                        memcpy(out, norm, 16);
+                        memcpy(out, norm, sizeof(PciAddress));
                         found = true;
                 }
                 p += n;
@@ -71,7 +71,8 @@ static void mark(HostFacts *f, const char *address, unsigned use, const char *wh
 
 /* The PCI devices a block device (sys/class/block/NAME) lives on, through device-mapper and md slaves. */
 static void mark_block(int rootfd, HostFacts *f, const char *name, const char *mountpoint, unsigned depth) {
-        char target[512], dev[16];
+        char target[512];
+        PciAddress dev;
         if (depth > VX_HOST_USE_DEPTH || !plain_name(name) ||
             !read_link(rootfd, "sys/class/block", name, target, sizeof(target)))
                 return;
@@ -168,7 +169,8 @@ static void probe_filesystems(int rootfd, HostFacts *f) {
 
 /* The PCI devices a network interface runs over: its own device, or those below a bridge, bond or VLAN. */
 static void mark_interface(int rootfd, HostFacts *f, const char *iface, const char *top, unsigned depth) {
-        char dir[128], target[512], dev[16];
+        char dir[128], target[512];
+        PciAddress dev;
         if (depth > VX_HOST_USE_DEPTH || !plain_name(iface))
                 return;
         snprintf(dir, sizeof(dir), "sys/class/net/%s", iface);
@@ -228,7 +230,8 @@ static void probe_displays(int rootfd, HostFacts *f) {
                 const char *dash = strchr(e->d_name, '-');
                 if (strncmp(e->d_name, "card", 4) != 0 || !dash || !plain_name(e->d_name))
                         continue;
-                char path[128], card[64], target[512], dev[16];
+                char path[128], card[64], target[512];
+                PciAddress dev;
                 _cleanup_free_ char *status = NULL;
                 size_t len;
                 snprintf(path, sizeof(path), "sys/class/drm/%.64s/status", e->d_name);
