@@ -151,7 +151,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
         RuleSet *rs = NULL;
         HostFacts host = {0};
         HostSet hosts;
-        bool journal = o->journal_set, own_log = false;
+        bool journal = o->journal_set, own_log = false, stdin_tried = false;
         int ret = EXIT_USAGE, r;
 
         hostset_init(&hosts, NULL, &host);
@@ -166,6 +166,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         inputs[n_inputs++] = (Input){.name = "-", .fd = STDIN_FILENO};
                 else
                         own_log = true;
+                stdin_tried = src != STDIN_TERMINAL && src != STDIN_LOG;
                 if (src == STDIN_SILENT)
                         errorf("note: nothing came on stdin in %.0f s and no file was named: reading this boot's journal instead (pipe a log in, or name log files)",
                                VX_STDIN_SILENT_MS / 1000.0);
@@ -237,6 +238,11 @@ int cmd_explain(const Options *o, int argc, char **argv) {
                         Analysis *local = hostset_local(&hosts);
                         if (!local || feed_kmsg(local) < 0)
                                 goto out;
+                } else if (n == 0 && own_log && stdin_tried) {
+                        /* stdin said "no logs" (</dev/null, a script's empty pipe): the host is judged
+                         * alone, as a run before the journal was read in its place. */
+                        errorf("note: no journal under %s and nothing on stdin: judging the host alone",
+                               o->sysroot);
                 } else if (n == 0 && own_log) {
                         errorf("no input: no journal under %s; pipe a log in (qemu-system-x86_64 ... 2>&1 | vfioexplain) or name log files; see --help",
                                o->sysroot);

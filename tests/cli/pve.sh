@@ -182,7 +182,7 @@ first healthy 100 "none" "" check
 
 # plan --pve-vm ID ADDRESS: the hostpci line to add, the next free index, the whole card, pcie=1 on q35.
 expect 0 '' -- "$bin" plan --sysroot "$tmp/companion" --pve-vm 100 01:00.0
-grep -qx '   \$ qm set 100 --hostpci1 0000:01:00,pcie=1' "$tmp/out" && ! grep -qE '<hostdev|virsh' "$tmp/out" \
+grep -qx '   qm set 100 --hostpci1 0000:01:00,pcie=1' "$tmp/out" && ! grep -qE '<hostdev|virsh' "$tmp/out" \
         && echo "ok: plan --pve-vm: qm set 100 --hostpci1 0000:01:00,pcie=1" \
         || { echo "FAIL: plan --pve-vm 100 01:00.0:"; sed 's/^/  /' "$tmp/out"; fails=$((fails + 1)); }
 expect 0 '' -- "$bin" plan --sysroot "$tmp/companion" --pve-vm 100 01:00.0 --format json
@@ -219,16 +219,16 @@ plan_has() {
         fi
 }
 pve_host pxgrub iommu-off-kernel
-plan_has pxgrub '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "GRUB, update-grub"
+plan_has pxgrub '^   sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "GRUB, update-grub"
 "$bin" report --sysroot "$tmp/pxgrub" --format json </dev/null 2>/dev/null | grep -q '"distro": "proxmox"' \
         && echo "ok: report: distro proxmox" || { echo "FAIL: report on pxgrub: distro is not proxmox"; fails=$((fails + 1)); }
 cp -a "$tmp/pxgrub" "$tmp/pxsdboot"
 mkdir -p "$tmp/pxsdboot/etc/kernel" "$tmp/pxsdboot/sys/firmware/efi/efivars"
 printf '%s\n' 5A3C-19F0 5A3D-6B21 >"$tmp/pxsdboot/etc/kernel/proxmox-boot-uuids"
 printf '%s\n' 'root=ZFS=rpool/ROOT/pve-1 boot=zfs' >"$tmp/pxsdboot/etc/kernel/cmdline"
-plan_has pxsdboot "^   \\$ sudo sed -i '1s/\\\$/ intel_iommu=on/' /etc/kernel/cmdline\$" 'GRUB_CMDLINE|update-grub' \
+plan_has pxsdboot "^   sudo sed -i '1s/\\\$/ intel_iommu=on/' /etc/kernel/cmdline\$" 'GRUB_CMDLINE|update-grub' \
         "systemd-boot, /etc/kernel/cmdline"
-plan_has pxsdboot '^   \$ sudo proxmox-boot-tool refresh$' 'update-grub' "systemd-boot, proxmox-boot-tool refresh"
+plan_has pxsdboot '^   sudo proxmox-boot-tool refresh$' 'update-grub' "systemd-boot, proxmox-boot-tool refresh"
 # Its snapshot keeps the boot facts, and a replay of it reads them back (one table writes and reads them).
 "$bin" --sysroot "$tmp/pxsdboot" snapshot -o "$tmp/pxsdboot.json" 2>/dev/null &&
         "$bin" --snapshot "$tmp/pxsdboot.json" snapshot -o "$tmp/pxsdboot-replayed.json" 2>/dev/null &&
@@ -243,15 +243,15 @@ sys.exit(0 if ok else 1)
 PY
 cp -a "$tmp/pxsdboot" "$tmp/pxsecure"
 printf '\006\000\000\000\001' >"$tmp/pxsecure/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
-plan_has pxsecure '^   \$ sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "Secure Boot, GRUB"
+plan_has pxsecure '^   sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refresh' "Secure Boot, GRUB"
 # The same ESPs on plain Debian (no /etc/pve) are not Proxmox's.
 cp -a "$tmp/pxsdboot" "$tmp/debsdboot"
 rm -rf "$tmp/debsdboot/etc/pve"
-plan_has debsdboot '^   \$ sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
+plan_has debsdboot '^   sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
 # Without --pve-vm, a Proxmox VE node's plan gives the card to a VM with qm set (VMID the placeholder), not virsh.
-plan_has pxgrub '^   \$ qm set VMID --hostpci0 0000:01:00$' 'virsh|<hostdev' "Proxmox node: qm set VMID, no virsh"
-plan_has debsdboot '^   \$ sudo virsh edit "\$DOMAIN"$' 'qm set' "Debian: virsh edit"
-plan_has pxgrub '^   \$ vfioexplain rom --address 0000:01:00.0 /usr/share/kvm/vbios-0000-01-00.0.rom$' 'vgabios' \
+plan_has pxgrub '^   qm set VMID --hostpci0 0000:01:00$' 'virsh|<hostdev' "Proxmox node: qm set VMID, no virsh"
+plan_has debsdboot '^   sudo virsh edit "\$DOMAIN"$' 'qm set' "Debian: virsh edit"
+plan_has pxgrub '^   vfioexplain rom --address 0000:01:00.0 /usr/share/kvm/vbios-0000-01-00.0.rom$' 'vgabios' \
         "Proxmox node: the boot GPU's ROM goes to /usr/share/kvm"
 # The guides people follow put intel_iommu=on into /etc/default/grub: on a systemd-boot node that file is not
 # read, and the fix is /etc/kernel/cmdline; once it is there, proxmox-boot-tool refresh (and a reboot).
