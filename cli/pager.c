@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "pager.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
@@ -72,7 +73,7 @@ static int env_bool(const char *name) {
 static bool session_owner_is_us(void) {
         char buf[16];
         uint64_t uid;
-        int fd = open("/proc/self/loginuid", O_RDONLY | O_CLOEXEC);
+        int fd = file_open(AT_FDCWD, "/proc/self/loginuid", 0);
         if (fd < 0)
                 return false;
         ssize_t n = read(fd, buf, sizeof(buf) - 1);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "strparse.h"
 
 /* Data waiting, or the end of it: 1 data, 0 end of input, -EAGAIN neither within timeout_ms (-1: wait). */
@@ -51,7 +52,7 @@ static bool parse_pid(const char *s, pid_t *ret) {
 static pid_t parent_of(pid_t pid) {
         char path[64], buf[512];
         snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = file_open(AT_FDCWD, path, 0);
         if (fd < 0)
                 return 0;
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -81,7 +82,7 @@ static bool is_ancestor(pid_t pid) {
 static bool holds_write_end(pid_t pid, const char *pipe_name) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
-        DIR *d = opendir(path);
+        DIR *d = file_opendir(AT_FDCWD, path, 0);
         if (!d)
                 return false;
         bool found = false;
@@ -99,7 +100,7 @@ static bool holds_write_end(pid_t pid, const char *pipe_name) {
                 /* The two ends of a pipe differ in their access mode only. */
                 char info[300], buf[256];
                 snprintf(info, sizeof(info), "/proc/%d/fdinfo/%s", (int) pid, e->d_name);
-                int ifd = open(info, O_RDONLY | O_CLOEXEC);
+                int ifd = file_open(AT_FDCWD, info, 0);
                 if (ifd < 0)
                         continue;
                 ssize_t k = read(ifd, buf, sizeof(buf) - 1);
@@ -128,7 +129,7 @@ static bool holds_write_end(pid_t pid, const char *pipe_name) {
 static bool pipeline_writer(const struct stat *st) {
         char pipe_name[64];
         snprintf(pipe_name, sizeof(pipe_name), "pipe:[%llu]", (unsigned long long) st->st_ino);
-        DIR *d = opendir("/proc");
+        DIR *d = file_opendir(AT_FDCWD, "/proc", 0);
         if (!d)
                 return false;
         bool found = false;

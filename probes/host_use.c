@@ -37,7 +37,7 @@ static bool pci_device_of_path(const char *path, char out[static PCI_ADDRESS_SIZ
 
 /* The target of the symlink dir/name under the root. */
 static bool read_link(int rootfd, const char *dir, const char *name, char *buf, size_t size) {
-        int dfd = rootfs_openat(rootfd, dir, O_PATH | O_DIRECTORY);
+        int dfd = rootfs_open_dir(rootfd, dir);
         if (dfd < 0)
                 return false;
         ssize_t n = readlinkat(dfd, name, buf, size - 1);

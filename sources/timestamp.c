@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "journal.h"
 #include "vfioexplain/macro.h"
 
@@ -299,7 +300,7 @@ static bool zone_valid(const char *tz) {
                         return false;
         char path[300], magic[4];
         snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        int fd = file_open(AT_FDCWD, path, 0);
         if (fd < 0)
                 return false;
         bool ok = read(fd, magic, sizeof(magic)) == (ssize_t) sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
