@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Device names from pci.ids text (probes/names.c names_from_pci_ids()): vendor lines, their devices one tab
  * in, subsystems two and the class list after "C " are told apart as pciutils' format has them; the first
- * entry of an id wins; a device or vendor not listed keeps no name; and a file of nothing but entries for
+ * entry of an id wins; a device not listed under a listed vendor is named as lspci names it ("Intel
+ * Corporation Device 1b80"), one of a vendor not listed keeps no name; the class name is the subclass's,
+ * else the class's, as lspci -nnk shows it; and a file of nothing but entries for
  * one vendor is one pass, not a hash that degrades. */
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +34,22 @@ static HostFacts host_of(PciDevice *d, size_t n) {
 static void test_names(void **state) {
         (void) state;
         PciDevice d[5] = {
-                {.vendor = 0x10de, .device = 0x1b80}, {.vendor = 0x10de, .device = 0x10f0},
-                {.vendor = 0x8086, .device = 0x1b80}, {.vendor = 0x1234, .device = 0x1111},
+                {.vendor = 0x10de, .device = 0x1b80, .class_code = 0x030000},
+                {.vendor = 0x10de, .device = 0x10f0, .class_code = 0x040300},
+                {.vendor = 0x8086, .device = 0x1b80, .class_code = 0x038000},
+                {.vendor = 0x1234, .device = 0x1111},
                 {.vendor = 0x10de, .device = 0x1b80},
         };
         HostFacts f = host_of(d, 5);
         names_from_pci_ids(ids, sizeof(ids) - 1, &f);
         assert_string_equal(d[0].name, "NVIDIA Corporation GP104 [GeForce GTX 1080]");
         assert_string_equal(d[1].name, "NVIDIA Corporation GP104 High Definition Audio Controller");
-        assert_string_equal(d[2].name, ""); /* the vendor is there, not the device; nor under "C 03" */
+        /* The vendor is there, not the device (nor is it under "C 03"): lspci's words for that. */
+        assert_string_equal(d[2].name, "Intel Corporation Device 1b80");
         assert_string_equal(d[3].name, "");
+        assert_string_equal(d[0].class_name, "VGA compatible controller");
+        assert_string_equal(d[1].class_name, ""); /* class 04 is not in this list */
+        assert_string_equal(d[2].class_name, "Display controller"); /* subclass 80 is not: the class's */
         assert_string_equal(d[4].name, "NVIDIA Corporation GP104 [GeForce GTX 1080]");
 }
 
@@ -52,7 +60,9 @@ static void test_malformed(void **state) {
         PciDevice d = {.vendor = 0x10de, .device = 0x1b80};
         HostFacts f = host_of(&d, 1);
         names_from_pci_ids(junk, sizeof(junk) - 1, &f);
-        assert_string_equal(d.name, "");
+        /* Only "10de  NVIDIA" is a whole line: the vendor, and the device as lspci names an unlisted one. */
+        assert_string_equal(d.name, "NVIDIA Device 1b80");
+        d.name[0] = 0;
         names_from_pci_ids(ids, 0, &f);
         assert_string_equal(d.name, "");
 }
