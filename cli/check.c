@@ -441,17 +441,25 @@ int cmd_check(const Options *o, int argc, char **argv) {
                         errorf("'%s' is not a PCI address (expected 0000:01:00.0 or 01:00.0)", argv[i]);
                         goto out;
                 }
-        if (probe_or_fail(o, "check", &host) < 0 || require_pci(o, &host) < 0)
+        if ((r = probe_or_fail(o, "check", &host)) < 0 || (r = require_pci(o, &host)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         r = select_devices(&host, named, n_named, c);
         if (r == -E2BIG) {
                 errorf("too many devices to judge at once (at most %zu)", ELEMENTSOF(c->devices));
                 goto out;
         }
-        if (r < 0)
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        errorf("out of memory");
+                ret = exit_status_of(r);
                 goto out;
-        if (load_rules(o, &rs) < 0)
+        }
+        if ((r = load_rules(o, &rs)) < 0) {
+                ret = exit_status_of(r);
                 goto out;
+        }
         /* The probes' lines of what is judged: all of it when named, else what is set up for vfio (a GPU on
          * nvidia that nobody asked about is no failure of this host). */
         PciAddress fed[ELEMENTSOF(c->devices) + ELEMENTSOF(c->missing)];
@@ -478,17 +486,13 @@ int cmd_check(const Options *o, int argc, char **argv) {
                 for (size_t i = 0; i < c->n; i++) {
                         strbuf_printf(&out, "| `%s` | %s | ", c->devices[i].d->address,
                                       verdict_names[c->devices[i].verdict]);
-                        StrBuf cell = {0};
-                        escape_append(&cell, device_name(c->devices[i].d),
-                                      strlen(device_name(c->devices[i].d)));
-                        strbuf_puts(&cell, " | ");
-                        escape_append(&cell, strbuf_str(&c->devices[i].detail), c->devices[i].detail.len);
-                        for (const char *p = strbuf_str(&cell); *p; p++) {
-                                if (*p == '`' || *p == '*' || *p == '_' || *p == '<')
-                                        strbuf_putc(&out, '\\');
-                                strbuf_putc(&out, *p);
-                        }
-                        strbuf_done(&cell);
+                        /* The name and the detail hold what the host says (pci.ids, drivers): code. */
+                        const char *name = device_name(c->devices[i].d);
+                        markdown_put_code(&out, name, strlen(name), true);
+                        strbuf_puts(&out, " | ");
+                        if (c->devices[i].detail.len > 0)
+                                markdown_put_code(&out, strbuf_str(&c->devices[i].detail),
+                                                  c->devices[i].detail.len, true);
                         strbuf_puts(&out, " |\n");
                 }
                 strbuf_putc(&out, '\n');
