@@ -245,6 +245,22 @@ static void emit_group_composition(Emitter *e, const HostFacts *f, const PciDevi
                      d->group_id, d->address, members, members == 1 ? "" : "s");
 }
 
+/* Whether a device with no reset of its own is still reset by a bus reset: it sits behind a bridge and every
+ * other device on its bus is in its IOMMU group, so they go to one VM together and vfio resets the bus (the
+ * kernel's vfio_pci_dev_set_try_reset(), QEMU's hot reset). reset_method is no guide here: the kernel offers
+ * "bus" to the first device found on a bus and not to those found after it. */
+static bool reset_by_bus_with_group(const HostFacts *f, const PciDevice *d) {
+        if (!d->upstream[0] || d->group != KNOWN_PRESENT || !host_find_device(f, d->upstream))
+                return false;
+        for (size_t i = 0; i < f->n_devices; i++) {
+                const PciDevice *m = &f->devices[i];
+                if (m != d && strcmp(m->upstream, d->upstream) == 0 &&
+                    (m->group != KNOWN_PRESENT || m->group_id != d->group_id))
+                        return false;
+        }
+        return true;
+}
+
 static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         const PciDevice *d = host_find_device(f, address);
         if (!d) {
@@ -260,7 +276,10 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
         emit(e, "device %s: id=%04x:%04x class=%06x type=%s driver=%s group=%s power=%s reset=%s",
              d->address, d->vendor, d->device, d->class_code, d->bridge ? "bridge" : "endpoint",
              d->driver == KNOWN_PRESENT ? d->driver_name : "none", group,
-             d->power_state[0] ? d->power_state : "?", d->reset_method[0] ? d->reset_method : "none");
+             d->power_state[0] ? d->power_state : "?",
+             d->reset_method[0]                      ? d->reset_method
+                     : reset_by_bus_with_group(f, d) ? "none (its bus is reset with its group)"
+                                                     : "none");
         if (d->driver_override[0])
                 emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
         if (d->boot_vga == 1)
