@@ -596,9 +596,10 @@ static void plan_libvirt(Builder *b) {
 }
 
 /* A Proxmox VE VM: one hostpci entry per card, added with qm set (probes/pve.c). Without --pve-vm, on a
- * Proxmox VE node: the VM is the placeholder VMID, its free hostpciN and its machine unknown. */
+ * Proxmox VE node, the VM is the user's to name: a variable set first, as plan_libvirt()'s DOMAIN (a bare
+ * VMID in a command would be pasted as it is); its free hostpciN and its machine are unknown. */
 static void plan_pve(Builder *b) {
-        char *cmds[VX_PVE_HOSTPCI_MAX], vmid[16] = "VMID";
+        char *cmds[VX_PVE_HOSTPCI_MAX], vmid[16] = "\"$VMID\"";
         StrBuf why = {0};
         if (b->vm)
                 snprintf(vmid, sizeof(vmid), "%u", b->vm->vmid);
@@ -608,6 +609,9 @@ static void plan_pve(Builder *b) {
                 return;
         }
         PlanStep *s = step_new(b, "Give the devices to the VM (Proxmox VE)");
+        /* Not a number a VM may have: pasted unchanged, qm refuses it rather than changing another VM. */
+        if (!b->vm)
+                step_cmd(b, s, "VMID=your-vm-id   # the VM's number (qm list)");
         for (int i = 0; i < n; i++) {
                 step_cmd(b, s, "%s", cmds[i]);
                 free(cmds[i]);
@@ -616,10 +620,11 @@ static void plan_pve(Builder *b) {
         strbuf_printf(
                 &why,
                 "Adds each card to VM %s as a hostpci entry, at the first hostpciN it does not use%s: the card's bus:device alone passes every function of it in one guest slot%s. qemu-server moves the devices (and the rest of their IOMMU groups) to vfio-pci itself at every start. In the web UI: VM %s, Hardware, Add, PCI Device, Raw Device, All Functions%s.",
-                vmid,
-                b->vm ? "" : " (VMID is the VM's number, qm list; qm config VMID shows the hostpciN it has)",
-                q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "", vmid,
-                q35 ? ", PCI-Express" : "");
+                b->vm ? vmid : "VMID",
+                b->vm ? ""
+                      : " (set VMID to the VM's number first; qm config \"$VMID\" shows the hostpciN it has: take the next free one)",
+                q35 ? ", and pcie=1 puts it on a PCI Express root port of the q35 machine" : "",
+                b->vm ? vmid : "VMID", q35 ? ", PCI-Express" : "");
         if (!b->vm)
                 strbuf_puts(&why, " On a VM of machine q35, add ,pcie=1 to each entry.");
         else if (!q35)

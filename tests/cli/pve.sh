@@ -248,8 +248,10 @@ plan_has pxsecure '^   sudo update-grub$' 'kernel/cmdline|proxmox-boot-tool refr
 cp -a "$tmp/pxsdboot" "$tmp/debsdboot"
 rm -rf "$tmp/debsdboot/etc/pve"
 plan_has debsdboot '^   sudo update-grub$' 'proxmox-boot-tool' "Debian without /etc/pve"
-# Without --pve-vm, a Proxmox VE node's plan gives the card to a VM with qm set (VMID the placeholder), not virsh.
-plan_has pxgrub '^   qm set VMID --hostpci0 0000:01:00$' 'virsh|<hostdev' "Proxmox node: qm set VMID, no virsh"
+# Without --pve-vm, a Proxmox VE node's plan gives the card to a VM with qm set, not virsh: the VM's number a
+# variable set first (as virsh's DOMAIN), never a bare VMID word pasted into qm's arguments.
+plan_has pxgrub '^   qm set "\$VMID" --hostpci0 0000:01:00$' 'virsh|<hostdev|qm set VMID' "Proxmox node: qm set \"\$VMID\", no virsh"
+plan_has pxgrub '^   VMID=your-vm-id +# ' 'qm set [0-9]' "Proxmox node: VMID set first"
 plan_has debsdboot '^   sudo virsh edit "\$DOMAIN"$' 'qm set' "Debian: virsh edit"
 plan_has pxgrub '^   vfioexplain rom --address 0000:01:00.0 /usr/share/kvm/vbios-0000-01-00.0.rom$' 'vgabios' \
         "Proxmox node: the boot GPU's ROM goes to /usr/share/kvm"
