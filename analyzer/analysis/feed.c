@@ -118,23 +118,25 @@ static uint64_t count_bad_utf8(const char *text, size_t len, const NewlineMap *n
         return bad;
 }
 
-/* The offset of the first byte at or after from that the pasted-text stage may rewrite (>= 0x80, '\\', ESC),
- * len if none. */
+/* The offset of the first byte at or after from that the pasted-text stage may rewrite (>= 0x80, '\\', ESC,
+ * the '^' of an ESC in caret notation), len if none. */
 static size_t next_special_byte(const char *text, size_t len, size_t from) {
         const unsigned char *p = (const unsigned char *) text;
         size_t i = from;
 #ifdef __SSE2__
-        const __m128i bs = _mm_set1_epi8('\\'), esc = _mm_set1_epi8(0x1b);
+        const __m128i bs = _mm_set1_epi8('\\'), esc = _mm_set1_epi8(0x1b), caret = _mm_set1_epi8('^');
         for (; i + 16 <= len; i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (p + i));
-                unsigned m = (unsigned) _mm_movemask_epi8(
-                        _mm_or_si128(v, _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc))));
+                unsigned m = (unsigned) _mm_movemask_epi8(_mm_or_si128(
+                        v,
+                        _mm_or_si128(_mm_cmpeq_epi8(v, caret),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc)))));
                 if (m)
                         return i + (size_t) __builtin_ctz(m);
         }
 #endif
         for (; i < len; i++)
-                if (p[i] >= 0x80 || p[i] == '\\' || p[i] == 0x1b)
+                if (p[i] >= 0x80 || p[i] == '\\' || p[i] == 0x1b || p[i] == '^')
                         return i;
         return len;
 }

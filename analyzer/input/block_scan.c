@@ -33,7 +33,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
-                b->escape |= p[i] == '\\' || p[i] == 0x1b;
+                b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
                 b->indent |= BLANKISH(p[i]) && (i == 0 || p[i - 1] == '\n');
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
@@ -58,7 +58,8 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
                         nul |= swar_bytes_equal(v, 0);
                         brace |= swar_bytes_equal(v, '{');
                         high |= v;
-                        escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b);
+                        escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b) |
+                                swar_bytes_equal(v, '^');
                         bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
                 }
                 b.indent |= indented_after(text, len, i, bits);
@@ -78,7 +79,8 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 /* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'), bs = _mm_set1_epi8('\\'),
-                      esc = _mm_set1_epi8(0x1b), blank = _mm_set1_epi8(BLANK_BITS);
+                      esc = _mm_set1_epi8(0x1b), caret = _mm_set1_epi8('^'),
+                      blank = _mm_set1_epi8(BLANK_BITS);
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
                 escape = brace, indent = brace;
         uint32_t count = 0;
@@ -91,8 +93,10 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                         __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
                         least = _mm_min_epu8(least, v);
                         brace = _mm_or_si128(brace, _mm_cmpeq_epi8(v, br));
-                        escape = _mm_or_si128(escape,
-                                              _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc)));
+                        escape = _mm_or_si128(
+                                escape,
+                                _mm_or_si128(_mm_cmpeq_epi8(v, caret),
+                                             _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc))));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
                         /* a blank after a newline: each byte against the one before it, loaded again one
@@ -126,7 +130,8 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
 __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
                                                             const NewlineMap *map, BlockScan *ret) {
         const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'), bs = _mm256_set1_epi8('\\'),
-                      esc = _mm256_set1_epi8(0x1b), blank = _mm256_set1_epi8(BLANK_BITS);
+                      esc = _mm256_set1_epi8(0x1b), caret = _mm256_set1_epi8('^'),
+                      blank = _mm256_set1_epi8(BLANK_BITS);
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
                 escape = brace, indent = brace;
         uint32_t count = 0;
@@ -144,6 +149,8 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                         escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs)));
                 escape = _mm256_or_si256(
                         escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc)));
+                escape = _mm256_or_si256(
+                        escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, caret), _mm256_cmpeq_epi8(hi, caret)));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
                 /* a blank after a newline: each byte against the one before it, loaded again one byte back

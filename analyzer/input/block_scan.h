@@ -13,7 +13,8 @@ typedef struct BlockScan {
         bool nul; /* a NUL byte */
         bool brace; /* a '{' (journal JSON starts its lines with one) */
         bool high; /* a byte >= 0x80 (only such a line can be invalid UTF-8) */
-        bool escape; /* a '\\' or an ESC: an escaped value or a colour, which the pasted-text stage undoes */
+        bool escape; /* a '\\', an ESC or a '^': an escaped value or a colour (also in caret notation), which
+                      * the pasted-text stage undoes */
         bool indent; /* a line may start with a blank or a tab (block_scan.c BLANKISH()): a continuation */
         size_t newlines;
 } BlockScan;

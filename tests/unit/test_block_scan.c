@@ -49,7 +49,7 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
-                b->escape |= p[i] == '\\' || p[i] == 0x1b;
+                b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
                 /* a blank or a tab, or one of the few bytes a single compare takes with them */
                 b->indent |= (p[i] | 0x29) == 0x29 && (i == 0 || p[i - 1] == '\n');
                 if (p[i] == '\n') {
@@ -102,7 +102,7 @@ static void test_newline_map(void **state) {
 /* Each flag from one byte anywhere, in the vector loop or the tail, and not without it. */
 static void test_flags_from_one_byte(void **state) {
         static const unsigned char lone[] = {0x00, '{',  0x80, 0xff, 0x8a, 0xfb, '\\',
-                                             0x1b, 0x9b, 0xdc, ' ',  '\t', 0xa0};
+                                             0x1b, 0x9b, 0xdc, ' ',  '\t', 0xa0, '^'};
         static const size_t lens[] = {1, 63, 64, 65, 127, 128, 200, 257};
         unsigned char buf[300];
         (void) state;

@@ -73,6 +73,28 @@ static void test_colours_and_cri(void **state) {
                   "2024-05-01T10:00:00+0000 host kernel: stderr F x", "");
 }
 
+/* Colours in caret notation, as cat -v, vim or a pager shows a log written with colours: "^[" for ESC, "^M"
+ * for a carriage return. */
+static void test_caret_colours(void **state) {
+        check_one("^[[0;31m[    0.000000] DMAR: IOMMU disabled^[[0m", "[    0.000000] DMAR: IOMMU disabled",
+                  "terminal colours");
+        check_one("^[[1m^[[38;5;196merror:^[[0m Failed to detach device", "error: Failed to detach device",
+                  "terminal colours");
+        check_one("^[[1;31mvfio^[[0m-pci: x", "vfio-pci: x", "terminal colours");
+        /* a typescript read with cat -v: bracketed paste's mode switch, "^M", the output */
+        check_one("^[[?2004l^Mbash: echo: write error: No such device^M",
+                  "bash: echo: write error: No such device", "terminal colours");
+        /* a CRLF line shown by cat -v */
+        check_one("qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable^M",
+                  "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable", "");
+        /* not caret notation: a regular expression, a "^" elsewhere, a "^M" inside a line without colours */
+        check_one("grep -E '^[a-z]+' x", "grep -E '^[a-z]+' x", "");
+        check_one("pci 0000:00:01.0: x ^ y", "pci 0000:00:01.0: x ^ y", "");
+        check_one("a ^M b", "a ^M b", "");
+        assert_true(paste_has_escape("x ^[[0m", 7));
+        assert_false(paste_has_escape("x ^[a", 5));
+}
+
 static void test_plain_line_is_itself(void **state) {
         const char *line =
                 "[    1.234567] vfio-pci 0000:01:00.0: BAR 3: can't reserve [mem 0xc0000000-0xcfffffff]";
@@ -180,6 +202,21 @@ static void test_json_and_escaped_lines(void **state) {
         /* journald's own JSON is the classifier's */
         check_one("{\"MESSAGE\":\"x\",\"__CURSOR\":\"s=1\"}", "{\"MESSAGE\":\"x\",\"__CURSOR\":\"s=1\"}",
                   "");
+        /* a record copied out of a stream with the ',' after it, in inline code; one cut after a field */
+        check_one("```{\"level\":\"error\",\"msg\":\"vfio 0000:01:00.0: group 1 is not viable\"},```",
+                  "vfio 0000:01:00.0: group 1 is not viable", "code span, JSON log msg");
+        pc = unwrap("{\"level\":\"error\",\"msg\":\"Failed to sync vmi\",\"reason\":\"virError(Code=38, "
+                    "Domain=0, Message='Failed to open config space file "
+                    "'/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied')\",",
+                    &n);
+        assert_int_equal(n, 2);
+        static const char config[] =
+                "Failed to open config space file '/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied";
+        assert_int_equal(pc[1].text.len, strlen(config));
+        assert_memory_equal(pc[1].text.p, config, pc[1].text.len);
+        /* what is no record: a '{' line that is not JSON, a record cut inside a value */
+        check_one("{ x },", "{ x },", "");
+        check_one("{\"msg\":\"a\", \"x\":\"b,", "{\"msg\":\"a\", \"x\":\"b,", "");
         /* a literal \n in a virsh line */
         pc = unwrap("error: internal error: qemu unexpectedly closed the monitor: a: b\\nc: d", &n);
         assert_int_equal(n, 2);
@@ -208,6 +245,23 @@ static void test_managers(void **state) {
                 "'/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied')",
                 "Failed to open config space file '/sys/bus/pci/devices/0000:3d:06.2/config': Permission denied",
                 "quoted by \"virError(Code=38, Domain=0, Message='\"");
+        /* a subprocess's output as the program that ran it shows it */
+        check_one(
+                "stderr: \"Start failed: internal error: x, see /var/log/libvirt/libxl/libxl-driver.log for "
+                "details\"",
+                "internal error: x", "output quoted as \"stderr\", quoted by \"Start failed:\"");
+        check_one("stdout: \"\"", "", "output quoted as \"stdout\"");
+        /* the end of KubeVirt's Message='...' on a line of its own: a message broken over lines */
+        check_one("    2021-11-04T10:57:09.827813Z qemu-kvm: -device vfio-pci,host=0000:af:04.7: vfio "
+                  "0000:af:04.7: failed to setup container for group 106: failed to open /dev/vfio/vfio: "
+                  "Permission denied')\"",
+                  "2021-11-04T10:57:09.827813Z qemu-kvm: -device vfio-pci,host=0000:af:04.7: vfio "
+                  "0000:af:04.7: failed to setup container for group 106: failed to open /dev/vfio/vfio: "
+                  "Permission denied",
+                  "end of a quote from an earlier line \"')\"\"");
+        /* a quote the line opens itself stays */
+        check_one("vfio: Cannot reset device 0000:01:00.0, depends on group 2 (name 'x')",
+                  "vfio: Cannot reset device 0000:01:00.0, depends on group 2 (name 'x')", "");
         check_one("(qemu) qemu-system-x86_64: vfio 0000:01:00.0: x",
                   "qemu-system-x86_64: vfio 0000:01:00.0: x", "QEMU monitor");
         check_one("Hook script execution failed: internal error: Child process (LC_ALL=C "
@@ -393,6 +447,7 @@ int main(void) {
                 cmocka_unit_test(test_plain_line_is_itself),
                 cmocka_unit_test(test_trailing_blanks_crlf_bom),
                 cmocka_unit_test(test_colours_and_cri),
+                cmocka_unit_test(test_caret_colours),
                 cmocka_unit_test(test_typography),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_containers),

@@ -2,9 +2,9 @@
 /* Every shape a user pastes, on every message the shipped rules know: each rule's examples, wrapped the way
  * people paste them (a Markdown quote, a list, a code span, docker compose, kubectl, a terminal pane,
  * logfmt, JSON, a web page's typographic characters, retyped capitals, a final full stop, CRLF, a BOM, a
- * management layer's prefix, an escaped newline, a redacted address), must still be matched by that rule, as
- * the analysis reads them: the pasted-text stage's pieces, each classified, with the messages their prefixes
- * quote. */
+ * management layer's prefix, an escaped newline, a redacted address, colours in caret notation, a JSON
+ * record out of an array, a subprocess's stderr), must still be matched by that rule, as the analysis reads
+ * them: the pasted-text stage's pieces, each classified, with the messages their prefixes quote. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <string.h>
@@ -209,6 +209,20 @@ static void test_every_shape_of_every_example(void **state) {
                                         snprintf(tmp, sizeof(tmp), "%s", ex);
                                         if (redact(tmp))
                                                 snprintf(shaped, sizeof(shaped), "%s", tmp);
+                                        break;
+                                case 15:
+                                        name = "caret colours (cat -v)";
+                                        snprintf(shaped, sizeof(shaped), "^[[0;31m%s^[[0m^M", ex);
+                                        break;
+                                case 16:
+                                        name = "JSON record out of an array, in inline code";
+                                        strcpy(shaped, "```{\"level\":\"error\",\"msg\":\"");
+                                        put_escaped(shaped, sizeof(shaped), ex);
+                                        strcat(shaped, "\"},```");
+                                        break;
+                                case 17:
+                                        name = "a subprocess's stderr";
+                                        snprintf(shaped, sizeof(shaped), "stderr: \"%s\"", ex);
                                         break;
                                 default:
                                         name = NULL;

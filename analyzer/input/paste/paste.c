@@ -180,8 +180,18 @@ bool paste_needs_normalising(const char *buf, size_t len) {
         return first_normalisable((const unsigned char *) buf, len) < len;
 }
 
+/* Where a terminal's escape sequence was pasted in caret notation ("^[[31m": cat -v, vim, a pager showing
+ * control characters), the '[' standing for ESC; NULL if none. Only a CSI or an OSC after it is taken: "^["
+ * before anything else is too common in other text (a regular expression). */
+static const char *find_caret_escape(const char *buf, size_t len) {
+        for (const char *p = buf; (p = memchr(p, '^', len - (size_t) (p - buf))) && p + 2 < buf + len; p++)
+                if (p[1] == '[' && (p[2] == '[' || p[2] == ']'))
+                        return p + 1;
+        return NULL;
+}
+
 bool paste_has_escape(const char *buf, size_t len) {
-        if (memchr(buf, 0x1b, len))
+        if (memchr(buf, 0x1b, len) || find_caret_escape(buf, len))
                 return true;
         for (const char *p = buf; (p = memchr(p, '\\', len - (size_t) (p - buf))) && p + 1 < buf + len; p++)
                 if (p[1] == '"' || p[1] == 'n' || p[1] == 'u' || p[1] == '\\')
@@ -253,8 +263,8 @@ static size_t escape_sequence_len(const char *s, size_t len) {
 /* A terminal's escape sequences out of t (colours a log kept when a program wrote them to a file or a
  * container runtime recorded them, a typescript of script(1)), into scratch: true if it changed. */
 static bool strip_colours(Paste *p, Span *t) {
-        const char *esc = memchr(t->p, 0x1b, t->len);
-        if (!esc)
+        bool esc = memchr(t->p, 0x1b, t->len), caret = find_caret_escape(t->p, t->len);
+        if (!esc && !caret)
                 return false;
         char *out = scratch_take(p, t->len);
         if (!out)
@@ -265,11 +275,21 @@ static bool strip_colours(Paste *p, Span *t) {
                         i += escape_sequence_len(t->p + i, t->len - i);
                         continue;
                 }
+                /* the same in caret notation, "^[" for ESC and "^M" for a carriage return, once the line
+                 * shows it is written so (a CSI or an OSC after a "^[") */
+                if (caret && t->p[i] == '^' && i + 2 < t->len && t->p[i + 1] == '[' &&
+                    (t->p[i + 2] == '[' || t->p[i + 2] == ']')) {
+                        i += 1 + escape_sequence_len(t->p + i + 1, t->len - i - 1);
+                        continue;
+                }
+                bool cr =
+                        t->p[i] == '\r' || (caret && t->p[i] == '^' && i + 1 < t->len && t->p[i + 1] == 'M');
                 /* a carriage return inside the line: what follows was written over it from the first column
                  * (script(1)'s typescript puts one after bracketed paste's "ESC[?2004l") */
-                if (t->p[i] == '\r' && i + 1 < t->len) {
-                        o = 0;
-                        i++;
+                if (cr) {
+                        i += t->p[i] == '\r' ? 1 : 2;
+                        if (i < t->len)
+                                o = 0;
                         continue;
                 }
                 out[o++] = t->p[i++];
@@ -538,9 +558,28 @@ static bool peel_logfmt(Paste *p, Item *it) {
 static bool peel_json(Paste *p, Item *it) {
         static const char *const keys[] = {"msg", "message", "error", "err", "reason", "log"};
         Span t = it->pc.text;
-        if (t.len < 2 || t.p[0] != '{' || t.p[t.len - 1] != '}' || span_find(t, "\"MESSAGE\"") ||
+        if (t.len < 2 || t.p[0] != '{')
+                return false;
+        /* A record copied out of an array or a stream of them keeps the ',' after it; one cut after a
+         * field, the ',' that followed the field: that record is closed again. */
+        bool closed = true;
+        if (t.p[t.len - 1] == ',') {
+                t.len--;
+                trim_end(&t);
+                if (t.len > 0 && t.p[t.len - 1] == '"')
+                        closed = false;
+        }
+        if (t.len < 2 || (closed && t.p[t.len - 1] != '}') || span_find(t, "\"MESSAGE\"") ||
             span_find(t, "\"__CURSOR\""))
                 return false;
+        if (!closed) {
+                char *copy = scratch_take(p, t.len + 1);
+                if (!copy)
+                        return false;
+                memcpy(copy, t.p, t.len);
+                copy[t.len] = '}';
+                t = span_make(copy, t.len + 1);
+        }
         json_tokener *tok = json_tokener_new_ex(8);
         if (!tok)
                 return false;
@@ -667,6 +706,48 @@ static bool peel_monitor(PastePiece *pc) {
                 return false;
         pc->text = t;
         return add_layer(pc, PASTE_MONITOR, (Span){0});
+}
+
+/* A program's output as the program that ran it shows it when it failed: "stderr: \"...\"" (Python's and
+ * Rust's "X failed:\nstdout: ...\nstderr: ..." of a subprocess; Qubes OS's GUI shows qvm-start's so). The
+ * quotes are the shower's: the closing one goes if it ends the line. */
+static bool peel_output(PastePiece *pc) {
+        Span t = pc->text, u = t;
+        if (t.len < 9 || t.p[0] != 's' ||
+            !(span_eat_literal(&u, "stderr: ") || span_eat_literal(&u, "stdout: ")))
+                return false;
+        if (span_eat_char(&u, '"') && u.len > 0 && u.p[u.len - 1] == '"')
+                u.len--;
+        pc->text = u;
+        trim(&pc->text);
+        return add_layer(pc, PASTE_OUTPUT, span_make(t.p, 6));
+}
+
+/* The length of "')\"" or "')" at the end of t when t holds no quote it closes: what is left of KubeVirt's
+ * LibvirtError(..., Message='...') when a user broke the message over lines (the "Message='" on a line
+ * before). A line holding an odd count of "'" with one of them in the residue opened none of its own. */
+static size_t quote_residue_len(Span t) {
+        size_t n = 0;
+        if (t.len >= 3 && memcmp(t.p + t.len - 3, "')\"", 3) == 0)
+                n = 3;
+        else if (t.len >= 2 && memcmp(t.p + t.len - 2, "')", 2) == 0)
+                n = 2;
+        if (n == 0)
+                return 0;
+        size_t quotes = 0;
+        for (const char *q = t.p; (q = memchr(q, '\'', t.len - n - (size_t) (q - t.p))); q++)
+                quotes++;
+        return quotes % 2 == 0 ? n : 0;
+}
+
+static void peel_residue(PastePiece *pc) {
+        size_t n = quote_residue_len(pc->text);
+        if (n == 0)
+                return;
+        Span what = span_make(pc->text.p + pc->text.len - n, n);
+        pc->text.len -= n;
+        trim_end(&pc->text);
+        add_layer(pc, PASTE_RESIDUE, what);
 }
 
 /* The quotes a management layer puts around the message it quotes. */
@@ -923,8 +1004,8 @@ static void uncut(PastePiece *pc) {
 /* What one pass over a line finds for the fast path. */
 typedef struct LineBytes {
         bool high; /* a byte >= 0x80 */
-        bool special; /* a '\\', a newline, a '<' or an ESC (an escape, a split, a redaction "<addr>", a
-                         colour) */
+        bool special; /* a '\\', a newline, a '<', an ESC or a '^' (an escape, a split, a redaction "<addr>",
+                         a colour, one in caret notation) */
         bool hole; /* a placeholder beside a ':' (a redacted address) */
         size_t bar, at; /* the first '|' and '@', SIZE_MAX if none */
 } LineBytes;
@@ -942,13 +1023,15 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
 #ifdef __SSE2__
         const __m128i bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'), lt = _mm_set1_epi8('<'),
                       esc = _mm_set1_epi8(0x1b), colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'),
-                      at = _mm_set1_epi8('@');
+                      at = _mm_set1_epi8('@'), caret = _mm_set1_epi8('^');
         for (; i + 16 <= len; i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (t + i));
                 b.high |= _mm_movemask_epi8(v) != 0;
-                b.special |= _mm_movemask_epi8(_mm_or_si128(
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, esc)))) != 0;
+                b.special |=
+                        _mm_movemask_epi8(_mm_or_si128(
+                                _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
+                                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, esc)),
+                                             _mm_cmpeq_epi8(v, caret)))) != 0;
                 note_colons(t, len, i, (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)), &b);
                 unsigned m;
                 if (b.bar == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bar))))
@@ -960,7 +1043,7 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
         for (; i < len; i++) {
                 char c = t[i];
                 b.high |= (unsigned char) c >= 0x80;
-                b.special |= c == '\\' || c == '\n' || c == '<' || c == 0x1b;
+                b.special |= c == '\\' || c == '\n' || c == '<' || c == 0x1b || c == '^';
                 if (c == ':')
                         note_colons(t, len, i, 1, &b);
                 if (c == '|' && b.bar == SIZE_MAX)
@@ -1013,7 +1096,7 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
         }
         /* the words the peelers start with: logfmt's first keys, kubectl's event types, the prefixes of
          * peel_manager() and of prompts, as the first letter picks them */
-        static const char *const by_letter[][4] = {
+        static const char *const by_letter[][5] = {
                 ['W' - 'A'] = {"Warning "},
                 ['N' - 'A'] = {"Normal "},
                 ['T' - 'A'] = {"TASK ERROR: "},
@@ -1027,7 +1110,7 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
                 ['L' - 'A'] = {"LibvirtError("},
                 ['t' - 'A'] = {"time=", "ts=", "t=", "timestamp="},
                 ['l' - 'A'] = {"level=", "lvl=", "libvirt.libvirtError: ", "libvirtError: "},
-                ['s' - 'A'] = {"start failed: ", "server error. command ", "sh-"},
+                ['s' - 'A'] = {"start failed: ", "server error. command ", "sh-", "stderr: ", "stdout: "},
                 ['v' - 'A'] = {"virsh ", "virError("},
                 ['b' - 'A'] = {"bash-"},
         };
@@ -1050,7 +1133,8 @@ static void peel(Paste *p, Item *it) {
                         return;
                 if (peel_pane(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
                     peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
-                    peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc))
+                    peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc) ||
+                    peel_output(pc))
                         continue;
                 /* A prompt last: "# " could be a quote's or a list's. After a command's prompt, nothing more
                  * is peeled. */
@@ -1082,6 +1166,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         if (t.len >= 3 && memcmp(t.p, "\xef\xbb\xbf", 3) == 0)
                 span_advance(&t, 3);
         trim_end(&t);
+        /* a CRLF line shown by cat -v */
+        if (t.len >= 2 && t.p[t.len - 2] == '^' && t.p[t.len - 1] == 'M') {
+                t.len -= 2;
+                trim_end(&t);
+        }
 
         /* Most lines have nothing to undo: one pass over their bytes shows it. */
         LineBytes b;
@@ -1097,7 +1186,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         }
         bool ellipsis = t.len > 3 && memcmp(t.p + t.len - 3, "...", 3) == 0;
         if (first.pc.n_layers == 0 && !ellipsis && !b.special && !b.hole &&
-            !may_be_wrapped(first.pc.text, &b)) {
+            !may_be_wrapped(first.pc.text, &b) && !quote_residue_len(first.pc.text)) {
                 first.pc.command = is_bare_command(t);
                 p->out[p->n_out++] = first.pc;
                 *ret = p->out;
@@ -1132,6 +1221,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                                 peel(p, &it);
                         }
                 }
+                peel_residue(&it.pc);
                 (void) unredact(p, &it.pc);
                 uncut(&it.pc);
                 if (!it.pc.command)
@@ -1179,6 +1269,8 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_SPLIT] = "escaped newline",
         [PASTE_COLOUR] = "terminal colours",
         [PASTE_CRI] = "container runtime log",
+        [PASTE_RESIDUE] = "end of a quote from an earlier line",
+        [PASTE_OUTPUT] = "output quoted as",
 };
 
 static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {

@@ -33,6 +33,9 @@ typedef enum PasteLayerKind {
         PASTE_SPLIT, /* one of the lines a literal \n (or a real newline in a decoded value) separated */
         PASTE_COLOUR, /* a terminal's colours and other escape sequences: "ESC[1;31m" */
         PASTE_CRI, /* the CRI log prefix of containerd and CRI-O: "2024-05-01T10:00:00.1Z stderr F " */
+        PASTE_RESIDUE, /* the end of a quote opened on an earlier line: "')\"" of a message broken over lines
+                        */
+        PASTE_OUTPUT, /* a program's output shown by the program that ran it: stderr: "..." */
         _PASTE_LAYER_MAX,
 } PasteLayerKind;
 
@@ -63,7 +66,7 @@ Paste *paste_free(Paste *p);
 
 /* The pieces of buf[0..len) (one line, no newline), at least one, at most VX_PASTE_PIECES_MAX. A line with
  * nothing to peel or normalise is one piece with no layer whose text is buf itself (trailing blanks, CR and
- * a UTF-8 BOM left out). Valid until the next call. */
+ * a UTF-8 BOM left out, and a "^M" that cat -v shows for a CR). Valid until the next call. */
 size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **ret);
 
 /* The message a management layer's or libvirt's own prefix quotes ("Failed to reset PCI device: internal
