@@ -353,6 +353,20 @@ const char *host_update_bootloader(const HostFacts *f) {
         return distro_info(f->distro)->update_bootloader;
 }
 
+/* proxmox-boot-tool copies /etc/kernel/cmdline, one line, to the loader entries: a parameter goes at its
+ * start. */
+const char *host_cmdline_file(const HostFacts *f) {
+        if (f->distro == DISTRO_PROXMOX && f->proxmox_systemd_boot == KNOWN_PRESENT)
+                return "/etc/kernel/cmdline";
+        return "/etc/default/grub";
+}
+
+const char *host_cmdline_anchor(const HostFacts *f) {
+        if (f->distro == DISTRO_PROXMOX && f->proxmox_systemd_boot == KNOWN_PRESENT)
+                return "^";
+        return "^GRUB_CMDLINE_LINUX_DEFAULT=\"";
+}
+
 const char *host_update_initramfs(const HostFacts *f) {
         return distro_info(f->distro)->update_initramfs;
 }

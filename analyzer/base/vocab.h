@@ -29,6 +29,8 @@ typedef enum Var {
         VAR_UPDATE_BOOTLOADER = _VAR_CAPTURE_MAX,
         VAR_UPDATE_INITRAMFS,
         VAR_RELEASE_FRAMEBUFFER, /* the kernel parameters that keep the boot framebuffer off the GPU */
+        VAR_CMDLINE_FILE, /* the file the boot loader takes the kernel command line from */
+        VAR_CMDLINE_ANCHOR, /* the sed address in it where a parameter is added ("s/ANCHOR/&param /") */
         VAR_MMIO64_MB, /* an OVMF 64-bit MMIO window (X-PciMmio64Mb, MiB) that holds the BAR of {size} */
         /* a known kernel regression found (rules/regressions.rules): */
         VAR_KERNEL, /* the boot's kernel release, as the log or the host names it */

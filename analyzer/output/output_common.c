@@ -60,6 +60,8 @@ static void vars_of(const Finding *f, const HostFacts *host, TemplateVars *v) {
                 v->v[i] = f->vars[i];
         v->v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
         v->v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(host);
+        v->v[VAR_CMDLINE_FILE] = host_cmdline_file(host);
+        v->v[VAR_CMDLINE_ANCHOR] = host_cmdline_anchor(host);
         v->v[VAR_RELEASE_FRAMEBUFFER] = host_boot_framebuffer_param(host);
         mmio64_window_of(f->vars[VAR_SIZE], v->mmio64_mb);
         v->v[VAR_MMIO64_MB] = v->mmio64_mb;

@@ -314,6 +314,11 @@ typedef struct DistroInfo {
 
 const DistroInfo *distro_info(Distro d);
 const char *host_update_bootloader(const HostFacts *f);
+/* Where a fix puts a kernel parameter: the file the boot loader takes the command line from (GRUB's
+ * /etc/default/grub; on a Proxmox VE node booting systemd-boot, /etc/kernel/cmdline), and the sed regex of
+ * the place in it a parameter goes after ("s/ANCHOR/&PARAM /"). */
+const char *host_cmdline_file(const HostFacts *f);
+const char *host_cmdline_anchor(const HostFacts *f);
 /* The commands of a kernel regression's fixes for a kernel of vendor: its distribution's (a Proxmox VE
  * kernel is Proxmox's, whose os-release is Debian's), else the host's. */
 const char *host_update_kernel(const HostFacts *f, KernelVendor vendor);

@@ -269,6 +269,23 @@ assert x["fix"][0]["command"] == sys.argv[3], x["fix"][0]["command"]
 PY
         then echo "ok: $1: $3"; else echo "FAIL: $1: want evidence '$2' and first fix '$3'"; fails=$((fails + 1)); fi
 }
+# Every fix of the host's that adds or removes a kernel parameter (iommu-off-kernel's here) edits the file the
+# node's boot loader reads: /etc/kernel/cmdline and proxmox-boot-tool refresh on systemd-boot, GRUB's otherwise.
+# cmdline_edits ROOT FILE UPDATE
+cmdline_edits() {
+        "$bin" --sysroot "$tmp/$1" --format json </dev/null >"$tmp/out.json" 2>"$tmp/err"
+        if python3 - "$tmp/out.json" "$2" "$3" <<'PY'
+import json, sys
+fixes = [f["command"].split("  # ")[0] for c in json.load(open(sys.argv[1]))["causes"] for f in c.get("fix", [])]
+edits = [f for f in fixes if f.startswith("sudo sed -i")]
+assert len(edits) >= 2, fixes
+for f in edits:
+    assert f.split(" && ")[0].endswith(" " + sys.argv[2]) and f.endswith(" && " + sys.argv[3]), f
+PY
+        then echo "ok: $1: kernel parameters in $2, then $3"; else echo "FAIL: $1: a fix edits another file than $2"; fails=$((fails + 1)); fi
+}
+cmdline_edits pxsdboot /etc/kernel/cmdline 'sudo proxmox-boot-tool refresh'
+cmdline_edits pxgrub /etc/default/grub 'sudo update-grub'
 for r in pxsdboot pxgrub; do
         sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="quiet"/GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"/' "$tmp/$r/etc/default/grub"
 done

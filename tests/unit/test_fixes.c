@@ -116,6 +116,8 @@ static void check_template(const char *owner, const Fix *fix, Counts *c) {
                                 v.v[k] = known[k];
                 v.v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(&unknown_host);
                 v.v[VAR_UPDATE_INITRAMFS] = host_update_initramfs(&unknown_host);
+                v.v[VAR_CMDLINE_FILE] = host_cmdline_file(&unknown_host);
+                v.v[VAR_CMDLINE_ANCHOR] = host_cmdline_anchor(&unknown_host);
                 v.v[VAR_RELEASE_FRAMEBUFFER] = "initcall_blacklist=sysfb_init";
                 snprintf(v.mmio64_mb, sizeof(v.mmio64_mb), "65536");
                 v.v[VAR_MMIO64_MB] = v.mmio64_mb;
@@ -167,6 +169,76 @@ static void test_every_fix_pastes(void **state) {
         diag_done(&d);
 }
 
+static void render_on(const HostFacts *host, const char *template, char **ret) {
+        TemplateVars v = {0};
+        size_t setup = 0;
+        v.v[VAR_UPDATE_BOOTLOADER] = host_update_bootloader(host);
+        v.v[VAR_CMDLINE_FILE] = host_cmdline_file(host);
+        v.v[VAR_CMDLINE_ANCHOR] = host_cmdline_anchor(host);
+        v.v[VAR_RELEASE_FRAMEBUFFER] = "initcall_blacklist=sysfb_init";
+        assert_int_equal(fix_render_command(template, &v, ret, &setup), 0);
+        /* what the shell runs: not the comment of {update_bootloader}, which names GRUB's file */
+        char *comment = strstr(*ret, "  # ");
+        if (comment)
+                *comment = 0;
+}
+
+/* A Proxmox VE node booting systemd-boot never reads /etc/default/grub: no fix of the host edits it there,
+ * each edits /etc/kernel/cmdline and runs proxmox-boot-tool refresh. A guest's fix is the guest's GRUB. */
+static void test_systemd_boot_node(void **state) {
+        Diag d = {0};
+        RuleSet *rs = NULL;
+        HostFacts sdboot = {.distro = DISTRO_PROXMOX, .proxmox_systemd_boot = KNOWN_PRESENT};
+        HostFacts grub = {.distro = DISTRO_DEBIAN};
+        size_t edits = 0;
+        char *cmd = NULL;
+
+        assert_int_equal(ruleset_load_dir(VX_TEST_DATA "/../../rules", &d, &rs), 0);
+        for (size_t i = 0; i < rs->n_rules; i++)
+                for (size_t k = 0; k < rs->rules[i].n_fixes; k++) {
+                        if (rs->rules[i].source_mask & (1u << SOURCE_GUEST))
+                                continue;
+                        render_on(&sdboot, rs->rules[i].fixes[k].command, &cmd);
+                        if (strstr(cmd, "/etc/default/grub") && strstr(cmd, "sed -i"))
+                                fail_msg("%s: edits /etc/default/grub on a systemd-boot node:\n%s",
+                                         rs->rules[i].id, cmd);
+                        if (strstr(cmd, "sed -i") && strstr(cmd, "/etc/kernel/cmdline")) {
+                                edits++;
+                                assert_non_null(strstr(cmd, "proxmox-boot-tool refresh"));
+                        }
+                        free(cmd);
+                }
+        for (size_t i = 0; i < rs->n_causes; i++)
+                for (size_t k = 0; k < rs->causes[i].n_fixes; k++) {
+                        render_on(&sdboot, rs->causes[i].fixes[k].command, &cmd);
+                        if (strstr(cmd, "/etc/default/grub") && strstr(cmd, "sed -i"))
+                                fail_msg("%s: edits /etc/default/grub on a systemd-boot node:\n%s",
+                                         rs->causes[i].id, cmd);
+                        edits += strstr(cmd, "sed -i") && strstr(cmd, "/etc/kernel/cmdline");
+                        free(cmd);
+                }
+        /* intel_iommu=on, iommu=off removed, pci=realloc, the framebuffer, the ACS override ... */
+        assert_true(edits >= 8);
+
+        const char *add =
+                "sudo sed -i 's/{cmdline_anchor}/&intel_iommu=on /' {cmdline_file} && {update_bootloader}";
+        render_on(&grub, add, &cmd);
+        assert_string_equal(
+                cmd,
+                "sudo sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&intel_iommu=on /' /etc/default/grub && sudo update-grub");
+        free(cmd);
+        render_on(&sdboot, add, &cmd);
+        assert_true(
+                strncmp(cmd,
+                        "sudo sed -i 's/^/&intel_iommu=on /' /etc/kernel/cmdline && sudo proxmox-boot-tool refresh",
+                        strlen("sudo sed -i 's/^/&intel_iommu=on /' /etc/kernel/cmdline && sudo proxmox-boot-tool refresh")) ==
+                0);
+        assert_int_equal(bash_check(cmd), 0);
+        free(cmd);
+        ruleset_free(rs);
+        diag_done(&d);
+}
+
 /* The variable is written as the shell reads it where it stands, and set first. */
 static void test_quoting(void **state) {
         TemplateVars v = {0};
@@ -203,6 +275,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_quoting),
                 cmocka_unit_test(test_every_fix_pastes),
+                cmocka_unit_test(test_systemd_boot_node),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
