@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "judge.h"
 #include "pager.h"
 #include "pci_address.h"
 #include "probe_lines.h"
@@ -469,7 +470,8 @@ int cmd_check(const Options *o, int argc, char **argv) {
         for (size_t i = 0; i < c->n; i++)
                 if (c->named || set_up_for_vfio(&host, c->devices[i].d))
                         memcpy(fed[n_fed++], c->devices[i].d->address, sizeof(PciAddress));
-        if (analysis_new(rs, &a) < 0 || feed_probes(a, &host, fed, n_fed) < 0 || analysis_finish(a) < 0) {
+        JudgeHost jh = {.facts = &host, .devices = fed, .n_devices = n_fed};
+        if (analysis_new(rs, &a) < 0 || judge_analysis(a, &jh) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;

@@ -89,8 +89,6 @@ int probe_or_fail(const Options *o, const char *command, HostFacts *host);
 /* For the commands about the PCI devices: an error (said) when they could not be read, which is not the
  * same as a host without any. */
 int require_pci(const Options *o, const HostFacts *host);
-/* The host's state, for the devices named (or, with none, those the logs so far name). */
-int feed_probes(Analysis *a, const HostFacts *host, PciAddress *devices, size_t n);
 bool use_color(const Options *o);
 OutputOptions output_options(const Options *o, const HostFacts *host);
 /* The ranked causes in the chosen format. */

@@ -17,7 +17,6 @@
 #include "escape.h"
 #include "feed.h"
 #include "fileio.h"
-#include "probe_lines.h"
 #include "snapshot.h"
 
 void errorf(const char *fmt, ...) {
@@ -319,18 +318,4 @@ int entry_evidence(Journal *j, const JournalEntry *e, EntryEvidence *ret) {
                 .userdata = j,
         };
         return 0;
-}
-
-static int feed_probe_line(const char *line, size_t len, void *userdata) {
-        return analysis_feed_probe(userdata, line, len);
-}
-
-/* The host's state, for the devices named (or, with none, those the logs so far name). */
-int feed_probes(Analysis *a, const HostFacts *host, PciAddress *devices, size_t n) {
-        PciAddress seen[64];
-        if (!devices) {
-                n = analysis_devices(a, seen, ELEMENTSOF(seen));
-                devices = seen;
-        }
-        return probe_lines(host, devices, n, feed_probe_line, a);
 }

@@ -18,6 +18,7 @@
 
 #include "escape.h"
 #include "hosts.h"
+#include "judge.h"
 #include "probe_lines.h"
 #include "redact.h"
 #include "snapshot.h"
@@ -163,10 +164,9 @@ int cmd_check_vm(const Options *o, int argc, char **argv) {
                 ret = exit_status_of(r);
                 goto out;
         }
-        if (analysis_new(rs, &a) < 0 ||
-            (vm.config ? guest_probe(a, &host, vm.config, vm.pve, devices, n)
-                       : feed_probes(a, &host, devices, n)) < 0 ||
-            analysis_finish(a) < 0) {
+        JudgeHost jh = {
+                .facts = &host, .domain = vm.config, .pve = vm.pve, .devices = devices, .n_devices = n};
+        if (analysis_new(rs, &a) < 0 || judge_analysis(a, &jh) < 0) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;

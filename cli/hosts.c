@@ -9,8 +9,7 @@
 #include "bugreport.h"
 #include "escape.h"
 #include "hosts.h"
-#include "probe_lines.h"
-#include "rom_probe.h"
+#include "judge.h"
 #include "strparse.h"
 
 int hostset_init(HostSet *s, const RuleSet *rs, const HostFacts *facts) {
@@ -84,84 +83,13 @@ int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char
         return analysis_feed_entry(h->a, input, s->entries, &e->fields, ev.text, ev.len, &ev.meta);
 }
 
-typedef struct DomainProbe {
-        Analysis *a;
-        const DomainConfig *dc;
-        const HostFacts *host;
-} DomainProbe;
-
-static int feed_domain_probe_line(const char *line, size_t len, void *userdata) {
-        DomainProbe *p = userdata;
-        /* A managed hostdev's group members that are the domain's own hostdevs block nothing: libvirt
-         * detaches them all before QEMU starts. */
-        if (domain_explains_probe_line(p->dc, p->host, line, len))
-                return 0;
-        return analysis_feed_probe(p->a, line, len);
-}
-
-static int feed_line_probe(const char *line, size_t len, void *userdata) {
-        return analysis_feed_probe(userdata, line, len);
-}
-
-int guest_probe(Analysis *a, const HostFacts *facts, const DomainConfig *dc, const PveState *pve,
-                PciAddress *named, size_t n_named) {
-        PciAddress devices[VX_FINDINGS_MAX];
-        size_t n = analysis_devices(a, devices, ELEMENTSOF(devices));
-        for (size_t i = 0; i < n_named && n < ELEMENTSOF(devices); i++)
-                memcpy(devices[n++], named[i], sizeof(PciAddress));
-        PciAddress hostdevs[VX_FINDINGS_MAX];
-        size_t m = domain_hostdev_addresses(dc, hostdevs, ELEMENTSOF(hostdevs));
-        for (size_t i = 0; i < m && n < ELEMENTSOF(devices); i++) {
-                bool dup = false;
-                for (size_t k = 0; k < n && !dup; k++)
-                        dup = strcmp(devices[k], hostdevs[i]) == 0;
-                if (!dup)
-                        memcpy(devices[n++], hostdevs[i], sizeof(PciAddress));
-        }
-        DomainProbe p = {.a = a, .dc = dc, .host = facts};
-        int r = probe_lines(facts, devices, n, feed_domain_probe_line, &p);
-        if (r < 0)
-                return r;
-        if (pve && (r = pve_probe_lines(pve, facts, feed_line_probe, a)) < 0)
-                return r;
-        return domain_probe_lines(dc, facts, feed_line_probe, a);
-}
-
-/* The romfile= files the logs name, read under the root; those of the domain's own <rom file=> are
- * judged with the domain already. */
-static int probe_romfiles(HostSet *s, Analysis *a) {
-        RomfileRefs refs = *analysis_romfiles(a);
-        size_t n = 0;
-        for (size_t i = 0; i < refs.n; i++) {
-                bool in_domain = false;
-                for (size_t k = 0; s->domain && k < s->domain->n_hostdevs && !in_domain; k++) {
-                        const DomainHostdev *hd = &s->domain->hostdevs[k];
-                        in_domain = hd->rom_file && strcmp(hd->address, refs.refs[i].address) == 0 &&
-                                strcmp(hd->rom_file, refs.refs[i].path) == 0;
-                }
-                if (!in_domain)
-                        refs.refs[n++] = refs.refs[i];
-        }
-        refs.n = n;
-        int r = rom_probe_lines(s->facts, &refs, feed_line_probe, a);
-        if (r < 0)
-                return r;
-        return vga_probe_lines(s->facts, &refs, feed_line_probe, a);
-}
-
-static int finish_slot(HostSet *s, const Options *o, HostSlot *h) {
+static int finish_slot(HostSet *s, HostSlot *h) {
         /* No line of the input comes after: the memo's pages (a megabyte once full) go back to the system
          * before the output is made. */
         analysis_set_line_memo(h->a, false);
-        if (h->local && !o->no_probe) {
-                int r = s->domain ? guest_probe(h->a, s->facts, s->domain, s->pve, NULL, 0)
-                                  : feed_probes(h->a, s->facts, NULL, 0);
-                if (r >= 0)
-                        r = probe_romfiles(s, h->a);
-                if (r < 0)
-                        return -ENOMEM;
-        }
-        return analysis_finish(h->a);
+        /* Another host's journal entries are judged by themselves: this host's facts are not theirs. */
+        JudgeHost jh = {.facts = h->local ? s->facts : NULL, .domain = s->domain, .pve = s->pve};
+        return judge_analysis(h->a, &jh);
 }
 
 static void host_label(StrBuf *b, const HostSlot *h, bool markdown) {
@@ -265,7 +193,7 @@ int hostset_report(HostSet *s, const Options *o) {
                 return EXIT_INTERNAL;
         }
         for (size_t i = 0; i < s->n; i++)
-                if (finish_slot(s, o, &s->slots[i]) < 0) {
+                if (finish_slot(s, &s->slots[i]) < 0) {
                         errorf("out of memory");
                         return EXIT_INTERNAL;
                 }

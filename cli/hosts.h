@@ -36,9 +36,5 @@ void hostset_done(HostSet *s);
 Analysis *hostset_local(HostSet *s);
 /* Feeds a journal entry to its host's analysis. */
 int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char *input);
-/* The host's state for the devices the logs fed to a name, the named ones and the guest's, then what the
- * guest's configuration (dc, and for a Proxmox VE VM pve, may be NULL) says against the host, into a. */
-int guest_probe(Analysis *a, const HostFacts *facts, const DomainConfig *dc, const PveState *pve,
-                PciAddress *named, size_t n_named);
 /* Probes the local host (unless o->no_probe), ranks every host, prints; returns the exit status. */
 int hostset_report(HostSet *s, const Options *o);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hosts.h"
+#include "judge.h"
 #include "live.h"
 #include "vfioexplain/limits.h"
 
@@ -224,11 +224,10 @@ static int judge(Live *l, Analysis **ret) {
                 } else
                         r = analysis_feed(a, k->input, k->lineno, k->raw, k->len);
         }
-        if (r >= 0 && !l->o->no_probe)
-                r = l->vm.config ? guest_probe(a, &l->facts, l->vm.config, l->vm.pve, NULL, 0)
-                                 : feed_probes(a, &l->facts, NULL, 0);
-        if (r >= 0)
-                r = analysis_finish(a);
+        if (r >= 0) {
+                JudgeHost jh = {.facts = &l->facts, .domain = l->vm.config, .pve = l->vm.pve};
+                r = judge_analysis(a, &jh);
+        }
         if (r < 0) {
                 analysis_free(a);
                 return r;

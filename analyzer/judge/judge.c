@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* Judging an analysis against its host: the probes' lines, a VM's configuration, romfile= and x-vga=. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "judge.h"
+#include "probe_lines.h"
+#include "rom_probe.h"
+#include "vfioexplain/limits.h"
+
+static bool host_probed(const HostFacts *f) {
+        return f && f->root;
+}
+
+static bool address_listed(const PciAddress *list, size_t n, const char *address) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(list[i], address) == 0)
+                        return true;
+        return false;
+}
+
+typedef struct ProbeFeed {
+        Analysis *a;
+        const DomainConfig *dc;
+        const HostFacts *host;
+} ProbeFeed;
+
+static int feed_probe_line(const char *line, size_t len, void *userdata) {
+        ProbeFeed *p = userdata;
+        /* A managed hostdev's group members that are the domain's own hostdevs block nothing: libvirt
+         * detaches them all before QEMU starts. */
+        if (p->dc && domain_explains_probe_line(p->dc, p->host, line, len))
+                return 0;
+        return analysis_feed_probe(p->a, line, len);
+}
+
+/* The devices judged: those the input names, then those asked about, then the VM's, each once. */
+static size_t judged_devices(Analysis *a, const JudgeHost *h, PciAddress *out, size_t max) {
+        size_t n = analysis_devices(a, out, max);
+        for (size_t i = 0; i < h->n_devices && n < max; i++)
+                if (!address_listed(out, n, h->devices[i]))
+                        memcpy(out[n++], h->devices[i], sizeof(PciAddress));
+        if (!h->domain)
+                return n;
+        PciAddress hostdevs[VX_FINDINGS_MAX];
+        size_t m = domain_hostdev_addresses(h->domain, hostdevs, ELEMENTSOF(hostdevs));
+        for (size_t i = 0; i < m && n < max; i++)
+                if (!address_listed(out, n, hostdevs[i]))
+                        memcpy(out[n++], hostdevs[i], sizeof(PciAddress));
+        return n;
+}
+
+/* The romfile= files the logs name, read under the root; those of the domain's own <rom file=> are
+ * judged with the domain already. */
+static int probe_romfiles(Analysis *a, const JudgeHost *h, ProbeFeed *feed) {
+        RomfileRefs refs = *analysis_romfiles(a);
+        size_t n = 0;
+        for (size_t i = 0; i < refs.n; i++) {
+                bool in_domain = false;
+                for (size_t k = 0; h->domain && k < h->domain->n_hostdevs && !in_domain; k++) {
+                        const DomainHostdev *hd = &h->domain->hostdevs[k];
+                        in_domain = hd->rom_file && strcmp(hd->address, refs.refs[i].address) == 0 &&
+                                strcmp(hd->rom_file, refs.refs[i].path) == 0;
+                }
+                if (!in_domain)
+                        refs.refs[n++] = refs.refs[i];
+        }
+        refs.n = n;
+        int r = rom_probe_lines(h->facts, &refs, feed_probe_line, feed);
+        if (r < 0)
+                return r;
+        return vga_probe_lines(h->facts, &refs, feed_probe_line, feed);
+}
+
+static int correlate(Analysis *a, const JudgeHost *h) {
+        PciAddress devices[VX_FINDINGS_MAX];
+        size_t n = judged_devices(a, h, devices, ELEMENTSOF(devices));
+        ProbeFeed feed = {.a = a, .dc = h->domain, .host = h->facts};
+        int r = probe_lines(h->facts, devices, n, feed_probe_line, &feed);
+        if (r < 0)
+                return r;
+        /* The VM's own lines are no group member's to drop. */
+        feed.dc = NULL;
+        if (h->pve && (r = pve_probe_lines(h->pve, h->facts, feed_probe_line, &feed)) < 0)
+                return r;
+        if (h->domain && (r = domain_probe_lines(h->domain, h->facts, feed_probe_line, &feed)) < 0)
+                return r;
+        return probe_romfiles(a, h, &feed);
+}
+
+int judge_analysis(Analysis *a, const JudgeHost *h) {
+        int r;
+        if (host_probed(h->facts) && (r = correlate(a, h)) < 0)
+                return r;
+        return analysis_finish(a);
+}
