@@ -251,6 +251,7 @@ int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 .rule = m->rule_index,
                 .seq = a->seq,
                 .epoch = a->epoch,
+                .pasted = m->rule->pasted,
         };
         /* Only shown: on OOM the evidence goes without it. */
         if (a->cur_command) {

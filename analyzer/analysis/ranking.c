@@ -309,24 +309,26 @@ static void mark_ties(Analysis *a) {
 static void confirm_by_host(Analysis *a) {
         for (size_t i = 0; i < a->n_findings; i++) {
                 Finding *f = &a->findings[i].f;
-                bool host = false, log = false;
+                bool host = false, pasted = false, log = false;
                 if (f->folded || f->confidence == STRENGTH_CONFIRMED)
                         continue;
                 for (size_t e = 0; e < f->n_evidence; e++) {
                         const Evidence *ev = &f->evidence[e];
                         const RuleDef *rule = &a->rs->rules[ev->rule];
                         bool from_host = ev->source == SOURCE_PROBE || ev->pasted;
-                        if (from_host && rule->kind == RULE_CAUSE && rule->target == f->cause)
-                                host = true;
-                        else if (!from_host && rule->kind == RULE_SYMPTOM) {
+                        if (from_host && rule->kind == RULE_CAUSE && rule->target == f->cause) {
+                                host = host || !ev->pasted;
+                                pasted = pasted || ev->pasted;
+                        } else if (!from_host && rule->kind == RULE_SYMPTOM) {
                                 const SymptomDef *sy = &a->rs->symptoms[rule->target];
                                 const char *named = ev->vars ? ev->vars[VAR_ADDRESS] : NULL;
                                 log = log || !sy->generic || (named && strcmp(named, f->device) == 0);
                         }
                 }
-                if (host && log) {
+                if ((host || pasted) && log) {
                         f->confidence = STRENGTH_CONFIRMED;
-                        f->host_confirmed = true;
+                        f->host_confirmed = host;
+                        f->pasted_confirmed = !host;
                 }
         }
 }

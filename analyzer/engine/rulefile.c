@@ -460,6 +460,15 @@ static int parse_corroborates(Parser *p, const char *v, size_t vcol) {
         return 0;
 }
 
+static int parse_pasted(Parser *p, const char *v, size_t vcol) {
+        RuleDef *r = section_rule(p);
+        if (strcmp(v, "yes") == 0)
+                r->pasted = true;
+        else if (strcmp(v, "no") != 0)
+                error_at(p, p->line, vcol, "pasted is 'yes' or 'no'", NULL);
+        return 0;
+}
+
 static int parse_source(Parser *p, const char *v, size_t vcol) {
         RuleDef *r = section_rule(p);
         size_t i = 0;
@@ -772,6 +781,7 @@ static const RuleKey rule_keys[] = {
         {"symptom", IN(SECTION_RULE), 0, 1, .target = true, .parse = parse_symptom},
         {"fact", IN(SECTION_RULE), 0, 1, .target = true, .parse = parse_fact},
         {"strength", IN(SECTION_RULE), 0, 1, .cause_rules_only = true, .parse = parse_strength},
+        {"pasted", IN(SECTION_RULE), 0, 1, .parse = parse_pasted},
         {"content", IN(SECTION_RULE), 1, VX_CONTENTS_PER_RULE_MAX, .parse = parse_content},
         {"pattern", IN(SECTION_RULE), 1, 1, .parse = parse_pattern},
         {"explain", IN(SECTION_RULE), 0, 1, .parse = parse_explain},

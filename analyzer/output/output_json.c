@@ -39,8 +39,9 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
         /* the evidence weighs it as the cause ranked next to it: the order between them says nothing */
         json_object_object_add(jc, "tied", json_object_new_boolean(f->tied));
-        if (f->host_confirmed)
-                json_object_object_add(jc, "confirmed_by", json_object_new_string("host"));
+        if (f->host_confirmed || f->pasted_confirmed)
+                json_object_object_add(jc, "confirmed_by",
+                                       json_object_new_string(f->host_confirmed ? "host" : "pasted"));
         json_object_object_add(jc, "title", text_of(c->title, &lost));
         json_object_object_add(jc, "means", text_of(c->means, &lost));
         json_object_object_add(jc, "device", f->device[0] ? json_object_new_string(f->device) : NULL);

@@ -80,7 +80,10 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 strbuf_printf(out, "\n### %u. `%s` — ", f->rank, c->id);
                 put_text(out, c->title);
                 strbuf_printf(out, " (%s%s%s)\n\n", strength_to_string(f->confidence),
-                              f->host_confirmed ? " by the host" : "", f->tied ? ", tied" : "");
+                              f->host_confirmed             ? " by the host"
+                                      : f->pasted_confirmed ? " by the pasted listing"
+                                                            : "",
+                              f->tied ? ", tied" : "");
                 if (f->device[0]) {
                         strbuf_printf(out, "- **Device:** `%s`", f->device);
                         if (f->group[0])

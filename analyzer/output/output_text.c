@@ -128,6 +128,8 @@ static void put_heading(StrBuf *out, const Analysis *a, const Finding *f, const 
                    strength_to_string(f->confidence));
         if (f->host_confirmed)
                 strbuf_puts(&head, " by the host");
+        else if (f->pasted_confirmed)
+                strbuf_puts(&head, " by the pasted listing");
         if (f->tied)
                 strbuf_puts(&head, ", tied");
         strbuf_puts(&head, "] ");

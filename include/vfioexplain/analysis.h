@@ -50,8 +50,10 @@ typedef struct Finding {
         const char *explains[VX_LIST_ITEMS_MAX]; /* symptom and cause ids it accounts for */
         size_t n_explains;
         bool direct; /* some evidence names this cause itself, not only a symptom */
-        bool host_confirmed; /* confirmed because the host (or a pasted listing) shows what a line points at
-                              */
+        bool host_confirmed; /* confirmed because the host shows what a line points at */
+        /* confirmed because a listing pasted in the input shows what a line points at: a fact of the host
+         * the paste came from, not of this one */
+        bool pasted_confirmed;
         bool tied; /* the evidence weighs it as it weighs the cause ranked next to it */
         bool folded;
         uint64_t first_seq;

@@ -155,6 +155,9 @@ typedef struct RuleDef {
         RuleKind kind;
         size_t target; /* cause, symptom or fact index */
         Strength strength;
+        /* it reads a line of a host listing people paste with their logs (lspci -k, lsmod, ls -l /dev/vfio,
+         * virt-host-validate ...): what it matches is a fact of the host the paste came from */
+        bool pasted;
         char *contents[VX_CONTENTS_PER_RULE_MAX];
         size_t n_contents;
         size_t fast_content; /* the longest content: the one the prefilter looks for */

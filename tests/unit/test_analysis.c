@@ -23,7 +23,8 @@ static int teardown(void **state) {
 /* Runs the lines (separated by \n), then the probe lines, and returns the findings as
  * "id@device/confidence/evidence" joined by ", ": "~" after one the evidence weighs as its neighbour (a
  * tie),
- * "+host" after a confidence the host's facts gave. */
+ * "+host" after a confidence the host's facts gave, "+pasted" after one a listing pasted in the input gave.
+ */
 static char result[1024];
 
 static void feed_text(Analysis *a, const char *text, bool probe) {
@@ -50,7 +51,10 @@ static const char *analyze_probed(const char *text, const char *probe) {
                 char one[128];
                 snprintf(one, sizeof(one), "%s%s@%s/%s%s/%zu%s", i ? ", " : "", rs->causes[fs[i]->cause].id,
                          fs[i]->device[0] ? fs[i]->device : "-", strength_to_string(fs[i]->confidence),
-                         fs[i]->host_confirmed ? "+host" : "", fs[i]->n_evidence, fs[i]->tied ? "~" : "");
+                         fs[i]->host_confirmed             ? "+host"
+                                 : fs[i]->pasted_confirmed ? "+pasted"
+                                                           : "",
+                         fs[i]->n_evidence, fs[i]->tied ? "~" : "");
                 strncat(result, one, sizeof(result) - strlen(result) - 1);
                 assert_int_equal(fs[i]->rank, i + 1);
         }
@@ -396,6 +400,30 @@ static void test_host_confirms_in_causal_order(void **state) {
                             "group-companion-unbound@0000:01:00.0/likely/1");
 }
 
+#define VHV_KERNEL_OFF                                                                                              \
+        "  QEMU: Checking if IOMMU is enabled by kernel                               : WARN (IOMMU appears to be " \
+        "disabled in kernel. Add intel_iommu=on to kernel cmdline arguments)\n"
+
+/* Issue 21: a host listing pasted under the error (virt-host-validate) is evidence of the host the paste
+ * came from: shown as pasted, and what it shows confirms what the line points at, by the paste, not by this
+ * host. */
+static void test_pasted_listing_confirms(void **state) {
+        assert_string_equal(analyze(ENOENT VHV_KERNEL_OFF), "iommu-off-kernel@-/confirmed+pasted/2");
+        /* The listing alone says nothing failed. */
+        assert_string_equal(analyze(VHV_KERNEL_OFF), "iommu-off-kernel@-/likely/1");
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, ENOENT VHV_KERNEL_OFF, false);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(fs[0]->n_evidence, 2);
+        assert_false(fs[0]->evidence[0].pasted);
+        assert_true(fs[0]->evidence[1].pasted);
+        analysis_free(a);
+}
+
 /* A cause a symptom suggests and a fact rules out is dropped, and kept as ruled out with that fact. */
 static void test_ruled_out(void **state) {
         Analysis *a;
@@ -439,6 +467,7 @@ int main(void) {
                 cmocka_unit_test(test_fix_unless),
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
+                cmocka_unit_test(test_pasted_listing_confirms),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -46,6 +46,9 @@ static void test_errors(void **state) {
                      "t.rules:1:8: invalid id (lower-case letters, digits and '-', at most 64)");
         assert_error("[cause c1\n", "t.rules:1:10: expected ']' at the end of a section header");
         assert_error(CAUSE "bogus = 1\n", "t.rules:5:1: unknown key: bogus");
+        assert_error(CAUSE RULE_HEAD "pasted = maybe\npattern = ^abc$\n" RULE_TAIL,
+                     "t.rules:9:10: pasted is 'yes' or 'no'");
+        assert_error(CAUSE "pasted = yes\n", "t.rules:5:1: key not allowed in this kind of section: pasted");
         assert_error(CAUSE "title = again\n", "t.rules:5:1: key given twice: title");
         assert_error(CAUSE "scope =\n", "t.rules:5:8: empty value");
         assert_error(CAUSE "  what\n", "t.rules:5:7: expected 'key = value'");
@@ -194,7 +197,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 11);
         assert_int_equal(rs->n_symptoms, 6);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 16);
+        assert_int_equal(rs->n_rules, 17);
         ruleset_free(rs);
 }
 
