@@ -157,6 +157,31 @@ static void show_bytes(uint64_t bytes, void *userdata) {
         progress_update(userdata, (double) bytes / 1e6, "MB");
 }
 
+/* A compressed input that could not be read to its end, in one line: what is wrong, and what to do. The
+ * format's name is its tool's. */
+static void feed_decompress_error(const char *name, const char *format, int r, const char *why) {
+        switch (r) {
+        case -EOPNOTSUPP:
+                errorf("%s: %s data, and its library cannot be loaded (%s): pipe it in through %s -dc", name,
+                       format, why, format);
+                break;
+        case -E2BIG:
+                errorf("%s: %s data that needs more than %u MiB of memory to decompress (%s): pipe it in through %s -dc",
+                       name, format, VX_DECOMPRESS_MEMORY_MAX >> 20, why, format);
+                break;
+        case -EFBIG:
+                errorf("%s: %s data refused past %llu MiB of text: it expands more than %u times its size (a decompression bomb?)",
+                       name, format, (unsigned long long) (VX_DECOMPRESS_FREE_BYTES >> 20),
+                       VX_DECOMPRESS_RATIO_MAX);
+                break;
+        case -EBADMSG:
+                errorf("%s: corrupt %s data: %s", name, format, why);
+                break;
+        default:
+                errorf("%s: read error: %s", name, strerror(-r));
+        }
+}
+
 /* Feeds one input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
 int feed_input(Analysis *a, const Input *in) {
         FeedReport rep = {0};
@@ -172,6 +197,8 @@ int feed_input(Analysis *a, const Input *in) {
                 errorf("%s:%lu: binary data (NUL bytes), not a text log", in->name, rep.binary_line);
         else if (r == -ENOMEM)
                 errorf("out of memory");
+        else if (rep.decompress_error)
+                feed_decompress_error(in->name, rep.compression, r, rep.decompress_error);
         else if (r < 0 && r != -EINVAL)
                 errorf("%s: read error: %s", in->name, strerror(-r));
         if (r >= 0) {

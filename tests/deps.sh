@@ -8,7 +8,7 @@ apt-get update -qq
 hyperscan=
 [ "$(dpkg --print-architecture)" = amd64 ] && hyperscan=libhyperscan-dev
 apt-get install -y -qq --no-install-recommends build-essential cmake ninja-build pkg-config \
-        libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils systemd-journal-remote libjson-c-dev libcmocka-dev libvirt-clients util-linux clang-format python3 \
+        libpcre2-dev libpci-dev pci.ids libsystemd-dev libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd libxml2-dev libxml2-utils zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd systemd-journal-remote libjson-c-dev libcmocka-dev libvirt-clients util-linux clang-format python3 \
         groff-base man-db bash-completion $hyperscan >/dev/null
 # The fuzz harnesses (tests/fuzz-run.sh): clang with its libFuzzer and sanitizer runtimes, llvm's symbolizer.
 apt-get install -y -qq --no-install-recommends clang libclang-rt-dev llvm >/dev/null

@@ -385,6 +385,9 @@ int analysis_feed_fd_progress(Analysis *a, const char *input, int fd, feed_progr
                 if (k < 0)
                         r = k;
         }
+        f.rep.compression = compression_name(rd.compression);
+        if (r < 0)
+                f.rep.decompress_error = line_reader_decompress_error(&rd);
         line_reader_done(&rd);
         prefilter_hits_done(&f.hits);
         free(f.rewritten);

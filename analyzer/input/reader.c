@@ -20,6 +20,12 @@ int line_reader_init(LineReader *r, int fd) {
 void line_reader_done(LineReader *r) {
         free(r->buf);
         r->buf = NULL;
+        decompressor_free(r->decompressor);
+        r->decompressor = NULL;
+}
+
+const char *line_reader_decompress_error(const LineReader *r) {
+        return r->decompressor ? decompressor_error(r->decompressor) : NULL;
 }
 
 /* Line ends of what was read since the last look: the first one decides the input's (LineEnds); with
@@ -60,7 +66,52 @@ static void line_ends(LineReader *r) {
         r->ends_checked = r->ends == LINE_ENDS_LF ? r->end : i;
 }
 
+/* The input's bytes, or its text when it is compressed. */
+static ssize_t read_some(LineReader *r) {
+        if (r->decompressor)
+                return decompressor_read(r->decompressor, r->buf + r->end, r->cap - r->end);
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        return n < 0 ? -errno : n;
+}
+
+/* The input's first bytes, as many as it takes to tell a compressed format's magic number from text (a
+ * pipe may bring them a few at a time; text is not waited on past its first byte that no magic has). A
+ * compressed input's bytes go to its decoder, and the buffer is refilled with the text. */
+static int sniff(LineReader *r) {
+        r->sniffed = true;
+        while (r->end < COMPRESSION_MAGIC_MAX && !r->eof) {
+                if (r->end > 0 && !compression_prefix(r->buf, r->end))
+                        break;
+                ssize_t n = read_some(r);
+                if (n < 0) {
+                        if (n == -EINTR)
+                                continue;
+                        return (int) n;
+                }
+                if (n == 0)
+                        r->eof = true;
+                r->end += (size_t) n;
+        }
+        r->compression = compression_detect(r->buf, r->end);
+        if (r->compression == COMPRESSION_NONE)
+                return 0;
+        int k = decompressor_new(r->compression, r->fd, r->buf, r->end, &r->decompressor);
+        r->end = 0;
+        r->eof = false;
+        return k;
+}
+
 static int fill(LineReader *r) {
+        if (!r->sniffed) {
+                int k = sniff(r);
+                if (k < 0)
+                        return k;
+                if (r->end > 0 || r->eof) {
+                        if (r->ends != LINE_ENDS_LF)
+                                line_ends(r);
+                        return 0;
+                }
+        }
         if (r->start > 0) {
                 memmove(r->buf, r->buf + r->start, r->end - r->start);
                 r->offset += r->start;
@@ -69,11 +120,11 @@ static int fill(LineReader *r) {
                 r->start = 0;
         }
         for (;;) {
-                ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+                ssize_t n = read_some(r);
                 if (n < 0) {
-                        if (errno == EINTR)
+                        if (n == -EINTR)
                                 continue;
-                        return -errno;
+                        return (int) n;
                 }
                 if (n == 0)
                         r->eof = true;

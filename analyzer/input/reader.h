@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decompress.h"
+
 /* How an input ends its lines, told by the first line end in it: '\n' (and "\r\n", whose '\r' the classifier
  * drops), or a lone '\r' (classic Mac OS, some web pastes), which the reader turns into '\n' as it reads so
  * that every reader of the buffer sees the same lines. */
@@ -26,10 +28,18 @@ typedef struct LineReader {
         bool eof, skipping;
         unsigned long lineno;
         uint64_t offset; /* bytes consumed before buf[start] */
+        /* An input that starts with a compressed format's magic number is read through its decoder: the
+         * lines, offsets and bytes are those of the text it holds. */
+        bool sniffed;
+        Compression compression;
+        Decompressor *decompressor;
 } LineReader;
 
 int line_reader_init(LineReader *r, int fd);
 void line_reader_done(LineReader *r);
+
+/* After an error of a compressed input: what was wrong with it in a few words (static text), else NULL. */
+const char *line_reader_decompress_error(const LineReader *r);
 
 typedef struct ReadLine {
         const char *text; /* not NUL terminated; may contain NUL bytes */
@@ -39,7 +49,7 @@ typedef struct ReadLine {
         bool cut; /* the line was longer than VX_LINE_MAX */
 } ReadLine;
 
-/* Returns 1 and a line, 0 at end of input, or a negative errno from read(2).
+/* Returns 1 and a line, 0 at end of input, or a negative errno from read(2) or from decompressor_read().
  * The line stays valid until the next call. */
 int line_reader_next(LineReader *r, ReadLine *ret);
 
@@ -56,5 +66,6 @@ typedef struct ReadBlock {
         bool cut;
 } ReadBlock;
 
-/* Returns 1 and a block, 0 at end of input, or a negative errno from read(2). Valid until the next call. */
+/* Returns 1 and a block, 0 at end of input, or a negative errno as line_reader_next(). Valid until the next
+ * call. */
 int line_reader_next_block(LineReader *r, ReadBlock *ret);

@@ -14,6 +14,21 @@
  * (about 10 ms for the shipped rules) for the rest: a short log is answered sooner without it. */
 #define VX_SCAN_ACCEL_AFTER (2u * 1024u * 1024u)
 
+/* Compressed logs (gzip, xz, zstd: analyzer/input/decompress.c), decoded as they are read. Compressed bytes
+ * read per read(2), after the reader's first read (up to VX_READ_CHUNK), which the decoder takes whole. */
+#define VX_DECOMPRESS_IN_CHUNK (64u * 1024u)
+/* The decoder's own memory: an xz dictionary (liblzma's memlimit) or a zstd window larger than this is
+ * refused, not allocated. xz -6, the default, needs 9 MiB and zstd -19 an 8 MiB window; xz -9 (65 MiB) and
+ * zstd --long are refused with a one-line error that says to decompress first. */
+#define VX_DECOMPRESS_MEMORY_MAX (16u * 1024u * 1024u)
+/* log2 of VX_DECOMPRESS_MEMORY_MAX, as ZSTD_d_windowLogMax takes it. */
+#define VX_DECOMPRESS_WINDOW_LOG_MAX 24
+/* A decompression bomb: past the first VX_DECOMPRESS_FREE_BYTES of text, the text may be at most this many
+ * times the compressed bytes read so far. gzip cannot pass 1032 (deflate's own limit), and logs compress
+ * 5 to 50 times; the bytes a bomb would make are counted, never held. */
+#define VX_DECOMPRESS_RATIO_MAX 1024u
+#define VX_DECOMPRESS_FREE_BYTES (64ull * 1024u * 1024u)
+
 /* A decoded journal JSON MESSAGE longer than this is cut. */
 #define VX_MESSAGE_MAX VX_LINE_MAX
 
