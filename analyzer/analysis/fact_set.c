@@ -128,3 +128,10 @@ bool fact_set_holds(const FactSet *s, size_t fact, unsigned epoch, const char *d
                         return true;
         return false;
 }
+
+bool fact_set_holds_anywhere(const FactSet *s, size_t fact) {
+        for (size_t i = 0; i < s->n; i++)
+                if (s->facts[i].fact == fact)
+                        return true;
+        return false;
+}

@@ -20,3 +20,5 @@ int fact_set_add(FactSet *s, size_t fact, const char *device, unsigned epoch, bo
 /* Whether fact holds in epoch for device: a fact about the host, or about that device. device NULL: about
  * the host or any device. */
 bool fact_set_holds(const FactSet *s, size_t fact, unsigned epoch, const char *device);
+/* Whether fact holds anywhere: in some boot, for the host or some device. */
+bool fact_set_holds_anywhere(const FactSet *s, size_t fact);

@@ -518,6 +518,13 @@ bool analysis_when_held(const Analysis *a, size_t symptom, size_t when) {
         return false;
 }
 
+bool analysis_fact_seen(const Analysis *a, const char *id) {
+        for (size_t i = 0; i < a->rs->n_facts; i++)
+                if (strcmp(a->rs->facts[i], id) == 0)
+                        return fact_set_holds_anywhere(a->facts, i);
+        return false;
+}
+
 bool analysis_symptom_seen(const Analysis *a, size_t symptom) {
         for (size_t i = 0; i < a->n_symptoms; i++)
                 if (a->rs->rules[a->symptoms[i].rule].target == symptom)

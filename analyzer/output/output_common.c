@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the text, Markdown and JSON renderers share: a finding's fixes, explanations, VM and notes. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -162,10 +163,80 @@ void strv_free_n(char **v, size_t n) {
 }
 
 /* A fix in libvirt's terms: it runs virsh. */
+/* Whether the command runs virsh: at its start or as a later command of it ("... >x.xml && sudo virsh
+ * define"). */
 static bool fix_is_libvirt(const char *cmd) {
-        Span s = span_from_str(cmd);
-        (void) span_eat_literal(&s, "sudo ");
-        return span_starts_with(s, "virsh ");
+        for (const char *p = cmd; (p = strstr(p, "virsh ")); p++)
+                if (p == cmd || strchr(" (;|&", p[-1]))
+                        return true;
+        return false;
+}
+
+/* The layer whose terms the fixes speak: the one named (--pve-vm, --incus), else the one the input or the
+ * host shows. Proxmox VE: a qmstart task's start line (fact pve-vm-start), a finding whose evidence is one
+ * of qemu-server's own messages (a rule of pve.rules, ids "pve-"), or a Proxmox VE node; incus: its hint
+ * after a failed start (fact incus-instance-start) or one of its messages (incus.rules, ids "incus-"). Both
+ * at once say neither: libvirt's terms stay. */
+static GuestLayer layer_of_input(const Analysis *a, const HostFacts *host, GuestLayer named) {
+        if (named != GUEST_LIBVIRT)
+                return named;
+        const RuleSet *rs = analysis_rules(a);
+        bool pve = analysis_fact_seen(a, "pve-vm-start") || (host && host->distro == DISTRO_PROXMOX);
+        bool incus = analysis_fact_seen(a, "incus-instance-start");
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        for (size_t i = 0; i < n; i++)
+                for (size_t e = 0; e < fs[i]->n_evidence; e++) {
+                        const char *id = rs->rules[fs[i]->evidence[e].rule].id;
+                        pve |= strncmp(id, "pve-", 4) == 0;
+                        incus |= strncmp(id, "incus-", 6) == 0;
+                }
+        if (pve == incus)
+                return GUEST_LIBVIRT;
+        return pve ? GUEST_PVE : GUEST_INCUS;
+}
+
+/* Where a virsh fix was left out: the layer's own way to the same place, the guest's configuration as that
+ * layer keeps it. The guest's name is the finding's when it is one of the layer's (a VMID; an incus name),
+ * else a variable set first, as the templates' are. */
+static int add_layer_fix(RenderedFix **fixes, size_t *n, GuestLayer layer, const char *name) {
+        _cleanup_(strbuf_done) StrBuf cmd = {0};
+        const char *why;
+        size_t setup_len = 0;
+        bool known = name && name[0] && strlen(name) <= 63;
+        for (const char *c = known ? name : ""; *c; c++)
+                if (layer == GUEST_PVE ? !(*c >= '0' && *c <= '9')
+                                       : !(isalnum((unsigned char) *c) || *c == '-'))
+                        known = false;
+        if (layer == GUEST_PVE) {
+                if (!known)
+                        strbuf_puts(&cmd, "VMID=your-vm-id   # the VM's number (qm list)\n");
+                setup_len = cmd.len;
+                strbuf_printf(&cmd, "qm config %s", known ? name : "\"$VMID\"");
+                why = "Shows the VM's configuration as qemu-server reads it: the hostpciN lines are its passed devices with their options (pcie=1, x-vga=1, rombar=0, romfile=), args: any extra QEMU options. What a libvirt guide changes in the domain XML, change here with qm set and the VM's number (qm set VMID --hostpci0 ...), or in the web UI: the VM, Hardware, PCI Device, Edit.";
+        } else {
+                if (!known)
+                        strbuf_puts(&cmd, "INSTANCE=your-instance   # the instance's name (incus list)\n");
+                setup_len = cmd.len;
+                strbuf_printf(&cmd, "incus config show --expanded %s", known ? name : "\"$INSTANCE\"");
+                why = "Shows the instance's devices with those of its profiles: a gpu device's pci=, a pci device's address=. What a libvirt guide changes in the domain XML, change here with incus config device set INSTANCE DEVICE KEY=VALUE (QEMU's own options: raw.qemu).";
+        }
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*fixes)[i].command, strbuf_str(&cmd)) == 0)
+                        return 0;
+        RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
+        if (!a)
+                return -ENOMEM;
+        *fixes = a;
+        char *c = strbuf_steal(&cmd), *w = strdup(why);
+        if (!c || !w) {
+                free(c);
+                free(w);
+                return -ENOMEM;
+        }
+        a[*n] = (RenderedFix){.command = c, .why = w, .setup_len = setup_len};
+        (*n)++;
+        return 0;
 }
 
 int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len) {
@@ -188,7 +259,8 @@ int fix_render_command(const char *template, const TemplateVars *v, char **ret, 
         return 0;
 }
 
-static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer) {
+static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer,
+                   bool *dropped) {
         _cleanup_free_ char *cmd = NULL;
         _cleanup_(strbuf_done) StrBuf why = {0};
         size_t setup_len;
@@ -196,8 +268,10 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
         if ((r = fix_render_command(fix->command, v, &cmd, &setup_len)) < 0)
                 return r;
         /* A Proxmox VE VM or an incus instance is not changed with virsh: its own rules say how. */
-        if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd + setup_len))
+        if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd + setup_len)) {
+                *dropped = true;
                 return 0;
+        }
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*fixes)[i].command, cmd) == 0)
                         return 0;
@@ -223,6 +297,8 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         TemplateVars v;
         int r;
 
+        bool dropped = false;
+        layer = layer_of_input(a, host, layer);
         FactVars fv = {0};
         vars_of(f, host, &v);
         fill_from_facts(f, host, &v, &fv);
@@ -240,7 +316,7 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
                                         ev.v[k] = f->evidence[e].vars[k];
                 for (size_t k = 0; k < rule->n_fixes; k++)
                         if (analysis_fix_applies(a, f, &rule->fixes[k]) &&
-                            (r = add_fix(&fixes, &count, &rule->fixes[k], &ev, layer)) < 0)
+                            (r = add_fix(&fixes, &count, &rule->fixes[k], &ev, layer, &dropped)) < 0)
                                 goto fail;
         }
         /* A fix whose unless holds would contradict what the input or the host shows (an option the command
@@ -248,8 +324,10 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         const CauseDef *c = &rs->causes[f->cause];
         for (size_t k = 0; k < c->n_fixes; k++)
                 if (analysis_fix_applies(a, f, &c->fixes[k]) &&
-                    (r = add_fix(&fixes, &count, &c->fixes[k], &v, layer)) < 0)
+                    (r = add_fix(&fixes, &count, &c->fixes[k], &v, layer, &dropped)) < 0)
                         goto fail;
+        if (dropped && (r = add_layer_fix(&fixes, &count, layer, v.v[VAR_DOMAIN])) < 0)
+                goto fail;
         *ret = fixes;
         *n = count;
         return 0;

@@ -185,6 +185,8 @@ bool analysis_fix_applies(const Analysis *a, const Finding *f, const Fix *fix);
 bool analysis_when_held(const Analysis *a, size_t symptom, size_t when);
 /* Whether some line of symptom was read (rules test: a near miss must be the symptom's line). */
 bool analysis_symptom_seen(const Analysis *a, size_t symptom);
+/* Whether a line of the input stated the fact named id (a fact id of the rules), in any boot. */
+bool analysis_fact_seen(const Analysis *a, const char *id);
 
 /* What the host the input is judged against shows of itself (probes or a snapshot), for conditions on the
  * architecture (an ArchFamily, -1 unknown), CPU vendor (an AnalysisCpu, -1) and kernel release (NULL).

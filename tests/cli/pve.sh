@@ -295,4 +295,23 @@ boot_cause pxgrub "boot-config: intel_iommu=on is in /etc/default/grub but not o
 printf '%s\n' 'root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on' >"$tmp/pxsdboot/etc/kernel/cmdline"
 boot_cause pxsdboot "boot-config: intel_iommu=on is in /etc/kernel/cmdline but not on the running kernel's command line" \
         'sudo proxmox-boot-tool refresh'
+
+# Without --pve-vm or --incus, the input says whose guest failed: a Proxmox VE journal (the qmstart task's "start
+# VM 100: UPID..." line, qemu-server's own errors) or incus's error and hint. The fixes then never run virsh, and
+# where a rule's fix would (virsh edit ...) the layer's own look at the guest's configuration takes its place.
+# layer_fixes CASE WANT-COMMAND UNWANTED-REGEX: the logs of a corpus case
+layer_fixes() {
+        "$bin" --no-probe --full --format json "$src/corpus/$1"/*.log >"$tmp/out.json" 2>"$tmp/err"
+        if python3 - "$tmp/out.json" "$2" "$3" <<'PY'
+import json, re, sys
+fixes = [f["command"] for c in json.load(open(sys.argv[1]))["causes"] for f in c.get("fix", [])]
+assert any(f.endswith(sys.argv[2]) for f in fixes), fixes
+assert not [f for f in fixes if re.search(sys.argv[3], f)], fixes
+PY
+        then echo "ok: $1: $2, no /$3/"; else echo "FAIL: $1: want a fix '$2' and none /$3/"; fails=$((fails + 1)); fi
+}
+layer_fixes not-bound-to-vfio-p9-proxmox-journal 'qm config "$VMID"' 'virsh|incus'
+layer_fixes not-bound-to-vfio-p4-proxmox-task-log 'qm config "$VMID"' 'virsh|incus'
+layer_fixes wrong-host-address-5-incus-gpu-moved 'incus config show --expanded "$INSTANCE"' 'virsh|qm '
+layer_fixes not-bound-to-vfio-1-libvirt-unmanaged "sudo virsh nodedev-detach --driver vfio pci_\$(echo 0000:01:00.1 | tr ':.' '__')" 'qm |incus config'
 finish
