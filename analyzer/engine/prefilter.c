@@ -53,6 +53,7 @@ struct Prefilter {
         /* The patterns again, for a Hyperscan database built when the input turns out large. */
         char **patterns;
         size_t *pattern_len; /* measured once: the matcher places every occurrence by it */
+        bool *exact; /* found only as written (prefilter_set_exact()) */
         size_t n_patterns;
         uint64_t marked; /* bytes scanned by prefilter_mark() so far */
         uint64_t accel_after; /* when to build the Hyperscan database */
@@ -191,6 +192,7 @@ Prefilter *prefilter_free(Prefilter *p) {
                 free(p->patterns[i]);
         free(p->patterns);
         free(p->pattern_len);
+        free(p->exact);
 #ifdef VX_HAVE_HYPERSCAN
         if (p->hs) {
                 sym_hs_free_scratch(p->hs_scratch);
@@ -276,7 +278,8 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
 
         p->patterns = calloc(n ? n : 1, sizeof(char *));
         p->pattern_len = calloc(n ? n : 1, sizeof(size_t));
-        if (!p->patterns || !p->pattern_len)
+        p->exact = calloc(n ? n : 1, sizeof(bool));
+        if (!p->patterns || !p->pattern_len || !p->exact)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 if (!(p->patterns[i] = strdup(patterns[i])))
@@ -370,12 +373,20 @@ static bool other_case_ok(const char *line, const char *at, const char *lit, siz
         return true;
 }
 
-static inline bool case_ok(const char *line, const char *at, const char *lit, size_t n) {
+bool literal_case_ok(const char *line, const char *at, const char *lit, size_t n) {
         return same_bytes(at, lit, n) || other_case_ok(line, at, lit, n);
 }
 
-bool literal_case_ok(const char *line, const char *at, const char *lit, size_t n) {
-        return case_ok(line, at, lit, n);
+/* Whether pattern id occurs at at in a case it is found in. */
+static inline bool case_ok(const Prefilter *p, const char *line, const char *at, size_t id) {
+        size_t n = p->pattern_len[id];
+        return same_bytes(at, p->patterns[id], n) ||
+                (!p->exact[id] && other_case_ok(line, at, p->patterns[id], n));
+}
+
+void prefilter_set_exact(Prefilter *p, size_t id) {
+        if (id < p->n_patterns)
+                p->exact[id] = true;
 }
 
 /* The automaton's state after byte c (either case of a letter): down the trie, or along failure links until
@@ -403,7 +414,7 @@ static int hs_on_hit(unsigned id, unsigned long long from, unsigned long long to
                      void *userdata) {
         HsHits *h = userdata;
         size_t n = h->p->pattern_len[id];
-        if (case_ok(h->line, h->text + to - n, h->p->patterns[id], n))
+        if (case_ok(h->p, h->line, h->text + to - n, id))
                 h->hit(id, h->userdata);
         return 0;
 }
@@ -433,7 +444,7 @@ void prefilter_scan(const Prefilter *p, const char *line, const char *text, size
                         for (uint32_t k = 0; k < nodes[s].n_out; k++) {
                                 uint32_t id = p->ids[nodes[s].out_start + k];
                                 size_t n = p->pattern_len[id];
-                                if (case_ok(line, text + i + 1 - n, p->patterns[id], n))
+                                if (case_ok(p, line, text + i + 1 - n, id))
                                         hit(id, userdata);
                         }
         }
@@ -494,7 +505,7 @@ static void mark_automaton(const Prefilter *p, const char *text, size_t len, Pre
                         for (uint32_t k = 0; k < nodes[s].n_out; k++) {
                                 uint32_t id = p->ids[nodes[s].out_start + k];
                                 size_t n = p->pattern_len[id];
-                                if (case_ok(text, text + i + 1 - n, p->patterns[id], n))
+                                if (case_ok(p, text, text + i + 1 - n, id))
                                         hits_add(hits, id, i + 1);
                         }
         }
@@ -511,7 +522,7 @@ static int hs_on_match(unsigned id, unsigned long long from, unsigned long long 
                        void *userdata) {
         HsMarks *m = userdata;
         size_t n = m->p->pattern_len[id];
-        if (case_ok(m->text, m->text + to - n, m->p->patterns[id], n))
+        if (case_ok(m->p, m->text, m->text + to - n, id))
                 hits_add(m->hits, id, (size_t) to);
         return 0;
 }
@@ -559,8 +570,8 @@ static int hs_build(Prefilter *p) {
                 exprs[n] = p->patterns[i];
                 lens[n] = p->pattern_len[i];
                 ids[n] = (unsigned) i;
-                flags[n++] = has_small_letter(p->patterns[i]) ? HS_FLAG_CASELESS : 0;
-                if (flags[n - 1])
+                flags[n++] = has_small_letter(p->patterns[i]) && !p->exact[i] ? HS_FLAG_CASELESS : 0;
+                if (flags[n - 1] || p->exact[i])
                         continue;
                 title_case(p->patterns[i], title);
                 if (strcmp(title, p->patterns[i]) == 0)

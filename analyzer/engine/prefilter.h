@@ -15,6 +15,10 @@ typedef struct Prefilter Prefilter;
 int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret);
 Prefilter *prefilter_free(Prefilter *p);
 
+/* Pattern id is found only as written, not in the other cases literal_case_ok() takes: a program's output
+ * that is not typed, each spelling of it a pattern. Called before the first scan. */
+void prefilter_set_exact(Prefilter *p, size_t id);
+
 /* Whether an occurrence of lit (n bytes) at at, found regardless of case, is one in a case people give a
  * message: as written; with the first letter of words changed (retyped capitals, a sentence's start, Go's
  * lower-case errors: "No Such file", "invalid argument"); or in capitals throughout ("PERMISSION DENIED",

@@ -437,6 +437,7 @@ static int cmp_literal(const void *a, const void *b) {
 static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, PatternRules *ret_rules) {
         static const char *const extra[] = PREFILTER_EXTRA_LITERALS;
         static const char *const shell[] = {PREFILTER_SHELL_LITERALS};
+        static const char *const exact[] = {PREFILTER_EXACT_LITERALS};
         const unsigned probe_bit = 1u << SOURCE_PROBE;
         size_t max = rs->n_rules + ELEMENTSOF(extra), n = 0, n_patterns = 0, n_rules = 0;
         _cleanup_free_ Literal *lits = calloc(max, sizeof(Literal));
@@ -444,9 +445,10 @@ static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, Patte
         _cleanup_free_ size_t *start = calloc(max + 1, sizeof(size_t));
         _cleanup_free_ size_t *rules = calloc(max, sizeof(size_t));
         _cleanup_free_ uint8_t *flags = calloc(max, sizeof(uint8_t));
+        _cleanup_free_ bool *as_written = calloc(max, sizeof(bool));
         int r;
 
-        if (!lits || !patterns || !start || !rules || !flags)
+        if (!lits || !patterns || !start || !rules || !flags || !as_written)
                 return -ENOMEM;
         for (size_t i = 0; i < rs->n_rules; i++) {
                 unsigned mask = rs->rules[i].source_mask;
@@ -461,7 +463,12 @@ static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, Patte
                 if (i == 0 || strcmp(lits[i].text, lits[i - 1].text) != 0) {
                         start[n_patterns] = n_rules;
                         patterns[n_patterns++] = lits[i].text;
+                        for (size_t k = 0; k < ELEMENTSOF(exact); k++)
+                                as_written[n_patterns - 1] |= strcmp(lits[i].text, exact[k]) == 0;
                 }
+                /* a rule's literal is found in every case people type, whoever else shares it */
+                if (lits[i].rule != SIZE_MAX)
+                        as_written[n_patterns - 1] = false;
                 if (lits[i].rule != SIZE_MAX)
                         rules[n_rules++] = lits[i].rule;
                 if (lits[i].rule == SIZE_MAX || rs->rules[lits[i].rule].n_contents == 1)
@@ -473,6 +480,9 @@ static int build_prefilter(const RuleSet *rs, bool probe, Prefilter **ret, Patte
         start[n_patterns] = n_rules;
         if ((r = prefilter_new(patterns, n_patterns, ret)) < 0)
                 return r;
+        for (size_t i = 0; i < n_patterns; i++)
+                if (as_written[i])
+                        prefilter_set_exact(*ret, i);
         *ret_rules = (PatternRules){TAKE_PTR(start), TAKE_PTR(rules), TAKE_PTR(flags)};
         return 0;
 }

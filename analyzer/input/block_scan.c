@@ -13,6 +13,10 @@
 #define BLANK_BITS 0x29
 #define BLANKISH(c) (((c) | BLANK_BITS) == BLANK_BITS)
 
+/* '\\' (0x5c) and '^' (0x5e) differ in bit 1 alone: one compare with it or'ed in finds both. */
+#define BACKSLASH_CARET_BIT 0x02
+#define BACKSLASH_OR_CARET 0x5e
+
 /* Whether a line after one of the newlines of the word at i (bits, one per byte) starts with a blank: a look
  * at the byte after each newline, which costs less than a compare of every byte (a line is about a hundred).
  */
@@ -58,8 +62,9 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
                         nul |= swar_bytes_equal(v, 0);
                         brace |= swar_bytes_equal(v, '{');
                         high |= v;
-                        escape |= swar_bytes_equal(v, '\\') | swar_bytes_equal(v, 0x1b) |
-                                swar_bytes_equal(v, '^');
+                        escape |=
+                                swar_bytes_equal(v | (SWAR_ONES * BACKSLASH_CARET_BIT), BACKSLASH_OR_CARET) |
+                                swar_bytes_equal(v, 0x1b);
                         bits |= swar_marks_to_bits(swar_bytes_equal(v, '\n')) << (8 * k);
                 }
                 b.indent |= indented_after(text, len, i, bits);
@@ -78,9 +83,9 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 #if defined(__x86_64__)
 /* The x86-64 baseline: four 16-byte vectors to a word of the map. NUL is found as a zero minimum. */
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
-        const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'), bs = _mm_set1_epi8('\\'),
-                      esc = _mm_set1_epi8(0x1b), caret = _mm_set1_epi8('^'),
-                      blank = _mm_set1_epi8(BLANK_BITS);
+        const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'),
+                      bs = _mm_set1_epi8(BACKSLASH_OR_CARET), bs_bit = _mm_set1_epi8(BACKSLASH_CARET_BIT),
+                      esc = _mm_set1_epi8(0x1b), blank = _mm_set1_epi8(BLANK_BITS);
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
                 escape = brace, indent = brace;
         uint32_t count = 0;
@@ -93,10 +98,9 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                         __m128i v = _mm_loadu_si128((const __m128i *) (text + i + 16 * k));
                         least = _mm_min_epu8(least, v);
                         brace = _mm_or_si128(brace, _mm_cmpeq_epi8(v, br));
-                        escape = _mm_or_si128(
-                                escape,
-                                _mm_or_si128(_mm_cmpeq_epi8(v, caret),
-                                             _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, esc))));
+                        escape = _mm_or_si128(escape,
+                                              _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, bs_bit), bs),
+                                                           _mm_cmpeq_epi8(v, esc)));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
                         /* a blank after a newline: each byte against the one before it, loaded again one
@@ -129,8 +133,9 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
 /* Two 32-byte vectors to a word of the map, and the count by popcnt (every AVX2 CPU has it). */
 __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, size_t len,
                                                             const NewlineMap *map, BlockScan *ret) {
-        const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'), bs = _mm256_set1_epi8('\\'),
-                      esc = _mm256_set1_epi8(0x1b), caret = _mm256_set1_epi8('^'),
+        const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'),
+                      bs = _mm256_set1_epi8(BACKSLASH_OR_CARET),
+                      bs_bit = _mm256_set1_epi8(BACKSLASH_CARET_BIT), esc = _mm256_set1_epi8(0x1b),
                       blank = _mm256_set1_epi8(BLANK_BITS);
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
                 escape = brace, indent = brace;
@@ -145,12 +150,12 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                 brace = _mm256_or_si256(
                         brace, _mm256_or_si256(_mm256_cmpeq_epi8(lo, br), _mm256_cmpeq_epi8(hi, br)));
                 high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
-                escape = _mm256_or_si256(
-                        escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, bs), _mm256_cmpeq_epi8(hi, bs)));
+                escape =
+                        _mm256_or_si256(escape,
+                                        _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_or_si256(lo, bs_bit), bs),
+                                                        _mm256_cmpeq_epi8(_mm256_or_si256(hi, bs_bit), bs)));
                 escape = _mm256_or_si256(
                         escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc)));
-                escape = _mm256_or_si256(
-                        escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, caret), _mm256_cmpeq_epi8(hi, caret)));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
                 /* a blank after a newline: each byte against the one before it, loaded again one byte back

@@ -219,6 +219,11 @@ typedef struct Prefilter Prefilter;
  * builtin's "write error", driverctl. A line that holds none of them changes no transcript's state. */
 #define PREFILTER_SHELL_LITERALS "/sys/", "write error", "driverctl"
 
+/* Extra literals a program prints, in each of its spellings, and nobody types: looked for only as written.
+ * In the other cases literal_case_ok() takes, "IOMMU group " would be found in every kernel line "Adding to
+ * iommu group N" (one in eight of a boot's log), each occurrence judged and listed for nothing. */
+#define PREFILTER_EXACT_LITERALS "IOMMU Group ", "IOMMU group "
+
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
  * lines (romfile=, x-vga=, the id= of a -device vfio-pci that a -set names, and the UEFI firmware drive:
@@ -229,8 +234,8 @@ typedef struct Prefilter Prefilter;
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
-                        "smmu", "] type 0", "starting up libvirt version: ", "IOMMU Group ",              \
-                        "IOMMU group ", PREFILTER_SHELL_LITERALS                                          \
+                        "smmu", "] type 0", "starting up libvirt version: ", PREFILTER_EXACT_LITERALS,    \
+                        PREFILTER_SHELL_LITERALS                                                          \
         }
 
 /* What a pattern of the log prefilter is besides a rule's literal. */

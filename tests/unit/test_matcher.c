@@ -53,6 +53,43 @@ static void test_prefilter(void **state) {
         assert_int_equal(prefilter_new(empty, 1, &p), -EINVAL);
 }
 
+/* A pattern set exact is found only as written, by the automaton and by Hyperscan alike; the others in the
+ * cases people type. */
+static void check_exact(const char *scan) {
+        static const char line[] =
+                "pci 0000:01:00.0: Adding to iommu group 1 / IOMMU Group 2 / IOMMU GROUP 3";
+        const char *pats[] = {"IOMMU group ", "IOMMU Group ", "iommu group "};
+        Prefilter *p;
+        size_t seen[3] = {0};
+        setenv("VFIOEXPLAIN_SCAN", scan, 1);
+        assert_int_equal(prefilter_new(pats, 3, &p), 0);
+        unsetenv("VFIOEXPLAIN_SCAN");
+        prefilter_set_exact(p, 0);
+        prefilter_set_exact(p, 1);
+        PrefilterHits hits = {0};
+        uint64_t ends[(sizeof(line) + 63) / 64] = {0};
+        prefilter_mark(p, line, sizeof(line) - 1, ends, &hits);
+        for (size_t i = 0; i < hits.n; i++)
+                seen[hits.hits[i].pattern]++;
+        prefilter_hits_done(&hits);
+        assert_int_equal(seen[0], 0); /* neither "iommu group " nor "IOMMU GROUP " */
+        assert_int_equal(seen[1], 1);
+        assert_int_equal(seen[2], 2); /* as written, and in capitals throughout */
+        memset(seen, 0, sizeof(seen));
+        prefilter_scan(p, line, line, sizeof(line) - 1, count_hit, seen);
+        assert_int_equal(seen[0], 0);
+        assert_int_equal(seen[1], 1);
+        assert_int_equal(seen[2], 2);
+        prefilter_free(p);
+}
+
+static void test_prefilter_exact(void **state) {
+        check_exact("portable");
+#ifdef VX_HAVE_HYPERSCAN
+        check_exact("hyperscan");
+#endif
+}
+
 /* Whether lit is at s's offset at, in a case literal_case_ok() takes. */
 static bool case_taken(const char *s, size_t at, const char *lit) {
         return literal_case_ok(s, s + at, lit, strlen(lit));
@@ -213,11 +250,9 @@ static void test_depth_and_jit_stack_limits(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_prefilter),
-                cmocka_unit_test(test_literal_case),
-                cmocka_unit_test(test_match_and_captures),
-                cmocka_unit_test(test_match_limit),
-                cmocka_unit_test(test_depth_and_jit_stack_limits),
+                cmocka_unit_test(test_prefilter),    cmocka_unit_test(test_prefilter_exact),
+                cmocka_unit_test(test_literal_case), cmocka_unit_test(test_match_and_captures),
+                cmocka_unit_test(test_match_limit),  cmocka_unit_test(test_depth_and_jit_stack_limits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1233,6 +1233,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
 }
 
 size_t paste_unquote(Span text, Span *ret) {
+        /* the first letters of peel_manager()'s prefixes: most messages start with none */
+        if (text.len < 6 || !strchr("TsSEGQUlFH\"Lv", text.p[0]) || text.p[0] == '\0') {
+                *ret = text;
+                return 0;
+        }
         PastePiece pc = {.text = text};
         size_t n = 0;
         while (n < VX_PASTE_DEPTH_MAX && peel_manager(&pc))
