@@ -251,7 +251,7 @@ int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 .rule = m->rule_index,
                 .seq = a->seq,
                 .epoch = a->epoch,
-                .pasted = m->rule->pasted,
+                .pasted = m->rule->pasted || a->cur_pasted,
         };
         /* Only shown: on OOM the evidence goes without it. */
         if (a->cur_command) {
@@ -620,6 +620,32 @@ int analysis_feed_probe(Analysis *a, const char *text, size_t len) {
         return r;
 }
 
+int analysis_feed_statement(Analysis *a, const char *input, unsigned long lineno, const char *raw,
+                            unsigned epoch, const char *text) {
+        Line line = {.format = FORMAT_BARE, .priority = -1, .mono = -1, .n_views = 1};
+        unsigned saved_epoch = a->epoch;
+        int r;
+
+        line.views[0] = (LineView){.source = SOURCE_PROBE, .text = span_make(text, strlen(text))};
+        if (set_current_input(a, input) < 0)
+                return 0;
+        a->seq++;
+        a->epoch = epoch;
+        a->cur_line = lineno;
+        a->cur_raw = raw;
+        a->cur_len = strlen(raw);
+        a->cur_meta = NULL;
+        a->cur_piece = NULL;
+        a->cur_command = NULL;
+        a->cur_joined = 0;
+        a->cur_matched = false;
+        a->cur_pasted = true;
+        r = matcher_match_line(a->m, &line, on_match, a);
+        a->cur_pasted = false;
+        a->epoch = saved_epoch;
+        return r;
+}
+
 static void add_device(PciAddress *out, size_t *n, size_t max, const char *d) {
         if (!d[0] || *n >= max)
                 return;
@@ -836,7 +862,8 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
          * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
         if (!a->guest_input)
-                context_note_line(&a->ctx, a->epoch, line, a->cur_joined);
+                context_note_line(&a->ctx, a->epoch, line, a->cur_joined,
+                                  &(ContextWhere){a->cur_input, lineno, raw, len});
         if (romfile_refs_wanted(line)) {
                 romfile_refs_scan(&a->romfiles, raw, len);
                 k->len = 0;

@@ -131,6 +131,7 @@ struct Analysis {
         const char *cur_command;
         unsigned cur_joined; /* the line is a head joined with this many indented lines after it */
         bool cur_counted; /* the line as read is counted as matched already (by another of its pieces) */
+        bool cur_pasted; /* a statement made of a pasted listing (pasted.c): its evidence is the paste's */
         /* the last sysfs write command of a shell transcript, until a reply answers it */
         struct {
                 bool pending;
@@ -208,3 +209,13 @@ int regressions_note_kernel(Analysis *a, const Match *m, const char *release, bo
  * one of its ranges; before the symptoms are attached. */
 int regressions_judge(Analysis *a);
 void regressions_free(Analysis *a);
+
+/* Matches text, a statement made of a listing pasted in the input (in the words of a probe line, so the
+ * probe rules judge it), as if it were the line raw of input at lineno in epoch: its evidence shows raw, as
+ * pasted. */
+int analysis_feed_statement(Analysis *a, const char *input, unsigned long lineno, const char *raw,
+                            unsigned epoch, const char *text);
+/* pasted.c: what the listings pasted in the input show together, stated as probe lines of the paste's host
+ * (a device on no driver or a host driver whose ids a pasted vfio-pci ids= lists); before the symptoms are
+ * attached. */
+int pasted_judge(Analysis *a);

@@ -17,6 +17,7 @@ void context_done(HostContext *c) {
         free(c->epochs);
         free(c->devices);
         free(c->listed);
+        free(c->pasted_devices);
         *c = (HostContext){0};
 }
 
@@ -283,7 +284,203 @@ ListedGroup context_listed_group(const HostContext *c, size_t i) {
         return !cut && (whole || other_groups) ? LISTED_CARD_ONLY : LISTED_NONE;
 }
 
-void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined) {
+/* pciutils lib/names.c pci_lookup_name() class names (pci.ids) of the classes conditions name, for a listing
+ * without -nn: lspci -k's header "01:00.0 VGA compatible controller: NVIDIA ..." */
+static int class_of_name(Span name) {
+        static const struct {
+                const char *name;
+                int code;
+        } names[] = {
+                {"PCI bridge", 0x060400},         {"VGA compatible controller", 0x030000},
+                {"3D controller", 0x030200},      {"Display controller", 0x038000},
+                {"Audio device", 0x040300},       {"Multimedia audio controller", 0x040100},
+                {"USB controller", 0x0c0300},     {"Non-Volatile memory controller", 0x010800},
+                {"SATA controller", 0x010600},    {"Ethernet controller", 0x020000},
+                {"Network controller", 0x028000},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (name.len == strlen(names[i].name) && memcmp(name.p, names[i].name, name.len) == 0)
+                        return names[i].code;
+        return -1;
+}
+
+/* The first "[vvvv:dddd]" of t: lspci -nn's ids after the device's name (its subsystem's come later). */
+static bool first_ids(Span t, int *vendor, int *device) {
+        for (size_t i = 0; i + 11 <= t.len; i++) {
+                Span s = span_make(t.p + i, t.len - i);
+                uint64_t v, d;
+                if (span_eat_char(&s, '[') && span_eat_xdigits(&s, 4, &v) && span_eat_char(&s, ':') &&
+                    span_eat_xdigits(&s, 4, &d) && span_eat_char(&s, ']')) {
+                        *vendor = (int) v;
+                        *device = (int) d;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* A pasted lspci header (pciutils lspci.c show_device(): "%s %s [%04x]: %s [%04x:%04x]" with -nn, "%s %s:
+ * %s" without), joined with its TAB-indented lines under -k (ls-kernel.c show_kernel(): "Kernel driver in
+ * use: %s", "Kernel modules: %s"): the device's class and ids for conditions, and its driver. */
+static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigned joined) {
+        size_t end = address_token(text.p, 0, text.len);
+        if (!end)
+                return;
+        PastedDevice p = {.epoch = epoch, .vendor = -1, .device = -1};
+        DeviceNote n = {.vendor = -1, .device = -1, .class_code = -1, .host_class = -1};
+        if (pci_address_normalize(text.p, end, p.address) < 0)
+                return;
+        Span t = span_make(text.p + end + 1, text.len - end - 1), name;
+        const char *colon = span_find(t, ": ");
+        if (!colon)
+                return;
+        name = span_make(t.p, (size_t) (colon - t.p));
+        uint64_t cls;
+        /* -nn: "VGA compatible controller [0300]" */
+        if (name.len > 7 && name.p[name.len - 1] == ']' && name.p[name.len - 6] == '[' &&
+            name.p[name.len - 7] == ' ') {
+                Span code = span_make(name.p + name.len - 5, 4);
+                if (!span_eat_xdigits(&code, 4, &cls))
+                        return;
+                n.class_code = (int) (cls << 8);
+                Span rest = span_make(colon + 2, text.len - (size_t) (colon + 2 - text.p));
+                (void) first_ids(rest, &p.vendor, &p.device);
+        } else
+                n.class_code = class_of_name(name);
+        snprintf(n.address, sizeof(n.address), "%s", p.address);
+        n.vendor = p.vendor;
+        n.device = p.device;
+        if (n.class_code >= 0 || n.vendor >= 0)
+                (void) context_note_device(c, &n);
+        if (joined == 0)
+                return;
+        const char *drv = span_find(text, " Kernel driver in use: ");
+        const char *mods = span_find(text, " Kernel modules: ");
+        if (!drv && !mods)
+                return;
+        p.kernel_lines = true;
+        if (drv) {
+                Span d = span_make(drv + 23, text.len - (size_t) (drv + 23 - text.p)), word;
+                if (!span_eat_until(&d, ' ', &word))
+                        word = d;
+                snprintf(p.driver, sizeof(p.driver), "%.*s", (int) MIN(word.len, sizeof(p.driver) - 1),
+                         word.p);
+        }
+        for (size_t i = 0; i < c->n_pasted_devices; i++)
+                if (c->pasted_devices[i].epoch == epoch &&
+                    strcmp(c->pasted_devices[i].address, p.address) == 0) {
+                        c->pasted_devices[i] = p;
+                        return;
+                }
+        if (c->n_pasted_devices >= VX_PASTED_DEVICES_MAX)
+                return;
+        if (c->n_pasted_devices % 16 == 0) {
+                PastedDevice *a =
+                        realloc(c->pasted_devices, (c->n_pasted_devices + 16) * sizeof(PastedDevice));
+                if (!a)
+                        return;
+                c->pasted_devices = a;
+        }
+        c->pasted_devices[c->n_pasted_devices++] = p;
+}
+
+/* "10de:1b80,10de:10f0" (vfio-pci's ids= takes "vendor:device[:subvendor[:subdevice[:class[:mask]]]]", comma
+ * separated: drivers/vfio/pci/vfio_pci.c vfio_pci_fill_ids()) */
+static void parse_ids(PastedIds *p, Span t) {
+        while (t.len > 0 && p->n_ids < ELEMENTSOF(p->ids)) {
+                uint64_t v, d;
+                if (!span_eat_xdigits(&t, 4, &v) || !span_eat_char(&t, ':') || !span_eat_xdigits(&t, 4, &d))
+                        return;
+                p->ids[p->n_ids++] = (uint32_t) (v << 16 | d);
+                while (t.len > 0 && t.p[0] != ',' && t.p[0] != ' ' && t.p[0] != '"')
+                        span_advance(&t, 1);
+                if (!span_eat_char(&t, ','))
+                        return;
+        }
+}
+
+/* A vfio-pci ids= setting pasted: kmod's modprobe.d(5) "options vfio-pci ids=..." (the module's name with
+ * '-' or '_'), as cat prints it or grep -r with "FILE:" before it; "vfio-pci.ids=" on a pasted /proc/cmdline
+ * (the kernel's own parameter syntax, kernel/params.c). And modprobe.d's "softdep DRIVER pre: vfio-pci". */
+static void note_vfio_settings(HostContext *c, unsigned epoch, Span text, const ContextWhere *where) {
+        Span t = text, file = {0};
+        const char *cut = span_find(t, ".conf:");
+        if (span_starts_with(t, "/etc/modprobe.d/") && cut) {
+                file = span_make(t.p, (size_t) (cut + 5 - t.p));
+                span_advance(&t, file.len + 1);
+        }
+        /* modprobe.d(5): a '#' starts a comment, which the paste stage reads as a root prompt */
+        if (where && where->raw) {
+                const char *hash = memchr(where->raw, '#', where->len);
+                Span raw = span_make(where->raw, where->len);
+                const char *word = span_find(raw, "options ");
+                if (!word)
+                        word = span_find(raw, "softdep ");
+                if (hash && word && hash < word)
+                        return;
+        }
+        if (span_eat_literal(&t, "softdep ")) {
+                if (span_find(t, " pre: vfio-pci") || span_find(t, " pre: vfio_pci"))
+                        c->pasted_softdep = true;
+                return;
+        }
+        const char *ids = NULL;
+        bool cmdline = false;
+        if (span_eat_literal(&t, "options vfio-pci ") || span_eat_literal(&t, "options vfio_pci ")) {
+                ids = span_find(t, "ids=");
+                if (ids && ids > t.p && ids[-1] != ' ')
+                        ids = NULL;
+        } else if (span_starts_with(t, "BOOT_IMAGE=") || span_starts_with(t, "initrd=")) {
+                ids = span_find(t, " vfio-pci.ids=");
+                if (!ids)
+                        ids = span_find(t, " vfio_pci.ids=");
+                ids = ids ? ids + 10 : NULL;
+                cmdline = true;
+        }
+        if (!ids || c->n_pasted_ids >= ELEMENTSOF(c->pasted_ids) || !where)
+                return;
+        PastedIds *p = &c->pasted_ids[c->n_pasted_ids];
+        *p = (PastedIds){.epoch = epoch, .input = where->input, .line = where->line};
+        parse_ids(p, span_make(ids + 4, t.len - (size_t) (ids + 4 - t.p)));
+        if (p->n_ids == 0)
+                return;
+        snprintf(p->text, sizeof(p->text), "%.*s", (int) MIN(where->len, sizeof(p->text) - 1), where->raw);
+        if (cmdline)
+                snprintf(p->where, sizeof(p->where), "/proc/cmdline");
+        else if (file.len > 0)
+                snprintf(p->where, sizeof(p->where), "%.*s", (int) MIN(file.len, sizeof(p->where) - 1),
+                         file.p);
+        else
+                snprintf(p->where, sizeof(p->where), "/etc/modprobe.d/");
+        c->n_pasted_ids++;
+}
+
+const PastedIds *context_pasted_ids_of(const HostContext *c, unsigned epoch, int vendor, int device) {
+        if (vendor < 0 || device < 0)
+                return NULL;
+        uint32_t id = (uint32_t) vendor << 16 | (uint32_t) device;
+        for (size_t i = 0; i < c->n_pasted_ids; i++)
+                if (c->pasted_ids[i].epoch == epoch)
+                        for (size_t k = 0; k < c->pasted_ids[i].n_ids; k++)
+                                if (c->pasted_ids[i].ids[k] == id)
+                                        return &c->pasted_ids[i];
+        return NULL;
+}
+
+/* What a line that is no program's message may be: a listing pasted with the logs. */
+static void note_pasted(HostContext *c, unsigned epoch, Span text, unsigned joined,
+                        const ContextWhere *where) {
+        if (span_starts_with(text, "IOMMU "))
+                note_group_listing(c, epoch, text, joined);
+        else if (span_is_xdigit(text.p[0]) && address_token(text.p, 0, text.len))
+                note_lspci_header(c, epoch, text, joined);
+        else if (text.p[0] == 'o' || text.p[0] == 's' || text.p[0] == '/' || text.p[0] == 'B' ||
+                 text.p[0] == 'i')
+                note_vfio_settings(c, epoch, text, where);
+}
+
+void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined,
+                       const ContextWhere *where) {
         EpochInfo *e = epoch_info(c, epoch);
         if (line->host.len)
                 note_hostname(c, line->host);
@@ -316,12 +513,11 @@ void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigne
                                         e->iommu_lines = true;
                         } else if (span_starts_with(text, "pci "))
                                 note_enumeration(c, text);
-                        else if (span_starts_with(text, "IOMMU "))
-                                note_group_listing(c, epoch, text, joined);
+                        else
+                                note_pasted(c, epoch, text, joined, where);
                         break;
                 case SOURCE_UNKNOWN:
-                        if (span_starts_with(text, "IOMMU "))
-                                note_group_listing(c, epoch, text, joined);
+                        note_pasted(c, epoch, text, joined, where);
                         break;
                 case SOURCE_QEMU:
                         /* qemu-system-aarch64, not qemu-kvm (RHEL's, any architecture) */

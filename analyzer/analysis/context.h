@@ -8,9 +8,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "condition.h"
 #include "vfioexplain/analysis.h"
+#include "vfioexplain/limits.h"
 #include "vfioexplain/line.h"
 
 typedef struct EpochInfo {
@@ -37,6 +39,35 @@ typedef enum ListedGroup {
         LISTED_OTHERS, /* another device too */
 } ListedGroup;
 
+/* A device of a pasted lspci listing (pciutils lspci.c show_device(); -k: ls-kernel.c show_kernel()). */
+typedef struct PastedDevice {
+        PciAddress address;
+        unsigned epoch;
+        int vendor, device; /* -1 where the listing has no ids (no -nn) */
+        bool kernel_lines; /* -k: its "Kernel driver in use" / "Kernel modules" lines were joined to it */
+        char driver[32]; /* the driver in use, "" for none */
+} PastedDevice;
+
+/* A vfio-pci ids= setting pasted: an "options vfio-pci ids=" line of /etc/modprobe.d (cat, or grep's
+ * "FILE:" before it), or vfio-pci.ids= on a pasted /proc/cmdline. */
+typedef struct PastedIds {
+        unsigned epoch;
+        const char *input; /* where it was read: the analysis's input name, and its line */
+        unsigned long line;
+        char text[VX_PASTED_TEXT_MAX + 1]; /* the line as read, for its evidence */
+        char where[64]; /* the file grep named, "/etc/modprobe.d/", or "/proc/cmdline" */
+        uint32_t ids[VX_PASTED_IDS_MAX]; /* vendor << 16 | device */
+        size_t n_ids;
+} PastedIds;
+
+/* Where the line context_note_line() reads comes from. */
+typedef struct ContextWhere {
+        const char *input; /* the analysis's own copy of the input name */
+        unsigned long line;
+        const char *raw; /* the line as read */
+        size_t len;
+} ContextWhere;
+
 typedef struct HostContext {
         unsigned arch_mask; /* 1 << ArchFamily */
         unsigned cpu_mask; /* 1 << AnalysisCpu */
@@ -52,12 +83,20 @@ typedef struct HostContext {
         size_t n_hostnames;
         ListedMember *listed; /* members of IOMMU group listings pasted in the input */
         size_t n_listed;
+        PastedDevice *pasted_devices; /* devices of lspci listings pasted in the input */
+        size_t n_pasted_devices;
+        PastedIds pasted_ids[VX_PASTED_IDS_SETTINGS_MAX];
+        size_t n_pasted_ids;
+        bool pasted_softdep; /* a pasted modprobe.d "softdep DRIVER pre: vfio-pci" */
 } HostContext;
 
 void context_done(HostContext *c);
 /* Notes what a line fed at epoch tells (its views as classified; joined: the number of indented lines joined
- * to it). Never fails: what finds no room is not noted. */
-void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined);
+ * to it; where: where it was read). Never fails: what finds no room is not noted. */
+void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined,
+                       const ContextWhere *where);
+/* Whether a pasted vfio-pci ids= setting of the epoch lists vendor:device; returns it, or NULL. */
+const PastedIds *context_pasted_ids_of(const HostContext *c, unsigned epoch, int vendor, int device);
 const EpochInfo *context_epoch(const HostContext *c, unsigned epoch);
 /* The device's note, NULL if none. */
 const DeviceNote *context_device(const HostContext *c, const char *address);

@@ -453,6 +453,8 @@ int analysis_finish(Analysis *a) {
         hit_index_reset(&a->symptom_index);
         if (a->memo)
                 line_memo_clear(a->memo);
+        if ((r = pasted_judge(a)) < 0)
+                return r;
         resolve_groups(a);
         if ((r = merge_deviceless(a)) < 0)
                 return r;

@@ -110,6 +110,13 @@
 #define VX_INPUT_HOSTNAMES_MAX 8u
 /* Members of pasted IOMMU group listings ("IOMMU Group 1 01:00.0 VGA ..."): a desktop has a few dozen. */
 #define VX_LISTED_MEMBERS_MAX 512u
+/* Devices of pasted lspci listings (a desktop lists a few dozen), vfio-pci ids= settings pasted (a
+ * modprobe.d line, a command line), the ids one of them lists (vfio-pci takes a few), and the text of such a
+ * line kept to be shown as evidence. */
+#define VX_PASTED_DEVICES_MAX 256u
+#define VX_PASTED_IDS_SETTINGS_MAX 8u
+#define VX_PASTED_IDS_MAX 16u
+#define VX_PASTED_TEXT_MAX 512u
 /* Causes a symptom suggested that a fact ruled out, kept to be shown as such. */
 #define VX_RULED_OUT_MAX 64u
 /* The line memo (analyzer/analysis/line_memo.c): what a message did, for the lines that say it again. Sized

@@ -221,8 +221,12 @@ typedef struct Prefilter Prefilter;
 
 /* Extra literals a program prints, in each of its spellings, and nobody types: looked for only as written.
  * In the other cases literal_case_ok() takes, "IOMMU group " would be found in every kernel line "Adding to
- * iommu group N" (one in eight of a boot's log), each occurrence judged and listed for nothing. */
-#define PREFILTER_EXACT_LITERALS "IOMMU Group ", "IOMMU group "
+ * iommu group N" (one in eight of a boot's log), each occurrence judged and listed for nothing. lspci -nn's
+ * class names before their code, and modprobe.d's keywords, which modprobe reads only in lower case, are the
+ * same. */
+#define PREFILTER_EXACT_LITERALS                                                                     \
+        "IOMMU Group ", "IOMMU group ", "controller [0", "bridge [06", "device [04", "options vfio", \
+                "softdep "
 
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
@@ -230,7 +234,9 @@ typedef struct Prefilter Prefilter;
  * pflash or -bios), the commands and replies of a shell transcript's sysfs writes, and what
  * analyzer/analysis/context.c notes of the host: the IOMMU driver's lines (DMAR, AMD-Vi, an SMMU's), the
  * kernel's enumeration of each PCI device ("[10de:1b80] type 00 class 0x030000") and libvirt's line at each
- * start of a domain (its QEMU and kernel versions and host name), and pasted IOMMU group listings. */
+ * start of a domain (its QEMU and kernel versions and host name), pasted IOMMU group listings, the header of
+ * a device in a pasted lspci -nn ("VGA compatible controller [0300]: ", "PCI bridge [0604]: "), and a pasted
+ * modprobe.d's vfio-pci options and softdeps. */
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \

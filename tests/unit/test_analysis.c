@@ -424,6 +424,67 @@ static void test_pasted_listing_confirms(void **state) {
         analysis_free(a);
 }
 
+#define LSPCI_NNK(driver)                                                                                         \
+        "01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GP104 [GeForce GTX 1080] [10de:1b80] (rev " \
+        "a1)\n\tSubsystem: eVga.com. Corp. Device [3842:6183]\n" driver "\tKernel modules: nouveau\n"
+
+/* The vars of the first finding's evidence from a pasted line, as "driver,path,value" ("-" for none). */
+static const char *pasted_statement(const char *text) {
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, text, false);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        result[0] = 0;
+        for (size_t i = 0; i < n && !result[0]; i++)
+                for (size_t e = 0; e < fs[i]->n_evidence; e++) {
+                        const Evidence *ev = &fs[i]->evidence[e];
+                        if (!ev->pasted)
+                                continue;
+                        char *const *v = ev->vars;
+                        snprintf(result, sizeof(result), "%s %s@%s line %lu: %s,%s,%s",
+                                 rs->causes[fs[i]->cause].id, strength_to_string(fs[i]->confidence),
+                                 fs[i]->device, ev->line, ev->text, v && v[VAR_DRIVER] ? v[VAR_DRIVER] : "-",
+                                 v && v[VAR_PATH] ? v[VAR_PATH] : "-");
+                        break;
+                }
+        analysis_free(a);
+        return result;
+}
+
+/* Issue 21: a pasted vfio-pci ids= (modprobe.d, grep's FILE: before it, or /proc/cmdline) that lists a
+ * device a pasted lspci -nnk shows off vfio-pci is stated as the probes state it of this host; the evidence
+ * is the pasted ids= line. */
+static void test_pasted_ids_and_lspci(void **state) {
+        assert_string_equal(
+                pasted_statement(ENOENT "options vfio-pci ids=10de:1b80,10de:10f0\n" LSPCI_NNK("")),
+                "not-bound-to-vfio confirmed@0000:01:00.0 line 2: options vfio-pci "
+                "ids=10de:1b80,10de:10f0,-,/etc/modprobe.d/");
+        assert_string_equal(
+                pasted_statement("/etc/modprobe.d/vfio.conf:options vfio_pci ids=10de:1b80 disable_vga=1\n"
+                                 "/etc/modprobe.d/vfio.conf:softdep nvidia pre: vfio-pci\n" LSPCI_NNK(
+                                         "\tKernel driver in use: nvidia\n")),
+                "not-bound-to-vfio likely@0000:01:00.0 line 1: /etc/modprobe.d/vfio.conf:options vfio_pci "
+                "ids=10de:1b80 disable_vga=1,nvidia,/etc/modprobe.d/vfio.conf");
+        assert_string_equal(
+                pasted_statement(
+                        "BOOT_IMAGE=/vmlinuz-6.8.0 ro intel_iommu=on vfio-pci.ids=10de:1b80\n" LSPCI_NNK(
+                                "")),
+                "not-bound-to-vfio likely@0000:01:00.0 line 1: BOOT_IMAGE=/vmlinuz-6.8.0 ro "
+                "intel_iommu=on vfio-pci.ids=10de:1b80,-,/proc/cmdline");
+        /* Other ids, a device on vfio-pci, a commented line, no -k lines: nothing is stated. */
+        assert_string_equal(pasted_statement("options vfio-pci ids=10de:2206\n" LSPCI_NNK("")), "");
+        assert_string_equal(pasted_statement("options vfio-pci ids=10de:1b80\n" LSPCI_NNK(
+                                    "\tKernel driver in use: vfio-pci\n")),
+                            "");
+        assert_string_equal(pasted_statement("#options vfio-pci ids=10de:1b80\n" LSPCI_NNK("")), "");
+        assert_string_equal(
+                pasted_statement("options vfio-pci ids=10de:1b80\n01:00.0 VGA compatible controller "
+                                 "[0300]: NVIDIA Corporation GP104 [10de:1b80] (rev a1)\n"),
+                "");
+}
+
 /* A cause a symptom suggests and a fact rules out is dropped, and kept as ruled out with that fact. */
 static void test_ruled_out(void **state) {
         Analysis *a;
@@ -468,6 +529,7 @@ int main(void) {
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
                 cmocka_unit_test(test_pasted_listing_confirms),
+                cmocka_unit_test(test_pasted_ids_and_lspci),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
