@@ -80,6 +80,8 @@ int output_write(int fd, const char *s, size_t len, bool final);
 void output_sink_finish(void);
 int write_all(const char *s, size_t len);
 /* Feeds one text input. Returns 0, -EINVAL for binary input (reported), or a read error (reported). */
+/* A compressed input that could not be read (FeedReport's compression and decompress_error), in one line. */
+void feed_decompress_error(const char *name, const char *format, int r, const char *why);
 int feed_input(Analysis *a, const Input *in);
 /* The host's facts: replayed from --snapshot, or probed under --sysroot. */
 int get_facts(const Options *o, HostFacts *host);

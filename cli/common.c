@@ -159,7 +159,7 @@ static void show_bytes(uint64_t bytes, void *userdata) {
 
 /* A compressed input that could not be read to its end, in one line: what is wrong, and what to do. The
  * format's name is its tool's. */
-static void feed_decompress_error(const char *name, const char *format, int r, const char *why) {
+void feed_decompress_error(const char *name, const char *format, int r, const char *why) {
         switch (r) {
         case -EOPNOTSUPP:
                 errorf("%s: %s data, and its library cannot be loaded (%s): pipe it in through %s -dc", name,

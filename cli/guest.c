@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "lspci.h"
+#include "reader.h"
 
 /* Where the modules that would bind a guest's device are looked up: the guest's own modules.alias when
  * given (an Android guest's module set is not the host's), else the host's unless probes are off. */
@@ -80,10 +81,53 @@ static int fd_of_text(const char *text, size_t len) {
         return fd;
 }
 
-static int feed_guest_file(Analysis *a, const Options *o, const char *name, AliasSource *alias) {
+/* The lspci devices of a guest file that can be read again, a line at a time: a guest's dmesg of tens of MB
+ * is not held (issue 24 #11), only a line. Lines as feed_input() reads them (compressed, lone CRs). */
+static int lspci_of_file(const char *name, int fd, LspciDevice *devices, size_t *ret) {
+        LspciParser p;
+        LineReader rd;
+        ReadLine l;
+        int r = line_reader_init(&rd, fd);
+        if (r < 0)
+                return r;
+        lspci_parser_init(&p, devices, VX_GUEST_DEVICES_MAX);
+        while ((r = line_reader_next(&rd, &l)) > 0)
+                lspci_parser_line(&p, l.text, l.len);
+        *ret = lspci_parser_finish(&p);
+        if (r == -ENOMEM)
+                errorf("out of memory");
+        else if (line_reader_decompress_error(&rd))
+                feed_decompress_error(name, compression_name(rd.compression), r,
+                                      line_reader_decompress_error(&rd));
+        else if (r < 0)
+                errorf("--guest %s: read error: %s", name, strerror(-r));
+        line_reader_done(&rd);
+        return r < 0 ? r : 0;
+}
+
+/* A pipe (--guest <(adb shell dmesg)) is read once: its text is held (at most VX_GUEST_FILE_MAX) for the
+ * lspci listing and given to the analysis again as a memfd. Returns that fd, or a negative errno (said). */
+static int lspci_of_pipe(const char *name, int fd, LspciDevice *devices, size_t *ret) {
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ LspciDevice *devices = NULL;
         size_t len;
+        int r = read_fd_bounded(fd, VX_GUEST_FILE_MAX, &text, &len);
+        if (r < 0) {
+                errorf("--guest %s: %s", name,
+                       r == -EFBIG            ? "larger than a guest log read from a pipe can be"
+                               : r == -EISDIR ? "is a directory"
+                                              : strerror(-r));
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        *ret = lspci_parse(text, len, devices, VX_GUEST_DEVICES_MAX);
+        r = fd_of_text(text, len);
+        if (r < 0)
+                errorf("--guest %s: %s", name, strerror(-r));
+        return r;
+}
+
+static int feed_guest_file(Analysis *a, const Options *o, const char *name, AliasSource *alias) {
+        _cleanup_free_ LspciDevice *devices = NULL;
+        size_t n = 0;
         int fd, r;
 
         if (strcmp(name, "-") == 0) {
@@ -95,39 +139,41 @@ static int feed_guest_file(Analysis *a, const Options *o, const char *name, Alia
                 errorf("--guest %s: %s", name, fd == -EISDIR ? "is a directory" : strerror(-fd));
                 return fd == -EISDIR ? -EINVAL : fd;
         }
-        r = read_fd_bounded(fd, VX_GUEST_FILE_MAX, &text, &len);
-        if (r < 0) {
-                errorf("--guest %s: %s", name,
-                       r == -EFBIG            ? "larger than a guest log can be"
-                               : r == -EISDIR ? "is a directory"
-                                              : strerror(-r));
-                close(fd);
-                return r == -ENOMEM ? r : -EINVAL;
-        }
         devices = calloc(VX_GUEST_DEVICES_MAX, sizeof(LspciDevice));
         if (!devices) {
                 close(fd);
                 errorf("out of memory");
                 return -ENOMEM;
         }
+        if (lseek(fd, 0, SEEK_SET) == 0) {
+                /* Read twice: for its lspci listing first, then as a log. */
+                r = lspci_of_file(name, fd, devices, &n);
+                if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+                        r = -errno;
+                        errorf("--guest %s: %s", name, strerror(-r));
+                }
+        } else {
+                int copy = lspci_of_pipe(name, fd, devices, &n);
+                close(fd);
+                fd = copy;
+                r = fd < 0 ? fd : 0;
+        }
+        if (r < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
         analysis_set_guest(a, true);
-        size_t n = lspci_parse(text, len, devices, VX_GUEST_DEVICES_MAX);
         for (size_t i = 0; i < n && r >= 0; i++)
                 /* Bridges and host bridges have no driver in a VM as a rule. */
                 if (!devices[i].driver[0] && !devices[i].driver_unknown && devices[i].class_base != 0x06)
                         r = feed_driverless(a, name, &devices[i], alias, o);
-        if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
-                close(fd);
-                fd = fd_of_text(text, len);
-                r = fd < 0 ? fd : 0;
-        }
         if (r >= 0)
                 r = feed_input(a, &(Input){.name = name, .fd = fd});
         else if (r == -ENOMEM)
                 errorf("out of memory");
         analysis_set_guest(a, false);
-        if (fd >= 0)
-                close(fd);
+        close(fd);
         return r;
 }
 

@@ -179,37 +179,40 @@ static void parse_attribute(Span line, LspciDevice *d) {
         }
 }
 
-size_t lspci_parse(const char *buf, size_t len, LspciDevice *ret, size_t max) {
-        Span rest = span_make(buf, len), line;
-        unsigned long lineno = 0;
-        LspciDevice *cur = NULL;
-        bool toybox = false, toybox_drivers = false;
-        size_t n = 0;
+void lspci_parser_init(LspciParser *p, LspciDevice *ret, size_t max) {
+        *p = (LspciParser){.ret = ret, .max = max};
+}
 
-        while (span_next_line(&rest, &line)) {
-                lineno++;
-                if (line.len > 0 && line.p[line.len - 1] == '\r')
-                        line.len--;
-                if (line.len > 0 && line.p[0] == '\t') {
-                        if (cur) {
-                                parse_attribute(line, cur);
-                                /* only pciutils prints lines under a device */
-                                cur->pciutils = true;
-                        }
-                        continue;
+void lspci_parser_line(LspciParser *p, const char *text, size_t len) {
+        Span line = span_make(text, len);
+        p->lineno++;
+        if (line.len > 0 && line.p[line.len - 1] == '\r')
+                line.len--;
+        if (line.len > 0 && line.p[0] == '\t') {
+                if (p->cur) {
+                        parse_attribute(line, p->cur);
+                        /* only pciutils prints lines under a device */
+                        p->cur->pciutils = true;
                 }
-                cur = NULL;
-                if (n >= max)
-                        continue;
-                LspciDevice d = {.line = lineno};
-                if (!parse_header(line, &d)) {
-                        d = (LspciDevice){.line = lineno};
-                        if (!parse_numeric(line, &d))
-                                continue;
-                }
-                ret[n] = d;
-                cur = &ret[n++];
+                return;
         }
+        p->cur = NULL;
+        if (p->n >= p->max)
+                return;
+        LspciDevice d = {.line = p->lineno};
+        if (!parse_header(line, &d)) {
+                d = (LspciDevice){.line = p->lineno};
+                if (!parse_numeric(line, &d))
+                        return;
+        }
+        p->ret[p->n] = d;
+        p->cur = &p->ret[p->n++];
+}
+
+size_t lspci_parser_finish(LspciParser *p) {
+        LspciDevice *ret = p->ret;
+        size_t n = p->n;
+        bool toybox = false, toybox_drivers = false;
 
         for (size_t i = 0; i < n; i++)
                 if (ret[i].toybox && !ret[i].pciutils) {
@@ -226,7 +229,18 @@ size_t lspci_parse(const char *buf, size_t len, LspciDevice *ret, size_t max) {
                         /* pciutils shows the interface where it is not 0 */
                         d->prog_if_unknown = false;
         }
+        p->cur = NULL;
         return n;
+}
+
+size_t lspci_parse(const char *buf, size_t len, LspciDevice *ret, size_t max) {
+        Span rest = span_make(buf, len), line;
+        LspciParser p;
+
+        lspci_parser_init(&p, ret, max);
+        while (span_next_line(&rest, &line))
+                lspci_parser_line(&p, line.p, line.len);
+        return lspci_parser_finish(&p);
 }
 
 void lspci_modalias(const LspciDevice *d, char ret[static 64]) {

@@ -35,6 +35,19 @@ typedef struct LspciDevice {
  * it) are skipped. No I/O. Returns the number of devices in ret. */
 size_t lspci_parse(const char *buf, size_t len, LspciDevice *ret, size_t max);
 
+/* The same a line at a time, for a guest log read as it streams: init, each line (without its newline),
+ * then finish, which returns what lspci_parse() returns. */
+typedef struct LspciParser {
+        LspciDevice *ret;
+        size_t max, n;
+        unsigned long lineno;
+        LspciDevice *cur; /* the device whose TAB-indented lines follow, or NULL */
+} LspciParser;
+
+void lspci_parser_init(LspciParser *p, LspciDevice *ret, size_t max);
+void lspci_parser_line(LspciParser *p, const char *line, size_t len);
+size_t lspci_parser_finish(LspciParser *p);
+
 /* The device's modalias as the kernel writes it (drivers/pci/pci-sysfs.c modalias_show()):
  * pci:vVVVVVVVVdDDDDDDDDsvSSSSSSSSsdSSSSSSSSbcCCscCCiII */
 void lspci_modalias(const LspciDevice *d, char ret[static 64]);

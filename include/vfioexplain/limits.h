@@ -275,9 +275,10 @@
 #define VX_PROGRESS_AFTER_USEC 1000000u
 #define VX_PROGRESS_EVERY_USEC 250000u
 
-/* --guest: the largest guest log read whole (its lspci -nnk is parsed from the whole text), the PCI
- * devices kept from it, the longest driver or module list kept of one device, and the largest
- * modules.alias read (a distribution kernel's is 1 to 2 MiB). */
+/* --guest: the largest guest log from a pipe, which is held to be read twice (a file is read twice, a line
+ * at a time: for its lspci -nnk listing, then as a log), the PCI devices kept from it, the longest driver or
+ * module list kept of one device, and the largest modules.alias read (a distribution kernel's is 1 to 2
+ * MiB). */
 #define VX_GUEST_FILE_MAX (64u * 1024u * 1024u)
 #define VX_GUEST_DEVICES_MAX 256u
 #define VX_LSPCI_NAME_MAX 127u

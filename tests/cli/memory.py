@@ -11,6 +11,10 @@
 # once held that tree twice (built, then parsed again after redaction), then the document and its redacted
 # copy; it now writes the copy out in pieces, which must make one valid document with every cause in it.
 #
+# Then the other one-shot paths at 16 MB (issue 24 #11): --guest of a 63 MB guest log with its lspci listing
+# at the end (once read whole: 72 MB), and watch following a journal of 4096 matching lines of 60 KB until
+# it has read them, then its summary on SIGTERM (once 249 MB); run's own bound comes first.
+#
 # Last, the journal of 64 hosts (a systemd-journal-remote directory), each with lines that would fill the
 # bounds by itself: the hosts' analyses share one set of bounds (AnalysisBudget) and one line memo, and the
 # report of many hosts is written a host at a time; 64 hosts once took 450 MB of analyses and 170 MB more
@@ -22,7 +26,9 @@ import json
 import os
 import random
 import re
+import signal
 import tempfile
+import threading
 import time
 import subprocess
 import sys
@@ -132,8 +138,133 @@ def main():
             fails += 1
         peak_rss_mb(binary, src, FULL, ("report",), plain)
         fails += same_but_redacted(plain, redacted)
+        fails += guest_bound(binary, src, tmp)
+        fails += watch_bound(binary, src, tmp)
         fails += many_hosts(binary, src, tmp)
     sys.exit(1 if fails else 0)
+
+
+def peak_rss_of(argv, out=os.devnull):
+    """Exit status and peak RSS (MB) of a command with nothing on its standard input."""
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    _, status, ru = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), ru.ru_maxrss / 1024
+
+
+def guest_bound(binary, src, tmp):
+    """--guest FILE once read the whole file (up to 64 MB) to find its lspci listing, then the file again as
+    a log: 72 MB for a 63 MB guest dmesg. It is read a line at a time now, both times; the guest's lspci
+    devices (a listing at its end) must still be found."""
+    path = os.path.join(tmp, "guest.log")
+    with open(path, "wb") as f:
+        subprocess.run([sys.executable, __file__, "--generate", src, str(FULL - (1 << 20))], stdout=f, check=True)
+        f.write(b"00:05.0 VGA compatible controller [0300]: NVIDIA Corporation GP104 [GeForce GTX 1080] "
+                b"[10de:1b80] (rev a1)\n\tSubsystem: Gigabyte Technology Co., Ltd GP104 [1458:3702]\n"
+                b"\tKernel modules: nouveau\n")
+    out = os.path.join(tmp, "guest.json")
+    code, mb = peak_rss_of([binary, "--rules", os.path.join(src, "rules"), "--no-probe", "--format", "json",
+                            "--guest", path], out)
+    with open(out) as f:
+        ids = [c["id"] for c in json.load(f)["causes"]]
+    size = os.path.getsize(path) >> 20
+    if code not in (0, 1) or "guest-no-driver" not in ids:
+        print(f"FAIL: --guest of {size} MB: exit {code}, causes {ids[:5]}: the listing at its end was not read")
+        return 1
+    if mb > RSS_MAX_MB:
+        print(f"FAIL: --guest of {size} MB: peak RSS {mb:.1f} MB is over {RSS_MAX_MB} MB")
+        return 1
+    print(f"ok: --guest of {size} MB: peak RSS {mb:.1f} MB, its lspci listing read (guest-no-driver)")
+    return 0
+
+
+def export_field(k, v):
+    """One field of the journal export format, binary where the value is not one line of text."""
+    if b"\n" in v or any(c < 0x20 for c in v):
+        return k + b"\n" + len(v).to_bytes(8, "little") + v + b"\n"
+    return k + b"=" + v + b"\n"
+
+
+def rss_anon_peak(p):
+    """The peak RssAnon (KB) of a running process, sampled every 2 ms until it ends."""
+    peak = 0
+    while p.poll() is None:
+        try:
+            with open(f"/proc/{p.pid}/status") as st:
+                for l in st:
+                    if l.startswith("RssAnon:"):
+                        peak = max(peak, int(l.split()[1]))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        time.sleep(0.002)
+    return peak
+
+
+def watch_bound(binary, src, tmp):
+    """watch keeps the lines that matched a rule to judge them again: 4096 distinct ones of 60 KB from the
+    journal (any local user can log them) once made it hold 249 MB. Kept lines are bounded in bytes now
+    (VX_WATCH_KEPT_BYTES_MAX); watch follows a journal file of them, is ended by SIGTERM once it has read
+    them all, and prints its summary. Anonymous memory is sampled, as sd-journal's maps of the file are page
+    cache."""
+    jr = journal_remote()
+    if not jr:
+        print("FAIL: systemd-journal-remote is not installed: watch's journal cannot be written")
+        return 1
+    pad = b" " * 60000
+    export, t = [], 1700000000000000
+    for i in range(4096):
+        t += 1000
+        msg = b"vfio-pci 0000:%02x:%02x.0: BAR 1: can't reserve [mem 0xe0000000-0xefffffff 64bit pref%s]" % (
+            i % 256, i // 256, pad)
+        export.append(b"".join(export_field(k, v) for k, v in (
+            (b"__REALTIME_TIMESTAMP", b"%d" % t), (b"__MONOTONIC_TIMESTAMP", b"%d" % (t - 1600000000000000)),
+            (b"_BOOT_ID", b"%032x" % 0xb007), (b"_MACHINE_ID", b"%032x" % 0xabc0), (b"_HOSTNAME", b"host"),
+            (b"_TRANSPORT", b"kernel"), (b"SYSLOG_IDENTIFIER", b"kernel"), (b"PRIORITY", b"3"),
+            (b"MESSAGE", msg))) + b"\n")
+    jdir = os.path.join(tmp, "watch")
+    os.mkdir(jdir)
+    out = os.path.join(tmp, "watch.json")
+    with open(out, "wb") as f:
+        # watch follows what is written after it starts: the journal is written into its directory then.
+        p = subprocess.Popen([binary, "--rules", os.path.join(src, "rules"), "--no-probe", "--format", "json",
+                              "watch", "--directory", jdir], stdout=f, stderr=subprocess.PIPE)
+        if b"watching" not in p.stderr.readline():
+            p.kill()
+            print("FAIL: watch --directory did not start")
+            return 1
+        result = {}
+        sampler = threading.Thread(target=lambda: result.update(peak=rss_anon_peak(p)))
+        sampler.start()
+        subprocess.run([jr, "--split-mode=none", "--seal=no", f"--output={jdir}/remote.journal", "-"],
+                       input=b"".join(export), check=True, stderr=subprocess.DEVNULL)
+        # Read to its end: watch has used no CPU for a second (or 120 s have passed).
+        deadline, last, idle = time.monotonic() + 120, None, 0
+        while time.monotonic() < deadline and idle < 5:
+            with open(f"/proc/{p.pid}/stat") as st:
+                cpu = sum(int(x) for x in st.read().rsplit(")", 1)[1].split()[11:13])
+            idle = idle + 1 if cpu == last else 0
+            last = cpu
+            time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        p.stderr.read()
+        p.wait(60)
+        sampler.join()
+    with open(out, "rb") as f:
+        events = [json.loads(l) for l in f.read().splitlines() if l.strip()]
+    causes = sum(1 for e in events if e.get("event") == "cause")
+    summary = [e for e in events if e.get("event") == "summary"]
+    mb = result.get("peak", 0) / 1024
+    if p.returncode != 1 or not summary or causes == 0:
+        print(f"FAIL: watch of 4096 lines of 60 KB: exit {p.returncode}, {causes} causes, summary {bool(summary)}")
+        return 1
+    if mb > RSS_MAX_MB:
+        print(f"FAIL: watch of 4096 lines of 60 KB: anonymous memory {mb:.1f} MB is over {RSS_MAX_MB} MB")
+        return 1
+    print(f"ok: watch of 4096 lines of 60 KB from a journal: anonymous memory {mb:.1f} MB (sampled), "
+          f"{causes} causes, then its summary")
+    return 0
 
 
 def run_bound(binary, src):
