@@ -23,6 +23,7 @@
 #include "redact.h"
 #include "snapshot.h"
 #include "vm.h"
+#include "writer.h"
 
 int probe_or_fail(const Options *o, const char *command, HostFacts *host) {
         if (o->no_probe) {
@@ -65,8 +66,10 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 errorf("--no-probe: this command is about the host itself");
                 return EXIT_USAGE;
         }
-        /* Created now, as root (a file of root's), before the probes and the switch to nobody. */
-        fd = strcmp(path, "-") == 0 ? STDOUT_FILENO : file_create(path);
+        /* FILE is created by a process of root's that parses nothing, once the document is whole. */
+        fd = strcmp(path, "-") == 0 ? STDOUT_FILENO : output_file_when_whole(path, &ret);
+        if (fd == OUTPUT_WRITTEN_BY_US)
+                return ret;
         if (fd < 0) {
                 errorf("%s: %s", path, strerror(-fd));
                 return EXIT_USAGE;

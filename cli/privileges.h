@@ -14,9 +14,9 @@
  *   cap_sys_ptrace       /proc of another user's QEMU when /proc is mounted with hidepid=
  *   cap_kill             run: passing Ctrl-C on to its command, which runs as root
  *
- * Two runs keep the uid 0 for a while: snapshot -o FILE until FILE is open (it is root's), and watch
- * --trace throughout (it writes tracefs to set up its instance and removes the instance when it ends).
- * VFIOEXPLAIN_PRIVILEGES=keep leaves everything as it is (and says so); =debug says what was kept. */
+ * Two runs keep the uid 0 for a while: snapshot -o FILE until it has probed (cli/writer.c creates FILE),
+ * and watch --trace throughout (it writes tracefs to set up its instance and removes the instance when it
+ * ends). VFIOEXPLAIN_PRIVILEGES=keep leaves everything as it is (and says so); =debug says what was kept. */
 
 #include <linux/capability.h>
 #include <stdbool.h>
@@ -33,7 +33,7 @@
 
 typedef enum PrivUid {
         PRIV_UID_DROP, /* become nobody at once */
-        PRIV_UID_DROP_AFTER_PROBE, /* snapshot -o FILE: root until the file is open, after the probes */
+        PRIV_UID_DROP_AFTER_PROBE, /* snapshot -o FILE: root until the probes are done */
         PRIV_UID_KEEP, /* watch --trace: tracefs is written and cleaned up as root */
 } PrivUid;
 

@@ -176,6 +176,20 @@ if "$bin" --snapshot redacted-snapshot.json groups | grep -q '0000:01:00.0'; the
 else
         echo "FAIL: the redacted snapshot does not replay"; fails=$((fails + 1))
 fi
+# snapshot -o FILE that fails on its way (here its root cannot be opened; the redaction's limit, out of memory
+# and a probe's failure take the same path) leaves no FILE, or the one that was there as it was, and says why
+# in one line (issue 22: it once left an empty FILE). A FILE is written only once its document is whole.
+rm -f failed-snapshot.json
+expect 2 'cannot open as the system root' -- "$bin" --sysroot "$tmp/no-such-root" snapshot --redact -o failed-snapshot.json
+[ ! -e failed-snapshot.json ] || { echo "FAIL: a failed snapshot -o left a file behind"; fails=$((fails + 1)); }
+echo '{"previous": true}' >failed-snapshot.json
+expect 2 'cannot open as the system root' -- "$bin" --sysroot "$tmp/no-such-root" snapshot -o failed-snapshot.json
+[ "$(cat failed-snapshot.json)" = '{"previous": true}' ] && echo "ok: a failed snapshot -o leaves the previous FILE" ||
+        { echo "FAIL: a failed snapshot -o changed the FILE that was there"; fails=$((fails + 1)); }
+expect 2 'no-such-dir' -- "$bin" --sysroot fixtures/secrets snapshot -o "$tmp/no-such-dir/s.json"
+"$bin" --sysroot fixtures/secrets snapshot -o failed-snapshot.json && cmp -s failed-snapshot.json plain-snapshot.json &&
+        [ "$(stat -c %u failed-snapshot.json)" = "$(id -u)" ] && echo "ok: snapshot -o replaces FILE once whole" ||
+        { echo "FAIL: snapshot -o over an older FILE is not the snapshot"; fails=$((fails + 1)); }
 # A desktop's snapshot (here 75 more PCI functions) is too large to embed: the redacted report points to
 # the redacted snapshot only, the plain one to the plain.
 cp -a fixtures/secrets fixtures/big
