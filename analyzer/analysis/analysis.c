@@ -547,6 +547,20 @@ static void judge_guest(Analysis *a) {
         a->judged_epoch = a->epoch;
 }
 
+/* Keeps where a pasted listing first stated a fact, to say so of a cause the fact rules out. */
+static void note_pasted_fact(Analysis *a, size_t fact, const char *device) {
+        for (size_t i = 0; i < a->n_pasted_facts; i++) {
+                const PastedFact *p = &a->pasted_facts[i];
+                if (p->fact == fact && p->epoch == a->epoch && strcmp(p->device, device) == 0)
+                        return;
+        }
+        if (a->n_pasted_facts >= ELEMENTSOF(a->pasted_facts))
+                return;
+        PastedFact *p = &a->pasted_facts[a->n_pasted_facts++];
+        *p = (PastedFact){.fact = fact, .epoch = a->epoch, .input = a->cur_input, .line = a->cur_line};
+        snprintf(p->device, sizeof(p->device), "%s", device);
+}
+
 static int on_match(const Match *m, void *userdata) {
         Analysis *a = userdata;
         char *vars[_VAR_CAPTURE_MAX] = {0};
@@ -596,6 +610,8 @@ static int on_match(const Match *m, void *userdata) {
                                                     m->rule->target == a->host_kernel_fact);
                 if (dropped)
                         a->dropped++;
+                else if (m->rule->pasted || a->cur_pasted)
+                        note_pasted_fact(a, m->rule->target, vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "");
                 record(a, dropped, link, vars[VAR_GROUP]);
                 break;
         }

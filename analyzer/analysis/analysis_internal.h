@@ -73,7 +73,18 @@ typedef struct RuledOut {
         PciAddress device; /* "" for a host-wide cause */
         size_t fact;
         unsigned epoch;
+        const char *pasted_input; /* the pasted listing's line that stated the fact; NULL if none did */
+        unsigned long pasted_line;
 } RuledOut;
+
+/* A fact a line of a pasted listing stated (a rule of `pasted = yes`, or pasted.c's statement). */
+typedef struct PastedFact {
+        size_t fact;
+        PciAddress device; /* "" for the host */
+        unsigned epoch;
+        const char *input; /* owned by the Analysis */
+        unsigned long line;
+} PastedFact;
 
 typedef struct FindingState {
         Finding f;
@@ -171,6 +182,8 @@ struct Analysis {
         HostContext ctx; /* what the lines tell of their host, for conditions */
         RuledOut ruled_out[VX_RULED_OUT_MAX];
         size_t n_ruled_out;
+        PastedFact pasted_facts[VX_PASTED_FACTS_MAX];
+        size_t n_pasted_facts;
 };
 
 enum {

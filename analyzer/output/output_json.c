@@ -131,6 +131,13 @@ struct json_object *output_json_ruled_out(const Analysis *a) {
                 json_object_object_add(o1, "device",
                                        out[i].device[0] ? json_object_new_string(out[i].device) : NULL);
                 json_object_object_add(o1, "fact", json_object_new_string(rs->facts[out[i].fact]));
+                /* a fact of the host a pasted listing came from, with its line */
+                if (out[i].pasted_input) {
+                        json_object_object_add(o1, "fact_source", json_object_new_string("pasted"));
+                        json_object_object_add(o1, "fact_input", json_text(out[i].pasted_input));
+                        json_object_object_add(o1, "fact_line",
+                                               json_object_new_int64((int64_t) out[i].pasted_line));
+                }
                 json_object_array_add(arr, o1);
         }
         return arr;

@@ -172,6 +172,10 @@ typedef struct RuledOutCause {
         size_t cause;
         const char *device; /* "" for none */
         size_t fact;
+        /* the line of a listing pasted in the input that stated the fact (a fact of the paste's host), NULL
+         * if none did */
+        const char *pasted_input;
+        unsigned long pasted_line;
 } RuledOutCause;
 
 /* After analysis_finish(): the ruled-out causes, at most max into out; returns how many there are. */

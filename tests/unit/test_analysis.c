@@ -496,6 +496,19 @@ static void test_ruled_out(void **state) {
         assert_string_equal(rs->causes[ro[0].cause].id, "iommu-off-kernel");
         assert_string_equal(rs->facts[ro[0].fact], "iommu-active");
         assert_string_equal(ro[0].device, "");
+        assert_null(ro[0].pasted_input);
+        analysis_free(a);
+        /* The fact stated by a pasted listing: its line is kept with it. */
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a,
+                  ENOENT
+                  "  QEMU: Checking if IOMMU is enabled by kernel                               : PASS\n",
+                  false);
+        assert_int_equal(analysis_finish(a), 0);
+        assert_int_equal(analysis_ruled_out(a, ro, 4), 1);
+        assert_string_equal(rs->causes[ro[0].cause].id, "iommu-off-kernel");
+        assert_string_equal(ro[0].pasted_input, "t.log");
+        assert_int_equal(ro[0].pasted_line, 2);
         analysis_free(a);
         /* Ruled out in one boot, suggested in the next: it is a cause, not ruled out. */
         assert_int_equal(analysis_new(rs, &a), 0);

@@ -197,7 +197,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 11);
         assert_int_equal(rs->n_symptoms, 6);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 18);
+        assert_int_equal(rs->n_rules, 19);
         ruleset_free(rs);
 }
 
