@@ -15,20 +15,68 @@
 #include "matcher.h"
 #include "prefilter.h"
 
+/* What matching one line needs per rule: which rules the prefilter reported (and in which generation), the
+ * candidates, what matched. A line is matched to its end before another is (by this matcher or any other:
+ * no match callback matches a line), so the matchers of one rule set share it: a journal of 64 hosts has 64
+ * analyses, each with its matcher, and these arrays were most of what each cost once the bounds they share
+ * were full (issue 24 #11). */
+typedef struct MatchScratch {
+        const RuleSet *rs;
+        unsigned refs;
+        uint32_t *seen; /* per rule: the generation in which the prefilter last reported it */
+        uint32_t generation;
+        size_t *candidates;
+        bool *matched; /* per rule, this line: reported already */
+        size_t *matched_list;
+} MatchScratch;
+
+static MatchScratch shared_scratch;
+
 struct Matcher {
         const RuleSet *rs;
         pcre2_match_data *md;
-        uint32_t *seen; /* per rule: the generation in which the prefilter last reported it */
+        MatchScratch *x;
+        MatchScratch own; /* when another rule set holds shared_scratch */
+        uint32_t *seen; /* x's, for the loops below */
         const PatternRules *pattern_rules; /* the scanning prefilter's pattern numbers to rules */
-        uint32_t generation;
         size_t *candidates;
         size_t n_candidates;
-        bool *matched; /* per rule, this line: reported already */
+        bool *matched;
         size_t *matched_list;
         size_t n_matched;
         size_t limit_hits;
         bool line_refused; /* this line hit a limit: no other rule is tried on it */
 };
+
+static void scratch_done(MatchScratch *x) {
+        free(x->seen);
+        free(x->candidates);
+        free(x->matched);
+        free(x->matched_list);
+        *x = (MatchScratch){0};
+}
+
+static int scratch_get(Matcher *m, const RuleSet *rs) {
+        MatchScratch *x = shared_scratch.refs == 0 || shared_scratch.rs == rs ? &shared_scratch : &m->own;
+        if (x->refs == 0) {
+                *x = (MatchScratch){.rs = rs};
+                x->seen = calloc(rs->n_rules + 1, sizeof(uint32_t));
+                x->candidates = calloc(rs->n_rules + 1, sizeof(size_t));
+                x->matched = calloc(rs->n_rules + 1, sizeof(bool));
+                x->matched_list = calloc(rs->n_rules + 1, sizeof(size_t));
+                if (!x->seen || !x->candidates || !x->matched || !x->matched_list) {
+                        scratch_done(x);
+                        return -ENOMEM;
+                }
+        }
+        x->refs++;
+        m->x = x;
+        m->seen = x->seen;
+        m->candidates = x->candidates;
+        m->matched = x->matched;
+        m->matched_list = x->matched_list;
+        return 0;
+}
 
 int matcher_new(const RuleSet *rs, Matcher **ret) {
         Matcher *m = calloc(1, sizeof(*m));
@@ -43,11 +91,7 @@ int matcher_new(const RuleSet *rs, Matcher **ret) {
                         max_groups = c + 1;
         }
         m->md = pcre2_match_data_create(max_groups, NULL);
-        m->seen = calloc(rs->n_rules + 1, sizeof(uint32_t));
-        m->candidates = calloc(rs->n_rules + 1, sizeof(size_t));
-        m->matched = calloc(rs->n_rules + 1, sizeof(bool));
-        m->matched_list = calloc(rs->n_rules + 1, sizeof(size_t));
-        if (!m->md || !m->seen || !m->candidates || !m->matched || !m->matched_list) {
+        if (!m->md || scratch_get(m, rs) < 0) {
                 matcher_free(m);
                 return -ENOMEM;
         }
@@ -59,10 +103,8 @@ Matcher *matcher_free(Matcher *m) {
         if (!m)
                 return NULL;
         pcre2_match_data_free(m->md);
-        free(m->seen);
-        free(m->candidates);
-        free(m->matched);
-        free(m->matched_list);
+        if (m->x && --m->x->refs == 0)
+                scratch_done(m->x);
         free(m);
         return NULL;
 }
@@ -76,9 +118,9 @@ static void on_prefilter_hit(size_t pattern, void *userdata) {
         const PatternRules *pr = m->pattern_rules;
         for (size_t i = pr->start[pattern]; i < pr->start[pattern + 1]; i++) {
                 size_t id = pr->rules[i];
-                if (m->seen[id] == m->generation)
+                if (m->seen[id] == m->x->generation)
                         continue;
-                m->seen[id] = m->generation;
+                m->seen[id] = m->x->generation;
                 m->candidates[m->n_candidates++] = id;
         }
 }
@@ -195,9 +237,9 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                       void *userdata) {
         const RuleSet *rs = m->rs;
 
-        if (++m->generation == 0) {
+        if (++m->x->generation == 0) {
                 memset(m->seen, 0, rs->n_rules * sizeof(uint32_t));
-                m->generation = 1;
+                m->x->generation = 1;
         }
         m->n_candidates = 0;
         bool probe = view->source == SOURCE_PROBE;
