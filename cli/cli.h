@@ -41,6 +41,7 @@ typedef struct Options {
         const char *domain; /* --domain NAME (of explain; of plan: the domain its commands name) */
         const char *pve_vm; /* --pve-vm ID: a Proxmox VE VM (probes/pve.h) */
         const char *incus; /* --incus NAME: an incus instance (probes/incus.h) */
+        const char *incus_config; /* --incus-config FILE: its `incus config show --expanded` output */
         bool trace; /* watch --trace */
         const char *address; /* rom --address ADDR */
         bool bug_report; /* report: the bug-ticket document instead of the causes alone */

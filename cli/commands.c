@@ -29,7 +29,10 @@
 #define OPT_VM                                                                                             \
         "  --domain NAME                a libvirt domain: its log, and its XML checked against the host\n" \
         "  --pve-vm ID                  a Proxmox VE VM: the task log of its last failed start, and its\n" \
-        "                               config (/etc/pve/qemu-server/ID.conf) checked against the host\n"
+        "                               config (/etc/pve/qemu-server/ID.conf) checked against the host\n"  \
+        "  --incus NAME                 an incus VM: its log, and its gpu and pci devices (backup.yaml)\n" \
+        "                               checked against the host\n"                                        \
+        "  --incus-config FILE          with --incus: its `incus config show --expanded` output instead\n"
 #define OPT_DOMAIN                                                                                          \
         OPT_VM                                                                                              \
         "  --guest FILE                 the VM's own log (dmesg, lspci -nnk, adb logcat): why the passed\n" \

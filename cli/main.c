@@ -77,6 +77,8 @@ int main(int argc, char **argv) {
                 {"unit", required_argument, NULL, 'u'},
                 {"domain", required_argument, NULL, 'd'},
                 {"pve-vm", required_argument, NULL, 'P'},
+                {"incus", required_argument, NULL, 'X'},
+                {"incus-config", required_argument, NULL, 'C'},
                 {"trace", no_argument, NULL, 'T'},
                 {"address", required_argument, NULL, 'a'},
                 {"redact", no_argument, NULL, 'R'},
@@ -172,6 +174,12 @@ int main(int argc, char **argv) {
                         break;
                 case 'P':
                         o.pve_vm = optarg;
+                        break;
+                case 'X':
+                        o.incus = optarg;
+                        break;
+                case 'C':
+                        o.incus_config = optarg;
                         break;
                 case 'T':
                         o.trace = true;
@@ -270,8 +278,12 @@ int main(int argc, char **argv) {
                 errorf("--guest is an option of %s", command_names_taking(COMMAND_OPTION_GUEST));
                 return EXIT_USAGE;
         }
-        if (o.domain && o.pve_vm) {
-                errorf("--domain and --pve-vm each name a VM: give one");
+        if (!!o.domain + !!o.pve_vm + !!o.incus > 1) {
+                errorf("--domain, --pve-vm and --incus each name a VM: give one");
+                return EXIT_USAGE;
+        }
+        if (o.incus_config && !o.incus) {
+                errorf("--incus-config FILE: name the instance with --incus NAME");
                 return EXIT_USAGE;
         }
         if (argc > 0 && strcmp(argv[0], "help") == 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The VM a command is about (--domain, --pve-vm): its devices, and the logs its layer keeps. */
+/* The VM a command is about (--domain, --pve-vm, --incus): its devices, and the logs its layer keeps. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "vm.h"
 
 bool vm_target_named(const Options *o) {
-        return o->domain || o->pve_vm;
+        return o->domain || o->pve_vm || o->incus;
 }
 
 static int say_diag(Diag *d, const char *what, int r) {
@@ -53,6 +53,19 @@ int vm_target_load(const Options *o, const HostFacts *host, VmTarget *t) {
                 diag_done(&d);
                 t->layer = GUEST_PVE;
                 t->config = &t->pve->guest;
+        } else if (o->incus) {
+                if (!(t->incus = calloc(1, sizeof(*t->incus)))) {
+                        errorf("out of memory");
+                        return -ENOMEM;
+                }
+                if ((r = incus_load(o->sysroot, o->incus, o->incus_config, o->no_probe ? NULL : host,
+                                    t->incus, &d)) < 0) {
+                        free(TAKE_PTR(t->incus));
+                        return say_diag(&d, o->incus, r);
+                }
+                diag_done(&d);
+                t->layer = GUEST_INCUS;
+                t->config = &t->incus->guest;
         }
         return 0;
 }
@@ -88,6 +101,18 @@ int vm_target_open_logs(const Options *o, VmTarget *t, Input *inputs, size_t *n_
                 /* The last failed start: its task log ends in "TASK ERROR: ...". */
                 return open_log(o, t->pve->task_log, t->log_names[0], sizeof(t->log_names[0]), inputs,
                                 n_inputs, max);
+        if (t->layer == GUEST_INCUS) {
+                /* QEMU's stderr of the last start (driver_qemu.go EarlyLogFilePath()), then its log. */
+                char rel[2][sizeof(t->incus->log_dir) + 32];
+                snprintf(rel[0], sizeof(rel[0]), "%s/qemu.early.log", t->incus->log_dir);
+                snprintf(rel[1], sizeof(rel[1]), "%s/qemu.log", t->incus->log_dir);
+                for (size_t i = 0; i < 2; i++) {
+                        int r = open_log(o, rel[i], t->log_names[i], sizeof(t->log_names[i]), inputs,
+                                         n_inputs, max);
+                        if (r < 0)
+                                return r;
+                }
+        }
         return 0;
 }
 
@@ -96,6 +121,10 @@ void vm_target_done(VmTarget *t) {
         if (t->pve) {
                 pve_state_done(t->pve);
                 free(t->pve);
+        }
+        if (t->incus) {
+                incus_state_done(t->incus);
+                free(t->incus);
         }
         *t = (VmTarget){0};
 }

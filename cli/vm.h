@@ -2,17 +2,20 @@
 #pragma once
 
 /* The VM a command is about, whichever layer manages it: a libvirt domain (--domain NAME), a Proxmox VE VM
- * (--pve-vm ID). Its passthrough devices are judged against the host as one DomainConfig, and the logs its
- * layer keeps of it (the domain log, the task log of the last failed start) are read as inputs. */
+ * (--pve-vm ID), an incus VM (--incus NAME). Its passthrough devices are judged against the host as one
+ * DomainConfig, and the logs its layer keeps of it (the domain log, the task log of the last failed start)
+ * are read as inputs. */
 
 #include "cli.h"
 #include "domain.h"
+#include "incus.h"
 #include "pve.h"
 
 typedef struct VmTarget {
         GuestLayer layer;
         DomainConfig domain; /* --domain */
         PveState *pve; /* --pve-vm */
+        IncusState *incus; /* --incus */
         const DomainConfig *config; /* the guest's devices, whichever layer; NULL when no VM is named */
         char log_names[2][600];
 } VmTarget;

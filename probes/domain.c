@@ -120,6 +120,7 @@ void domain_config_done(DomainConfig *dc) {
                 free(dc->hostdevs[i].rom_info);
         }
         free(dc->hostdevs);
+        free(dc->unmatched);
         *dc = (DomainConfig){0};
 }
 
@@ -879,11 +880,7 @@ static void emit_unbound(Emitter *e, const DomainConfig *dc, const DomainHostdev
                 hostdev_emit(e, h, " driver=keep: on %s, not vfio-pci", own);
                 break;
         case GUEST_INCUS:
-                /* Another function of a GPU's slot in its group: incus adds it to the VM beside the GPU
-                 * (driver_qemu.go addGPUDevConfig()) but binds only the GPU itself. */
-                hostdev_emit(e, h,
-                             ": on %s, not vfio-pci (incus passes it with the GPU and does not bind it)",
-                             own);
+                /* Never: incus binds every device it passes (probes/incus.c makes each managed). */
                 break;
         default: {
                 /* libvirt refuses to start a domain whose unmanaged PCI hostdev is not on vfio-pci
@@ -925,6 +922,25 @@ static void emit_group_member(Emitter *e, const DomainConfig *dc, const DomainHo
                         e, h, " group %u: member %s [%04x:%04x] class=%06x on %s is not in the domain (%s)",
                         d->group_id, m->address, m->vendor, m->device, m->class_code, m->driver_name, where);
         }
+}
+
+/* An incus gpu chosen by vendorid=/productid= that picks no GPU of this host, or several: incus stops the
+ * start with "Failed to detect requested GPU device" or "VMs cannot match multiple GPUs per device"
+ * (internal/server/device/gpu_physical.go startVM()). */
+static void emit_unmatched(Emitter *e, const DomainConfig *dc, const DomainUnmatched *u) {
+        char buf[VX_DOMAIN_NAME_MAX + VX_DOMAIN_WORD_MAX + 160];
+        int n;
+        if (e->r < 0)
+                return;
+        if (u->n_matches == 0)
+                n = snprintf(buf, sizeof(buf), "incus %s: device %s: no GPU of the host matches %s",
+                             dc->name, u->id, u->selector);
+        else
+                n = snprintf(buf, sizeof(buf), "incus %s: device %s: %zu GPUs of the host match %s: %s %s%s",
+                             dc->name, u->id, u->n_matches, u->selector, u->matches[0], u->matches[1],
+                             u->n_matches > 2 ? " ..." : "");
+        if (n > 0 && (size_t) n < sizeof(buf))
+                e->r = e->fn(buf, (size_t) n, e->userdata);
 }
 
 static void emit_hostdev(Emitter *e, const DomainConfig *dc, const DomainHostdev *h, const HostFacts *host) {
@@ -1069,5 +1085,7 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
                 if (dc->layer == GUEST_LIBVIRT)
                         emit_split_card(&e, dc, h);
         }
+        for (size_t i = 0; i < dc->n_unmatched && e.r >= 0 && host && host->pci == KNOWN_PRESENT; i++)
+                emit_unmatched(&e, dc, &dc->unmatched[i]);
         return e.r;
 }

@@ -76,6 +76,15 @@ typedef struct DomainHostdev {
         RomInfo *rom_info; /* what the file holds, when it could be read under the root; NULL otherwise */
 } DomainHostdev;
 
+/* incus: a gpu device that names no address, whose vendorid=/productid= match no display device of the
+ * host, or more than one (incus refuses a VM's device that matches several). */
+typedef struct DomainUnmatched {
+        char id[VX_DOMAIN_WORD_MAX + 1]; /* the device's name */
+        char selector[48]; /* "vendorid=10de productid=2206", as the configuration has it */
+        size_t n_matches;
+        PciAddress matches[2]; /* the first two */
+} DomainUnmatched;
+
 typedef struct DomainConfig {
         GuestLayer layer;
         char name[VX_DOMAIN_NAME_MAX + 1]; /* the domain's name, the VMID, the incus instance's name */
@@ -90,6 +99,8 @@ typedef struct DomainConfig {
         char log_path[VX_DOMAIN_NAME_MAX + 32]; /* "var/log/libvirt/qemu/NAME.log", relative to the root */
         DomainHostdev *hostdevs; /* the PCI ones only, in document order */
         size_t n_hostdevs;
+        DomainUnmatched *unmatched; /* incus */
+        size_t n_unmatched;
 } DomainConfig;
 
 /* Whether name can be a libvirt domain name: not empty, no '/' and no newline (libvirt's own rules), no

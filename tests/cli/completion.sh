@@ -80,6 +80,14 @@ complete_is 'win11|work vm' vfioexplain --sysroot = "$root" --domain w
 # VMIDs from the names of qemu-server's config files.
 complete_is '100|101|200' vfioexplain --sysroot "$root" --pve-vm ''
 complete_is '100|101' vfioexplain --sysroot "$root" check --pve-vm 10
+# incus VMs from the directories that hold a backup.yaml (a project's with its prefix).
+mkdir -p "$root/var/lib/incus/virtual-machines/win11" "$root/var/lib/incus/virtual-machines/lab_gpu" \
+        "$root/var/lib/incus/virtual-machines/empty"
+touch "$root/var/lib/incus/virtual-machines/win11/backup.yaml" "$root/var/lib/incus/virtual-machines/lab_gpu/backup.yaml"
+complete_is 'lab_gpu|win11' vfioexplain --sysroot "$root" --incus ''
+complete_is 'win11' vfioexplain --sysroot "$root" check --incus w
+complete_is '--incus|--incus-config' vfioexplain check --inc
+complete_is 'dmesg.log' vfioexplain --incus win11 --incus-config dm
 # Files where files are read.
 complete_is 'dmesg.log' vfioexplain --no-probe dm
 complete_is 'qemu.log' vfioexplain report q

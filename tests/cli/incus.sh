@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# --incus NAME: an incus VM on a fixture host (tests/fixtures/build.sh), its configuration as incus writes it
+# beside the instance (/var/lib/incus/virtual-machines/NAME/backup.yaml: the api.Instance under "container:",
+# with expanded_devices) or as `incus config show --expanded NAME` prints it (--incus-config FILE), and QEMU's
+# stderr of its last start in /var/log/incus/NAME/qemu.early.log. One instance per failure, each run through
+# explain, check and report, with the first cause, its device and the fix expected exactly, and no fix in
+# libvirt's terms.
+bin=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+fx="$tmp/fixtures"
+mkdir -p "$fx"
+bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+
+# devices_yaml INDENT DEVICE-LINES...: a devices map as incus's YAML writer lays it out ("gpu0:" then its keys
+# sorted, each "key: value"); a DEVICE-LINE is "NAME k=v k=v".
+devices_yaml() {
+        local pad=$1
+        shift
+        for dev in "$@"; do
+                set -- $dev
+                printf '%s%s:\n' "$pad" "$1"
+                shift
+                for kv in "$@"; do printf '%s  %s: %s\n' "$pad" "${kv%%=*}" "${kv#*=}"; done | LC_ALL=C sort
+        done
+}
+
+# instance ROOT NAME DEVICE-LINES...: ROOT a copy of a fixture host with instance NAME's backup.yaml
+# (internal/server/storage/backend.go UpdateInstanceBackupFile()), its own devices in a profile's place.
+instance() {
+        local root=$1 name=$2
+        shift 2
+        local dir="$tmp/$root/var/lib/incus/virtual-machines/$name"
+        mkdir -p "$dir" "$tmp/$root/var/log/incus/$name"
+        {
+                printf '%s\n' 'container:' '  architecture: x86_64' '  config:' '    limits.cpu: "8"' \
+                        '    limits.memory: 16GiB' '    raw.qemu.conf: |-' '      [device "dev-incus_gpu0"]' \
+                        '      host: "0000:99:00.0"' '  devices:' '    root:' '      path: /' '      pool: default' \
+                        '      size: 64GiB' '      type: disk' '  ephemeral: false' '  profiles:' '  - default' \
+                        '  stateful: false' '  description: ""' '  expanded_devices:' '    eth0:' '      name: eth0' \
+                        '      network: incusbr0' '      type: nic'
+                devices_yaml '    ' "$@"
+                printf '%s\n' '    root:' '      path: /' '      pool: default' '      type: disk' "  name: $name" \
+                        '  status: Stopped' '  status_code: 102' '  type: virtual-machine' '  project: default' \
+                        'pool:' '  name: default' '  driver: dir'
+        } >"$dir/backup.yaml"
+}
+
+# first ROOT NAME "ID DEVICE" [PYTHON-ASSERTION] [COMMAND] [OPTIONS...]: the rank-1 cause of
+# `vfioexplain [COMMAND] --incus NAME` (JSON), and optionally more about the causes (the python list c).
+first() {
+        local root=$1 name=$2 want=$3 extra=${4:-} cmd=${5:-}
+        shift 5 2>/dev/null || shift $#
+        "$bin" $cmd --sysroot "$tmp/$root" --incus "$name" "$@" --format json </dev/null >"$tmp/out.json" 2>"$tmp/err"
+        local got
+        got=$(python3 - "$tmp/out.json" "$extra" <<'PY'
+import json, sys
+try:
+    c = json.load(open(sys.argv[1]))["causes"]
+except Exception as e:
+    print(f"no JSON ({e})"); sys.exit(0)
+first = f'{c[0]["id"]} {c[0]["device"] or "-"}' if c else "none"
+fix = lambda i: [f["command"] for f in c[i]["fix"]]
+ev = lambda i: [e["text"] for e in c[i]["evidence"]]
+try:
+    assert not any("virsh" in f["command"] or "qm " in f["command"] for x in c for f in x["fix"]), "a fix runs virsh or qm"
+    if sys.argv[2]:
+        assert eval(sys.argv[2]), sys.argv[2]
+except Exception as e:
+    first += f" (but {e!r} does not hold)"
+print(first)
+PY
+)
+        if [ "$got" != "$want" ]; then
+                echo "FAIL: $root ${cmd:-explain} --incus $name $*: first cause '$got', want '$want'"; sed 's/^/  stderr: /' "$tmp/err"
+                fails=$((fails + 1))
+        else
+                echo "ok: $root ${cmd:-explain} --incus $name $*: $got"
+        fi
+}
+every() {
+        first "$1" "$2" "$3" "$4"
+        first "$1" "$2" "$3" "" check
+        first "$1" "$2" "$3" "" report
+}
+
+# The card moved (a new NVMe drive took bus 0a): pci= names an address the host lacks.
+cp -a "$fx/healthy-vfio" "$tmp/moved"
+instance moved win11 'gpu0 pci="0000:0a:00.0" type=gpu'
+every moved win11 "wrong-host-address 0000:0a:00.0" \
+        '"incus win11: device gpu0 0000:0a:00.0: absent" in ev(0) and "incus config device show win11" in fix(0)'
+
+# A GPU named by pci= takes its card's other functions in its group with it (incus binds and passes them):
+# the GTX 1080's HDMI audio on snd_hda_intel is no fault, and the healthy host has none.
+cp -a "$fx/gpu-audio-companion" "$tmp/gpucard"
+instance gpucard win11 'gpu0 pci=0000:01:00.0 type=gpu'
+first gpucard win11 "none"
+# The same function as a device of type pci is passed alone: its audio function stays on snd_hda_intel.
+cp -a "$fx/gpu-audio-companion" "$tmp/pcionly"
+instance pcionly win11 'gpu0 address=01:00.0 type=pci'
+every pcionly win11 "group-companion-unbound 0000:01:00.0" \
+        '"incus config device add win11 gpu0-0000:01:00.1 pci address=0000:01:00.1" in fix(0)'
+
+# A controller whose IOMMU group holds the host's SATA and USB controllers.
+cp -a "$fx/group-shared-usb-sata" "$tmp/shared"
+instance shared nas 'hba address=0000:03:00.0 type=pci'
+first shared nas "group-shared-no-acs 0000:03:00.0" \
+        'any(t.startswith("incus nas: device hba 0000:03:00.0 group 14: member ") for t in ev(0))'
+
+# A gpu chosen by its ids: none of the host's GPUs has them; or two do (the iGPU and the GTX 1080 both match a
+# device with no ids at all).
+cp -a "$fx/healthy-vfio" "$tmp/ids"
+instance ids win11 'gpu0 productid=2206 type=gpu vendorid=10de'
+every ids win11 "wrong-host-address -" '"incus win11: device gpu0: no GPU of the host matches vendorid=10de productid=2206" in ev(0)'
+instance ids any 'gpu0 gputype=physical type=gpu'
+first ids any "wrong-host-address 0000:00:02.0" \
+        '"incus config device set any gpu0 pci=0000:00:02.0" in fix(0)'
+# Matched by its ids, the card is judged as if pci= named it.
+instance ids right 'gpu0 productid=1b80 type=gpu vendorid=10de'
+first ids right "none"
+# A mediated device (gputype mdev) is not a card: not judged.
+instance ids mdev 'gpu0 gputype=mdev mdev=nvidia-63 pci=0000:0a:00.0 type=gpu'
+first ids mdev "none"
+
+# `incus config show --expanded NAME` output saved by the user, given with --incus-config: the same devices.
+cat >"$tmp/win11.yaml" <<'EOF'
+architecture: x86_64
+config:
+  limits.memory: 16GiB
+  volatile.uuid: 0c8e6c1e-3a6f-4a57-9a1d-2d6c0b8f9f11
+devices:
+  gpu0:
+    pci: 0000:0a:00.0
+    type: gpu
+  root:
+    path: /
+    pool: default
+    type: disk
+ephemeral: false
+profiles:
+- default
+stateful: false
+description: ""
+EOF
+cp -a "$fx/healthy-vfio" "$tmp/nobackup"
+first nobackup win11 "wrong-host-address 0000:0a:00.0" "" "" --incus-config "$tmp/win11.yaml"
+
+# QEMU's stderr of the last start (qemu.early.log: incus runs QEMU with its output there; a GPU's device is in
+# the -readconfig file, so QEMU's location is that file's line) is read as an input beside the devices.
+cp -a "$tmp/gpucard" "$tmp/qemulog"
+printf '%s\n' 'qemu-system-x86_64:/run/incus/win11/qemu.conf:132: vfio 0000:01:00.0: failed to open /dev/vfio/1: Permission denied' \
+        >"$tmp/qemulog/var/log/incus/win11/qemu.early.log"
+"$bin" --sysroot "$tmp/qemulog" --incus win11 </dev/null >"$tmp/out" 2>&1
+grep -q '(1 line read' "$tmp/out" && echo "ok: qemulog: /var/log/incus/win11/qemu.early.log read" \
+        || { echo "FAIL: qemulog: qemu.early.log not read"; sed 's/^/  /' "$tmp/out"; fails=$((fails + 1)); }
+
+# No backup.yaml (a stopped VM on a zfs pool: its volume is not mounted): one line that says how to give it.
+expect 2 'incus config show --expanded win11 >win11.yaml' -- "$bin" --sysroot "$tmp/nobackup" --incus win11
+# What is not an instance name, a container, a value incus would refuse, two VMs named: one line, exit 2.
+expect 2 'not an instance name' -- "$bin" --sysroot "$tmp/moved" --incus ../win11
+expect 2 'not an instance name' -- "$bin" --sysroot "$tmp/moved" --incus 'a b'
+instance moved hostile 'gpu0 pci=../../../etc/shadow type=gpu'
+expect 2 'not a PCI address|a PCI address that is none' -- "$bin" --sysroot "$tmp/moved" --incus hostile
+instance moved badid 'gpu0 type=gpu vendorid=10dex'
+expect 2 'four hex digits' -- "$bin" --sysroot "$tmp/moved" --incus badid
+instance moved ct 'gpu0 type=gpu'
+sed -i 's/^  type: virtual-machine$/  type: container/' "$tmp/moved/var/lib/incus/virtual-machines/ct/backup.yaml"
+expect 2 'is a container' -- "$bin" --sysroot "$tmp/moved" --incus ct
+expect 2 'give one' -- "$bin" --sysroot "$tmp/moved" --incus win11 --pve-vm 100
+expect 2 'name the instance with --incus' -- "$bin" --sysroot "$tmp/moved" --incus-config "$tmp/win11.yaml"
+finish
