@@ -393,6 +393,30 @@ static void location_address(Line *l) {
         (void) pci_address_normalize(v.p, v.len, l->location_address);
 }
 
+/* util/qemu-error.c print_loc() of a line read from a -readconfig file (LOC_FILE), right after the program
+ * name: ":FILE:LINE: ", or ":FILE: " where the line is 0. incus and LXD give QEMU its devices that way, so
+ * every error of their VMs' devices has it. On success *s is past it and *ret is "FILE:LINE". */
+static bool eat_file_location(Span *s, Span *ret) {
+        Span t = *s, loc;
+        if (!span_eat_char(&t, ':') || !span_eat_until_literal(&t, ": ", &loc) || loc.len == 0 ||
+            memchr(loc.p, ' ', loc.len))
+                return false;
+        const char *colon = memrchr(loc.p, ':', loc.len);
+        if (colon) {
+                Span num = span_make(colon + 1, loc.len - (size_t) (colon + 1 - loc.p));
+                if (colon == loc.p || num.len == 0)
+                        return false;
+                for (size_t i = 0; i < num.len; i++)
+                        if (!span_is_digit(num.p[i]))
+                                return false;
+        } else if (!memchr(loc.p, '/', loc.len))
+                return false;
+        span_advance(&t, 2);
+        *s = t;
+        *ret = loc;
+        return true;
+}
+
 /* After an optional ISO time: "qemu-system-x86_64: " (or a path to it), then an optional option location. */
 static bool parse_qemu(Span s, Line *l, bool with_stamp) {
         Span t = s, stamp = {0}, prog;
@@ -409,7 +433,8 @@ static bool parse_qemu(Span s, Line *l, bool with_stamp) {
         while (t.len > 0 && t.p[0] != ':' && t.p[0] != ' ')
                 span_advance(&t, 1);
         prog.len = (size_t) (t.p - prog.p);
-        if (!span_eat_literal(&t, ": "))
+        Span file_loc = {0};
+        if (!span_eat_literal(&t, ": ") && !eat_file_location(&t, &file_loc))
                 return false;
         const char *slash = memrchr(prog.p, '/', prog.len);
         Span base = slash ? span_make(slash + 1, prog.len - (size_t) (slash + 1 - prog.p)) : prog;
@@ -420,6 +445,11 @@ static bool parse_qemu(Span s, Line *l, bool with_stamp) {
         l->ident = base;
         if (stamp.len > 0)
                 l->stamp = stamp;
+        if (file_loc.len > 0) {
+                l->location = file_loc;
+                set_view(l, SOURCE_QEMU, t);
+                return true;
+        }
         /* error_print_loc(): "-device vfio-pci,host=...: " or "-device {json}: " */
         if (t.len > 1 && t.p[0] == '-' && t.p[1] != ' ') {
                 Span loc;

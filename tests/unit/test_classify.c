@@ -358,6 +358,30 @@ static void test_qemu_formats(void **state) {
         l = classify("qemu-system-x86_64: -device vfio-pci,sysfsdev=/sys/bus/pci/devices/0000:05:00.0: vfio "
                      "x: y");
         assert_string_equal(l.location_address, "0000:05:00.0");
+
+        /* A -readconfig file's location (print_loc(), LOC_FILE), as incus's and LXD's qemu.log have it. */
+        l = classify(
+                "qemu-system-x86_64:/run/incus/gpu/qemu.conf:285: vfio 0000:01:00.0: error getting device "
+                "from group 2: No such device");
+        assert_int_equal(l.format, FORMAT_QEMU);
+        assert_int_equal(l.views[0].source, SOURCE_QEMU);
+        assert_span(l.location, "/run/incus/gpu/qemu.conf:285");
+        assert_span(l.views[0].text, "vfio 0000:01:00.0: error getting device from group 2: No such device");
+        assert_string_equal(l.location_address, "");
+        assert_line(
+                "qemu-system-x86_64:/var/snap/lxd/common/lxd/logs/v1/qemu.conf:265: vfio 0000:04:00.0: x",
+                FORMAT_QEMU, SOURCE_QEMU, "vfio 0000:04:00.0: x");
+        assert_line("qemu-system-x86_64:/etc/qemu/vm.cfg: vfio: x", FORMAT_QEMU, SOURCE_QEMU, "vfio: x");
+        /* Not a file location: a line number that is not one, no path, nothing after it, a blank in it. */
+        assert_line("qemu-system-x86_64:vm.cfg:1x: vfio: x", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "qemu-system-x86_64:vm.cfg:1x: vfio: x");
+        assert_line("qemu-system-x86_64:note: vfio: x", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "qemu-system-x86_64:note: vfio: x");
+        assert_line("qemu-system-x86_64::285: x", FORMAT_BARE, SOURCE_UNKNOWN, "qemu-system-x86_64::285: x");
+        assert_line("qemu-system-x86_64:/run/a b.conf:2: x", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "qemu-system-x86_64:/run/a b.conf:2: x");
+        assert_line("notqemu:/run/incus/gpu/qemu.conf:285: vfio: x", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "notqemu:/run/incus/gpu/qemu.conf:285: vfio: x");
 }
 
 static void test_libvirt_formats(void **state) {
