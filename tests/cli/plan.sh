@@ -12,8 +12,8 @@ mkdir -p "$fx"
 bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
 
 # plan NAME FIXTURE STATUS PYTHON_CHECK ADDRESS...: `plan --format json` on FIXTURE exits STATUS, the
-# Python expression holds of its output (j is the "plan" object; steps/cmds are shorthands), and the
-# text and Markdown forms exit the same and hold every command.
+# Python expression holds of its output (j is the "plan" object; steps/cmds are shorthands), the text and
+# Markdown forms exit the same and hold every command, and every command passes bash -n.
 plan() {
         local name=$1 host=$2 want=$3 check=$4
         shift 4
@@ -31,7 +31,7 @@ plan() {
         fi
         local res
         res=$(python3 - "$tmp/$name.json" "$tmp/$name.txt" "$tmp/$name.md" "$check" <<'PY'
-import json, sys
+import json, subprocess, sys
 try:
     root = json.load(open(sys.argv[1]))
 except Exception as e:
@@ -51,6 +51,10 @@ for s in j["steps"]:
             problems.append(f"text lacks {c!r} as a line of its own")
         if f"\n{c}\n" not in md:
             problems.append(f"markdown lacks {c!r}")
+        # Pasted as printed (issue 22): a placeholder such as <domain> is a redirection to bash.
+        sh = subprocess.run(["bash", "-n", "-c", c], capture_output=True, text=True)
+        if sh.returncode != 0:
+            problems.append(f"{c!r} does not paste into bash: {sh.stderr.strip()}")
 try:
     assert eval("(" + sys.argv[4] + ")")
 except Exception as e:
