@@ -15,7 +15,8 @@ apt-get install -y -qq --no-install-recommends clang libclang-rt-dev llvm >/dev/
 # tests/cli/hostile_output.py renders the Markdown documents as GitHub does (cmark-gfm).
 apt-get install -y -qq --no-install-recommends cmark-gfm >/dev/null
 # The read-only proof (tests/cli/readonly.sh) watches every command's system calls; the privileges test
-# (tests/cli/privileges.sh) tries calls from inside the reduced process with gdb.
-apt-get install -y -qq --no-install-recommends strace gdb >/dev/null
+# (tests/cli/privileges.sh) tries calls from inside the reduced process with gdb; tests/cli/memory.py reads
+# peak RSS through GNU time.
+apt-get install -y -qq --no-install-recommends strace gdb time >/dev/null
 # The real-kernel lab (tests/lab/run.sh): QEMU, a static busybox for its initramfs, kmod for depmod.
 apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static cpio kmod >/dev/null
