@@ -260,8 +260,8 @@ int evidence_make(Analysis *a, const Match *m, Evidence *ret) {
                 ret->context = strdup(buf);
         } else if (a->cur_joined) {
                 char buf[96];
-                snprintf(buf, sizeof(buf), "joined with the %u indented line%s after it", a->cur_joined,
-                         a->cur_joined == 1 ? "" : "s");
+                snprintf(buf, sizeof(buf), "joined with the %u line%s after it that continue%s it",
+                         a->cur_joined, a->cur_joined == 1 ? "" : "s", a->cur_joined == 1 ? "s" : "");
                 ret->context = strdup(buf);
         } else if (a->cur_piece &&
                    (a->cur_piece->n_layers > 0 || a->cur_piece->redacted || a->cur_piece->cut)) {
@@ -1161,7 +1161,8 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
 }
 
 /* An indented line, not blank: the continuation of the line before it (dmesg's and journalctl's second
- * lines, a message a forum or a mail hard-wrapped with an indent). */
+ * lines, a message a forum or a mail hard-wrapped with an indent). Without an indent:
+ * paste_wrap_continues(). */
 static bool is_continuation(const char *raw, size_t len) {
         if (len < 2 || (raw[0] != ' ' && raw[0] != '\t'))
                 return false;
@@ -1171,15 +1172,29 @@ static bool is_continuation(const char *raw, size_t len) {
         return false;
 }
 
+/* The last line of the lines being joined, as read. */
+static Span join_last_line(const Analysis *a) {
+        if (a->join.n == 0)
+                return span_make(a->join.head, a->join.head_len);
+        const char *nl = memrchr(a->join.raw, '\n', a->join.raw_len);
+        size_t from = nl ? (size_t) (nl + 1 - a->join.raw) : 0;
+        return span_make(a->join.raw + from, a->join.raw_len - from);
+}
+
 /* Notes the line read: a new head, or a continuation of the head before it, joined to it. Returns true when
  * the joined lines are to be read as one more line. Only the lines that reach the analysis change this, and
- * reading by blocks lets through every indented line and the line before each run of them (feed.c), so both
- * ways of reading join the same lines. */
+ * reading by blocks lets through every indented line, every line paste_wrap_continues() takes, and the line
+ * before each run of them (feed.c), so both ways of reading join the same lines. */
 static bool join_step(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
         int i = input_index(a, input);
         if (i < 0)
                 return false;
-        if (!is_continuation(raw, len)) {
+        bool follows = a->join.have && a->join.input == (uint8_t) i && lineno == a->join.last_lineno + 1;
+        /* a message hard-wrapped without an indent: the line before is as long as the wrap leaves them */
+        bool wrapped = !is_continuation(raw, len) && follows &&
+                paste_wrap_continues(join_last_line(a), span_make(raw, len));
+        bool in_word = wrapped && paste_wrap_in_word(join_last_line(a), span_make(raw, len));
+        if (!wrapped && !is_continuation(raw, len)) {
                 a->join.have = len > 0;
                 a->join.input = (uint8_t) i;
                 a->join.head_lineno = a->join.last_lineno = lineno;
@@ -1188,8 +1203,7 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
                 a->join.n = 0;
                 return false;
         }
-        if (!a->join.have || a->join.input != (uint8_t) i || lineno != a->join.last_lineno + 1 ||
-            a->join.n >= VX_JOIN_LINES_MAX) {
+        if (!follows || a->join.n >= VX_JOIN_LINES_MAX) {
                 a->join.have = false;
                 return false;
         }
@@ -1210,7 +1224,8 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
                 a->join.have = false;
                 return false;
         }
-        a->join.text[a->join.len++] = ' ';
+        if (!in_word)
+                a->join.text[a->join.len++] = ' ';
         memcpy(a->join.text + a->join.len, c.p, c.len);
         a->join.len += c.len;
         a->join.raw[a->join.raw_len++] = '\n';

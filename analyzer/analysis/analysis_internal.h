@@ -140,7 +140,7 @@ struct Analysis {
         Paste *paste_inner; /* for the record a journal line carries (logfmt, JSON) */
         const PastePiece *cur_piece;
         const char *cur_command;
-        unsigned cur_joined; /* the line is a head joined with this many indented lines after it */
+        unsigned cur_joined; /* the line is a head joined with this many lines after it that continue it */
         bool cur_counted; /* the line as read is counted as matched already (by another of its pieces) */
         bool cur_pasted; /* a statement made of a pasted listing (pasted.c): its evidence is the paste's */
         /* the last sysfs write command of a shell transcript, until a reply answers it */

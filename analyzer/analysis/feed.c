@@ -159,20 +159,36 @@ static int cmp_u32(const void *x, const void *y) {
         return a < b ? -1 : a > b;
 }
 
-/* The indented lines of a block and the line before each run of them: the analysis joins a line with the
- * indented lines that continue it (a hard-wrapped message, dmesg's second lines), so it must see them all,
- * as reading every line does. Added to the rewritten lines, which stay sorted and unique. */
+/* Whether the line next (to its newline, or the end) continues the line head: indented, or hard-wrapped
+ * without an indent (paste_wrap_continues()). */
+static bool continues(Span head, Span next) {
+        if (next.len == 0)
+                return false;
+        if (next.p[0] == ' ' || next.p[0] == '\t')
+                return true;
+        return next.p[0] >= 'a' && next.p[0] <= 'z' && paste_wrap_continues(head, next);
+}
+
+/* The lines of a block that continue the line before them and the line before each run of them: the analysis
+ * joins a line with the lines that continue it (a hard-wrapped message, dmesg's second lines), so it must
+ * see them all, as reading every line does. Added to the rewritten lines, which stay sorted and unique. */
 static int find_continued(Feeder *f, const char *text, size_t len) {
         size_t before = f->n_rewritten, prev = SIZE_MAX; /* the start of the line before, SIZE_MAX: none */
         int r;
         for (size_t start = 0; start < len;) {
                 size_t stop = newline_map_line_end(&f->newlines, start);
-                if (text[start] == ' ' || text[start] == '\t') {
-                        if (prev != SIZE_MAX && (r = add_rewritten(f, prev)) < 0)
+                if (prev != SIZE_MAX &&
+                    continues(span_make(text + prev, start - 1 - prev),
+                              span_make(text + start, stop - start))) {
+                        if ((r = add_rewritten(f, prev)) < 0)
                                 return r;
                         if ((r = add_rewritten(f, start)) < 0)
                                 return r;
-                }
+                } else if (prev == SIZE_MAX &&
+                           (text[start] == ' ' || text[start] == '\t' ||
+                            (text[start] >= 'a' && text[start] <= 'z')) &&
+                           (r = add_rewritten(f, start)) < 0) /* its line before is the block before's */
+                        return r;
                 prev = start;
                 start = stop + 1;
         }
@@ -244,13 +260,16 @@ static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, Pre
         return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
 }
 
-/* The last line of the block before, held back: read now if next continues it (starts with a blank or a
- * tab), else counted as skipped. next may be NULL (the input ended). */
+/* The last line of the block before, held back: read now if next's first line continues it (continues()),
+ * else counted as skipped. next may be NULL (the input ended). */
 static int resolve_pending(Feeder *f, const char *next, size_t len) {
         if (!f->have_pending)
                 return 0;
         f->have_pending = false;
-        if (next && len > 0 && (next[0] == ' ' || next[0] == '\t')) {
+        const char *nl = next ? memchr(next, '\n', len) : NULL;
+        if (next &&
+            continues(span_make(f->pending, f->pending_len),
+                      span_make(next, nl ? (size_t) (nl - next) : len))) {
                 MarkedLine l = {.raw = f->pending, .len = f->pending_len, .lineno = f->lineno};
                 return analysis_feed_marked_lines(f->a, f->input, &l, 1);
         }

@@ -12,19 +12,22 @@
  * 0x08, '!', '(' and ')', which only make the reader look at a block's lines for nothing). */
 #define BLANK_BITS 0x29
 #define BLANKISH(c) (((c) | BLANK_BITS) == BLANK_BITS)
+/* A line that starts so may continue the line before it: indented, or a small letter (a message
+ * hard-wrapped without an indent, paste_wrap_continues()). */
+#define CONTINUES(c) (BLANKISH(c) || (unsigned char) ((c) - 'a') < 26)
 
 /* '\\' (0x5c) and '^' (0x5e) differ in bit 1 alone: one compare with it or'ed in finds both. */
 #define BACKSLASH_CARET_BIT 0x02
 #define BACKSLASH_OR_CARET 0x5e
 
-/* Whether a line after one of the newlines of the word at i (bits, one per byte) starts with a blank: a look
- * at the byte after each newline, which costs less than a compare of every byte (a line is about a hundred).
- */
+/* Whether a line after one of the newlines of the word at i (bits, one per byte) may continue the line
+ * before it: a look at the byte after each newline, which costs less than a compare of every byte with the
+ * one before it (a line is about a hundred), and none once one such line is found. */
 static inline bool indented_after(const char *text, size_t len, size_t i, uint64_t bits) {
         bool any = false;
         for (; bits; bits &= bits - 1) {
                 size_t at = i + (size_t) __builtin_ctzll(bits) + 1;
-                any |= at < len && BLANKISH((unsigned char) text[at]);
+                any |= at < len && CONTINUES((unsigned char) text[at]);
         }
         return any;
 }
@@ -38,7 +41,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
-                b->indent |= BLANKISH(p[i]) && (i == 0 || p[i - 1] == '\n');
+                b->indent |= CONTINUES(p[i]) && (i == 0 || p[i - 1] == '\n');
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
         if (from < len) {
@@ -52,7 +55,7 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
 void block_scan_portable(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         uint64_t nul = 0, brace = 0, high = 0, escape = 0;
         uint32_t count = 0;
-        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
+        BlockScan b = {.indent = len > 0 && CONTINUES((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
@@ -85,11 +88,11 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'),
                       bs = _mm_set1_epi8(BACKSLASH_OR_CARET), bs_bit = _mm_set1_epi8(BACKSLASH_CARET_BIT),
-                      esc = _mm_set1_epi8(0x1b), blank = _mm_set1_epi8(BLANK_BITS);
+                      esc = _mm_set1_epi8(0x1b);
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
-                escape = brace, indent = brace;
+                escape = brace;
         uint32_t count = 0;
-        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
+        BlockScan b = {.indent = len > 0 && CONTINUES((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
@@ -103,24 +106,13 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                                                            _mm_cmpeq_epi8(v, esc)));
                         high = _mm_or_si128(high, v);
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
-                        /* a blank after a newline: each byte against the one before it, loaded again one
-                         * byte back (the block's first word has none before it, and takes the scalar look)
-                         */
-                        if (i > 0) {
-                                __m128i before = _mm_loadu_si128((const __m128i *) (text + i + 16 * k - 1));
-                                indent = _mm_or_si128(
-                                        indent,
-                                        _mm_and_si128(_mm_cmpeq_epi8(before, nl),
-                                                      _mm_cmpeq_epi8(_mm_or_si128(v, blank), blank)));
-                        }
                 }
-                if (i == 0)
-                        b.indent |= indented_after(text, len, i, bits);
+                if (!b.indent)
+                        b.indent = indented_after(text, len, i, bits);
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += bits_popcount(bits);
         }
-        b.indent |= _mm_movemask_epi8(indent) != 0;
         b.nul = _mm_movemask_epi8(_mm_cmpeq_epi8(least, _mm_setzero_si128())) != 0;
         b.brace = _mm_movemask_epi8(brace) != 0;
         b.high = _mm_movemask_epi8(high) != 0;
@@ -135,12 +127,11 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                                                             const NewlineMap *map, BlockScan *ret) {
         const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'),
                       bs = _mm256_set1_epi8(BACKSLASH_OR_CARET),
-                      bs_bit = _mm256_set1_epi8(BACKSLASH_CARET_BIT), esc = _mm256_set1_epi8(0x1b),
-                      blank = _mm256_set1_epi8(BLANK_BITS);
+                      bs_bit = _mm256_set1_epi8(BACKSLASH_CARET_BIT), esc = _mm256_set1_epi8(0x1b);
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
-                escape = brace, indent = brace;
+                escape = brace;
         uint32_t count = 0;
-        BlockScan b = {.indent = len > 0 && BLANKISH((unsigned char) text[0])};
+        BlockScan b = {.indent = len > 0 && CONTINUES((unsigned char) text[0])};
         size_t i = 0, w = 0;
 
         for (; i + 64 <= len; i += 64, w++) {
@@ -158,27 +149,12 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                         escape, _mm256_or_si256(_mm256_cmpeq_epi8(lo, esc), _mm256_cmpeq_epi8(hi, esc)));
                 uint64_t bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
                         (uint64_t) (uint32_t) _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
-                /* a blank after a newline: each byte against the one before it, loaded again one byte back
-                 * (the block's first word has none before it, and takes the scalar look) */
-                if (i > 0) {
-                        __m256i blo = _mm256_loadu_si256((const __m256i *) (text + i - 1)),
-                                bhi = _mm256_loadu_si256((const __m256i *) (text + i + 31));
-                        indent = _mm256_or_si256(
-                                indent,
-                                _mm256_or_si256(
-                                        _mm256_and_si256(
-                                                _mm256_cmpeq_epi8(blo, nl),
-                                                _mm256_cmpeq_epi8(_mm256_or_si256(lo, blank), blank)),
-                                        _mm256_and_si256(
-                                                _mm256_cmpeq_epi8(bhi, nl),
-                                                _mm256_cmpeq_epi8(_mm256_or_si256(hi, blank), blank))));
-                } else
-                        b.indent |= indented_after(text, len, i, bits);
+                if (!b.indent)
+                        b.indent = indented_after(text, len, i, bits);
                 map->before[w] = count;
                 map->bits[w] = bits;
                 count += (uint32_t) _mm_popcnt_u64(bits);
         }
-        b.indent |= _mm256_movemask_epi8(indent) != 0;
         b.nul = _mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())) != 0;
         b.brace = _mm256_movemask_epi8(brace) != 0;
         b.high = _mm256_movemask_epi8(high) != 0;

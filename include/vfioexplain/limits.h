@@ -142,6 +142,13 @@
  * and this many bytes. */
 #define VX_JOIN_LINES_MAX 8u
 #define VX_JOIN_BYTES_MAX 2048u
+/* A line continues the one before it without an indent (a message a mail client, a forum's editor or a
+ * terminal's copy broke at a fixed width) only where its first word did not fit on that line at this width,
+ * the narrowest such a wrap uses. */
+#define VX_WRAP_WIDTH_MIN 60u
+/* A terminal's width: a line of exactly this many bytes was cut there, inside a word if no blank is at
+ * either side of the cut (the next line goes on without one). */
+#define VX_WRAP_TERMINAL_COLUMNS 80u
 /* How many lines after a shell command its reply may come (tee echoes its input first). */
 #define VX_SHELL_REPLY_LINES 4u
 /* Allocations from this size up are mapped, never from the heap (cli/main.c says why): glibc's default,

@@ -51,7 +51,8 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
                 /* a blank or a tab, or one of the few bytes a single compare takes with them */
-                b->indent |= (p[i] | 0x29) == 0x29 && (i == 0 || p[i - 1] == '\n');
+                b->indent |= ((p[i] | 0x29) == 0x29 || (p[i] >= 'a' && p[i] <= 'z')) &&
+                        (i == 0 || p[i - 1] == '\n');
                 if (p[i] == '\n') {
                         m->bits[i / 64] |= UINT64_C(1) << (i % 64);
                         b->newlines++;
@@ -82,8 +83,8 @@ static void check(const unsigned char *p, size_t len) {
 /* Every length into the vector loops and every tail, at several alignments, with the bytes a vector or
  * word-at-a-time test could take for '\n' (its neighbours, 0x8a with its low seven bits). */
 static void test_newline_map(void **state) {
-        static const unsigned char fill[] = {'\n', 'x',  0x8a, 0x0b, 0x09, '\n', 0x00, 'y', 0xff,
-                                             '\n', 0x0b, '{',  0x7f, 0x80, '\\', 0x1b, ' ', '\t'};
+        static const unsigned char fill[] = {'\n', 'x',  0x8a, 0x0b, 0x09, '\n', 0x00, 'y', 0xff, '\n', 0x0b,
+                                             '{',  0x7f, 0x80, '\\', 0x1b, ' ',  '\t', 'a', 'z',  '`'};
         static unsigned char buf[BUF_MAX + 8];
         (void) state;
         for (size_t i = 0; i < sizeof(buf); i++)

@@ -584,6 +584,43 @@ static void test_continuation_across_blocks(void **state) {
         unlink(path);
 }
 
+/* A line hard-wrapped without an indent (a mail client's wrap: a word too long for the line) is joined to
+ * the line before it the same way, also where a block ends between them. Lines of 128 bytes (blanks after
+ * the text): every block ends after the same number of lines, and each pair's head is a block's last line.
+ */
+static void test_wrap_across_blocks(void **state) {
+        static const char
+                head[] = "qemu-system-x86_64: -device",
+                cont[] = "vfio-pci,host=0000:01:00.0,id=hostdev0: vfio 0000:01:00.0: group 1 is not viable";
+        char path[] = "/tmp/vx-feed-wrap-XXXXXX";
+        FILE *f = create_temp(path);
+        unsigned pairs = 0;
+        const unsigned per_block = (VX_LINE_MAX + VX_READ_CHUNK) / 128;
+        for (unsigned i = 1; i <= 4 * per_block + 100; i++) {
+                char filler[128];
+                bool is_head = i % per_block == 0, is_cont = i > 1 && (i - 1) % per_block == 0;
+                snprintf(filler, sizeof(filler), "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up",
+                         i);
+                fprintf(f, "%-127s\n", is_head ? head : is_cont ? cont : filler);
+                pairs += is_cont;
+        }
+        fclose(f);
+        RuleSet *rs = load_shipped_rules(NULL);
+        Result ref = by_lines_from(rs, path, false);
+        Result got = by_blocks_from(rs, path);
+        assert_same(ref, got);
+        /* the pairs joined: the head is the evidence, with the line after it */
+        assert_int_equal(pairs, 4);
+        assert_non_null(strstr(got.json, "joined with the 1 line after it"));
+        char want[32];
+        snprintf(want, sizeof(want), "\"line\": %u,", per_block);
+        assert_non_null(strstr(got.json, want));
+        free(ref.json);
+        free(got.json);
+        ruleset_free(rs);
+        unlink(path);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -628,6 +665,7 @@ int main(void) {
                 cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_continuation_across_blocks),
+                cmocka_unit_test(test_wrap_across_blocks),
         };
         return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -442,6 +442,46 @@ static void test_events(void **state) {
         check_event("no separator", "");
 }
 
+static bool wraps(const char *head, const char *next) {
+        return paste_wrap_continues(span_from_str(head), span_from_str(next));
+}
+
+/* A message hard-wrapped without an indent: the line after a long one, shaped like no message's start. */
+static void test_wrapped_lines(void **state) {
+        static const char head[] =
+                "qemu-system-x86_64: -device vfio-pci,host=0000:0b:00.0,x-vga=on: vfio 0000:0b:00.0: failed";
+        assert_true(wraps(head, "to open /dev/vfio/11: Permission denied"));
+        assert_true(wraps(head, "setup container for group 11: Failed to set iommu for container"));
+        assert_true(wraps(head, "pref]"));
+        /* a word too long for the line before: a mail client's wrap at 72 */
+        assert_true(wraps("2024-03-02T18:22:41.108245Z qemu-system-x86_64: -device",
+                          "vfio-pci,host=0000:0b:00.0,id=hostdev0,bus=pci.0,addr=0x6: vfio"));
+        /* a line whose next word would have fitted at any width a wrap uses, a line that starts otherwise
+         * than with a small letter */
+        assert_false(wraps("vfio 0000:0b:00.0: failed", "to open /dev/vfio/11: Permission denied"));
+        assert_false(wraps("qemu-system-x86_64: terminating on signal 15 from pid 1",
+                           "char device redirected to /dev/pts/3 (label charserial0)"));
+        assert_false(wraps(head, "Permission denied"));
+        assert_false(wraps(head, "0000:0b:00.0: x"));
+        assert_false(wraps(head, "  indented"));
+        /* the start of another message: a program's, a device's, a record, a prompt */
+        assert_false(wraps(head, "kvm: -device vfio-pci,host=0000:0b:00.0: x"));
+        assert_false(wraps(head, "libvirtd[812]: internal error: x"));
+        assert_false(wraps(head, "x86/fpu: Supporting XSAVE feature 0x001"));
+        assert_false(wraps(head, "usb 1-1: new high-speed USB device number 2 using xhci_hcd"));
+        assert_false(wraps(head, "vfio-pci 0000:0b:00.0: enabling device (0000 -> 0003)"));
+        assert_false(wraps(head, "level=error msg=\"x\""));
+        assert_false(wraps(head, "root@pve:~# dmesg"));
+        /* a terminal's cut inside a word: 80 bytes, nothing blank at the cut */
+        static const char cut80[] =
+                "qemu-system-x86_64: -device vfio-pci,host=0000:0b:00.0,id=hostdev0,bus=pci.0,add";
+        assert_int_equal(strlen(cut80), VX_WRAP_TERMINAL_COLUMNS);
+        assert_true(wraps(cut80, "r=0x6: vfio 0000:0b:00.0: group 11 is not viable"));
+        assert_true(paste_wrap_in_word(span_from_str(cut80), span_from_str("r=0x6: vfio")));
+        assert_false(paste_wrap_in_word(span_from_str(head), span_from_str("to open")));
+        assert_false(paste_wrap_in_word(span_from_str(cut80), span_from_str(" r=0x6")));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_line_is_itself),
@@ -461,6 +501,7 @@ int main(void) {
                 cmocka_unit_test(test_shell_replies),
                 cmocka_unit_test(test_writers),
                 cmocka_unit_test(test_events),
+                cmocka_unit_test(test_wrapped_lines),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

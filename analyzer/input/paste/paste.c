@@ -1246,6 +1246,63 @@ size_t paste_unquote(Span text, Span *ret) {
         return n;
 }
 
+/* The end of the token at t[i], up to a blank. */
+static size_t token_end(Span t, size_t i) {
+        while (i < t.len && !is_blank(t.p[i]))
+                i++;
+        return i;
+}
+
+/* Whether token is a program's or a device's name before its colon: "kvm:", "libvirtd[812]:",
+ * "x86/fpu:", "1-1:" of "usb 1-1:". */
+static bool is_name_colon(Span token) {
+        if (token.len < 2 || token.p[token.len - 1] != ':')
+                return false;
+        for (size_t i = 0; i + 1 < token.len; i++)
+                if (!is_name_char(token.p[i]) && token.p[i] != '/' && token.p[i] != '[' &&
+                    token.p[i] != ']' && token.p[i] != ':')
+                        return false;
+        return true;
+}
+
+bool paste_wrap_continues(Span head, Span next) {
+        trim_end(&head);
+        trim_end(&next);
+        if (next.len == 0 || next.p[0] < 'a' || next.p[0] > 'z')
+                return false;
+        Span first = span_make(next.p, token_end(next, 0));
+        if (head.len + 1 + first.len <= VX_WRAP_WIDTH_MIN)
+                return false;
+        /* "kvm: ", "error: ", "libvirtd[812]: ", a prompt's "root@pve:~#" */
+        if (is_name_colon(first) || memchr(first.p, '@', first.len))
+                return false;
+        /* "usb 1-1: ", "vfio-pci 0000:01:00.0: ": a device's prefix; "group 11: " is a message's middle */
+        if (first.len < next.len) {
+                Span second = span_make(first.p + first.len + 1, 0);
+                second.len = token_end(next, (size_t) (second.p - next.p)) - (size_t) (second.p - next.p);
+                bool number = second.len > 1;
+                for (size_t k = 0; k + 1 < second.len; k++)
+                        number = number && span_is_digit(second.p[k]);
+                if (is_name_colon(second) && !number)
+                        return false;
+        }
+        /* logfmt's "level=error msg=...": a record's start, unless a terminal cut the word before it */
+        const char *eq = memchr(first.p, '=', first.len);
+        if (eq && eq > first.p && !paste_wrap_in_word(head, next)) {
+                bool key = true;
+                for (const char *k = first.p; k < eq; k++)
+                        key = key && (is_name_char(*k) && *k != '.' && *k != '-');
+                if (key)
+                        return false;
+        }
+        return true;
+}
+
+bool paste_wrap_in_word(Span head, Span next) {
+        return head.len == VX_WRAP_TERMINAL_COLUMNS && !is_blank(head.p[head.len - 1]) && next.len > 0 &&
+                !is_blank(next.p[0]);
+}
+
 bool paste_is_structured(Span text) {
         static const char *const starts[] = {"time=", "ts=", "level=", "lvl=", "timestamp="};
         if (text.len > 1 && text.p[0] == '{')

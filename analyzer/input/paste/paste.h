@@ -82,6 +82,16 @@ bool paste_is_structured(Span text);
  * cap, always NUL terminated) the layers of pc joined by ", "; returns the length written. */
 size_t paste_context(const PastePiece *pc, char *out, size_t cap);
 
+/* Whether next continues head without an indent: a message hard-wrapped at a fixed width (a mail client, a
+ * forum's editor, a terminal's copy): next starts with a small letter, its first word would not have fitted
+ * after head at VX_WRAP_WIDTH_MIN, and it is shaped like no message's start ("program: ", "ident[pid]: ",
+ * "driver ADDR: ", "key=value", "user@host"). Both are lines as read, without their newline. */
+bool paste_wrap_continues(Span head, Span next);
+
+/* Whether the wrap after head cut a word (a terminal's width, nothing blank at either side): the lines are
+ * then joined without a blank. */
+bool paste_wrap_in_word(Span head, Span next);
+
 /* Whether a line with a byte >= 0x80 holds something paste_unwrap() normalises (so a literal may hide
  * behind it); whether a line holds an escape a JSON or logfmt value or a quoted message uses (\" \n \u). */
 bool paste_needs_normalising(const char *buf, size_t len);
