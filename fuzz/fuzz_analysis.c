@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "decompress.h"
 #include "escape.h"
 #include "feed.h"
 #include "fuzz.h"
@@ -122,10 +123,12 @@ static void check_json(const StrBuf *b) {
 /* The input read as a file (analysis_feed_fd: the literal pass over the whole block, its marked lines fed
  * in batches through the line memo, the lines between only counted) against every line fed alone (ref,
  * whose JSON is ref_json). Not for an input that reading a file turns down or treats apart: a NUL byte
- * (a binary file, or the zeroed tail of one), or a journal file's magic. */
+ * (a binary file, or the zeroed tail of one), a journal file's magic, or a compressed format's (read
+ * through its decoder). */
 static void check_by_blocks(const uint8_t *data, size_t size, Analysis *ref, const StrBuf *ref_json,
                             const OutputOptions *o) {
-        if (memchr(data, 0, size) || (size >= 8 && memcmp(data, "LPKSHHRH", 8) == 0))
+        if (memchr(data, 0, size) || (size >= 8 && memcmp(data, "LPKSHHRH", 8) == 0) ||
+            compression_detect(data, size) != COMPRESSION_NONE)
                 return;
         int fd = memfd_create("fuzz-log", MFD_CLOEXEC);
         FUZZ_CHECK(fd >= 0);
