@@ -196,6 +196,10 @@ for s in [b"plain text", b"\x1b[31mred\x1b[0m \x1b]0;title\x07", b"\xc2\x85 \xc2
 for p in sorted(glob.glob(os.path.join(src, "tests", "data", "pve", "*"))):
     with open(p, "rb") as f:
         seed("pve_config", f.read())
+# incus: backup.yaml and `incus config show` output, as tests/data/incus/ holds them.
+for p in sorted(glob.glob(os.path.join(src, "tests", "data", "incus", "*"))):
+    with open(p, "rb") as f:
+        seed("incus_config", f.read())
 PY
 for h in "$out"/*/; do printf '%s %s\n' "$(basename "$h")" "$(find "$h" -type f | wc -l)"; done
 du -sh "$out"
