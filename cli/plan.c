@@ -296,6 +296,11 @@ int cmd_plan(const Options *o, int argc, char **argv) {
                 errorf("usage: vfioexplain plan [--domain NAME|--pve-vm ID] ADDRESS... (e.g. 0000:01:00.0 01:00.1)");
                 return EXIT_USAGE;
         }
+        /* Its steps give the devices to a libvirt domain or a Proxmox VE VM; an incus VM's are not built. */
+        if (o->incus) {
+                errorf("plan: --incus is not a plan option; give the card to the instance with incus config device add NAME gpu0 gpu pci=ADDRESS");
+                return EXIT_USAGE;
+        }
         if ((size_t) argc > ELEMENTSOF(addresses)) {
                 errorf("too many addresses (at most %zu)", ELEMENTSOF(addresses));
                 return EXIT_USAGE;

@@ -166,5 +166,6 @@ instance moved ct 'gpu0 type=gpu'
 sed -i 's/^  type: virtual-machine$/  type: container/' "$tmp/moved/var/lib/incus/virtual-machines/ct/backup.yaml"
 expect 2 'is a container' -- "$bin" --sysroot "$tmp/moved" --incus ct
 expect 2 'give one' -- "$bin" --sysroot "$tmp/moved" --incus win11 --pve-vm 100
+expect 2 'not a plan option' -- "$bin" plan --sysroot "$tmp/moved" --incus win11 01:00.0
 expect 2 'name the instance with --incus' -- "$bin" --sysroot "$tmp/moved" --incus-config "$tmp/win11.yaml"
 finish
