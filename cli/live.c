@@ -79,7 +79,8 @@ int live_init(Live *l, const Options *o) {
                 return r;
         l->rs = rs;
         l->kept = calloc(VX_WATCH_KEPT_MAX, sizeof(Kept));
-        if (!l->kept || analysis_new(rs, &l->sieve) < 0) {
+        l->recent = calloc(VX_WATCH_RECENT_MAX, sizeof(Kept));
+        if (!l->kept || !l->recent || analysis_new(rs, &l->sieve) < 0) {
                 errorf("out of memory");
                 live_done(l);
                 return -ENOMEM;
@@ -93,6 +94,9 @@ void live_done(Live *l) {
         for (size_t i = 0; i < l->n_kept; i++)
                 kept_release(&l->kept[(l->first + i) % VX_WATCH_KEPT_MAX]);
         free(l->kept);
+        for (size_t i = 0; i < l->n_recent; i++)
+                kept_release(&l->recent[(l->first_recent + i) % VX_WATCH_RECENT_MAX]);
+        free(l->recent);
         analysis_free(l->sieve);
         analysis_free(l->last);
         vm_target_done(&l->vm);
@@ -117,21 +121,53 @@ static void live_keep(Live *l, Kept *k) {
         l->dirty = true;
 }
 
-static bool sieve_matched(Live *l, uint64_t before) {
-        return analysis_stats(l->sieve).matched_lines > before;
+/* Remembers k (taken), a line that told nothing alone, among the last few such. */
+static void live_remember(Live *l, Kept *k) {
+        if (k->bytes > VX_WATCH_RECENT_BYTES_MAX) {
+                kept_release(k);
+                return;
+        }
+        while (l->n_recent > 0 &&
+               (l->n_recent == VX_WATCH_RECENT_MAX ||
+                l->recent_bytes + k->bytes > VX_WATCH_RECENT_BYTES_MAX)) {
+                l->recent_bytes -= l->recent[l->first_recent].bytes;
+                kept_release(&l->recent[l->first_recent]);
+                l->first_recent = (l->first_recent + 1) % VX_WATCH_RECENT_MAX;
+                l->n_recent--;
+        }
+        l->recent[(l->first_recent + l->n_recent) % VX_WATCH_RECENT_MAX] = *k;
+        l->recent_bytes += k->bytes;
+        l->n_recent++;
+}
+
+/* After the sieve read k (taken): kept, with the lines just before it, when a rule matched it or it told
+ * the sieve something of the host; else remembered as context for the next line that does. Judging
+ * again reads the lines kept, so it must read what gave explain its causes: a reply without the shell
+ * command it answers, or a romfile= line no rule matches, would be judged as something else. */
+static void live_sieved(Live *l, uint64_t matched_before, uint64_t told_before, Kept *k) {
+        AnalysisStats st = analysis_stats(l->sieve);
+        if (st.matched_lines == matched_before && analysis_context_told(l->sieve) == told_before) {
+                live_remember(l, k);
+                return;
+        }
+        for (size_t i = 0; i < l->n_recent; i++)
+                live_keep(l, &l->recent[(l->first_recent + i) % VX_WATCH_RECENT_MAX]);
+        l->n_recent = l->first_recent = l->recent_bytes = 0;
+        live_keep(l, k);
 }
 
 int live_feed_line(Live *l, const char *input, unsigned long lineno, const char *text, size_t len) {
-        uint64_t before = analysis_stats(l->sieve).matched_lines;
+        uint64_t matched = analysis_stats(l->sieve).matched_lines, told = analysis_context_told(l->sieve);
         int r = analysis_feed(l->sieve, input, lineno, text, len);
         l->lines++;
-        if (r < 0 || !sieve_matched(l, before))
+        if (r < 0)
                 return r;
         char *copy = strndup(text, MIN(len, (size_t) VX_LINE_MAX));
         if (!copy)
                 return -ENOMEM;
         size_t n = strlen(copy);
-        live_keep(l, &(Kept){.input = input, .lineno = lineno, .raw = copy, .len = n, .bytes = n + 1});
+        live_sieved(l, matched, told,
+                    &(Kept){.input = input, .lineno = lineno, .raw = copy, .len = n, .bytes = n + 1});
         return 0;
 }
 
@@ -168,11 +204,11 @@ int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
         EntryEvidence ev;
         if (entry_evidence(j, e, &ev) < 0)
                 return 0;
-        uint64_t before = analysis_stats(l->sieve).matched_lines;
+        uint64_t matched = analysis_stats(l->sieve).matched_lines, told = analysis_context_told(l->sieve);
         l->lines++;
         int r = analysis_feed_entry(l->sieve, "journal", (unsigned long) l->lines, &e->fields, ev.text,
                                     ev.len, &ev.meta);
-        if (r < 0 || !sieve_matched(l, before))
+        if (r < 0)
                 return r;
         Kept k = {
                 .entry = true,
@@ -200,7 +236,7 @@ int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
         memcpy(k.boot_id, e->boot_id, sizeof(k.boot_id));
         k.bytes = k.len + k.message_len + (k.unit ? strlen(k.unit) : 0) + (k.cursor ? strlen(k.cursor) : 0) +
                 4;
-        live_keep(l, &k);
+        live_sieved(l, matched, told, &k);
         return 0;
 }
 

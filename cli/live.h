@@ -2,8 +2,9 @@
 #pragma once
 
 /* Explaining as lines arrive (watch, run): every line goes through a sieve analysis; the few that
- * match a rule are kept (bounded), and on each change they are judged anew, with the host probed
- * again, so that each root cause is printed once when found and again only when it changes. */
+ * match a rule or tell something of the host are kept (bounded) with the lines just before them, and on
+ * each change they are judged anew (judge_analysis(), as explain judges), with the host probed again, so
+ * that each root cause is printed once when found and again only when it changes. */
 
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ typedef struct Live {
         Kept *kept; /* a ring of VX_WATCH_KEPT_MAX */
         size_t n_kept, first;
         size_t kept_bytes; /* their text together, at most VX_WATCH_KEPT_BYTES_MAX */
+        Kept *recent; /* a ring of VX_WATCH_RECENT_MAX: the last lines not kept (live_sieved()) */
+        size_t n_recent, first_recent;
+        size_t recent_bytes; /* at most VX_WATCH_RECENT_BYTES_MAX */
         uint64_t dropped;
         Printed printed[VX_FINDINGS_MAX];
         size_t n_printed;

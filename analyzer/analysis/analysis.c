@@ -1327,6 +1327,17 @@ AnalysisStats analysis_stats(const Analysis *a) {
         return st;
 }
 
+uint64_t analysis_context_told(const Analysis *a) {
+        const HostContext *c = &a->ctx;
+        uint64_t n = c->n_devices + c->n_hostnames + c->n_listed + c->n_epochs + a->romfiles.n +
+                a->n_kernels + a->epoch + a->judged + c->qemu_known;
+        n += (uint64_t) __builtin_popcount(c->arch_mask) + (uint64_t) __builtin_popcount(c->cpu_mask);
+        const EpochInfo *e = context_epoch(c, a->epoch);
+        if (e)
+                n += (uint64_t) e->boot_start + e->iommu_lines + e->linux_known;
+        return n;
+}
+
 const RuleSet *analysis_rules(const Analysis *a) {
         return a->rs;
 }

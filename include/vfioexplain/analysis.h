@@ -218,4 +218,8 @@ typedef struct AnalysisStats {
 } AnalysisStats;
 
 AnalysisStats analysis_stats(const Analysis *a);
+/* A count that grows whenever a line tells the analysis something of its host beside the rules' matches (a
+ * device and its class, a host name, a group listing, a boot, the architecture, a romfile=, the guest's
+ * kernel log starting): watch and run keep such lines to judge again, with those a rule matched. */
+uint64_t analysis_context_told(const Analysis *a);
 const RuleSet *analysis_rules(const Analysis *a);

@@ -162,6 +162,11 @@
  * could make watch hold (logger, or a VM's output under run). 2 MiB is thousands of ordinary lines. */
 #define VX_WATCH_KEPT_MAX 4096u
 #define VX_WATCH_KEPT_BYTES_MAX (2u * 1024u * 1024u)
+/* watch and run: the last lines that matched nothing, kept until the next line that matches (then kept with
+ * it) as the context it may need: a shell command its reply answers, the lines of a message pasted wrapped,
+ * a listing's heading. As many as a shell transcript or a kubectl describe event puts before its line. */
+#define VX_WATCH_RECENT_MAX 16u
+#define VX_WATCH_RECENT_BYTES_MAX (256u * 1024u)
 /* watch and run: the host is probed again at most this often (microseconds). */
 #define VX_WATCH_REPROBE_USEC 1000000u
 /* watch: poll(2) wakes at least this often (milliseconds) when no journal is followed. */
