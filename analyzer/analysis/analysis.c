@@ -168,6 +168,7 @@ Analysis *analysis_free(Analysis *a) {
         paste_free(a->paste_inner);
         line_memo_free(a->memo);
         context_done(&a->ctx);
+        free(a->pasted_facts);
         matcher_free(a->m);
         free(a);
         return NULL;
@@ -554,8 +555,15 @@ static void note_pasted_fact(Analysis *a, size_t fact, const char *device) {
                 if (p->fact == fact && p->epoch == a->epoch && strcmp(p->device, device) == 0)
                         return;
         }
-        if (a->n_pasted_facts >= ELEMENTSOF(a->pasted_facts))
+        /* Only shown: without room or memory the ruled-out cause is shown without its line. */
+        if (a->n_pasted_facts >= VX_PASTED_FACTS_MAX)
                 return;
+        if (a->n_pasted_facts % 8 == 0) {
+                PastedFact *n = realloc(a->pasted_facts, (a->n_pasted_facts + 8) * sizeof(PastedFact));
+                if (!n)
+                        return;
+                a->pasted_facts = n;
+        }
         PastedFact *p = &a->pasted_facts[a->n_pasted_facts++];
         *p = (PastedFact){.fact = fact, .epoch = a->epoch, .input = a->cur_input, .line = a->cur_line};
         snprintf(p->device, sizeof(p->device), "%s", device);

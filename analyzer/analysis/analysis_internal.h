@@ -73,8 +73,9 @@ typedef struct RuledOut {
         PciAddress device; /* "" for a host-wide cause */
         size_t fact;
         unsigned epoch;
-        const char *pasted_input; /* the pasted listing's line that stated the fact; NULL if none did */
-        unsigned long pasted_line;
+        /* 1 + the index in pasted_facts of the pasted listing's line that stated the fact, 0 if none did (in
+         * the padding: 64 of these are kept in each analysis, one per host of a journal) */
+        uint16_t pasted_fact;
 } RuledOut;
 
 /* A fact a line of a pasted listing stated (a rule of `pasted = yes`, or pasted.c's statement). */
@@ -182,7 +183,7 @@ struct Analysis {
         HostContext ctx; /* what the lines tell of their host, for conditions */
         RuledOut ruled_out[VX_RULED_OUT_MAX];
         size_t n_ruled_out;
-        PastedFact pasted_facts[VX_PASTED_FACTS_MAX];
+        PastedFact *pasted_facts; /* allocated as they come: most inputs paste none */
         size_t n_pasted_facts;
 };
 

@@ -18,6 +18,7 @@ void context_done(HostContext *c) {
         free(c->devices);
         free(c->listed);
         free(c->pasted_devices);
+        free(c->pasted_ids);
         *c = (HostContext){0};
 }
 
@@ -437,7 +438,9 @@ static void note_vfio_settings(HostContext *c, unsigned epoch, Span text, const 
                 ids = ids ? ids + 10 : NULL;
                 cmdline = true;
         }
-        if (!ids || c->n_pasted_ids >= ELEMENTSOF(c->pasted_ids) || !where)
+        if (!ids || c->n_pasted_ids >= VX_PASTED_IDS_SETTINGS_MAX || !where)
+                return;
+        if (!c->pasted_ids && !(c->pasted_ids = calloc(VX_PASTED_IDS_SETTINGS_MAX, sizeof(PastedIds))))
                 return;
         PastedIds *p = &c->pasted_ids[c->n_pasted_ids];
         *p = (PastedIds){.epoch = epoch, .input = where->input, .line = where->line};

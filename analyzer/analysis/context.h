@@ -85,7 +85,7 @@ typedef struct HostContext {
         size_t n_listed;
         PastedDevice *pasted_devices; /* devices of lspci listings pasted in the input */
         size_t n_pasted_devices;
-        PastedIds pasted_ids[VX_PASTED_IDS_SETTINGS_MAX];
+        PastedIds *pasted_ids; /* allocated at the first: most inputs paste none */
         size_t n_pasted_ids;
         bool pasted_softdep; /* a pasted modprobe.d "softdep DRIVER pre: vfio-pci" */
 } HostContext;

@@ -38,13 +38,11 @@ static void note_ruled_out(Analysis *a, size_t cause, const char *device, size_t
         *o = (RuledOut){.cause = cause, .fact = fact, .epoch = epoch};
         snprintf(o->device, sizeof(o->device), "%s", device);
         /* the fact as fact_set_holds() found it: about the host, or about the device */
-        for (size_t i = 0; i < a->n_pasted_facts && !o->pasted_input; i++) {
+        for (size_t i = 0; i < a->n_pasted_facts && !o->pasted_fact; i++) {
                 const PastedFact *p = &a->pasted_facts[i];
                 if (p->fact == fact && p->epoch == epoch &&
-                    (!p->device[0] || strcmp(p->device, device) == 0)) {
-                        o->pasted_input = p->input;
-                        o->pasted_line = p->line;
-                }
+                    (!p->device[0] || strcmp(p->device, device) == 0))
+                        o->pasted_fact = (uint16_t) (i + 1);
         }
 }
 
@@ -503,8 +501,12 @@ size_t analysis_ruled_out(const Analysis *a, RuledOutCause *out, size_t max) {
                         .cause = a->ruled_out[i].cause,
                         .device = a->ruled_out[i].device,
                         .fact = a->ruled_out[i].fact,
-                        .pasted_input = a->ruled_out[i].pasted_input,
-                        .pasted_line = a->ruled_out[i].pasted_line,
+                        .pasted_input = a->ruled_out[i].pasted_fact
+                                ? a->pasted_facts[a->ruled_out[i].pasted_fact - 1].input
+                                : NULL,
+                        .pasted_line = a->ruled_out[i].pasted_fact
+                                ? a->pasted_facts[a->ruled_out[i].pasted_fact - 1].line
+                                : 0,
                 };
         return a->n_ruled_out;
 }

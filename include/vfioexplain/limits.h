@@ -119,7 +119,7 @@
 #define VX_PASTED_TEXT_MAX 512u
 /* Facts a pasted listing stated, with where (the first line of each fact, device and boot): a listing states
  * a few per device. */
-#define VX_PASTED_FACTS_MAX 64u
+#define VX_PASTED_FACTS_MAX 64u /* < UINT16_MAX: RuledOut keeps an index of one */
 /* Causes a symptom suggested that a fact ruled out, kept to be shown as such. */
 #define VX_RULED_OUT_MAX 64u
 /* The line memo (analyzer/analysis/line_memo.c): what a message did, for the lines that say it again. Sized
