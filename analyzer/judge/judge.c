@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "condition.h"
 #include "judge.h"
 #include "probe_lines.h"
 #include "rom_probe.h"
@@ -73,11 +74,60 @@ static int probe_romfiles(Analysis *a, const JudgeHost *h, ProbeFeed *feed) {
         return vga_probe_lines(h->facts, &refs, feed_probe_line, feed);
 }
 
+/* The architecture family the host's kernel release names in its last part ("6.1.0-27-amd64",
+ * "6.5.6-300.fc39.x86_64", "6.1.0-27-arm64"), or that its CPU vendor implies; -1 if neither says. */
+static int host_arch(const HostFacts *f) {
+        if (f->cpu_vendor == CPU_VENDOR_INTEL || f->cpu_vendor == CPU_VENDOR_AMD)
+                return ARCH_X86;
+        const char *r = f->kernel_release, *last = r;
+        for (const char *p = r; *p; p++)
+                if (*p == '-' || *p == '.')
+                        last = p + 1;
+        return *last ? arch_family_of(last, strlen(last)) : -1;
+}
+
+static int host_cpu(const HostFacts *f) {
+        switch (f->cpu_vendor) {
+        case CPU_VENDOR_INTEL:
+                return ANALYSIS_CPU_INTEL;
+        case CPU_VENDOR_AMD:
+                return ANALYSIS_CPU_AMD;
+        case CPU_VENDOR_OTHER:
+                return ANALYSIS_CPU_OTHER;
+        default:
+                return -1;
+        }
+}
+
+/* What the host shows of itself and of the devices judged, for the conditions of the rules' suggestions
+ * (arch=, cpu=, class=, a kernel release): with probes they see the host, not only what the logs say. */
+static int note_host(Analysis *a, const HostFacts *f, const PciAddress *devices, size_t n) {
+        analysis_note_host(a, host_arch(f), host_cpu(f), f->kernel_release);
+        for (size_t i = 0; i < n; i++) {
+                const PciDevice *d = host_find_device(f, devices[i]);
+                if (!d)
+                        continue;
+                DeviceNote note = {.vendor = -1,
+                                   .device = -1,
+                                   .class_code = -1,
+                                   .host_class = (int) d->class_code,
+                                   .vf = d->physfn[0] != 0};
+                memcpy(note.address, d->address, sizeof(PciAddress));
+                int r = analysis_note_device(a, &note);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int correlate(Analysis *a, const JudgeHost *h) {
         PciAddress devices[VX_FINDINGS_MAX];
         size_t n = judged_devices(a, h, devices, ELEMENTSOF(devices));
+        int r = note_host(a, h->facts, devices, n);
+        if (r < 0)
+                return r;
         ProbeFeed feed = {.a = a, .dc = h->domain, .host = h->facts};
-        int r = probe_lines(h->facts, devices, n, feed_probe_line, &feed);
+        r = probe_lines(h->facts, devices, n, feed_probe_line, &feed);
         if (r < 0)
                 return r;
         /* The VM's own lines are no group member's to drop. */

@@ -6,7 +6,8 @@ watch --file follows from its start), each cause with the same device, confidenc
 Every corpus case that needs no more than its logs is replayed so, its logs joined into one input. Then
 on a fixture host (tests/fixtures/build.sh) a QEMU line whose romfile= is a ROM built for another device
 (tests/cli/romgen.py) must be romfile-wrong-device on 0000:01:00.0, confirmed by the probe, in all three:
-before the judging was one function, run and watch did not read romfile= at all.
+before the judging was one function, run and watch did not read romfile= at all. And the host's class of a
+device feeds the rules' conditions (a bridge's probe failure is the bridge's, not the IOMMU's).
 
 usage: judge_replay.py VFIOEXPLAIN SRC
 """
@@ -180,6 +181,29 @@ if not journal_of(log, j):
     fail("systemd-journal-remote could not write qemu.journal")
 elif compare("romfile= on the fixture host", explain(common, ["--file", j]), watch(common, j), "watch --file"):
     print("ok: watch --file gives explain's causes for the romfile= line")
+
+# The host's own facts feed the rules' conditions: on the iommu-off-kernel fixture, 0000:00:01.0 is a root port
+# (class 0x060400), so vfio-pci's probe failing with -22 on it is the bridge's refusal (binding.rules
+# bind-sym-vfio-probe-einval: when = class=bridge => device-is-bridge !iommu-off-kernel ...), not evidence
+# of the IOMMU being off, though the host has that fault too. drivers/vfio/pci/vfio_pci.c vfio_pci_probe()
+# refuses a header type other than normal; the driver core prints "probe with driver %s failed with error %d"
+# (drivers/base/dd.c really_probe()).
+log = os.path.join(tmp, "bridge.log")
+with open(log, "w") as f:
+    f.write("[  412.880913] vfio-pci 0000:00:01.0: probe with driver vfio-pci failed with error -22\n")
+common = ["--rules", RULES, "--sysroot", os.path.join(fx, "iommu-off-kernel")]
+p = subprocess.run([BIN, *common, "--format", "json", log], capture_output=True, stdin=subprocess.DEVNULL)
+try:
+    explains = {c["id"]: c["explains"] for c in json.loads(p.stdout)["causes"]}
+    if "bind-sym-vfio-probe-einval" in explains.get("device-is-bridge", []) and \
+            "bind-sym-vfio-probe-einval" not in explains.get("iommu-off-kernel", ["-"]):
+        print("ok: the host's class of 0000:00:01.0 (a bridge) makes its probe -22 the bridge's, not the IOMMU's")
+    else:
+        fail(f"a bridge's probe -22 on the iommu-off-kernel fixture: {explains}")
+except (json.JSONDecodeError, KeyError) as e:
+    fail(f"a bridge's probe -22 on the iommu-off-kernel fixture: no report ({e})")
+if compare("a bridge's probe -22 on the iommu-off-kernel fixture", explain(common, [log]), run(common, log), "run"):
+    print("ok: run gives explain's causes for it")
 
 subprocess.run(["rm", "-rf", tmp])
 if fails:
