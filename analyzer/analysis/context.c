@@ -325,7 +325,8 @@ static bool first_ids(Span t, int *vendor, int *device) {
  * use: %s", "Kernel modules: %s"): the device's class and ids for conditions, and its driver. */
 static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigned joined) {
         size_t end = address_token(text.p, 0, text.len);
-        if (!end)
+        /* An address alone on its line (a grep'd listing cut after it) has no class or name to read. */
+        if (!end || end + 1 >= text.len)
                 return;
         PastedDevice p = {.epoch = epoch, .vendor = -1, .device = -1};
         DeviceNote n = {.vendor = -1, .device = -1, .class_code = -1, .host_class = -1};
