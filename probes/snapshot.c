@@ -449,8 +449,7 @@ static struct json_object *field_json(const Field *f, const void *base, const Ho
                 return object_json(f->sub, (const char *) base + f->offset, host);
         case K_ARRAY: {
                 size_t n = count_of(base, f);
-                const char *elems =
-                        (f->flags & HEAP) ? *CMEMBER(const char *, base, f) : CMEMBER(char, base, f);
+                const char *elems = (f->flags & HEAP) ? *CMEMBER(char *, base, f) : CMEMBER(char, base, f);
                 if ((f->flags & OMIT_EMPTY) && n == 0)
                         return NULL;
                 a = json_object_new_array();
@@ -696,6 +695,12 @@ static bool read_string(Reader *r, char *out, size_t size, bool is_key) {
                 }
                 memcpy(out + n, u, k);
                 n += k;
+        }
+        /* What the writer would escape (bytes that are not UTF-8, C1 controls, invisible code points) no
+         * snapshot it wrote holds: refused, so that what is read writes out as it was read. */
+        if (escape_needed(out, n)) {
+                bad(r, "holds bytes that are not UTF-8 or a control character");
+                return false;
         }
         out[n] = 0;
         return true;
