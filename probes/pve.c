@@ -37,7 +37,7 @@ static bool all_of(Span s, const char *extra) {
                 return false;
         for (size_t i = 0; i < s.len; i++) {
                 char c = s.p[i];
-                if (!isalnum((unsigned char) c) && !strchr(extra, c))
+                if (!isalnum((unsigned char) c) && (c == 0 || !strchr(extra, c)))
                         return false;
         }
         return true;
@@ -751,8 +751,10 @@ int pve_parse_task_line(const char *line, size_t len, PveTask *ret) {
                 return -EINVAL;
         span_trim(&s);
         size_t n = MIN(s.len, sizeof(t.status) - 1);
+        /* Only "OK", "WARNINGS: N" or not is read from it: what is not printable ASCII (a control, a C1
+         * control, a UTF-8 sequence the cut may split) is kept as a blank. */
         for (size_t i = 0; i < n; i++)
-                t.status[i] = (unsigned char) s.p[i] < 0x20 || s.p[i] == 0x7f ? ' ' : s.p[i];
+                t.status[i] = (unsigned char) s.p[i] < 0x20 || (unsigned char) s.p[i] >= 0x7f ? ' ' : s.p[i];
         t.status[n] = 0;
         *ret = t;
         return 0;
