@@ -144,7 +144,10 @@ static int device_property(IncusDevice *dev, Span key, Span value, bool *is_pass
                 *is_passthrough = strcmp(v, "gpu") == 0 || strcmp(v, "pci") == 0;
                 dev->type = strcmp(v, "pci") == 0 ? INCUS_DEVICE_PCI : INCUS_DEVICE_GPU;
         } else if (span_equals(key, "gputype")) {
-                if (strlen(v) >= sizeof(dev->gputype))
+                /* incus accepts no other gputype (its gpu device validation), so no other can be in its
+                 * files. */
+                if (strcmp(v, "physical") != 0 && strcmp(v, "mdev") != 0 && strcmp(v, "mig") != 0 &&
+                    strcmp(v, "sriov") != 0)
                         return refuse(d, origin, no, -EINVAL,
                                       "gputype is none of physical, mdev, mig, sriov");
                 strcpy(dev->gputype, v);
