@@ -120,15 +120,23 @@ static void check_json(const StrBuf *b) {
         json_tokener_free(tok);
 }
 
+/* Reading a file ends its lines at lone '\r's when that is its first line end (reader.c). */
+static bool first_line_end_is_lone_cr(const uint8_t *data, size_t size) {
+        const uint8_t *cr = memchr(data, '\r', size);
+        if (!cr || memchr(data, '\n', (size_t) (cr - data)))
+                return false;
+        return (size_t) (cr - data) + 1 == size || cr[1] != '\n';
+}
+
 /* The input read as a file (analysis_feed_fd: the literal pass over the whole block, its marked lines fed
  * in batches through the line memo, the lines between only counted) against every line fed alone (ref,
  * whose JSON is ref_json). Not for an input that reading a file turns down or treats apart: a NUL byte
- * (a binary file, or the zeroed tail of one), a journal file's magic, or a compressed format's (read
- * through its decoder). */
+ * (a binary file, or the zeroed tail of one), a journal file's magic, a compressed format's (read
+ * through its decoder), or a lone '\r' as the first line end (a file that ends its lines so). */
 static void check_by_blocks(const uint8_t *data, size_t size, Analysis *ref, const StrBuf *ref_json,
                             const OutputOptions *o) {
         if (memchr(data, 0, size) || (size >= 8 && memcmp(data, "LPKSHHRH", 8) == 0) ||
-            compression_detect(data, size) != COMPRESSION_NONE)
+            compression_detect(data, size) != COMPRESSION_NONE || first_line_end_is_lone_cr(data, size))
                 return;
         int fd = memfd_create("fuzz-log", MFD_CLOEXEC);
         FUZZ_CHECK(fd >= 0);
