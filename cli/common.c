@@ -264,6 +264,7 @@ OutputOptions output_options(const Options *o, const HostFacts *host) {
                                .guest_layer = o->pve_vm ? GUEST_PVE
                                        : o->incus       ? GUEST_INCUS
                                                         : GUEST_LIBVIRT,
+                               .guest_named = o->domain || o->pve_vm || o->incus,
                                .width = terminal_width(),
                                .full = o->full};
 }

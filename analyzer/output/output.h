@@ -29,8 +29,11 @@ typedef struct OutputOptions {
         const AnalysisStats *stats;
         const char *title; /* markdown: the report's heading, NULL for "vfioexplain" */
         /* The guest's management layer (--pve-vm, --incus): fixes in another layer's terms (virsh) are
-         * left out. */
+         * left out. guest_named: the user named the guest (--domain, --pve-vm, --incus), so its layer
+         * stands whatever the input or the host shows; otherwise guest_layer is GUEST_LIBVIRT and the
+         * input (a qmstart task, incus's messages) or a Proxmox VE host may say another. */
         GuestLayer guest_layer;
+        bool guest_named;
         unsigned
                 width; /* text: prose is wrapped to this many columns (0: not wrapped); commands never are */
         bool full; /* text: every cause in full, not the first alone */
@@ -90,7 +93,7 @@ typedef struct RenderedFix {
 } RenderedFix;
 
 int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
-                         RenderedFix **ret, size_t *n);
+                         bool layer_named, RenderedFix **ret, size_t *n);
 /* One fix template as a RenderedFix's command: the lines that set the variables of what v does not know,
  * then the command (*ret_setup_len: the bytes of the former). Returns 0 or a negative errno. */
 int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len);

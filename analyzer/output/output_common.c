@@ -172,14 +172,15 @@ static bool fix_is_libvirt(const char *cmd) {
         return false;
 }
 
-/* The layer whose terms the fixes speak: the one named (--pve-vm, --incus), else the one the input or the
- * host shows. Proxmox VE: a qmstart task's start line (fact pve-vm-start), a finding whose evidence is one
- * of qemu-server's own messages (a rule of pve.rules, ids "pve-"), or a Proxmox VE node; incus: its hint
- * after a failed start (fact incus-instance-start) or one of its messages (incus.rules, ids "incus-"). Both
- * at once say neither: libvirt's terms stay. */
-static GuestLayer layer_of_input(const Analysis *a, const HostFacts *host, GuestLayer named) {
-        if (named != GUEST_LIBVIRT)
-                return named;
+/* The layer whose terms the fixes speak: the one named (--domain, --pve-vm, --incus), else the one the
+ * input or the host shows. Proxmox VE: a qmstart task's start line (fact pve-vm-start), a finding whose
+ * evidence is one of qemu-server's own messages (a rule of pve.rules, ids "pve-"), or a Proxmox VE node;
+ * incus: its hint after a failed start (fact incus-instance-start) or one of its messages (incus.rules, ids
+ * "incus-"). Both at once say neither: libvirt's terms stay. */
+static GuestLayer layer_of_input(const Analysis *a, const HostFacts *host, GuestLayer layer, bool named) {
+        /* A libvirt domain named on a Proxmox VE node is libvirt's: virsh is how it is changed. */
+        if (named || layer != GUEST_LIBVIRT)
+                return layer;
         const RuleSet *rs = analysis_rules(a);
         bool pve = analysis_fact_seen(a, "pve-vm-start") || (host && host->distro == DISTRO_PROXMOX);
         bool incus = analysis_fact_seen(a, "incus-instance-start");
@@ -290,7 +291,7 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
 }
 
 int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *host, GuestLayer layer,
-                         RenderedFix **ret, size_t *n) {
+                         bool layer_named, RenderedFix **ret, size_t *n) {
         const RuleSet *rs = analysis_rules(a);
         RenderedFix *fixes = NULL;
         size_t count = 0;
@@ -298,7 +299,7 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         int r;
 
         bool dropped = false;
-        layer = layer_of_input(a, host, layer);
+        layer = layer_of_input(a, host, layer, layer_named);
         FactVars fv = {0};
         vars_of(f, host, &v);
         fill_from_facts(f, host, &v, &fv);

@@ -93,7 +93,7 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
 
         RenderedFix *fixes;
         size_t n_fixes;
-        if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes)) < 0)
+        if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, o->guest_named, &fixes, &n_fixes)) < 0)
                 goto fail;
         struct json_object *jf = json_object_new_array();
         for (size_t k = 0; k < n_fixes; k++) {

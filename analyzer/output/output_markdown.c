@@ -149,7 +149,8 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
 
                 RenderedFix *fixes;
                 size_t n_fixes;
-                if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes)) < 0)
+                if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, o->guest_named, &fixes,
+                                              &n_fixes)) < 0)
                         return r;
                 if (n_fixes > 0) {
                         StrBuf fx = {0};

@@ -287,7 +287,7 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
 
         RenderedFix *fixes;
         size_t n_fixes;
-        if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes)) < 0)
+        if ((r = finding_render_fixes(a, f, o->host, o->guest_layer, o->guest_named, &fixes, &n_fixes)) < 0)
                 return r;
         if (n_fixes > 0)
                 strbuf_puts(out, "   fix:\n");
@@ -340,7 +340,7 @@ static int render_brief(const Analysis *a, const Finding *f, const OutputOptions
                 put_evidence_line(out, e, o, "   evidence: ", "     ", false);
         RenderedFix *fixes;
         size_t n_fixes;
-        int r = finding_render_fixes(a, f, o->host, o->guest_layer, &fixes, &n_fixes);
+        int r = finding_render_fixes(a, f, o->host, o->guest_layer, o->guest_named, &fixes, &n_fixes);
         if (r < 0)
                 return r;
         rendered_fixes_free(fixes, n_fixes);

@@ -142,6 +142,22 @@ domain_log "$tmp/companion" win11 \
 first companion win11 "group-companion-unbound 0000:01:00.0" \
         "any('member 0000:01:00.1 [10de:10f0] class=040300 on snd_hda_intel is not in the domain (same card)' in t for t in ($ev)(0)) and any('sudo virsh attach-device win11 /tmp/hostdev-0000:01:00.1.xml --config' in f for f in ($fix)(0)) and {e['source'] for e in c[0]['evidence']} >= {'qemu', 'probe'}"
 
+# libvirt on a Proxmox VE node (Debian's os-release, pmxcfs's /etc/pve): a domain the user names is libvirt's,
+# and virsh is how it is changed. Given only the domain's log, the node decides: qemu-server's terms, no virsh.
+cp -a "$tmp/companion" "$tmp/pvenode"
+printf '%s\n' 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"' 'ID=debian' >"$tmp/pvenode/etc/os-release"
+mkdir -p "$tmp/pvenode/etc/pve/nodes/pve/qemu-server"
+first pvenode win11 "group-companion-unbound 0000:01:00.0" \
+        "any('sudo virsh attach-device win11 /tmp/hostdev-0000:01:00.1.xml --config' in f for f in ($fix)(0))"
+"$bin" --sysroot "$tmp/pvenode" --format json "$tmp/pvenode/var/log/libvirt/qemu/win11.log" </dev/null >"$tmp/out.json" 2>"$tmp/err"
+python3 - "$tmp/out.json" <<'PY' && echo "ok: pvenode: the log alone: no virsh fix on a Proxmox VE node" \
+        || { echo "FAIL: pvenode: the log alone on a Proxmox VE node"; fails=$((fails + 1)); }
+import json, sys
+c = json.load(open(sys.argv[1]))["causes"]
+assert c and not any("virsh" in f["command"] for x in c for f in x["fix"]), [f["command"] for x in c for f in x["fix"]]
+assert any(f["command"].startswith("VMID=") for x in c for f in x["fix"]), "no qm fix"
+PY
+
 # The VBIOS the definition names was never written: QEMU cannot find it.
 clone_host rom-missing healthy-vfio
 domain_xml "$tmp/rom-missing" etc/libvirt/qemu win11 0000:01:00.0,rom=/var/lib/libvirt/vbios/gtx1080.rom 0000:01:00.1

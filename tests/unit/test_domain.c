@@ -932,7 +932,7 @@ static void assert_first_cause(const RuleSet *rs, const DomainConfig *dc, const 
                 RenderedFix *fixes = NULL;
                 size_t nf = 0;
                 bool found = false;
-                assert_int_equal(finding_render_fixes(a, fs[0], f, GUEST_LIBVIRT, &fixes, &nf), 0);
+                assert_int_equal(finding_render_fixes(a, fs[0], f, GUEST_LIBVIRT, true, &fixes, &nf), 0);
                 for (size_t i = 0; i < nf; i++) {
                         print_message("fix: %s\n", fixes[i].command);
                         found = found || strstr(fixes[i].command, fix);
