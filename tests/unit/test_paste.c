@@ -442,6 +442,85 @@ static void test_events(void **state) {
         check_event("no separator", "");
 }
 
+/* The pieces of line after the first (the line itself) are want[], each with the context want_context. */
+static void check_quoted(const char *line, const char *const *want, size_t n_want,
+                         const char *want_context) {
+        size_t n;
+        const PastePiece *pc = unwrap(line, &n);
+        char ctx[512];
+        assert_int_equal(n, 1 + n_want);
+        for (size_t i = 0; i < n_want; i++) {
+                assert_int_equal(pc[1 + i].text.len, strlen(want[i]));
+                assert_memory_equal(pc[1 + i].text.p, want[i], strlen(want[i]));
+                paste_context(&pc[1 + i], ctx, sizeof(ctx));
+                assert_string_equal(ctx, want_context);
+        }
+}
+
+/* A message quoted inside a prose sentence: each inline code span, each message in parentheses or double
+ * quotes a piece of its own; the sentence stays the first piece. What is no quoted message stays one piece.
+ */
+static void test_quoted_in_sentence(void **state) {
+        static const char *const probe[] = {
+                "vfio-pci 0001:01:00.0: probe with driver vfio-pci failed with error -22",
+                "-EINVAL (Invalid "
+                "argument)"};
+        check_quoted(
+                "But attaching a PCIe device to the vfio-pci driver fails with `vfio-pci 0001:01:00.0: probe "
+                "with driver vfio-pci failed with error -22`. Error `-22` means `-EINVAL (Invalid argument)`.",
+                probe, 2, "quoted in a sentence");
+        static const char *const d3[] = {"vfio: Unable to power on device, stuck in D3"};
+        check_quoted(
+                "I created a new vm and I got this error (vfio: Unable to power on device, stuck in D3), "
+                "after r",
+                d3, 1, "quoted in a sentence");
+        static const char *const viable[] = {"vfio 0000:c6:00.0: group 10 is not viable"};
+        check_quoted("results in an error like `GenericError: vfio 0000:c6:00.0: group 10 is not viable`.",
+                     viable, 1, "quoted in a sentence, quoted by \"GenericError:\"");
+        /* typographic quotes, double backticks holding a backtick, inside a markdown quote */
+        static const char *const viable1[] = {"vfio 0000:01:00.0: group 1 is not viable"};
+        check_quoted("QEMU says \xe2\x80\x9cvfio 0000:01:00.0: group 1 is not viable\xe2\x80\x9d here",
+                     viable1, 1, "typographic characters, quoted in a sentence");
+        static const char *const tick[] = {"a `b` c"};
+        check_quoted("> see ``a `b` c`` here", tick, 1, "markdown quote, quoted in a sentence");
+        /* a command and its reply, each in inline code: a transcript */
+        size_t n;
+        const PastePiece *pc =
+                unwrap("I ran `echo 0000:01:00.0 > /sys/bus/pci/drivers/vfio-pci/bind` and got `bash: echo: "
+                       "write error: No such device`",
+                       &n);
+        assert_int_equal(n, 3);
+        assert_true(pc[1].command);
+        assert_false(pc[2].command);
+
+        /* what is no quoted message: one piece, the line itself */
+        static const char *const none[] = {
+                "pci 0000:00:02.0: [8086:3e92] type 00 class 0x030000 (rev 02)",
+                "vfio-pci 0000:01:00.0: can't reset (Device or resource busy)",
+                "level=error msg=\"vfio: x: y\" component=virt-handler",
+                "qemu-system-x86_64: -device {\"driver\":\"vfio-pci\",\"host\":\"0000:01:00.0\"}: vfio x",
+                "set `CONFIG_VFIO_PCI=m` and `-22` (see below)",
+                "an unclosed `vfio: x: y and (vfio: a: b",
+                "```vfio: a: b``` and ```c: d```",
+                "libvirt: error : Failed to start device \"gpu0\": x",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(none); i++) {
+                pc = unwrap(none[i], &n);
+                if (n != 1)
+                        print_error("%s: %zu pieces\n", none[i], n);
+                assert_int_equal(n, 1);
+        }
+        /* code spans at both ends: around the line, and a sentence of spans */
+        pc = unwrap("`vfio: a b` and `kvm: c d`", &n);
+        assert_int_equal(n, 3);
+        assert_memory_equal(pc[0].text.p, "vfio: a b` and `kvm: c d", pc[0].text.len);
+        assert_memory_equal(pc[1].text.p, "vfio: a b", pc[1].text.len);
+        assert_memory_equal(pc[2].text.p, "kvm: c d", pc[2].text.len);
+        /* a span at one end only is no wrapper around the line */
+        check_one("it fails with `x`", "it fails with `x`", "");
+        check_one("`x` it fails", "`x` it fails", "");
+}
+
 static bool wraps(const char *head, const char *next) {
         return paste_wrap_continues(span_from_str(head), span_from_str(next));
 }
@@ -502,6 +581,7 @@ int main(void) {
                 cmocka_unit_test(test_writers),
                 cmocka_unit_test(test_events),
                 cmocka_unit_test(test_wrapped_lines),
+                cmocka_unit_test(test_quoted_in_sentence),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

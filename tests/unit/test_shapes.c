@@ -3,7 +3,8 @@
  * people paste them (a Markdown quote, a list, a code span, docker compose, kubectl, a terminal pane,
  * logfmt, JSON, a web page's typographic characters, retyped capitals, a final full stop, CRLF, a BOM, a
  * management layer's prefix, an escaped newline, a redacted address, colours in caret notation, a JSON
- * record out of an array, a subprocess's stderr), must still be matched by that rule, as the analysis reads
+ * record out of an array, a subprocess's stderr, inline code or parentheses inside a sentence), must still
+ * be matched by that rule, as the analysis reads
  * them: the pasted-text stage's pieces, each classified, with the messages their prefixes quote. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -223,6 +224,22 @@ static void test_every_shape_of_every_example(void **state) {
                                 case 17:
                                         name = "a subprocess's stderr";
                                         snprintf(shaped, sizeof(shaped), "stderr: \"%s\"", ex);
+                                        break;
+                                case 18:
+                                        /* Markdown's: a span that holds a backtick in two of them */
+                                        name = "inline code in a sentence";
+                                        snprintf(shaped, sizeof(shaped),
+                                                 strchr(ex, '`')
+                                                         ? "After the upgrade the VM fails with ``%s``."
+                                                         : "After the upgrade the VM fails with `%s`.",
+                                                 ex);
+                                        break;
+                                case 19:
+                                        /* a message with a prefix, as people quote one in parentheses */
+                                        name = "in parentheses in a sentence";
+                                        if (strstr(ex, ": "))
+                                                snprintf(shaped, sizeof(shaped),
+                                                         "I got this error (%s) when I started the VM", ex);
                                         break;
                                 default:
                                         name = NULL;

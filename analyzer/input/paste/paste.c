@@ -370,6 +370,11 @@ static bool peel_code(PastePiece *pc) {
                 return false;
         if (lead == 3 && tail == 0) /* "```shell" opens a fence; its info string is no message either */
                 return false;
+        /* "fails with `...`", "`...` is what I get": code inside a sentence (split_sentence()), not around
+         * the line. Backticks at both ends are taken as around it ("`a` and `b`" is read both ways, peel()).
+         */
+        if ((lead == 0 || tail == 0) && memchr(t->p + lead, '`', t->len - lead - tail))
+                return false;
         if (lead == 0 && tail == 0) {
                 if (t->len >= 4 && span_starts_with(*t, "**") && t->p[t->len - 1] == '*' &&
                     t->p[t->len - 2] == '*') {
@@ -999,6 +1004,129 @@ static void uncut(PastePiece *pc) {
         }
 }
 
+/* ---- A message quoted inside a sentence ---- */
+
+/* The end of the token at t[i], up to a blank. */
+static size_t token_end(Span t, size_t i) {
+        while (i < t.len && !is_blank(t.p[i]))
+                i++;
+        return i;
+}
+
+/* Whether token is a program's or a device's name before its colon: "kvm:", "libvirtd[812]:",
+ * "x86/fpu:", "1-1:" of "usb 1-1:". */
+static bool is_name_colon(Span token) {
+        if (token.len < 2 || token.p[token.len - 1] != ':')
+                return false;
+        for (size_t i = 0; i + 1 < token.len; i++)
+                if (!is_name_char(token.p[i]) && token.p[i] != '/' && token.p[i] != '[' &&
+                    token.p[i] != ']' && token.p[i] != ':')
+                        return false;
+        return true;
+}
+
+/* Whether t is shaped as a quoted message: a prefix and its text ("vfio: Unable to power on device, stuck in
+ * D3", "vfio-pci 0000:04:00.0: ...", "internal error: ..."), not a sentence's aside or an errno. */
+static bool shaped_as_message(Span t) {
+        return t.len >= 8 && !is_blank(t.p[0]) && span_find(t, ": ");
+}
+
+/* The end of the run of n backticks that closes inline code opened before t[i], t.len if none. */
+static size_t closing_backticks(Span t, size_t i, size_t n) {
+        while (i < t.len) {
+                const char *q = memchr(t.p + i, '`', t.len - i);
+                if (!q)
+                        return t.len;
+                size_t j = (size_t) (q - t.p), k = j;
+                while (k < t.len && t.p[k] == '`')
+                        k++;
+                if (k - j == n)
+                        return j;
+                i = k;
+        }
+        return t.len;
+}
+
+/* The closing parenthesis or double quote of the one at t[i], t.len if none. */
+static size_t closing_delimiter(Span t, size_t i) {
+        if (t.p[i] == '"') {
+                const char *q = memchr(t.p + i + 1, '"', t.len - i - 1);
+                return q ? (size_t) (q - t.p) : t.len;
+        }
+        unsigned depth = 0;
+        for (size_t j = i; j < t.len; j++)
+                if (t.p[j] == '(')
+                        depth++;
+                else if (t.p[j] == ')' && --depth == 0)
+                        return j;
+        return t.len;
+}
+
+/* The next message quoted inside a sentence, from t[*at]: inline code of one or two backticks holding a
+ * blank ("... fails with `vfio-pci 0001:01:00.0: probe with driver vfio-pci failed with error -22`. Error
+ * ..."), or a message in parentheses or double quotes opened after a blank ("I got this error (vfio: Unable
+ * to power on device, stuck in D3) when ..."), which must be shaped as one: a sentence's own parentheses and
+ * quotes, a kernel line's "(rev 01)", an errno in parentheses, a logfmt value's or a JSON key's quote are
+ * left. */
+static bool next_quoted(Span t, size_t *at, Span *ret) {
+        for (size_t i = *at; i < t.len; i++) {
+                char c = t.p[i];
+                if (c != '`' && c != '(' && c != '"')
+                        continue;
+                if (c == '`') {
+                        size_t n = 1;
+                        while (i + n < t.len && t.p[i + n] == '`')
+                                n++;
+                        if (n > 2) { /* a fence's */
+                                i += n - 1;
+                                continue;
+                        }
+                        size_t close = closing_backticks(t, i + n, n);
+                        if (close == t.len)
+                                return false;
+                        Span in = span_make(t.p + i + n, close - i - n);
+                        i = close + n - 1;
+                        trim(&in);
+                        if (in.len > 0 && memchr(in.p, ' ', in.len)) {
+                                *at = i + 1;
+                                *ret = in;
+                                return true;
+                        }
+                        continue;
+                }
+                if (i > 0 && !is_blank(t.p[i - 1]))
+                        continue;
+                size_t close = closing_delimiter(t, i);
+                if (close == t.len)
+                        continue;
+                Span in = span_make(t.p + i + 1, close - i - 1);
+                if (shaped_as_message(in)) {
+                        *at = close + 1;
+                        *ret = in;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool has_layer(const PastePiece *pc, PasteLayerKind kind) {
+        for (size_t i = 0; i < pc->n_layers; i++)
+                if (pc->layers[i].kind == kind)
+                        return true;
+        return false;
+}
+
+/* Each message quoted inside the sentence of it a piece of its own. The sentence stays a piece: the
+ * evidence is the line as read. */
+static void split_sentence(Paste *p, const Item *it) {
+        Span t = it->pc.text, in;
+        size_t at = 0;
+        if (t.len == 0 || t.p[0] == '{' || has_layer(&it->pc, PASTE_SENTENCE))
+                return;
+        while (next_quoted(t, &at, &in))
+                push_item(p, it, in, PASTE_SENTENCE, (Span){0});
+}
+
 /* ---- The stage ---- */
 
 /* What one pass over a line finds for the fast path. */
@@ -1006,6 +1134,7 @@ typedef struct LineBytes {
         bool high; /* a byte >= 0x80 */
         bool special; /* a '\\', a newline, a '<', an ESC or a '^' (an escape, a split, a redaction "<addr>",
                          a colour, one in caret notation) */
+        bool quote; /* a '`', a '(' or a '"': a message may be quoted inside a sentence */
         bool hole; /* a placeholder beside a ':' (a redacted address) */
         size_t bar, at; /* the first '|' and '@', SIZE_MAX if none */
 } LineBytes;
@@ -1023,7 +1152,8 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
 #ifdef __SSE2__
         const __m128i bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'), lt = _mm_set1_epi8('<'),
                       esc = _mm_set1_epi8(0x1b), colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'),
-                      at = _mm_set1_epi8('@'), caret = _mm_set1_epi8('^');
+                      at = _mm_set1_epi8('@'), caret = _mm_set1_epi8('^'), tick = _mm_set1_epi8('`'),
+                      paren = _mm_set1_epi8('('), dquote = _mm_set1_epi8('"');
         for (; i + 16 <= len; i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (t + i));
                 b.high |= _mm_movemask_epi8(v) != 0;
@@ -1032,6 +1162,9 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
                                 _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, nl)),
                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, esc)),
                                              _mm_cmpeq_epi8(v, caret)))) != 0;
+                b.quote |= _mm_movemask_epi8(_mm_or_si128(
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, tick), _mm_cmpeq_epi8(v, paren)),
+                                   _mm_cmpeq_epi8(v, dquote))) != 0;
                 note_colons(t, len, i, (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)), &b);
                 unsigned m;
                 if (b.bar == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bar))))
@@ -1044,6 +1177,7 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
                 char c = t[i];
                 b.high |= (unsigned char) c >= 0x80;
                 b.special |= c == '\\' || c == '\n' || c == '<' || c == 0x1b || c == '^';
+                b.quote |= c == '`' || c == '(' || c == '"';
                 if (c == ':')
                         note_colons(t, len, i, 1, &b);
                 if (c == '|' && b.bar == SIZE_MAX)
@@ -1131,6 +1265,11 @@ static void peel(Paste *p, Item *it) {
                 trim(&pc->text);
                 if (pc->text.len == 0)
                         return;
+                /* "`a` and `b`": a sentence of two code spans, or one span around a message that holds
+                 * backticks ("`kvm_intel: `2' invalid for parameter `nested'`"): both readings */
+                if (pc->text.p[0] == '`' && pc->text.len > 2 && pc->text.p[1] != '`' &&
+                    pc->text.p[pc->text.len - 1] == '`' && memchr(pc->text.p + 1, '`', pc->text.len - 2))
+                        split_sentence(p, it);
                 if (peel_pane(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
                     peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
                     peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc) ||
@@ -1185,8 +1324,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                 b.bar = b.at = 0; /* the offsets are the line's, not the normalised text's */
         }
         bool ellipsis = t.len > 3 && memcmp(t.p + t.len - 3, "...", 3) == 0;
+        Span quoted;
+        size_t at = 0;
         if (first.pc.n_layers == 0 && !ellipsis && !b.special && !b.hole &&
-            !may_be_wrapped(first.pc.text, &b) && !quote_residue_len(first.pc.text)) {
+            !may_be_wrapped(first.pc.text, &b) && !quote_residue_len(first.pc.text) &&
+            !(b.quote && next_quoted(first.pc.text, &at, &quoted))) {
                 first.pc.command = is_bare_command(t);
                 p->out[p->n_out++] = first.pc;
                 *ret = p->out;
@@ -1196,6 +1338,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         for (size_t q = 0; q < p->n_queue && p->n_out < VX_PASTE_PIECES_MAX; q++) {
                 Item it = p->queue[q];
                 peel(p, &it);
+                split_sentence(p, &it);
                 /* colours inside a decoded value (a JSON log's "\u001b[31m") */
                 if (strip_colours(p, &it.pc.text)) {
                         add_layer(&it.pc, PASTE_COLOUR, (Span){0});
@@ -1244,25 +1387,6 @@ size_t paste_unquote(Span text, Span *ret) {
                 n++;
         *ret = pc.text;
         return n;
-}
-
-/* The end of the token at t[i], up to a blank. */
-static size_t token_end(Span t, size_t i) {
-        while (i < t.len && !is_blank(t.p[i]))
-                i++;
-        return i;
-}
-
-/* Whether token is a program's or a device's name before its colon: "kvm:", "libvirtd[812]:",
- * "x86/fpu:", "1-1:" of "usb 1-1:". */
-static bool is_name_colon(Span token) {
-        if (token.len < 2 || token.p[token.len - 1] != ':')
-                return false;
-        for (size_t i = 0; i + 1 < token.len; i++)
-                if (!is_name_char(token.p[i]) && token.p[i] != '/' && token.p[i] != '[' &&
-                    token.p[i] != ']' && token.p[i] != ':')
-                        return false;
-        return true;
 }
 
 bool paste_wrap_continues(Span head, Span next) {
@@ -1333,6 +1457,7 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_CRI] = "container runtime log",
         [PASTE_RESIDUE] = "end of a quote from an earlier line",
         [PASTE_OUTPUT] = "output quoted as",
+        [PASTE_SENTENCE] = "quoted in a sentence",
 };
 
 static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {

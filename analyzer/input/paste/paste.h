@@ -36,6 +36,8 @@ typedef enum PasteLayerKind {
         PASTE_RESIDUE, /* the end of a quote opened on an earlier line: "')\"" of a message broken over lines
                         */
         PASTE_OUTPUT, /* a program's output shown by the program that ran it: stderr: "..." */
+        PASTE_SENTENCE, /* a message quoted inside a sentence: `...` inline code, "(vfio: ...)", "\"vfio:
+                           ...\"" */
         _PASTE_LAYER_MAX,
 } PasteLayerKind;
 
