@@ -27,10 +27,10 @@ cmake --build "$bdir" --target fuzz
 # images, a ring-buffer record, a guest's lspci listing).
 declare -A max_len=([line_classify]=8192 [kmsg_record]=1024 [journal_json]=8192 [rulefile]=65536
         [snapshot]=65536 [domain_xml]=32768 [pve_config]=16384 [incus_config]=16384 [optionrom]=16384 [romfile_refs]=8192 [trace_record]=1024
-        [redact]=8192 [escape]=4096 [analysis]=65536 [lspci]=4096)
+        [redact]=8192 [escape]=4096 [analysis]=65536 [lspci]=4096 [paste]=8192)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(line_classify kmsg_record journal_json rulefile snapshot domain_xml pve_config incus_config
-        optionrom romfile_refs trace_record redact escape analysis lspci)
+        optionrom romfile_refs trace_record redact escape analysis lspci paste)
 
 if [ -n "${FUZZ_WORKDIR:-}" ]; then
         out=$(mkdir -p "$FUZZ_WORKDIR" && realpath "$FUZZ_WORKDIR")

@@ -1482,6 +1482,10 @@ size_t paste_context(const PastePiece *pc, char *out, size_t cap) {
                 at = put(out, cap, at, name, strlen(name));
                 if (l->what.len > 0) {
                         Span w = l->what;
+                        /* out is a C string: what a NUL would cut stays out */
+                        const char *nul = memchr(w.p, '\0', w.len);
+                        if (nul)
+                                w.len = (size_t) (nul - w.p);
                         trim(&w);
                         if (l->kind == PASTE_LOGFMT || l->kind == PASTE_JSON) {
                                 at = put(out, cap, at, " ", 1);
