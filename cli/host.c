@@ -74,6 +74,10 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 errorf("%s: %s", path, strerror(-fd));
                 return EXIT_USAGE;
         }
+        /* What the writer needed is its own now: this process, which probes and builds the document,
+         * becomes nobody before it reads anything of the host's. */
+        if (fd != STDOUT_FILENO)
+                privileges_reduce_producer(o, "snapshot");
         /* A snapshot is for someone else to replay a report with: it carries the package versions. */
         Options so = *o;
         so.bug_report = true;

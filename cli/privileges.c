@@ -57,6 +57,10 @@ static const char *cap_name(int cap) {
                 return "cap_dac_read_search";
         case CAP_KILL:
                 return "cap_kill";
+        case CAP_SETGID:
+                return "cap_setgid";
+        case CAP_SETUID:
+                return "cap_setuid";
         case CAP_SYS_PTRACE:
                 return "cap_sys_ptrace";
         case CAP_SYS_ADMIN:
@@ -107,11 +111,11 @@ Privileges privileges_for(const Options *o, const char *command) {
         p.now |= c->caps;
         /* watch and run probe again while they follow: they keep what probing needs. */
         p.probed = c->follows ? p.now : p.now & ~PRIV_PROBE;
-        /* snapshot -o FILE creates FILE as root, in a directory root may not own, before it becomes nobody.
-         */
+        /* snapshot -o FILE forks a writer that creates FILE as root, in a directory root may not own; the
+         * producer becomes nobody then (privileges_reduce_producer()). */
         if (strcmp(c->name, "snapshot") == 0 && o->output && strcmp(o->output, "-") != 0) {
-                p.now |= PRIV_CAP(CAP_DAC_OVERRIDE);
-                p.uid = PRIV_UID_DROP_AFTER_PROBE;
+                p.now |= PRIV_WRITER_FORK;
+                p.uid = PRIV_UID_DROP_AFTER_FORK;
         }
         if (strcmp(c->name, "watch") == 0 && o->trace)
                 p.uid = PRIV_UID_KEEP;
@@ -121,6 +125,13 @@ Privileges privileges_for(const Options *o, const char *command) {
 void privileges_reduce_probed(const Options *o, const char *command) {
         Privileges p = privileges_for(o, command);
         privileges_reduce(&p, true);
+}
+
+void privileges_reduce_producer(const Options *o, const char *command) {
+        Privileges p = privileges_for(o, command);
+        p.now &= ~PRIV_WRITER_FORK;
+        p.uid = PRIV_UID_DROP;
+        privileges_reduce(&p, false);
 }
 
 /* Becomes nobody, keeping the permitted set (PR_SET_KEEPCAPS): the effective set is cleared on the way and
@@ -187,7 +198,7 @@ void privileges_reduce(const Privileges *p, bool probed) {
         (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         /* Root becomes nobody: the uid no longer owns root's files and processes. An unprivileged run stays
          * who it is; a container without cap_setuid or cap_setgid keeps the uid (said with debug). */
-        bool drop_uid = p->uid == PRIV_UID_DROP || (p->uid == PRIV_UID_DROP_AFTER_PROBE && probed);
+        bool drop_uid = p->uid == PRIV_UID_DROP || (p->uid == PRIV_UID_DROP_AFTER_FORK && probed);
         if (drop_uid && geteuid() == 0 && (r = become_nobody()) < 0)
                 strbuf_printf(&note, "; the uid stays %u: %s", (unsigned) geteuid(), strerror(-r));
         CapSets want = {

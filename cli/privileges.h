@@ -14,9 +14,11 @@
  *   cap_sys_ptrace       /proc of another user's QEMU when /proc is mounted with hidepid=
  *   cap_kill             run: passing Ctrl-C on to its command, which runs as root
  *
- * Two runs keep the uid 0 for a while: snapshot -o FILE until it has probed (cli/writer.c creates FILE),
- * and watch --trace throughout (it writes tracefs to set up its instance and removes the instance when it
- * ends). VFIOEXPLAIN_PRIVILEGES=keep leaves everything as it is (and says so); =debug says what was kept. */
+ * Two runs keep the uid 0: snapshot -o FILE until it has forked the writer of FILE (cli/writer.c), which
+ * stays root with cap_dac_override alone and parses nothing, while the process that probes becomes nobody
+ * at once; and watch --trace throughout (it writes tracefs to set up its instance and removes the instance
+ * when it ends). VFIOEXPLAIN_PRIVILEGES=keep leaves everything as it is (and says so); =debug says what was
+ * kept. */
 
 #include <linux/capability.h>
 #include <stdbool.h>
@@ -27,13 +29,17 @@
 #define PRIV_CAP(c) (UINT64_C(1) << (c))
 /* What live probing of / needs beyond reading: dropped once a one-shot command has probed. */
 #define PRIV_PROBE (PRIV_CAP(CAP_SYS_ADMIN) | PRIV_CAP(CAP_SYS_PTRACE))
+/* What snapshot -o FILE holds until it has forked its writer: creating FILE where root may not own the
+ * directory (the writer keeps it), and becoming nobody afterwards (the producer uses them, then drops them).
+ */
+#define PRIV_WRITER_FORK (PRIV_CAP(CAP_DAC_OVERRIDE) | PRIV_CAP(CAP_SETUID) | PRIV_CAP(CAP_SETGID))
 /* The user a reduced run becomes: the kernel's overflow uid and gid, "nobody" on every distribution. */
 #define VX_UNPRIVILEGED_UID 65534u
 #define VX_UNPRIVILEGED_GID 65534u
 
 typedef enum PrivUid {
         PRIV_UID_DROP, /* become nobody at once */
-        PRIV_UID_DROP_AFTER_PROBE, /* snapshot -o FILE: root until the probes are done */
+        PRIV_UID_DROP_AFTER_FORK, /* snapshot -o FILE: root until the writer of FILE is forked */
         PRIV_UID_KEEP, /* watch --trace: tracefs is written and cleaned up as root */
 } PrivUid;
 
@@ -54,3 +60,6 @@ void privileges_reduce(const Privileges *p, bool probed);
 /* The reduction once the command has probed (or will not probe): privileges_reduce(&for(o, command), true).
  */
 void privileges_reduce_probed(const Options *o, const char *command);
+/* snapshot -o FILE, in the process that probes once the writer is forked: nobody with what probing needs,
+ * PRIV_WRITER_FORK given up. */
+void privileges_reduce_producer(const Options *o, const char *command);

@@ -162,10 +162,31 @@ assert_caps "rom --address ADDR FILE" "$pid" "$READ" $((READ & own_prm))
 exec 3>&-
 wait "$pid"
 
-# snapshot -o FILE: the file is root's, though it is written by nobody.
-"$bin" snapshot -o "$tmp/owned.json" 2>"$tmp/err" || { echo "FAIL: snapshot -o"; cat "$tmp/err"; fails=$((fails + 1)); }
+# snapshot -o FILE: a writer of root's that parses nothing creates FILE, holding cap_dac_override alone;
+# the process that probes and builds the document is nobody before it reads anything (it once stayed root:
+# the first reduction had dropped the cap_setuid it needed later). Both caught while the producer hands
+# the document over (strace holds each write 3 s), and what the producer held while probing said under
+# VFIOEXPLAIN_PRIVILEGES=debug.
+command -v strace >/dev/null || { echo "FAIL: strace is not installed (tests/deps.sh installs it): cannot catch snapshot's producer"; exit 1; }
+strace -f -qq -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 \
+        "$bin" snapshot -o "$tmp/owned.json" 2>"$tmp/err" &
+spid=$!
+if wpid=$(child_of "$spid" vfioexplain) && ppid=$(child_of "$wpid" vfioexplain); then
+        assert_caps "snapshot -o FILE: the writer" "$wpid" "$DAC_OVERRIDE" $((READ & own_prm)) 0
+        assert_caps "snapshot -o FILE: the producer (probed, writing to the writer)" "$ppid" "$READ" $((READ & own_prm))
+else
+        echo "FAIL: snapshot -o FILE: no writer and producer to look at"; fails=$((fails + 1))
+fi
+wait "$spid" || { echo "FAIL: snapshot -o"; cat "$tmp/err"; fails=$((fails + 1)); }
 [ "$(stat -c %u "$tmp/owned.json")" = 0 ] && echo "ok: snapshot -o FILE is root's" ||
         { echo "FAIL: snapshot -o FILE is owned by $(stat -c %u "$tmp/owned.json")"; fails=$((fails + 1)); }
+VFIOEXPLAIN_PRIVILEGES=debug "$bin" snapshot -o "$tmp/debug.json" 2>"$tmp/err"
+if grep -q 'kept cap_dac_read_search,cap_sys_ptrace,cap_sys_admin as uid 65534$' "$tmp/err" &&
+        grep -q 'kept cap_dac_override as uid 0' "$tmp/err" && ! grep -q 'uid stays' "$tmp/err"; then
+        echo "ok: snapshot -o FILE probes as nobody with cap_dac_read_search,cap_sys_ptrace,cap_sys_admin"
+else
+        echo "FAIL: snapshot -o FILE: what its processes kept:"; cat "$tmp/err"; fails=$((fails + 1))
+fi
 
 # watch probes again while it follows: it keeps the probe's capabilities and cap_syslog.
 "$bin" --rules "$rules" --format json watch >/dev/null 2>"$tmp/watch.err" &
