@@ -100,7 +100,7 @@ static size_t devices_in_question(const HostSet *s, const HostFacts *f, const Pc
         size_t n = 0;
         PciAddress seen[64];
         for (size_t h = 0; h < s->n; h++) {
-                if (!s->slots[h].local)
+                if (hostset_facts_of(s, &s->slots[h], NULL) != f)
                         continue;
                 size_t k = analysis_devices(s->slots[h].a, seen, ELEMENTSOF(seen));
                 for (size_t i = 0; i < k && n < max; i++) {
@@ -222,12 +222,9 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
 
         for (size_t h = 0; h < s->n; h++) {
                 _cleanup_(strbuf_done) StrBuf title = {0};
-                OutputOptions oo = output_options(o, s->slots[h].local ? f : NULL);
                 HostFacts unprobed = {0};
-                if (!s->slots[h].local) {
-                        host_facts_init_unprobed(&unprobed);
-                        oo.host = &unprobed;
-                }
+                host_facts_init_unprobed(&unprobed);
+                OutputOptions oo = output_options(o, hostset_facts_of(s, &s->slots[h], &unprobed));
                 oo.format = OUTPUT_MARKDOWN;
                 oo.color = false;
                 oo.title = host_title(&s->slots[h], &title);
@@ -282,15 +279,21 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
  * every cause at once took 6 MB more than the causes' text on a log that fills every bound. */
 static int json_document(const HostSet *s, const Options *o, const char *when, StrBuf *out) {
         const HostFacts *f = s->facts;
-        OutputOptions oo = output_options(o, f);
         HostSlot *local = NULL;
         int r;
 
         for (size_t h = 0; h < s->n; h++)
                 if (s->slots[h].local)
                         local = (HostSlot *) &s->slots[h];
-        if (local && (r = output_render_json_open(local->a, &oo, out)) < 0)
-                return r;
+        if (local) {
+                HostFacts unprobed = {0};
+                host_facts_init_unprobed(&unprobed);
+                OutputOptions oo = output_options(o, hostset_facts_of(s, local, &unprobed));
+                r = output_render_json_open(local->a, &oo, out);
+                host_facts_done(&unprobed);
+                if (r < 0)
+                        return r;
+        }
         if (!local)
                 strbuf_putc(out, '{');
         strbuf_puts(out, local ? ",\n  \"report\": {" : "\n  \"report\": {");
@@ -349,6 +352,12 @@ static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor
                 return k;
         for (size_t h = 0; k >= 0 && h < s->n; h++)
                 k = redactor_add(r, REDACT_HOST, s->slots[h].hostname, strlen(s->slots[h].hostname));
+        /* those the lines name, which the note on another machine's input shows */
+        for (size_t h = 0; k >= 0 && h < s->n; h++) {
+                const char *name;
+                for (size_t i = 0; k >= 0 && (name = analysis_input_hostname(s->slots[h].a, i)); i++)
+                        k = redactor_add(r, REDACT_HOST, name, strlen(name));
+        }
         if (k >= 0)
                 k = line_classifier_new(&c);
         for (size_t h = 0; k >= 0 && h < s->n; h++) {

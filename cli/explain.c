@@ -197,6 +197,7 @@ int cmd_explain(const Options *o, int argc, char **argv) {
         hostset_init(&hosts, rs, &host);
         hosts.domain = vm.config;
         hosts.pve = vm.pve;
+        hosts.own_input = own_log;
 
         for (size_t i = 0; i < n_inputs; i++) {
                 Analysis *local = hostset_local(&hosts);

@@ -77,6 +77,7 @@ int hostset_feed_entry(HostSet *s, Journal *j, const JournalEntry *e, const char
                 return s->n >= ELEMENTSOF(s->slots) ? -E2BIG : -ENOMEM;
         if (!h->hostname[0] && e->fields.hostname.len)
                 slot_set_hostname(h, e->fields.hostname);
+        h->own = h->own || (e->machine_id[0] && h->local);
         if (entry_evidence(j, e, &ev) < 0)
                 return 0;
         s->entries++;
@@ -88,8 +89,16 @@ static int finish_slot(HostSet *s, HostSlot *h) {
          * before the output is made. */
         analysis_set_line_memo(h->a, false);
         /* Another host's journal entries are judged by themselves: this host's facts are not theirs. */
-        JudgeHost jh = {.facts = h->local ? s->facts : NULL, .domain = s->domain, .pve = s->pve};
+        JudgeHost jh = {.facts = s->facts,
+                        .domain = s->domain,
+                        .pve = s->pve,
+                        .own_input = s->own_input || h->own,
+                        .other_machine_id = h->local ? NULL : h->machine_id};
         return judge_analysis(h->a, &jh);
+}
+
+const HostFacts *hostset_facts_of(const HostSet *s, const HostSlot *h, const HostFacts *unprobed) {
+        return h->local && !analysis_stats(h->a).other_host ? s->facts : unprobed;
 }
 
 static void host_label(StrBuf *b, const HostSlot *h, bool markdown) {
@@ -125,7 +134,7 @@ static int json_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
         strbuf_puts(out, "{\n  \"version\": 1,\n  \"causes\": [");
         for (size_t i = 0; i < s->n; i++) {
                 HostSlot *h = &s->slots[i];
-                OutputOptions oo = output_options(o, h->local ? s->facts : unprobed);
+                OutputOptions oo = output_options(o, hostset_facts_of(s, h, unprobed));
                 if ((r = output_json_put_causes(h->a, &oo, 2, &first, put_host_of_cause, h, out)) < 0 ||
                     (r = write_out(out, VX_OUTPUT_PIECE_BYTES)) < 0)
                         return r;
@@ -133,7 +142,7 @@ static int json_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
         strbuf_puts(out, "\n  ],\n  \"hosts\": [");
         for (size_t i = 0; i < s->n; i++) {
                 HostSlot *h = &s->slots[i];
-                OutputOptions oo = output_options(o, h->local ? s->facts : unprobed);
+                OutputOptions oo = output_options(o, hostset_facts_of(s, h, unprobed));
                 strbuf_puts(out, i > 0 ? ",\n    {" : "\n    {");
                 if ((r = output_json_put_report_members(h->a, &oo, 3, true, out)) < 0 ||
                     (r = output_json_put_member(out, 3, false, "hostname",
@@ -159,7 +168,7 @@ static int text_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
                 strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "## Host " : "== Host ");
                 host_label(out, h, o->format == OUTPUT_MARKDOWN);
                 strbuf_puts(out, o->format == OUTPUT_MARKDOWN ? "\n\n" : " ==\n");
-                if ((r = render(o, h->a, h->local ? s->facts : unprobed, out)) < 0)
+                if ((r = render(o, h->a, hostset_facts_of(s, h, unprobed), out)) < 0)
                         return r;
                 strbuf_putc(out, '\n');
                 if ((r = write_out(out, 0)) < 0)
@@ -202,7 +211,7 @@ int hostset_report(HostSet *s, const Options *o) {
         if (s->n == 1) {
                 HostFacts unprobed = {0};
                 host_facts_init_unprobed(&unprobed);
-                int ret = report(o, s->slots[0].a, s->slots[0].local ? s->facts : &unprobed);
+                int ret = report(o, s->slots[0].a, hostset_facts_of(s, &s->slots[0], &unprobed));
                 host_facts_done(&unprobed);
                 return ret;
         }

@@ -75,6 +75,7 @@ int live_init(Live *l, const Options *o) {
         int r;
 
         *l = (Live){.o = o};
+        host_facts_init_unprobed(&l->unprobed);
         if ((r = load_rules(o, &rs)) < 0)
                 return r;
         l->rs = rs;
@@ -101,6 +102,7 @@ void live_done(Live *l) {
         analysis_free(l->last);
         vm_target_done(&l->vm);
         host_facts_done(&l->facts);
+        host_facts_done(&l->unprobed);
         ruleset_free(l->rs);
         *l = (Live){0};
 }
@@ -162,6 +164,8 @@ int live_feed_line(Live *l, const char *input, unsigned long lineno, const char 
         l->lines++;
         if (r < 0)
                 return r;
+        /* watch's /dev/kmsg: this host's kernel (an input of run or a file followed may be anything) */
+        l->own_input = l->own_input || strcmp(input, "/dev/kmsg") == 0;
         char *copy = strndup(text, MIN(len, (size_t) VX_LINE_MAX));
         if (!copy)
                 return -ENOMEM;
@@ -206,6 +210,7 @@ int live_feed_entry(Live *l, Journal *j, const JournalEntry *e) {
                 return 0;
         uint64_t matched = analysis_stats(l->sieve).matched_lines, told = analysis_context_told(l->sieve);
         l->lines++;
+        l->own_input = l->own_input || (e->machine_id[0] && strcmp(e->machine_id, l->facts.machine_id) == 0);
         int r = analysis_feed_entry(l->sieve, "journal", (unsigned long) l->lines, &e->fields, ev.text,
                                     ev.len, &ev.meta);
         if (r < 0)
@@ -261,7 +266,10 @@ static int judge(Live *l, Analysis **ret) {
                         r = analysis_feed(a, k->input, k->lineno, k->raw, k->len);
         }
         if (r >= 0) {
-                JudgeHost jh = {.facts = &l->facts, .domain = l->vm.config, .pve = l->vm.pve};
+                JudgeHost jh = {.facts = &l->facts,
+                                .domain = l->vm.config,
+                                .pve = l->vm.pve,
+                                .own_input = l->own_input};
                 r = judge_analysis(a, &jh);
         }
         if (r < 0) {
@@ -270,6 +278,11 @@ static int judge(Live *l, Analysis **ret) {
         }
         *ret = a;
         return 0;
+}
+
+/* The facts a judgement is rendered with: none of this host's for another machine's input. */
+static const HostFacts *facts_of(const Live *l, const Analysis *a) {
+        return analysis_stats(a).other_host ? &l->unprobed : &l->facts;
 }
 
 static Printed *printed_of(Live *l, const Finding *f) {
@@ -299,10 +312,17 @@ int live_update(Live *l, StrBuf *out) {
         analysis_free(l->last);
         l->last = a;
 
-        OutputOptions oo = output_options(l->o, &l->facts);
+        OutputOptions oo = output_options(l->o, facts_of(l, a));
         const Finding *const *fs = analysis_findings(a, &n);
         char stamp[16];
         clock_stamp(stamp);
+        /* Said once, when first so judged (JSON: in the summary's report). */
+        if (analysis_stats(a).other_host && !l->said_other_host && l->o->format != OUTPUT_JSON) {
+                l->said_other_host = true;
+                char lead[32];
+                snprintf(lead, sizeof(lead), "[%s] note: ", stamp);
+                output_put_notes(out, (AnalysisStats){.other_host = analysis_stats(a).other_host}, lead);
+        }
         for (size_t i = 0; i < n; i++) {
                 const Finding *f = fs[i];
                 Printed *p = printed_of(l, f);
@@ -369,7 +389,8 @@ int live_summary(Live *l, StrBuf *out) {
         }
         /* The summary speaks for every line read, not only those kept to judge again. */
         AnalysisStats st = analysis_stats(l->sieve);
-        OutputOptions oo = output_options(l->o, &l->facts);
+        st.other_host = analysis_stats(l->last).other_host;
+        OutputOptions oo = output_options(l->o, facts_of(l, l->last));
         oo.stats = &st;
         if (l->o->format == OUTPUT_JSON) {
                 /* JSON lines: the summary is one more object, the usual report under "report". */

@@ -26,6 +26,10 @@ typedef struct Live {
         const Options *o;
         RuleSet *rs;
         HostFacts facts;
+        HostFacts unprobed; /* rendered with when the input is judged another machine's */
+        /* the input is this host's own: its kernel's ring buffer, journal entries with its _MACHINE_ID */
+        bool own_input;
+        bool said_other_host; /* the note that it is judged so was printed */
         uint64_t probed_usec;
         Analysis *sieve;
         Kept *kept; /* a ring of VX_WATCH_KEPT_MAX */

@@ -1335,6 +1335,20 @@ AnalysisStats analysis_stats(const Analysis *a) {
         return st;
 }
 
+void analysis_set_other_host(Analysis *a, const OtherHost *o) {
+        a->other_host = *o;
+        a->stats.other_host = &a->other_host;
+}
+
+const char *analysis_input_hostname(const Analysis *a, size_t i) {
+        return i < a->ctx.n_hostnames ? a->ctx.hostnames[i] : NULL;
+}
+
+const DeviceNote *analysis_input_devices(const Analysis *a, size_t *n) {
+        *n = a->ctx.n_devices;
+        return a->ctx.devices;
+}
+
 uint64_t analysis_context_told(const Analysis *a) {
         const HostContext *c = &a->ctx;
         uint64_t n = c->n_devices + c->n_hostnames + c->n_listed + c->n_epochs + a->romfiles.n +

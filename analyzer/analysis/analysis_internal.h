@@ -117,6 +117,7 @@ struct Analysis {
         unsigned epoch;
         AnalysisStats stats;
         size_t dropped;
+        OtherHost other_host; /* stats.other_host points here once set */
         /* the line being fed */
         const char *cur_input;
         uint8_t cur_input_index; /* its place in inputs[] */

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Judging an analysis against its host: the probes' lines, a VM's configuration, romfile= and x-vga=. */
+/* Judging an analysis against its host: the probes' lines, a VM's configuration, romfile= and x-vga=; and
+ * telling an input of another machine, which is judged from itself alone. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "condition.h"
 #include "judge.h"
 #include "probe_lines.h"
 #include "rom_probe.h"
+#include "strparse.h"
 #include "vfioexplain/limits.h"
 
 static bool host_probed(const HostFacts *f) {
@@ -139,9 +143,81 @@ static int correlate(Analysis *a, const JudgeHost *h) {
         return probe_romfiles(a, h, &feed);
 }
 
+/* Whether a host name can tell one machine from another: "localhost" and its like name every machine, and
+ * an address (a syslog relay's name for the sender) is no host's name. */
+static bool name_tells(const char *name) {
+        size_t len = strlen(name);
+        if (!hostname_is_valid(name, len) || strncasecmp(name, "localhost", 9) == 0)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!span_is_digit(name[i]) && name[i] != '.')
+                        return true;
+        return false;
+}
+
+/* The same machine's names: "pve" is "PVE.example.org" (hostname -s, and the journal's _HOSTNAME is the
+ * kernel's, which may or may not hold the domain). */
+static bool same_host_name(const char *a, const char *b) {
+        size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+        return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+bool judge_other_host(const Analysis *a, const JudgeHost *h, OtherHost *ret) {
+        const HostFacts *f = h->facts;
+        *ret = (OtherHost){.vendor = -1, .device_id = -1};
+        snprintf(ret->host_hostname, sizeof(ret->host_hostname), "%s", f->hostname);
+        if (h->other_machine_id) {
+                snprintf(ret->machine_id, sizeof(ret->machine_id), "%s", h->other_machine_id);
+                return true;
+        }
+        if (h->own_input)
+                return false;
+
+        /* A host with no PCI device to be read (a container without sysfs) cannot say a device is not
+         * there. */
+        size_t n = 0;
+        const DeviceNote *notes = analysis_input_devices(a, &n);
+        for (size_t i = 0; i < n && f->pci == KNOWN_PRESENT && f->n_devices > 0; i++) {
+                if (notes[i].vendor < 0)
+                        continue;
+                const PciDevice *d = host_find_device(f, notes[i].address);
+                if (d && (int) d->vendor == notes[i].vendor && (int) d->device == notes[i].device) {
+                        ret->devices_here++;
+                        continue;
+                }
+                if (ret->devices_not_here++ == 0) {
+                        memcpy(ret->device, notes[i].address, sizeof(PciAddress));
+                        ret->vendor = notes[i].vendor;
+                        ret->device_id = notes[i].device;
+                }
+        }
+        if (ret->devices_here != ret->devices_not_here)
+                return ret->devices_not_here > ret->devices_here;
+
+        if (!name_tells(f->hostname))
+                return false;
+        const char *other = NULL, *name;
+        for (size_t i = 0; (name = analysis_input_hostname(a, i)); i++) {
+                if (!name_tells(name))
+                        continue;
+                if (same_host_name(name, f->hostname))
+                        return false;
+                other = other ? other : name;
+        }
+        if (!other)
+                return false;
+        snprintf(ret->hostname, sizeof(ret->hostname), "%s", other);
+        return true;
+}
+
 int judge_analysis(Analysis *a, const JudgeHost *h) {
         int r;
-        if (host_probed(h->facts) && (r = correlate(a, h)) < 0)
-                return r;
+        if (host_probed(h->facts)) {
+                OtherHost other;
+                if (judge_other_host(a, h, &other))
+                        analysis_set_other_host(a, &other);
+                else if ((r = correlate(a, h)) < 0)
+                        return r;
+        }
         return analysis_finish(a);
 }

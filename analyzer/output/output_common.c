@@ -113,7 +113,36 @@ AnalysisStats output_stats(const Analysis *a, const OutputOptions *o) {
         return o->stats ? *o->stats : analysis_stats(a);
 }
 
+/* Why the input was judged as another machine's, and how to judge it against that machine. */
+static void put_other_host(StrBuf *out, const OtherHost *o, const char *lead) {
+        strbuf_puts(out, lead);
+        strbuf_puts(out, "judged from the input alone, without this host's facts: ");
+        if (o->machine_id[0])
+                strbuf_printf(out, "its journal entries are machine-id %s's, not this host's",
+                              o->machine_id);
+        else if (o->devices_not_here > 0) {
+                strbuf_printf(out, "%u of the %u devices the log shows with their ids %s not this host's (",
+                              o->devices_not_here, o->devices_not_here + o->devices_here,
+                              o->devices_not_here == 1 ? "is" : "are");
+                escape_append(out, o->device, strlen(o->device));
+                strbuf_printf(out, " [%04x:%04x] is not here)", (unsigned) o->vendor,
+                              (unsigned) o->device_id);
+        } else {
+                strbuf_puts(out, "the log names host ");
+                escape_append(out, o->hostname, strlen(o->hostname));
+                if (o->host_hostname[0]) {
+                        strbuf_puts(out, ", this host is ");
+                        escape_append(out, o->host_hostname, strlen(o->host_hostname));
+                }
+        }
+        strbuf_puts(
+                out,
+                "; to judge it against that host run there 'vfioexplain snapshot -o host.json' and here 'vfioexplain --snapshot host.json LOG'\n");
+}
+
 void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
+        if (st.other_host)
+                put_other_host(out, st.other_host, lead);
         if (st.guest_input) {
                 strbuf_puts(out, lead);
                 strbuf_puts(out, "the kernel lines of ");

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "classify.h"
@@ -155,6 +156,26 @@ static struct json_object *stats_to_json(const Analysis *a, const OutputOptions 
                 json_object_object_add(g, "input", json_text(st.guest_input));
                 json_object_object_add(g, "line", json_object_new_int64((int64_t) st.guest_line));
                 json_object_object_add(js, "judged_guest", g);
+        }
+        if (st.other_host) {
+                /* judged from the input alone: what of it is not this host's */
+                const OtherHost *oh = st.other_host;
+                struct json_object *g = json_object_new_object();
+                json_object_object_add(g, "hostname", oh->hostname[0] ? json_text(oh->hostname) : NULL);
+                json_object_object_add(g, "this_hostname",
+                                       oh->host_hostname[0] ? json_text(oh->host_hostname) : NULL);
+                json_object_object_add(g, "machine_id",
+                                       oh->machine_id[0] ? json_object_new_string(oh->machine_id) : NULL);
+                json_object_object_add(g, "devices_here", json_object_new_int64(oh->devices_here));
+                json_object_object_add(g, "devices_not_here", json_object_new_int64(oh->devices_not_here));
+                if (oh->devices_not_here > 0) {
+                        char ids[16];
+                        snprintf(ids, sizeof(ids), "%04x:%04x", (unsigned) oh->vendor,
+                                 (unsigned) oh->device_id);
+                        json_object_object_add(g, "device", json_object_new_string(oh->device));
+                        json_object_object_add(g, "device_ids", json_object_new_string(ids));
+                }
+                json_object_object_add(js, "other_host", g);
         }
         return js;
 }

@@ -200,6 +200,19 @@ void analysis_note_host(Analysis *a, int arch, int cpu, const char *kernel_relea
  * or -ENOMEM. */
 int analysis_note_device(Analysis *a, const DeviceNote *d);
 
+/* Why the input was judged as another machine's (judge_analysis()): what of it is not the host it was to be
+ * judged against. This host's facts then take no part in its diagnosis. */
+typedef struct OtherHost {
+        char hostname[65]; /* a host name the input shows, none of which is this host's; "" if none */
+        char host_hostname[65]; /* this host's name, "" if unknown */
+        char machine_id[33]; /* journal entries of another machine: its _MACHINE_ID; "" if not so */
+        /* the devices the input shows with their vendor:device ids: as here, or absent here or another
+         * device here; the first of the latter with its ids */
+        unsigned devices_here, devices_not_here;
+        PciAddress device;
+        int vendor, device_id;
+} OtherHost;
+
 typedef struct AnalysisStats {
         uint64_t lines;
         uint64_t probe_lines;
@@ -215,9 +228,17 @@ typedef struct AnalysisStats {
          * the line that showed it. */
         const char *guest_input;
         unsigned long guest_line;
+        const OtherHost *other_host; /* NULL unless judged as another machine's input */
 } AnalysisStats;
 
 AnalysisStats analysis_stats(const Analysis *a);
+/* Marks a as another machine's input (analysis_stats()'s other_host), judged without this host's facts. */
+void analysis_set_other_host(Analysis *a, const OtherHost *o);
+/* What the input shows of the host it comes from: the i-th host name its lines name (a syslog line's, a
+ * journal entry's _HOSTNAME, libvirt's "hostname:", a shell prompt's), NULL past the last; the devices it
+ * names (a DeviceNote's vendor is >= 0 where the input showed its ids). */
+const char *analysis_input_hostname(const Analysis *a, size_t i);
+const DeviceNote *analysis_input_devices(const Analysis *a, size_t *n);
 /* A count that grows whenever a line tells the analysis something of its host beside the rules' matches (a
  * device and its class, a host name, a group listing, a boot, the architecture, a romfile=, the guest's
  * kernel log starting): watch and run keep such lines to judge again, with those a rule matched. */
