@@ -159,6 +159,12 @@ int main(int argc, char **argv) {
                                        c == 'A' ? "since" : "until", optarg);
                                 return EXIT_USAGE;
                         }
+                        /* '@0' is a time asked for, where 0 in JournalQuery means none: no entry is stamped
+                         * in the epoch's first microsecond, so 1 selects the same entries. */
+                        if (c == 'A' && o.journal.since_usec == 0)
+                                o.journal.since_usec = 1;
+                        if (c == 'U' && o.journal.until_usec == 0)
+                                o.journal.until_usec = 1;
                         o.journal_set = true;
                         break;
                 case 'u':

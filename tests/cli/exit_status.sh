@@ -53,9 +53,10 @@ full 0 -- "${R[@]}" --sysroot "$host" --format json groups
 full 0 -- "${R[@]}" --sysroot "$host" snapshot -o -
 full 0 -- "${R[@]}" --sysroot "$fx/gpu-on-nvidia" plan 0000:0b:00.0
 full 0 -- "${R[@]}" --sysroot "$host" rom
-# watch reads the entries of a journal since the start and prints its causes as it finds them.
+# watch reads the entries of a journal since the start ('@0', the epoch, is a time asked for) and prints its
+# causes as it finds them.
 if bash "$src/tests/journal/build.sh" "$tmp/j" >/dev/null 2>"$tmp/jerr"; then
-        timeout 20 "$bin" "${R[@]}" --no-probe watch --directory "$tmp/j/remote" --since @1 </dev/null >/dev/full 2>"$tmp/err"
+        timeout 20 "$bin" "${R[@]}" --no-probe watch --directory "$tmp/j/remote" --since @0 </dev/null >/dev/full 2>"$tmp/err"
         got=$?
         if [ "$got" -eq 3 ] && grep -q 'No space left on device' "$tmp/err"; then
                 echo "ok: >/dev/full watch -> 3"

@@ -122,6 +122,13 @@ if doc is None or [c["id"] for c in doc["causes"]][:1] != ["iommu-off-kernel"] o
 else:
     print("ok: --since/--until select the older boot's entries only")
 
+# '--until @0' is the epoch: no entry is that old (0 is not "no bound").
+rc, doc, err = run(source_args("single") + ["--until", "@0"])
+if doc is None or rc != 0 or doc["causes"]:
+    fail(f"--until @0 read entries: exit {rc}, {doc and [c['id'] for c in doc['causes']]} {err}")
+else:
+    print("ok: --until @0 selects no entry")
+
 # Evidence from the journal keeps its time, unit and cursor; the cursor finds the entry again.
 rc, doc, err = run(source_args("single") + ["--boot", "0", "--unit", "libvirtd.service"])
 ev = doc["causes"][0]["evidence"][0] if doc and doc["causes"] else {}
