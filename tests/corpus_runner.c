@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
         char *expected[MAX_CAUSES];
         size_t n_expected = 0;
         bool expected_tied[MAX_CAUSES] = {false};
+        char *expected_strength[MAX_CAUSES]; /* NULL: any */
         char *extra[MAX_ARGS];
         size_t n_extra = 0;
         int want_exit = -1;
@@ -64,15 +65,26 @@ int main(int argc, char **argv) {
                 *eq = 0;
                 char *key = trim(s), *val = trim(eq + 1);
                 if (strcmp(key, "cause") == 0 && n_expected < MAX_CAUSES) {
-                        /* "ID DEVICE [tied]" with runs of blanks folded */
-                        char id[128], dev[64], tie[16] = "";
-                        int k = sscanf(val, "%127s %63s %15s", id, dev, tie);
-                        if (k < 2 || (k == 3 && strcmp(tie, "tied") != 0)) {
-                                fprintf(stderr, "%s:%u: expected 'cause = ID DEVICE [tied]'\n", path,
-                                        lineno);
+                        /* "ID DEVICE [tied] [STRENGTH]" with runs of blanks folded */
+                        char id[128], dev[64], w[2][16] = {"", ""};
+                        int k = sscanf(val, "%127s %63s %15s %15s", id, dev, w[0], w[1]);
+                        bool bad = k < 2;
+                        expected_strength[n_expected] = NULL;
+                        for (int t = 0; t + 2 < k && !bad; t++) {
+                                if (t == 0 && strcmp(w[t], "tied") == 0)
+                                        expected_tied[n_expected] = true;
+                                else if (strcmp(w[t], "confirmed") == 0 || strcmp(w[t], "likely") == 0 ||
+                                         strcmp(w[t], "possible") == 0)
+                                        expected_strength[n_expected] = strdup(w[t]);
+                                else
+                                        bad = true;
+                        }
+                        if (bad || (k == 4 && !expected_strength[n_expected])) {
+                                fprintf(stderr,
+                                        "%s:%u: expected 'cause = ID DEVICE [tied] [confirmed|likely|possible]'\n",
+                                        path, lineno);
                                 return 1;
                         }
-                        expected_tied[n_expected] = k == 3;
                         asprintf(&expected[n_expected++], "%s %s", id, dev);
                 } else if (strcmp(key, "exit") == 0)
                         want_exit = atoi(val);
@@ -152,6 +164,7 @@ int main(int argc, char **argv) {
         int failed = 0;
         char *got[MAX_CAUSES];
         char *got_weight[MAX_CAUSES]; /* confidence and score: what a tie is between */
+        char *got_strength[MAX_CAUSES];
         bool got_tied[MAX_CAUSES];
         size_t n_got = 0;
         struct json_object *root = json_tokener_parse(out), *causes;
@@ -170,6 +183,7 @@ int main(int argc, char **argv) {
                         json_object_object_get_ex(c, "tied", &tied) && json_object_get_boolean(tied);
                 asprintf(&got_weight[n_got], "%s %s", json_object_get_string(conf),
                          json_object_get_string(score));
+                got_strength[n_got] = strdup(json_object_get_string(conf));
                 asprintf(&got[n_got++], "%s %s", json_object_get_string(id),
                          dev ? json_object_get_string(dev) : "-");
         }
@@ -203,6 +217,15 @@ int main(int argc, char **argv) {
                         failed = 1; /* the output's tie goes on past the case's */
                 i = j;
         }
+        /* A cause whose strength the case names has it, wherever a tie puts it. */
+        for (size_t i = 0; i < n_expected && !failed; i++)
+                for (size_t g = 0; g < n_got && expected_strength[i]; g++)
+                        if (strcmp(got[g], expected[i]) == 0 &&
+                            strcmp(got_strength[g], expected_strength[i]) != 0) {
+                                fprintf(stderr, "%s: %s is %s, want %s\n", dir, got[g], got_strength[g],
+                                        expected_strength[i]);
+                                failed = 1;
+                        }
         if (failed) {
                 fprintf(stderr, "%s: causes differ (rank: got | want)\n", dir);
                 for (size_t i = 0; i < m; i++)
@@ -218,9 +241,12 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < n_got; i++) {
                 free(got[i]);
                 free(got_weight[i]);
+                free(got_strength[i]);
         }
-        for (size_t i = 0; i < n_expected; i++)
+        for (size_t i = 0; i < n_expected; i++) {
                 free(expected[i]);
+                free(expected_strength[i]);
+        }
         for (size_t i = 0; i < n_extra; i++)
                 free(extra[i]);
         for (size_t i = 5 + n_extra; i < na; i++)

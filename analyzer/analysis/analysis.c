@@ -402,18 +402,19 @@ int finding_add_evidence(FindingState *s, Evidence *ev) {
         return 0;
 }
 
-void finding_add_weight(FindingState *s, size_t rule, long weight) {
+bool finding_add_weight(FindingState *s, size_t rule, long weight) {
         for (size_t i = 0; i < s->n_seen_rules; i++)
                 if (s->seen_rules[i] == rule) {
                         if (s->seen_hits[i]++ < WEIGHT_REPEAT_MAX)
                                 s->f.score++;
-                        return;
+                        return false;
                 }
         if (s->n_seen_rules < VX_LIST_ITEMS_MAX) {
                 s->seen_rules[s->n_seen_rules] = rule;
                 s->seen_hits[s->n_seen_rules++] = 1;
         }
         s->f.score += weight;
+        return true;
 }
 
 void finding_add_explains(Finding *f, const char *id) {
@@ -454,7 +455,12 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
         s->f.direct = true;
         if (strength > s->f.confidence)
                 s->f.confidence = strength;
-        finding_add_weight(s, m->rule_index, strength_weight(strength));
+        if (finding_add_weight(s, m->rule_index, strength_weight(strength)))
+                s->strong_weight += strength_weight(strength) - WEIGHT_POSSIBLE;
+        s->last_input = ev.input;
+        s->last_line = ev.line;
+        s->last_epoch = ev.epoch;
+        s->last_seq = ev.seq;
         vars_merge(s->f.vars, vars);
         if (!s->f.group[0] && vars[VAR_GROUP])
                 snprintf(s->f.group, sizeof(s->f.group), "%s", vars[VAR_GROUP]);
@@ -640,6 +646,7 @@ int analysis_feed_probe(Analysis *a, const char *text, size_t len) {
         a->cur_raw = text;
         a->cur_len = len;
         a->cur_matched = false;
+        context_note_probe(&a->ctx, line.views[0].text);
         r = matcher_match_line(a->m, &line, on_match, a);
         return r;
 }

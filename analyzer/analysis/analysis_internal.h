@@ -92,6 +92,13 @@ typedef struct FindingState {
         size_t seen_rules[VX_LIST_ITEMS_MAX];
         unsigned seen_hits[VX_LIST_ITEMS_MAX];
         size_t n_seen_rules;
+        long strong_weight; /* of the cause's matches, what a likely or confirmed one added beyond possible
+                             */
+        /* the last line that matched a rule of the cause (its kept evidence may be only the first lines) */
+        const char *last_input;
+        unsigned long last_line;
+        unsigned last_epoch;
+        uint64_t last_seq;
 } FindingState;
 
 struct Analysis {
@@ -214,8 +221,9 @@ const char *group_of_address(const Analysis *a, const char *address);
 FindingState *finding_get(Analysis *a, size_t cause, const char *device);
 /* Takes ownership of ev's text, vars, unit and cursor. */
 int finding_add_evidence(FindingState *s, Evidence *ev);
-/* A rule's weight once, then one for each repeat up to WEIGHT_REPEAT_MAX. */
-void finding_add_weight(FindingState *s, size_t rule, long weight);
+/* A rule's weight once, then one for each repeat up to WEIGHT_REPEAT_MAX. Returns whether weight was added.
+ */
+bool finding_add_weight(FindingState *s, size_t rule, long weight);
 void finding_add_explains(Finding *f, const char *id);
 
 /* regressions.c: notes the kernel the fact rule m names (the boot's banner, or the host's probe line). */

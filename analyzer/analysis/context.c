@@ -19,6 +19,7 @@ void context_done(HostContext *c) {
         free(c->listed);
         free(c->pasted_devices);
         free(c->pasted_ids);
+        free(c->assigned);
         *c = (HostContext){0};
 }
 
@@ -471,6 +472,106 @@ const PastedIds *context_pasted_ids_of(const HostContext *c, unsigned epoch, int
         return NULL;
 }
 
+/* The PCI address t starts with, up to the colon that ends a dev_printk or QEMU prefix. */
+static bool leading_address(Span t, PciAddress ret) {
+        size_t k = 0;
+        while (k < t.len && k < PCI_ADDRESS_SIZE &&
+               (span_is_xdigit(t.p[k]) || t.p[k] == ':' || t.p[k] == '.'))
+                k++;
+        if (k > 0 && t.p[k - 1] == ':')
+                k--;
+        return k >= 7 && pci_address_normalize(t.p, k, ret) == 0;
+}
+
+static void note_assigned(HostContext *c, unsigned epoch, const char *address, const ContextWhere *where) {
+        const char *input = where ? where->input : NULL;
+        for (size_t i = 0; i < c->n_assigned; i++)
+                if (c->assigned[i].input == input && c->assigned[i].epoch == epoch &&
+                    strcmp(c->assigned[i].address, address) == 0)
+                        return;
+        if (c->n_assigned >= VX_ASSIGNED_NOTES_MAX)
+                return;
+        if (c->n_assigned % 16 == 0) {
+                AssignedNote *a = realloc(c->assigned, (c->n_assigned + 16) * sizeof(AssignedNote));
+                if (!a)
+                        return;
+                c->assigned = a;
+        }
+        AssignedNote *n = &c->assigned[c->n_assigned++];
+        *n = (AssignedNote){.input = input, .epoch = epoch, .line = where ? where->line : 0};
+        snprintf(n->address, sizeof(n->address), "%s", address);
+}
+
+/* A line that shows a device handed to vfio or a VMM: the kernel's vfio-pci naming it ("vfio-pci
+ * 0000:01:00.0: ...", its dev_printk prefix), QEMU's vfio-pci option (-device vfio-pci,host=) or message
+ * prefix ("vfio 0000:01:00.0: "), the iommu trace event of a device on vfio-pci, libvirt's "PCI device
+ * ADDR". */
+static void note_assigned_line(HostContext *c, unsigned epoch, const Line *line, Source source, Span text,
+                               const ContextWhere *where) {
+        PciAddress addr;
+        Span t = text;
+        const char *at;
+        bool found = false;
+
+        switch (source) {
+        case SOURCE_KERNEL:
+                found = (span_eat_literal(&t, "vfio-pci ") || span_eat_literal(&t, "vfio_pci ")) &&
+                        leading_address(t, addr);
+                break;
+        case SOURCE_QEMU:
+                if (line->location_address[0]) {
+                        snprintf(addr, sizeof(addr), "%s", line->location_address);
+                        found = true;
+                } else
+                        found = span_eat_literal(&t, "vfio ") && leading_address(t, addr);
+                break;
+        case SOURCE_TRACE:
+                if ((at = span_find(text, "IOMMU:vfio-pci "))) {
+                        span_advance(&t, (size_t) (at - text.p) + strlen("IOMMU:vfio-pci "));
+                        found = leading_address(t, addr);
+                }
+                break;
+        case SOURCE_LIBVIRT:
+                if ((at = span_find(text, "PCI device "))) {
+                        span_advance(&t, (size_t) (at - text.p) + strlen("PCI device "));
+                        found = leading_address(t, addr);
+                }
+                break;
+        default:
+                break;
+        }
+        if (found)
+                note_assigned(c, epoch, addr, where);
+}
+
+void context_note_probe(HostContext *c, Span text) {
+        PciAddress addr;
+        Span t = text;
+        if (span_eat_literal(&t, "device ") && leading_address(t, addr) &&
+            span_find(text, " driver=vfio-pci "))
+                note_assigned(c, 0, addr, NULL);
+}
+
+bool context_assigned(const HostContext *c, const char *address, const char *input, unsigned epoch,
+                      unsigned long line) {
+        if (!address || !address[0])
+                return false;
+        for (size_t i = 0; i < c->n_assigned; i++) {
+                const AssignedNote *n = &c->assigned[i];
+                if (strcmp(n->address, address) != 0)
+                        continue;
+                /* within one input, a line before the device reached vfio was not about its assignment */
+                if (!input || !n->input || strcmp(n->input, input) != 0 || n->line == 0 ||
+                    (n->epoch == epoch && n->line <= line))
+                        return true;
+        }
+        for (size_t i = 0; i < c->n_pasted_devices; i++)
+                if (strcmp(c->pasted_devices[i].address, address) == 0 &&
+                    strcmp(c->pasted_devices[i].driver, "vfio-pci") == 0)
+                        return true;
+        return false;
+}
+
 /* What a line that is no program's message may be: a listing pasted with the logs. */
 static void note_pasted(HostContext *c, unsigned epoch, Span text, unsigned joined,
                         const ContextWhere *where) {
@@ -492,6 +593,7 @@ void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigne
                 Span text = line->views[v].text;
                 if (text.len == 0)
                         continue;
+                note_assigned_line(c, epoch, line, line->views[v].source, text, where);
                 switch (line->views[v].source) {
                 case SOURCE_KERNEL:
                         if (text.p[0] == 'L') {

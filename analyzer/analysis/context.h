@@ -60,6 +60,15 @@ typedef struct PastedIds {
         size_t n_ids;
 } PastedIds;
 
+/* A device a line shows handed to vfio or a VMM (condition assigned=): the first such line of an input in a
+ * boot; line 0 for a listing, which shows the state after the log. */
+typedef struct AssignedNote {
+        PciAddress address;
+        const char *input;
+        unsigned epoch;
+        unsigned long line;
+} AssignedNote;
+
 /* Where the line context_note_line() reads comes from. */
 typedef struct ContextWhere {
         const char *input; /* the analysis's own copy of the input name */
@@ -88,6 +97,8 @@ typedef struct HostContext {
         PastedIds *pasted_ids; /* allocated at the first: most inputs paste none */
         size_t n_pasted_ids;
         bool pasted_softdep; /* a pasted modprobe.d "softdep DRIVER pre: vfio-pci" */
+        AssignedNote *assigned; /* allocated at the first */
+        size_t n_assigned;
 } HostContext;
 
 void context_done(HostContext *c);
@@ -105,5 +116,11 @@ int context_note_device(HostContext *c, const DeviceNote *d);
 /* The class bits (1 << DeviceClass) known of a device: its class code, gpu-audio beside a display
  * function of its card, vf. */
 unsigned context_device_classes(const HostContext *c, const char *address);
+/* Notes what a probe line of the host tells beside the rules (a device on vfio-pci: assigned). */
+void context_note_probe(HostContext *c, Span text);
+/* Whether the input shows the device handed to vfio or a VMM: a line of another input, or of the same input
+ * and boot at or before line (input NULL: anywhere), a pasted lspci listing with vfio-pci in use. */
+bool context_assigned(const HostContext *c, const char *address, const char *input, unsigned epoch,
+                      unsigned long line);
 /* What the listing of member i's group (the same group and epoch) holds beside it. */
 ListedGroup context_listed_group(const HostContext *c, size_t i);

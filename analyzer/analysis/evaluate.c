@@ -115,6 +115,8 @@ static bool term_holds(const Analysis *a, const CondTerm *t, const CondPlace *p)
                                 return true;
                 return false;
         }
+        case COND_ASSIGNED:
+                return context_assigned(c, device, p->input, p->epoch, p->line);
         default:
                 return false;
         }

@@ -9,11 +9,13 @@
 #include "vfioexplain/rules.h"
 
 /* Where a condition is asked: the captures of a line (or a cause), the device it is about ("" none), its
- * boot. */
+ * boot, and the line itself (input NULL: no one line, as for a cause). */
 typedef struct CondPlace {
         char *const *vars; /* _VAR_CAPTURE_MAX slots, NULL for none */
         const char *device;
         unsigned epoch;
+        const char *input;
+        unsigned long line;
 } CondPlace;
 
 /* Every term holds at p. A term about what is not known does not hold. */

@@ -88,6 +88,13 @@ static int merge_deviceless(Analysis *a) {
                 for (size_t k = 0; k < s->n_seen_rules; k++)
                         finding_add_weight(only, s->seen_rules[k], 0);
                 only->f.score += s->f.score;
+                only->strong_weight += s->strong_weight;
+                if (s->last_input && (!only->last_input || s->last_seq > only->last_seq)) {
+                        only->last_input = s->last_input;
+                        only->last_line = s->last_line;
+                        only->last_epoch = s->last_epoch;
+                        only->last_seq = s->last_seq;
+                }
                 only->f.direct |= s->f.direct;
                 vars_merge(only->f.vars, s->f.vars);
                 if (s->f.first_seq < only->f.first_seq)
@@ -95,6 +102,54 @@ static int merge_deviceless(Analysis *a) {
                 s->f.folded = true;
         }
         return 0;
+}
+
+/* Whether one of the cause's possible-unless conditions holds at p. */
+static bool possible_unless_holds(const Analysis *a, const CauseDef *c, const CondPlace *p) {
+        for (size_t i = 0; i < c->n_possible_unless; i++)
+                if (condition_holds(a, &c->possible_unless[i], p))
+                        return true;
+        return false;
+}
+
+/* A cause whose possible-unless conditions hold for none of the lines that found it is possible at most: an
+ * IOMMU fault of a device no line shows assigned (the iGPU at boot) is no passthrough failure of its own.
+ * The lines are those kept as evidence and the last one that matched. */
+static void doubt_findings(Analysis *a) {
+        for (size_t i = 0; i < a->n_findings; i++) {
+                FindingState *s = &a->findings[i];
+                Finding *f = &s->f;
+                const CauseDef *c = &a->rs->causes[f->cause];
+                if (f->folded || c->n_possible_unless == 0 || f->confidence <= STRENGTH_POSSIBLE)
+                        continue;
+                bool holds = false;
+                for (size_t e = 0; e < f->n_evidence && !holds; e++) {
+                        const Evidence *ev = &f->evidence[e];
+                        const RuleDef *rule = &a->rs->rules[ev->rule];
+                        if (rule->kind != RULE_CAUSE || rule->target != f->cause)
+                                continue;
+                        CondPlace p = {.vars = ev->vars,
+                                       .device = f->device,
+                                       .epoch = ev->epoch,
+                                       .input = ev->input,
+                                       .line = ev->line};
+                        holds = possible_unless_holds(a, c, &p);
+                }
+                if (!holds && s->last_input) {
+                        CondPlace p = {.vars = f->vars,
+                                       .device = f->device,
+                                       .epoch = s->last_epoch,
+                                       .input = s->last_input,
+                                       .line = s->last_line};
+                        holds = possible_unless_holds(a, c, &p);
+                }
+                if (holds)
+                        continue;
+                f->confidence = STRENGTH_POSSIBLE;
+                f->doubted = true;
+                f->score -= s->strong_weight;
+                s->strong_weight = 0;
+        }
 }
 
 /* A corroborating line names the device it is about; a host-wide cause found for a device (its lines name
@@ -128,7 +183,11 @@ static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
  * line points away from. The order of suggests says nothing. */
 static void weigh(const Analysis *a, Hit *h, const SymptomDef *sy, long weight[static VX_LIST_ITEMS_MAX],
                   bool excluded[static VX_LIST_ITEMS_MAX]) {
-        CondPlace p = {.vars = h->vars, .device = h->device, .epoch = h->ev.epoch};
+        CondPlace p = {.vars = h->vars,
+                       .device = h->device,
+                       .epoch = h->ev.epoch,
+                       .input = h->ev.input,
+                       .line = h->ev.line};
         h->whens_held = 0;
         for (size_t k = 0; k < sy->n_suggests; k++) {
                 weight[k] = WEIGHT_SUGGESTED;
@@ -271,14 +330,16 @@ static CauseStage stage_of(const RuleSet *rs, const Finding *f) {
 }
 
 /* Confidence first; among confirmed causes the step of the passthrough flow that fails first (the device's
- * own state before the other functions of its card before other members of its group ...); then the
- * weight of agreeing evidence. What is equal so far is a tie (ranks_tied()): the earlier evidence, then
- * the ids, only make the order the same on every run. */
+ * own state before the other functions of its card before other members of its group ...); a doubted cause
+ * after the others of its confidence; then the weight of agreeing evidence. What is equal so far is a tie
+ * (ranks_tied()): the earlier evidence, then the ids, only make the order the same on every run. */
 static int cmp_weight(const RuleSet *rs, const Finding *a, const Finding *b) {
         if (a->confidence != b->confidence)
                 return a->confidence > b->confidence ? -1 : 1;
         if (a->confidence == STRENGTH_CONFIRMED && stage_of(rs, a) != stage_of(rs, b))
                 return stage_of(rs, a) < stage_of(rs, b) ? -1 : 1;
+        if (a->doubted != b->doubted)
+                return a->doubted ? 1 : -1;
         if (a->score != b->score)
                 return a->score > b->score ? -1 : 1;
         return 0;
@@ -334,6 +395,7 @@ static void confirm_by_host(Analysis *a) {
                 }
                 if ((host || pasted) && log) {
                         f->confidence = STRENGTH_CONFIRMED;
+                        f->doubted = false;
                         f->host_confirmed = host;
                         f->pasted_confirmed = !host;
                 }
@@ -465,6 +527,7 @@ int analysis_finish(Analysis *a) {
         resolve_groups(a);
         if ((r = merge_deviceless(a)) < 0)
                 return r;
+        doubt_findings(a);
         if ((r = regressions_judge(a)) < 0)
                 return r;
         if ((r = note_listed_groups(a)) < 0)

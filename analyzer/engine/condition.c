@@ -204,6 +204,8 @@ static const char *check_value(CondTerm *t, char **value) {
         case COND_FACT:
         case COND_CARD_FACT:
                 return fact_id_valid(*value) ? NULL : "fact: a fact id (lower-case letters, digits and '-')";
+        case COND_ASSIGNED:
+                return strcmp(*value, "yes") == 0 ? NULL : "assigned: yes";
         default:
                 return "unknown subject";
         }
@@ -223,6 +225,7 @@ static int subject_of(const char *name, size_t len, CondTerm *t) {
                 {"qemu", COND_QEMU},
                 {"fact", COND_FACT},
                 {"card-fact", COND_CARD_FACT},
+                {"assigned", COND_ASSIGNED},
         };
         for (size_t i = 0; i < ELEMENTSOF(subjects); i++)
                 if (strlen(subjects[i].name) == len && memcmp(subjects[i].name, name, len) == 0) {
@@ -252,7 +255,7 @@ static int parse_term(const char *s, size_t len, size_t col, CondTerm *t, size_t
                 n++;
         if (n == 0 || subject_of(s, n, t) < 0) {
                 *err_col = col;
-                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, linux, qemu, fact or card-fact)";
+                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, linux, qemu, fact, card-fact or assigned)";
                 return -EINVAL;
         }
         size_t op = n;
@@ -261,6 +264,10 @@ static int parse_term(const char *s, size_t len, size_t col, CondTerm *t, size_t
             (t->subject == COND_FACT || t->subject == COND_CARD_FACT)) {
                 *err_col = col + op;
                 *err = "fact!= is not a condition: a fact no line states is not known to be false";
+                return -EINVAL;
+        } else if (op + 1 < len && s[op] == '!' && s[op + 1] == '=' && t->subject == COND_ASSIGNED) {
+                *err_col = col + op;
+                *err = "assigned!= is not a condition: a device no line shows assigned may still be";
                 return -EINVAL;
         } else if (op + 1 < len && s[op] == '!' && s[op + 1] == '=' && !ordered) {
                 t->negated = true;

@@ -764,6 +764,11 @@ static int parse_stage(Parser *p, const char *v, size_t vcol) {
         return 0;
 }
 
+static int parse_possible_unless(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        return parse_condition(p, v, strlen(v), vcol, &c->possible_unless[c->n_possible_unless++]);
+}
+
 static const RuleKey rule_keys[] = {
         {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM) | IN(SECTION_REGRESSION), 1, 1,
          .parse = parse_title},
@@ -801,6 +806,7 @@ static const RuleKey rule_keys[] = {
         {"miss", IN(SECTION_SYMPTOM), 0, 0, .parse = parse_miss},
         {"unless", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, 0, .parse = parse_unless},
         {"stage", IN(SECTION_CAUSE), 0, 1, .parse = parse_stage},
+        {"possible-unless", IN(SECTION_CAUSE), 0, VX_FIX_UNLESS_MAX, .parse = parse_possible_unless},
 };
 
 _Static_assert(ELEMENTSOF(rule_keys) <= RULE_KEYS_MAX, "Parser.counts holds a count for each key");

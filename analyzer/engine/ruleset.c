@@ -89,6 +89,8 @@ RuleSet *ruleset_free(RuleSet *rs) {
                 free(c->title);
                 free(c->means);
                 fix_free(c->fixes, c->n_fixes);
+                for (size_t k = 0; k < c->n_possible_unless; k++)
+                        condition_done(&c->possible_unless[k]);
         }
         free(rs->causes);
         for (size_t i = 0; i < rs->n_symptoms; i++) {

@@ -55,6 +55,9 @@ typedef struct Finding {
          * the paste came from, not of this one */
         bool pasted_confirmed;
         bool tied; /* the evidence weighs it as it weighs the cause ranked next to it */
+        /* possible only: its cause's possible-unless holds for none of its lines (an IOMMU fault of a
+         * device no line shows assigned); ranked after the other causes of its confidence */
+        bool doubted;
         bool folded;
         uint64_t first_seq;
         unsigned rank;

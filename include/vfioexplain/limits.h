@@ -107,6 +107,8 @@
  * names. */
 #define VX_EPOCHS_TRACKED 4096u
 #define VX_DEVICE_NOTES_MAX 512u
+/* Devices the input shows handed to vfio or a VMM, once per input and boot (condition assigned=). */
+#define VX_ASSIGNED_NOTES_MAX 512u
 #define VX_INPUT_HOSTNAMES_MAX 8u
 /* Members of pasted IOMMU group listings ("IOMMU Group 1 01:00.0 VGA ..."): a desktop has a few dozen. */
 #define VX_LISTED_MEMBERS_MAX 512u

@@ -33,6 +33,7 @@ typedef enum CondSubject {
         COND_QEMU, /* the QEMU version */
         COND_FACT, /* a fact holds for the device (or the host) in the boot */
         COND_CARD_FACT, /* a fact holds for another function of the device's card in the boot */
+        COND_ASSIGNED, /* the input shows the device handed to vfio or a VMM (at or before the line) */
         _COND_SUBJECT_MAX,
 } CondSubject;
 
@@ -98,6 +99,9 @@ typedef struct CauseDef {
         size_t refuted_by[VX_LIST_ITEMS_MAX]; /* fact indices */
         size_t n_refuted_by;
         CauseStage stage;
+        /* possible-unless: a finding of the cause is at most possible unless one holds for a line of it */
+        Condition possible_unless[VX_FIX_UNLESS_MAX];
+        size_t n_possible_unless;
         Origin at;
 } CauseDef;
 

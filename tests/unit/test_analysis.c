@@ -358,6 +358,58 @@ static void test_class_conditions(void **state) {
         analysis_free(a);
 }
 
+#define IGPU_FAULT                                                                                        \
+        "[    0.361089] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x7cd80000 [fault " \
+        "reason 0x01] Present bit in root entry is clear\n"
+#define GPU_FAULT                                                                                         \
+        "[ 1534.002871] DMAR: [DMA Read NO_PASID] Request device [01:00.0] fault addr 0x7f3c2000 [fault " \
+        "reason 0x06] PTE Read access is not set\n"
+#define GPU_ON_VFIO "[ 1533.112043] vfio-pci 0000:01:00.0: enabling device (0000 -> 0003)\n"
+
+/* possible-unless = assigned=yes: an IOMMU fault is likely a cause only for a device the input shows handed
+ * to vfio or a VMM, from that line on. */
+static void test_possible_unless_assigned(void **state) {
+        /* the iGPU's faults at boot, another device on vfio-pci */
+        assert_string_equal(analyze(GPU_ON_VFIO IGPU_FAULT), "iommu-dma-fault@0000:00:02.0/possible/1");
+        assert_string_equal(analyze(IGPU_FAULT), "iommu-dma-fault@0000:00:02.0/possible/1");
+        /* the assigned device's own fault, after vfio-pci took it */
+        assert_string_equal(analyze(GPU_ON_VFIO GPU_FAULT), "iommu-dma-fault@0000:01:00.0/likely/1");
+        /* a fault before vfio-pci took it was no fault of its assignment */
+        assert_string_equal(analyze(GPU_FAULT GPU_ON_VFIO), "iommu-dma-fault@0000:01:00.0/possible/1");
+        /* a fault before, one after: the later one counts */
+        assert_string_equal(analyze(GPU_FAULT GPU_ON_VFIO GPU_FAULT),
+                            "iommu-dma-fault@0000:01:00.0/likely/2");
+        /* the host's probes show it on vfio-pci */
+        assert_string_equal(analyze_probed(GPU_FAULT,
+                                           "device 0000:01:00.0: id=10de:1b80 class=030000 "
+                                           "type=endpoint driver=vfio-pci group=1 power=D0 reset=flr bus"),
+                            "iommu-dma-fault@0000:01:00.0/likely/1");
+        assert_string_equal(
+                analyze_probed(GPU_FAULT,
+                               "device 0000:01:00.0: id=10de:1b80 class=030000 "
+                               "type=endpoint driver=nvidia group=1 power=D0 reset=flr bus"),
+                "not-bound-to-vfio@0000:01:00.0/likely/1, iommu-dma-fault@0000:01:00.0/possible/1");
+        /* a doubted fault ranks after what a symptom of the assigned device suggests */
+        assert_string_equal(analyze(IGPU_FAULT ENOENT),
+                            "iommu-off-kernel@-/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~, "
+                            "iommu-dma-fault@0000:00:02.0/possible/1");
+
+        /* QEMU naming the device in another input: the order of two inputs says nothing */
+        Analysis *a;
+        const char *qemu = "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0: vfio "
+                           "0000:01:00.0: hot reset";
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "dmesg.log", 1, GPU_FAULT, strlen(GPU_FAULT) - 1), 0);
+        assert_int_equal(analysis_feed(a, "qemu.log", 1, qemu, strlen(qemu)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(fs[0]->confidence, STRENGTH_LIKELY);
+        assert_false(fs[0]->doubted);
+        analysis_free(a);
+}
+
 /* A fix whose unless holds is not offered: intel_iommu=on is on the command line already. */
 static void test_fix_unless(void **state) {
         for (int on = 0; on <= 1; on++) {
@@ -539,6 +591,7 @@ int main(void) {
                 cmocka_unit_test(test_platform_conditions),
                 cmocka_unit_test(test_class_conditions),
                 cmocka_unit_test(test_fix_unless),
+                cmocka_unit_test(test_possible_unless_assigned),
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
                 cmocka_unit_test(test_pasted_listing_confirms),

@@ -30,6 +30,10 @@ static int parse(const char *text) {
 static void test_valid(void **state) {
         assert_int_equal(parse(CAUSE RULE_HEAD "pattern = ^abc$\n" RULE_TAIL), 0);
         assert_string_equal(first_error, "");
+        assert_int_equal(parse(CAUSE "possible-unless = assigned=yes\npossible-unless = errno=EBUSY "
+                                     "assigned=yes\n" RULE_HEAD "pattern = ^abc$\n" RULE_TAIL),
+                         0);
+        assert_string_equal(first_error, "");
 }
 
 static void assert_error(const char *text, const char *want) {
@@ -100,6 +104,14 @@ static void test_errors(void **state) {
         assert_error(CAUSE "title = a\xe2\x80\x8b"
                            "b\n",
                      "t.rules:5:10: control or invisible character");
+        assert_error(CAUSE "possible-unless = assigned=no\n", "t.rules:5:28: assigned: yes");
+        assert_error(
+                CAUSE "possible-unless = assigned!=yes\n",
+                "t.rules:5:27: assigned!= is not a condition: a device no line shows assigned may still be");
+        assert_error(CAUSE "possible-unless = fact=nothing\n" RULE_HEAD "pattern = abc\n" RULE_TAIL,
+                     "t.rules:5:19: no rule produces this fact: nothing");
+        assert_error(CAUSE RULE_HEAD "possible-unless = assigned=yes\npattern = abc\n" RULE_TAIL,
+                     "t.rules:9:1: key not allowed in this kind of section: possible-unless");
         assert_error(CAUSE "expect = address=1\n",
                      "t.rules:5:1: key not allowed in this kind of section: expect");
         assert_error(CAUSE RULE_HEAD "pattern = abc\nexpect = address=1\n" RULE_TAIL,
@@ -194,10 +206,10 @@ static void test_broken_header_is_one_error(void **state) {
 
 static void test_unit_rules_load(void **state) {
         RuleSet *rs = load_unit_rules();
-        assert_int_equal(rs->n_causes, 11);
+        assert_int_equal(rs->n_causes, 12);
         assert_int_equal(rs->n_symptoms, 6);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 19);
+        assert_int_equal(rs->n_rules, 20);
         ruleset_free(rs);
 }
 
