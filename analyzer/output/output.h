@@ -111,8 +111,8 @@ void strv_free_n(char **v, size_t n);
 /* The source evidence is shown as: its line's ("kernel", "qemu" ...), or "pasted" for a statement made of a
  * host listing pasted in the input. */
 const char *evidence_source_name(const Evidence *e);
-/* One line for each cause suggested and ruled out by a fact, after lead. */
-void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead);
+/* One line for each cause suggested and ruled out by a fact, the first after lead, the others after next. */
+void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead, const char *next);
 /* The causes suggested and ruled out by a fact, as JSON ("ruled_out"): [{"id", "device", "fact"}]. */
 struct json_object *output_json_ruled_out(const Analysis *a);
 /* Markdown: text that is not ours (a value of a log, the host, a snapshot) as an inline code span that no

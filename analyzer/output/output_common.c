@@ -434,14 +434,14 @@ static int render_explanations(const Analysis *a, const Finding *f, const HostFa
         return 0;
 }
 
-void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead) {
+void output_put_ruled_out(const Analysis *a, StrBuf *out, const char *lead, const char *next) {
         const RuleSet *rs = analysis_rules(a);
         RuledOutCause ro[VX_RULED_OUT_MAX];
         size_t n = MIN(analysis_ruled_out(a, ro, ELEMENTSOF(ro)), ELEMENTSOF(ro));
         for (size_t i = 0; i < n; i++) {
-                strbuf_printf(out, "%s%s%s%s, suggested by a line but ruled out by the fact %s", lead,
-                              rs->causes[ro[i].cause].id, ro[i].device[0] ? " on " : "", ro[i].device,
-                              rs->facts[ro[i].fact]);
+                strbuf_printf(out, "%s%s%s%s, suggested by a line but ruled out by the fact %s",
+                              i ? next : lead, rs->causes[ro[i].cause].id, ro[i].device[0] ? " on " : "",
+                              ro[i].device, rs->facts[ro[i].fact]);
                 /* An input's name is the user's own argument, escaped as every name from outside is. */
                 if (ro[i].pasted_input) {
                         strbuf_puts(out, " of the pasted listing at ");

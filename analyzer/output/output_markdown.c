@@ -64,6 +64,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
         if (n == 0) {
                 strbuf_printf(out, "No passthrough failure cause found in %llu lines.\n",
                               (unsigned long long) st.lines);
+                output_put_ruled_out(a, out, "\n**Ruled out:** ", "\n**Ruled out:** ");
                 output_put_notes(out, st, "\n**Note:** ");
                 return strbuf_failed(out) ? -ENOMEM : 0;
         }
@@ -71,7 +72,7 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
                 out, "**%zu root cause%s**, most likely first (%llu lines read, %llu matched a rule).\n", n,
                 n == 1 ? "" : "s", (unsigned long long) st.lines, (unsigned long long) st.matched_lines);
         output_put_notes(out, st, "\n**Note:** ");
-        output_put_ruled_out(a, out, "\n**Ruled out:** ");
+        output_put_ruled_out(a, out, "\n**Ruled out:** ", "\n**Ruled out:** ");
 
         for (size_t i = 0; i < n; i++) {
                 const Finding *f = fs[i];

@@ -418,6 +418,8 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 strbuf_puts(&head, ").");
                 put_wrapped_at(out, o->width, 0, "", strbuf_str(&head), head.len);
                 strbuf_done_into(&head, out);
+                /* what lines suggested and the facts ruled out: why nothing is left */
+                output_put_ruled_out(a, out, "\nruled out: ", "ruled out: ");
                 output_put_notes(out, output_stats(a, o), "\nnote: ");
                 return strbuf_failed(out) ? -ENOMEM : 0;
         }
@@ -437,7 +439,7 @@ int output_render_text(const Analysis *a, const OutputOptions *o, StrBuf *out) {
                 if (r < 0)
                         return r;
         }
-        output_put_ruled_out(a, out, "\nruled out: ");
+        output_put_ruled_out(a, out, "\nruled out: ", "ruled out: ");
         output_put_notes(out, output_stats(a, o), "\nnote: ");
         put_next(out, a, fs, n, o);
         return strbuf_failed(out) ? -ENOMEM : 0;

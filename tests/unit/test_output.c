@@ -7,6 +7,7 @@
 #include "output.h"
 #include "test_common.h"
 #include "vfioexplain/limits.h"
+#include "vfioexplain/macro.h"
 
 static RuleSet *rs;
 static Analysis *an;
@@ -377,6 +378,39 @@ static void test_markdown_vm_name(void **state) {
         analysis_free(a);
 }
 
+/* Issue 21: where every cause a line suggested was ruled out, the text and Markdown say which and by what,
+ * not only that none was found. */
+static void test_all_ruled_out_listed(void **state) {
+        const char *lines[] = {
+                "[    0.600000] pci 0000:01:00.0: Adding to iommu group 1",
+                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0: vfio 0000:01:00.0: no "
+                "iommu_group found: No such file or directory",
+        };
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+                assert_int_equal(analysis_feed(a, "t.log", i + 1, lines[i], strlen(lines[i])), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        const OutputFormat formats[] = {OUTPUT_TEXT, OUTPUT_MARKDOWN};
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                OutputFormat f = formats[i];
+                StrBuf b = {0};
+                OutputOptions o = {.format = f, .host = &host};
+                assert_int_equal(output_render(a, &o, &b), 0);
+                char *s = strbuf_steal(&b);
+                assert_non_null(strstr(s,
+                                       f == OUTPUT_TEXT ? "no passthrough failure cause found"
+                                                        : "No passthrough failure cause found"));
+                assert_non_null(strstr(s,
+                                       f == OUTPUT_TEXT
+                                               ? "\nruled out: iommu-off-kernel, suggested by a line "
+                                                 "but ruled out by the fact iommu-active\n"
+                                               : "**Ruled out:** iommu-off-kernel, suggested"));
+                free(s);
+        }
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
@@ -389,6 +423,7 @@ int main(void) {
                 cmocka_unit_test(test_json_members_as_the_tree),
                 cmocka_unit_test(test_json_hosts_as_the_tree),
                 cmocka_unit_test(test_explanations_use_their_own_line),
+                cmocka_unit_test(test_all_ruled_out_listed),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
