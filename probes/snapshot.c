@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "pci_address.h"
 #include "snapshot.h"
+#include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
@@ -578,17 +579,9 @@ static bool expect(Reader *r, char c, const char *what) {
 }
 
 static int hex4(const char *p) {
-        int v = 0;
-        for (int i = 0; i < 4; i++) {
-                int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
-                        : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
-                        : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
-                                                     : -1;
-                if (d < 0)
-                        return -1;
-                v = v << 4 | d;
-        }
-        return v;
+        Span s = span_make(p, 4);
+        uint64_t v;
+        return span_eat_xdigits(&s, 4, &v) ? (int) v : -1;
 }
 
 /* A JSON string, decoded into out (at most size - 1 bytes and a NUL): false, said, if it is not one or

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "escape.h"
+#include "strparse.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), and its code point; 0 if it is not one. */
 static size_t utf8_sequence(const unsigned char *s, size_t len, uint32_t *ret) {
@@ -178,16 +179,10 @@ static int json_control_escape(const unsigned char *p, size_t len, size_t *n) {
         }
         if (len < 6)
                 return -1;
-        unsigned v = 0;
-        for (size_t i = 2; i < 6; i++) {
-                int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
-                        : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
-                        : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
-                                                     : -1;
-                if (d < 0)
-                        return -1;
-                v = v << 4 | (unsigned) d;
-        }
+        Span digits = span_make((const char *) p + 2, 4);
+        uint64_t v;
+        if (!span_eat_xdigits(&digits, 4, &v))
+                return -1;
         *n = 6;
         return v != '\n' && v != '\t' && !printable(v) ? (int) v : -1;
 }
