@@ -39,6 +39,7 @@ typedef struct Feeder {
         char *pending;
         size_t pending_len;
         bool have_pending;
+        bool pending_continued; /* the block's first line continues the line held back before it */
         size_t n_batch;
         unsigned long block_lineno; /* the lines before the block */
         unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
@@ -166,7 +167,9 @@ static bool continues(Span head, Span next) {
                 return false;
         if (next.p[0] == ' ' || next.p[0] == '\t')
                 return true;
-        return next.p[0] >= 'a' && next.p[0] <= 'z' && paste_wrap_continues(head, next);
+        return ((next.p[0] >= 'a' && next.p[0] <= 'z') || (head.len > 0 && head.p[head.len - 1] == ':') ||
+                (head.len > 1 && head.p[head.len - 2] == ':')) &&
+                paste_wrap_continues(head, next);
 }
 
 /* The lines of a block that continue the line before them and the line before each run of them: the analysis
@@ -186,7 +189,7 @@ static int find_continued(Feeder *f, const char *text, size_t len) {
                                 return r;
                 } else if (prev == SIZE_MAX &&
                            (text[start] == ' ' || text[start] == '\t' ||
-                            (text[start] >= 'a' && text[start] <= 'z')) &&
+                            (text[start] >= 'a' && text[start] <= 'z') || f->pending_continued) &&
                            (r = add_rewritten(f, start)) < 0) /* its line before is the block before's */
                         return r;
                 prev = start;
@@ -267,9 +270,10 @@ static int resolve_pending(Feeder *f, const char *next, size_t len) {
                 return 0;
         f->have_pending = false;
         const char *nl = next ? memchr(next, '\n', len) : NULL;
-        if (next &&
-            continues(span_make(f->pending, f->pending_len),
-                      span_make(next, nl ? (size_t) (nl - next) : len))) {
+        f->pending_continued = next &&
+                continues(span_make(f->pending, f->pending_len),
+                          span_make(next, nl ? (size_t) (nl - next) : len));
+        if (f->pending_continued) {
                 MarkedLine l = {.raw = f->pending, .len = f->pending_len, .lineno = f->lineno};
                 return analysis_feed_marked_lines(f->a, f->input, &l, 1);
         }
@@ -306,8 +310,9 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         f->n_rewritten = 0;
         if ((bytes.high || bytes.escape) && (r = find_rewritten(f, text, len)) < 0)
                 return r;
-        if (bytes.indent && (r = find_continued(f, text, len)) < 0)
+        if ((bytes.indent || f->pending_continued) && (r = find_continued(f, text, len)) < 0)
                 return r;
+        f->pending_continued = false;
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
 
         size_t next = 0; /* the first byte after the last marked line */

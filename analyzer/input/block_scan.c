@@ -20,14 +20,21 @@
 #define BACKSLASH_CARET_BIT 0x02
 #define BACKSLASH_OR_CARET 0x5e
 
+/* A line with a colon one or two bytes before its newline text[end] may end with a colon, maybe a blank or
+ * a CR after it, and go on on the next line whatever that starts with (paste_wrap_continues(), which tells
+ * the other lines apart). */
+#define ENDS_WITH_COLON(text, end) \
+        ((end) >= 1 && ((text)[(end) -1] == ':' || ((end) >= 2 && (text)[(end) -2] == ':')))
+
 /* Whether a line after one of the newlines of the word at i (bits, one per byte) may continue the line
- * before it: a look at the byte after each newline, which costs less than a compare of every byte with the
- * one before it (a line is about a hundred), and none once one such line is found. */
+ * before it: a look at the byte after each newline and the two before it, which costs less than a compare of
+ * every byte with the one before it (a line is about a hundred), and none once one such line is found. */
 static inline bool indented_after(const char *text, size_t len, size_t i, uint64_t bits) {
         bool any = false;
         for (; bits; bits &= bits - 1) {
-                size_t at = i + (size_t) __builtin_ctzll(bits) + 1;
-                any |= at < len && CONTINUES((unsigned char) text[at]);
+                size_t nl = i + (size_t) __builtin_ctzll(bits);
+                any |= (nl + 1 < len && CONTINUES((unsigned char) text[nl + 1])) ||
+                        ENDS_WITH_COLON(text, nl);
         }
         return any;
 }
@@ -41,7 +48,8 @@ static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t wo
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
-                b->indent |= CONTINUES(p[i]) && (i == 0 || p[i - 1] == '\n');
+                b->indent |= (CONTINUES(p[i]) && (i == 0 || p[i - 1] == '\n')) ||
+                        (p[i] == '\n' && ENDS_WITH_COLON(p, i));
                 bits |= (uint64_t) (p[i] == '\n') << (i - from);
         }
         if (from < len) {

@@ -53,6 +53,8 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 /* a blank or a tab, or one of the few bytes a single compare takes with them */
                 b->indent |= ((p[i] | 0x29) == 0x29 || (p[i] >= 'a' && p[i] <= 'z')) &&
                         (i == 0 || p[i - 1] == '\n');
+                /* a line that ends with a colon, maybe a blank or a CR after it */
+                b->indent |= p[i] == '\n' && ((i >= 1 && p[i - 1] == ':') || (i >= 2 && p[i - 2] == ':'));
                 if (p[i] == '\n') {
                         m->bits[i / 64] |= UINT64_C(1) << (i % 64);
                         b->newlines++;
@@ -84,7 +86,7 @@ static void check(const unsigned char *p, size_t len) {
  * word-at-a-time test could take for '\n' (its neighbours, 0x8a with its low seven bits). */
 static void test_newline_map(void **state) {
         static const unsigned char fill[] = {'\n', 'x',  0x8a, 0x0b, 0x09, '\n', 0x00, 'y', 0xff, '\n', 0x0b,
-                                             '{',  0x7f, 0x80, '\\', 0x1b, ' ',  '\t', 'a', 'z',  '`'};
+                                             '{',  0x7f, 0x80, '\\', 0x1b, ' ',  '\t', 'a', 'z',  '`',  ':'};
         static unsigned char buf[BUF_MAX + 8];
         (void) state;
         for (size_t i = 0; i < sizeof(buf); i++)
@@ -102,8 +104,8 @@ static void test_newline_map(void **state) {
 
 /* Each flag from one byte anywhere, in the vector loop or the tail, and not without it. */
 static void test_flags_from_one_byte(void **state) {
-        static const unsigned char lone[] = {0x00, '{',  0x80, 0xff, 0x8a, 0xfb, '\\',
-                                             0x1b, 0x9b, 0xdc, ' ',  '\t', 0xa0, '^'};
+        static const unsigned char lone[] = {0x00, '{',  0x80, 0xff, 0x8a, 0xfb, '\\', 0x1b,
+                                             0x9b, 0xdc, ' ',  '\t', 0xa0, '^',  ':'};
         static const size_t lens[] = {1, 63, 64, 65, 127, 128, 200, 257};
         unsigned char buf[300];
         (void) state;
@@ -161,11 +163,43 @@ static void test_popcount(void **state) {
         }
 }
 
+/* The indent flag from a line that ends with a colon (a message whose text went on to the next line), in the
+ * vector loop and in the tail; lines that start with a capital and end otherwise leave it clear. */
+static void test_colon_line_end(void **state) {
+        static unsigned char buf[300];
+        static Map m;
+        BlockScan b;
+        (void) state;
+        for (size_t len = 20; len < sizeof(buf); len += 7)
+                for (size_t at = 8; at + 4 < len; at += 9) {
+                        for (size_t i = 0; i < len; i++)
+                                buf[i] = "XY.Z\n"[i % 5];
+                        block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                        assert_false(b.indent);
+                        check(buf, len);
+                        buf[at] = ':';
+                        buf[at + 1] = 'Q';
+                        buf[at + 2] = '.';
+                        buf[at + 3] = '\n';
+                        block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                        assert_false(b.indent);
+                        check(buf, len);
+                        buf[at + 2] = '\n';
+                        buf[at + 1] = at % 2 ? ' ' : '\r';
+                        block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                        assert_true(b.indent);
+                        check(buf, len);
+                        buf[at + 1] = '\n';
+                        block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                        assert_true(b.indent);
+                        check(buf, len);
+                }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_newline_map),
-                cmocka_unit_test(test_flags_from_one_byte),
-                cmocka_unit_test(test_line_bounds),
+                cmocka_unit_test(test_newline_map),    cmocka_unit_test(test_flags_from_one_byte),
+                cmocka_unit_test(test_colon_line_end), cmocka_unit_test(test_line_bounds),
                 cmocka_unit_test(test_popcount),
         };
         return cmocka_run_group_tests(tests, find_impls, NULL);

@@ -559,6 +559,35 @@ static void test_wrapped_lines(void **state) {
         assert_true(paste_wrap_in_word(span_from_str(cut80), span_from_str("r=0x6: vfio")));
         assert_false(paste_wrap_in_word(span_from_str(head), span_from_str("to open")));
         assert_false(paste_wrap_in_word(span_from_str(cut80), span_from_str(" r=0x6")));
+
+        /* After a colon, where no message ends, the text goes on whatever its first letter, however short
+         * the line before: an errno, a retyped capital, a number */
+        static const char colon[] = "vfio 0000:0b:00.0: failed to open /dev/vfio/12:";
+        assert_true(wraps(colon, "Permission denied"));
+        assert_true(wraps("qemu-system-x86_64: -device vfio-pci,host=0000:0b:00.0: vfio 0000:0b:00.0: ",
+                          "Group 11 is not viable"));
+        assert_true(wraps("vfio 0000:0b:00.0:", "group 11 is not viable"));
+        assert_true(
+                wraps("internal error: process exited while connecting to monitor:\r", "2 devices failed"));
+        /* ... but not a line that starts as a line does, nor a capital after a line that ends otherwise */
+        assert_false(wraps(colon, "Nov 23 10:00:01 host kernel: x"));
+        assert_false(wraps(colon, "2024-05-01T10:00:00.123456Z qemu-system-x86_64: x"));
+        assert_false(wraps(colon, "01:00.0 VGA compatible controller: NVIDIA Corporation"));
+        assert_false(wraps(colon, "0000:0b:00.0 Ethernet controller"));
+        assert_false(wraps(colon, "10:00:01 x"));
+        assert_false(wraps(colon, "DMAR: IOMMU enabled"));
+        assert_false(wraps(colon, "Error: Failed to start device \"gpu0\": x"));
+        assert_false(wraps(colon, "QEMU[812]: x"));
+        assert_false(wraps(colon, "12: Permission denied"));
+        assert_false(wraps(colon, "[    1.234567] x"));
+        assert_false(wraps(colon, "root@pve:~# dmesg"));
+        assert_false(wraps(head, "Permission denied"));
+        assert_false(wraps("vfio 0000:0b:00.0: failed to open /dev/vfio/12", "Permission denied"));
+        /* a colon at a terminal's edge had its blank on the next row */
+        static const char colon80[] =
+                "qemu-system-x86_64: -device vfio-pci,host=0000:0b:00.0: vfio 0000:0b:00.0: xxxx:";
+        assert_int_equal(strlen(colon80), VX_WRAP_TERMINAL_COLUMNS);
+        assert_false(paste_wrap_in_word(span_from_str(colon80), span_from_str("Permission denied")));
 }
 
 int main(void) {

@@ -1389,13 +1389,39 @@ size_t paste_unquote(Span text, Span *ret) {
         return n;
 }
 
+/* Whether next, which starts with a capital or a digit, starts as a line of its own would: a syslog stamp
+ * ("Nov 23 "), an ISO date, a time, a PCI address of a listing ("01:00.0 VGA ..."), a count ("12: "). */
+static bool starts_as_line(Span next, Span first) {
+        static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+        if (first.len == 3 && first.len < next.len)
+                for (size_t m = 0; m < 36; m += 3)
+                        if (memcmp(first.p, months + m, 3) == 0)
+                                return true;
+        /* a hex digit and a ':' or '-' in the word: a time, a date, an address */
+        if (span_is_xdigit(first.p[0]))
+                for (size_t i = 1; i < first.len; i++)
+                        if (first.p[i] == ':' || first.p[i] == '-')
+                                return true;
+        return false;
+}
+
 bool paste_wrap_continues(Span head, Span next) {
+        /* A message is never cut after its colon: what follows one is its text, whatever its first letter
+         * ("... failed to open /dev/vfio/12:" then "Permission denied"), and however short the line. The
+         * colon ends the line or has one blank or CR after it, as block_scan() finds it. */
+        bool colon = (head.len >= 1 && head.p[head.len - 1] == ':') ||
+                (head.len >= 2 && head.p[head.len - 2] == ':' &&
+                 (head.p[head.len - 1] == ' ' || head.p[head.len - 1] == '\r'));
         trim_end(&head);
         trim_end(&next);
-        if (next.len == 0 || next.p[0] < 'a' || next.p[0] > 'z')
+        if (next.len == 0 || head.len == 0)
                 return false;
         Span first = span_make(next.p, token_end(next, 0));
-        if (head.len + 1 + first.len <= VX_WRAP_WIDTH_MIN)
+        if (next.p[0] >= 'a' && next.p[0] <= 'z') {
+                if (!colon && head.len + 1 + first.len <= VX_WRAP_WIDTH_MIN)
+                        return false;
+        } else if (!colon || !((next.p[0] >= 'A' && next.p[0] <= 'Z') || span_is_digit(next.p[0])) ||
+                   starts_as_line(next, first))
                 return false;
         /* "kvm: ", "error: ", "libvirtd[812]: ", a prompt's "root@pve:~#" */
         if (is_name_colon(first) || memchr(first.p, '@', first.len))
@@ -1423,8 +1449,9 @@ bool paste_wrap_continues(Span head, Span next) {
 }
 
 bool paste_wrap_in_word(Span head, Span next) {
-        return head.len == VX_WRAP_TERMINAL_COLUMNS && !is_blank(head.p[head.len - 1]) && next.len > 0 &&
-                !is_blank(next.p[0]);
+        /* a colon has a blank after it: the row after it starts with a word */
+        return head.len == VX_WRAP_TERMINAL_COLUMNS && !is_blank(head.p[head.len - 1]) &&
+                head.p[head.len - 1] != ':' && next.len > 0 && !is_blank(next.p[0]);
 }
 
 bool paste_is_structured(Span text) {
