@@ -467,6 +467,21 @@ static int on_cause(Analysis *a, const Match *m, char **vars) {
         return finding_add_evidence(s, &ev);
 }
 
+/* What the line being matched came through, as via= names it (1 << ViaKind). */
+static uint16_t piece_via(const PastePiece *pc) {
+        static const int8_t via_of[_PASTE_LAYER_MAX] = {
+                [PASTE_COMPOSE] = VIA_COMPOSE + 1, [PASTE_KUBECTL] = VIA_KUBECTL + 1,
+                [PASTE_EVENTS] = VIA_EVENTS + 1,   [PASTE_CRI] = VIA_CRI + 1,
+                [PASTE_JSON] = VIA_JSON + 1,       [PASTE_LOGFMT] = VIA_LOGFMT + 1,
+                [PASTE_PROMPT] = VIA_PROMPT + 1,   [PASTE_MANAGER] = VIA_MANAGER + 1,
+        };
+        uint16_t via = 0;
+        for (size_t i = 0; pc && i < pc->n_layers; i++)
+                if (pc->layers[i].kind < _PASTE_LAYER_MAX && via_of[pc->layers[i].kind])
+                        via |= (uint16_t) (1u << (via_of[pc->layers[i].kind] - 1));
+        return via;
+}
+
 /* *ret_dropped: the symptom was new and the list had no room for it. */
 static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_dropped) {
         const char *device = vars[VAR_ADDRESS] ? vars[VAR_ADDRESS] : "";
@@ -482,7 +497,7 @@ static int on_symptom(Analysis *a, const Match *m, char **vars, bool *ret_droppe
         }
         a->budget->symptoms++;
         Hit *h = &a->symptoms[a->n_symptoms++];
-        *h = (Hit){.rule = m->rule_index};
+        *h = (Hit){.rule = m->rule_index, .via = piece_via(a->cur_piece)};
         snprintf(h->device, sizeof(h->device), "%s", device);
         snprintf(h->group, sizeof(h->group), "%s", group);
         int r = evidence_make(a, m, &h->ev);

@@ -26,6 +26,7 @@ typedef struct Hit {
         char *vars[_VAR_CAPTURE_MAX];
         bool attached;
         uint32_t whens_held; /* bit i: the symptom's when i holds for this hit */
+        uint16_t via; /* 1 << ViaKind: what the line came through (condition via=) */
 } Hit;
 
 /* Finds a hit by what makes it one (rule, device, group, epoch) without comparing it with every other: a

@@ -117,6 +117,15 @@ static bool term_holds(const Analysis *a, const CondTerm *t, const CondPlace *p)
         }
         case COND_ASSIGNED:
                 return context_assigned(c, device, p->input, p->epoch, p->line);
+        case COND_VIA: {
+                /* a line came through nothing or through some layers: always known of a line */
+                if (!p->line_known)
+                        return false;
+                bool any = false;
+                for (unsigned b = 0; b < _VIA_MAX && !any; b++)
+                        any = (p->via & (1u << b)) && value_listed(t, via_kind_to_string((ViaKind) b));
+                return any != t->negated;
+        }
         default:
                 return false;
         }

@@ -16,6 +16,8 @@ typedef struct CondPlace {
         unsigned epoch;
         const char *input;
         unsigned long line;
+        bool line_known; /* via is the line's (for a cause: no one line, via= does not hold) */
+        unsigned via; /* 1 << ViaKind */
 } CondPlace;
 
 /* Every term holds at p. A term about what is not known does not hold. */

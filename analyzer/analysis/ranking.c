@@ -187,7 +187,9 @@ static void weigh(const Analysis *a, Hit *h, const SymptomDef *sy, long weight[s
                        .device = h->device,
                        .epoch = h->ev.epoch,
                        .input = h->ev.input,
-                       .line = h->ev.line};
+                       .line = h->ev.line,
+                       .line_known = true,
+                       .via = h->via};
         h->whens_held = 0;
         for (size_t k = 0; k < sy->n_suggests; k++) {
                 weight[k] = WEIGHT_SUGGESTED;

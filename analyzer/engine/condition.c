@@ -67,6 +67,16 @@ unsigned device_class_bits(unsigned class_code) {
         return bits;
 }
 
+static const char *const via_names[_VIA_MAX] = {
+        [VIA_COMPOSE] = "compose", [VIA_KUBECTL] = "kubectl", [VIA_EVENTS] = "events",
+        [VIA_CRI] = "cri",         [VIA_JSON] = "json",       [VIA_LOGFMT] = "logfmt",
+        [VIA_PROMPT] = "prompt",   [VIA_MANAGER] = "manager",
+};
+
+const char *via_kind_to_string(ViaKind v) {
+        return v < _VIA_MAX ? via_names[v] : NULL;
+}
+
 static const char *const arch_names[_ARCH_MAX] = {
         [ARCH_X86] = "x86",   [ARCH_ARM] = "arm",     [ARCH_PPC] = "ppc",
         [ARCH_S390] = "s390", [ARCH_RISCV] = "riscv", [ARCH_LOONGARCH] = "loongarch",
@@ -206,6 +216,10 @@ static const char *check_value(CondTerm *t, char **value) {
                 return fact_id_valid(*value) ? NULL : "fact: a fact id (lower-case letters, digits and '-')";
         case COND_ASSIGNED:
                 return strcmp(*value, "yes") == 0 ? NULL : "assigned: yes";
+        case COND_VIA:
+                return name_in(via_names, _VIA_MAX, *value)
+                        ? NULL
+                        : "via: compose, kubectl, events, cri, json, logfmt, prompt or manager";
         default:
                 return "unknown subject";
         }
@@ -226,6 +240,7 @@ static int subject_of(const char *name, size_t len, CondTerm *t) {
                 {"fact", COND_FACT},
                 {"card-fact", COND_CARD_FACT},
                 {"assigned", COND_ASSIGNED},
+                {"via", COND_VIA},
         };
         for (size_t i = 0; i < ELEMENTSOF(subjects); i++)
                 if (strlen(subjects[i].name) == len && memcmp(subjects[i].name, name, len) == 0) {
@@ -255,7 +270,7 @@ static int parse_term(const char *s, size_t len, size_t col, CondTerm *t, size_t
                 n++;
         if (n == 0 || subject_of(s, n, t) < 0) {
                 *err_col = col;
-                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, linux, qemu, fact, card-fact or assigned)";
+                *err = "unknown condition (a capture name, class, arch, pci-domain, cpu, iommu-lines, linux, qemu, fact, card-fact, assigned or via)";
                 return -EINVAL;
         }
         size_t op = n;

@@ -34,6 +34,22 @@ const char *device_class_to_string(DeviceClass c);
 /* The bits (1 << DeviceClass) a 24-bit class code alone gives. */
 unsigned device_class_bits(unsigned class_code);
 
+/* What a line came through before it reached the rules (via=), each a bit: the pasted-text stage's layers
+ * that say where it was logged. */
+typedef enum ViaKind {
+        VIA_COMPOSE, /* docker compose's "service  | " */
+        VIA_KUBECTL, /* kubectl logs --prefix */
+        VIA_EVENTS, /* a row of kubectl describe's Events */
+        VIA_CRI, /* the CRI log prefix of containerd and CRI-O */
+        VIA_JSON, /* a JSON log record */
+        VIA_LOGFMT, /* a logfmt or logrus record */
+        VIA_PROMPT, /* a shell prompt */
+        VIA_MANAGER, /* a management layer's prefix quoting the error ("TASK ERROR: ") */
+        _VIA_MAX,
+} ViaKind;
+
+const char *via_kind_to_string(ViaKind v);
+
 /* The architecture families of arch= (what an IOMMU is called and how it is switched on differ by family).
  */
 typedef enum ArchFamily {

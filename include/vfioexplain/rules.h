@@ -34,6 +34,7 @@ typedef enum CondSubject {
         COND_FACT, /* a fact holds for the device (or the host) in the boot */
         COND_CARD_FACT, /* a fact holds for another function of the device's card in the boot */
         COND_ASSIGNED, /* the input shows the device handed to vfio or a VMM (at or before the line) */
+        COND_VIA, /* what the line came through before it was pasted: a container's log, a JSON record ... */
         _COND_SUBJECT_MAX,
 } CondSubject;
 

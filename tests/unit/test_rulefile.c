@@ -105,6 +105,8 @@ static void test_errors(void **state) {
                            "b\n",
                      "t.rules:5:10: control or invisible character");
         assert_error(CAUSE "possible-unless = assigned=no\n", "t.rules:5:28: assigned: yes");
+        assert_error(CAUSE "possible-unless = via=docker\n",
+                     "t.rules:5:23: via: compose, kubectl, events, cri, json, logfmt, prompt or manager");
         assert_error(
                 CAUSE "possible-unless = assigned!=yes\n",
                 "t.rules:5:27: assigned!= is not a condition: a device no line shows assigned may still be");
