@@ -907,9 +907,13 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         a->cur_matched = false;
         /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
          * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
-        if (!a->guest_input)
+        if (!a->guest_input) {
                 context_note_line(&a->ctx, a->epoch, line, a->cur_joined,
                                   &(ContextWhere){a->cur_input, lineno, raw, len});
+                for (size_t i = 0; a->cur_piece && i < a->cur_piece->n_layers; i++)
+                        if (a->cur_piece->layers[i].kind == PASTE_PROMPT)
+                                context_note_prompt(&a->ctx, a->cur_piece->layers[i].what);
+        }
         if (romfile_refs_wanted(line)) {
                 romfile_refs_scan(&a->romfiles, raw, len);
                 k->len = 0;

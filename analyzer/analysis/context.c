@@ -173,6 +173,20 @@ static void note_hostname(HostContext *c, Span host) {
         c->hostnames[c->n_hostnames++][host.len] = 0;
 }
 
+void context_note_prompt(HostContext *c, Span prompt) {
+        const char *at = memchr(prompt.p, '@', prompt.len);
+        if (!at)
+                return;
+        Span host = span_make(at + 1, prompt.len - (size_t) (at + 1 - prompt.p));
+        size_t n = 0;
+        while (n < host.len && host.p[n] != ':' && host.p[n] != ' ' && host.p[n] != ']')
+                n++;
+        /* "user@host:dir# ", "[user@host dir]# ", "user@host dir $ "; not "user@host" alone */
+        if (n == 0 || n == host.len)
+                return;
+        note_hostname(c, span_make(host.p, n));
+}
+
 /* libvirt's first line of a domain's log at each start (src/qemu/qemu_process.c qemuProcessLogCommandLine(),
  * qemuLogOperation()): "starting up libvirt version: 9.0.0, package: 9.0.0-4 (Debian), qemu version:
  * 7.2.9Debian 1:7.2+dfsg-7+deb12u5, kernel: 6.1.0-21-amd64, hostname: pve" */
@@ -214,6 +228,8 @@ static bool listed_bridge(Span member) {
                 (!span_find(member, "]: ") && span_find(member, " PCI bridge"));
 }
 
+static bool first_ids(Span t, int *vendor, int *device);
+
 /* "IOMMU Group 1 01:00.0 VGA compatible controller [0300]: ..." (a loop over
  * /sys/kernel/iommu_groups/N/devices printing lspci -nns of each, one line a member), or the heading
  * "IOMMU Group 1:" joined with its TAB-indented member lines (the Arch wiki's loop). */
@@ -237,7 +253,13 @@ static void note_group_listing(HostContext *c, unsigned epoch, Span text, unsign
                 size_t end = address_token(t.p, starts[m], t.len);
                 ListedMember l = {.group = (unsigned) group, .epoch = epoch, .whole = whole, .cut = cut};
                 (void) pci_address_normalize(t.p + starts[m], end - starts[m], l.address);
-                l.bridge = listed_bridge((Span){t.p + starts[m], starts[m + 1] - starts[m]});
+                Span member = {t.p + starts[m], starts[m + 1] - starts[m]};
+                l.bridge = listed_bridge(member);
+                /* -nns: the member's ids, which tell whose host the listing is */
+                DeviceNote note = {.vendor = -1, .device = -1, .class_code = -1, .host_class = -1};
+                memcpy(note.address, l.address, sizeof(PciAddress));
+                if (first_ids(member, &note.vendor, &note.device))
+                        (void) context_note_device(c, &note);
                 bool seen = false;
                 for (size_t k = 0; k < c->n_listed && !seen; k++)
                         if (c->listed[k].group == l.group && c->listed[k].epoch == epoch &&

@@ -106,6 +106,8 @@ void context_done(HostContext *c);
  * to it; where: where it was read). Never fails: what finds no room is not noted. */
 void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigned joined,
                        const ContextWhere *where);
+/* Notes the host name a shell prompt pasted with a command shows: "root@pve:~# ", "[root@host dir]# ". */
+void context_note_prompt(HostContext *c, Span prompt);
 /* Whether a pasted vfio-pci ids= setting of the epoch lists vendor:device; returns it, or NULL. */
 const PastedIds *context_pasted_ids_of(const HostContext *c, unsigned epoch, int vendor, int device);
 const EpochInfo *context_epoch(const HostContext *c, unsigned epoch);

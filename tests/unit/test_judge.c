@@ -183,6 +183,55 @@ static void test_pasted_lspci(void **state) {
                 &o));
 }
 
+/* The loop every guide gives (lspci -nns of each member of /sys/kernel/iommu_groups/N/devices), one line a
+ * member, and the Arch wiki's heading with its members indented: their ids. */
+static void test_group_listing(void **state) {
+        (void) state;
+        OtherHost o;
+        assert_true(other(
+                "gpu-box",
+                (const char *const[]){
+                        "IOMMU Group 16 0b:00.0 VGA compatible controller [0300]: NVIDIA Corporation GA102 [GeForce RTX 3080] [10de:2206] (rev a1)",
+                        "IOMMU Group 16 0b:00.1 Audio device [0403]: NVIDIA Corporation GA102 High Definition Audio Controller [10de:1aef] (rev a1)",
+                        NULL},
+                &o));
+        assert_int_equal(o.devices_not_here, 2);
+        assert_string_equal(o.device, "0000:0b:00.0");
+        assert_int_equal(o.device_id, 0x2206);
+        assert_false(other(
+                "gpu-box",
+                (const char *const[]){
+                        "IOMMU Group 1:",
+                        "\t01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GP104 [GeForce GTX 1080] [10de:1b80] (rev a1)",
+                        "\t01:00.1 Audio device [0403]: NVIDIA Corporation GP104 High Definition Audio Controller [10de:10f0] (rev a1)",
+                        NULL},
+                &o));
+        assert_int_equal(o.devices_here, 2);
+}
+
+/* A shell prompt pasted with its command shows the host it was typed on. */
+static void test_prompt(void **state) {
+        (void) state;
+        OtherHost o;
+        const char *const pasted[] = {"root@pve:~# echo 0000:0b:00.0 > /sys/bus/pci/drivers/vfio-pci/bind",
+                                      "-bash: echo: write error: No such device", NULL};
+        assert_true(other("gpu-box", pasted, &o));
+        assert_string_equal(o.hostname, "pve");
+        assert_false(other("pve", pasted, &o));
+        assert_true(other(
+                "gpu-box",
+                (const char *const[]){
+                        "[root@fedora-ws ~]# echo 0000:0b:00.0 > /sys/bus/pci/drivers/vfio-pci/bind", NULL},
+                &o));
+        assert_string_equal(o.hostname, "fedora-ws");
+        /* a prompt without a host name */
+        assert_false(other("gpu-box",
+                           (const char *const[]){"# echo 0000:0b:00.0 > /sys/bus/pci/drivers/vfio-pci/bind",
+                                                 "$ echo 0000:0b:00.0 > /sys/bus/pci/drivers/vfio-pci/bind",
+                                                 NULL},
+                           &o));
+}
+
 /* A host whose PCI devices could not be read says nothing of the log's devices. */
 static void test_host_without_devices(void **state) {
         (void) state;
@@ -264,11 +313,17 @@ static void test_judge_uses_no_probes(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_no_marks_is_local),    cmocka_unit_test(test_other_hostname),
-                cmocka_unit_test(test_other_devices),        cmocka_unit_test(test_matching_device_is_local),
-                cmocka_unit_test(test_pasted_lspci),         cmocka_unit_test(test_host_without_devices),
-                cmocka_unit_test(test_journal_says),         cmocka_unit_test(test_journal_hostname),
+                cmocka_unit_test(test_no_marks_is_local),
+                cmocka_unit_test(test_other_hostname),
+                cmocka_unit_test(test_other_devices),
+                cmocka_unit_test(test_matching_device_is_local),
+                cmocka_unit_test(test_pasted_lspci),
+                cmocka_unit_test(test_host_without_devices),
+                cmocka_unit_test(test_journal_says),
+                cmocka_unit_test(test_journal_hostname),
                 cmocka_unit_test(test_judge_uses_no_probes),
+                cmocka_unit_test(test_group_listing),
+                cmocka_unit_test(test_prompt),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
