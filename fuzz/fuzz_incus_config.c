@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* An incus instance's backup.yaml or `incus config show` output (probes/incus.c incus_parse_config()): what
  * is accepted stays within its limits, each device's address is a normalised PCI address or none, each name
- * is one incus would accept, and the lines said of it against a host not probed carry no control byte. */
+ * is one incus would accept, an mdev type is a name that stays below mdev_supported_types, and the lines
+ * said of it against a host not probed carry no control byte. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -32,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
                                         strlen(dev->name));
                         FUZZ_CHECK(fuzz_terminal_safe(dev->gputype, strlen(dev->gputype)));
+                        /* mdev= names a directory below mdev_supported_types: never one that leaves it */
+                        FUZZ_CHECK(
+                                strspn(dev->mdev,
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                                        strlen(dev->mdev) &&
+                                dev->mdev[0] != '.');
+                        FUZZ_CHECK(strcmp(dev->gputype, "mdev") != 0 || dev->type != INCUS_DEVICE_GPU ||
+                                   dev->mdev[0]);
                 }
                 DomainConfig g = {.layer = GUEST_INCUS, .name = "win11"};
                 HostFacts host;

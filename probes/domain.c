@@ -121,6 +121,9 @@ void domain_config_done(DomainConfig *dc) {
         }
         free(dc->hostdevs);
         free(dc->unmatched);
+        for (size_t i = 0; i < dc->n_layer_lines; i++)
+                free(dc->layer_lines[i]);
+        free(dc->layer_lines);
         *dc = (DomainConfig){0};
 }
 
@@ -1087,5 +1090,7 @@ int domain_probe_lines(const DomainConfig *dc, const HostFacts *host, probe_line
         }
         for (size_t i = 0; i < dc->n_unmatched && e.r >= 0 && host && host->pci == KNOWN_PRESENT; i++)
                 emit_unmatched(&e, dc, &dc->unmatched[i]);
+        for (size_t i = 0; i < dc->n_layer_lines && e.r >= 0 && host && host->pci == KNOWN_PRESENT; i++)
+                e.r = fn(dc->layer_lines[i], strlen(dc->layer_lines[i]), userdata);
         return e.r;
 }

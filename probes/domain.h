@@ -101,6 +101,10 @@ typedef struct DomainConfig {
         size_t n_hostdevs;
         DomainUnmatched *unmatched; /* incus */
         size_t n_unmatched;
+        /* What the layer's loader judged itself, as whole probe lines (incus: a gpu of gputype mdev or
+         * sriov, whose card is not what is passed): said with the host's lines, as they are. */
+        char **layer_lines;
+        size_t n_layer_lines;
 } DomainConfig;
 
 /* Whether name can be a libvirt domain name: not empty, no '/' and no newline (libvirt's own rules), no

@@ -3,8 +3,10 @@
  * has them, as the VM's devices on this host. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,13 +132,25 @@ static int refuse(Diag *d, const char *origin, unsigned line, int r, const char 
         return r;
 }
 
+/* A directory name of mdev_supported_types: the parent driver's name, '-', the type ("nvidia-63",
+ * "i915-GVTg_V5_4", "mtty-2"). */
+static bool mdev_type_name_ok(const char *t) {
+        size_t n = strlen(t);
+        if (n == 0 || n > VX_INCUS_MDEV_TYPE_MAX || t[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) t[i]) && !strchr("._-", t[i]))
+                        return false;
+        return true;
+}
+
 /* The keys of a gpu or pci device that say which host device it is. */
 static int device_property(IncusDevice *dev, Span key, Span value, bool *is_passthrough, const char *origin,
                            unsigned no, Diag *d) {
         char v[64];
         if (!span_equals(key, "type") && !span_equals(key, "gputype") && !span_equals(key, "pci") &&
             !span_equals(key, "address") && !span_equals(key, "vendorid") &&
-            !span_equals(key, "productid") && !span_equals(key, "id"))
+            !span_equals(key, "productid") && !span_equals(key, "id") && !span_equals(key, "mdev"))
                 return 0;
         if (yaml_scalar(value, v, sizeof(v)) < 0)
                 return refuse(d, origin, no, -EINVAL, "a device's value incus would not have written");
@@ -180,8 +194,23 @@ static int device_property(IncusDevice *dev, Span key, Span value, bool *is_pass
                         dev->product = x;
                         dev->have_product = true;
                 }
-        } else
-                dev->have_card_id = v[0] != 0;
+        } else if (span_equals(key, "mdev")) {
+                /* the name of a directory of mdev_supported_types: incus writes the type's create file
+                 * below it, so no other name can start a VM */
+                if (!mdev_type_name_ok(v))
+                        return refuse(d, origin, no, -EINVAL, "an mdev type no kernel names");
+                strcpy(dev->mdev, v);
+        } else if (v[0]) {
+                /* id=: matched against the card's DRM number as incus prints it (gpu.go gpuSelected():
+                 * "%d"), so only a decimal number without leading zeros can pick a card */
+                uint64_t n;
+                const char *q = v;
+                if (!isdigit((unsigned char) v[0]) || !decimal_eat(&q, &n) || *q || (v[0] == '0' && v[1]) ||
+                    n > UINT_MAX)
+                        return refuse(d, origin, no, -EINVAL, "id= is not a DRM card number");
+                dev->have_card_id = true;
+                dev->card_id = (unsigned) n;
+        }
         return 0;
 }
 
@@ -212,6 +241,10 @@ static int close_device(DevicesReader *r, IncusInstance *inst, IncusDevice *plai
                 return 0;
         if (!r->dev.gputype[0])
                 strcpy(r->dev.gputype, "physical");
+        /* incus requires mdev= of gputype mdev (gpu_mdev.go validateConfig()) */
+        if (r->dev.type == INCUS_DEVICE_GPU && strcmp(r->dev.gputype, "mdev") == 0 && !r->dev.mdev[0])
+                return refuse(d, origin, r->dev.line, -EINVAL,
+                              "gputype mdev without mdev=, which incus requires");
         IncusDevice *list = r->expanded ? inst->devices : plain;
         size_t *n = r->expanded ? &inst->n_devices : n_plain;
         if (*n >= VX_INCUS_DEVICES_MAX) {
@@ -368,13 +401,58 @@ static int add_gpu(DomainConfig *g, const HostFacts *host, const char *address, 
         return r;
 }
 
-/* A gpu chosen by vendorid=/productid=: the host's display devices (class 03) that match
- * (internal/server/device/gpu.go gpuSelected()). */
-static int resolve_gpu(DomainConfig *g, const HostFacts *host, const IncusDevice *dev) {
-        DomainUnmatched u = {0};
-        const char *found = NULL;
+/* The DRM card number of the device at address (its drm/cardN, as incus's resources.GetGPU() reads it), or
+ * -1 without one. */
+static long drm_card_id(int rootfd, const char *address) {
+        char rel[PCI_ADDRESS_SIZE + 32];
+        long id = -1;
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/drm", address);
+        DIR *dir = rootfs_opendir(rootfd, rel);
+        if (!dir)
+                return -1;
+        for (struct dirent *e; id < 0 && (e = readdir(dir));) {
+                uint64_t n;
+                const char *q = e->d_name + 4;
+                if (strncmp(e->d_name, "card", 4) == 0 && isdigit((unsigned char) *q) &&
+                    decimal_eat(&q, &n) && !*q && n <= UINT_MAX)
+                        id = (long) n;
+        }
+        closedir(dir);
+        return id;
+}
+
+/* The host's GPU cards that incus's gpuSelected() picks for dev (internal/server/device/gpu.go): display
+ * devices (class 03) that are no VF (resources.GetGPU() lists a VF under its parent), matching each of
+ * pci=, vendorid=, productid= and id= that is given. The first max into out; returns how many. */
+static size_t select_cards(const HostFacts *host, int rootfd, const IncusDevice *dev, const PciDevice **out,
+                           size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < host->n_devices; i++) {
+                const PciDevice *m = &host->devices[i];
+                if ((m->class_code >> 16) != 0x03 || m->physfn[0] ||
+                    (dev->address[0] && strcmp(m->address, dev->address) != 0) ||
+                    (dev->have_vendor && m->vendor != dev->vendor) ||
+                    (dev->have_product && m->device != dev->product) ||
+                    (dev->have_card_id &&
+                     (rootfd < 0 || drm_card_id(rootfd, m->address) != (long) dev->card_id)))
+                        continue;
+                if (n < max)
+                        out[n] = m;
+                n++;
+        }
+        return n;
+}
+
+/* A gpu whose selection picks no card of the host, or several where one is needed: incus stops the start
+ * with "Failed to detect requested GPU device" or "VMs cannot match multiple GPUs per device". */
+static int add_unmatched(DomainConfig *g, const IncusDevice *dev, const PciDevice *const *cards, size_t n) {
+        DomainUnmatched u = {.n_matches = n};
         snprintf(u.id, sizeof(u.id), "%s", dev->name);
-        if (dev->have_vendor && dev->have_product)
+        if (dev->address[0])
+                snprintf(u.selector, sizeof(u.selector), "pci=%s", dev->address);
+        else if (dev->have_card_id)
+                snprintf(u.selector, sizeof(u.selector), "id=%u", dev->card_id);
+        else if (dev->have_vendor && dev->have_product)
                 snprintf(u.selector, sizeof(u.selector), "vendorid=%04x productid=%04x", dev->vendor,
                          dev->product);
         else if (dev->have_vendor)
@@ -383,18 +461,8 @@ static int resolve_gpu(DomainConfig *g, const HostFacts *host, const IncusDevice
                 snprintf(u.selector, sizeof(u.selector), "productid=%04x", dev->product);
         else
                 snprintf(u.selector, sizeof(u.selector), "any GPU");
-        for (size_t i = 0; i < host->n_devices; i++) {
-                const PciDevice *m = &host->devices[i];
-                if ((m->class_code >> 16) != 0x03 || (dev->have_vendor && m->vendor != dev->vendor) ||
-                    (dev->have_product && m->device != dev->product))
-                        continue;
-                if (u.n_matches < ELEMENTSOF(u.matches))
-                        memcpy(u.matches[u.n_matches], m->address, sizeof(u.matches[0]));
-                u.n_matches++;
-                found = m->address;
-        }
-        if (u.n_matches == 1)
-                return add_gpu(g, host, found, dev->name);
+        for (size_t i = 0; i < MIN(n, ELEMENTSOF(u.matches)); i++)
+                memcpy(u.matches[i], cards[i]->address, sizeof(u.matches[0]));
         DomainUnmatched *a = realloc(g->unmatched, (g->n_unmatched + 1) * sizeof(*a));
         if (!a)
                 return -ENOMEM;
@@ -403,7 +471,193 @@ static int resolve_gpu(DomainConfig *g, const HostFacts *host, const IncusDevice
         return 0;
 }
 
-static int guest_of(IncusState *st, const char *name, const HostFacts *host) {
+static int add_line(DomainConfig *g, const StrBuf *line) {
+        if (strbuf_failed(line))
+                return -ENOMEM;
+        char **a = realloc(g->layer_lines, (g->n_layer_lines + 1) * sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        g->layer_lines = a;
+        if (!(a[g->n_layer_lines] = strdup(strbuf_str(line))))
+                return -ENOMEM;
+        g->n_layer_lines++;
+        return 0;
+}
+
+static void line_start(StrBuf *b, const DomainConfig *g, const IncusDevice *dev, const char *address) {
+        strbuf_reset(b);
+        strbuf_printf(b, "incus %s: device %s %s", g->name, dev->name, address);
+}
+
+static int mdev_type_cmp(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+/* The mdev types the device at address offers (its mdev_supported_types), sorted, the first max into
+ * types; returns how many there are. */
+static size_t mdev_types(int rootfd, const char *address, char (*types)[VX_INCUS_MDEV_TYPE_MAX + 1],
+                         size_t max) {
+        char rel[PCI_ADDRESS_SIZE + 48];
+        size_t n = 0;
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types", address);
+        DIR *dir = rootfs_opendir(rootfd, rel);
+        if (!dir)
+                return 0;
+        /* all of them, to say the first in order */
+        char all[64][VX_INCUS_MDEV_TYPE_MAX + 1];
+        for (struct dirent *e; (e = readdir(dir));) {
+                if (!mdev_type_name_ok(e->d_name))
+                        continue;
+                if (n < ELEMENTSOF(all))
+                        memcpy(all[n], e->d_name, strlen(e->d_name) + 1); /* fits: mdev_type_name_ok() */
+                n++;
+        }
+        closedir(dir);
+        qsort(all, MIN(n, ELEMENTSOF(all)), sizeof(all[0]), mdev_type_cmp);
+        for (size_t i = 0; i < MIN(n, max); i++)
+                memcpy(types[i], all[i], sizeof(all[i]));
+        return n;
+}
+
+/* Whether the device at address offers mdev type `type`, and the available_instances it says (incus reads
+ * one that is not there as 0). */
+static bool mdev_offered(int rootfd, const char *address, const char *type, uint64_t *available) {
+        char rel[PCI_ADDRESS_SIZE + VX_INCUS_MDEV_TYPE_MAX + 48], buf[32];
+        snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types/%s", address, type);
+        int dfd = rootfs_open_dir(rootfd, rel);
+        if (dfd < 0)
+                return false;
+        const char *q = buf;
+        *available = 0;
+        if (rootfs_read_attr(dfd, "available_instances", buf, sizeof(buf)) >= 0 &&
+            !decimal_eat(&q, available))
+                *available = 0;
+        close(dfd);
+        return true;
+}
+
+/* The VFs of an SR-IOV card that incus lists as its VFs: display functions whose physfn is the card. */
+static size_t card_vfs(const HostFacts *host, const PciDevice *card, const PciDevice **out, size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < host->n_devices && n < max; i++) {
+                const PciDevice *m = &host->devices[i];
+                if ((m->class_code >> 16) == 0x03 && strcmp(m->physfn, card->address) == 0)
+                        out[n++] = m;
+        }
+        return n;
+}
+
+/* gputype mdev: one card, offering the type with an instance available, on itself or else on one of its
+ * VFs (gpu_mdev.go startVM(): "Invalid mdev profile %q", "No available mdev for profile %q"). incus then
+ * creates the mediated device on it: the card itself stays with its host driver and is not passed. */
+static int judge_mdev(DomainConfig *g, const HostFacts *host, int rootfd, const IncusDevice *dev) {
+        const PciDevice *cards[2];
+        size_t n = select_cards(host, rootfd, dev, cards, ELEMENTSOF(cards));
+        if (n != 1)
+                return add_unmatched(g, dev, cards, n);
+        const PciDevice *card = cards[0];
+        _cleanup_free_ const PciDevice **vfs = calloc(VX_INCUS_VFS_MAX, sizeof(*vfs));
+        _cleanup_(strbuf_done) StrBuf line = {0};
+        uint64_t available = 0, a;
+        bool found = mdev_offered(rootfd, card->address, dev->mdev, &available);
+        if (!vfs)
+                return -ENOMEM;
+        size_t n_vfs = found ? 0 : card_vfs(host, card, vfs, VX_INCUS_VFS_MAX);
+        for (size_t i = 0; i < n_vfs && available == 0; i++)
+                if (mdev_offered(rootfd, vfs[i]->address, dev->mdev, &a)) {
+                        found = true;
+                        available = a;
+                }
+        line_start(&line, g, dev, card->address);
+        if (!found) {
+                char types[VX_INCUS_MDEV_TYPES_SAID][VX_INCUS_MDEV_TYPE_MAX + 1];
+                size_t nt = mdev_types(rootfd, card->address, types, ELEMENTSOF(types));
+                for (size_t i = 0; i < n_vfs && nt == 0; i++)
+                        nt = mdev_types(rootfd, vfs[i]->address, types, ELEMENTSOF(types));
+                strbuf_printf(&line, ": mdev type %s: not offered", dev->mdev);
+                if (nt == 0)
+                        strbuf_puts(&line, " (the card offers no mdev type)");
+                else {
+                        strbuf_puts(&line, " (offered:");
+                        for (size_t i = 0; i < MIN(nt, ELEMENTSOF(types)); i++)
+                                strbuf_printf(&line, " %s", types[i]);
+                        strbuf_puts(&line, nt > ELEMENTSOF(types) ? " ...)" : ")");
+                }
+        } else if (available == 0)
+                strbuf_printf(&line, ": mdev type %s: no instance available (available_instances 0)",
+                              dev->mdev);
+        else
+                return 0;
+        return add_line(g, &line);
+}
+
+/* gputype sriov: a VF that no driver holds, of the chosen card with the most free (gpu_sriov.go getVF():
+ * "Couldn't find a matching GPU with available VFs"). incus binds that VF to vfio-pci and passes it alone:
+ * judged as a device of type pci. Without one, a line for each chosen card says why it has none. */
+static int judge_sriov(DomainConfig *g, const HostFacts *host, int rootfd, const IncusDevice *dev) {
+        const PciDevice *cards[8];
+        size_t n = select_cards(host, rootfd, dev, cards, ELEMENTSOF(cards));
+        if (n == 0)
+                return add_unmatched(g, dev, cards, n);
+        _cleanup_free_ const PciDevice **vfs = calloc(VX_INCUS_VFS_MAX, sizeof(*vfs));
+        if (!vfs)
+                return -ENOMEM;
+        const PciDevice *best = NULL;
+        double best_ratio = -1;
+        for (size_t c = 0; c < MIN(n, ELEMENTSOF(cards)); c++) {
+                size_t n_vfs = card_vfs(host, cards[c], vfs, VX_INCUS_VFS_MAX), n_free = 0;
+                const PciDevice *first_free = NULL;
+                for (size_t i = 0; i < n_vfs; i++)
+                        if (vfs[i]->driver == KNOWN_ABSENT) {
+                                if (!first_free || strcmp(vfs[i]->address, first_free->address) < 0)
+                                        first_free = vfs[i];
+                                n_free++;
+                        }
+                double ratio = cards[c]->sriov_numvfs > 0 ? (double) n_free / cards[c]->sriov_numvfs : 0;
+                if (first_free && ratio > best_ratio) {
+                        best = first_free;
+                        best_ratio = ratio;
+                }
+        }
+        if (best)
+                return guest_add(g, best->address, dev->name);
+        _cleanup_(strbuf_done) StrBuf line = {0};
+        int r = 0;
+        for (size_t c = 0; c < MIN(n, ELEMENTSOF(cards)) && r >= 0; c++) {
+                const PciDevice *card = cards[c];
+                line_start(&line, g, dev, card->address);
+                if (card->sriov_numvfs < 0)
+                        strbuf_puts(&line, ": gputype sriov: the card has no SR-IOV (no sriov_numvfs)");
+                else if (card->sriov_numvfs == 0)
+                        strbuf_puts(&line, ": gputype sriov: no VF enabled (sriov_numvfs 0)");
+                else {
+                        size_t n_vfs = card_vfs(host, card, vfs, VX_INCUS_VFS_MAX);
+                        strbuf_printf(&line, ": gputype sriov: every VF is on a host driver (%d enabled):",
+                                      card->sriov_numvfs);
+                        for (size_t i = 0; i < MIN(n_vfs, 2u); i++)
+                                strbuf_printf(&line, " %s on %s", vfs[i]->address,
+                                              vfs[i]->driver == KNOWN_PRESENT ? vfs[i]->driver_name : "?");
+                        if (n_vfs > 2)
+                                strbuf_puts(&line, " ...");
+                }
+                r = add_line(g, &line);
+        }
+        return r;
+}
+
+/* A gpu absent where pci= names it: incus refuses the device before it looks at the cards
+ * (device_utils_generic.go validatePCIDevice(): "Invalid PCI address (no device found): %s"). */
+static bool gpu_address_absent(DomainConfig *g, const HostFacts *host, const IncusDevice *dev, int *r) {
+        if (!dev->address[0] || host_find_device(host, dev->address))
+                return false;
+        _cleanup_(strbuf_done) StrBuf line = {0};
+        line_start(&line, g, dev, dev->address);
+        strbuf_puts(&line, ": absent");
+        *r = add_line(g, &line);
+        return true;
+}
+
+static int guest_of(IncusState *st, const char *name, const HostFacts *host, int rootfd) {
         DomainConfig *g = &st->guest;
         bool probed = host && host->pci == KNOWN_PRESENT;
         int r = 0;
@@ -411,15 +665,26 @@ static int guest_of(IncusState *st, const char *name, const HostFacts *host) {
         snprintf(g->name, sizeof(g->name), "%s", name);
         for (size_t i = 0; i < st->inst.n_devices && r >= 0; i++) {
                 const IncusDevice *dev = &st->inst.devices[i];
+                const PciDevice *cards[2];
+                size_t n;
                 if (dev->type == INCUS_DEVICE_PCI) {
                         if (dev->address[0])
                                 r = guest_add(g, dev->address, dev->name);
-                } else if (strcmp(dev->gputype, "physical") != 0)
-                        continue; /* a mediated device, a MIG instance or a VF incus picks: not judged */
-                else if (dev->address[0])
-                        r = add_gpu(g, probed ? host : NULL, dev->address, dev->name);
-                else if (probed && !dev->have_card_id)
-                        r = resolve_gpu(g, host, dev);
+                } else if (strcmp(dev->gputype, "physical") == 0) {
+                        if (dev->address[0])
+                                r = add_gpu(g, probed ? host : NULL, dev->address, dev->name);
+                        else if (!probed || (dev->have_card_id && rootfd < 0))
+                                continue;
+                        else if ((n = select_cards(host, rootfd, dev, cards, ELEMENTSOF(cards))) == 1)
+                                r = add_gpu(g, host, cards[0]->address, dev->name);
+                        else
+                                r = add_unmatched(g, dev, cards, n);
+                } else if (!probed || rootfd < 0 || gpu_address_absent(g, host, dev, &r))
+                        continue;
+                else if (strcmp(dev->gputype, "mdev") == 0)
+                        r = judge_mdev(g, host, rootfd, dev);
+                else if (strcmp(dev->gputype, "sriov") == 0)
+                        r = judge_sriov(g, host, rootfd, dev);
         }
         return r;
 }
@@ -476,7 +741,14 @@ int incus_load(const char *sysroot, const char *name, const char *config_file, c
                           name);
                 return -EINVAL;
         }
-        if ((r = guest_of(st, name, host)) < 0) {
+        /* What a gpu of gputype mdev or chosen by id= needs is read from the same root as the host's facts
+         * (not under a snapshot's facts, which hold neither). */
+        int sysfd = host && host->root && sysroot && strcmp(host->root, sysroot) == 0 ? rootfs_open(sysroot)
+                                                                                      : -EBADF;
+        r = guest_of(st, name, host, sysfd);
+        if (sysfd >= 0)
+                close(sysfd);
+        if (r < 0) {
                 domain_config_done(&st->guest);
                 if (r == -E2BIG)
                         diag_addf(d, "%s: more than %u devices to pass", st->config_path,

@@ -15,8 +15,13 @@
  * (internal/server/device/gpu.go gpuSelected(), gpu_physical.go startVM(), which also binds and passes
  * every function of the card in its IOMMU group), and type pci (address=, that function alone,
  * internal/server/device/pci.go). They become a DomainConfig of layer GUEST_INCUS, judged by
- * domain_probe_lines() as a libvirt domain's hostdevs are. A gpu of gputype mdev, mig or sriov, and one
- * chosen by id= (a DRM card number), is not judged. */
+ * domain_probe_lines() as a libvirt domain's hostdevs are. A gpu may also be chosen by id= (the card's DRM
+ * number). What incus needs of the host for the other gputypes of a VM is judged here and said as the
+ * guest's layer lines (docs/probe-lines.md): mdev, a type of that name under the card's (or its VFs')
+ * mdev_supported_types with an instance available (gpu_mdev.go startVM()); sriov, a VF of a chosen card
+ * that no driver holds (gpu_sriov.go getVF()), which incus binds to vfio-pci and passes: judged as a pci
+ * device. A gpu of gputype mig is for containers: incus skips it in a VM's expanded devices
+ * (instance/drivers/driver_qemu.go start(): ErrUnsupportedDevType). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,7 +43,9 @@ typedef struct IncusDevice {
         PciAddress address; /* pci= (gpu) or address= (pci), normalised as incus does; "" if not given */
         unsigned vendor, product; /* vendorid=, productid= (4 hex digits) */
         bool have_vendor, have_product;
-        bool have_card_id; /* id=: a DRM card number */
+        bool have_card_id; /* id=: a DRM card number (/sys/bus/pci/devices/ADDR/drm/cardN) */
+        unsigned card_id;
+        char mdev[VX_INCUS_MDEV_TYPE_MAX + 1]; /* mdev=: the mediated device type (gputype mdev) */
         unsigned line;
 } IncusDevice;
 

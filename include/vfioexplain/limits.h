@@ -233,6 +233,12 @@
 #define VX_INCUS_FILE_MAX (4u * 1024u * 1024u)
 #define VX_INCUS_DEVICES_MAX 64u
 #define VX_INCUS_NAME_MAX 127u
+/* A gpu's mdev= type as the kernel names a directory of mdev_supported_types ("nvidia-63",
+ * "i915-GVTg_V5_4"), and the types of a card said in a line when the one asked for is not among them. */
+#define VX_INCUS_MDEV_TYPE_MAX 63u
+#define VX_INCUS_MDEV_TYPES_SAID 4u
+/* The virtual functions of one SR-IOV GPU looked at for a free one (PCIe: at most 65535; GPUs: up to 63). */
+#define VX_INCUS_VFS_MAX 256u
 
 /* Kernel trace events (sources/trace.c). A decoded line longer than this is cut and counted: the kernel
  * prints a trace line into one trace_seq of a page, so none of its own lines is longer. */

@@ -117,9 +117,59 @@ first ids any "wrong-host-address 0000:00:02.0" \
 # Matched by its ids, the card is judged as if pci= named it.
 instance ids right 'gpu0 productid=1b80 type=gpu vendorid=10de'
 first ids right "none"
-# A mediated device (gputype mdev) is not a card: not judged.
-instance ids mdev 'gpu0 gputype=mdev mdev=nvidia-63 pci=0000:0a:00.0 type=gpu'
-first ids mdev "none"
+
+# A gpu that incus gives without passing the card (fixture gpu-sriov-gvt): gputype mdev, a GVT-g vGPU of the
+# Coffee Lake iGPU 00:02.0 (types i915-GVTg_V5_4, one instance left, and i915-GVTg_V5_8); gputype sriov, a VF of
+# the Flex 170 03:00.0, whose two VFs i915 holds.
+cp -a "$fx/gpu-sriov-gvt" "$tmp/gvt"
+instance gvt desk 'vgpu gputype=mdev mdev=i915-GVTg_V5_4 pci=0000:00:02.0 type=gpu'
+every gvt desk "none" ""
+instance gvt typo 'vgpu gputype=mdev mdev=i915-GVTg_V5_2 pci=0000:00:02.0 type=gpu'
+every gvt typo "mdev-type-unavailable 0000:00:02.0" \
+        '"incus typo: device vgpu 0000:00:02.0: mdev type i915-GVTg_V5_2: not offered (offered: i915-GVTg_V5_4 i915-GVTg_V5_8)" in ev(0) and fix(0)[0] == "incus info --resources"'
+instance gvt flexmdev 'vgpu gputype=mdev mdev=i915-GVTg_V5_4 pci=0000:03:00.0 type=gpu'
+first gvt flexmdev "mdev-type-unavailable 0000:03:00.0" \
+        '"incus flexmdev: device vgpu 0000:03:00.0: mdev type i915-GVTg_V5_4: not offered (the card offers no mdev type)" in ev(0)'
+# vendorid=8086 picks both Intel GPUs: a VM's mdev gpu takes one card.
+instance gvt both 'vgpu gputype=mdev mdev=i915-GVTg_V5_4 type=gpu vendorid=8086'
+first gvt both "wrong-host-address 0000:00:02.0" '"incus config device set both vgpu pci=0000:00:02.0" in fix(0)'
+# Another VM's vGPU took the last instance.
+cp -a "$tmp/gvt" "$tmp/gvtfull"
+echo 0 >"$tmp/gvtfull/sys/devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/available_instances"
+every gvtfull desk "mdev-type-unavailable 0000:00:02.0" \
+        '"incus desk: device vgpu 0000:00:02.0: mdev type i915-GVTg_V5_4: no instance available (available_instances 0)" in ev(0) and "grep -H . /sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/*/available_instances" in fix(0)'
+
+instance gvt flex 'gpu0 gputype=sriov pci=0000:03:00.0 type=gpu'
+every gvt flex "sriov-vf-unavailable 0000:03:00.0" \
+        '"echo 0 | sudo tee /sys/bus/pci/devices/0000:03:00.0/sriov_drivers_autoprobe && echo 0000:03:00.1 | sudo tee /sys/bus/pci/drivers/i915/unbind" in fix(0)'
+instance gvt igpuvf 'gpu0 gputype=sriov pci=0000:00:02.0 type=gpu'
+first gvt igpuvf "sriov-vf-unavailable 0000:00:02.0" \
+        '"incus igpuvf: device gpu0 0000:00:02.0: gputype sriov: the card has no SR-IOV (no sriov_numvfs)" in ev(0)'
+# One VF freed from i915: incus takes it (vendorid=8086 also picks the iGPU, which has no SR-IOV).
+cp -a "$tmp/gvt" "$tmp/vffree"
+rm "$tmp/vffree/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.2/driver" "$tmp/vffree/sys/bus/pci/drivers/i915/0000:03:00.2"
+instance vffree anyflex 'gpu0 gputype=sriov type=gpu vendorid=8086'
+first vffree flex "none"
+first vffree anyflex "none"
+# No VF enabled: sriov_numvfs 0, no virtfn.
+cp -a "$tmp/gvt" "$tmp/novf"
+echo 0 >"$tmp/novf/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/sriov_numvfs"
+rm -r "$tmp/novf/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00."[12] "$tmp/novf/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/virtfn"* \
+        "$tmp/novf/sys/bus/pci/devices/0000:03:00."[12] "$tmp/novf/sys/bus/pci/drivers/i915/0000:03:00."[12] \
+        "$tmp/novf/sys/kernel/iommu_groups/1"[01]"/devices/0000:03:00."[12]
+first novf flex "sriov-vf-unavailable 0000:03:00.0" \
+        '"incus flex: device gpu0 0000:03:00.0: gputype sriov: no VF enabled (sriov_numvfs 0)" in ev(0)'
+
+# id=: the card's DRM number (/sys/bus/pci/devices/ADDR/drm/cardN), for every gputype.
+cp -a "$tmp/gvt" "$tmp/drm"
+mkdir -p "$tmp/drm/sys/devices/pci0000:00/0000:00:02.0/drm/card0" "$tmp/drm/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/drm/card1" \
+        "$tmp/drm/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/drm/renderD129"
+instance drm byid 'gpu0 gputype=sriov id=1 type=gpu'
+first drm byid "sriov-vf-unavailable 0000:03:00.0"
+instance drm nocard 'gpu0 id=7 type=gpu'
+every drm nocard "wrong-host-address -" '"incus nocard: device gpu0: no GPU of the host matches id=7" in ev(0)'
+instance drm card0 'gpu0 id=0 type=gpu'
+first drm card0 "none"
 
 # `incus config show --expanded NAME` output saved by the user, given with --incus-config: the same devices.
 cat >"$tmp/win11.yaml" <<'EOF'
@@ -162,6 +212,12 @@ instance moved hostile 'gpu0 pci=../../../etc/shadow type=gpu'
 expect 2 'not a PCI address|a PCI address that is none' -- "$bin" --sysroot "$tmp/moved" --incus hostile
 instance moved badid 'gpu0 type=gpu vendorid=10dex'
 expect 2 'four hex digits' -- "$bin" --sysroot "$tmp/moved" --incus badid
+instance moved badcard 'gpu0 id=card1 type=gpu'
+expect 2 'not a DRM card number' -- "$bin" --sysroot "$tmp/moved" --incus badcard
+instance moved badmdev 'gpu0 gputype=mdev mdev=../../../../etc type=gpu'
+expect 2 'an mdev type no kernel names' -- "$bin" --sysroot "$tmp/moved" --incus badmdev
+instance moved nomdev 'gpu0 gputype=mdev type=gpu'
+expect 2 'without mdev=' -- "$bin" --sysroot "$tmp/moved" --incus nomdev
 instance moved ct 'gpu0 type=gpu'
 sed -i 's/^  type: virtual-machine$/  type: container/' "$tmp/moved/var/lib/incus/virtual-machines/ct/backup.yaml"
 expect 2 'is a container' -- "$bin" --sysroot "$tmp/moved" --incus ct
