@@ -289,15 +289,11 @@ static Source source_of_ident(Span ident) {
 
 /* "host ident[pid]: " after a journal timestamp. The identifier must be "kernel" or carry a [pid] when
  * strict, so that a dmesg message such as "pci 0000:00:01.0: ..." is not mistaken for one. */
-/* "ident[pid]: " or "kernel: " with no host before it: journalctl --no-hostname (journalctl -k -o
- * short-monotonic --no-hostname is a common "dmesg" alias). Without a pid only "kernel" is taken, so that
- * "2024-...Z qemu-system-x86_64: ..." stays QEMU's own -msg timestamp=on line. */
-static bool eat_ident_no_host(Span *s, Line *l) {
+/* "ident[pid]: " or "kernel: " at s: the journal's identifier, l's ident once eaten. */
+static bool eat_bare_ident(Span *s, Line *l) {
         Span t = *s, ident;
         bool pid = false;
 
-        if (!span_eat_char(&t, ' '))
-                return false;
         ident.p = t.p;
         while (t.len > 0 && is_ident_char(t.p[0]))
                 span_advance(&t, 1);
@@ -314,6 +310,18 @@ static bool eat_ident_no_host(Span *s, Line *l) {
         span_eat_char(&t, ' ');
         l->host = (Span){0};
         l->ident = ident;
+        *s = t;
+        return true;
+}
+
+/* "ident[pid]: " or "kernel: " with no host before it: journalctl --no-hostname (journalctl -k -o
+ * short-monotonic --no-hostname is a common "dmesg" alias). Without a pid only "kernel" is taken, so that
+ * "2024-...Z qemu-system-x86_64: ..." stays QEMU's own -msg timestamp=on line. */
+static bool eat_ident_no_host(Span *s, Line *l) {
+        Span t = *s;
+
+        if (!span_eat_char(&t, ' ') || !eat_bare_ident(&t, l))
+                return false;
         *s = t;
         return true;
 }
@@ -635,13 +643,8 @@ static bool parse_libvirt_log(Span s, Line *l) {
         return true;
 }
 
-/* The rest of a journal line once its stamp (before[0..t)) is eaten; mono >= 0 for short-monotonic's. */
-static bool journal_short_after_stamp(Span before, Span t, double mono, Line *l) {
-        bool strict = mono >= 0; /* short-monotonic looks like dmesg */
-
-        l->stamp = span_make(before.p, (size_t) (t.p - before.p));
-        if (!eat_host_ident(&t, strict, l))
-                return false;
+/* The message of a journal line at t, its identifier eaten. */
+static void journal_after_ident(Span t, double mono, Line *l) {
         l->format = FORMAT_JOURNAL_SHORT;
         l->mono = mono;
         Source src = source_of_ident(l->ident);
@@ -666,6 +669,29 @@ static bool journal_short_after_stamp(Span before, Span t, double mono, Line *l)
         set_view(l, src, t);
         if (src == SOURCE_LIBVIRT)
                 add_embedded_qemu(l);
+}
+
+/* The rest of a journal line once its stamp (before[0..t)) is eaten; mono >= 0 for short-monotonic's. */
+static bool journal_short_after_stamp(Span before, Span t, double mono, Line *l) {
+        bool strict = mono >= 0; /* short-monotonic looks like dmesg */
+
+        l->stamp = span_make(before.p, (size_t) (t.p - before.p));
+        if (!eat_host_ident(&t, strict, l))
+                return false;
+        journal_after_ident(t, mono, l);
+        return true;
+}
+
+/* A journal line whose stamp and host were cut off ("kernel: vfio-pci 0000:04:00.0: ...", "libvirtd[812]:
+ * ..."): copied from the middle of a line, or by a forum's or a blog's quote. Only "kernel" and an
+ * identifier with its [pid] are taken: "qemu-system-x86_64: " is QEMU's own prefix. */
+static bool parse_journal_cut(Span s, Line *l) {
+        Line cut = *l;
+        /* the journal writes a blank after the colon */
+        if (!eat_bare_ident(&s, &cut) || s.p[-1] != ' ')
+                return false;
+        *l = cut;
+        journal_after_ident(s, -1, l);
         return true;
 }
 
@@ -902,6 +928,10 @@ void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
                         goto done;
                 }
         }
+
+        if (s.len > 0 && is_ident_char(s.p[0]) && parse_journal_cut(s, &l))
+                goto done;
+        l = (Line){.priority = -1, .mono = -1};
 
         if (span_starts_with(s, "type=")) {
                 l.format = FORMAT_AUDIT;

@@ -262,6 +262,25 @@ static void test_journal_formats(void **state) {
         /* a program that only resembles it stays the journal's */
         assert_line("Jun 04 07:25:13 pve1 QEMUX[12]: kvm: x", FORMAT_JOURNAL_SHORT, SOURCE_JOURNAL,
                     "kvm: x");
+        /* the stamp and the host cut off (a line quoted from its middle, a blog's excerpt): "kernel: " and
+         * an identifier with its [pid] are still the journal's */
+        assert_line(
+                "kernel: vfio-pci 0000:04:00.0: Device is ineligible for IOMMU domain attach due to platform "
+                "RMRR requirement. Contact your platform vendor.",
+                FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                "vfio-pci 0000:04:00.0: Device is ineligible for IOMMU domain attach due to platform RMRR "
+                "requirement. Contact your platform vendor.");
+        assert_line("kernel: [    3.911580] DMAR: IOMMU enabled", FORMAT_JOURNAL_SHORT, SOURCE_KERNEL,
+                    "DMAR: IOMMU enabled");
+        l = classify("libvirtd[1234]: internal error: x");
+        assert_int_equal(l.format, FORMAT_JOURNAL_SHORT);
+        assert_int_equal(l.views[0].source, SOURCE_LIBVIRT);
+        assert_span(l.views[0].text, "internal error: x");
+        /* ... but not a program's own prefix, nor a kernel message's device name */
+        assert_line("qemu-system-x86_64: vfio: error", FORMAT_QEMU, SOURCE_QEMU, "vfio: error");
+        assert_line("kernelx: a", FORMAT_BARE, SOURCE_UNKNOWN, "kernelx: a");
+        assert_line("DMAR: IOMMU enabled", FORMAT_BARE, SOURCE_UNKNOWN, "DMAR: IOMMU enabled");
+        assert_line("ata1[2]:x", FORMAT_BARE, SOURCE_UNKNOWN, "ata1[2]:x");
 }
 
 static void test_journal_json(void **state) {
