@@ -108,4 +108,28 @@ PY
 grep -q "$note" "$tmp/run-own.text" && fail "run, own log: the note"
 grep -q 'not-bound-to-vfio.*confirmed by the host' "$tmp/run-own.text" || { fail "run, own log: probes"; cat "$tmp/run-own.text"; }
 
+# A journal (--file): another _MACHINE_ID is another machine whatever its lines show; entries with this
+# host's _MACHINE_ID are this host's, even under another _HOSTNAME (the host renamed since).
+jr=/usr/lib/systemd/systemd-journal-remote
+[ -x "$jr" ] || jr=/lib/systemd/systemd-journal-remote
+echo 0a1b2c3d4e5f60718293a4b5c6d7e8f9 >"$tmp/gpu-box/etc/machine-id"
+# journal FILE MACHINE_ID HOSTNAME: QEMU's not-viable line as one entry of that machine.
+journal() {
+        printf '%s\n' "__REALTIME_TIMESTAMP=1732089488000000" "__MONOTONIC_TIMESTAMP=1000000" \
+                "_BOOT_ID=21b6d51cc46948f8b6cadadeda046062" "_MACHINE_ID=$2" "_HOSTNAME=$3" "_TRANSPORT=stdout" \
+                "SYSLOG_IDENTIFIER=QEMU" "PRIORITY=3" \
+                "MESSAGE=kvm: -device vfio-pci,host=0000:0b:00.0,id=hostpci0,bus=ich9-pcie-port-1,addr=0x0: vfio 0000:0b:00.0: group 16 is not viable" \
+                "" >"$1.export"
+        "$jr" --split-mode=none --seal=no --output="$1" "$1.export" >/dev/null 2>&1 || fail "systemd-journal-remote: $1"
+}
+journal "$tmp/other.journal" 99887766554433221100ffeeddccbbaa forum-pve-7
+journal "$tmp/own.journal" 0a1b2c3d4e5f60718293a4b5c6d7e8f9 renamed-box
+"$bin" --rules "$rules" --sysroot "$tmp/gpu-box" --file "$tmp/other.journal" >"$tmp/j.text" 2>"$tmp/err"
+grep -qF "$note: its journal entries are machine-id 99887766554433221100ffeeddccbbaa's, not this host's; $advice" "$tmp/j.text" ||
+        { fail "journal of another machine: the note"; cat "$tmp/j.text" "$tmp/err"; }
+grep -q 'group-companion-unbound' "$tmp/j.text" || fail "journal of another machine: not judged"
+grep -q 'confirmed by the host\|\[probe\]' "$tmp/j.text" && fail "journal of another machine: this host's facts used"
+"$bin" --rules "$rules" --sysroot "$tmp/gpu-box" --format json --file "$tmp/own.journal" >"$tmp/j.json" 2>"$tmp/err"
+json "$tmp/j.json" '"other_host" not in d["stats"] and "not-bound-to-vfio" in probed(d)'
+
 finish
