@@ -203,6 +203,60 @@ printf '%s\n' 'qemu-system-x86_64:/run/incus/win11/qemu.conf:132: vfio 0000:01:0
 grep -q '(1 line read' "$tmp/out" && echo "ok: qemulog: /var/log/incus/win11/qemu.early.log read" \
         || { echo "FAIL: qemulog: qemu.early.log not read"; sed 's/^/  /' "$tmp/out"; fails=$((fails + 1)); }
 
+# run --incus NAME -- COMMAND: COMMAND's output is read (here incus's refusal as its command line prints it) and
+# the report, after it fails, has the instance's devices checked, in incus's terms; the exit status is COMMAND's.
+# live_report WHAT JSON-LINES-FILE PYTHON-ASSERTION: over every cause of every event (the list c).
+live_report() {
+        if python3 - "$2" "$3" <<'PY'
+import json, sys
+c = []
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    c += e["report"]["causes"] if "report" in e else [e["cause"]] if "cause" in e else []
+ev = [t["text"] for x in c for t in x["evidence"]]
+fixes = [f["command"] for x in c for f in x["fix"]]
+assert c, "no cause"
+assert not any("virsh" in f for f in fixes), fixes
+assert eval(sys.argv[2]), (sys.argv[2], ev, fixes)
+PY
+        then echo "ok: $1"; else echo "FAIL: $1"; sed 's/^/  stderr: /' "$tmp/err"; fails=$((fails + 1)); fi
+}
+"$bin" run --sysroot "$tmp/moved" --incus win11 --format json -- \
+        sh -c 'echo "Error: Failed to start device \"gpu0\": Invalid PCI address (no device found): 0000:0a:00.0" >&2; exit 1' \
+        </dev/null >"$tmp/run.json" 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ] && echo "ok: run --incus: COMMAND's exit status" || { echo "FAIL: run --incus: exit $rc, want 1"; fails=$((fails + 1)); }
+live_report "run --incus: incus's refusal and the instance's device, incus's fixes" "$tmp/run.json" \
+        '"incus win11: device gpu0 0000:0a:00.0: absent" in ev and any(t.endswith("Invalid PCI address (no device found): 0000:0a:00.0") for t in ev) and "incus config device show win11" in fixes'
+# A command that fails saying nothing: the instance's devices alone.
+"$bin" run --sysroot "$tmp/moved" --incus win11 --format json -- sh -c 'exit 3' </dev/null >"$tmp/run.json" 2>"$tmp/err"
+rc=$?
+[ $rc = 3 ] && echo "ok: run --incus: exit 3 passed on" || { echo "FAIL: run --incus -- exit 3: exit $rc"; fails=$((fails + 1)); }
+live_report "run --incus: a silent failure, the instance's device" "$tmp/run.json" '"incus win11: device gpu0 0000:0a:00.0: absent" in ev'
+
+# watch --incus NAME: the host's journal (one kernel line, written by systemd-journal-remote) is followed from
+# its start, and the instance's devices are judged with it: the card that moved is an event, in incus's terms.
+mid=$(cat "$tmp/moved/etc/machine-id" 2>/dev/null || echo 5c1e2b7d9a0f4e3b8c6d1a2f3e4b5c6d)
+mkdir -p "$tmp/moved/var/log/journal/$mid"
+printf '%s\n' '__REALTIME_TIMESTAMP=1727773200000000' '__MONOTONIC_TIMESTAMP=1843201' '_BOOT_ID=21b6d51cc46948f8b6cadadeda046062' \
+        '_TRANSPORT=kernel' 'PRIORITY=5' 'SYSLOG_FACILITY=0' 'SYSLOG_IDENTIFIER=kernel' \
+        'MESSAGE=Linux version 6.8.0-45-generic (buildd@lcy02-amd64-115) (x86_64-linux-gnu-gcc-13 (Ubuntu 13.2.0-23ubuntu4) 13.2.0, GNU ld (GNU Binutils for Ubuntu) 2.42) #45-Ubuntu SMP PREEMPT_DYNAMIC Fri Aug 30 12:02:04 UTC 2024' \
+        "_MACHINE_ID=$mid" '_HOSTNAME=desk' '_RUNTIME_SCOPE=system' '' >"$tmp/k.export"
+jr=
+for c in "${SYSTEMD_JOURNAL_REMOTE:-}" /lib/systemd/systemd-journal-remote /usr/lib/systemd/systemd-journal-remote; do
+        [ -n "$c" ] && [ -x "$c" ] && { jr=$c; break; }
+done
+if [ -z "$jr" ] || ! "$jr" --split-mode=none --seal=no --output="$tmp/moved/var/log/journal/$mid/system.journal" "$tmp/k.export" 2>"$tmp/err"; then
+        echo "FAIL: watch --incus: no journal written (systemd-journal-remote: ${jr:-not installed})"; fails=$((fails + 1))
+else
+        timeout --preserve-status -s INT 15 "$bin" watch --sysroot "$tmp/moved" --incus win11 --format json --since @0 \
+                </dev/null >"$tmp/watch.json" 2>"$tmp/err"
+        rc=$?
+        [ $rc = 1 ] && echo "ok: watch --incus: exit 1 (a cause seen)" || { echo "FAIL: watch --incus: exit $rc, want 1"; fails=$((fails + 1)); }
+        live_report "watch --incus: the instance's device, incus's fixes" "$tmp/watch.json" \
+                '"incus win11: device gpu0 0000:0a:00.0: absent" in ev and "incus config device show win11" in fixes'
+fi
+
 # No backup.yaml (a stopped VM on a zfs pool: its volume is not mounted): one line that says how to give it.
 expect 2 'incus config show --expanded win11 >win11.yaml' -- "$bin" --sysroot "$tmp/nobackup" --incus win11
 # What is not an instance name, a container, a value incus would refuse, two VMs named: one line, exit 2.
