@@ -252,14 +252,13 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
         strbuf_puts(b, "\n</details>\n");
 
         if (f->root) {
-                struct json_object *snap = facts_to_json(f);
+                /* Written no further than it can be embedded: a host of 4096 devices has 5 MB of it. */
                 _cleanup_(strbuf_done) StrBuf js = {0};
-                if (!snap || output_put_json(&js, snap, true) < 0) {
-                        json_object_put(snap);
-                        return -ENOMEM;
-                }
-                json_object_put(snap);
-                if (js.len <= VX_REPORT_SNAPSHOT_EMBED_MAX) {
+                r = facts_put_json(f, 0, VX_REPORT_SNAPSHOT_EMBED_MAX, &js);
+                if (r < 0 && r != -EFBIG)
+                        return r;
+                if (r == 0) {
+                        strbuf_putc(&js, '\n');
                         strbuf_puts(
                                 b,
                                 "\n<details><summary>Host snapshot (save as host.json, replay with <code>vfioexplain --snapshot host.json</code>)</summary>\n\n");
@@ -268,8 +267,8 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
                 } else
                         strbuf_printf(
                                 b,
-                                "\nThe host snapshot (%zu KB) is too large to embed here: `vfioexplain snapshot %s-o host.json` writes it; attach that file.\n",
-                                js.len / 1024, o->redact ? "--redact " : "");
+                                "\nThe host snapshot (more than %u KB) is too large to embed here: `vfioexplain snapshot %s-o host.json` writes it; attach that file.\n",
+                                VX_REPORT_SNAPSHOT_EMBED_MAX / 1024, o->redact ? "--redact " : "");
         }
         return strbuf_failed(b) ? -ENOMEM : 0;
 }

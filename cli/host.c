@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,8 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 ret = exit_status_of(r);
                 goto out;
         }
-        j = facts_to_json(&host);
-        if (!j || output_put_json(&text, j, true) < 0) {
+        if (facts_put_json(&host, 0, SIZE_MAX, &text) < 0 ||
+            (strbuf_putc(&text, '\n'), strbuf_failed(&text))) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
                 goto out;

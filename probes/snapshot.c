@@ -2,6 +2,7 @@
 /* HostFacts <-> JSON from one table of fields, which writes the snapshot and reads it back token by token.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "escape.h"
 #include "pci_address.h"
 #include "snapshot.h"
+#include "strbuf.h"
 #include "strparse.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
@@ -517,6 +519,87 @@ static struct json_object *object_json(const Table *t, const void *base, const H
 
 struct json_object *facts_to_json(const HostFacts *f) {
         return object_json(&host_table, f, f);
+}
+
+/* As output writes pretty JSON (output_json.c JSON_FLAGS). */
+#define PRETTY (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* v as json-c pretty-prints it at a depth of indent spaces (a JSON string holds no raw newline, so each
+ * one starts a line: json-c's indentation is relative), after sep, a line break and indent spaces. Takes v.
+ */
+static int put_pretty(StrBuf *out, const char *sep, size_t indent, const char *key, struct json_object *v) {
+        static const char spaces[] = "                ";
+        size_t len;
+        const char *s = v ? json_object_to_json_string_length(v, PRETTY, &len) : NULL;
+        int r = 0;
+
+        assert(indent <= sizeof(spaces) - 1);
+        if (!s) {
+                r = -ENOMEM;
+                goto out;
+        }
+        strbuf_puts(out, sep);
+        strbuf_putc(out, '\n');
+        strbuf_append(out, spaces, indent);
+        if (key)
+                strbuf_printf(out, "\"%s\": ", key);
+        for (const char *nl; (nl = memchr(s, '\n', len)); len -= (size_t) (nl + 1 - s), s = nl + 1) {
+                strbuf_append(out, s, (size_t) (nl + 1 - s));
+                strbuf_append(out, spaces, indent);
+        }
+        strbuf_append(out, s, len);
+out:
+        json_object_put(v);
+        return r;
+}
+
+int facts_put_json(const HostFacts *f, size_t indent, size_t max, StrBuf *out) {
+        static const char spaces[] = "                ";
+        const Table *t = &host_table;
+        size_t start = out->len;
+        const char *sep = "";
+        int r;
+
+        assert(indent + 4 <= sizeof(spaces) - 1);
+        strbuf_putc(out, '{');
+        for (size_t i = 0; i < t->n; i++) {
+                const Field *fl = &t->fields[i];
+                /* The members of object_json(), in its order and with its omissions. */
+                if (!f->root && fl->kind != K_VERSION && fl->kind != K_PROBED)
+                        break;
+                if (fl->written && !fl->written(f))
+                        continue;
+                if (fl->kind != K_ARRAY) {
+                        struct json_object *v = field_json(fl, f, f);
+                        if (v && (r = put_pretty(out, sep, indent + 2, fl->key, v)) < 0)
+                                return r;
+                        sep = v ? "," : sep;
+                } else {
+                        /* A list (4096 devices) an entry at a time. */
+                        size_t n = count_of(f, fl);
+                        const char *elems =
+                                (fl->flags & HEAP) ? *CMEMBER(char *, f, fl) : CMEMBER(char, f, fl);
+                        if ((fl->flags & OMIT_EMPTY) && n == 0)
+                                continue;
+                        strbuf_printf(out, "%s\n%.*s\"%s\": [", sep, (int) indent + 2, spaces, fl->key);
+                        for (size_t k = 0; k < n; k++) {
+                                if ((r = put_pretty(out, k ? "," : "", indent + 4, NULL,
+                                                    object_json(fl->sub, elems + k * fl->size, f))) < 0)
+                                        return r;
+                                if (out->len - start > max)
+                                        return -EFBIG;
+                        }
+                        /* json-c breaks the line before the bracket of an empty list too. */
+                        strbuf_printf(out, "\n%.*s]", (int) indent + 2, spaces);
+                        sep = ",";
+                }
+                if (out->len - start > max)
+                        return -EFBIG;
+        }
+        strbuf_printf(out, "\n%.*s}", (int) indent, spaces);
+        if (strbuf_failed(out))
+                return -ENOMEM;
+        return out->len - start > max ? -EFBIG : 0;
 }
 
 /* ---- reading: one pass over the text, each value checked as its token is read, nothing kept but the

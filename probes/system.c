@@ -122,52 +122,116 @@ void probe_system(int rootfd, HostFacts *f) {
         probe_users(rootfd, f);
 }
 
-/* dpkg's status database (deb-control(5) paragraphs): the Version of an installed Package. */
-static void dpkg_versions(const char *text, size_t len, HostFacts *f) {
-        const struct {
-                const char *package;
-                char *out;
-        } wanted[] = {
-                {"qemu-system-x86", f->qemu_version},
-                {"qemu-kvm", f->qemu_version},
-                {"libvirt-daemon", f->libvirt_version},
-        };
-        _Static_assert(sizeof(f->qemu_version) == sizeof(f->libvirt_version), "one size for both");
-        Span s = span_make(text, len), line, package = {0}, version = {0};
-        bool installed = false, end;
-        do {
-                end = !span_next_line(&s, &line);
-                if (end || line.len == 0) {
-                        for (size_t i = 0; installed && version.len && i < ELEMENTSOF(wanted); i++) {
-                                char *out = wanted[i].out;
-                                if (!out[0] && package.len == strlen(wanted[i].package) &&
-                                    memcmp(package.p, wanted[i].package, package.len) == 0)
-                                        (void) copy_printable(version, out, sizeof(f->qemu_version));
-                        }
-                        package = version = (Span){0};
-                        installed = false;
-                        continue;
+/* dpkg's status database (deb-control(5) paragraphs): the Version of an installed Package, read a line at a
+ * time, so that a large database (a server's of many packages is tens of MB) costs one line's buffer. */
+enum { DPKG_QEMU, DPKG_LIBVIRT, DPKG_FOUND_MAX };
+#define DPKG_VERSION_SIZE sizeof(((HostFacts *) NULL)->qemu_version)
+_Static_assert(sizeof(((HostFacts *) NULL)->libvirt_version) == DPKG_VERSION_SIZE, "one size for both");
+
+static const struct {
+        const char *package;
+        int found;
+} dpkg_wanted[] = {
+        {"qemu-system-x86", DPKG_QEMU},
+        {"qemu-kvm", DPKG_QEMU},
+        {"libvirt-daemon", DPKG_LIBVIRT},
+};
+
+typedef struct DpkgScan {
+        int package; /* the paragraph's Package in dpkg_wanted[], or -1 */
+        bool installed;
+        char version[DPKG_VERSION_SIZE];
+        char found[DPKG_FOUND_MAX][DPKG_VERSION_SIZE]; /* the first installed paragraph's of each */
+} DpkgScan;
+
+/* One line of the database, without its newline; an empty one ends a paragraph. */
+static void dpkg_line(DpkgScan *d, Span line) {
+        if (line.len == 0) {
+                if (d->package >= 0 && d->installed && d->version[0]) {
+                        char *out = d->found[dpkg_wanted[d->package].found];
+                        if (!out[0])
+                                memcpy(out, d->version, DPKG_VERSION_SIZE);
                 }
-                if (span_eat_literal(&line, "Package:"))
-                        package = line, span_trim(&package);
-                else if (span_eat_literal(&line, "Version:"))
-                        version = line, span_trim(&version);
-                else if (span_eat_literal(&line, "Status:"))
-                        installed = span_find(line, " installed") != NULL;
-        } while (!end);
+                d->package = -1;
+                d->installed = false;
+                d->version[0] = 0;
+                return;
+        }
+        if (span_eat_literal(&line, "Package:")) {
+                span_trim(&line);
+                d->package = -1;
+                for (size_t i = 0; i < ELEMENTSOF(dpkg_wanted); i++)
+                        if (line.len == strlen(dpkg_wanted[i].package) &&
+                            memcmp(line.p, dpkg_wanted[i].package, line.len) == 0)
+                                d->package = (int) i;
+        } else if (span_eat_literal(&line, "Version:")) {
+                if (!copy_printable(line, d->version, sizeof(d->version)))
+                        d->version[0] = 0;
+        } else if (span_eat_literal(&line, "Status:"))
+                d->installed = span_find(line, " installed") != NULL;
+}
+
+/* The lines of buf[0..len) that end in it are given to dpkg_line() (a line begun by a cut one, skipping,
+ * is not); returns how many bytes that took. */
+static size_t dpkg_lines(DpkgScan *d, const char *buf, size_t len, bool *skipping) {
+        size_t start = 0;
+        const char *nl;
+        while ((nl = memchr(buf + start, '\n', len - start))) {
+                if (!*skipping)
+                        dpkg_line(d, span_make(buf + start, (size_t) (nl - (buf + start))));
+                *skipping = false;
+                start = (size_t) (nl - buf) + 1;
+        }
+        return start;
 }
 
 int probe_packages(const char *root, HostFacts *f) {
-        _cleanup_free_ char *text = NULL;
-        size_t len;
+        DpkgScan d = {.package = -1};
+        size_t len = 0, total = 0;
+        bool skipping = false;
+        int r = 0;
+
         int rootfd = rootfs_open(root);
         if (rootfd < 0)
                 return rootfd;
-        int r = rootfs_read_file(rootfd, "var/lib/dpkg/status", VX_DPKG_STATUS_MAX, &text, &len);
+        int fd = rootfs_open_file(rootfd, "var/lib/dpkg/status");
         close(rootfd);
+        if (fd < 0)
+                return fd;
+        _cleanup_free_ char *buf = malloc(VX_DPKG_LINE_MAX);
+        if (!buf) {
+                close(fd);
+                return -ENOMEM;
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf + len, VX_DPKG_LINE_MAX - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        r = -errno;
+                else if ((total += (size_t) n) > VX_DPKG_STATUS_MAX)
+                        r = -EFBIG;
+                if (n <= 0 || r < 0)
+                        break;
+                len += (size_t) n;
+                size_t used = dpkg_lines(&d, buf, len, &skipping);
+                memmove(buf, buf + used, len - used);
+                len -= used;
+                /* A line longer than the buffer (a long Description's) is none of the fields looked for. */
+                if (len == VX_DPKG_LINE_MAX) {
+                        skipping = true;
+                        len = 0;
+                }
+        }
+        close(fd);
         if (r < 0)
                 return r;
-        dpkg_versions(text, len, f);
+        /* The last line needs no newline, the last paragraph no empty line after it. */
+        if (len > 0 && !skipping)
+                dpkg_line(&d, span_make(buf, len));
+        dpkg_line(&d, span_make("", 0));
+        memcpy(f->qemu_version, d.found[DPKG_QEMU], DPKG_VERSION_SIZE);
+        memcpy(f->libvirt_version, d.found[DPKG_LIBVIRT], DPKG_VERSION_SIZE);
         f->packages = KNOWN_PRESENT;
         return 0;
 }

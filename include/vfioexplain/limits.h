@@ -192,9 +192,12 @@
 #define VX_PROBE_FILE_MAX (64u * 1024u)
 /* pci.ids, for device names: the real one (pciutils, hwdata) is about 1.3 MB; a larger one is not read. */
 #define VX_PCI_IDS_MAX (4u * 1024u * 1024u)
-/* The start of proc/cpuinfo read for the first processor's fields (its flags line alone is ~1.5 KB),
- * and dpkg's status database, read whole for reports. */
+/* The start of proc/cpuinfo read for the first processor's fields (its flags line alone is ~1.5 KB). */
 #define VX_CPUINFO_HEAD_MAX (8u * 1024u)
+/* dpkg's status database, for reports: read a line at a time in a buffer of VX_DPKG_LINE_MAX (a longer
+ * line, a Description's, is none of the fields looked for and is skipped), at most VX_DPKG_STATUS_MAX of
+ * it (a desktop's is 2 to 4 MB): memory does not grow with it, the time to read it does. */
+#define VX_DPKG_LINE_MAX (64u * 1024u)
 #define VX_DPKG_STATUS_MAX (64u * 1024u * 1024u)
 
 /* A libvirt domain (--domain): its XML file, the PCI devices it may assign, the values taken from it.

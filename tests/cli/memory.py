@@ -16,6 +16,11 @@
 # at the end (once read whole: 72 MB), and watch following a journal of 4096 matching lines of 60 KB until
 # it has read them, then its summary on SIGTERM (once 249 MB); run's own bound comes first.
 #
+# Under --sysroot (issue 24 #11): report of a tree whose dpkg status is as large as VX_DPKG_STATUS_MAX lets
+# it be (read whole once: 70 MB for 62 MB), the version of the package at its end still found; and report and
+# snapshot -o of a tree of 4096 PCI functions, FACTS_DEVICES_MAX (the snapshot's tree once took 30 MB and its
+# text 16 MB more: 60 MB).
+#
 # Last, the journal of 64 hosts (a systemd-journal-remote directory), each with lines that would fill the
 # bounds by itself: the hosts' analyses share one set of bounds (AnalysisBudget) and one line memo, and the
 # report of many hosts is written a host at a time; 64 hosts once took 450 MB of analyses and 170 MB more
@@ -147,6 +152,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         fails += escaped_bound(binary, src, tmp, RSS_MAX_MB + fixed)
         fails += guest_bound(binary, src, tmp)
+        fails += dpkg_bound(binary, src, tmp)
+        fails += devices_bound(binary, src, tmp)
     # 2 MB do not reach Hyperscan (VX_SCAN_ACCEL_AFTER): the default engine's growth is counted past its cost.
     for scan, limit, compiled in (("portable", RSS_MAX_MB, 0.0), (None, RSS_MAX_MB + fixed, fixed)):
         small = peak_rss_mb(binary, src, SMALL, scan=scan)
@@ -247,6 +254,136 @@ def guest_bound(binary, src, tmp):
         return 1
     print(f"ok: --guest of {size} MB: peak RSS {mb:.1f} MB, its lspci listing read (guest-no-driver)")
     return 0
+
+
+def limit(src, name):
+    """A bound of include/vfioexplain/limits.h, a product of integers."""
+    with open(os.path.join(src, "include/vfioexplain/limits.h")) as f:
+        m = re.search(r"^#define %s \(?([0-9u *]+)\)?$" % name, f.read(), re.M)
+    if not m:
+        sys.exit(f"memory.py: {name} is not a product of integers in limits.h")
+    n = 1
+    for factor in m.group(1).replace("u", "").split("*"):
+        n *= int(factor)
+    return n
+
+
+def dpkg_status(path, size):
+    """dpkg's status database (deb-control(5) paragraphs as dpkg writes them) of about size bytes, QEMU's
+    package last."""
+    rnd = random.Random(12)
+    with open(path, "w") as f:
+        n, i = 0, 0
+        while n < size - 4096:
+            desc = " ".join(rnd.choice(("library", "support", "tools", "for", "the", "runtime", "data"))
+                            for _ in range(rnd.randrange(4, 12)))
+            p = (f"Package: lib{i}-example\nStatus: install ok installed\nPriority: optional\nSection: libs\n"
+                 f"Installed-Size: {rnd.randrange(10, 90000)}\nMaintainer: Debian Example Team <team@example.org>\n"
+                 f"Architecture: amd64\nMulti-Arch: same\nSource: example{i}\nVersion: {i % 17}.{i % 5}-{i % 3}\n"
+                 f"Depends: libc6 (>= 2.34), lib{i + 1}-example (= {i % 17}.{i % 5}-{i % 3})\n"
+                 f"Description: {desc}\n This package provides the {desc}.\n .\n It is one of many.\n\n")
+            f.write(p)
+            n += len(p)
+            i += 1
+        f.write("Package: qemu-system-x86\nStatus: install ok installed\nPriority: optional\nSection: otherosfs\n"
+                "Architecture: amd64\nVersion: 1:8.2.2+ds-0ubuntu1\nDescription: QEMU full system emulation "
+                "binaries (x86)\n")
+
+
+def dpkg_bound(binary, src, tmp):
+    """report reads dpkg's status for the QEMU and libvirt versions: a line at a time now, within the same
+    memory for 1 MB as for VX_DPKG_STATUS_MAX."""
+    full = limit(src, "VX_DPKG_STATUS_MAX") - (1 << 20)
+    fails, mb = 0, {}
+    for size in (1 << 20, full):
+        root = os.path.join(tmp, "dpkg-%d" % size)
+        os.makedirs(os.path.join(root, "var/lib/dpkg"))
+        dpkg_status(os.path.join(root, "var/lib/dpkg/status"), size)
+        out = os.path.join(tmp, "dpkg.md")
+        code, mb[size] = peak_rss_of([binary, "--rules", os.path.join(src, "rules"), "--sysroot", root, "report"],
+                                     out)
+        with open(out) as f:
+            version = "| QEMU | ` 1:8.2.2+ds-0ubuntu1 ` |" in f.read()
+        if code not in (0, 1) or not version:
+            print(f"FAIL: report of a {size >> 20} MB dpkg status: exit {code}, QEMU's version at its end "
+                  f"{'found' if version else 'not found'}")
+            fails += 1
+    small = mb[1 << 20]
+    if mb[full] > RSS_MAX_MB or mb[full] > small + GROWTH_MAX_MB:
+        print(f"FAIL: report of a {full >> 20} MB dpkg status: peak RSS {mb[full]:.1f} MB (at most {RSS_MAX_MB}, "
+              f"and {GROWTH_MAX_MB} more than the {small:.1f} MB of 1 MB)")
+        fails += 1
+    elif not fails:
+        print(f"ok: report of a {full >> 20} MB dpkg status: peak RSS {mb[full]:.1f} MB ({small:.1f} MB with 1 MB), "
+              "QEMU's version at its end")
+    return fails
+
+
+def devices_tree(src, tmp, n):
+    """The healthy-vfio fixture with n PCI functions in all: copies of its GPU, each on vfio-pci alone in an
+    IOMMU group of its own, on host bridges of their own (pci0000:BB), as a large server lays them out."""
+    out = os.path.join(tmp, "fixtures")
+    subprocess.run(["bash", os.path.join(src, "tests/fixtures/build.sh"), out, "healthy-vfio"], check=True,
+                   stdout=subprocess.DEVNULL)
+    root = os.path.join(out, "healthy-vfio")
+    sysfs = os.path.join(root, "sys")
+    model = os.path.realpath(os.path.join(sysfs, "bus/pci/devices/0000:01:00.0"))
+    model_group = os.path.join(sysfs, "kernel/iommu_groups/1")
+    files = [f for f in os.listdir(model) if os.path.isfile(os.path.join(model, f))
+             and not os.path.islink(os.path.join(model, f))]
+    for i in range(n - len(os.listdir(os.path.join(sysfs, "bus/pci/devices")))):
+        addr = "0000:%02x:%02x.%x" % (0x10 + (i >> 8), (i >> 3) & 0x1f, i & 7)
+        host = "pci0000:%02x" % (0x10 + (i >> 8))
+        d, g = os.path.join(sysfs, "devices", host, addr), os.path.join(sysfs, "kernel/iommu_groups", str(1000 + i))
+        os.makedirs(d)
+        os.makedirs(os.path.join(g, "devices"))
+        for f in files:
+            os.link(os.path.join(model, f), os.path.join(d, f))
+        for f in ("type", "reserved_regions"):
+            os.link(os.path.join(model_group, f), os.path.join(g, f))
+        os.symlink("../../../bus/pci/drivers/vfio-pci", os.path.join(d, "driver"))
+        os.symlink("../../../bus/pci", os.path.join(d, "subsystem"))
+        os.symlink("../../../kernel/iommu_groups/%d" % (1000 + i), os.path.join(d, "iommu_group"))
+        os.symlink("../../../devices/%s/%s" % (host, addr), os.path.join(sysfs, "bus/pci/devices", addr))
+        os.symlink("../../../../devices/%s/%s" % (host, addr), os.path.join(g, "devices", addr))
+    return root
+
+
+def devices_bound(binary, src, tmp):
+    """report and snapshot -o of a host of 4096 PCI functions: the snapshot is written a member and a device
+    at a time, and report embeds it only while it is small."""
+    n = 4096
+    root = devices_tree(src, tmp, n)
+    last = "0000:%02x:%02x.%x" % (0x10 + ((n - 6) >> 8), ((n - 6) >> 3) & 0x1f, (n - 6) & 7)
+    fails = 0
+    out = os.path.join(tmp, "devices.md")
+    code, mb = peak_rss_of([binary, "--rules", os.path.join(src, "rules"), "--sysroot", root, "report"], out)
+    with open(out) as f:
+        doc = f.read()
+    if code not in (0, 1) or last not in doc or "too large to embed" not in doc:
+        print(f"FAIL: report of {n} PCI functions: exit {code}, {last} {'in' if last in doc else 'not in'} it")
+        fails += 1
+    elif mb > RSS_MAX_MB:
+        print(f"FAIL: report of {n} PCI functions: peak RSS {mb:.1f} MB is over {RSS_MAX_MB} MB")
+        fails += 1
+    else:
+        print(f"ok: report of {n} PCI functions: peak RSS {mb:.1f} MB")
+    snap = os.path.join(tmp, "devices.json")
+    code, mb = peak_rss_of([binary, "--sysroot", root, "snapshot", "-o", snap])
+    try:
+        with open(snap) as f:
+            devices = len(json.load(f)["devices"])
+    except (OSError, ValueError, KeyError):
+        devices = 0
+    if code != 0 or devices != n:
+        print(f"FAIL: snapshot -o of {n} PCI functions: exit {code}, {devices} devices in it")
+        fails += 1
+    elif mb > RSS_MAX_MB:
+        print(f"FAIL: snapshot -o of {n} PCI functions: peak RSS {mb:.1f} MB is over {RSS_MAX_MB} MB")
+        fails += 1
+    else:
+        print(f"ok: snapshot -o of {n} PCI functions ({os.path.getsize(snap) >> 20} MB): peak RSS {mb:.1f} MB")
+    return fails
 
 
 def export_field(k, v):
