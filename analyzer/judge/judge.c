@@ -143,12 +143,17 @@ static int correlate(Analysis *a, const JudgeHost *h) {
         return probe_romfiles(a, h, &feed);
 }
 
-/* Whether a host name can tell one machine from another: "localhost" and its like name every machine, and
- * an address (a syslog relay's name for the sender) is no host's name. */
+/* Whether a host name can tell one machine from another: "localhost" and its like name every machine, the
+ * names people put in place of their own when they hide it in a paste ("[root@host ~]#") name none, and an
+ * address (a syslog relay's name for the sender) is no host's name. */
 static bool name_tells(const char *name) {
+        static const char *const placeholders[] = {"host", "hostname", "myhost", "yourhost", "redacted"};
         size_t len = strlen(name);
         if (!hostname_is_valid(name, len) || strncasecmp(name, "localhost", 9) == 0)
                 return false;
+        for (size_t i = 0; i < ELEMENTSOF(placeholders); i++)
+                if (strcasecmp(name, placeholders[i]) == 0)
+                        return false;
         for (size_t i = 0; i < len; i++)
                 if (!span_is_digit(name[i]) && name[i] != '.')
                         return true;
@@ -194,7 +199,8 @@ bool judge_other_host(const Analysis *a, const JudgeHost *h, OtherHost *ret) {
         if (ret->devices_here != ret->devices_not_here)
                 return ret->devices_not_here > ret->devices_here;
 
-        if (!name_tells(f->hostname))
+        /* A VM's own kernel log (judged the guest's) names the VM, whose host may well be this one. */
+        if (!name_tells(f->hostname) || analysis_stats(a).guest_input)
                 return false;
         const char *other = NULL, *name;
         for (size_t i = 0; (name = analysis_input_hostname(a, i)); i++) {

@@ -32,8 +32,9 @@ typedef struct JudgeHost {
  * must take no part in judging it: the journal said so (h->other_machine_id); or the devices the input shows
  * with their vendor:device ids are more often absent here (or another device at that address) than here;
  * or, when its devices do not tell, every host name the input shows differs from this host's (the first
- * label, whatever its case; localhost and IP addresses tell nothing). An input that shows neither, or whose
- * one device with ids is here, is this host's. *ret says why (zeroed and counted either way). */
+ * label, whatever its case; localhost, a redacting placeholder such as "host", IP addresses and the names in
+ * an input that holds a VM's own kernel log tell nothing). An input that shows neither, or whose one device
+ * with ids is here, is this host's. *ret says why (zeroed and counted either way). */
 bool judge_other_host(const Analysis *a, const JudgeHost *h, OtherHost *ret);
 
 /* Correlates a (fed, not yet finished) with the host h describes, then ranks it (analysis_finish()). An
