@@ -1123,6 +1123,25 @@ static int feed_record(Analysis *a, const char *input, unsigned long lineno, con
         return r;
 }
 
+/* A shell prompt whose host is named as a VM ("root@test-vm:~# ", "user@vm:~$ "): what the transcript shows
+ * after it is the guest's. Only a host name that is "vm" or ends in "-vm" (the extra prefilter literals
+ * "@vm:" and "-vm:", so that reading by blocks sees every such line): a host such as "vmhost" or "pve" is
+ * not one. */
+static bool prompt_names_vm(const PastePiece *pc) {
+        for (size_t i = 0; i < pc->n_layers; i++) {
+                Span w = pc->layers[i].what;
+                const char *at, *colon;
+                if (pc->layers[i].kind != PASTE_PROMPT || !(at = memchr(w.p, '@', w.len)) ||
+                    !(colon = memchr(at, ':', w.len - (size_t) (at - w.p))))
+                        continue;
+                size_t n = (size_t) (colon - at - 1);
+                if ((n == 2 && strncasecmp(at + 1, "vm", 2) == 0) ||
+                    (n > 3 && strncasecmp(colon - 3, "-vm", 3) == 0))
+                        return true;
+        }
+        return false;
+}
+
 /* Whether a line may make or answer a shell transcript's sysfs write: it holds one of
  * PREFILTER_SHELL_LITERALS (hits: as the prefilter found them, in any case; NULL: looked for as written), or
  * the pasted-text stage rewrites its characters. shell_step() finds nothing in a line that holds none. */
@@ -1185,6 +1204,8 @@ static int feed_unreplayed(Analysis *a, const char *input, unsigned long lineno,
                 r = feed_line(a, input, lineno, &line, raw, len, NULL, hits, n_hits, plain ? k : &own,
                               i > 0);
                 a->cur_piece = NULL;
+                if (r >= 0 && !plain && !a->guest_input && pc[i].command && prompt_names_vm(&pc[i]))
+                        judge_guest(a);
                 if (r >= 0 && line.format == FORMAT_JOURNAL_SHORT &&
                     line.views[0].source == SOURCE_JOURNAL && paste_is_structured(line.views[0].text))
                         r = feed_record(a, input, lineno, &line, raw, len);

@@ -149,7 +149,7 @@ void output_put_notes(StrBuf *out, AnalysisStats st, const char *lead) {
                 escape_append(out, st.guest_input, strlen(st.guest_input));
                 strbuf_printf(
                         out,
-                        " from line %lu on were read as a VM's own, as with --guest: that line (DMI or hypervisor) says the log was taken inside a VM\n",
+                        " from line %lu on were read as a VM's own, as with --guest: that line (DMI, hypervisor, a shell prompt naming a VM) says the log was taken inside a VM\n",
                         st.guest_line);
         }
         if (st.limit_hits)

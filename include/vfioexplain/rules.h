@@ -245,7 +245,8 @@ typedef struct Prefilter Prefilter;
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
-                        "smmu", "] type 0", "starting up libvirt version: ", PREFILTER_EXACT_LITERALS,    \
+                        "smmu", "] type 0",                                                               \
+                        "starting up libvirt version: ", "-vm:", "@vm:", PREFILTER_EXACT_LITERALS,        \
                         PREFILTER_SHELL_LITERALS                                                          \
         }
 

@@ -570,6 +570,33 @@ static void test_ruled_out(void **state) {
         analysis_free(a);
 }
 
+/* A shell prompt whose host is named as a VM ("root@test-vm:~# ") makes what follows the guest's; a host
+ * merely starting with "vm" or any other host name does not. */
+static void test_prompt_names_vm(void **state) {
+        const struct {
+                const char *prompt;
+                unsigned long guest_line;
+        } cases[] = {
+                {"root@test-vm:~# dmesg |grep NVRM", 1}, {"user@vm:~$ sudo dmesg", 1},
+                {"root@Win11-VM:/home# dmesg", 1},       {"root@vmhost:~# dmesg |grep NVRM", 0},
+                {"root@pve:~# dmesg |grep NVRM", 0},     {"root@test-vm2:~# dmesg", 0},
+        };
+        const char *nvrm =
+                "[    7.583454] NVRM: This PCI I/O region assigned to your NVIDIA device is invalid:";
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Analysis *a;
+                assert_int_equal(analysis_new(rs, &a), 0);
+                assert_int_equal(analysis_feed(a, "t.log", 1, cases[i].prompt, strlen(cases[i].prompt)), 0);
+                assert_int_equal(analysis_feed(a, "t.log", 2, nvrm, strlen(nvrm)), 0);
+                assert_int_equal(analysis_finish(a), 0);
+                AnalysisStats st = analysis_stats(a);
+                if (st.guest_line != cases[i].guest_line)
+                        fail_msg("%s: guest from line %lu, want %lu", cases[i].prompt, st.guest_line,
+                                 cases[i].guest_line);
+                analysis_free(a);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -594,6 +621,7 @@ int main(void) {
                 cmocka_unit_test(test_possible_unless_assigned),
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
+                cmocka_unit_test(test_prompt_names_vm),
                 cmocka_unit_test(test_pasted_listing_confirms),
                 cmocka_unit_test(test_pasted_ids_and_lspci),
         };
