@@ -473,14 +473,33 @@ static bool parse_qemu(Span s, Line *l, bool with_stamp) {
         return true;
 }
 
+/* QEMU's error for a QMP command that libvirt quotes: "unable to execute QEMU command '%s': %s" (libvirt
+ * src/qemu/qemu_monitor_json.c qemuMonitorJSONCheckError(), qemuMonitorJSONCheckErrorFull() since 7.x), as a
+ * device_add of a hot-plugged device fails ("... 'device_add': vfio 0000:01:00.0: error getting device from
+ * group 12: Invalid argument"). QEMU's text has no program name there; it is QEMU's message all the same. */
+static void add_qmp_error(Line *l, Span msg) {
+        static const char lead[] = "unable to execute QEMU command '";
+        const char *p = span_find(msg, lead);
+        if (!p)
+                return;
+        Span t = span_make(p + sizeof(lead) - 1, msg.len - (size_t) (p + sizeof(lead) - 1 - msg.p)), cmd;
+        if (!span_eat_until_literal(&t, "': ", &cmd) || cmd.len == 0 || memchr(cmd.p, ' ', cmd.len))
+                return;
+        span_advance(&t, 3);
+        if (t.len)
+                add_view(l, SOURCE_QEMU, t);
+}
+
 /* QEMU text that libvirt or virsh quotes inside its own message. */
 static void add_embedded_qemu(Line *l) {
         Span msg = l->views[0].text;
         const char *p = span_find(msg, "qemu-system-");
         if (!p)
                 p = span_find(msg, "qemu-kvm: ");
-        if (!p)
+        if (!p) {
+                add_qmp_error(l, msg);
                 return;
+        }
         Line q = {0};
         if (!parse_qemu(span_make(p, msg.len - (size_t) (p - msg.p)), &q, false))
                 return;

@@ -426,6 +426,22 @@ static void test_libvirt_formats(void **state) {
         assert_int_equal(l.views[1].source, SOURCE_QEMU);
         assert_span(l.views[1].text, "vfio 0000:01:00.0: group 1 is not viable");
         assert_string_equal(l.location_address, "0000:01:00.0");
+
+        /* A hot-plug's QMP error: QEMU's text without its program name, after libvirt's words. */
+        l = classify(
+                "error: internal error: unable to execute QEMU command 'device_add': vfio 0000:01:00.0: "
+                "error getting device from group 12: Invalid argument");
+        assert_int_equal(l.format, FORMAT_VIRSH);
+        assert_int_equal(l.n_views, 2);
+        assert_int_equal(l.views[1].source, SOURCE_QEMU);
+        assert_span(l.views[1].text,
+                    "vfio 0000:01:00.0: error getting device from group 12: Invalid argument");
+        l = classify("error: internal error: unable to execute QEMU command 'device_add'");
+        assert_int_equal(l.n_views, 1);
+        l = classify("error: internal error: unable to execute QEMU command 'device add': x");
+        assert_int_equal(l.n_views, 1);
+        l = classify("error: internal error: unable to execute QEMU command 'device_add': ");
+        assert_int_equal(l.n_views, 1);
 }
 
 static void test_trace_and_audit(void **state) {
