@@ -289,8 +289,51 @@ int fix_render_command(const char *template, const TemplateVars *v, char **ret, 
         return 0;
 }
 
+/* Whether the command binds a device to vfio-pci by hand: driverctl's override, a driver_override written
+ * with vfio-pci, vfio-pci's bind or new_id. */
+static bool fix_binds_to_vfio(const char *cmd) {
+        return strstr(cmd, "driverctl set-override ") ||
+                (strstr(cmd, "/driver_override") && strstr(cmd, "vfio-pci")) ||
+                strstr(cmd, "/drivers/vfio-pci/bind") || strstr(cmd, "/drivers/vfio-pci/new_id");
+}
+
+/* The fixes left out for the guest's layer, to be said in its terms instead. */
+typedef struct DroppedFixes {
+        bool libvirt; /* a virsh command */
+        bool bind; /* a bind to vfio-pci by hand, which qemu-server does itself at start */
+} DroppedFixes;
+
+/* Where a bind by hand was left out for a Proxmox VE VM: qemu-server binds each hostpci device, with the
+ * rest of its IOMMU group, to vfio-pci at every start (pve-common SysFSTools.pm
+ * pci_dev_group_bind_to_vfio()), unless the entry has driver=keep. */
+static int add_pve_bind_fix(RenderedFix **fixes, size_t *n, const char *address) {
+        _cleanup_free_ char *why = NULL;
+        const char *a = address && address[0] ? address : "the device";
+        if (asprintf(
+                    &why,
+                    "qemu-server moves each device of a VM's hostpciN entries (and the rest of its IOMMU group) to vfio-pci itself when the VM starts, unless the entry has driver=keep: a bind by hand (driverctl, driver_override) is not how a VM gets %s. These lines show which VM has it and with which options; give it to the VM with qm set VMID --hostpciN ADDRESS (web UI: the VM, Hardware, Add, PCI Device), or drop driver=keep from its entry.",
+                    a) < 0)
+                return -ENOMEM;
+        const char *cmd = "grep -H '^hostpci' /etc/pve/qemu-server/*.conf";
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*fixes)[i].command, cmd) == 0)
+                        return 0;
+        RenderedFix *f = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
+        if (!f)
+                return -ENOMEM;
+        *fixes = f;
+        char *c = strdup(cmd);
+        if (!c)
+                return -ENOMEM;
+        f[*n] = (RenderedFix){.command = c, .why = TAKE_PTR(why)};
+        (*n)++;
+        return 0;
+}
+
+/* own_rule: the fix is one of a rule of the guest's layer ("pve-"), which speaks its terms already (a bind
+ * beside driver=keep, which qemu-server then leaves to the host). */
 static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const TemplateVars *v, GuestLayer layer,
-                   bool *dropped) {
+                   bool own_rule, DroppedFixes *dropped) {
         _cleanup_free_ char *cmd = NULL;
         _cleanup_(strbuf_done) StrBuf why = {0};
         size_t setup_len;
@@ -299,7 +342,11 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
                 return r;
         /* A Proxmox VE VM or an incus instance is not changed with virsh: its own rules say how. */
         if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd + setup_len)) {
-                *dropped = true;
+                dropped->libvirt = true;
+                return 0;
+        }
+        if (layer == GUEST_PVE && !own_rule && fix_binds_to_vfio(cmd + setup_len)) {
+                dropped->bind = true;
                 return 0;
         }
         for (size_t i = 0; i < *n; i++)
@@ -327,7 +374,7 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         TemplateVars v;
         int r;
 
-        bool dropped = false;
+        DroppedFixes dropped = {0};
         layer = layer_of_input(a, host, layer, layer_named);
         FactVars fv = {0};
         vars_of(f, host, &v);
@@ -344,9 +391,11 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
                         for (Var k = 0; k < _VAR_CAPTURE_MAX; k++)
                                 if (f->evidence[e].vars[k])
                                         ev.v[k] = f->evidence[e].vars[k];
+                bool own_rule = layer == GUEST_PVE && strncmp(rule->id, "pve-", 4) == 0;
                 for (size_t k = 0; k < rule->n_fixes; k++)
                         if (analysis_fix_applies(a, f, &rule->fixes[k]) &&
-                            (r = add_fix(&fixes, &count, &rule->fixes[k], &ev, layer, &dropped)) < 0)
+                            (r = add_fix(&fixes, &count, &rule->fixes[k], &ev, layer, own_rule, &dropped)) <
+                                    0)
                                 goto fail;
         }
         /* A fix whose unless holds would contradict what the input or the host shows (an option the command
@@ -354,9 +403,11 @@ int finding_render_fixes(const Analysis *a, const Finding *f, const HostFacts *h
         const CauseDef *c = &rs->causes[f->cause];
         for (size_t k = 0; k < c->n_fixes; k++)
                 if (analysis_fix_applies(a, f, &c->fixes[k]) &&
-                    (r = add_fix(&fixes, &count, &c->fixes[k], &v, layer, &dropped)) < 0)
+                    (r = add_fix(&fixes, &count, &c->fixes[k], &v, layer, false, &dropped)) < 0)
                         goto fail;
-        if (dropped && (r = add_layer_fix(&fixes, &count, layer, v.v[VAR_DOMAIN])) < 0)
+        if (dropped.bind && (r = add_pve_bind_fix(&fixes, &count, v.v[VAR_ADDRESS])) < 0)
+                goto fail;
+        if (dropped.libvirt && (r = add_layer_fix(&fixes, &count, layer, v.v[VAR_DOMAIN])) < 0)
                 goto fail;
         *ret = fixes;
         *n = count;

@@ -310,8 +310,35 @@ assert not [f for f in fixes if re.search(sys.argv[3], f)], fixes
 PY
         then echo "ok: $1: $2, no /$3/"; else echo "FAIL: $1: want a fix '$2' and none /$3/"; fails=$((fails + 1)); fi
 }
-layer_fixes not-bound-to-vfio-p9-proxmox-journal 'qm config "$VMID"' 'virsh|incus'
-layer_fixes not-bound-to-vfio-p4-proxmox-task-log 'qm config "$VMID"' 'virsh|incus'
+layer_fixes not-bound-to-vfio-p9-proxmox-journal 'qm config "$VMID"' 'virsh|incus|driverctl|driver_override'
+layer_fixes not-bound-to-vfio-p4-proxmox-task-log "grep -H '^hostpci' /etc/pve/qemu-server/*.conf" 'virsh|incus|driverctl|driver_override'
+
+# qemu-server binds each hostpci device to vfio-pci itself at start: on a Proxmox VE node no fix binds one by hand
+# (driverctl, driver_override); where the VM's entry has driver=keep, qemu-server leaves the device alone, and the
+# rule of that entry still offers driverctl beside dropping driver=keep. Plain Ubuntu keeps both binds.
+# bind_fixes ROOT WANT-REGEX UNWANTED-REGEX ARGS...
+bind_fixes() {
+        local root=$1 want=$2 unwanted=$3
+        shift 3
+        "$bin" --sysroot "$tmp/$root" --format json "$@" </dev/null >"$tmp/out.json" 2>"$tmp/err"
+        if python3 - "$tmp/out.json" "$want" "$unwanted" <<'PY'
+import json, re, sys
+c = json.load(open(sys.argv[1]))["causes"]
+fixes = [f["command"] for f in c[0]["fix"]]
+assert c[0]["id"] == "not-bound-to-vfio", c[0]["id"]
+assert any(re.search(sys.argv[2], f) for f in fixes), fixes
+assert not [f for f in fixes if sys.argv[3] and re.search(sys.argv[3], f)], fixes
+PY
+        then echo "ok: $root $*: /$want/, none /$unwanted/"; else echo "FAIL: $root $*: want /$want/, none /$unwanted/"; fails=$((fails + 1)); fi
+}
+pve_host pxamd gpu-on-amdgpu
+printf '%s\n' 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"' 'ID=debian' >"$tmp/pxamd/etc/os-release"
+bind_fixes pxamd "^grep -H '\^hostpci' /etc/pve/qemu-server/\*\.conf$" 'driverctl|driver_override|virsh' check 0000:0c:00.0
+cp -a "$fx/gpu-on-amdgpu" "$tmp/ubamd"
+bind_fixes ubamd '^sudo driverctl set-override 0000:0c:00.0 vfio-pci$' 'hostpci' check 0000:0c:00.0
+bind_fixes ubamd 'driver_override' 'hostpci' check 0000:0c:00.0
+vm_conf "$tmp/pxamd" 100 'hostpci0: 0000:0c:00.0,pcie=1,driver=keep' 'machine: q35' 'bios: ovmf' 'memory: 16384' 'name: win11'
+bind_fixes pxamd '^sudo driverctl set-override 0000:0c:00.0 vfio-pci$' 'driver_override|virsh' --pve-vm 100
 layer_fixes wrong-host-address-5-incus-gpu-moved 'incus config show --expanded "$INSTANCE"' 'virsh|qm '
 layer_fixes not-bound-to-vfio-1-libvirt-unmanaged "sudo virsh nodedev-detach --driver vfio pci_\$(echo 0000:01:00.1 | tr ':.' '__')" 'qm |incus config'
 finish
