@@ -107,8 +107,10 @@
  * names. */
 #define VX_EPOCHS_TRACKED 4096u
 #define VX_DEVICE_NOTES_MAX 512u
-/* Devices the input shows handed to vfio or a VMM, once per input and boot (condition assigned=). */
-#define VX_ASSIGNED_NOTES_MAX 512u
+/* Devices the input shows handed to vfio or a VMM, once per input and boot (condition assigned=): a host
+ * passes a handful; a journal of many hosts keeps these for each host's analysis (40 bytes each), so the
+ * bound is small. A device past it is not known assigned: its IOMMU faults are possible, not likely. */
+#define VX_ASSIGNED_NOTES_MAX 64u
 #define VX_INPUT_HOSTNAMES_MAX 8u
 /* Members of pasted IOMMU group listings ("IOMMU Group 1 01:00.0 VGA ..."): a desktop has a few dozen. */
 #define VX_LISTED_MEMBERS_MAX 512u
