@@ -541,8 +541,12 @@ static int parse_content(Parser *p, const char *v, size_t vcol) {
 
 static int parse_pattern(Parser *p, const char *v, size_t vcol) {
         RuleDef *r = section_rule(p);
+        p->ld->pattern_bytes += strlen(v);
         if (strlen(v) > VX_PATTERN_MAX)
                 error_at(p, p->line, vcol, "pattern longer than the limit (see limits.h)", NULL);
+        else if (p->ld->pattern_bytes > VX_RULE_SET_PATTERN_BYTES_MAX)
+                error_at(p, p->line, vcol,
+                         "the rule set's patterns together are longer than the limit (see limits.h)", NULL);
         else {
                 size_t col;
                 const char *why;

@@ -36,6 +36,7 @@ typedef struct Loader {
         char **ids; /* every id defined so far, sorted for lookup */
         size_t n_ids, cap_ids;
         struct PatternCache *precompiled; /* codes to take instead of compiling, or NULL */
+        size_t bytes, pattern_bytes; /* of the files read so far, and of their patterns */
 } Loader;
 
 /* qsort()/bsearch() of an array of strings, by strcmp(). */

@@ -555,6 +555,12 @@ static int parse_file(RuleSet *rs, Loader *ld, const char *path, Diag *diag) {
                 diag_addf(diag, "%s: cannot read: %s", path, file_strerror(r));
                 return -EINVAL;
         }
+        ld->bytes += len;
+        if (ld->bytes > VX_RULE_SET_BYTES_MAX) {
+                diag_addf(diag, "%s:1:1: the rule files together are larger than %u bytes", path,
+                          VX_RULE_SET_BYTES_MAX);
+                return -EINVAL;
+        }
         char **a = realloc(rs->files, (rs->n_files + 1) * sizeof(char *));
         if (!a)
                 return -ENOMEM;

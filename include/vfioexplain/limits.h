@@ -53,6 +53,11 @@
 #define VX_RULE_LINE_MAX 4096u
 #define VX_RULE_FILE_MAX (4u * 1024u * 1024u)
 #define VX_RULE_FILES_MAX 256u
+/* Every rule file of a set together, and every pattern of it: what the loader keeps (examples, texts,
+ * compiled patterns) grows with them, and 256 drop-ins of VX_RULE_FILE_MAX once took gigabytes (63 MB of
+ * examples: 75 MB). The shipped set is about 1 MB, its patterns 120 KB. */
+#define VX_RULE_SET_BYTES_MAX (4u * 1024u * 1024u)
+#define VX_RULE_SET_PATTERN_BYTES_MAX (512u * 1024u)
 #define VX_RULES_MAX 4096u
 #define VX_CAUSES_MAX 512u
 #define VX_ID_MAX 64u

@@ -21,6 +21,10 @@
 # snapshot -o of a tree of 4096 PCI functions, FACTS_DEVICES_MAX (the snapshot's tree once took 30 MB and its
 # text 16 MB more: 60 MB).
 #
+# Rule drop-ins at their limits (#11: 199 MB once): the shipped rules and as many drop-in files as
+# VX_RULE_FILES_MAX allows, together VX_RULE_SET_BYTES_MAX bytes, VX_RULE_SET_PATTERN_BYTES_MAX of them
+# patterns of VX_PATTERN_MAX, the rest long examples; one more file is refused.
+#
 # Last, the journal of 64 hosts (a systemd-journal-remote directory), each with lines that would fill the
 # bounds by itself: the hosts' analyses share one set of bounds (AnalysisBudget) and one line memo, and the
 # report of many hosts is written a host at a time; 64 hosts once took 450 MB of analyses and 170 MB more
@@ -32,6 +36,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -154,6 +159,7 @@ def main():
         fails += guest_bound(binary, src, tmp)
         fails += dpkg_bound(binary, src, tmp)
         fails += devices_bound(binary, src, tmp)
+        fails += dropins_bound(binary, src, tmp)
     # 2 MB do not reach Hyperscan (VX_SCAN_ACCEL_AFTER): the default engine's growth is counted past its cost.
     for scan, limit, compiled in (("portable", RSS_MAX_MB, 0.0), (None, RSS_MAX_MB + fixed, fixed)):
         small = peak_rss_mb(binary, src, SMALL, scan=scan)
@@ -383,6 +389,69 @@ def devices_bound(binary, src, tmp):
         fails += 1
     else:
         print(f"ok: snapshot -o of {n} PCI functions ({os.path.getsize(snap) >> 20} MB): peak RSS {mb:.1f} MB")
+    return fails
+
+
+def dropin_rule(k, pattern_len, example_bytes):
+    """A drop-in rule of the shape docs/rule-format.md asks for, its pattern about pattern_len long and its
+    examples (of at most VX_RULE_LINE_MAX, which match it) about example_bytes together."""
+    head = "^vfio-pci (?<address>[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]): drop-in %d: (?:" % k
+    alt = "|".join("word%dx%d" % (w, k) for w in range(pattern_len // 6 + 2))
+    pattern = (head + alt)[:max(pattern_len - 6, len(head) + 10)]
+    pattern = pattern[:pattern.rindex("|")] + ") y*$"
+    examples, n = [], 0
+    while n < example_bytes and len(examples) < 64:
+        line = "vfio-pci 0000:01:00.0: drop-in %d: word0x%d %s" % (k, k, "y" * min(3900, example_bytes - n))
+        examples.append("example = %s\nexpect = address=0000:01:00.0\n" % line)
+        n += len(examples[-1])
+    return ("[rule dropin-limit-%d]\nsource = kernel\ncause = not-bound-to-vfio\nstrength = likely\n"
+            "content = drop-in %d:\npattern = %s\nexplain = a drop-in rule\nversions = linux >= 5.0\n"
+            "origin = linux drivers/vfio/pci/vfio_pci_core.c\n%scounter = vfio-pci 0000:01:00.0: drop-in %d: "
+            "other\n\n" % (k, k, pattern, "".join(examples), k))
+
+
+def dropins_bound(binary, src, tmp):
+    """The rule set at its limits costs what the shipped set does, and a few MB more."""
+    shipped = os.path.join(src, "rules")
+    rules = os.path.join(tmp, "rules-at-limits")
+    shutil.copytree(shipped, rules)
+    names = [f for f in os.listdir(rules) if f.endswith(".rules")]
+    size = sum(os.path.getsize(os.path.join(rules, f)) for f in names)
+    patterns = 0
+    for f in names:
+        with open(os.path.join(rules, f)) as fh:
+            patterns += sum(len(l) - len("pattern = ") - 1 for l in fh if l.startswith("pattern = "))
+    files = limit(src, "VX_RULE_FILES_MAX") - len(names)
+    # What is left of each bound, shared by the drop-ins, with room for each file's own text.
+    pattern_each = min(limit(src, "VX_PATTERN_MAX"), (limit(src, "VX_RULE_SET_PATTERN_BYTES_MAX") - patterns) // files)
+    example_each = (limit(src, "VX_RULE_SET_BYTES_MAX") - size) // files - pattern_each - 1000
+    for i in range(files):
+        with open(os.path.join(rules, "zz-dropin-%03d.rules" % i), "w") as f:
+            f.write(dropin_rule(i, pattern_each, example_each))
+    log = os.path.join(tmp, "dropins.log")
+    with open(log, "w") as f:
+        f.write("vfio-pci 0000:01:00.0: drop-in 7: word0x7 yyy\n")
+    fails, mb = 0, {}
+    total = sum(os.path.getsize(os.path.join(rules, f)) for f in os.listdir(rules))
+    for what, d in (("shipped", shipped), ("at the limits", rules)):
+        code, mb[what] = peak_rss_of([binary, "--rules", d, "--no-probe", log])
+        if code not in (0, 1):
+            print(f"FAIL: the rules {what} ({total} bytes): exit {code}")
+            fails += 1
+    if mb["at the limits"] > RSS_MAX_MB or mb["at the limits"] > mb["shipped"] + GROWTH_MAX_MB:
+        print(f"FAIL: {files} drop-ins at the limits ({total >> 10} KB): peak RSS {mb['at the limits']:.1f} MB (at "
+              f"most {RSS_MAX_MB}, and {GROWTH_MAX_MB} more than the {mb['shipped']:.1f} MB of the shipped rules)")
+        fails += 1
+    else:
+        print(f"ok: {files} drop-ins at the limits ({total >> 10} KB of rules): peak RSS {mb['at the limits']:.1f} MB, "
+              f"the shipped rules {mb['shipped']:.1f} MB")
+    # One file more (a drop-in in place of a shipped one) is past the set's bound: refused, not loaded.
+    with open(os.path.join(rules, names[0]), "a") as f:
+        f.write("# %s\n" % ("x" * 60000))
+    code, _ = peak_rss_of([binary, "--rules", rules, "--no-probe", log])
+    if code != 2:
+        print(f"FAIL: a rule set past VX_RULE_SET_BYTES_MAX: exit {code}, want 2")
+        fails += 1
     return fails
 
 

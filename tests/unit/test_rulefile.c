@@ -192,6 +192,27 @@ static void test_limits(void **state) {
                 if (r != (n == VX_RULES_MAX ? 0 : -EINVAL))
                         fail_msg("%u rules: %d, %s", n, r, first_error);
         }
+
+        /* The patterns of a set together: exactly VX_RULE_SET_PATTERN_BYTES_MAX, then one byte more. */
+        for (size_t extra = 0; extra <= 1; extra++) {
+                size_t left = VX_RULE_SET_PATTERN_BYTES_MAX + extra;
+                strbuf_reset(&b);
+                strbuf_puts(&b, CAUSE);
+                for (unsigned i = 0; left > 0; i++) {
+                        size_t n = MIN(left, (size_t) VX_PATTERN_MAX);
+                        strbuf_printf(
+                                &b, "[rule r%u]\nsource = kernel\ncause = c1\ncontent = abc\npattern = ", i);
+                        for (size_t k = 0; k < n; k++)
+                                strbuf_putc(&b, 'a');
+                        strbuf_puts(&b, "\n" RULE_TAIL);
+                        left -= n;
+                }
+                assert_false(strbuf_failed(&b));
+                int r = parse(strbuf_str(&b));
+                if (r != (extra ? -EINVAL : 0) || (extra && !strstr(first_error, "patterns together")))
+                        fail_msg("%zu pattern bytes: %d, %s", VX_RULE_SET_PATTERN_BYTES_MAX + extra, r,
+                                 first_error);
+        }
         strbuf_done(&b);
 }
 
