@@ -483,6 +483,15 @@ static void test_quoted_in_sentence(void **state) {
                      viable1, 1, "typographic characters, quoted in a sentence");
         static const char *const tick[] = {"a `b` c"};
         check_quoted("> see ``a `b` c`` here", tick, 1, "markdown quote, quoted in a sentence");
+        /* KubeVirt's virt-launcher quoting libvirt inside its own sentence (kubevirt#15952), after the
+         * JSON record's "msg" is decoded */
+        static const char *const memlock[] = {
+                "cannot limit locked memory of process 96 to 5368709120: Operation not permitted"};
+        check_quoted(
+                "failed to hot-plug host-devices: failed to attach host-device <hostdev type=\"pci\" "
+                "managed=\"no\"></hostdev>, err: virError(Code=38, Domain=0, Message='cannot limit locked "
+                "memory of process 96 to 5368709120: Operation not permitted')",
+                memlock, 1, "quoted in a sentence");
         /* a command and its reply, each in inline code: a transcript */
         size_t n;
         const PastePiece *pc =
@@ -503,6 +512,9 @@ static void test_quoted_in_sentence(void **state) {
                 "an unclosed `vfio: x: y and (vfio: a: b",
                 "```vfio: a: b``` and ```c: d```",
                 "libvirt: error : Failed to start device \"gpu0\": x",
+                "err: virError(Code=38, Domain=0, Message='')",
+                "err: virError(Code=38, Domain=0, Message='cut",
+                "x, err: someError(Code=1, Message='no colon here')",
         };
         for (size_t i = 0; i < ELEMENTSOF(none); i++) {
                 pc = unwrap(none[i], &n);

@@ -1067,7 +1067,7 @@ static size_t closing_delimiter(Span t, size_t i) {
  * ..."), or a message in parentheses or double quotes opened after a blank ("I got this error (vfio: Unable
  * to power on device, stuck in D3) when ..."), which must be shaped as one: a sentence's own parentheses and
  * quotes, a kernel line's "(rev 01)", an errno in parentheses, a logfmt value's or a JSON key's quote are
- * left. */
+ * left; or the libvirt error KubeVirt quotes as "virError(..., Message='...')" in a sentence of its own. */
 static bool next_quoted(Span t, size_t *at, Span *ret) {
         for (size_t i = *at; i < t.len; i++) {
                 char c = t.p[i];
@@ -1091,6 +1091,24 @@ static bool next_quoted(Span t, size_t *at, Span *ret) {
                                 *at = i + 1;
                                 *ret = in;
                                 return true;
+                        }
+                        continue;
+                }
+                /* KubeVirt's libvirt error inside its own sentence ("failed to hot-plug host-devices: ...,
+                 * err: virError(Code=38, Domain=0, Message='...')"): the message between "Message='" and
+                 * the "')" that closes it */
+                if (c == '(' && i >= 5 && memcmp(t.p + i - 5, "Error", 5) == 0) {
+                        size_t close = closing_delimiter(t, i);
+                        const char *m = close < t.len
+                                ? span_find(span_make(t.p + i + 1, close - i - 1), "Message='")
+                                : NULL;
+                        if (m && m + 9 < t.p + close - 1 && t.p[close - 1] == '\'') {
+                                Span msg = span_make(m + 9, (size_t) (t.p + close - 1 - (m + 9)));
+                                if (shaped_as_message(msg)) {
+                                        *at = close + 1;
+                                        *ret = msg;
+                                        return true;
+                                }
                         }
                         continue;
                 }
