@@ -114,6 +114,17 @@ int domain_name_check(const char *name, Diag *d) {
         return 0;
 }
 
+int domain_config_add_hostdev(DomainConfig *dc, const DomainHostdev *h) {
+        if (dc->n_hostdevs >= VX_DOMAIN_HOSTDEVS_MAX)
+                return -E2BIG;
+        DomainHostdev *a = realloc(dc->hostdevs, (dc->n_hostdevs + 1) * sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        dc->hostdevs = a;
+        dc->hostdevs[dc->n_hostdevs++] = *h;
+        return 0;
+}
+
 void domain_config_done(DomainConfig *dc) {
         for (size_t i = 0; i < dc->n_hostdevs; i++) {
                 free(dc->hostdevs[i].rom_file);
@@ -378,18 +389,13 @@ static int add_hostdev(const Parser *p, xmlNodePtr n, bool interface, DomainConf
                 free(h.rom_file);
                 return r;
         }
-        if (dc->n_hostdevs >= VX_DOMAIN_HOSTDEVS_MAX) {
+        r = domain_config_add_hostdev(dc, &h);
+        if (r < 0) {
                 free(h.rom_file);
-                return xml_fail(p, n, -E2BIG, "more than %u PCI hostdevs", VX_DOMAIN_HOSTDEVS_MAX);
+                if (r == -E2BIG)
+                        return xml_fail(p, n, r, "more than %u PCI hostdevs", VX_DOMAIN_HOSTDEVS_MAX);
         }
-        DomainHostdev *a = realloc(dc->hostdevs, (dc->n_hostdevs + 1) * sizeof(*a));
-        if (!a) {
-                free(h.rom_file);
-                return -ENOMEM;
-        }
-        dc->hostdevs = a;
-        dc->hostdevs[dc->n_hostdevs++] = h;
-        return 0;
+        return r;
 }
 
 static int parse_domain(const Parser *p, xmlNodePtr dom, DomainConfig *dc) {

@@ -125,6 +125,10 @@ int domain_load(const char *sysroot, const char *name, DomainConfig *ret, Diag *
 
 void domain_config_done(DomainConfig *dc);
 
+/* Appends *h to dc's hostdevs (bounded by VX_DOMAIN_HOSTDEVS_MAX), which then own its rom_file and rom_info:
+ * 0, or -E2BIG or -ENOMEM with dc and *h untouched. */
+int domain_config_add_hostdev(DomainConfig *dc, const DomainHostdev *h);
+
 /* Looks at h->rom_file (absolute, as the host names it) under the root rootfd: stat only, of the file and
  * of every directory on its way, and what the file holds when it can be read (rom_read_under()). */
 void domain_hostdev_stat_rom(int rootfd, DomainHostdev *h);

@@ -370,18 +370,11 @@ static int guest_add(DomainConfig *g, const char *address, const char *id) {
         for (size_t i = 0; i < g->n_hostdevs; i++)
                 if (strcmp(g->hostdevs[i].address, address) == 0)
                         return 0;
-        if (g->n_hostdevs >= VX_DOMAIN_HOSTDEVS_MAX)
-                return -E2BIG;
-        DomainHostdev *a = realloc(g->hostdevs, (g->n_hostdevs + 1) * sizeof(*a));
-        if (!a)
-                return -ENOMEM;
-        g->hostdevs = a;
         /* incus moves each device it passes to vfio-pci itself (driver_override), before QEMU starts. */
-        DomainHostdev *h = &g->hostdevs[g->n_hostdevs++];
-        *h = (DomainHostdev){.managed = true};
-        snprintf(h->address, sizeof(h->address), "%s", address);
-        snprintf(h->id, sizeof(h->id), "%s", id);
-        return 0;
+        DomainHostdev h = {.managed = true};
+        snprintf(h.address, sizeof(h.address), "%s", address);
+        snprintf(h.id, sizeof(h.id), "%s", id);
+        return domain_config_add_hostdev(g, &h);
 }
 
 /* A physical GPU: the card's function named, and the other functions of its card in its IOMMU group, which

@@ -860,26 +860,17 @@ static int add_guest_device(PveState *st, const PveHostpci *h, const char *addre
                         }
                         return 0;
                 }
-        if (g->n_hostdevs >= VX_DOMAIN_HOSTDEVS_MAX)
-                return -E2BIG;
-        DomainHostdev *a = realloc(g->hostdevs, (g->n_hostdevs + 1) * sizeof(*a));
-        if (!a)
-                return -ENOMEM;
-        g->hostdevs = a;
-        DomainHostdev *hd = &g->hostdevs[g->n_hostdevs];
-        *hd = (DomainHostdev){.managed = !h->driver_keep, .line = h->line};
-        memcpy(hd->address, norm, sizeof(norm));
-        snprintf(hd->id, sizeof(hd->id), "hostpci%u", h->index);
-        hd->rom_bar = h->rombar == PVE_BOOL_OFF ? DOMAIN_SWITCH_OFF : DOMAIN_SWITCH_DEFAULT;
+        DomainHostdev hd = {.managed = !h->driver_keep, .line = h->line};
+        memcpy(hd.address, norm, sizeof(norm));
+        snprintf(hd.id, sizeof(hd.id), "hostpci%u", h->index);
+        hd.rom_bar = h->rombar == PVE_BOOL_OFF ? DOMAIN_SWITCH_OFF : DOMAIN_SWITCH_DEFAULT;
         /* qemu-server gives the romfile to the first function only (PCI.pm print_hostpci_devices()). */
-        if (first && h->romfile[0]) {
-                if (asprintf(&hd->rom_file, "%s/%s", PVE_ROMFILE_DIR, h->romfile) < 0) {
-                        hd->rom_file = NULL;
-                        return -ENOMEM;
-                }
-        }
-        g->n_hostdevs++;
-        return 0;
+        if (first && h->romfile[0] && asprintf(&hd.rom_file, "%s/%s", PVE_ROMFILE_DIR, h->romfile) < 0)
+                return -ENOMEM;
+        int r = domain_config_add_hostdev(g, &hd);
+        if (r < 0)
+                free(hd.rom_file);
+        return r;
 }
 
 /* The mapping of h on this node, recorded in st; its devices join the guest. */
