@@ -663,6 +663,15 @@ static int guest_of(IncusState *st, const char *name, const HostFacts *host, int
                 if (dev->type == INCUS_DEVICE_PCI) {
                         if (dev->address[0])
                                 r = guest_add(g, dev->address, dev->name);
+                } else if (strcmp(dev->gputype, "mig") == 0) {
+                        /* gpu_mig.go validateConfig(): ErrUnsupportedDevType for a VM, which starts without
+                         * it (a profile's device is skipped; a local one was refused when it was set) */
+                        _cleanup_(strbuf_done) StrBuf line = {0};
+                        strbuf_printf(
+                                &line,
+                                "incus %s: device %s: gputype mig: for containers only, skipped at a VM's start",
+                                g->name, dev->name);
+                        r = add_line(g, &line);
                 } else if (strcmp(dev->gputype, "physical") == 0) {
                         if (dev->address[0])
                                 r = add_gpu(g, probed ? host : NULL, dev->address, dev->name);

@@ -160,6 +160,11 @@ rm -r "$tmp/novf/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00."[12] "$tmp/novf
 first novf flex "sriov-vf-unavailable 0000:03:00.0" \
         '"incus flex: device gpu0 0000:03:00.0: gputype sriov: no VF enabled (sriov_numvfs 0)" in ev(0)'
 
+# gputype mig is for containers only (gpu_mig.go): a VM starts without it, on any host, probed or not.
+instance gvt train 'gpu0 gputype=mig mig.uuid=MIG-4d2a6c1e-0b7f-5a1e-9c3d-2f8e6b1a7c90 type=gpu'
+every gvt train "device-container-only -" \
+        '"incus train: device gpu0: gputype mig: for containers only, skipped at a VM'"'"'s start" in ev(0) and fix(0)[0] == "incus config device set train gpu0 gputype=physical"'
+
 # id=: the card's DRM number (/sys/bus/pci/devices/ADDR/drm/cardN), for every gputype.
 cp -a "$tmp/gvt" "$tmp/drm"
 mkdir -p "$tmp/drm/sys/devices/pci0000:00/0000:00:02.0/drm/card0" "$tmp/drm/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/drm/card1" \
