@@ -8,9 +8,7 @@
 # run/libvirt/qemu; a hostile name reaches no path.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 
 # clone_host NEW FIXTURE: a copy of a fixture host to add a domain to.
 clone_host() {

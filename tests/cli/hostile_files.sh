@@ -8,9 +8,7 @@ bin=$1 src=$2
 rules="$src/rules"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 command -v strace >/dev/null || { echo "FAIL: strace is not installed (tests/deps.sh installs it)"; exit 1; }
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 eval "$(sed -n '/^domain_xml() {/,/^}/p; /^domain_log() {/,/^}/p' "$src/tests/cli/domain.sh")"
 gen() { python3 "$src/tests/cli/romgen.py" "$@" || { echo "FAIL: romgen.py $*"; exit 1; }; }
 want() { case ",${VX_ONLY:-all}," in *,all,* | *,"$1",*) return 0 ;; esac; return 1; }

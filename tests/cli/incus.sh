@@ -7,9 +7,7 @@
 # libvirt's terms.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 
 # devices_yaml INDENT DEVICE-LINES...: a devices map as incus's YAML writer lays it out ("gpu0:" then its keys
 # sorted, each "key: value"); a DEVICE-LINE is "NAME k=v k=v".

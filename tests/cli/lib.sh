@@ -32,6 +32,14 @@ expect() {
         echo "ok: $* -> $got: $(cat "$tmp/err")"
 }
 
+# build_fixtures: the fixture hosts of tests/fixtures/build.sh under $fx ($tmp/fixtures); a failed build ends
+# the test, with its log.
+build_fixtures() {
+        fx="$tmp/fixtures"
+        mkdir -p "$fx"
+        bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+}
+
 finish() {
         if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
         echo "all checks passed"

@@ -7,9 +7,7 @@
 # <hostdev> XML validated against libvirt's domain.rng; bad addresses.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 
 # plan NAME FIXTURE STATUS PYTHON_CHECK ADDRESS...: `plan --format json` on FIXTURE exits STATUS, the
 # Python expression holds of its output (j is the "plan" object; steps/cmds are shorthands), the text and

@@ -7,9 +7,7 @@
 # cause, its device, the evidence and the `qm set` fix expected exactly, and no fix in libvirt's terms.
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 
 # pve_host NEW FIXTURE: a copy of a fixture host as a Proxmox VE 8 node "pve": pmxcfs's /etc/pve with its
 # links, the node's kernel.

@@ -8,9 +8,7 @@
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 gen() { python3 "$src/tests/cli/romgen.py" "$@" || { echo "FAIL: romgen.py $*"; exit 1; }; }
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 host="$tmp/host"
 cp -a "$fx/healthy-vfio" "$host"
 vb="$host/var/lib/libvirt/vbios"

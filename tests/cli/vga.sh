@@ -8,9 +8,7 @@
 bin=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 rules="$src/rules"
-fx="$tmp/fixtures"
-mkdir -p "$fx"
-bash "$src/tests/fixtures/build.sh" "$fx" >"$tmp/build.log" 2>&1 || { echo "FAIL: fixtures/build.sh"; cat "$tmp/build.log"; exit 1; }
+build_fixtures
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
