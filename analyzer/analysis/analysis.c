@@ -1002,12 +1002,14 @@ static int dmesg_key(Analysis *a, const char *input, const char *raw, size_t len
         return 0;
 }
 
-/* Replays the line by its dmesg key k from dmesg_key() (made again if a line fed since began a new boot), if
- * the memo remembers it: 1 if it did, 0 if the line is to be matched. */
+/* Replays the line by its dmesg key k from dmesg_key() if the memo remembers it: 1 if it did, 0 if the line
+ * is to be matched. A key made ahead of its line is made again if a line fed since began a new boot or
+ * judged the input a guest's: either changes what the line's matching reads. */
 static int replayed_raw(Analysis *a, const char *input, const char *raw, size_t len, MemoKey *k) {
         int r;
 
-        if (k->len > 0 && k->epoch != a->epoch && (r = dmesg_key(a, input, raw, len, k)) < 0)
+        if (k->len > 0 && (k->epoch != a->epoch || judged_guest(a)) &&
+            (r = dmesg_key(a, input, raw, len, k)) < 0)
                 return r;
         a->cur_counted = false;
         if (!replayed(a, k))

@@ -444,6 +444,36 @@ static void test_line_memo_new_boot_in_batch(void **state) {
         ruleset_free(rs);
 }
 
+/* The same: a key made before a line of the same batch judged the input a guest's ("Hypervisor detected:
+ * KVM") names the host's reading of its line. Here a guest's dmesg pasted twice in one boot (no banner
+ * between), the second copy's lines read as the guest's: the guest's fact line of the second copy is matched
+ * again, not replayed by the first copy's key. The fact line takes each place in a batch in turn. */
+static void test_line_memo_guest_judged_in_batch(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned pad = 0; pad < VX_FEED_BATCH; pad++) {
+                char path[] = "/tmp/vx-feed-guest-XXXXXX";
+                FILE *f = create_temp(path);
+                put_filler(f, 3, 0);
+                for (unsigned i = 0; i < pad; i++)
+                        fprintf(f, "[    0.2%05u] pci 0000:%02x:00.0: Adding to iommu group %u\n", i,
+                                i + 0x10, i + 40);
+                for (int copy = 0; copy < 2; copy++) {
+                        put(f, "[    0.000000] Hypervisor detected: KVM\n");
+                        put(f, "[    3.254986] amdgpu: probe of 0000:00:05.0 failed with error -22\n");
+                }
+                put_filler(f, 3, 1);
+                assert_int_equal(fclose(f), 0);
+
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* A line of nothing but literals (QEMU's -drive if=pflash, said 100 times), 7 bytes an occurrence. */
 static void put_dense(FILE *f) {
         put(f, "[    1.000000]");
@@ -661,6 +691,7 @@ int main(void) {
                 cmocka_unit_test(test_hyperscan_from_first_byte),
                 cmocka_unit_test(test_line_memo),
                 cmocka_unit_test(test_line_memo_new_boot_in_batch),
+                cmocka_unit_test(test_line_memo_guest_judged_in_batch),
                 cmocka_unit_test(test_hits_overflow_marks_every_occurrence),
                 cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
