@@ -773,6 +773,10 @@ static int parse_possible_unless(Parser *p, const char *v, size_t vcol) {
         return parse_condition(p, v, strlen(v), vcol, &c->possible_unless[c->n_possible_unless++]);
 }
 
+static int parse_doubt(Parser *p, const char *v, size_t vcol) {
+        return (section_cause(p)->doubt = strdup(v)) ? 0 : -ENOMEM;
+}
+
 static const RuleKey rule_keys[] = {
         {"title", IN(SECTION_CAUSE) | IN(SECTION_SYMPTOM) | IN(SECTION_REGRESSION), 1, 1,
          .parse = parse_title},
@@ -811,6 +815,7 @@ static const RuleKey rule_keys[] = {
         {"unless", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, 0, .parse = parse_unless},
         {"stage", IN(SECTION_CAUSE), 0, 1, .parse = parse_stage},
         {"possible-unless", IN(SECTION_CAUSE), 0, VX_FIX_UNLESS_MAX, .parse = parse_possible_unless},
+        {"doubt", IN(SECTION_CAUSE), 0, 1, .parse = parse_doubt},
 };
 
 _Static_assert(ELEMENTSOF(rule_keys) <= RULE_KEYS_MAX, "Parser.counts holds a count for each key");
@@ -842,6 +847,17 @@ static void close_section(Parser *p) {
         if (p->pending_fix_line)
                 error_at(p, p->pending_fix_line, 0, "fix without a following 'why'", NULL);
         check_when_logs(p);
+        if (p->kind == SECTION_CAUSE) {
+                const CauseDef *c = &p->rs->causes[p->index];
+                /* A user shown a cause in doubt is told why in the rule file's words. */
+                if (c->n_possible_unless > 0 && !c->doubt)
+                        error_at(
+                                p, p->section_line, 0,
+                                "possible-unless needs a 'doubt' saying why a finding is in doubt without it",
+                                NULL);
+                if (c->doubt && c->n_possible_unless == 0)
+                        error_at(p, p->section_line, 0, "doubt without a possible-unless", NULL);
+        }
         if (p->kind == SECTION_RULE) {
                 RuleDef *r = &p->rs->rules[p->index];
                 if (p->targets != 1)

@@ -88,6 +88,7 @@ RuleSet *ruleset_free(RuleSet *rs) {
                 free(c->id);
                 free(c->title);
                 free(c->means);
+                free(c->doubt);
                 fix_free(c->fixes, c->n_fixes);
                 for (size_t k = 0; k < c->n_possible_unless; k++)
                         condition_done(&c->possible_unless[k]);

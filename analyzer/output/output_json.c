@@ -41,6 +41,11 @@ struct json_object *output_json_finding(const Analysis *a, const Finding *f, con
         json_object_object_add(jc, "confidence", json_object_new_string(strength_to_string(f->confidence)));
         /* the evidence weighs it as the cause ranked next to it: the order between them says nothing */
         json_object_object_add(jc, "tied", json_object_new_boolean(f->tied));
+        /* possible only: no line shows what would make it a cause of this failure (its possible-unless);
+         * doubt says why in the rule file's words */
+        json_object_object_add(jc, "doubted", json_object_new_boolean(f->doubted));
+        if (f->doubted && c->doubt)
+                json_object_object_add(jc, "doubt", text_of(c->doubt, &lost));
         if (f->host_confirmed || f->pasted_confirmed)
                 json_object_object_add(jc, "confirmed_by",
                                        json_object_new_string(f->host_confirmed ? "host" : "pasted"));

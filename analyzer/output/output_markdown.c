@@ -80,15 +80,20 @@ int output_render_markdown(const Analysis *a, const OutputOptions *o, StrBuf *ou
 
                 strbuf_printf(out, "\n### %u. `%s` — ", f->rank, c->id);
                 put_text(out, c->title);
-                strbuf_printf(out, " (%s%s%s)\n\n", strength_to_string(f->confidence),
+                strbuf_printf(out, " (%s%s%s%s)\n\n", strength_to_string(f->confidence),
                               f->host_confirmed             ? " by the host"
                                       : f->pasted_confirmed ? " by the pasted listing"
                                                             : "",
-                              f->tied ? ", tied" : "");
+                              f->doubted ? ", in doubt" : "", f->tied ? ", tied" : "");
                 if (f->device[0]) {
                         strbuf_printf(out, "- **Device:** `%s`", f->device);
                         if (f->group[0])
                                 strbuf_printf(out, " (IOMMU group %s)", f->group);
+                        strbuf_putc(out, '\n');
+                }
+                if (f->doubted && c->doubt) {
+                        strbuf_puts(out, "- **In doubt:** ");
+                        put_text(out, c->doubt);
                         strbuf_putc(out, '\n');
                 }
                 const char *vm;

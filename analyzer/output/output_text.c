@@ -130,6 +130,8 @@ static void put_heading(StrBuf *out, const Analysis *a, const Finding *f, const 
                 strbuf_puts(&head, " by the host");
         else if (f->pasted_confirmed)
                 strbuf_puts(&head, " by the pasted listing");
+        if (f->doubted)
+                strbuf_puts(&head, ", in doubt");
         if (f->tied)
                 strbuf_puts(&head, ", tied");
         strbuf_puts(&head, "] ");
@@ -161,6 +163,14 @@ static void put_device(StrBuf *out, const Finding *f, const OutputOptions *o) {
                 output_put_wrapped(out, o->width, "   vm: ", "       ", strbuf_str(&line));
                 strbuf_done_into(&line, out);
         }
+}
+
+/* Why a cause in doubt is (its cause's possible-unless held for none of its lines), in the rule file's
+ * words. */
+static void put_doubt(StrBuf *out, const Analysis *a, const Finding *f, const OutputOptions *o) {
+        const char *doubt = analysis_rules(a)->causes[f->cause].doubt;
+        if (f->doubted && doubt)
+                output_put_wrapped(out, o->width, "   in doubt: ", "     ", doubt);
 }
 
 /* A log line in at most two rows: its start (where it comes from) and its end (what went wrong: QEMU and
@@ -250,6 +260,7 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
         strbuf_putc(out, '\n');
         put_heading(out, a, f, o);
         put_device(out, f, o);
+        put_doubt(out, a, f, o);
 
         char **ex;
         size_t n_ex;
@@ -335,6 +346,7 @@ static int render_brief(const Analysis *a, const Finding *f, const OutputOptions
         if (f->device[0])
                 strbuf_printf(out, "   device: %s%s%s%s\n", f->device, f->group[0] ? " (IOMMU group " : "",
                               f->group, f->group[0] ? ")" : "");
+        put_doubt(out, a, f, o);
         const Evidence *e = strongest_evidence(a, f);
         if (e)
                 put_evidence_line(out, e, o, "   evidence: ", "     ", false);

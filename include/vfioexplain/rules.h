@@ -103,6 +103,9 @@ typedef struct CauseDef {
         /* possible-unless: a finding of the cause is at most possible unless one holds for a line of it */
         Condition possible_unless[VX_FIX_UNLESS_MAX];
         size_t n_possible_unless;
+        /* doubt: in words, why a finding for which no possible-unless holds is in doubt (the outputs show
+         * it) */
+        char *doubt;
         Origin at;
 } CauseDef;
 

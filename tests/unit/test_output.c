@@ -411,6 +411,71 @@ static void test_all_ruled_out_listed(void **state) {
         analysis_free(a);
 }
 
+/* Issue 21: a cause in doubt (its possible-unless held for none of its lines: the iGPU's fault at boot, no
+ * line shows it assigned) says so and why, in every format; the assigned GPU's own fault does not. */
+static void test_doubted_shown(void **state) {
+        const char *lines[] = {
+                "[    0.361089] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x7cd80000 [fault "
+                "reason 0x01] Present bit in root entry is clear",
+                "[ 1533.112043] vfio-pci 0000:01:00.0: enabling device (0000 -> 0003)",
+                "[ 1534.002871] DMAR: [DMA Read NO_PASID] Request device [01:00.0] fault addr 0x7f3c2000 [fault "
+                "reason 0x06] PTE Read access is not set",
+        };
+        const char *doubt = "No line shows the device assigned when it faulted.";
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+                assert_int_equal(analysis_feed(a, "dmesg.log", i + 1, lines[i], strlen(lines[i])), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const Finding *const *fs = analysis_findings(a, &n);
+        assert_int_equal(n, 2);
+        assert_string_equal(fs[1]->device, "0000:00:02.0");
+        assert_true(fs[1]->doubted);
+        assert_false(fs[0]->doubted);
+
+        const OutputFormat formats[] = {OUTPUT_TEXT, OUTPUT_MARKDOWN, OUTPUT_JSON};
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                StrBuf b = {0};
+                OutputOptions o = {.format = formats[i], .host = &host, .full = true};
+                assert_int_equal(output_render(a, &o, &b), 0);
+                char *s = strbuf_steal(&b);
+                assert_non_null(s);
+                if (formats[i] == OUTPUT_TEXT) {
+                        assert_non_null(strstr(s, "1. iommu-dma-fault [likely] "));
+                        assert_non_null(strstr(s, "2. iommu-dma-fault [possible, in doubt] "));
+                        const char *at = strstr(s, "   device: 0000:00:02.0\n   in doubt: ");
+                        assert_non_null(at);
+                        assert_non_null(strstr(at, doubt));
+                        /* said of the doubted cause only */
+                        assert_null(strstr(strstr(s, "in doubt: ") + 1, "in doubt: "));
+                } else if (formats[i] == OUTPUT_MARKDOWN) {
+                        assert_non_null(strstr(s, " (likely)\n"));
+                        assert_non_null(strstr(s, " (possible, in doubt)\n"));
+                        const char *at = strstr(s, "- **In doubt:** ");
+                        assert_non_null(at);
+                        assert_null(strstr(at + 1, "- **In doubt:** "));
+                        assert_non_null(strstr(at, doubt));
+                        assert_true(at > strstr(s, "### 2."));
+                } else {
+                        struct json_object *root = json_tokener_parse(s), *causes, *v;
+                        assert_non_null(root);
+                        assert_true(json_object_object_get_ex(root, "causes", &causes));
+                        for (size_t k = 0; k < 2; k++) {
+                                struct json_object *c = json_object_array_get_idx(causes, k);
+                                assert_true(json_object_object_get_ex(c, "doubted", &v));
+                                assert_int_equal(json_object_get_boolean(v), k == 1);
+                                assert_int_equal(json_object_object_get_ex(c, "doubt", &v), k == 1);
+                                if (k == 1)
+                                        assert_string_equal(json_object_get_string(v), doubt);
+                        }
+                        json_object_put(root);
+                }
+                free(s);
+        }
+        analysis_free(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
@@ -424,6 +489,7 @@ int main(void) {
                 cmocka_unit_test(test_json_hosts_as_the_tree),
                 cmocka_unit_test(test_explanations_use_their_own_line),
                 cmocka_unit_test(test_all_ruled_out_listed),
+                cmocka_unit_test(test_doubted_shown),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -31,7 +31,7 @@ static void test_valid(void **state) {
         assert_int_equal(parse(CAUSE RULE_HEAD "pattern = ^abc$\n" RULE_TAIL), 0);
         assert_string_equal(first_error, "");
         assert_int_equal(parse(CAUSE "possible-unless = assigned=yes\npossible-unless = errno=EBUSY "
-                                     "assigned=yes\n" RULE_HEAD "pattern = ^abc$\n" RULE_TAIL),
+                                     "assigned=yes\ndoubt = D\n" RULE_HEAD "pattern = ^abc$\n" RULE_TAIL),
                          0);
         assert_string_equal(first_error, "");
 }
@@ -110,8 +110,15 @@ static void test_errors(void **state) {
         assert_error(
                 CAUSE "possible-unless = assigned!=yes\n",
                 "t.rules:5:27: assigned!= is not a condition: a device no line shows assigned may still be");
-        assert_error(CAUSE "possible-unless = fact=nothing\n" RULE_HEAD "pattern = abc\n" RULE_TAIL,
+        assert_error(CAUSE "possible-unless = fact=nothing\ndoubt = D\n" RULE_HEAD
+                           "pattern = abc\n" RULE_TAIL,
                      "t.rules:5:19: no rule produces this fact: nothing");
+        /* a cause shown in doubt says why in words */
+        assert_error(
+                CAUSE "possible-unless = assigned=yes\n" RULE_HEAD "pattern = abc\n" RULE_TAIL,
+                "t.rules:1:1: possible-unless needs a 'doubt' saying why a finding is in doubt without it");
+        assert_error(CAUSE "doubt = D\n" RULE_HEAD "pattern = abc\n" RULE_TAIL,
+                     "t.rules:1:1: doubt without a possible-unless");
         assert_error(CAUSE RULE_HEAD "possible-unless = assigned=yes\npattern = abc\n" RULE_TAIL,
                      "t.rules:9:1: key not allowed in this kind of section: possible-unless");
         assert_error(CAUSE "expect = address=1\n",
