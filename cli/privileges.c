@@ -19,7 +19,8 @@
 #include "commands.h"
 #include "privileges.h"
 
-/* The highest capability number a 64-bit mask can hold; the kernel's own last one is found by asking. */
+/* not-a-limit: the highest capability number a 64-bit mask can hold; the kernel's own last one is found by
+ * asking. */
 #define CAP_NUMBER_MAX 63
 
 typedef struct CapSets {

@@ -24,7 +24,7 @@
 #define USEC_PER_WEEK (7 * USEC_PER_DAY)
 #define USEC_PER_MONTH (UINT64_C(2629800) * USEC_PER_SEC)
 #define USEC_PER_YEAR (UINT64_C(31557600) * USEC_PER_SEC)
-/* The last moment journalctl formats: 9999-12-31 23:59:59.999999 UTC. */
+/* not-a-limit: the last moment journalctl formats, 9999-12-31 23:59:59.999999 UTC. */
 #define USEC_TIMESTAMP_MAX UINT64_C(253402300799999999)
 
 /* After a number: its unit, as systemd's extract_multiplier() lists them (the first prefix wins, so

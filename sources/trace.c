@@ -595,6 +595,7 @@ typedef struct Frame {
         TraceStats stats; /* FRAME_END */
 } Frame;
 
+/* not-a-limit: the largest frame the decoder process sends, made of limits.h's bounds. */
 #define FRAME_PAYLOAD_MAX (VX_TRACE_LINE_MAX + 4u * VX_TRACE_NAME_MAX)
 
 /* 0 when n bytes were read, 1 at end of file before the first byte, -EPIPE at end of file after it. */

@@ -17,6 +17,9 @@ its own (docs/CODE_STYLE.md there): each failure is printed as FILE:LINE: what, 
   call that opens a path itself, unless a comment holding "raw-open:", on that line or just above the
   statement, says why (a library given a path that was checked, a file the user named for a library that
   takes only a path).
+- Every bound on input is defined in include/vfioexplain/limits.h (SQLite's discipline: one header says what
+  the program accepts). A NAME_MAX defined anywhere else in the program must say why it is not such a bound
+  in a comment holding "not-a-limit:", on its line or in the comment just above it.
 
     tests/checksrc.py SOURCE_DIR [FILE...]   (FILE...: check these instead, for the checks' own test)"""
 import os
@@ -52,6 +55,8 @@ OPEN_CALLS = ["open", "open64", "openat", "openat2", "creat", "fopen", "fopen64"
               "tracecmd_open", "tracecmd_open_head", "tracecmd_open_flags", "xmlReadFile", "xmlCtxtReadFile",
               "xmlParseFile", "pci_set_name_list_path"]
 OPEN_RE = re.compile(r"(?<![A-Za-z0-9_.>])(?:sym_)?(" + "|".join(OPEN_CALLS) + r")\s*\(|\bSYS_openat2?\b")
+LIMITS_HEADER = "include/vfioexplain/limits.h"
+MAX_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+_MAX)\b")
 FUNCTION_RE = re.compile(r"^[A-Za-z_][^\n;=#{}()]*?\b([A-Za-z_][A-Za-z0-9_]*)\(", re.M)
 
 
@@ -115,6 +120,25 @@ def raw_opens(text, code):
                         covered = False
 
 
+def bounds_outside_limits(text):
+        """The line numbers and names of the NAME_MAX defines that no "not-a-limit:" covers: on the line, or in
+        the comment that ends just above it."""
+        lines = text.split("\n")
+        for number, line in enumerate(lines, 1):
+                m = MAX_DEFINE_RE.match(line)
+                if not m or "not-a-limit:" in line:
+                        continue
+                above, i = [], number - 2
+                if i >= 0 and lines[i].rstrip().endswith("*/"):
+                        while i >= 0:
+                                above.append(lines[i])
+                                if "/*" in lines[i]:
+                                        break
+                                i -= 1
+                if not any("not-a-limit:" in a for a in above):
+                        yield number, m.group(1)
+
+
 def main():
         src = sys.argv[1]
         failures = []
@@ -138,6 +162,10 @@ def main():
                 for m in ADDRESS_RE.finditer(code):
                         failures.append(f"{rel}:{line_of(code, m.start())}: a PCI address in a char[16]: "
                                         "declare it a PciAddress")
+                if rel != LIMITS_HEADER and (rel.split("/")[0] in PROGRAM + ["include"] or len(sys.argv) > 2):
+                        for number, name in bounds_outside_limits(text):
+                                failures.append(f"{rel}:{number}: {name} defined outside {LIMITS_HEADER}: move it "
+                                                "there, or say why it is no bound on input (not-a-limit:)")
                 if rel.startswith("include" + os.sep):
                         continue
                 for m in SPLIT_RE.finditer(text):

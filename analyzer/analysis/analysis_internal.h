@@ -52,8 +52,8 @@ typedef struct RepeatAction {
         bool dropped;
 } RepeatAction;
 
-/* A message's usual matches: a fact or a symptom, and the link of the group it names (once, however many
- * rules set it). */
+/* not-a-limit: a message's usual matches, a fact or a symptom, and the link of the group it names (once,
+ * however many rules set it); a line that does more is matched again each time, not remembered. */
 #define REPEAT_ACTIONS_MAX 3u
 _Static_assert(1 + REPEAT_ACTIONS_MAX * sizeof(RepeatAction) <= UINT8_MAX, "a payload's length fits a byte");
 _Static_assert(VX_GROUP_MAP_MAX < UINT16_MAX, "a link's place fits RepeatAction.link");

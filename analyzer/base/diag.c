@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "diag.h"
+#include "vfioexplain/limits.h"
 
 void diag_addf(Diag *d, const char *fmt, ...) {
         va_list ap;
@@ -13,7 +14,7 @@ void diag_addf(Diag *d, const char *fmt, ...) {
 
         if (!d)
                 return;
-        if (d->n >= DIAG_MAX) {
+        if (d->n >= VX_DIAG_MAX) {
                 d->dropped++;
                 return;
         }

@@ -13,7 +13,5 @@ typedef struct Diag {
         size_t dropped; /* messages beyond the cap, counted only */
 } Diag;
 
-#define DIAG_MAX 1000u
-
 void diag_addf(Diag *d, const char *fmt, ...) _printf_(2, 3);
 void diag_done(Diag *d);

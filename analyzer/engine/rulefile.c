@@ -73,6 +73,7 @@ typedef struct RuleKey {
 } RuleKey;
 
 #define IN(k) (1u << (k))
+/* not-a-limit: room for a count of each key the rule format has (asserted below). */
 #define RULE_KEYS_MAX 40
 
 struct Parser {

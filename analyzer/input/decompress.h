@@ -18,7 +18,7 @@ typedef enum Compression {
         COMPRESSION_ZSTD,
 } Compression;
 
-/* Bytes of an input's start that tell every format apart (xz's magic is the longest). */
+/* not-a-limit: bytes of an input's start that tell every format apart (xz's magic is the longest). */
 #define COMPRESSION_MAGIC_MAX 6u
 
 /* The format whose magic number head starts with, or COMPRESSION_NONE. */

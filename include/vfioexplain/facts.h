@@ -160,15 +160,6 @@ typedef struct FbDevice {
         char device[48]; /* "0000:0c:00.0", "simple-framebuffer.0", "efi-framebuffer.0"; "" unknown */
 } FbDevice;
 
-/* PCI functions probed (a host has up to a few hundred; 4096 is every function of 16 buses) and /dev/vfio
- * group nodes. */
-#define FACTS_DEVICES_MAX 4096
-#define FACTS_GROUP_NODES_MAX 1024
-#define FACTS_MEMLOCK_MAX 16
-#define FACTS_FRAMEBUFFER_MAX 8
-#define FACTS_CONSOLES_MAX 8
-#define FACTS_USERS_MAX 16
-
 typedef struct HostFacts {
         const char *root; /* NULL when nothing was probed */
         Known os_release;

@@ -195,6 +195,21 @@
  * tree, so no more memory than the facts it fills goes to it whatever it holds. */
 #define VX_SNAPSHOT_MAX (8u * 1024u * 1024u)
 
+/* A host's facts as probed or replayed (include/vfioexplain/facts.h): PCI functions (a host has up to a few
+ * hundred; 4096 is every function of 16 buses), /dev/vfio group nodes, this process and the running QEMUs
+ * whose memlock limits are read, framebuffers of /proc/fb, virtual consoles, and the login users of
+ * etc/passwd (names to redact). */
+#define FACTS_DEVICES_MAX 4096
+#define FACTS_GROUP_NODES_MAX 1024
+#define FACTS_MEMLOCK_MAX 16
+#define FACTS_FRAMEBUFFER_MAX 8
+#define FACTS_CONSOLES_MAX 8
+#define FACTS_USERS_MAX 16
+
+/* Diagnostics collected for the caller to print (a bad rule line, an unreadable file); more are only
+ * counted. */
+#define VX_DIAG_MAX 1000u
+
 /* Host files read by probes. */
 #define VX_PROBE_FILE_MAX (64u * 1024u)
 /* pci.ids, for device names: the real one (pciutils, hwdata) is about 1.3 MB; a larger one is not read. */
