@@ -191,7 +191,7 @@ static void check_template(Parser *p, const char *v, size_t vcol) {
         const char *err;
         if (template_validate(v, &col, &err) < 0) {
                 char name[VX_ID_MAX + 1];
-                size_t n = strcspn(v + col, "}");
+                size_t n = strcspn(v + col, "}|");
                 snprintf(name, sizeof(name), "%.*s", (int) MIN(n, (size_t) VX_ID_MAX), v + col);
                 if (strcmp(err, "unknown variable") == 0)
                         error_at(p, p->line, vcol + col,

@@ -7,6 +7,29 @@
 #include <string.h>
 
 #include "template.h"
+#include "vfioexplain/limits.h"
+
+/* A placeholder's text (between its braces): one variable, or alternatives "address|value", the first of
+ * them known standing for all (for a pattern whose branches capture different names). Their Vars into
+ * vars[]; returns how many, or -EINVAL (not a variable) or -E2BIG (one too many) with *err_off (into name)
+ * where that alternative starts. */
+static int placeholder_vars(const char *name, size_t len, Var vars[static VX_TEMPLATE_ALTERNATIVES_MAX],
+                            size_t *err_off) {
+        size_t n = 0, start = 0;
+        for (size_t i = 0; i <= len; i++) {
+                if (i < len && name[i] != '|')
+                        continue;
+                *err_off = start;
+                if (n == VX_TEMPLATE_ALTERNATIVES_MAX)
+                        return -E2BIG;
+                int v = var_from_string(name + start, i - start);
+                if (v < 0)
+                        return -EINVAL;
+                vars[n++] = (Var) v;
+                start = i + 1;
+        }
+        return (int) n;
+}
 
 int template_validate(const char *t, size_t *err_col, const char **err) {
         for (size_t i = 0; t[i]; i++) {
@@ -31,14 +54,46 @@ int template_validate(const char *t, size_t *err_col, const char **err) {
                         *err = "unterminated '{' (write '{{' for a literal brace)";
                         return -EINVAL;
                 }
-                if (var_from_string(t + i + 1, (size_t) (end - t - i - 1)) < 0) {
-                        *err_col = i + 1;
-                        *err = "unknown variable";
+                Var vars[VX_TEMPLATE_ALTERNATIVES_MAX];
+                size_t off = 0;
+                int n = placeholder_vars(t + i + 1, (size_t) (end - t - i - 1), vars, &off);
+                if (n < 0) {
+                        *err_col = i + 1 + off;
+                        *err = n == -E2BIG ? "too many alternatives (VX_TEMPLATE_ALTERNATIVES_MAX)"
+                                           : "unknown variable";
                         return -EINVAL;
                 }
                 i = (size_t) (end - t);
         }
         return 0;
+}
+
+int template_unfilled(const char *t, uint64_t known, uint64_t captured) {
+        for (size_t i = 0; t[i]; i++) {
+                if ((t[i] == '{' && t[i + 1] == '{') || (t[i] == '}' && t[i + 1] == '}')) {
+                        i++;
+                        continue;
+                }
+                if (t[i] != '{')
+                        continue;
+                const char *end = strchr(t + i + 1, '}');
+                if (!end)
+                        return -EINVAL;
+                Var vars[VX_TEMPLATE_ALTERNATIVES_MAX];
+                size_t off;
+                int n = placeholder_vars(t + i + 1, (size_t) (end - t - i - 1), vars, &off);
+                if (n < 0)
+                        return n;
+                bool filled = false, of_pattern = false;
+                for (int k = 0; k < n; k++) {
+                        filled = filled || (known & (UINT64_C(1) << vars[k]));
+                        of_pattern = of_pattern || (captured & (UINT64_C(1) << vars[k]));
+                }
+                if (!filled && of_pattern)
+                        return (int) vars[0];
+                i = (size_t) (end - t);
+        }
+        return -ENOENT;
 }
 
 /* How a fix names a value it does not know: a shell variable the fix sets first, whose name is the
@@ -119,9 +174,18 @@ static int template_render_as(const char *t, const TemplateVars *vars, RenderMod
                 const char *end = strchr(t + i + 1, '}');
                 if (!end)
                         return -EINVAL;
-                int v = var_from_string(t + i + 1, (size_t) (end - t - i - 1));
-                if (v < 0)
+                Var alts[VX_TEMPLATE_ALTERNATIVES_MAX];
+                size_t off;
+                int n_alts = placeholder_vars(t + i + 1, (size_t) (end - t - i - 1), alts, &off);
+                if (n_alts < 0)
                         return -EINVAL;
+                /* The first alternative known; where none is, the first stands for them. */
+                Var v = alts[0];
+                for (int k = 0; k < n_alts; k++)
+                        if (vars && vars->v[alts[k]]) {
+                                v = alts[k];
+                                break;
+                        }
                 put(out, t + lit, i - lit, false, userdata);
                 if (vars && vars->v[v])
                         put(out, vars->v[v], strlen(vars->v[v]), true, userdata);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Fix and explanation templates: "{name}" is a variable, "{{" and "}}" literal braces. */
+/* Fix and explanation templates: "{name}" is a variable, "{name|other}" the first of them known (a pattern
+ * whose branches capture different names), "{{" and "}}" literal braces. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +13,12 @@
 
 /* Checks a template. Returns 0, or -EINVAL with *err_col (0-based byte offset) and *err set. */
 int template_validate(const char *t, size_t *err_col, const char **err);
+
+/* The first placeholder of t that none of known (bits 1 << Var) fills and one of whose alternatives is in
+ * captured (the pattern's own captures): what an explanation would print as "<name>" for a line the pattern
+ * matched without that capture. Its (first) Var, -ENOENT for none, -EINVAL for a template that does not
+ * validate. */
+int template_unfilled(const char *t, uint64_t known, uint64_t captured);
 
 /* Values indexed by Var; NULL where unknown. */
 typedef struct TemplateVars {

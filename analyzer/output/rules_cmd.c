@@ -15,6 +15,7 @@
 #include "matcher.h"
 #include "paste.h"
 #include "rules_cmd.h"
+#include "template.h"
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/macro.h"
 
@@ -85,6 +86,29 @@ static void example_line(ExampleReader *er, const RuleDef *r, const char *text, 
         }
 }
 
+/* An explanation names no capture that its pattern may leave out and this example's match did: it would
+ * print
+ * "<address>" in the middle of a sentence about a line that named something else ("{address}{value}" for a
+ * pattern whose branches capture one or the other: write "{address|value}"). */
+static void check_explain_filled(const RuleDef *r, const Match *match, const RuleExample *ex, StrBuf *report,
+                                 RulesTestResult *res) {
+        uint64_t known = 0, captured = 0;
+        if (!r->explain)
+                return;
+        for (size_t v = 0; v < _VAR_CAPTURE_MAX; v++)
+                if (match->captures[v].p)
+                        known |= UINT64_C(1) << v;
+        for (size_t i = 0; i < r->n_captures; i++)
+                captured |= UINT64_C(1) << r->capture_var[i];
+        int v = template_unfilled(r->explain, known, captured);
+        if (v >= 0) {
+                char buf[96];
+                snprintf(buf, sizeof(buf), "explain prints <%s>: the example's match has no %s capture",
+                         var_to_string((Var) v), var_to_string((Var) v));
+                fail(report, res, r, ex->at_line, buf, NULL);
+        }
+}
+
 static void check_example(ExampleReader *er, Matcher *m, const RuleDef *r, size_t ri, const RuleExample *ex,
                           StrBuf *report, RulesTestResult *res) {
         Line line;
@@ -108,6 +132,7 @@ static void check_example(ExampleReader *er, Matcher *m, const RuleDef *r, size_
                 fail(report, res, r, ex->at_line, "example does not match", ex->line);
                 return;
         }
+        check_explain_filled(r, &p.match, ex, report, res);
         for (size_t i = 0; i < ex->n_expect; i++) {
                 const char *eq = strchr(ex->expect[i], '=');
                 int v = var_from_string(ex->expect[i], (size_t) (eq - ex->expect[i]));

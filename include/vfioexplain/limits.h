@@ -65,6 +65,8 @@
 #define VX_CONTENTS_PER_RULE_MAX 8u
 #define VX_FIXES_MAX 8u
 #define VX_LIST_ITEMS_MAX 32u
+/* Names of one template placeholder, "{address|value}" (a pattern's branches capture one each). */
+#define VX_TEMPLATE_ALTERNATIVES_MAX 4u
 /* Conditions (when, unless): terms of one, alternatives of a term; whens of a symptom (a bit each, in the
  * analysis), lines of one given or miss log of a when, and such logs of one when. */
 #define VX_COND_TERMS_MAX 8u

@@ -35,6 +35,17 @@ grep -q "^$f:$n: a benign row's example, alone, yields " "$tmp/out" ||
         { echo "FAIL: the broken row $f:$n is not reported:"; cat "$tmp/out"; fails=$((fails + 1)); }
 
 expect 0 '' -- "$bin" rules test --inventory "$src/rules/inventory" "${rules[@]}"
+
+# An explanation that names a capture its pattern may leave out ("{address}{value}" where the branches capture
+# one or the other) fails `rules test` on each example without it: it would print "<address>09:00".
+mkdir "$tmp/explain"
+cp "$src"/rules/*.rules "$tmp/explain/"
+sed -i 's/for the hostpci entry {address|value}:/for the hostpci entry {address}{value}:/' "$tmp/explain/pve.rules"
+grep -q '{address}{value}' "$tmp/explain/pve.rules" || { echo "FAIL: pve.rules has no {address|value} to break"; exit 1; }
+expect 1 '' -- "$bin" rules test --rules "$tmp/explain"
+grep -q "pve.rules:[0-9]*: rule pve-no-pci-device-found: explain prints <address>: the example's match has no address capture" "$tmp/out" &&
+        grep -q "pve.rules:[0-9]*: rule pve-no-pci-device-found: explain prints <value>: " "$tmp/out" ||
+        { echo "FAIL: rules test does not refuse an explanation with an optional capture:"; cat "$tmp/out"; fails=$((fails + 1)); }
 expect 2 'is an option of .vfioexplain rules test. and .rules list.' -- "$bin" rules check --inventory "${rules[@]}"
 expect 2 'is an option of .vfioexplain rules.$' -- "$bin" --inventory --no-probe /dev/null
 expect 2 'no-such-dir: No such file or directory' -- "$bin" rules test --inventory "$tmp/no-such-dir" "${rules[@]}"

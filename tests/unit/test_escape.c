@@ -143,6 +143,42 @@ static void test_template(void **state) {
         assert_int_equal(template_render("bind {address} in {group} {{x}}", &v, &b), 0);
         assert_string_equal(strbuf_str(&b), "bind 0000:01:00.0 in <group> {x}");
         strbuf_done(&b);
+
+        /* Alternatives: the first known stands; none known, the first is named. */
+        assert_int_equal(template_validate("entry {address|value}", &col, &err), 0);
+        assert_int_equal(template_validate("entry {address|nope}", &col, &err), -EINVAL);
+        assert_int_equal(col, 15);
+        assert_int_equal(template_validate("{a|b|c|d|e}", &col, &err), -EINVAL);
+        assert_int_equal(template_validate("{address|}", &col, &err), -EINVAL);
+        TemplateVars alt = {0};
+        alt.v[VAR_VALUE] = "09:00";
+        assert_int_equal(template_render("entry {address|value}.", &alt, &b), 0);
+        assert_string_equal(strbuf_str(&b), "entry 09:00.");
+        strbuf_done(&b);
+        alt.v[VAR_ADDRESS] = "0000:09:00.0";
+        assert_int_equal(template_render("entry {address|value}.", &alt, &b), 0);
+        assert_string_equal(strbuf_str(&b), "entry 0000:09:00.0.");
+        strbuf_done(&b);
+        assert_int_equal(template_render("entry {value|address}.", &(TemplateVars){0}, &b), 0);
+        assert_string_equal(strbuf_str(&b), "entry <value>.");
+        strbuf_done(&b);
+        uint64_t unknown = 0;
+        assert_int_equal(
+                template_render_command("lspci -s {address|value}", &(TemplateVars){0}, &b, &unknown), 0);
+        assert_string_equal(strbuf_str(&b), "lspci -s \"$ADDRESS\"");
+        assert_true(unknown == UINT64_C(1) << VAR_ADDRESS);
+        strbuf_done(&b);
+
+        /* What an explanation would print as "<name>" for a match without that capture of its pattern. */
+        uint64_t address = UINT64_C(1) << VAR_ADDRESS, value = UINT64_C(1) << VAR_VALUE,
+                 group = UINT64_C(1) << VAR_GROUP;
+        assert_int_equal(template_unfilled("{address}{value}", value, address | value), VAR_ADDRESS);
+        assert_int_equal(template_unfilled("{address}{value}", address, address | value), VAR_VALUE);
+        assert_int_equal(template_unfilled("{address|value}", value, address | value), -ENOENT);
+        assert_int_equal(template_unfilled("{{address}} {value|address}", 0, address), VAR_VALUE);
+        /* a value the pattern does not capture is another line's to give ("<group>" stays a fair answer) */
+        assert_int_equal(template_unfilled("in {group}", address, address), -ENOENT);
+        assert_int_equal(template_unfilled("in {group}", address, address | group), VAR_GROUP);
 }
 
 int main(void) {
