@@ -12,6 +12,9 @@
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* A harness's setup, once before the first input (optional: libFuzzer and replay_main.c call it if it is
+ * defined): what it does is not timed as an input's run. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 #define FUZZ_CHECK(cond)                                                                         \
         do {                                                                                     \

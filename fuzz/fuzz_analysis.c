@@ -53,6 +53,16 @@ static const RuleSet *rules_for_blocks(void) {
         return rs ? rs : (rs = load_rules("hyperscan"));
 }
 
+/* Both rule sets, loaded before the first input: compiling them (seconds under the sanitizers on a busy
+ * machine) is no input's run and must not meet libFuzzer's -timeout. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+        (void) argc;
+        (void) argv;
+        (void) rules();
+        (void) rules_for_blocks();
+        return 0;
+}
+
 static void check_readable(const StrBuf *b) {
         const char *s = strbuf_str(b);
         FUZZ_CHECK(utf8_is_valid(s, b->len));

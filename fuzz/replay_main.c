@@ -61,6 +61,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "usage: %s CORPUS-DIR|FILE...\n", argv[0]);
                 return 2;
         }
+        if (LLVMFuzzerInitialize)
+                (void) LLVMFuzzerInitialize(&argc, &argv);
         for (int i = 1; i < argc; i++) {
                 struct stat st;
                 int r;
