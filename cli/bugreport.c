@@ -74,8 +74,16 @@ static size_t host_summary(const HostFacts *f, Summary *rows) {
         ROW("Modules", "vfio %s, vfio_iommu_type1 %s, vfio_pci %s, kvm %s",
             module_state(&f->modules[MODULE_VFIO]), module_state(&f->modules[MODULE_VFIO_IOMMU_TYPE1]),
             module_state(&f->modules[MODULE_VFIO_PCI]), module_state(&f->modules[MODULE_KVM]));
+        char unread[128];
+        if (f->packages_error == -EFBIG)
+                snprintf(unread, sizeof(unread), "unknown (the dpkg database is larger than %u MiB: not read)",
+                         VX_DPKG_STATUS_MAX >> 20);
+        else
+                snprintf(unread, sizeof(unread), "unknown (the dpkg database not read: %s)",
+                         file_strerror(f->packages_error));
         const char *pk = f->packages == KNOWN_PRESENT ? "not installed"
                 : f->packages == KNOWN_ABSENT         ? "unknown (no dpkg database)"
+                : f->packages_error < 0               ? unread
                                                       : "not probed";
         ROW("QEMU", "%s", f->qemu_version[0] ? f->qemu_version : pk);
         ROW("libvirt", "%s", f->libvirt_version[0] ? f->libvirt_version : pk);

@@ -244,8 +244,13 @@ int get_facts(const Options *o, HostFacts *host) {
         }
         /* Package versions are for bug reports only: dpkg's database is megabytes. So is modules.alias, for
          * the modules of each device (lspci -k) that the report's groups and the snapshot show. */
-        if (o->bug_report && probe_packages(o->sysroot, host) == -ENOENT)
-                host->packages = KNOWN_ABSENT;
+        if (o->bug_report) {
+                r = probe_packages(o->sysroot, host);
+                if (r == -ENOENT)
+                        host->packages = KNOWN_ABSENT;
+                else if (r < 0)
+                        host->packages_error = r;
+        }
         if (o->bug_report)
                 (void) probe_pci_modules(o->sysroot, host);
         return 0;

@@ -229,6 +229,7 @@ typedef struct HostFacts {
         char users[FACTS_USERS_MAX][33]; /* login users of etc/passwd (uid 1000-59999): names to redact */
         size_t n_users;
         Known packages; /* var/lib/dpkg/status read (probe_packages(), not part of probe_host()) */
+        int packages_error; /* why it was not read when it is there: -EFBIG past VX_DPKG_STATUS_MAX, ... */
         char qemu_version[64], libvirt_version[64]; /* "" when not installed */
         Known iomem; /* addresses readable (root) */
         FramebufferHold framebuffers[FACTS_FRAMEBUFFER_MAX];

@@ -205,6 +205,20 @@ if want fifo; then
                 "[d['header'] for d in j['devices'] if d['address'] == '0000:01:00.0'] == ['not-probed']" \
                 -- "$bin" --sysroot "$h" snapshot -o -
 
+        # dpkg's status as a FIFO, or past VX_DPKG_STATUS_MAX (sparse): the report says it was not read, and why.
+        h=$tmp/dpkg-host
+        rm -rf "$h"
+        cp -a "$fx/healthy-vfio" "$h"
+        special "$h" var/lib/dpkg/status fifo
+        check "a FIFO as dpkg's status: the report says it was not read" \
+                "rc in (0, 1) and '| QEMU | \` unknown (the dpkg database not read: not a regular file' in out" \
+                -- "$bin" --rules "$rules" --sysroot "$h" report "$src/corpus/README.md"
+        rm -f "$h/var/lib/dpkg/status"
+        truncate -s $((64 * 1024 * 1024 + 1)) "$h/var/lib/dpkg/status"
+        check "dpkg's status past its bound: the report says it was not read" \
+                "rc in (0, 1) and '| libvirt | \` unknown (the dpkg database is larger than 64 MiB: not read)' in out" \
+                -- "$bin" --rules "$rules" --sysroot "$h" report "$src/corpus/README.md"
+
         # A domain's log and XML: refused, one line, exit 2.
         for kind in fifo zero; do
                 h=$tmp/dom-$kind
