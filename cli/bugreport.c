@@ -76,7 +76,8 @@ static size_t host_summary(const HostFacts *f, Summary *rows) {
             module_state(&f->modules[MODULE_VFIO_PCI]), module_state(&f->modules[MODULE_KVM]));
         char unread[128];
         if (f->packages_error == -EFBIG)
-                snprintf(unread, sizeof(unread), "unknown (the dpkg database is larger than %u MiB: not read)",
+                snprintf(unread, sizeof(unread),
+                         "unknown (the dpkg database is larger than %u MiB: not read)",
                          VX_DPKG_STATUS_MAX >> 20);
         else
                 snprintf(unread, sizeof(unread), "unknown (the dpkg database not read: %s)",
