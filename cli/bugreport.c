@@ -247,7 +247,7 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
         strbuf_puts(b, "\n## Details\n");
         if (f->root) {
                 _cleanup_(strbuf_done) StrBuf groups = {0};
-                if ((r = groups_render(f, false, &groups, NULL)) < 0)
+                if ((r = groups_render(f, false, 0, NULL, &groups)) < 0)
                         return r;
                 strbuf_puts(b, "\n<details><summary>IOMMU groups</summary>\n\n");
                 put_block(b, "text", strbuf_str(&groups), groups.len);
@@ -263,7 +263,7 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
         if (f->root) {
                 /* Written no further than it can be embedded: a host of 4096 devices has 5 MB of it. */
                 _cleanup_(strbuf_done) StrBuf js = {0};
-                r = facts_put_json(f, 0, VX_REPORT_SNAPSHOT_EMBED_MAX, &js);
+                r = facts_put_json(f, 0, VX_REPORT_SNAPSHOT_EMBED_MAX, NULL, &js);
                 if (r < 0 && r != -EFBIG)
                         return r;
                 if (r == 0) {
@@ -284,8 +284,10 @@ static int markdown(const HostSet *s, const Options *o, const char *when, StrBuf
 
 /* The JSON document, left open inside its last member, "report", so that a redacted copy can add what it
  * redacted there (json_document_close()). Written a member at a time, as explain's JSON is: the tree of
- * every cause at once took 6 MB more than the causes' text on a log that fills every bound. */
-static int json_document(const HostSet *s, const Options *o, const char *when, StrBuf *out) {
+ * every cause at once took 6 MB more than the causes' text on a log that fills every bound. flush (not
+ * NULL) writes out each piece as it is made: the facts and groups of a host of 4096 devices are 8 MB. */
+static int json_document(const HostSet *s, const Options *o, const char *when, output_flush_fn flush,
+                         StrBuf *out) {
         const HostFacts *f = s->facts;
         HostSlot *local = NULL;
         int r;
@@ -297,6 +299,7 @@ static int json_document(const HostSet *s, const Options *o, const char *when, S
                 HostFacts unprobed = {0};
                 host_facts_init_unprobed(&unprobed);
                 OutputOptions oo = output_options(o, hostset_facts_of(s, local, &unprobed));
+                oo.flush = flush;
                 r = output_render_json_open(local->a, &oo, out);
                 host_facts_done(&unprobed);
                 if (r < 0)
@@ -316,20 +319,16 @@ static int json_document(const HostSet *s, const Options *o, const char *when, S
         size_t nd = f->root ? devices_in_question(s, f, devs, ELEMENTSOF(devs)) : 0;
         for (size_t i = 0; i < nd; i++)
                 json_object_array_add(jd, json_object_new_string(devs[i]->address));
-        struct json_object *groups = NULL;
-        if (f->root && groups_render(f, true, NULL, &groups) < 0) {
-                json_object_put(host);
-                json_object_put(jd);
-                return -ENOMEM;
-        }
         if ((r = output_json_put_member(out, 2, true, "made", json_object_new_string(when))) < 0 ||
             (r = output_json_put_member(out, 2, false, "vfioexplain", json_object_new_string(VX_VERSION))) <
                     0 ||
             (r = output_json_put_member(out, 2, false, "host", host)) < 0 ||
-            (r = output_json_put_member(out, 2, false, "devices", jd)) < 0 ||
-            (r = output_json_put_member(out, 2, false, "groups", groups)) < 0)
+            (r = output_json_put_member(out, 2, false, "devices", jd)) < 0)
                 return r;
-        return strbuf_failed(out) ? -ENOMEM : 0;
+        if (!f->root)
+                return output_json_put_member(out, 2, false, "groups", NULL);
+        strbuf_puts(out, ",\n    \"groups\": ");
+        return groups_render(f, true, 2, flush, out);
 }
 
 static int json_document_close(StrBuf *out) {
@@ -494,18 +493,20 @@ int bugreport_print(const HostSet *s, const Options *o) {
         if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
                 snprintf(when, sizeof(when), "an unknown date");
         if (o->format == OUTPUT_JSON) {
-                r = json_document(s, o, when, &doc);
+                /* Redacted, the document is learnt from whole before any of it is written. */
+                r = json_document(s, o, when, o->redact ? NULL : write_out_piece, &doc);
                 if (r >= 0 && !o->redact)
                         r = json_document_close(&doc);
         } else
                 r = markdown(s, o, when, &doc);
-        if (r < 0) {
+        if (!o->redact) {
+                if (r >= 0)
+                        r = write_out(&doc, 0);
+                if (output_result(r) < 0)
+                        return EXIT_INTERNAL;
+        } else if (r < 0) {
                 errorf("out of memory");
                 return EXIT_INTERNAL;
-        }
-        if (!o->redact) {
-                if (print_output(&doc) < 0)
-                        return EXIT_INTERNAL;
         } else if ((r = write_redacted_document(s, o, &doc)) == -E2BIG) {
                 errorf("report --redact: more than %u distinct values to redact; nothing written",
                        VX_REDACT_VALUES_MAX);

@@ -102,6 +102,9 @@ int print_output(StrBuf *out);
  * and empties it. Returns 0, -ENOMEM if out failed to grow, or write()'s error (-EPIPE: the reader is
  * gone). Says nothing: output_result() does. */
 int write_out(StrBuf *out, size_t at_least);
+/* write_out() of a piece of VX_OUTPUT_PIECE_BYTES or more: OutputOptions.flush of a document written to
+ * stdout as it is made. */
+int write_out_piece(StrBuf *out);
 /* Flushes what printf() wrote to stdout: 0, or the write error (said on stderr); a reader gone is none. */
 int flush_stdout(void);
 /* The exit status of a command that failed with r (already said): out of memory is an internal error
@@ -113,8 +116,10 @@ int output_result(int r);
 
 /* A PCI device's address, ids, class and name as JSON, for the commands to add their own fields to. */
 struct json_object *pci_device_json(const PciDevice *d);
-/* The IOMMU groups of host and their members: text into out, or (json) a JSON array into *ret_json. */
-int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json);
+/* The IOMMU groups of host and their members into out: text, or (json) a JSON array as json-c pretty-prints
+ * it depth levels deep, written a group at a time, flush (if not NULL) called after each group. Returns 0 or
+ * a negative errno (flush's). */
+int groups_render(const HostFacts *host, bool json, size_t depth, output_flush_fn flush, StrBuf *out);
 
 /* A journal entry as evidence: its text as journalctl shows it, and its unit, time and cursor. meta
  * points into the struct and at j. */

@@ -290,6 +290,10 @@ int write_out(StrBuf *out, size_t at_least) {
         return r;
 }
 
+int write_out_piece(StrBuf *out) {
+        return write_out(out, VX_OUTPUT_PIECE_BYTES);
+}
+
 int output_result(int r) {
         if (r == -ENOMEM)
                 errorf("out of memory");
@@ -317,15 +321,16 @@ int print_output(StrBuf *out) {
 }
 
 int report(const Options *o, const Analysis *a, const HostFacts *host) {
-        StrBuf out = {0};
+        _cleanup_(strbuf_done) StrBuf out = {0};
+        OutputOptions oo = output_options(o, host);
         size_t n;
 
-        if (render(o, a, host, &out) < 0) {
-                strbuf_done(&out);
-                errorf("out of memory");
-                return EXIT_INTERNAL;
-        }
-        if (print_output(&out) < 0)
+        /* JSON written out as it is made: the facts of a host of 4096 devices are 5 MB of it. */
+        oo.flush = write_out_piece;
+        int r = output_render(a, &oo, &out);
+        if (r >= 0)
+                r = write_out(&out, 0);
+        if (output_result(r) < 0)
                 return EXIT_INTERNAL;
         analysis_findings(a, &n);
         return n > 0 ? EXIT_CAUSE : EXIT_NO_CAUSE;

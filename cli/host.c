@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The commands about the host alone, no logs: check, groups, snapshot. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -87,7 +88,7 @@ int cmd_snapshot(const Options *o, int argc, char **argv) {
                 ret = exit_status_of(r);
                 goto out;
         }
-        if (facts_put_json(&host, 0, SIZE_MAX, &text) < 0 ||
+        if (facts_put_json(&host, 0, SIZE_MAX, NULL, &text) < 0 ||
             (strbuf_putc(&text, '\n'), strbuf_failed(&text))) {
                 errorf("out of memory");
                 ret = EXIT_INTERNAL;
@@ -257,7 +258,11 @@ static void put_padded(StrBuf *out, const StrBuf *b, size_t width) {
                 strbuf_putc(out, ' ');
 }
 
-int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_object **ret_json) {
+int groups_render(const HostFacts *host, bool json, size_t depth, output_flush_fn flush, StrBuf *out) {
+        static const char spaces[] = "        ";
+        int r = 0;
+
+        assert(2 * depth <= sizeof(spaces) - 1);
         const PciDevice **order = calloc(host->n_devices + 1, sizeof(PciDevice *));
         if (!order)
                 return -ENOMEM;
@@ -279,8 +284,10 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
                 strbuf_printf(out, "    %-12s  %-*s  %-*s  %-*s  %s\n", "ADDRESS", (int) w_class, "CLASS",
                               (int) w_driver, "DRIVER", (int) w_modules, "MODULES", "DEVICE");
 
-        struct json_object *jgroups = json ? json_object_new_array() : NULL;
-        for (size_t i = 0; i < host->n_devices;) {
+        /* A group at a time: the tree of 4096 groups took 17 MB. */
+        if (json)
+                strbuf_putc(out, '[');
+        for (size_t i = 0; r >= 0 && i < host->n_devices;) {
                 const PciDevice *first = order[i];
                 size_t j = i;
                 bool viable = true;
@@ -298,7 +305,6 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
                                                grouped ? json_object_new_int64(first->group_id) : NULL);
                         json_object_object_add(jg, "viable", json_object_new_boolean(grouped && viable));
                         json_object_object_add(jg, "devices", jdevs);
-                        json_object_array_add(jgroups, jg);
                 } else if (grouped)
                         strbuf_printf(
                                 out, "IOMMU group %u: %s\n", first->group_id,
@@ -335,21 +341,27 @@ int groups_render(const HostFacts *host, bool json, StrBuf *out, struct json_obj
                         strbuf_putc(out, '\n');
                         device_columns_done(&c);
                 }
+                if (json && (r = output_json_put_element(out, depth + 1, i == 0, jg)) >= 0 && flush)
+                        r = flush(out);
                 i = j;
         }
         free(order);
-        if (json)
-                *ret_json = jgroups;
-        else if (host->n_devices == 0)
+        if (r < 0)
+                return r;
+        if (json) {
+                /* As json-c closes an array, an empty one too. */
+                strbuf_putc(out, '\n');
+                strbuf_append(out, spaces, 2 * depth);
+                strbuf_putc(out, ']');
+        } else if (host->n_devices == 0)
                 strbuf_puts(out, "No PCI devices found under the root.\n");
-        return 0;
+        return strbuf_failed(out) ? -ENOMEM : 0;
 }
 
 /* vfioexplain groups: every IOMMU group, its members, and whether it can be passed through. */
 int cmd_groups(const Options *o, int argc) {
         HostFacts host = {0};
-        StrBuf out = {0};
-        struct json_object *jgroups = NULL;
+        _cleanup_(strbuf_done) StrBuf out = {0};
         if (argc != 0) {
                 errorf("usage: vfioexplain groups");
                 return EXIT_USAGE;
@@ -363,25 +375,14 @@ int cmd_groups(const Options *o, int argc) {
         if (!o->snapshot)
                 (void) probe_pci_modules(o->sysroot, &host);
         bool json = o->format == OUTPUT_JSON;
-        if (groups_render(&host, json, &out, &jgroups) < 0) {
-                host_facts_done(&host);
-                errorf("out of memory");
-                return EXIT_INTERNAL;
-        }
-        if (json) {
-                struct json_object *root = json_object_new_object();
-                json_object_object_add(root, "version", json_object_new_int(1));
-                json_object_object_add(root, "groups", jgroups);
-                r = root ? output_put_json(&out, root, true) : -ENOMEM;
-                json_object_put(root);
-                if (r < 0) {
-                        strbuf_done(&out);
-                        host_facts_done(&host);
-                        errorf("out of memory");
-                        return EXIT_INTERNAL;
-                }
-        }
-        r = print_output(&out);
+        /* JSON written out as it is made, as json-c printed the tree of {"version": 1, "groups": [...]}. */
+        if (json)
+                strbuf_puts(&out, "{\n  \"version\": 1,\n  \"groups\": ");
+        r = groups_render(&host, json, 1, json ? write_out_piece : NULL, &out);
+        if (json)
+                strbuf_puts(&out, "\n}\n");
+        if (r >= 0)
+                r = write_out(&out, 0);
         host_facts_done(&host);
-        return r < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
+        return output_result(r) < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;
 }

@@ -135,6 +135,7 @@ static int json_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
         for (size_t i = 0; i < s->n; i++) {
                 HostSlot *h = &s->slots[i];
                 OutputOptions oo = output_options(o, hostset_facts_of(s, h, unprobed));
+                oo.flush = write_out_piece;
                 if ((r = output_json_put_causes(h->a, &oo, 2, &first, put_host_of_cause, h, out)) < 0 ||
                     (r = write_out(out, VX_OUTPUT_PIECE_BYTES)) < 0)
                         return r;
@@ -143,6 +144,7 @@ static int json_many(HostSet *s, const Options *o, const HostFacts *unprobed, St
         for (size_t i = 0; i < s->n; i++) {
                 HostSlot *h = &s->slots[i];
                 OutputOptions oo = output_options(o, hostset_facts_of(s, h, unprobed));
+                oo.flush = write_out_piece;
                 strbuf_puts(out, i > 0 ? ",\n    {" : "\n    {");
                 if ((r = output_json_put_report_members(h->a, &oo, 3, true, out)) < 0 ||
                     (r = output_json_put_member(out, 3, false, "hostname",

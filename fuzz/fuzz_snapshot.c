@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(j2);
         FUZZ_CHECK(strcmp(s, json_object_to_json_string_ext(j2, JSON_C_TO_STRING_PLAIN)) == 0);
         StrBuf pieces = {0};
-        FUZZ_CHECK(facts_put_json(&again, 0, SIZE_MAX, &pieces) == 0);
+        FUZZ_CHECK(facts_put_json(&again, 0, SIZE_MAX, NULL, &pieces) == 0);
         FUZZ_CHECK(strcmp(strbuf_str(&pieces),
                           json_object_to_json_string_ext(j2,
                                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -553,7 +553,7 @@ out:
         return r;
 }
 
-int facts_put_json(const HostFacts *f, size_t indent, size_t max, StrBuf *out) {
+int facts_put_json(const HostFacts *f, size_t indent, size_t max, int (*flush)(StrBuf *out), StrBuf *out) {
         static const char spaces[] = "                ";
         const Table *t = &host_table;
         size_t start = out->len;
@@ -561,6 +561,7 @@ int facts_put_json(const HostFacts *f, size_t indent, size_t max, StrBuf *out) {
         int r;
 
         assert(indent + 4 <= sizeof(spaces) - 1);
+        assert(!flush || max == SIZE_MAX);
         strbuf_putc(out, '{');
         for (size_t i = 0; i < t->n; i++) {
                 const Field *fl = &t->fields[i];
@@ -586,6 +587,9 @@ int facts_put_json(const HostFacts *f, size_t indent, size_t max, StrBuf *out) {
                                 if ((r = put_pretty(out, k ? "," : "", indent + 4, NULL,
                                                     object_json(fl->sub, elems + k * fl->size, f))) < 0)
                                         return r;
+                                if (flush && (r = flush(out)) < 0)
+                                        return r;
+                                start = MIN(start, out->len);
                                 if (out->len - start > max)
                                         return -EFBIG;
                         }

@@ -20,6 +20,9 @@ typedef enum OutputFormat {
 
 int output_format_from_string(const char *s, OutputFormat *ret);
 
+/* Where a document written a piece at a time goes between its pieces. */
+typedef int (*output_flush_fn)(StrBuf *out);
+
 typedef struct OutputOptions {
         OutputFormat format;
         bool color;
@@ -37,6 +40,11 @@ typedef struct OutputOptions {
         unsigned
                 width; /* text: prose is wrapped to this many columns (0: not wrapped); commands never are */
         bool full; /* text: every cause in full, not the first alone */
+        /* JSON: called between the pieces of the document (a cause, a device of the facts) with what out
+         * holds so far; it may write that out and empty out (the CLI's write_out_piece()), so that the
+         * report of a host of 4096 devices is never whole in memory. NULL: the document is kept whole in
+         * out. Returns 0 or a negative errno, which ends the rendering. */
+        output_flush_fn flush;
 } OutputOptions;
 
 AnalysisStats output_stats(const Analysis *a, const OutputOptions *o);

@@ -290,6 +290,8 @@ int output_json_put_causes(const Analysis *a, const OutputOptions *o, size_t dep
                 if ((r = output_json_put_element(out, depth, *first, jc)) < 0)
                         return r;
                 *first = false;
+                if (o->flush && (r = o->flush(out)) < 0)
+                        return r;
         }
         return strbuf_failed(out) ? -ENOMEM : 0;
 }
@@ -324,7 +326,7 @@ int output_json_put_report_members(const Analysis *a, const OutputOptions *o, si
         strbuf_puts(out, ",\n");
         strbuf_append(out, spaces, indent);
         strbuf_puts(out, "\"facts\": ");
-        if ((r = facts_put_json(o->host, indent, SIZE_MAX, out)) < 0) {
+        if ((r = facts_put_json(o->host, indent, SIZE_MAX, o->flush, out)) < 0) {
                 json_object_put(stats);
                 return r;
         }

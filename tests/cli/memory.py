@@ -389,6 +389,73 @@ def devices_bound(binary, src, tmp):
         fails += 1
     else:
         print(f"ok: snapshot -o of {n} PCI functions ({os.path.getsize(snap) >> 20} MB): peak RSS {mb:.1f} MB")
+    fails += devices_json_bound(binary, src, tmp, root, n)
+    return fails
+
+
+def strict_json(text):
+    """The one JSON value text holds, refusing what Python's reader lets pass: a key given twice, NaN and
+    Infinity."""
+    def pairs(kv):
+        d = {}
+        for k, v in kv:
+            if k in d:
+                raise ValueError(f"key {k!r} given twice")
+            d[k] = v
+        return d
+    def constant(c):
+        raise ValueError(f"{c} is not JSON")
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def jsonc_pretty(v, level=0):
+    """v as json-c prints it with JSON_C_TO_STRING_PRETTY | SPACED | NOSLASHESCAPE (what the JSON output
+    was while it was one json-c tree, and DESIGN.md's output contract): two spaces a level, ": " after a key,
+    a line break inside an empty list or object too, non-ASCII as it is."""
+    pad, end = "  " * (level + 1), "  " * level
+    if isinstance(v, dict):
+        items = [pad + json.dumps(k, ensure_ascii=False) + ": " + jsonc_pretty(x, level + 1) for k, x in v.items()]
+    elif isinstance(v, list):
+        items = [pad + jsonc_pretty(x, level + 1) for x in v]
+    else:
+        return json.dumps(v, ensure_ascii=False)
+    return ("{\n" if isinstance(v, dict) else "[\n") + ",\n".join(items) + ("\n" if items else "") + end + \
+        ("}" if isinstance(v, dict) else "]")
+
+
+def devices_json_bound(binary, src, tmp, root, n):
+    """The JSON of the host of n PCI functions, written out as it is made (a cause, a device of the facts, a
+    group at a time): report --format json once built its groups as one json-c tree and held the whole
+    document (34.7 MB), groups --format json its tree and its print (23.7 MB), explain's and check's JSON the
+    facts whole (17.7, 16.9 MB). Each must parse strictly and be, byte for byte, what json-c prints of the
+    tree it parses to, with every device in it."""
+    fails = 0
+    for command in (("report",), ("groups",), (), ("check", "0000:01:00.0")):
+        what = " ".join(("--format json",) + command) + f" of {n} PCI functions"
+        out = os.path.join(tmp, "devices.json")
+        code, mb = peak_rss_of([binary, "--rules", os.path.join(src, "rules"), "--sysroot", root, "--format",
+                                "json", *command], out)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            doc = strict_json(text)
+            printed = jsonc_pretty(doc) + "\n" == text
+            groups = doc["report"]["groups"] if command == ("report",) else doc.get("groups")
+            facts = None if command == ("groups",) else len(doc["facts"]["devices"])
+            grouped = None if groups is None else sum(len(g["devices"]) for g in groups)
+        except (ValueError, KeyError, TypeError) as e:
+            print(f"FAIL: {what}: exit {code}, not the JSON document: {e}")
+            fails += 1
+            continue
+        if code not in (0, 1) or not printed or facts not in (None, n) or grouped not in (None, n):
+            print(f"FAIL: {what}: exit {code}, {'as' if printed else 'not as'} json-c prints it, {facts} devices "
+                  f"in its facts, {grouped} in its groups (want {n})")
+            fails += 1
+        elif mb > RSS_MAX_MB:
+            print(f"FAIL: {what}: peak RSS {mb:.1f} MB is over {RSS_MAX_MB} MB")
+            fails += 1
+        else:
+            print(f"ok: {what} ({len(text) >> 20} MB, as json-c prints it): peak RSS {mb:.1f} MB")
     return fails
 
 
