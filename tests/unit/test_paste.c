@@ -271,6 +271,40 @@ static void test_managers(void **state) {
                   "quoted by \"Hook script execution failed: *");
 }
 
+/* A container engine's prefixes and suffixes around a runtime's error (kata's QMP errors through them). */
+static void test_container_engines(void **state) {
+        /* podman: "%s: %w" with define.ErrOCIRuntimePermissionDenied */
+        check_one("Error: QMP command failed: vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not "
+                  "permitted: OCI runtime permission denied error",
+                  "vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not permitted",
+                  "quoted by \"Error:\", quoted by \"QMP command failed:\", container engine's suffix \"OCI "
+                  "runtime permission denied error\"");
+        /* its older wording, on a line no prefix quotes */
+        check_one(
+                "vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not permitted: OCI permission denied",
+                "vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not permitted",
+                "container engine's suffix \"OCI permission denied\"");
+        /* containerd's ctr and docker's CLI: the gRPC status after a quoted error, docker's with a period */
+        check_one("ctr: failed to create shim task: QMP command failed: vfio 0000:01:00.1: group 1 used in "
+                  "multiple address spaces: unknown",
+                  "vfio 0000:01:00.1: group 1 used in multiple address spaces",
+                  "quoted by \"ctr:\", quoted by \"failed to create shim task:\", quoted by \"QMP command "
+                  "failed:\", container engine's suffix \"unknown\"");
+        check_one(
+                "docker: Error response from daemon: OCI runtime create failed: QMP command failed: vfio "
+                "0000:01:00.0: failed to open /dev/vfio/1: No such file or directory: unknown.",
+                "vfio 0000:01:00.0: failed to open /dev/vfio/1: No such file or directory",
+                "quoted by \"docker:\", quoted by \"Error response from daemon:\", quoted by \"OCI runtime "
+                "create failed:\", quoted by \"QMP command failed:\", container engine's suffix \"unknown.\"");
+        /* ": unknown" after an errno's text, unquoted */
+        check_one("vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not permitted: unknown",
+                  "vfio 0000:03:10.4: failed to open /dev/vfio/72: Operation not permitted",
+                  "container engine's suffix \"unknown\"");
+        /* a message's own "unknown", quoted by nothing, stays */
+        check_one("vfio-pci 0000:01:00.0: reset method: unknown",
+                  "vfio-pci 0000:01:00.0: reset method: unknown", "");
+}
+
 static void test_prompts(void **state) {
         size_t n;
         const PastePiece *pc =
@@ -357,6 +391,8 @@ static void test_sysfs_writes(void **state) {
                     "vfio-pci");
         check_write("echo 4 > /sys/devices/pci0000:00/0000:00:03.0/0000:3b:00.0/sriov_numvfs",
                     SYSFS_SRIOV_NUMVFS, "0000:3b:00.0", "");
+        /* through a network interface's link to its PCI device */
+        check_write("echo 7 > /sys/class/net/eno1/device/sriov_numvfs", SYSFS_SRIOV_NUMVFS, "", "");
         SysfsWrite w;
         /* a relative path, from the prompt's directory */
         assert_true(parse_command("echo 1 > reset", span_from_str("/sys/bus/pci/devices/0000:02:00.0"), &w));
@@ -369,6 +405,8 @@ static void test_sysfs_writes(void **state) {
         assert_false(parse_command("echo sunxi_emac.0 > /sys/bus/platform/drivers/sunxi_emac/bind",
                                    (Span){0}, &w));
         assert_false(parse_command("ls -l /sys/bus/pci/devices/0000:01:00.0/ -> x", (Span){0}, &w));
+        /* an interface's own attribute, not its device's */
+        assert_false(parse_command("echo 1 > /sys/class/net/eno1/sriov_numvfs", (Span){0}, &w));
 }
 
 static void check_reply(const char *line, const char *errno_name, const char *path) {
@@ -396,11 +434,24 @@ static void test_shell_replies(void **state) {
                     "/sys/bus/pci/devices/0000:01:00.0/driver_override");
         check_reply("sh: write error: Inappropriate ioctl for device", "ENOTTY", "");
         check_reply("bash: echo: write error: NO SUCH DEVICE", "ENODEV", "");
+        /* a script run by a relative name: bash's "line N: " after $0 */
+        check_reply(
+                "./script/nicctl.sh: line 63: /sys/bus/pci/devices/0000:00:1f.6/sriov_numvfs: Permission denied",
+                "EACCES", "/sys/bus/pci/devices/0000:00:1f.6/sriov_numvfs");
+        /* dash's redirection errors, its own text for ENOENT among them */
+        check_reply(
+                "sh: 6: cannot create /sys/devices/pci0000:00/0000:00:02.0/sriov_numvfs: Permission denied",
+                "EACCES", "/sys/devices/pci0000:00/0000:00:02.0/sriov_numvfs");
+        check_reply("sh: 1: cannot create /sys/bus/pci/drivers/vfio-pci/new_id: Directory nonexistent",
+                    "ENOENT", "/sys/bus/pci/drivers/vfio-pci/new_id");
         ShellReply r;
         /* an errno text no C library prints, and other programs' lines */
         assert_false(shell_reply_parse(span_from_str("bash: echo: write error: No such thing"), &r));
         assert_false(shell_reply_parse(span_from_str("vfio-pci 0000:01:00.0: write error: x"), &r));
         assert_false(shell_reply_parse(span_from_str("modprobe: FATAL: Module nvidia is in use."), &r));
+        /* a program's name without bash's "line N: " is no script's */
+        assert_false(shell_reply_parse(
+                span_from_str("start.sh: /sys/bus/pci/drivers/vfio-pci/bind: Permission denied"), &r));
 }
 
 static void check_writer(const char *line, SysfsWriter writer) {
@@ -614,6 +665,7 @@ int main(void) {
                 cmocka_unit_test(test_logfmt),
                 cmocka_unit_test(test_json_and_escaped_lines),
                 cmocka_unit_test(test_managers),
+                cmocka_unit_test(test_container_engines),
                 cmocka_unit_test(test_prompts),
                 cmocka_unit_test(test_redacted_and_cut),
                 cmocka_unit_test(test_depth_bound),

@@ -728,6 +728,54 @@ static bool peel_output(PastePiece *pc) {
         return add_layer(pc, PASTE_OUTPUT, span_make(t.p, 6));
 }
 
+/* What a container engine appends to the error of the runtime below it: podman's define.ErrOCIRuntime*
+ * errors, wrapped as "%s: %w" (libpod/define/errors.go, in both wordings of their history), and the gRPC
+ * status "unknown" that containerd and docker add ("...: Operation not permitted: unknown", docker's CLI
+ * with a period after it). ": unknown" only after an errno's text or, when quoted, in an error a manager's
+ * prefix quoted ("ctr: failed to create shim task: ..."): elsewhere it may be the message's own. The length
+ * of the suffix at the end of t, its ": " and a period after it included; 0 if none. */
+static size_t runtime_suffix_len(Span t, bool quoted) {
+        static const char *const suffixes[] = {
+                ": OCI runtime error",
+                ": OCI runtime permission denied error",
+                ": OCI permission denied",
+                ": OCI runtime command not found error",
+                ": OCI runtime attempted to invoke a command that was not found",
+        };
+        size_t period = t.len > 0 && t.p[t.len - 1] == '.';
+        t.len -= period;
+        if (t.len < 10 || (t.p[t.len - 1] != 'r' && t.p[t.len - 1] != 'd' && t.p[t.len - 1] != 'n'))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t n = strlen(suffixes[i]);
+                if (t.len > n && memcmp(t.p + t.len - n, suffixes[i], n) == 0)
+                        return n + period;
+        }
+        if (t.len <= 9 || memcmp(t.p + t.len - 9, ": unknown", 9) != 0)
+                return 0;
+        if (quoted)
+                return 9 + period;
+        /* the text after the last ": " before it */
+        size_t k = t.len - 9;
+        const char *name, *glibc;
+        while (k >= 2 && !(t.p[k - 2] == ':' && t.p[k - 1] == ' '))
+                k--;
+        return k >= 2 && errno_from_text(span_make(t.p + k, t.len - 9 - k), &name, &glibc) ? 9 + period : 0;
+}
+
+static bool peel_runtime_suffix(PastePiece *pc) {
+        bool quoted = false;
+        for (size_t i = 0; i < pc->n_layers && !quoted; i++)
+                quoted = pc->layers[i].kind == PASTE_MANAGER;
+        size_t n = runtime_suffix_len(pc->text, quoted);
+        if (n == 0)
+                return false;
+        Span what = span_make(pc->text.p + pc->text.len - n + 2, n - 2);
+        pc->text.len -= n;
+        trim_end(&pc->text);
+        return add_layer(pc, PASTE_RUNTIME_SUFFIX, what);
+}
+
 /* The length of "')\"" or "')" at the end of t when t holds no quote it closes: what is left of KubeVirt's
  * LibvirtError(..., Message='...') when a user broke the message over lines (the "Message='" on a line
  * before). A line holding an odd count of "'" with one of them in the residue opened none of its own. */
@@ -763,13 +811,19 @@ static void strip_quotes(Span *t) {
         }
 }
 
+/* The first letters of peel_manager()'s prefixes: most messages start with none. */
+static const char manager_initials[] = "TsSEGQUlFH\"LvdOcf";
+
 /* Prefixes that quote the error of the VMM or of libvirt below them, each from the program that writes it:
  * Proxmox VE's task log (PVE::RESTEnvironment "TASK ERROR: ", qemu-server "start failed: "), incus and LXD
  * ("Error: " of the command line, "Failed to start device %q: "), QMP's error class ("GenericError: "),
  * kata's "QMP command failed: ", virt-manager's dialogs ("Error starting domain: ", "Unable to complete
  * install: '...'") and tracebacks ("libvirt.libvirtError: "), KubeVirt's ("server error. command SyncVMI
  * failed: \"LibvirtError(Code=1, Domain=10, Message='...')\""), libvirt's own VIR_ERROR("Failed to reset PCI
- * device: %s"), and its hooks ("Hook script execution failed: ... unexpected exit status 1: OUTPUT"). */
+ * device: %s"), and its hooks ("Hook script execution failed: ... unexpected exit status 1: OUTPUT"); and
+ * the container engines that pass on a runtime's error (kata's QMP errors through them): docker's CLI and
+ * API client ("docker: Error response from daemon: "), containerd's shim manager ("failed to create shim
+ * task: ") and ctr ("ctr: "), the runc shim's "OCI runtime create failed: ". */
 static bool peel_manager(PastePiece *pc) {
         static const char *const prefixes[] = {
                 "TASK ERROR: ",
@@ -783,11 +837,15 @@ static bool peel_manager(PastePiece *pc) {
                 "libvirt.libvirtError: ",
                 "libvirtError: ",
                 "Failed to reset PCI device: ",
+                "docker: ",
+                "Error response from daemon: ",
+                "OCI runtime create failed: ",
+                "ctr: ",
+                "failed to create shim task: ",
         };
         Span t = pc->text, u = t, rest;
 
-        /* the first letters of every prefix below: most messages start with none */
-        if (t.len < 6 || !strchr("TsSEGQUlFH\"Lv", t.p[0]) || t.p[0] == '\0')
+        if (t.len < 6 || !strchr(manager_initials, t.p[0]) || t.p[0] == '\0')
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
                 if (span_eat_literal(&u, prefixes[i]))
@@ -1252,8 +1310,9 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
                 ['W' - 'A'] = {"Warning "},
                 ['N' - 'A'] = {"Normal "},
                 ['T' - 'A'] = {"TASK ERROR: "},
+                ['O' - 'A'] = {"OCI runtime create failed: "},
                 ['S' - 'A'] = {"Start failed: "},
-                ['E' - 'A'] = {"Error: ", "Error starting domain: "},
+                ['E' - 'A'] = {"Error: ", "Error starting domain: ", "Error response from daemon: "},
                 ['G' - 'A'] = {"GenericError: "},
                 ['Q' - 'A'] = {"QMP command failed: "},
                 ['U' - 'A'] = {"Unable to complete install: "},
@@ -1265,6 +1324,9 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
                 ['s' - 'A'] = {"start failed: ", "server error. command ", "sh-", "stderr: ", "stdout: "},
                 ['v' - 'A'] = {"virsh ", "virError("},
                 ['b' - 'A'] = {"bash-"},
+                ['c' - 'A'] = {"ctr: "},
+                ['d' - 'A'] = {"docker: "},
+                ['f' - 'A'] = {"failed to create shim task: "},
         };
         if (c == '"')
                 return span_starts_with(t, "\"LibvirtError(") || span_starts_with(t, "\"virError(");
@@ -1291,7 +1353,7 @@ static void peel(Paste *p, Item *it) {
                 if (peel_pane(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
                     peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
                     peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc) ||
-                    peel_output(pc))
+                    peel_output(pc) || peel_runtime_suffix(pc))
                         continue;
                 /* A prompt last: "# " could be a quote's or a list's. After a command's prompt, nothing more
                  * is peeled. */
@@ -1346,6 +1408,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         size_t at = 0;
         if (first.pc.n_layers == 0 && !ellipsis && !b.special && !b.hole &&
             !may_be_wrapped(first.pc.text, &b) && !quote_residue_len(first.pc.text) &&
+            !runtime_suffix_len(first.pc.text, false) &&
             !(b.quote && next_quoted(first.pc.text, &at, &quoted))) {
                 first.pc.command = is_bare_command(t);
                 p->out[p->n_out++] = first.pc;
@@ -1394,8 +1457,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
 }
 
 size_t paste_unquote(Span text, Span *ret) {
-        /* the first letters of peel_manager()'s prefixes: most messages start with none */
-        if (text.len < 6 || !strchr("TsSEGQUlFH\"Lv", text.p[0]) || text.p[0] == '\0') {
+        if (text.len < 6 || !strchr(manager_initials, text.p[0]) || text.p[0] == '\0') {
                 *ret = text;
                 return 0;
         }
@@ -1503,6 +1565,7 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_RESIDUE] = "end of a quote from an earlier line",
         [PASTE_OUTPUT] = "output quoted as",
         [PASTE_SENTENCE] = "quoted in a sentence",
+        [PASTE_RUNTIME_SUFFIX] = "container engine's suffix",
 };
 
 static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {
@@ -1631,7 +1694,11 @@ static bool path_parse(const char *path, SysfsWrite *w) {
         size_t len = strlen(path);
         if (!span_starts_with(span_make(path, len), "/sys/"))
                 return false;
-        if (!span_find(span_make(path, len), "pci"))
+        /* a PCI device's directory, or a network interface's device link to it
+         * (/sys/class/net/eno1/device/sriov_numvfs) */
+        if (!span_find(span_make(path, len), "pci") &&
+            !(span_starts_with(span_make(path, len), "/sys/class/net/") &&
+              span_find(span_make(path, len), "/device/")))
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
                 size_t sl = strlen(attrs[i].suffix);
@@ -1899,7 +1966,10 @@ bool errno_from_text(Span text, const char **name, const char **glibc) {
         return false;
 }
 
-/* "SHELL: [line N: ]" before a builtin's error: "bash: ", "-bash: ", "sh: 1: ", "/bin/x.sh: line 12: " */
+/* "SHELL: [line N: ]" before a builtin's error: "bash: ", "-bash: ", "sh: 1: ", "/bin/x.sh: line 12: ". A
+ * script's name is $0 as it was run ("./script/nicctl.sh", "start.sh"): any word is one when bash's
+ * "line N: " follows it (error.c: the script's name and line before the error of a shell not interactive).
+ */
 static void eat_shell_name(Span *t) {
         Span u = *t;
         size_t n = 0;
@@ -1918,11 +1988,11 @@ static void eat_shell_name(Span *t) {
         bool known = name.len > 0 && name.p[0] == '/';
         for (size_t i = 0; i < ELEMENTSOF(shells) && !known; i++)
                 known = name.len == strlen(shells[i]) && memcmp(name.p, shells[i], name.len) == 0;
-        if (!known)
-                return;
         Span v = u;
         if (span_eat_literal(&v, "line ") && span_eat_digits(&v, 1, 9, NULL) && span_eat_literal(&v, ": "))
                 u = v;
+        else if (!known)
+                return;
         else if (span_eat_digits(&v, 1, 9, NULL) && span_eat_literal(&v, ": ")) /* dash: "sh: 1: " */
                 u = v;
         *t = u;
@@ -1932,6 +2002,26 @@ bool shell_reply_parse(Span text, ShellReply *ret) {
         Span t = text, u, path = {0};
         trim(&t);
         eat_shell_name(&t);
+        /* dash's redirection errors (src/redir.c openredirect()): "cannot create PATH: ERR", "cannot open
+         * PATH: ERR", where ERR is strerror() but for ENOENT and ENOTDIR (errmsg(): "Directory nonexistent",
+         * "No such file") */
+        u = t;
+        if ((span_eat_literal(&u, "cannot create ") || span_eat_literal(&u, "cannot open ")) &&
+            span_starts_with(u, "/sys/")) {
+                const char *sep = span_find(u, ": ");
+                if (!sep)
+                        return false;
+                path = span_make(u.p, (size_t) (sep - u.p));
+                span_advance(&u, (size_t) (sep + 2 - u.p));
+                trim(&u);
+                if (span_equals(u, "Directory nonexistent") || span_equals(u, "No such file")) {
+                        ret->errno_name = "ENOENT";
+                        ret->strerror = "No such file or directory";
+                        ret->path = path;
+                        return true;
+                }
+                goto errno_text;
+        }
         u = t;
         /* builtins: "echo: write error: ERR", "printf: write error: ERR", busybox's "write error: ERR" */
         if (span_eat_literal(&u, "echo: ") || span_eat_literal(&u, "printf: "))

@@ -38,6 +38,8 @@ typedef enum PasteLayerKind {
         PASTE_OUTPUT, /* a program's output shown by the program that ran it: stderr: "..." */
         PASTE_SENTENCE, /* a message quoted inside a sentence: `...` inline code, "(vfio: ...)", "\"vfio:
                            ...\"" */
+        PASTE_RUNTIME_SUFFIX, /* what a container engine appends to an error it passes on: ": OCI runtime
+                                 error", ": unknown" */
         _PASTE_LAYER_MAX,
 } PasteLayerKind;
 
