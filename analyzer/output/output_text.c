@@ -280,14 +280,18 @@ static int render_cause(const Analysis *a, const Finding *f, const OutputOptions
                 /* How a pasted line was read (a shell transcript, a wrapper's prefix): the reader checks it.
                  */
                 if (e->context) {
+                        /* the indent outside the text: the wrapper drops a text's leading blanks */
+                        static const char indent[] = "       ";
                         StrBuf ctx = {0};
                         if (o->color)
                                 strbuf_puts(&ctx, DIM);
-                        strbuf_puts(&ctx, "       read through: ");
+                        strbuf_puts(&ctx, "read through: ");
                         escape_append(&ctx, e->context, strlen(e->context));
                         if (o->color)
                                 strbuf_puts(&ctx, RESET);
-                        put_wrapped_at(out, o->width, 0, "         ", strbuf_str(&ctx), ctx.len);
+                        strbuf_puts(out, indent);
+                        put_wrapped_at(out, o->width, sizeof(indent) - 1, "         ", strbuf_str(&ctx),
+                                       ctx.len);
                         strbuf_done_into(&ctx, out);
                 }
         }

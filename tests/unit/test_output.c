@@ -76,6 +76,29 @@ static void test_text(void **state) {
         free(s);
 }
 
+/* How a pasted line was read is shown under it, indented under its evidence line whether it wraps or not. */
+static void test_text_read_through(void **state) {
+        static const char line[] =
+                "> Error: QMP command failed: vfio 0000:03:10.4: failed to open /dev/vfio/72: "
+                "No such file or directory";
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        assert_int_equal(analysis_feed(a, "issue.log", 3, line, strlen(line)), 0);
+        assert_int_equal(analysis_finish(a), 0);
+        for (unsigned width = 0; width <= 80; width += 40) {
+                StrBuf b = {0};
+                OutputOptions o = {.format = OUTPUT_TEXT, .host = &host, .width = width};
+                assert_int_equal(output_render(a, &o, &b), 0);
+                const char *s = strbuf_str(&b);
+                const char *at = strstr(s, "read through: markdown quote");
+                assert_non_null(at);
+                assert_true(at - s >= 8);
+                assert_memory_equal(at - 8, "\n       ", 8);
+                strbuf_done(&b);
+        }
+        analysis_free(a);
+}
+
 /* Wrapped to 40 columns: every line within them but the commands, which are never broken; the words of
  * the prose all there, in order. */
 static void test_text_wrapped(void **state) {
@@ -480,6 +503,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_text_wrapped),
+                cmocka_unit_test(test_text_read_through),
                 cmocka_unit_test(test_markdown),
                 cmocka_unit_test(test_markdown_vm_name),
                 cmocka_unit_test(test_dropped_is_said),
