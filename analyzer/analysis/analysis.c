@@ -908,8 +908,9 @@ static int feed_line(Analysis *a, const char *input, unsigned long lineno, const
         /* Beside the rules: it reads the line itself, whether the memo knows the message or not. A replay by
          * the dmesg key comes before the line is classified, so such a line is remembered by the other. */
         if (!a->guest_input) {
+                Span command = a->cur_piece && a->cur_piece->command ? a->cur_piece->text : (Span){0};
                 context_note_line(&a->ctx, a->epoch, line, a->cur_joined,
-                                  &(ContextWhere){a->cur_input, lineno, raw, len});
+                                  &(ContextWhere){a->cur_input, lineno, raw, len, command});
                 for (size_t i = 0; a->cur_piece && i < a->cur_piece->n_layers; i++)
                         if (a->cur_piece->layers[i].kind == PASTE_PROMPT)
                                 context_note_prompt(&a->ctx, a->cur_piece->layers[i].what);

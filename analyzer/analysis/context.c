@@ -20,6 +20,7 @@ void context_done(HostContext *c) {
         free(c->pasted_devices);
         free(c->pasted_ids);
         free(c->assigned);
+        free(c->pasted_lsmod);
         *c = (HostContext){0};
 }
 
@@ -594,6 +595,223 @@ bool context_assigned(const HostContext *c, const char *address, const char *inp
         return false;
 }
 
+/* The next word of a command line: a run of bytes up to a blank or '|', quotes ('...', "...") taken away; a
+ * '|' alone is a word. False at the end, or where a quote is not closed. */
+static bool command_word(Span *t, char *buf, size_t size, Span *ret) {
+        size_t n = 0;
+        span_eat_blanks(t);
+        if (t->len == 0)
+                return false;
+        if (t->p[0] == '|') {
+                span_advance(t, 1);
+                *ret = span_make("|", 1);
+                return true;
+        }
+        while (t->len > 0 && t->p[0] != ' ' && t->p[0] != '\t' && t->p[0] != '|') {
+                char q = t->p[0];
+                if (q == '\'' || q == '"') {
+                        const char *end = memchr(t->p + 1, q, t->len - 1);
+                        if (!end)
+                                return false;
+                        for (const char *p = t->p + 1; p < end; p++)
+                                if (n + 1 < size)
+                                        buf[n++] = *p;
+                        span_advance(t, (size_t) (end + 1 - t->p));
+                        continue;
+                }
+                if (n + 1 < size)
+                        buf[n++] = q;
+                span_advance(t, 1);
+        }
+        buf[n] = 0;
+        *ret = span_make(buf, n);
+        return true;
+}
+
+/* Whether one of the alternatives of grep's pattern (split at '|' for -E, at "\|" for GNU's basic syntax)
+ * surely matches kmod's lsmod line of vfio_pci: a plain word that "vfio_pci" holds (that it starts with,
+ * after
+ * '^'). An alternative of other syntax may match more lines, never fewer: it is not needed. */
+static bool pattern_shows_vfio_pci(Span pattern, bool extended, bool icase) {
+        static const char module[] = "vfio_pci";
+        while (pattern.len > 0) {
+                Span alt = pattern;
+                const char *bar = extended ? memchr(pattern.p, '|', pattern.len) : span_find(pattern, "\\|");
+                if (bar) {
+                        alt.len = (size_t) (bar - pattern.p);
+                        span_advance(&pattern, alt.len + (extended ? 1 : 2));
+                } else
+                        pattern.len = 0;
+                bool anchored = span_eat_char(&alt, '^'), plain = alt.len > 0;
+                for (size_t i = 0; i < alt.len && plain; i++)
+                        plain = (alt.p[i] >= 'a' && alt.p[i] <= 'z') ||
+                                (alt.p[i] >= 'A' && alt.p[i] <= 'Z') || span_is_digit(alt.p[i]) ||
+                                alt.p[i] == '_';
+                if (!plain || alt.len > strlen(module))
+                        continue;
+                for (size_t at = 0; at + alt.len <= strlen(module) && (at == 0 || !anchored); at++)
+                        if (icase ? strncasecmp(module + at, alt.p, alt.len) == 0
+                                  : strncmp(module + at, alt.p, alt.len) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* Whether a command is `lsmod | grep PATTERN` (sudo before lsmod, egrep, -i, -E, -F, -s, -e, --color
+ * allowed) whose output holds kmod's line of vfio_pci where the module is loaded. Any other option (-v, -w,
+ * -o, -c, -n
+ * ...), a file, or a further pipe (| head) might hide the line: not such a command. */
+static bool command_greps_lsmod_for_vfio_pci(Span command) {
+        char buf[128], kept[4][128];
+        Span t = command, w;
+        bool extended = false, icase = false, fixed = false, by_e = false, want_pattern = false;
+        size_t n = 0;
+
+        if (command_word(&t, buf, sizeof(buf), &w) && span_equals(w, "sudo") &&
+            !command_word(&t, buf, sizeof(buf), &w))
+                return false;
+        if (!span_equals(w, "lsmod") || !command_word(&t, buf, sizeof(buf), &w) || !span_equals(w, "|") ||
+            !command_word(&t, buf, sizeof(buf), &w))
+                return false;
+        if (span_equals(w, "egrep"))
+                extended = true;
+        else if (!span_equals(w, "grep"))
+                return false;
+        while (command_word(&t, buf, sizeof(buf), &w)) {
+                bool option = !want_pattern && w.len >= 2 && w.p[0] == '-';
+                if (!option) {
+                        /* a word after the pattern, or beside -e patterns, is a file (or a pipe) */
+                        if ((!want_pattern && (by_e || n > 0)) || n >= ELEMENTSOF(kept))
+                                return false;
+                        by_e = by_e || want_pattern;
+                        want_pattern = false;
+                        memcpy(kept[n++], w.p, w.len + 1);
+                        continue;
+                }
+                if (span_starts_with(w, "--colo"))
+                        continue;
+                for (size_t i = 1; i < w.len; i++)
+                        switch (w.p[i]) {
+                        case 'i':
+                                icase = true;
+                                break;
+                        case 'E':
+                                extended = true;
+                                break;
+                        case 'F':
+                                fixed = true;
+                                break;
+                        case 's':
+                                break;
+                        case 'e':
+                                if (i + 1 != w.len)
+                                        return false;
+                                want_pattern = true;
+                                break;
+                        default:
+                                return false;
+                        }
+        }
+        if (want_pattern)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (pattern_shows_vfio_pci(span_from_str(kept[i]), extended && !fixed, icase))
+                        return true;
+        return false;
+}
+
+/* kmod tools/lsmod.c do_lsmod(): printf("%-19s %8ld  %d", name, size, use_count), then the holders, " %s"
+ * the first and ",%s" each other. The module's name and its holders ("" for none). */
+static bool lsmod_line(Span t, Span *name, Span *holders) {
+        Span rest;
+        if (!span_eat_word(&t, name) || name->len == 0)
+                return false;
+        for (size_t i = 0; i < name->len; i++)
+                if (!((name->p[i] >= 'a' && name->p[i] <= 'z') || span_is_digit(name->p[i]) ||
+                      name->p[i] == '_'))
+                        return false;
+        if (span_eat_blanks(&t) == 0 || !span_eat_digits(&t, 1, 20, NULL) || span_eat_blanks(&t) == 0)
+                return false;
+        (void) span_eat_char(&t, '-');
+        if (!span_eat_digits(&t, 1, 10, NULL))
+                return false;
+        *holders = (Span){0};
+        if (span_eat_blanks(&t) > 0 && t.len > 0) {
+                rest = t;
+                if (!span_eat_word(&rest, holders))
+                        return false;
+                span_eat_blanks(&rest);
+                if (rest.len > 0)
+                        return false;
+                return true;
+        }
+        return t.len == 0;
+}
+
+/* Whether the holders ("vfio_pci_core,vfio_iommu_type1,vfio_pci") name module. */
+static bool holders_name(Span holders, const char *module) {
+        Span h;
+        while (holders.len > 0) {
+                if (!span_eat_until(&holders, ',', &h)) {
+                        h = holders;
+                        holders.len = 0;
+                } else
+                        span_advance(&holders, 1);
+                if (span_equals(h, module))
+                        return true;
+        }
+        return false;
+}
+
+/* A pasted `lsmod | grep vfio` (docs: README "How vfioexplain decides"): the command, then in the
+ * VX_LSMOD_GREP_LINES lines after it the line of vfio and any line of vfio_pci (its own, or it as a holder).
+ * Only lines that hold one of the prefilter's literals for it ("lsmod", LSMOD_VFIO_LINE, "vfio_pci") change
+ * this, so that reading by blocks, which reads only those, and reading every line agree. */
+static void note_lsmod_grep(HostContext *c, unsigned epoch, const Line *line, const ContextWhere *where) {
+        Span raw = span_make(where->raw, where->len), name, holders;
+        if (where->command.len > 0) {
+                if (!span_find(raw, "lsmod"))
+                        return;
+                c->lsmod_grep.input = command_greps_lsmod_for_vfio_pci(where->command) ? where->input : NULL;
+                c->lsmod_grep.epoch = epoch;
+                c->lsmod_grep.line = where->line;
+                c->lsmod_grep.vfio_pci = false;
+                c->lsmod_grep.listing = SIZE_MAX;
+                return;
+        }
+        if (!c->lsmod_grep.input || c->lsmod_grep.input != where->input || c->lsmod_grep.epoch != epoch ||
+            where->line <= c->lsmod_grep.line || where->line - c->lsmod_grep.line > VX_LSMOD_GREP_LINES)
+                return;
+        bool vfio_line = span_find(raw, LSMOD_VFIO_LINE), vfio_pci = span_find(raw, "vfio_pci");
+        if (!vfio_line && !vfio_pci)
+                return;
+        for (size_t v = 0; v < line->n_views; v++) {
+                if (!lsmod_line(line->views[v].text, &name, &holders))
+                        continue;
+                if (vfio_pci && (span_equals(name, "vfio_pci") || holders_name(holders, "vfio_pci"))) {
+                        c->lsmod_grep.vfio_pci = true;
+                        if (c->lsmod_grep.listing != SIZE_MAX)
+                                c->pasted_lsmod[c->lsmod_grep.listing].vfio_pci = true;
+                }
+                if (!vfio_line || !span_equals(name, "vfio") || c->lsmod_grep.listing != SIZE_MAX)
+                        return;
+                if (c->n_pasted_lsmod >= VX_PASTED_LSMOD_MAX)
+                        return;
+                if (!c->pasted_lsmod &&
+                    !(c->pasted_lsmod = calloc(VX_PASTED_LSMOD_MAX, sizeof(PastedLsmod))))
+                        return;
+                PastedLsmod *l = &c->pasted_lsmod[c->n_pasted_lsmod];
+                *l = (PastedLsmod){.epoch = epoch,
+                                   .input = where->input,
+                                   .line = where->line,
+                                   .vfio_pci = c->lsmod_grep.vfio_pci};
+                snprintf(l->text, sizeof(l->text), "%.*s", (int) MIN(where->len, sizeof(l->text) - 1),
+                         where->raw);
+                c->lsmod_grep.listing = c->n_pasted_lsmod++;
+                return;
+        }
+}
+
 /* What a line that is no program's message may be: a listing pasted with the logs. */
 static void note_pasted(HostContext *c, unsigned epoch, Span text, unsigned joined,
                         const ContextWhere *where) {
@@ -611,6 +829,8 @@ void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigne
         EpochInfo *e = epoch_info(c, epoch);
         if (line->host.len)
                 note_hostname(c, line->host);
+        if (where && where->raw)
+                note_lsmod_grep(c, epoch, line, where);
         for (size_t v = 0; v < line->n_views; v++) {
                 Span text = line->views[v].text;
                 if (text.len == 0)

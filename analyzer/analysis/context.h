@@ -75,7 +75,18 @@ typedef struct ContextWhere {
         unsigned long line;
         const char *raw; /* the line as read */
         size_t len;
+        Span command; /* the command a shell prompt (or "+ ") showed on the line, empty if none */
 } ContextWhere;
+
+/* A pasted `lsmod | grep vfio` (kmod tools/lsmod.c) that lists the module vfio: a vfio built as a module,
+ * so vfio-pci, which depends on it, is no built-in that lsmod would not list. */
+typedef struct PastedLsmod {
+        unsigned epoch;
+        const char *input; /* the analysis's input name, and the line of vfio */
+        unsigned long line;
+        char text[VX_PASTED_TEXT_MAX + 1]; /* the line of vfio as read, for its evidence */
+        bool vfio_pci; /* a line of the grep's output shows vfio_pci loaded (its own, or as a holder) */
+} PastedLsmod;
 
 typedef struct HostContext {
         unsigned arch_mask; /* 1 << ArchFamily */
@@ -99,6 +110,17 @@ typedef struct HostContext {
         bool pasted_softdep; /* a pasted modprobe.d "softdep DRIVER pre: vfio-pci" */
         AssignedNote *assigned; /* allocated at the first */
         size_t n_assigned;
+        /* the last `lsmod | grep PATTERN` command whose grep shows a vfio_pci line: its output is read in
+         * the VX_LSMOD_GREP_LINES lines after it */
+        struct {
+                const char *input; /* NULL: none */
+                unsigned epoch;
+                unsigned long line;
+                bool vfio_pci;
+                size_t listing; /* its entry in pasted_lsmod once a line of vfio is read, SIZE_MAX before */
+        } lsmod_grep;
+        PastedLsmod *pasted_lsmod; /* allocated at the first */
+        size_t n_pasted_lsmod;
 } HostContext;
 
 void context_done(HostContext *c);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What listings pasted together show of their host, stated as the probes state the same of this host, so
  * that the probe rules judge the paste's host as they judge this one: a device that a pasted vfio-pci ids=
- * lists and that a pasted lspci -k shows on a host driver or on none. */
+ * lists and that a pasted lspci -k shows on a host driver or on none; a vfio_pci that a pasted `lsmod | grep
+ * vfio` would have shown and does not. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,23 @@ static int judge_ids(Analysis *a) {
         return 0;
 }
 
+/* A pasted `lsmod | grep vfio` that lists vfio but no vfio_pci (context.c note_lsmod_grep()): "lsmod | grep
+ * vfio: vfio_pci not loaded, vfio a module" (rules/listings.rules). The evidence is the line of vfio. */
+static int judge_lsmod(Analysis *a) {
+        const HostContext *c = &a->ctx;
+        for (size_t i = 0; i < c->n_pasted_lsmod; i++) {
+                const PastedLsmod *l = &c->pasted_lsmod[i];
+                if (l->vfio_pci)
+                        continue;
+                int r = analysis_feed_statement(a, l->input, l->line, l->text, l->epoch,
+                                                "lsmod | grep vfio: vfio_pci not loaded, vfio a module");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int pasted_judge(Analysis *a) {
-        return judge_ids(a);
+        int r = judge_ids(a);
+        return r < 0 ? r : judge_lsmod(a);
 }

@@ -128,6 +128,11 @@
 #define VX_PASTED_IDS_SETTINGS_MAX 8u
 #define VX_PASTED_IDS_MAX 16u
 #define VX_PASTED_TEXT_MAX 512u
+/* A pasted `lsmod | grep vfio`: its output is read up to this many lines after the command's line (kmod's
+ * lsmod prints a module a line, and a grep for vfio leaves a handful), and this many such listings are kept.
+ */
+#define VX_LSMOD_GREP_LINES 16u
+#define VX_PASTED_LSMOD_MAX 4u
 /* Facts a pasted listing stated, with where (the first line of each fact, device and boot): a listing states
  * a few per device. */
 #define VX_PASTED_FACTS_MAX 64u /* < UINT16_MAX: RuledOut keeps an index of one */

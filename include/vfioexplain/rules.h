@@ -227,6 +227,10 @@ typedef struct Prefilter Prefilter;
  * builtin's "write error", driverctl. A line that holds none of them changes no transcript's state. */
 #define PREFILTER_SHELL_LITERALS "/sys/", "write error", "driverctl"
 
+/* kmod's lsmod line of the module vfio: its name padded to 19 columns, a blank, then the size right-aligned
+ * in 8 (tools/lsmod.c "%-19s %8ld  %d"): at least 16 blanks after the name. */
+#define LSMOD_VFIO_LINE "vfio                "
+
 /* Extra literals a program prints, in each of its spellings, and nobody types: looked for only as written.
  * In the other cases literal_case_ok() takes, "IOMMU group " would be found in every kernel line "Adding to
  * iommu group N" (one in eight of a boot's log), each occurrence judged and listed for nothing. lspci -nn's
@@ -234,7 +238,7 @@ typedef struct Prefilter Prefilter;
  * same. */
 #define PREFILTER_EXACT_LITERALS                                                                     \
         "IOMMU Group ", "IOMMU group ", "controller [0", "bridge [06", "device [04", "options vfio", \
-                "softdep "
+                "softdep ", "lsmod", LSMOD_VFIO_LINE
 
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
@@ -243,14 +247,14 @@ typedef struct Prefilter Prefilter;
  * analyzer/analysis/context.c notes of the host: the IOMMU driver's lines (DMAR, AMD-Vi, an SMMU's), the
  * kernel's enumeration of each PCI device ("[10de:1b80] type 00 class 0x030000") and libvirt's line at each
  * start of a domain (its QEMU and kernel versions and host name), pasted IOMMU group listings, the header of
- * a device in a pasted lspci -nn ("VGA compatible controller [0300]: ", "PCI bridge [0604]: "), and a pasted
- * modprobe.d's vfio-pci options and softdeps. */
+ * a device in a pasted lspci -nn ("VGA compatible controller [0300]: ", "PCI bridge [0604]: "), a pasted
+ * modprobe.d's vfio-pci options and softdeps, and a pasted `lsmod | grep vfio`: its command, the line of
+ * vfio and any line naming vfio_pci. */
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
-                        "smmu", "] type 0",                                                               \
-                        "starting up libvirt version: ", "-vm:", "@vm:", PREFILTER_EXACT_LITERALS,        \
-                        PREFILTER_SHELL_LITERALS                                                          \
+                        "smmu", "] type 0", "starting up libvirt version: ", "-vm:", "@vm:", "vfio_pci",  \
+                        PREFILTER_EXACT_LITERALS, PREFILTER_SHELL_LITERALS                                \
         }
 
 /* What a pattern of the log prefilter is besides a rule's literal. */

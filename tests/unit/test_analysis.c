@@ -537,6 +537,80 @@ static void test_pasted_ids_and_lspci(void **state) {
                 "");
 }
 
+/* Issue 21: a pasted `lsmod | grep vfio` (its prompt shows the command) that lists vfio, a module, and no
+ * vfio_pci says vfio-pci was not loaded: the grep would have shown it, and vfio-pci, which depends on vfio,
+ * cannot be built in beside a modular vfio. Whatever else could hide the line says nothing. */
+#define LSMOD_TYPE1 "vfio_iommu_type1       49152  0\n"
+#define LSMOD_VFIO "vfio                   57344  1 vfio_iommu_type1\n"
+#define LSMOD_VFIO_PCI "vfio_pci               16384  0\nvfio_pci_core          94208  1 vfio_pci\n"
+static void test_pasted_lsmod_grep(void **state) {
+        const char *found = "vfio-driver-missing possible@ line 3: vfio                   57344  1 "
+                            "vfio_iommu_type1,-,-";
+        assert_string_equal(pasted_statement("root@pve:~# lsmod | grep vfio\n" LSMOD_TYPE1 LSMOD_VFIO),
+                            found);
+        /* other greps that would show the line of vfio_pci */
+        static const char *const shows[] = {
+                "root@pve:~# lsmod | grep -i VFIO\n",
+                "root@pve:~# lsmod |grep -E 'kvm|vfio'\n",
+                "user@host:~$ sudo lsmod | egrep \"vfio|kvm\"\n",
+                "root@pve:~# lsmod | grep 'kvm\\|vfio'\n",
+                "root@pve:~# lsmod | grep -e kvm -e vfio_\n",
+                "root@pve:~# lsmod | grep --color=auto ^vfio\n",
+                "[root@fedora ~]# lsmod | grep pci\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(shows); i++) {
+                char text[512];
+                snprintf(text, sizeof(text), "%s" LSMOD_TYPE1 LSMOD_VFIO, shows[i]);
+                assert_string_equal(pasted_statement(text), found);
+        }
+        /* vfio_pci listed, before or after vfio, or as a holder of vfio (a paste cut above it) */
+        assert_string_equal(pasted_statement("root@pve:~# lsmod | grep vfio\n" LSMOD_VFIO_PCI LSMOD_TYPE1
+                                             "vfio                   57344  3 "
+                                             "vfio_pci_core,vfio_iommu_type1,vfio_pci\n"),
+                            "");
+        assert_string_equal(
+                pasted_statement("root@pve:~# lsmod | grep vfio\n" LSMOD_TYPE1 LSMOD_VFIO LSMOD_VFIO_PCI),
+                "");
+        assert_string_equal(
+                pasted_statement("root@pve:~# lsmod | grep vfio\nvfio                   57344  2 "
+                                 "vfio_iommu_type1,vfio_pci\n"),
+                "");
+        /* greps that would not show it, or whose output may be cut: nothing is said */
+        static const char *const hides[] = {
+                "root@pve:~# lsmod | grep kvm\n",
+                "root@pve:~# lsmod | grep -w vfio\n",
+                "root@pve:~# lsmod | grep vfio_iommu\n",
+                "root@pve:~# lsmod | grep ^pci\n",
+                "root@pve:~# lsmod | grep vfio | head -3\n",
+                "root@pve:~# lsmod | grep -v vfio\n",
+                "root@pve:~# lsmod | grep vfio /dev/null\n",
+                "root@pve:~# lsmod | grep -e vfio /dev/null\n",
+                "root@pve:~# lsmod | grep 'vfio\n",
+                "lsmod | grep vfio\n",
+                "root@pve:~# cat /proc/modules | grep vfio\n",
+                "root@pve:~# cat lsmod.txt | grep vfio\n",
+                "root@pve:~# ./lsmod-all | grep vfio\n",
+                "",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hides); i++) {
+                char text[512];
+                snprintf(text, sizeof(text), "%s" LSMOD_TYPE1 LSMOD_VFIO, hides[i]);
+                assert_string_equal(pasted_statement(text), "");
+        }
+        /* no line of vfio (it may be built in), its spaces lost, or it is not the grep's output */
+        assert_string_equal(pasted_statement("root@pve:~# lsmod | grep vfio\n" LSMOD_TYPE1), "");
+        assert_string_equal(
+                pasted_statement("root@pve:~# lsmod | grep vfio\nvfio 57344 1 vfio_iommu_type1\n"), "");
+        assert_string_equal(
+                pasted_statement("root@pve:~# lsmod | grep vfio\nroot@pve:~# lsmod | grep kvm\n" LSMOD_VFIO),
+                "");
+        char text[2048] = "root@pve:~# lsmod | grep vfio\n";
+        for (unsigned i = 0; i < VX_LSMOD_GREP_LINES; i++)
+                strcat(text, "irqbypass              12288  2 vfio_pci_core,kvm\n");
+        strcat(text, LSMOD_VFIO);
+        assert_string_equal(pasted_statement(text), "");
+}
+
 /* A cause a symptom suggests and a fact rules out is dropped, and kept as ruled out with that fact. */
 static void test_ruled_out(void **state) {
         Analysis *a;
@@ -619,6 +693,7 @@ int main(void) {
                 cmocka_unit_test(test_class_conditions),
                 cmocka_unit_test(test_fix_unless),
                 cmocka_unit_test(test_possible_unless_assigned),
+                cmocka_unit_test(test_pasted_lsmod_grep),
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
                 cmocka_unit_test(test_prompt_names_vm),

@@ -474,6 +474,43 @@ static void test_line_memo_guest_judged_in_batch(void **state) {
         ruleset_free(rs);
 }
 
+/* Issue 21: a pasted `lsmod | grep vfio` is judged from its command, the line of vfio and the lines that
+ * name vfio_pci, which the prefilter marks; the grep's other lines (vfio_iommu_type1, iommufd) and the lines
+ * between (filler, a command with no literal) are not marked. By blocks as by lines, with vfio_pci absent
+ * and present. */
+static void test_lsmod_grep_by_blocks(void **state) {
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (int loaded = 0; loaded <= 1; loaded++) {
+                char path[] = "/tmp/vx-feed-lsmod-XXXXXX";
+                FILE *f = create_temp(path);
+                put_filler(f, 5, 0);
+                put(f, "[user@arch ~]$ lsmod | grep vfio\n");
+                if (loaded)
+                        put(f, "vfio_pci               16384  0\n");
+                put(f, "vfio_iommu_type1       45056  0\n");
+                put(f,
+                    loaded ? "vfio                   69632  2 vfio_iommu_type1,vfio_pci\n"
+                           : "vfio                   69632  1 vfio_iommu_type1\n");
+                put(f, "iommufd               102400  1 vfio\n[user@arch ~]$ uname -r\n6.6.8-arch1-1\n");
+                put(f,
+                    "qemu-system-x86_64: -device vfio-pci,host=01:00.0: vfio 0000:01:00.0: failed to open "
+                    "/dev/vfio/1: No such file or directory\n");
+                put_filler(f, 5, 1);
+                assert_int_equal(fclose(f), 0);
+
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                /* the statement of the pasted listing, its rule's explanation */
+                assert_int_equal(strstr(got.json, "lists vfio as a loaded module and no vfio_pci") != NULL,
+                                 !loaded);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* A line of nothing but literals (QEMU's -drive if=pflash, said 100 times), 7 bytes an occurrence. */
 static void put_dense(FILE *f) {
         put(f, "[    1.000000]");
@@ -692,6 +729,7 @@ int main(void) {
                 cmocka_unit_test(test_line_memo),
                 cmocka_unit_test(test_line_memo_new_boot_in_batch),
                 cmocka_unit_test(test_line_memo_guest_judged_in_batch),
+                cmocka_unit_test(test_lsmod_grep_by_blocks),
                 cmocka_unit_test(test_hits_overflow_marks_every_occurrence),
                 cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
