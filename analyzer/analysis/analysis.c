@@ -1230,49 +1230,96 @@ static bool is_continuation(const char *raw, size_t len) {
         return false;
 }
 
-/* The last line of the lines being joined, as read. */
+static bool is_blank_line(const char *raw, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if (raw[i] != ' ' && raw[i] != '\t' && raw[i] != '\r')
+                        return false;
+        return true;
+}
+
+/* The last line of the lines being joined that is not blank, as read. */
 static Span join_last_line(const Analysis *a) {
         if (a->join.n == 0)
                 return span_make(a->join.head, a->join.head_len);
-        const char *nl = memrchr(a->join.raw, '\n', a->join.raw_len);
-        size_t from = nl ? (size_t) (nl + 1 - a->join.raw) : 0;
-        return span_make(a->join.raw + from, a->join.raw_len - from);
+        return span_make(a->join.raw + a->join.last_from, a->join.last_end - a->join.last_from);
+}
+
+/* Whether the lines joined so far open a double quote they do not close: a quoted message (a subprocess's
+ * stderr: "...", a JSON string) is not over before its closing quote, so a blank line inside it is the
+ * paste's (a forum that needs one between lines to keep them apart), not the message's end. */
+static bool join_quote_open(const Analysis *a) {
+        Span t = a->join.n == 0 ? span_make(a->join.head, a->join.head_len)
+                                : span_make(a->join.text, a->join.len);
+        bool open = false;
+        for (size_t i = 0; i < t.len; i++)
+                if (t.p[i] == '\\')
+                        i++;
+                else if (t.p[i] == '"')
+                        open = !open;
+        return open;
+}
+
+/* The head copied into the joined text and evidence, before the first line joined to it. */
+static void join_begin(Analysis *a) {
+        if (a->join.n > 0)
+                return;
+        Span h = span_make(a->join.head, a->join.head_len);
+        span_trim(&h); /* one blank between the lines, as the message had */
+        memcpy(a->join.text, h.p, h.len);
+        memcpy(a->join.raw, a->join.head, a->join.head_len);
+        a->join.len = h.len;
+        a->join.raw_len = a->join.head_len;
+        a->join.last_from = 0;
+        a->join.last_end = a->join.head_len;
 }
 
 /* Notes the line read: a new head, or a continuation of the head before it, joined to it. Returns true when
  * the joined lines are to be read as one more line. Only the lines that reach the analysis change this, and
- * reading by blocks lets through every indented line, every line paste_wrap_continues() takes, and the line
- * before each run of them (feed.c), so both ways of reading join the same lines. */
+ * reading by blocks lets through every indented line, every line paste_wrap_continues() takes, every blank
+ * line with the lines around it, and the line before each run of them (feed.c), so both ways of reading join
+ * the same lines. */
 static bool join_step(Analysis *a, const char *input, unsigned long lineno, const char *raw, size_t len) {
         int i = input_index(a, input);
         if (i < 0)
                 return false;
         bool follows = a->join.have && a->join.input == (uint8_t) i && lineno == a->join.last_lineno + 1;
+        if (is_blank_line(raw, len)) {
+                /* one blank line at a time inside an open quote; any other ends the message */
+                if (follows && !a->join.after_blank && a->join.n + 1 < VX_JOIN_LINES_MAX &&
+                    a->join.raw_len + 1 + len < VX_JOIN_BYTES_MAX && join_quote_open(a)) {
+                        join_begin(a);
+                        a->join.raw[a->join.raw_len++] = '\n';
+                        memcpy(a->join.raw + a->join.raw_len, raw, len);
+                        a->join.raw_len += len;
+                        a->join.last_lineno = lineno;
+                        a->join.after_blank = true;
+                        a->join.n++;
+                } else
+                        a->join.have = false;
+                return false;
+        }
+        bool indented = is_continuation(raw, len);
         /* a message hard-wrapped without an indent: the line before is as long as the wrap leaves them */
-        bool wrapped = !is_continuation(raw, len) && follows &&
-                paste_wrap_continues(join_last_line(a), span_make(raw, len));
+        bool wrapped = !indented && follows && paste_wrap_continues(join_last_line(a), span_make(raw, len));
         bool in_word = wrapped && paste_wrap_in_word(join_last_line(a), span_make(raw, len));
-        if (!wrapped && !is_continuation(raw, len)) {
-                a->join.have = len > 0;
+        /* a line that continues nothing is a head, also an indented one (a message a forum or a mail quoted
+         * with an indent, hard-wrapped there: the lines after it indented alike) */
+        if ((!wrapped && !indented) || (indented && !follows)) {
+                a->join.have = true;
                 a->join.input = (uint8_t) i;
                 a->join.head_lineno = a->join.last_lineno = lineno;
                 a->join.head = raw;
                 a->join.head_len = MIN(len, (size_t) VX_JOIN_BYTES_MAX - 1);
                 a->join.n = 0;
+                a->join.after_blank = false;
                 return false;
         }
-        if (!follows || a->join.n >= VX_JOIN_LINES_MAX) {
-                a->join.have = false;
+        if (a->join.n >= VX_JOIN_LINES_MAX) {
+                /* the rest of a run longer than a join takes (a call trace) joins nothing */
+                a->join.last_lineno = lineno;
                 return false;
         }
-        if (a->join.n == 0) {
-                Span h = span_make(a->join.head, a->join.head_len);
-                span_trim(&h); /* one blank between the lines, as the message had */
-                memcpy(a->join.text, h.p, h.len);
-                memcpy(a->join.raw, a->join.head, a->join.head_len);
-                a->join.len = h.len;
-                a->join.raw_len = a->join.head_len;
-        }
+        join_begin(a);
         Span c = span_make(raw, len);
         span_trim(&c);
         /* NVIDIA's messages of several lines repeat "NVRM: " on each: the sentence goes on after it */
@@ -1287,9 +1334,12 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         memcpy(a->join.text + a->join.len, c.p, c.len);
         a->join.len += c.len;
         a->join.raw[a->join.raw_len++] = '\n';
+        a->join.last_from = a->join.raw_len;
         memcpy(a->join.raw + a->join.raw_len, raw, len);
         a->join.raw_len += len;
+        a->join.last_end = a->join.raw_len;
         a->join.last_lineno = lineno;
+        a->join.after_blank = false;
         a->join.n++;
         return true;
 }

@@ -170,7 +170,9 @@ struct Analysis {
                 unsigned long head_lineno, last_lineno;
                 const char *head;
                 size_t head_len;
-                unsigned n; /* continuations joined */
+                unsigned n; /* lines joined after the head (continuations, and blank lines inside a quote) */
+                bool after_blank; /* the line before was a blank line inside a quote the joined lines open */
+                size_t last_from, last_end; /* the last line that is not blank in raw */
                 size_t len, raw_len;
                 char text[VX_JOIN_BYTES_MAX]; /* head and continuations, blanks between: the message */
                 char raw[VX_JOIN_BYTES_MAX]; /* the same lines as read, newlines between: the evidence */

@@ -34,11 +34,13 @@ typedef struct Feeder {
         MarkedLine batch[VX_FEED_BATCH]; /* marked lines of the block not yet fed */
         uint32_t *rewritten; /* starts of the block's lines the pasted-text stage rewrites, in order */
         size_t n_rewritten, cap_rewritten;
-        /* The last line of the block before, if it was not taken: an indented first line of the next block
-         * continues it, and then it is read (the analysis joins them, as it does reading every line). */
+        /* The last line of the block before: if the next block's first line continues it, that line is
+         * read, and so is this one if it was not taken (the analysis joins them, as it does reading every
+         * line). */
         char *pending;
         size_t pending_len;
         bool have_pending;
+        bool pending_taken; /* it was read with its block */
         bool pending_continued; /* the block's first line continues the line held back before it */
         size_t n_batch;
         unsigned long block_lineno; /* the lines before the block */
@@ -81,11 +83,17 @@ static bool has_json_line(const char *text, size_t len) {
         return false;
 }
 
+/* Every line of complete lines, the last held back as read (resolve_pending()). */
 static int feed_lines_one_by_one(Feeder *f, const char *text, size_t len, uint64_t offset) {
-        Span rest = span_make(text, len), line;
+        Span rest = span_make(text, len), line = {0};
         int r = 0;
         while (r >= 0 && span_next_line(&rest, &line))
                 r = feed_one(f, line.p, line.len, offset + (uint64_t) (line.p - text), false);
+        if (r >= 0 && line.p) {
+                f->pending_len = MIN(line.len, (size_t) VX_LINE_MAX);
+                memcpy(f->pending, line.p, f->pending_len);
+                f->have_pending = f->pending_taken = true;
+        }
         return r;
 }
 
@@ -160,14 +168,24 @@ static int cmp_u32(const void *x, const void *y) {
         return a < b ? -1 : a > b;
 }
 
+static bool is_blank_span(Span t) {
+        for (size_t i = 0; i < t.len; i++)
+                if (t.p[i] != ' ' && t.p[i] != '\t' && t.p[i] != '\r')
+                        return false;
+        return true;
+}
+
 /* Whether the line next (to its newline, or the end) continues the line head: indented, or hard-wrapped
- * without an indent (paste_wrap_continues()). */
+ * without an indent (paste_wrap_continues()). A blank line and the lines on both sides of it are taken too:
+ * the analysis joins across one inside a quote the lines before it opened, which no pair of lines shows. */
 static bool continues(Span head, Span next) {
-        if (next.len == 0)
-                return false;
+        bool head_blank = is_blank_span(head), next_blank = is_blank_span(next);
+        if (head_blank || next_blank)
+                return head_blank != next_blank;
         if (next.p[0] == ' ' || next.p[0] == '\t')
                 return true;
-        return ((next.p[0] >= 'a' && next.p[0] <= 'z') || (head.len > 0 && head.p[head.len - 1] == ':') ||
+        return ((next.p[0] >= 'a' && next.p[0] <= 'z') || next.p[0] == '(' ||
+                (head.len > 0 && head.p[head.len - 1] == ':') ||
                 (head.len > 1 && head.p[head.len - 2] == ':')) &&
                 paste_wrap_continues(head, next);
 }
@@ -263,8 +281,9 @@ static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, Pre
         return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
 }
 
-/* The last line of the block before, held back: read now if next's first line continues it (continues()),
- * else counted as skipped. next may be NULL (the input ended). */
+/* The last line of the block before, held back: if next's first line continues it (continues()), that line
+ * is to be read, and this one now if its block did not read it; else, not read, it is counted as skipped.
+ * next may be NULL (the input ended). */
 static int resolve_pending(Feeder *f, const char *next, size_t len) {
         if (!f->have_pending)
                 return 0;
@@ -273,6 +292,8 @@ static int resolve_pending(Feeder *f, const char *next, size_t len) {
         f->pending_continued = next &&
                 continues(span_make(f->pending, f->pending_len),
                           span_make(next, nl ? (size_t) (nl - next) : len));
+        if (f->pending_taken)
+                return 0;
         if (f->pending_continued) {
                 MarkedLine l = {.raw = f->pending, .len = f->pending_len, .lineno = f->lineno};
                 return analysis_feed_marked_lines(f->a, f->input, &l, 1);
@@ -297,6 +318,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 offset += first;
                 if (len == 0)
                         return 0;
+                if ((r = resolve_pending(f, text, len)) < 0)
+                        return r;
         }
         /* Where the lines' text is not what the rules see, every line takes the whole path: NUL bytes (a
          * damaged or binary file) and journal JSON (whose MESSAGE may be escaped or a byte array). */
@@ -348,16 +371,16 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         if ((r = feed_batch(f)) < 0)
                 return r;
         analysis_feed_block_end(f->a);
-        /* The lines after the last marked one; the block's last line held back if it is one of them. */
+        /* The lines after the last marked one; the block's last line held back, read or not. */
         f->lineno += bytes.newlines;
         uint64_t skipped = f->lineno - f->marked_lineno;
-        if (skipped > 0 && f->pending) {
-                size_t start = newline_map_line_start(&f->newlines, 0, len - 1);
-                f->pending_len = len - 1 - start;
-                memcpy(f->pending, text + start, f->pending_len);
-                f->have_pending = true;
+        size_t start = newline_map_line_start(&f->newlines, 0, len - 1);
+        f->pending_len = len - 1 - start;
+        memcpy(f->pending, text + start, f->pending_len);
+        f->have_pending = true;
+        f->pending_taken = skipped == 0;
+        if (skipped > 0)
                 skipped--;
-        }
         return analysis_skip_lines(f->a, f->input, skipped);
 }
 

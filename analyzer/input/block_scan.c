@@ -13,8 +13,9 @@
 #define BLANK_BITS 0x29
 #define BLANKISH(c) (((c) | BLANK_BITS) == BLANK_BITS)
 /* A line that starts so may continue the line before it: indented, or a small letter (a message
- * hard-wrapped without an indent, paste_wrap_continues()). */
-#define CONTINUES(c) (BLANKISH(c) || (unsigned char) ((c) - 'a') < 26)
+ * hard-wrapped without an indent, paste_wrap_continues()); or it is blank (a newline or a CR at once), which
+ * a quoted message may hold. */
+#define CONTINUES(c) (BLANKISH(c) || (unsigned char) ((c) - 'a') < 26 || (c) == '\n' || (c) == '\r')
 
 /* '\\' (0x5c) and '^' (0x5e) differ in bit 1 alone: one compare with it or'ed in finds both. */
 #define BACKSLASH_CARET_BIT 0x02

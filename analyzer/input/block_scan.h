@@ -15,8 +15,8 @@ typedef struct BlockScan {
         bool high; /* a byte >= 0x80 (only such a line can be invalid UTF-8) */
         bool escape; /* a '\\', an ESC or a '^': an escaped value or a colour (also in caret notation), which
                       * the pasted-text stage undoes */
-        bool indent; /* a line may start with a blank, a tab or a small letter (block_scan.c CONTINUES()), or
-                      * end with a colon: a continuation */
+        bool indent; /* a line may start with a blank, a tab or a small letter, or be blank (block_scan.c
+                      * CONTINUES()), or end with a colon: a continuation */
         size_t newlines;
 } BlockScan;
 

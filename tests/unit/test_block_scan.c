@@ -50,8 +50,10 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
-                /* a blank or a tab, or one of the few bytes a single compare takes with them */
-                b->indent |= ((p[i] | 0x29) == 0x29 || (p[i] >= 'a' && p[i] <= 'z')) &&
+                /* a blank or a tab, or one of the few bytes a single compare takes with them; a blank line
+                 */
+                b->indent |= ((p[i] | 0x29) == 0x29 || (p[i] >= 'a' && p[i] <= 'z') || p[i] == '\n' ||
+                              p[i] == '\r') &&
                         (i == 0 || p[i - 1] == '\n');
                 /* a line that ends with a colon, maybe a blank or a CR after it */
                 b->indent |= p[i] == '\n' && ((i >= 1 && p[i - 1] == ':') || (i >= 2 && p[i - 2] == ':'));
@@ -181,6 +183,8 @@ static void test_colon_line_end(void **state) {
                         buf[at + 1] = 'Q';
                         buf[at + 2] = '.';
                         buf[at + 3] = '\n';
+                        if (at + 4 < len)
+                                buf[at + 4] = 'X'; /* no blank line after it */
                         block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
                         assert_false(b.indent);
                         check(buf, len);
@@ -196,11 +200,30 @@ static void test_colon_line_end(void **state) {
                 }
 }
 
+/* The indent flag from a blank line (a quoted message may hold one between its lines), empty or a CR alone,
+ * in the vector loop and in the tail. */
+static void test_blank_line(void **state) {
+        static unsigned char buf[300];
+        static Map m;
+        BlockScan b;
+        (void) state;
+        for (size_t len = 20; len < sizeof(buf); len += 7)
+                for (size_t at = 8; at + 2 < len; at += 9) {
+                        for (size_t i = 0; i < len; i++)
+                                buf[i] = "XY.Z\n"[i % 5];
+                        buf[at] = '\n';
+                        buf[at + 1] = at % 2 ? '\n' : '\r';
+                        block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                        assert_true(b.indent);
+                        check(buf, len);
+                }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_newline_map),    cmocka_unit_test(test_flags_from_one_byte),
-                cmocka_unit_test(test_colon_line_end), cmocka_unit_test(test_line_bounds),
-                cmocka_unit_test(test_popcount),
+                cmocka_unit_test(test_colon_line_end), cmocka_unit_test(test_blank_line),
+                cmocka_unit_test(test_line_bounds),    cmocka_unit_test(test_popcount),
         };
         return cmocka_run_group_tests(tests, find_impls, NULL);
 }

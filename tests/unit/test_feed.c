@@ -688,6 +688,96 @@ static void test_wrap_across_blocks(void **state) {
         unlink(path);
 }
 
+/* A message hard-wrapped by the person who pasted it, as three real reports show it (field3 rows 09, 17, 29:
+ * a PR's text indented and wrapped, a subprocess's quoted stderr with a blank line between its rows, a fence
+ * wrapped mid-phrase), reaches its rule read either way; a blank line outside a quote, and two records, are
+ * never joined. want NULL: nothing joined. */
+static void test_hard_wraps(void **state) {
+        static const struct {
+                const char *text, *want;
+        } cases[] = {
+                {"This is to address the following error,  seen with the latest qemu:\n\n"
+                 "  qemu-system-x86_64: We need to set caching-mode=on for intel-iommu to enable\n"
+                 "  device assignment with IOMMU protection.\n\nSigned-off-by: A B <a@b.c>\n",
+                 "viommu-caching-mode"},
+                {"stdout: \"\"\n\nstderr: \"Start failed: internal error: Unable to reset PCI device 0000:01:00.0:\n\n"
+                 "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not\n\n"
+                 "doing bus reset, see /var/log/libvirt/libxl-driver.log for details\"\n\nthen I looked\n",
+                 "reset-unsupported"},
+                {"```\ninternal error: QEMU unexpectedly closed the monitor: ...\n"
+                 "vfio 0000:xx:00.0: failed to setup container for group N: memory listener\n"
+                 "initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12\n"
+                 "(Cannot allocate memory)\n```\n",
+                 "dma-entry-limit"},
+                /* the same rows without the quote that holds them together: paragraphs */
+                {"Start failed: internal error: Unable to reset PCI device 0000:01:00.0:\n\n"
+                 "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not\n\n"
+                 "doing bus reset, see /var/log/libvirt/libxl-driver.log for details\n",
+                 NULL},
+                {"  qemu-system-x86_64: We need to set caching-mode=on for intel-iommu to enable\n\n"
+                 "  device assignment with IOMMU protection.\n",
+                 NULL},
+                /* a quote left open by one record: the next record after a blank line is no part of it */
+                {"stderr: \"Start failed: internal error: Unable to reset PCI device 0000:01:00.0: internal "
+                 "error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not\n\n"
+                 "Dec 07 10:00:01 host kernel: doing bus reset\n",
+                 NULL},
+        };
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char path[] = "/tmp/vx-feed-hardwrap-XXXXXX";
+                FILE *f = create_temp(path);
+                put(f, cases[i].text);
+                assert_int_equal(fclose(f), 0);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                if (cases[i].want)
+                        assert_non_null(strstr(got.json, cases[i].want));
+                else if (strstr(got.json, "joined with"))
+                        fail_msg("case %zu: lines that are not one message joined: %s", i, got.json);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
+/* A quoted message with a blank line between its rows is joined also where a block ends at the head or at
+ * the blank line (lines of 256 bytes, blanks after the text: every block ends after the same number of
+ * lines). The rows hold libvirt's reason ("not doing bus reset") only together. */
+static void test_blank_line_across_blocks(void **state) {
+        static const char head[] =
+                "stderr: \"Start failed: internal error: Unable to reset PCI device 0000:01:00.0: "
+                "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not",
+                          cont[] = "doing bus reset, see /var/log/libvirt/libxl-driver.log for details\"";
+        const unsigned per_block = (VX_LINE_MAX + VX_READ_CHUNK) / 256;
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned last = 0; last < 2; last++) { /* the block's last line: the head, the blank line */
+                char path[] = "/tmp/vx-feed-blank-XXXXXX";
+                FILE *f = create_temp(path);
+                for (unsigned i = 1; i <= 2 * per_block + 10; i++) {
+                        char filler[256];
+                        unsigned at = (i + last) % per_block; /* 0: the head */
+                        snprintf(filler, sizeof(filler),
+                                 "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up", i);
+                        fprintf(f, "%-255s\n", at == 0 ? head : at == 1 ? "" : at == 2 ? cont : filler);
+                }
+                assert_int_equal(fclose(f), 0);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_non_null(strstr(got.json, "reset-unsupported"));
+                /* each head matched alone ("Unable to reset PCI device") and joined with the rows after it
+                 */
+                assert_int_equal(got.stats.matched_lines, 2 * 2);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -735,6 +825,8 @@ int main(void) {
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_continuation_across_blocks),
                 cmocka_unit_test(test_wrap_across_blocks),
+                cmocka_unit_test(test_hard_wraps),
+                cmocka_unit_test(test_blank_line_across_blocks),
         };
         return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -614,6 +614,18 @@ static void test_wrapped_lines(void **state) {
         assert_false(wraps(head, "vfio-pci 0000:0b:00.0: enabling device (0000 -> 0003)"));
         assert_false(wraps(head, "level=error msg=\"x\""));
         assert_false(wraps(head, "root@pve:~# dmesg"));
+        /* a message's own words before a colon are no device's prefix: QEMU's error wrapped by its reporter
+         * mid-phrase (kubevirt/kubevirt#18915), libvirt's nested error after a colon (QubesOS#4706) */
+        assert_true(wraps("vfio 0000:xx:00.0: failed to setup container for group N: memory listener",
+                          "initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12"));
+        assert_true(wraps("Start failed: internal error: Unable to reset PCI device 0000:01:00.0:",
+                          "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not"));
+        assert_true(wraps("initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12",
+                          "(Cannot allocate memory)"));
+        assert_false(wraps(head, "(qemu) info pci"));
+        assert_false(wraps("vfio 0000:0b:00.0: failed = -12", "(Cannot allocate memory)"));
+        assert_false(wraps(head, "snd_hda_intel card0: x"));
+        assert_false(wraps(head, "r8169 eth0: Link is Down"));
         /* a terminal's cut inside a word: 80 bytes, nothing blank at the cut */
         static const char cut80[] =
                 "qemu-system-x86_64: -device vfio-pci,host=0000:0b:00.0,id=hostdev0,bus=pci.0,add";

@@ -1497,7 +1497,11 @@ bool paste_wrap_continues(Span head, Span next) {
         if (next.len == 0 || head.len == 0)
                 return false;
         Span first = span_make(next.p, token_end(next, 0));
-        if (next.p[0] >= 'a' && next.p[0] <= 'z') {
+        /* an errno in parentheses after its message's "= -12" ("(Cannot allocate memory)"), but no prompt of
+         * a program or an environment: "(qemu) ", "(gdb) ", "(venv) " */
+        bool paren = next.p[0] == '(' &&
+                !(first.len > 2 && first.p[first.len - 1] == ')' && first.len < next.len);
+        if ((next.p[0] >= 'a' && next.p[0] <= 'z') || paren) {
                 if (!colon && head.len + 1 + first.len <= VX_WRAP_WIDTH_MIN)
                         return false;
         } else if (!colon || !((next.p[0] >= 'A' && next.p[0] <= 'Z') || span_is_digit(next.p[0])) ||
@@ -1506,14 +1510,18 @@ bool paste_wrap_continues(Span head, Span next) {
         /* "kvm: ", "error: ", "libvirtd[812]: ", a prompt's "root@pve:~#" */
         if (is_name_colon(first) || memchr(first.p, '@', first.len))
                 return false;
-        /* "usb 1-1: ", "vfio-pci 0000:01:00.0: ": a device's prefix; "group 11: " is a message's middle */
+        /* "usb 1-1: ", "vfio-pci 0000:01:00.0: ": a device's prefix, whose name holds a digit; "group 11: "
+         * is a message's middle, and so are words ("memory listener" / "initialization failed: Region ...",
+         * "... device 0000:01:00.0:" / "internal error: Active ...") */
         if (first.len < next.len) {
                 Span second = span_make(first.p + first.len + 1, 0);
                 second.len = token_end(next, (size_t) (second.p - next.p)) - (size_t) (second.p - next.p);
-                bool number = second.len > 1;
-                for (size_t k = 0; k + 1 < second.len; k++)
+                bool number = second.len > 1, digit = false;
+                for (size_t k = 0; k + 1 < second.len; k++) {
                         number = number && span_is_digit(second.p[k]);
-                if (is_name_colon(second) && !number)
+                        digit = digit || span_is_digit(second.p[k]);
+                }
+                if (is_name_colon(second) && digit && !number)
                         return false;
         }
         /* logfmt's "level=error msg=...": a record's start, unless a terminal cut the word before it */

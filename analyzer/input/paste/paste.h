@@ -87,10 +87,11 @@ bool paste_is_structured(Span text);
 size_t paste_context(const PastePiece *pc, char *out, size_t cap);
 
 /* Whether next continues head without an indent: a message hard-wrapped at a fixed width (a mail client, a
- * forum's editor, a terminal's copy): next starts with a small letter, its first word would not have fitted
- * after head at VX_WRAP_WIDTH_MIN, and it is shaped like no message's start ("program: ", "ident[pid]: ",
- * "driver ADDR: ", "key=value", "user@host"). After a head that ends with a colon, where no message ends,
- * next may start with any letter or a digit and the head be of any length ("... /dev/vfio/12:" then
+ * forum's editor, a terminal's copy, its author): next starts with a small letter or a '(' (an errno's
+ * "(Cannot allocate memory)", not a prompt's "(qemu) "), its first word would not have fitted after head at
+ * VX_WRAP_WIDTH_MIN, and it is shaped like no message's start ("program: ", "ident[pid]: ", "driver ADDR: "
+ * whose ADDR holds a digit, "key=value", "user@host"). After a head that ends with a colon, where no message
+ * ends, next may start with any letter or a digit and the head be of any length ("... /dev/vfio/12:" then
  * "Permission denied"), unless next starts as a line does (a stamp, a date, a time, a listing's address).
  * Both are lines as read, without their newline. */
 bool paste_wrap_continues(Span head, Span next);
