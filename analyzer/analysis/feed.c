@@ -190,6 +190,18 @@ static bool continues(Span head, Span next) {
                 paste_wrap_continues(head, next);
 }
 
+/* The rewritten lines in order, once each, after some were added past before. */
+static void sort_rewritten(Feeder *f, size_t before) {
+        if (f->n_rewritten == before)
+                return;
+        qsort(f->rewritten, f->n_rewritten, sizeof(uint32_t), cmp_u32);
+        size_t n = 0;
+        for (size_t i = 0; i < f->n_rewritten; i++)
+                if (n == 0 || f->rewritten[n - 1] != f->rewritten[i])
+                        f->rewritten[n++] = f->rewritten[i];
+        f->n_rewritten = n;
+}
+
 /* The lines of a block that continue the line before them and the line before each run of them: the analysis
  * joins a line with the lines that continue it (a hard-wrapped message, dmesg's second lines), so it must
  * see them all, as reading every line does. Added to the rewritten lines, which stay sorted and unique. */
@@ -213,14 +225,26 @@ static int find_continued(Feeder *f, const char *text, size_t len) {
                 prev = start;
                 start = stop + 1;
         }
-        if (f->n_rewritten == before)
-                return 0;
-        qsort(f->rewritten, f->n_rewritten, sizeof(uint32_t), cmp_u32);
-        size_t n = 0;
-        for (size_t i = 0; i < f->n_rewritten; i++)
-                if (n == 0 || f->rewritten[n - 1] != f->rewritten[i])
-                        f->rewritten[n++] = f->rewritten[i];
-        f->n_rewritten = n;
+        sort_rewritten(f, before);
+        return 0;
+}
+
+/* The lines of a block that hold a terminal's wrap copied as blanks (paste_has_wrap_padding()): the stage
+ * joins their rows, so a literal the wrap cut is read as reading line by line reads it. Added to the
+ * rewritten lines, which stay sorted and unique. */
+static int find_padded(Feeder *f, const char *text, size_t len) {
+        static const char sixteen[] = "                ";
+        size_t before = f->n_rewritten;
+        const char *hit;
+        for (size_t i = 0; i < len && (hit = memmem(text + i, len - i, sixteen, 16));) {
+                size_t at = (size_t) (hit - text), start = newline_map_line_start(&f->newlines, 0, at),
+                       stop = newline_map_line_end(&f->newlines, at);
+                int r;
+                if (paste_has_wrap_padding(text + start, stop - start) && (r = add_rewritten(f, start)) < 0)
+                        return r;
+                i = stop + 1;
+        }
+        sort_rewritten(f, before);
         return 0;
 }
 
@@ -332,6 +356,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 f->rep.bad_utf8 += count_bad_utf8(text, len, &f->newlines);
         f->n_rewritten = 0;
         if ((bytes.high || bytes.escape) && (r = find_rewritten(f, text, len)) < 0)
+                return r;
+        if (bytes.padded && (r = find_padded(f, text, len)) < 0)
                 return r;
         if ((bytes.indent || f->pending_continued) && (r = find_continued(f, text, len)) < 0)
                 return r;

@@ -44,7 +44,10 @@ static inline bool indented_after(const char *text, size_t len, size_t i, uint64
 static void scan_tail(const unsigned char *p, size_t len, size_t from, size_t word, const NewlineMap *map,
                       uint32_t count, BlockScan *b) {
         uint64_t bits = 0;
+        unsigned blanks = 0; /* of the 8 bytes from the last multiple of 8 */
         for (size_t i = from; i < len; i++) {
+                blanks = (i % 8 == 0 ? 0 : blanks) + (p[i] == ' ');
+                b->padded |= blanks == 8;
                 b->nul |= p[i] == 0;
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
@@ -71,6 +74,7 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
                 uint64_t bits = 0;
                 for (unsigned k = 0; k < 8; k++) {
                         uint64_t v = swar_load_le64(text + i + 8 * k);
+                        b.padded |= v == SWAR_ONES * ' ';
                         nul |= swar_bytes_equal(v, 0);
                         brace |= swar_bytes_equal(v, '{');
                         high |= v;
@@ -97,9 +101,9 @@ void block_scan_portable(const char *text, size_t len, const NewlineMap *map, Bl
 void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockScan *ret) {
         const __m128i nl = _mm_set1_epi8('\n'), br = _mm_set1_epi8('{'),
                       bs = _mm_set1_epi8(BACKSLASH_OR_CARET), bs_bit = _mm_set1_epi8(BACKSLASH_CARET_BIT),
-                      esc = _mm_set1_epi8(0x1b);
+                      esc = _mm_set1_epi8(0x1b), blank = _mm_set1_epi8(' ');
         __m128i least = _mm_set1_epi8((char) 0xff), brace = _mm_setzero_si128(), high = brace,
-                escape = brace;
+                escape = brace, padded = brace;
         uint32_t count = 0;
         BlockScan b = {.indent = len > 0 && CONTINUES((unsigned char) text[0])};
         size_t i = 0, w = 0;
@@ -114,6 +118,10 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
                                               _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, bs_bit), bs),
                                                            _mm_cmpeq_epi8(v, esc)));
                         high = _mm_or_si128(high, v);
+                        /* a word of 8 blanks: both halves of a 64-bit lane equal to four of them */
+                        __m128i halves = _mm_cmpeq_epi32(v, blank);
+                        padded =
+                                _mm_or_si128(padded, _mm_and_si128(halves, _mm_shuffle_epi32(halves, 0xb1)));
                         bits |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
                 }
                 if (!b.indent)
@@ -126,6 +134,7 @@ void block_scan_sse2(const char *text, size_t len, const NewlineMap *map, BlockS
         b.brace = _mm_movemask_epi8(brace) != 0;
         b.high = _mm_movemask_epi8(high) != 0;
         b.escape = _mm_movemask_epi8(escape) != 0;
+        b.padded = _mm_movemask_epi8(padded) != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }
@@ -136,9 +145,10 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                                                             const NewlineMap *map, BlockScan *ret) {
         const __m256i nl = _mm256_set1_epi8('\n'), br = _mm256_set1_epi8('{'),
                       bs = _mm256_set1_epi8(BACKSLASH_OR_CARET),
-                      bs_bit = _mm256_set1_epi8(BACKSLASH_CARET_BIT), esc = _mm256_set1_epi8(0x1b);
+                      bs_bit = _mm256_set1_epi8(BACKSLASH_CARET_BIT), esc = _mm256_set1_epi8(0x1b),
+                      blank = _mm256_set1_epi8(' ');
         __m256i least = _mm256_set1_epi8((char) 0xff), brace = _mm256_setzero_si256(), high = brace,
-                escape = brace;
+                escape = brace, padded = brace;
         uint32_t count = 0;
         BlockScan b = {.indent = len > 0 && CONTINUES((unsigned char) text[0])};
         size_t i = 0, w = 0;
@@ -150,6 +160,10 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
                 brace = _mm256_or_si256(
                         brace, _mm256_or_si256(_mm256_cmpeq_epi8(lo, br), _mm256_cmpeq_epi8(hi, br)));
                 high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+                /* a word of 8 blanks: a 64-bit lane equal to eight of them */
+                padded = _mm256_or_si256(
+                        padded,
+                        _mm256_or_si256(_mm256_cmpeq_epi64(lo, blank), _mm256_cmpeq_epi64(hi, blank)));
                 escape =
                         _mm256_or_si256(escape,
                                         _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_or_si256(lo, bs_bit), bs),
@@ -168,6 +182,7 @@ __attribute__((target("avx2,popcnt"))) void block_scan_avx2(const char *text, si
         b.brace = _mm256_movemask_epi8(brace) != 0;
         b.high = _mm256_movemask_epi8(high) != 0;
         b.escape = _mm256_movemask_epi8(escape) != 0;
+        b.padded = _mm256_movemask_epi8(padded) != 0;
         scan_tail((const unsigned char *) text, len, i, w, map, count, &b);
         *ret = b;
 }

@@ -17,6 +17,8 @@ typedef struct BlockScan {
                       * the pasted-text stage undoes */
         bool indent; /* a line may start with a blank, a tab or a small letter, or be blank (block_scan.c
                       * CONTINUES()), or end with a colon: a continuation */
+        bool padded; /* 8 blanks at a multiple of 8 bytes from the block's start, as a run of 15 or more
+                      * has: maybe a terminal's wrap copied as blanks (paste_has_wrap_padding()) */
         size_t newlines;
 } BlockScan;
 

@@ -165,6 +165,9 @@
 /* A terminal's width: a line of exactly this many bytes was cut there, inside a word if no blank is at
  * either side of the cut (the next line goes on without one). */
 #define VX_WRAP_TERMINAL_COLUMNS 80u
+/* A terminal's wrap copied as blanks (a console that pads each row to its own width): a run of at least this
+ * many blanks inside a line, after a row of at least VX_WRAP_WIDTH_MIN bytes, is where the row ended. */
+#define VX_WRAP_PADDING_MIN 32u
 /* How many lines after a shell command its reply may come (tee echoes its input first). */
 #define VX_SHELL_REPLY_LINES 4u
 /* Allocations from this size up are mapped, never from the heap (cli/main.c says why): glibc's default,

@@ -50,6 +50,13 @@ static void scan_bytes(const unsigned char *p, size_t len, Map *m, BlockScan *b)
                 b->brace |= p[i] == '{';
                 b->high |= p[i] >= 0x80;
                 b->escape |= p[i] == '\\' || p[i] == 0x1b || p[i] == '^';
+                /* 8 blanks from a multiple of 8 */
+                if (i % 8 == 0 && i + 8 <= len) {
+                        size_t k = 0;
+                        while (k < 8 && p[i + k] == ' ')
+                                k++;
+                        b->padded |= k == 8;
+                }
                 /* a blank or a tab, or one of the few bytes a single compare takes with them; a blank line
                  */
                 b->indent |= ((p[i] | 0x29) == 0x29 || (p[i] >= 'a' && p[i] <= 'z') || p[i] == '\n' ||
@@ -72,7 +79,8 @@ static void check(const unsigned char *p, size_t len) {
                 memset(&got, 0xa5, sizeof(got));
                 impls[k].fn((const char *) p, len, &(NewlineMap){got.bits, got.before}, &bg);
                 if (bg.nul != bw.nul || bg.brace != bw.brace || bg.high != bw.high ||
-                    bg.escape != bw.escape || bg.indent != bw.indent || bg.newlines != bw.newlines)
+                    bg.escape != bw.escape || bg.padded != bw.padded || bg.indent != bw.indent ||
+                    bg.newlines != bw.newlines)
                         fail_msg("%s, %zu bytes: nul %d brace %d high %d newlines %zu, want %d %d %d %zu",
                                  impls[k].name, len, bg.nul, bg.brace, bg.high, bg.newlines, bw.nul,
                                  bw.brace, bw.high, bw.newlines);
@@ -219,11 +227,32 @@ static void test_blank_line(void **state) {
                 }
 }
 
+/* The padded flag from a run of blanks (a terminal's wrap copied as blanks): every run of 31 or more holds
+ * 16 at a multiple of 16, in the vector loop and in the tail, whatever the implementation; a run of 15 none.
+ */
+static void test_padding(void **state) {
+        static unsigned char buf[400];
+        static Map m;
+        BlockScan b;
+        (void) state;
+        for (size_t len = 40; len < sizeof(buf); len += 13)
+                for (size_t at = 0; at + 31 <= len; at += 5)
+                        for (size_t run = 7; run <= 15; run += 8) {
+                                for (size_t i = 0; i < len; i++)
+                                        buf[i] = "XY.Z-\n"[i % 6];
+                                memset(buf + at, ' ', run);
+                                block_scan((const char *) buf, len, &(NewlineMap){m.bits, m.before}, &b);
+                                assert_int_equal(b.padded, run == 15);
+                                check(buf, len);
+                        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_newline_map),    cmocka_unit_test(test_flags_from_one_byte),
                 cmocka_unit_test(test_colon_line_end), cmocka_unit_test(test_blank_line),
-                cmocka_unit_test(test_line_bounds),    cmocka_unit_test(test_popcount),
+                cmocka_unit_test(test_padding),        cmocka_unit_test(test_line_bounds),
+                cmocka_unit_test(test_popcount),
         };
         return cmocka_run_group_tests(tests, find_impls, NULL);
 }

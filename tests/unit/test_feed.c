@@ -778,6 +778,33 @@ static void test_blank_line_across_blocks(void **state) {
         ruleset_free(rs);
 }
 
+/* A terminal's wrap copied as blanks that cuts a rule's literal ("with non-zero us" / "age count!") in a
+ * line that holds no other: the line is read by blocks as it is line by line, where the stage joins its
+ * rows. */
+static void test_padded_wrap_across_literal(void **state) {
+        static const char msg[] =
+                "[  904.330127] NVRM: Attempting to remove minor device 1 with non-zero usage count!";
+        const char *cut = strstr(msg, "age count!");
+        char path[] = "/tmp/vx-feed-padded-XXXXXX";
+        FILE *f = create_temp(path);
+        for (unsigned i = 1; i <= 3000; i++) {
+                if (i % 1000 == 0)
+                        fprintf(f, "%-*.*s%s\n", (int) (cut - msg) + 88, (int) (cut - msg), msg, cut);
+                else
+                        fprintf(f, "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up\n", i);
+        }
+        assert_int_equal(fclose(f), 0);
+        RuleSet *rs = load_shipped_rules(NULL);
+        Result ref = by_lines_from(rs, path, false);
+        Result got = by_blocks_from(rs, path);
+        assert_same(ref, got);
+        assert_int_equal(got.stats.matched_lines, 3);
+        free(ref.json);
+        free(got.json);
+        ruleset_free(rs);
+        unlink(path);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -827,6 +854,7 @@ int main(void) {
                 cmocka_unit_test(test_wrap_across_blocks),
                 cmocka_unit_test(test_hard_wraps),
                 cmocka_unit_test(test_blank_line_across_blocks),
+                cmocka_unit_test(test_padded_wrap_across_literal),
         };
         return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -665,6 +665,66 @@ static void test_wrapped_lines(void **state) {
         assert_false(paste_wrap_in_word(span_from_str(colon80), span_from_str("Permission denied")));
 }
 
+/* s in rows of width bytes, each but the last padded with blanks to pitch, into out. */
+static const char *pad_rows(const char *s, size_t width, size_t pitch, char *out) {
+        size_t o = 0, len = strlen(s);
+        for (size_t at = 0; at < len; at += width) {
+                size_t n = len - at < width ? len - at : width;
+                memcpy(out + o, s + at, n);
+                o += n;
+                for (size_t k = n; at + n < len && k < pitch; k++)
+                        out[o++] = ' ';
+        }
+        out[o] = '\0';
+        return out;
+}
+
+/* A terminal's wrap copied as a run of blanks (a console that pads each row): the rows joined again, a blank
+ * kept where the text had one at a row's end or start. */
+static void test_terminal_padding(void **state) {
+        static char line[2048];
+        size_t n;
+        const PastePiece *pc;
+        /* dmrub/nvidia-dev-ctl#1 as posted: rows of 80 padded to 168, two runs (the first row ended in a
+         * blank, the second inside "Input/output") */
+        static const char virsh[] =
+                "error: internal error: unable to execute QEMU command 'device_add': vfio error: "
+                "11f13de7-96f5-4833-a47d-111e11294c45: error getting device from group 149: Input/output error";
+        check_one(pad_rows(virsh, 80, 168, line), virsh, "terminal wrap");
+        /* a blank at the start of a row (in the run with the padding) and a word cut at the end of another
+         */
+        static const char qemu[] =
+                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: failed "
+                "to setup container for group 15: Could not open '/dev/vfio/vfio': No such file or "
+                "directory";
+        check_one(pad_rows(qemu, 80, 168, line), qemu, "terminal wrap");
+        /* one run says nothing of the width: the other reading is a piece too (the row-31 prompt line) */
+        pc = unwrap(
+                pad_rows("root@baremetal01:/home/s4nfs/gpubinder# ./nvidia-dev-ctl.py attach-mdev --hotplug "
+                         "11f13de7-96f5-4833-a47d-111e11294c45 Win2019",
+                         79, 167, line),
+                &n);
+        assert_int_equal(n, 2);
+        assert_memory_equal(pc[0].text.p, "./nvidia-dev-ctl.py attach-mdev --hotplug 11f13de7-", 51);
+        assert_memory_equal(pc[1].text.p, "./nvidia-dev-ctl.py attach-mdev --hotpl ug 11f13de7-", 52);
+        /* not a wrap: a column of a table after a short row, a run of 31, blanks at the end, indentation */
+        static const char *const kept[] = {
+                "CONTAINER ID   IMAGE                                           COMMAND   CREATED",
+                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: x                "
+                "               y",
+                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: x",
+                "                                                                   indented text",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++) {
+                Span t = span_from_str(kept[i]);
+                assert_false(paste_has_wrap_padding(t.p, t.len));
+                pc = unwrap(kept[i], &n);
+                for (size_t k = 0; k < pc[0].n_layers; k++)
+                        assert_int_not_equal(pc[0].layers[k].kind, PASTE_TERMINAL);
+        }
+        assert_true(paste_has_wrap_padding(line, strlen(line)));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_line_is_itself),
@@ -686,6 +746,7 @@ int main(void) {
                 cmocka_unit_test(test_writers),
                 cmocka_unit_test(test_events),
                 cmocka_unit_test(test_wrapped_lines),
+                cmocka_unit_test(test_terminal_padding),
                 cmocka_unit_test(test_quoted_in_sentence),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,8 @@
  * people paste them (a Markdown quote, a list, a code span, docker compose, kubectl, a terminal pane,
  * logfmt, JSON, a web page's typographic characters, retyped capitals, a final full stop, CRLF, a BOM, a
  * management layer's prefix, an escaped newline, a redacted address, colours in caret notation, a JSON
- * record out of an array, a subprocess's stderr, inline code or parentheses inside a sentence), must still
+ * record out of an array, a subprocess's stderr, inline code or parentheses inside a sentence, a terminal's
+ * wrap copied as blanks), must still
  * be matched by that rule, as the analysis reads
  * them: the pasted-text stage's pieces, each classified, with the messages their prefixes quote. */
 #define _GNU_SOURCE
@@ -110,6 +111,20 @@ static bool redact(char *s) {
                 }
         }
         return false;
+}
+
+/* s in rows of width bytes, each but the last followed by blanks up to pitch: a terminal's wrap as a console
+ * that pads its rows copies it. */
+static void pad_rows(const char *s, size_t width, size_t pitch, char *out, size_t cap) {
+        size_t o = 0, len = strlen(s);
+        for (size_t at = 0; at < len && o + pitch + 1 < cap; at += width) {
+                size_t n = len - at < width ? len - at : width;
+                memcpy(out + o, s + at, n);
+                o += n;
+                for (size_t k = n; at + n < len && k < pitch; k++)
+                        out[o++] = ' ';
+        }
+        out[o] = '\0';
 }
 
 enum { SHAPE_MAX = 4096 };
@@ -240,6 +255,13 @@ static void test_every_shape_of_every_example(void **state) {
                                         if (strstr(ex, ": "))
                                                 snprintf(shaped, sizeof(shaped),
                                                          "I got this error (%s) when I started the VM", ex);
+                                        break;
+                                case 20:
+                                        /* rows of 80 columns, each but the last padded with blanks to the
+                                         * console's 168 (dmrub/nvidia-dev-ctl#1's copy) */
+                                        name = "terminal wrap copied as blanks";
+                                        if (strlen(ex) > 80)
+                                                pad_rows(ex, 80, 168, shaped, sizeof(shaped));
                                         break;
                                 default:
                                         name = NULL;

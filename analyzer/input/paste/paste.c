@@ -298,6 +298,84 @@ static bool strip_colours(Paste *p, Span *t) {
         return true;
 }
 
+/* The runs of blanks in t where a terminal's row ended (VX_WRAP_PADDING_MIN blanks or more, after a row of
+ * VX_WRAP_WIDTH_MIN bytes or more, text after them): their bounds in runs, how many (at most max). */
+static size_t find_wrap_padding(Span t, size_t runs[][2], size_t max) {
+        size_t n = 0, row = 0;
+        for (size_t i = 0; i < t.len && n < max;) {
+                if (t.p[i] != ' ') {
+                        i++;
+                        continue;
+                }
+                size_t end = i;
+                while (end < t.len && t.p[end] == ' ')
+                        end++;
+                if (end - i >= VX_WRAP_PADDING_MIN && end < t.len && i - row >= VX_WRAP_WIDTH_MIN) {
+                        runs[n][0] = i;
+                        runs[n][1] = end;
+                        n++;
+                        row = end;
+                }
+                i = end;
+        }
+        return n;
+}
+
+bool paste_has_wrap_padding(const char *buf, size_t len) {
+        size_t runs[1][2];
+        return find_wrap_padding(span_make(buf, len), runs, 1) > 0;
+}
+
+/* A terminal's wrap copied as blanks out of t, into scratch: true if it had one. A run holds the blanks that
+ * ended its row, the padding, and the blanks that started the next row. Row k starts at k times the pitch
+ * (row and padding): with two runs or more, the pitch is the least a run's end shows, the width the widest
+ * row; a row that starts after its pitch, or that is narrower than the width, had a blank there, one kept.
+ * With one run, a row that ends with a ':', ',' or ';' before a word lost one, as a rule (libxl's "Domain
+ * 1:xc_assign_device" has none): *alt is then the other reading. With more, where nothing shows a blank, a
+ * word cut at the row's end and two words are alike to the copy: *alt is the rows joined with a blank at
+ * each run. Else *alt is empty. */
+static bool unpad_wrap(Paste *p, Span *t, Span *alt) {
+        size_t runs[VX_PASTE_PIECES_MAX][2];
+        size_t n = find_wrap_padding(*t, runs, ELEMENTSOF(runs));
+        *alt = (Span){0};
+        if (n == 0)
+                return false;
+        char *out = scratch_take(p, t->len), *other = scratch_take(p, t->len);
+        if (!out || !other)
+                return false;
+        size_t pitch = SIZE_MAX, width = 0;
+        for (size_t k = 0; k < n; k++)
+                pitch = MIN(pitch, runs[k][1] / (k + 1));
+        for (size_t k = 0; k < n; k++)
+                width = MAX(width, runs[k][0] - MIN(runs[k][0], k * pitch));
+        size_t o = 0, a = 0, row = 0;
+        bool any = false;
+        for (size_t k = 0; k < n; row = runs[k][1], k++) {
+                size_t at = runs[k][0];
+                memcpy(out + o, t->p + row, at - row);
+                memcpy(other + a, t->p + row, at - row);
+                o += at - row;
+                a += at - row;
+                char before = t->p[at - 1], after = t->p[runs[k][1]];
+                bool blank = n > 1
+                        ? runs[k][1] > (k + 1) * pitch || at - MIN(at, k * pitch) < width
+                        : (before == ':' || before == ',' || before == ';') && !span_is_digit(after);
+                if (blank)
+                        out[o++] = ' ';
+                any = any || blank;
+                if (n > 1 || !blank)
+                        other[a++] = ' ';
+        }
+        memcpy(out + o, t->p + row, t->len - row);
+        memcpy(other + a, t->p + row, t->len - row);
+        o += t->len - row;
+        a += t->len - row;
+        *t = span_make(out, o);
+        if (n == 1 || !any)
+                *alt = span_make(other, a);
+        return true;
+}
+
 /* containerd's and CRI-O's log line (what kubectl logs reads, and what people copy from
  * /var/log/pods/.../0.log): an RFC 3339 time, the stream, "F" for a full line or "P" for a part of one, and
  * the line the container wrote. */
@@ -1211,6 +1289,8 @@ typedef struct LineBytes {
         bool special; /* a '\\', a newline, a '<', an ESC or a '^' (an escape, a split, a redaction "<addr>",
                          a colour, one in caret notation) */
         bool quote; /* a '`', a '(' or a '"': a message may be quoted inside a sentence */
+        bool padded; /* 16 blanks in a row at a multiple of 16 bytes: maybe a terminal's wrap copied as
+                        blanks */
         bool hole; /* a placeholder beside a ':' (a redacted address) */
         size_t bar, at; /* the first '|' and '@', SIZE_MAX if none */
 } LineBytes;
@@ -1229,7 +1309,7 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
         const __m128i bs = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'), lt = _mm_set1_epi8('<'),
                       esc = _mm_set1_epi8(0x1b), colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|'),
                       at = _mm_set1_epi8('@'), caret = _mm_set1_epi8('^'), tick = _mm_set1_epi8('`'),
-                      paren = _mm_set1_epi8('('), dquote = _mm_set1_epi8('"');
+                      paren = _mm_set1_epi8('('), dquote = _mm_set1_epi8('"'), blank = _mm_set1_epi8(' ');
         for (; i + 16 <= len; i += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (t + i));
                 b.high |= _mm_movemask_epi8(v) != 0;
@@ -1241,6 +1321,7 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
                 b.quote |= _mm_movemask_epi8(_mm_or_si128(
                                    _mm_or_si128(_mm_cmpeq_epi8(v, tick), _mm_cmpeq_epi8(v, paren)),
                                    _mm_cmpeq_epi8(v, dquote))) != 0;
+                b.padded |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, blank)) == 0xffff;
                 note_colons(t, len, i, (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)), &b);
                 unsigned m;
                 if (b.bar == SIZE_MAX && (m = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, bar))))
@@ -1249,8 +1330,10 @@ static void line_bytes(const char *t, size_t len, LineBytes *ret) {
                         b.at = i + (size_t) __builtin_ctz(m);
         }
 #endif
-        for (; i < len; i++) {
+        for (size_t blanks = 0; i < len; i++) {
                 char c = t[i];
+                blanks = c == ' ' ? blanks + 1 : 0;
+                b.padded |= blanks >= 16;
                 b.high |= (unsigned char) c >= 0x80;
                 b.special |= c == '\\' || c == '\n' || c == '<' || c == 0x1b || c == '^';
                 b.quote |= c == '`' || c == '(' || c == '"';
@@ -1403,6 +1486,11 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                 add_layer(&first.pc, PASTE_TYPOGRAPHY, (Span){0});
                 b.bar = b.at = 0; /* the offsets are the line's, not the normalised text's */
         }
+        Span unpadded_alt = {0};
+        if (b.padded && unpad_wrap(p, &first.pc.text, &unpadded_alt)) {
+                add_layer(&first.pc, PASTE_TERMINAL, (Span){0});
+                b.bar = b.at = 0;
+        }
         bool ellipsis = t.len > 3 && memcmp(t.p + t.len - 3, "...", 3) == 0;
         Span quoted;
         size_t at = 0;
@@ -1416,6 +1504,12 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                 return 1;
         }
         p->queue[p->n_queue++] = first;
+        if (unpadded_alt.len > 0) {
+                /* the other reading of a wrap copied as blanks: a piece of its own */
+                Item other = first;
+                other.pc.text = unpadded_alt;
+                p->queue[p->n_queue++] = other;
+        }
         for (size_t q = 0; q < p->n_queue && p->n_out < VX_PASTE_PIECES_MAX; q++) {
                 Item it = p->queue[q];
                 peel(p, &it);
@@ -1572,6 +1666,7 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_CRI] = "container runtime log",
         [PASTE_RESIDUE] = "end of a quote from an earlier line",
         [PASTE_OUTPUT] = "output quoted as",
+        [PASTE_TERMINAL] = "terminal wrap",
         [PASTE_SENTENCE] = "quoted in a sentence",
         [PASTE_RUNTIME_SUFFIX] = "container engine's suffix",
 };

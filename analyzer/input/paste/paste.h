@@ -36,6 +36,7 @@ typedef enum PasteLayerKind {
         PASTE_RESIDUE, /* the end of a quote opened on an earlier line: "')\"" of a message broken over lines
                         */
         PASTE_OUTPUT, /* a program's output shown by the program that ran it: stderr: "..." */
+        PASTE_TERMINAL, /* a terminal's wrap copied as a run of blanks where each row ended */
         PASTE_SENTENCE, /* a message quoted inside a sentence: `...` inline code, "(vfio: ...)", "\"vfio:
                            ...\"" */
         PASTE_RUNTIME_SUFFIX, /* what a container engine appends to an error it passes on: ": OCI runtime
@@ -99,6 +100,11 @@ bool paste_wrap_continues(Span head, Span next);
 /* Whether the wrap after head cut a word (a terminal's width, nothing blank at either side): the lines are
  * then joined without a blank. */
 bool paste_wrap_in_word(Span head, Span next);
+
+/* Whether a line holds a terminal's wrap copied as blanks (VX_WRAP_PADDING_MIN), which paste_unwrap() takes
+ * out: the rows joined again, with a blank where one row was shorter than the widest (it ended in one) or
+ * ended with a ':', ',' or ';' before a word. */
+bool paste_has_wrap_padding(const char *buf, size_t len);
 
 /* Whether a line with a byte >= 0x80 holds something paste_unwrap() normalises (so a literal may hide
  * behind it); whether a line holds an escape a JSON or logfmt value or a quoted message uses (\" \n \u). */
