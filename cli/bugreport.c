@@ -350,8 +350,9 @@ int redactor_for_host(const HostFacts *f, Redactor **ret) {
         return 0;
 }
 
-/* Everything that names this host or its people: the probed names, and the host names its logs show. */
-static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor **ret) {
+/* Everything that names this host or its people: the probed names, and the host names its logs show. What
+ * the document itself shows (redactor_learn()) is learnt from it by the caller. */
+static int redactor_for(const HostSet *s, Redactor **ret) {
         _cleanup_(redactor_freep) Redactor *r = NULL;
         LineClassifier *c = NULL;
         int k = redactor_for_host(s->facts, &r);
@@ -379,8 +380,6 @@ static int redactor_for(const HostSet *s, const char *text, size_t len, Redactor
                         }
         }
         line_classifier_free(c);
-        if (k >= 0)
-                k = redactor_learn(r, text, len);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);
@@ -437,36 +436,93 @@ static int redact_pieces(Redactor *red, const char *text, size_t len, bool write
         return 0;
 }
 
-/* Writes the document with every secret replaced, and a note of what was: under the title in Markdown, as
- * report.redacted in JSON. */
-static int write_redacted_document(const HostSet *s, const Options *o, const StrBuf *doc) {
+/* The JSON document redacted, made three times (the same each time) and never whole: its pieces learnt from,
+ * then counted, then written redacted (a host of 4096 devices made 20 MB of it whole). As in
+ * write_redacted_document(), nothing is written before every value has been found and counted. */
+typedef enum RedactPass {
+        REDACT_PASS_LEARN,
+        REDACT_PASS_COUNT,
+        REDACT_PASS_WRITE,
+        _REDACT_PASS_MAX,
+} RedactPass;
+
+typedef struct RedactStream {
+        StrBuf pending; /* first: redact_stream_flush() is handed &pending and finds the rest from it */
+        Redactor *red;
+        RedactPass pass;
+} RedactStream;
+
+static int redact_step(RedactStream *rs, const char *text, size_t len) {
+        return rs->pass == REDACT_PASS_LEARN
+                ? redactor_learn(rs->red, text, len)
+                : redact_pieces(rs->red, text, len, rs->pass == REDACT_PASS_WRITE);
+}
+
+/* OutputOptions.flush: what is pending up to its last newline, where a value always ends, as redact_pieces()
+ * cuts. */
+static int redact_stream_flush(StrBuf *out) {
+        RedactStream *rs = (RedactStream *) out;
+        const char *text = strbuf_str(out), *nl;
+        int r;
+
+        if (strbuf_failed(out))
+                return -ENOMEM;
+        if (out->len < VX_OUTPUT_PIECE_BYTES || !(nl = memrchr(text, '\n', out->len)))
+                return 0;
+        size_t n = (size_t) (nl - text) + 1;
+        if ((r = redact_step(rs, text, n)) < 0)
+                return r;
+        _cleanup_(strbuf_done) StrBuf rest = {0};
+        strbuf_append(&rest, text + n, out->len - n);
+        strbuf_reset(out);
+        strbuf_append(out, strbuf_str(&rest), rest.len);
+        return strbuf_failed(&rest) || strbuf_failed(out) ? -ENOMEM : 0;
+}
+
+static int write_redacted_json(const HostSet *s, const Options *o, const char *when) {
+        _cleanup_(redactor_freep) Redactor *red = NULL;
+        _cleanup_(strbuf_done) StrBuf note = {0};
+        int r;
+        if ((r = redactor_for(s, &red)) < 0)
+                return r;
+        for (RedactPass pass = 0; pass < _REDACT_PASS_MAX; pass++) {
+                RedactStream rs = {.red = red, .pass = pass};
+                r = json_document(s, o, when, redact_stream_flush, &rs.pending);
+                if (r >= 0)
+                        r = strbuf_failed(&rs.pending)
+                                ? -ENOMEM
+                                : redact_step(&rs, strbuf_str(&rs.pending), rs.pending.len);
+                strbuf_done(&rs.pending);
+                if (r < 0)
+                        return r;
+        }
+        /* Tokens hold no quote or backslash: the redacted text is still the same JSON, and the counts (never
+         * the values) go in the report object it leaves open. */
+        struct json_object *counts = json_object_new_object();
+        if (!counts)
+                return -ENOMEM;
+        for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++)
+                json_object_object_add(counts, redact_kind_to_string(k),
+                                       json_object_new_int64((int64_t) redactor_count(red, k)));
+        if ((r = output_json_put_member(&note, 2, false, "redacted", counts)) < 0 ||
+            (r = json_document_close(&note)) < 0)
+                return r;
+        return write_out(&note, 0);
+}
+
+/* Writes the Markdown document with every secret replaced, and a note of what was under the title. */
+static int write_redacted_document(const HostSet *s, const StrBuf *doc) {
         _cleanup_(redactor_freep) Redactor *red = NULL;
         _cleanup_(strbuf_done) StrBuf note = {0};
         const char *text = strbuf_str(doc);
         int r;
-        if ((r = redactor_for(s, text, doc->len, &red)) < 0)
+        if ((r = redactor_for(s, &red)) < 0 || (r = redactor_learn(red, text, doc->len)) < 0)
                 return r;
         /* A first pass only counts, and finds every value: past VX_REDACT_VALUES_MAX of them nothing is
          * written (once half a document was, then "out of memory"). The second gives each value the token
          * the first did, and finds nothing the first did not. */
         if ((r = redact_pieces(red, text, doc->len, false)) < 0)
                 return r;
-        if (o->format == OUTPUT_JSON) {
-                if ((r = redact_pieces(red, text, doc->len, true)) < 0)
-                        return r;
-                /* Tokens hold no quote or backslash: the redacted text is still the same JSON, and the
-                 * counts (never the values) go in the report object it leaves open. */
-                struct json_object *counts = json_object_new_object();
-                if (!counts)
-                        return -ENOMEM;
-                for (RedactKind k = 0; k < _REDACT_KIND_MAX; k++)
-                        json_object_object_add(counts, redact_kind_to_string(k),
-                                               json_object_new_int64((int64_t) redactor_count(red, k)));
-                if ((r = output_json_put_member(&note, 2, false, "redacted", counts)) < 0 ||
-                    (r = json_document_close(&note)) < 0)
-                        return r;
-                return write_out(&note, 0);
-        }
         /* The note comes first and counts the whole document, as the first pass did. */
         const char *host = strstr(text, "\n## Host");
         size_t head = host ? (size_t) (host - text) : doc->len;
@@ -492,22 +548,22 @@ int bugreport_print(const HostSet *s, const Options *o) {
 
         if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
                 snprintf(when, sizeof(when), "an unknown date");
-        if (o->format == OUTPUT_JSON) {
-                /* Redacted, the document is learnt from whole before any of it is written. */
-                r = json_document(s, o, when, o->redact ? NULL : write_out_piece, &doc);
-                if (r >= 0 && !o->redact)
+        if (o->format == OUTPUT_JSON && o->redact)
+                r = write_redacted_json(s, o, when);
+        else if (o->format == OUTPUT_JSON) {
+                r = json_document(s, o, when, write_out_piece, &doc);
+                if (r >= 0)
                         r = json_document_close(&doc);
         } else
                 r = markdown(s, o, when, &doc);
+        if (o->redact && o->format != OUTPUT_JSON && r >= 0)
+                r = write_redacted_document(s, &doc);
         if (!o->redact) {
                 if (r >= 0)
                         r = write_out(&doc, 0);
                 if (output_result(r) < 0)
                         return EXIT_INTERNAL;
-        } else if (r < 0) {
-                errorf("out of memory");
-                return EXIT_INTERNAL;
-        } else if ((r = write_redacted_document(s, o, &doc)) == -E2BIG) {
+        } else if (r == -E2BIG) {
                 errorf("report --redact: more than %u distinct values to redact; nothing written",
                        VX_REDACT_VALUES_MAX);
                 return EXIT_USAGE;
