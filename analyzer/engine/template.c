@@ -102,26 +102,29 @@ static const struct {
         const char *name;
         const char *example; /* shell-safe; NULL for one derived from the address */
         const char *what;
+        const char *noun; /* in a why whose command does not set the variable */
 } shell_vars[_VAR_CAPTURE_MAX] = {
-        [VAR_ADDRESS] = {"ADDRESS", "0000:XX:00.0", "the device's PCI address, as 'lspci -D' shows it"},
-        [VAR_GROUP] = {"GROUP", "N", "the device's IOMMU group: ls /dev/vfio"},
-        [VAR_ERRNO] = {"ERRNO", "-22", "the error number of the message"},
-        [VAR_PATH] = {"FILE_PATH", "/path/to/the/file", "the file the message names"},
-        [VAR_DRIVER] = {"DRIVER", "the-driver", "the device's driver: lspci -k"},
-        [VAR_USER] = {"QEMU_USER", "libvirt-qemu", "the user QEMU runs as (qemu on Fedora)"},
-        [VAR_VENDOR] = {"VENDOR", "10de", "the vendor id: lspci -nn"},
-        [VAR_DEVICE] = {"DEVICE_ID", "1b80", "the device id: lspci -nn"},
-        [VAR_BAR] = {"BAR", "0", "the BAR the message names"},
-        [VAR_DOMAIN] = {"DOMAIN", "your-vm", "the libvirt domain that failed (virsh list --all)"},
-        [VAR_MODULE] = {"MODULE", "the-module", "the kernel module the message names"},
-        [VAR_PARAM] = {"PARAM", "the-parameter", "the parameter the message names"},
-        [VAR_VALUE] = {"VALUE", "the-value", "the value the message names"},
-        [VAR_SIZE] = {"SIZE", "0x400000000", "the size the message names"},
-        [VAR_IOVA] = {"IOVA", "0x0", "the I/O virtual address of the message"},
-        [VAR_PID] = {"QEMU_PID", "12345", "the QEMU process: pgrep -a qemu"},
-        [VAR_NODE] = {"NODE", "/dev/vfio/N", "the device node the message names"},
-        [VAR_LABEL] = {"LABEL", "the-label", "the security label or profile the message names"},
-        [VAR_ALIAS] = {"ALIAS", "hostdev0", "the device's alias in the domain XML (virsh dumpxml)"},
+        [VAR_ADDRESS] = {"ADDRESS", "0000:XX:00.0", "the device's PCI address, as 'lspci -D' shows it",
+                         "the device"},
+        [VAR_GROUP] = {"GROUP", "N", "the device's IOMMU group: ls /dev/vfio", "its IOMMU group"},
+        [VAR_ERRNO] = {"ERRNO", "-22", "the error number of the message", "the error"},
+        [VAR_PATH] = {"FILE_PATH", "/path/to/the/file", "the file the message names", "the file"},
+        [VAR_DRIVER] = {"DRIVER", "the-driver", "the device's driver: lspci -k", "the driver"},
+        [VAR_USER] = {"QEMU_USER", "libvirt-qemu", "the user QEMU runs as (qemu on Fedora)", "QEMU's user"},
+        [VAR_VENDOR] = {"VENDOR", "10de", "the vendor id: lspci -nn", "the vendor id"},
+        [VAR_DEVICE] = {"DEVICE_ID", "1b80", "the device id: lspci -nn", "the device id"},
+        [VAR_BAR] = {"BAR", "0", "the BAR the message names", "the BAR"},
+        [VAR_DOMAIN] = {"DOMAIN", "your-vm", "the libvirt domain that failed (virsh list --all)", "the VM"},
+        [VAR_MODULE] = {"MODULE", "the-module", "the kernel module the message names", "the module"},
+        [VAR_PARAM] = {"PARAM", "the-parameter", "the parameter the message names", "the parameter"},
+        [VAR_VALUE] = {"VALUE", "the-value", "the value the message names", "the value"},
+        [VAR_SIZE] = {"SIZE", "0x400000000", "the size the message names", "the size"},
+        [VAR_IOVA] = {"IOVA", "0x0", "the I/O virtual address of the message", "the I/O virtual address"},
+        [VAR_PID] = {"QEMU_PID", "12345", "the QEMU process: pgrep -a qemu", "the QEMU process"},
+        [VAR_NODE] = {"NODE", "/dev/vfio/N", "the device node the message names", "the device node"},
+        [VAR_LABEL] = {"LABEL", "the-label", "the security label or profile the message names", "the label"},
+        [VAR_ALIAS] = {"ALIAS", "hostdev0", "the device's alias in the domain XML (virsh dumpxml)",
+                       "the device's alias"},
 };
 
 const char *template_shell_var_name(Var v) {
@@ -137,7 +140,7 @@ typedef enum Quote {
 typedef enum RenderMode {
         RENDER_PROSE, /* an unknown value reads "<name>" */
         RENDER_COMMAND, /* a reference to its shell variable, quoted for where it stands */
-        RENDER_WHY, /* "$NAME": the variable the fix above it sets */
+        RENDER_WHY, /* "$NAME" for a variable the fix above it sets, else its noun */
 } RenderMode;
 
 static void put_plain(StrBuf *out, const char *s, size_t len, bool value, void *userdata) {
@@ -148,7 +151,7 @@ static void put_plain(StrBuf *out, const char *s, size_t len, bool value, void *
  * (true). A command's unknown value becomes a reference to its shell variable, written so that the shell
  * expands it wherever it stands (outside quotes, inside "" or inside ''), and its bit is set in *unknown. */
 static int template_render_as(const char *t, const TemplateVars *vars, RenderMode mode, template_put_fn put,
-                              void *userdata, StrBuf *out, uint64_t *unknown) {
+                              void *userdata, StrBuf *out, uint64_t *unknown, uint64_t set) {
         Quote q = QUOTE_NONE;
         size_t lit = 0; /* start of the literal text not yet put */
         for (size_t i = 0; t[i]; i++) {
@@ -197,10 +200,12 @@ static int template_render_as(const char *t, const TemplateVars *vars, RenderMod
                                                     : snprintf(ref, sizeof(ref), "\"$%s\"", name);
                         put(out, ref, (size_t) MIN(n, (int) sizeof(ref) - 1), false, userdata);
                         *unknown |= UINT64_C(1) << v;
-                } else if (mode == RENDER_WHY && v < _VAR_CAPTURE_MAX) {
+                } else if (mode == RENDER_WHY && v < _VAR_CAPTURE_MAX && (set & (UINT64_C(1) << v))) {
                         char ref[40];
                         int n = snprintf(ref, sizeof(ref), "$%s", shell_vars[v].name);
                         put(out, ref, (size_t) MIN(n, (int) sizeof(ref) - 1), true, userdata);
+                } else if (mode == RENDER_WHY && v < _VAR_CAPTURE_MAX) {
+                        put(out, shell_vars[v].noun, strlen(shell_vars[v].noun), false, userdata);
                 } else {
                         /* "<name>": a value not known, shown as a value. */
                         char shown[40];
@@ -215,20 +220,20 @@ static int template_render_as(const char *t, const TemplateVars *vars, RenderMod
 }
 
 int template_render(const char *t, const TemplateVars *vars, StrBuf *out) {
-        return template_render_as(t, vars, RENDER_PROSE, put_plain, NULL, out, NULL);
+        return template_render_as(t, vars, RENDER_PROSE, put_plain, NULL, out, NULL, 0);
 }
 
 int template_render_parts(const char *t, const TemplateVars *vars, template_put_fn put, void *userdata,
                           StrBuf *out) {
-        return template_render_as(t, vars, RENDER_PROSE, put, userdata, out, NULL);
+        return template_render_as(t, vars, RENDER_PROSE, put, userdata, out, NULL, 0);
 }
 
 int template_render_command(const char *t, const TemplateVars *vars, StrBuf *out, uint64_t *unknown) {
-        return template_render_as(t, vars, RENDER_COMMAND, put_plain, NULL, out, unknown);
+        return template_render_as(t, vars, RENDER_COMMAND, put_plain, NULL, out, unknown, 0);
 }
 
-int template_render_why(const char *t, const TemplateVars *vars, StrBuf *out) {
-        return template_render_as(t, vars, RENDER_WHY, put_plain, NULL, out, NULL);
+int template_render_why(const char *t, const TemplateVars *vars, uint64_t set, StrBuf *out) {
+        return template_render_as(t, vars, RENDER_WHY, put_plain, NULL, out, NULL, set);
 }
 
 void template_shell_setup(Var v, const TemplateVars *vars, StrBuf *out) {

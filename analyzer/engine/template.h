@@ -38,8 +38,10 @@ int template_render_parts(const char *t, const TemplateVars *vars, template_put_
  * that nothing a shell misreads is pasted: "<domain>" is a redirection), whose bit (1 << Var) is set in
  * *unknown; template_shell_setup() writes the line that sets it. */
 int template_render_command(const char *t, const TemplateVars *vars, StrBuf *out, uint64_t *unknown);
-/* The why of a command: an unknown value is "$DOMAIN", the variable the command sets. */
-int template_render_why(const char *t, const TemplateVars *vars, StrBuf *out);
+/* The why of a command: an unknown value is "$DOMAIN" if the command sets that variable (its bit in set, as
+ * template_render_command() gave it), else a noun for it ("the device"): a variable no line sets means
+ * nothing to the reader. */
+int template_render_why(const char *t, const TemplateVars *vars, uint64_t set, StrBuf *out);
 /* "DOMAIN=your-vm   # the libvirt domain that failed (virsh list --all)" and a newline: the line that sets
  * the variable of v before a command that uses it (the group of a known address from sysfs). */
 void template_shell_setup(Var v, const TemplateVars *vars, StrBuf *out);

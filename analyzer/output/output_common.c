@@ -269,7 +269,9 @@ static int add_layer_fix(RenderedFix **fixes, size_t *n, GuestLayer layer, const
         return 0;
 }
 
-int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len) {
+/* ret_set: the variables the command sets first (a bit each, 1 << Var), for its why. */
+static int render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len,
+                          uint64_t *ret_set) {
         _cleanup_(strbuf_done) StrBuf body = {0}, cmd = {0};
         uint64_t unknown = 0;
         int r;
@@ -286,7 +288,13 @@ int fix_render_command(const char *template, const TemplateVars *v, char **ret, 
                 return -ENOMEM;
         *ret = c;
         *ret_setup_len = setup_len;
+        if (ret_set)
+                *ret_set = unknown;
         return 0;
+}
+
+int fix_render_command(const char *template, const TemplateVars *v, char **ret, size_t *ret_setup_len) {
+        return render_command(template, v, ret, ret_setup_len, NULL);
 }
 
 /* Whether the command binds a device to vfio-pci by hand: driverctl's override, a driver_override written
@@ -337,8 +345,9 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
         _cleanup_free_ char *cmd = NULL;
         _cleanup_(strbuf_done) StrBuf why = {0};
         size_t setup_len;
+        uint64_t set;
         int r;
-        if ((r = fix_render_command(fix->command, v, &cmd, &setup_len)) < 0)
+        if ((r = render_command(fix->command, v, &cmd, &setup_len, &set)) < 0)
                 return r;
         /* A Proxmox VE VM or an incus instance is not changed with virsh: its own rules say how. */
         if (layer != GUEST_LIBVIRT && fix_is_libvirt(cmd + setup_len)) {
@@ -352,7 +361,7 @@ static int add_fix(RenderedFix **fixes, size_t *n, const Fix *fix, const Templat
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*fixes)[i].command, cmd) == 0)
                         return 0;
-        if ((r = template_render_why(fix->why, v, &why)) < 0)
+        if ((r = template_render_why(fix->why, v, set, &why)) < 0)
                 return r;
         RenderedFix *a = realloc(*fixes, (*n + 1) * sizeof(RenderedFix));
         if (!a)

@@ -105,6 +105,7 @@ static int bash_check(const char *script) {
 
 typedef struct Counts {
         size_t templates, with_setup;
+        size_t why_vars; /* whys that name a variable their command sets */
 } Counts;
 
 static void check_template(const char *owner, const Fix *fix, Counts *c) {
@@ -145,6 +146,27 @@ static void check_template(const char *owner, const Fix *fix, Counts *c) {
                                  filled ? "values known" : "values unknown", cmd);
                 c->with_setup += setup_len > 0;
                 free(cmd);
+                /* Its why names an unknown value by the variable the command sets, and no variable it does
+                 * not set: "$ADDRESS" above a command that never reads it means nothing to the reader. */
+                StrBuf body = {0}, why = {0};
+                uint64_t set = 0;
+                assert_int_equal(template_render_command(fix->command, &v, &body, &set), 0);
+                assert_int_equal(template_render_why(fix->why, &v, set, &why), 0);
+                for (Var k = 0; k < _VAR_CAPTURE_MAX; k++) {
+                        char ref[40];
+                        const char *name = template_shell_var_name(k);
+                        snprintf(ref, sizeof(ref), "$%s", name);
+                        const char *at = strstr(strbuf_str(&why), ref);
+                        bool word_end = at &&
+                                !(at[strlen(ref)] == '_' ||
+                                  (at[strlen(ref)] >= 'A' && at[strlen(ref)] <= 'Z'));
+                        if (word_end && !(set & (UINT64_C(1) << k)) && !strstr(fix->why, ref))
+                                fail_msg("%s: the why names $%s, which its command does not set:\n%s", owner,
+                                         name, strbuf_str(&why));
+                        c->why_vars += word_end && (set & (UINT64_C(1) << k));
+                }
+                strbuf_done(&body);
+                strbuf_done(&why);
         }
         c->templates++;
 }
@@ -165,6 +187,8 @@ static void test_every_fix_pastes(void **state) {
         /* The shipped rules have fixes, and some of them name values only a log can give. */
         assert_true(c.templates > 100);
         assert_true(c.with_setup > 10);
+        /* and some whys name such a variable, which is kept */
+        assert_true(c.why_vars > 0);
         ruleset_free(rs);
         diag_done(&d);
 }
