@@ -52,7 +52,8 @@ static DeviceNote *find_device(const HostContext *c, const char *address) {
 }
 
 const DeviceNote *context_device(const HostContext *c, const char *address) {
-        return address && address[0] ? find_device(c, address) : NULL;
+        const DeviceNote *n = address && address[0] ? find_device(c, address) : NULL;
+        return n && !n->guest ? n : NULL;
 }
 
 int context_note_device(HostContext *c, const DeviceNote *d) {
@@ -67,6 +68,12 @@ int context_note_device(HostContext *c, const DeviceNote *d) {
                         c->devices = a;
                 }
                 n = &c->devices[c->n_devices++];
+                *n = (DeviceNote){.vendor = -1, .device = -1, .class_code = -1, .host_class = -1};
+                snprintf(n->address, sizeof(n->address), "%s", d->address);
+                n->listed_input = d->listed_input;
+                n->listed_epoch = d->listed_epoch;
+        } else if (n->guest) {
+                /* a guest's listing said nothing of the host: what says something replaces it */
                 *n = (DeviceNote){.vendor = -1, .device = -1, .class_code = -1, .host_class = -1};
                 snprintf(n->address, sizeof(n->address), "%s", d->address);
         }
@@ -101,7 +108,7 @@ unsigned context_device_classes(const HostContext *c, const char *address) {
         if ((bits & (1u << DEVICE_CLASS_AUDIO)) && dot && dot[1] != '0') {
                 char zero[16];
                 snprintf(zero, sizeof(zero), "%.*s.0", (int) (dot - n->address), n->address);
-                const DeviceNote *f0 = find_device(c, zero);
+                const DeviceNote *f0 = context_device(c, zero);
                 int c0 = f0 ? device_class_code(f0) : -1;
                 if (c0 >= 0 && (device_class_bits((unsigned) c0) & (1u << DEVICE_CLASS_DISPLAY)))
                         bits |= 1u << DEVICE_CLASS_GPU_AUDIO;
@@ -344,10 +351,40 @@ static bool first_ids(Span t, int *vendor, int *device) {
         return false;
 }
 
+/* QEMU's own devices, which a host does not have: Red Hat's vendor ids (pci.ids "1af4 Red Hat, Inc.":
+ * virtio; "1b36 Red Hat, Inc.": QEMU's PCI bridges, PCIe root ports, XHCI ...) and QEMU's standard VGA
+ * (1234:1111, hw/display vga-pci.c). An lspci -nn listing that holds one is a guest's. */
+static bool qemu_device_ids(int vendor, int device) {
+        return vendor == 0x1af4 || vendor == 0x1b36 || (vendor == 0x1234 && device == 0x1111);
+}
+
+static bool guest_listing(const HostContext *c, const char *input, unsigned epoch) {
+        for (size_t i = 0; i < c->n_guest_listings; i++)
+                if (c->guest_listings[i].input == input && c->guest_listings[i].epoch == epoch)
+                        return true;
+        return false;
+}
+
+/* The lspci listing pasted in input at epoch is a guest's: what it noted of devices is no host's. */
+static void note_guest_listing(HostContext *c, const char *input, unsigned epoch) {
+        if (guest_listing(c, input, epoch) || c->n_guest_listings >= VX_GUEST_LISTINGS_MAX)
+                return;
+        c->guest_listings[c->n_guest_listings].input = input;
+        c->guest_listings[c->n_guest_listings++].epoch = epoch;
+        for (size_t i = 0; i < c->n_devices; i++)
+                if (c->devices[i].listed_input == input && c->devices[i].listed_epoch == epoch)
+                        c->devices[i].guest = true;
+        for (size_t i = 0; i < c->n_pasted_devices; i++)
+                if (c->pasted_devices[i].input == input && c->pasted_devices[i].epoch == epoch)
+                        c->pasted_devices[i].guest = true;
+}
+
 /* A pasted lspci header (pciutils lspci.c show_device(): "%s %s [%04x]: %s [%04x:%04x]" with -nn, "%s %s:
  * %s" without), joined with its TAB-indented lines under -k (ls-kernel.c show_kernel(): "Kernel driver in
  * use: %s", "Kernel modules: %s"): the device's class and ids for conditions, and its driver. */
-static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigned joined) {
+static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigned joined,
+                              const ContextWhere *where) {
+        const char *input = where ? where->input : NULL;
         size_t end = address_token(text.p, 0, text.len);
         /* An address alone on its line (a grep'd listing cut after it) has no class or name to read. */
         if (!end || end + 1 >= text.len)
@@ -373,6 +410,15 @@ static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigne
                 (void) first_ids(rest, &p.vendor, &p.device);
         } else
                 n.class_code = class_of_name(name);
+        /* -nn only: its header holds a literal of the prefilter's (PREFILTER_EXACT_LITERALS' class names),
+         * so reading by blocks sees it as reading every line does */
+        if (input && qemu_device_ids(p.vendor, p.device))
+                note_guest_listing(c, input, epoch);
+        if (input && guest_listing(c, input, epoch))
+                return;
+        p.input = input;
+        n.listed_input = input;
+        n.listed_epoch = epoch;
         snprintf(n.address, sizeof(n.address), "%s", p.address);
         n.vendor = p.vendor;
         n.device = p.device;
@@ -589,7 +635,7 @@ bool context_assigned(const HostContext *c, const char *address, const char *inp
                         return true;
         }
         for (size_t i = 0; i < c->n_pasted_devices; i++)
-                if (strcmp(c->pasted_devices[i].address, address) == 0 &&
+                if (!c->pasted_devices[i].guest && strcmp(c->pasted_devices[i].address, address) == 0 &&
                     strcmp(c->pasted_devices[i].driver, "vfio-pci") == 0)
                         return true;
         return false;
@@ -818,7 +864,7 @@ static void note_pasted(HostContext *c, unsigned epoch, Span text, unsigned join
         if (span_starts_with(text, "IOMMU "))
                 note_group_listing(c, epoch, text, joined);
         else if (span_is_xdigit(text.p[0]) && address_token(text.p, 0, text.len))
-                note_lspci_header(c, epoch, text, joined);
+                note_lspci_header(c, epoch, text, joined, where);
         else if (text.p[0] == 'o' || text.p[0] == 's' || text.p[0] == '/' || text.p[0] == 'B' ||
                  text.p[0] == 'i')
                 note_vfio_settings(c, epoch, text, where);

@@ -46,6 +46,8 @@ typedef struct PastedDevice {
         int vendor, device; /* -1 where the listing has no ids (no -nn) */
         bool kernel_lines; /* -k: its "Kernel driver in use" / "Kernel modules" lines were joined to it */
         char driver[32]; /* the driver in use, "" for none */
+        const char *input; /* the input it was pasted in */
+        bool guest; /* its listing is a guest's (QEMU's own devices in it): no fact of a host */
 } PastedDevice;
 
 /* A vfio-pci ids= setting pasted: an "options vfio-pci ids=" line of /etc/modprobe.d (cat, or grep's
@@ -119,6 +121,12 @@ typedef struct HostContext {
                 bool vfio_pci;
                 size_t listing; /* its entry in pasted_lsmod once a line of vfio is read, SIZE_MAX before */
         } lsmod_grep;
+        /* inputs and boots whose pasted lspci listing showed QEMU's own devices: a guest's listing */
+        struct {
+                const char *input;
+                unsigned epoch;
+        } guest_listings[VX_GUEST_LISTINGS_MAX];
+        size_t n_guest_listings;
         PastedLsmod *pasted_lsmod; /* allocated at the first */
         size_t n_pasted_lsmod;
 } HostContext;

@@ -15,7 +15,7 @@ static int judge_ids(Analysis *a) {
         const HostContext *c = &a->ctx;
         for (size_t i = 0; i < c->n_pasted_devices; i++) {
                 const PastedDevice *d = &c->pasted_devices[i];
-                if (!d->kernel_lines || strcmp(d->driver, "vfio-pci") == 0)
+                if (!d->kernel_lines || d->guest || strcmp(d->driver, "vfio-pci") == 0)
                         continue;
                 const PastedIds *ids = context_pasted_ids_of(c, d->epoch, d->vendor, d->device);
                 if (!ids)

@@ -183,7 +183,8 @@ bool judge_other_host(const Analysis *a, const JudgeHost *h, OtherHost *ret) {
         size_t n = 0;
         const DeviceNote *notes = analysis_input_devices(a, &n);
         for (size_t i = 0; i < n && f->pci == KNOWN_PRESENT && f->n_devices > 0; i++) {
-                if (notes[i].vendor < 0)
+                /* a guest's pasted lspci names the VM's devices, not another host's */
+                if (notes[i].vendor < 0 || notes[i].guest)
                         continue;
                 const PciDevice *d = host_find_device(f, notes[i].address);
                 if (d && (int) d->vendor == notes[i].vendor && (int) d->device == notes[i].device) {

@@ -87,6 +87,11 @@ typedef struct DeviceNote {
         unsigned long line; /* the input line that showed it, 0 if none */
         int host_class; /* from the host */
         bool vf; /* an SR-IOV virtual function (the host, or its name in a listing) */
+        /* made by a pasted lspci listing: the input and boot it was pasted in (NULL: by another line) */
+        const char *listed_input;
+        unsigned listed_epoch;
+        /* that listing showed QEMU's own devices: it is a guest's, not a listing of the host (ignored) */
+        bool guest;
 } DeviceNote;
 
 int analysis_new(const RuleSet *rs, Analysis **ret);

@@ -611,6 +611,54 @@ static void test_pasted_lsmod_grep(void **state) {
         assert_string_equal(pasted_statement(text), "");
 }
 
+/* Issue 21: an lspci -nn pasted from inside the VM (QEMU's root ports, virtio devices, its standard VGA) is
+ * the guest's listing, not the host's: its devices state nothing of the host (not the driver of a device
+ * that an ids= setting lists, not a device the judge looks for on this host), before or after the line that
+ * tells. */
+#define GUEST_ROOT_PORT "00:1c.0 PCI bridge [0604]: Red Hat, Inc. QEMU PCIe Root port [1b36:000c]\n"
+static void test_pasted_guest_lspci(void **state) {
+        const char *ids = "options vfio-pci ids=10de:1b80\n";
+        const char *guest_lines[] = {
+                GUEST_ROOT_PORT,
+                "00:03.0 Ethernet controller [0200]: Red Hat, Inc. Virtio network device [1af4:1000]\n",
+                "00:01.0 VGA compatible controller [0300]: Device [1234:1111] (rev 02)\n",
+        };
+        /* the host's listing: stated */
+        assert_string_equal(pasted_statement(ENOENT "options vfio-pci ids=10de:1b80\n" LSPCI_NNK(
+                                    "\tKernel driver in use: nvidia\n")),
+                            "not-bound-to-vfio confirmed@0000:01:00.0 line 2: options vfio-pci "
+                            "ids=10de:1b80,nvidia,/etc/modprobe.d/");
+        for (size_t i = 0; i < ELEMENTSOF(guest_lines); i++)
+                for (int after = 0; after <= 1; after++) {
+                        char text[1024];
+                        snprintf(text, sizeof(text), "%s%s%s%s%s", ENOENT, ids, after ? "" : guest_lines[i],
+                                 LSPCI_NNK("\tKernel driver in use: nvidia\n"), after ? guest_lines[i] : "");
+                        assert_string_equal(pasted_statement(text), "");
+
+                        Analysis *a;
+                        assert_int_equal(analysis_new(rs, &a), 0);
+                        feed_text(a, text, false);
+                        assert_int_equal(analysis_finish(a), 0);
+                        size_t n;
+                        const DeviceNote *notes = analysis_input_devices(a, &n);
+                        for (size_t k = 0; k < n; k++)
+                                assert_true(notes[k].guest || notes[k].vendor < 0);
+                        analysis_free(a);
+                }
+        /* a kernel line of the host about an address the guest's listing named is the host's again */
+        Analysis *a;
+        assert_int_equal(analysis_new(rs, &a), 0);
+        feed_text(a, GUEST_ROOT_PORT "[    0.300000] pci 0000:00:1c.0: [8086:a110] type 01 class 0x060400\n",
+                  false);
+        assert_int_equal(analysis_finish(a), 0);
+        size_t n;
+        const DeviceNote *notes = analysis_input_devices(a, &n);
+        assert_int_equal(n, 1);
+        assert_false(notes[0].guest);
+        assert_int_equal(notes[0].vendor, 0x8086);
+        analysis_free(a);
+}
+
 /* A cause a symptom suggests and a fact rules out is dropped, and kept as ruled out with that fact. */
 static void test_ruled_out(void **state) {
         Analysis *a;
@@ -694,6 +742,7 @@ int main(void) {
                 cmocka_unit_test(test_fix_unless),
                 cmocka_unit_test(test_possible_unless_assigned),
                 cmocka_unit_test(test_pasted_lsmod_grep),
+                cmocka_unit_test(test_pasted_guest_lspci),
                 cmocka_unit_test(test_host_confirms_in_causal_order),
                 cmocka_unit_test(test_ruled_out),
                 cmocka_unit_test(test_prompt_names_vm),

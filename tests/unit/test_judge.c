@@ -209,6 +209,26 @@ static void test_pasted_lspci(void **state) {
                 &o));
 }
 
+/* Issue 21: an lspci -nn pasted from inside the VM lists QEMU's devices (its root ports, virtio, its VGA)
+ * and the GPU at the guest's address: the guest's listing, no sign of another host. */
+static void test_pasted_guest_lspci(void **state) {
+        (void) state;
+        OtherHost o;
+        assert_false(other(
+                "gpu-box",
+                (const char *const[]){
+                        /* lspci -nns 06:00.0 first, then the rest: the GPU is noted before the listing tells
+                         */
+                        "06:00.0 VGA compatible controller [0300]: NVIDIA Corporation GA102 [GeForce RTX 3080] [10de:2206] (rev a1)",
+                        "00:01.0 VGA compatible controller [0300]: Device [1234:1111] (rev 02)",
+                        "00:02.0 PCI bridge [0604]: Red Hat, Inc. QEMU PCIe Root port [1b36:000c]",
+                        "00:03.0 Ethernet controller [0200]: Red Hat, Inc. Virtio 1.0 network device [1af4:1041] (rev 01)",
+                        "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: group 1 is not viable",
+                        NULL},
+                &o));
+        assert_int_equal(o.devices_not_here, 0);
+}
+
 /* The loop every guide gives (lspci -nns of each member of /sys/kernel/iommu_groups/N/devices), one line a
  * member, and the Arch wiki's heading with its members indented: their ids. */
 static void test_group_listing(void **state) {
@@ -339,17 +359,12 @@ static void test_judge_uses_no_probes(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_no_marks_is_local),
-                cmocka_unit_test(test_other_hostname),
-                cmocka_unit_test(test_other_devices),
-                cmocka_unit_test(test_matching_device_is_local),
-                cmocka_unit_test(test_pasted_lspci),
-                cmocka_unit_test(test_host_without_devices),
-                cmocka_unit_test(test_journal_says),
-                cmocka_unit_test(test_journal_hostname),
-                cmocka_unit_test(test_judge_uses_no_probes),
-                cmocka_unit_test(test_group_listing),
-                cmocka_unit_test(test_prompt),
+                cmocka_unit_test(test_no_marks_is_local),    cmocka_unit_test(test_other_hostname),
+                cmocka_unit_test(test_other_devices),        cmocka_unit_test(test_matching_device_is_local),
+                cmocka_unit_test(test_pasted_lspci),         cmocka_unit_test(test_pasted_guest_lspci),
+                cmocka_unit_test(test_host_without_devices), cmocka_unit_test(test_journal_says),
+                cmocka_unit_test(test_journal_hostname),     cmocka_unit_test(test_judge_uses_no_probes),
+                cmocka_unit_test(test_group_listing),        cmocka_unit_test(test_prompt),
         };
         return cmocka_run_group_tests(tests, load_rules, free_rules);
 }
