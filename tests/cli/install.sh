@@ -57,16 +57,19 @@ grep -q '^1\. iommu-off-kernel' "$tmp/out" || { echo "FAIL: the installed answer
 expect 1 '' -- "$bin" --no-probe "${sym[@]}"
 grep -q '^1\. group-companion-unbound' "$tmp/out" || { echo "FAIL: the installed answer"; cat "$tmp/out"; fails=$((fails + 1)); }
 : >"$etc/symptoms.rules"
-# cloud-hypervisor.rules reads the iommufd symptoms QEMU and cloud-hypervisor share: a mask that leaves a rule
-# without its symptom is the administrator's to see, named by file and line, not a silent smaller rule set.
+# cloud-hypervisor.rules reads the iommufd symptoms QEMU and cloud-hypervisor share, dpdk.rules QEMU's DMA-map and
+# container symptoms: a mask that leaves a rule without its symptom is the administrator's to see, named by file
+# and line, not a silent smaller rule set.
 expect 2 "cloud-hypervisor\.rules:[0-9]+:[0-9]+: unknown symptom: qemu-" -- "$bin" --no-probe "${sym[@]}"
 : >"$etc/cloud-hypervisor.rules"
+expect 2 "dpdk\.rules:[0-9]+:[0-9]+: unknown symptom: qemu-" -- "$bin" --no-probe "${sym[@]}"
+: >"$etc/dpdk.rules"
 expect 0 '' -- "$bin" --no-probe "${sym[@]}"
 grep -q 'no passthrough failure cause found' "$tmp/out" || { echo "FAIL: masked by an empty file"; cat "$tmp/out"; fails=$((fails + 1)); }
 expect 0 '' -- "$bin" rules list
 grep -Eq "^  symptoms\.rules +masked by $etc/symptoms\.rules \(masks $vendor/symptoms\.rules\)$" "$tmp/out" ||
         { echo "FAIL: rules list does not show the mask"; tail -12 "$tmp/out"; fails=$((fails + 1)); }
-rm "$etc/cloud-hypervisor.rules"
+rm "$etc/cloud-hypervisor.rules" "$etc/dpdk.rules"
 # --rules DIR is that directory alone; --sysroot moves the probes, not the rules.
 expect 1 '' -- "$bin" --no-probe --rules "$vendor" "${sym[@]}"
 mkdir -p "$tmp/sysroot$etc"
@@ -79,6 +82,7 @@ grep -q 'group-companion-unbound' "$tmp/out" || { echo "FAIL: --sysroot moved th
 mkdir -p "$run"
 ln -s /dev/null "$run/symptoms.rules"
 ln -s /dev/null "$run/cloud-hypervisor.rules"
+ln -s /dev/null "$run/dpdk.rules"
 expect 0 '' -- "$bin" --no-probe "${sym[@]}"
 cp "$vendor/symptoms.rules" "$etc/symptoms.rules"
 expect 1 '' -- "$bin" --no-probe "${sym[@]}"
@@ -96,7 +100,7 @@ if files["iommu.rules"] != {"name": "iommu.rules", "path": vendor + "/iommu.rule
     sys.exit(f"FAIL: iommu.rules: {files['iommu.rules']}")
 print("ok: rules list --format json shows the drop-in, what it shadows, and the vendor files")
 PY
-rm "$etc/symptoms.rules" "$run/symptoms.rules" "$run/cloud-hypervisor.rules"
+rm "$etc/symptoms.rules" "$run/symptoms.rules" "$run/cloud-hypervisor.rules" "$run/dpdk.rules"
 
 # A drop-in of the same name replaces the file: its own title is the one printed.
 sed 's/^title = The firmware has an IOMMU but the running kernel does not use it$/title = LOCAL OVERRIDE of iommu-off-kernel/' \
