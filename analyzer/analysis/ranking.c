@@ -374,8 +374,9 @@ static void mark_ties(Analysis *a) {
 }
 
 /* A cause the host shows (a probe's line, or a listing pasted with the logs, is its evidence) and that a log
- * line points at is confirmed: the line says it failed, the host says why. A generic line ("Failed to start
- * domain") counts only where it names the device. */
+ * line points at (a symptom's, or a rule of the cause short of confirmed) is confirmed: the line says it
+ * failed, the host says why. A generic line ("Failed to start domain") counts only where it names the
+ * device. */
 static void confirm_by_host(Analysis *a) {
         for (size_t i = 0; i < a->n_findings; i++) {
                 Finding *f = &a->findings[i].f;
@@ -393,7 +394,10 @@ static void confirm_by_host(Analysis *a) {
                                 const SymptomDef *sy = &a->rs->symptoms[rule->target];
                                 const char *named = ev->vars ? ev->vars[VAR_ADDRESS] : NULL;
                                 log = log || !sy->generic || (named && strcmp(named, f->device) == 0);
-                        }
+                        } else if (!from_host && rule->kind == RULE_CAUSE)
+                                /* a log line that names the cause itself, short of stating it (QEMU's ENOMEM
+                                 * of a DMA mapping: likely the memlock limit), points at it all the more */
+                                log = true;
                 }
                 if ((host || pasted) && log) {
                         f->confidence = STRENGTH_CONFIRMED;

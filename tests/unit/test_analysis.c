@@ -604,6 +604,15 @@ static void test_pasted_lsmod_grep(void **state) {
         assert_string_equal(
                 pasted_statement("root@pve:~# lsmod | grep vfio\nroot@pve:~# lsmod | grep kvm\n" LSMOD_VFIO),
                 "");
+        /* A log line of the cause itself, short of stating it, and the pasted listing that shows it:
+         * confirmed by the listing, as a symptom's line would be. */
+#define CONTAINER_ENOENT                                                                                        \
+        "qemu-system-x86_64: -device vfio-pci,host=0000:03:00.0: vfio 0000:03:00.0: failed to setup container " \
+        "for group 15: failed to open /dev/vfio/vfio: No such file or directory\n"
+        assert_string_equal(analyze(CONTAINER_ENOENT), "vfio-driver-missing@-/likely/1");
+        assert_string_equal(
+                analyze("root@pve:~# lsmod | grep vfio\n" LSMOD_TYPE1 LSMOD_VFIO CONTAINER_ENOENT),
+                "vfio-driver-missing@-/confirmed+pasted/2");
         char text[2048] = "root@pve:~# lsmod | grep vfio\n";
         for (unsigned i = 0; i < VX_LSMOD_GREP_LINES; i++)
                 strcat(text, "irqbypass              12288  2 vfio_pci_core,kvm\n");

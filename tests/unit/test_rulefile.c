@@ -239,7 +239,7 @@ static void test_unit_rules_load(void **state) {
         assert_int_equal(rs->n_causes, 13);
         assert_int_equal(rs->n_symptoms, 7);
         assert_int_equal(rs->n_facts, 2);
-        assert_int_equal(rs->n_rules, 22);
+        assert_int_equal(rs->n_rules, 23);
         ruleset_free(rs);
 }
 
