@@ -1264,13 +1264,57 @@ static void join_begin(Analysis *a) {
         if (a->join.n > 0)
                 return;
         Span h = span_make(a->join.head, a->join.head_len);
-        span_trim(&h); /* one blank between the lines, as the message had */
+        /* one blank between the lines, as the message had; a CRI record's part keeps its own */
+        if (!a->join.cri_open)
+                span_trim(&h);
         memcpy(a->join.text, h.p, h.len);
         memcpy(a->join.raw, a->join.head, a->join.head_len);
         a->join.len = h.len;
         a->join.raw_len = a->join.head_len;
         a->join.last_from = 0;
         a->join.last_end = a->join.head_len;
+}
+
+static void join_head(Analysis *a, int input, unsigned long lineno, const char *raw, size_t len) {
+        a->join.have = true;
+        a->join.input = (uint8_t) input;
+        a->join.head_lineno = a->join.last_lineno = lineno;
+        a->join.head = raw;
+        a->join.head_len = MIN(len, (size_t) VX_JOIN_BYTES_MAX - 1);
+        a->join.n = 0;
+        a->join.after_blank = false;
+        a->join.cri_open = false;
+}
+
+/* A record of containerd's or CRI-O's log: after a part ("P") of the same stream, what the container wrote
+ * goes on in it without a blank, up to the record that ends the line ("F"), when the whole is read (within
+ * the join's bounds: containerd's parts of 16 KiB are read alone, as they come). */
+static bool join_cri(Analysis *a, int input, bool follows, unsigned long lineno, const char *raw, size_t len,
+                     const CriRecord *cri) {
+        if (!follows || !a->join.cri_open || a->join.cri_stderr != cri->from_stderr ||
+            a->join.n + 1 >= VX_JOIN_LINES_MAX) {
+                join_head(a, input, lineno, raw, len);
+                a->join.cri_open = cri->partial && len < VX_JOIN_BYTES_MAX - 1; /* whole in the join */
+                a->join.cri_stderr = cri->from_stderr;
+                return false;
+        }
+        join_begin(a);
+        if (a->join.len + cri->content.len >= VX_JOIN_BYTES_MAX ||
+            a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+                a->join.have = a->join.cri_open = false;
+                return false;
+        }
+        memcpy(a->join.text + a->join.len, cri->content.p, cri->content.len);
+        a->join.len += cri->content.len;
+        a->join.raw[a->join.raw_len++] = '\n';
+        a->join.last_from = a->join.raw_len;
+        memcpy(a->join.raw + a->join.raw_len, raw, len);
+        a->join.raw_len += len;
+        a->join.last_end = a->join.raw_len;
+        a->join.last_lineno = lineno;
+        a->join.n++;
+        a->join.cri_open = cri->partial;
+        return !cri->partial;
 }
 
 /* Notes the line read: a new head, or a continuation of the head before it, joined to it. Returns true when
@@ -1283,6 +1327,10 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         if (i < 0)
                 return false;
         bool follows = a->join.have && a->join.input == (uint8_t) i && lineno == a->join.last_lineno + 1;
+        CriRecord cri;
+        if (len >= 32 && span_is_digit(raw[0]) && paste_cri_record(span_make(raw, len), &cri))
+                return join_cri(a, i, follows, lineno, raw, len, &cri);
+        a->join.cri_open = false;
         if (is_blank_line(raw, len)) {
                 /* one blank line at a time inside an open quote; any other ends the message */
                 if (follows && !a->join.after_blank && a->join.n + 1 < VX_JOIN_LINES_MAX &&
@@ -1305,13 +1353,7 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         /* a line that continues nothing is a head, also an indented one (a message a forum or a mail quoted
          * with an indent, hard-wrapped there: the lines after it indented alike) */
         if ((!wrapped && !indented) || (indented && !follows)) {
-                a->join.have = true;
-                a->join.input = (uint8_t) i;
-                a->join.head_lineno = a->join.last_lineno = lineno;
-                a->join.head = raw;
-                a->join.head_len = MIN(len, (size_t) VX_JOIN_BYTES_MAX - 1);
-                a->join.n = 0;
-                a->join.after_blank = false;
+                join_head(a, i, lineno, raw, len);
                 return false;
         }
         if (a->join.n >= VX_JOIN_LINES_MAX) {

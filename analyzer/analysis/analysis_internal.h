@@ -172,6 +172,9 @@ struct Analysis {
                 size_t head_len;
                 unsigned n; /* lines joined after the head (continuations, and blank lines inside a quote) */
                 bool after_blank; /* the line before was a blank line inside a quote the joined lines open */
+                bool cri_open; /* the last line was a CRI record's part ("P"): its stream's next record goes
+                                  on */
+                bool cri_stderr; /* ... on stderr */
                 size_t last_from, last_end; /* the last line that is not blank in raw */
                 size_t len, raw_len;
                 char text[VX_JOIN_BYTES_MAX]; /* head and continuations, blanks between: the message */

@@ -43,6 +43,7 @@ typedef struct Feeder {
         bool pending_taken; /* it was read with its block */
         bool pending_continued; /* the block's first line continues the line held back before it */
         size_t n_batch;
+        size_t block_len; /* the bytes of the block being read */
         unsigned long block_lineno; /* the lines before the block */
         unsigned long marked_lineno; /* the number of the last marked line taken, or the block_lineno */
 } Feeder;
@@ -179,6 +180,10 @@ static bool is_blank_span(Span t) {
  * without an indent (paste_wrap_continues()). A blank line and the lines on both sides of it are taken too:
  * the analysis joins across one inside a quote the lines before it opened, which no pair of lines shows. */
 static bool continues(Span head, Span next) {
+        CriRecord cri;
+        /* a CRI record's part: the record after it may go on with it (the analysis checks the stream) */
+        if (head.len > 0 && span_is_digit(head.p[0]) && paste_cri_record(head, &cri) && cri.partial)
+                return true;
         bool head_blank = is_blank_span(head), next_blank = is_blank_span(next);
         if (head_blank || next_blank)
                 return head_blank != next_blank;
@@ -278,31 +283,43 @@ static int feed_batch(Feeder *f) {
  * ends made relative to it. */
 static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, PrefilterHit **hit,
                        PrefilterHit *end) {
-        size_t start = newline_map_line_start(&f->newlines, *next, at),
-               stop = newline_map_line_end(&f->newlines, at);
-        unsigned long lineno = f->block_lineno + newline_map_count_before(&f->newlines, start) + 1;
-        PrefilterHit *first = NULL;
-        size_t n_hits = 0;
-        if (hit) {
-                while (*hit < end && (*hit)->end <= start)
-                        (*hit)++;
-                for (first = *hit; *hit < end && (*hit)->end <= stop; (*hit)++, n_hits++)
-                        (*hit)->end -= (uint32_t) start;
+        for (;;) {
+                size_t start = newline_map_line_start(&f->newlines, *next, at),
+                       stop = newline_map_line_end(&f->newlines, at);
+                unsigned long lineno = f->block_lineno + newline_map_count_before(&f->newlines, start) + 1;
+                PrefilterHit *first = NULL;
+                size_t n_hits = 0;
+                if (hit) {
+                        while (*hit < end && (*hit)->end <= start)
+                                (*hit)++;
+                        for (first = *hit; *hit < end && (*hit)->end <= stop; (*hit)++, n_hits++)
+                                (*hit)->end -= (uint32_t) start;
+                }
+                *next = stop + 1;
+                /* A literal of a rule whose other contents the line lacks: read as a line that holds none.
+                 */
+                if (hit && !matcher_hits_may_match(f->rules, text + start, stop - start, first, n_hits))
+                        return 0;
+                f->batch[f->n_batch++] = (MarkedLine){
+                        .raw = text + start,
+                        .len = stop - start,
+                        .hits = first,
+                        .n_hits = n_hits,
+                        .lineno = lineno,
+                        .skipped = lineno - f->marked_lineno - 1,
+                };
+                f->marked_lineno = lineno;
+                int r = f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
+                /* A CRI record's part (the prefilter finds its " stderr P "): the record after it goes on
+                 * with it, which the analysis joins, so that one is read too, as reading every line reads
+                 * it. */
+                CriRecord cri;
+                if (r < 0 || stop + 1 >= f->block_len || !span_is_digit(text[start]) ||
+                    !paste_cri_record(span_make(text + start, stop - start), &cri) || !cri.partial)
+                        return r;
+                at = stop + 1;
+                hit = NULL;
         }
-        *next = stop + 1;
-        /* A literal of a rule whose other contents the line lacks: read as a line that holds none. */
-        if (hit && !matcher_hits_may_match(f->rules, text + start, stop - start, first, n_hits))
-                return 0;
-        f->batch[f->n_batch++] = (MarkedLine){
-                .raw = text + start,
-                .len = stop - start,
-                .hits = first,
-                .n_hits = n_hits,
-                .lineno = lineno,
-                .skipped = lineno - f->marked_lineno - 1,
-        };
-        f->marked_lineno = lineno;
-        return f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
 }
 
 /* The last line of the block before, held back: if next's first line continues it (continues()), that line
@@ -363,6 +380,7 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 return r;
         f->pending_continued = false;
         prefilter_mark(f->prefilter, text, len, f->ends, &f->hits);
+        f->block_len = len;
 
         size_t next = 0; /* the first byte after the last marked line */
         size_t rw = 0; /* the next of the rewritten lines */

@@ -157,7 +157,8 @@
 #define VX_PASTE_DEPTH_MAX 8u
 #define VX_PASTE_PIECES_MAX 16u
 /* A line hard-wrapped into indented continuation lines is read once more joined: at most this many of them,
- * and this many bytes. */
+ * and this many bytes. So are a CRI log's records of one line's parts ("P" up to "F"): containerd's parts
+ * of 16 KiB are read one by one, as they come. */
 #define VX_JOIN_LINES_MAX 8u
 #define VX_JOIN_BYTES_MAX 2048u
 /* A line continues the one before it without an indent (a message a mail client, a forum's editor or a

@@ -249,12 +249,13 @@ typedef struct Prefilter Prefilter;
  * start of a domain (its QEMU and kernel versions and host name), pasted IOMMU group listings, the header of
  * a device in a pasted lspci -nn ("VGA compatible controller [0300]: ", "PCI bridge [0604]: "), a pasted
  * modprobe.d's vfio-pci options and softdeps, and a pasted `lsmod | grep vfio`: its command, the line of
- * vfio and any line naming vfio_pci. */
+ * vfio and any line naming vfio_pci; and a CRI log record that is a part of a line ("stderr P "), which the
+ * records after it continue. */
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \
                         "smmu", "] type 0", "starting up libvirt version: ", "-vm:", "@vm:", "vfio_pci",  \
-                        PREFILTER_EXACT_LITERALS, PREFILTER_SHELL_LITERALS                                \
+                        "stdout P ", "stderr P ", PREFILTER_EXACT_LITERALS, PREFILTER_SHELL_LITERALS      \
         }
 
 /* What a pattern of the log prefilter is besides a rule's literal. */

@@ -805,6 +805,54 @@ static void test_padded_wrap_across_literal(void **state) {
         unlink(path);
 }
 
+/* containerd's and CRI-O's records of a line written in parts ("P" up to "F"): the parts are one line,
+ * joined without a blank, read either way, also where a block ends after a part (the part the block's last
+ * line: every line before it 64 bytes, one filler line taking up the rest). The parts of one stream only. */
+static void test_cri_partial_lines(void **state) {
+        static const char part[] =
+                "2024-05-01T10:00:00.101938111+00:00 stderr P qemu-system-x86_64: -device "
+                "vfio-pci,host=0000:01:00.0,id=hostdev0: vfio 0000:01:00.0: group 1 is not vi",
+                          rest[] = "2024-05-01T10:00:00.101952222+00:00 stderr F able\n",
+                          other[] = "2024-05-01T10:00:00.101952222+00:00 stdout F able\n";
+        const size_t block = VX_LINE_MAX + VX_READ_CHUNK, part_len = strlen(part) + 1;
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned shape = 0; shape < 5; shape++) {
+                char path[] = "/tmp/vx-feed-cri-XXXXXX";
+                FILE *f = create_temp(path);
+                if (shape == 3) { /* the part is the last line of the reader's first block */
+                        size_t k = (block - part_len - 64) / 64, fill = block - part_len - 64 * k;
+                        for (size_t i = 0; i < k; i++)
+                                fprintf(f, "[%12zu.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up   \n",
+                                        i);
+                        fprintf(f, "%-*s\n", (int) fill - 1,
+                                "[    9.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up");
+                }
+                /* 4: a part that holds no other literal than its tag's */
+                fprintf(f, "%s\n%s",
+                        shape == 4 ? "2024-05-01T10:00:00.101938111+00:00 stderr P vfio 0000:01:00.0: gro"
+                                   : part,
+                        shape == 1           ? other
+                                : shape == 2 ? "viable, the user wrote\n"
+                                : shape == 4
+                                ? "2024-05-01T10:00:00.101952222+00:00 stderr F up 1 is not viable\n"
+                                : rest);
+                for (unsigned i = 0; i < 10; i++)
+                        fprintf(f, "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up   \n", i);
+                assert_int_equal(fclose(f), 0);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                /* the parts matched only together: the line of "group 1 is not viable" */
+                bool joined = shape == 0 || shape >= 3;
+                assert_int_equal(got.stats.matched_lines, joined);
+                assert_int_equal(strstr(got.json, "joined with the 1 line after it") != NULL, joined);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -855,6 +903,7 @@ int main(void) {
                 cmocka_unit_test(test_hard_wraps),
                 cmocka_unit_test(test_blank_line_across_blocks),
                 cmocka_unit_test(test_padded_wrap_across_literal),
+                cmocka_unit_test(test_cri_partial_lines),
         };
         return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

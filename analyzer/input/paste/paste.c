@@ -379,8 +379,8 @@ static bool unpad_wrap(Paste *p, Span *t, Span *alt) {
 /* containerd's and CRI-O's log line (what kubectl logs reads, and what people copy from
  * /var/log/pods/.../0.log): an RFC 3339 time, the stream, "F" for a full line or "P" for a part of one, and
  * the line the container wrote. */
-static bool peel_cri(PastePiece *pc) {
-        Span t = pc->text, stamp;
+bool paste_cri_record(Span line, CriRecord *ret) {
+        Span t = line, stamp;
         if (t.len < 32 || !span_is_digit(t.p[0]) || t.p[4] != '-' || t.p[10] != 'T')
                 return false;
         if (!span_eat_until(&t, ' ', &stamp) || stamp.len > 40)
@@ -388,11 +388,21 @@ static bool peel_cri(PastePiece *pc) {
         span_advance(&t, 1);
         if (!span_starts_with(t, "stdout ") && !span_starts_with(t, "stderr "))
                 return false;
+        bool err = t.p[3] == 'e'; /* "stderr" */
         span_advance(&t, 7);
         if (t.len < 2 || (t.p[0] != 'F' && t.p[0] != 'P') || t.p[1] != ' ')
                 return false;
+        bool partial = t.p[0] == 'P';
         span_advance(&t, 2);
-        pc->text = t;
+        *ret = (CriRecord){.from_stderr = err, .partial = partial, .content = t};
+        return true;
+}
+
+static bool peel_cri(PastePiece *pc) {
+        CriRecord r;
+        if (!paste_cri_record(pc->text, &r))
+                return false;
+        pc->text = r.content;
         return add_layer(pc, PASTE_CRI, (Span){0});
 }
 

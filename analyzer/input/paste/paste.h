@@ -101,6 +101,17 @@ bool paste_wrap_continues(Span head, Span next);
  * then joined without a blank. */
 bool paste_wrap_in_word(Span head, Span next);
 
+/* A line of containerd's or CRI-O's log (the CRI format: "2024-05-01T10:00:00.1Z stderr P text"): its
+ * stream, whether it is a part of a line the container wrote ("P", which the records after it continue up
+ * to an "F"), and what the container wrote. */
+typedef struct CriRecord {
+        bool from_stderr;
+        bool partial;
+        Span content;
+} CriRecord;
+
+bool paste_cri_record(Span line, CriRecord *ret);
+
 /* Whether a line holds a terminal's wrap copied as blanks (VX_WRAP_PADDING_MIN), which paste_unwrap() takes
  * out: the rows joined again, with a blank where one row was shorter than the widest (it ended in one) or
  * ended with a ':', ',' or ';' before a word. */
