@@ -410,9 +410,14 @@ static void note_lspci_header(HostContext *c, unsigned epoch, Span text, unsigne
                 (void) first_ids(rest, &p.vendor, &p.device);
         } else
                 n.class_code = class_of_name(name);
-        /* -nn only: its header holds a literal of the prefilter's (PREFILTER_EXACT_LITERALS' class names),
-         * so reading by blocks sees it as reading every line does */
-        if (input && qemu_device_ids(p.vendor, p.device))
+        /* Told by the ids of -nn, whose header holds a literal of the prefilter's (PREFILTER_EXACT_LITERALS'
+         * class names), or by pci.ids' vendor name of both ids, "Red Hat, Inc.", in a header joined with its
+         * -k or -v lines (reading by blocks lets it through with them): so reading by blocks tells it where
+         * reading every line does. */
+        Span vendor_name = span_make(colon + 2, text.len - (size_t) (colon + 2 - text.p));
+        if (input &&
+            (qemu_device_ids(p.vendor, p.device) ||
+             (joined > 0 && span_starts_with(vendor_name, "Red Hat, Inc. "))))
                 note_guest_listing(c, input, epoch);
         if (input && guest_listing(c, input, epoch))
                 return;

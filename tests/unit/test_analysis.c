@@ -654,6 +654,20 @@ static void test_pasted_guest_lspci(void **state) {
                                 assert_true(notes[k].guest || notes[k].vendor < 0);
                         analysis_free(a);
                 }
+        /* lspci -k without -nn: pci.ids' name of Red Hat's ids, in a header joined with its -k lines */
+        assert_string_equal(
+                pasted_statement(ENOENT "options vfio-pci ids=10de:1b80\n" LSPCI_NNK(
+                        "\tKernel driver in use: nvidia\n") "00:03.0 Ethernet controller: Red Hat, Inc. Virtio "
+                                                            "network device\n\tSubsystem: Red Hat, Inc. Device "
+                                                            "0001\n\tKernel driver in use: virtio-pci\n"),
+                "");
+        /* a header alone (no -k lines joined) tells nothing: reading by blocks may not see it */
+        assert_string_equal(
+                pasted_statement(ENOENT "options vfio-pci ids=10de:1b80\n" LSPCI_NNK(
+                        "\tKernel driver in use: nvidia\n") "00:03.0 Ethernet controller: Red Hat, "
+                                                            "Inc. Virtio network device\n"),
+                "not-bound-to-vfio confirmed@0000:01:00.0 line 2: options vfio-pci "
+                "ids=10de:1b80,nvidia,/etc/modprobe.d/");
         /* a kernel line of the host about an address the guest's listing named is the host's again */
         Analysis *a;
         assert_int_equal(analysis_new(rs, &a), 0);

@@ -474,10 +474,10 @@ static void test_line_memo_guest_judged_in_batch(void **state) {
         ruleset_free(rs);
 }
 
-/* Issue 21: a pasted `lsmod | grep vfio` is judged from its command, the line of vfio and the lines that
- * name vfio_pci, which the prefilter marks; the grep's other lines (vfio_iommu_type1, iommufd) and the lines
- * between (filler, a command with no literal) are not marked. By blocks as by lines, with vfio_pci absent
- * and present. */
+/* Issue 21: a pasted `lsmod | grep vfio` (and a guest's lspci -k) is judged from its command, the line of
+ * vfio and the lines that name vfio_pci, which the prefilter marks; the grep's other lines
+ * (vfio_iommu_type1, iommufd) and the lines between (filler, a command with no literal) are not marked. By
+ * blocks as by lines, with vfio_pci absent and present. */
 static void test_lsmod_grep_by_blocks(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
         for (int loaded = 0; loaded <= 1; loaded++) {
@@ -492,6 +492,12 @@ static void test_lsmod_grep_by_blocks(void **state) {
                     loaded ? "vfio                   69632  2 vfio_iommu_type1,vfio_pci\n"
                            : "vfio                   69632  1 vfio_iommu_type1\n");
                 put(f, "iommufd               102400  1 vfio\n[user@arch ~]$ uname -r\n6.6.8-arch1-1\n");
+                /* and a guest's lspci -k (told by Red Hat's vendor name in a header joined with its lines)
+                 */
+                put(f,
+                    "options vfio-pci ids=10de:1b80\n01:00.0 VGA compatible controller [0300]: NVIDIA "
+                    "Corporation GP104 [10de:1b80] (rev a1)\n\tKernel driver in use: nvidia\n00:03.0 Ethernet "
+                    "controller: Red Hat, Inc. Virtio network device\n\tKernel driver in use: virtio-pci\n");
                 put(f,
                     "qemu-system-x86_64: -device vfio-pci,host=01:00.0: vfio 0000:01:00.0: failed to open "
                     "/dev/vfio/1: No such file or directory\n");
@@ -504,6 +510,7 @@ static void test_lsmod_grep_by_blocks(void **state) {
                 /* the statement of the pasted listing, its rule's explanation */
                 assert_int_equal(strstr(got.json, "lists vfio as a loaded module and no vfio_pci") != NULL,
                                  !loaded);
+                assert_null(strstr(got.json, "\"vfio-ids-not-applied\""));
                 free(ref.json);
                 free(got.json);
                 unlink(path);
