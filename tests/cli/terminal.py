@@ -66,6 +66,13 @@ def rows_of(line, cols):
     return max(1, -(-len(line) // cols))
 
 
+def bracket(c):
+    """What the heading of cause c says in brackets, from its JSON: the confidence, who confirmed it, a doubt,
+    a tie (analyzer/output/output_text.c put_heading())."""
+    by = {"host": " by the host", "pasted": " by the pasted listing"}.get(c.get("confirmed_by"), "")
+    return c["confidence"] + by + (", in doubt" if c.get("doubted") else "") + (", tied" if c.get("tied") else "")
+
+
 with tempfile.TemporaryDirectory() as tmp:
     fx = os.path.join(tmp, "fixtures")
     subprocess.run(["bash", os.path.join(src, "tests/fixtures/build.sh"), fx], check=True,
@@ -116,7 +123,7 @@ with tempfile.TemporaryDirectory() as tmp:
                     for i, c in enumerate(causes):
                         if not re.match(r"^ +%d\. +%s +%s " % (i + 1, c["confidence"], re.escape(c["id"])), body[i]):
                             fail(f"{what}: summary line {i + 1} is {body[i]!r}, not cause {c['id']}")
-                elif not body[0].startswith(f"1. {causes[0]['id']} [{causes[0]['confidence']}] "):
+                elif not body[0].startswith(f"1. {causes[0]['id']} [{bracket(causes[0])}] "):
                     fail(f"{what}: the first cause does not come first: {body[0]!r}")
                 # Commands whole, one a line; every other line within the width.
                 stripped = {l.strip() for l in lines}
