@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The pasted-text stage (analyzer/input/paste): whatever the line, its pieces are bounded in number, depth
  * and length, hold no newline, come out the same twice, and hold no literal that the line as read lacks
- * unless the line has something the stage rewrites (a character it normalises, an escape): the literal
+ * unless the line has something the stage rewrites (a character it normalises, an escape, a terminal's wrap
+ * copied as blanks, whose rows it joins): the literal
  * prefilter reads the line as read, and must let through every line whose pieces could match. The shell
  * parsers take every piece without fault. */
 #include <stdbool.h>
@@ -39,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(n >= 1 && n <= VX_PASTE_PIECES_MAX);
 
         /* what the prefilter must see to let the line through */
-        bool rewritten = paste_needs_normalising(line, size) || paste_has_escape(line, size);
+        bool rewritten = paste_needs_normalising(line, size) || paste_has_escape(line, size) ||
+                paste_has_wrap_padding(line, size);
         char first[512];
         size_t first_len = MIN(pc[0].text.len, sizeof(first));
         memcpy(first, pc[0].text.p, first_len);

@@ -710,8 +710,8 @@ static void test_terminal_padding(void **state) {
         /* not a wrap: a column of a table after a short row, a run of 31, blanks at the end, indentation */
         static const char *const kept[] = {
                 "CONTAINER ID   IMAGE                                           COMMAND   CREATED",
-                "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: x                "
-                "               y",
+                ("qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: x                "
+                 "               y"),
                 "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: x",
                 "                                                                   indented text",
         };
