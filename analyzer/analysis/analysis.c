@@ -1275,6 +1275,20 @@ static void join_begin(Analysis *a) {
         a->join.last_end = a->join.head_len;
 }
 
+/* The line read added to the joined evidence, a line of its own. readable: it is the last line a wrap's
+ * continuation is judged against (join_last_line()), which a blank line crossed inside a quote is not. */
+static void join_add_raw(Analysis *a, unsigned long lineno, const char *raw, size_t len, bool readable) {
+        a->join.raw[a->join.raw_len++] = '\n';
+        if (readable)
+                a->join.last_from = a->join.raw_len;
+        memcpy(a->join.raw + a->join.raw_len, raw, len);
+        a->join.raw_len += len;
+        if (readable)
+                a->join.last_end = a->join.raw_len;
+        a->join.last_lineno = lineno;
+        a->join.n++;
+}
+
 static void join_head(Analysis *a, int input, unsigned long lineno, const char *raw, size_t len) {
         a->join.have = true;
         a->join.input = (uint8_t) input;
@@ -1306,13 +1320,7 @@ static bool join_cri(Analysis *a, int input, bool follows, unsigned long lineno,
         }
         memcpy(a->join.text + a->join.len, cri->content.p, cri->content.len);
         a->join.len += cri->content.len;
-        a->join.raw[a->join.raw_len++] = '\n';
-        a->join.last_from = a->join.raw_len;
-        memcpy(a->join.raw + a->join.raw_len, raw, len);
-        a->join.raw_len += len;
-        a->join.last_end = a->join.raw_len;
-        a->join.last_lineno = lineno;
-        a->join.n++;
+        join_add_raw(a, lineno, raw, len, true);
         a->join.cri_open = cri->partial;
         return !cri->partial;
 }
@@ -1336,12 +1344,8 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
                 if (follows && !a->join.after_blank && a->join.n + 1 < VX_JOIN_LINES_MAX &&
                     a->join.raw_len + 1 + len < VX_JOIN_BYTES_MAX && join_quote_open(a)) {
                         join_begin(a);
-                        a->join.raw[a->join.raw_len++] = '\n';
-                        memcpy(a->join.raw + a->join.raw_len, raw, len);
-                        a->join.raw_len += len;
-                        a->join.last_lineno = lineno;
+                        join_add_raw(a, lineno, raw, len, false);
                         a->join.after_blank = true;
-                        a->join.n++;
                 } else
                         a->join.have = false;
                 return false;
@@ -1375,14 +1379,8 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
                 a->join.text[a->join.len++] = ' ';
         memcpy(a->join.text + a->join.len, c.p, c.len);
         a->join.len += c.len;
-        a->join.raw[a->join.raw_len++] = '\n';
-        a->join.last_from = a->join.raw_len;
-        memcpy(a->join.raw + a->join.raw_len, raw, len);
-        a->join.raw_len += len;
-        a->join.last_end = a->join.raw_len;
-        a->join.last_lineno = lineno;
+        join_add_raw(a, lineno, raw, len, true);
         a->join.after_blank = false;
-        a->join.n++;
         return true;
 }
 
