@@ -12,14 +12,7 @@
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
-typedef struct Emitter {
-        probe_line_fn fn;
-        void *userdata;
-        int r;
-} Emitter;
-
-static void emit(Emitter *e, const char *fmt, ...) _printf_(2, 3);
-static void emit(Emitter *e, const char *fmt, ...) {
+void probe_line_emit(ProbeLineEmitter *e, const char *fmt, ...) {
         char buf[1024];
         va_list ap;
         if (e->r < 0)
@@ -32,12 +25,26 @@ static void emit(Emitter *e, const char *fmt, ...) {
         e->r = e->fn(buf, MIN((size_t) n, sizeof(buf) - 1), e->userdata);
 }
 
-static void emit_node(Emitter *e, const FileNode *n) {
+const char *probe_display_class_name(unsigned class_code) {
+        switch (class_code >> 8) {
+        case 0x0301:
+                return "XGA controller";
+        case 0x0302:
+                return "3D controller";
+        case 0x0380:
+                return "display controller";
+        default:
+                return (class_code >> 16) == 0x03 ? "display controller" : "not a display device";
+        }
+}
+
+static void emit_node(ProbeLineEmitter *e, const FileNode *n) {
         if (n->state == KNOWN_ABSENT)
-                emit(e, "node %s: absent", n->path);
+                probe_line_emit(e, "node %s: absent", n->path);
         else if (n->state == KNOWN_PRESENT)
-                emit(e, "node %s: owner=%s group=%s mode=%04o", n->path, n->owner[0] ? n->owner : "?",
-                     n->group_name[0] ? n->group_name : "?", n->mode);
+                probe_line_emit(e, "node %s: owner=%s group=%s mode=%04o", n->path,
+                                n->owner[0] ? n->owner : "?", n->group_name[0] ? n->group_name : "?",
+                                n->mode);
 }
 
 /* DAC only: whether uid/gid (and root) may open the node read-write. */
@@ -72,7 +79,7 @@ static bool has_softdep(const HostFacts *f, const char *driver) {
 /* Each word of words (a command line a file holds) that the running kernel did not get. sdboot_grub: words
  * is /etc/default/grub on a host that boots systemd-boot, and a word /etc/kernel/cmdline has is not missing.
  */
-static void emit_unapplied(Emitter *e, const HostFacts *f, const char *words, const char *file,
+static void emit_unapplied(ProbeLineEmitter *e, const HostFacts *f, const char *words, const char *file,
                            bool sdboot_grub) {
         char word[256];
         for (const char *p = words; *p;) {
@@ -81,13 +88,15 @@ static void emit_unapplied(Emitter *e, const HostFacts *f, const char *words, co
                         snprintf(word, sizeof(word), "%.*s", (int) n, p);
                         bool missing = !words_contain(f->cmdline_text, word);
                         if (missing && !sdboot_grub)
-                                emit(e,
-                                     "boot-config: %s is in %s but not on the running kernel's command line",
-                                     word, file);
+                                probe_line_emit(
+                                        e,
+                                        "boot-config: %s is in %s but not on the running kernel's command line",
+                                        word, file);
                         else if (missing && !words_contain(f->kernel_cmdline_file, word))
-                                emit(e,
-                                     "boot-config: %s is in /etc/default/grub, which this systemd-boot host does not read, not in /etc/kernel/cmdline",
-                                     word);
+                                probe_line_emit(
+                                        e,
+                                        "boot-config: %s is in /etc/default/grub, which this systemd-boot host does not read, not in /etc/kernel/cmdline",
+                                        word);
                 }
                 p += n;
                 while (*p == ' ')
@@ -99,47 +108,48 @@ static void emit_unapplied(Emitter *e, const HostFacts *f, const char *words, co
  * configuration was not regenerated, or the host not rebooted since. A Proxmox VE node booting systemd-boot
  * takes its command line from /etc/kernel/cmdline (proxmox-boot-tool refresh writes it into the loader
  * entries); /etc/default/grub is read by nobody there, though the guides people follow edit it. */
-static void emit_boot_config(Emitter *e, const HostFacts *f) {
+static void emit_boot_config(ProbeLineEmitter *e, const HostFacts *f) {
         bool sdboot = f->proxmox_systemd_boot == KNOWN_PRESENT;
         if (f->cmdline == KNOWN_PRESENT && sdboot)
                 emit_unapplied(e, f, f->kernel_cmdline_file, "/etc/kernel/cmdline", false);
         if (f->cmdline == KNOWN_PRESENT && f->grub_default == KNOWN_PRESENT)
                 emit_unapplied(e, f, f->grub_cmdline, "/etc/default/grub", sdboot);
         if (f->initramfs == KNOWN_PRESENT && f->vfio_conf_path[0] && f->initramfs_mtime < f->vfio_conf_mtime)
-                emit(e, "boot-config: %s is older than %s", f->initramfs_path, f->vfio_conf_path);
+                probe_line_emit(e, "boot-config: %s is older than %s", f->initramfs_path, f->vfio_conf_path);
 }
 
-static void emit_host(Emitter *e, const HostFacts *f) {
+static void emit_host(ProbeLineEmitter *e, const HostFacts *f) {
         if (f->acpi_dmar != KNOWN_NOT_PROBED && f->iommu_class != KNOWN_NOT_PROBED)
-                emit(e, "iommu: acpi-tables=%s units=%zu",
-                     f->acpi_dmar == KNOWN_PRESENT           ? "DMAR"
-                             : f->acpi_ivrs == KNOWN_PRESENT ? "IVRS"
-                                                             : "none",
-                     f->n_iommus);
+                probe_line_emit(e, "iommu: acpi-tables=%s units=%zu",
+                                f->acpi_dmar == KNOWN_PRESENT           ? "DMAR"
+                                        : f->acpi_ivrs == KNOWN_PRESENT ? "IVRS"
+                                                                        : "none",
+                                f->n_iommus);
         if (f->cmdline == KNOWN_PRESENT)
-                emit(e, "kernel-cmdline: %s", f->cmdline_text);
+                probe_line_emit(e, "kernel-cmdline: %s", f->cmdline_text);
         if (f->irq_remapping != KNOWN_NOT_PROBED)
-                emit(e, "interrupt-remapping: %s allow_unsafe_interrupts=%s",
-                     f->irq_remapping == KNOWN_PRESENT ? "enabled" : "disabled",
-                     f->allow_unsafe_interrupts[0] ? f->allow_unsafe_interrupts : "?");
+                probe_line_emit(e, "interrupt-remapping: %s allow_unsafe_interrupts=%s",
+                                f->irq_remapping == KNOWN_PRESENT ? "enabled" : "disabled",
+                                f->allow_unsafe_interrupts[0] ? f->allow_unsafe_interrupts : "?");
         for (ModuleId m = 0; m < _MODULE_MAX; m++)
                 if (f->modules[m].state != KNOWN_NOT_PROBED)
-                        emit(e, "module %s: %s", module_id_to_string(m),
-                             f->modules[m].state == KNOWN_ABSENT ? "absent"
-                                     : f->modules[m].builtin     ? "builtin"
-                                                                 : "loaded");
+                        probe_line_emit(e, "module %s: %s", module_id_to_string(m),
+                                        f->modules[m].state == KNOWN_ABSENT ? "absent"
+                                                : f->modules[m].builtin     ? "builtin"
+                                                                            : "loaded");
         if (f->noiommu_mode[0])
-                emit(e, "module-param vfio.enable_unsafe_noiommu_mode: %s", f->noiommu_mode);
+                probe_line_emit(e, "module-param vfio.enable_unsafe_noiommu_mode: %s", f->noiommu_mode);
         emit_node(e, &f->vfio_container);
         emit_node(e, &f->kvm);
         emit_boot_config(e, f);
         if (f->hugepages == KNOWN_PRESENT)
-                emit(e, "hugepages: total=%llu free=%llu size=%llukB", f->hugepages_total, f->hugepages_free,
-                     f->hugepage_kb);
+                probe_line_emit(e, "hugepages: total=%llu free=%llu size=%llukB", f->hugepages_total,
+                                f->hugepages_free, f->hugepage_kb);
         for (size_t i = 0; i < f->n_udev_vfio_rules; i++)
-                emit(e, "udev-rule %s", f->udev_vfio_rules[i]);
+                probe_line_emit(e, "udev-rule %s", f->udev_vfio_rules[i]);
         if (f->qemu_conf == KNOWN_PRESENT && f->qemu_user[0])
-                emit(e, "qemu-user: %s group=%s", f->qemu_user, f->qemu_group[0] ? f->qemu_group : "?");
+                probe_line_emit(e, "qemu-user: %s group=%s", f->qemu_user,
+                                f->qemu_group[0] ? f->qemu_group : "?");
         for (size_t i = 0; i < f->n_memlock; i++) {
                 const MemlockFact *m = &f->memlock[i];
                 char value[32];
@@ -148,11 +158,11 @@ static void emit_host(Emitter *e, const HostFacts *f) {
                 else
                         snprintf(value, sizeof(value), "%llu", m->soft);
                 if (m->pid == 0)
-                        emit(e, "memlock self: soft=%s", value);
+                        probe_line_emit(e, "memlock self: soft=%s", value);
                 else
-                        emit(e, "memlock qemu %d (%s) device=%s: soft=%s%s", m->pid, m->comm,
-                             m->n_devices ? m->devices[0] : "none", value,
-                             m->ipc_lock == KNOWN_PRESENT ? " cap_ipc_lock" : "");
+                        probe_line_emit(e, "memlock qemu %d (%s) device=%s: soft=%s%s", m->pid, m->comm,
+                                        m->n_devices ? m->devices[0] : "none", value,
+                                        m->ipc_lock == KNOWN_PRESENT ? " cap_ipc_lock" : "");
         }
 }
 
@@ -167,7 +177,7 @@ static const FileNode *group_node(const HostFacts *f, unsigned group) {
 
 /* A 64-bit BAR large enough that a guest's default 64-bit MMIO window may not hold it, with the sizes a
  * Resizable BAR could take instead. */
-static void emit_large_bars(Emitter *e, const PciDevice *d) {
+static void emit_large_bars(ProbeLineEmitter *e, const PciDevice *d) {
         for (int i = 0; i < 6; i++) {
                 unsigned long long size =
                         d->bar_end[i] > d->bar_start[i] ? d->bar_end[i] - d->bar_start[i] + 1 : 0;
@@ -177,8 +187,8 @@ static void emit_large_bars(Emitter *e, const PciDevice *d) {
                 if (d->rebar_sizes[i])
                         snprintf(resize, sizeof(resize), "; resource%d_resize=%016llx", i,
                                  d->rebar_sizes[i]);
-                emit(e, "large-bar %s: BAR %d size=0x%llx (%llu MiB)%s", d->address, i, size, size >> 20,
-                     resize);
+                probe_line_emit(e, "large-bar %s: BAR %d size=0x%llx (%llu MiB)%s", d->address, i, size,
+                                size >> 20, resize);
         }
 }
 
@@ -195,24 +205,25 @@ static bool boot_framebuffer_device(const char *name) {
 
 /* fbcon bound while a framebuffer of the device (its own driver's, or the boot framebuffer inside its BAR)
  * exists: the console keeps the device busy. */
-static void emit_console(Emitter *e, const HostFacts *f, const PciDevice *d) {
+static void emit_console(ProbeLineEmitter *e, const HostFacts *f, const PciDevice *d) {
         const VtConsole *c = host_fbcon_bound(f);
         if (!c)
                 return;
         for (size_t i = 0; i < f->n_fbs; i++) {
                 const FbDevice *fb = &f->fbs[i];
                 if (strcmp(fb->device, d->address) == 0) {
-                        emit(e, "console vtcon%u (%s) bound: fb%u (%s) of %s", c->index, c->name, fb->index,
-                             fb->name, d->address);
+                        probe_line_emit(e, "console vtcon%u (%s) bound: fb%u (%s) of %s", c->index, c->name,
+                                        fb->index, fb->name, d->address);
                         continue;
                 }
                 if (!boot_framebuffer_device(fb->device))
                         continue;
                 for (size_t k = 0; k < f->n_framebuffers; k++)
                         if (strcmp(f->framebuffers[k].device, d->address) == 0) {
-                                emit(e, "console vtcon%u (%s) bound: fb%u (%s) of %s inside BAR %d of %s",
-                                     c->index, c->name, fb->index, fb->name, fb->device,
-                                     f->framebuffers[k].bar, d->address);
+                                probe_line_emit(
+                                        e, "console vtcon%u (%s) bound: fb%u (%s) of %s inside BAR %d of %s",
+                                        c->index, c->name, fb->index, fb->name, fb->device,
+                                        f->framebuffers[k].bar, d->address);
                                 break;
                         }
         }
@@ -226,7 +237,7 @@ static bool bridge_like(const PciDevice *m) {
 /* What group N holds besides d: the other functions of d's card and bridges only (the card's own port), or
  * also other devices, each said. Whatever their drivers: it is the group's make-up that an ACS problem is.
  */
-static void emit_group_composition(Emitter *e, const HostFacts *f, const PciDevice *d) {
+static void emit_group_composition(ProbeLineEmitter *e, const HostFacts *f, const PciDevice *d) {
         size_t members = 0;
         bool other = false;
         for (size_t i = 0; i < f->n_devices; i++) {
@@ -237,12 +248,13 @@ static void emit_group_composition(Emitter *e, const HostFacts *f, const PciDevi
                 if (m == d || bridge_like(m) || pci_same_card(m->address, d->address))
                         continue;
                 other = true;
-                emit(e, "group %u of %s: also holds %s [%04x:%04x] class=%06x (another device)", d->group_id,
-                     d->address, m->address, m->vendor, m->device, m->class_code);
+                probe_line_emit(e, "group %u of %s: also holds %s [%04x:%04x] class=%06x (another device)",
+                                d->group_id, d->address, m->address, m->vendor, m->device, m->class_code);
         }
         if (!other)
-                emit(e, "group %u of %s: holds only the functions of its card and bridges (%zu member%s)",
-                     d->group_id, d->address, members, members == 1 ? "" : "s");
+                probe_line_emit(
+                        e, "group %u of %s: holds only the functions of its card and bridges (%zu member%s)",
+                        d->group_id, d->address, members, members == 1 ? "" : "s");
 }
 
 /* Whether a device with no reset of its own is still reset by a bus reset: it sits behind a bridge and every
@@ -261,11 +273,11 @@ static bool reset_by_bus_with_group(const HostFacts *f, const PciDevice *d) {
         return true;
 }
 
-static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
+static void emit_device(ProbeLineEmitter *e, const HostFacts *f, const char *address) {
         const PciDevice *d = host_find_device(f, address);
         if (!d) {
                 if (f->pci == KNOWN_PRESENT)
-                        emit(e, "device %s: absent", address);
+                        probe_line_emit(e, "device %s: absent", address);
                 return;
         }
         char group[16];
@@ -273,26 +285,27 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                 snprintf(group, sizeof(group), "%u", d->group_id);
         else
                 snprintf(group, sizeof(group), "none");
-        emit(e, "device %s: id=%04x:%04x class=%06x type=%s driver=%s group=%s power=%s reset=%s",
-             d->address, d->vendor, d->device, d->class_code, d->bridge ? "bridge" : "endpoint",
-             d->driver == KNOWN_PRESENT ? d->driver_name : "none", group,
-             d->power_state[0] ? d->power_state : "?",
-             d->reset_method[0]                      ? d->reset_method
-                     : reset_by_bus_with_group(f, d) ? "none (its bus is reset with its group)"
-                                                     : "none");
+        probe_line_emit(e, "device %s: id=%04x:%04x class=%06x type=%s driver=%s group=%s power=%s reset=%s",
+                        d->address, d->vendor, d->device, d->class_code, d->bridge ? "bridge" : "endpoint",
+                        d->driver == KNOWN_PRESENT ? d->driver_name : "none", group,
+                        d->power_state[0] ? d->power_state : "?",
+                        d->reset_method[0]                      ? d->reset_method
+                                : reset_by_bus_with_group(f, d) ? "none (its bus is reset with its group)"
+                                                                : "none");
         if (d->driver_override[0])
-                emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
+                probe_line_emit(e, "device %s: driver_override=%s", d->address, d->driver_override);
         if (d->boot_vga == 1)
-                emit(e, "boot-vga %s: boot_vga=1", d->address);
+                probe_line_emit(e, "boot-vga %s: boot_vga=1", d->address);
         emit_large_bars(e, d);
         emit_console(e, f, d);
         bool on_vfio = d->driver == KNOWN_PRESENT && strcmp(d->driver_name, "vfio-pci") == 0;
         for (size_t i = 0; i < f->n_vfio_ids && !on_vfio && d->driver == KNOWN_PRESENT; i++)
                 if (f->vfio_ids[i].vendor == d->vendor && f->vfio_ids[i].device == d->device) {
-                        emit(e,
-                             "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s (softdep: %s)",
-                             d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name,
-                             has_softdep(f, d->driver_name) ? "yes" : "no");
+                        probe_line_emit(
+                                e,
+                                "device %s: id %04x:%04x is in vfio-pci ids= of %s but the device is on %s (softdep: %s)",
+                                d->address, d->vendor, d->device, f->vfio_ids[i].source, d->driver_name,
+                                has_softdep(f, d->driver_name) ? "yes" : "no");
                         break;
                 }
         const char *own = d->driver == KNOWN_PRESENT ? d->driver_name : "none";
@@ -305,11 +318,11 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                         if (up->acs_ctrl & (1u << b))
                                 snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s%s",
                                          flags[0] ? "," : "", names[b]);
-                emit(e, "upstream %s: bridge %s [%04x:%04x] acs=%s", d->address, up->address, up->vendor,
-                     up->device,
-                     up->acs == KNOWN_ABSENT ? "none"
-                             : flags[0]      ? flags
-                                             : "off");
+                probe_line_emit(e, "upstream %s: bridge %s [%04x:%04x] acs=%s", d->address, up->address,
+                                up->vendor, up->device,
+                                up->acs == KNOWN_ABSENT ? "none"
+                                        : flags[0]      ? flags
+                                                        : "off");
         }
         if (d->group == KNOWN_PRESENT) {
                 for (size_t i = 0; i < f->n_devices; i++) {
@@ -317,36 +330,40 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                         if (m == d || m->group != KNOWN_PRESENT || m->group_id != d->group_id ||
                             !pci_device_blocks_group(m))
                                 continue;
-                        emit(e,
-                             "group %u of %s (on %s): member %s [%04x:%04x] class=%06x on %s blocks the group (%s)",
-                             d->group_id, d->address, own, m->address, m->vendor, m->device, m->class_code,
-                             m->driver_name,
-                             pci_same_card(m->address, d->address) ? "same card" : "another device");
+                        probe_line_emit(
+                                e,
+                                "group %u of %s (on %s): member %s [%04x:%04x] class=%06x on %s blocks the group (%s)",
+                                d->group_id, d->address, own, m->address, m->vendor, m->device,
+                                m->class_code, m->driver_name,
+                                pci_same_card(m->address, d->address) ? "same card" : "another device");
                 }
                 emit_group_composition(e, f, d);
                 const FileNode *n = group_node(f, d->group_id);
                 if (n && n->state == KNOWN_PRESENT && f->qemu_ids == KNOWN_PRESENT &&
                     !may_open(n, f->qemu_uid, f->qemu_gid, NULL, 0))
-                        emit(e, "group-node %s: %s not openable by %s (owner %s:%s mode %04o)", d->address,
-                             n->path, f->qemu_user, n->owner[0] ? n->owner : "?",
-                             n->group_name[0] ? n->group_name : "?", n->mode);
+                        probe_line_emit(e, "group-node %s: %s not openable by %s (owner %s:%s mode %04o)",
+                                        d->address, n->path, f->qemu_user, n->owner[0] ? n->owner : "?",
+                                        n->group_name[0] ? n->group_name : "?", n->mode);
         }
         if (d->group == KNOWN_PRESENT && f->self_ids == KNOWN_PRESENT) {
                 const FileNode *n = group_node(f, d->group_id);
                 if (n && n->state == KNOWN_PRESENT &&
                     !may_open(n, f->self_uid, f->self_gid, f->self_groups, f->n_self_groups))
-                        emit(e, "group-node %s: %s not openable by you (uid %u; owner %s:%s mode %04o)",
-                             d->address, n->path, f->self_uid, n->owner[0] ? n->owner : "?",
-                             n->group_name[0] ? n->group_name : "?", n->mode);
+                        probe_line_emit(
+                                e, "group-node %s: %s not openable by you (uid %u; owner %s:%s mode %04o)",
+                                d->address, n->path, f->self_uid, n->owner[0] ? n->owner : "?",
+                                n->group_name[0] ? n->group_name : "?", n->mode);
         }
         /* The running QEMU that has this device: can its own credentials open the group node? */
         const MemlockFact *m = host_qemu_holding(f, d->address);
         const FileNode *n = d->group == KNOWN_PRESENT ? group_node(f, d->group_id) : NULL;
         if (m && m->ids == KNOWN_PRESENT && n && n->state == KNOWN_PRESENT &&
             !may_open(n, m->uid, m->gid, m->groups, m->n_groups))
-                emit(e, "group-node %s: %s not openable by %u (owner %s:%s mode %04o) as QEMU pid %d runs",
-                     d->address, n->path, m->uid, n->owner[0] ? n->owner : "?",
-                     n->group_name[0] ? n->group_name : "?", n->mode, m->pid);
+                probe_line_emit(
+                        e,
+                        "group-node %s: %s not openable by %u (owner %s:%s mode %04o) as QEMU pid %d runs",
+                        d->address, n->path, m->uid, n->owner[0] ? n->owner : "?",
+                        n->group_name[0] ? n->group_name : "?", n->mode, m->pid);
         for (size_t i = 0; i < f->n_framebuffers; i++) {
                 const FramebufferHold *h = &f->framebuffers[i];
                 if (strcmp(h->device, d->address) != 0)
@@ -357,12 +374,13 @@ static void emit_device(Emitter *e, const HostFacts *f, const char *address) {
                 char driver[40] = "";
                 if (h->driver[0])
                         snprintf(driver, sizeof(driver), " (%s)", h->driver);
-                emit(e,
-                     "framebuffer %s%s: [mem 0x%llx-0x%llx] inside BAR %d of %s%s; released by %s on linux %s",
-                     h->name, driver, h->start, h->end, h->bar, d->address,
-                     d->boot_vga == 1 ? " (boot_vga=1)" : "",
-                     boot_framebuffer_param(kind, f->kernel_release),
-                     f->kernel_release[0] ? f->kernel_release : "?");
+                probe_line_emit(
+                        e,
+                        "framebuffer %s%s: [mem 0x%llx-0x%llx] inside BAR %d of %s%s; released by %s on linux %s",
+                        h->name, driver, h->start, h->end, h->bar, d->address,
+                        d->boot_vga == 1 ? " (boot_vga=1)" : "",
+                        boot_framebuffer_param(kind, f->kernel_release),
+                        f->kernel_release[0] ? f->kernel_release : "?");
         }
 }
 
@@ -373,7 +391,7 @@ static bool meant_for_vfio(const PciDevice *d) {
 
 int probe_lines(const HostFacts *f, PciAddress *devices, size_t n_devices, probe_line_fn fn,
                 void *userdata) {
-        Emitter e = {.fn = fn, .userdata = userdata};
+        ProbeLineEmitter e = {.fn = fn, .userdata = userdata};
         if (!f->root)
                 return 0;
         emit_host(&e, f);

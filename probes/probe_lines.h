@@ -8,8 +8,22 @@
 #include <stddef.h>
 
 #include "vfioexplain/facts.h"
+#include "vfioexplain/macro.h"
 
 typedef int (*probe_line_fn)(const char *line, size_t len, void *userdata);
+
+/* Where the judging code of each layer writes its lines: after fn's first negative return nothing more is
+ * written, and r keeps that return for the caller. */
+typedef struct ProbeLineEmitter {
+        probe_line_fn fn;
+        void *userdata;
+        int r;
+} ProbeLineEmitter;
+
+void probe_line_emit(ProbeLineEmitter *e, const char *fmt, ...) _printf_(2, 3);
+
+/* What a display device's class code calls it, as the judging lines say it. */
+const char *probe_display_class_name(unsigned class_code);
 
 /* Host-wide lines, then the lines of each device in devices (addresses, normalised), including a
  * line saying a device is absent. Stops at and returns the first negative return of fn. */

@@ -1166,26 +1166,6 @@ int pve_load(const char *sysroot, unsigned vmid, const HostFacts *host, PveState
 /* ---------------------------------------------------------------------------------------------------- */
 /* Judging */
 
-typedef struct Emitter {
-        probe_line_fn fn;
-        void *userdata;
-        int r;
-} Emitter;
-
-static void pve_emit(Emitter *e, const char *fmt, ...) _printf_(2, 3);
-static void pve_emit(Emitter *e, const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-        if (e->r < 0)
-                return;
-        va_start(ap, fmt);
-        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return;
-        e->r = e->fn(buf, MIN((size_t) n, sizeof(buf) - 1), e->userdata);
-}
-
 /* The first device of a hostpci in the guest, "" when none is. */
 static const char *first_device(const PveState *s, unsigned index) {
         char id[16];
@@ -1194,19 +1174,6 @@ static const char *first_device(const PveState *s, unsigned index) {
                 if (strcmp(s->guest.hostdevs[i].id, id) == 0)
                         return s->guest.hostdevs[i].address;
         return "";
-}
-
-static const char *display_kind(unsigned class_code) {
-        switch (class_code >> 8) {
-        case 0x0301:
-                return "XGA controller";
-        case 0x0302:
-                return "3D controller";
-        case 0x0380:
-                return "display controller";
-        default:
-                return (class_code >> 16) == 0x03 ? "display controller" : "not a display device";
-        }
 }
 
 void pve_hostpci_value_for(const PveHostpci *h, const char *slot, char *out, size_t size) {
@@ -1224,7 +1191,7 @@ void pve_hostpci_value_for(const PveHostpci *h, const char *slot, char *out, siz
 }
 
 int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, void *userdata) {
-        Emitter e = {.fn = fn, .userdata = userdata};
+        ProbeLineEmitter e = {.fn = fn, .userdata = userdata};
         const PveVm *vm = &s->vm;
         bool pci = host && host->pci == KNOWN_PRESENT;
 
@@ -1234,16 +1201,18 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 const char *sep = addr[0] ? " " : "";
                 /* PCI.pm parse_hostpci_devices(): "q35 machine model is not enabled" */
                 if (h->pcie == PVE_BOOL_ON && !vm->q35)
-                        pve_emit(&e, "pve-vm %u: hostpci%u%s%s pcie=1: machine %s is not q35", vm->vmid,
-                                 h->index, sep, addr, vm->machine[0] ? vm->machine : "pc");
+                        probe_line_emit(&e, "pve-vm %u: hostpci%u%s%s pcie=1: machine %s is not q35",
+                                        vm->vmid, h->index, sep, addr, vm->machine[0] ? vm->machine : "pc");
                 if (h->mapping[0]) {
                         if (!s->mapping_file || !s->mapping[h->index].found)
-                                pve_emit(&e,
-                                         "pve-vm %u: hostpci%u: mapping %s: not in /etc/pve/mapping/pci.cfg",
-                                         vm->vmid, h->index, h->mapping);
+                                probe_line_emit(
+                                        &e,
+                                        "pve-vm %u: hostpci%u: mapping %s: not in /etc/pve/mapping/pci.cfg",
+                                        vm->vmid, h->index, h->mapping);
                         else if (!s->mapping[h->index].on_node)
-                                pve_emit(&e, "pve-vm %u: hostpci%u: mapping %s: no map for node %s",
-                                         vm->vmid, h->index, h->mapping, s->node[0] ? s->node : "(unknown)");
+                                probe_line_emit(&e, "pve-vm %u: hostpci%u: mapping %s: no map for node %s",
+                                                vm->vmid, h->index, h->mapping,
+                                                s->node[0] ? s->node : "(unknown)");
                         else if (pci) {
                                 /* Mapping/PCI.pm assert_valid(): each path's device, its ids, its group. */
                                 const PveMap *m = &s->mapping[h->index].map;
@@ -1253,21 +1222,21 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                                                  strchr(m->paths[k], '.') ? "" : ".0");
                                         const PciDevice *d = host_find_device(host, dev);
                                         if (!d) {
-                                                pve_emit(
+                                                probe_line_emit(
                                                         &e,
                                                         "pve-vm %u: hostpci%u %s: mapping %s: absent on node %s",
                                                         vm->vmid, h->index, dev, h->mapping, s->node);
                                                 continue;
                                         }
                                         if (d->vendor != m->vendor || d->device != m->device)
-                                                pve_emit(
+                                                probe_line_emit(
                                                         &e,
                                                         "pve-vm %u: hostpci%u %s: mapping %s: id=%04x:%04x expected, the device is %04x:%04x",
                                                         vm->vmid, h->index, dev, h->mapping, m->vendor,
                                                         m->device, d->vendor, d->device);
                                         else if (k == 0 && m->have_iommugroup && d->group == KNOWN_PRESENT &&
                                                  d->group_id != m->iommugroup)
-                                                pve_emit(
+                                                probe_line_emit(
                                                         &e,
                                                         "pve-vm %u: hostpci%u %s: mapping %s: iommugroup=%u expected, the device is in group %u",
                                                         vm->vmid, h->index, dev, h->mapping, m->iommugroup,
@@ -1281,33 +1250,33 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 /* x-vga=on reaches QEMU only with SeaBIOS (PCI.pm: not when bios is ovmf). */
                 if (h->x_vga == PVE_BOOL_ON && !vm->ovmf && d && d->class_code != 0) {
                         if ((d->class_code >> 8) != 0x0300)
-                                pve_emit(
+                                probe_line_emit(
                                         &e,
                                         "pve-vm %u: hostpci%u %s x-vga=1: class=%06x (%s) is not a VGA controller (0300xx)",
                                         vm->vmid, h->index, addr, d->class_code,
-                                        display_kind(d->class_code));
+                                        probe_display_class_name(d->class_code));
                         else if (d->boot_vga == 1 && !h->romfile[0])
-                                pve_emit(
+                                probe_line_emit(
                                         &e,
                                         "pve-vm %u: hostpci%u %s x-vga=1: the host's boot VGA (boot_vga=1), no romfile: SeaBIOS runs the ROM the host firmware has already run",
                                         vm->vmid, h->index, addr);
                 }
         }
         for (size_t i = 0; i < s->n_twice && e.r >= 0; i++)
-                pve_emit(&e, "pve-vm %u: hostpci%u %s: named again, by hostpci%u of the same VM", vm->vmid,
-                         s->twice[i].first, s->twice[i].address, s->twice[i].index);
+                probe_line_emit(&e, "pve-vm %u: hostpci%u %s: named again, by hostpci%u of the same VM",
+                                vm->vmid, s->twice[i].first, s->twice[i].address, s->twice[i].index);
         /* Other VMs of the node that name the same device, and QEMUs that hold it. */
         for (size_t i = 0; i < s->n_others && e.r >= 0; i++) {
                 const typeof(s->others[0]) *o = &s->others[i];
                 if (o->pid > 0)
-                        pve_emit(
+                        probe_line_emit(
                                 &e,
                                 "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which runs (QEMU pid %d)%s",
                                 vm->vmid, o->ours, o->address, o->vmid, o->hostpci, o->pid,
                                 o->reserved ? "; reserved for it in /run/qemu-server/pci-id-reservations"
                                             : "");
                 else
-                        pve_emit(
+                        probe_line_emit(
                                 &e,
                                 "pve-vm %u: hostpci%u %s: also in VM %u (hostpci%u), which is not running%s",
                                 vm->vmid, o->ours, o->address, o->vmid, o->hostpci,
@@ -1320,8 +1289,8 @@ int pve_probe_lines(const PveState *s, const HostFacts *host, probe_line_fn fn, 
                 for (size_t k = 0; k < s->n_others && !said; k++)
                         said = s->others[k].pid > 0 && strcmp(s->others[k].address, h->address) == 0;
                 if (q && !said && q->pid != s->own_pid)
-                        pve_emit(&e, "pve-vm %u: %s %s: held by QEMU pid %d, not this VM's", vm->vmid, h->id,
-                                 h->address, q->pid);
+                        probe_line_emit(&e, "pve-vm %u: %s %s: held by QEMU pid %d, not this VM's", vm->vmid,
+                                        h->id, h->address, q->pid);
         }
         return e.r;
 }

@@ -119,19 +119,6 @@ int rom_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_f
         return r;
 }
 
-static const char *display_class_name(unsigned class_code) {
-        switch (class_code >> 8) {
-        case 0x0301:
-                return "XGA controller";
-        case 0x0302:
-                return "3D controller";
-        case 0x0380:
-                return "display controller";
-        default:
-                return (class_code >> 16) == 0x03 ? "display controller" : "not a display device";
-        }
-}
-
 int vga_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_fn fn, void *userdata) {
         int r = 0;
         if (!host || !host->root)
@@ -143,7 +130,7 @@ int vga_probe_lines(const HostFacts *host, const RomfileRefs *refs, probe_line_f
                 char line[160];
                 int n = snprintf(line, sizeof(line),
                                  "vfio-pci %s x-vga=on: class=%06x (%s) is not a VGA controller (0300xx)",
-                                 d->address, d->class_code, display_class_name(d->class_code));
+                                 d->address, d->class_code, probe_display_class_name(d->class_code));
                 if (n > 0)
                         r = fn(line, MIN((size_t) n, sizeof(line) - 1), userdata);
         }
