@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "vfioexplain/analysis.h"
 #include "vfioexplain/rules.h"
@@ -39,4 +40,19 @@ static inline RuleSet *load_unit_rules(void) {
         diag_done(&d);
         assert_int_equal(r, 0);
         return rs;
+}
+
+/* s in rows of width bytes, each but the last followed by blanks up to pitch: a terminal's wrap as a console
+ * that pads its rows copies it. Rows that would not fit in cap bytes are left out. */
+static inline const char *pad_rows(const char *s, size_t width, size_t pitch, char *out, size_t cap) {
+        size_t o = 0, len = strlen(s);
+        for (size_t at = 0; at < len && o + pitch + 1 < cap; at += width) {
+                size_t n = len - at < width ? len - at : width;
+                memcpy(out + o, s + at, n);
+                o += n;
+                for (size_t k = n; at + n < len && k < pitch; k++)
+                        out[o++] = ' ';
+        }
+        out[o] = '\0';
+        return out;
 }

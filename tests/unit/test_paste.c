@@ -665,20 +665,6 @@ static void test_wrapped_lines(void **state) {
         assert_false(paste_wrap_in_word(span_from_str(colon80), span_from_str("Permission denied")));
 }
 
-/* s in rows of width bytes, each but the last padded with blanks to pitch, into out. */
-static const char *pad_rows(const char *s, size_t width, size_t pitch, char *out) {
-        size_t o = 0, len = strlen(s);
-        for (size_t at = 0; at < len; at += width) {
-                size_t n = len - at < width ? len - at : width;
-                memcpy(out + o, s + at, n);
-                o += n;
-                for (size_t k = n; at + n < len && k < pitch; k++)
-                        out[o++] = ' ';
-        }
-        out[o] = '\0';
-        return out;
-}
-
 /* A terminal's wrap copied as a run of blanks (a console that pads each row): the rows joined again, a blank
  * kept where the text had one at a row's end or start. */
 static void test_terminal_padding(void **state) {
@@ -690,19 +676,19 @@ static void test_terminal_padding(void **state) {
         static const char virsh[] =
                 "error: internal error: unable to execute QEMU command 'device_add': vfio error: "
                 "11f13de7-96f5-4833-a47d-111e11294c45: error getting device from group 149: Input/output error";
-        check_one(pad_rows(virsh, 80, 168, line), virsh, "terminal wrap");
+        check_one(pad_rows(virsh, 80, 168, line, sizeof(line)), virsh, "terminal wrap");
         /* a blank at the start of a row (in the run with the padding) and a word cut at the end of another
          */
         static const char qemu[] =
                 "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: failed "
                 "to setup container for group 15: Could not open '/dev/vfio/vfio': No such file or "
                 "directory";
-        check_one(pad_rows(qemu, 80, 168, line), qemu, "terminal wrap");
+        check_one(pad_rows(qemu, 80, 168, line, sizeof(line)), qemu, "terminal wrap");
         /* one run says nothing of the width: the other reading is a piece too (the row-31 prompt line) */
         pc = unwrap(
                 pad_rows("root@baremetal01:/home/s4nfs/gpubinder# ./nvidia-dev-ctl.py attach-mdev --hotplug "
                          "11f13de7-96f5-4833-a47d-111e11294c45 Win2019",
-                         79, 167, line),
+                         79, 167, line, sizeof(line)),
                 &n);
         assert_int_equal(n, 2);
         assert_memory_equal(pc[0].text.p, "./nvidia-dev-ctl.py attach-mdev --hotplug 11f13de7-", 51);

@@ -113,20 +113,6 @@ static bool redact(char *s) {
         return false;
 }
 
-/* s in rows of width bytes, each but the last followed by blanks up to pitch: a terminal's wrap as a console
- * that pads its rows copies it. */
-static void pad_rows(const char *s, size_t width, size_t pitch, char *out, size_t cap) {
-        size_t o = 0, len = strlen(s);
-        for (size_t at = 0; at < len && o + pitch + 1 < cap; at += width) {
-                size_t n = len - at < width ? len - at : width;
-                memcpy(out + o, s + at, n);
-                o += n;
-                for (size_t k = n; at + n < len && k < pitch; k++)
-                        out[o++] = ' ';
-        }
-        out[o] = '\0';
-}
-
 enum { SHAPE_MAX = 4096 };
 
 static void test_every_shape_of_every_example(void **state) {
