@@ -335,6 +335,10 @@ int rules_list(const RuleSet *rs, const RuleSources *sources, OutputFormat forma
                         json_object_object_add(o, "scope",
                                                json_object_new_string(c->host_scope ? "host" : "device"));
                         json_object_object_add(o, "means", json_object_new_string(c->means));
+                        /* Why a finding of this cause is shown in doubt, when its possible-unless holds for
+                         * none of its lines: null for a cause never in doubt. */
+                        json_object_object_add(o, "doubt",
+                                               c->doubt ? json_object_new_string(c->doubt) : NULL);
                         json_object_object_add(
                                 o, "rules", json_object_new_int64((int64_t) count_rules(rs, RULE_CAUSE, i)));
                         json_object_array_add(causes, o);

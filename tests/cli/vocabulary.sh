@@ -39,4 +39,23 @@ fail=0
 for id in $(comm -23 "$tmp/ids" "$tmp/defined"); do echo "FAIL: cause $id is listed but no rule file defines it"; fail=1; done
 for id in $(comm -13 "$tmp/ids" "$tmp/defined"); do echo "FAIL: cause $id is defined but not listed in tests/data/causes.ids"; fail=1; done
 [ "$fail" -eq 0 ] || exit 1
+# A cause's doubt (why a finding is shown in doubt) is in the list as the rule file says it, null where none.
+python3 - "$tmp/list" "$src/rules" <<'PY' || exit 1
+import glob, json, re, sys
+listed = {c["id"]: c for c in json.load(open(sys.argv[1]))["causes"]}
+want, cause = {}, None
+for path in sorted(glob.glob(sys.argv[2] + "/*.rules")):
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"\[(cause|rule|symptom|fact) ([^\]]+)\]", line)
+        if m:
+            cause = m.group(2) if m.group(1) == "cause" else None
+        elif cause and line.startswith("doubt = "):
+            want[cause] = line[len("doubt = "):].rstrip("\n")
+if not want:
+    sys.exit("FAIL: no cause of the shipped rules has a doubt: nothing to check")
+bad = [i for i, c in listed.items() if "doubt" not in c or c["doubt"] != want.get(i)]
+if bad:
+    sys.exit(f"FAIL: rules list --format json gives the wrong doubt for {bad[:5]}")
+print(f"ok: rules list gives the doubt of {len(want)} causes and null for the other {len(listed) - len(want)}")
+PY
 echo "all $(wc -l <"$tmp/ids") cause ids are listed and defined"
