@@ -1259,6 +1259,30 @@ static bool join_quote_open(const Analysis *a) {
         return open;
 }
 
+/* Whether the lines joined so far are a JSON record left open between two of its tokens: the head starts
+ * one ('{' and a key), and its braces and brackets are not all closed, outside a string. */
+static bool join_json_open(const Analysis *a) {
+        if (a->join.head_len < 2 || a->join.head[0] != '{' || a->join.head[1] != '"')
+                return false;
+        Span t = a->join.n == 0 ? span_make(a->join.head, a->join.head_len)
+                                : span_make(a->join.text, a->join.len);
+        bool string = false;
+        size_t depth = 0;
+        for (size_t i = 0; i < t.len; i++)
+                if (string) {
+                        if (t.p[i] == '\\')
+                                i++;
+                        else if (t.p[i] == '"')
+                                string = false;
+                } else if (t.p[i] == '"')
+                        string = true;
+                else if (t.p[i] == '{' || t.p[i] == '[')
+                        depth++;
+                else if ((t.p[i] == '}' || t.p[i] == ']') && depth-- == 0)
+                        return false; /* more closed than opened: no record */
+        return depth > 0 && !string;
+}
+
 /* The head copied into the joined text and evidence, before the first line joined to it. */
 static void join_begin(Analysis *a) {
         if (a->join.n > 0)
@@ -1300,6 +1324,24 @@ static void join_head(Analysis *a, int input, unsigned long lineno, const char *
         a->join.cri_open = false;
 }
 
+/* A line of a JSON record broken by hand between its tokens (paste_json_continues()), after the lines of it
+ * before: joined without a blank, as the record was one line. Returns true once the record is closed, to be
+ * read whole; a record never closed within the join's bounds is read only as its lines. */
+static bool join_json(Analysis *a, unsigned long lineno, const char *raw, size_t len) {
+        Span c = span_make(raw, len);
+        span_trim(&c);
+        if (a->join.n >= VX_JOIN_LINES_MAX || a->join.len + c.len >= VX_JOIN_BYTES_MAX ||
+            a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+                a->join.have = false;
+                return false;
+        }
+        join_begin(a);
+        memcpy(a->join.text + a->join.len, c.p, c.len);
+        a->join.len += c.len;
+        join_add_raw(a, lineno, raw, len, true);
+        return !join_json_open(a);
+}
+
 /* A record of containerd's or CRI-O's log: after a part ("P") of the same stream, what the container wrote
  * goes on in it without a blank, up to the record that ends the line ("F"), when the whole is read (within
  * the join's bounds: containerd's parts of 16 KiB are read alone, as they come). */
@@ -1339,6 +1381,9 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         if (len >= 32 && span_is_digit(raw[0]) && paste_cri_record(span_make(raw, len), &cri))
                 return join_cri(a, i, follows, lineno, raw, len, &cri);
         a->join.cri_open = false;
+        if (follows && !a->join.after_blank &&
+            paste_json_continues(join_last_line(a), span_make(raw, len)) && join_json_open(a))
+                return join_json(a, lineno, raw, len);
         if (is_blank_line(raw, len)) {
                 /* one blank line at a time inside an open quote; any other ends the message */
                 if (follows && !a->join.after_blank && a->join.n + 1 < VX_JOIN_LINES_MAX &&

@@ -184,6 +184,9 @@ static bool continues(Span head, Span next) {
         /* a CRI record's part: the record after it may go on with it (the analysis checks the stream) */
         if (head.len > 0 && span_is_digit(head.p[0]) && paste_cri_record(head, &cri) && cri.partial)
                 return true;
+        /* a JSON record broken by hand where its keys start: the analysis checks that the record is open */
+        if (paste_json_continues(head, next))
+                return true;
         bool head_blank = is_blank_span(head), next_blank = is_blank_span(next);
         if (head_blank || next_blank)
                 return head_blank != next_blank;

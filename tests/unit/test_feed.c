@@ -860,6 +860,105 @@ static void test_cri_partial_lines(void **state) {
         ruleset_free(rs);
 }
 
+/* A JSON log record broken by hand where its keys start (kubevirt/kubevirt#7371: a virt-launcher record in
+ * four lines, after "msg":, a comma and "reason":) is joined without blanks and read whole, either way; so
+ * is one broken before its commas and its closing brace. Never joined: whole records on lines of their own,
+ * a record left open before a new one, a line after a record that closed, a quoted message after a line of
+ * prose that ends with a colon. want NULL: nothing joined. */
+static void test_json_records(void **state) {
+        static const char reason[] =
+                "\"virError(Code=55, Domain=0, Message='Requested operation is not valid: Unmanaged PCI device "
+                "0000:c3:1b.1 must be manually detached from the host')\"";
+        /* "%s" in a line: the reason */
+        static const struct {
+                const char *text[5], *want;
+        } cases[] = {
+                {{"{\"component\":\"virt-launcher\",\"kind\":\"\",\"level\":\"error\",\"msg\":",
+                  "\"Failed to start VirtualMachineInstance with flags 0.\",\"name\":\"win2016\",",
+                  "\"namespace\":\"admin\",\"pos\":\"manager.go:928\",\"reason\":",
+                  "%s,\"timestamp\":\"2022-03-16T07:08:41.629668Z\",\"uid\":\"3f45d7ed-da5a-4e1d-a813-"
+                  "d5193fd27763\"}"},
+                 "joined with the 3 lines after it"},
+                {{"{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"Failed to start "
+                  "VirtualMachineInstance with flags 0.\"",
+                  ",\"reason\":%s", "}"},
+                 "joined with the 2 lines after it"},
+                {{"{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"Failed to start "
+                  "VirtualMachineInstance with flags 0.\",\"reason\":%s}",
+                  "{\"component\":\"virt-launcher\",\"level\":\"info\",\"msg\":\"Domain started.\"}"},
+                 NULL},
+                {{"{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":",
+                  "{\"component\":\"virt-launcher\",\"level\":\"error\",\"reason\":%s}"},
+                 NULL},
+                {{"{\"component\":\"virt-launcher\",\"level\":\"error\"}", ",\"reason\":%s}"}, NULL},
+                {{"The VMI does not start, virt-launcher says:", "%s"}, NULL},
+        };
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char path[] = "/tmp/vx-feed-json-XXXXXX";
+                FILE *f = create_temp(path);
+                for (size_t l = 0; l < ELEMENTSOF(cases[i].text) && cases[i].text[l]; l++) {
+                        const char *t = cases[i].text[l], *at = strstr(t, "%s");
+                        if (at)
+                                fprintf(f, "%.*s%s%s\n", (int) (at - t), t, reason, at + 2);
+                        else
+                                fprintf(f, "%s\n", t);
+                }
+                assert_int_equal(fclose(f), 0);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                /* the message read in every case: alone where a line holds all of it */
+                if (!strstr(got.json, "not-bound-to-vfio") && i != 4)
+                        fail_msg("case %zu: the message was not read: %s", i, got.json);
+                if (cases[i].want)
+                        assert_non_null(strstr(got.json, cases[i].want));
+                else if (strstr(got.json, "joined with"))
+                        fail_msg("case %zu: lines that are not one record joined: %s", i, got.json);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
+/* A JSON record broken by hand whose lines a block of the reader ends between: the block after holds no
+ * line that starts with '{' (which would have it read line by line), so its first lines are read because
+ * they go on with the block before's last (lines of 256 bytes, blanks after the text: every block ends after
+ * the same number of lines). last: the record's first line or its second is the first block's last. */
+static void test_json_record_across_blocks(void **state) {
+        static const char *const record[] = {
+                "{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"Failed to start "
+                "VirtualMachineInstance with flags 0.\",",
+                "\"name\":\"win2016\",\"namespace\":\"admin\",\"reason\":",
+                "\"virError(Code=55, Domain=0, Message='Requested operation is not valid: Unmanaged PCI device "
+                "0000:c3:1b.1 must be manually detached from the host')\",\"uid\":\"3f45d7ed\"}",
+        };
+        const unsigned per_block = (VX_LINE_MAX + VX_READ_CHUNK) / 256;
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned last = 0; last < 2; last++) {
+                char path[] = "/tmp/vx-feed-json-blocks-XXXXXX";
+                FILE *f = create_temp(path);
+                for (unsigned i = 1; i <= 2 * per_block + 10; i++) {
+                        char filler[256];
+                        unsigned at = i + last - per_block; /* 0: the record's first line */
+                        snprintf(filler, sizeof(filler),
+                                 "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up", i);
+                        fprintf(f, "%-255s\n", i + last >= per_block && at < 3 ? record[at] : filler);
+                }
+                assert_int_equal(fclose(f), 0);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_non_null(strstr(got.json, "not-bound-to-vfio"));
+                assert_non_null(strstr(got.json, "joined with the 2 lines after it"));
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* The binary cases stop reading and say why, as the line-by-line reading did. */
 static void test_binary(void **state) {
         RuleSet *rs = load_shipped_rules(NULL);
@@ -911,6 +1010,8 @@ int main(void) {
                 cmocka_unit_test(test_blank_line_across_blocks),
                 cmocka_unit_test(test_padded_wrap_across_literal),
                 cmocka_unit_test(test_cri_partial_lines),
+                cmocka_unit_test(test_json_records),
+                cmocka_unit_test(test_json_record_across_blocks),
         };
         return tests_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -1646,6 +1646,19 @@ bool paste_wrap_in_word(Span head, Span next) {
                 head.p[head.len - 1] != ':' && next.len > 0 && !is_blank(next.p[0]);
 }
 
+bool paste_json_continues(Span head, Span next) {
+        trim_end(&head);
+        if (head.len == 0 || next.len == 0)
+                return false;
+        char last = head.p[head.len - 1];
+        if (next.p[0] == '"')
+                return last == ':' || last == ',' || last == '{' || last == '[';
+        /* a value ended the line before: a member after it, or the record's end */
+        bool value_end = last == '"' || last == '}' || last == ']' || span_is_digit(last) || last == 'e' ||
+                last == 'l';
+        return value_end && (next.p[0] == '}' || span_starts_with(next, ",\""));
+}
+
 bool paste_is_structured(Span text) {
         static const char *const starts[] = {"time=", "ts=", "level=", "lvl=", "timestamp="};
         if (text.len > 1 && text.p[0] == '{')

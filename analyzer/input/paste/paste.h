@@ -101,6 +101,13 @@ bool paste_wrap_continues(Span head, Span next);
  * then joined without a blank. */
 bool paste_wrap_in_word(Span head, Span next);
 
+/* Whether next goes on with a JSON record that head, a line of it, leaves between two of its tokens: a
+ * record (a virt-launcher's, a Go program's) broken by hand where its keys start, after a key's colon or a
+ * member's comma (next starts with the '"' of a key or a value), or before a comma or the closing brace.
+ * Only the two lines are looked at: whether head's record is still open is the caller's to know. Both are
+ * lines as read, without their newline. */
+bool paste_json_continues(Span head, Span next);
+
 /* A line of containerd's or CRI-O's log (the CRI format: "2024-05-01T10:00:00.1Z stderr P text"): its
  * stream, whether it is a part of a line the container wrote ("P", which the records after it continue up
  * to an "F"), and what the container wrote. */
