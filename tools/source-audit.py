@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The source-coverage audit of the message inventory (issue 20): which error- and warning-level format strings
+of pinned releases of the kernel, QEMU and libvirt the inventory (rules/inventory/*.tsv) lists.
+
+  tools/source-audit.py extract SOURCE GITDIR REV RELEASE   lists the format strings of SOURCE's audited files
+                                                     at REV (the release RELEASE) of the git directory GITDIR
+                                                     into tests/data/source-audit/SOURCE.tsv
+  tools/source-audit.py check [--write]              compares every listed format with the inventory's rows and
+                                                     prints the figures per source and the formats not listed;
+                                                     exit 1 when a list's "# Covered:" line (or README's table)
+                                                     is not what it finds (--write rewrites them)
+
+The lists hold what the sources say (file, function, the call that prints, the format string as written); the
+check needs no source tree, so the suite runs it (tests/CMakeLists.txt, rules/source-audit). What "error level"
+means per source, and which files are read, is SOURCES below; docs/inventory.md says how to read the figures.
+"""
+import os
+import re
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+AUDIT_DIR = os.path.join(TOP, "tests", "data", "source-audit")
+INVENTORY_DIR = os.path.join(TOP, "rules", "inventory")
+README = os.path.join(TOP, "README.md")
+
+LINUX_LEVELS = r"(?:pr_(?:err|warn|warning|crit|alert|emerg)(?:_once|_ratelimited)?|" \
+        r"(?:dev|pci)_(?:err|warn|crit|alert|emerg)(?:_once|_ratelimited)?|dev_err_probe|" \
+        r"(?:dev_|pci_)?WARN(?:_ONCE|_RATELIMIT)?|kvm_err|" \
+        r"printk(?=\s*\(\s*KERN_(?:ERR|WARNING|CRIT|ALERT|EMERG)\b))"
+QEMU_LEVELS = r"(?:error_report(?:_once)?|warn_report(?:_once)?|error_setg(?:_errno)?|error_prepend|" \
+        r"error_propagate_prepend|hw_error|fprintf(?=\s*\(\s*stderr\b))"
+LIBVIRT_LEVELS = r"(?:virReportError|virReportSystemError|VIR_ERROR|VIR_WARN)"
+
+# program: the inventory's program column; files: paths (a directory: its *.c files, not recursive).
+SOURCES = {
+        "linux": dict(program="linux", levels=LINUX_LEVELS, files=[
+                "drivers/vfio/vfio_main.c", "drivers/vfio/group.c", "drivers/vfio/container.c",
+                "drivers/vfio/iommufd.c", "drivers/vfio/device_cdev.c", "drivers/vfio/virqfd.c",
+                "drivers/vfio/vfio_iommu_type1.c", "drivers/vfio/pci/vfio_pci.c",
+                "drivers/vfio/pci/vfio_pci_core.c", "drivers/vfio/pci/vfio_pci_config.c",
+                "drivers/vfio/pci/vfio_pci_intrs.c", "drivers/vfio/pci/vfio_pci_rdwr.c",
+                "drivers/vfio/pci/vfio_pci_igd.c", "drivers/iommu/iommu.c",
+                "drivers/iommu/iommufd/",  # but its selftest.c (CONFIG_IOMMUFD_TEST)
+                "drivers/iommu/intel/dmar.c", "drivers/iommu/intel/iommu.c",
+                "drivers/iommu/intel/irq_remapping.c", "drivers/iommu/intel/cap_audit.c",
+                "drivers/iommu/amd/init.c", "drivers/iommu/amd/iommu.c", "drivers/pci/pci.c",
+                "drivers/pci/probe.c", "drivers/pci/setup-res.c", "drivers/pci/setup-bus.c", "drivers/pci/rom.c",
+                "drivers/pci/quirks.c", "arch/x86/kvm/x86.c", "arch/x86/kvm/vmx/vmx.c", "arch/x86/kvm/svm/svm.c",
+                "virt/kvm/kvm_main.c"]),
+        "qemu": dict(program="qemu", levels=QEMU_LEVELS, files=[
+                "hw/vfio/pci.c", "hw/vfio/pci-quirks.c", "hw/vfio/igd.c", "hw/vfio/display.c",
+                "hw/vfio/container.c", "hw/vfio/container-legacy.c", "hw/vfio/container-base.c",
+                "hw/vfio/iommufd.c", "hw/vfio/device.c", "hw/vfio/helpers.c", "hw/vfio/region.c",
+                "hw/vfio/listener.c", "hw/vfio/common.c", "accel/kvm/kvm-all.c", "hw/i386/intel_iommu.c",
+                "hw/virtio/virtio-iommu.c", "backends/iommufd.c", "util/vfio-helpers.c"]),
+        "libvirt": dict(program="libvirt", levels=LIBVIRT_LEVELS, files=[
+                "src/util/virpci.c", "src/util/virhostdev.c", "src/hypervisor/virhostdev.c",
+                "src/qemu/qemu_hostdev.c"]),
+}
+
+STRING = r'"(?:[^"\\\n]|\\.)*"'
+TOKEN = re.compile(r'\s*(?:(' + STRING + r')|([A-Za-z_]\w*)|(\()|(\))|(,)|(.))', re.S)
+
+
+def git(gitdir, *args):
+        return subprocess.run(["git", "--git-dir", gitdir, *args], check=True, capture_output=True,
+                              text=True, errors="replace").stdout
+
+
+MACRO = re.compile(r"PRI\w+|\w+_PRI\w*|[A-Z][A-Z0-9_]*")
+
+
+def call_format(text, start):
+        """The format of the call whose '(' is at start: the first run of adjacent string literals (and the macros
+        between them, written <NAME>) among its arguments, or the second where the first is a bare "%s" (libvirt's
+        virReportError(code, "%s", _("text"))); None when it has none."""
+        depth, pos, runs, parts = 0, start, [], []
+        while pos < len(text):
+                m = TOKEN.match(text, pos)
+                if not m:
+                        break
+                pos = m.end()
+                lit, ident, opening, closing, comma, _ = m.groups()
+                if opening:
+                        depth += 1
+                elif closing:
+                        depth -= 1
+                if lit is not None:
+                        parts.append(lit[1:-1])
+                        continue
+                if ident and re.fullmatch(r"KERN_[A-Z]+", ident):
+                        continue
+                if ident and parts and MACRO.fullmatch(ident):
+                        parts.append("<" + ident + ">")
+                        continue
+                if opening and not parts:
+                        continue
+                if parts:
+                        while parts[-1].startswith("<"):
+                                parts.pop()
+                        runs.append("".join(parts))
+                        parts = []
+                        if len(runs) == 2 or runs[0] != "%s":
+                                break
+                if depth <= 0:
+                        break
+        if not runs or runs == ["%s"]:
+                return None  # "%s" of a message built elsewhere: no literal to check
+        return runs[1] if runs[0] == "%s" and len(runs) > 1 else runs[0]
+
+
+FUNCTION = re.compile(r"^(?!(?:if|for|while|switch|return|else|do)\b)(?:[A-Za-z_][\w \t\*]*?[ \t\*])?([A-Za-z_]\w*)\s*\(",
+                      re.M)
+
+
+def extract(source, gitdir, rev):
+        spec = SOURCES[source]
+        call = re.compile(r"\b(" + spec["levels"] + r")\s*\(")
+        paths = []
+        for path in spec["files"]:
+                if path.endswith("/"):
+                        listing = git(gitdir, "ls-tree", "--name-only", rev, path)
+                        paths += [p for p in listing.split() if p.endswith(".c") and not p.endswith("/selftest.c")]
+                elif git(gitdir, "ls-tree", "--name-only", rev, path).strip():
+                        paths.append(path)
+        rows = []
+        for path in paths:
+                text = git(gitdir, "show", f"{rev}:{path}")
+                text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
+                functions = [(m.start(), m.group(1)) for m in FUNCTION.finditer(text)]
+                for m in call.finditer(text):
+                        line_start = text.rfind("\n", 0, m.start()) + 1
+                        if text[line_start:m.start()].lstrip().startswith(("#", "//")):
+                                continue
+                        fmt = call_format(text, m.end() - 1)
+                        if fmt is None:
+                                continue
+                        function = "-"
+                        for at, name in functions:
+                                if at > m.start():
+                                        break
+                                function = name + "()"
+                        rows.append((path, function, m.group(1), fmt))
+        seen, unique = set(), []
+        for row in rows:
+                if row not in seen:
+                        seen.add(row)
+                        unique.append(row)
+        return paths, unique
+
+
+SPEC = re.compile(r"%(?:\d+\$)?[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|q|j|z|Z|t)?"
+                  r"(?:p[A-Za-z]+\d*|[diouxXeEfFgGaAcspnm%])")
+
+
+def normalize(fmt):
+        """A format as a comparable text: no trailing newline, each conversion and macro one '%', blanks folded."""
+        fmt = re.sub(r"<[A-Za-z_]\w*>", "%", fmt.replace("\\\"", "\""))
+        fmt = SPEC.sub("%", fmt)
+        fmt = re.sub(r"(?:\\n)+$", "", fmt.strip())
+        fmt = re.sub(r"\s+", " ", fmt).strip()
+        return fmt.casefold()
+
+
+def inventory_formats(program):
+        formats = []
+        for name in sorted(os.listdir(INVENTORY_DIR)):
+                if not name.endswith(".tsv"):
+                        continue
+                with open(os.path.join(INVENTORY_DIR, name), encoding="utf-8") as f:
+                        for number, line in enumerate(f, 1):
+                                cols = line.rstrip("\n").split("\t")
+                                if line.startswith("#") or len(cols) != 9 or cols[0] != program:
+                                        continue
+                                formats.append((normalize(cols[4]), f"{name}:{number}"))
+        return formats
+
+
+def covering_row(fmt, formats):
+        """The inventory row that lists this format, or None. A format with "\\n" inside prints one line per part:
+        it is listed when every part with words is. A row may give the format with the prefix its program puts
+        before it ("DMAR: ", "{fw_bug}"), or end earlier or later than it (a part of a message printed in pieces):
+        where the shorter text has 16 characters or more, that counts too."""
+        norm = normalize(fmt)
+        exact = {f: where for f, where in formats}
+        if norm in exact:
+                return exact[norm]
+        parts = [p for p in (normalize(p) for p in re.split(r"\\n", fmt)) if re.search(r"[a-z]{3}", p)]
+        if len(parts) > 1 and all(p in exact for p in parts):
+                return exact[parts[0]]
+        for f, where in formats:
+                if (len(norm) >= 16 and f.endswith(norm)) or (len(min(f, norm, key=len)) >= 16 and
+                                                               (f.startswith(norm) or norm.startswith(f))):
+                        return where
+        return None
+
+
+def load_list(source):
+        header, rows = [], []
+        with open(os.path.join(AUDIT_DIR, source + ".tsv"), encoding="utf-8") as f:
+                for line in f:
+                        if line.startswith("#"):
+                                header.append(line)
+                        elif line.strip():
+                                rows.append(tuple(line.rstrip("\n").split("\t")))
+        return header, rows
+
+
+def covered_line(found, wordless, outside, audited, covered):
+        share = 100.0 * covered / audited if audited else 0.0
+        return (f"# Covered: {covered} of {audited} ({share:.1f}%) have an inventory row; {found} format strings "
+                f"found, {wordless} without words, {outside} outside a passthrough path (scope.tsv).\n")
+
+
+def load_scope():
+        """tests/data/source-audit/scope.tsv: the functions of the audited files that are not on a passthrough path
+        (source, file, a regular expression the whole function name matches, why), as the inventory's headers say
+        under "Not listed"."""
+        scope = []
+        with open(os.path.join(AUDIT_DIR, "scope.tsv"), encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                        if line.startswith("#") or not line.strip():
+                                continue
+                        cols = line.rstrip("\n").split("\t")
+                        if len(cols) != 4 or not cols[3].strip():
+                                raise SystemExit(f"scope.tsv:{number}: want source, file, function, reason")
+                        scope.append((cols[0], cols[1], re.compile(cols[2]), f"scope.tsv:{number}"))
+        return scope
+
+
+def out_of_scope(source, row, scope):
+        function = row[1][:-2] if row[1].endswith("()") else row[1]
+        for s, path, pattern, where in scope:
+                if s == source and path == row[0] and pattern.fullmatch(function):
+                        return where
+        return None
+
+
+def check(write):
+        failures, table = 0, []
+        scope = load_scope()
+        for source, spec in SOURCES.items():
+                path = os.path.join(AUDIT_DIR, source + ".tsv")
+                if not os.path.exists(path):
+                        print(f"FAIL: {path} is missing: run tools/source-audit.py extract {source} GITDIR REV RELEASE")
+                        failures += 1
+                        continue
+                header, rows = load_list(source)
+                formats = inventory_formats(spec["program"])
+                wordless = [r for r in rows if not re.search(r"[A-Za-z]{3}", SPEC.sub("", r[3]))]
+                outside = [r for r in rows if r not in wordless and out_of_scope(source, r, scope)]
+                audited = [r for r in rows if r not in wordless and r not in outside]
+                missing = [r for r in audited if covering_row(r[3], formats) is None]
+                per_file = {}
+                for r in audited:
+                        f = per_file.setdefault(r[0], [0, 0])
+                        f[0] += 1
+                        f[1] += r not in missing
+                covered = len(audited) - len(missing)
+                want = covered_line(len(rows), len(wordless), len(outside), len(audited), covered)
+                table.append((source, len(rows), len(outside) + len(wordless), len(audited), covered))
+                print(f"{source}: {want[len('# Covered: '):].strip()}")
+                for name, (n, c) in sorted(per_file.items()):
+                        print(f"  {name}: {c} of {n}")
+                for r in missing:
+                        print(f"  not listed: {r[0]} {r[1]} {r[2]}: {r[3]}")
+                old = [h for h in header if h.startswith("# Covered: ")]
+                if old != [want]:
+                        if write:
+                                header = [h if not h.startswith("# Covered: ") else want for h in header]
+                                with open(path, "w", encoding="utf-8") as f:
+                                        f.writelines(header)
+                                        f.writelines("\t".join(r) + "\n" for r in rows)
+                        else:
+                                print(f"FAIL: {path}: its figures line should read:\n{want.rstrip()}")
+                                failures += 1
+        audited = sum(t[3] for t in table)
+        covered = sum(t[4] for t in table)
+        lines = ["| source | release | format strings | not audited | audited | with an inventory row | share |\n",
+                 "|---|---|---:|---:|---:|---:|---:|\n"]
+        for source, found, skipped, n, c in table + [("all", sum(t[1] for t in table), sum(t[2] for t in table),
+                                                     audited, covered)]:
+                release = "-"
+                if source != "all":
+                        first = load_list(source)[0][0]
+                        release = re.search(r"\(([^)]*)\)", first).group(1)
+                lines.append(f"| {source} | {release} | {found} | {skipped} | {n} | {c} | "
+                             f"{100.0 * c / n if n else 0:.1f}% |\n")
+        with open(README, encoding="utf-8") as f:
+                readme = f.readlines()
+        try:
+                begin = next(i for i, l in enumerate(readme) if l.startswith("<!-- source audit figures:"))
+                end = next(i for i, l in enumerate(readme) if l.startswith("<!-- end of source audit figures"))
+        except StopIteration:
+                print("FAIL: README.md has no source audit figures between their markers")
+                return 1
+        if readme[begin + 1:end] != lines:
+                if write:
+                        readme[begin + 1:end] = lines
+                        with open(README, "w", encoding="utf-8") as f:
+                                f.writelines(readme)
+                else:
+                        print("FAIL: README.md's source audit figures are stale: run tools/source-audit.py check --write")
+                        failures += 1
+        return 1 if failures else 0
+
+
+def main(argv):
+        if len(argv) == 5 and argv[0] == "extract" and argv[1] in SOURCES:
+                source, gitdir, rev, release = argv[1:]
+                commit = git(gitdir, "rev-parse", rev).strip()
+                paths, rows = extract(source, gitdir, commit)
+                os.makedirs(AUDIT_DIR, exist_ok=True)
+                with open(os.path.join(AUDIT_DIR, source + ".tsv"), "w", encoding="utf-8") as f:
+                        f.write(f"# {source}.tsv: the error- and warning-level format strings of {source} at "
+                                f"commit {commit} ({release}), written by tools/source-audit.py extract; docs/inventory.md.\n")
+                        f.write(f"# Files: {' '.join(paths)}\n")
+                        f.write("# Covered: -\n")
+                        f.write("# file\tfunction\tcall\tformat\n")
+                        f.writelines("\t".join(r) + "\n" for r in rows)
+                return 0
+        if argv in (["check"], ["check", "--write"]):
+                return check(len(argv) == 2)
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+        sys.exit(main(sys.argv[1:]))
