@@ -156,7 +156,9 @@ SPEC = re.compile(r"%(?:\d+\$)?[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l
 
 
 def normalize(fmt):
-        """A format as a comparable text: no trailing newline, each conversion and macro one '%', blanks folded."""
+        """A format as a comparable text: no leading macro (the inventory writes {FW_BUG}, the extraction drops it), no
+        trailing newline, each other conversion and macro one '%', blanks folded."""
+        fmt = re.sub(r"^(?:\s*(?:\{[A-Za-z_]\w*\}|<[A-Za-z_]\w*>))+", "", fmt)  # FW_BUG, KERN_ERR, PFX ...
         fmt = re.sub(r"<[A-Za-z_]\w*>", "%", fmt.replace("\\\"", "\""))
         fmt = SPEC.sub("%", fmt)
         fmt = re.sub(r"(?:\\n)+$", "", fmt.strip())
