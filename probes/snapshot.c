@@ -543,11 +543,7 @@ static int put_pretty(StrBuf *out, const char *sep, size_t indent, const char *k
         strbuf_append(out, spaces, indent);
         if (key)
                 strbuf_printf(out, "\"%s\": ", key);
-        for (const char *nl; (nl = memchr(s, '\n', len)); len -= (size_t) (nl + 1 - s), s = nl + 1) {
-                strbuf_append(out, s, (size_t) (nl + 1 - s));
-                strbuf_append(out, spaces, indent);
-        }
-        strbuf_append(out, s, len);
+        strbuf_append_indented(out, s, len, indent);
 out:
         json_object_put(v);
         return r;

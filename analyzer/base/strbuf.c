@@ -48,6 +48,19 @@ void strbuf_putc(StrBuf *b, char c) {
         strbuf_append(b, &c, 1);
 }
 
+void strbuf_append_indented(StrBuf *b, const char *s, size_t n, size_t indent) {
+        static const char blanks[] = "                ";
+        for (const char *nl; (nl = memchr(s, '\n', n)); n -= (size_t) (nl + 1 - s), s = nl + 1) {
+                strbuf_append(b, s, (size_t) (nl + 1 - s));
+                for (size_t left = indent; left > 0;) {
+                        size_t k = MIN(left, sizeof(blanks) - 1);
+                        strbuf_append(b, blanks, k);
+                        left -= k;
+                }
+        }
+        strbuf_append(b, s, n);
+}
+
 void strbuf_printf(StrBuf *b, const char *fmt, ...) {
         va_list ap, aq;
         va_start(ap, fmt);

@@ -19,6 +19,8 @@ void strbuf_append(StrBuf *b, const char *s, size_t n);
 void strbuf_puts(StrBuf *b, const char *s);
 void strbuf_putc(StrBuf *b, char c);
 void strbuf_printf(StrBuf *b, const char *fmt, ...) _printf_(2, 3);
+/* s, each of its line breaks followed by indent blanks: a pretty-printed text nested deeper as it stands. */
+void strbuf_append_indented(StrBuf *b, const char *s, size_t n, size_t indent);
 void strbuf_reset(StrBuf *b);
 void strbuf_done(StrBuf *b);
 /* Frees a scratch buffer built for INTO: an allocation it failed is INTO's failure too. */

@@ -233,20 +233,14 @@ int output_put_json(StrBuf *out, struct json_object *o, bool pretty) {
  * (a JSON string holds no raw newline, so each one starts a line). Takes o; NULL is null, as json-c writes a
  * member added without a value. */
 static int put_nested(StrBuf *out, struct json_object *o, size_t indent) {
-        static const char spaces[] = "        ";
         size_t len;
         const char *s = json_object_to_json_string_length(o, JSON_FLAGS(true), &len);
 
-        assert(indent <= sizeof(spaces) - 1);
         if (!s) {
                 json_object_put(o);
                 return -ENOMEM;
         }
-        for (const char *nl; (nl = memchr(s, '\n', len)); len -= (size_t) (nl + 1 - s), s = nl + 1) {
-                strbuf_append(out, s, (size_t) (nl + 1 - s));
-                strbuf_append(out, spaces, indent);
-        }
-        strbuf_append(out, s, len);
+        strbuf_append_indented(out, s, len, indent);
         json_object_put(o);
         return 0;
 }

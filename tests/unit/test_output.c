@@ -499,6 +499,23 @@ static void test_doubted_shown(void **state) {
         analysis_free(a);
 }
 
+/* A pretty-printed text nested deeper: every line after a break indented, deeper than one run of blanks too.
+ */
+static void test_append_indented(void **state) {
+        (void) state;
+        StrBuf b = {0};
+        strbuf_append_indented(&b, "{\n  \"a\": 1\n}", 13, 2);
+        assert_string_equal(strbuf_str(&b), "{\n    \"a\": 1\n  }");
+        strbuf_reset(&b);
+        strbuf_append_indented(&b, "x\ny", 3, 20);
+        assert_string_equal(strbuf_str(&b), "x\n                    y");
+        strbuf_reset(&b);
+        strbuf_append_indented(&b, "no break", 8, 4);
+        assert_string_equal(strbuf_str(&b), "no break");
+        assert_false(strbuf_failed(&b));
+        strbuf_done(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text),
@@ -514,6 +531,7 @@ int main(void) {
                 cmocka_unit_test(test_explanations_use_their_own_line),
                 cmocka_unit_test(test_all_ruled_out_listed),
                 cmocka_unit_test(test_doubted_shown),
+                cmocka_unit_test(test_append_indented),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
