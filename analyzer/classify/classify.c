@@ -510,6 +510,22 @@ static void add_embedded_qemu(Line *l) {
         }
 }
 
+/* The view of a message a journal or syslog line carries from src: QEMU's own location prefix taken off, and
+ * the QEMU text a libvirt message quotes as a view of its own. */
+static void set_message_view(Line *l, Source src, Span msg) {
+        if (src == SOURCE_QEMU) {
+                Line q = {0};
+                if (parse_qemu(msg, &q, true)) {
+                        l->location = q.location;
+                        memcpy(l->location_address, q.location_address, sizeof(l->location_address));
+                        msg = q.views[0].text;
+                }
+        }
+        set_view(l, src, msg);
+        if (src == SOURCE_LIBVIRT)
+                add_embedded_qemu(l);
+}
+
 /* dmesg -x "kern  :err   : " */
 static bool eat_decode_prefix(Span *s, int *prio) {
         static const char *const levels[] = {"emerg", "alert",  "crit", "err",
@@ -677,17 +693,7 @@ static void journal_after_ident(Span t, double mono, Line *l) {
                         t = k;
                 }
         }
-        if (src == SOURCE_QEMU) {
-                Line q = {0};
-                if (parse_qemu(t, &q, true)) {
-                        l->location = q.location;
-                        memcpy(l->location_address, q.location_address, sizeof(l->location_address));
-                        t = q.views[0].text;
-                }
-        }
-        set_view(l, src, t);
-        if (src == SOURCE_LIBVIRT)
-                add_embedded_qemu(l);
+        set_message_view(l, src, t);
 }
 
 /* The rest of a journal line once its stamp (before[0..t)) is eaten; mono >= 0 for short-monotonic's. */
@@ -829,17 +835,7 @@ static void classify_fields(const LineFields *f, LineFormat format, Line *l) {
                 src = SOURCE_KERNEL;
         else
                 src = source_of_ident(f->identifier);
-        if (src == SOURCE_QEMU) {
-                Line q = {0};
-                if (parse_qemu(msg, &q, true)) {
-                        l->location = q.location;
-                        memcpy(l->location_address, q.location_address, sizeof(l->location_address));
-                        msg = q.views[0].text;
-                }
-        }
-        set_view(l, src, msg);
-        if (src == SOURCE_LIBVIRT)
-                add_embedded_qemu(l);
+        set_message_view(l, src, msg);
 }
 
 static bool parse_json(LineClassifier *c, Span s, Line *l) {
