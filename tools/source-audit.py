@@ -4,8 +4,9 @@
 of pinned releases of the kernel, QEMU and libvirt the inventory (rules/inventory/*.tsv) lists.
 
   tools/source-audit.py extract SOURCE GITDIR REV RELEASE   lists the format strings of SOURCE's audited files
-                                                     at REV (the release RELEASE) of the git directory GITDIR
-                                                     into tests/data/source-audit/SOURCE.tsv
+                                                     at REV (the release RELEASE, e.g. 6.14) of the git
+                                                     directory GITDIR into tests/data/source-audit/
+                                                     SOURCE-RELEASE.tsv; REV "-": GITDIR is a plain directory
   tools/source-audit.py check [--write]              compares every listed format with the inventory's rows and
                                                      prints the figures per source and the formats not listed;
                                                      exit 1 when a list's "# Covered:" line (or README's table)
@@ -36,24 +37,27 @@ LIBVIRT_LEVELS = r"(?:virReportError|virReportSystemError|VIR_ERROR|VIR_WARN)"
 # program: the inventory's program column; files: paths (a directory: its *.c files, not recursive).
 SOURCES = {
         "linux": dict(program="linux", levels=LINUX_LEVELS, files=[
-                "drivers/vfio/vfio_main.c", "drivers/vfio/group.c", "drivers/vfio/container.c",
+                "drivers/vfio/vfio.c", "drivers/vfio/vfio_main.c", "drivers/vfio/group.c", "drivers/vfio/container.c",
                 "drivers/vfio/iommufd.c", "drivers/vfio/device_cdev.c", "drivers/vfio/virqfd.c",
                 "drivers/vfio/vfio_iommu_type1.c", "drivers/vfio/pci/vfio_pci.c",
                 "drivers/vfio/pci/vfio_pci_core.c", "drivers/vfio/pci/vfio_pci_config.c",
                 "drivers/vfio/pci/vfio_pci_intrs.c", "drivers/vfio/pci/vfio_pci_rdwr.c",
                 "drivers/vfio/pci/vfio_pci_igd.c", "drivers/iommu/iommu.c",
                 "drivers/iommu/iommufd/",  # but its selftest.c (CONFIG_IOMMUFD_TEST)
-                "drivers/iommu/intel/dmar.c", "drivers/iommu/intel/iommu.c",
+                "drivers/iommu/intel/dmar.c", "drivers/iommu/intel/iommu.c", "drivers/iommu/dmar.c",
+                "drivers/iommu/intel-iommu.c", "drivers/iommu/intel_irq_remapping.c", "drivers/iommu/amd_iommu_init.c",
+                "drivers/iommu/amd_iommu.c",
                 "drivers/iommu/intel/irq_remapping.c", "drivers/iommu/intel/cap_audit.c",
                 "drivers/iommu/amd/init.c", "drivers/iommu/amd/iommu.c", "drivers/pci/pci.c",
                 "drivers/pci/probe.c", "drivers/pci/setup-res.c", "drivers/pci/setup-bus.c", "drivers/pci/rom.c",
                 "drivers/pci/quirks.c", "arch/x86/kvm/x86.c", "arch/x86/kvm/vmx/vmx.c", "arch/x86/kvm/svm/svm.c",
+                "arch/x86/kvm/vmx.c", "arch/x86/kvm/svm.c",
                 "virt/kvm/kvm_main.c"]),
         "qemu": dict(program="qemu", levels=QEMU_LEVELS, files=[
                 "hw/vfio/pci.c", "hw/vfio/pci-quirks.c", "hw/vfio/igd.c", "hw/vfio/display.c",
                 "hw/vfio/container.c", "hw/vfio/container-legacy.c", "hw/vfio/container-base.c",
                 "hw/vfio/iommufd.c", "hw/vfio/device.c", "hw/vfio/helpers.c", "hw/vfio/region.c",
-                "hw/vfio/listener.c", "hw/vfio/common.c", "accel/kvm/kvm-all.c", "hw/i386/intel_iommu.c",
+                "hw/vfio/listener.c", "hw/vfio/common.c", "hw/misc/vfio.c", "accel/kvm/kvm-all.c", "kvm-all.c", "hw/i386/intel_iommu.c",
                 "hw/virtio/virtio-iommu.c", "backends/iommufd.c", "util/vfio-helpers.c"]),
         "libvirt": dict(program="libvirt", levels=LIBVIRT_LEVELS, files=[
                 "src/util/virpci.c", "src/util/virhostdev.c", "src/hypervisor/virhostdev.c",
@@ -118,16 +122,30 @@ FUNCTION = re.compile(r"^(?!(?:if|for|while|switch|return|else|do)\b)(?:[A-Za-z_
 def extract(source, gitdir, rev):
         spec = SOURCES[source]
         call = re.compile(r"\b(" + spec["levels"] + r")\s*\(")
+
+        def listing(path):
+                if rev == "-":
+                        full = os.path.join(gitdir, path)
+                        if path.endswith("/"):
+                                return [path + n for n in sorted(os.listdir(full))] if os.path.isdir(full) else []
+                        return [path] if os.path.isfile(full) else []
+                return git(gitdir, "ls-tree", "--name-only", rev, path).split()
+
+        def read(path):
+                if rev == "-":
+                        with open(os.path.join(gitdir, path), encoding="utf-8", errors="replace") as f:
+                                return f.read()
+                return git(gitdir, "show", f"{rev}:{path}")
+
         paths = []
         for path in spec["files"]:
                 if path.endswith("/"):
-                        listing = git(gitdir, "ls-tree", "--name-only", rev, path)
-                        paths += [p for p in listing.split() if p.endswith(".c") and not p.endswith("/selftest.c")]
-                elif git(gitdir, "ls-tree", "--name-only", rev, path).strip():
+                        paths += [p for p in listing(path) if p.endswith(".c") and not p.endswith("/selftest.c")]
+                elif listing(path):
                         paths.append(path)
         rows = []
         for path in paths:
-                text = git(gitdir, "show", f"{rev}:{path}")
+                text = read(path)
                 text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
                 functions = [(m.start(), m.group(1)) for m in FUNCTION.finditer(text)]
                 for m in call.finditer(text):
@@ -166,6 +184,9 @@ def normalize(fmt):
         return fmt.casefold()
 
 
+DISPOSITION = {}  # "FILE.tsv:LINE" of an inventory row: its disposition
+
+
 def inventory_formats(program):
         formats = []
         for name in sorted(os.listdir(INVENTORY_DIR)):
@@ -176,32 +197,51 @@ def inventory_formats(program):
                                 cols = line.rstrip("\n").split("\t")
                                 if line.startswith("#") or len(cols) != 9 or cols[0] != program:
                                         continue
-                                formats.append((normalize(cols[4]), f"{name}:{number}"))
+                                formats.append((normalize(cols[4]), f"{name}:{number}", area(cols[1])))
+                                DISPOSITION[f"{name}:{number}"] = cols[6]
         return formats
 
 
-def covering_row(fmt, formats):
+def area(path):
+        """The part of a source tree a file is in (drivers/iommu, hw/vfio, src/util): files move inside it."""
+        return "/".join(path.split("/")[:2])
+
+
+def covering_row(fmt, path, formats):
         """The inventory row that lists this format, or None. A format with "\\n" inside prints one line per part:
-        it is listed when every part with words is. A row may give the format with the prefix its program puts
-        before it ("DMAR: ", "{fw_bug}"), or end earlier or later than it (a part of a message printed in pieces):
-        where the shorter text has 16 characters or more, that counts too."""
+        it is listed when every part with words is. A row of the same area of the tree may give the format with the
+        prefix its program puts before it ("DMAR: ", "{fw_bug}"), or end earlier or later than it (a part of a
+        message printed in pieces): where the shorter text has 16 characters or more, that counts too."""
         norm = normalize(fmt)
-        exact = {f: where for f, where in formats}
+        exact = {f: where for f, where, _ in formats}
         if norm in exact:
                 return exact[norm]
         parts = [p for p in (normalize(p) for p in re.split(r"\\n", fmt)) if re.search(r"[a-z]{3}", p)]
         if len(parts) > 1 and all(p in exact for p in parts):
                 return exact[parts[0]]
-        for f, where in formats:
+        for f, where, row_area in formats:
+                if row_area != area(path):
+                        continue
                 if (len(norm) >= 16 and f.endswith(norm)) or (len(min(f, norm, key=len)) >= 16 and
                                                                (f.startswith(norm) or norm.startswith(f))):
                         return where
         return None
 
 
-def load_list(source):
+def audit_lists():
+        """(source, release, path) of every list, by source and release."""
+        lists = []
+        for name in os.listdir(AUDIT_DIR):
+                m = re.fullmatch(r"([a-z]+)-([0-9][0-9.]*)\.tsv", name)
+                if m and m.group(1) in SOURCES:
+                        lists.append((m.group(1), m.group(2), os.path.join(AUDIT_DIR, name)))
+        order = list(SOURCES)
+        return sorted(lists, key=lambda t: (order.index(t[0]), [-int(n) for n in t[1].split(".")]))
+
+
+def load_list(path):
         header, rows = [], []
-        with open(os.path.join(AUDIT_DIR, source + ".tsv"), encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
                 for line in f:
                         if line.startswith("#"):
                                 header.append(line)
@@ -210,16 +250,20 @@ def load_list(source):
         return header, rows
 
 
-def covered_line(found, wordless, outside, audited, covered):
+KINDS = ("cause", "symptom", "fact", "benign")
+
+
+def covered_line(found, wordless, outside, audited, covered, kinds):
         share = 100.0 * covered / audited if audited else 0.0
-        return (f"# Covered: {covered} of {audited} ({share:.1f}%) have an inventory row; {found} format strings "
-                f"found, {wordless} without words, {outside} outside a passthrough path (scope.tsv).\n")
+        return (f"# Covered: {covered} of {audited} ({share:.1f}%) have an inventory row (" +
+                ", ".join(f"{k} {n}" for k, n in zip(KINDS, kinds)) + f"); {found} format strings found, {wordless} "
+                f"prefixes or without words, {outside} outside a passthrough path (scope.tsv).\n")
 
 
 def load_scope():
         """tests/data/source-audit/scope.tsv: the functions of the audited files that are not on a passthrough path
-        (source, file, a regular expression the whole function name matches, why), as the inventory's headers say
-        under "Not listed"."""
+        (source; a regular expression the whole file name matches, and one the whole function name matches; why),
+        as the inventory's headers say under "Not listed"."""
         scope = []
         with open(os.path.join(AUDIT_DIR, "scope.tsv"), encoding="utf-8") as f:
                 for number, line in enumerate(f, 1):
@@ -228,14 +272,14 @@ def load_scope():
                         cols = line.rstrip("\n").split("\t")
                         if len(cols) != 4 or not cols[3].strip():
                                 raise SystemExit(f"scope.tsv:{number}: want source, file, function, reason")
-                        scope.append((cols[0], cols[1], re.compile(cols[2]), f"scope.tsv:{number}"))
+                        scope.append((cols[0], re.compile(cols[1]), re.compile(cols[2]), f"scope.tsv:{number}"))
         return scope
 
 
 def out_of_scope(source, row, scope):
         function = row[1][:-2] if row[1].endswith("()") else row[1]
         for s, path, pattern, where in scope:
-                if s == source and path == row[0] and pattern.fullmatch(function):
+                if s == source and path.fullmatch(row[0]) and pattern.fullmatch(function):
                         return where
         return None
 
@@ -243,27 +287,31 @@ def out_of_scope(source, row, scope):
 def check(write):
         failures, table = 0, []
         scope = load_scope()
-        for source, spec in SOURCES.items():
-                path = os.path.join(AUDIT_DIR, source + ".tsv")
-                if not os.path.exists(path):
-                        print(f"FAIL: {path} is missing: run tools/source-audit.py extract {source} GITDIR REV RELEASE")
+        lists = audit_lists()
+        for source in SOURCES:
+                if not any(t[0] == source for t in lists):
+                        print(f"FAIL: no list of {source}: run tools/source-audit.py extract {source} GITDIR REV RELEASE")
                         failures += 1
-                        continue
-                header, rows = load_list(source)
+        for source, release, path in lists:
+                spec = SOURCES[source]
+                header, rows = load_list(path)
                 formats = inventory_formats(spec["program"])
-                wordless = [r for r in rows if not re.search(r"[A-Za-z]{3}", SPEC.sub("", r[3]))]
+                wordless = [r for r in rows if not re.search(r"[A-Za-z]{3}", SPEC.sub("", r[3])) or
+                            (r[2] in ("error_prepend", "error_propagate_prepend") and r[3].endswith(": "))]
                 outside = [r for r in rows if r not in wordless and out_of_scope(source, r, scope)]
                 audited = [r for r in rows if r not in wordless and r not in outside]
-                missing = [r for r in audited if covering_row(r[3], formats) is None]
+                rows_of = {r: covering_row(r[3], r[0], formats) for r in audited}
+                missing = [r for r in audited if rows_of[r] is None]
+                kinds = [sum(1 for w in rows_of.values() if w and DISPOSITION[w] == k) for k in KINDS]
                 per_file = {}
                 for r in audited:
                         f = per_file.setdefault(r[0], [0, 0])
                         f[0] += 1
                         f[1] += r not in missing
                 covered = len(audited) - len(missing)
-                want = covered_line(len(rows), len(wordless), len(outside), len(audited), covered)
-                table.append((source, len(rows), len(outside) + len(wordless), len(audited), covered))
-                print(f"{source}: {want[len('# Covered: '):].strip()}")
+                want = covered_line(len(rows), len(wordless), len(outside), len(audited), covered, kinds)
+                table.append((source, release, len(rows), len(outside) + len(wordless), len(audited), covered, *kinds))
+                print(f"{source} {release}: {want[len('# Covered: '):].strip()}")
                 for name, (n, c) in sorted(per_file.items()):
                         print(f"  {name}: {c} of {n}")
                 for r in missing:
@@ -278,18 +326,15 @@ def check(write):
                         else:
                                 print(f"FAIL: {path}: its figures line should read:\n{want.rstrip()}")
                                 failures += 1
-        audited = sum(t[3] for t in table)
-        covered = sum(t[4] for t in table)
-        lines = ["| source | release | format strings | not audited | audited | with an inventory row | share |\n",
-                 "|---|---|---:|---:|---:|---:|---:|\n"]
-        for source, found, skipped, n, c in table + [("all", sum(t[1] for t in table), sum(t[2] for t in table),
-                                                     audited, covered)]:
-                release = "-"
-                if source != "all":
-                        first = load_list(source)[0][0]
-                        release = re.search(r"\(([^)]*)\)", first).group(1)
-                lines.append(f"| {source} | {release} | {found} | {skipped} | {n} | {c} | "
-                             f"{100.0 * c / n if n else 0:.1f}% |\n")
+        lines = ["| source | release | format strings | not audited | audited | with an inventory row | share | "
+                 "cause | symptom | fact | benign |\n", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"]
+        for source in list(SOURCES) + ["all"]:
+                mine = [t for t in table if t[0] == source]
+                if source == "all":
+                        mine = [("all", "-", *(sum(t[i] for t in table) for i in range(2, 10)))]
+                for _, release, found, skipped, n, c, *kinds in mine:
+                        lines.append(f"| {source} | {release} | {found} | {skipped} | {n} | {c} | "
+                                     f"{100.0 * c / n if n else 0:.1f}% | " + " | ".join(map(str, kinds)) + " |\n")
         with open(README, encoding="utf-8") as f:
                 readme = f.readlines()
         try:
@@ -310,14 +355,15 @@ def check(write):
 
 
 def main(argv):
-        if len(argv) == 5 and argv[0] == "extract" and argv[1] in SOURCES:
+        if len(argv) == 5 and argv[0] == "extract" and argv[1] in SOURCES and re.fullmatch(r"[0-9][0-9.]*", argv[4]):
                 source, gitdir, rev, release = argv[1:]
-                commit = git(gitdir, "rev-parse", rev).strip()
-                paths, rows = extract(source, gitdir, commit)
-                os.makedirs(AUDIT_DIR, exist_ok=True)
-                with open(os.path.join(AUDIT_DIR, source + ".tsv"), "w", encoding="utf-8") as f:
-                        f.write(f"# {source}.tsv: the error- and warning-level format strings of {source} at "
-                                f"commit {commit} ({release}), written by tools/source-audit.py extract; docs/inventory.md.\n")
+                commit = git(gitdir, "rev-parse", rev).strip() if rev != "-" else None
+                paths, rows = extract(source, gitdir, commit or "-")
+                name = f"{source}-{release}.tsv"
+                where = f"commit {commit}" if commit else f"the files of {os.path.basename(gitdir.rstrip('/'))}"
+                with open(os.path.join(AUDIT_DIR, name), "w", encoding="utf-8") as f:
+                        f.write(f"# {name}: the error- and warning-level format strings of {source} {release} ({where}), "
+                                f"written by tools/source-audit.py extract; docs/inventory.md.\n")
                         f.write(f"# Files: {' '.join(paths)}\n")
                         f.write("# Covered: -\n")
                         f.write("# file\tfunction\tcall\tformat\n")
