@@ -178,9 +178,29 @@ static int attach(FindingState *s, Hit *h, const SymptomDef *sy, long weight) {
         return 0;
 }
 
+/* How much a term that holds narrows what the line can be: a term of one value (errno=EBUSY, class=bridge,
+ * a fact) or a version bound a whole WEIGHT_TERM; one of any of k values (errno=EACCES|EPERM,
+ * arch=arm|ppc|...) a k-th of it; a negated one (via!=compose|...), which says only what the value is not,
+ * the least. So errno=EACCES op=X outweighs errno=EACCES, and errno=EBUSY outweighs errno=EBUSY|ENODEV. */
+static long term_weight(const CondTerm *t) {
+        if (t->negated)
+                return 1;
+        if (t->n_values <= 1)
+                return WEIGHT_TERM;
+        return MAX((WEIGHT_TERM + (long) t->n_values / 2) / (long) t->n_values, 1L);
+}
+
+static long condition_weight(const Condition *c) {
+        long w = 0;
+        for (size_t i = 0; i < c->n_terms; i++)
+                w += term_weight(&c->terms[i]);
+        return w;
+}
+
 /* What a symptom's whens say of one of its lines: which hold (h->whens_held), the weight of each cause it
- * suggests (the same for each, more for those a holding when names, by how many terms it has) and which the
- * line points away from. The order of suggests says nothing. */
+ * suggests (the same for each, more for those a holding when names, by how many terms it has and how
+ * specific each is: condition_weight()) and which the line points away from. The order of suggests says
+ * nothing. */
 static void weigh(const Analysis *a, Hit *h, const SymptomDef *sy, long weight[static VX_LIST_ITEMS_MAX],
                   bool excluded[static VX_LIST_ITEMS_MAX]) {
         CondPlace p = {.vars = h->vars,
@@ -203,7 +223,7 @@ static void weigh(const Analysis *a, Hit *h, const SymptomDef *sy, long weight[s
                 for (size_t k = 0; k < sy->n_suggests; k++) {
                         for (size_t j = 0; j < w->n_causes; j++)
                                 if (w->causes[j] == sy->suggests[k])
-                                        weight[k] += WEIGHT_TERM * (long) w->cond.n_terms;
+                                        weight[k] += condition_weight(&w->cond);
                         for (size_t j = 0; j < w->n_excludes; j++)
                                 if (w->excludes[j] == sy->suggests[k])
                                         excluded[k] = true;
@@ -334,7 +354,7 @@ static CauseStage stage_of(const RuleSet *rs, const Finding *f) {
 /* Confidence first; among confirmed causes the step of the passthrough flow that fails first (the device's
  * own state before the other functions of its card before other members of its group ...); a doubted cause
  * after the others of its confidence; then the weight of agreeing evidence. What is equal so far is a tie
- * (ranks_tied()): the earlier evidence, then the ids, only make the order the same on every run. */
+ * (mark_ties()), said in the output; tie_order() orders it. */
 static int cmp_weight(const RuleSet *rs, const Finding *a, const Finding *b) {
         if (a->confidence != b->confidence)
                 return a->confidence > b->confidence ? -1 : 1;
@@ -347,15 +367,28 @@ static int cmp_weight(const RuleSet *rs, const Finding *a, const Finding *b) {
         return 0;
 }
 
+/* The order within a tie (README "How vfioexplain decides"), the same for every rule file and never a
+ * list's: the earlier evidence first (a later failure of a log often follows from the first); then the
+ * earlier step of the passthrough flow, as for confirmed causes: a failed step leaves the later ones
+ * unreached, and it is the cheaper to check and to fix (the device's own binding, one look at the device,
+ * before its card's other functions before its group's other members, whose fix is the most invasive; a
+ * refused sriov_numvfs of a device without SR-IOV before an LSM's refusal); only then the ids, which make
+ * the order the same on every run and say nothing, as the output says (tied). */
+static int tie_order(const RuleSet *rs, const Finding *a, const Finding *b) {
+        if (a->first_seq != b->first_seq)
+                return a->first_seq < b->first_seq ? -1 : 1;
+        if (stage_of(rs, a) != stage_of(rs, b))
+                return stage_of(rs, a) < stage_of(rs, b) ? -1 : 1;
+        return strcmp(rs->causes[a->cause].id, rs->causes[b->cause].id);
+}
+
 static int cmp_findings(const void *x, const void *y, void *userdata) {
         const RuleSet *rs = userdata;
         const Finding *a = *(const Finding *const *) x, *b = *(const Finding *const *) y;
         int c = cmp_weight(rs, a, b);
         if (c != 0)
                 return c;
-        if (a->first_seq != b->first_seq)
-                return a->first_seq < b->first_seq ? -1 : 1;
-        if ((c = strcmp(rs->causes[a->cause].id, rs->causes[b->cause].id)) != 0)
+        if ((c = tie_order(rs, a, b)) != 0)
                 return c;
         return strcmp(a->device, b->device);
 }

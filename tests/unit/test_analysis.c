@@ -107,13 +107,13 @@ static void test_group_ties_device(void **state) {
         /* The group is tied to 0000:01:00.0 by the kernel line; unit.rules lets "Adding to iommu group" of a
          * device rule out group-shared-no-acs for that device only. */
         assert_string_equal(analyze(GROUP_ADD NOT_VIABLE),
-                            "group-companion-unbound@0000:01:00.0/possible/1~, "
-                            "not-bound-to-vfio@0000:01:00.0/possible/1~");
+                            "not-bound-to-vfio@0000:01:00.0/possible/1~, "
+                            "group-companion-unbound@0000:01:00.0/possible/1~");
         assert_string_equal(
                 analyze("[    0.6] pci 0000:02:00.0: Adding to iommu group 1\n"
                         "qemu-system-x86_64: vfio 0000:01:00.0: group 1 is not viable\n"),
-                "group-companion-unbound@0000:01:00.0/possible/1~, "
-                "group-shared-no-acs@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
+                "not-bound-to-vfio@0000:01:00.0/possible/1~, group-companion-unbound@0000:01:00.0/possible/1~, "
+                "group-shared-no-acs@0000:01:00.0/possible/1~");
 }
 
 static void test_explains_folds(void **state) {
@@ -125,8 +125,8 @@ static void test_agreement_ranks_first(void **state) {
         assert_string_equal(
                 analyze(ENOENT "[    3.000000] vfio-pci: probe of 0000:01:00.0 failed with error -22\n"),
                 "iommu-off-kernel@-/possible/2, not-bound-to-vfio@0000:01:00.0/possible/1~, "
-                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
-                "platform-iommu-unsupported@0000:01:00.0/possible/1~");
+                "iommu-off-firmware@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~, "
+                "device-is-bridge@0000:01:00.0/possible/1~");
 }
 
 static void test_generic_symptom(void **state) {
@@ -136,11 +136,11 @@ static void test_generic_symptom(void **state) {
         /* Beside a specific symptom it joins the causes that one suggests. */
         assert_string_equal(
                 analyze(NOT_VIABLE "error: Failed to start domain 'win11'\n"),
-                "group-companion-unbound@0000:01:00.0/possible/2~, "
-                "group-shared-no-acs@0000:01:00.0/possible/2~, not-bound-to-vfio@0000:01:00.0/possible/2~");
+                "not-bound-to-vfio@0000:01:00.0/possible/2~, group-companion-unbound@0000:01:00.0/possible/2~, "
+                "group-shared-no-acs@0000:01:00.0/possible/2~");
         /* Alone, it suggests its own. */
         assert_string_equal(analyze("error: Failed to start domain 'win11'\n"),
-                            "group-shared-no-acs@-/possible/1~, not-bound-to-vfio@-/possible/1~");
+                            "not-bound-to-vfio@-/possible/1~, group-shared-no-acs@-/possible/1~");
 }
 
 #define BOOT_VGA "[    0.390125] pci 0000:01:00.0: vgaarb: setting as boot VGA device\n"
@@ -275,16 +275,16 @@ static void test_errno_conditions(void **state) {
         assert_string_equal(
                 analyze(GET_DEVICE("Permission denied")),
                 "vf-token-required@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1~, "
-                "group-busy@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
+                "not-bound-to-vfio@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~");
         assert_string_equal(
                 analyze(GET_DEVICE("Operation not permitted")),
                 "vf-token-required@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1~, "
-                "group-busy@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~");
+                "not-bound-to-vfio@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~");
         /* An errno no when names: every cause alike. */
         assert_string_equal(
                 analyze(GET_DEVICE("No such device")),
-                "device-busy-in-use@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~, "
-                "not-bound-to-vfio@0000:01:00.0/possible/1~, vf-token-required@0000:01:00.0/possible/1~");
+                "device-busy-in-use@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~, "
+                "group-busy@0000:01:00.0/possible/1~, vf-token-required@0000:01:00.0/possible/1~");
 }
 
 #define PROBE_EINVAL(addr) "[    3.000000] vfio-pci: probe of " addr " failed with error -22\n"
@@ -309,28 +309,28 @@ static void test_platform_conditions(void **state) {
         /* The same line from an x86 host of one segment: nothing tells the causes apart. */
         assert_string_equal(
                 analyze(PROBE_EINVAL("0000:01:00.0")),
-                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
-                "iommu-off-kernel@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+                "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~, "
+                "platform-iommu-unsupported@0000:01:00.0/possible/1~, device-is-bridge@0000:01:00.0/possible/1~");
         /* A VMD domain alone points at the platform. */
         assert_string_equal(analyze(PROBE_EINVAL("10000:e1:00.0")),
                             "platform-iommu-unsupported@10000:e1:00.0/possible/1, "
-                            "device-is-bridge@10000:e1:00.0/possible/1~, "
-                            "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~");
+                            "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~, "
+                            "device-is-bridge@10000:e1:00.0/possible/1~");
         /* A whole boot's kernel log without one IOMMU line: the IOMMU is off. */
         assert_string_equal(analyze(BANNER PROBE_EINVAL("0000:01:00.0")),
                             "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~, "
-                            "device-is-bridge@0000:01:00.0/possible/1~, "
-                            "platform-iommu-unsupported@0000:01:00.0/possible/1~");
+                            "platform-iommu-unsupported@0000:01:00.0/possible/1~, "
+                            "device-is-bridge@0000:01:00.0/possible/1~");
         /* Without the banner, the absence of a DMAR line means nothing (a grep, a cut log). */
         assert_string_equal(
                 analyze(PROBE_EINVAL("0000:01:00.0")),
-                "device-is-bridge@0000:01:00.0/possible/1~, iommu-off-firmware@-/possible/1~, "
-                "iommu-off-kernel@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+                "iommu-off-firmware@-/possible/1~, iommu-off-kernel@-/possible/1~, "
+                "platform-iommu-unsupported@0000:01:00.0/possible/1~, device-is-bridge@0000:01:00.0/possible/1~");
         /* An Intel host (DMAR lines) on a kernel before 6.2 points at the kernel's default. */
         assert_string_equal(
                 analyze(BANNER "[    0.010000] DMAR: Host address width 39\n" PROBE_EINVAL("0000:01:00.0")),
-                "iommu-off-kernel@-/possible/1, device-is-bridge@0000:01:00.0/possible/1~, "
-                "iommu-off-firmware@-/possible/1~, platform-iommu-unsupported@0000:01:00.0/possible/1~");
+                "iommu-off-kernel@-/possible/1, iommu-off-firmware@-/possible/1~, "
+                "platform-iommu-unsupported@0000:01:00.0/possible/1~, device-is-bridge@0000:01:00.0/possible/1~");
 }
 
 /* The device's class, from the kernel's enumeration line or the host. */
@@ -742,6 +742,65 @@ static void test_prompt_names_vm(void **state) {
         }
 }
 
+/* tests/data/ranking.rules: what one line of it gives, with that rule set. */
+static const char *analyze_ranking(const char *text) {
+        char *paths[] = {(char *) VX_TEST_DATA "/ranking.rules"};
+        Diag d = {0};
+        RuleSet *ranking = NULL, *unit = rs;
+        assert_int_equal(ruleset_load_files(paths, 1, &d, &ranking), 0);
+        diag_done(&d);
+        rs = ranking;
+        const char *r = analyze(text);
+        rs = unit;
+        ruleset_free(ranking);
+        return r;
+}
+
+#define RANKING_LINE(what) \
+        "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: " what "\n"
+
+/* Issue 21: causes the evidence weighs alike are a tie, said of each; within it the earlier step of the
+ * passthrough flow comes first (the device's binding before access to its group, a cause of no step
+ * last), never the ids' order or the symptom's list (ranking.rules lists them otherwise). */
+static void test_tie_in_flow_order(void **state) {
+        assert_string_equal(
+                analyze_ranking(RANKING_LINE("error getting device from group 1: Invalid argument")),
+                "device-busy-in-use@0000:01:00.0/possible/1~, not-bound-to-vfio@0000:01:00.0/possible/1~, "
+                "group-busy@0000:01:00.0/possible/1~, vf-token-required@0000:01:00.0/possible/1~, "
+                "sysfs-write-not-root@-/possible/1~");
+        /* Between lines, the earlier line's causes first, whatever their step: a later failure of a log
+         * often follows from the first. */
+        assert_string_equal(
+                analyze_ranking("qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: vfio 0000:02:00.0: "
+                                "error getting device from group 2: Invalid argument\n" RANKING_LINE(
+                                        "failed to open /dev/vfio/1: No such file or directory")),
+                "device-busy-in-use@0000:02:00.0/possible/1~, not-bound-to-vfio@0000:02:00.0/possible/1~, "
+                "group-busy@0000:02:00.0/possible/1~, vf-token-required@0000:02:00.0/possible/1~, "
+                "sysfs-write-not-root@-/possible/1~, device-busy-in-use@0000:01:00.0/possible/1~, "
+                "not-bound-to-vfio@0000:01:00.0/possible/1~, group-busy@0000:01:00.0/possible/1~, "
+                "vf-token-required@0000:01:00.0/possible/1~");
+}
+
+/* Issue 21: a holding when weighs by how many terms it has and how specific each is: one errno more than
+ * either of two, an errno and the group more than the errno alone, a negated term (errno!=ENOENT) least. */
+static void test_when_specificity(void **state) {
+        /* errno=EACCES group=1 (2 terms) > errno=EACCES > errno=EACCES|EPERM > errno!=ENOENT: no tie. */
+        assert_string_equal(
+                analyze_ranking(RANKING_LINE("failed to open /dev/vfio/1: Permission denied")),
+                "device-busy-in-use@0000:01:00.0/possible/1, vf-token-required@0000:01:00.0/possible/1, "
+                "group-busy@0000:01:00.0/possible/1, not-bound-to-vfio@0000:01:00.0/possible/1");
+        /* EPERM: errno=EACCES|EPERM > errno!=ENOENT > nothing; the two nothing names are a tie. */
+        assert_string_equal(
+                analyze_ranking(RANKING_LINE("failed to open /dev/vfio/1: Operation not permitted")),
+                "group-busy@0000:01:00.0/possible/1, not-bound-to-vfio@0000:01:00.0/possible/1, "
+                "device-busy-in-use@0000:01:00.0/possible/1~, vf-token-required@0000:01:00.0/possible/1~");
+        /* Another group: the two-term when does not hold. */
+        assert_string_equal(
+                analyze_ranking(RANKING_LINE("failed to open /dev/vfio/2: Permission denied")),
+                "vf-token-required@0000:01:00.0/possible/1, group-busy@0000:01:00.0/possible/1, "
+                "not-bound-to-vfio@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -771,6 +830,8 @@ int main(void) {
                 cmocka_unit_test(test_prompt_names_vm),
                 cmocka_unit_test(test_pasted_listing_confirms),
                 cmocka_unit_test(test_pasted_ids_and_lspci),
+                cmocka_unit_test(test_tie_in_flow_order),
+                cmocka_unit_test(test_when_specificity),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
