@@ -512,7 +512,20 @@ static void add_embedded_qemu(Line *l) {
 
 /* The view of a message a journal or syslog line carries from src: QEMU's own location prefix taken off, and
  * the QEMU text a libvirt message quotes as a view of its own. */
+static bool parse_libvirt_log(Span s, Line *l);
+
 static void set_message_view(Line *l, Source src, Span msg) {
+        if (src == SOURCE_LIBVIRT) {
+                /* libvirtd's stderr in the journal or syslog (log_outputs "...:stderr", a Qubes dom0) keeps
+                 * libvirt's own prefix: "libvirtd[8423]: 2017-10-19 10:37:17.260+0000: 8443: error :
+                 * virPCIDeviceReset:1002 : internal error: ...". */
+                Line own = {.priority = -1, .mono = -1};
+                if (parse_libvirt_log(msg, &own)) {
+                        msg = own.views[0].text;
+                        if (own.priority >= 0)
+                                l->priority = own.priority;
+                }
+        }
         if (src == SOURCE_QEMU) {
                 Line q = {0};
                 if (parse_qemu(msg, &q, true)) {

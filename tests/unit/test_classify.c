@@ -253,6 +253,29 @@ static void test_journal_formats(void **state) {
         l = classify("Nov 23 10:00:01 libvirtd[1234]: internal error: x");
         assert_int_equal(l.views[0].source, SOURCE_LIBVIRT);
         assert_int_equal(l.host.len, 0);
+        /* libvirtd's stderr in the journal keeps libvirt's own log prefix (QubesOS/qubes-issues#3237) */
+        l = classify(
+                "Oct 19 12:37:17 dom0 libvirtd[8423]: 2017-10-19 10:37:17.260+0000: 8443: error : "
+                "virPCIDeviceReset:1002 : internal error: Unable to reset PCI device 0000:00:14.0: no FLR, "
+                "PM reset or bus reset available");
+        assert_int_equal(l.format, FORMAT_JOURNAL_SHORT);
+        assert_int_equal(l.views[0].source, SOURCE_LIBVIRT);
+        assert_int_equal(l.priority, 3);
+        assert_span(l.ident, "libvirtd");
+        assert_span(l.views[0].text,
+                    "internal error: Unable to reset PCI device 0000:00:14.0: no FLR, PM reset or bus reset "
+                    "available");
+        l = classify(
+                "Jul 20 06:13:31 server1 libvirtd[47045]: 2022-07-20 06:13:31.181+0000: 47045: error : "
+                "qemuProcessReportLogError:1914 : internal error: qemu unexpectedly closed the monitor: "
+                "2022-07-20T06:13:31.090440Z qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: vfio "
+                "0000:02:00.0: group 3 is not viable");
+        assert_int_equal(l.n_views, 2);
+        assert_span(l.views[1].text, "vfio 0000:02:00.0: group 3 is not viable");
+        /* a message of another program that starts with a date stays whole */
+        assert_line("Nov 23 10:00:01 host systemd[1]: 2017-10-19 10:37:17.260+0000: 8443: error : f:1 : x",
+                    FORMAT_JOURNAL_SHORT, SOURCE_JOURNAL,
+                    "2017-10-19 10:37:17.260+0000: 8443: error : f:1 : x");
         /* ... but a dmesg message that starts with a word and a colon is the kernel's, and QEMU's own stamp
          * before its name is QEMU's */
         assert_line("[    0.019620] DMAR: IOMMU enabled", FORMAT_DMESG, SOURCE_KERNEL,
