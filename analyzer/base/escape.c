@@ -104,9 +104,10 @@ void escape_append(StrBuf *out, const char *s, size_t len) {
         }
 }
 
-struct json_object *json_text(const char *s) {
+static struct json_object *json_escaped(const char *s,
+                                        void (*escape)(StrBuf *out, const char *s, size_t len)) {
         StrBuf b = {0};
-        escape_append(&b, s, strlen(s));
+        escape(&b, s, strlen(s));
         if (strbuf_failed(&b)) {
                 strbuf_done(&b);
                 errno = ENOMEM;
@@ -117,17 +118,12 @@ struct json_object *json_text(const char *s) {
         return o;
 }
 
+struct json_object *json_text(const char *s) {
+        return json_escaped(s, escape_append);
+}
+
 struct json_object *json_text_lines(const char *s) {
-        StrBuf b = {0};
-        escape_append_lines(&b, s, strlen(s));
-        if (strbuf_failed(&b)) {
-                strbuf_done(&b);
-                errno = ENOMEM;
-                return NULL;
-        }
-        struct json_object *o = json_object_new_string_len(strbuf_str(&b), (int) b.len);
-        strbuf_done(&b);
-        return o;
+        return json_escaped(s, escape_append_lines);
 }
 
 size_t escape_longest_backtick_run(const char *s, size_t len) {

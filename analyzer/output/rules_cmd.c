@@ -60,8 +60,34 @@ static Span view_for(const Line *l, unsigned mask) {
 typedef struct ExampleReader {
         LineClassifier *lc;
         Paste *paste;
+        Matcher *matcher;
         char event[512];
 } ExampleReader;
+
+static ExampleReader *example_reader_free(ExampleReader *er) {
+        if (er) {
+                matcher_free(er->matcher);
+                paste_free(er->paste);
+                line_classifier_free(er->lc);
+                free(er);
+        }
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(ExampleReader *, example_reader_free);
+
+/* What reads a rule's example lines as vfioexplain reads a log's, and matches them against rs. */
+static int example_reader_new(const RuleSet *rs, ExampleReader **ret) {
+        _cleanup_(example_reader_freep) ExampleReader *er = calloc(1, sizeof(ExampleReader));
+        int r;
+
+        if (!er)
+                return -ENOMEM;
+        if ((r = line_classifier_new(&er->lc)) < 0 || (r = paste_new(&er->paste)) < 0 ||
+            (r = matcher_new(rs, &er->matcher)) < 0)
+                return r;
+        *ret = TAKE_PTR(er);
+        return 0;
+}
 
 static void example_line(ExampleReader *er, const RuleDef *r, const char *text, Line *line) {
         LineClassifier *lc = er->lc;
@@ -226,19 +252,13 @@ static bool cause_reachable(const RuleSet *rs, size_t cause) {
 
 int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
         RulesTestResult res = {0};
-        _cleanup_free_ ExampleReader *er = calloc(1, sizeof(ExampleReader));
+        _cleanup_(example_reader_freep) ExampleReader *er = NULL;
         Matcher *m = NULL;
         int r;
 
-        if (!er)
-                return -ENOMEM;
-        if ((r = line_classifier_new(&er->lc)) < 0)
+        if ((r = example_reader_new(rs, &er)) < 0)
                 return r;
-        if ((r = paste_new(&er->paste)) < 0 || (r = matcher_new(rs, &m)) < 0) {
-                paste_free(er->paste);
-                line_classifier_free(er->lc);
-                return r;
-        }
+        m = er->matcher;
         for (size_t i = 0; i < rs->n_rules; i++) {
                 const RuleDef *rule = &rs->rules[i];
                 for (size_t k = 0; k < rule->n_examples; k++) {
@@ -256,21 +276,14 @@ int rules_test(const RuleSet *rs, StrBuf *report, RulesTestResult *ret) {
                                      "counter-example matches", rule->counters[k].line);
                 }
         }
-        if ((r = check_whens(rs, report, &res)) < 0) {
-                matcher_free(m);
-                paste_free(er->paste);
-                line_classifier_free(er->lc);
+        if ((r = check_whens(rs, report, &res)) < 0)
                 return r;
-        }
         for (size_t c = 0; c < rs->n_causes; c++)
                 if (!cause_reachable(rs, c)) {
                         res.failures++;
                         strbuf_printf(report, "%s:%u: cause %s: no rule or symptom leads to it\n",
                                       rs->causes[c].at.file, rs->causes[c].at.line, rs->causes[c].id);
                 }
-        matcher_free(m);
-        paste_free(er->paste);
-        line_classifier_free(er->lc);
         *ret = res;
         return strbuf_failed(report) ? -ENOMEM : 0;
 }
@@ -479,20 +492,14 @@ static int row_holds(const RuleSet *rs, ExampleReader *er, Matcher *m, const Inv
 /* Every row's verdict, in the order of the files and rows; each reason for a row that does not hold is one
  * "NAME:LINE: reason" line of report (NULL: not wanted). */
 static int inventory_verdicts(const RuleSet *rs, Inventory *inv, size_t n, bool *holds, StrBuf *report) {
-        _cleanup_free_ ExampleReader *er = calloc(1, sizeof(ExampleReader));
+        _cleanup_(example_reader_freep) ExampleReader *er = NULL;
         Matcher *m = NULL;
         StrBuf why = {0};
         int r;
 
-        if (!er)
-                return -ENOMEM;
-        if ((r = line_classifier_new(&er->lc)) < 0)
+        if ((r = example_reader_new(rs, &er)) < 0)
                 return r;
-        if ((r = paste_new(&er->paste)) < 0 || (r = matcher_new(rs, &m)) < 0) {
-                paste_free(er->paste);
-                line_classifier_free(er->lc);
-                return r;
-        }
+        m = er->matcher;
         size_t k = 0;
         for (size_t f = 0; f < n && r >= 0; f++)
                 for (size_t i = 0; i < inv[f].n_rows && r >= 0; i++, k++) {
@@ -513,9 +520,6 @@ static int inventory_verdicts(const RuleSet *rs, Inventory *inv, size_t n, bool 
         if (r >= 0 && strbuf_failed(&why))
                 r = -ENOMEM;
         strbuf_done(&why);
-        matcher_free(m);
-        paste_free(er->paste);
-        line_classifier_free(er->lc);
         return r < 0 ? r : 0;
 }
 
