@@ -1318,7 +1318,7 @@ static void join_head(Analysis *a, int input, unsigned long lineno, const char *
         a->join.input = (uint8_t) input;
         a->join.head_lineno = a->join.last_lineno = lineno;
         a->join.head = raw;
-        a->join.head_len = MIN(len, (size_t) VX_JOIN_BYTES_MAX - 1);
+        a->join.head_len = MIN(len, sizeof(a->join.copy) - 1);
         a->join.n = 0;
         a->join.after_blank = false;
         a->join.cri_open = false;
@@ -1342,21 +1342,29 @@ static bool join_json(Analysis *a, unsigned long lineno, const char *raw, size_t
         return !join_json_open(a);
 }
 
+/* Whether a CRI record is a part as long as a part may be (VX_CRI_PART_MAX), which the join takes whole. */
+static bool cri_part_fits(const CriRecord *cri, size_t len) {
+        return cri->partial && cri->content.len <= VX_CRI_PART_MAX &&
+                len - cri->content.len <= VX_CRI_PREFIX_MAX;
+}
+
 /* A record of containerd's or CRI-O's log: after a part ("P") of the same stream, what the container wrote
  * goes on in it without a blank, up to the record that ends the line ("F"), when the whole is read (within
- * the join's bounds: containerd's parts of 16 KiB are read alone, as they come). */
+ * the join's bounds: two whole parts of containerd's 16 KiB; a longer line's parts after them are read
+ * alone, as they come). */
 static bool join_cri(Analysis *a, int input, bool follows, unsigned long lineno, const char *raw, size_t len,
                      const CriRecord *cri) {
         if (!follows || !a->join.cri_open || a->join.cri_stderr != cri->from_stderr ||
             a->join.n + 1 >= VX_JOIN_LINES_MAX) {
                 join_head(a, input, lineno, raw, len);
-                a->join.cri_open = cri->partial && len < VX_JOIN_BYTES_MAX - 1; /* whole in the join */
+                a->join.cri_open = cri_part_fits(cri, len); /* whole in the join */
                 a->join.cri_stderr = cri->from_stderr;
                 return false;
         }
         join_begin(a);
-        if (a->join.len + cri->content.len >= VX_JOIN_BYTES_MAX ||
-            a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+        if ((cri->partial && !cri_part_fits(cri, len)) || cri->content.len > VX_CRI_PART_MAX ||
+            a->join.len + cri->content.len >= VX_JOIN_CRI_BYTES_MAX ||
+            a->join.raw_len + 1 + len >= VX_JOIN_CRI_BYTES_MAX) {
                 a->join.have = a->join.cri_open = false;
                 return false;
         }

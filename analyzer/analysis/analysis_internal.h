@@ -177,9 +177,11 @@ struct Analysis {
                 bool cri_stderr; /* ... on stderr */
                 size_t last_from, last_end; /* the last line that is not blank in raw */
                 size_t len, raw_len;
-                char text[VX_JOIN_BYTES_MAX]; /* head and continuations, blanks between: the message */
-                char raw[VX_JOIN_BYTES_MAX]; /* the same lines as read, newlines between: the evidence */
-                char copy[VX_JOIN_BYTES_MAX]; /* the head, when its buffer goes away */
+                /* sized for a CRI record's parts; a join of other lines takes VX_JOIN_BYTES_MAX of them. The
+                 * analysis is mapped (VX_MALLOC_MMAP_THRESHOLD): pages no join reaches are never touched. */
+                char text[VX_JOIN_CRI_BYTES_MAX]; /* head and continuations, blanks between: the message */
+                char raw[VX_JOIN_CRI_BYTES_MAX]; /* the same lines as read, newlines between: the evidence */
+                char copy[VX_CRI_PART_MAX + VX_CRI_PREFIX_MAX + 1]; /* the head, when its buffer goes away */
         } join;
         /* the kernels boots ran and the host runs (regressions.c), and the facts that name them */
         BootKernel kernels[VX_BOOT_KERNELS_MAX];

@@ -157,10 +157,19 @@
 #define VX_PASTE_DEPTH_MAX 8u
 #define VX_PASTE_PIECES_MAX 16u
 /* A line hard-wrapped into indented continuation lines is read once more joined: at most this many of them,
- * and this many bytes. So are a CRI log's records of one line's parts ("P" up to "F"): containerd's parts
- * of 16 KiB are read one by one, as they come. */
+ * and this many bytes. */
 #define VX_JOIN_LINES_MAX 8u
 #define VX_JOIN_BYTES_MAX 2048u
+/* containerd's and CRI-O's log (the CRI format): a line the container wrote longer than a part is written
+ * in parts ("P" records up to an "F"); containerd's parts are max_container_log_line_size long, 16 KiB by
+ * default (CRI-O's conmon writes at most 8 KiB at once). A record's time, stream and tag before its text:
+ * an RFC 3339 time of at most VX_CRI_STAMP_MAX bytes (35 with nanoseconds and a zone), " stderr P ". A part
+ * up to VX_CRI_PART_MAX is joined with the records that go on with it, also up to VX_JOIN_LINES_MAX of them,
+ * the text of two whole parts at most: the join holds that, the records as read, and one record copied. */
+#define VX_CRI_PART_MAX (16u * 1024u)
+#define VX_CRI_STAMP_MAX 40u
+#define VX_CRI_PREFIX_MAX (VX_CRI_STAMP_MAX + 10u)
+#define VX_JOIN_CRI_BYTES_MAX (2u * (VX_CRI_PART_MAX + VX_CRI_PREFIX_MAX + 1u))
 /* A line continues the one before it without an indent (a message a mail client, a forum's editor or a
  * terminal's copy broke at a fixed width) only where its first word did not fit on that line at this width,
  * the narrowest such a wrap uses. */

@@ -860,6 +860,48 @@ static void test_cri_partial_lines(void **state) {
         ruleset_free(rs);
 }
 
+/* A CRI part as long as containerd writes them (VX_CRI_PART_MAX, its max_container_log_line_size default) is
+ * joined with the record that ends its line; one byte more, which containerd does not write as a part, is
+ * read alone. The line: a Go program's logfmt record of a failed start, QEMU's captured warnings in a field
+ * of their own (escaped newlines between them) that fill the part, and QEMU's error last, cut by the part's
+ * end inside "viable". */
+static void test_cri_part_bound(void **state) {
+        static const char
+                head[] = "time=\"2024-05-01T10:00:00Z\" level=error msg=\"VM start failed\" output=\"",
+                warning[] = "qemu-system-x86_64: warning: host doesn't support requested feature: "
+                            "CPUID.07H:EBX.hle [bit 4]\\n",
+                error[] = "\" error=\"qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0: "
+                          "vfio 0000:01:00.0: group 1 is not vi";
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (size_t extra = 0; extra < 2; extra++) {
+                size_t part = VX_CRI_PART_MAX + extra, fill = part - strlen(head) - strlen(error);
+                char *content = malloc(part + 1);
+                assert_non_null(content);
+                char *o = stpcpy(content, head);
+                for (size_t i = 0; i < fill; i++)
+                        *o++ = warning[i % strlen(warning)];
+                if (o[-1] == '\\') /* no escape of the field's closing quote */
+                        o[-1] = ' ';
+                strcpy(o, error);
+                assert_int_equal(strlen(content), part);
+                char path[] = "/tmp/vx-feed-cri-bound-XXXXXX";
+                FILE *f = create_temp(path);
+                fprintf(f, "2024-05-01T10:00:00.101938111+00:00 stderr P %s\n", content);
+                put(f, "2024-05-01T10:00:00.101952222+00:00 stderr F able\"\n");
+                assert_int_equal(fclose(f), 0);
+                free(content);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_int_equal(got.stats.matched_lines, extra == 0);
+                assert_int_equal(strstr(got.json, "joined with the 1 line after it") != NULL, extra == 0);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* A JSON log record broken by hand where its keys start (kubevirt/kubevirt#7371: a virt-launcher record in
  * four lines, after "msg":, a comma and "reason":) is joined without blanks and read whole, either way; so
  * is one broken before its commas and its closing brace. Never joined: whole records on lines of their own,
@@ -1010,6 +1052,7 @@ int main(void) {
                 cmocka_unit_test(test_blank_line_across_blocks),
                 cmocka_unit_test(test_padded_wrap_across_literal),
                 cmocka_unit_test(test_cri_partial_lines),
+                cmocka_unit_test(test_cri_part_bound),
                 cmocka_unit_test(test_json_records),
                 cmocka_unit_test(test_json_record_across_blocks),
         };

@@ -383,7 +383,7 @@ bool paste_cri_record(Span line, CriRecord *ret) {
         Span t = line, stamp;
         if (t.len < 32 || !span_is_digit(t.p[0]) || t.p[4] != '-' || t.p[10] != 'T')
                 return false;
-        if (!span_eat_until(&t, ' ', &stamp) || stamp.len > 40)
+        if (!span_eat_until(&t, ' ', &stamp) || stamp.len > VX_CRI_STAMP_MAX)
                 return false;
         span_advance(&t, 1);
         if (!span_starts_with(t, "stdout ") && !span_starts_with(t, "stderr "))
