@@ -28,7 +28,7 @@ README = os.path.join(TOP, "README.md")
 
 LINUX_LEVELS = r"(?:pr_(?:err|warn|warning|crit|alert|emerg)(?:_once|_ratelimited)?|" \
         r"(?:dev|pci)_(?:err|warn|crit|alert|emerg)(?:_once|_ratelimited)?|dev_err_probe|" \
-        r"(?:dev_|pci_)?WARN(?:_ONCE|_RATELIMIT)?|kvm_err|" \
+        r"(?:dev_|pci_)?WARN(?:_ONCE|_RATELIMIT)?|kvm_err|xenbus_dev_(?:fatal|error)|" \
         r"printk(?=\s*\(\s*KERN_(?:ERR|WARNING|CRIT|ALERT|EMERG)\b))"
 QEMU_LEVELS = r"(?:error_report(?:_once)?|warn_report(?:_once)?|error_setg(?:_errno)?|error_prepend|" \
         r"error_propagate_prepend|hw_error|fprintf(?=\s*\(\s*stderr\b))"
@@ -52,7 +52,7 @@ SOURCES = {
                 "drivers/pci/probe.c", "drivers/pci/setup-res.c", "drivers/pci/setup-bus.c", "drivers/pci/rom.c",
                 "drivers/pci/quirks.c", "arch/x86/kvm/x86.c", "arch/x86/kvm/vmx/vmx.c", "arch/x86/kvm/svm/svm.c",
                 "arch/x86/kvm/vmx.c", "arch/x86/kvm/svm.c",
-                "virt/kvm/kvm_main.c"]),
+                "virt/kvm/kvm_main.c", "drivers/xen/xen-pciback/"]),
         "qemu": dict(program="qemu", levels=QEMU_LEVELS, files=[
                 "hw/vfio/pci.c", "hw/vfio/pci-quirks.c", "hw/vfio/igd.c", "hw/vfio/display.c",
                 "hw/vfio/container.c", "hw/vfio/container-legacy.c", "hw/vfio/container-base.c",
