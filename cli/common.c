@@ -58,6 +58,8 @@ int rules_collect(const Options *o, Diag *d, RuleSources *ret) {
 /* tools/precompile_rules.c's output, built from rules/ with this binary. */
 extern const uint8_t vx_precompiled_rules[];
 extern const size_t vx_precompiled_rules_size;
+extern const uint8_t vx_precompiled_literals[];
+extern const size_t vx_precompiled_literals_size;
 
 int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
         _cleanup_(rule_sources_done) RuleSources s = {0};
@@ -74,6 +76,8 @@ int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
         }
         s.precompiled = vx_precompiled_rules;
         s.precompiled_size = vx_precompiled_rules_size;
+        s.literal_db = vx_precompiled_literals;
+        s.literal_db_size = vx_precompiled_literals_size;
         if ((r = ruleset_load_sources(&s, d, ret)) < 0)
                 return r;
         if (sources) {

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "fileio.h"
+#include "prefilter.h"
 #include "rules_cmd.h"
 
 static int cmp_names(const void *a, const void *b) {
@@ -190,9 +191,11 @@ int cmd_rules(const Options *o, int argc, char **argv) {
                 size_t masked = 0;
                 for (size_t i = 0; i < src.n; i++)
                         masked += src.items[i].masked;
-                printf("rules check: %zu files (%zu masked), %zu causes, %zu symptoms, %zu facts, %zu rules (%zu patterns compiled at build time): valid\n",
+                printf("rules check: %zu files (%zu masked), %zu causes, %zu symptoms, %zu facts, %zu rules (%zu patterns compiled at build time%s): valid\n",
                        rs->n_files, masked, rs->n_causes, rs->n_symptoms, rs->n_facts, rs->n_rules,
-                       rs->n_precompiled);
+                       rs->n_precompiled,
+                       prefilter_literal_db_fits(rs->prefilter) ? ", their literals' Hyperscan database too"
+                                                                : "");
                 rule_sources_done(&src);
                 ruleset_free(rs);
                 return flush_stdout() < 0 ? EXIT_INTERNAL : EXIT_NO_CAUSE;

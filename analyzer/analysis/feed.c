@@ -55,6 +55,7 @@ static bool has_journal_magic(const char *s, size_t len) {
 /* One line, with every check the input gets. */
 static int feed_one(Feeder *f, const char *text, size_t len, uint64_t offset, bool cut) {
         f->lineno++;
+        prefilter_count(f->prefilter, len + 1);
         if (f->lineno == 1 && has_journal_magic(text, len)) {
                 f->rep.journal_file = true;
                 return -EINVAL;

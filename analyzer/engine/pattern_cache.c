@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "hash.h"
 #include "pattern_cache.h"
 #include "vfioexplain/limits.h"
@@ -20,18 +21,6 @@ struct PatternCache {
         uint32_t *slots; /* open addressing by text: index + 1, 0 for empty */
         uint32_t mask;
 };
-
-static void put_le(uint8_t *p, uint64_t v, size_t bytes) {
-        for (size_t i = 0; i < bytes; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, size_t bytes) {
-        uint64_t v = 0;
-        for (size_t i = 0; i < bytes; i++)
-                v |= (uint64_t) p[i] << (8 * i);
-        return v;
-}
 
 int pattern_cache_encode(char *const *patterns, pcre2_code *const *codes, size_t n, uint8_t **ret,
                          size_t *ret_size) {

@@ -10,20 +10,51 @@
 #include <hs/hs.h>
 #endif
 
+#include "byteorder.h"
 #include "dlopen.h"
 #include "prefilter.h"
 #include "vfioexplain/limits.h"
 #include "vfioexplain/macro.h"
 
 #ifdef VX_HAVE_HYPERSCAN
-static void *libhs;
-DLSYM_PROTOTYPE(hs_alloc_scratch);
+/* What a database needs from the library that made it: libhs, whose compiler a rule set of its own needs,
+ * or, for the database of the shipped rules compiled at build time, libhs_runtime (Debian's and Hyperscan's
+ * own build ship it), which holds no compiler: the compiler's code and the libstdc++ it needs are never
+ * loaded then (prefilter_literal_db_encode()). Each library's database and scratch go to its own functions.
+ */
+#ifndef VX_SONAME_HS_RUNTIME
+#define VX_SONAME_HS_RUNTIME VX_SONAME_HS
+#endif
+typedef struct HsLib {
+        void *dl;
+        __typeof__(hs_alloc_scratch) *alloc_scratch;
+        __typeof__(hs_deserialize_database) *deserialize_database;
+        __typeof__(hs_free_database) *free_database;
+        __typeof__(hs_free_scratch) *free_scratch;
+        __typeof__(hs_scan) *scan;
+        __typeof__(hs_valid_platform) *valid_platform;
+} HsLib;
+static HsLib hs_full, hs_runtime;
+static void *libhs_compiler;
 DLSYM_PROTOTYPE(hs_compile_lit_multi);
 DLSYM_PROTOTYPE(hs_free_compile_error);
-DLSYM_PROTOTYPE(hs_free_database);
-DLSYM_PROTOTYPE(hs_free_scratch);
-DLSYM_PROTOTYPE(hs_scan);
-DLSYM_PROTOTYPE(hs_valid_platform);
+DLSYM_PROTOTYPE(hs_serialize_database);
+
+static int hs_lib_load(HsLib *lib, const char *soname) {
+        int r = dlopen_many_sym(&lib->dl, soname, NULL, (void **) &lib->alloc_scratch, "hs_alloc_scratch",
+                                (void **) &lib->deserialize_database, "hs_deserialize_database",
+                                (void **) &lib->free_database, "hs_free_database",
+                                (void **) &lib->free_scratch, "hs_free_scratch", (void **) &lib->scan,
+                                "hs_scan", (void **) &lib->valid_platform, "hs_valid_platform", NULL);
+        if (r < 0)
+                return r;
+        return lib->valid_platform() == HS_SUCCESS ? 0 : -EOPNOTSUPP;
+}
+
+static int hs_compiler_load(void) {
+        return dlopen_many_sym(&libhs_compiler, VX_SONAME_HS, NULL, DLSYM_ARG(hs_compile_lit_multi),
+                               DLSYM_ARG(hs_free_compile_error), DLSYM_ARG(hs_serialize_database), NULL);
+}
 #endif
 
 /* While the trie is built, each node's children are a list through the node array (first kid, next
@@ -55,12 +86,17 @@ struct Prefilter {
         size_t *pattern_len; /* measured once: the matcher places every occurrence by it */
         bool *exact; /* found only as written (prefilter_set_exact()) */
         size_t n_patterns;
-        uint64_t marked; /* bytes scanned by prefilter_mark() so far */
+        uint64_t marked; /* bytes scanned so far: by prefilter_mark(), and those prefilter_count() was told
+                            of */
         uint64_t accel_after; /* when to build the Hyperscan database */
         bool portable; /* VFIOEXPLAIN_SCAN=portable, or Hyperscan failed: the automaton only */
+        const uint8_t *literal_db; /* prefilter_set_literal_db()'s, or NULL */
+        size_t literal_db_size;
 #ifdef VX_HAVE_HYPERSCAN
         hs_database_t *hs;
         hs_scratch_t *hs_scratch;
+        const HsLib *hs_lib; /* whose hs is */
+        bool hs_prebuilt; /* hs came from literal_db */
 #endif
 };
 
@@ -195,8 +231,8 @@ Prefilter *prefilter_free(Prefilter *p) {
         free(p->exact);
 #ifdef VX_HAVE_HYPERSCAN
         if (p->hs) {
-                sym_hs_free_scratch(p->hs_scratch);
-                sym_hs_free_database(p->hs);
+                p->hs_lib->free_scratch(p->hs_scratch);
+                p->hs_lib->free_database(p->hs);
         }
 #endif
         free(p);
@@ -430,8 +466,8 @@ void prefilter_scan(const Prefilter *p, const char *line, const char *text, size
          * a line a byte at a time, Hyperscan several at once. */
         if (p->hs && len <= UINT32_MAX) {
                 HsHits h = {p, line, text, hit, userdata};
-                if (sym_hs_scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit, &h) ==
-                    HS_SUCCESS)
+                if (p->hs_lib->scan(p->hs, text ? text : "", (unsigned) len, 0, p->hs_scratch, hs_on_hit,
+                                    &h) == HS_SUCCESS)
                         return;
         }
 #endif
@@ -536,60 +572,136 @@ static void title_case(const char *lit, char *out) {
         out[strlen(lit)] = '\0';
 }
 
-static int hs_build(Prefilter *p) {
-        /* each literal once, and a literal in capitals once more in its other case */
-        size_t max = 2 * p->n_patterns;
-        _cleanup_free_ unsigned *flags = calloc(max, sizeof(unsigned));
-        _cleanup_free_ unsigned *ids = calloc(max, sizeof(unsigned));
-        _cleanup_free_ const char **exprs = calloc(max, sizeof(char *));
-        _cleanup_free_ size_t *lens = calloc(max, sizeof(size_t));
-        _cleanup_free_ char *titles = NULL;
-        hs_compile_error_t *err = NULL;
-        size_t n = 0, room = 0;
+/* What Hyperscan is given to compile: each literal once, and a literal in capitals once more in its other
+ * case. Caseless where literal_case_ok() takes other letters than the first of words; a literal in capitals
+ * as written and in its other case only: found caselessly, "ROM" would be found in every "from", and
+ * Hyperscan's reports of it cost more than the search. */
+typedef struct HsLiterals {
+        const char **exprs;
+        unsigned *flags, *ids;
+        size_t *lens;
+        char *titles; /* the other cases' text */
+        size_t n;
+} HsLiterals;
 
-        if (!flags || !ids || !exprs || !lens)
-                return -ENOMEM;
+static void hs_literals_done(HsLiterals *l) {
+        free(l->exprs);
+        free(l->flags);
+        free(l->ids);
+        free(l->lens);
+        free(l->titles);
+        *l = (HsLiterals){0};
+}
+
+static int hs_literals(const Prefilter *p, HsLiterals *ret) {
+        _cleanup_(hs_literals_done) HsLiterals l = {0};
+        size_t max = 2 * p->n_patterns, room = 0;
+
+        l.flags = calloc(max ? max : 1, sizeof(unsigned));
+        l.ids = calloc(max ? max : 1, sizeof(unsigned));
+        l.exprs = calloc(max ? max : 1, sizeof(char *));
+        l.lens = calloc(max ? max : 1, sizeof(size_t));
         for (size_t i = 0; i < p->n_patterns; i++)
                 room += p->pattern_len[i] + 1;
-        if (!(titles = malloc(room ? room : 1)))
+        l.titles = malloc(room ? room : 1);
+        if (!l.flags || !l.ids || !l.exprs || !l.lens || !l.titles)
                 return -ENOMEM;
-        /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
-         * the automaton goes on alone. */
-        if (dlopen_many_sym(&libhs, VX_SONAME_HS, NULL, DLSYM_ARG(hs_alloc_scratch),
-                            DLSYM_ARG(hs_compile_lit_multi), DLSYM_ARG(hs_free_compile_error),
-                            DLSYM_ARG(hs_free_database), DLSYM_ARG(hs_free_scratch), DLSYM_ARG(hs_scan),
-                            DLSYM_ARG(hs_valid_platform), NULL) < 0)
-                return -EOPNOTSUPP;
-        if (sym_hs_valid_platform() != HS_SUCCESS)
-                return -EOPNOTSUPP;
-        /* Caseless where literal_case_ok() takes other letters than the first of words; a literal in
-         * capitals as written and in its other case only: found caselessly, "ROM" would be found in every
-         * "from", and Hyperscan's reports of it cost more than the search. */
-        char *title = titles;
+        char *title = l.titles;
         for (size_t i = 0; i < p->n_patterns; i++) {
-                exprs[n] = p->patterns[i];
-                lens[n] = p->pattern_len[i];
-                ids[n] = (unsigned) i;
-                flags[n++] = has_small_letter(p->patterns[i]) && !p->exact[i] ? HS_FLAG_CASELESS : 0;
-                if (flags[n - 1] || p->exact[i])
+                l.exprs[l.n] = p->patterns[i];
+                l.lens[l.n] = p->pattern_len[i];
+                l.ids[l.n] = (unsigned) i;
+                l.flags[l.n++] = has_small_letter(p->patterns[i]) && !p->exact[i] ? HS_FLAG_CASELESS : 0;
+                if (l.flags[l.n - 1] || p->exact[i])
                         continue;
                 title_case(p->patterns[i], title);
                 if (strcmp(title, p->patterns[i]) == 0)
                         continue;
-                exprs[n] = title;
-                lens[n] = p->pattern_len[i];
-                ids[n] = (unsigned) i;
-                flags[n++] = 0;
+                l.exprs[l.n] = title;
+                l.lens[l.n] = p->pattern_len[i];
+                l.ids[l.n] = (unsigned) i;
+                l.flags[l.n++] = 0;
                 title += p->pattern_len[i] + 1;
         }
-        if (sym_hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned) n, HS_MODE_BLOCK, NULL, &p->hs,
-                                     &err) != HS_SUCCESS) {
-                sym_hs_free_compile_error(err);
+        *ret = l;
+        l = (HsLiterals){0};
+        return 0;
+}
+
+/* The blob of prefilter_literal_db_encode(): "VXHS0001", a u32 count N, N times (u32 id, u32 flags, u32
+ * length, the literal's bytes), zeros to a multiple of 8, a u64 length and that many bytes of
+ * hs_serialize_database(). Little-endian. */
+#define LITERAL_DB_MAGIC "VXHS0001"
+
+/* The database bytes of blob when its literals are exactly l's (the same literals, flags and ids in the same
+ * order: what the database was compiled from), else NULL. */
+static const char *literal_db_find(const uint8_t *blob, size_t size, const HsLiterals *l, size_t *ret_size) {
+        size_t at = 12;
+        if (!blob || size < 12 || memcmp(blob, LITERAL_DB_MAGIC, 8) != 0 || get_le(blob + 8, 4) != l->n)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++) {
+                if (size - at < 12 || get_le(blob + at, 4) != l->ids[i] ||
+                    get_le(blob + at + 4, 4) != l->flags[i] || get_le(blob + at + 8, 4) != l->lens[i] ||
+                    size - at - 12 < l->lens[i] || memcmp(blob + at + 12, l->exprs[i], l->lens[i]) != 0)
+                        return NULL;
+                at += 12 + l->lens[i];
+        }
+        at = (at + 7) & ~(size_t) 7;
+        if (at > size || size - at < 8 || size - at - 8 != get_le(blob + at, 8))
+                return NULL;
+        *ret_size = size - at - 8;
+        return (const char *) blob + at + 8;
+}
+
+/* The database of the build time, when it was built from these very literals, for this very library (its
+ * version and the processor's features are checked by hs_deserialize_database()). */
+static int hs_take_prebuilt(Prefilter *p, const HsLiterals *l) {
+        size_t size = 0;
+        const char *bytes = literal_db_find(p->literal_db, p->literal_db_size, l, &size);
+        if (!bytes)
+                return -ESTALE;
+        if (hs_lib_load(&hs_runtime, VX_SONAME_HS_RUNTIME) < 0)
+                return -EOPNOTSUPP;
+        if (hs_runtime.deserialize_database(bytes, size, &p->hs) != HS_SUCCESS) {
                 p->hs = NULL;
+                return -EPROTO;
+        }
+        p->hs_lib = &hs_runtime;
+        p->hs_prebuilt = true;
+        return 0;
+}
+
+static int literals_compile(const HsLiterals *l, const hs_platform_info_t *platform, hs_database_t **ret) {
+        hs_compile_error_t *err = NULL;
+        if (hs_compiler_load() < 0)
+                return -EOPNOTSUPP;
+        if (sym_hs_compile_lit_multi(l->exprs, l->flags, l->ids, l->lens, (unsigned) l->n, HS_MODE_BLOCK,
+                                     platform, ret, &err) != HS_SUCCESS) {
+                sym_hs_free_compile_error(err);
+                *ret = NULL;
                 return -EINVAL;
         }
-        if (sym_hs_alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
-                sym_hs_free_database(p->hs);
+        return 0;
+}
+
+static int hs_build(Prefilter *p) {
+        _cleanup_(hs_literals_done) HsLiterals l = {0};
+        int r = hs_literals(p, &l);
+
+        if (r < 0)
+                return r;
+        /* Loaded only now, when the input has turned out large: a short log never pays for it. Without it,
+         * the automaton goes on alone. The shipped rules' database is taken as built; any other set (a
+         * drop-in, --rules DIR), or one this library or processor refuses, is compiled. */
+        if (hs_take_prebuilt(p, &l) < 0) {
+                if (hs_lib_load(&hs_full, VX_SONAME_HS) < 0)
+                        return -EOPNOTSUPP;
+                if ((r = literals_compile(&l, NULL, &p->hs)) < 0)
+                        return r;
+                p->hs_lib = &hs_full;
+        }
+        if (p->hs_lib->alloc_scratch(p->hs, &p->hs_scratch) != HS_SUCCESS) {
+                p->hs_lib->free_database(p->hs);
                 p->hs = NULL;
                 return -ENOMEM;
         }
@@ -613,14 +725,26 @@ static void hits_sort(PrefilterHits *h) {
                 }
 }
 
-void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits) {
-        hits_start(hits, ends, len);
+/* The database, once the input has turned out large enough for it. */
+static void accelerate(Prefilter *p) {
 #ifdef VX_HAVE_HYPERSCAN
         if (!p->hs && !p->portable && p->marked >= p->accel_after && p->n_patterns > 0 && hs_build(p) < 0)
                 p->portable = true;
+#endif
+}
+
+void prefilter_count(Prefilter *p, size_t len) {
+        p->marked += len;
+        accelerate(p);
+}
+
+void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits) {
+        hits_start(hits, ends, len);
+        accelerate(p);
+#ifdef VX_HAVE_HYPERSCAN
         HsMarks m = {p, text, hits};
         if (p->hs && len <= UINT32_MAX &&
-            sym_hs_scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, &m) == HS_SUCCESS) {
+            p->hs_lib->scan(p->hs, text, (unsigned) len, 0, p->hs_scratch, hs_on_match, &m) == HS_SUCCESS) {
                 p->marked += len;
                 hits_sort(hits);
                 return;
@@ -638,4 +762,80 @@ const char *prefilter_engine(const Prefilter *p) {
                 return "hyperscan";
 #endif
         return "aho-corasick";
+}
+
+bool prefilter_prebuilt(const Prefilter *p) {
+#ifdef VX_HAVE_HYPERSCAN
+        return p->hs && p->hs_prebuilt;
+#else
+        return false;
+#endif
+}
+
+void prefilter_set_literal_db(Prefilter *p, const uint8_t *blob, size_t size) {
+        p->literal_db = size > 0 ? blob : NULL;
+        p->literal_db_size = size;
+}
+
+bool prefilter_literal_db_fits(const Prefilter *p) {
+#ifdef VX_HAVE_HYPERSCAN
+        _cleanup_(hs_literals_done) HsLiterals l = {0};
+        size_t size;
+        return hs_literals(p, &l) == 0 && literal_db_find(p->literal_db, p->literal_db_size, &l, &size);
+#else
+        return false;
+#endif
+}
+
+int prefilter_literal_db_encode(const Prefilter *p, uint8_t **ret, size_t *ret_size) {
+#ifdef VX_HAVE_HYPERSCAN
+        /* For any processor Hyperscan runs on: a database compiled for this one's features (AVX2,
+         * AVX-512) would be refused on a lesser one, and the run would compile its own. */
+        const hs_platform_info_t generic = {.tune = HS_TUNE_FAMILY_GENERIC, .cpu_features = 0};
+        _cleanup_(hs_literals_done) HsLiterals l = {0};
+        hs_database_t *db = NULL;
+        char *bytes = NULL;
+        size_t n_bytes = 0, size = 12;
+        int r;
+
+        if ((r = hs_literals(p, &l)) < 0)
+                return r;
+        if (l.n > UINT32_MAX)
+                return -EINVAL;
+        if (hs_lib_load(&hs_full, VX_SONAME_HS) < 0)
+                return -EOPNOTSUPP;
+        if ((r = literals_compile(&l, &generic, &db)) < 0)
+                return r;
+        r = sym_hs_serialize_database(db, &bytes, &n_bytes);
+        hs_full.free_database(db);
+        if (r != HS_SUCCESS)
+                return -ENOMEM;
+        for (size_t i = 0; i < l.n; i++)
+                size += 12 + l.lens[i];
+        size = ((size + 7) & ~(size_t) 7) + 8 + n_bytes;
+        uint8_t *out = calloc(1, size), *at = out;
+        if (!out) {
+                free(bytes);
+                return -ENOMEM;
+        }
+        memcpy(at, LITERAL_DB_MAGIC, 8);
+        put_le(at + 8, l.n, 4);
+        at += 12;
+        for (size_t i = 0; i < l.n; i++) {
+                put_le(at, l.ids[i], 4);
+                put_le(at + 4, l.flags[i], 4);
+                put_le(at + 8, l.lens[i], 4);
+                memcpy(at + 12, l.exprs[i], l.lens[i]);
+                at += 12 + l.lens[i];
+        }
+        at = out + (((size_t) (at - out) + 7) & ~(size_t) 7);
+        put_le(at, n_bytes, 8);
+        memcpy(at + 8, bytes, n_bytes);
+        free(bytes);
+        *ret = out;
+        *ret_size = size;
+        return 0;
+#else
+        return -EOPNOTSUPP;
+#endif
 }

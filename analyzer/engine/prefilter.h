@@ -66,5 +66,26 @@ size_t prefilter_pattern_len(const Prefilter *p, size_t id);
  * only) or =hyperscan (from the first byte), read when p is made, choose one for the tests. */
 void prefilter_mark(Prefilter *p, const char *text, size_t len, uint64_t *ends, PrefilterHits *hits);
 
+/* len bytes of input the caller reads a line at a time (prefilter_scan()), not through prefilter_mark(): a
+ * block that holds a journal JSON line, a file's first line. They count towards VX_SCAN_ACCEL_AFTER as
+ * marked ones do (with VFIOEXPLAIN_SCAN=hyperscan the database is built at the first), and once built, the
+ * database serves those scans too. */
+void prefilter_count(Prefilter *p, size_t len);
+
 /* "hyperscan" or "aho-corasick": what prefilter_mark() used last (for tests and the benchmark). */
 const char *prefilter_engine(const Prefilter *p);
+
+/* The shipped rules' Hyperscan database, compiled when vfioexplain is built (tools/precompile_rules.c) for
+ * any processor and kept in the binary: compiling it at run time cost 6.3 MB of the compiler's heap and
+ * code, more than the rest of a run (docs/hardening.md). The blob (which must outlive p) is taken only if
+ * the literals it was compiled from are exactly p's, in order, with the same flags; else, or if the
+ * installed libhs refuses it (another version, a processor without the features), p's literals are compiled
+ * as without it. Called before the first scan; size 0: none. */
+void prefilter_set_literal_db(Prefilter *p, const uint8_t *blob, size_t size);
+/* Whether the blob given to p was compiled from p's literals (false without Hyperscan). */
+bool prefilter_literal_db_fits(const Prefilter *p);
+/* Whether prefilter_mark() scans with the database of the blob (not one compiled at run time). */
+bool prefilter_prebuilt(const Prefilter *p);
+/* The blob of p's literals and their database (*ret malloc()ed). -EOPNOTSUPP: no Hyperscan; -ENOMEM,
+ * -EINVAL. */
+int prefilter_literal_db_encode(const Prefilter *p, uint8_t **ret, size_t *ret_size);

@@ -761,7 +761,10 @@ int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret) {
         _cleanup_(pattern_cache_freep) PatternCache *precompiled = NULL;
         if (s->precompiled)
                 (void) pattern_cache_decode(s->precompiled, s->precompiled_size, &precompiled);
-        return load_files(paths, n, precompiled, diag, ret);
+        int r = load_files(paths, n, precompiled, diag, ret);
+        if (r >= 0 && s->literal_db)
+                prefilter_set_literal_db((*ret)->prefilter, s->literal_db, s->literal_db_size);
+        return r;
 }
 
 int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {

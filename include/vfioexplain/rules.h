@@ -317,6 +317,11 @@ typedef struct RuleSources {
          */
         const uint8_t *precompiled;
         size_t precompiled_size;
+        /* The Hyperscan database of the shipped rules' literals, compiled at build time
+         * (analyzer/engine/prefilter.h prefilter_set_literal_db()), or NULL: taken only by a rule set with
+         * exactly those literals, which the rest compile when they need it. */
+        const uint8_t *literal_db;
+        size_t literal_db_size;
 } RuleSources;
 
 /* The rule files to load, as systemd finds configuration files: the union of the *.rules names of

@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "matcher.h"
 #include "prefilter.h"
+#include "skip.h"
 #include "test_common.h"
 #include "vfioexplain/macro.h"
 
@@ -89,6 +90,101 @@ static void test_prefilter_exact(void **state) {
         check_exact("hyperscan");
 #endif
 }
+
+#ifdef VX_HAVE_HYPERSCAN
+/* The occurrences prefilter_mark() lists in line with VFIOEXPLAIN_SCAN=hyperscan, the literal database
+ * blob given (or none), as "pattern@end" text; *prebuilt: whether the blob's database was taken. */
+static void mark_with(const char *const *pats, size_t n, size_t exact, const uint8_t *blob, size_t size,
+                      const char *line, char *out, size_t out_size, bool *prebuilt) {
+        Prefilter *p;
+        setenv("VFIOEXPLAIN_SCAN", "hyperscan", 1);
+        assert_int_equal(prefilter_new(pats, n, &p), 0);
+        unsetenv("VFIOEXPLAIN_SCAN");
+        prefilter_set_exact(p, exact);
+        prefilter_set_literal_db(p, blob, size);
+        PrefilterHits hits = {0};
+        uint64_t ends[4] = {0};
+        assert_true(strlen(line) < 4 * 64);
+        prefilter_mark(p, line, strlen(line), ends, &hits);
+        assert_string_equal(prefilter_engine(p), "hyperscan");
+        *prebuilt = prefilter_prebuilt(p);
+        size_t at = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < hits.n && at < out_size; i++)
+                at += (size_t) snprintf(out + at, out_size - at, "%u@%u ", hits.hits[i].pattern,
+                                        hits.hits[i].end);
+        prefilter_hits_done(&hits);
+        prefilter_free(p);
+}
+
+/* The database compiled at build time is taken for exactly the literals it was compiled from (and finds
+ * what a compiled one does); other literals, another exact one, or a database the library refuses, are
+ * compiled at run time, with the same occurrences. */
+static void test_literal_db(void **state) {
+        static const char line[] =
+                "vfio: IOMMU group 7 Permission denied; Sr-Iov: no such file, IOMMU GROUP";
+        const char *pats[] = {"IOMMU group", "Permission denied", "SR-IOV", "No such file"};
+        const char *other[] = {"IOMMU group", "Permission denied", "SR-IOV", "No such filf"};
+        char want[512], got[512];
+        bool prebuilt;
+        Prefilter *p;
+        uint8_t *blob;
+        size_t size;
+
+        assert_int_equal(prefilter_new(pats, 4, &p), 0);
+        prefilter_set_exact(p, 0);
+        int r = prefilter_literal_db_encode(p, &blob, &size);
+        if (r == -EOPNOTSUPP) {
+                prefilter_free(p);
+                skip_loudly("literal_db", "libhs cannot be loaded here");
+        }
+        assert_int_equal(r, 0);
+        prefilter_set_literal_db(p, blob, size);
+        assert_true(prefilter_literal_db_fits(p));
+        prefilter_free(p);
+
+        mark_with(pats, 4, 0, NULL, 0, line, want, sizeof(want), &prebuilt);
+        assert_false(prebuilt);
+        assert_string_equal(want, "0@17 1@37 2@45 3@59 "); /* "IOMMU group" only as written */
+        mark_with(pats, 4, 0, blob, size, line, got, sizeof(got), &prebuilt);
+        assert_true(prebuilt);
+        assert_string_equal(got, want);
+        /* another literal, or the same literals with another found as written: compiled */
+        mark_with(other, 4, 0, blob, size, line, got, sizeof(got), &prebuilt);
+        assert_false(prebuilt);
+        assert_string_equal(got, "0@17 1@37 2@45 ");
+        mark_with(pats, 4, 1, blob, size, line, got, sizeof(got), &prebuilt);
+        assert_false(prebuilt);
+        assert_string_equal(got, "0@17 1@37 2@45 3@59 0@72 ");
+        /* A database of another version of the library, or for a platform it does not run on: refused by
+         * it, compiled. Hyperscan's serialized header: magic, version at 4, length, platform (the features
+         * it does without) at 12. */
+        size_t db = 12;
+        for (uint32_t i = 0, n = blob[8] | (uint32_t) blob[9] << 8; i < n; i++)
+                db += 12 + (blob[db + 8] | (size_t) blob[db + 9] << 8);
+        db = ((db + 7) & ~(size_t) 7) + 8;
+        assert_true(db + 20 <= size);
+        uint8_t *bad = malloc(size);
+        assert_non_null(bad);
+        memcpy(bad, blob, size);
+        bad[db + 4] ^= 1;
+        mark_with(pats, 4, 0, bad, size, line, got, sizeof(got), &prebuilt);
+        assert_false(prebuilt);
+        assert_string_equal(got, want);
+        memcpy(bad, blob, size);
+        memset(bad + db + 12, 0xff, 8);
+        mark_with(pats, 4, 0, bad, size, line, got, sizeof(got), &prebuilt);
+        assert_false(prebuilt);
+        assert_string_equal(got, want);
+        /* and the blob as built is taken again: the library refused the copies, nothing else */
+        memcpy(bad, blob, size);
+        mark_with(pats, 4, 0, bad, size, line, got, sizeof(got), &prebuilt);
+        assert_true(prebuilt);
+        free(bad);
+        free(blob);
+        (void) state;
+}
+#endif
 
 /* Whether lit is at s's offset at, in a case literal_case_ok() takes. */
 static bool case_taken(const char *s, size_t at, const char *lit) {
@@ -251,8 +347,11 @@ static void test_depth_and_jit_stack_limits(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prefilter),    cmocka_unit_test(test_prefilter_exact),
+#ifdef VX_HAVE_HYPERSCAN
+                cmocka_unit_test(test_literal_db),
+#endif
                 cmocka_unit_test(test_literal_case), cmocka_unit_test(test_match_and_captures),
                 cmocka_unit_test(test_match_limit),  cmocka_unit_test(test_depth_and_jit_stack_limits),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return tests_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
