@@ -33,6 +33,7 @@ LINUX_LEVELS = r"(?:pr_(?:err|warn|warning|crit|alert|emerg)(?:_once|_ratelimite
 QEMU_LEVELS = r"(?:error_report(?:_once)?|warn_report(?:_once)?|error_setg(?:_errno)?|error_prepend|" \
         r"error_propagate_prepend|hw_error|fprintf(?=\s*\(\s*stderr\b))"
 LIBVIRT_LEVELS = r"(?:virReportError|virReportSystemError|VIR_ERROR|VIR_WARN)"
+DPDK_LEVELS = r"(?:RTE_LOG|EAL_LOG)(?=\s*\(\s*(?:ERR|WARNING|CRIT|ALERT|EMERG)\b)"
 
 # program: the inventory's program column; files: paths (a directory: its *.c files, not recursive).
 SOURCES = {
@@ -59,6 +60,9 @@ SOURCES = {
                 "hw/vfio/iommufd.c", "hw/vfio/device.c", "hw/vfio/helpers.c", "hw/vfio/region.c",
                 "hw/vfio/listener.c", "hw/vfio/common.c", "hw/misc/vfio.c", "accel/kvm/kvm-all.c", "kvm-all.c", "hw/i386/intel_iommu.c",
                 "hw/virtio/virtio-iommu.c", "backends/iommufd.c", "util/vfio-helpers.c"]),
+        "dpdk": dict(program="dpdk", levels=DPDK_LEVELS, files=[
+                "lib/eal/linux/eal_vfio.c", "lib/librte_eal/linux/eal_vfio.c", "lib/librte_eal/linux/eal/eal_vfio.c",
+                "lib/librte_eal/linuxapp/eal/eal_vfio.c"]),
         "libvirt": dict(program="libvirt", levels=LIBVIRT_LEVELS, files=[
                 "src/util/virpci.c", "src/util/virhostdev.c", "src/hypervisor/virhostdev.c",
                 "src/qemu/qemu_hostdev.c"]),
