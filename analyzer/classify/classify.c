@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,7 @@ static const char *const line_format_table[_FORMAT_MAX] = {
         [FORMAT_QEMU_TRACE] = "qemu-trace",
         [FORMAT_KERNEL_TRACE] = "kernel-trace",
         [FORMAT_LOGCAT] = "logcat",
+        [FORMAT_QMP] = "qmp",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(line_format, LineFormat)
@@ -859,6 +861,39 @@ static bool parse_json(LineClassifier *c, Span s, Line *l) {
         return true;
 }
 
+/* QEMU's QMP error reply as people paste it from a QMP session or a stubdomain's trace (the monitor prints
+ * the object on one line): {"id": ..., "error": {"class": "GenericError", "desc": "msg"}}. The desc is the
+ * text QEMU's own error report would have printed. */
+static bool parse_qmp_reply(LineClassifier *c, Span s, Line *l) {
+        struct json_object *root, *error, *desc;
+        struct json_tokener *tok;
+
+        if (s.len > INT_MAX || !span_find(s, "\"error\""))
+                return false;
+        tok = json_tokener_new_ex(8);
+        if (!tok)
+                return false;
+        root = json_tokener_parse_ex(tok, s.p, (int) s.len);
+        bool complete = root && json_tokener_get_error(tok) == json_tokener_success &&
+                json_tokener_get_parse_end(tok) == s.len;
+        json_tokener_free(tok);
+        if (!complete || !json_object_is_type(root, json_type_object) ||
+            !json_object_object_get_ex(root, "error", &error) ||
+            !json_object_is_type(error, json_type_object) ||
+            !json_object_object_get_ex(error, "desc", &desc) ||
+            !json_object_is_type(desc, json_type_string)) {
+                json_object_put(root);
+                return false;
+        }
+        size_t n = MIN((size_t) json_object_get_string_len(desc), (size_t) VX_MESSAGE_MAX);
+        memcpy(c->scratch, json_object_get_string(desc), n);
+        json_object_put(root);
+        l->format = FORMAT_QMP;
+        l->priority = 3;
+        set_message_view(l, SOURCE_QEMU, span_make(c->scratch, n));
+        return true;
+}
+
 void line_classify_fields(const LineFields *f, Line *ret) {
         Line l = {.priority = -1, .mono = -1};
         classify_fields(f, FORMAT_JOURNAL_ENTRY, &l);
@@ -882,7 +917,7 @@ void line_classify(LineClassifier *c, const char *buf, size_t len, Line *ret) {
         while (s.len > 0 && (s.p[s.len - 1] == '\r' || s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
                 s.len--;
 
-        if (s.len > 0 && s.p[0] == '{' && parse_json(c, s, &l))
+        if (s.len > 0 && s.p[0] == '{' && (parse_json(c, s, &l) || parse_qmp_reply(c, s, &l)))
                 goto done;
 
         if (s.len > 2 && s.p[0] == '<') {

@@ -46,6 +46,7 @@ typedef enum LineFormat {
         FORMAT_JOURNAL_ENTRY, /* an entry read from the journal itself (sd-journal) */
         FORMAT_LOGCAT, /* adb logcat threadtime, time or brief: 11-23 10:00:01.234  1234  1250 E tag     :
                           msg */
+        FORMAT_QMP, /* QEMU's QMP error reply: {"error": {"class": "GenericError", "desc": "msg"}} */
         _FORMAT_MAX,
 } LineFormat;
 

@@ -329,6 +329,26 @@ static void test_journal_json(void **state) {
 }
 
 /* Every journal field a line keeps is cut at VX_JOURNAL_FIELD_MAX, and never inside a UTF-8 character. */
+/* QEMU's QMP error reply pasted raw (QubesOS/qubes-issues#3263: a stubdomain's trace) */
+static void test_qmp_reply(void **state) {
+        assert_line(
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Need to enable igd-passthru if you're "
+                "trying to passthrough IGD GFX\"}}",
+                FORMAT_QMP, SOURCE_QEMU,
+                "Need to enable igd-passthru if you're trying to passthrough IGD GFX");
+        assert_line("{\"id\": \"libvirt-12\", \"error\": {\"class\": \"GenericError\", \"desc\": \"vfio "
+                    "0000:01:00.0: group 1 is not viable\"}}",
+                    FORMAT_QMP, SOURCE_QEMU, "vfio 0000:01:00.0: group 1 is not viable");
+        assert_line("{\"error\":{\"class\":\"DeviceNotFound\",\"desc\":\"Device 'hostdev0' not found\"}}",
+                    FORMAT_QMP, SOURCE_QEMU, "Device 'hostdev0' not found");
+        /* not an error reply: left as any other line */
+        assert_line("{\"return\": {}}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"return\": {}}");
+        assert_line("{\"error\": \"x\"}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"error\": \"x\"}");
+        assert_line("{\"error\": {\"desc\": 3}}", FORMAT_BARE, SOURCE_UNKNOWN, "{\"error\": {\"desc\": 3}}");
+        assert_line("{\"error\": {\"desc\": \"x\"}} trailing", FORMAT_BARE, SOURCE_UNKNOWN,
+                    "{\"error\": {\"desc\": \"x\"}} trailing");
+}
+
 static void test_journal_json_fields_bounded(void **state) {
         const size_t big = 4 * VX_JOURNAL_FIELD_MAX;
         _cleanup_free_ char *raw = malloc(4 * big + 256);
@@ -590,6 +610,7 @@ int main(void) {
                 cmocka_unit_test(test_journal_formats),
                 cmocka_unit_test(test_logcat_formats),
                 cmocka_unit_test(test_journal_json),
+                cmocka_unit_test(test_qmp_reply),
                 cmocka_unit_test(test_journal_json_fields_bounded),
                 cmocka_unit_test(test_qemu_formats),
                 cmocka_unit_test(test_libvirt_formats),
