@@ -716,6 +716,16 @@ static void test_hard_wraps(void **state) {
                  "initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12\n"
                  "(Cannot allocate memory)\n```\n",
                  "dma-entry-limit"},
+                /* libvirt's log line broken inside its error class ("Requested operation is not" /
+                 * "valid:"): the second line starts with a word and a colon, as a message does, but goes on
+                 * with the first; DPDK's EAL lines, each its own, are not joined */
+                {"2024-04-09 20:31:07.402+0000: 1417: error : virHostdevPreparePCIDevicesImpl:783 : Requested "
+                 "operation is not\nvalid: Unmanaged PCI device 0000:01:00.0 must be manually detached from the "
+                 "host\n",
+                 "not-bound-to-vfio"},
+                {"EAL: Cannot open /dev/vfio/9: Permission denied, and the application then went on with\n"
+                 "EAL: Failed to open VFIO group 9\n",
+                 NULL},
                 /* the same rows without the quote that holds them together: paragraphs */
                 {"Start failed: internal error: Unable to reset PCI device 0000:01:00.0:\n\n"
                  "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not\n\n"

@@ -622,6 +622,26 @@ static void test_wrapped_lines(void **state) {
                           "internal error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not"));
         assert_true(wraps("initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12",
                           "(Cannot allocate memory)"));
+        /* A wrap just before a word with a colon: the start of another message in every real paste seen
+         * (virsh's "error: Failed to attach device from X" then its "error: internal error: ...", field3 row
+         * 31; DPDK's "EAL: " lines one after another, field4 row 16; "kvm: -device ..." after QEMU's line,
+         * field4 row 10), so a line that starts so is a head; except where the line before ends with the
+         * first word of one of libvirt's error classes, whose second word it is: "... internal" then
+         * "error: ..." is libvirt's "internal error: " broken in two. */
+        assert_false(
+                wraps("error: Failed to attach device from /tmp/tmp2qzpbpgy.xml and the domain stays off",
+                      "error: internal error: unable to execute QEMU command 'device_add'"));
+        assert_false(wraps("EAL: Cannot open /dev/vfio/9: Permission denied and then the app went on with",
+                           "error: Failed to open VFIO group 9"));
+        assert_true(wraps(
+                "TASK ERROR: Start failed: internal error: Unable to reset PCI device 0000:01:00.0: internal",
+                "error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not doing bus reset"));
+        assert_true(
+                wraps("error: Failed to start domain 'win11' because of this: Requested operation is not",
+                      "valid: Unmanaged PCI device 0000:01:00.1 must be manually detached from the host"));
+        assert_false(wraps(
+                "TASK ERROR: Start failed: internal error: Unable to reset PCI device 0000:01:00.0: external",
+                "error: Active 0000:01:00.1 devices on bus with 0000:01:00.0, not doing bus reset"));
         assert_false(wraps(head, "(qemu) info pci"));
         assert_false(wraps("vfio 0000:0b:00.0: failed = -12", "(Cannot allocate memory)"));
         assert_false(wraps(head, "snd_hda_intel card0: x"));

@@ -1589,6 +1589,25 @@ static bool starts_as_line(Span next, Span first) {
         return false;
 }
 
+/* Whether the wrap fell inside one of libvirt's error classes (src/util/virerror.c virErrorMsg(): "internal
+ * error: %s", "operation failed: %s", "Requested operation is not valid: %s" ...): head's last word and
+ * first, next's first word and its colon, are one phrase, which no message starts with its second word. */
+static bool splits_error_class(Span head, Span first) {
+        static const char *const classes[][2] = {
+                {"internal", "error:"},      {"operation", "failed:"}, {"unsupported", "configuration:"},
+                {"operation", "forbidden:"}, {"invalid", "argument:"}, {"argument", "unsupported:"},
+                {"not", "valid:"},           {"not", "supported:"},
+        };
+        size_t w = head.len;
+        while (w > 0 && !is_blank(head.p[w - 1]))
+                w--;
+        Span last = span_make(head.p + w, head.len - w);
+        for (size_t i = 0; i < ELEMENTSOF(classes); i++)
+                if (span_equals(last, classes[i][0]) && span_equals(first, classes[i][1]))
+                        return true;
+        return false;
+}
+
 bool paste_wrap_continues(Span head, Span next) {
         /* A message is never cut after its colon: what follows one is its text, whatever its first letter
          * ("... failed to open /dev/vfio/12:" then "Permission denied"), and however short the line. The
@@ -1611,8 +1630,9 @@ bool paste_wrap_continues(Span head, Span next) {
         } else if (!colon || !((next.p[0] >= 'A' && next.p[0] <= 'Z') || span_is_digit(next.p[0])) ||
                    starts_as_line(next, first))
                 return false;
-        /* "kvm: ", "error: ", "libvirtd[812]: ", a prompt's "root@pve:~#" */
-        if (is_name_colon(first) || memchr(first.p, '@', first.len))
+        /* "kvm: ", "error: ", "libvirtd[812]: ", a prompt's "root@pve:~#"; but "... internal" then "error:
+         * ..." is libvirt's "internal error: " broken in two */
+        if ((is_name_colon(first) && !splits_error_class(head, first)) || memchr(first.p, '@', first.len))
                 return false;
         /* "usb 1-1: ", "vfio-pci 0000:01:00.0: ": a device's prefix, whose name holds a digit; "group 11: "
          * is a message's middle, and so are words ("memory listener" / "initialization failed: Region ...",
@@ -1647,8 +1667,11 @@ bool paste_wrap_in_word(Span head, Span next) {
 }
 
 bool paste_json_continues(Span head, Span next) {
+        /* the next line's first byte first: it rules out almost every pair of lines at once */
+        if (next.len == 0 || (next.p[0] != '"' && next.p[0] != '}' && next.p[0] != ','))
+                return false;
         trim_end(&head);
-        if (head.len == 0 || next.len == 0)
+        if (head.len == 0)
                 return false;
         char last = head.p[head.len - 1];
         if (next.p[0] == '"')
