@@ -21,6 +21,7 @@ void context_done(HostContext *c) {
         free(c->pasted_ids);
         free(c->assigned);
         free(c->pasted_lsmod);
+        free(c->pasted_ulimit);
         *c = (HostContext){0};
 }
 
@@ -863,6 +864,74 @@ static void note_lsmod_grep(HostContext *c, unsigned epoch, const Line *line, co
         }
 }
 
+/* Whether a command is bash's `ulimit -l` and nothing else: the soft locked-memory limit, printed alone on
+ * the next line. */
+static bool command_is_ulimit_l(Span command) {
+        char buf[32];
+        Span t = command, w;
+        return command_word(&t, buf, sizeof(buf), &w) && span_equals(w, "ulimit") &&
+                command_word(&t, buf, sizeof(buf), &w) && span_equals(w, "-l") &&
+                !command_word(&t, buf, sizeof(buf), &w);
+}
+
+/* bash builtins/ulimit.def printone() without -a: print_rlimtype(curlim / 1024, 1) ("%lld\n") or
+ * "unlimited". The reply is what the line is and nothing else. */
+static bool ulimit_reply(Span t, Span *value) {
+        span_trim(&t);
+        if (span_equals(t, "unlimited")) {
+                *value = t;
+                return true;
+        }
+        if (t.len == 0 || t.len > 15)
+                return false;
+        for (size_t i = 0; i < t.len; i++)
+                if (!span_is_digit(t.p[i]))
+                        return false;
+        *value = t;
+        return true;
+}
+
+/* bash's ulimit -a line of the locked-memory limit when it is "unlimited" (builtins/ulimit.def printone():
+ * printf("%-20s %20s", "max locked memory", "(kbytes, -l) ") then "unlimited"); a number is
+ * rules/listings.rules' list-ulimit-memlock-low. */
+static bool ulimit_a_unlimited(Span t, Span *value) {
+        span_trim(&t);
+        if (!span_eat_literal(&t, "max locked memory") || span_eat_blanks(&t) == 0 ||
+            !span_eat_literal(&t, "(kbytes, -l)") || span_eat_blanks(&t) == 0 ||
+            !span_equals(t, "unlimited"))
+                return false;
+        *value = t;
+        return true;
+}
+
+/* A pasted `ulimit -l` (README "How vfioexplain decides"): the command on a prompt's line, its reply the
+ * very next line of the same input and boot; any other line between, or a number without the command before
+ * it, says nothing; ulimit -a's line of an unlimited limit says the same. feed.c reads the line after a
+ * marked one that holds the command, so that reading by blocks reads the reply as reading every line does.
+ */
+static void note_ulimit_l(HostContext *c, unsigned epoch, const ContextWhere *where) {
+        Span raw = span_make(where->raw, where->len), value;
+        if (where->command.len > 0) {
+                bool is = span_find(raw, ULIMIT_L_COMMAND) && command_is_ulimit_l(where->command);
+                c->ulimit_l.input = is ? where->input : NULL;
+                c->ulimit_l.epoch = epoch;
+                c->ulimit_l.line = where->line;
+                return;
+        }
+        bool reply = c->ulimit_l.input && c->ulimit_l.input == where->input && c->ulimit_l.epoch == epoch &&
+                where->line == c->ulimit_l.line + 1;
+        c->ulimit_l.input = NULL;
+        if (reply ? !ulimit_reply(raw, &value) : !ulimit_a_unlimited(raw, &value))
+                return;
+        if (c->n_pasted_ulimit >= VX_PASTED_ULIMIT_MAX ||
+            (!c->pasted_ulimit && !(c->pasted_ulimit = calloc(VX_PASTED_ULIMIT_MAX, sizeof(PastedUlimit)))))
+                return;
+        PastedUlimit *u = &c->pasted_ulimit[c->n_pasted_ulimit++];
+        *u = (PastedUlimit){.epoch = epoch, .input = where->input, .line = where->line};
+        snprintf(u->text, sizeof(u->text), "%.*s", (int) MIN(where->len, sizeof(u->text) - 1), where->raw);
+        snprintf(u->value, sizeof(u->value), "%.*s", (int) value.len, value.p);
+}
+
 /* What a line that is no program's message may be: a listing pasted with the logs. */
 static void note_pasted(HostContext *c, unsigned epoch, Span text, unsigned joined,
                         const ContextWhere *where) {
@@ -880,8 +949,10 @@ void context_note_line(HostContext *c, unsigned epoch, const Line *line, unsigne
         EpochInfo *e = epoch_info(c, epoch);
         if (line->host.len)
                 note_hostname(c, line->host);
-        if (where && where->raw)
+        if (where && where->raw) {
                 note_lsmod_grep(c, epoch, line, where);
+                note_ulimit_l(c, epoch, where);
+        }
         for (size_t v = 0; v < line->n_views; v++) {
                 Span text = line->views[v].text;
                 if (text.len == 0)

@@ -90,6 +90,16 @@ typedef struct PastedLsmod {
         bool vfio_pci; /* a line of the grep's output shows vfio_pci loaded (its own, or as a holder) */
 } PastedLsmod;
 
+/* A pasted `ulimit -l` (bash builtins/ulimit.def): the command on a prompt's line, then on the next line the
+ * soft locked-memory limit of that shell in KiB, or "unlimited". */
+typedef struct PastedUlimit {
+        unsigned epoch;
+        const char *input; /* the analysis's input name, and the line of the number */
+        unsigned long line;
+        char text[VX_PASTED_TEXT_MAX + 1]; /* the line of the number as read, for its evidence */
+        char value[16]; /* the number, or "unlimited" */
+} PastedUlimit;
+
 typedef struct HostContext {
         unsigned arch_mask; /* 1 << ArchFamily */
         unsigned cpu_mask; /* 1 << AnalysisCpu */
@@ -129,6 +139,14 @@ typedef struct HostContext {
         size_t n_guest_listings;
         PastedLsmod *pasted_lsmod; /* allocated at the first */
         size_t n_pasted_lsmod;
+        /* the last `ulimit -l` command: its reply is the next line */
+        struct {
+                const char *input; /* NULL: none */
+                unsigned epoch;
+                unsigned long line;
+        } ulimit_l;
+        PastedUlimit *pasted_ulimit; /* allocated at the first */
+        size_t n_pasted_ulimit;
 } HostContext;
 
 void context_done(HostContext *c);

@@ -42,6 +42,7 @@ typedef struct Feeder {
         bool have_pending;
         bool pending_taken; /* it was read with its block */
         bool pending_continued; /* the block's first line continues the line held back before it */
+        bool reply_next_block; /* the block's first line is a reply to the command the last one ended with */
         size_t n_batch;
         size_t block_len; /* the bytes of the block being read */
         unsigned long block_lineno; /* the lines before the block */
@@ -314,12 +315,21 @@ static int take_marked(Feeder *f, const char *text, size_t at, size_t *next, Pre
                 };
                 f->marked_lineno = lineno;
                 int r = f->n_batch == VX_FEED_BATCH ? feed_batch(f) : 0;
+                /* A pasted `ulimit -l`: its reply, a bare number, is the next line, read too (in the next
+                 * block if this one ends here), as reading every line reads it (context.c
+                 * note_ulimit_l()). */
+                bool ulimit_l = memmem(text + start, stop - start, ULIMIT_L_COMMAND,
+                                       sizeof(ULIMIT_L_COMMAND) - 1) != NULL;
+                if (r >= 0 && ulimit_l && stop + 1 >= f->block_len)
+                        f->reply_next_block = true;
                 /* A CRI record's part (the prefilter finds its " stderr P "): the record after it goes on
                  * with it, which the analysis joins, so that one is read too, as reading every line reads
                  * it. */
                 CriRecord cri;
-                if (r < 0 || stop + 1 >= f->block_len || !span_is_digit(text[start]) ||
-                    !paste_cri_record(span_make(text + start, stop - start), &cri) || !cri.partial)
+                if (r < 0 || stop + 1 >= f->block_len ||
+                    (!ulimit_l &&
+                     (!span_is_digit(text[start]) ||
+                      !paste_cri_record(span_make(text + start, stop - start), &cri) || !cri.partial)))
                         return r;
                 at = stop + 1;
                 hit = NULL;
@@ -358,6 +368,8 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
                 size_t first = (size_t) ((const char *) memchr(text, '\n', len) - text) + 1;
                 if ((r = feed_lines_one_by_one(f, text, first, offset)) < 0)
                         return r;
+                /* the reply to a first line's `ulimit -l` (take_marked()) */
+                f->reply_next_block = memmem(text, first, ULIMIT_L_COMMAND, sizeof(ULIMIT_L_COMMAND) - 1);
                 text += first;
                 len -= first;
                 offset += first;
@@ -389,6 +401,11 @@ static int feed_block(Feeder *f, const char *text, size_t len, uint64_t offset) 
         size_t next = 0; /* the first byte after the last marked line */
         size_t rw = 0; /* the next of the rewritten lines */
         f->block_lineno = f->marked_lineno = f->lineno;
+        if (f->reply_next_block) {
+                f->reply_next_block = false;
+                if ((r = take_marked(f, text, 0, &next, NULL, NULL)) < 0)
+                        return r;
+        }
         if (f->hits.overflow) {
                 for (size_t i = 0; i < f->n_rewritten; i++)
                         f->ends[f->rewritten[i] / 64] |= UINT64_C(1) << (f->rewritten[i] % 64);

@@ -18,12 +18,18 @@ static bool devices_compatible(const Analysis *a, const Finding *f, const char *
 }
 
 /* A fact rules a cause out within its boot. A fact about one device (its line names it) rules out a
- * device's cause only for that device; it still rules out host-wide causes. Returns the fact, or -1. */
-static ssize_t refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device) {
+ * device's cause only for that device; it still rules out host-wide causes. With suggested, where symptoms
+ * suggest it (refuted-by and ruled-out-by); else where a rule of the cause points at it (ruled-out-by only).
+ * Returns the fact, or -1. */
+static ssize_t refuted(const Analysis *a, size_t cause, unsigned epoch, const char *device, bool suggested) {
         const CauseDef *c = &a->rs->causes[cause];
-        for (size_t i = 0; i < c->n_refuted_by; i++)
-                if (fact_set_holds(a->facts, c->refuted_by[i], epoch, c->host_scope ? NULL : device))
+        const char *scope = c->host_scope ? NULL : device;
+        for (size_t i = 0; suggested && i < c->n_refuted_by; i++)
+                if (fact_set_holds(a->facts, c->refuted_by[i], epoch, scope))
                         return (ssize_t) c->refuted_by[i];
+        for (size_t i = 0; i < c->n_ruled_out_by; i++)
+                if (fact_set_holds(a->facts, c->ruled_out_by[i], epoch, scope))
+                        return (ssize_t) c->ruled_out_by[i];
         return -1;
 }
 
@@ -254,7 +260,7 @@ static int suggest(Analysis *a, Hit *h, const SymptomDef *sy) {
                 if (excluded[k] || cause == a->rs->regression_cause)
                         continue;
                 const char *device = a->rs->causes[cause].host_scope ? "" : h->device;
-                ssize_t fact = refuted(a, cause, h->ev.epoch, h->device);
+                ssize_t fact = refuted(a, cause, h->ev.epoch, h->device, true);
                 if (fact >= 0) {
                         note_ruled_out(a, cause, device, (size_t) fact, h->ev.epoch);
                         continue;
@@ -489,6 +495,28 @@ static int fold_explained(Analysis *a) {
         return 0;
 }
 
+/* A cause that lines point at without stating it (likely, possible: QEMU's ENOMEM of a DMA mapping points at
+ * the locked-memory limit) and that a fact of the same boot rules out whatever the lines say (its
+ * ruled-out-by: a pasted `ulimit -l` of unlimited) is no cause: it is shown as ruled out, with that fact, as
+ * a suggestion is (suggest()). A line that states the cause, or the host confirming it, outweighs the fact.
+ */
+static void rule_out_findings(Analysis *a) {
+        for (size_t i = 0; i < a->n_findings; i++) {
+                Finding *f = &a->findings[i].f;
+                if (f->folded || f->confidence == STRENGTH_CONFIRMED || f->n_evidence == 0)
+                        continue;
+                for (size_t e = 0; e < f->n_evidence; e++) {
+                        unsigned epoch = f->evidence[e].epoch;
+                        ssize_t fact = refuted(a, f->cause, epoch, f->device, false);
+                        if (fact < 0)
+                                continue;
+                        note_ruled_out(a, f->cause, f->device, (size_t) fact, epoch);
+                        f->folded = true;
+                        break;
+                }
+        }
+}
+
 /* A cause ruled out where one line suggested it and kept where another did is not shown as ruled out. */
 static void drop_stale_ruled_out(Analysis *a) {
         size_t n = 0;
@@ -497,7 +525,7 @@ static void drop_stale_ruled_out(Analysis *a) {
                 bool kept = false;
                 for (size_t j = 0; j < a->n_findings && !kept; j++) {
                         const Finding *f = &a->findings[j].f;
-                        kept = f->cause == o->cause && f->n_evidence > 0 &&
+                        kept = f->cause == o->cause && !f->folded && f->n_evidence > 0 &&
                                 strcmp(f->device, o->device) == 0;
                 }
                 if (!kept)
@@ -574,6 +602,7 @@ int analysis_finish(Analysis *a) {
         if ((r = attach_symptoms(a)) < 0)
                 return r;
         confirm_by_host(a);
+        rule_out_findings(a);
         drop_stale_ruled_out(a);
         for (size_t i = 0; i < a->n_findings; i++) {
                 Finding *f = &a->findings[i].f;

@@ -438,6 +438,11 @@ static int parse_refuted_by(Parser *p, const char *v, size_t vcol) {
         return parse_id_list(p, v, vcol, REF_CAUSE_REFUTED_BY, p->index, &c->n_refuted_by);
 }
 
+static int parse_ruled_out_by(Parser *p, const char *v, size_t vcol) {
+        CauseDef *c = section_cause(p);
+        return parse_id_list(p, v, vcol, REF_CAUSE_RULED_OUT_BY, p->index, &c->n_ruled_out_by);
+}
+
 static int parse_suggests(Parser *p, const char *v, size_t vcol) {
         SymptomDef *sy = section_symptom(p);
         return parse_id_list(p, v, vcol, REF_SYMPTOM_SUGGESTS, p->index, &sy->n_suggests);
@@ -787,6 +792,7 @@ static const RuleKey rule_keys[] = {
         {"why", IN(SECTION_CAUSE) | IN(SECTION_RULE), 0, VX_FIXES_MAX, .parse = parse_why},
         {"explains", IN(SECTION_CAUSE), 0, 1, .parse = parse_explains},
         {"refuted-by", IN(SECTION_CAUSE), 0, 1, .parse = parse_refuted_by},
+        {"ruled-out-by", IN(SECTION_CAUSE), 0, 1, .parse = parse_ruled_out_by},
         {"suggests", IN(SECTION_SYMPTOM), 1, 1, .parse = parse_suggests},
         {"generic", IN(SECTION_SYMPTOM), 0, 1, .parse = parse_generic},
         {"corroborates", IN(SECTION_SYMPTOM), 0, 1, .parse = parse_corroborates},

@@ -9,6 +9,7 @@
 typedef enum RefKind {
         REF_CAUSE_EXPLAINS,
         REF_CAUSE_REFUTED_BY,
+        REF_CAUSE_RULED_OUT_BY,
         REF_SYMPTOM_SUGGESTS,
         REF_RULE_CAUSE,
         REF_RULE_SYMPTOM,

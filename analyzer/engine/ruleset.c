@@ -262,11 +262,14 @@ static int resolve(RuleSet *rs, Loader *ld, Diag *diag, size_t *errors) {
                                 rs->rules[r->owner].target = (size_t) idx;
                         continue;
                 case REF_CAUSE_REFUTED_BY:
+                case REF_CAUSE_RULED_OUT_BY:
                         if ((idx = find_fact(rs, r->name)) < 0) {
                                 ref_error(diag, r, "no rule produces this fact");
                                 (*errors)++;
-                        } else
+                        } else if (r->kind == REF_CAUSE_REFUTED_BY)
                                 rs->causes[r->owner].refuted_by[r->item] = (size_t) idx;
+                        else
+                                rs->causes[r->owner].ruled_out_by[r->item] = (size_t) idx;
                         continue;
                 case REF_RULE_FACT:
                         continue;

@@ -133,6 +133,8 @@
  */
 #define VX_LSMOD_GREP_LINES 16u
 #define VX_PASTED_LSMOD_MAX 4u
+/* pasted `ulimit -l` replies read (analysis/context.c note_ulimit_l()) */
+#define VX_PASTED_ULIMIT_MAX 4u
 /* Inputs (and boots) whose pasted lspci listing is a guest's, kept to ignore the rest of it. */
 #define VX_GUEST_LISTINGS_MAX 8u
 /* Facts a pasted listing stated, with where (the first line of each fact, device and boot): a listing states

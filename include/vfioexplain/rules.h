@@ -99,6 +99,9 @@ typedef struct CauseDef {
         size_t n_explains;
         size_t refuted_by[VX_LIST_ITEMS_MAX]; /* fact indices */
         size_t n_refuted_by;
+        /* ruled-out-by: facts that rule the cause out also where a line points at it short of stating it */
+        size_t ruled_out_by[VX_LIST_ITEMS_MAX]; /* fact indices */
+        size_t n_ruled_out_by;
         CauseStage stage;
         /* possible-unless: a finding of the cause is at most possible unless one holds for a line of it */
         Condition possible_unless[VX_FIX_UNLESS_MAX];
@@ -231,6 +234,10 @@ typedef struct Prefilter Prefilter;
  * in 8 (tools/lsmod.c "%-19s %8ld  %d"): at least 16 blanks after the name. */
 #define LSMOD_VFIO_LINE "vfio                "
 
+/* bash's builtin as typed to show the locked-memory limit (analysis/context.c note_ulimit_l()); the line
+ * after one that holds it is read too (its reply, a bare number). */
+#define ULIMIT_L_COMMAND "ulimit -l"
+
 /* Extra literals a program prints, in each of its spellings, and nobody types: looked for only as written.
  * In the other cases literal_case_ok() takes, "IOMMU group " would be found in every kernel line "Adding to
  * iommu group N" (one in eight of a boot's log), each occurrence judged and listed for nothing. lspci -nn's
@@ -238,7 +245,7 @@ typedef struct Prefilter Prefilter;
  * same. */
 #define PREFILTER_EXACT_LITERALS                                                                     \
         "IOMMU Group ", "IOMMU group ", "controller [0", "bridge [06", "device [04", "options vfio", \
-                "softdep ", "lsmod", LSMOD_VFIO_LINE
+                "softdep ", "lsmod", LSMOD_VFIO_LINE, ULIMIT_L_COMMAND
 
 /* Lines that matter without matching a rule, so the prefilter looks for these beside the rules' literals
  * (as patterns n_rules and up): the boot banner, what romfile_refs_scan() collects from QEMU command
@@ -249,8 +256,8 @@ typedef struct Prefilter Prefilter;
  * start of a domain (its QEMU and kernel versions and host name), pasted IOMMU group listings, the header of
  * a device in a pasted lspci -nn ("VGA compatible controller [0300]: ", "PCI bridge [0604]: "), a pasted
  * modprobe.d's vfio-pci options and softdeps, and a pasted `lsmod | grep vfio`: its command, the line of
- * vfio and any line naming vfio_pci; and a CRI log record that is a part of a line ("stderr P "), which the
- * records after it continue. */
+ * vfio and any line naming vfio_pci; the command of a pasted `ulimit -l`; and a CRI log record that is a
+ * part of a line ("stderr P "), which the records after it continue. */
 #define PREFILTER_EXTRA_LITERALS                                                                          \
         {                                                                                                 \
                 KERNEL_BOOT_BANNER, "romfile", "pflash", "-bios ", "vfio-pci", "x-vga", "DMAR", "AMD-Vi", \

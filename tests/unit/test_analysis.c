@@ -801,6 +801,72 @@ static void test_when_specificity(void **state) {
                 "not-bound-to-vfio@0000:01:00.0/possible/1, device-busy-in-use@0000:01:00.0/possible/1");
 }
 
+#define DMA_ENOMEM \
+        "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: VFIO_MAP_DMA failed: Cannot allocate memory\n"
+
+/* What analyze_ranking() found ruled out: "cause:fact@line" joined by ", ". */
+static char ruled[256];
+
+static const char *ruled_out_of(const char *text) {
+        char *paths[] = {(char *) VX_TEST_DATA "/ranking.rules"};
+        Diag d = {0};
+        RuleSet *ranking = NULL;
+        Analysis *a;
+        assert_int_equal(ruleset_load_files(paths, 1, &d, &ranking), 0);
+        diag_done(&d);
+        assert_int_equal(analysis_new(ranking, &a), 0);
+        unsigned long n = 0;
+        for (const char *p = text; *p;) {
+                const char *e = strchr(p, '\n');
+                size_t len = e ? (size_t) (e - p) : strlen(p);
+                assert_int_equal(analysis_feed(a, "t.log", ++n, p, len), 0);
+                p += len + (e ? 1 : 0);
+        }
+        assert_int_equal(analysis_finish(a), 0);
+        RuledOutCause out[4];
+        size_t count = analysis_ruled_out(a, out, ELEMENTSOF(out));
+        ruled[0] = 0;
+        for (size_t i = 0; i < count && i < ELEMENTSOF(out); i++) {
+                char one[96];
+                snprintf(one, sizeof(one), "%s%s:%s@%lu", i ? ", " : "", ranking->causes[out[i].cause].id,
+                         ranking->facts[out[i].fact], out[i].pasted_line);
+                strncat(ruled, one, sizeof(ruled) - strlen(ruled) - 1);
+        }
+        analysis_free(a);
+        ruleset_free(ranking);
+        return ruled;
+}
+
+/* Issue 21: a pasted `ulimit -l` is read as the reply on the line after the command: a number as the
+ * locked-memory limit (which confirms what QEMU's ENOMEM points at), "unlimited" as a fact that rules the
+ * cause out (ruled-out-by), with its line; nothing else is read so. */
+static void test_pasted_ulimit_l(void **state) {
+        assert_string_equal(analyze_ranking(DMA_ENOMEM), "memlock-limit@-/likely/1");
+        assert_string_equal(analyze_ranking("$ ulimit -l\n8192\n" DMA_ENOMEM),
+                            "memlock-limit@-/confirmed+pasted/2");
+        assert_string_equal(analyze_ranking("root@pve:~# ulimit -l\nunlimited\n" DMA_ENOMEM), "");
+        assert_string_equal(ruled_out_of("root@pve:~# ulimit -l\nunlimited\n" DMA_ENOMEM),
+                            "memlock-limit:memlock-unlimited@2");
+        /* ulimit -a's line of an unlimited limit says the same */
+        assert_string_equal(ruled_out_of("max locked memory           (kbytes, -l) unlimited\n" DMA_ENOMEM),
+                            "memlock-limit:memlock-unlimited@1");
+        /* a number without the command right before it is any number */
+        assert_string_equal(analyze_ranking("8192\n" DMA_ENOMEM), "memlock-limit@-/likely/1");
+        assert_string_equal(analyze_ranking("$ ulimit -l\n\nunlimited\n" DMA_ENOMEM),
+                            "memlock-limit@-/likely/1");
+        assert_string_equal(analyze_ranking("$ ulimit -n\nunlimited\n" DMA_ENOMEM),
+                            "memlock-limit@-/likely/1");
+        assert_string_equal(analyze_ranking("$ ulimit -l 65536\nunlimited\n" DMA_ENOMEM),
+                            "memlock-limit@-/likely/1");
+        /* a VM libvirt started has the limit libvirt set, not the shell's */
+        assert_string_equal(analyze_ranking("$ ulimit -l\nunlimited\n" DMA_ENOMEM
+                                            "error: Failed to start domain 'win11'\n"),
+                            "memlock-limit@-/likely/2");
+        assert_string_equal(ruled_out_of("$ ulimit -l\nunlimited\n" DMA_ENOMEM
+                                         "error: Failed to start domain 'win11'\n"),
+                            "");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_symptom_attaches_to_cause),
@@ -832,6 +898,7 @@ int main(void) {
                 cmocka_unit_test(test_pasted_ids_and_lspci),
                 cmocka_unit_test(test_tie_in_flow_order),
                 cmocka_unit_test(test_when_specificity),
+                cmocka_unit_test(test_pasted_ulimit_l),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
