@@ -658,6 +658,44 @@ static void test_continuation_across_blocks(void **state) {
         unlink(path);
 }
 
+/* Issue 21: a pasted `ulimit -l` is read from its command and the line after it, a bare number or
+ * "unlimited" that no literal marks: by blocks as by lines, inside a block and where a block ends between
+ * them (64-byte lines, the one before the command longer by what the command is shorter: the command is a
+ * block's last line; neither it nor its reply padded, and there a number, which no reading of a wrap takes
+ * as the line before going on). */
+static void test_ulimit_l_across_blocks(void **state) {
+        const unsigned per_block = (VX_LINE_MAX + VX_READ_CHUNK) / 64;
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (unsigned at = 5; at <= per_block; at += per_block - 5) {
+                char path[] = "/tmp/vx-feed-ulimit-XXXXXX";
+                FILE *f = create_temp(path);
+                for (unsigned i = 1; i <= per_block + 10; i++) {
+                        char filler[64];
+                        snprintf(filler, sizeof(filler),
+                                 "[%12u.000000] e1000e 0000:00:1f.6 eno1: NIC Link is Up", i);
+                        if (i == at)
+                                put(f, "$ ulimit -l\n");
+                        else if (i == at + 1)
+                                put(f, at == 5 ? "unlimited\n" : "8192\n");
+                        else
+                                fprintf(f, "%-*s\n", i + 1 == at ? 63 + 64 - 12 : 63, filler);
+                }
+                put(f,
+                    "qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: VFIO_MAP_DMA failed: Cannot "
+                    "allocate memory\n");
+                fclose(f);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                /* the reply read: memlock-limit ruled out by it, or confirmed */
+                assert_non_null(strstr(got.json, at == 5 ? "\"memlock-unlimited\"" : "limit at 8192 KiB"));
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* A line hard-wrapped without an indent (a mail client's wrap: a word too long for the line) is joined to
  * the line before it the same way, also where a block ends between them. Lines of 128 bytes (blanks after
  * the text): every block ends after the same number of lines, and each pair's head is a block's last line.
@@ -1057,6 +1095,7 @@ int main(void) {
                 cmocka_unit_test(test_hits_overflow_feed),
                 cmocka_unit_test(test_binary),
                 cmocka_unit_test(test_continuation_across_blocks),
+                cmocka_unit_test(test_ulimit_l_across_blocks),
                 cmocka_unit_test(test_wrap_across_blocks),
                 cmocka_unit_test(test_hard_wraps),
                 cmocka_unit_test(test_blank_line_across_blocks),
