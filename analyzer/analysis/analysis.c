@@ -1330,12 +1330,15 @@ static void join_head(Analysis *a, int input, unsigned long lineno, const char *
 static bool join_json(Analysis *a, unsigned long lineno, const char *raw, size_t len) {
         Span c = span_make(raw, len);
         span_trim(&c);
-        if (a->join.n >= VX_JOIN_LINES_MAX || a->join.len + c.len >= VX_JOIN_BYTES_MAX ||
-            a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+        if (a->join.n >= VX_JOIN_LINES_MAX) {
                 a->join.have = false;
                 return false;
         }
-        join_begin(a);
+        join_begin(a); /* the sizes below are the head's before the first line joined */
+        if (a->join.len + c.len >= VX_JOIN_BYTES_MAX || a->join.raw_len + 1 + len >= VX_JOIN_BYTES_MAX) {
+                a->join.have = false;
+                return false;
+        }
         memcpy(a->join.text + a->join.len, c.p, c.len);
         a->join.len += c.len;
         join_add_raw(a, lineno, raw, len, true);
@@ -1395,7 +1398,8 @@ static bool join_step(Analysis *a, const char *input, unsigned long lineno, cons
         if (is_blank_line(raw, len)) {
                 /* one blank line at a time inside an open quote; any other ends the message */
                 if (follows && !a->join.after_blank && a->join.n + 1 < VX_JOIN_LINES_MAX &&
-                    a->join.raw_len + 1 + len < VX_JOIN_BYTES_MAX && join_quote_open(a)) {
+                    (a->join.n > 0 ? a->join.raw_len : a->join.head_len) + 1 + len < VX_JOIN_BYTES_MAX &&
+                    join_quote_open(a)) {
                         join_begin(a);
                         join_add_raw(a, lineno, raw, len, false);
                         a->join.after_blank = true;
