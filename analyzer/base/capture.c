@@ -93,6 +93,10 @@ int capture_normalize(Var v, const char *s, size_t len, char out[static VX_CAPTU
                 ok = ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
                         all_in(s, len, "_-.") && len <= VX_QEMU_ID_MAX;
                 break;
+        case VAR_QEMU_DEVICE:
+                /* QEMU's type names: lower-case letters, digits, '-', '.', '_' ("ide-hd", "vfio-pci") */
+                ok = all_in(s, len, "_-.") && len <= VX_QEMU_ID_MAX && s[0] != '-';
+                break;
         default:
                 return -EINVAL;
         }

@@ -23,6 +23,7 @@ static const char *const var_table[_VAR_MAX] = {
         [VAR_NODE] = "node",
         [VAR_LABEL] = "label",
         [VAR_ALIAS] = "alias",
+        [VAR_QEMU_DEVICE] = "qemu_device",
         [VAR_UPDATE_BOOTLOADER] = "update_bootloader",
         [VAR_UPDATE_INITRAMFS] = "update_initramfs",
         [VAR_RELEASE_FRAMEBUFFER] = "release_framebuffer",

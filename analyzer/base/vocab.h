@@ -25,6 +25,7 @@ typedef enum Var {
         VAR_NODE,
         VAR_LABEL,
         VAR_ALIAS, /* a QEMU device id, libvirt's <alias name=...> */
+        VAR_QEMU_DEVICE, /* the QEMU device model a -device option names: vfio-pci, ide-hd */
         _VAR_CAPTURE_MAX, /* the ones above may be captured; the ones below are built in */
         VAR_UPDATE_BOOTLOADER = _VAR_CAPTURE_MAX,
         VAR_UPDATE_INITRAMFS,

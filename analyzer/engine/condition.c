@@ -266,7 +266,8 @@ static int parse_term(const char *s, size_t len, size_t col, CondTerm *t, size_t
                       const char **err) {
         size_t n = 0;
         *t = (CondTerm){0};
-        while (n < len && ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-'))
+        /* A capture's name may hold '_' (qemu_device), a built-in subject's '-' (pci-domain). */
+        while (n < len && ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-' || s[n] == '_'))
                 n++;
         if (n == 0 || subject_of(s, n, t) < 0) {
                 *err_col = col;

@@ -125,6 +125,8 @@ static const struct {
         [VAR_LABEL] = {"LABEL", "the-label", "the security label or profile the message names", "the label"},
         [VAR_ALIAS] = {"ALIAS", "hostdev0", "the device's alias in the domain XML (virsh dumpxml)",
                        "the device's alias"},
+        [VAR_QEMU_DEVICE] = {"QEMU_DEVICE", "vfio-pci", "the QEMU device model the -device option names",
+                             "the QEMU device"},
 };
 
 const char *template_shell_var_name(Var v) {
