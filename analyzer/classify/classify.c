@@ -9,6 +9,7 @@
 
 #include "classify.h"
 #include "journal_json.h"
+#include "json_object.h"
 #include "pci_address.h"
 #include "string_table.h"
 #include "swar.h"
@@ -866,19 +867,10 @@ static bool parse_json(LineClassifier *c, Span s, Line *l) {
  * text QEMU's own error report would have printed. */
 static bool parse_qmp_reply(LineClassifier *c, Span s, Line *l) {
         struct json_object *root, *error, *desc;
-        struct json_tokener *tok;
 
-        if (s.len > INT_MAX || !span_find(s, "\"error\""))
+        if (!span_find(s, "\"error\"") || json_object_parse_whole(s.p, s.len, 8, &root) < 0)
                 return false;
-        tok = json_tokener_new_ex(8);
-        if (!tok)
-                return false;
-        root = json_tokener_parse_ex(tok, s.p, (int) s.len);
-        bool complete = root && json_tokener_get_error(tok) == json_tokener_success &&
-                json_tokener_get_parse_end(tok) == s.len;
-        json_tokener_free(tok);
-        if (!complete || !json_object_is_type(root, json_type_object) ||
-            !json_object_object_get_ex(root, "error", &error) ||
+        if (!json_object_object_get_ex(root, "error", &error) ||
             !json_object_is_type(error, json_type_object) ||
             !json_object_object_get_ex(error, "desc", &desc) ||
             !json_object_is_type(desc, json_type_string)) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "journal_json.h"
+#include "json_object.h"
 #include "vfioexplain/limits.h"
 
 static Span string_field(struct json_object *root, const char *key) {
@@ -38,21 +39,14 @@ int line_priority_of(Span priority) {
 
 int journal_json_parse(const char *buf, size_t len, char *scratch, size_t scratch_max,
                        JournalJsonFields *f) {
-        struct json_tokener *tok;
         struct json_object *root, *msg;
         size_t n = 0;
+        int r;
 
-        if (len > INT_MAX)
-                return -EINVAL;
-        tok = json_tokener_new_ex(16);
-        if (!tok)
-                return -ENOMEM;
-        root = json_tokener_parse_ex(tok, buf, (int) len);
-        bool complete = root && json_tokener_get_error(tok) == json_tokener_success &&
-                json_tokener_get_parse_end(tok) == len;
-        json_tokener_free(tok);
-        if (!complete || !json_object_is_type(root, json_type_object) ||
-            !json_object_object_get_ex(root, "MESSAGE", &msg)) {
+        r = json_object_parse_whole(buf, len, 16, &root);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(root, "MESSAGE", &msg)) {
                 json_object_put(root);
                 return -EINVAL;
         }

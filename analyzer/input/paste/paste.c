@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "json_object.h"
 #include "paste.h"
 #include "pci_address.h"
 #include "vfioexplain/macro.h"
@@ -673,15 +674,9 @@ static bool peel_json(Paste *p, Item *it) {
                 copy[t.len] = '}';
                 t = span_make(copy, t.len + 1);
         }
-        json_tokener *tok = json_tokener_new_ex(8);
-        if (!tok)
+        json_object *root;
+        if (json_object_parse_whole(t.p, t.len, 8, &root) < 0)
                 return false;
-        json_object *root = json_tokener_parse_ex(tok, t.p, (int) MIN(t.len, (size_t) INT32_MAX));
-        json_tokener_free(tok);
-        if (!root || !json_object_is_type(root, json_type_object)) {
-                json_object_put(root);
-                return false;
-        }
         bool first = true;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 json_object *v;
