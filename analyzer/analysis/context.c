@@ -882,11 +882,9 @@ static bool ulimit_reply(Span t, Span *value) {
                 *value = t;
                 return true;
         }
-        if (t.len == 0 || t.len > 15)
+        Span digits = t;
+        if (!span_eat_digits(&digits, 1, 15, NULL) || digits.len > 0)
                 return false;
-        for (size_t i = 0; i < t.len; i++)
-                if (!span_is_digit(t.p[i]))
-                        return false;
         *value = t;
         return true;
 }
