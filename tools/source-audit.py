@@ -68,6 +68,29 @@ SOURCES = {
                 "src/qemu/qemu_hostdev.c"]),
 }
 
+# The other programs of a passthrough transcript (issue 20), each read at one release (a program without releases:
+# its commit's date, YYYY.MM.DD). lang: how its files are read: "c" as above (levels: the calls), "perl" (die and
+# warn with a literal), "rust" (thiserror's #[error("...")] on an enum variant, and the error! and warn! macros), "go"
+# (fmt.Errorf and errors.New).
+PROGRAM_SOURCES = {
+        "kmod": dict(program="kmod", lang="c", levels=r"(?:ERR|WRN|CRIT|LOG)", files=[
+                "tools/modprobe.c", "tools/rmmod.c", "tools/insmod.c"]),
+        "vendor-reset": dict(program="vendor-reset", lang="c", levels=LINUX_LEVELS[:-1] + r"|vr_err|vr_warn)", files=[
+                "src/", "src/amd/", "src/amd/amdgpu/common_baco.c"]),
+        "libxl": dict(program="libxl", lang="c",
+                      levels=r"LOG(?:E|EV|D|ED|EVD)?(?=\s*\(\s*(?:ERROR|WARN|CRITICAL)\b)", files=[
+                "tools/libs/light/libxl_pci.c", "tools/libxl/libxl_pci.c"]),
+        "qemu-server": dict(program="qemu-server", lang="perl", files=[
+                "src/PVE/QemuServer/PCI.pm", "PVE/QemuServer/PCI.pm", "src/PVE/QemuServer.pm", "PVE/QemuServer.pm"]),
+        "cloud-hypervisor": dict(program="cloud-hypervisor", lang="rust", files=[
+                "vmm/src/device_manager.rs", "pci/src/vfio.rs"]),
+        "crosvm": dict(program="crosvm", lang="rust", files=["devices/src/vfio.rs", "devices/src/pci/vfio_pci.rs"]),
+        "incus": dict(program="incus", lang="go", files=[
+                "internal/server/device/pci.go", "internal/server/device/gpu_physical.go",
+                "internal/server/device/pci/pci.go"]),
+}
+SOURCES.update(PROGRAM_SOURCES)
+
 STRING = r'"(?:[^"\\\n]|\\.)*"'
 TOKEN = re.compile(r'\s*(?:(' + STRING + r')|([A-Za-z_]\w*)|(\()|(\))|(,)|(.))', re.S)
 
@@ -125,7 +148,7 @@ FUNCTION = re.compile(r"^(?!(?:if|for|while|switch|return|else|do)\b)(?:[A-Za-z_
 
 def extract(source, gitdir, rev):
         spec = SOURCES[source]
-        call = re.compile(r"\b(" + spec["levels"] + r")\s*\(")
+        call = re.compile(r"\b(" + spec.get("levels", "$^") + r")\s*\(")
 
         def listing(path):
                 if rev == "-":
@@ -150,6 +173,9 @@ def extract(source, gitdir, rev):
         rows = []
         for path in paths:
                 text = read(path)
+                if spec.get("lang", "c") != "c":
+                        rows += EXTRACTORS[spec["lang"]](path, text)
+                        continue
                 text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
                 functions = [(m.start(), m.group(1)) for m in FUNCTION.finditer(text)]
                 for m in call.finditer(text):
@@ -173,13 +199,109 @@ def extract(source, gitdir, rev):
         return paths, unique
 
 
+def blank(text, pattern, flags=0):
+        """text with what pattern matches (comments) made blanks, lines kept."""
+        return re.sub(pattern, lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=flags)
+
+
+def enclosing(marks, at):
+        """The last of marks ((offset, name), in order) before at, or "-"."""
+        name = "-"
+        for where, n in marks:
+                if where > at:
+                        break
+                name = n
+        return name
+
+
+PERL_STRING = r'"(?:[^"\\]|\\.)*"|' + r"'(?:[^'\\]|\\.)*'"
+
+
+def extract_perl(path, text):
+        """die and warn with a literal message (its adjacent ". literal" parts joined), in the sub they are in."""
+        text = blank(text, r"^=\w.*?^=cut\b.*?$", re.S | re.M)  # POD
+        text = blank(text, r"(?m)^\s*#.*$")
+        subs = [(m.start(), m.group(1) + "()") for m in re.finditer(r"(?m)^sub\s+(\w+)", text)]
+        rows = []
+        for m in re.finditer(r"\b(die|warn)\b\s*\(?\s*((?:" + PERL_STRING + r")(?:\s*\.\s*(?:" + PERL_STRING + r"))*)",
+                             text):
+                parts = re.findall(PERL_STRING, m.group(2))
+                rows.append((path, enclosing(subs, m.start()), m.group(1), "".join(p[1:-1] for p in parts)))
+        return rows
+
+
+RUST_STRING = r'"(?:[^"\\]|\\.)*"'
+
+
+def rust_literal(lit):
+        return re.sub(r"\\\n\s*", "", lit[1:-1]).replace("\n", "\\n")
+
+
+def extract_rust(path, text):
+        """thiserror's #[error("...")] (function: ENUM::VARIANT) and error!/warn! with a literal (function: the fn, with
+        its impl's type)."""
+        text = blank(text, r"/\*.*?\*/", re.S)
+        text = blank(text, r"//[^\n]*")
+        enums = [(m.start(), m.group(1)) for m in re.finditer(r"\benum\s+(\w+)", text)]
+        impls = [(m.start(), m.group(1)) for m in
+                 re.finditer(r"(?m)^impl\b(?:<[^{]*?>)?\s+(?:[\w:]+(?:<[^{]*?>)?\s+for\s+)?(\w+)", text)]
+        ends = [m.start() for m in re.finditer(r"(?m)^\}", text)]
+        fns = [(m.start(), m.group(1)) for m in re.finditer(r"\bfn\s+(\w+)", text)]
+        found = []
+        for m in re.finditer(r"#\[error\(\s*(" + RUST_STRING + r")\s*[,)][^\]]*\]\s*(?:#\[[^\]]*\]\s*)*(\w+)", text, re.S):
+                found.append((m.start(), (path, enclosing(enums, m.start()) + "::" + m.group(2), "#[error]",
+                                          rust_literal(m.group(1)))))
+        for m in re.finditer(r"\b((?:log::)?(?:error|warn))!\s*\(\s*(" + RUST_STRING + r")", text, re.S):
+                fn = enclosing(fns, m.start())
+                at = max((at for at, _ in fns if at < m.start()), default=0)
+                impl = [(a, n) for a, n in impls if a < at]
+                if impl and not any(impl[-1][0] < e < at for e in ends):
+                        fn = impl[-1][1] + "::" + fn
+                found.append((m.start(), (path, fn + "()" if fn != "-" else fn, m.group(1) + "!",
+                                          rust_literal(m.group(2)))))
+        return [row for _, row in sorted(found)]
+
+
+def extract_go(path, text):
+        """fmt.Errorf and errors.New with a literal, in the func (TYPE.METHOD for a method) they are in."""
+        text = blank(text, r"/\*.*?\*/", re.S)
+        text = blank(text, r"//[^\n]*")
+        funcs = [(m.start(), (m.group(1) + "." if m.group(1) else "") + m.group(2) + "()") for m in
+                 re.finditer(r"(?m)^func\s+(?:\(\s*\w*\s*\*?(\w+)\s*\)\s*)?(\w+)", text)]
+        rows = []
+        for m in re.finditer(r"\b(fmt\.Errorf|errors\.New)\(\s*(" + RUST_STRING + r"|`[^`]*`)", text):
+                rows.append((path, enclosing(funcs, m.start()), m.group(1), m.group(2)[1:-1]))
+        return rows
+
+
+EXTRACTORS = {"perl": extract_perl, "rust": extract_rust, "go": extract_go}
+
+
 SPEC = re.compile(r"%(?:\d+\$)?[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|q|j|z|Z|t)?"
                   r"(?:p[A-Za-z]+\d*|[diouxXeEfFgGaAcspnm%])")
 
 
-def normalize(fmt):
+PERL_VARIABLE = re.compile(r"(?<!\\)(?:\$@|[$@](?:\{\w+\}|\w+(?:::\w+)*)(?:(?:->)?(?:\{[^{}]*\}|\[[^\[\]]*\]))*"
+                           r"(?:->[@%]\*)?)")
+GO_VERB = re.compile(r"%[-+# 0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[vTtbcdoOqxXUeEfFgGspw]")
+
+
+def native(fmt, lang):
+        """A format of another language with its placeholders written as C's %s: Rust's {...}, Perl's interpolated
+        variables, Go's verbs; in C, a macro between two literals as the inventory writes it ("PCI_BDF", "PRIx64")."""
+        if lang == "rust":
+                return re.sub(r"\{\{|\}\}|\{[^{}]*\}", lambda m: {"{{": "{", "}}": "}"}.get(m.group(), "%s"), fmt)
+        if lang == "perl":
+                return PERL_VARIABLE.sub("%s", fmt).replace("\\$", "$").replace("\\@", "@")
+        if lang == "go":
+                return GO_VERB.sub("%s", fmt)
+        return re.sub(r'(?<!\\)"[ \t]*[A-Z][A-Z0-9_]*[ \t]*"', "%s", fmt)
+
+
+def normalize(fmt, lang="c"):
         """A format as a comparable text: no leading macro (the inventory writes {FW_BUG}, the extraction drops it), no
         trailing newline, each other conversion and macro one '%', blanks folded."""
+        fmt = native(fmt, lang)
         fmt = re.sub(r"^(?:\s*(?:\{[A-Za-z_]\w*\}|<[A-Za-z_]\w*>))+", "", fmt)  # FW_BUG, KERN_ERR, PFX ...
         fmt = re.sub(r"<[A-Za-z_]\w*>", "%", fmt.replace("\\\"", "\""))
         fmt = SPEC.sub("%", fmt)
@@ -191,7 +313,7 @@ def normalize(fmt):
 DISPOSITION = {}  # "FILE.tsv:LINE" of an inventory row: its disposition
 
 
-def inventory_formats(program):
+def inventory_formats(program, lang="c"):
         formats = []
         for name in sorted(os.listdir(INVENTORY_DIR)):
                 if not name.endswith(".tsv"):
@@ -201,7 +323,7 @@ def inventory_formats(program):
                                 cols = line.rstrip("\n").split("\t")
                                 if line.startswith("#") or len(cols) != 9 or cols[0] != program:
                                         continue
-                                formats.append((normalize(cols[4]), f"{name}:{number}", area(cols[1])))
+                                formats.append((normalize(cols[4], lang), f"{name}:{number}", area(cols[1])))
                                 DISPOSITION[f"{name}:{number}"] = cols[6]
         return formats
 
@@ -211,16 +333,16 @@ def area(path):
         return "/".join(path.split("/")[:2])
 
 
-def covering_row(fmt, path, formats):
+def covering_row(fmt, path, formats, lang="c"):
         """The inventory row that lists this format, or None. A format with "\\n" inside prints one line per part:
         it is listed when every part with words is. A row of the same area of the tree may give the format with the
         prefix its program puts before it ("DMAR: ", "{fw_bug}"), or end earlier or later than it (a part of a
         message printed in pieces): where the shorter text has 16 characters or more, that counts too."""
-        norm = normalize(fmt)
+        norm = normalize(fmt, lang)
         exact = {f: where for f, where, _ in formats}
         if norm in exact:
                 return exact[norm]
-        parts = [p for p in (normalize(p) for p in re.split(r"\\n", fmt)) if re.search(r"[a-z]{3}", p)]
+        parts = [p for p in (normalize(p, lang) for p in re.split(r"\\n", fmt)) if re.search(r"[a-z]{3}", p)]
         if len(parts) > 1 and all(p in exact for p in parts):
                 return exact[parts[0]]
         for f, where, row_area in formats:
@@ -236,7 +358,7 @@ def audit_lists():
         """(source, release, path) of every list, by source and release."""
         lists = []
         for name in os.listdir(AUDIT_DIR):
-                m = re.fullmatch(r"([a-z]+)-([0-9][0-9.]*)\.tsv", name)
+                m = re.fullmatch(r"([a-z][a-z-]*?)-([0-9][0-9.]*)\.tsv", name)
                 if m and m.group(1) in SOURCES:
                         lists.append((m.group(1), m.group(2), os.path.join(AUDIT_DIR, name)))
         order = list(SOURCES)
@@ -299,12 +421,13 @@ def check(write):
         for source, release, path in lists:
                 spec = SOURCES[source]
                 header, rows = load_list(path)
-                formats = inventory_formats(spec["program"])
-                wordless = [r for r in rows if not re.search(r"[A-Za-z]{3}", SPEC.sub("", r[3])) or
+                lang = spec.get("lang", "c")
+                formats = inventory_formats(spec["program"], lang)
+                wordless = [r for r in rows if not re.search(r"[A-Za-z]{3}", SPEC.sub("", native(r[3], lang))) or
                             (r[2] in ("error_prepend", "error_propagate_prepend") and r[3].endswith(": "))]
                 outside = [r for r in rows if r not in wordless and out_of_scope(source, r, scope)]
                 audited = [r for r in rows if r not in wordless and r not in outside]
-                rows_of = {r: covering_row(r[3], r[0], formats) for r in audited}
+                rows_of = {r: covering_row(r[3], r[0], formats, lang) for r in audited}
                 missing = [r for r in audited if rows_of[r] is None]
                 kinds = [sum(1 for w in rows_of.values() if w and DISPOSITION[w] == k) for k in KINDS]
                 per_file = {}
@@ -361,7 +484,7 @@ def check(write):
 def main(argv):
         if len(argv) == 5 and argv[0] == "extract" and argv[1] in SOURCES and re.fullmatch(r"[0-9][0-9.]*", argv[4]):
                 source, gitdir, rev, release = argv[1:]
-                commit = git(gitdir, "rev-parse", rev).strip() if rev != "-" else None
+                commit = git(gitdir, "rev-parse", rev + "^{commit}").strip() if rev != "-" else None
                 paths, rows = extract(source, gitdir, commit or "-")
                 name = f"{source}-{release}.tsv"
                 where = f"commit {commit}" if commit else f"the files of {os.path.basename(gitdir.rstrip('/'))}"
