@@ -295,7 +295,8 @@ def native(fmt, lang):
                 return PERL_VARIABLE.sub("%s", fmt).replace("\\$", "$").replace("\\@", "@")
         if lang == "go":
                 return GO_VERB.sub("%s", fmt)
-        return re.sub(r'(?<!\\)"[ \t]*[A-Z][A-Z0-9_]*[ \t]*"', "%s", fmt)
+        fmt = re.sub(r'(?<!\\)"[ \t]*[A-Za-z_]\w*$', "", fmt)  # a macro ending the format: the extraction drops it too
+        return re.sub(r'(?<!\\)"[ \t]*[A-Za-z_]\w*[ \t]*"', "%s", fmt)
 
 
 def normalize(fmt, lang="c"):
@@ -303,7 +304,7 @@ def normalize(fmt, lang="c"):
         trailing newline, each other conversion and macro one '%', blanks folded."""
         fmt = native(fmt, lang)
         fmt = re.sub(r"^(?:\s*(?:\{[A-Za-z_]\w*\}|<[A-Za-z_]\w*>))+", "", fmt)  # FW_BUG, KERN_ERR, PFX ...
-        fmt = re.sub(r"<[A-Za-z_]\w*>", "%", fmt.replace("\\\"", "\""))
+        fmt = re.sub(r"<[A-Za-z_]\w*>", "%s", fmt.replace("\\\"", "\""))  # %s: "% f" would read as a conversion
         fmt = SPEC.sub("%", fmt)
         fmt = re.sub(r"(?:\\n)+$", "", fmt.strip())
         fmt = re.sub(r"\s+", " ", fmt).strip()
