@@ -32,7 +32,7 @@ LINUX_LEVELS = r"(?:pr_(?:err|warn|warning|crit|alert|emerg)(?:_once|_ratelimite
         r"printk(?=\s*\(\s*KERN_(?:ERR|WARNING|CRIT|ALERT|EMERG)\b))"
 QEMU_LEVELS = r"(?:error_report(?:_once)?|warn_report(?:_once)?|error_setg(?:_errno)?|error_prepend|" \
         r"error_propagate_prepend|hw_error|fprintf(?=\s*\(\s*stderr\b))"
-LIBVIRT_LEVELS = r"(?:virReportError|virReportSystemError|VIR_ERROR|VIR_WARN)"
+LIBVIRT_LEVELS = r"(?:virReportError|virReportSystemError|VIR_ERROR|VIR_WARN|vah_error|vah_warning)"  # vah_: virt-aa-helper
 DPDK_LEVELS = r"(?:RTE_LOG|EAL_LOG)(?=\s*\(\s*(?:ERR|WARNING|CRIT|ALERT|EMERG)\b)"
 
 # program: the inventory's program column; files: paths (a directory: its *.c files, not recursive).
@@ -65,7 +65,10 @@ SOURCES = {
                 "lib/librte_eal/linuxapp/eal/eal_vfio.c"]),
         "libvirt": dict(program="libvirt", levels=LIBVIRT_LEVELS, files=[
                 "src/util/virpci.c", "src/util/virhostdev.c", "src/hypervisor/virhostdev.c",
-                "src/qemu/qemu_hostdev.c"]),
+                "src/qemu/qemu_hostdev.c", "src/qemu/qemu_domain_address.c", "src/qemu/qemu_process.c",
+                "src/qemu/qemu_command.c", "src/qemu/qemu_validate.c", "src/security/security_dac.c",
+                "src/security/security_selinux.c", "src/security/security_apparmor.c",
+                "src/security/virt-aa-helper.c"]),
 }
 
 # The other programs of a passthrough transcript (issue 20), each read at one release (a program without releases:
@@ -107,7 +110,7 @@ def call_format(text, start):
         """The format of the call whose '(' is at start: the first run of adjacent string literals (and the macros
         between them, written <NAME>) among its arguments, or the second where the first is a bare "%s" (libvirt's
         virReportError(code, "%s", _("text"))); None when it has none."""
-        depth, pos, runs, parts = 0, start, [], []
+        depth, pos, runs, parts, macros = 0, start, [], [], 0  # macros: how many of parts' last are <NAME>
         while pos < len(text):
                 m = TOKEN.match(text, pos)
                 if not m:
@@ -120,19 +123,19 @@ def call_format(text, start):
                         depth -= 1
                 if lit is not None:
                         parts.append(lit[1:-1])
+                        macros = 0
                         continue
                 if ident and re.fullmatch(r"KERN_[A-Z]+", ident):
                         continue
                 if ident and parts and MACRO.fullmatch(ident):
                         parts.append("<" + ident + ">")
+                        macros += 1
                         continue
                 if opening and not parts:
                         continue
                 if parts:
-                        while parts[-1].startswith("<"):
-                                parts.pop()
-                        runs.append("".join(parts))
-                        parts = []
+                        runs.append("".join(parts[:len(parts) - macros]))  # a literal may start with "<" too
+                        parts, macros = [], 0
                         if len(runs) == 2 or runs[0] != "%s":
                                 break
                 if depth <= 0:
