@@ -307,7 +307,7 @@ def normalize(fmt, lang="c"):
         trailing newline, each other conversion and macro one '%', blanks folded."""
         fmt = native(fmt, lang)
         fmt = re.sub(r"^(?:\s*(?:\{[A-Za-z_]\w*\}|<[A-Za-z_]\w*>))+", "", fmt)  # FW_BUG, KERN_ERR, PFX ...
-        fmt = re.sub(r"<[A-Za-z_]\w*>", "%s", fmt.replace("\\\"", "\""))  # %s: "% f" would read as a conversion
+        fmt = re.sub(r"<[A-Za-z_]\w*>", "%s", fmt.replace("\\\"", "\"").replace("\\'", "'"))  # %s: "% f" would read as a conversion
         fmt = SPEC.sub("%", fmt)
         fmt = re.sub(r"(?:\\n)+$", "", fmt.strip())
         fmt = re.sub(r"\s+", " ", fmt).strip()
