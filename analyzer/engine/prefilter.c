@@ -92,6 +92,7 @@ struct Prefilter {
         bool portable; /* VFIOEXPLAIN_SCAN=portable, or Hyperscan failed: the automaton only */
         const uint8_t *literal_db; /* prefilter_set_literal_db()'s, or NULL */
         size_t literal_db_size;
+        bool image; /* the arrays above but patterns point into a prefilter_image_encode() blob */
 #ifdef VX_HAVE_HYPERSCAN
         hs_database_t *hs;
         hs_scratch_t *hs_scratch;
@@ -219,16 +220,18 @@ static int add_kid(Prefilter *p, uint32_t parent, uint8_t c, uint32_t *ret) {
 Prefilter *prefilter_free(Prefilter *p) {
         if (!p)
                 return NULL;
-        free(p->nodes);
-        free(p->kid_key);
-        free(p->kid_node);
-        free(p->dense);
-        free(p->ids);
-        for (size_t i = 0; i < p->n_patterns; i++)
-                free(p->patterns[i]);
+        if (!p->image) {
+                free(p->nodes);
+                free(p->kid_key);
+                free(p->kid_node);
+                free(p->dense);
+                free(p->ids);
+                for (size_t i = 0; i < p->n_patterns; i++)
+                        free(p->patterns[i]);
+                free(p->pattern_len);
+                free(p->exact);
+        }
         free(p->patterns);
-        free(p->pattern_len);
-        free(p->exact);
 #ifdef VX_HAVE_HYPERSCAN
         if (p->hs) {
                 p->hs_lib->free_scratch(p->hs_scratch);
@@ -332,6 +335,111 @@ int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret) {
         return 0;
 }
 
+/* The image: "VXAC0001", then u64 words: sizeof(Node), n_nodes, n_patterns, rows of dense transitions,
+ * the total length of the patterns; then root_next, the nodes, kid_key, kid_node, dense, ids, pattern_len,
+ * exact and the patterns, each NUL-terminated, every array starting at a multiple of 8. The arrays are this
+ * build's own structures: an image is read only by the binary it was built for. */
+#define IMAGE_MAGIC "VXAC0001"
+#define IMAGE_ALIGN(x) (((x) + 7) & ~(size_t) 7)
+
+typedef struct ImageLayout {
+        size_t root_next, nodes, kid_key, kid_node, dense, ids, pattern_len, exact, patterns, size;
+} ImageLayout;
+
+static ImageLayout image_layout(uint64_t n_nodes, uint64_t n_patterns, uint64_t rows, uint64_t text) {
+        ImageLayout l;
+        l.root_next = 8 + 5 * 8;
+        l.nodes = IMAGE_ALIGN(l.root_next + 256 * sizeof(uint32_t));
+        l.kid_key = IMAGE_ALIGN(l.nodes + n_nodes * sizeof(Node));
+        l.kid_node = IMAGE_ALIGN(l.kid_key + 2 * n_nodes);
+        l.dense = IMAGE_ALIGN(l.kid_node + 2 * n_nodes * sizeof(uint32_t));
+        l.ids = IMAGE_ALIGN(l.dense + rows * 256 * sizeof(uint32_t));
+        l.pattern_len = IMAGE_ALIGN(l.ids + n_patterns * sizeof(uint32_t));
+        l.exact = IMAGE_ALIGN(l.pattern_len + n_patterns * sizeof(size_t));
+        l.patterns = IMAGE_ALIGN(l.exact + n_patterns * sizeof(bool));
+        l.size = l.patterns + text;
+        return l;
+}
+
+int prefilter_image_encode(const Prefilter *p, uint8_t **ret, size_t *ret_size) {
+        uint64_t rows = 0, text = 0;
+        for (uint32_t n = 0; n < p->n_nodes; n++)
+                rows = MAX(rows, (uint64_t) p->nodes[n].dense);
+        for (size_t i = 0; i < p->n_patterns; i++)
+                text += p->pattern_len[i] + 1;
+        ImageLayout l = image_layout(p->n_nodes, p->n_patterns, rows, text);
+        uint8_t *b = calloc(1, l.size);
+        if (!b)
+                return -ENOMEM;
+        uint64_t head[5] = {sizeof(Node), p->n_nodes, p->n_patterns, rows, text};
+        memcpy(b, IMAGE_MAGIC, 8);
+        memcpy(b + 8, head, sizeof(head));
+        memcpy(b + l.root_next, p->root_next, sizeof(p->root_next));
+        memcpy(b + l.nodes, p->nodes, p->n_nodes * sizeof(Node));
+        /* the kids' arrays have room for two per node, of which lay_out_kids() filled the first ones */
+        uint32_t kids = 0;
+        for (uint32_t n = 0; n < p->n_nodes; n++)
+                kids = MAX(kids, p->nodes[n].kid_start + p->nodes[n].n_kids);
+        memcpy(b + l.kid_key, p->kid_key, kids);
+        memcpy(b + l.kid_node, p->kid_node, kids * sizeof(uint32_t));
+        if (rows > 0)
+                memcpy(b + l.dense, p->dense, rows * 256 * sizeof(uint32_t));
+        memcpy(b + l.ids, p->ids, p->n_patterns * sizeof(uint32_t));
+        memcpy(b + l.pattern_len, p->pattern_len, p->n_patterns * sizeof(size_t));
+        memcpy(b + l.exact, p->exact, p->n_patterns * sizeof(bool));
+        size_t at = l.patterns;
+        for (size_t i = 0; i < p->n_patterns; i++) {
+                memcpy(b + at, p->patterns[i], p->pattern_len[i] + 1);
+                at += p->pattern_len[i] + 1;
+        }
+        *ret = b;
+        *ret_size = l.size;
+        return 0;
+}
+
+int prefilter_image_load(const uint8_t *image, size_t size, Prefilter **ret) {
+        uint64_t head[5];
+        if (size < 8 + sizeof(head) || memcmp(image, IMAGE_MAGIC, 8) != 0)
+                return -EBADMSG;
+        memcpy(head, image + 8, sizeof(head));
+        if (head[0] != sizeof(Node) || head[1] == 0 || head[1] > UINT32_MAX || head[2] > UINT32_MAX ||
+            head[3] > head[1] || head[4] > size)
+                return -EBADMSG;
+        ImageLayout l = image_layout(head[1], head[2], head[3], head[4]);
+        if (l.size != size)
+                return -EBADMSG;
+
+        _cleanup_(prefilter_freep) Prefilter *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->image = true;
+        p->n_nodes = p->cap_nodes = (uint32_t) head[1];
+        memcpy(p->root_next, image + l.root_next, sizeof(p->root_next));
+        /* never written once built: the casts only say where they are */
+        p->nodes = (Node *) (image + l.nodes);
+        p->kid_key = (uint8_t *) (image + l.kid_key);
+        p->kid_node = (uint32_t *) (image + l.kid_node);
+        p->dense = head[3] > 0 ? (uint32_t *) (image + l.dense) : NULL;
+        p->ids = (uint32_t *) (image + l.ids);
+        p->pattern_len = (size_t *) (image + l.pattern_len);
+        p->exact = (bool *) (image + l.exact);
+        if (!(p->patterns = calloc(head[2] ? head[2] : 1, sizeof(char *))))
+                return -ENOMEM;
+        size_t at = l.patterns;
+        for (size_t i = 0; i < head[2]; i++) {
+                if (at >= size || p->pattern_len[i] >= size - at || image[at + p->pattern_len[i]] != 0)
+                        return -EBADMSG;
+                p->patterns[i] = (char *) (image + at);
+                at += p->pattern_len[i] + 1;
+        }
+        p->n_patterns = head[2];
+        const char *e = getenv("VFIOEXPLAIN_SCAN");
+        p->portable = e && strcmp(e, "portable") == 0;
+        p->accel_after = e && strcmp(e, "hyperscan") == 0 ? 0 : VX_SCAN_ACCEL_AFTER;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
 static inline bool is_letter(unsigned char c) {
         return (unsigned char) ((c | 0x20) - 'a') < 26;
 }
@@ -420,8 +528,13 @@ static inline bool case_ok(const Prefilter *p, const char *line, const char *at,
                 (!p->exact[id] && other_case_ok(line, at, p->patterns[id], n));
 }
 
+size_t prefilter_n_patterns(const Prefilter *p) {
+        return p->n_patterns;
+}
+
 void prefilter_set_exact(Prefilter *p, size_t id) {
-        if (id < p->n_patterns)
+        /* an image is read-only, and carries the flags it was built with */
+        if (id < p->n_patterns && !p->image)
                 p->exact[id] = true;
 }
 

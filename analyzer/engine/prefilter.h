@@ -15,6 +15,16 @@ typedef struct Prefilter Prefilter;
 int prefilter_new(const char *const *patterns, size_t n, Prefilter **ret);
 Prefilter *prefilter_free(Prefilter *p);
 
+/* An image of p as built (its automaton, patterns and exact flags) that prefilter_image_load() takes without
+ * building anything, for the build's rule tables (analyzer/engine/rule_tables.h); *ret malloc()ed. -ENOMEM.
+ */
+int prefilter_image_encode(const Prefilter *p, uint8_t **ret, size_t *ret_size);
+/* A prefilter of an image of this same build, which must outlive it and is never written (it may be in
+ * read-only memory): -EBADMSG for an image of another build or layout, -ENOMEM. */
+int prefilter_image_load(const uint8_t *image, size_t size, Prefilter **ret);
+
+size_t prefilter_n_patterns(const Prefilter *p);
+
 /* Pattern id is found only as written, not in the other cases literal_case_ok() takes: a program's output
  * that is not typed, each spelling of it a pattern. Called before the first scan. */
 void prefilter_set_exact(Prefilter *p, size_t id);
