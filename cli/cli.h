@@ -66,7 +66,10 @@ bool dir_exists(const char *p);
 /* The rule files of this run: exactly --rules DIR, or the vendor directory with the drop-ins of /etc
  * and /run (never under --sysroot: the rules belong to the tool, not to the host it looks at). */
 int rules_collect(const Options *o, Diag *d, RuleSources *ret);
-/* Finds and loads the rule files; problems go to d. sources, if not NULL, receives what was found. */
+/* Finds and loads the rule files; problems go to d. Without --rules, the shipped files, found unchanged,
+ * come from the build's tables (analyzer/engine/rule_tables.h) instead of being parsed, but for the rules
+ * commands: sources, if not NULL, receives what was found, and then every file is parsed (their examples
+ * included, which the tables leave out). */
 int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret);
 /* The same, reporting the first problem on stderr. */
 int load_rules_sources(const Options *o, RuleSources *sources, RuleSet **ret);

@@ -17,6 +17,7 @@
 #include "escape.h"
 #include "feed.h"
 #include "fileio.h"
+#include "rule_tables.h"
 #include "snapshot.h"
 
 void errorf(const char *fmt, ...) {
@@ -60,6 +61,7 @@ extern const uint8_t vx_precompiled_rules[];
 extern const size_t vx_precompiled_rules_size;
 extern const uint8_t vx_precompiled_literals[];
 extern const size_t vx_precompiled_literals_size;
+extern const RuleTables vx_rule_tables;
 
 int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
         _cleanup_(rule_sources_done) RuleSources s = {0};
@@ -78,6 +80,8 @@ int rules_load(const Options *o, Diag *d, RuleSources *sources, RuleSet **ret) {
         s.precompiled_size = vx_precompiled_rules_size;
         s.literal_db = vx_precompiled_literals;
         s.literal_db_size = vx_precompiled_literals_size;
+        if (!sources && !o->rules_dir)
+                s.tables = &vx_rule_tables;
         if ((r = ruleset_load_sources(&s, d, ret)) < 0)
                 return r;
         if (sources) {

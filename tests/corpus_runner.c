@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Replays one corpus case (corpus/README.md): runs vfioexplain on the case's logs and compares the
- * causes it prints, in order, and its exit status with the case's expectations. */
+ * causes it prints, in order, and its exit status with the case's expectations. RULES_DIR "-": no --rules,
+ * the rules vfioexplain finds itself (the build's tables of them, when they are the shipped files). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -117,10 +118,13 @@ int main(int argc, char **argv) {
         args[na++] = (char *) bin;
         args[na++] = "--format";
         args[na++] = "json";
-        args[na++] = "--rules";
-        args[na++] = (char *) rules;
+        if (strcmp(rules, "-") != 0) {
+                args[na++] = "--rules";
+                args[na++] = (char *) rules;
+        }
         for (size_t i = 0; i < n_extra; i++)
                 args[na++] = extra[i];
+        size_t owned = na; /* the args from here on are this function's to free */
         /* NAME.guest.log is the VM's own log: given with --guest; a guest.alias is its modules.alias. */
         for (int i = 0; i < n_logs && na < MAX_ARGS + 76; i++) {
                 size_t len = strlen(logs[i]->d_name);
@@ -249,7 +253,7 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < n_extra; i++)
                 free(extra[i]);
-        for (size_t i = 5 + n_extra; i < na; i++)
+        for (size_t i = owned; i < na; i++)
                 free(args[i]);
         for (int i = 0; i < n_logs; i++)
                 free(logs[i]);

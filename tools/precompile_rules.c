@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Build step: compiles the shipped rules' patterns with the loader itself and writes them as a C array
  * for the vfioexplain binary (analyzer/engine/pattern_cache.h), and their literals' Hyperscan database
- * (analyzer/engine/prefilter.h prefilter_literal_db_encode()) as another, empty without Hyperscan.
+ * (analyzer/engine/prefilter.h prefilter_literal_db_encode()) as another, empty without Hyperscan, and the
+ * whole rule set as C tables (analyzer/engine/rule_tables.h, tools/emit_tables.c).
  * Usage: precompile_rules RULES_DIR OUTPUT.c */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_tables.h"
 #include "pattern_cache.h"
 #include "prefilter.h"
 #include "vfioexplain/rules.h"
@@ -81,6 +83,10 @@ int main(int argc, char **argv) {
                 n, argv[1]);
         put_array(f, "vx_precompiled_rules", blob, size);
         put_array(f, "vx_precompiled_literals", literals, literals_size);
+        if ((r = rule_tables_emit(f, rs, "vx_rule_tables")) < 0) {
+                fprintf(stderr, "precompile_rules: cannot write the rule set's tables: %s\n", strerror(-r));
+                return 1;
+        }
         if (fclose(f) != 0 || rename(tmp, argv[2]) < 0) {
                 fprintf(stderr, "precompile_rules: %s: %s\n", argv[2], strerror(errno));
                 return 1;

@@ -80,17 +80,10 @@ static int scratch_get(Matcher *m, const RuleSet *rs) {
 
 int matcher_new(const RuleSet *rs, Matcher **ret) {
         Matcher *m = calloc(1, sizeof(*m));
-        uint32_t max_groups = 1;
         if (!m)
                 return -ENOMEM;
         m->rs = rs;
-        for (size_t i = 0; i < rs->n_rules; i++) {
-                uint32_t c = 0;
-                pcre2_pattern_info(rs->rules[i].code, PCRE2_INFO_CAPTURECOUNT, &c);
-                if (c + 1 > max_groups)
-                        max_groups = c + 1;
-        }
-        m->md = pcre2_match_data_create(max_groups, NULL);
+        m->md = pcre2_match_data_create(MAX(rs->max_groups, 1u), NULL);
         if (!m->md || scratch_get(m, rs) < 0) {
                 matcher_free(m);
                 return -ENOMEM;
@@ -286,6 +279,8 @@ static int match_view(Matcher *m, const Line *line, const LineView *view, const 
                 if (!contents_present(r, view->text, line_start))
                         continue;
                 if (!r->jit_tried) {
+                        if ((rc = ruleset_rule_code(rs, r)) < 0)
+                                return rc;
                         r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
                         r->jit_tried = true;
                 }

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "pattern_cache.h"
 #include "prefilter.h"
+#include "rule_tables.h"
 #include "rules_internal.h"
 #include "string_table.h"
 #include "vocab.h"
@@ -80,9 +81,21 @@ static void strv_free(char **v, size_t n) {
         free(v);
 }
 
-RuleSet *ruleset_free(RuleSet *rs) {
-        if (!rs)
-                return NULL;
+/* The build's tables a rule set holds now, if one does: a second set at once parses its files. */
+static const RuleTables *tables_taken;
+
+/* A set from the tables owns none of its definitions: it gives back what a run set in them. */
+static void tables_give_back(RuleSet *rs) {
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                RuleDef *r = &rs->rules[i];
+                pcre2_code_free(r->code);
+                r->code = NULL;
+                r->jit_tried = r->jit = false;
+        }
+        tables_taken = NULL;
+}
+
+static void definitions_free(RuleSet *rs) {
         for (size_t i = 0; i < rs->n_causes; i++) {
                 CauseDef *c = &rs->causes[i];
                 free(c->id);
@@ -127,14 +140,25 @@ RuleSet *ruleset_free(RuleSet *rs) {
         }
         free(rs->regressions);
         strv_free(rs->files, rs->n_files);
+}
+
+RuleSet *ruleset_free(RuleSet *rs) {
+        if (!rs)
+                return NULL;
+        if (rs->tables)
+                tables_give_back(rs);
+        else
+                definitions_free(rs);
         prefilter_free(rs->prefilter);
-        free(rs->prefilter_rules.start);
-        free(rs->prefilter_rules.rules);
-        free(rs->prefilter_rules.flags);
         prefilter_free(rs->probe_prefilter);
-        free(rs->probe_prefilter_rules.start);
-        free(rs->probe_prefilter_rules.rules);
-        free(rs->probe_prefilter_rules.flags);
+        if (!rs->tables) {
+                free(rs->prefilter_rules.start);
+                free(rs->prefilter_rules.rules);
+                free(rs->prefilter_rules.flags);
+                free(rs->probe_prefilter_rules.start);
+                free(rs->probe_prefilter_rules.rules);
+                free(rs->probe_prefilter_rules.flags);
+        }
         pcre2_match_context_free(rs->match_context);
         pcre2_jit_stack_free(rs->jit_stack);
         free(rs);
@@ -514,6 +538,9 @@ static void check_regressions(RuleSet *rs, Diag *diag, size_t *errors) {
                 }
 }
 
+static int runtime_init(RuleSet *rs);
+static int match_context_init(RuleSet *rs);
+
 static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
         size_t errors = 0;
         int r;
@@ -526,11 +553,27 @@ static int finalize(RuleSet *rs, Loader *ld, Diag *diag) {
                         return r;
         if (errors > 0)
                 return -EINVAL;
+        rs->max_groups = 1;
+        for (size_t i = 0; i < rs->n_rules; i++) {
+                uint32_t c = 0;
+                pcre2_pattern_info(rs->rules[i].code, PCRE2_INFO_CAPTURECOUNT, &c);
+                rs->max_groups = MAX(rs->max_groups, c + 1);
+        }
+        return runtime_init(rs);
+}
+
+/* What a run needs beside the definitions: the prefilters, the match context and the JIT stack. The build's
+ * tables come with their prefilters built (load_tables()). */
+static int runtime_init(RuleSet *rs) {
+        int r;
 
         if ((r = build_prefilter(rs, false, &rs->prefilter, &rs->prefilter_rules)) < 0 ||
             (r = build_prefilter(rs, true, &rs->probe_prefilter, &rs->probe_prefilter_rules)) < 0)
                 return r;
+        return match_context_init(rs);
+}
 
+static int match_context_init(RuleSet *rs) {
         rs->match_context = pcre2_match_context_create(NULL);
         rs->jit_stack = pcre2_jit_stack_create(32 * 1024, VX_PCRE2_JIT_STACK_MAX, NULL);
         if (!rs->match_context || !rs->jit_stack)
@@ -622,6 +665,117 @@ int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t 
                 r = finalize(rs, &ld, diag);
         loader_done(&ld);
         return r;
+}
+
+int ruleset_rule_code(const RuleSet *rs, RuleDef *r) {
+        if (r->code || !r->pattern)
+                return 0;
+        const RuleTables *t = rs->tables;
+        size_t i = (size_t) (r - rs->rules);
+        if (!t || i >= rs->n_rules || !t->codes[i])
+                return -EINVAL;
+        int32_t k = pcre2_serialize_decode(&r->code, 1, t->codes[i], NULL);
+        if (k == PCRE2_ERROR_NOMEMORY)
+                return -ENOMEM;
+        if (k == 1)
+                return 0;
+        /* A libpcre2 that refuses the build's codes (another version): compiled, as the parser would. */
+        _cleanup_free_ char *compiled = pattern_as_compiled(r->pattern);
+        int err;
+        PCRE2_SIZE off;
+        if (!compiled)
+                return -ENOMEM;
+        r->code = pcre2_compile((PCRE2_SPTR) compiled, PCRE2_ZERO_TERMINATED,
+                                PCRE2_NEVER_BACKSLASH_C | PCRE2_CASELESS, &err, &off, NULL);
+        return r->code ? 0 : -ENOMEM;
+}
+
+#define RULE_COMPARE_CHUNK (64u * 1024u)
+
+/* Whether the file at path holds exactly text[0..len), read a chunk at a time into buf (RULE_COMPARE_CHUNK
+ * bytes); false when it cannot be read. */
+static bool file_holds(const char *path, const char *text, size_t len, char *buf) {
+        /* A rule file found in a directory is a regular file: a FIFO would block every command. */
+        int fd = file_open(AT_FDCWD, path, 0);
+        size_t at = 0;
+        bool same;
+        if (fd < 0)
+                return false;
+        for (;;) {
+                ssize_t k = read(fd, buf, RULE_COMPARE_CHUNK);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 || (size_t) k > len - at || memcmp(buf, text + at, (size_t) k) != 0) {
+                        same = false;
+                        break;
+                }
+                if (k == 0) {
+                        same = at == len;
+                        break;
+                }
+                at += (size_t) k;
+        }
+        close(fd);
+        return same;
+}
+
+/* The shipped set from the build's tables (1), when the files to load are exactly the files they were built
+ * from, or 0: the files are to be parsed. -ENOMEM. */
+static int load_tables(const RuleTables *t, char **paths, size_t n, RuleSet **ret) {
+        if (tables_taken || n != t->n_files)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                const char *slash = strrchr(paths[i], '/');
+                if (strcmp(slash ? slash + 1 : paths[i], t->names[i]) != 0 ||
+                    strlen(paths[i]) >= VX_RULE_TABLES_PATH_MAX)
+                        return 0;
+        }
+        /* Byte for byte: any edit, however small, is parsed and validated like any other rule file. */
+        _cleanup_free_ char *buf = malloc(RULE_COMPARE_CHUNK);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!file_holds(paths[i], t->texts[i], t->sizes[i], buf))
+                        return 0; /* parsing it says what is wrong, if anything is */
+
+        _cleanup_(ruleset_freep) RuleSet *rs = calloc(1, sizeof(*rs));
+        if (!rs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                snprintf(t->paths[i], VX_RULE_TABLES_PATH_MAX, "%s", paths[i]);
+        *rs = (RuleSet){
+                .causes = t->causes,
+                .n_causes = t->n_causes,
+                .symptoms = t->symptoms,
+                .n_symptoms = t->n_symptoms,
+                .facts = t->facts,
+                .n_facts = t->n_facts,
+                .rules = t->rules,
+                .n_rules = t->n_rules,
+                .regressions = t->regressions,
+                .n_regressions = t->n_regressions,
+                .regression_cause = t->regression_cause,
+                .files = t->files,
+                .n_files = t->n_files,
+                .tables = t,
+        };
+        tables_taken = t;
+        rs->max_groups = t->max_groups;
+        /* Their codes come with them, decoded as each is first needed (ruleset_rule_code()). */
+        for (size_t i = 0; i < rs->n_rules; i++)
+                rs->n_precompiled += !!t->codes[i];
+        int r = prefilter_image_load(t->prefilter_image, t->prefilter_image_size, &rs->prefilter);
+        if (r >= 0)
+                r = prefilter_image_load(t->probe_prefilter_image, t->probe_prefilter_image_size,
+                                         &rs->probe_prefilter);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        rs->prefilter_rules = t->prefilter_rules;
+        rs->probe_prefilter_rules = t->probe_prefilter_rules;
+        if ((r = match_context_init(rs)) < 0)
+                return r;
+        *ret = TAKE_PTR(rs);
+        return 1;
 }
 
 static bool is_rules_file(const char *name) {
@@ -760,14 +914,20 @@ int ruleset_load_sources(const RuleSources *s, Diag *diag, RuleSet **ret) {
                 diag_addf(diag, "no *.rules files to load (%zu masked)", s->n);
                 return -EINVAL;
         }
-        /* A blob this build cannot use is no error: the patterns are compiled, as they would be without. */
-        _cleanup_(pattern_cache_freep) PatternCache *precompiled = NULL;
-        if (s->precompiled)
-                (void) pattern_cache_decode(s->precompiled, s->precompiled_size, &precompiled);
-        int r = load_files(paths, n, precompiled, diag, ret);
+        int r = 0;
+        if (s->tables)
+                r = load_tables(s->tables, paths, n, ret);
+        if (r == 0) {
+                /* A blob this build cannot use is no error: the patterns are compiled, as they would be
+                 * without. */
+                _cleanup_(pattern_cache_freep) PatternCache *precompiled = NULL;
+                if (s->precompiled)
+                        (void) pattern_cache_decode(s->precompiled, s->precompiled_size, &precompiled);
+                r = load_files(paths, n, precompiled, diag, ret);
+        }
         if (r >= 0 && s->literal_db)
                 prefilter_set_literal_db((*ret)->prefilter, s->literal_db, s->literal_db_size);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 int ruleset_load_dir(const char *dir, Diag *diag, RuleSet **ret) {

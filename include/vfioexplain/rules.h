@@ -221,6 +221,7 @@ typedef struct RegressionDef {
 } RegressionDef;
 
 typedef struct Prefilter Prefilter;
+struct RuleTables;
 
 /* The kernel's first line of a boot ("Linux version 6.1.0-13-amd64 ..."): it starts a new epoch of the
  * analysis. */
@@ -294,6 +295,7 @@ typedef struct RuleSet {
         size_t n_regressions;
         size_t regression_cause; /* the cause REGRESSION_CAUSE_ID, SIZE_MAX when no file defines it */
         size_t n_precompiled; /* rules whose pattern came compiled from RuleSources.precompiled */
+        uint32_t max_groups; /* 1 + the most capture groups of any rule's pattern: a match data's size */
         char **files; /* the files loaded, in order */
         size_t n_files;
         /* Logs are scanned for the fast content of every rule a log line can match, then
@@ -305,6 +307,9 @@ typedef struct RuleSet {
         PatternRules probe_prefilter_rules;
         struct pcre2_real_match_context_8 *match_context;
         struct pcre2_real_jit_stack_8 *jit_stack;
+        /* The build's tables (analyzer/engine/rule_tables.h) whose definitions these are, or NULL: then
+         * everything above is the set's own. */
+        const struct RuleTables *tables;
 } RuleSet;
 
 /* One file name of the rule lookup: the file that wins it, and the files of the same name it shadows. */
@@ -329,6 +334,9 @@ typedef struct RuleSources {
          * exactly those literals, which the rest compile when they need it. */
         const uint8_t *literal_db;
         size_t literal_db_size;
+        /* The shipped rule set parsed at build time (analyzer/engine/rule_tables.h), or NULL: taken when the
+         * files to load are exactly the ones it was built from; otherwise they are parsed. */
+        const struct RuleTables *tables;
 } RuleSources;
 
 /* The rule files to load, as systemd finds configuration files: the union of the *.rules names of
@@ -353,3 +361,6 @@ int ruleset_parse_buffer(RuleSet *rs, const char *name, const char *buf, size_t 
 RuleSet *ruleset_free(RuleSet *rs);
 
 int ruleset_find_cause(const RuleSet *rs, const char *id);
+/* Makes sure r, a rule of rs, has its code: a set from the build's tables decodes each rule's on the first
+ * line the prefilter lets through to it (most rules never see one). 0, -ENOMEM. */
+int ruleset_rule_code(const RuleSet *rs, RuleDef *r);
