@@ -286,10 +286,11 @@ static int put_prefilter(FILE *f, const Prefilter *p, const PatternRules *pr, co
         int r = prefilter_image_encode(p, &image, &size);
         if (r < 0)
                 return r;
-        fprintf(f, "_Alignas(16) static const uint8_t vx_%s_image[] = {", name);
-        for (size_t i = 0; i < size; i++)
-                fprintf(f, "%s%u,", i % 24 == 0 ? "\n" : "", image[i]);
-        fprintf(f, "};\nstatic size_t vx_%s_start[] = ", name);
+        /* a string, which compilers read faster than as many numbers (the tables' NUL after it is not
+         * counted) */
+        fprintf(f, "_Alignas(16) static const uint8_t vx_%s_image[] = ", name);
+        put_bytes(f, (const char *) image, size);
+        fprintf(f, ";\nstatic size_t vx_%s_start[] = ", name);
         free(image);
         put_sizes(f, pr->start, n + 1);
         fprintf(f, ";\nstatic size_t vx_%s_rules[] = ", name);
@@ -422,9 +423,9 @@ int rule_tables_emit(FILE *out, const RuleSet *rs, const char *symbol) {
                 "        .causes = vx_causes, .n_causes = %zu, .symptoms = vx_symptoms, .n_symptoms = %zu,\n"
                 "        .facts = vx_facts, .n_facts = %zu, .rules = vx_rules, .n_rules = %zu,\n"
                 "        .regressions = %s, .n_regressions = %zu, .regression_cause = %zuu,\n"
-                "        .prefilter_image = vx_log_image, .prefilter_image_size = sizeof(vx_log_image),\n"
+                "        .prefilter_image = vx_log_image, .prefilter_image_size = sizeof(vx_log_image) - 1,\n"
                 "        .probe_prefilter_image = vx_probe_image,\n"
-                "        .probe_prefilter_image_size = sizeof(vx_probe_image),\n"
+                "        .probe_prefilter_image_size = sizeof(vx_probe_image) - 1,\n"
                 "        .prefilter_rules = {vx_log_start, vx_log_rules, vx_log_flags},\n"
                 "        .probe_prefilter_rules = {vx_probe_start, vx_probe_rules, vx_probe_flags},\n"
                 "        .codes = vx_codes, .code_sizes = vx_code_sizes, .max_groups = %uu,\n"

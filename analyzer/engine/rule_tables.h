@@ -9,10 +9,8 @@
  * and `rules list` read (the examples, counter-examples and a when's given and miss logs): those commands
  * always parse. */
 
+#include "vfioexplain/limits.h"
 #include "vfioexplain/rules.h"
-
-/* The longest path of a rule file whose definitions the tables can point at (Origin.file). */
-#define VX_RULE_TABLES_PATH_MAX 4096u
 
 typedef struct RuleTables {
         /* The files they were built from, in load order: their names (without a directory) and bytes. */

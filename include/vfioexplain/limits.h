@@ -53,6 +53,9 @@
 #define VX_RULE_LINE_MAX 4096u
 #define VX_RULE_FILE_MAX (4u * 1024u * 1024u)
 #define VX_RULE_FILES_MAX 256u
+/* The longest path of a rule file whose definitions the build's tables of the shipped set can point at
+ * (analyzer/engine/rule_tables.h): the shipped files found at a longer path are parsed instead. */
+#define VX_RULE_TABLES_PATH_MAX 4096u
 /* Every rule file of a set together, and every pattern of it: what the loader keeps (examples, texts,
  * compiled patterns) grows with them, and 256 drop-ins of VX_RULE_FILE_MAX once took gigabytes (63 MB of
  * examples: 75 MB). The shipped set is about 1 MB, its patterns 120 KB. */
