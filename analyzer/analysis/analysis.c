@@ -1351,29 +1351,59 @@ static bool cri_part_fits(const CriRecord *cri, size_t len) {
                 len - cri->content.len <= VX_CRI_PREFIX_MAX;
 }
 
+/* Lets the oldest record the join holds but the first go, to make room for more (join_cri()): the first
+ * holds where the line starts (a logfmt or JSON record's keys, the program's name), the last ones its end;
+ * what goes is from the middle of the line, its text and its line of the evidence. */
+static bool join_cri_drop_second(Analysis *a) {
+        const char *nl1 = memchr(a->join.raw, '\n', a->join.raw_len), *nl2 = NULL;
+        if (nl1)
+                nl2 = memchr(nl1 + 1, '\n', a->join.raw_len - (size_t) (nl1 + 1 - a->join.raw));
+        if (a->join.n < 2 || !nl2)
+                return false;
+        size_t at = a->join.cri_prefix + a->join.cri_len[0], drop = a->join.cri_len[1];
+        memmove(a->join.text + at, a->join.text + at + drop, a->join.len - at - drop);
+        a->join.len -= drop;
+        memmove(a->join.cri_len + 1, a->join.cri_len + 2, (a->join.n - 1) * sizeof(a->join.cri_len[0]));
+        size_t from = (size_t) (nl1 - a->join.raw), cut = (size_t) (nl2 - nl1);
+        memmove(a->join.raw + from, nl2, a->join.raw_len - from - cut);
+        a->join.raw_len -= cut;
+        a->join.last_from -= cut;
+        a->join.last_end -= cut;
+        a->join.n--;
+        return true;
+}
+
 /* A record of containerd's or CRI-O's log: after a part ("P") of the same stream, what the container wrote
- * goes on in it without a blank, up to the record that ends the line ("F"), when the whole is read (within
- * the join's bounds: two whole parts of containerd's 16 KiB; a longer line's parts after them are read
- * alone, as they come). */
+ * goes on in it without a blank, up to the record that ends the line ("F"), when the whole is read. A line
+ * of more parts than the join holds (VX_JOIN_CRI_TEXT_MAX of text, VX_JOIN_LINES_MAX records) is read as its
+ * first record and its last ones, those between let go as more come: where it starts and its end, where a
+ * program's error is, are read whole. A part longer than a part may be is read alone, as it comes. */
 static bool join_cri(Analysis *a, int input, bool follows, unsigned long lineno, const char *raw, size_t len,
                      const CriRecord *cri) {
-        if (!follows || !a->join.cri_open || a->join.cri_stderr != cri->from_stderr ||
-            a->join.n + 1 >= VX_JOIN_LINES_MAX) {
+        if (!follows || !a->join.cri_open || a->join.cri_stderr != cri->from_stderr) {
                 join_head(a, input, lineno, raw, len);
                 a->join.cri_open = cri_part_fits(cri, len); /* whole in the join */
                 a->join.cri_stderr = cri->from_stderr;
+                a->join.cri_prefix = (size_t) (cri->content.p - raw);
+                a->join.cri_len[0] = cri->content.len;
                 return false;
         }
         join_begin(a);
-        if ((cri->partial && !cri_part_fits(cri, len)) || cri->content.len > VX_CRI_PART_MAX ||
-            a->join.len + cri->content.len >= VX_JOIN_CRI_BYTES_MAX ||
-            a->join.raw_len + 1 + len >= VX_JOIN_CRI_BYTES_MAX) {
+        if ((cri->partial && !cri_part_fits(cri, len)) || cri->content.len > VX_CRI_PART_MAX) {
                 a->join.have = a->join.cri_open = false;
                 return false;
         }
+        while (a->join.n + 1 >= VX_JOIN_LINES_MAX ||
+               a->join.len - a->join.cri_prefix + cri->content.len > VX_JOIN_CRI_TEXT_MAX ||
+               a->join.raw_len + 1 + len >= VX_JOIN_CRI_BYTES_MAX)
+                if (!join_cri_drop_second(a)) {
+                        a->join.have = a->join.cri_open = false;
+                        return false;
+                }
         memcpy(a->join.text + a->join.len, cri->content.p, cri->content.len);
         a->join.len += cri->content.len;
         join_add_raw(a, lineno, raw, len, true);
+        a->join.cri_len[a->join.n] = cri->content.len;
         a->join.cri_open = cri->partial;
         return !cri->partial;
 }

@@ -175,6 +175,8 @@ struct Analysis {
                 bool cri_open; /* the last line was a CRI record's part ("P"): its stream's next record goes
                                   on */
                 bool cri_stderr; /* ... on stderr */
+                size_t cri_prefix; /* the first record's time, stream and tag, before its text in text */
+                size_t cri_len[VX_JOIN_LINES_MAX]; /* the text of each record held, the first one first */
                 size_t last_from, last_end; /* the last line that is not blank in raw */
                 size_t len, raw_len;
                 /* sized for a CRI record's parts; a join of other lines takes VX_JOIN_BYTES_MAX of them. The

@@ -169,12 +169,16 @@
  * in parts ("P" records up to an "F"); containerd's parts are max_container_log_line_size long, 16 KiB by
  * default (CRI-O's conmon writes at most 8 KiB at once). A record's time, stream and tag before its text:
  * an RFC 3339 time of at most VX_CRI_STAMP_MAX bytes (35 with nanoseconds and a zone), " stderr P ". A part
- * up to VX_CRI_PART_MAX is joined with the records that go on with it, also up to VX_JOIN_LINES_MAX of them,
- * the text of two whole parts at most: the join holds that, the records as read, and one record copied. */
+ * up to VX_CRI_PART_MAX is joined with the records that go on with it, however many: the join holds
+ * VX_JOIN_LINES_MAX of them and at most VX_LINE_MAX of their text (four whole parts of containerd's, eight
+ * of CRI-O's): of a longer line the first part and the last ones, those between let go as more come, so that
+ * where it starts and its end, where its error is, are read whole. The join holds that text after the first
+ * record's prefix, the records as read, and one record copied. */
 #define VX_CRI_PART_MAX (16u * 1024u)
 #define VX_CRI_STAMP_MAX 40u
 #define VX_CRI_PREFIX_MAX (VX_CRI_STAMP_MAX + 10u)
-#define VX_JOIN_CRI_BYTES_MAX (2u * (VX_CRI_PART_MAX + VX_CRI_PREFIX_MAX + 1u))
+#define VX_JOIN_CRI_TEXT_MAX VX_LINE_MAX
+#define VX_JOIN_CRI_BYTES_MAX (VX_JOIN_CRI_TEXT_MAX + VX_JOIN_LINES_MAX * (VX_CRI_PREFIX_MAX + 1u))
 /* A line continues the one before it without an indent (a message a mail client, a forum's editor or a
  * terminal's copy broke at a fixed width) only where its first word did not fit on that line at this width,
  * the narrowest such a wrap uses. */

@@ -950,6 +950,60 @@ static void test_cri_part_bound(void **state) {
         ruleset_free(rs);
 }
 
+/* A line longer than two parts: containerd's whole parts (VX_CRI_PART_MAX) three to six of them, CRI-O's of
+ * 8 KiB twelve, the line a Go program's logfmt record whose error field, last, the last part cuts inside
+ * "viable". Joined either way, the record's keys of the first part and the error of the last ones are read
+ * whole, also where the line is longer than the join holds and the parts between are let go; a record of the
+ * other stream around it is no part of it. A line whose first part is longer than a part is read alone. */
+static void test_cri_many_parts(void **state) {
+        static const char
+                head[] = "time=\"2024-05-01T10:00:00Z\" level=error msg=\"VM start failed\" output=\"",
+                warning[] = "qemu-system-x86_64: warning: host doesn't support requested feature: "
+                            "CPUID.07H:EBX.hle [bit 4]\\n",
+                error[] = "\" error=\"qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,id=hostdev0: "
+                          "vfio 0000:01:00.0: group 1 is not vi";
+        static const struct {
+                size_t part, parts;
+                bool read;
+        } cases[] = {
+                {VX_CRI_PART_MAX, 3, true}, {VX_CRI_PART_MAX, 4, true},      {VX_CRI_PART_MAX, 6, true},
+                {8192, 12, true},           {VX_CRI_PART_MAX + 1, 3, false},
+        };
+        RuleSet *rs = load_shipped_rules(NULL);
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                size_t part = cases[c].part, total = part * cases[c].parts,
+                       fill = total - strlen(head) - strlen(error);
+                char *content = malloc(total + 1);
+                assert_non_null(content);
+                char *o = stpcpy(content, head);
+                for (size_t i = 0; i < fill; i++)
+                        *o++ = warning[i % strlen(warning)];
+                if (o[-1] == '\\') /* no escape of the field's closing quote */
+                        o[-1] = ' ';
+                strcpy(o, error);
+                assert_int_equal(strlen(content), total);
+                char path[] = "/tmp/vx-feed-cri-parts-XXXXXX";
+                FILE *f = create_temp(path);
+                put(f, "2024-05-01T10:00:00.100000000+00:00 stdout F starting\n");
+                for (size_t i = 0; i < cases[c].parts; i++)
+                        fprintf(f, "2024-05-01T10:00:00.101938%03zu+00:00 stderr P %.*s\n", i, (int) part,
+                                content + i * part);
+                put(f, "2024-05-01T10:00:00.101952222+00:00 stderr F able\"\n");
+                put(f, "2024-05-01T10:00:01.000000000+00:00 stdout F done\n");
+                assert_int_equal(fclose(f), 0);
+                free(content);
+                Result ref = by_lines_from(rs, path, false);
+                Result got = by_blocks_from(rs, path);
+                assert_same(ref, got);
+                assert_int_equal(got.stats.matched_lines, cases[c].read);
+                assert_int_equal(strstr(got.json, "not-bound-to-vfio") != NULL, cases[c].read);
+                free(ref.json);
+                free(got.json);
+                unlink(path);
+        }
+        ruleset_free(rs);
+}
+
 /* A JSON log record broken by hand where its keys start (kubevirt/kubevirt#7371: a virt-launcher record in
  * four lines, after "msg":, a comma and "reason":) is joined without blanks and read whole, either way; so
  * is one broken before its commas and its closing brace. Never joined: whole records on lines of their own,
@@ -1102,6 +1156,7 @@ int main(void) {
                 cmocka_unit_test(test_padded_wrap_across_literal),
                 cmocka_unit_test(test_cri_partial_lines),
                 cmocka_unit_test(test_cri_part_bound),
+                cmocka_unit_test(test_cri_many_parts),
                 cmocka_unit_test(test_json_records),
                 cmocka_unit_test(test_json_record_across_blocks),
         };
