@@ -384,6 +384,10 @@ static void test_sysfs_writes(void **state) {
                     SYSFS_DRIVER_OVERRIDE, "0000:01:00.0", "vfio-pci");
         check_write("sudo sh -c 'echo 1 > /sys/bus/pci/devices/0000:0b:00.0/reset'", SYSFS_RESET,
                     "0000:0b:00.0", "");
+        check_write("echo bus > /sys/bus/pci/devices/0000\\:0b\\:00.0/reset_method", SYSFS_RESET_METHOD,
+                    "0000:0b:00.0", "");
+        check_write("echo device_specific | sudo tee /sys/bus/pci/devices/0000\\:0b\\:00.0/reset_method",
+                    SYSFS_RESET_METHOD, "0000:0b:00.0", "");
         check_write("printf '%s' 0000:01:00.0 > /sys/bus/pci/drivers_probe", SYSFS_DRIVERS_PROBE,
                     "0000:01:00.0", "");
         check_write("echo 10de 1b80 > /sys/bus/pci/drivers/vfio-pci/new_id", SYSFS_NEW_ID, "", "vfio-pci");
@@ -400,6 +404,11 @@ static void test_sysfs_writes(void **state) {
         assert_string_equal(w.device, "0000:02:00.0");
         /* not a write of PCI sysfs: a read, a ">" inside quotes, a platform device, an ls listing */
         assert_false(parse_command("cat /sys/bus/pci/devices/0000:01:00.0/reset", (Span){0}, &w));
+        assert_false(parse_command("cat /sys/bus/pci/devices/0000\\:01\\:00.0/reset_method", (Span){0}, &w));
+        /* a backslash inside single quotes is the word's own: no PCI path */
+        assert_false(parse_command("echo bus > '/sys/bus/pci/devices/0000\\:01\\:00.0/reset_method'",
+                                   (Span){0}, &w) &&
+                     strcmp(w.device, "0000:01:00.0") == 0);
         assert_false(
                 parse_command("echo '0000:01:00.0 > /sys/bus/pci/drivers/vfio-pci/bind'", (Span){0}, &w));
         assert_false(parse_command("echo sunxi_emac.0 > /sys/bus/platform/drivers/sunxi_emac/bind",
@@ -483,11 +492,31 @@ static void test_events(void **state) {
                     "echo: write "
                     "error: No such device",
                     "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root "
-                    "path=/sys/bus/pci/drivers/vfio-pci/bind");
+                    "path=/sys/bus/pci/drivers/vfio-pci/bind value=0000:03:00.0");
         /* the reply alone names its file */
         check_event("x\\ntee: /sys/bus/pci/devices/0000:01:00.0/driver/unbind: No such device",
                     "sysfs-write op=unbind device=0000:01:00.0 driver=- errno=ENODEV writer=- "
-                    "path=/sys/bus/pci/devices/0000:01:00.0/driver/unbind");
+                    "path=/sys/bus/pci/devices/0000:01:00.0/driver/unbind value=-");
+        /* a path tab completion escaped, and the escaped address written: the same event as unescaped */
+        static const char reset_method[] =
+                "sysfs-write op=reset_method device=0000:0f:00.0 driver=- errno=EINVAL writer=root "
+                "path=/sys/bus/pci/devices/0000:0f:00.0/reset_method value=device_specific";
+        check_event("root@pve:~# echo device_specific > /sys/bus/pci/devices/0000\\:0f\\:00.0/reset_method"
+                    "\\nbash: echo: write error: Invalid argument",
+                    reset_method);
+        check_event("root@pve:~# echo device_specific > /sys/bus/pci/devices/0000:0f:00.0/reset_method"
+                    "\\nbash: echo: write error: Invalid argument",
+                    reset_method);
+        check_event("root@pve:~# echo 0000\\:01\\:00.0 > /sys/bus/pci/devices/0000\\:01\\:00.0/driver/unbind"
+                    "\\nbash: echo: write error: No such device",
+                    "sysfs-write op=unbind device=0000:01:00.0 driver=- errno=ENODEV writer=root "
+                    "path=/sys/bus/pci/devices/0000:01:00.0/driver/unbind value=0000:01:00.0");
+        /* the value's words as echo joins them */
+        check_event(
+                "# echo \"10de  1b80\" > /sys/bus/pci/drivers/vfio-pci/new_id\\n-bash: echo: write error: "
+                "File exists",
+                "sysfs-write op=new_id device=- driver=vfio-pci errno=EEXIST writer=root "
+                "path=/sys/bus/pci/drivers/vfio-pci/new_id value=10de  1b80");
         /* no command and a reply that names no file: no event */
         check_event("ls\\nbash: echo: write error: No such device", "");
         check_event("no separator", "");

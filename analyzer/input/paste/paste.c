@@ -1768,6 +1768,7 @@ static const char *const sysfs_ops[_SYSFS_OP_MAX] = {
         [SYSFS_DRIVER_OVERRIDE] = "driver_override",
         [SYSFS_DRIVERS_PROBE] = "drivers_probe",
         [SYSFS_RESET] = "reset",
+        [SYSFS_RESET_METHOD] = "reset_method",
         [SYSFS_REMOVE] = "remove",
         [SYSFS_RESCAN] = "rescan",
         [SYSFS_SRIOV_NUMVFS] = "sriov_numvfs",
@@ -1830,6 +1831,7 @@ static bool path_parse(const char *path, SysfsWrite *w) {
                 {"/driver_override", SYSFS_DRIVER_OVERRIDE},
                 {"/drivers_probe", SYSFS_DRIVERS_PROBE},
                 {"/reset", SYSFS_RESET},
+                {"/reset_method", SYSFS_RESET_METHOD},
                 {"/remove", SYSFS_REMOVE},
                 {"/rescan", SYSFS_RESCAN},
                 {"/sriov_numvfs", SYSFS_SRIOV_NUMVFS},
@@ -2037,9 +2039,9 @@ size_t shell_event_format(const SysfsWrite *w, const ShellReply *r, char *out, s
                         return 0;
                 w = &from_path;
         }
-        int n = snprintf(out, cap, "sysfs-write op=%s device=%s driver=%s errno=%s writer=%s path=%s",
+        int n = snprintf(out, cap, "sysfs-write op=%s device=%s driver=%s errno=%s writer=%s path=%s value=%s",
                          sysfs_op_to_string(w->op), or_dash(w->device), or_dash(w->driver), r->errno_name,
-                         writers[w->writer], or_dash(w->path));
+                         writers[w->writer], or_dash(w->path), or_dash(w->value));
         if (n < 0 || (size_t) n >= cap) {
                 if (cap > 0)
                         out[0] = '\0';

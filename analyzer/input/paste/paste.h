@@ -138,6 +138,7 @@ typedef enum SysfsOp {
         SYSFS_DRIVER_OVERRIDE,
         SYSFS_DRIVERS_PROBE,
         SYSFS_RESET,
+        SYSFS_RESET_METHOD,
         SYSFS_REMOVE,
         SYSFS_RESCAN,
         SYSFS_SRIOV_NUMVFS,
@@ -190,8 +191,8 @@ bool shell_reply_parse(Span text, ShellReply *ret);
 bool errno_from_text(Span text, const char **name, const char **glibc);
 
 /* The event a failed sysfs write makes, the line rules of source "shell" see (docs/rule-format.md):
- * "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root path=/sys/...", "-" for
- * what is not known. w: the command, or NULL to take the operation from the path the reply names. Returns
+ * "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root path=/sys/... value=...",
+ * "-" for what is not known; the value written last, as echo joined its words. w: the command, or NULL to take the operation from the path the reply names. Returns
  * the length written (out always NUL terminated), 0 when neither says which operation failed. */
 size_t shell_event_format(const SysfsWrite *w, const ShellReply *r, char *out, size_t cap);
 
