@@ -1064,7 +1064,7 @@ static int shell_step(Analysis *a, const char *input, unsigned long lineno, cons
                          (int) MIN(pc->text.len, (size_t) 120), pc->text.p);
                 return 0;
         }
-        if (!shell_reply_parse(pc->text, &reply))
+        if (!paste_reply_parse(pc, &reply))
                 return 0;
         const SysfsWrite *cmd = NULL;
         if (a->shell.pending && a->shell.input == a->cur_input_index && lineno > a->shell.lineno &&

@@ -58,11 +58,6 @@ static bool release_char(char c) {
                 c == '-' || c == '_' || c == '+' || c == '~';
 }
 
-static bool ends_with(Span s, const char *suffix) {
-        size_t n = strlen(suffix);
-        return s.len >= n && memcmp(s.p + s.len - n, suffix, n) == 0;
-}
-
 static bool has_word(Span s, const char *w) {
         return span_find(s, w) != NULL;
 }
@@ -83,25 +78,26 @@ static KernelVendor release_vendor(Span suffix, unsigned stable, bool has_z, boo
                 abi = t.len > 0 && (t.p[0] == '-' || t.p[0] == '.');
         }
         *stable_known = true;
-        if (ends_with(suffix, "-pve"))
+        if (span_ends_with(suffix, "-pve"))
                 return KERNEL_VENDOR_PROXMOX;
-        if (has_word(suffix, ".el") || ends_with(suffix, "-default") || ends_with(suffix, "-azure-fde")) {
+        if (has_word(suffix, ".el") || span_ends_with(suffix, "-default") ||
+            span_ends_with(suffix, "-azure-fde")) {
                 /* RHEL and SUSE keep x.y.0 for a whole product life and backport into it */
                 *stable_known = has_z && stable > 0 && !has_word(suffix, ".el");
                 return KERNEL_VENDOR_ENTERPRISE;
         }
         if (has_word(suffix, ".fc"))
                 return KERNEL_VENDOR_FEDORA;
-        if (ends_with(suffix, "-lts") || has_word(suffix, "-arch") || has_word(suffix, "-zen") ||
-            ends_with(suffix, "-hardened"))
+        if (span_ends_with(suffix, "-lts") || has_word(suffix, "-arch") || has_word(suffix, "-zen") ||
+            span_ends_with(suffix, "-hardened"))
                 return KERNEL_VENDOR_ARCH;
         for (size_t i = 0; i < ELEMENTSOF(ubuntu_flavours); i++)
-                if (ends_with(suffix, ubuntu_flavours[i]) && abi) {
+                if (span_ends_with(suffix, ubuntu_flavours[i]) && abi) {
                         *stable_known = stable > 0;
                         return KERNEL_VENDOR_UBUNTU;
                 }
         for (size_t i = 0; i < ELEMENTSOF(debian_flavours); i++)
-                if (ends_with(suffix, debian_flavours[i])) {
+                if (span_ends_with(suffix, debian_flavours[i])) {
                         *stable_known = stable > 0;
                         return KERNEL_VENDOR_DEBIAN;
                 }

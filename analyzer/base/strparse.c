@@ -8,6 +8,11 @@ bool span_starts_with(Span s, const char *lit) {
         return s.len >= n && memcmp(s.p, lit, n) == 0;
 }
 
+bool span_ends_with(Span s, const char *lit) {
+        size_t n = strlen(lit);
+        return s.len >= n && memcmp(s.p + s.len - n, lit, n) == 0;
+}
+
 bool span_eat_literal(Span *s, const char *lit) {
         size_t n = strlen(lit);
         if (s->len < n || memcmp(s->p, lit, n) != 0)

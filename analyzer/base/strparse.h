@@ -105,6 +105,7 @@ static inline bool span_equals(Span s, const char *lit) {
 }
 
 bool span_starts_with(Span s, const char *lit);
+bool span_ends_with(Span s, const char *lit);
 bool span_eat_literal(Span *s, const char *lit);
 /* Eats 1 to 16 hex digits (as many as there are); false if there is none. */
 bool span_eat_hex64(Span *s, uint64_t *ret);

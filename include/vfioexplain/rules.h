@@ -228,8 +228,9 @@ struct RuleTables;
 #define KERNEL_BOOT_BANNER "Linux version "
 
 /* The literals of a shell transcript's lines that make events (analysis.c shell_step()): a sysfs path, a
- * builtin's "write error", driverctl. A line that holds none of them changes no transcript's state. */
-#define PREFILTER_SHELL_LITERALS "/sys/", "write error", "driverctl"
+ * builtin's "write error", driverctl, Python's OSError ("[Errno 19] No such device"). A line that holds none
+ * of them changes no transcript's state. */
+#define PREFILTER_SHELL_LITERALS "/sys/", "write error", "driverctl", "[Errno "
 
 /* kmod's lsmod line of the module vfio: its name padded to 19 columns, a blank, then the size right-aligned
  * in 8 (tools/lsmod.c "%-19s %8ld  %d"): at least 16 blanks after the name. */

@@ -522,6 +522,79 @@ static void test_events(void **state) {
         check_event("no separator", "");
 }
 
+/* Python's OSError (PCILeechFWGenerator#79, #560; a traceback's last line): back to the C library's shape,
+ * the file named once; the number must be the text's errno. A program's log columns drawn with a box bar go.
+ */
+static void test_python_errno(void **state) {
+        check_one("Failed to open /dev/vfio/20: [Errno 16] Device or resource busy: '/dev/vfio/20'",
+                  "Failed to open /dev/vfio/20: Device or resource busy", "Python's OSError");
+        check_one("PermissionError: [Errno 13] Permission denied: '/sys/bus/pci/drivers/vfio-pci/bind'",
+                  "/sys/bus/pci/drivers/vfio-pci/bind: Permission denied",
+                  "Python's OSError \"PermissionError\"");
+        check_one("OSError: [Errno 19] No such device", "No such device", "Python's OSError \"OSError\"");
+        check_one("IOError: [Errno 16] Device or resource busy", "Device or resource busy",
+                  "Python's OSError \"IOError\"");
+        check_one(
+                "Failed to open /dev/vfio/14: [Errno 16] Device or resource busy: '/dev/vfio/14'. Proceeding "
+                "with warning.",
+                "Failed to open /dev/vfio/14: Device or resource busy. Proceeding with warning.",
+                "Python's OSError");
+        check_one(
+                "08:10:12 ERROR   08:10:12 \xe2\x94\x82 ERROR  \xe2\x94\x82 Failed to open /dev/vfio/20: [Errno 16] "
+                "Device or resource busy: '/dev/vfio/20'",
+                "Failed to open /dev/vfio/20: Device or resource busy",
+                "log columns \"08:10:12 ERROR   08:10:12 \xe2\x94\x82 ERROR\", Python's "
+                "OSError");
+        /* not changed: a number that is not the text's errno, no number, an errno text no table has, Rust's
+         * "(os error 16)", a pane's borders */
+        static const char *const same[] = {
+                "OSError: [Errno 16] No such device",
+                "OSError: [Errno x] No such device",
+                "OSError: [Errno 16] Device or resource bus",
+                "failed to open /dev/vfio/12 group: Device or resource busy (os error 16)",
+                "\xe2\x94\x82 vfio 0000:01:00.0: group 1 is not viable \xe2\x94\x82",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(same); i++) {
+                size_t n;
+                const PastePiece *pc = unwrap(same[i], &n);
+                for (size_t k = 0; k < pc[0].n_layers; k++)
+                        assert_int_not_equal(pc[0].layers[k].kind, PASTE_PYTHON_ERRNO);
+                for (size_t k = 0; k < pc[0].n_layers; k++)
+                        assert_int_not_equal(pc[0].layers[k].kind, PASTE_COLUMNS);
+        }
+        /* Python's write and its OSError as a transcript's event */
+        check_event(
+                "root@h:~# python3 -c \"open('/sys/bus/pci/drivers/vfio-pci/bind','w').write('0000:01:00.0')\""
+                "\\nOSError: [Errno 16] Device or resource busy",
+                "sysfs-write op=bind device=0000:01:00.0 driver=vfio-pci errno=EBUSY writer=root "
+                "path=/sys/bus/pci/drivers/vfio-pci/bind value=0000:01:00.0");
+        check_event(
+                "x\\nPermissionError: [Errno 13] Permission denied: '/sys/bus/pci/drivers/vfio-pci/bind'",
+                "sysfs-write op=bind device=- driver=vfio-pci errno=EACCES writer=- "
+                "path=/sys/bus/pci/drivers/vfio-pci/bind value=-");
+        /* a read is no write */
+        SysfsWrite w;
+        assert_false(parse_command(
+                "python3 -c \"print(open('/sys/bus/pci/devices/0000:01:00.0/reset_method').read())\"",
+                (Span){0}, &w));
+}
+
+/* A management layer's prefix retyped without its blank, and a sentence's comma after Qubes OS's tail
+ * (QubesOS/qubes-issues#4818). */
+static void test_manager_retyped(void **state) {
+        check_one(
+                "Start failed:internal error: Unable to reset PCI device 0000:03:00.1: internal error: Active "
+                "0000:03:00.0 devices on bus with 0000:03:00.1, not doing bus reset, see "
+                "/var/log/libvirt/libxl/libxl-driver.log for details,",
+                "internal error: Unable to reset PCI device 0000:03:00.1: internal error: Active 0000:03:00.0 "
+                "devices on bus with 0000:03:00.1, not doing bus reset",
+                "quoted by \"Start failed:\"");
+        /* a word that goes on after the colon is no prefix */
+        size_t n;
+        const PastePiece *pc = unwrap("Errors:none found", &n);
+        assert_int_equal(pc[0].n_layers, 0);
+}
+
 /* The pieces of line after the first (the line itself) are want[], each with the context want_context. */
 static void check_quoted(const char *line, const char *const *want, size_t n_want,
                          const char *want_context) {
@@ -780,6 +853,8 @@ int main(void) {
                 cmocka_unit_test(test_shell_replies),
                 cmocka_unit_test(test_writers),
                 cmocka_unit_test(test_events),
+                cmocka_unit_test(test_python_errno),
+                cmocka_unit_test(test_manager_retyped),
                 cmocka_unit_test(test_wrapped_lines),
                 cmocka_unit_test(test_terminal_padding),
                 cmocka_unit_test(test_quoted_in_sentence),

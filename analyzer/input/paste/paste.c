@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "errno_name.h"
 #include "json_object.h"
 #include "paste.h"
 #include "pci_address.h"
@@ -436,6 +437,25 @@ static bool peel_pane(PastePiece *pc) {
                 return add_layer(pc, PASTE_PANE, (Span){0});
         }
         return false;
+}
+
+/* The columns a program's log puts before its message, separated by a box-drawing bar ("08:10:12 ERROR
+ * 08:10:12 │ ERROR  │ Failed to open ...", "16:38:14 │ WARNING│ [VFIO] ..."): the message is what follows
+ * the last bar, when a blank follows it and the line does not start or end with one (a pane's borders). */
+static bool peel_columns(PastePiece *pc) {
+        static const char bar[] = "\xe2\x94\x82"; /* │ */
+        Span t = pc->text;
+        if (t.len < 8 || starts_with_utf8(t, bar) || (t.len >= 3 && memcmp(t.p + t.len - 3, bar, 3) == 0))
+                return false;
+        const char *last = NULL;
+        for (const char *q = t.p; (q = memmem(q, t.len - (size_t) (q - t.p), bar, 3)); q += 3)
+                last = q;
+        if (!last || last + 4 >= t.p + t.len || last[3] != ' ')
+                return false;
+        Span what = span_make(t.p, (size_t) (last - t.p));
+        pc->text = span_make(last + 4, t.len - (size_t) (last + 4 - t.p));
+        trim(&pc->text);
+        return add_layer(pc, PASTE_COLUMNS, what);
 }
 
 static bool peel_quote(PastePiece *pc) {
@@ -933,6 +953,16 @@ static bool peel_manager(PastePiece *pc) {
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
                 if (span_eat_literal(&u, prefixes[i]))
                         goto found;
+        /* the same retyped without the blank after the colon ("Start failed:internal error: ..."), before a
+         * letter: a prefix's words and its colon are still all there */
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+                size_t n = strlen(prefixes[i]) - 1;
+                if (t.len > n + 1 && memcmp(t.p, prefixes[i], n) == 0 &&
+                    ((t.p[n] >= 'a' && t.p[n] <= 'z') || (t.p[n] >= 'A' && t.p[n] <= 'Z'))) {
+                        span_advance(&u, n);
+                        goto found;
+                }
+        }
         /* incus/LXD: Failed to start device "gpu0": ... */
         if (span_eat_literal(&u, "Failed to start device \"") && span_eat_until_literal(&u, "\": ", &rest)) {
                 span_advance(&u, 3);
@@ -979,6 +1009,14 @@ found:;
         /* Qubes OS (qubes-core-admin qubes/api/admin.py vm_start()): "Start failed: " + str(e) + ", see
          * /var/log/libvirt/libxl/libxl-driver.log for details" */
         static const char qubes_tail[] = ", see /var/log/libvirt/libxl/libxl-driver.log for details";
+        /* and the comma or full stop of a sentence the paste went on with */
+        Span tailed = u;
+        while (tailed.len > 0 && (tailed.p[tailed.len - 1] == ',' || tailed.p[tailed.len - 1] == '.'))
+                tailed.len--;
+        if (tailed.len > sizeof(qubes_tail) - 1 &&
+            memcmp(tailed.p + tailed.len - (sizeof(qubes_tail) - 1), qubes_tail, sizeof(qubes_tail) - 1) ==
+                    0)
+                u.len = tailed.len;
         if (u.len > sizeof(qubes_tail) - 1 &&
             memcmp(u.p + u.len - (sizeof(qubes_tail) - 1), qubes_tail, sizeof(qubes_tail) - 1) == 0)
                 u.len -= sizeof(qubes_tail) - 1;
@@ -1133,6 +1171,83 @@ static bool unredact(Paste *p, PastePiece *pc) {
         pc->text = span_make(out, t.len - n + rl);
         pc->redacted = true;
         return true;
+}
+
+/* The length of a Python exception's class name ending at t[end) ("OSError", "PermissionError",
+ * "builtins.OSError", "IOError" of Python 2), 0 if what ends there is none. */
+static size_t exception_class_len(Span t, size_t end) {
+        size_t i = end;
+        while (i > 0 && (is_name_char(t.p[i - 1]) || t.p[i - 1] == '.'))
+                i--;
+        Span name = span_make(t.p + i, end - i);
+        if (i > 0 && !is_blank(t.p[i - 1]) && t.p[i - 1] != '(' && t.p[i - 1] != ':')
+                return 0;
+        if (span_ends_with(name, "Error") || span_ends_with(name, "Exception"))
+                return name.len;
+        return 0;
+}
+
+/* Python's OSError as str() shows it (Objects/exceptions.c OSError_str(): "[Errno %S] %S" and ": %R" with
+ * the file name, the class before it in a traceback's last line and in logging's exc_info), back to the C
+ * library's shape the rules know: "[Errno 16] Device or resource busy: '/dev/vfio/20'" is "/dev/vfio/20:
+ * Device or resource busy", and only the text where what precedes it names the file already ("Failed to open
+ * /dev/vfio/20: [Errno 16] ..."); "OSError: [Errno 19] No such device" is "No such device". The number must
+ * be the errno the text is (errno_name_of()), or nothing is changed. */
+static bool unpython_errno(Paste *p, PastePiece *pc) {
+        Span t = pc->text;
+        const char *e = t.len >= 12 ? memmem(t.p, t.len, "[Errno ", 7) : NULL;
+        if (!e)
+                return false;
+        Span u = span_make(e + 7, t.len - (size_t) (e + 7 - t.p)), number = u;
+        if (!span_eat_digits(&u, 1, 4, NULL))
+                return false;
+        number.len = (size_t) (u.p - number.p);
+        if (!span_eat_literal(&u, "] "))
+                return false;
+        /* the text, to the file name's ": '" or the end */
+        Span text = u, path = {0}, rest = {0};
+        const char *sep = span_find(u, ": '");
+        if (!sep)
+                sep = span_find(u, ": \"");
+        if (sep) {
+                text.len = (size_t) (sep - u.p);
+                char q = sep[2];
+                Span v = span_make(sep + 3, u.len - (size_t) (sep + 3 - u.p));
+                const char *close = memchr(v.p, q, v.len);
+                if (!close)
+                        return false;
+                path = span_make(v.p, (size_t) (close - v.p));
+                rest = span_make(close + 1, v.len - path.len - 1);
+        } else
+                trim_end(&text);
+        const char *name = errno_name_of(text.p, text.len);
+        if (!name || name != errno_name_of(number.p, number.len))
+                return false;
+        /* what precedes it, without the exception's class */
+        Span before = span_make(t.p, (size_t) (e - t.p)), cls = {0};
+        if (before.len >= 2 && before.p[before.len - 2] == ':' && before.p[before.len - 1] == ' ') {
+                size_t n = exception_class_len(before, before.len - 2);
+                if (n > 0) {
+                        cls = span_make(before.p + before.len - 2 - n, n);
+                        before.len -= n + 2;
+                }
+        }
+        bool named = path.len > 0 && before.len >= path.len + 2 &&
+                memcmp(before.p + before.len - path.len - 2, path.p, path.len) == 0 &&
+                memcmp(before.p + before.len - 2, ": ", 2) == 0;
+        size_t n = before.len + (path.len > 0 && !named ? path.len + 2 : 0) + text.len + rest.len;
+        char *out = scratch_take(p, n);
+        if (!out)
+                return false;
+        char *o = mempcpy(out, before.p, before.len);
+        if (path.len > 0 && !named) {
+                o = mempcpy(o, path.p, path.len);
+                o = mempcpy(o, ": ", 2);
+        }
+        o = mempcpy(o, text.p, text.len);
+        o = mempcpy(o, rest.p, rest.len);
+        pc->text = span_make(out, (size_t) (o - out));
+        return add_layer(pc, PASTE_PYTHON_ERRNO, cls);
 }
 
 /* An ellipsis at the end (a web page's or a GUI's cut) marks the piece as cut, and goes. */
@@ -1420,9 +1535,15 @@ static bool may_be_wrapped(Span t, const LineBytes *b) {
                 return span_starts_with(t, "\"LibvirtError(") || span_starts_with(t, "\"virError(");
         if (c < 'A' || (size_t) (c - 'A') >= ELEMENTSOF(by_letter))
                 return false;
-        for (size_t i = 0; i < ELEMENTSOF(by_letter[0]) && by_letter[c - 'A'][i]; i++)
-                if (span_starts_with(t, by_letter[c - 'A'][i]))
+        for (size_t i = 0; i < ELEMENTSOF(by_letter[0]) && by_letter[c - 'A'][i]; i++) {
+                const char *w = by_letter[c - 'A'][i];
+                size_t n = strlen(w);
+                /* a prefix's colon without the blank after it, as peel_manager() takes it too */
+                if (n > 2 && w[n - 2] == ':' && w[n - 1] == ' ')
+                        n--;
+                if (t.len >= n && memcmp(t.p, w, n) == 0)
                         return true;
+        }
         return false;
 }
 
@@ -1438,10 +1559,10 @@ static void peel(Paste *p, Item *it) {
                 if (pc->text.p[0] == '`' && pc->text.len > 2 && pc->text.p[1] != '`' &&
                     pc->text.p[pc->text.len - 1] == '`' && memchr(pc->text.p + 1, '`', pc->text.len - 2))
                         split_sentence(p, it);
-                if (peel_pane(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) || peel_kubectl(pc) ||
-                    peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) || peel_bullet(pc) ||
-                    peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) || peel_manager(pc) ||
-                    peel_output(pc) || peel_runtime_suffix(pc))
+                if (peel_pane(pc) || peel_columns(pc) || peel_cri(pc) || peel_quote(pc) || peel_code(pc) ||
+                    peel_kubectl(pc) || peel_events(pc) || peel_monitor(pc) || peel_xtrace(pc) ||
+                    peel_bullet(pc) || peel_compose(pc) || peel_logfmt(p, it) || peel_json(p, it) ||
+                    peel_manager(pc) || peel_output(pc) || peel_runtime_suffix(pc))
                         continue;
                 /* A prompt last: "# " could be a quote's or a list's. After a command's prompt, nothing more
                  * is peeled. */
@@ -1453,8 +1574,9 @@ static void peel(Paste *p, Item *it) {
 
 /* Words a command pasted without its prompt starts with: the manual binding's tools. */
 static bool is_bare_command(Span t) {
-        static const char *const words[] = {"echo ",      "sudo ",     "printf ", "sh -c ", "bash -c ",
-                                            "driverctl ", "modprobe ", "rmmod ",  "virsh ", "tee "};
+        static const char *const words[] = {"echo ",    "sudo ",      "printf ",    "sh -c ",
+                                            "bash -c ", "driverctl ", "modprobe ",  "rmmod ",
+                                            "virsh ",   "tee ",       "python3 -c "};
         /* most lines start with none of their letters */
         if (t.len < 4 || !strchr("espbdmrvt", t.p[0]) || t.p[0] == '\0')
                 return false;
@@ -1501,6 +1623,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
         size_t at = 0;
         if (first.pc.n_layers == 0 && !ellipsis && !b.special && !b.hole &&
             !may_be_wrapped(first.pc.text, &b) && !quote_residue_len(first.pc.text) &&
+            !memmem(first.pc.text.p, first.pc.text.len, "[Errno ", 7) &&
             !runtime_suffix_len(first.pc.text, false) &&
             !(b.quote && next_quoted(first.pc.text, &at, &quoted))) {
                 first.pc.command = is_bare_command(t);
@@ -1545,6 +1668,7 @@ size_t paste_unwrap(Paste *p, const char *buf, size_t len, const PastePiece **re
                         }
                 }
                 peel_residue(&it.pc);
+                (void) unpython_errno(p, &it.pc);
                 (void) unredact(p, &it.pc);
                 uncut(&it.pc);
                 if (!it.pc.command)
@@ -1710,6 +1834,8 @@ static const char *const layer_names[_PASTE_LAYER_MAX] = {
         [PASTE_TERMINAL] = "terminal wrap",
         [PASTE_SENTENCE] = "quoted in a sentence",
         [PASTE_RUNTIME_SUFFIX] = "container engine's suffix",
+        [PASTE_PYTHON_ERRNO] = "Python's OSError",
+        [PASTE_COLUMNS] = "log columns",
 };
 
 static size_t put(char *out, size_t cap, size_t at, const char *s, size_t n) {
@@ -1890,6 +2016,49 @@ bool sysfs_path_parse(Span path, SysfsWrite *ret) {
         return true;
 }
 
+/* A Python one-liner's write of a file (python3 -c "open('PATH', 'w').write('VALUE')"): the path of an
+ * open() for writing or appending, and what is written to it, into path and value. */
+static bool python_write_parse(Span script, char *path, size_t path_cap, char *value, size_t value_cap) {
+        const char *o = span_find(script, "open(");
+        if (!o)
+                return false;
+        Span t = span_make(o + 5, script.len - (size_t) (o + 5 - script.p)), w;
+        span_eat_blanks(&t);
+        if (t.len < 2 || (t.p[0] != '\'' && t.p[0] != '"'))
+                return false;
+        char q = t.p[0];
+        span_advance(&t, 1);
+        if (!span_eat_until(&t, q, &w))
+                return false;
+        copy_field(path, path_cap, w);
+        span_advance(&t, 1);
+        span_eat_blanks(&t);
+        if (!span_eat_char(&t, ','))
+                return false;
+        span_eat_blanks(&t);
+        if (t.len < 2 || (t.p[0] != '\'' && t.p[0] != '"'))
+                return false;
+        q = t.p[0];
+        span_advance(&t, 1);
+        Span mode;
+        if (!span_eat_until(&t, q, &mode) ||
+            (!memchr(mode.p, 'w', mode.len) && !memchr(mode.p, 'a', mode.len)))
+                return false;
+        value[0] = '\0';
+        const char *wr = span_find(t, ".write(");
+        if (wr) {
+                Span v = span_make(wr + 7, t.len - (size_t) (wr + 7 - t.p));
+                span_eat_blanks(&v);
+                if (v.len >= 2 && (v.p[0] == '\'' || v.p[0] == '"')) {
+                        q = v.p[0];
+                        span_advance(&v, 1);
+                        if (span_eat_until(&v, q, &w))
+                                copy_field(value, value_cap, w);
+                }
+        }
+        return true;
+}
+
 bool sysfs_write_parse(const PastePiece *command, Span cwd, SysfsWrite *ret) {
         SysfsWrite w = {0};
         char word[256], value[256] = "", path[256] = "";
@@ -1906,6 +2075,17 @@ bool sysfs_write_parse(const PastePiece *command, Span cwd, SysfsWrite *ret) {
                         sudo = true;
                         t = u;
                         continue;
+                }
+                if (strcmp(word, "python3") == 0 || strcmp(word, "python") == 0 ||
+                    strcmp(word, "python2") == 0) {
+                        Span v = u;
+                        sudo_writes = sudo;
+                        if (!eat_word(&v, word, sizeof(word), &n) || strcmp(word, "-c") != 0 ||
+                            !eat_word(&v, word, sizeof(word), &n) ||
+                            !python_write_parse(span_make(word, n), path, sizeof(path), value,
+                                                sizeof(value)))
+                                return false;
+                        goto parsed;
                 }
                 if (strcmp(word, "sh") == 0 || strcmp(word, "bash") == 0) {
                         sudo_writes = sudo;
@@ -1988,6 +2168,7 @@ bool sysfs_write_parse(const PastePiece *command, Span cwd, SysfsWrite *ret) {
                 return false;
         if (redirect && !eat_word(&t, path, sizeof(path), &n))
                 return false;
+parsed:
         if (path[0] == '\0')
                 return false;
         /* a relative path, from the directory the prompt showed */
@@ -2039,7 +2220,8 @@ size_t shell_event_format(const SysfsWrite *w, const ShellReply *r, char *out, s
                         return 0;
                 w = &from_path;
         }
-        int n = snprintf(out, cap, "sysfs-write op=%s device=%s driver=%s errno=%s writer=%s path=%s value=%s",
+        int n = snprintf(out, cap,
+                         "sysfs-write op=%s device=%s driver=%s errno=%s writer=%s path=%s value=%s",
                          sysfs_op_to_string(w->op), or_dash(w->device), or_dash(w->driver), r->errno_name,
                          writers[w->writer], or_dash(w->path), or_dash(w->value));
         if (n < 0 || (size_t) n >= cap) {
@@ -2061,9 +2243,14 @@ size_t shell_event_of_transcript(Paste *p, const char *text, size_t len, char *o
         if (!span_eat_until_literal(&t, "\\n", &cmd))
                 return 0;
         span_advance(&t, 2);
-        /* the reply first: unwrapping the command reuses the scratch */
-        if (!shell_reply_parse(t, &r))
+        /* the reply first, as the stage gives it, its file copied: unwrapping the command reuses the scratch
+         */
+        char path[256];
+        if (paste_unwrap(p, t.p, t.len, &pc) < 1 || !paste_reply_parse(&pc[0], &r) ||
+            r.path.len >= sizeof(path))
                 return 0;
+        memcpy(path, r.path.p, r.path.len);
+        r.path = span_make(path, r.path.len);
         if (paste_unwrap(p, cmd.p, cmd.len, &pc) != 1 || !pc[0].command ||
             !sysfs_write_parse(&pc[0], (Span){0}, &w))
                 return shell_event_format(NULL, &r, out, cap);
@@ -2095,6 +2282,18 @@ static const struct {
         {"ETIMEDOUT", "Connection timed out", "Operation timed out"},
 };
 
+bool paste_reply_parse(const PastePiece *pc, ShellReply *ret) {
+        if (shell_reply_parse(pc->text, ret))
+                return true;
+        for (size_t i = 0; i < pc->n_layers; i++)
+                if (pc->layers[i].kind == PASTE_PYTHON_ERRNO &&
+                    errno_from_text(pc->text, &ret->errno_name, &ret->strerror)) {
+                        ret->path = (Span){0};
+                        return true;
+                }
+        return false;
+}
+
 bool errno_from_text(Span text, const char **name, const char **glibc) {
         Span t = text;
         trim(&t);
@@ -2124,6 +2323,9 @@ static void eat_shell_name(Span *t) {
         if (n == 0 || n >= u.len || u.p[n] != ':')
                 return;
         Span name = span_make(u.p, n);
+        /* a file under /sys is the file a reply names ("PATH: ERR"), never a script */
+        if (span_starts_with(name, "/sys/"))
+                return;
         if (name.p[0] == '-')
                 span_advance(&name, 1);
         span_advance(&u, n + 1);

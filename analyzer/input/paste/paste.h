@@ -41,6 +41,10 @@ typedef enum PasteLayerKind {
                            ...\"" */
         PASTE_RUNTIME_SUFFIX, /* what a container engine appends to an error it passes on: ": OCI runtime
                                  error", ": unknown" */
+        PASTE_PYTHON_ERRNO, /* Python's OSError as str() shows it: "[Errno 16] Device or resource busy:
+                               'PATH'", its class ("OSError: ") before it */
+        PASTE_COLUMNS, /* the columns a program's own log puts before its message, drawn with a box-drawing
+                          bar: "08:10:12 │ ERROR  │ " */
         _PASTE_LAYER_MAX,
 } PasteLayerKind;
 
@@ -186,14 +190,21 @@ typedef struct ShellReply {
 
 bool shell_reply_parse(Span text, ShellReply *ret);
 
+/* A piece of the stage as such a reply: shell_reply_parse() of its text, or Python's OSError without a file
+ * name ("OSError: [Errno 19] No such device", after a write of its own), whose errno's text the stage left.
+ */
+bool paste_reply_parse(const PastePiece *pc, ShellReply *ret);
+
 /* The errno a message names by its strerror() text, in glibc's, musl's or Go's wording (any case): its name
  * ("EBUSY") and glibc's text, or false. */
 bool errno_from_text(Span text, const char **name, const char **glibc);
 
 /* The event a failed sysfs write makes, the line rules of source "shell" see (docs/rule-format.md):
- * "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root path=/sys/... value=...",
- * "-" for what is not known; the value written last, as echo joined its words. w: the command, or NULL to take the operation from the path the reply names. Returns
- * the length written (out always NUL terminated), 0 when neither says which operation failed. */
+ * "sysfs-write op=bind device=0000:03:00.0 driver=vfio-pci errno=ENODEV writer=root path=/sys/...
+ * value=...",
+ * "-" for what is not known; the value written last, as echo joined its words. w: the command, or NULL to
+ * take the operation from the path the reply names. Returns the length written (out always NUL terminated),
+ * 0 when neither says which operation failed. */
 size_t shell_event_format(const SysfsWrite *w, const ShellReply *r, char *out, size_t cap);
 
 /* The event of a transcript written as one line, the command and its reply joined by a literal "\n" (as a
