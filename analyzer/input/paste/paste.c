@@ -1245,7 +1245,8 @@ static bool unpython_errno(Paste *p, PastePiece *pc) {
                 o = mempcpy(o, ": ", 2);
         }
         o = mempcpy(o, text.p, text.len);
-        o = mempcpy(o, rest.p, rest.len);
+        if (rest.len > 0)
+                o = mempcpy(o, rest.p, rest.len);
         pc->text = span_make(out, (size_t) (o - out));
         return add_layer(pc, PASTE_PYTHON_ERRNO, cls);
 }
@@ -2249,7 +2250,8 @@ size_t shell_event_of_transcript(Paste *p, const char *text, size_t len, char *o
         if (paste_unwrap(p, t.p, t.len, &pc) < 1 || !paste_reply_parse(&pc[0], &r) ||
             r.path.len >= sizeof(path))
                 return 0;
-        memcpy(path, r.path.p, r.path.len);
+        if (r.path.len > 0)
+                memcpy(path, r.path.p, r.path.len);
         r.path = span_make(path, r.path.len);
         if (paste_unwrap(p, cmd.p, cmd.len, &pc) != 1 || !pc[0].command ||
             !sysfs_write_parse(&pc[0], (Span){0}, &w))
